@@ -1,0 +1,77 @@
+"use server";
+
+import { revalidatePath } from "next/cache";
+import { redirect } from "next/navigation";
+import { z } from "zod";
+import { getDb } from "@/lib/db/client";
+import { fieldErrors } from "@/lib/api/http";
+import { AppError } from "@/lib/errors";
+import { createFlag } from "@/lib/flags/create-flag";
+import { createFlagSchema, updateFlagStateSchema } from "@/lib/flags/flag-schemas";
+import { updateFlagState } from "@/lib/flags/update-flag-state";
+import type { FlagStateDto } from "@/lib/flags/flag-dto";
+import { currentUser } from "../../_server/session";
+
+export interface FormState {
+  status: "idle" | "saved" | "invalid" | "conflict" | "error";
+  message?: string;
+  fields?: Record<string, string>;
+  current?: FlagStateDto;
+}
+
+function failure(err: unknown): FormState {
+  if (err instanceof AppError) {
+    if (err.code === "VERSION_CONFLICT") return { status: "conflict", message: err.message, current: err.details.current as FlagStateDto };
+    if (err.code === "VALIDATION_FAILED" || err.code === "CONFLICT") return { status: "invalid", message: err.message, fields: err.details.fields };
+    return { status: "error", message: err.message };
+  }
+  throw err;
+}
+
+export async function createFlagAction(_prev: FormState, form: FormData): Promise<FormState> {
+  const parsed = createFlagSchema.safeParse({ key: form.get("key"), description: form.get("description") ?? "" });
+  if (!parsed.success) return { status: "invalid", fields: fieldErrors(parsed.error) };
+  try {
+    await createFlag(getDb(), await currentUser(), parsed.data);
+  } catch (err) {
+    return failure(err);
+  }
+  revalidatePath("/flags");
+  redirect(`/flags/${parsed.data.key}`);
+}
+
+const formSchema = z.object({
+  flagKey: z.string().min(1),
+  environment: z.string().min(1),
+  version: z.coerce.number().int().min(1),
+  enabled: z.enum(["on", "off"]).transform((v) => v === "on"),
+  rolloutPercent: z
+    .string()
+    .trim()
+    .min(1, "Enter a percentage from 0 to 100")
+    .regex(/^\d+$/, "Enter a whole number from 0 to 100")
+    .transform(Number),
+  allowlist: z.string().transform((s) => s.split(/[\n,]/).map((x) => x.trim()).filter(Boolean)),
+});
+
+export async function updateFlagStateAction(_prev: FormState, form: FormData): Promise<FormState> {
+  const raw = formSchema.safeParse({
+    flagKey: form.get("flagKey"),
+    environment: form.get("environment"),
+    version: form.get("version"),
+    enabled: form.get("enabled") === "on" ? "on" : "off",
+    rolloutPercent: form.get("rolloutPercent") ?? "",
+    allowlist: form.get("allowlist") ?? "",
+  });
+  if (!raw.success) return { status: "invalid", fields: fieldErrors(raw.error) };
+  const { flagKey, environment, ...change } = raw.data;
+  const parsed = updateFlagStateSchema.safeParse(change);
+  if (!parsed.success) return { status: "invalid", fields: fieldErrors(parsed.error) };
+  try {
+    const state = await updateFlagState(getDb(), await currentUser(), { flagKey, environment }, parsed.data);
+    revalidatePath(`/flags/${flagKey}`);
+    return { status: "saved", current: state, message: `Saved: version ${state.version}` };
+  } catch (err) {
+    return failure(err);
+  }
+}

@@ -1,0 +1,20 @@
+import "server-only";
+import { cookies } from "next/headers";
+import { redirect } from "next/navigation";
+import { cache } from "react";
+import { getDb } from "@/lib/db/client";
+import { postgresIdentity, SESSION_COOKIE } from "@/lib/auth/identity";
+import type { UserPrincipal } from "@/lib/auth/principal";
+
+/** The signed-in person for this request (memoised per render), or null. */
+export const currentUser = cache(async (): Promise<UserPrincipal | null> => {
+  const secret = (await cookies()).get(SESSION_COOKIE)?.value;
+  if (!secret) return null;
+  return postgresIdentity(getDb()).fromSession(secret);
+});
+
+export async function requirePageUser(): Promise<UserPrincipal> {
+  const user = await currentUser();
+  if (!user) redirect("/sign-in");
+  return user;
+}

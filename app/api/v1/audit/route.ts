@@ -1,0 +1,16 @@
+import { z } from "zod";
+import { json, parseWith, route } from "@/lib/api/http";
+import { listAudit } from "@/lib/audit/list-audit";
+import { requireUser } from "@/lib/auth/principal";
+
+const querySchema = z.strictObject({
+  limit: z.coerce.number().int("must be a whole number").min(1, "must be 1–500").max(500, "must be 1–500").default(50),
+  before: z.string().regex(/^\d{1,18}$/, "must be an entry id").transform(BigInt).optional(),
+  target: z.string().max(200).optional(),
+});
+
+export const GET = route(async ({ req, db, principal }) => {
+  requireUser(principal);
+  const query = parseWith(querySchema, Object.fromEntries(new URL(req.url).searchParams));
+  return json(await listAudit(db, principal, query));
+});

@@ -1,0 +1,11 @@
+import { json, parseWith, readJson, route } from "@/lib/api/http";
+import { requireRole } from "@/lib/auth/principal";
+import { updateFlagStateSchema } from "@/lib/flags/flag-schemas";
+import { updateFlagState } from "@/lib/flags/update-flag-state";
+
+export const PATCH = route<{ key: string; env: string }>(async ({ req, db, principal, params }) => {
+  // Authorise before reading the body, so a caller without the role learns nothing from validation.
+  requireRole(principal, "engineer");
+  const input = parseWith(updateFlagStateSchema, await readJson(req));
+  return json(await updateFlagState(db, principal, { flagKey: params.key, environment: params.env }, input));
+});

@@ -1,0 +1,84 @@
+import { z } from "zod";
+import { AppError, type ErrorCode } from "../errors";
+import { getDb, type Db } from "../db/client";
+import { postgresIdentity, resolvePrincipal } from "../auth/identity";
+import type { Principal } from "../auth/principal";
+
+const STATUS: Record<ErrorCode, number> = {
+  UNAUTHENTICATED: 401,
+  FORBIDDEN: 403,
+  NOT_FOUND: 404,
+  VALIDATION_FAILED: 400,
+  CONFLICT: 409,
+  VERSION_CONFLICT: 409,
+  UNPROCESSABLE: 422,
+};
+
+export function json(body: unknown, status = 200, headers: Record<string, string> = {}): Response {
+  return new Response(JSON.stringify(body), {
+    status,
+    headers: { "content-type": "application/json; charset=utf-8", "cache-control": "no-store", ...headers },
+  });
+}
+
+/** Zod issues → `{ "<path>": "<message>" }`, first message per path. */
+export function fieldErrors(error: z.ZodError): Record<string, string> {
+  const fields: Record<string, string> = {};
+  for (const issue of error.issues) {
+    const key = issue.path.length ? issue.path.join(".") : "body";
+    fields[key] ??= issue.message;
+  }
+  return fields;
+}
+
+export function parseWith<T extends z.ZodType>(schema: T, value: unknown): z.infer<T> {
+  const parsed = schema.safeParse(value);
+  if (!parsed.success) throw new AppError("VALIDATION_FAILED", "The request is invalid", { fields: fieldErrors(parsed.error) });
+  return parsed.data;
+}
+
+export async function readJson(req: Request): Promise<unknown> {
+  const text = await req.text();
+  if (!text.trim()) throw new AppError("VALIDATION_FAILED", "The request body must be a JSON object", { fields: { body: "required" } });
+  try {
+    return JSON.parse(text);
+  } catch {
+    throw new AppError("VALIDATION_FAILED", "The request body is not valid JSON", { fields: { body: "not valid JSON" } });
+  }
+}
+
+export function errorResponse(err: unknown): Response {
+  if (err instanceof AppError) {
+    const { fields, current, ...rest } = err.details;
+    const body: Record<string, unknown> = {
+      error: { code: err.code, message: err.message, ...(fields ? { fields } : {}) },
+      ...(current !== undefined ? { current } : {}),
+      ...rest,
+    };
+    const headers: Record<string, string> = err.code === "UNAUTHENTICATED" ? { "www-authenticate": 'Bearer realm="rollgate"' } : {};
+    return json(body, STATUS[err.code], headers);
+  }
+  // Never echo internal messages to clients; the log has the detail.
+  console.error("unhandled error", err);
+  return json({ error: { code: "INTERNAL", message: "Internal server error" } }, 500);
+}
+
+export interface RouteContext<P> {
+  req: Request;
+  params: P;
+  db: Db;
+  principal: Principal | null;
+}
+
+/** The one wrapper every route handler uses: resolve identity, run, map errors. */
+export function route<P = Record<string, string>>(fn: (ctx: RouteContext<P>) => Promise<Response>) {
+  return async (req: Request, context: { params: Promise<P> }): Promise<Response> => {
+    try {
+      const db = getDb();
+      const principal = await resolvePrincipal(postgresIdentity(db), req.headers);
+      return await fn({ req, params: await context.params, db, principal });
+    } catch (err) {
+      return errorResponse(err);
+    }
+  };
+}

@@ -1,0 +1,68 @@
+import type { Db } from "../db/client";
+import type { Principal, UserPrincipal } from "./principal";
+import { isRole } from "./roles";
+import { hashSecret } from "./secrets";
+
+export const SESSION_COOKIE = "rollgate_session";
+
+/**
+ * Everything the app needs to know about who is calling. The Postgres provider below is the only
+ * one today; a Supabase Auth provider would implement the same two lookups.
+ */
+export interface IdentityProvider {
+  fromSession(sessionSecret: string): Promise<UserPrincipal | null>;
+  fromApiToken(token: string): Promise<Principal | null>;
+}
+
+interface UserRow {
+  id: string;
+  email: string;
+  name: string;
+  roles: string[];
+  disabledAt: Date | null;
+}
+
+function toUserPrincipal(user: UserRow, via: UserPrincipal["via"]): UserPrincipal | null {
+  if (user.disabledAt) return null;
+  return { kind: "user", userId: user.id, email: user.email, name: user.name, roles: user.roles.filter(isRole), via };
+}
+
+export function postgresIdentity(db: Db): IdentityProvider {
+  return {
+    async fromSession(secret) {
+      const session = await db.session.findUnique({ where: { tokenHash: hashSecret(secret) }, include: { user: true } });
+      if (!session || session.expiresAt <= new Date()) return null;
+      return toUserPrincipal(session.user, "session");
+    },
+    async fromApiToken(token) {
+      const row = await db.apiToken.findUnique({ where: { tokenHash: hashSecret(token) }, include: { user: true } });
+      if (!row || row.revokedAt) return null;
+      if (row.kind === "sdk" && row.environmentKey) {
+        return { kind: "sdk", tokenId: row.id, environment: row.environmentKey };
+      }
+      return row.user ? toUserPrincipal(row.user, "token") : null;
+    },
+  };
+}
+
+/** Reads the bearer token (or X-API-Key) and session cookie from a request's headers. */
+export function credentialsFrom(headers: Headers): { token?: string; session?: string } {
+  const auth = headers.get("authorization");
+  const bearer = auth?.match(/^Bearer\s+(\S+)\s*$/i)?.[1];
+  const token = bearer ?? headers.get("x-api-key")?.trim() ?? undefined;
+  const cookie = headers.get("cookie") ?? "";
+  const session = cookie
+    .split(";")
+    .map((c) => c.trim())
+    .find((c) => c.startsWith(`${SESSION_COOKIE}=`))
+    ?.slice(SESSION_COOKIE.length + 1);
+  return { token: token || undefined, session: session ? decodeURIComponent(session) : undefined };
+}
+
+/** A token wins over a cookie: automation that also carries a browser cookie acts as the token. */
+export async function resolvePrincipal(identity: IdentityProvider, headers: Headers): Promise<Principal | null> {
+  const { token, session } = credentialsFrom(headers);
+  if (token) return identity.fromApiToken(token);
+  if (session) return identity.fromSession(session);
+  return null;
+}

@@ -1,0 +1,33 @@
+import { spawn } from "node:child_process";
+import { createRequire } from "node:module";
+import path from "node:path";
+
+export const MIGRATIONS_DIR = path.resolve(import.meta.dirname, "../../supabase/migrations");
+
+function dbmateBinary(): string {
+  const require = createRequire(import.meta.url);
+  return require.resolve(`@dbmate/${process.platform}-${process.arch}/bin/dbmate`);
+}
+
+/** Runs dbmate (`up`, `migrate`, `rollback`, `status`, …) against `url` and resolves with its output. */
+export function runDbmate(url: string, args: string[]): Promise<string> {
+  const withSsl = new URL(url);
+  if (!withSsl.searchParams.has("sslmode")) withSsl.searchParams.set("sslmode", "disable");
+  return new Promise((resolve, reject) => {
+    const child = spawn(
+      dbmateBinary(),
+      ["--url", withSsl.toString(), "--migrations-dir", MIGRATIONS_DIR, "--no-dump-schema", ...args],
+      { stdio: ["ignore", "pipe", "pipe"] },
+    );
+    let out = "";
+    child.stdout.on("data", (d: Buffer) => (out += d.toString()));
+    child.stderr.on("data", (d: Buffer) => (out += d.toString()));
+    child.on("error", reject);
+    child.on("close", (code) =>
+      code === 0 ? resolve(out) : reject(new Error(`dbmate ${args.join(" ")} failed (${code}):\n${out}`)),
+    );
+  });
+}
+
+export const migrateUp = (url: string) => runDbmate(url, ["up"]);
+export const rollbackOne = (url: string) => runDbmate(url, ["rollback"]);

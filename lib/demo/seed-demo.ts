@@ -1,0 +1,48 @@
+import type { Db } from "../db/client";
+import { recordAudit } from "../audit/record-audit";
+import { hashPassword } from "../auth/password";
+import type { Role } from "../auth/roles";
+
+export const DEMO_USERS: { email: string; name: string; roles: Role[] }[] = [
+  { email: "admin@rollgate.dev", name: "Ada Admin", roles: ["admin", "viewer"] },
+  { email: "engineer@rollgate.dev", name: "Erin Engineer", roles: ["engineer"] },
+  { email: "po@rollgate.dev", name: "Priya Product", roles: ["product_owner"] },
+  { email: "oncall@rollgate.dev", name: "Omar Oncall", roles: ["oncall"] },
+  { email: "viewer@rollgate.dev", name: "Vic Viewer", roles: ["viewer"] },
+];
+
+const DEMO_FLAGS = [
+  { key: "messaging-v2", description: "New messaging pipeline (atomic user-behaviour updates)", staging: { enabled: true, rolloutPercent: 100 }, production: { enabled: true, rolloutPercent: 10, allowlist: ["internal-qa-1", "internal-qa-2"] } },
+  { key: "checkout-redesign", description: "Single-page checkout", staging: { enabled: true, rolloutPercent: 50 }, production: { enabled: false, rolloutPercent: 0 } },
+  { key: "search-ranking-ml", description: "Learning-to-rank search results", staging: { enabled: true, rolloutPercent: 100 }, production: { enabled: true, rolloutPercent: 100 } },
+  { key: "dark-mode", description: "Dark theme for the web app", staging: { enabled: false, rolloutPercent: 0 }, production: { enabled: false, rolloutPercent: 0 } },
+] as const;
+
+/** Seeds once: does nothing when any person already exists. Returns whether it seeded. */
+export async function seedDemo(db: Db, password: string): Promise<boolean> {
+  if ((await db.user.count({ where: { isService: false } })) > 0) return false;
+  const passwordHash = await hashPassword(password);
+  await db.$transaction(async (tx) => {
+    const actor = { id: null, label: "demo-seed" };
+    const users = new Map<string, string>();
+    for (const u of DEMO_USERS) {
+      const row = await tx.user.create({ data: { ...u, passwordHash } });
+      users.set(u.email, row.id);
+      await recordAudit(tx, { actor, action: "user.create", target: { type: "user", id: row.id }, after: { email: u.email, roles: u.roles } });
+    }
+    const engineerId = users.get("engineer@rollgate.dev") ?? null;
+    for (const f of DEMO_FLAGS) {
+      const flag = await tx.flag.create({ data: { key: f.key, description: f.description, ownerId: engineerId } });
+      await recordAudit(tx, { actor, action: "flag.create", target: { type: "flag", id: f.key }, after: { key: f.key } });
+      for (const env of ["staging", "production"] as const) {
+        const s = f[env];
+        await tx.flagState.update({
+          where: { flagId_environmentKey: { flagId: flag.id, environmentKey: env } },
+          data: { enabled: s.enabled, rolloutPercent: s.rolloutPercent, allowlist: "allowlist" in s ? [...s.allowlist] : [], version: 2, updatedBy: engineerId },
+        });
+        await recordAudit(tx, { actor, action: "flag_state.update", target: { type: "flag_state", id: `${f.key}/${env}` }, after: s });
+      }
+    }
+  }, { timeout: 30_000 });
+  return true;
+}

@@ -1,0 +1,28 @@
+import type { Db } from "../db/client";
+import { AppError } from "../errors";
+import { recordAudit } from "../audit/record-audit";
+import { actorLabel, requireRole, type Principal } from "../auth/principal";
+import { listEnvironmentKeys } from "./environments";
+import { toFlagDto, type FlagDto } from "./flag-dto";
+import type { CreateFlagInput } from "./flag-schemas";
+
+export async function createFlag(db: Db, principal: Principal | null, input: CreateFlagInput): Promise<FlagDto> {
+  const user = requireRole(principal, "engineer");
+  return db.$transaction(async (tx) => {
+    // ON CONFLICT keeps a duplicate key from aborting the transaction with a unique violation.
+    const inserted = await tx.$queryRaw<{ id: string }[]>`
+      INSERT INTO flags (key, description, owner_id) VALUES (${input.key}, ${input.description}, ${user.userId}::uuid)
+      ON CONFLICT (key) DO NOTHING RETURNING id`;
+    const id = inserted[0]?.id;
+    if (!id) throw new AppError("CONFLICT", `A flag with key '${input.key}' already exists`, { fields: { key: "already exists" } });
+    const flag = await tx.flag.findUniqueOrThrow({ where: { id }, include: { states: true } });
+    const dto = toFlagDto(flag, await listEnvironmentKeys(tx));
+    await recordAudit(tx, {
+      actor: { id: user.userId, label: actorLabel(user) },
+      action: "flag.create",
+      target: { type: "flag", id: input.key },
+      after: dto,
+    });
+    return dto;
+  });
+}

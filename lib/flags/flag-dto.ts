@@ -1,0 +1,50 @@
+/** The shapes of API.md ("Flag", "FlagState"); also what the dashboard renders. */
+export interface FlagStateDto {
+  enabled: boolean;
+  rolloutPercent: number;
+  allowlist: string[];
+  killed: boolean;
+  version: number;
+  updatedAt: string;
+}
+
+export interface FlagDto {
+  key: string;
+  description: string;
+  createdAt: string;
+  environments: Record<string, FlagStateDto>;
+}
+
+interface StateRow {
+  environmentKey: string;
+  enabled: boolean;
+  rolloutPercent: number;
+  allowlist: string[];
+  killed: boolean;
+  version: number;
+  updatedAt: Date;
+}
+
+export function toFlagStateDto(s: StateRow): FlagStateDto {
+  return {
+    enabled: s.enabled,
+    rolloutPercent: s.rolloutPercent,
+    allowlist: s.allowlist,
+    killed: s.killed,
+    version: s.version,
+    updatedAt: s.updatedAt.toISOString(),
+  };
+}
+
+export function toFlagDto(
+  flag: { key: string; description: string; createdAt: Date; states: StateRow[] },
+  environmentOrder: string[],
+): FlagDto {
+  const byEnv = new Map(flag.states.map((s) => [s.environmentKey, s]));
+  const environments: Record<string, FlagStateDto> = {};
+  for (const env of environmentOrder) {
+    const state = byEnv.get(env);
+    if (state) environments[env] = toFlagStateDto(state);
+  }
+  return { key: flag.key, description: flag.description, createdAt: flag.createdAt.toISOString(), environments };
+}

@@ -1,0 +1,20 @@
+// npm run audit:verify — checks the audit log's hash chain on the configured database.
+import { createDb } from "../lib/db/client";
+import { verifyAuditChain } from "../lib/audit/verify-chain";
+import { withDatabase } from "./database-runtime";
+
+await withDatabase(async (url) => {
+  const db = createDb(url, { max: 2 });
+  try {
+    const report = await verifyAuditChain(db);
+    for (const p of report.problems) console.error(`entry ${p.id}: ${p.problem}`);
+    console.log(
+      report.ok
+        ? `audit chain intact: ${report.checked} entries, head ${report.headHash ?? "(empty)"}`
+        : `audit chain BROKEN: ${report.problems.length} problem(s) in ${report.checked} entries`,
+    );
+    process.exitCode = report.ok ? 0 : 1;
+  } finally {
+    await db.$disconnect();
+  }
+});

@@ -1,0 +1,34 @@
+// npm test — every test: unit, integration (real embedded PostgreSQL, real HTTP server) and
+// end-to-end (real Chromium). Builds the app first because the HTTP and browser tests run the
+// production server.
+import { spawnSync } from "node:child_process";
+import { chromiumExecutable } from "../tests/support/find-browser";
+
+const env = { ...process.env, NEXT_TELEMETRY_DISABLED: "1" };
+
+try {
+  chromiumExecutable();
+} catch (err) {
+  console.error((err as Error).message);
+  process.exit(1);
+}
+
+function step(name: string, cmd: string, args: string[]): void {
+  console.log(`\n▶ ${name}`);
+  const started = Date.now();
+  const result = spawnSync(cmd, args, { stdio: "inherit", env });
+  if (result.status !== 0) {
+    console.error(`✖ ${name} failed (exit ${result.status ?? result.signal})`);
+    process.exit(result.status || 1);
+  }
+  console.log(`✔ ${name} (${((Date.now() - started) / 1000).toFixed(1)} s)`);
+}
+
+const only = process.argv[2];
+step("prisma generate", "npx", ["--no-install", "tsx", "scripts/prisma-generate.ts"]);
+step("typecheck", "npx", ["--no-install", "tsc", "--noEmit"]);
+if (only !== "unit") step("next build", "npx", ["--no-install", "next", "build"]);
+if (!only || only === "unit" || only === "integration") {
+  step("vitest", "npx", ["--no-install", "vitest", "run", ...(only ? ["--project", only] : [])]);
+}
+if (!only || only === "e2e") step("playwright", "npx", ["--no-install", "playwright", "test"]);

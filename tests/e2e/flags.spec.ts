@@ -1,0 +1,77 @@
+import { expect, test } from "@playwright/test";
+import { signIn } from "./helpers";
+
+test("signed-out visitors land on sign-in; a wrong password shows a form error", async ({ page }) => {
+  await page.goto("/flags");
+  await expect(page).toHaveURL(/\/sign-in$/);
+  await page.getByLabel("Email").fill("engineer@rollgate.dev");
+  await page.getByLabel("Password").fill("not-the-password");
+  await page.getByRole("button", { name: "Sign in" }).click();
+  await expect(page.locator("form").getByRole("alert")).toHaveText("Email or password is incorrect");
+  await expect(page).toHaveURL(/\/sign-in$/);
+});
+
+test("an engineer edits a rollout percentage and it persists after reload", async ({ page }) => {
+  await signIn(page, "engineer@rollgate.dev");
+  await expect(page.getByTestId("flag-row-messaging-v2")).toContainText("Rolling out · 10%");
+  await page.getByRole("link", { name: "checkout-redesign" }).click();
+
+  const staging = page.getByTestId("env-staging");
+  await expect(staging.getByTestId("version")).toHaveText("v2");
+  await staging.getByLabel("staging rollout percentage").fill("35");
+  await staging.getByRole("button", { name: "Save staging" }).click();
+  await expect(staging.getByTestId("version")).toHaveText("v3");
+
+  await page.reload();
+  await expect(page.getByTestId("env-staging").getByLabel("staging rollout percentage")).toHaveValue("35");
+  await expect(page.getByTestId("env-staging")).toContainText("Rolling out · 35%");
+
+  await page.goto("/audit");
+  await expect(page.getByTestId("audit-row").first()).toContainText("flag_state.update");
+  await expect(page.getByTestId("audit-row").first()).toContainText("rolloutPercent 50 → 35");
+});
+
+test("bad input shows a field error and changes nothing", async ({ page }) => {
+  await signIn(page, "engineer@rollgate.dev");
+  await page.goto("/flags/dark-mode");
+  const prod = page.getByTestId("env-production");
+  await prod.getByLabel("production rollout percentage").fill("150");
+  await prod.getByRole("button", { name: "Save production" }).click();
+  await expect(prod.getByRole("alert")).toHaveText("must be between 0 and 100");
+  await page.reload();
+  await expect(page.getByTestId("env-production").getByTestId("version")).toHaveText("v2");
+});
+
+test("two tabs editing the same flag: the second save gets a conflict dialog, not a silent overwrite", async ({ context }) => {
+  const tabA = await context.newPage();
+  await signIn(tabA, "engineer@rollgate.dev");
+  const tabB = await context.newPage();
+  await tabA.goto("/flags/messaging-v2");
+  await tabB.goto("/flags/messaging-v2");
+
+  const prodA = tabA.getByTestId("env-production");
+  const prodB = tabB.getByTestId("env-production");
+  await expect(prodB.getByTestId("version")).toHaveText("v2");
+
+  await prodA.getByLabel("production rollout percentage").fill("25");
+  await prodA.getByRole("button", { name: "Save production" }).click();
+  await expect(prodA.getByTestId("version")).toHaveText("v3");
+
+  await prodB.getByLabel("production rollout percentage").fill("50");
+  await prodB.getByRole("button", { name: "Save production" }).click();
+  const dialog = tabB.getByRole("dialog");
+  await expect(dialog).toContainText("Someone else changed this flag");
+  await expect(dialog.getByTestId("conflict-percent")).toHaveText("25%");
+
+  await dialog.getByRole("button", { name: "Reload latest" }).click();
+  await expect(dialog).toBeHidden();
+  await expect(prodB.getByLabel("production rollout percentage")).toHaveValue("25");
+  await expect(prodB.getByTestId("version")).toHaveText("v3");
+
+  // Retrying on top of the latest version succeeds.
+  await prodB.getByLabel("production rollout percentage").fill("50");
+  await prodB.getByRole("button", { name: "Save production" }).click();
+  await expect(prodB.getByTestId("version")).toHaveText("v4");
+  await tabA.reload();
+  await expect(tabA.getByTestId("env-production").getByLabel("production rollout percentage")).toHaveValue("50");
+});

@@ -1,0 +1,30 @@
+// Vitest global setup for integration tests: one embedded PostgreSQL per run, with a migrated
+// template database that each test file clones (CREATE DATABASE … TEMPLATE …) for isolation.
+import { rm } from "node:fs/promises";
+import path from "node:path";
+import type { TestProject } from "vitest/node";
+import { startEmbeddedPostgres, databaseUrl } from "../../lib/db/embedded-postgres";
+import { ensureDatabase } from "../../lib/db/runtime";
+import { migrateUp } from "../../lib/db/migrate";
+import { freePort } from "./free-port";
+
+export const TEMPLATE_DB = "rollgate_template";
+
+declare module "vitest" {
+  export interface ProvidedContext {
+    pgServerUrl: string;
+  }
+}
+
+export default async function setup(project: TestProject) {
+  const dataDir = path.resolve(".data", `test-${process.pid}`);
+  await rm(dataDir, { recursive: true, force: true });
+  const server = await startEmbeddedPostgres({ dataDir, port: await freePort() });
+  await ensureDatabase(server.serverUrl, TEMPLATE_DB);
+  await migrateUp(databaseUrl(server.serverUrl, TEMPLATE_DB));
+  project.provide("pgServerUrl", server.serverUrl);
+  return async () => {
+    await server.stop();
+    await rm(dataDir, { recursive: true, force: true });
+  };
+}

@@ -1,0 +1,56 @@
+import { randomBytes } from "node:crypto";
+import pg from "pg";
+import { inject } from "vitest";
+import { createDb, type Db } from "../../lib/db/client";
+import { databaseUrl } from "../../lib/db/embedded-postgres";
+
+export interface TestDatabase {
+  name: string;
+  url: string;
+  db: Db;
+  /** A raw connection for assertions the app itself never makes (superuser edits, catalog queries). */
+  sql(text: string, params?: unknown[]): Promise<pg.QueryResult>;
+  drop(): Promise<void>;
+}
+
+export async function adminQuery(text: string): Promise<void> {
+  const client = new pg.Client({ connectionString: inject("pgServerUrl") });
+  await client.connect();
+  try {
+    await client.query(text);
+  } finally {
+    await client.end();
+  }
+}
+
+/** A fresh database cloned from the migrated template: empty apart from what migrations create. */
+export async function createTestDatabase(options: { template?: string } = {}): Promise<TestDatabase> {
+  const name = `t_${randomBytes(6).toString("hex")}`;
+  const template = options.template ?? "rollgate_template";
+  await adminQuery(`CREATE DATABASE ${name} TEMPLATE ${template}`);
+  const url = databaseUrl(inject("pgServerUrl"), name);
+  const db = createDb(url, { max: 30 });
+  const pool = new pg.Pool({ connectionString: url, max: 2 });
+  return {
+    name,
+    url,
+    db,
+    sql: (text, params) => pool.query(text, params as unknown[]),
+    async drop() {
+      await db.$disconnect();
+      await pool.end();
+      await adminQuery(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+    },
+  };
+}
+
+/** An empty database with no migrations applied (for migration tests). */
+export async function createEmptyDatabase(): Promise<{ name: string; url: string; drop(): Promise<void> }> {
+  const name = `e_${randomBytes(6).toString("hex")}`;
+  await adminQuery(`CREATE DATABASE ${name}`);
+  return {
+    name,
+    url: databaseUrl(inject("pgServerUrl"), name),
+    drop: () => adminQuery(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`),
+  };
+}

@@ -1,0 +1,62 @@
+import { describe, expect, it } from "vitest";
+import { parseBootstrapTokens } from "../../lib/auth/bootstrap-tokens";
+import { credentialsFrom } from "../../lib/auth/identity";
+import { hashPassword, verifyPassword } from "../../lib/auth/password";
+import { hashSecret, newSecret } from "../../lib/auth/secrets";
+
+describe("parseBootstrapTokens", () => {
+  it("parses user tokens with several roles and SDK tokens", () => {
+    expect(parseBootstrapTokens("ci-bot:engineer:abc123, pat:product_owner+viewer:def456 ,sdk:production:xyz789")).toEqual([
+      { kind: "user", name: "ci-bot", roles: ["engineer"], token: "abc123" },
+      { kind: "user", name: "pat", roles: ["product_owner", "viewer"], token: "def456" },
+      { kind: "sdk", environment: "production", token: "xyz789" },
+    ]);
+  });
+
+  it("treats an empty spec as no tokens", () => {
+    expect(parseBootstrapTokens("")).toEqual([]);
+    expect(parseBootstrapTokens(" , ")).toEqual([]);
+  });
+
+  it.each([
+    ["ci-bot:engineer", /is not NAME:ROLES:TOKEN/],
+    ["ci-bot:wizard:abc123", /unknown role 'wizard'/],
+    ["ci-bot:engineer:abc", /shorter than 6/],
+    ["a:b:c:d", /is not NAME:ROLES:TOKEN/],
+  ])("rejects %s", (spec, message) => {
+    expect(() => parseBootstrapTokens(spec)).toThrow(message);
+  });
+});
+
+describe("passwords", () => {
+  it("verifies the right password and rejects others", async () => {
+    const stored = await hashPassword("correct horse");
+    expect(stored).toMatch(/^scrypt\$32768\$8\$1\$/);
+    expect(await verifyPassword("correct horse", stored)).toBe(true);
+    expect(await verifyPassword("correct horse ", stored)).toBe(false);
+    expect(await verifyPassword("correct horse", "garbage")).toBe(false);
+  });
+
+  it("salts: the same password hashes differently each time", async () => {
+    expect(await hashPassword("same")).not.toEqual(await hashPassword("same"));
+  });
+});
+
+describe("secrets", () => {
+  it("are random, prefixed, and hashed deterministically", () => {
+    const a = newSecret("rgs");
+    expect(a).toMatch(/^rgs_[A-Za-z0-9_-]{43}$/);
+    expect(newSecret("rgs")).not.toEqual(a);
+    expect(hashSecret(a)).toEqual(hashSecret(a));
+    expect(hashSecret(a)).toMatch(/^[0-9a-f]{64}$/);
+  });
+});
+
+describe("credentialsFrom", () => {
+  it("reads bearer tokens, X-API-Key and the session cookie", () => {
+    expect(credentialsFrom(new Headers({ authorization: "Bearer abc" }))).toEqual({ token: "abc", session: undefined });
+    expect(credentialsFrom(new Headers({ "x-api-key": "k1" })).token).toBe("k1");
+    expect(credentialsFrom(new Headers({ cookie: "a=1; rollgate_session=s%2B1; b=2" })).session).toBe("s+1");
+    expect(credentialsFrom(new Headers({ authorization: "Basic xyz" })).token).toBeUndefined();
+  });
+});
