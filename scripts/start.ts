@@ -16,14 +16,17 @@ const dev = process.argv.includes("--dev");
 const config = loadConfig();
 const bootstrap = parseBootstrapTokens(config.ROLLGATE_BOOTSTRAP_TOKENS);
 
-if (!dev && buildIsStale(root)) {
+if (!dev && process.env.ROLLGATE_SKIP_BUILD === "1") {
+  // Tests build once up front; many server processes building concurrently would clobber .next.
+} else if (!dev && buildIsStale(root)) {
   console.log("[rollgate] building the dashboard (first start or sources changed)…");
   const built = spawnSync("npm", ["run", "-s", "build"], { cwd: root, stdio: "inherit" });
   if (built.status !== 0) process.exit(built.status ?? 1);
 }
 
+let stopping = false;
 const database = await openDatabase(config, (line) => {
-  if (/FATAL|ERROR|PANIC/.test(line)) console.error(`[postgres] ${line}`);
+  if (!stopping && /FATAL|PANIC/.test(line)) console.error(`[postgres] ${line}`);
 });
 console.log(`[rollgate] database: ${database.embedded ? `embedded PostgreSQL (${path.join(config.dataDir, "postgres")})` : "DATABASE_URL"}`);
 await migrateUp(database.url);
@@ -42,7 +45,6 @@ await db.$disconnect();
 const app = await startAppServer({ dir: root, dev, host: config.HOST, port: config.PORT });
 console.log(`[rollgate] listening on http://localhost:${app.port}`);
 
-let stopping = false;
 async function shutdown(signal: string) {
   if (stopping) return;
   stopping = true;

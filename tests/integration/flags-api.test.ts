@@ -1,0 +1,214 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { ROLES, type Role } from "../../lib/auth/roles";
+import { createTestDatabase, type TestDatabase } from "../support/test-database";
+import { startTestApp, type TestApp } from "../support/test-app";
+import { BOOTSTRAP, call, ROLE_TOKENS, SDK_TOKEN } from "../support/http";
+
+let t: TestDatabase;
+let app: TestApp;
+const eng = ROLE_TOKENS.engineer;
+
+beforeAll(async () => {
+  t = await createTestDatabase();
+  app = await startTestApp({ databaseUrl: t.url, bootstrapTokens: BOOTSTRAP });
+});
+afterAll(async () => {
+  await app?.stop();
+  await t?.drop();
+});
+
+let seq = 0;
+const uniqueKey = (prefix: string) => `${prefix}-${process.pid}-${++seq}`;
+
+async function createFlag(key: string) {
+  const res = await call(app.url, "POST", "/api/v1/flags", { token: eng, body: { key, description: "test" } });
+  expect(res.status).toBe(201);
+  return res.body;
+}
+
+async function counts() {
+  const r = await t.sql(
+    "SELECT (SELECT count(*) FROM flags)::int AS flags, (SELECT count(*) FROM audit_log)::int AS audit, (SELECT coalesce(sum(version),0) FROM flag_states)::int AS versions",
+  );
+  return r.rows[0] as { flags: number; audit: number; versions: number };
+}
+
+describe("flags API", () => {
+  it("creates a flag with a disabled state in every environment", async () => {
+    const key = uniqueKey("create");
+    const flag = await createFlag(key);
+    expect(flag.key).toBe(key);
+    expect(Object.keys(flag.environments)).toEqual(["staging", "production"]);
+    for (const state of Object.values(flag.environments)) {
+      expect(state).toMatchObject({ enabled: false, rolloutPercent: 0, allowlist: [], killed: false, version: 1 });
+    }
+    const again = await call(app.url, "POST", "/api/v1/flags", { token: eng, body: { key } });
+    expect(again.status).toBe(409);
+    expect(again.body.error.fields.key).toBe("already exists");
+
+    const got = await call(app.url, "GET", `/api/v1/flags/${key}`, { token: ROLE_TOKENS.viewer });
+    expect(got.status).toBe(200);
+    expect(got.body).toEqual(flag);
+    expect((await call(app.url, "GET", "/api/v1/flags/does-not-exist", { token: eng })).status).toBe(404);
+  });
+
+  it("patches state with the current version, bumps the version, and audits before/after", async () => {
+    const key = uniqueKey("patch");
+    await createFlag(key);
+    const res = await call(app.url, "PATCH", `/api/v1/flags/${key}/environments/production`, {
+      token: eng,
+      body: { version: 1, enabled: true, rolloutPercent: 10, allowlist: ["qa-1", "qa-1", "qa-2"] },
+    });
+    expect(res.status).toBe(200);
+    expect(res.body).toMatchObject({ enabled: true, rolloutPercent: 10, allowlist: ["qa-1", "qa-2"], killed: false, version: 2 });
+
+    const stale = await call(app.url, "PATCH", `/api/v1/flags/${key}/environments/production`, { token: eng, body: { version: 1, rolloutPercent: 50 } });
+    expect(stale.status).toBe(409);
+    expect(stale.body.error.code).toBe("VERSION_CONFLICT");
+    expect(stale.body.current).toMatchObject({ rolloutPercent: 10, version: 2 });
+
+    const audit = await call(app.url, "GET", `/api/v1/audit?target=${key}&limit=10`, { token: ROLE_TOKENS.viewer });
+    expect(audit.status).toBe(200);
+    const [update, create] = audit.body.entries;
+    expect(update).toMatchObject({ action: "flag_state.update", actor: "engineer-bot (token)", target: `flag_state:${key}/production` });
+    expect(update.before).toMatchObject({ rolloutPercent: 0, version: 1 });
+    expect(update.after).toMatchObject({ rolloutPercent: 10, version: 2 });
+    expect(update.prevHash).toMatch(/^[0-9a-f]{64}$/);
+    expect(create).toMatchObject({ action: "flag.create", target: `flag:${key}` });
+  });
+
+  it("50 concurrent PATCHes with the same version: exactly one wins, the rest get 409, one audit entry", async () => {
+    const key = uniqueKey("race");
+    await createFlag(key);
+    const results = await Promise.all(
+      Array.from({ length: 50 }, (_, i) =>
+        call(app.url, "PATCH", `/api/v1/flags/${key}/environments/staging`, { token: eng, body: { version: 1, rolloutPercent: i + 1, enabled: true } }),
+      ),
+    );
+    const statuses = results.map((r) => r.status);
+    expect(statuses.filter((s) => s === 200)).toHaveLength(1);
+    expect(statuses.filter((s) => s === 409)).toHaveLength(49);
+    const winner = results.find((r) => r.status === 200)!.body;
+    for (const loser of results.filter((r) => r.status === 409)) expect(loser.body.current.version).toBe(2);
+
+    const final = await call(app.url, "GET", `/api/v1/flags/${key}`, { token: eng });
+    expect(final.body.environments.staging).toEqual(winner);
+    const audit = await t.sql("SELECT after FROM audit_log WHERE target_id = $1 AND action = 'flag_state.update'", [`${key}/staging`]);
+    expect(audit.rows).toHaveLength(1);
+    expect(audit.rows[0].after.rolloutPercent).toBe(winner.rolloutPercent);
+  });
+});
+
+describe("role matrix (API.md): each role gets exactly the documented status", () => {
+  type Caller = Role | "sdk" | "anonymous" | "bad-token";
+  const callers: Caller[] = [...ROLES, "sdk", "anonymous", "bad-token"];
+  const tokenOf = (c: Caller) =>
+    c === "sdk" ? SDK_TOKEN : c === "anonymous" ? undefined : c === "bad-token" ? "tok-not-a-real-token" : ROLE_TOKENS[c];
+  const expected = (allowed: Role[], ok: number) => (c: Caller) =>
+    c === "anonymous" || c === "bad-token" ? 401 : c !== "sdk" && allowed.includes(c) ? ok : 403;
+
+  const routes: { name: string; allowed: Role[]; ok: number; run: (token?: string) => Promise<number> }[] = [
+    {
+      name: "POST /api/v1/flags",
+      allowed: ["engineer"],
+      ok: 201,
+      run: async (token) => (await call(app.url, "POST", "/api/v1/flags", { token, body: { key: uniqueKey("matrix") } })).status,
+    },
+    {
+      name: "PATCH /api/v1/flags/{key}/environments/{env}",
+      allowed: ["engineer"],
+      ok: 200,
+      run: async (token) => {
+        const key = uniqueKey("matrix-patch");
+        await createFlag(key);
+        return (await call(app.url, "PATCH", `/api/v1/flags/${key}/environments/staging`, { token, body: { version: 1, enabled: true } })).status;
+      },
+    },
+    { name: "GET /api/v1/flags", allowed: [...ROLES], ok: 200, run: async (token) => (await call(app.url, "GET", "/api/v1/flags", { token })).status },
+    { name: "GET /api/v1/audit", allowed: [...ROLES], ok: 200, run: async (token) => (await call(app.url, "GET", "/api/v1/audit", { token })).status },
+  ];
+
+  for (const route of routes) {
+    it(route.name, async () => {
+      const got: Record<string, number> = {};
+      const want: Record<string, number> = {};
+      for (const caller of callers) {
+        got[caller] = await route.run(tokenOf(caller));
+        want[caller] = expected(route.allowed, route.ok)(caller);
+      }
+      expect(got).toEqual(want);
+    });
+  }
+
+  it("denied mutations change nothing", async () => {
+    const before = await counts();
+    for (const caller of callers.filter((c) => c !== "engineer")) {
+      await call(app.url, "POST", "/api/v1/flags", { token: tokenOf(caller), body: { key: uniqueKey("denied") } });
+    }
+    expect(await counts()).toEqual(before);
+  });
+});
+
+describe("bad input gets 400 with field messages and changes nothing", () => {
+  const badCreates: [string, { body?: unknown; rawBody?: string }, string][] = [
+    ["missing key", { body: { description: "x" } }, "key"],
+    ["key with spaces", { body: { key: "Bad Key" } }, "key"],
+    ["key too long", { body: { key: "a".repeat(101) } }, "key"],
+    ["description too long", { body: { key: "ok-key", description: "x".repeat(501) } }, "description"],
+    ["unknown field", { body: { key: "ok-key", owner: "me" } }, "body"],
+    ["not JSON", { rawBody: "{nope" }, "body"],
+    ["empty body", { rawBody: "" }, "body"],
+    ["array body", { body: [1, 2] }, "body"],
+  ];
+  it.each(badCreates)("POST /api/v1/flags: %s", async (_name, input, field) => {
+    const before = await counts();
+    const res = await call(app.url, "POST", "/api/v1/flags", { token: eng, ...input });
+    expect(res.status).toBe(400);
+    expect(res.body.error.code).toBe("VALIDATION_FAILED");
+    expect(Object.keys(res.body.error.fields)).toContain(field);
+    expect(await counts()).toEqual(before);
+  });
+
+  const badPatches: [string, unknown, string][] = [
+    ["percent above 100", { version: 1, rolloutPercent: 101 }, "rolloutPercent"],
+    ["negative percent", { version: 1, rolloutPercent: -1 }, "rolloutPercent"],
+    ["fractional percent", { version: 1, rolloutPercent: 12.5 }, "rolloutPercent"],
+    ["percent as string", { version: 1, rolloutPercent: "50" }, "rolloutPercent"],
+    ["enabled as string", { version: 1, enabled: "yes" }, "enabled"],
+    ["allowlist not a list", { version: 1, allowlist: "qa-1" }, "allowlist"],
+    ["empty allowlist entry", { version: 1, allowlist: ["ok", " "] }, "allowlist.1"],
+    ["missing version", { rolloutPercent: 5 }, "version"],
+    ["nothing to change", { version: 1 }, "enabled"],
+    ["killed is not patchable", { version: 1, killed: true }, "body"],
+  ];
+  it.each(badPatches)("PATCH state: %s", async (_name, body, field) => {
+    const key = uniqueKey("bad-patch");
+    await createFlag(key);
+    const before = await counts();
+    const res = await call(app.url, "PATCH", `/api/v1/flags/${key}/environments/staging`, { token: eng, body });
+    expect(res.status).toBe(400);
+    expect(res.body.error.fields[field], JSON.stringify(res.body)).toEqual(expect.any(String));
+    expect(await counts()).toEqual(before);
+  });
+
+  it("PATCH state of an unknown flag or environment is 404 and changes nothing", async () => {
+    const key = uniqueKey("unknown-env");
+    await createFlag(key);
+    const before = await counts();
+    expect((await call(app.url, "PATCH", `/api/v1/flags/${key}/environments/qa`, { token: eng, body: { version: 1, enabled: true } })).status).toBe(404);
+    expect((await call(app.url, "PATCH", `/api/v1/flags/nope-${key}/environments/staging`, { token: eng, body: { version: 1, enabled: true } })).status).toBe(404);
+    expect(await counts()).toEqual(before);
+  });
+
+  it.each([
+    ["limit=0", "limit"],
+    ["limit=abc", "limit"],
+    ["limit=501", "limit"],
+    ["before=xyz", "before"],
+    ["sort=asc", "body"],
+  ])("GET /api/v1/audit?%s", async (query, field) => {
+    const res = await call(app.url, "GET", `/api/v1/audit?${query}`, { token: eng });
+    expect(res.status).toBe(400);
+    expect(Object.keys(res.body.error.fields)).toContain(field);
+  });
+});

@@ -1,0 +1,45 @@
+import type { Role } from "../../lib/auth/roles";
+
+export const ROLE_TOKENS: Record<Role, string> = {
+  viewer: "tok-viewer-0001",
+  engineer: "tok-engineer-0001",
+  product_owner: "tok-po-0001",
+  oncall: "tok-oncall-0001",
+  admin: "tok-admin-0001",
+};
+export const SDK_TOKEN = "tok-sdk-production-0001";
+
+/** ROLLGATE_BOOTSTRAP_TOKENS giving one single-role user per role plus a production SDK token. */
+export const BOOTSTRAP = [
+  ...Object.entries(ROLE_TOKENS).map(([role, token]) => `${role}-bot:${role}:${token}`),
+  `sdk:production:${SDK_TOKEN}`,
+].join(",");
+
+export interface HttpResult {
+  status: number;
+  body: any; // eslint-disable-line @typescript-eslint/no-explicit-any -- assertions inspect arbitrary JSON
+}
+
+export async function call(
+  baseUrl: string,
+  method: string,
+  path: string,
+  options: { token?: string; body?: unknown; rawBody?: string } = {},
+): Promise<HttpResult> {
+  const headers: Record<string, string> = {};
+  if (options.token) headers.authorization = `Bearer ${options.token}`;
+  if (options.body !== undefined || options.rawBody !== undefined) headers["content-type"] = "application/json";
+  const res = await fetch(`${baseUrl}${path}`, {
+    method,
+    headers,
+    body: options.rawBody ?? (options.body === undefined ? undefined : JSON.stringify(options.body)),
+  });
+  const text = await res.text();
+  let body: unknown = text;
+  try {
+    body = text ? JSON.parse(text) : null;
+  } catch {
+    // leave as text
+  }
+  return { status: res.status, body };
+}
