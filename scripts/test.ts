@@ -2,6 +2,7 @@
 // end-to-end (real Chromium). Builds the app first because the HTTP and browser tests run the
 // production server.
 import { spawnSync } from "node:child_process";
+import { readFileSync, rmSync } from "node:fs";
 import { chromiumExecutable } from "../tests/support/find-browser";
 
 const env = { ...process.env, NEXT_TELEMETRY_DISABLED: "1" };
@@ -29,6 +30,17 @@ step("prisma generate", "npx", ["--no-install", "tsx", "scripts/prisma-generate.
 step("typecheck", "npx", ["--no-install", "tsc", "--noEmit"]);
 if (only !== "unit") step("next build", "npx", ["--no-install", "next", "build"]);
 if (!only || only === "unit" || only === "integration") {
-  step("vitest", "npx", ["--no-install", "vitest", "run", ...(only ? ["--project", only] : [])]);
+  const report = "test-results/vitest.json";
+  rmSync(report, { force: true });
+  step("vitest", "npx", [
+    "--no-install", "vitest", "run", "--reporter=default", "--reporter=json", `--outputFile.json=${report}`,
+    ...(only ? ["--project", only] : []),
+  ]);
+  // Vitest can exit 0 after a configuration error that ran nothing; the report cannot lie about that.
+  const result = JSON.parse(readFileSync(report, "utf8")) as { success: boolean; numTotalTests: number; numFailedTests: number };
+  if (!result.success || result.numTotalTests === 0 || result.numFailedTests > 0) {
+    console.error(`✖ vitest: ${result.numTotalTests} tests, ${result.numFailedTests} failed, success=${result.success}`);
+    process.exit(1);
+  }
 }
 if (!only || only === "e2e") step("playwright", "npx", ["--no-install", "playwright", "test"]);

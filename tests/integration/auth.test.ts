@@ -1,0 +1,83 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { applyBootstrapTokens, parseBootstrapTokens } from "../../lib/auth/bootstrap-tokens";
+import { postgresIdentity, resolvePrincipal } from "../../lib/auth/identity";
+import { signIn, signOut, SESSION_TTL_MS } from "../../lib/auth/sessions";
+import { hashSecret } from "../../lib/auth/secrets";
+import { DEMO_USERS, seedDemo } from "../../lib/demo/seed-demo";
+import { createTestDatabase, type TestDatabase } from "../support/test-database";
+
+let t: TestDatabase;
+beforeAll(async () => {
+  t = await createTestDatabase();
+  expect(await seedDemo(t.db, "demo-password")).toBe(true);
+});
+afterAll(() => t?.drop());
+
+describe("demo seed", () => {
+  it("creates one user per role, flags with states, and runs only once", async () => {
+    const roles = new Set((await t.db.user.findMany()).flatMap((u) => u.roles));
+    expect([...roles].sort()).toEqual(["admin", "engineer", "oncall", "product_owner", "viewer"]);
+    const prod = await t.db.flagState.findFirst({ where: { flag: { key: "messaging-v2" }, environmentKey: "production" } });
+    expect(prod).toMatchObject({ enabled: true, rolloutPercent: 10 });
+    expect(await seedDemo(t.db, "demo-password")).toBe(false);
+    expect(await t.db.user.count()).toBe(DEMO_USERS.length);
+  });
+});
+
+describe("sessions", () => {
+  it("sign in with the right password gives a session that resolves to the user; sign out ends it", async () => {
+    const session = await signIn(t.db, { email: "  Engineer@Rollgate.dev ", password: "demo-password" });
+    const row = await t.db.session.findUnique({ where: { tokenHash: hashSecret(session.secret) } });
+    expect(row).not.toBeNull();
+    expect(await t.db.session.count({ where: { tokenHash: session.secret } })).toBe(0); // never stored in clear
+
+    const identity = postgresIdentity(t.db);
+    const principal = await resolvePrincipal(identity, new Headers({ cookie: `rollgate_session=${session.secret}` }));
+    expect(principal).toMatchObject({ kind: "user", email: "engineer@rollgate.dev", roles: ["engineer"], via: "session" });
+
+    await signOut(t.db, session.secret);
+    expect(await identity.fromSession(session.secret)).toBeNull();
+  });
+
+  it("rejects a wrong password or unknown email with the same message", async () => {
+    await expect(signIn(t.db, { email: "engineer@rollgate.dev", password: "nope" })).rejects.toThrow("Email or password is incorrect");
+    await expect(signIn(t.db, { email: "ghost@rollgate.dev", password: "nope" })).rejects.toThrow("Email or password is incorrect");
+  });
+
+  it("expired sessions and disabled users do not resolve", async () => {
+    const past = new Date(Date.now() - SESSION_TTL_MS - 1000);
+    const expired = await signIn(t.db, { email: "viewer@rollgate.dev", password: "demo-password" }, past);
+    expect(await postgresIdentity(t.db).fromSession(expired.secret)).toBeNull();
+
+    const live = await signIn(t.db, { email: "oncall@rollgate.dev", password: "demo-password" });
+    await t.db.user.update({ where: { email: "oncall@rollgate.dev" }, data: { disabledAt: new Date() } });
+    expect(await postgresIdentity(t.db).fromSession(live.secret)).toBeNull();
+  });
+});
+
+describe("bootstrap tokens", () => {
+  it("creates users and tokens once, hashed; applying again changes nothing", async () => {
+    const spec = parseBootstrapTokens("ci-bot:engineer+viewer:abc123def,sdk:production:xyz789xyz");
+    await applyBootstrapTokens(t.db, spec);
+    const snapshot = async () => ({
+      users: await t.db.user.count(),
+      tokens: await t.db.apiToken.count(),
+      audit: await t.db.auditLog.count(),
+    });
+    const first = await snapshot();
+    await applyBootstrapTokens(t.db, spec);
+    expect(await snapshot()).toEqual(first);
+
+    const identity = postgresIdentity(t.db);
+    expect(await identity.fromApiToken("abc123def")).toMatchObject({ kind: "user", name: "ci-bot", roles: ["engineer", "viewer"], via: "token" });
+    expect(await identity.fromApiToken("xyz789xyz")).toMatchObject({ kind: "sdk", environment: "production" });
+    expect(await identity.fromApiToken("abc123de")).toBeNull();
+    expect(await t.db.apiToken.count({ where: { tokenHash: "abc123def" } })).toBe(0);
+  });
+
+  it("an unknown environment in an SDK token fails and creates nothing", async () => {
+    const before = await t.db.apiToken.count();
+    await expect(applyBootstrapTokens(t.db, parseBootstrapTokens("sdk:qa:qa-token-123"))).rejects.toThrow(/environment 'qa' does not exist/);
+    expect(await t.db.apiToken.count()).toBe(before);
+  });
+});
