@@ -19,6 +19,7 @@ export default async function DashboardLayout({ children }: { children: React.Re
           <nav className="flex gap-1 text-sm">
             <NavLink href="/flags">Flags</NavLink>
             <NavLink href="/audit">Audit log</NavLink>
+            {user.roles.includes("admin") ? <NavLink href="/admin">Admin</NavLink> : null}
           </nav>
           <div className="ml-auto flex items-center gap-3 text-sm">
             <div className="text-right leading-tight">

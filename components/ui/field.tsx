@@ -21,7 +21,7 @@ export function TextInput({ invalid, className = "", ...props }: InputHTMLAttrib
     <input
       {...props}
       aria-invalid={invalid || undefined}
-      className={`block w-full rounded-md border-0 px-3 py-2 text-slate-900 shadow-sm ring-1 ring-inset placeholder:text-slate-400 focus:ring-2 focus:ring-inset focus:ring-indigo-600 ${invalid ? "ring-red-400" : "ring-slate-300"} ${className}`}
+      className={`block ${/\bw-/.test(className) ? "" : "w-full"} rounded-md border-0 px-3 py-2 text-slate-900 shadow-sm ring-1 ring-inset placeholder:text-slate-400 focus:ring-2 focus:ring-inset focus:ring-indigo-600 ${invalid ? "ring-red-400" : "ring-slate-300"} ${className}`}
     />
   );
 }

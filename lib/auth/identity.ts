@@ -37,6 +37,10 @@ export function postgresIdentity(db: Db): IdentityProvider {
     async fromApiToken(token) {
       const row = await db.apiToken.findUnique({ where: { tokenHash: hashSecret(token) }, include: { user: true } });
       if (!row || row.revokedAt) return null;
+      // Coarse "last used" for the admin page: at most one write per token per minute, off the request path.
+      if (!row.lastUsedAt || Date.now() - row.lastUsedAt.getTime() > 60_000) {
+        db.apiToken.update({ where: { id: row.id }, data: { lastUsedAt: new Date() } }).catch(() => {});
+      }
       if (row.kind === "sdk" && row.environmentKey) {
         return { kind: "sdk", tokenId: row.id, environment: row.environmentKey };
       }

@@ -30,7 +30,7 @@ export async function signIn(
     await recordAudit(tx, {
       actor: { id: user.id, label: user.email },
       action: "session.sign_in",
-      target: { type: "user", id: user.id },
+      target: { type: "user", id: user.email },
     });
   });
   return { secret, expiresAt };

@@ -18,6 +18,13 @@ const DEMO_FLAGS = [
   { key: "dark-mode", description: "Dark theme for the web app", staging: { enabled: false, rolloutPercent: 0 }, production: { enabled: false, rolloutPercent: 0 } },
 ] as const;
 
+const DEMO_PHASES = [
+  { name: "Internal", percent: 0, minSoakSeconds: 3600, criteria: { minSuccessRate: 0.99, maxP95Ms: 1000, minSamples: 50, windowSeconds: 900 }, requiredApprovals: 0, checklist: ["Backup verified", "Rollback script tested"] },
+  { name: "10%", percent: 10, minSoakSeconds: 4 * 3600, criteria: { minSuccessRate: 0.99, maxErrorRate: 0.01, maxP95Ms: 1000, minSamples: 500, windowSeconds: 1800 }, requiredApprovals: 1, checklist: ["DevOps team notified"] },
+  { name: "50%", percent: 50, minSoakSeconds: 24 * 3600, criteria: { minSuccessRate: 0.99, maxErrorRate: 0.01, maxP95Ms: 1000, minSamples: 5000, windowSeconds: 3600 }, requiredApprovals: 1, checklist: ["Product Owner approval obtained"] },
+  { name: "100%", percent: 100, minSoakSeconds: 0, criteria: {}, requiredApprovals: 1, checklist: [] },
+];
+
 /** Seeds once: does nothing when any person already exists. Returns whether it seeded. */
 export async function seedDemo(db: Db, password: string): Promise<boolean> {
   if ((await db.user.count({ where: { isService: false } })) > 0) return false;
@@ -28,7 +35,7 @@ export async function seedDemo(db: Db, password: string): Promise<boolean> {
     for (const u of DEMO_USERS) {
       const row = await tx.user.create({ data: { ...u, passwordHash } });
       users.set(u.email, row.id);
-      await recordAudit(tx, { actor, action: "user.create", target: { type: "user", id: row.id }, after: { email: u.email, roles: u.roles } });
+      await recordAudit(tx, { actor, action: "user.create", target: { type: "user", id: u.email }, after: { email: u.email, roles: u.roles } });
     }
     const engineerId = users.get("engineer@rollgate.dev") ?? null;
     for (const f of DEMO_FLAGS) {
@@ -43,6 +50,22 @@ export async function seedDemo(db: Db, password: string): Promise<boolean> {
         await recordAudit(tx, { actor, action: "flag_state.update", target: { type: "flag_state", id: `${f.key}/${env}` }, after: s });
       }
     }
+    // messaging-v2 is mid-rollout in production: internal users done, soaking at 10 %.
+    const messaging = await tx.flag.findUniqueOrThrow({ where: { key: "messaging-v2" } });
+    const rollout = await tx.rollout.create({
+      data: {
+        flagId: messaging.id,
+        environmentKey: "production",
+        status: "active",
+        currentPhase: 1,
+        phaseStartedAt: new Date(Date.now() - 2 * 60 * 60 * 1000),
+        requestedBy: engineerId ?? "",
+        phases: {
+          create: DEMO_PHASES.map((p, index) => ({ index, ...p })),
+        },
+      },
+    });
+    await recordAudit(tx, { actor, action: "rollout.create", target: { type: "rollout", id: rollout.id }, after: { flag: "messaging-v2", environment: "production", phases: DEMO_PHASES.map((p) => p.name) } });
   }, { timeout: 30_000 });
   return true;
 }

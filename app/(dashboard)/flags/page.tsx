@@ -3,6 +3,7 @@ import Link from "next/link";
 import { getDb } from "@/lib/db/client";
 import { listFlags } from "@/lib/flags/list-flags";
 import { listEnvironmentKeys } from "@/lib/flags/environments";
+import { listLiveRollouts } from "@/lib/rollouts/live-rollouts";
 import { FlagStateBadge, PercentBar } from "@/components/flag-state-badge";
 import { CreateFlagForm } from "@/components/create-flag-form";
 import { requirePageUser } from "../../_server/session";
@@ -12,7 +13,8 @@ export const metadata: Metadata = { title: "Flags" };
 export default async function FlagsPage() {
   const user = await requirePageUser();
   const db = getDb();
-  const [flags, environments] = await Promise.all([listFlags(db), listEnvironmentKeys(db)]);
+  const [flags, environments, rollouts] = await Promise.all([listFlags(db), listEnvironmentKeys(db), listLiveRollouts(db)]);
+  const rolloutOf = (flagKey: string, env: string) => rollouts.find((r) => r.flagKey === flagKey && r.environment === env);
   return (
     <div className="space-y-6">
       <div className="flex items-end justify-between">
@@ -48,12 +50,18 @@ export default async function FlagsPage() {
                 </td>
                 {environments.map((env) => {
                   const state = flag.environments[env];
+                  const rollout = rolloutOf(flag.key, env);
                   return (
                     <td key={env} className="px-4 py-3">
                       {state ? (
                         <div className="space-y-1.5">
                           <FlagStateBadge state={state} />
                           <PercentBar percent={state.enabled && !state.killed ? state.rolloutPercent : 0} />
+                          {rollout ? (
+                            <div className="text-xs text-slate-500">
+                              Plan: phase {rollout.currentPhase + 1}/{rollout.phases.length} · {rollout.status}
+                            </div>
+                          ) : null}
                         </div>
                       ) : null}
                     </td>

@@ -5,6 +5,8 @@ import { getDb } from "@/lib/db/client";
 import { getFlag } from "@/lib/flags/list-flags";
 import { AppError } from "@/lib/errors";
 import { FlagStateEditor } from "@/components/flag-state-editor";
+import { RolloutProgress } from "@/components/rollout-progress";
+import { listLiveRollouts } from "@/lib/rollouts/live-rollouts";
 import { requirePageUser } from "../../../_server/session";
 
 export async function generateMetadata({ params }: { params: Promise<{ key: string }> }): Promise<Metadata> {
@@ -19,6 +21,7 @@ export default async function FlagPage({ params }: { params: Promise<{ key: stri
     throw err;
   });
   const canEdit = user.roles.includes("engineer");
+  const rollouts = await listLiveRollouts(getDb(), flag.key);
   return (
     <div className="space-y-6">
       <div>
@@ -26,6 +29,9 @@ export default async function FlagPage({ params }: { params: Promise<{ key: stri
         <h1 className="mt-1 font-mono text-2xl font-semibold tracking-tight">{flag.key}</h1>
         <p className="text-sm text-slate-500">{flag.description || "No description"}</p>
       </div>
+      {rollouts.map((r) => (
+        <RolloutProgress key={r.id} rollout={r} />
+      ))}
       <div className="grid gap-6 lg:grid-cols-2">
         {Object.entries(flag.environments).map(([env, state]) => (
           <FlagStateEditor key={`${env}:${state.version}`} flagKey={flag.key} environment={env} state={state} canEdit={canEdit} />

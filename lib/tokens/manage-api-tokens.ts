@@ -1,0 +1,83 @@
+import type { Db } from "../db/client";
+import { AppError, notFound } from "../errors";
+import { recordAudit } from "../audit/record-audit";
+import { actorLabel, requireRole, type Principal } from "../auth/principal";
+import { displayPrefix, hashSecret, newSecret } from "../auth/secrets";
+import type { CreateApiTokenInput } from "./token-schemas";
+
+export interface ApiTokenDto {
+  id: string;
+  name: string;
+  kind: "user" | "sdk";
+  owner: string;
+  prefix: string;
+  createdAt: string;
+  lastUsedAt: string | null;
+  revoked: boolean;
+}
+
+export async function listApiTokens(db: Db, principal: Principal | null): Promise<ApiTokenDto[]> {
+  requireRole(principal, "admin");
+  const rows = await db.apiToken.findMany({ include: { user: true }, orderBy: { createdAt: "desc" } });
+  return rows.map((t) => ({
+    id: t.id,
+    name: t.name,
+    kind: t.kind === "sdk" ? "sdk" : "user",
+    owner: t.kind === "sdk" ? `environment ${t.environmentKey}` : (t.user?.email ?? "—"),
+    prefix: t.tokenPrefix,
+    createdAt: t.createdAt.toISOString(),
+    lastUsedAt: t.lastUsedAt?.toISOString() ?? null,
+    revoked: t.revokedAt !== null,
+  }));
+}
+
+/** Returns the secret exactly once; only its hash is stored. */
+export async function createApiToken(
+  db: Db,
+  principal: Principal | null,
+  input: CreateApiTokenInput,
+): Promise<{ id: string; token: string }> {
+  const admin = requireRole(principal, "admin");
+  const token = newSecret(input.kind === "sdk" ? "rg_sdk" : "rg_usr");
+  return db.$transaction(async (tx) => {
+    if (input.kind === "sdk" && !(await tx.environment.findUnique({ where: { key: input.environment } }))) {
+      throw new AppError("VALIDATION_FAILED", "Unknown environment", { fields: { environment: "unknown environment" } });
+    }
+    if (input.kind === "user" && !(await tx.user.findUnique({ where: { id: input.userId } }))) {
+      throw new AppError("VALIDATION_FAILED", "Unknown user", { fields: { userId: "unknown user" } });
+    }
+    const row = await tx.apiToken.create({
+      data: {
+        name: input.name,
+        kind: input.kind,
+        userId: input.kind === "user" ? input.userId : null,
+        environmentKey: input.kind === "sdk" ? input.environment : null,
+        tokenHash: hashSecret(token),
+        tokenPrefix: displayPrefix(token),
+      },
+    });
+    await recordAudit(tx, {
+      actor: { id: admin.userId, label: actorLabel(admin) },
+      action: "api_token.create",
+      target: { type: "api_token", id: row.id },
+      after: { name: row.name, kind: row.kind, userId: row.userId, environment: row.environmentKey, prefix: row.tokenPrefix },
+    });
+    return { id: row.id, token };
+  });
+}
+
+export async function revokeApiToken(db: Db, principal: Principal | null, tokenId: string): Promise<void> {
+  const admin = requireRole(principal, "admin");
+  await db.$transaction(async (tx) => {
+    const { count } = await tx.apiToken.updateMany({ where: { id: tokenId, revokedAt: null }, data: { revokedAt: new Date() } });
+    if (count === 0) {
+      if (!(await tx.apiToken.findUnique({ where: { id: tokenId } }))) throw notFound("API token");
+      return; // already revoked: idempotent, nothing to audit
+    }
+    await recordAudit(tx, {
+      actor: { id: admin.userId, label: actorLabel(admin) },
+      action: "api_token.revoke",
+      target: { type: "api_token", id: tokenId },
+    });
+  });
+}
