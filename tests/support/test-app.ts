@@ -1,17 +1,25 @@
-import { spawn, type ChildProcess } from "node:child_process";
+import { spawn } from "node:child_process";
 import path from "node:path";
 
 export interface TestApp {
   url: string;
-  stop(): Promise<void>;
+  /** Everything the process printed so far. */
+  output(): string;
+  /** Sends `signal` and resolves with the exit code. */
+  stop(signal?: NodeJS.Signals): Promise<number | null>;
 }
 
-/** Starts the real server process (scripts/start.ts, production build) against `databaseUrl`. */
-export async function startTestApp(options: { databaseUrl: string; bootstrapTokens?: string; env?: Record<string, string> }): Promise<TestApp> {
-  const child: ChildProcess = spawn(process.execPath, ["--import", "tsx", path.resolve("scripts/start.ts")], {
+/**
+ * Starts the real server process (scripts/start.ts, production build). Without `databaseUrl` it boots
+ * its embedded PostgreSQL (pass ROLLGATE_DATA_DIR and ROLLGATE_PG_PORT in `env`).
+ */
+export async function startTestApp(options: { databaseUrl?: string; bootstrapTokens?: string; env?: Record<string, string> }): Promise<TestApp> {
+  const env: NodeJS.ProcessEnv = { ...process.env };
+  delete env.DATABASE_URL;
+  const child = spawn(process.execPath, ["--import", "tsx", path.resolve("scripts/start.ts")], {
     env: {
-      ...process.env,
-      DATABASE_URL: options.databaseUrl,
+      ...env,
+      ...(options.databaseUrl ? { DATABASE_URL: options.databaseUrl } : {}),
       PORT: "0",
       HOST: "127.0.0.1",
       ROLLGATE_DEMO: "off",
@@ -23,30 +31,43 @@ export async function startTestApp(options: { databaseUrl: string; bootstrapToke
     stdio: ["ignore", "pipe", "pipe"],
   });
   let output = "";
+  const listeners = new Set<() => void>();
+  const onData = (d: Buffer) => {
+    output += d.toString();
+    for (const l of listeners) l();
+  };
+  child.stdout.on("data", onData);
+  child.stderr.on("data", onData);
+
   const url = await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`server did not start in 60 s:\n${output}`)), 60_000);
-    const onData = (d: Buffer) => {
-      output += d.toString();
-      const m = output.match(/listening on (http:\/\/\S+)/);
-      if (m?.[1]) {
-        clearTimeout(timer);
-        resolve(m[1].replace("localhost", "127.0.0.1"));
-      }
-    };
-    child.stdout?.on("data", onData);
-    child.stderr?.on("data", onData);
-    child.on("exit", (code) => {
+    const timer = setTimeout(() => fail(new Error(`server did not start in 60 s:\n${output}`)), 60_000);
+    const onExit = (code: number | null) => fail(new Error(`server exited with ${code}:\n${output}`));
+    function done() {
       clearTimeout(timer);
-      reject(new Error(`server exited with ${code}:\n${output}`));
-    });
+      listeners.delete(check);
+      child.off("exit", onExit);
+    }
+    function fail(err: Error) {
+      done();
+      reject(err);
+    }
+    function check() {
+      const m = output.match(/listening on (http:\/\/\S+)/);
+      if (!m?.[1]) return;
+      done();
+      resolve(m[1].replace("localhost", "127.0.0.1"));
+    }
+    listeners.add(check);
+    child.on("exit", onExit);
   });
   return {
     url,
-    stop: () =>
-      new Promise<void>((resolve) => {
-        if (child.exitCode !== null) return resolve();
-        child.once("exit", () => resolve());
-        child.kill("SIGTERM");
+    output: () => output,
+    stop: (signal = "SIGTERM") =>
+      new Promise<number | null>((resolve) => {
+        if (child.exitCode !== null) return resolve(child.exitCode);
+        child.once("exit", (code) => resolve(code));
+        child.kill(signal);
       }),
   };
 }
