@@ -10,6 +10,9 @@ import { applyBootstrapTokens, parseBootstrapTokens } from "../lib/auth/bootstra
 import { DEMO_USERS, seedDemo } from "../lib/demo/seed-demo";
 import { startAppServer } from "../lib/server/app-server";
 import { buildIsStale } from "../lib/server/build-freshness";
+import { ConfigStore } from "../lib/evaluation/config-store";
+import { ofrepRoute } from "../lib/server/data-plane/ofrep";
+import { streamRoute } from "../lib/server/data-plane/stream";
 
 const root = path.resolve(import.meta.dirname, "..");
 const dev = process.argv.includes("--dev");
@@ -40,9 +43,18 @@ if (config.ROLLGATE_DEMO === "auto" && (await seedDemo(db, config.ROLLGATE_DEMO_
 if (config.ROLLGATE_DEMO === "auto" && (await db.user.count({ where: { email: { in: DEMO_USERS.map((u) => u.email) } } })) > 0) {
   console.log(`[rollgate] demo users (password "${config.ROLLGATE_DEMO_PASSWORD}"): ${DEMO_USERS.map((u) => `${u.email} (${u.roles.join("+")})`).join(", ")}`);
 }
-await db.$disconnect();
 
-const app = await startAppServer({ dir: root, dev, host: config.HOST, port: config.PORT });
+// The data plane answers from memory; this connection pool only serves snapshot reloads.
+const store = new ConfigStore(db, database.url, { log: (m) => console.log(`[rollgate] ${m}`) });
+await store.start();
+
+const app = await startAppServer({
+  dir: root,
+  dev,
+  host: config.HOST,
+  port: config.PORT,
+  dataPlane: [ofrepRoute(store), streamRoute(store)],
+});
 console.log(`[rollgate] listening on http://localhost:${app.port}`);
 
 async function shutdown(signal: string) {
@@ -52,6 +64,8 @@ async function shutdown(signal: string) {
   const force = setTimeout(() => process.exit(1), 10_000);
   force.unref();
   await app.close().catch(() => {});
+  await store.stop().catch(() => {});
+  await db.$disconnect().catch(() => {});
   const shared = (globalThis as { __rollgateDb?: { db: { $disconnect(): Promise<void> } } }).__rollgateDb;
   await shared?.db.$disconnect().catch(() => {});
   await database.stop().catch((err: unknown) => console.error("[rollgate] stopping PostgreSQL failed", err));

@@ -1,0 +1,155 @@
+import pg from "pg";
+import type { Db } from "../db/client";
+import { hashSecret } from "../auth/secrets";
+import { compileSnapshot, type CompiledSnapshot } from "../domain/config-snapshot";
+import { loadConfigVersions, loadSdkTokens, loadSnapshot } from "./load-snapshot";
+
+type Listener = (snapshot: CompiledSnapshot) => void;
+
+/**
+ * The data plane's view of configuration: every environment's compiled snapshot and the live SDK
+ * tokens, held in memory. Postgres NOTIFY (sent by triggers in the writing transaction) tells it
+ * what to reload; evaluation never waits on the database. If the LISTEN connection drops, it
+ * reconnects and reloads everything, since notifications sent meanwhile are lost; a slow poll of
+ * the version numbers backs this up.
+ */
+export class ConfigStore {
+  private snapshots = new Map<string, CompiledSnapshot>();
+  private sdkTokens = new Map<string, string>();
+  private listeners = new Map<string, Set<Listener>>();
+  private reloading = new Map<string, Promise<void>>();
+  private pending = new Set<string>();
+  private listener: pg.Client | null = null;
+  private pollTimer: NodeJS.Timeout | null = null;
+  private stopped = false;
+
+  constructor(
+    private readonly db: Db,
+    private readonly databaseUrl: string,
+    private readonly options: { pollMs?: number; log?: (msg: string) => void } = {},
+  ) {}
+
+  async start(): Promise<void> {
+    await this.connectListener();
+    await this.reloadAll();
+    this.pollTimer = setInterval(() => void this.poll(), this.options.pollMs ?? 30_000);
+    this.pollTimer.unref();
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    if (this.pollTimer) clearInterval(this.pollTimer);
+    await this.listener?.end().catch(() => {});
+    this.listener = null;
+  }
+
+  snapshot(environment: string): CompiledSnapshot | undefined {
+    return this.snapshots.get(environment);
+  }
+
+  /** The environment an SDK token is bound to, or undefined when it is unknown or revoked. */
+  environmentOfSdkToken(token: string): string | undefined {
+    return this.sdkTokens.get(hashSecret(token));
+  }
+
+  subscribe(environment: string, listener: Listener): () => void {
+    let set = this.listeners.get(environment);
+    if (!set) this.listeners.set(environment, (set = new Set()));
+    set.add(listener);
+    return () => set.delete(listener);
+  }
+
+  /** Reloads one environment; concurrent requests coalesce into at most one extra load. */
+  reload(environment: string): Promise<void> {
+    const running = this.reloading.get(environment);
+    if (running) {
+      this.pending.add(environment);
+      return running;
+    }
+    const run = (async () => {
+      try {
+        do {
+          this.pending.delete(environment);
+          const loaded = await loadSnapshot(this.db, environment);
+          if (!loaded) {
+            this.snapshots.delete(environment);
+            continue;
+          }
+          const current = this.snapshots.get(environment);
+          if (current && current.version >= loaded.version) continue;
+          const compiled = compileSnapshot(loaded);
+          this.snapshots.set(environment, compiled);
+          for (const l of this.listeners.get(environment) ?? []) {
+            try {
+              l(compiled);
+            } catch (err) {
+              this.options.log?.(`config listener failed: ${String(err)}`);
+            }
+          }
+        } while (this.pending.has(environment));
+      } finally {
+        this.reloading.delete(environment);
+      }
+    })();
+    this.reloading.set(environment, run);
+    return run;
+  }
+
+  async reloadAll(): Promise<void> {
+    const [versions, tokens] = await Promise.all([loadConfigVersions(this.db), loadSdkTokens(this.db)]);
+    this.sdkTokens = tokens;
+    await Promise.all([...versions.keys()].map((env) => this.reload(env)));
+  }
+
+  private async poll(): Promise<void> {
+    try {
+      const versions = await loadConfigVersions(this.db);
+      for (const [env, version] of versions) {
+        if ((this.snapshots.get(env)?.version ?? 0) < version) void this.reload(env);
+      }
+      this.sdkTokens = await loadSdkTokens(this.db);
+    } catch (err) {
+      this.options.log?.(`config poll failed: ${String(err)}`);
+    }
+  }
+
+  private async connectListener(): Promise<void> {
+    const client = new pg.Client({ connectionString: this.databaseUrl });
+    client.on("notification", (msg) => {
+      if (msg.channel === "rollgate_tokens") {
+        void loadSdkTokens(this.db).then((t) => (this.sdkTokens = t)).catch(() => {});
+        return;
+      }
+      try {
+        const { environment, version } = JSON.parse(msg.payload ?? "{}") as { environment?: string; version?: number };
+        if (!environment) return;
+        if ((this.snapshots.get(environment)?.version ?? 0) >= (version ?? Infinity)) return;
+        void this.reload(environment).catch((err: unknown) => this.options.log?.(`reload ${environment} failed: ${String(err)}`));
+      } catch {
+        // Not ours; ignore.
+      }
+    });
+    client.on("error", () => this.scheduleReconnect(client));
+    client.on("end", () => this.scheduleReconnect(client));
+    await client.connect();
+    await client.query("LISTEN rollgate_config; LISTEN rollgate_tokens");
+    this.listener = client;
+  }
+
+  private scheduleReconnect(client: pg.Client, delayMs = 500): void {
+    if (this.stopped || this.listener !== client) return;
+    this.listener = null;
+    this.options.log?.("config listener disconnected; reconnecting");
+    const attempt = async (delay: number) => {
+      if (this.stopped) return;
+      try {
+        await this.connectListener();
+        await this.reloadAll();
+        this.options.log?.("config listener reconnected");
+      } catch {
+        setTimeout(() => void attempt(Math.min(delay * 2, 10_000)), delay).unref();
+      }
+    };
+    setTimeout(() => void attempt(delayMs), delayMs).unref();
+  }
+}

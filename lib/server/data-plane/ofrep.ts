@@ -1,0 +1,138 @@
+import { createHash } from "node:crypto";
+import type { IncomingMessage, ServerResponse } from "node:http";
+import type { CompiledSnapshot } from "../../domain/config-snapshot";
+import { evaluate, isEvaluation, type CompiledFlag } from "../../domain/evaluation";
+import type { ConfigStore } from "../../evaluation/config-store";
+import { BodyTooLarge, pathOf, readBody, sendJson, tokenFrom } from "./http-utils";
+
+const SINGLE = "/ofrep/v1/evaluate/flags/";
+const BULK = "/ofrep/v1/evaluate/flags";
+
+type Context = { targetingKey?: string } & Record<string, unknown>;
+type ContextResult = { ok: true; context: Context } | { ok: false; status: 400; code: "PARSE_ERROR" | "INVALID_CONTEXT"; details: string };
+
+function parseContext(body: string): ContextResult {
+  let parsed: unknown;
+  try {
+    parsed = body.trim() === "" ? {} : JSON.parse(body);
+  } catch {
+    return { ok: false, status: 400, code: "PARSE_ERROR", details: "request body is not valid JSON" };
+  }
+  if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed)) {
+    return { ok: false, status: 400, code: "PARSE_ERROR", details: "request body must be a JSON object" };
+  }
+  const context = (parsed as { context?: unknown }).context ?? {};
+  if (typeof context !== "object" || context === null || Array.isArray(context)) {
+    return { ok: false, status: 400, code: "INVALID_CONTEXT", details: "context must be an object" };
+  }
+  const tk = (context as { targetingKey?: unknown }).targetingKey;
+  if (tk !== undefined && typeof tk !== "string") {
+    return { ok: false, status: 400, code: "INVALID_CONTEXT", details: "context.targetingKey must be a string" };
+  }
+  return { ok: true, context: context as Context };
+}
+
+function evaluationBody(flag: CompiledFlag, snapshot: CompiledSnapshot, targetingKey: string | undefined) {
+  const result = evaluate(flag, targetingKey);
+  if (!isEvaluation(result)) {
+    return {
+      ok: false as const,
+      body: { key: flag.key, errorCode: "TARGETING_KEY_MISSING", errorDetails: "this flag is rolled out by percentage: send context.targetingKey" },
+    };
+  }
+  return {
+    ok: true as const,
+    body: {
+      key: flag.key,
+      value: result.value,
+      reason: result.reason,
+      variant: result.variant,
+      metadata: { flagVersion: flag.rule.version, configVersion: snapshot.version, environment: snapshot.environment },
+    },
+  };
+}
+
+/** Stable JSON (sorted keys) so the same context always yields the same ETag. */
+function stableStringify(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(stableStringify).join(",")}]`;
+  if (value && typeof value === "object") {
+    return `{${Object.keys(value)
+      .sort()
+      .map((k) => `${JSON.stringify(k)}:${stableStringify((value as Record<string, unknown>)[k])}`)
+      .join(",")}}`;
+  }
+  return JSON.stringify(value) ?? "null";
+}
+
+/** OFREP v0.3 single and bulk evaluation, answered from the in-memory snapshot. */
+export function ofrepRoute(store: ConfigStore) {
+  return async (req: IncomingMessage, res: ServerResponse): Promise<boolean> => {
+    const path = pathOf(req);
+    const isBulk = path === BULK || path === `${BULK}/`;
+    if (!isBulk && !path.startsWith(SINGLE)) return false;
+    let key = "";
+    try {
+      key = isBulk ? "" : decodeURIComponent(path.slice(SINGLE.length));
+    } catch {
+      key = path.slice(SINGLE.length);
+    }
+    const error = (status: number, errorCode: string, errorDetails: string, headers?: Record<string, string>) =>
+      sendJson(res, status, isBulk ? { errorCode, errorDetails } : { key, errorCode, errorDetails }, headers);
+
+    if (req.method !== "POST") {
+      error(405, "GENERAL", "use POST", { allow: "POST" });
+      return true;
+    }
+    const token = tokenFrom(req);
+    if (!token) {
+      error(401, "GENERAL", "send an SDK token as 'Authorization: Bearer <token>' or 'X-API-Key'", { "www-authenticate": 'Bearer realm="rollgate"' });
+      return true;
+    }
+    const environment = store.environmentOfSdkToken(token);
+    if (!environment) {
+      error(401, "GENERAL", "unknown or revoked SDK token", { "www-authenticate": 'Bearer realm="rollgate"' });
+      return true;
+    }
+    let body: string;
+    try {
+      body = await readBody(req, isBulk ? 1_000_000 : 100_000);
+    } catch (err) {
+      if (err instanceof BodyTooLarge) error(413, "PARSE_ERROR", err.message);
+      else error(400, "PARSE_ERROR", "could not read the request body");
+      return true;
+    }
+    const parsed = parseContext(body);
+    if (!parsed.ok) {
+      error(parsed.status, parsed.code, parsed.details);
+      return true;
+    }
+    const snapshot = store.snapshot(environment);
+    if (!snapshot) {
+      error(500, "GENERAL", "configuration is not loaded yet");
+      return true;
+    }
+    const targetingKey = parsed.context.targetingKey;
+
+    if (!isBulk) {
+      const flag = snapshot.flags.get(key);
+      if (!flag) {
+        sendJson(res, 404, { key, errorCode: "FLAG_NOT_FOUND", errorDetails: `flag '${key}' does not exist in ${environment}` });
+        return true;
+      }
+      const out = evaluationBody(flag, snapshot, targetingKey);
+      sendJson(res, out.ok ? 200 : 400, out.body);
+      return true;
+    }
+
+    const etag = `"${snapshot.version}-${createHash("sha1").update(environment).update("\0").update(stableStringify(parsed.context)).digest("base64url").slice(0, 22)}"`;
+    const ifNoneMatch = req.headers["if-none-match"];
+    if (ifNoneMatch && ifNoneMatch.split(",").some((t) => t.trim().replace(/^W\//, "") === etag)) {
+      res.writeHead(304, { etag, "cache-control": "no-cache" });
+      res.end();
+      return true;
+    }
+    const flags = [...snapshot.flags.values()].map((f) => evaluationBody(f, snapshot, targetingKey).body);
+    sendJson(res, 200, { flags, metadata: { configVersion: snapshot.version, environment } }, { etag, "cache-control": "no-cache" });
+    return true;
+  };
+}

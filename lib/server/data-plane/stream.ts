@@ -1,0 +1,54 @@
+import type { IncomingMessage, ServerResponse } from "node:http";
+import type { CompiledSnapshot } from "../../domain/config-snapshot";
+import type { ConfigStore } from "../../evaluation/config-store";
+import { pathOf, sendJson, tokenFrom } from "./http-utils";
+
+const PATH = "/api/v1/stream";
+
+/**
+ * Server-Sent Events: the environment's full snapshot on connect and after every change, with the
+ * config version as the event id, a reconnect hint, and a heartbeat comment so proxies keep the
+ * connection open.
+ */
+export function streamRoute(store: ConfigStore, options: { heartbeatMs?: number; retryMs?: number } = {}) {
+  const heartbeatMs = options.heartbeatMs ?? 15_000;
+  const retryMs = options.retryMs ?? 1_000;
+  return (req: IncomingMessage, res: ServerResponse): boolean => {
+    if (pathOf(req) !== PATH) return false;
+    if (req.method !== "GET") {
+      sendJson(res, 405, { error: { code: "METHOD_NOT_ALLOWED", message: "use GET" } }, { allow: "GET" });
+      return true;
+    }
+    const token = tokenFrom(req);
+    const environment = token ? store.environmentOfSdkToken(token) : undefined;
+    if (!environment) {
+      sendJson(res, 401, { error: { code: "UNAUTHENTICATED", message: "send a valid SDK token" } }, { "www-authenticate": 'Bearer realm="rollgate"' });
+      return true;
+    }
+    res.writeHead(200, {
+      "content-type": "text/event-stream; charset=utf-8",
+      "cache-control": "no-cache, no-transform",
+      connection: "keep-alive",
+      "x-accel-buffering": "no",
+    });
+    res.socket?.setNoDelay(true);
+    let lastSent = -1;
+    const send = (snapshot: CompiledSnapshot) => {
+      if (snapshot.version <= lastSent) return;
+      lastSent = snapshot.version;
+      res.write(`id: ${snapshot.version}\nevent: config\ndata: ${snapshot.json}\n\n`);
+    };
+    res.write(`retry: ${retryMs}\n\n`);
+    const unsubscribe = store.subscribe(environment, send);
+    const current = store.snapshot(environment);
+    if (current) send(current);
+    const heartbeat = setInterval(() => res.write(`: heartbeat ${Date.now()}\n\n`), heartbeatMs);
+    const close = () => {
+      clearInterval(heartbeat);
+      unsubscribe();
+    };
+    req.on("close", close);
+    res.on("error", close);
+    return true;
+  };
+}
