@@ -13,6 +13,7 @@ import { buildIsStale } from "../lib/server/build-freshness";
 import { ConfigStore } from "../lib/evaluation/config-store";
 import { ofrepRoute } from "../lib/server/data-plane/ofrep";
 import { streamRoute } from "../lib/server/data-plane/stream";
+import { eventsRoute } from "../lib/server/data-plane/events";
 
 const root = path.resolve(import.meta.dirname, "..");
 const dev = process.argv.includes("--dev");
@@ -35,7 +36,7 @@ console.log(`[rollgate] database: ${database.embedded ? `embedded PostgreSQL (${
 await migrateUp(database.url);
 process.env.DATABASE_URL = database.url;
 
-const db = createDb(database.url, { max: 4 });
+const db = createDb(database.url, { max: 8 });
 await applyBootstrapTokens(db, bootstrap);
 if (config.ROLLGATE_DEMO === "auto" && (await seedDemo(db, config.ROLLGATE_DEMO_PASSWORD))) {
   console.log("[rollgate] seeded demo data");
@@ -44,7 +45,7 @@ if (config.ROLLGATE_DEMO === "auto" && (await db.user.count({ where: { email: { 
   console.log(`[rollgate] demo users (password "${config.ROLLGATE_DEMO_PASSWORD}"): ${DEMO_USERS.map((u) => `${u.email} (${u.roles.join("+")})`).join(", ")}`);
 }
 
-// The data plane answers from memory; this connection pool only serves snapshot reloads.
+// Evaluation answers from memory; this pool serves snapshot reloads and event ingestion.
 const store = new ConfigStore(db, database.url, { log: (m) => console.log(`[rollgate] ${m}`) });
 await store.start();
 
@@ -53,7 +54,7 @@ const app = await startAppServer({
   dev,
   host: config.HOST,
   port: config.PORT,
-  dataPlane: [ofrepRoute(store), streamRoute(store)],
+  dataPlane: [ofrepRoute(store), streamRoute(store), eventsRoute(store, db)],
 });
 console.log(`[rollgate] listening on http://localhost:${app.port}`);
 

@@ -7,6 +7,7 @@ import { bucketOf } from "../../lib/domain/bucketing";
 import { createTestDatabase, type TestDatabase } from "../support/test-database";
 import { startTestApp, type TestApp } from "../support/test-app";
 import { call } from "../support/http";
+import { eventually } from "../support/eventually";
 
 const ENG = "ofrep-engineer-token";
 const SDK = "ofrep-sdk-production";
@@ -25,13 +26,6 @@ async function setState(key: string, body: Record<string, unknown>, env = "produ
   return res.body;
 }
 
-async function eventually(check: () => Promise<boolean> | boolean, timeoutMs = 3000) {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error("condition not met in time");
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
 
 const keyInBucket = (flag: string, pred: (b: number) => boolean) => {
   for (let i = 0; ; i++) if (pred(bucketOf(flag, `u-${i}`))) return `u-${i}`;

@@ -1,0 +1,172 @@
+import { compileSnapshot, type CompiledSnapshot, type ConfigSnapshot } from "../domain/config-snapshot";
+import { evaluate, isEvaluation, type Reason, type Variant } from "../domain/evaluation";
+import { EventReporter, type ReportedEvent } from "./event-reporter";
+import { SseParser } from "./sse-parser";
+
+export interface RollgateClientOptions {
+  /** Base URL of Rollgate, e.g. https://rollgate.example.com */
+  url: string;
+  /** An SDK token; it decides the environment. */
+  sdkKey: string;
+  fetch?: typeof fetch;
+  /** `connect()` rejects if no snapshot arrives within this time. Default 5 s. */
+  initialTimeoutMs?: number;
+  /** Upper bound of the reconnect backoff. Default 30 s. */
+  maxReconnectDelayMs?: number;
+  events?: { batchSize?: number; flushIntervalMs?: number; maxBuffer?: number };
+  onError?: (err: Error) => void;
+}
+
+export interface EvaluationDetails {
+  flagKey: string;
+  value: boolean;
+  variant: Variant;
+  reason: Reason | "ERROR";
+  errorCode?: "FLAG_NOT_FOUND" | "TARGETING_KEY_MISSING" | "PROVIDER_NOT_READY";
+  flagVersion?: number;
+}
+
+type ChangeListener = (snapshot: { version: number; environment: string }) => void;
+
+/**
+ * Evaluates flags locally from a snapshot streamed by Rollgate (`GET /api/v1/stream`), with the same
+ * evaluation core as the server. When Rollgate is unreachable it keeps serving the last snapshot and
+ * reconnects with backoff, resuming from the newest version the server has.
+ */
+export class RollgateClient {
+  private snapshot: CompiledSnapshot | null = null;
+  private readonly fetchImpl: typeof fetch;
+  private readonly reporter: EventReporter;
+  private readonly listeners = new Set<ChangeListener>();
+  private abort: AbortController | null = null;
+  private closed = false;
+  private retryMs = 1000;
+  private failures = 0;
+  private firstSnapshot: { resolve: () => void; promise: Promise<void> };
+  connected = false;
+
+  private constructor(private readonly options: RollgateClientOptions) {
+    this.fetchImpl = options.fetch ?? fetch;
+    this.reporter = new EventReporter({ url: options.url.replace(/\/$/, ""), sdkKey: options.sdkKey, fetch: this.fetchImpl, onError: options.onError, ...options.events });
+    let resolve!: () => void;
+    const promise = new Promise<void>((r) => (resolve = r));
+    this.firstSnapshot = { resolve, promise };
+  }
+
+  /** Connects and resolves once the first snapshot is in. */
+  static async connect(options: RollgateClientOptions): Promise<RollgateClient> {
+    const client = new RollgateClient(options);
+    void client.run();
+    const timeout = options.initialTimeoutMs ?? 5000;
+    let timer: NodeJS.Timeout | undefined;
+    try {
+      await Promise.race([
+        client.firstSnapshot.promise,
+        new Promise<never>((_, reject) => {
+          timer = setTimeout(() => reject(new Error(`no configuration from ${options.url} within ${timeout} ms`)), timeout);
+        }),
+      ]);
+    } catch (err) {
+      await client.close();
+      throw err;
+    } finally {
+      clearTimeout(timer);
+    }
+    return client;
+  }
+
+  /** The configuration version being served, or null before the first snapshot. */
+  get version(): number | null {
+    return this.snapshot?.version ?? null;
+  }
+
+  get environment(): string | null {
+    return this.snapshot?.environment ?? null;
+  }
+
+  onChange(listener: ChangeListener): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  evaluate(flagKey: string, targetingKey?: string): EvaluationDetails {
+    const snapshot = this.snapshot;
+    if (!snapshot) return { flagKey, value: false, variant: "off", reason: "ERROR", errorCode: "PROVIDER_NOT_READY" };
+    const flag = snapshot.flags.get(flagKey);
+    if (!flag) return { flagKey, value: false, variant: "off", reason: "ERROR", errorCode: "FLAG_NOT_FOUND" };
+    const result = evaluate(flag, targetingKey);
+    if (!isEvaluation(result)) return { flagKey, value: false, variant: "off", reason: "ERROR", errorCode: result.error, flagVersion: flag.rule.version };
+    return { flagKey, value: result.value, variant: result.variant, reason: result.reason, flagVersion: flag.rule.version };
+  }
+
+  /** The hot-path form: just the boolean, `defaultValue` on any error. */
+  isEnabled(flagKey: string, targetingKey?: string, defaultValue = false): boolean {
+    const flag = this.snapshot?.flags.get(flagKey);
+    if (!flag) return defaultValue;
+    const result = evaluate(flag, targetingKey);
+    return isEvaluation(result) ? result.value : defaultValue;
+  }
+
+  /** Records the outcome of work done under a flag; sent in batches in the background. */
+  track(event: ReportedEvent): void {
+    this.reporter.add(event);
+  }
+
+  flushEvents(): Promise<void> {
+    return this.reporter.flush();
+  }
+
+  get eventStats() {
+    return { pending: this.reporter.pending, sent: this.reporter.sent, dropped: this.reporter.dropped };
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    this.abort?.abort();
+    await this.reporter.close();
+  }
+
+  private async run(): Promise<void> {
+    while (!this.closed) {
+      try {
+        await this.streamOnce();
+      } catch (err) {
+        if (this.closed) return;
+        this.options.onError?.(err as Error);
+      }
+      this.connected = false;
+      if (this.closed) return;
+      this.failures++;
+      const base = Math.min(this.retryMs * 2 ** Math.min(this.failures - 1, 10), this.options.maxReconnectDelayMs ?? 30_000);
+      await new Promise((r) => setTimeout(r, base / 2 + Math.random() * (base / 2)));
+    }
+  }
+
+  private async streamOnce(): Promise<void> {
+    this.abort = new AbortController();
+    const headers: Record<string, string> = { authorization: `Bearer ${this.options.sdkKey}`, accept: "text/event-stream" };
+    if (this.snapshot) headers["last-event-id"] = String(this.snapshot.version);
+    const res = await this.fetchImpl(`${this.options.url.replace(/\/$/, "")}/api/v1/stream`, { headers, signal: this.abort.signal });
+    if (!res.ok || !res.body) throw new Error(`stream answered HTTP ${res.status}`);
+    this.connected = true;
+    const parser = new SseParser();
+    const decoder = new TextDecoder();
+    const reader = res.body.getReader();
+    for (;;) {
+      const { value, done } = await reader.read();
+      if (done) return;
+      for (const msg of parser.push(decoder.decode(value, { stream: true }))) {
+        if (msg.retry !== undefined) this.retryMs = msg.retry;
+        if (msg.event === "config") this.apply(JSON.parse(msg.data) as ConfigSnapshot);
+      }
+    }
+  }
+
+  private apply(wire: ConfigSnapshot): void {
+    if (this.snapshot && this.snapshot.version >= wire.version && this.snapshot.environment === wire.environment) return;
+    this.snapshot = compileSnapshot(wire);
+    this.failures = 0;
+    this.firstSnapshot.resolve();
+    for (const l of this.listeners) l({ version: wire.version, environment: wire.environment });
+  }
+}

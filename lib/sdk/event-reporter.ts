@@ -1,0 +1,123 @@
+export interface ReportedEvent {
+  flagKey: string;
+  variant: "on" | "off";
+  outcome: "success" | "error";
+  latencyMs: number;
+  errorCode?: string;
+  targetingKey?: string;
+  timestamp?: string;
+}
+
+export interface EventReporterOptions {
+  url: string;
+  sdkKey: string;
+  fetch: typeof fetch;
+  /** Send when this many events are waiting (max 5000, the API's limit). */
+  batchSize?: number;
+  /** Send whatever is waiting at least this often. */
+  flushIntervalMs?: number;
+  /** Keep at most this many unsent events; the oldest are dropped (and counted) beyond it. */
+  maxBuffer?: number;
+  onError?: (err: Error) => void;
+}
+
+/**
+ * Batches events to `POST /api/v1/events`. Network failures and 5xx/429 keep the batch for a retry
+ * with exponential backoff; a 4xx other than 429 means the batch can never succeed, so it is dropped
+ * and reported. Memory stays bounded whatever the server does.
+ */
+export class EventReporter {
+  private buffer: ReportedEvent[] = [];
+  private timer: NodeJS.Timeout | null = null;
+  private sending: Promise<void> | null = null;
+  private backoffMs = 0;
+  private retryAt = 0;
+  dropped = 0;
+  sent = 0;
+  private readonly batchSize: number;
+  private readonly maxBuffer: number;
+
+  constructor(private readonly options: EventReporterOptions) {
+    this.batchSize = Math.min(options.batchSize ?? 500, 5000);
+    this.maxBuffer = options.maxBuffer ?? 10_000;
+    this.timer = setInterval(() => void this.flush().catch(() => {}), options.flushIntervalMs ?? 2000);
+    this.timer.unref?.();
+  }
+
+  get pending(): number {
+    return this.buffer.length;
+  }
+
+  add(event: ReportedEvent): void {
+    this.buffer.push(event.timestamp ? event : { ...event, timestamp: new Date().toISOString() });
+    if (this.buffer.length > this.maxBuffer) {
+      const excess = this.buffer.length - this.maxBuffer;
+      this.buffer.splice(0, excess);
+      this.dropped += excess;
+    }
+    if (this.buffer.length >= this.batchSize) void this.flush().catch(() => {});
+  }
+
+  /** Sends everything waiting (in batches); resolves when done or when a send fails. */
+  async flush(): Promise<void> {
+    if (this.sending) return this.sending;
+    if (Date.now() < this.retryAt) return;
+    this.sending = (async () => {
+      try {
+        while (this.buffer.length) {
+          const batch = this.buffer.slice(0, this.batchSize);
+          const ok = await this.send(batch);
+          if (!ok) return;
+        }
+      } finally {
+        this.sending = null;
+      }
+    })();
+    return this.sending;
+  }
+
+  async close(): Promise<void> {
+    if (this.timer) clearInterval(this.timer);
+    this.timer = null;
+    this.retryAt = 0;
+    await this.flush().catch(() => {});
+  }
+
+  private async send(batch: ReportedEvent[]): Promise<boolean> {
+    let status = 0;
+    try {
+      const res = await this.options.fetch(`${this.options.url}/api/v1/events`, {
+        method: "POST",
+        headers: { authorization: `Bearer ${this.options.sdkKey}`, "content-type": "application/json" },
+        body: JSON.stringify({ events: batch }),
+      });
+      status = res.status;
+      await res.text().catch(() => "");
+    } catch (err) {
+      this.options.onError?.(err as Error);
+    }
+    if (status >= 200 && status < 300) {
+      this.removeSent(batch);
+      this.sent += batch.length;
+      this.backoffMs = 0;
+      return true;
+    }
+    if (status >= 400 && status < 500 && status !== 429 && status !== 408) {
+      this.removeSent(batch);
+      this.dropped += batch.length;
+      this.options.onError?.(new Error(`events rejected with HTTP ${status}; dropped ${batch.length}`));
+      return true;
+    }
+    this.backoffMs = Math.min(this.backoffMs ? this.backoffMs * 2 : 500, 30_000);
+    this.retryAt = Date.now() + this.backoffMs;
+    return false;
+  }
+
+  // The batch was taken from the front (overflow may have dropped some of it); new events went to the back.
+  private removeSent(batch: ReportedEvent[]): void {
+    const sent = new Set(batch);
+    let n = 0;
+    while (n < this.buffer.length && sent.has(this.buffer[n]!)) n++;
+    this.buffer.splice(0, n);
+  }
+}

@@ -1,0 +1,55 @@
+import type { IncomingMessage, ServerResponse } from "node:http";
+import type { Db } from "../../db/client";
+import { AppError } from "../../errors";
+import type { ConfigStore } from "../../evaluation/config-store";
+import { eventBatchSchema } from "../../metrics/event-schemas";
+import { ingestEvents } from "../../metrics/ingest-events";
+import { fieldErrors } from "../../api/http";
+import { BodyTooLarge, pathOf, readBody, sendJson, tokenFrom } from "./http-utils";
+
+const PATH = "/api/v1/events";
+
+/** `POST /api/v1/events` (SDK token): validates the whole batch, then stores it in one statement. */
+export function eventsRoute(store: ConfigStore, db: Db) {
+  return async (req: IncomingMessage, res: ServerResponse): Promise<boolean> => {
+    if (pathOf(req) !== PATH) return false;
+    const fail = (status: number, code: string, message: string, extra: Record<string, unknown> = {}) =>
+      sendJson(res, status, { error: { code, message, ...(extra.fields ? { fields: extra.fields } : {}) }, ...(extra.index !== undefined ? { index: extra.index } : {}) });
+    if (req.method !== "POST") {
+      fail(405, "METHOD_NOT_ALLOWED", "use POST");
+      return true;
+    }
+    const token = tokenFrom(req);
+    const environment = token ? store.environmentOfSdkToken(token) : undefined;
+    if (!environment) {
+      fail(401, "UNAUTHENTICATED", "send a valid SDK token");
+      return true;
+    }
+    let raw: unknown;
+    try {
+      raw = JSON.parse(await readBody(req, 4_000_000));
+    } catch (err) {
+      if (err instanceof BodyTooLarge) fail(413, "PAYLOAD_TOO_LARGE", err.message);
+      else fail(400, "VALIDATION_FAILED", "The request body is not valid JSON", { fields: { body: "not valid JSON" } });
+      return true;
+    }
+    const parsed = eventBatchSchema.safeParse(raw);
+    if (!parsed.success) {
+      const fields = fieldErrors(parsed.error);
+      const index = parsed.error.issues.map((i) => (i.path[0] === "events" && typeof i.path[1] === "number" ? i.path[1] : undefined)).find((i) => i !== undefined);
+      fail(400, "VALIDATION_FAILED", index !== undefined ? `Event ${index} is invalid; the batch was rejected` : "The request is invalid", { fields, index });
+      return true;
+    }
+    try {
+      const result = await ingestEvents(db, environment, parsed.data.events);
+      sendJson(res, 202, result);
+    } catch (err) {
+      if (err instanceof AppError) fail(400, err.code, err.message, err.details);
+      else {
+        console.error("event ingestion failed", err);
+        fail(500, "INTERNAL", "Internal server error");
+      }
+    }
+    return true;
+  };
+}

@@ -1,0 +1,132 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { RollgateClient } from "../../lib/sdk";
+import { createTestDatabase, type TestDatabase } from "../support/test-database";
+import { startTestApp, type TestApp } from "../support/test-app";
+import { freePort } from "../support/free-port";
+import { call } from "../support/http";
+import { eventually } from "../support/eventually";
+
+const ENG = "sdk-test-engineer";
+const SDK = "sdk-test-production";
+const BOOT = `eng:engineer:${ENG},sdk:production:${SDK}`;
+let t: TestDatabase;
+let app: TestApp;
+let port: number;
+let url: string;
+
+const start = () => startTestApp({ databaseUrl: t.url, bootstrapTokens: BOOT, env: { PORT: String(port) } });
+
+async function patch(key: string, body: Record<string, unknown>) {
+  const flag = await call(url, "GET", `/api/v1/flags/${key}`, { token: ENG });
+  const res = await call(url, "PATCH", `/api/v1/flags/${key}/environments/production`, { token: ENG, body: { version: flag.body.environments.production.version, ...body } });
+  expect(res.status).toBe(200);
+}
+
+beforeAll(async () => {
+  t = await createTestDatabase();
+  port = await freePort();
+  app = await start();
+  url = app.url;
+  expect((await call(url, "POST", "/api/v1/flags", { token: ENG, body: { key: "sdk-flag" } })).status).toBe(201);
+  await patch("sdk-flag", { enabled: true, rolloutPercent: 100 });
+});
+afterAll(async () => {
+  await app?.stop();
+  await t?.drop();
+});
+
+describe("TypeScript SDK", () => {
+  it("evaluates locally and follows changes through the stream", async () => {
+    const client = await RollgateClient.connect({ url, sdkKey: SDK });
+    try {
+      expect(client.environment).toBe("production");
+      expect(client.evaluate("sdk-flag", "u1")).toMatchObject({ value: true, reason: "STATIC", variant: "on" });
+      expect(client.evaluate("nope", "u1")).toMatchObject({ value: false, reason: "ERROR", errorCode: "FLAG_NOT_FOUND" });
+      const before = client.version!;
+      await patch("sdk-flag", { enabled: false });
+      await eventually(() => client.isEnabled("sdk-flag", "u1", true) === false, 1000);
+      expect(client.version).toBeGreaterThan(before);
+      expect(client.evaluate("sdk-flag", "u1")).toMatchObject({ value: false, reason: "DISABLED" });
+    } finally {
+      await client.close();
+    }
+  });
+
+  it("rejects a bad SDK key instead of serving nothing silently", async () => {
+    await expect(RollgateClient.connect({ url, sdkKey: "wrong", initialTimeoutMs: 500 })).rejects.toThrow(/no configuration/);
+  });
+
+  it("reports events in batches into raw events and per-minute rollups", async () => {
+    const client = await RollgateClient.connect({ url, sdkKey: SDK, events: { flushIntervalMs: 60_000 } });
+    try {
+      for (let i = 0; i < 30; i++) {
+        client.track({ flagKey: "sdk-flag", variant: i % 2 ? "on" : "off", outcome: i % 10 === 0 ? "error" : "success", latencyMs: i * 10, errorCode: i % 10 === 0 ? "E_TIMEOUT" : undefined, targetingKey: `u${i}` });
+      }
+      client.track({ flagKey: "deleted-meanwhile", variant: "on", outcome: "success", latencyMs: 1 });
+      await client.flushEvents();
+      expect(client.eventStats).toEqual({ pending: 0, sent: 31, dropped: 0 });
+    } finally {
+      await client.close();
+    }
+    const raw = await t.sql("SELECT count(*)::int AS n FROM events e JOIN flags f ON f.id = e.flag_id WHERE f.key = 'sdk-flag'");
+    expect(raw.rows[0].n).toBe(30);
+    const rollups = await t.sql(
+      "SELECT variant, sum(requests)::int AS requests, sum(errors)::int AS errors, jsonb_agg(errors_by_code) AS codes, array_agg(latency_buckets) AS buckets FROM metric_rollups GROUP BY variant ORDER BY variant",
+    );
+    const byVariant = Object.fromEntries(rollups.rows.map((r) => [r.variant, r]));
+    expect(byVariant.off.requests).toBe(15);
+    expect(byVariant.off.errors).toBe(3); // i = 0, 10, 20 are even → off
+    expect(byVariant.on.requests).toBe(15);
+    expect(byVariant.on.errors).toBe(0);
+    const totalBucketed = rollups.rows.flatMap((r) => r.buckets.flat()).reduce((a: number, b: string) => a + Number(b), 0);
+    expect(totalBucketed).toBe(30);
+  });
+
+  it("keeps serving its last snapshot while the server is down, and catches up after restart", async () => {
+    const client = await RollgateClient.connect({ url, sdkKey: SDK, maxReconnectDelayMs: 300 });
+    try {
+      await patch("sdk-flag", { enabled: true, rolloutPercent: 100 });
+      await eventually(() => client.isEnabled("sdk-flag", "u1") === true);
+      await app.stop();
+      await eventually(() => !client.connected);
+      for (let i = 0; i < 5; i++) {
+        expect(client.evaluate("sdk-flag", "u1")).toMatchObject({ value: true, reason: "STATIC" });
+        await new Promise((r) => setTimeout(r, 100));
+      }
+      // A change made while this instance is down (e.g. through another instance).
+      await t.sql("UPDATE flag_states s SET enabled = false, version = version + 1 FROM flags f WHERE f.id = s.flag_id AND f.key = 'sdk-flag' AND s.environment_key = 'production'");
+      expect(client.isEnabled("sdk-flag", "u1")).toBe(true);
+      app = await start();
+      await eventually(() => client.isEnabled("sdk-flag", "u1", true) === false, 5000);
+      expect(client.connected).toBe(true);
+    } finally {
+      await client.close();
+    }
+  });
+});
+
+describe("POST /api/v1/events validation", () => {
+  const post = (body: unknown, token = SDK) =>
+    fetch(`${url}/api/v1/events`, { method: "POST", headers: { authorization: `Bearer ${token}`, "content-type": "application/json" }, body: JSON.stringify(body) });
+  const count = async () => (await t.sql("SELECT count(*)::int AS n FROM events")).rows[0].n as number;
+
+  it.each([
+    ["bad variant at index 2", { events: [{ flagKey: "sdk-flag", variant: "on", outcome: "success", latencyMs: 1 }, { flagKey: "sdk-flag", variant: "on", outcome: "success", latencyMs: 1 }, { flagKey: "sdk-flag", variant: "maybe", outcome: "success", latencyMs: 1 }] }, 2, "events.2.variant"],
+    ["negative latency", { events: [{ flagKey: "sdk-flag", variant: "on", outcome: "success", latencyMs: -1 }] }, 0, "events.0.latencyMs"],
+    ["future timestamp", { events: [{ flagKey: "sdk-flag", variant: "on", outcome: "success", latencyMs: 1, timestamp: "2999-01-01T00:00:00Z" }] }, 0, "events.0.timestamp"],
+  ])("%s → 400 with the index, nothing stored", async (_n, body, index, field) => {
+    const before = await count();
+    const res = await post(body);
+    expect(res.status).toBe(400);
+    const json = await res.json();
+    expect(json.index).toBe(index);
+    expect(json.error.fields[field]).toEqual(expect.any(String));
+    expect(await count()).toBe(before);
+  });
+
+  it("more than 5,000 events → 400; no token → 401", async () => {
+    const many = Array.from({ length: 5001 }, () => ({ flagKey: "sdk-flag", variant: "on", outcome: "success", latencyMs: 1 }));
+    expect((await post({ events: many })).status).toBe(400);
+    expect((await post({ events: [] }, "bogus")).status).toBe(401);
+  });
+});
