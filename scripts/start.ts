@@ -5,6 +5,7 @@ import path from "node:path";
 import { loadConfig } from "../lib/config";
 import { openDatabase } from "../lib/db/runtime";
 import { migrateUp } from "../lib/db/migrate";
+import { withStartupLock } from "../lib/db/startup-lock";
 import { createDb } from "../lib/db/client";
 import { applyBootstrapTokens, parseBootstrapTokens } from "../lib/auth/bootstrap-tokens";
 import { DEMO_USERS, seedDemo } from "../lib/demo/seed-demo";
@@ -33,14 +34,15 @@ const database = await openDatabase(config, (line) => {
   if (!stopping && /FATAL|PANIC/.test(line)) console.error(`[postgres] ${line}`);
 });
 console.log(`[rollgate] database: ${database.embedded ? `embedded PostgreSQL (${path.join(config.dataDir, "postgres")})` : "DATABASE_URL"}`);
-await migrateUp(database.url);
 process.env.DATABASE_URL = database.url;
-
 const db = createDb(database.url, { max: 8 });
-await applyBootstrapTokens(db, bootstrap);
-if (config.ROLLGATE_DEMO === "auto" && (await seedDemo(db, config.ROLLGATE_DEMO_PASSWORD))) {
-  console.log("[rollgate] seeded demo data");
-}
+await withStartupLock(database.url, async () => {
+  await migrateUp(database.url);
+  await applyBootstrapTokens(db, bootstrap);
+  if (config.ROLLGATE_DEMO === "auto" && (await seedDemo(db, config.ROLLGATE_DEMO_PASSWORD))) {
+    console.log("[rollgate] seeded demo data");
+  }
+});
 if (config.ROLLGATE_DEMO === "auto" && (await db.user.count({ where: { email: { in: DEMO_USERS.map((u) => u.email) } } })) > 0) {
   console.log(`[rollgate] demo users (password "${config.ROLLGATE_DEMO_PASSWORD}"): ${DEMO_USERS.map((u) => `${u.email} (${u.roles.join("+")})`).join(", ")}`);
 }

@@ -1,0 +1,19 @@
+import pg from "pg";
+
+const STARTUP_LOCK = 7346010000;
+
+/**
+ * Runs `fn` while holding a cluster-wide advisory lock, so instances starting together on one
+ * database take turns at migrating, bootstrapping tokens and seeding instead of racing.
+ */
+export async function withStartupLock<T>(url: string, fn: () => Promise<T>): Promise<T> {
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  try {
+    await client.query("SELECT pg_advisory_lock($1)", [STARTUP_LOCK]);
+    return await fn();
+  } finally {
+    await client.query("SELECT pg_advisory_unlock($1)", [STARTUP_LOCK]).catch(() => {});
+    await client.end().catch(() => {});
+  }
+}
