@@ -16,6 +16,9 @@ type Listener = (snapshot: CompiledSnapshot) => void;
 export class ConfigStore {
   private snapshots = new Map<string, CompiledSnapshot>();
   private sdkTokens = new Map<string, string>();
+  // Raw token → environment for tokens seen recently, so the hot path skips hashing. Cleared whenever
+  // the token set reloads, so a revocation takes effect as soon as the NOTIFY arrives.
+  private tokenCache = new Map<string, string>();
   private listeners = new Map<string, Set<Listener>>();
   private reloading = new Map<string, Promise<void>>();
   private pending = new Set<string>();
@@ -49,7 +52,19 @@ export class ConfigStore {
 
   /** The environment an SDK token is bound to, or undefined when it is unknown or revoked. */
   environmentOfSdkToken(token: string): string | undefined {
-    return this.sdkTokens.get(hashSecret(token));
+    const cached = this.tokenCache.get(token);
+    if (cached !== undefined) return cached;
+    const environment = this.sdkTokens.get(hashSecret(token));
+    if (environment !== undefined) {
+      if (this.tokenCache.size >= 10_000) this.tokenCache.clear();
+      this.tokenCache.set(token, environment);
+    }
+    return environment;
+  }
+
+  private setSdkTokens(tokens: Map<string, string>): void {
+    this.sdkTokens = tokens;
+    this.tokenCache = new Map();
   }
 
   subscribe(environment: string, listener: Listener): () => void {
@@ -97,7 +112,7 @@ export class ConfigStore {
 
   async reloadAll(): Promise<void> {
     const [versions, tokens] = await Promise.all([loadConfigVersions(this.db), loadSdkTokens(this.db)]);
-    this.sdkTokens = tokens;
+    this.setSdkTokens(tokens);
     await Promise.all([...versions.keys()].map((env) => this.reload(env)));
   }
 
@@ -107,7 +122,7 @@ export class ConfigStore {
       for (const [env, version] of versions) {
         if ((this.snapshots.get(env)?.version ?? 0) < version) void this.reload(env);
       }
-      this.sdkTokens = await loadSdkTokens(this.db);
+      this.setSdkTokens(await loadSdkTokens(this.db));
     } catch (err) {
       this.options.log?.(`config poll failed: ${String(err)}`);
     }
@@ -117,7 +132,7 @@ export class ConfigStore {
     const client = new pg.Client({ connectionString: this.databaseUrl });
     client.on("notification", (msg) => {
       if (msg.channel === "rollgate_tokens") {
-        void loadSdkTokens(this.db).then((t) => (this.sdkTokens = t)).catch(() => {});
+        void loadSdkTokens(this.db).then((t) => this.setSdkTokens(t)).catch(() => {});
         return;
       }
       try {

@@ -157,3 +157,13 @@ describe("bulk evaluation", () => {
     expect(web.getBooleanDetails("of-allow", true)).toMatchObject({ value: false, reason: "STATIC" });
   });
 });
+
+describe("SDK token revocation", () => {
+  it("a revoked token stops working on the data plane as soon as the change is committed", async () => {
+    const evalWith = (token: string) =>
+      fetch(`${app.url}/ofrep/v1/evaluate/flags/of-static`, { method: "POST", headers: { authorization: `Bearer ${token}` }, body: "{}" });
+    expect((await evalWith(SDK_STAGING)).status).toBe(200); // now cached in memory
+    await t.sql("UPDATE api_tokens SET revoked_at = now() WHERE token_hash = encode(sha256(convert_to($1, 'UTF8')), 'hex')", [SDK_STAGING]);
+    await eventually(async () => (await evalWith(SDK_STAGING)).status === 401, 1000, "revocation reaches the data plane");
+  });
+});

@@ -1,0 +1,136 @@
+// npm run bench — prints the figures recorded in README.md. Needs a production build (`npm run build`).
+//  1. local SDK evaluation (ns/evaluation, evaluations/s on one core)
+//  2. OFREP single-flag HTTP against the production server, 64 connections on loopback
+//  3. change propagation: PATCH → SDK sees the new version, 1 instance and 3 instances on one database
+import { rm } from "node:fs/promises";
+import os from "node:os";
+import path from "node:path";
+import autocannon from "autocannon";
+import { compileSnapshot } from "../../lib/domain/config-snapshot";
+import { evaluate } from "../../lib/domain/evaluation";
+import { databaseUrl, startEmbeddedPostgres } from "../../lib/db/embedded-postgres";
+import { ensureDatabase } from "../../lib/db/runtime";
+import { RollgateClient } from "../../lib/sdk";
+import { freePort } from "../support/free-port";
+import { startTestApp, type TestApp } from "../support/test-app";
+import { call } from "../support/http";
+
+const only = process.argv[2];
+const ENG = "bench-engineer-token";
+const SDK = "bench-sdk-production";
+const BOOT = `bench:engineer:${ENG},sdk:production:${SDK}`;
+
+const percentile = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
+const fmt = (n: number, digits = 0) => n.toLocaleString("en-US", { maximumFractionDigits: digits, minimumFractionDigits: digits });
+
+function benchLocalEvaluation(): void {
+  const flags: Record<string, { enabled: boolean; killed: boolean; rolloutPercent: number; allowlist: string[]; version: number }> = {};
+  for (let i = 0; i < 50; i++) flags[`flag-${i}`] = { enabled: true, killed: false, rolloutPercent: (i * 7) % 100, allowlist: [`qa-${i}`], version: 1 };
+  const snapshot = compileSnapshot({ environment: "production", version: 1, flags });
+  const flag = snapshot.flags.get("flag-7")!; // 49 %: every evaluation hashes
+  const keys = Array.from({ length: 10_000 }, (_, i) => `user-${i * 7919}`);
+  let on = 0;
+  for (let i = 0; i < 200_000; i++) if ((evaluate(flag, keys[i % keys.length]) as { value?: boolean }).value) on++; // warm-up
+  const runs: number[] = [];
+  for (let r = 0; r < 5; r++) {
+    const n = 2_000_000;
+    const t0 = process.hrtime.bigint();
+    for (let i = 0; i < n; i++) {
+      const f = snapshot.flags.get("flag-7")!;
+      if ((evaluate(f, keys[i % 10_000]) as { value?: boolean }).value) on++;
+    }
+    runs.push(Number(process.hrtime.bigint() - t0) / n);
+  }
+  const best = Math.min(...runs);
+  const median = runs.sort((a, b) => a - b)[2]!;
+  console.log(`\n1. Local SDK evaluation (lookup + murmur3 bucket, 49 % split, ASCII keys)`);
+  console.log(`   median ${fmt(median, 1)} ns/evaluation → ${fmt(1e9 / median)} evaluations/s on one core (best ${fmt(best, 1)} ns); checksum ${on}`);
+}
+
+async function withCluster(instances: number, fn: (apps: TestApp[]) => Promise<void>): Promise<void> {
+  const dataDir = path.resolve(".data", `bench-${process.pid}`);
+  await rm(dataDir, { recursive: true, force: true });
+  const pg = await startEmbeddedPostgres({ dataDir, port: await freePort() });
+  const apps: TestApp[] = [];
+  try {
+    await ensureDatabase(pg.serverUrl, "bench");
+    const url = databaseUrl(pg.serverUrl, "bench");
+    apps.push(await startTestApp({ databaseUrl: url, bootstrapTokens: BOOT }));
+    for (let i = 1; i < instances; i++) apps.push(await startTestApp({ databaseUrl: url, bootstrapTokens: BOOT }));
+    const first = apps[0]!;
+    await call(first.url, "POST", "/api/v1/flags", { token: ENG, body: { key: "bench-flag" } });
+    await call(first.url, "PATCH", "/api/v1/flags/bench-flag/environments/production", { token: ENG, body: { version: 1, enabled: true, rolloutPercent: 50 } });
+    await new Promise((r) => setTimeout(r, 300));
+    await fn(apps);
+  } finally {
+    await Promise.all(apps.map((a) => a.stop()));
+    await pg.stop();
+    await rm(dataDir, { recursive: true, force: true });
+  }
+}
+
+async function benchOfrep(): Promise<void> {
+  await withCluster(1, async ([app]) => {
+    const run = (duration: number) =>
+      autocannon({
+        url: `${app!.url}/ofrep/v1/evaluate/flags/bench-flag`,
+        method: "POST",
+        connections: 64,
+        duration,
+        headers: { authorization: `Bearer ${SDK}`, "content-type": "application/json" },
+        requests: [{ setupRequest: (req) => ({ ...req, body: JSON.stringify({ context: { targetingKey: `user-${Math.floor(Math.random() * 1e6)}` } }) }) }],
+      });
+    await run(2); // warm-up
+    const result = await run(10);
+    console.log(`\n2. OFREP single-flag evaluation over HTTP (production server, autocannon, 64 connections, 10 s, loopback)`);
+    console.log(
+      `   ${fmt(result.requests.average)} req/s, latency p50 ${result.latency.p50} ms, p99 ${result.latency.p99} ms, max ${result.latency.max} ms; ${result.non2xx} non-2xx, ${result.errors} errors`,
+    );
+  });
+}
+
+async function benchPropagation(instances: number, changes = 200): Promise<void> {
+  await withCluster(instances, async (apps) => {
+    const writer = apps[0]!;
+    const clients = await Promise.all(apps.map((a) => RollgateClient.connect({ url: a.url, sdkKey: SDK })));
+    try {
+      const samples: number[] = [];
+      const roundTrips: number[] = [];
+      let version = (await call(writer.url, "GET", "/api/v1/flags/bench-flag", { token: ENG })).body.environments.production.version as number;
+      for (let i = 0; i < changes; i++) {
+        const target = clients.map((c) => (c.version ?? 0) + 1);
+        const seen = clients.map((c, idx) => new Promise<number>((resolve) => {
+          const off = c.onChange(({ version: v }) => {
+            if (v >= target[idx]!) {
+              off();
+              resolve(performance.now());
+            }
+          });
+        }));
+        const t0 = performance.now();
+        const res = await call(writer.url, "PATCH", "/api/v1/flags/bench-flag/environments/production", { token: ENG, body: { version, rolloutPercent: i % 100 } });
+        roundTrips.push(performance.now() - t0);
+        if (res.status !== 200) throw new Error(`PATCH failed: ${res.status}`);
+        version = res.body.version;
+        const times = await Promise.all(seen);
+        samples.push(Math.max(...times) - t0);
+      }
+      samples.sort((a, b) => a - b);
+      roundTrips.sort((a, b) => a - b);
+      console.log(`\n3. Change propagation, ${instances} instance(s): PATCH sent → ${clients.length} SDK client(s) (one per instance) all see the new version, ${changes} changes`);
+      console.log(
+        `   p50 ${fmt(percentile(samples, 50), 1)} ms, p99 ${fmt(percentile(samples, 99), 1)} ms, max ${fmt(samples.at(-1)!, 1)} ms (PATCH round trip alone: p50 ${fmt(percentile(roundTrips, 50), 1)} ms, p99 ${fmt(percentile(roundTrips, 99), 1)} ms)`,
+      );
+    } finally {
+      await Promise.all(clients.map((c) => c.close()));
+    }
+  });
+}
+
+console.log(`Rollgate benchmarks — ${os.cpus().length} × ${os.cpus()[0]?.model.trim()}, ${fmt(os.totalmem() / 2 ** 30)} GiB, Node ${process.version}`);
+if (!only || only === "eval") benchLocalEvaluation();
+if (!only || only === "ofrep") await benchOfrep();
+if (!only || only === "propagation") {
+  await benchPropagation(1);
+  await benchPropagation(3);
+}
