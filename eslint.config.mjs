@@ -19,7 +19,12 @@ const config = [
     // The domain core stays framework-free so it can be unit-tested and shipped in the SDK.
     files: ["lib/**/*.ts"],
     ignores: ["lib/server/**"],
-    rules: { "no-restricted-imports": ["error", { patterns: [{ group: ["next", "next/*", "react"], message: "lib/ must not depend on Next.js or React." }] }] },
+    rules: {
+      "no-restricted-imports": [
+        "error",
+        { patterns: [{ group: ["next", "next/*", "react"], message: "lib/ must not depend on Next.js or React." }] },
+      ],
+    },
   },
 ];
 

@@ -1,12 +1,7 @@
 "use client";
 
 import { useActionState } from "react";
-import {
-  createTokenAction,
-  createUserAction,
-  updateUserAction,
-  type AdminFormState,
-} from "@/app/(dashboard)/admin/actions";
+import { createTokenAction, createUserAction, updateUserAction, type AdminFormState } from "@/app/(dashboard)/admin/actions";
 import { ROLES, ROLE_LABELS } from "@/lib/auth/roles";
 import { Button } from "./ui/button";
 import { Field, TextInput } from "./ui/field";
@@ -19,20 +14,39 @@ function RoleCheckboxes({ selected, error }: { selected: readonly string[]; erro
       <div className="flex flex-wrap gap-x-4 gap-y-1">
         {ROLES.map((role) => (
           <label key={role} className="flex items-center gap-1.5 text-sm">
-            <input type="checkbox" name="roles" value={role} defaultChecked={selected.includes(role)} className="rounded border-slate-300" />
+            <input
+              type="checkbox"
+              name="roles"
+              value={role}
+              defaultChecked={selected.includes(role)}
+              className="rounded border-slate-300"
+            />
             {ROLE_LABELS[role]}
           </label>
         ))}
       </div>
-      {error ? <p className="mt-1 text-sm text-red-600" role="alert">{error}</p> : null}
+      {error ? (
+        <p className="mt-1 text-sm text-red-600" role="alert">
+          {error}
+        </p>
+      ) : null}
     </fieldset>
   );
 }
 
 function Status({ state }: { state: AdminFormState }) {
-  if (state.status === "ok" && state.message) return <p className="text-sm text-emerald-700" role="status">{state.message}</p>;
+  if (state.status === "ok" && state.message)
+    return (
+      <p className="text-sm text-emerald-700" role="status">
+        {state.message}
+      </p>
+    );
   if ((state.status === "error" || state.status === "invalid") && state.message)
-    return <p className="text-sm text-red-600" role="alert">{state.message}</p>;
+    return (
+      <p className="text-sm text-red-600" role="alert">
+        {state.message}
+      </p>
+    );
   return null;
 }
 
@@ -56,7 +70,9 @@ export function CreateUserForm() {
         </div>
       </div>
       <div className="flex items-center gap-3 md:col-span-2">
-        <Button type="submit" disabled={pending}>{pending ? "Creating…" : "Create user"}</Button>
+        <Button type="submit" disabled={pending}>
+          {pending ? "Creating…" : "Create user"}
+        </Button>
         <Status state={state} />
       </div>
     </form>
@@ -72,7 +88,9 @@ export function EditUserRow({ user }: { user: { id: string; roles: string[]; dis
       <label className="flex items-center gap-1.5 text-sm text-slate-600">
         <input type="checkbox" name="disabled" defaultChecked={user.disabled} className="rounded border-slate-300" /> Disabled
       </label>
-      <Button type="submit" variant="secondary" disabled={pending}>Save</Button>
+      <Button type="submit" variant="secondary" disabled={pending}>
+        Save
+      </Button>
       <Status state={state} />
     </form>
   );
@@ -90,23 +108,31 @@ export function CreateTokenForm({ users, environments }: { users: { id: string; 
           <select name="target" className="block w-full rounded-md border-0 px-3 py-2 text-sm shadow-sm ring-1 ring-inset ring-slate-300">
             <optgroup label="SDK token (evaluate, stream, send events)">
               {environments.map((env) => (
-                <option key={env} value={`sdk:${env}`}>SDK · {env}</option>
+                <option key={env} value={`sdk:${env}`}>
+                  SDK · {env}
+                </option>
               ))}
             </optgroup>
             <optgroup label="User token (API with that user's roles)">
               {users.map((u) => (
-                <option key={u.id} value={`user:${u.id}`}>{u.email}</option>
+                <option key={u.id} value={`user:${u.id}`}>
+                  {u.email}
+                </option>
               ))}
             </optgroup>
           </select>
         </Field>
-        <Button type="submit" disabled={pending} className="md:mt-6">{pending ? "Creating…" : "Create token"}</Button>
+        <Button type="submit" disabled={pending} className="md:mt-6">
+          {pending ? "Creating…" : "Create token"}
+        </Button>
       </form>
       <Status state={state} />
       {state.token ? (
         <div className="rounded-lg bg-amber-50 p-3 text-sm ring-1 ring-amber-200" role="status">
           <p className="font-medium text-amber-900">Copy this token now: it will not be shown again.</p>
-          <code className="mt-1 block break-all font-mono text-amber-900" data-testid="new-token">{state.token}</code>
+          <code className="mt-1 block break-all font-mono text-amber-900" data-testid="new-token">
+            {state.token}
+          </code>
         </div>
       ) : null}
     </div>

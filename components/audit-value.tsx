@@ -9,13 +9,15 @@ export function AuditValue({ before, after }: { before: unknown; after: unknown 
       <ul className="space-y-0.5 font-mono text-xs">
         {keys.map((k) => (
           <li key={k}>
-            <span className="text-slate-500">{k}</span> {fmt(before[k])} <span className="text-slate-400">→</span> <span className="font-semibold">{fmt(after[k])}</span>
+            <span className="text-slate-500">{k}</span> {fmt(before[k])} <span className="text-slate-400">→</span>{" "}
+            <span className="font-semibold">{fmt(after[k])}</span>
           </li>
         ))}
       </ul>
     );
   }
-  if (after !== null && after !== undefined) return <code className="break-all text-xs text-slate-600">{truncate(JSON.stringify(after))}</code>;
+  if (after !== null && after !== undefined)
+    return <code className="break-all text-xs text-slate-600">{truncate(JSON.stringify(after))}</code>;
   return <span className="text-slate-400">—</span>;
 }
 

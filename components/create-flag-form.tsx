@@ -18,7 +18,11 @@ export function CreateFlagForm() {
       <Button type="submit" disabled={pending} className="sm:mt-6">
         {pending ? "Creating…" : "Create flag"}
       </Button>
-      {state.status === "error" ? <p className="text-sm text-red-600 sm:col-span-3" role="alert">{state.message}</p> : null}
+      {state.status === "error" ? (
+        <p className="text-sm text-red-600 sm:col-span-3" role="alert">
+          {state.message}
+        </p>
+      ) : null}
     </form>
   );
 }

@@ -54,7 +54,11 @@ export function FlagStateEditor({
           />
           Enabled
         </label>
-        <Field label="Rollout percentage" error={result.fields?.rolloutPercent} hint="Users whose bucket (1–100) is at or below this get the flag.">
+        <Field
+          label="Rollout percentage"
+          error={result.fields?.rolloutPercent}
+          hint="Users whose bucket (1–100) is at or below this get the flag."
+        >
           <div className="flex items-center gap-3">
             <input
               type="range"
@@ -103,14 +107,23 @@ export function FlagStateEditor({
           )}
         </div>
         {result.status === "error" || (result.status === "invalid" && result.message) ? (
-          <p className="text-sm text-red-600" role="alert">{result.message}</p>
+          <p className="text-sm text-red-600" role="alert">
+            {result.message}
+          </p>
         ) : null}
       </form>
 
       {conflict ? (
-        <div className="fixed inset-0 z-50 flex items-center justify-center bg-slate-900/40 p-4" role="dialog" aria-modal="true" aria-labelledby={`conflict-${environment}`}>
+        <div
+          className="fixed inset-0 z-50 flex items-center justify-center bg-slate-900/40 p-4"
+          role="dialog"
+          aria-modal="true"
+          aria-labelledby={`conflict-${environment}`}
+        >
           <div className="w-full max-w-md rounded-xl bg-white p-6 shadow-xl">
-            <h3 id={`conflict-${environment}`} className="text-lg font-semibold">Someone else changed this flag</h3>
+            <h3 id={`conflict-${environment}`} className="text-lg font-semibold">
+              Someone else changed this flag
+            </h3>
             <p className="mt-2 text-sm text-slate-600">
               Your edit was based on version {state.version}, but {environment} is now at version {conflict.version}. Nothing was saved.
               Load their change, then apply yours again if it still makes sense.

@@ -25,7 +25,9 @@ export function RolloutProgress({ rollout }: { rollout: RolloutSummary }) {
           const state = i < rollout.currentPhase ? "done" : i === rollout.currentPhase ? "current" : "next";
           return (
             <li key={phase.name + i} className="space-y-1.5">
-              <div className={`h-1.5 rounded-full ${state === "done" ? "bg-indigo-600" : state === "current" ? "bg-amber-400" : "bg-slate-200"}`} />
+              <div
+                className={`h-1.5 rounded-full ${state === "done" ? "bg-indigo-600" : state === "current" ? "bg-amber-400" : "bg-slate-200"}`}
+              />
               <div className={`text-sm ${state === "next" ? "text-slate-500" : "font-medium"}`}>
                 {i + 1}. {phase.name}
               </div>

@@ -33,7 +33,9 @@ let stopping = false;
 const database = await openDatabase(config, (line) => {
   if (!stopping && /FATAL|PANIC/.test(line)) console.error(`[postgres] ${line}`);
 });
-console.log(`[rollgate] database: ${database.embedded ? `embedded PostgreSQL (${path.join(config.dataDir, "postgres")})` : "DATABASE_URL"}`);
+console.log(
+  `[rollgate] database: ${database.embedded ? `embedded PostgreSQL (${path.join(config.dataDir, "postgres")})` : "DATABASE_URL"}`,
+);
 process.env.DATABASE_URL = database.url;
 const db = createDb(database.url, { max: 8 });
 await withStartupLock(database.url, async () => {
@@ -44,7 +46,9 @@ await withStartupLock(database.url, async () => {
   }
 });
 if (config.ROLLGATE_DEMO === "auto" && (await db.user.count({ where: { email: { in: DEMO_USERS.map((u) => u.email) } } })) > 0) {
-  console.log(`[rollgate] demo users (password "${config.ROLLGATE_DEMO_PASSWORD}"): ${DEMO_USERS.map((u) => `${u.email} (${u.roles.join("+")})`).join(", ")}`);
+  console.log(
+    `[rollgate] demo users (password "${config.ROLLGATE_DEMO_PASSWORD}"): ${DEMO_USERS.map((u) => `${u.email} (${u.roles.join("+")})`).join(", ")}`,
+  );
 }
 
 // Evaluation answers from memory; this pool serves snapshot reloads and event ingestion.

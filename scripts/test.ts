@@ -33,7 +33,12 @@ if (!only || only === "unit" || only === "integration") {
   const report = "test-results/vitest.json";
   rmSync(report, { force: true });
   step("vitest", "npx", [
-    "--no-install", "vitest", "run", "--reporter=default", "--reporter=json", `--outputFile.json=${report}`,
+    "--no-install",
+    "vitest",
+    "run",
+    "--reporter=default",
+    "--reporter=json",
+    `--outputFile.json=${report}`,
     ...(only ? ["--project", only] : []),
   ]);
   // Vitest can exit 0 after a configuration error that ran nothing; the report cannot lie about that.

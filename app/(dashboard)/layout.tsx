@@ -23,7 +23,9 @@ export default async function DashboardLayout({ children }: { children: React.Re
           </nav>
           <div className="ml-auto flex items-center gap-3 text-sm">
             <div className="text-right leading-tight">
-              <div className="font-medium" data-testid="current-user">{user.name}</div>
+              <div className="font-medium" data-testid="current-user">
+                {user.name}
+              </div>
               <div className="text-xs text-slate-500">{user.roles.map((r) => ROLE_LABELS[r]).join(" · ")}</div>
             </div>
             <form action={signOutAction}>

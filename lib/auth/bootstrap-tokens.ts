@@ -4,8 +4,7 @@ import { displayPrefix, hashSecret } from "./secrets";
 import { isRole, type Role } from "./roles";
 
 export type BootstrapToken =
-  | { kind: "user"; name: string; roles: Role[]; token: string }
-  | { kind: "sdk"; environment: string; token: string };
+  { kind: "user"; name: string; roles: Role[]; token: string } | { kind: "sdk"; environment: string; token: string };
 
 /**
  * Parses ROLLGATE_BOOTSTRAP_TOKENS: comma-separated `NAME:ROLES:TOKEN` (ROLES joined by '+') for user
@@ -42,9 +41,20 @@ export async function applyBootstrapTokens(db: Db, tokens: BootstrapToken[]): Pr
         const env = await tx.environment.findUnique({ where: { key: t.environment } });
         if (!env) throw new Error(`ROLLGATE_BOOTSTRAP_TOKENS: environment '${t.environment}' does not exist`);
         const row = await tx.apiToken.create({
-          data: { name: `sdk-${t.environment}`, kind: "sdk", environmentKey: t.environment, tokenHash, tokenPrefix: displayPrefix(t.token) },
+          data: {
+            name: `sdk-${t.environment}`,
+            kind: "sdk",
+            environmentKey: t.environment,
+            tokenHash,
+            tokenPrefix: displayPrefix(t.token),
+          },
         });
-        await recordAudit(tx, { actor, action: "api_token.create", target: { type: "api_token", id: row.id }, after: { kind: "sdk", environment: t.environment } });
+        await recordAudit(tx, {
+          actor,
+          action: "api_token.create",
+          target: { type: "api_token", id: row.id },
+          after: { kind: "sdk", environment: t.environment },
+        });
         return;
       }
       const email = `${t.name.toLowerCase().replace(/[^a-z0-9._-]/g, "-")}@bootstrap.rollgate.local`;

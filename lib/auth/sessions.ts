@@ -7,8 +7,7 @@ import { hashSecret, newSecret } from "./secrets";
 export const SESSION_TTL_MS = 12 * 60 * 60 * 1000;
 
 // Compared against when the email is unknown, so a miss costs the same time as a wrong password.
-const DUMMY_HASH =
-  "scrypt$32768$8$1$AAAAAAAAAAAAAAAAAAAAAA==$AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=";
+const DUMMY_HASH = "scrypt$32768$8$1$AAAAAAAAAAAAAAAAAAAAAA==$AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=";
 
 export async function signIn(
   db: Db,

@@ -14,18 +14,14 @@ export function runDbmate(url: string, args: string[]): Promise<string> {
   const withSsl = new URL(url);
   if (!withSsl.searchParams.has("sslmode")) withSsl.searchParams.set("sslmode", "disable");
   return new Promise((resolve, reject) => {
-    const child = spawn(
-      dbmateBinary(),
-      ["--url", withSsl.toString(), "--migrations-dir", MIGRATIONS_DIR, "--no-dump-schema", ...args],
-      { stdio: ["ignore", "pipe", "pipe"] },
-    );
+    const child = spawn(dbmateBinary(), ["--url", withSsl.toString(), "--migrations-dir", MIGRATIONS_DIR, "--no-dump-schema", ...args], {
+      stdio: ["ignore", "pipe", "pipe"],
+    });
     let out = "";
     child.stdout.on("data", (d: Buffer) => (out += d.toString()));
     child.stderr.on("data", (d: Buffer) => (out += d.toString()));
     child.on("error", reject);
-    child.on("close", (code) =>
-      code === 0 ? resolve(out) : reject(new Error(`dbmate ${args.join(" ")} failed (${code}):\n${out}`)),
-    );
+    child.on("close", (code) => (code === 0 ? resolve(out) : reject(new Error(`dbmate ${args.join(" ")} failed (${code}):\n${out}`))));
   });
 }
 

@@ -12,16 +12,57 @@ export const DEMO_USERS: { email: string; name: string; roles: Role[] }[] = [
 ];
 
 const DEMO_FLAGS = [
-  { key: "messaging-v2", description: "New messaging pipeline (atomic user-behaviour updates)", staging: { enabled: true, rolloutPercent: 100 }, production: { enabled: true, rolloutPercent: 10, allowlist: ["internal-qa-1", "internal-qa-2"] } },
-  { key: "checkout-redesign", description: "Single-page checkout", staging: { enabled: true, rolloutPercent: 50 }, production: { enabled: false, rolloutPercent: 0 } },
-  { key: "search-ranking-ml", description: "Learning-to-rank search results", staging: { enabled: true, rolloutPercent: 100 }, production: { enabled: true, rolloutPercent: 100 } },
-  { key: "dark-mode", description: "Dark theme for the web app", staging: { enabled: false, rolloutPercent: 0 }, production: { enabled: false, rolloutPercent: 0 } },
+  {
+    key: "messaging-v2",
+    description: "New messaging pipeline (atomic user-behaviour updates)",
+    staging: { enabled: true, rolloutPercent: 100 },
+    production: { enabled: true, rolloutPercent: 10, allowlist: ["internal-qa-1", "internal-qa-2"] },
+  },
+  {
+    key: "checkout-redesign",
+    description: "Single-page checkout",
+    staging: { enabled: true, rolloutPercent: 50 },
+    production: { enabled: false, rolloutPercent: 0 },
+  },
+  {
+    key: "search-ranking-ml",
+    description: "Learning-to-rank search results",
+    staging: { enabled: true, rolloutPercent: 100 },
+    production: { enabled: true, rolloutPercent: 100 },
+  },
+  {
+    key: "dark-mode",
+    description: "Dark theme for the web app",
+    staging: { enabled: false, rolloutPercent: 0 },
+    production: { enabled: false, rolloutPercent: 0 },
+  },
 ] as const;
 
 const DEMO_PHASES = [
-  { name: "Internal", percent: 0, minSoakSeconds: 3600, criteria: { minSuccessRate: 0.99, maxP95Ms: 1000, minSamples: 50, windowSeconds: 900 }, requiredApprovals: 0, checklist: ["Backup verified", "Rollback script tested"] },
-  { name: "10%", percent: 10, minSoakSeconds: 4 * 3600, criteria: { minSuccessRate: 0.99, maxErrorRate: 0.01, maxP95Ms: 1000, minSamples: 500, windowSeconds: 1800 }, requiredApprovals: 1, checklist: ["DevOps team notified"] },
-  { name: "50%", percent: 50, minSoakSeconds: 24 * 3600, criteria: { minSuccessRate: 0.99, maxErrorRate: 0.01, maxP95Ms: 1000, minSamples: 5000, windowSeconds: 3600 }, requiredApprovals: 1, checklist: ["Product Owner approval obtained"] },
+  {
+    name: "Internal",
+    percent: 0,
+    minSoakSeconds: 3600,
+    criteria: { minSuccessRate: 0.99, maxP95Ms: 1000, minSamples: 50, windowSeconds: 900 },
+    requiredApprovals: 0,
+    checklist: ["Backup verified", "Rollback script tested"],
+  },
+  {
+    name: "10%",
+    percent: 10,
+    minSoakSeconds: 4 * 3600,
+    criteria: { minSuccessRate: 0.99, maxErrorRate: 0.01, maxP95Ms: 1000, minSamples: 500, windowSeconds: 1800 },
+    requiredApprovals: 1,
+    checklist: ["DevOps team notified"],
+  },
+  {
+    name: "50%",
+    percent: 50,
+    minSoakSeconds: 24 * 3600,
+    criteria: { minSuccessRate: 0.99, maxErrorRate: 0.01, maxP95Ms: 1000, minSamples: 5000, windowSeconds: 3600 },
+    requiredApprovals: 1,
+    checklist: ["Product Owner approval obtained"],
+  },
   { name: "100%", percent: 100, minSoakSeconds: 0, criteria: {}, requiredApprovals: 1, checklist: [] },
 ];
 
@@ -29,43 +70,62 @@ const DEMO_PHASES = [
 export async function seedDemo(db: Db, password: string): Promise<boolean> {
   if ((await db.user.count({ where: { isService: false } })) > 0) return false;
   const passwordHash = await hashPassword(password);
-  await db.$transaction(async (tx) => {
-    const actor = { id: null, label: "demo-seed" };
-    const users = new Map<string, string>();
-    for (const u of DEMO_USERS) {
-      const row = await tx.user.create({ data: { ...u, passwordHash } });
-      users.set(u.email, row.id);
-      await recordAudit(tx, { actor, action: "user.create", target: { type: "user", id: u.email }, after: { email: u.email, roles: u.roles } });
-    }
-    const engineerId = users.get("engineer@rollgate.dev") ?? null;
-    for (const f of DEMO_FLAGS) {
-      const flag = await tx.flag.create({ data: { key: f.key, description: f.description, ownerId: engineerId } });
-      await recordAudit(tx, { actor, action: "flag.create", target: { type: "flag", id: f.key }, after: { key: f.key } });
-      for (const env of ["staging", "production"] as const) {
-        const s = f[env];
-        await tx.flagState.update({
-          where: { flagId_environmentKey: { flagId: flag.id, environmentKey: env } },
-          data: { enabled: s.enabled, rolloutPercent: s.rolloutPercent, allowlist: "allowlist" in s ? [...s.allowlist] : [], version: 2, updatedBy: engineerId },
+  await db.$transaction(
+    async (tx) => {
+      const actor = { id: null, label: "demo-seed" };
+      const users = new Map<string, string>();
+      for (const u of DEMO_USERS) {
+        const row = await tx.user.create({ data: { ...u, passwordHash } });
+        users.set(u.email, row.id);
+        await recordAudit(tx, {
+          actor,
+          action: "user.create",
+          target: { type: "user", id: u.email },
+          after: { email: u.email, roles: u.roles },
         });
-        await recordAudit(tx, { actor, action: "flag_state.update", target: { type: "flag_state", id: `${f.key}/${env}` }, after: s });
       }
-    }
-    // messaging-v2 is mid-rollout in production: internal users done, soaking at 10 %.
-    const messaging = await tx.flag.findUniqueOrThrow({ where: { key: "messaging-v2" } });
-    const rollout = await tx.rollout.create({
-      data: {
-        flagId: messaging.id,
-        environmentKey: "production",
-        status: "active",
-        currentPhase: 1,
-        phaseStartedAt: new Date(Date.now() - 2 * 60 * 60 * 1000),
-        requestedBy: engineerId ?? "",
-        phases: {
-          create: DEMO_PHASES.map((p, index) => ({ index, ...p })),
+      const engineerId = users.get("engineer@rollgate.dev") ?? null;
+      for (const f of DEMO_FLAGS) {
+        const flag = await tx.flag.create({ data: { key: f.key, description: f.description, ownerId: engineerId } });
+        await recordAudit(tx, { actor, action: "flag.create", target: { type: "flag", id: f.key }, after: { key: f.key } });
+        for (const env of ["staging", "production"] as const) {
+          const s = f[env];
+          await tx.flagState.update({
+            where: { flagId_environmentKey: { flagId: flag.id, environmentKey: env } },
+            data: {
+              enabled: s.enabled,
+              rolloutPercent: s.rolloutPercent,
+              allowlist: "allowlist" in s ? [...s.allowlist] : [],
+              version: 2,
+              updatedBy: engineerId,
+            },
+          });
+          await recordAudit(tx, { actor, action: "flag_state.update", target: { type: "flag_state", id: `${f.key}/${env}` }, after: s });
+        }
+      }
+      // messaging-v2 is mid-rollout in production: internal users done, soaking at 10 %.
+      const messaging = await tx.flag.findUniqueOrThrow({ where: { key: "messaging-v2" } });
+      const rollout = await tx.rollout.create({
+        data: {
+          flagId: messaging.id,
+          environmentKey: "production",
+          status: "active",
+          currentPhase: 1,
+          phaseStartedAt: new Date(Date.now() - 2 * 60 * 60 * 1000),
+          requestedBy: engineerId ?? "",
+          phases: {
+            create: DEMO_PHASES.map((p, index) => ({ index, ...p })),
+          },
         },
-      },
-    });
-    await recordAudit(tx, { actor, action: "rollout.create", target: { type: "rollout", id: rollout.id }, after: { flag: "messaging-v2", environment: "production", phases: DEMO_PHASES.map((p) => p.name) } });
-  }, { timeout: 30_000 });
+      });
+      await recordAudit(tx, {
+        actor,
+        action: "rollout.create",
+        target: { type: "rollout", id: rollout.id },
+        after: { flag: "messaging-v2", environment: "production", phases: DEMO_PHASES.map((p) => p.name) },
+      });
+    },
+    { timeout: 30_000 },
+  );
   return true;
 }

@@ -132,7 +132,9 @@ export class ConfigStore {
     const client = new pg.Client({ connectionString: this.databaseUrl });
     client.on("notification", (msg) => {
       if (msg.channel === "rollgate_tokens") {
-        void loadSdkTokens(this.db).then((t) => this.setSdkTokens(t)).catch(() => {});
+        void loadSdkTokens(this.db)
+          .then((t) => this.setSdkTokens(t))
+          .catch(() => {});
         return;
       }
       try {

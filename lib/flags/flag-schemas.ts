@@ -13,11 +13,7 @@ export const createFlagSchema = z.strictObject({
 });
 export type CreateFlagInput = z.infer<typeof createFlagSchema>;
 
-const targetingKey = z
-  .string()
-  .trim()
-  .min(1, "entries cannot be empty")
-  .max(200, "entries are at most 200 characters");
+const targetingKey = z.string().trim().min(1, "entries cannot be empty").max(200, "entries are at most 200 characters");
 
 export const updateFlagStateSchema = z
   .strictObject({
@@ -29,10 +25,7 @@ export const updateFlagStateSchema = z
       .min(0, "must be between 0 and 100")
       .max(100, "must be between 0 and 100")
       .optional(),
-    allowlist: z
-      .array(targetingKey, { error: "must be a list of targeting keys" })
-      .max(1000, "at most 1000 entries")
-      .optional(),
+    allowlist: z.array(targetingKey, { error: "must be a list of targeting keys" }).max(1000, "at most 1000 entries").optional(),
   })
   .refine((v) => v.enabled !== undefined || v.rolloutPercent !== undefined || v.allowlist !== undefined, {
     message: "change at least one of enabled, rolloutPercent, allowlist",

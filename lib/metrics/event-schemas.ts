@@ -13,6 +13,9 @@ const eventSchema = z.strictObject({
 });
 
 export const eventBatchSchema = z.strictObject({
-  events: z.array(eventSchema, { error: "events must be a list" }).min(1, "send at least one event").max(MAX_EVENTS_PER_REQUEST, `at most ${MAX_EVENTS_PER_REQUEST} events per request`),
+  events: z
+    .array(eventSchema, { error: "events must be a list" })
+    .min(1, "send at least one event")
+    .max(MAX_EVENTS_PER_REQUEST, `at most ${MAX_EVENTS_PER_REQUEST} events per request`),
 });
 export type EventInput = z.infer<typeof eventSchema>;

@@ -66,7 +66,12 @@ WITH input AS (
 )
 SELECT (SELECT count(*) FROM stored)::int AS stored, (SELECT count(*) FROM upserted)::int AS rollups`;
 
-export async function ingestEvents(db: Db, environment: string, events: EventInput[], now = new Date()): Promise<{ accepted: number; ignored: number }> {
+export async function ingestEvents(
+  db: Db,
+  environment: string,
+  events: EventInput[],
+  now = new Date(),
+): Promise<{ accepted: number; ignored: number }> {
   const times = events.map((e, index) => {
     const at = e.timestamp === undefined ? now : new Date(e.timestamp);
     const skew = at.getTime() - now.getTime();

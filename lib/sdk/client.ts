@@ -47,7 +47,13 @@ export class RollgateClient {
 
   private constructor(private readonly options: RollgateClientOptions) {
     this.fetchImpl = options.fetch ?? fetch;
-    this.reporter = new EventReporter({ url: options.url.replace(/\/$/, ""), sdkKey: options.sdkKey, fetch: this.fetchImpl, onError: options.onError, ...options.events });
+    this.reporter = new EventReporter({
+      url: options.url.replace(/\/$/, ""),
+      sdkKey: options.sdkKey,
+      fetch: this.fetchImpl,
+      onError: options.onError,
+      ...options.events,
+    });
     let resolve!: () => void;
     const promise = new Promise<void>((r) => (resolve = r));
     this.firstSnapshot = { resolve, promise };
@@ -95,7 +101,8 @@ export class RollgateClient {
     const flag = snapshot.flags.get(flagKey);
     if (!flag) return { flagKey, value: false, variant: "off", reason: "ERROR", errorCode: "FLAG_NOT_FOUND" };
     const result = evaluate(flag, targetingKey);
-    if (!isEvaluation(result)) return { flagKey, value: false, variant: "off", reason: "ERROR", errorCode: result.error, flagVersion: flag.rule.version };
+    if (!isEvaluation(result))
+      return { flagKey, value: false, variant: "off", reason: "ERROR", errorCode: result.error, flagVersion: flag.rule.version };
     return { flagKey, value: result.value, variant: result.variant, reason: result.reason, flagVersion: flag.rule.version };
   }
 

@@ -15,7 +15,15 @@ export interface UserDto {
   createdAt: string;
 }
 
-const toDto = (u: { id: string; email: string; name: string; roles: string[]; isService: boolean; disabledAt: Date | null; createdAt: Date }): UserDto => ({
+const toDto = (u: {
+  id: string;
+  email: string;
+  name: string;
+  roles: string[];
+  isService: boolean;
+  disabledAt: Date | null;
+  createdAt: Date;
+}): UserDto => ({
   id: u.id,
   email: u.email,
   name: u.name,
@@ -68,7 +76,9 @@ export async function updateUser(db: Db, principal: Principal | null, input: Upd
     });
     const activeAdmins = await tx.user.count({ where: { roles: { has: "admin" }, disabledAt: null } });
     if (activeAdmins === 0) {
-      throw new AppError("UNPROCESSABLE", "At least one active admin must remain", { fields: { roles: "the last active admin cannot lose the admin role" } });
+      throw new AppError("UNPROCESSABLE", "At least one active admin must remain", {
+        fields: { roles: "the last active admin cannot lose the admin role" },
+      });
     }
     if (input.disabled) await tx.session.deleteMany({ where: { userId: input.userId } });
     await recordAudit(tx, {

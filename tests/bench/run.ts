@@ -25,7 +25,8 @@ const fmt = (n: number, digits = 0) => n.toLocaleString("en-US", { maximumFracti
 
 function benchLocalEvaluation(): void {
   const flags: Record<string, { enabled: boolean; killed: boolean; rolloutPercent: number; allowlist: string[]; version: number }> = {};
-  for (let i = 0; i < 50; i++) flags[`flag-${i}`] = { enabled: true, killed: false, rolloutPercent: (i * 7) % 100, allowlist: [`qa-${i}`], version: 1 };
+  for (let i = 0; i < 50; i++)
+    flags[`flag-${i}`] = { enabled: true, killed: false, rolloutPercent: (i * 7) % 100, allowlist: [`qa-${i}`], version: 1 };
   const snapshot = compileSnapshot({ environment: "production", version: 1, flags });
   const flag = snapshot.flags.get("flag-7")!; // 49 %: every evaluation hashes
   const keys = Array.from({ length: 10_000 }, (_, i) => `user-${i * 7919}`);
@@ -44,7 +45,9 @@ function benchLocalEvaluation(): void {
   const best = Math.min(...runs);
   const median = runs.sort((a, b) => a - b)[2]!;
   console.log(`\n1. Local SDK evaluation (lookup + murmur3 bucket, 49 % split, ASCII keys)`);
-  console.log(`   median ${fmt(median, 1)} ns/evaluation → ${fmt(1e9 / median)} evaluations/s on one core (best ${fmt(best, 1)} ns); checksum ${on}`);
+  console.log(
+    `   median ${fmt(median, 1)} ns/evaluation → ${fmt(1e9 / median)} evaluations/s on one core (best ${fmt(best, 1)} ns); checksum ${on}`,
+  );
 }
 
 async function withCluster(instances: number, fn: (apps: TestApp[]) => Promise<void>): Promise<void> {
@@ -59,7 +62,10 @@ async function withCluster(instances: number, fn: (apps: TestApp[]) => Promise<v
     for (let i = 1; i < instances; i++) apps.push(await startTestApp({ databaseUrl: url, bootstrapTokens: BOOT }));
     const first = apps[0]!;
     await call(first.url, "POST", "/api/v1/flags", { token: ENG, body: { key: "bench-flag" } });
-    await call(first.url, "PATCH", "/api/v1/flags/bench-flag/environments/production", { token: ENG, body: { version: 1, enabled: true, rolloutPercent: 50 } });
+    await call(first.url, "PATCH", "/api/v1/flags/bench-flag/environments/production", {
+      token: ENG,
+      body: { version: 1, enabled: true, rolloutPercent: 50 },
+    });
     await new Promise((r) => setTimeout(r, 300));
     await fn(apps);
   } finally {
@@ -78,7 +84,14 @@ async function benchOfrep(): Promise<void> {
         connections: 64,
         duration,
         headers: { authorization: `Bearer ${SDK}`, "content-type": "application/json" },
-        requests: [{ setupRequest: (req) => ({ ...req, body: JSON.stringify({ context: { targetingKey: `user-${Math.floor(Math.random() * 1e6)}` } }) }) }],
+        requests: [
+          {
+            setupRequest: (req) => ({
+              ...req,
+              body: JSON.stringify({ context: { targetingKey: `user-${Math.floor(Math.random() * 1e6)}` } }),
+            }),
+          },
+        ],
       });
     await run(2); // warm-up
     const result = await run(10);
@@ -96,19 +109,26 @@ async function benchPropagation(instances: number, changes = 200): Promise<void>
     try {
       const samples: number[] = [];
       const roundTrips: number[] = [];
-      let version = (await call(writer.url, "GET", "/api/v1/flags/bench-flag", { token: ENG })).body.environments.production.version as number;
+      let version = (await call(writer.url, "GET", "/api/v1/flags/bench-flag", { token: ENG })).body.environments.production
+        .version as number;
       for (let i = 0; i < changes; i++) {
         const target = clients.map((c) => (c.version ?? 0) + 1);
-        const seen = clients.map((c, idx) => new Promise<number>((resolve) => {
-          const off = c.onChange(({ version: v }) => {
-            if (v >= target[idx]!) {
-              off();
-              resolve(performance.now());
-            }
-          });
-        }));
+        const seen = clients.map(
+          (c, idx) =>
+            new Promise<number>((resolve) => {
+              const off = c.onChange(({ version: v }) => {
+                if (v >= target[idx]!) {
+                  off();
+                  resolve(performance.now());
+                }
+              });
+            }),
+        );
         const t0 = performance.now();
-        const res = await call(writer.url, "PATCH", "/api/v1/flags/bench-flag/environments/production", { token: ENG, body: { version, rolloutPercent: i % 100 } });
+        const res = await call(writer.url, "PATCH", "/api/v1/flags/bench-flag/environments/production", {
+          token: ENG,
+          body: { version, rolloutPercent: i % 100 },
+        });
         roundTrips.push(performance.now() - t0);
         if (res.status !== 200) throw new Error(`PATCH failed: ${res.status}`);
         version = res.body.version;
@@ -117,7 +137,9 @@ async function benchPropagation(instances: number, changes = 200): Promise<void>
       }
       samples.sort((a, b) => a - b);
       roundTrips.sort((a, b) => a - b);
-      console.log(`\n3. Change propagation, ${instances} instance(s): PATCH sent → ${clients.length} SDK client(s) (one per instance) all see the new version, ${changes} changes`);
+      console.log(
+        `\n3. Change propagation, ${instances} instance(s): PATCH sent → ${clients.length} SDK client(s) (one per instance) all see the new version, ${changes} changes`,
+      );
       console.log(
         `   p50 ${fmt(percentile(samples, 50), 1)} ms, p99 ${fmt(percentile(samples, 99), 1)} ms, max ${fmt(samples.at(-1)!, 1)} ms (PATCH round trip alone: p50 ${fmt(percentile(roundTrips, 50), 1)} ms, p99 ${fmt(percentile(roundTrips, 99), 1)} ms)`,
       );
@@ -127,7 +149,9 @@ async function benchPropagation(instances: number, changes = 200): Promise<void>
   });
 }
 
-console.log(`Rollgate benchmarks — ${os.cpus().length} × ${os.cpus()[0]?.model.trim()}, ${fmt(os.totalmem() / 2 ** 30)} GiB, Node ${process.version}`);
+console.log(
+  `Rollgate benchmarks — ${os.cpus().length} × ${os.cpus()[0]?.model.trim()}, ${fmt(os.totalmem() / 2 ** 30)} GiB, Node ${process.version}`,
+);
 if (!only || only === "eval") benchLocalEvaluation();
 if (!only || only === "ofrep") await benchOfrep();
 if (!only || only === "propagation") {

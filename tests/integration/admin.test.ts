@@ -8,7 +8,14 @@ import { createTestDatabase, type TestDatabase } from "../support/test-database"
 
 let t: TestDatabase;
 let admin: UserPrincipal;
-const as = (roles: Role[], id = admin.userId): UserPrincipal => ({ kind: "user", userId: id, email: "x@y.z", name: "x", roles, via: "session" });
+const as = (roles: Role[], id = admin.userId): UserPrincipal => ({
+  kind: "user",
+  userId: id,
+  email: "x@y.z",
+  name: "x",
+  roles,
+  via: "session",
+});
 
 beforeAll(async () => {
   t = await createTestDatabase();
@@ -22,9 +29,15 @@ describe("user and token administration", () => {
     for (const role of ROLES.filter((r) => r !== "admin")) {
       const p = as([role]);
       await expect(listUsers(t.db, p)).rejects.toMatchObject({ code: "FORBIDDEN" });
-      await expect(createUser(t.db, p, { email: `${role}@x.io`, name: role, roles: ["viewer"], password: "password1" })).rejects.toMatchObject({ code: "FORBIDDEN" });
-      await expect(updateUser(t.db, p, { userId: admin.userId, roles: ["viewer"], disabled: false })).rejects.toMatchObject({ code: "FORBIDDEN" });
-      await expect(createApiToken(t.db, p, { kind: "sdk", name: "s", environment: "staging" })).rejects.toMatchObject({ code: "FORBIDDEN" });
+      await expect(
+        createUser(t.db, p, { email: `${role}@x.io`, name: role, roles: ["viewer"], password: "password1" }),
+      ).rejects.toMatchObject({ code: "FORBIDDEN" });
+      await expect(updateUser(t.db, p, { userId: admin.userId, roles: ["viewer"], disabled: false })).rejects.toMatchObject({
+        code: "FORBIDDEN",
+      });
+      await expect(createApiToken(t.db, p, { kind: "sdk", name: "s", environment: "staging" })).rejects.toMatchObject({
+        code: "FORBIDDEN",
+      });
       await expect(listApiTokens(t.db, p)).rejects.toMatchObject({ code: "FORBIDDEN" });
     }
     await expect(listUsers(t.db, null)).rejects.toMatchObject({ code: "UNAUTHENTICATED" });
@@ -35,7 +48,9 @@ describe("user and token administration", () => {
   it("creates a user once (duplicate email → conflict) and audits it", async () => {
     const user = await createUser(t.db, admin, { email: "new@x.io", name: "New", roles: ["engineer", "oncall"], password: "password1" });
     expect(user).toMatchObject({ email: "new@x.io", roles: ["engineer", "oncall"], disabled: false });
-    await expect(createUser(t.db, admin, { email: "new@x.io", name: "Again", roles: ["viewer"], password: "password1" })).rejects.toMatchObject({ code: "CONFLICT" });
+    await expect(
+      createUser(t.db, admin, { email: "new@x.io", name: "Again", roles: ["viewer"], password: "password1" }),
+    ).rejects.toMatchObject({ code: "CONFLICT" });
     const audit = await t.db.auditLog.findMany({ where: { action: "user.create" } });
     expect(audit).toHaveLength(1);
   });
@@ -59,12 +74,17 @@ describe("user and token administration", () => {
     expect(await identity.fromApiToken(sdk.token)).toMatchObject({ kind: "sdk", environment: "production" });
     expect(JSON.stringify(await t.db.apiToken.findMany())).not.toContain(sdk.token);
 
-    await expect(createApiToken(t.db, admin, { kind: "sdk", name: "x", environment: "nope" })).rejects.toMatchObject({ code: "VALIDATION_FAILED" });
+    await expect(createApiToken(t.db, admin, { kind: "sdk", name: "x", environment: "nope" })).rejects.toMatchObject({
+      code: "VALIDATION_FAILED",
+    });
 
     await revokeApiToken(t.db, admin, sdk.id);
     await revokeApiToken(t.db, admin, sdk.id); // idempotent
     expect(await identity.fromApiToken(sdk.token)).toBeNull();
     expect(await t.db.auditLog.count({ where: { action: "api_token.revoke" } })).toBe(1);
-    expect((await listApiTokens(t.db, admin)).find((x) => x.id === sdk.id)).toMatchObject({ revoked: true, owner: "environment production" });
+    expect((await listApiTokens(t.db, admin)).find((x) => x.id === sdk.id)).toMatchObject({
+      revoked: true,
+      owner: "environment production",
+    });
   });
 });

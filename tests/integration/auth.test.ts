@@ -69,7 +69,12 @@ describe("bootstrap tokens", () => {
     expect(await snapshot()).toEqual(first);
 
     const identity = postgresIdentity(t.db);
-    expect(await identity.fromApiToken("abc123def")).toMatchObject({ kind: "user", name: "ci-bot", roles: ["engineer", "viewer"], via: "token" });
+    expect(await identity.fromApiToken("abc123def")).toMatchObject({
+      kind: "user",
+      name: "ci-bot",
+      roles: ["engineer", "viewer"],
+      via: "token",
+    });
     expect(await identity.fromApiToken("xyz789xyz")).toMatchObject({ kind: "sdk", environment: "production" });
     expect(await identity.fromApiToken("abc123de")).toBeNull();
     expect(await t.db.apiToken.count({ where: { tokenHash: "abc123def" } })).toBe(0);
@@ -77,7 +82,9 @@ describe("bootstrap tokens", () => {
 
   it("an unknown environment in an SDK token fails and creates nothing", async () => {
     const before = await t.db.apiToken.count();
-    await expect(applyBootstrapTokens(t.db, parseBootstrapTokens("sdk:qa:qa-token-123"))).rejects.toThrow(/environment 'qa' does not exist/);
+    await expect(applyBootstrapTokens(t.db, parseBootstrapTokens("sdk:qa:qa-token-123"))).rejects.toThrow(
+      /environment 'qa' does not exist/,
+    );
     expect(await t.db.apiToken.count()).toBe(before);
   });
 });

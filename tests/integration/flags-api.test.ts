@@ -62,7 +62,10 @@ describe("flags API", () => {
     expect(res.status).toBe(200);
     expect(res.body).toMatchObject({ enabled: true, rolloutPercent: 10, allowlist: ["qa-1", "qa-2"], killed: false, version: 2 });
 
-    const stale = await call(app.url, "PATCH", `/api/v1/flags/${key}/environments/production`, { token: eng, body: { version: 1, rolloutPercent: 50 } });
+    const stale = await call(app.url, "PATCH", `/api/v1/flags/${key}/environments/production`, {
+      token: eng,
+      body: { version: 1, rolloutPercent: 50 },
+    });
     expect(stale.status).toBe(409);
     expect(stale.body.error.code).toBe("VERSION_CONFLICT");
     expect(stale.body.current).toMatchObject({ rolloutPercent: 10, version: 2 });
@@ -82,7 +85,10 @@ describe("flags API", () => {
     await createFlag(key);
     const results = await Promise.all(
       Array.from({ length: 50 }, (_, i) =>
-        call(app.url, "PATCH", `/api/v1/flags/${key}/environments/staging`, { token: eng, body: { version: 1, rolloutPercent: i + 1, enabled: true } }),
+        call(app.url, "PATCH", `/api/v1/flags/${key}/environments/staging`, {
+          token: eng,
+          body: { version: 1, rolloutPercent: i + 1, enabled: true },
+        }),
       ),
     );
     const statuses = results.map((r) => r.status);
@@ -121,11 +127,22 @@ describe("role matrix (API.md): each role gets exactly the documented status", (
       run: async (token) => {
         const key = uniqueKey("matrix-patch");
         await createFlag(key);
-        return (await call(app.url, "PATCH", `/api/v1/flags/${key}/environments/staging`, { token, body: { version: 1, enabled: true } })).status;
+        return (await call(app.url, "PATCH", `/api/v1/flags/${key}/environments/staging`, { token, body: { version: 1, enabled: true } }))
+          .status;
       },
     },
-    { name: "GET /api/v1/flags", allowed: [...ROLES], ok: 200, run: async (token) => (await call(app.url, "GET", "/api/v1/flags", { token })).status },
-    { name: "GET /api/v1/audit", allowed: [...ROLES], ok: 200, run: async (token) => (await call(app.url, "GET", "/api/v1/audit", { token })).status },
+    {
+      name: "GET /api/v1/flags",
+      allowed: [...ROLES],
+      ok: 200,
+      run: async (token) => (await call(app.url, "GET", "/api/v1/flags", { token })).status,
+    },
+    {
+      name: "GET /api/v1/audit",
+      allowed: [...ROLES],
+      ok: 200,
+      run: async (token) => (await call(app.url, "GET", "/api/v1/audit", { token })).status,
+    },
   ];
 
   for (const route of routes) {
@@ -195,8 +212,13 @@ describe("bad input gets 400 with field messages and changes nothing", () => {
     const key = uniqueKey("unknown-env");
     await createFlag(key);
     const before = await counts();
-    expect((await call(app.url, "PATCH", `/api/v1/flags/${key}/environments/qa`, { token: eng, body: { version: 1, enabled: true } })).status).toBe(404);
-    expect((await call(app.url, "PATCH", `/api/v1/flags/nope-${key}/environments/staging`, { token: eng, body: { version: 1, enabled: true } })).status).toBe(404);
+    expect(
+      (await call(app.url, "PATCH", `/api/v1/flags/${key}/environments/qa`, { token: eng, body: { version: 1, enabled: true } })).status,
+    ).toBe(404);
+    expect(
+      (await call(app.url, "PATCH", `/api/v1/flags/nope-${key}/environments/staging`, { token: eng, body: { version: 1, enabled: true } }))
+        .status,
+    ).toBe(404);
     expect(await counts()).toEqual(before);
   });
 

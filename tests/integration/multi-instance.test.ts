@@ -14,7 +14,10 @@ let b: TestApp;
 beforeAll(async () => {
   t = await createTestDatabase();
   const bootstrapTokens = `eng:engineer:${ENG},sdk:production:${SDK}`;
-  [a, b] = await Promise.all([startTestApp({ databaseUrl: t.url, bootstrapTokens }), startTestApp({ databaseUrl: t.url, bootstrapTokens })]);
+  [a, b] = await Promise.all([
+    startTestApp({ databaseUrl: t.url, bootstrapTokens }),
+    startTestApp({ databaseUrl: t.url, bootstrapTokens }),
+  ]);
   expect((await call(a.url, "POST", "/api/v1/flags", { token: ENG, body: { key: "shared" } })).status).toBe(201);
 });
 afterAll(async () => {
@@ -23,7 +26,11 @@ afterAll(async () => {
 });
 
 const ofrep = async (app: TestApp) => {
-  const res = await fetch(`${app.url}/ofrep/v1/evaluate/flags/shared`, { method: "POST", headers: { authorization: `Bearer ${SDK}` }, body: JSON.stringify({ context: { targetingKey: "u" } }) });
+  const res = await fetch(`${app.url}/ofrep/v1/evaluate/flags/shared`, {
+    method: "POST",
+    headers: { authorization: `Bearer ${SDK}` },
+    body: JSON.stringify({ context: { targetingKey: "u" } }),
+  });
   return (await res.json()) as { value: boolean; reason: string };
 };
 

@@ -26,7 +26,6 @@ async function setState(key: string, body: Record<string, unknown>, env = "produ
   return res.body;
 }
 
-
 const keyInBucket = (flag: string, pred: (b: number) => boolean) => {
   for (let i = 0; ; i++) if (pred(bucketOf(flag, `u-${i}`))) return `u-${i}`;
 };
@@ -42,7 +41,9 @@ beforeAll(async () => {
   await setState("of-static", { enabled: true, rolloutPercent: 100 });
   await setState("of-killed", { enabled: true, rolloutPercent: 100 });
   // The kill switch has its own issue; flip the column directly — the trigger still notifies.
-  await t.sql("UPDATE flag_states s SET killed = true, version = version + 1 FROM flags f WHERE f.id = s.flag_id AND f.key = 'of-killed' AND s.environment_key = 'production'");
+  await t.sql(
+    "UPDATE flag_states s SET killed = true, version = version + 1 FROM flags f WHERE f.id = s.flag_id AND f.key = 'of-killed' AND s.environment_key = 'production'",
+  );
 
   await ServerOpenFeature.setProviderAndWait(new OFREPProvider({ baseUrl: app.url, headers: [["Authorization", `Bearer ${SDK}`]] }));
   client = ServerOpenFeature.getClient();
@@ -58,29 +59,65 @@ afterAll(async () => {
 
 describe("OFREP with the published OpenFeature server provider", () => {
   it("allowlisted user → on, TARGETING_MATCH", async () => {
-    expect(await client.getBooleanDetails("of-allow", false, { targetingKey: "qa-1" })).toMatchObject({ value: true, variant: "on", reason: "TARGETING_MATCH" });
-    expect(await client.getBooleanDetails("of-allow", true, { targetingKey: "someone-else" })).toMatchObject({ value: false, variant: "off", reason: "STATIC" });
+    expect(await client.getBooleanDetails("of-allow", false, { targetingKey: "qa-1" })).toMatchObject({
+      value: true,
+      variant: "on",
+      reason: "TARGETING_MATCH",
+    });
+    expect(await client.getBooleanDetails("of-allow", true, { targetingKey: "someone-else" })).toMatchObject({
+      value: false,
+      variant: "off",
+      reason: "STATIC",
+    });
   });
 
   it("in-rollout and out-of-rollout users → SPLIT on/off by bucket", async () => {
     const inKey = keyInBucket("of-split", (b) => b <= 30);
     const outKey = keyInBucket("of-split", (b) => b > 30);
-    expect(await client.getBooleanDetails("of-split", false, { targetingKey: inKey })).toMatchObject({ value: true, variant: "on", reason: "SPLIT" });
-    expect(await client.getBooleanDetails("of-split", true, { targetingKey: outKey })).toMatchObject({ value: false, variant: "off", reason: "SPLIT" });
+    expect(await client.getBooleanDetails("of-split", false, { targetingKey: inKey })).toMatchObject({
+      value: true,
+      variant: "on",
+      reason: "SPLIT",
+    });
+    expect(await client.getBooleanDetails("of-split", true, { targetingKey: outKey })).toMatchObject({
+      value: false,
+      variant: "off",
+      reason: "SPLIT",
+    });
   });
 
   it("disabled and killed flags → off, DISABLED; 100 % → on, STATIC", async () => {
-    expect(await client.getBooleanDetails("of-disabled", true, { targetingKey: "u" })).toMatchObject({ value: false, variant: "off", reason: "DISABLED" });
-    expect(await client.getBooleanDetails("of-killed", true, { targetingKey: "qa-1" })).toMatchObject({ value: false, variant: "off", reason: "DISABLED" });
-    expect(await client.getBooleanDetails("of-static", false, { targetingKey: "u" })).toMatchObject({ value: true, variant: "on", reason: "STATIC" });
+    expect(await client.getBooleanDetails("of-disabled", true, { targetingKey: "u" })).toMatchObject({
+      value: false,
+      variant: "off",
+      reason: "DISABLED",
+    });
+    expect(await client.getBooleanDetails("of-killed", true, { targetingKey: "qa-1" })).toMatchObject({
+      value: false,
+      variant: "off",
+      reason: "DISABLED",
+    });
+    expect(await client.getBooleanDetails("of-static", false, { targetingKey: "u" })).toMatchObject({
+      value: true,
+      variant: "on",
+      reason: "STATIC",
+    });
   });
 
   it("unknown flag → FLAG_NOT_FOUND with the default value", async () => {
-    expect(await client.getBooleanDetails("no-such-flag", true, { targetingKey: "u" })).toMatchObject({ value: true, reason: "ERROR", errorCode: "FLAG_NOT_FOUND" });
+    expect(await client.getBooleanDetails("no-such-flag", true, { targetingKey: "u" })).toMatchObject({
+      value: true,
+      reason: "ERROR",
+      errorCode: "FLAG_NOT_FOUND",
+    });
   });
 
   it("a split without a targeting key → TARGETING_KEY_MISSING", async () => {
-    expect(await client.getBooleanDetails("of-split", false, {})).toMatchObject({ value: false, reason: "ERROR", errorCode: "TARGETING_KEY_MISSING" });
+    expect(await client.getBooleanDetails("of-split", false, {})).toMatchObject({
+      value: false,
+      reason: "ERROR",
+      errorCode: "TARGETING_KEY_MISSING",
+    });
   });
 
   it("missing or wrong token → error, default value", async () => {
@@ -109,7 +146,11 @@ describe("OFREP error bodies (raw HTTP)", () => {
     ["context not an object", JSON.stringify({ context: 5 }), 400, "INVALID_CONTEXT"],
     ["targetingKey not a string", JSON.stringify({ context: { targetingKey: 7 } }), 400, "INVALID_CONTEXT"],
   ])("%s → %i %s with key", async (_n, body, status, errorCode) => {
-    const res = await fetch(`${app.url}/ofrep/v1/evaluate/flags/of-split`, { method: "POST", headers: { authorization: `Bearer ${SDK}` }, body });
+    const res = await fetch(`${app.url}/ofrep/v1/evaluate/flags/of-split`, {
+      method: "POST",
+      headers: { authorization: `Bearer ${SDK}` },
+      body,
+    });
     expect(res.status).toBe(status);
     expect(await res.json()).toMatchObject({ key: "of-split", errorCode });
   });
@@ -138,14 +179,24 @@ describe("bulk evaluation", () => {
     await eventually(async () => (await bulk({ targetingKey: "qa-1" }, etag)).status === 200);
     const changed = await bulk({ targetingKey: "qa-1" }, etag);
     expect(changed.headers.get("etag")).not.toBe(etag);
-    expect((await changed.json()).flags.find((f: { key: string }) => f.key === "of-disabled")).toMatchObject({ value: true, reason: "STATIC" });
+    expect((await changed.json()).flags.find((f: { key: string }) => f.key === "of-disabled")).toMatchObject({
+      value: true,
+      reason: "STATIC",
+    });
     await setState("of-disabled", { enabled: false });
   });
 
   it("the published OpenFeature web provider evaluates from bulk and picks up changes by polling", async () => {
     await WebOpenFeature.setContext({ targetingKey: "qa-1" });
     await WebOpenFeature.setProviderAndWait(
-      new OFREPWebProvider({ baseUrl: app.url, headers: [["Authorization", `Bearer ${SDK}`]], pollInterval: 100, changeDetection: "polling", cacheMode: "disabled", disableVisibilityRefresh: true }),
+      new OFREPWebProvider({
+        baseUrl: app.url,
+        headers: [["Authorization", `Bearer ${SDK}`]],
+        pollInterval: 100,
+        changeDetection: "polling",
+        cacheMode: "disabled",
+        disableVisibilityRefresh: true,
+      }),
     );
     const web = WebOpenFeature.getClient();
     expect(web.getBooleanDetails("of-allow", false)).toMatchObject({ value: true, variant: "on", reason: "TARGETING_MATCH" });

@@ -18,7 +18,10 @@ const start = () => startTestApp({ databaseUrl: t.url, bootstrapTokens: BOOT, en
 
 async function patch(key: string, body: Record<string, unknown>) {
   const flag = await call(url, "GET", `/api/v1/flags/${key}`, { token: ENG });
-  const res = await call(url, "PATCH", `/api/v1/flags/${key}/environments/production`, { token: ENG, body: { version: flag.body.environments.production.version, ...body } });
+  const res = await call(url, "PATCH", `/api/v1/flags/${key}/environments/production`, {
+    token: ENG,
+    body: { version: flag.body.environments.production.version, ...body },
+  });
   expect(res.status).toBe(200);
 }
 
@@ -60,7 +63,14 @@ describe("TypeScript SDK", () => {
     const client = await RollgateClient.connect({ url, sdkKey: SDK, events: { flushIntervalMs: 60_000 } });
     try {
       for (let i = 0; i < 30; i++) {
-        client.track({ flagKey: "sdk-flag", variant: i % 2 ? "on" : "off", outcome: i % 10 === 0 ? "error" : "success", latencyMs: i * 10, errorCode: i % 10 === 0 ? "E_TIMEOUT" : undefined, targetingKey: `u${i}` });
+        client.track({
+          flagKey: "sdk-flag",
+          variant: i % 2 ? "on" : "off",
+          outcome: i % 10 === 0 ? "error" : "success",
+          latencyMs: i * 10,
+          errorCode: i % 10 === 0 ? "E_TIMEOUT" : undefined,
+          targetingKey: `u${i}`,
+        });
       }
       client.track({ flagKey: "deleted-meanwhile", variant: "on", outcome: "success", latencyMs: 1 });
       await client.flushEvents();
@@ -94,7 +104,9 @@ describe("TypeScript SDK", () => {
         await new Promise((r) => setTimeout(r, 100));
       }
       // A change made while this instance is down (e.g. through another instance).
-      await t.sql("UPDATE flag_states s SET enabled = false, version = version + 1 FROM flags f WHERE f.id = s.flag_id AND f.key = 'sdk-flag' AND s.environment_key = 'production'");
+      await t.sql(
+        "UPDATE flag_states s SET enabled = false, version = version + 1 FROM flags f WHERE f.id = s.flag_id AND f.key = 'sdk-flag' AND s.environment_key = 'production'",
+      );
       expect(client.isEnabled("sdk-flag", "u1")).toBe(true);
       app = await start();
       await eventually(() => client.isEnabled("sdk-flag", "u1", true) === false, 5000);
@@ -107,13 +119,33 @@ describe("TypeScript SDK", () => {
 
 describe("POST /api/v1/events validation", () => {
   const post = (body: unknown, token = SDK) =>
-    fetch(`${url}/api/v1/events`, { method: "POST", headers: { authorization: `Bearer ${token}`, "content-type": "application/json" }, body: JSON.stringify(body) });
+    fetch(`${url}/api/v1/events`, {
+      method: "POST",
+      headers: { authorization: `Bearer ${token}`, "content-type": "application/json" },
+      body: JSON.stringify(body),
+    });
   const count = async () => (await t.sql("SELECT count(*)::int AS n FROM events")).rows[0].n as number;
 
   it.each([
-    ["bad variant at index 2", { events: [{ flagKey: "sdk-flag", variant: "on", outcome: "success", latencyMs: 1 }, { flagKey: "sdk-flag", variant: "on", outcome: "success", latencyMs: 1 }, { flagKey: "sdk-flag", variant: "maybe", outcome: "success", latencyMs: 1 }] }, 2, "events.2.variant"],
+    [
+      "bad variant at index 2",
+      {
+        events: [
+          { flagKey: "sdk-flag", variant: "on", outcome: "success", latencyMs: 1 },
+          { flagKey: "sdk-flag", variant: "on", outcome: "success", latencyMs: 1 },
+          { flagKey: "sdk-flag", variant: "maybe", outcome: "success", latencyMs: 1 },
+        ],
+      },
+      2,
+      "events.2.variant",
+    ],
     ["negative latency", { events: [{ flagKey: "sdk-flag", variant: "on", outcome: "success", latencyMs: -1 }] }, 0, "events.0.latencyMs"],
-    ["future timestamp", { events: [{ flagKey: "sdk-flag", variant: "on", outcome: "success", latencyMs: 1, timestamp: "2999-01-01T00:00:00Z" }] }, 0, "events.0.timestamp"],
+    [
+      "future timestamp",
+      { events: [{ flagKey: "sdk-flag", variant: "on", outcome: "success", latencyMs: 1, timestamp: "2999-01-01T00:00:00Z" }] },
+      0,
+      "events.0.timestamp",
+    ],
   ])("%s → 400 with the index, nothing stored", async (_n, body, index, field) => {
     const before = await count();
     const res = await post(body);

@@ -17,7 +17,9 @@ export function chromiumExecutable(): string | undefined {
   }
   const system = SYSTEM_CHROMIUMS.find((p) => existsSync(p));
   if (system) return system;
-  throw new Error("No Chromium found: run `sudo apt-get install -y chromium` (or `npx playwright install chromium`), or set ROLLGATE_CHROMIUM=/path/to/chrome");
+  throw new Error(
+    "No Chromium found: run `sudo apt-get install -y chromium` (or `npx playwright install chromium`), or set ROLLGATE_CHROMIUM=/path/to/chrome",
+  );
 }
 
 export const CHROMIUM_ARGS = [

@@ -13,7 +13,11 @@ export interface TestApp {
  * Starts the real server process (scripts/start.ts, production build). Without `databaseUrl` it boots
  * its embedded PostgreSQL (pass ROLLGATE_DATA_DIR and ROLLGATE_PG_PORT in `env`).
  */
-export async function startTestApp(options: { databaseUrl?: string; bootstrapTokens?: string; env?: Record<string, string> }): Promise<TestApp> {
+export async function startTestApp(options: {
+  databaseUrl?: string;
+  bootstrapTokens?: string;
+  env?: Record<string, string>;
+}): Promise<TestApp> {
   const env: NodeJS.ProcessEnv = { ...process.env };
   delete env.DATABASE_URL;
   const child = spawn(process.execPath, ["--import", "tsx", path.resolve("scripts/start.ts")], {

@@ -40,19 +40,27 @@ describe("bucketOf (Unleash normalizedHash)", () => {
   });
 
   it("always lies in 1..100", () => {
-    fc.assert(fc.property(fc.string(), fc.string(), (g, k) => {
-      const b = bucketOf(g, k);
-      return Number.isInteger(b) && b >= 1 && b <= 100;
-    }));
+    fc.assert(
+      fc.property(fc.string(), fc.string(), (g, k) => {
+        const b = bucketOf(g, k);
+        return Number.isInteger(b) && b >= 1 && b <= 100;
+      }),
+    );
   });
 
   it("a user on at p% stays on at every q >= p", () => {
     fc.assert(
-      fc.property(fc.string({ minLength: 1 }), fc.string(), fc.integer({ min: 0, max: 100 }), fc.integer({ min: 0, max: 100 }), (g, k, p, q) => {
-        const bucket = bucketOf(g, k);
-        const [lo, hi] = p <= q ? [p, q] : [q, p];
-        return !(bucket <= lo) || bucket <= hi;
-      }),
+      fc.property(
+        fc.string({ minLength: 1 }),
+        fc.string(),
+        fc.integer({ min: 0, max: 100 }),
+        fc.integer({ min: 0, max: 100 }),
+        (g, k, p, q) => {
+          const bucket = bucketOf(g, k);
+          const [lo, hi] = p <= q ? [p, q] : [q, p];
+          return !(bucket <= lo) || bucket <= hi;
+        },
+      ),
       { numRuns: 5000 },
     );
   });

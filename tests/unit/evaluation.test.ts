@@ -3,7 +3,14 @@ import { describe, expect, it } from "vitest";
 import { bucketOf } from "../../lib/domain/bucketing";
 import { compileFlag, evaluate, type FlagRule } from "../../lib/domain/evaluation";
 
-const rule = (over: Partial<FlagRule>): FlagRule => ({ enabled: true, killed: false, rolloutPercent: 50, allowlist: [], version: 1, ...over });
+const rule = (over: Partial<FlagRule>): FlagRule => ({
+  enabled: true,
+  killed: false,
+  rolloutPercent: 50,
+  allowlist: [],
+  version: 1,
+  ...over,
+});
 const flag = (over: Partial<FlagRule>, key = "messaging-v2") => compileFlag(key, rule(over));
 
 // Keys whose bucket for messaging-v2 is known, found by search rather than hard-coded guesses.
@@ -13,13 +20,21 @@ const keyWithBucket = (pred: (b: number) => boolean) => {
 
 describe("evaluate: precedence killed → disabled → allowlist → static → split", () => {
   it("killed is off even when enabled, allowlisted and at 100 %", () => {
-    expect(evaluate(flag({ killed: true, rolloutPercent: 100, allowlist: ["qa"] }), "qa")).toEqual({ value: false, variant: "off", reason: "DISABLED" });
+    expect(evaluate(flag({ killed: true, rolloutPercent: 100, allowlist: ["qa"] }), "qa")).toEqual({
+      value: false,
+      variant: "off",
+      reason: "DISABLED",
+    });
   });
   it("disabled is off even for allowlisted users", () => {
     expect(evaluate(flag({ enabled: false, allowlist: ["qa"] }), "qa")).toMatchObject({ value: false, reason: "DISABLED" });
   });
   it("allowlisted users are on at 0 %", () => {
-    expect(evaluate(flag({ rolloutPercent: 0, allowlist: ["qa"] }), "qa")).toEqual({ value: true, variant: "on", reason: "TARGETING_MATCH" });
+    expect(evaluate(flag({ rolloutPercent: 0, allowlist: ["qa"] }), "qa")).toEqual({
+      value: true,
+      variant: "on",
+      reason: "TARGETING_MATCH",
+    });
   });
   it("0 % and 100 % are static and need no targeting key", () => {
     expect(evaluate(flag({ rolloutPercent: 0 }), undefined)).toMatchObject({ value: false, reason: "STATIC" });

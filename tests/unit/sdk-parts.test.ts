@@ -4,7 +4,7 @@ import { EventReporter, type ReportedEvent } from "../../lib/sdk/event-reporter"
 
 describe("SseParser", () => {
   it("assembles messages across arbitrary chunk boundaries and line endings", () => {
-    const text = "retry: 1500\n\n: heartbeat\r\nid: 7\nevent: config\ndata: {\"a\":\ndata: 1}\n\nevent: config\r\ndata: x\r\n\r\n";
+    const text = 'retry: 1500\n\n: heartbeat\r\nid: 7\nevent: config\ndata: {"a":\ndata: 1}\n\nevent: config\r\ndata: x\r\n\r\n';
     for (const size of [1, 2, 3, 7, text.length]) {
       const parser = new SseParser();
       const out = [];
@@ -59,7 +59,13 @@ describe("EventReporter", () => {
   it("drops a batch the server rejects as invalid", async () => {
     const errors: Error[] = [];
     const server = fakeServer([400]);
-    const r = new EventReporter({ url: "http://x", sdkKey: "k", fetch: server.fetchImpl, flushIntervalMs: 60_000, onError: (e) => errors.push(e) });
+    const r = new EventReporter({
+      url: "http://x",
+      sdkKey: "k",
+      fetch: server.fetchImpl,
+      flushIntervalMs: 60_000,
+      onError: (e) => errors.push(e),
+    });
     r.add(ev(1));
     await r.close();
     expect(r.pending).toBe(0);
@@ -69,7 +75,14 @@ describe("EventReporter", () => {
 
   it("never buffers more than maxBuffer: the oldest are dropped and counted", async () => {
     const server = fakeServer(Array(100).fill(0));
-    const r = new EventReporter({ url: "http://x", sdkKey: "k", fetch: server.fetchImpl, batchSize: 5000, maxBuffer: 100, flushIntervalMs: 60_000 });
+    const r = new EventReporter({
+      url: "http://x",
+      sdkKey: "k",
+      fetch: server.fetchImpl,
+      batchSize: 5000,
+      maxBuffer: 100,
+      flushIntervalMs: 60_000,
+    });
     for (let i = 0; i < 250; i++) r.add(ev(i));
     expect(r.pending).toBe(100);
     expect(r.dropped).toBe(150);

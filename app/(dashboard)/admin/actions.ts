@@ -43,7 +43,11 @@ export async function createUserAction(_prev: AdminFormState, form: FormData): P
 }
 
 export async function updateUserAction(_prev: AdminFormState, form: FormData): Promise<AdminFormState> {
-  const parsed = updateUserSchema.safeParse({ userId: form.get("userId"), roles: form.getAll("roles"), disabled: form.get("disabled") === "on" });
+  const parsed = updateUserSchema.safeParse({
+    userId: form.get("userId"),
+    roles: form.getAll("roles"),
+    disabled: form.get("disabled") === "on",
+  });
   if (!parsed.success) return { status: "invalid", fields: fieldErrors(parsed.error) };
   try {
     await updateUser(getDb(), await currentUser(), parsed.data);

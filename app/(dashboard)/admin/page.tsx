@@ -6,6 +6,7 @@ import { listApiTokens } from "@/lib/tokens/manage-api-tokens";
 import { listEnvironmentKeys } from "@/lib/flags/environments";
 import { Badge } from "@/components/ui/badge";
 import { CreateTokenForm, CreateUserForm, EditUserRow } from "@/components/admin-forms";
+import { DataTable } from "@/components/ui/data-table";
 import { requirePageUser } from "../../_server/session";
 import { revokeTokenAction } from "./actions";
 
@@ -23,29 +24,22 @@ export default async function AdminPage() {
           <h1 className="text-2xl font-semibold tracking-tight">Users and roles</h1>
           <p className="text-sm text-slate-500">A person can hold several roles. Disabling a user ends their sessions.</p>
         </div>
-        <div className="overflow-hidden rounded-xl bg-white shadow-sm ring-1 ring-slate-200">
-          <table className="min-w-full divide-y divide-slate-200 text-sm">
-            <thead className="bg-slate-50 text-left text-xs font-semibold uppercase tracking-wide text-slate-500">
-              <tr>
-                <th className="px-4 py-3">User</th>
-                <th className="px-4 py-3">Roles</th>
-              </tr>
-            </thead>
-            <tbody className="divide-y divide-slate-100">
-              {users.map((u) => (
-                <tr key={u.id}>
-                  <td className="px-4 py-3 align-top">
-                    <div className="font-medium">{u.name} {u.isService ? <Badge tone="gray">service</Badge> : null} {u.disabled ? <Badge tone="red">disabled</Badge> : null}</div>
-                    <div className="text-slate-500">{u.email}</div>
-                  </td>
-                  <td className="px-4 py-3">
-                    <EditUserRow user={u} />
-                  </td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
+        <DataTable columns={["User", "Roles"]}>
+          {users.map((u) => (
+            <tr key={u.id}>
+              <td className="px-4 py-3 align-top">
+                <div className="font-medium">
+                  {u.name} {u.isService ? <Badge tone="gray">service</Badge> : null}{" "}
+                  {u.disabled ? <Badge tone="red">disabled</Badge> : null}
+                </div>
+                <div className="text-slate-500">{u.email}</div>
+              </td>
+              <td className="px-4 py-3">
+                <EditUserRow user={u} />
+              </td>
+            </tr>
+          ))}
+        </DataTable>
         <div className="rounded-xl bg-white p-4 shadow-sm ring-1 ring-slate-200">
           <h2 className="mb-3 text-sm font-semibold text-slate-700">Add a user</h2>
           <CreateUserForm />
@@ -58,46 +52,43 @@ export default async function AdminPage() {
           <p className="text-sm text-slate-500">Stored hashed; the secret is shown once when created.</p>
         </div>
         <div className="rounded-xl bg-white p-4 shadow-sm ring-1 ring-slate-200">
-          <CreateTokenForm users={users.filter((u) => !u.disabled).map((u) => ({ id: u.id, email: u.email }))} environments={environments} />
+          <CreateTokenForm
+            users={users.filter((u) => !u.disabled).map((u) => ({ id: u.id, email: u.email }))}
+            environments={environments}
+          />
         </div>
-        <div className="overflow-hidden rounded-xl bg-white shadow-sm ring-1 ring-slate-200">
-          <table className="min-w-full divide-y divide-slate-200 text-sm">
-            <thead className="bg-slate-50 text-left text-xs font-semibold uppercase tracking-wide text-slate-500">
-              <tr>
-                <th className="px-4 py-3">Name</th>
-                <th className="px-4 py-3">Kind</th>
-                <th className="px-4 py-3">Acts as</th>
-                <th className="px-4 py-3">Prefix</th>
-                <th className="px-4 py-3">Last used</th>
-                <th className="px-4 py-3" />
-              </tr>
-            </thead>
-            <tbody className="divide-y divide-slate-100">
-              {tokens.map((t) => (
-                <tr key={t.id} className={t.revoked ? "text-slate-400" : ""}>
-                  <td className="px-4 py-3 font-medium">{t.name}</td>
-                  <td className="px-4 py-3"><Badge tone={t.kind === "sdk" ? "indigo" : "gray"}>{t.kind}</Badge></td>
-                  <td className="px-4 py-3">{t.owner}</td>
-                  <td className="px-4 py-3 font-mono text-xs">{t.prefix}…</td>
-                  <td className="px-4 py-3">{t.lastUsedAt ? t.lastUsedAt.replace("T", " ").slice(0, 16) : "never"}</td>
-                  <td className="px-4 py-3 text-right">
-                    {t.revoked ? (
-                      <Badge tone="red">revoked</Badge>
-                    ) : (
-                      <form action={revokeTokenAction}>
-                        <input type="hidden" name="tokenId" value={t.id} />
-                        <button type="submit" className="text-sm font-medium text-red-600 hover:underline">Revoke</button>
-                      </form>
-                    )}
-                  </td>
-                </tr>
-              ))}
-              {tokens.length === 0 ? (
-                <tr><td colSpan={6} className="px-4 py-8 text-center text-slate-500">No tokens yet.</td></tr>
-              ) : null}
-            </tbody>
-          </table>
-        </div>
+        <DataTable columns={["Name", "Kind", "Acts as", "Prefix", "Last used", ""]}>
+          {tokens.map((t) => (
+            <tr key={t.id} className={t.revoked ? "text-slate-400" : ""}>
+              <td className="px-4 py-3 font-medium">{t.name}</td>
+              <td className="px-4 py-3">
+                <Badge tone={t.kind === "sdk" ? "indigo" : "gray"}>{t.kind}</Badge>
+              </td>
+              <td className="px-4 py-3">{t.owner}</td>
+              <td className="px-4 py-3 font-mono text-xs">{t.prefix}…</td>
+              <td className="px-4 py-3">{t.lastUsedAt ? t.lastUsedAt.replace("T", " ").slice(0, 16) : "never"}</td>
+              <td className="px-4 py-3 text-right">
+                {t.revoked ? (
+                  <Badge tone="red">revoked</Badge>
+                ) : (
+                  <form action={revokeTokenAction}>
+                    <input type="hidden" name="tokenId" value={t.id} />
+                    <button type="submit" className="text-sm font-medium text-red-600 hover:underline">
+                      Revoke
+                    </button>
+                  </form>
+                )}
+              </td>
+            </tr>
+          ))}
+          {tokens.length === 0 ? (
+            <tr>
+              <td colSpan={6} className="px-4 py-8 text-center text-slate-500">
+                No tokens yet.
+              </td>
+            </tr>
+          ) : null}
+        </DataTable>
       </section>
     </div>
   );

@@ -3,6 +3,7 @@ import Link from "next/link";
 import { getDb } from "@/lib/db/client";
 import { listAudit } from "@/lib/audit/list-audit";
 import { AuditValue } from "@/components/audit-value";
+import { DataTable } from "@/components/ui/data-table";
 import { requirePageUser } from "../../_server/session";
 
 export const metadata: Metadata = { title: "Audit log" };
@@ -23,45 +24,39 @@ export default async function AuditPage({ searchParams }: { searchParams: Promis
           Append-only and hash-chained: every change, who made it, and what it was before.
           {target ? (
             <>
-              {" "}Showing <span className="font-mono">{target}</span> · <Link className="text-indigo-700 hover:underline" href="/audit">show all</Link>
+              {" "}
+              Showing <span className="font-mono">{target}</span> ·{" "}
+              <Link className="text-indigo-700 hover:underline" href="/audit">
+                show all
+              </Link>
             </>
           ) : null}
         </p>
       </div>
-      <div className="overflow-x-auto rounded-xl bg-white shadow-sm ring-1 ring-slate-200">
-        <table className="min-w-full divide-y divide-slate-200 text-sm">
-          <thead className="bg-slate-50 text-left text-xs font-semibold uppercase tracking-wide text-slate-500">
-            <tr>
-              <th className="px-4 py-3">#</th>
-              <th className="px-4 py-3">When (UTC)</th>
-              <th className="px-4 py-3">Actor</th>
-              <th className="px-4 py-3">Action</th>
-              <th className="px-4 py-3">Target</th>
-              <th className="px-4 py-3">Change</th>
-            </tr>
-          </thead>
-          <tbody className="divide-y divide-slate-100 align-top">
-            {entries.map((e) => (
-              <tr key={e.id} data-testid="audit-row">
-                <td className="px-4 py-3 font-mono text-xs text-slate-500" title={`hash ${e.hash}`}>{e.id}</td>
-                <td className="whitespace-nowrap px-4 py-3 text-slate-600">{e.at.replace("T", " ").slice(0, 19)}</td>
-                <td className="px-4 py-3">{e.actor}</td>
-                <td className="px-4 py-3 font-mono text-xs">{e.action}</td>
-                <td className="px-4 py-3 font-mono text-xs">{e.target}</td>
-                <td className="px-4 py-3">
-                  <AuditValue before={e.before} after={e.after} />
-                  {e.reason ? <p className="mt-1 text-xs text-slate-600">Reason: {e.reason}</p> : null}
-                </td>
-              </tr>
-            ))}
-            {entries.length === 0 ? (
-              <tr>
-                <td colSpan={6} className="px-4 py-10 text-center text-slate-500">No entries.</td>
-              </tr>
-            ) : null}
-          </tbody>
-        </table>
-      </div>
+      <DataTable columns={["#", "When (UTC)", "Actor", "Action", "Target", "Change"]} scroll bodyClassName="align-top">
+        {entries.map((e) => (
+          <tr key={e.id} data-testid="audit-row">
+            <td className="px-4 py-3 font-mono text-xs text-slate-500" title={`hash ${e.hash}`}>
+              {e.id}
+            </td>
+            <td className="whitespace-nowrap px-4 py-3 text-slate-600">{e.at.replace("T", " ").slice(0, 19)}</td>
+            <td className="px-4 py-3">{e.actor}</td>
+            <td className="px-4 py-3 font-mono text-xs">{e.action}</td>
+            <td className="px-4 py-3 font-mono text-xs">{e.target}</td>
+            <td className="px-4 py-3">
+              <AuditValue before={e.before} after={e.after} />
+              {e.reason ? <p className="mt-1 text-xs text-slate-600">Reason: {e.reason}</p> : null}
+            </td>
+          </tr>
+        ))}
+        {entries.length === 0 ? (
+          <tr>
+            <td colSpan={6} className="px-4 py-10 text-center text-slate-500">
+              No entries.
+            </td>
+          </tr>
+        ) : null}
+      </DataTable>
       {nextBefore ? (
         <Link className="text-sm text-indigo-700 hover:underline" href={`/audit?${qs({ before: nextBefore })}`}>
           Older entries →

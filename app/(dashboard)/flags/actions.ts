@@ -22,7 +22,8 @@ export interface FormState {
 function failure(err: unknown): FormState {
   if (err instanceof AppError) {
     if (err.code === "VERSION_CONFLICT") return { status: "conflict", message: err.message, current: err.details.current as FlagStateDto };
-    if (err.code === "VALIDATION_FAILED" || err.code === "CONFLICT") return { status: "invalid", message: err.message, fields: err.details.fields };
+    if (err.code === "VALIDATION_FAILED" || err.code === "CONFLICT")
+      return { status: "invalid", message: err.message, fields: err.details.fields };
     return { status: "error", message: err.message };
   }
   throw err;
@@ -51,7 +52,12 @@ const formSchema = z.object({
     .min(1, "Enter a percentage from 0 to 100")
     .regex(/^\d+$/, "Enter a whole number from 0 to 100")
     .transform(Number),
-  allowlist: z.string().transform((s) => s.split(/[\n,]/).map((x) => x.trim()).filter(Boolean)),
+  allowlist: z.string().transform((s) =>
+    s
+      .split(/[\n,]/)
+      .map((x) => x.trim())
+      .filter(Boolean),
+  ),
 });
 
 export async function updateFlagStateAction(_prev: FormState, form: FormData): Promise<FormState> {

@@ -6,6 +6,7 @@ import { listEnvironmentKeys } from "@/lib/flags/environments";
 import { listLiveRollouts } from "@/lib/rollouts/live-rollouts";
 import { FlagStateBadge, PercentBar } from "@/components/flag-state-badge";
 import { CreateFlagForm } from "@/components/create-flag-form";
+import { DataTable } from "@/components/ui/data-table";
 import { requirePageUser } from "../../_server/session";
 
 export const metadata: Metadata = { title: "Flags" };
@@ -20,7 +21,9 @@ export default async function FlagsPage() {
       <div className="flex items-end justify-between">
         <div>
           <h1 className="text-2xl font-semibold tracking-tight">Flags</h1>
-          <p className="text-sm text-slate-500">{flags.length} flags across {environments.join(" and ")}</p>
+          <p className="text-sm text-slate-500">
+            {flags.length} flags across {environments.join(" and ")}
+          </p>
         </div>
       </div>
       {user.roles.includes("engineer") ? (
@@ -29,56 +32,53 @@ export default async function FlagsPage() {
           <CreateFlagForm />
         </section>
       ) : null}
-      <div className="overflow-hidden rounded-xl bg-white shadow-sm ring-1 ring-slate-200">
-        <table className="min-w-full divide-y divide-slate-200 text-sm">
-          <thead className="bg-slate-50 text-left text-xs font-semibold uppercase tracking-wide text-slate-500">
-            <tr>
-              <th className="px-4 py-3">Flag</th>
-              {environments.map((env) => (
-                <th key={env} className="px-4 py-3 capitalize">{env}</th>
-              ))}
-            </tr>
-          </thead>
-          <tbody className="divide-y divide-slate-100">
-            {flags.map((flag) => (
-              <tr key={flag.key} className="hover:bg-slate-50" data-testid={`flag-row-${flag.key}`}>
-                <td className="px-4 py-3">
-                  <Link href={`/flags/${flag.key}`} className="font-mono font-medium text-indigo-700 hover:underline">
-                    {flag.key}
-                  </Link>
-                  <div className="text-slate-500">{flag.description || "—"}</div>
-                </td>
-                {environments.map((env) => {
-                  const state = flag.environments[env];
-                  const rollout = rolloutOf(flag.key, env);
-                  return (
-                    <td key={env} className="px-4 py-3">
-                      {state ? (
-                        <div className="space-y-1.5">
-                          <FlagStateBadge state={state} />
-                          <PercentBar percent={state.enabled && !state.killed ? state.rolloutPercent : 0} />
-                          {rollout ? (
-                            <div className="text-xs text-slate-500">
-                              Plan: phase {rollout.currentPhase + 1}/{rollout.phases.length} · {rollout.status}
-                            </div>
-                          ) : null}
+      <DataTable
+        columns={[
+          "Flag",
+          ...environments.map((env) => (
+            <span key={env} className="capitalize">
+              {env}
+            </span>
+          )),
+        ]}
+      >
+        {flags.map((flag) => (
+          <tr key={flag.key} className="hover:bg-slate-50" data-testid={`flag-row-${flag.key}`}>
+            <td className="px-4 py-3">
+              <Link href={`/flags/${flag.key}`} className="font-mono font-medium text-indigo-700 hover:underline">
+                {flag.key}
+              </Link>
+              <div className="text-slate-500">{flag.description || "—"}</div>
+            </td>
+            {environments.map((env) => {
+              const state = flag.environments[env];
+              const rollout = rolloutOf(flag.key, env);
+              return (
+                <td key={env} className="px-4 py-3">
+                  {state ? (
+                    <div className="space-y-1.5">
+                      <FlagStateBadge state={state} />
+                      <PercentBar percent={state.enabled && !state.killed ? state.rolloutPercent : 0} />
+                      {rollout ? (
+                        <div className="text-xs text-slate-500">
+                          Plan: phase {rollout.currentPhase + 1}/{rollout.phases.length} · {rollout.status}
                         </div>
                       ) : null}
-                    </td>
-                  );
-                })}
-              </tr>
-            ))}
-            {flags.length === 0 ? (
-              <tr>
-                <td colSpan={environments.length + 1} className="px-4 py-10 text-center text-slate-500">
-                  No flags yet.
+                    </div>
+                  ) : null}
                 </td>
-              </tr>
-            ) : null}
-          </tbody>
-        </table>
-      </div>
+              );
+            })}
+          </tr>
+        ))}
+        {flags.length === 0 ? (
+          <tr>
+            <td colSpan={environments.length + 1} className="px-4 py-10 text-center text-slate-500">
+              No flags yet.
+            </td>
+          </tr>
+        ) : null}
+      </DataTable>
     </div>
   );
 }

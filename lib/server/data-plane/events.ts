@@ -14,7 +14,10 @@ export function eventsRoute(store: ConfigStore, db: Db) {
   return async (req: IncomingMessage, res: ServerResponse): Promise<boolean> => {
     if (pathOf(req) !== PATH) return false;
     const fail = (status: number, code: string, message: string, extra: Record<string, unknown> = {}) =>
-      sendJson(res, status, { error: { code, message, ...(extra.fields ? { fields: extra.fields } : {}) }, ...(extra.index !== undefined ? { index: extra.index } : {}) });
+      sendJson(res, status, {
+        error: { code, message, ...(extra.fields ? { fields: extra.fields } : {}) },
+        ...(extra.index !== undefined ? { index: extra.index } : {}),
+      });
     if (req.method !== "POST") {
       fail(405, "METHOD_NOT_ALLOWED", "use POST");
       return true;
@@ -36,8 +39,13 @@ export function eventsRoute(store: ConfigStore, db: Db) {
     const parsed = eventBatchSchema.safeParse(raw);
     if (!parsed.success) {
       const fields = fieldErrors(parsed.error);
-      const index = parsed.error.issues.map((i) => (i.path[0] === "events" && typeof i.path[1] === "number" ? i.path[1] : undefined)).find((i) => i !== undefined);
-      fail(400, "VALIDATION_FAILED", index !== undefined ? `Event ${index} is invalid; the batch was rejected` : "The request is invalid", { fields, index });
+      const index = parsed.error.issues
+        .map((i) => (i.path[0] === "events" && typeof i.path[1] === "number" ? i.path[1] : undefined))
+        .find((i) => i !== undefined);
+      fail(400, "VALIDATION_FAILED", index !== undefined ? `Event ${index} is invalid; the batch was rejected` : "The request is invalid", {
+        fields,
+        index,
+      });
       return true;
     }
     try {

@@ -37,7 +37,11 @@ function evaluationBody(flag: CompiledFlag, snapshot: CompiledSnapshot, targetin
   if (!isEvaluation(result)) {
     return {
       ok: false as const,
-      body: { key: flag.key, errorCode: "TARGETING_KEY_MISSING", errorDetails: "this flag is rolled out by percentage: send context.targetingKey" },
+      body: {
+        key: flag.key,
+        errorCode: "TARGETING_KEY_MISSING",
+        errorDetails: "this flag is rolled out by percentage: send context.targetingKey",
+      },
     };
   }
   return {
@@ -85,7 +89,9 @@ export function ofrepRoute(store: ConfigStore) {
     }
     const token = tokenFrom(req);
     if (!token) {
-      error(401, "GENERAL", "send an SDK token as 'Authorization: Bearer <token>' or 'X-API-Key'", { "www-authenticate": 'Bearer realm="rollgate"' });
+      error(401, "GENERAL", "send an SDK token as 'Authorization: Bearer <token>' or 'X-API-Key'", {
+        "www-authenticate": 'Bearer realm="rollgate"',
+      });
       return true;
     }
     const environment = store.environmentOfSdkToken(token);

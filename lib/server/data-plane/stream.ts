@@ -22,7 +22,12 @@ export function streamRoute(store: ConfigStore, options: { heartbeatMs?: number;
     const token = tokenFrom(req);
     const environment = token ? store.environmentOfSdkToken(token) : undefined;
     if (!environment) {
-      sendJson(res, 401, { error: { code: "UNAUTHENTICATED", message: "send a valid SDK token" } }, { "www-authenticate": 'Bearer realm="rollgate"' });
+      sendJson(
+        res,
+        401,
+        { error: { code: "UNAUTHENTICATED", message: "send a valid SDK token" } },
+        { "www-authenticate": 'Bearer realm="rollgate"' },
+      );
       return true;
     }
     res.writeHead(200, {

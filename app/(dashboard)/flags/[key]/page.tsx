@@ -25,7 +25,9 @@ export default async function FlagPage({ params }: { params: Promise<{ key: stri
   return (
     <div className="space-y-6">
       <div>
-        <Link href="/flags" className="text-sm text-slate-500 hover:text-slate-700">← Flags</Link>
+        <Link href="/flags" className="text-sm text-slate-500 hover:text-slate-700">
+          ← Flags
+        </Link>
         <h1 className="mt-1 font-mono text-2xl font-semibold tracking-tight">{flag.key}</h1>
         <p className="text-sm text-slate-500">{flag.description || "No description"}</p>
       </div>

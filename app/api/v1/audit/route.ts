@@ -5,7 +5,11 @@ import { requireUser } from "@/lib/auth/principal";
 
 const querySchema = z.strictObject({
   limit: z.coerce.number().int("must be a whole number").min(1, "must be 1–500").max(500, "must be 1–500").default(50),
-  before: z.string().regex(/^\d{1,18}$/, "must be an entry id").transform(BigInt).optional(),
+  before: z
+    .string()
+    .regex(/^\d{1,18}$/, "must be an entry id")
+    .transform(BigInt)
+    .optional(),
   target: z.string().max(200).optional(),
 });
 
