@@ -6,7 +6,7 @@ import { loadConfig } from "../lib/config";
 import { openDatabase } from "../lib/db/runtime";
 import { migrateUp } from "../lib/db/migrate";
 import { withStartupLock } from "../lib/db/startup-lock";
-import { createDb } from "../lib/db/client";
+import { createDb, shareDb } from "../lib/db/client";
 import { applyBootstrapTokens, parseBootstrapTokens } from "../lib/auth/bootstrap-tokens";
 import { DEMO_USERS, seedDemo } from "../lib/demo/seed-demo";
 import { startAppServer } from "../lib/server/app-server";
@@ -37,7 +37,8 @@ console.log(
   `[rollgate] database: ${database.embedded ? `embedded PostgreSQL (${path.join(config.dataDir, "postgres")})` : "DATABASE_URL"}`,
 );
 process.env.DATABASE_URL = database.url;
-const db = createDb(database.url, { max: 8 });
+const db = createDb(database.url, { max: 20 });
+shareDb(database.url, db);
 await withStartupLock(database.url, async () => {
   await migrateUp(database.url);
   await applyBootstrapTokens(db, bootstrap);
@@ -73,8 +74,6 @@ async function shutdown(signal: string) {
   await app.close().catch(() => {});
   await store.stop().catch(() => {});
   await db.$disconnect().catch(() => {});
-  const shared = (globalThis as { __rollgateDb?: { db: { $disconnect(): Promise<void> } } }).__rollgateDb;
-  await shared?.db.$disconnect().catch(() => {});
   await database.stop().catch((err: unknown) => console.error("[rollgate] stopping PostgreSQL failed", err));
   process.exit(0);
 }

@@ -63,6 +63,25 @@ export function errorResponse(err: unknown): Response {
   return json({ error: { code: "INTERNAL", message: "Internal server error" } }, 500);
 }
 
+/**
+ * Cookie-authenticated mutations must come from our own pages. SameSite=Lax already keeps the cookie
+ * off cross-site POSTs in current browsers; this also covers older ones and same-site subdomains.
+ * Token-authenticated calls carry no ambient credentials, so they need no such check.
+ */
+function assertSameOrigin(req: Request): void {
+  if (req.method === "GET" || req.method === "HEAD") return;
+  const origin = req.headers.get("origin");
+  const host = req.headers.get("x-forwarded-host") ?? req.headers.get("host");
+  if (origin === null) return; // non-browser clients do not send Origin and cannot ride a cookie
+  let originHost: string;
+  try {
+    originHost = new URL(origin).host;
+  } catch {
+    originHost = "";
+  }
+  if (!host || originHost !== host) throw new AppError("FORBIDDEN", "Cross-origin request refused");
+}
+
 export interface RouteContext<P> {
   req: Request;
   params: P;
@@ -76,6 +95,7 @@ export function route<P = Record<string, string>>(fn: (ctx: RouteContext<P>) => 
     try {
       const db = getDb();
       const principal = await resolvePrincipal(postgresIdentity(db), req.headers);
+      if (principal?.kind === "user" && principal.via === "session") assertSameOrigin(req);
       return await fn({ req, params: await context.params, db, principal });
     } catch (err) {
       return errorResponse(err);

@@ -25,3 +25,8 @@ export function getDb(): Db {
   globalForDb.__rollgateDb = { url, db };
   return db;
 }
+
+/** Makes `db` the process-wide client that `getDb()` returns (the server shares its pool with Next). */
+export function shareDb(url: string, db: Db): void {
+  globalForDb.__rollgateDb = { url, db };
+}

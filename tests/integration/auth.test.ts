@@ -55,6 +55,29 @@ describe("sessions", () => {
   });
 });
 
+describe("sign-in throttling", () => {
+  it("locks an account after 5 consecutive failures, audits it, and resets after a success", async () => {
+    const email = "po@rollgate.dev";
+    const now = new Date();
+    for (let i = 0; i < 5; i++) {
+      await expect(signIn(t.db, { email, password: "guess" }, now)).rejects.toThrow("Email or password is incorrect");
+    }
+    // The 5th failure set a 30 s lock: even the right password is refused now.
+    await expect(signIn(t.db, { email, password: "demo-password" }, now)).rejects.toThrow(/Too many failed attempts/);
+    expect(await t.db.auditLog.count({ where: { action: "user.sign_in_locked", targetId: email } })).toBe(1);
+
+    const later = new Date(now.getTime() + 31_000);
+    await signIn(t.db, { email, password: "demo-password" }, later);
+    expect(await t.db.user.findUnique({ where: { email } })).toMatchObject({ failedSignIns: 0, lockedUntil: null });
+  });
+
+  it("concurrent wrong guesses each count", async () => {
+    const email = "admin@rollgate.dev";
+    await Promise.allSettled(Array.from({ length: 4 }, () => signIn(t.db, { email, password: "guess" })));
+    expect((await t.db.user.findUnique({ where: { email } }))?.failedSignIns).toBe(4);
+  });
+});
+
 describe("bootstrap tokens", () => {
   it("creates users and tokens once, hashed; applying again changes nothing", async () => {
     const spec = parseBootstrapTokens("ci-bot:engineer+viewer:abc123def,sdk:production:xyz789xyz");

@@ -3,6 +3,8 @@ import { ROLES, type Role } from "../../lib/auth/roles";
 import { createTestDatabase, type TestDatabase } from "../support/test-database";
 import { startTestApp, type TestApp } from "../support/test-app";
 import { BOOTSTRAP, call, ROLE_TOKENS, SDK_TOKEN } from "../support/http";
+import { hashPassword } from "../../lib/auth/password";
+import { signIn } from "../../lib/auth/sessions";
 
 let t: TestDatabase;
 let app: TestApp;
@@ -232,5 +234,26 @@ describe("bad input gets 400 with field messages and changes nothing", () => {
     const res = await call(app.url, "GET", `/api/v1/audit?${query}`, { token: eng });
     expect(res.status).toBe(400);
     expect(Object.keys(res.body.error.fields)).toContain(field);
+  });
+});
+
+describe("browser sessions on the API", () => {
+  it("a session cookie works from our own origin and is refused cross-origin", async () => {
+    await t.db.user.create({
+      data: { email: "cookie@x.io", name: "Cookie", roles: ["engineer"], passwordHash: await hashPassword("password1") },
+    });
+    const { secret } = await signIn(t.db, { email: "cookie@x.io", password: "password1" });
+    const post = (origin: string | null, key: string) =>
+      fetch(`${app.url}/api/v1/flags`, {
+        method: "POST",
+        headers: { cookie: `rollgate_session=${secret}`, "content-type": "application/json", ...(origin ? { origin } : {}) },
+        body: JSON.stringify({ key }),
+      });
+    const before = await counts();
+    const evil = await post("https://evil.example", uniqueKey("csrf"));
+    expect(evil.status).toBe(403);
+    expect(await counts()).toEqual(before);
+    expect((await post(app.url, uniqueKey("same-origin"))).status).toBe(201);
+    expect((await post(null, uniqueKey("no-origin"))).status).toBe(201);
   });
 });

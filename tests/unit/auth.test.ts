@@ -60,3 +60,10 @@ describe("credentialsFrom", () => {
     expect(credentialsFrom(new Headers({ authorization: "Basic xyz" })).token).toBeUndefined();
   });
 });
+
+describe("lockDurationMs", () => {
+  it("allows 4 failures, then doubles from 30 s up to 15 minutes", async () => {
+    const { lockDurationMs } = await import("../../lib/auth/sessions");
+    expect([0, 4, 5, 6, 7, 10, 30].map(lockDurationMs)).toEqual([0, 0, 30_000, 60_000, 120_000, 900_000, 900_000]);
+  });
+});
