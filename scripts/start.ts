@@ -15,6 +15,7 @@ import { ConfigStore } from "../lib/evaluation/config-store";
 import { ofrepRoute } from "../lib/server/data-plane/ofrep";
 import { streamRoute } from "../lib/server/data-plane/stream";
 import { eventsRoute } from "../lib/server/data-plane/events";
+import { liveRoute } from "../lib/server/data-plane/live";
 
 const root = path.resolve(import.meta.dirname, "..");
 const dev = process.argv.includes("--dev");
@@ -61,7 +62,7 @@ const app = await startAppServer({
   dev,
   host: config.HOST,
   port: config.PORT,
-  dataPlane: [ofrepRoute(store), streamRoute(store), eventsRoute(store, db)],
+  dataPlane: [ofrepRoute(store), streamRoute(store), eventsRoute(store, db), liveRoute(store, db)],
 });
 console.log(`[rollgate] listening on http://localhost:${app.port}`);
 

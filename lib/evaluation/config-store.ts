@@ -46,6 +46,10 @@ export class ConfigStore {
     this.listener = null;
   }
 
+  environments(): string[] {
+    return [...this.snapshots.keys()];
+  }
+
   snapshot(environment: string): CompiledSnapshot | undefined {
     return this.snapshots.get(environment);
   }

@@ -75,3 +75,29 @@ test("two tabs editing the same flag: the second save gets a conflict dialog, no
   await tabA.reload();
   await expect(tabA.getByTestId("env-production").getByLabel("production rollout percentage")).toHaveValue("50");
 });
+
+test("changes made elsewhere show up live: the list refreshes, an open edit page offers to load them", async ({ context }) => {
+  const watcher = await context.newPage();
+  await signIn(watcher, "engineer@rollgate.dev");
+  const editor = await context.newPage();
+  await editor.goto("/flags/search-ranking-ml");
+
+  const staging = editor.getByTestId("env-staging");
+  await staging.getByLabel("staging rollout percentage").fill("20");
+  await staging.getByRole("button", { name: "Save staging" }).click();
+  await expect(staging.getByTestId("version")).toHaveText("v3");
+  await expect(watcher.getByTestId("flag-row-search-ranking-ml")).toContainText("Rolling out · 20%"); // no reload
+
+  await watcher.goto("/flags/search-ranking-ml");
+  await expect(watcher.getByTestId("env-production").getByTestId("version")).toHaveText("v2");
+  const prod = editor.getByTestId("env-production");
+  await prod.getByLabel("production rollout percentage").fill("60");
+  await prod.getByRole("button", { name: "Save production" }).click();
+  await expect(prod.getByTestId("version")).toHaveText("v3");
+
+  const notice = watcher.getByTestId("flag-changed-notice");
+  await expect(notice).toContainText("Someone changed this flag in production");
+  await notice.getByRole("button", { name: "Load the latest" }).click();
+  await expect(notice).toBeHidden();
+  await expect(watcher.getByTestId("env-production").getByLabel("production rollout percentage")).toHaveValue("60");
+});

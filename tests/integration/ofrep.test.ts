@@ -218,3 +218,24 @@ describe("SDK token revocation", () => {
     await eventually(async () => (await evalWith(SDK_STAGING)).status === 401, 1000, "revocation reaches the data plane");
   });
 });
+
+describe("dashboard live stream", () => {
+  it("needs a user (not an SDK token) and starts with every environment's snapshot", async () => {
+    expect((await fetch(`${app.url}/api/v1/live`)).status).toBe(401);
+    expect((await fetch(`${app.url}/api/v1/live`, { headers: { authorization: `Bearer ${SDK}` } })).status).toBe(401);
+    const ctrl = new AbortController();
+    const res = await fetch(`${app.url}/api/v1/live`, { headers: { authorization: `Bearer ${ENG}` }, signal: ctrl.signal });
+    expect(res.status).toBe(200);
+    expect(res.headers.get("content-type")).toMatch(/text\/event-stream/);
+    const reader = res.body!.getReader();
+    let text = "";
+    while (!(text.includes('"environment":"staging"') && text.includes('"environment":"production"'))) {
+      const { value, done } = await reader.read();
+      if (done) break;
+      text += new TextDecoder().decode(value);
+    }
+    ctrl.abort();
+    expect(text).toContain("event: config");
+    expect(text).toContain('"of-split"');
+  });
+});

@@ -4,6 +4,8 @@ import { getDb } from "@/lib/db/client";
 import { listFlags } from "@/lib/flags/list-flags";
 import { listEnvironmentKeys } from "@/lib/flags/environments";
 import { listLiveRollouts } from "@/lib/rollouts/live-rollouts";
+import { loadConfigVersions } from "@/lib/evaluation/load-snapshot";
+import { LiveRefresh } from "@/components/live/live-refresh";
 import { FlagStateBadge, PercentBar } from "@/components/flag-state-badge";
 import { CreateFlagForm } from "@/components/create-flag-form";
 import { DataTable } from "@/components/ui/data-table";
@@ -14,10 +16,13 @@ export const metadata: Metadata = { title: "Flags" };
 export default async function FlagsPage() {
   const user = await requirePageUser();
   const db = getDb();
+  // Versions first: a change landing between the two reads then shows up as "newer", never as missed.
+  const versions = Object.fromEntries(await loadConfigVersions(db));
   const [flags, environments, rollouts] = await Promise.all([listFlags(db), listEnvironmentKeys(db), listLiveRollouts(db)]);
   const rolloutOf = (flagKey: string, env: string) => rollouts.find((r) => r.flagKey === flagKey && r.environment === env);
   return (
     <div className="space-y-6">
+      <LiveRefresh versions={versions} />
       <div className="flex items-end justify-between">
         <div>
           <h1 className="text-2xl font-semibold tracking-tight">Flags</h1>

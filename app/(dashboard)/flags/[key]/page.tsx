@@ -6,6 +6,7 @@ import { getFlag } from "@/lib/flags/list-flags";
 import { AppError } from "@/lib/errors";
 import { FlagStateEditor } from "@/components/flag-state-editor";
 import { RolloutProgress } from "@/components/rollout-progress";
+import { FlagChangeNotice } from "@/components/live/flag-change-notice";
 import { listLiveRollouts } from "@/lib/rollouts/live-rollouts";
 import { requirePageUser } from "../../../_server/session";
 
@@ -22,6 +23,7 @@ export default async function FlagPage({ params }: { params: Promise<{ key: stri
   });
   const canEdit = user.roles.includes("engineer");
   const rollouts = await listLiveRollouts(getDb(), flag.key);
+  const versions = Object.fromEntries(Object.entries(flag.environments).map(([env, state]) => [env, state.version]));
   return (
     <div className="space-y-6">
       <div>
@@ -31,6 +33,7 @@ export default async function FlagPage({ params }: { params: Promise<{ key: stri
         <h1 className="mt-1 font-mono text-2xl font-semibold tracking-tight">{flag.key}</h1>
         <p className="text-sm text-slate-500">{flag.description || "No description"}</p>
       </div>
+      <FlagChangeNotice key={JSON.stringify(versions)} flagKey={flag.key} versions={versions} />
       {rollouts.map((r) => (
         <RolloutProgress key={r.id} rollout={r} />
       ))}

@@ -1,0 +1,46 @@
+import type { IncomingMessage, ServerResponse } from "node:http";
+import type { Db } from "../../db/client";
+import { credentialsFrom, postgresIdentity, resolvePrincipal } from "../../auth/identity";
+import type { CompiledSnapshot } from "../../domain/config-snapshot";
+import type { ConfigStore } from "../../evaluation/config-store";
+import { pathOf, sendJson } from "./http-utils";
+
+const PATH = "/api/v1/live";
+
+/**
+ * Server-Sent Events for the dashboard (session cookie or user token): every environment's snapshot
+ * on connect and each one again when it changes, so open pages learn about changes made elsewhere.
+ * Identity is checked once per connection, not per event.
+ */
+export function liveRoute(store: ConfigStore, db: Db, options: { heartbeatMs?: number } = {}) {
+  const identity = postgresIdentity(db);
+  return async (req: IncomingMessage, res: ServerResponse): Promise<boolean> => {
+    if (pathOf(req) !== PATH) return false;
+    const headers = new Headers();
+    for (const [k, v] of Object.entries(req.headers)) if (typeof v === "string") headers.set(k, v);
+    const principal = credentialsFrom(headers).token || credentialsFrom(headers).session ? await resolvePrincipal(identity, headers) : null;
+    if (!principal || principal.kind !== "user") {
+      sendJson(res, 401, { error: { code: "UNAUTHENTICATED", message: "sign in first" } });
+      return true;
+    }
+    res.writeHead(200, {
+      "content-type": "text/event-stream; charset=utf-8",
+      "cache-control": "no-cache, no-transform",
+      connection: "keep-alive",
+      "x-accel-buffering": "no",
+    });
+    res.write("retry: 2000\n\n");
+    const send = (s: CompiledSnapshot) => res.write(`event: config\ndata: ${s.json}\n\n`);
+    const unsubscribe = store.environments().map((env) => {
+      const current = store.snapshot(env);
+      if (current) send(current);
+      return store.subscribe(env, send);
+    });
+    const heartbeat = setInterval(() => res.write(`: heartbeat\n\n`), options.heartbeatMs ?? 15_000);
+    req.on("close", () => {
+      clearInterval(heartbeat);
+      for (const u of unsubscribe) u();
+    });
+    return true;
+  };
+}
