@@ -1,5 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { OpenFeature, ProviderEvents } from "@openfeature/server-sdk";
 import { RollgateClient } from "../../lib/sdk";
+import { RollgateProvider } from "../../lib/sdk/openfeature-provider";
 import { createTestDatabase, type TestDatabase } from "../support/test-database";
 import { startTestApp, type TestApp } from "../support/test-app";
 import { freePort } from "../support/free-port";
@@ -113,6 +115,38 @@ describe("TypeScript SDK", () => {
       expect(client.connected).toBe(true);
     } finally {
       await client.close();
+    }
+  });
+});
+
+describe("RollgateProvider (OpenFeature, in-process evaluation)", () => {
+  it("resolves through the OpenFeature API and announces configuration changes", async () => {
+    await patch("sdk-flag", { enabled: true, rolloutPercent: 100, allowlist: [] });
+    await OpenFeature.setProviderAndWait("local", new RollgateProvider({ url, sdkKey: SDK }));
+    const client = OpenFeature.getClient("local");
+    try {
+      await eventually(async () => (await client.getBooleanValue("sdk-flag", false, { targetingKey: "u1" })) === true);
+      expect(await client.getBooleanDetails("sdk-flag", false, { targetingKey: "u1" })).toMatchObject({
+        value: true,
+        variant: "on",
+        reason: "STATIC",
+      });
+      expect(await client.getBooleanDetails("missing", true, { targetingKey: "u1" })).toMatchObject({
+        value: true,
+        errorCode: "FLAG_NOT_FOUND",
+      });
+      expect(await client.getStringDetails("sdk-flag", "x", { targetingKey: "u1" })).toMatchObject({
+        value: "x",
+        errorCode: "TYPE_MISMATCH",
+      });
+
+      let changes = 0;
+      client.addHandler(ProviderEvents.ConfigurationChanged, () => changes++);
+      await patch("sdk-flag", { enabled: false });
+      await eventually(async () => (await client.getBooleanValue("sdk-flag", true, { targetingKey: "u1" })) === false);
+      expect(changes).toBeGreaterThanOrEqual(1);
+    } finally {
+      await OpenFeature.close();
     }
   });
 });
