@@ -31,52 +31,63 @@ if (!dev && process.env.ROLLGATE_SKIP_BUILD === "1") {
 }
 
 let stopping = false;
-const database = await openDatabase(config, (line) => {
-  if (!stopping && /FATAL|PANIC/.test(line)) console.error(`[postgres] ${line}`);
-});
-console.log(
-  `[rollgate] database: ${database.embedded ? `embedded PostgreSQL (${path.join(config.dataDir, "postgres")})` : "DATABASE_URL"}`,
-);
-process.env.DATABASE_URL = database.url;
-const db = createDb(database.url, { max: 20 });
-shareDb(database.url, db);
-await withStartupLock(database.url, async () => {
-  await migrateUp(database.url);
-  await applyBootstrapTokens(db, bootstrap);
-  if (config.ROLLGATE_DEMO === "auto" && (await seedDemo(db, config.ROLLGATE_DEMO_PASSWORD))) {
-    console.log("[rollgate] seeded demo data");
-  }
-});
-if (config.ROLLGATE_DEMO === "auto" && (await db.user.count({ where: { email: { in: DEMO_USERS.map((u) => u.email) } } })) > 0) {
-  console.log(
-    `[rollgate] demo users (password "${config.ROLLGATE_DEMO_PASSWORD}"): ${DEMO_USERS.map((u) => `${u.email} (${u.roles.join("+")})`).join(", ")}`,
-  );
-}
+const cleanups: (() => Promise<unknown>)[] = [];
 
-// Evaluation answers from memory; this pool serves snapshot reloads and event ingestion.
-const store = new ConfigStore(db, database.url, { log: (m) => console.log(`[rollgate] ${m}`) });
-await store.start();
-
-const app = await startAppServer({
-  dir: root,
-  dev,
-  host: config.HOST,
-  port: config.PORT,
-  dataPlane: [ofrepRoute(store), streamRoute(store), eventsRoute(store, db), liveRoute(store, db)],
-});
-console.log(`[rollgate] listening on http://localhost:${app.port}`);
-
-async function shutdown(signal: string) {
+async function shutdown(reason: string, code: number) {
   if (stopping) return;
   stopping = true;
-  console.log(`[rollgate] ${signal}: shutting down`);
-  const force = setTimeout(() => process.exit(1), 10_000);
-  force.unref();
-  await app.close().catch(() => {});
-  await store.stop().catch(() => {});
-  await db.$disconnect().catch(() => {});
-  await database.stop().catch((err: unknown) => console.error("[rollgate] stopping PostgreSQL failed", err));
-  process.exit(0);
+  console.log(`[rollgate] ${reason}: shutting down`);
+  setTimeout(() => process.exit(1), 10_000).unref();
+  // Reverse order of start-up: stop taking requests, then the listeners, then the database.
+  for (const cleanup of cleanups.reverse()) await cleanup().catch((err: unknown) => console.error("[rollgate] shutdown step failed", err));
+  process.exit(code);
 }
-process.on("SIGINT", () => void shutdown("SIGINT"));
-process.on("SIGTERM", () => void shutdown("SIGTERM"));
+// Registered before anything starts, so Ctrl-C during migrations still stops PostgreSQL cleanly.
+process.on("SIGINT", () => void shutdown("SIGINT", 0));
+process.on("SIGTERM", () => void shutdown("SIGTERM", 0));
+
+try {
+  const database = await openDatabase(config, (line) => {
+    if (!stopping && /FATAL|PANIC/.test(line)) console.error(`[postgres] ${line}`);
+  });
+  cleanups.push(() => database.stop());
+  console.log(
+    `[rollgate] database: ${database.embedded ? `embedded PostgreSQL (${path.join(config.dataDir, "postgres")})` : "DATABASE_URL"}`,
+  );
+  process.env.DATABASE_URL = database.url;
+  // One pool for the whole process: Next's route handlers get it through getDb().
+  const db = createDb(database.url, { max: 20 });
+  shareDb(database.url, db);
+  cleanups.push(() => db.$disconnect());
+
+  await withStartupLock(database.url, async () => {
+    await migrateUp(database.url);
+    await applyBootstrapTokens(db, bootstrap);
+    if (config.ROLLGATE_DEMO === "auto" && (await seedDemo(db, config.ROLLGATE_DEMO_PASSWORD))) {
+      console.log("[rollgate] seeded demo data");
+    }
+  });
+  if (config.ROLLGATE_DEMO === "auto" && (await db.user.count({ where: { email: { in: DEMO_USERS.map((u) => u.email) } } })) > 0) {
+    console.log(
+      `[rollgate] demo users (password "${config.ROLLGATE_DEMO_PASSWORD}"): ${DEMO_USERS.map((u) => `${u.email} (${u.roles.join("+")})`).join(", ")}`,
+    );
+  }
+
+  // The data plane answers from this in-memory configuration, never from a query per request.
+  const store = new ConfigStore(db, database.url, { log: (m) => console.log(`[rollgate] ${m}`) });
+  await store.start();
+  cleanups.push(() => store.stop());
+
+  const app = await startAppServer({
+    dir: root,
+    dev,
+    host: config.HOST,
+    port: config.PORT,
+    dataPlane: [ofrepRoute(store), streamRoute(store), eventsRoute(store, db), liveRoute(store, db)],
+  });
+  cleanups.push(() => app.close());
+  console.log(`[rollgate] listening on http://localhost:${app.port}`);
+} catch (err) {
+  console.error("[rollgate] failed to start:", err instanceof Error ? err.message : err);
+  await shutdown("start-up failed", 1);
+}

@@ -39,4 +39,19 @@ describe("npm start without DATABASE_URL", () => {
       expect(await second.stop("SIGINT")).toBe(0);
     }
   });
+
+  it("a start-up that fails after PostgreSQL booted exits non-zero and shuts PostgreSQL down", async () => {
+    const failDir = `${dataDir}-fail`;
+    try {
+      const env = { ROLLGATE_DATA_DIR: failDir, ROLLGATE_PG_PORT: String(await freePort()), ROLLGATE_DEMO: "off" };
+      const error = await startTestApp({ env, bootstrapTokens: "sdk:no-such-env:token-123456" }).catch((e: Error) => e);
+      expect(error).toBeInstanceOf(Error);
+      expect((error as Error).message).toMatch(/server exited with 1/);
+      expect((error as Error).message).toMatch(/environment 'no-such-env' does not exist/);
+      expect(existsSync(path.join(failDir, "postgres", "PG_VERSION"))).toBe(true);
+      expect(existsSync(path.join(failDir, "postgres", "postmaster.pid"))).toBe(false);
+    } finally {
+      await rm(failDir, { recursive: true, force: true });
+    }
+  });
 });
