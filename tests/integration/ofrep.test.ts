@@ -239,3 +239,28 @@ describe("dashboard live stream", () => {
     expect(text).toContain('"of-split"');
   });
 });
+
+describe("CORS for browser SDKs", () => {
+  it("answers preflights and exposes ETag on the data-plane routes", async () => {
+    for (const path of ["/ofrep/v1/evaluate/flags", "/ofrep/v1/evaluate/flags/of-split", "/api/v1/events", "/api/v1/stream"]) {
+      const pre = await fetch(`${app.url}${path}`, {
+        method: "OPTIONS",
+        headers: {
+          origin: "https://app.example",
+          "access-control-request-method": "POST",
+          "access-control-request-headers": "authorization,content-type",
+        },
+      });
+      expect(pre.status, path).toBe(204);
+      expect(pre.headers.get("access-control-allow-origin")).toBe("*");
+      expect(pre.headers.get("access-control-allow-headers")).toMatch(/Authorization/);
+    }
+    const res = await fetch(`${app.url}/ofrep/v1/evaluate/flags`, {
+      method: "POST",
+      headers: { authorization: `Bearer ${SDK}`, origin: "https://app.example" },
+      body: "{}",
+    });
+    expect(res.headers.get("access-control-allow-origin")).toBe("*");
+    expect(res.headers.get("access-control-expose-headers")).toMatch(/ETag/);
+  });
+});

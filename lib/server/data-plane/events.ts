@@ -5,7 +5,7 @@ import type { ConfigStore } from "../../evaluation/config-store";
 import { eventBatchSchema } from "../../metrics/event-schemas";
 import { ingestEvents } from "../../metrics/ingest-events";
 import { fieldErrors } from "../../api/http";
-import { BodyTooLarge, pathOf, readBody, sendJson, tokenFrom } from "./http-utils";
+import { BodyTooLarge, handleCors, pathOf, readBody, sendJson, tokenFrom } from "./http-utils";
 
 const PATH = "/api/v1/events";
 
@@ -18,6 +18,7 @@ export function eventsRoute(store: ConfigStore, db: Db) {
         error: { code, message, ...(extra.fields ? { fields: extra.fields } : {}) },
         ...(extra.index !== undefined ? { index: extra.index } : {}),
       });
+    if (handleCors(req, res, "POST")) return true;
     if (req.method !== "POST") {
       fail(405, "METHOD_NOT_ALLOWED", "use POST");
       return true;

@@ -44,3 +44,21 @@ export function pathOf(req: IncomingMessage): string {
   const q = url.indexOf("?");
   return q === -1 ? url : url.slice(0, q);
 }
+
+/**
+ * Browser SDKs (e.g. the OpenFeature web provider) call the data plane cross-origin. Credentials are
+ * explicit headers, never cookies, so any origin may call; the token decides what it gets.
+ * Returns true when the request was a preflight and has been answered.
+ */
+export function handleCors(req: IncomingMessage, res: ServerResponse, methods: string): boolean {
+  res.setHeader("access-control-allow-origin", "*");
+  res.setHeader("access-control-expose-headers", "ETag, Retry-After");
+  if (req.method !== "OPTIONS") return false;
+  res.writeHead(204, {
+    "access-control-allow-methods": `${methods}, OPTIONS`,
+    "access-control-allow-headers": "Authorization, Content-Type, X-API-Key, If-None-Match, Last-Event-ID",
+    "access-control-max-age": "86400",
+  });
+  res.end();
+  return true;
+}

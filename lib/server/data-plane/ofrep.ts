@@ -3,7 +3,7 @@ import type { IncomingMessage, ServerResponse } from "node:http";
 import type { CompiledSnapshot } from "../../domain/config-snapshot";
 import { evaluate, isEvaluation, type CompiledFlag } from "../../domain/evaluation";
 import type { ConfigStore } from "../../evaluation/config-store";
-import { BodyTooLarge, pathOf, readBody, sendJson, tokenFrom } from "./http-utils";
+import { BodyTooLarge, handleCors, pathOf, readBody, sendJson, tokenFrom } from "./http-utils";
 
 const SINGLE = "/ofrep/v1/evaluate/flags/";
 const BULK = "/ofrep/v1/evaluate/flags";
@@ -83,6 +83,7 @@ export function ofrepRoute(store: ConfigStore) {
     const error = (status: number, errorCode: string, errorDetails: string, headers?: Record<string, string>) =>
       sendJson(res, status, isBulk ? { errorCode, errorDetails } : { key, errorCode, errorDetails }, headers);
 
+    if (handleCors(req, res, "POST")) return true;
     if (req.method !== "POST") {
       error(405, "GENERAL", "use POST", { allow: "POST" });
       return true;

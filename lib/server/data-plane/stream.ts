@@ -1,7 +1,7 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { CompiledSnapshot } from "../../domain/config-snapshot";
 import type { ConfigStore } from "../../evaluation/config-store";
-import { pathOf, sendJson, tokenFrom } from "./http-utils";
+import { handleCors, pathOf, sendJson, tokenFrom } from "./http-utils";
 
 const PATH = "/api/v1/stream";
 
@@ -15,6 +15,7 @@ export function streamRoute(store: ConfigStore, options: { heartbeatMs?: number;
   const retryMs = options.retryMs ?? 1_000;
   return (req: IncomingMessage, res: ServerResponse): boolean => {
     if (pathOf(req) !== PATH) return false;
+    if (handleCors(req, res, "GET")) return true;
     if (req.method !== "GET") {
       sendJson(res, 405, { error: { code: "METHOD_NOT_ALLOWED", message: "use GET" } }, { allow: "GET" });
       return true;
