@@ -1,7 +1,13 @@
 "use client";
 
 import { useActionState } from "react";
-import { createTokenAction, createUserAction, updateUserAction, type AdminFormState } from "@/app/(dashboard)/admin/actions";
+import {
+  createEnvironmentAction,
+  createTokenAction,
+  createUserAction,
+  updateUserAction,
+  type AdminFormState,
+} from "@/app/(dashboard)/admin/actions";
 import { ROLES, ROLE_LABELS } from "@/lib/auth/roles";
 import { Button } from "./ui/button";
 import { Field, TextInput } from "./ui/field";
@@ -136,5 +142,25 @@ export function CreateTokenForm({ users, environments }: { users: { id: string; 
         </div>
       ) : null}
     </div>
+  );
+}
+
+export function CreateEnvironmentForm() {
+  const [state, action, pending] = useActionState(createEnvironmentAction, idle);
+  return (
+    <form action={action} className="grid gap-3 md:grid-cols-[14rem_1fr_auto] md:items-start" noValidate>
+      <Field label="Key" error={state.fields?.key} hint="e.g. canary or eu-production">
+        <TextInput name="key" invalid={!!state.fields?.key} autoComplete="off" />
+      </Field>
+      <Field label="Name" error={state.fields?.name}>
+        <TextInput name="name" invalid={!!state.fields?.name} autoComplete="off" />
+      </Field>
+      <Button type="submit" disabled={pending} className="md:mt-6">
+        {pending ? "Adding…" : "Add environment"}
+      </Button>
+      <div className="md:col-span-3">
+        <Status state={state} />
+      </div>
+    </form>
   );
 }

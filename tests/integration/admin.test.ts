@@ -4,6 +4,8 @@ import { ROLES, type Role } from "../../lib/auth/roles";
 import { postgresIdentity } from "../../lib/auth/identity";
 import { createUser, listUsers, updateUser } from "../../lib/users/manage-users";
 import { createApiToken, listApiTokens, revokeApiToken } from "../../lib/tokens/manage-api-tokens";
+import { createEnvironment, createEnvironmentSchema } from "../../lib/environments/create-environment";
+import { loadSnapshot } from "../../lib/evaluation/load-snapshot";
 import { createTestDatabase, type TestDatabase } from "../support/test-database";
 
 let t: TestDatabase;
@@ -86,5 +88,23 @@ describe("user and token administration", () => {
       revoked: true,
       owner: "environment production",
     });
+  });
+
+  it("admins add environments; every existing flag gets a disabled state there and the snapshot loads", async () => {
+    const flag = await t.db.flag.create({ data: { key: "pre-existing" } });
+    await expect(createEnvironment(t.db, as(["engineer"]), { key: "canary", name: "Canary" })).rejects.toMatchObject({ code: "FORBIDDEN" });
+    await createEnvironment(t.db, admin, { key: "canary", name: "Canary" });
+    await expect(createEnvironment(t.db, admin, { key: "canary", name: "Again" })).rejects.toMatchObject({ code: "CONFLICT" });
+    expect(
+      await t.db.flagState.findUnique({ where: { flagId_environmentKey: { flagId: flag.id, environmentKey: "canary" } } }),
+    ).toMatchObject({
+      enabled: false,
+      rolloutPercent: 0,
+      version: 1,
+    });
+    const snapshot = await loadSnapshot(t.db, "canary");
+    expect(snapshot?.flags["pre-existing"]).toMatchObject({ enabled: false, killed: false });
+    expect(await t.db.auditLog.count({ where: { action: "environment.create" } })).toBe(1);
+    expect(createEnvironmentSchema.safeParse({ key: "Prod EU", name: "x" }).success).toBe(false);
   });
 });

@@ -9,6 +9,7 @@ import { createUser, updateUser } from "@/lib/users/manage-users";
 import { createUserSchema, updateUserSchema } from "@/lib/users/user-schemas";
 import { createApiToken, revokeApiToken } from "@/lib/tokens/manage-api-tokens";
 import { createApiTokenSchema } from "@/lib/tokens/token-schemas";
+import { createEnvironment, createEnvironmentSchema } from "@/lib/environments/create-environment";
 import { currentUser } from "../../_server/session";
 
 export interface AdminFormState {
@@ -78,4 +79,17 @@ export async function revokeTokenAction(form: FormData): Promise<void> {
   if (!tokenId.success) return;
   await revokeApiToken(getDb(), await currentUser(), tokenId.data);
   revalidatePath("/admin");
+}
+
+export async function createEnvironmentAction(_prev: AdminFormState, form: FormData): Promise<AdminFormState> {
+  const parsed = createEnvironmentSchema.safeParse({ key: form.get("key"), name: form.get("name") });
+  if (!parsed.success) return { status: "invalid", fields: fieldErrors(parsed.error) };
+  try {
+    const env = await createEnvironment(getDb(), await currentUser(), parsed.data);
+    revalidatePath("/admin");
+    revalidatePath("/flags");
+    return { status: "ok", message: `Created ${env.key}: every flag starts disabled there` };
+  } catch (err) {
+    return failure(err);
+  }
 }

@@ -5,7 +5,7 @@ import { listUsers } from "@/lib/users/manage-users";
 import { listApiTokens } from "@/lib/tokens/manage-api-tokens";
 import { listEnvironmentKeys } from "@/lib/flags/environments";
 import { Badge } from "@/components/ui/badge";
-import { CreateTokenForm, CreateUserForm, EditUserRow } from "@/components/admin-forms";
+import { CreateEnvironmentForm, CreateTokenForm, CreateUserForm, EditUserRow } from "@/components/admin-forms";
 import { DataTable } from "@/components/ui/data-table";
 import { requirePageUser } from "../../_server/session";
 import { revokeTokenAction } from "./actions";
@@ -89,6 +89,17 @@ export default async function AdminPage() {
             </tr>
           ) : null}
         </DataTable>
+      </section>
+      <section className="space-y-4">
+        <div>
+          <h2 className="text-xl font-semibold tracking-tight">Environments</h2>
+          <p className="text-sm text-slate-500">
+            {environments.join(", ")}. A new environment gets a disabled state for every flag; give services an SDK token for it.
+          </p>
+        </div>
+        <div className="rounded-xl bg-white p-4 shadow-sm ring-1 ring-slate-200">
+          <CreateEnvironmentForm />
+        </div>
       </section>
     </div>
   );

@@ -1,0 +1,37 @@
+import { z } from "zod";
+import type { Db } from "../db/client";
+import { AppError } from "../errors";
+import { recordAudit } from "../audit/record-audit";
+import { actorLabel, requireRole, type Principal } from "../auth/principal";
+
+export const createEnvironmentSchema = z.strictObject({
+  key: z
+    .string()
+    .trim()
+    .regex(/^[a-z][a-z0-9-]{0,39}$/, "use 1–40 lowercase letters, digits or '-', starting with a letter"),
+  name: z.string().trim().min(1, "enter a name").max(80, "at most 80 characters"),
+});
+export type CreateEnvironmentInput = z.infer<typeof createEnvironmentSchema>;
+
+/** Adds an environment; a trigger gives every existing flag a disabled state in it. */
+export async function createEnvironment(
+  db: Db,
+  principal: Principal | null,
+  input: CreateEnvironmentInput,
+): Promise<{ key: string; name: string }> {
+  const admin = requireRole(principal, "admin");
+  return db.$transaction(async (tx) => {
+    const inserted = await tx.$queryRaw<{ key: string }[]>`
+      INSERT INTO environments (key, name, sort_order)
+      VALUES (${input.key}, ${input.name}, (SELECT coalesce(max(sort_order), 0) + 10 FROM environments))
+      ON CONFLICT (key) DO NOTHING RETURNING key`;
+    if (!inserted[0]) throw new AppError("CONFLICT", `Environment '${input.key}' already exists`, { fields: { key: "already exists" } });
+    await recordAudit(tx, {
+      actor: { id: admin.userId, label: actorLabel(admin) },
+      action: "environment.create",
+      target: { type: "environment", id: input.key },
+      after: input,
+    });
+    return input;
+  });
+}
