@@ -20,6 +20,7 @@ export class ConfigStore {
   // the token set reloads, so a revocation takes effect as soon as the NOTIFY arrives.
   private tokenCache = new Map<string, string>();
   private listeners = new Map<string, Set<Listener>>();
+  private allListeners = new Set<Listener>();
   private reloading = new Map<string, Promise<void>>();
   private pending = new Set<string>();
   private listener: pg.Client | null = null;
@@ -71,6 +72,12 @@ export class ConfigStore {
     this.tokenCache = new Map();
   }
 
+  /** Every environment's changes, including environments added later (the dashboard's stream). */
+  subscribeAll(listener: Listener): () => void {
+    this.allListeners.add(listener);
+    return () => this.allListeners.delete(listener);
+  }
+
   subscribe(environment: string, listener: Listener): () => void {
     let set = this.listeners.get(environment);
     if (!set) this.listeners.set(environment, (set = new Set()));
@@ -98,7 +105,7 @@ export class ConfigStore {
           if (current && current.version >= loaded.version) continue;
           const compiled = compileSnapshot(loaded);
           this.snapshots.set(environment, compiled);
-          for (const l of this.listeners.get(environment) ?? []) {
+          for (const l of [...(this.listeners.get(environment) ?? []), ...this.allListeners]) {
             try {
               l(compiled);
             } catch (err) {

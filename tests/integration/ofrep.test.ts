@@ -234,9 +234,18 @@ describe("dashboard live stream", () => {
       if (done) break;
       text += new TextDecoder().decode(value);
     }
-    ctrl.abort();
     expect(text).toContain("event: config");
     expect(text).toContain('"of-split"');
+
+    // An environment added after the page connected is streamed too.
+    await t.sql("INSERT INTO environments (key, name) VALUES ('qa-live', 'QA')");
+    while (!text.includes('"environment":"qa-live"')) {
+      const { value, done } = await reader.read();
+      if (done) break;
+      text += new TextDecoder().decode(value);
+    }
+    ctrl.abort();
+    expect(text).toContain('"environment":"qa-live"');
   });
 });
 

@@ -62,3 +62,19 @@ export function handleCors(req: IncomingMessage, res: ServerResponse, methods: s
   res.end();
   return true;
 }
+
+const MAX_UNSENT_BYTES = 4 * 1024 * 1024;
+
+/**
+ * Writes to a long-lived stream unless the client has stopped reading: past 4 MiB of unsent data the
+ * connection is closed instead of buffering without bound. Stream clients reconnect and receive the
+ * latest full snapshot, so nothing is lost but the stale backlog.
+ */
+export function writeOrDrop(res: ServerResponse, chunk: string): void {
+  if (res.destroyed) return;
+  if (res.writableLength > MAX_UNSENT_BYTES) {
+    res.destroy();
+    return;
+  }
+  res.write(chunk);
+}

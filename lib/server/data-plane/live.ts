@@ -3,7 +3,7 @@ import type { Db } from "../../db/client";
 import { credentialsFrom, postgresIdentity, resolvePrincipal } from "../../auth/identity";
 import type { CompiledSnapshot } from "../../domain/config-snapshot";
 import type { ConfigStore } from "../../evaluation/config-store";
-import { pathOf, sendJson } from "./http-utils";
+import { pathOf, sendJson, writeOrDrop } from "./http-utils";
 
 const PATH = "/api/v1/live";
 
@@ -30,16 +30,16 @@ export function liveRoute(store: ConfigStore, db: Db, options: { heartbeatMs?: n
       "x-accel-buffering": "no",
     });
     res.write("retry: 2000\n\n");
-    const send = (s: CompiledSnapshot) => res.write(`event: config\ndata: ${s.json}\n\n`);
-    const unsubscribe = store.environments().map((env) => {
+    const send = (s: CompiledSnapshot) => writeOrDrop(res, `event: config\ndata: ${s.json}\n\n`);
+    const unsubscribe = store.subscribeAll(send);
+    for (const env of store.environments()) {
       const current = store.snapshot(env);
       if (current) send(current);
-      return store.subscribe(env, send);
-    });
-    const heartbeat = setInterval(() => res.write(`: heartbeat\n\n`), options.heartbeatMs ?? 15_000);
+    }
+    const heartbeat = setInterval(() => writeOrDrop(res, `: heartbeat\n\n`), options.heartbeatMs ?? 15_000);
     req.on("close", () => {
       clearInterval(heartbeat);
-      for (const u of unsubscribe) u();
+      unsubscribe();
     });
     return true;
   };

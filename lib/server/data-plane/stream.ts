@@ -1,7 +1,7 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { CompiledSnapshot } from "../../domain/config-snapshot";
 import type { ConfigStore } from "../../evaluation/config-store";
-import { handleCors, pathOf, sendJson, tokenFrom } from "./http-utils";
+import { handleCors, pathOf, sendJson, tokenFrom, writeOrDrop } from "./http-utils";
 
 const PATH = "/api/v1/stream";
 
@@ -42,13 +42,13 @@ export function streamRoute(store: ConfigStore, options: { heartbeatMs?: number;
     const send = (snapshot: CompiledSnapshot) => {
       if (snapshot.version <= lastSent) return;
       lastSent = snapshot.version;
-      res.write(`id: ${snapshot.version}\nevent: config\ndata: ${snapshot.json}\n\n`);
+      writeOrDrop(res, `id: ${snapshot.version}\nevent: config\ndata: ${snapshot.json}\n\n`);
     };
     res.write(`retry: ${retryMs}\n\n`);
     const unsubscribe = store.subscribe(environment, send);
     const current = store.snapshot(environment);
     if (current) send(current);
-    const heartbeat = setInterval(() => res.write(`: heartbeat ${Date.now()}\n\n`), heartbeatMs);
+    const heartbeat = setInterval(() => writeOrDrop(res, `: heartbeat ${Date.now()}\n\n`), heartbeatMs);
     const close = () => {
       clearInterval(heartbeat);
       unsubscribe();
