@@ -2,12 +2,15 @@ import type { Metadata } from "next";
 import { redirect } from "next/navigation";
 import { SignInForm } from "@/components/sign-in-form";
 import { currentUser } from "../_server/session";
+import { getDb } from "@/lib/db/client";
+import { activeDemoAccounts } from "@/lib/demo/seed-demo";
 
 export const metadata: Metadata = { title: "Sign in" };
 export const dynamic = "force-dynamic";
 
 export default async function SignInPage() {
   if (await currentUser()) redirect("/flags");
+  const demo = await activeDemoAccounts(getDb());
   return (
     <main className="flex min-h-screen items-center justify-center px-4">
       <div className="w-full max-w-sm">
@@ -19,6 +22,19 @@ export default async function SignInPage() {
         <div className="rounded-xl bg-white p-6 shadow-sm ring-1 ring-slate-200">
           <SignInForm />
         </div>
+        {demo.length ? (
+          <div className="mt-6 rounded-xl bg-indigo-50 p-4 text-sm text-indigo-900 ring-1 ring-indigo-100" data-testid="demo-accounts">
+            <p className="font-medium">Demo accounts</p>
+            <ul className="mt-1 space-y-0.5">
+              {demo.map((u) => (
+                <li key={u.email}>
+                  <span className="font-mono">{u.email}</span> <span className="text-indigo-700">· {u.roles.join(", ")}</span>
+                </li>
+              ))}
+            </ul>
+            <p className="mt-2 text-xs text-indigo-700">The password is printed in the server log at start-up (default in README).</p>
+          </div>
+        ) : null}
       </div>
     </main>
   );

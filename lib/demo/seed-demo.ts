@@ -129,3 +129,14 @@ export async function seedDemo(db: Db, password: string): Promise<boolean> {
   );
   return true;
 }
+
+/** Demo accounts that still exist and are active, for the sign-in page's hint (empty with ROLLGATE_DEMO=off). */
+export async function activeDemoAccounts(db: Db): Promise<{ email: string; roles: string[] }[]> {
+  if (process.env.ROLLGATE_DEMO === "off") return [];
+  const users = await db.user.findMany({
+    where: { email: { in: DEMO_USERS.map((u) => u.email) }, disabledAt: null },
+    select: { email: true, roles: true },
+    orderBy: { email: "asc" },
+  });
+  return users;
+}

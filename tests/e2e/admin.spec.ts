@@ -4,9 +4,10 @@ import { signIn } from "./helpers";
 test("an admin creates an SDK token, sees it once, and it authenticates", async ({ page, request }) => {
   await signIn(page, "admin@rollgate.dev");
   await page.getByRole("link", { name: "Admin" }).click();
-  await page.getByLabel("Name").last().fill("checkout-service");
-  await page.getByLabel("Acts as").selectOption("sdk:production");
-  await page.getByRole("button", { name: "Create token" }).click();
+  const tokens = page.locator("section", { has: page.getByRole("heading", { name: "API tokens" }) });
+  await tokens.getByLabel("Name").fill("checkout-service");
+  await tokens.getByLabel("Acts as").selectOption("sdk:production");
+  await tokens.getByRole("button", { name: "Create token" }).click();
   const token = (await page.getByTestId("new-token").textContent())?.trim() ?? "";
   expect(token).toMatch(/^rg_sdk_/);
 

@@ -4,6 +4,7 @@ import { signIn } from "./helpers";
 test("signed-out visitors land on sign-in; a wrong password shows a form error", async ({ page }) => {
   await page.goto("/flags");
   await expect(page).toHaveURL(/\/sign-in$/);
+  await expect(page.getByTestId("demo-accounts")).toContainText("engineer@rollgate.dev");
   await page.getByLabel("Email").fill("engineer@rollgate.dev");
   await page.getByLabel("Password").fill("not-the-password");
   await page.getByRole("button", { name: "Sign in" }).click();
