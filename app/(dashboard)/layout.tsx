@@ -22,12 +22,12 @@ export default async function DashboardLayout({ children }: { children: React.Re
             {user.roles.includes("admin") ? <NavLink href="/admin">Admin</NavLink> : null}
           </nav>
           <div className="ml-auto flex items-center gap-3 text-sm">
-            <div className="text-right leading-tight">
+            <Link href="/account" className="text-right leading-tight hover:opacity-80">
               <div className="font-medium" data-testid="current-user">
                 {user.name}
               </div>
               <div className="text-xs text-slate-500">{user.roles.map((r) => ROLE_LABELS[r]).join(" · ")}</div>
-            </div>
+            </Link>
             <form action={signOutAction}>
               <button className="rounded-md px-2 py-1 text-slate-600 ring-1 ring-slate-300 hover:bg-slate-50" type="submit">
                 Sign out

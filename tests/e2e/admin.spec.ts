@@ -3,7 +3,7 @@ import { signIn } from "./helpers";
 
 test("an admin creates an SDK token, sees it once, and it authenticates", async ({ page, request }) => {
   await signIn(page, "admin@rollgate.dev");
-  await page.getByRole("link", { name: "Admin" }).click();
+  await page.getByRole("link", { name: "Admin", exact: true }).click();
   const tokens = page.locator("section", { has: page.getByRole("heading", { name: "API tokens" }) });
   await tokens.getByLabel("Name").fill("checkout-service");
   await tokens.getByLabel("Acts as").selectOption("sdk:production");
@@ -24,7 +24,7 @@ test("an admin creates an SDK token, sees it once, and it authenticates", async 
 
 test("a viewer sees flags read-only and no admin page", async ({ page }) => {
   await signIn(page, "viewer@rollgate.dev");
-  await expect(page.getByRole("link", { name: "Admin" })).toHaveCount(0);
+  await expect(page.getByRole("link", { name: "Admin", exact: true })).toHaveCount(0);
   await expect(page.getByRole("button", { name: "Create flag" })).toHaveCount(0);
   await page.getByRole("link", { name: "messaging-v2" }).click();
   await expect(page.getByTestId("rollout-production")).toContainText("In phase 2 of 4");
@@ -32,4 +32,9 @@ test("a viewer sees flags read-only and no admin page", async ({ page }) => {
   await expect(page.getByLabel("production rollout percentage")).toBeDisabled();
   await page.goto("/admin");
   await expect(page).toHaveURL(/\/flags$/);
+
+  await page.getByRole("button", { name: "Sign out" }).click();
+  await expect(page).toHaveURL(/\/sign-in$/);
+  await page.goto("/flags");
+  await expect(page).toHaveURL(/\/sign-in$/);
 });

@@ -3,6 +3,7 @@ import { applyBootstrapTokens, parseBootstrapTokens } from "../../lib/auth/boots
 import { postgresIdentity, resolvePrincipal } from "../../lib/auth/identity";
 import { signIn, signOut, SESSION_TTL_MS } from "../../lib/auth/sessions";
 import { hashSecret } from "../../lib/auth/secrets";
+import { changePassword, changePasswordSchema } from "../../lib/users/change-password";
 import { DEMO_USERS, seedDemo } from "../../lib/demo/seed-demo";
 import { createTestDatabase, type TestDatabase } from "../support/test-database";
 
@@ -52,6 +53,42 @@ describe("sessions", () => {
     const live = await signIn(t.db, { email: "oncall@rollgate.dev", password: "demo-password" });
     await t.db.user.update({ where: { email: "oncall@rollgate.dev" }, data: { disabledAt: new Date() } });
     expect(await postgresIdentity(t.db).fromSession(live.secret)).toBeNull();
+  });
+});
+
+describe("changing your own password", () => {
+  it("needs the current password, keeps this session, ends the others, and audits", async () => {
+    const email = "viewer@rollgate.dev";
+    const mine = await signIn(t.db, { email, password: "demo-password" });
+    const other = await signIn(t.db, { email, password: "demo-password" });
+    const identity = postgresIdentity(t.db);
+    const me = (await identity.fromSession(mine.secret))!;
+
+    await expect(
+      changePassword(t.db, me, { currentPassword: "wrong", newPassword: "new-password-1", confirmPassword: "new-password-1" }, mine.secret),
+    ).rejects.toMatchObject({ code: "VALIDATION_FAILED", details: { fields: { currentPassword: "not your current password" } } });
+    expect(await identity.fromSession(other.secret)).not.toBeNull();
+
+    await changePassword(
+      t.db,
+      me,
+      { currentPassword: "demo-password", newPassword: "new-password-1", confirmPassword: "new-password-1" },
+      mine.secret,
+    );
+    expect(await identity.fromSession(mine.secret)).not.toBeNull();
+    expect(await identity.fromSession(other.secret)).toBeNull();
+    await expect(signIn(t.db, { email, password: "demo-password" })).rejects.toThrow("Email or password is incorrect");
+    await signIn(t.db, { email, password: "new-password-1" });
+    expect(await t.db.auditLog.count({ where: { action: "user.password_change", targetId: email } })).toBe(1);
+  });
+
+  it("validates the new password", () => {
+    const bad = (v: object) => changePasswordSchema.safeParse(v).error?.issues.map((i) => i.path.join("."));
+    expect(bad({ currentPassword: "a", newPassword: "short", confirmPassword: "short" })).toEqual(["newPassword"]);
+    expect(bad({ currentPassword: "a", newPassword: "long-enough", confirmPassword: "other-one" })).toEqual(["confirmPassword"]);
+    expect(bad({ currentPassword: "same-password", newPassword: "same-password", confirmPassword: "same-password" })).toEqual([
+      "newPassword",
+    ]);
   });
 });
 

@@ -1,0 +1,30 @@
+"use server";
+
+import { cookies } from "next/headers";
+import { getDb } from "@/lib/db/client";
+import { fieldErrors } from "@/lib/api/http";
+import { AppError } from "@/lib/errors";
+import { SESSION_COOKIE } from "@/lib/auth/identity";
+import { changePassword, changePasswordSchema } from "@/lib/users/change-password";
+import { currentUser } from "../../_server/session";
+
+export interface PasswordFormState {
+  status: "idle" | "ok" | "invalid";
+  fields?: Record<string, string>;
+}
+
+export async function changePasswordAction(_prev: PasswordFormState, form: FormData): Promise<PasswordFormState> {
+  const parsed = changePasswordSchema.safeParse({
+    currentPassword: form.get("currentPassword"),
+    newPassword: form.get("newPassword"),
+    confirmPassword: form.get("confirmPassword"),
+  });
+  if (!parsed.success) return { status: "invalid", fields: fieldErrors(parsed.error) };
+  try {
+    await changePassword(getDb(), await currentUser(), parsed.data, (await cookies()).get(SESSION_COOKIE)?.value);
+    return { status: "ok" };
+  } catch (err) {
+    if (err instanceof AppError && err.code === "VALIDATION_FAILED") return { status: "invalid", fields: err.details.fields };
+    throw err;
+  }
+}

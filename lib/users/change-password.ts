@@ -1,0 +1,48 @@
+import { z } from "zod";
+import type { Db } from "../db/client";
+import { AppError } from "../errors";
+import { recordAudit } from "../audit/record-audit";
+import { hashPassword, verifyPassword } from "../auth/password";
+import { actorLabel, requireUser, type Principal } from "../auth/principal";
+import { hashSecret } from "../auth/secrets";
+
+export const changePasswordSchema = z
+  .strictObject({
+    currentPassword: z.string().min(1, "enter your current password"),
+    newPassword: z.string().min(8, "at least 8 characters").max(200, "at most 200 characters"),
+    confirmPassword: z.string(),
+  })
+  .refine((v) => v.newPassword === v.confirmPassword, { message: "does not match the new password", path: ["confirmPassword"] })
+  .refine((v) => v.newPassword !== v.currentPassword, { message: "choose a password you are not using now", path: ["newPassword"] });
+export type ChangePasswordInput = z.infer<typeof changePasswordSchema>;
+
+/**
+ * Changes the caller's own password and ends their other sessions (a stolen session does not
+ * survive the change); the session making the change stays signed in.
+ */
+export async function changePassword(
+  db: Db,
+  principal: Principal | null,
+  input: ChangePasswordInput,
+  currentSessionSecret?: string,
+): Promise<void> {
+  const me = requireUser(principal);
+  const user = await db.user.findUniqueOrThrow({ where: { id: me.userId } });
+  if (!user.passwordHash || !(await verifyPassword(input.currentPassword, user.passwordHash))) {
+    throw new AppError("VALIDATION_FAILED", "The current password is not right", {
+      fields: { currentPassword: "not your current password" },
+    });
+  }
+  const passwordHash = await hashPassword(input.newPassword);
+  await db.$transaction(async (tx) => {
+    await tx.user.update({ where: { id: me.userId }, data: { passwordHash, failedSignIns: 0, lockedUntil: null } });
+    const keep = currentSessionSecret ? hashSecret(currentSessionSecret) : undefined;
+    const { count } = await tx.session.deleteMany({ where: { userId: me.userId, ...(keep ? { NOT: { tokenHash: keep } } : {}) } });
+    await recordAudit(tx, {
+      actor: { id: me.userId, label: actorLabel(me) },
+      action: "user.password_change",
+      target: { type: "user", id: me.email },
+      after: { otherSessionsEnded: count },
+    });
+  });
+}
