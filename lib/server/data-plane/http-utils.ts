@@ -78,3 +78,32 @@ export function writeOrDrop(res: ServerResponse, chunk: string): void {
   }
   res.write(chunk);
 }
+
+/**
+ * Starts a Server-Sent Events response with a reconnect hint and a heartbeat comment (so proxies
+ * keep the connection open); `onClose` runs once when the client goes away.
+ */
+export function openEventStream(
+  req: IncomingMessage,
+  res: ServerResponse,
+  options: { retryMs: number; heartbeatMs: number; onClose: () => void },
+): void {
+  res.writeHead(200, {
+    "content-type": "text/event-stream; charset=utf-8",
+    "cache-control": "no-cache, no-transform",
+    connection: "keep-alive",
+    "x-accel-buffering": "no",
+  });
+  res.socket?.setNoDelay(true);
+  res.write(`retry: ${options.retryMs}\n\n`);
+  const heartbeat = setInterval(() => writeOrDrop(res, `: heartbeat ${Date.now()}\n\n`), options.heartbeatMs);
+  let closed = false;
+  const close = () => {
+    if (closed) return;
+    closed = true;
+    clearInterval(heartbeat);
+    options.onClose();
+  };
+  req.on("close", close);
+  res.on("error", close);
+}

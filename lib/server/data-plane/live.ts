@@ -3,7 +3,7 @@ import type { Db } from "../../db/client";
 import { credentialsFrom, postgresIdentity, resolvePrincipal } from "../../auth/identity";
 import type { CompiledSnapshot } from "../../domain/config-snapshot";
 import type { ConfigStore } from "../../evaluation/config-store";
-import { pathOf, sendJson, writeOrDrop } from "./http-utils";
+import { openEventStream, pathOf, sendJson, writeOrDrop } from "./http-utils";
 
 const PATH = "/api/v1/live";
 
@@ -23,24 +23,13 @@ export function liveRoute(store: ConfigStore, db: Db, options: { heartbeatMs?: n
       sendJson(res, 401, { error: { code: "UNAUTHENTICATED", message: "sign in first" } });
       return true;
     }
-    res.writeHead(200, {
-      "content-type": "text/event-stream; charset=utf-8",
-      "cache-control": "no-cache, no-transform",
-      connection: "keep-alive",
-      "x-accel-buffering": "no",
-    });
-    res.write("retry: 2000\n\n");
-    const send = (s: CompiledSnapshot) => writeOrDrop(res, `event: config\ndata: ${s.json}\n\n`);
+    const send = (snapshot: CompiledSnapshot) => writeOrDrop(res, `event: config\ndata: ${snapshot.json}\n\n`);
     const unsubscribe = store.subscribeAll(send);
+    openEventStream(req, res, { retryMs: 2000, heartbeatMs: options.heartbeatMs ?? 15_000, onClose: unsubscribe });
     for (const env of store.environments()) {
       const current = store.snapshot(env);
       if (current) send(current);
     }
-    const heartbeat = setInterval(() => writeOrDrop(res, `: heartbeat\n\n`), options.heartbeatMs ?? 15_000);
-    req.on("close", () => {
-      clearInterval(heartbeat);
-      unsubscribe();
-    });
     return true;
   };
 }

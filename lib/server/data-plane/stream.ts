@@ -1,7 +1,7 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { CompiledSnapshot } from "../../domain/config-snapshot";
 import type { ConfigStore } from "../../evaluation/config-store";
-import { handleCors, pathOf, sendJson, tokenFrom, writeOrDrop } from "./http-utils";
+import { handleCors, openEventStream, pathOf, sendJson, tokenFrom, writeOrDrop } from "./http-utils";
 
 const PATH = "/api/v1/stream";
 
@@ -31,30 +31,16 @@ export function streamRoute(store: ConfigStore, options: { heartbeatMs?: number;
       );
       return true;
     }
-    res.writeHead(200, {
-      "content-type": "text/event-stream; charset=utf-8",
-      "cache-control": "no-cache, no-transform",
-      connection: "keep-alive",
-      "x-accel-buffering": "no",
-    });
-    res.socket?.setNoDelay(true);
     let lastSent = -1;
     const send = (snapshot: CompiledSnapshot) => {
       if (snapshot.version <= lastSent) return;
       lastSent = snapshot.version;
       writeOrDrop(res, `id: ${snapshot.version}\nevent: config\ndata: ${snapshot.json}\n\n`);
     };
-    res.write(`retry: ${retryMs}\n\n`);
     const unsubscribe = store.subscribe(environment, send);
+    openEventStream(req, res, { retryMs, heartbeatMs, onClose: unsubscribe });
     const current = store.snapshot(environment);
     if (current) send(current);
-    const heartbeat = setInterval(() => writeOrDrop(res, `: heartbeat ${Date.now()}\n\n`), heartbeatMs);
-    const close = () => {
-      clearInterval(heartbeat);
-      unsubscribe();
-    };
-    req.on("close", close);
-    res.on("error", close);
     return true;
   };
 }
