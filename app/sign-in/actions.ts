@@ -33,7 +33,7 @@ export async function signInAction(_prev: SignInState, form: FormData): Promise<
       // Secure when the browser reached us over HTTPS (directly or via a TLS-terminating proxy).
       secure: h.get("x-forwarded-proto")?.split(",")[0]?.trim() === "https" || process.env.ROLLGATE_SECURE_COOKIES === "1",
       path: "/",
-      expires: session.expiresAt,
+      expires: session.cookieExpiresAt,
     });
   } catch (err) {
     if (err instanceof AppError && err.code === "UNAUTHENTICATED") return { error: err.message, email };

@@ -2,6 +2,7 @@ import type { Db } from "../db/client";
 import type { Principal, UserPrincipal } from "./principal";
 import { isRole } from "./roles";
 import { hashSecret } from "./secrets";
+import { renewedExpiry, SESSION_MAX_MS } from "./sessions";
 
 export const SESSION_COOKIE = "rollgate_session";
 
@@ -30,8 +31,12 @@ function toUserPrincipal(user: UserRow, via: UserPrincipal["via"]): UserPrincipa
 export function postgresIdentity(db: Db): IdentityProvider {
   return {
     async fromSession(secret) {
-      const session = await db.session.findUnique({ where: { tokenHash: hashSecret(secret) }, include: { user: true } });
-      if (!session || session.expiresAt <= new Date()) return null;
+      const tokenHash = hashSecret(secret);
+      const session = await db.session.findUnique({ where: { tokenHash }, include: { user: true } });
+      const now = new Date();
+      if (!session || session.expiresAt <= now || session.createdAt.getTime() + SESSION_MAX_MS <= now.getTime()) return null;
+      const renewed = renewedExpiry(session, now);
+      if (renewed) await db.session.update({ where: { tokenHash }, data: { expiresAt: renewed } }).catch(() => {});
       return toUserPrincipal(session.user, "session");
     },
     async fromApiToken(token) {

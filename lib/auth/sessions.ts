@@ -4,7 +4,19 @@ import { recordAudit } from "../audit/record-audit";
 import { verifyPassword } from "./password";
 import { hashSecret, newSecret } from "./secrets";
 
+/** A session ends after 12 h without use, and 7 days after sign-in whatever happens. */
 export const SESSION_TTL_MS = 12 * 60 * 60 * 1000;
+export const SESSION_MAX_MS = 7 * 24 * 60 * 60 * 1000;
+
+/**
+ * The new idle expiry for a session in use, or null when it need not move yet (renewing only in the
+ * second half of the idle window keeps it to one write per session every few hours).
+ */
+export function renewedExpiry(session: { createdAt: Date; expiresAt: Date }, now: Date): Date | null {
+  if (session.expiresAt.getTime() - now.getTime() > SESSION_TTL_MS / 2) return null;
+  const next = Math.min(now.getTime() + SESSION_TTL_MS, session.createdAt.getTime() + SESSION_MAX_MS);
+  return next > session.expiresAt.getTime() ? new Date(next) : null;
+}
 
 // Compared against when the email is unknown, so a miss costs the same time as a wrong password.
 const DUMMY_HASH = "scrypt$32768$8$1$AAAAAAAAAAAAAAAAAAAAAA==$AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=";
@@ -22,7 +34,7 @@ export async function signIn(
   db: Db,
   input: { email: string; password: string; userAgent?: string },
   now = new Date(),
-): Promise<{ secret: string; expiresAt: Date }> {
+): Promise<{ secret: string; expiresAt: Date; cookieExpiresAt: Date }> {
   const email = input.email.trim().toLowerCase();
   const user = await db.user.findUnique({ where: { email } });
   if (user?.lockedUntil && user.lockedUntil > now) {
@@ -42,7 +54,7 @@ export async function signIn(
       await tx.user.update({ where: { id: user.id }, data: { failedSignIns: 0, lockedUntil: null } });
     }
     await tx.session.create({
-      data: { tokenHash: hashSecret(secret), userId: user.id, expiresAt, userAgent: input.userAgent?.slice(0, 300) },
+      data: { tokenHash: hashSecret(secret), userId: user.id, createdAt: now, expiresAt, userAgent: input.userAgent?.slice(0, 300) },
     });
     await recordAudit(tx, {
       actor: { id: user.id, label: user.email },
@@ -50,7 +62,8 @@ export async function signIn(
       target: { type: "user", id: user.email },
     });
   });
-  return { secret, expiresAt };
+  // The cookie may outlive one idle window; the database decides whether the session is still live.
+  return { secret, expiresAt, cookieExpiresAt: new Date(now.getTime() + SESSION_MAX_MS) };
 }
 
 async function recordFailure(db: Db, user: { id: string; email: string }, now: Date): Promise<void> {

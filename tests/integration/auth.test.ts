@@ -45,6 +45,19 @@ describe("sessions", () => {
     await expect(signIn(t.db, { email: "ghost@rollgate.dev", password: "nope" })).rejects.toThrow("Email or password is incorrect");
   });
 
+  it("a session in use slides forward; one past its 7-day limit ends", async () => {
+    const session = await signIn(t.db, { email: "po@rollgate.dev", password: "demo-password" });
+    const tokenHash = hashSecret(session.secret);
+    const soon = new Date(Date.now() + 60 * 60 * 1000);
+    await t.db.session.update({ where: { tokenHash }, data: { expiresAt: soon } });
+    expect(await postgresIdentity(t.db).fromSession(session.secret)).not.toBeNull();
+    const renewed = await t.db.session.findUniqueOrThrow({ where: { tokenHash } });
+    expect(renewed.expiresAt.getTime()).toBeGreaterThan(soon.getTime() + 60 * 60 * 1000);
+
+    await t.db.session.update({ where: { tokenHash }, data: { createdAt: new Date(Date.now() - 8 * 24 * 3600 * 1000) } });
+    expect(await postgresIdentity(t.db).fromSession(session.secret)).toBeNull();
+  });
+
   it("expired sessions and disabled users do not resolve", async () => {
     const past = new Date(Date.now() - SESSION_TTL_MS - 1000);
     const expired = await signIn(t.db, { email: "viewer@rollgate.dev", password: "demo-password" }, past);

@@ -67,3 +67,16 @@ describe("lockDurationMs", () => {
     expect([0, 4, 5, 6, 7, 10, 30].map(lockDurationMs)).toEqual([0, 0, 30_000, 60_000, 120_000, 900_000, 900_000]);
   });
 });
+
+describe("renewedExpiry (sliding sessions)", () => {
+  const H = 3600_000;
+  it("leaves a fresh session alone and slides one past half its idle window, never beyond 7 days", async () => {
+    const { renewedExpiry, SESSION_TTL_MS, SESSION_MAX_MS } = await import("../../lib/auth/sessions");
+    const created = new Date(0);
+    expect(renewedExpiry({ createdAt: created, expiresAt: new Date(12 * H) }, new Date(1 * H))).toBeNull();
+    expect(renewedExpiry({ createdAt: created, expiresAt: new Date(12 * H) }, new Date(7 * H))).toEqual(new Date(7 * H + SESSION_TTL_MS));
+    const nearMax = new Date(SESSION_MAX_MS - 2 * H);
+    expect(renewedExpiry({ createdAt: created, expiresAt: new Date(SESSION_MAX_MS - H) }, nearMax)).toEqual(new Date(SESSION_MAX_MS));
+    expect(renewedExpiry({ createdAt: created, expiresAt: new Date(SESSION_MAX_MS) }, nearMax)).toBeNull();
+  });
+});
