@@ -18,14 +18,19 @@ export interface AuditEntryDto {
 export async function listAudit(
   db: Db,
   principal: Principal | null,
-  query: { limit: number; before?: bigint; target?: string },
+  query: { limit: number; before?: bigint; target?: string; actor?: string; action?: string },
 ): Promise<{ entries: AuditEntryDto[]; nextBefore: string | null }> {
   requireUser(principal);
   const rows = await db.auditLog.findMany({
     where: {
-      ...(query.before !== undefined ? { id: { lt: query.before } } : {}),
-      // A flag's history includes its per-environment states ("key/env").
-      ...(query.target ? { OR: [{ targetId: query.target }, { targetId: { startsWith: `${query.target}/` } }] } : {}),
+      AND: [
+        query.before !== undefined ? { id: { lt: query.before } } : {},
+        // A flag's history includes its per-environment states ("key/env").
+        query.target ? { OR: [{ targetId: query.target }, { targetId: { startsWith: `${query.target}/` } }] } : {},
+        query.actor ? { actor: { contains: query.actor, mode: "insensitive" as const } } : {},
+        // "flag_state" matches every flag_state.* action; a full name matches that action.
+        query.action ? { action: { startsWith: query.action } } : {},
+      ],
     },
     orderBy: { id: "desc" },
     take: query.limit,

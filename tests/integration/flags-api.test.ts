@@ -80,6 +80,13 @@ describe("flags API", () => {
     expect(update.after).toMatchObject({ rolloutPercent: 10, version: 2 });
     expect(update.prevHash).toMatch(/^[0-9a-f]{64}$/);
     expect(create).toMatchObject({ action: "flag.create", target: `flag:${key}` });
+
+    const filtered = await call(app.url, "GET", `/api/v1/audit?target=${key}&action=flag_state&actor=ENGINEER-bot`, {
+      token: ROLE_TOKENS.viewer,
+    });
+    expect(filtered.body.entries.map((e: { action: string }) => e.action)).toEqual(["flag_state.update"]);
+    const nobody = await call(app.url, "GET", `/api/v1/audit?target=${key}&actor=someone-else`, { token: ROLE_TOKENS.viewer });
+    expect(nobody.body.entries).toEqual([]);
   });
 
   it("50 concurrent PATCHes with the same version: exactly one wins, the rest get 409, one audit entry", async () => {

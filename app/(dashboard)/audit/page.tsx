@@ -9,30 +9,56 @@ import { requirePageUser } from "../../_server/session";
 export const metadata: Metadata = { title: "Audit log" };
 const PAGE = 50;
 
-export default async function AuditPage({ searchParams }: { searchParams: Promise<{ before?: string; target?: string }> }) {
+type Filters = { target?: string; actor?: string; action?: string };
+
+export default async function AuditPage({ searchParams }: { searchParams: Promise<Filters & { before?: string }> }) {
   const user = await requirePageUser();
   const sp = await searchParams;
   const before = sp.before && /^\d{1,18}$/.test(sp.before) ? BigInt(sp.before) : undefined;
-  const target = sp.target?.slice(0, 200) || undefined;
-  const { entries, nextBefore } = await listAudit(getDb(), user, { limit: PAGE, before, target });
-  const qs = (extra: Record<string, string>) => new URLSearchParams({ ...(target ? { target } : {}), ...extra }).toString();
+  const filters: Filters = {
+    target: sp.target?.trim().slice(0, 200) || undefined,
+    actor: sp.actor?.trim().slice(0, 200) || undefined,
+    action: sp.action?.trim().slice(0, 100) || undefined,
+  };
+  const { entries, nextBefore } = await listAudit(getDb(), user, { limit: PAGE, before, ...filters });
+  const active = Object.fromEntries(Object.entries(filters).filter(([, v]) => v)) as Record<string, string>;
+  const qs = (extra: Record<string, string>) => new URLSearchParams({ ...active, ...extra }).toString();
   return (
     <div className="space-y-6">
       <div>
         <h1 className="text-2xl font-semibold tracking-tight">Audit log</h1>
-        <p className="text-sm text-slate-500">
-          Append-only and hash-chained: every change, who made it, and what it was before.
-          {target ? (
-            <>
-              {" "}
-              Showing <span className="font-mono">{target}</span> ·{" "}
-              <Link className="text-indigo-700 hover:underline" href="/audit">
-                show all
-              </Link>
-            </>
-          ) : null}
-        </p>
+        <p className="text-sm text-slate-500">Append-only and hash-chained: every change, who made it, and what it was before.</p>
       </div>
+      <form className="flex flex-wrap items-end gap-3 text-sm" role="search" aria-label="Filter the audit log">
+        {(
+          [
+            ["target", "Target", "flag key, e.g. messaging-v2"],
+            ["actor", "Actor", "email or token name"],
+            ["action", "Action", "e.g. flag_state or user.create"],
+          ] as const
+        ).map(([name, label, placeholder]) => (
+          <label key={name} className="flex flex-col gap-1">
+            <span className="font-medium text-slate-700">{label}</span>
+            <input
+              name={name}
+              defaultValue={filters[name] ?? ""}
+              placeholder={placeholder}
+              className="w-56 rounded-md border-0 px-3 py-1.5 shadow-sm ring-1 ring-inset ring-slate-300 focus:ring-2 focus:ring-indigo-600"
+            />
+          </label>
+        ))}
+        <button
+          type="submit"
+          className="rounded-md bg-white px-3 py-1.5 font-semibold shadow-sm ring-1 ring-inset ring-slate-300 hover:bg-slate-50"
+        >
+          Filter
+        </button>
+        {Object.keys(active).length ? (
+          <Link className="py-1.5 text-indigo-700 hover:underline" href="/audit">
+            Clear
+          </Link>
+        ) : null}
+      </form>
       <DataTable columns={["#", "When (UTC)", "Actor", "Action", "Target", "Change"]} scroll bodyClassName="align-top">
         {entries.map((e) => (
           <tr key={e.id} data-testid="audit-row">

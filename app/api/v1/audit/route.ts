@@ -11,6 +11,8 @@ const querySchema = z.strictObject({
     .transform(BigInt)
     .optional(),
   target: z.string().max(200).optional(),
+  actor: z.string().max(200).optional(),
+  action: z.string().max(100).optional(),
 });
 
 export const GET = route(async ({ req, db, principal }) => {
