@@ -2,6 +2,7 @@
 //  1. local SDK evaluation (ns/evaluation, evaluations/s on one core)
 //  2. OFREP single-flag HTTP against the production server, 64 connections on loopback
 //  3. change propagation: PATCH → SDK sees the new version, 1 instance and 3 instances on one database
+//  4. event ingestion throughput over HTTP
 import { rm } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
@@ -149,11 +150,54 @@ async function benchPropagation(instances: number, changes = 200): Promise<void>
   });
 }
 
+async function benchIngestion(): Promise<void> {
+  await withCluster(1, async ([app]) => {
+    const batch = JSON.stringify({
+      events: Array.from({ length: 5000 }, (_, i) => ({
+        flagKey: "bench-flag",
+        variant: i % 2 ? "on" : "off",
+        outcome: i % 50 ? "success" : "error",
+        errorCode: i % 50 ? undefined : "E_BENCH",
+        latencyMs: (i * 37) % 1200,
+        targetingKey: `user-${i}`,
+      })),
+    });
+    const post = async () => {
+      const res = await fetch(`${app!.url}/api/v1/events`, {
+        method: "POST",
+        headers: { authorization: `Bearer ${SDK}`, "content-type": "application/json" },
+        body: batch,
+      });
+      if (res.status !== 202) throw new Error(`ingest failed: ${res.status}`);
+      await res.arrayBuffer();
+    };
+    await post(); // warm-up
+    const batches = 40;
+    const concurrency = 4;
+    let next = 0;
+    const t0 = performance.now();
+    await Promise.all(
+      Array.from({ length: concurrency }, async () => {
+        while (next < batches) {
+          next++;
+          await post();
+        }
+      }),
+    );
+    const seconds = (performance.now() - t0) / 1000;
+    console.log(
+      `\n4. Event ingestion: POST /api/v1/events, ${batches} batches of 5,000, ${concurrency} in flight (raw rows + per-minute rollups, one statement)`,
+    );
+    console.log(`   ${fmt((batches * 5000) / seconds)} events/s (${fmt((seconds * 1000) / batches, 1)} ms per batch)`);
+  });
+}
+
 console.log(
   `Rollgate benchmarks — ${os.cpus().length} × ${os.cpus()[0]?.model.trim()}, ${fmt(os.totalmem() / 2 ** 30)} GiB, Node ${process.version}`,
 );
 if (!only || only === "eval") benchLocalEvaluation();
 if (!only || only === "ofrep") await benchOfrep();
+if (!only || only === "ingest") await benchIngestion();
 if (!only || only === "propagation") {
   await benchPropagation(1);
   await benchPropagation(3);
