@@ -60,6 +60,8 @@ export class ConfigStore {
     const cached = this.tokenCache.get(token);
     if (cached !== undefined) return cached;
     const environment = this.sdkTokens.get(hashSecret(token));
+    // A token for an environment this instance has not loaded yet (just created): load it now.
+    if (environment !== undefined && !this.snapshots.has(environment)) void this.reload(environment).catch(() => {});
     if (environment !== undefined) {
       if (this.tokenCache.size >= 10_000) this.tokenCache.clear();
       this.tokenCache.set(token, environment);

@@ -273,3 +273,18 @@ describe("CORS for browser SDKs", () => {
     expect(res.headers.get("access-control-expose-headers")).toMatch(/ETag/);
   });
 });
+
+describe("environments added while running", () => {
+  it("serve SDK tokens for them without a restart", async () => {
+    await t.sql("INSERT INTO environments (key, name) VALUES ('late-env', 'Late')");
+    await t.sql(
+      "INSERT INTO api_tokens (name, kind, environment_key, token_hash, token_prefix) VALUES ('late', 'sdk', 'late-env', encode(sha256(convert_to('late-env-token', 'UTF8')), 'hex'), 'late-env')",
+    );
+    const bulk = () =>
+      fetch(`${app.url}/ofrep/v1/evaluate/flags`, { method: "POST", headers: { authorization: "Bearer late-env-token" }, body: "{}" });
+    await eventually(async () => (await bulk()).status === 200, 2000, "the new environment is served");
+    const body = await (await bulk()).json();
+    expect(body.metadata.environment).toBe("late-env");
+    expect(body.flags.find((f: { key: string }) => f.key === "of-static")).toMatchObject({ value: false, reason: "DISABLED" });
+  });
+});

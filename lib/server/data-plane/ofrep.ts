@@ -115,7 +115,7 @@ export function ofrepRoute(store: ConfigStore) {
     }
     const snapshot = store.snapshot(environment);
     if (!snapshot) {
-      error(500, "GENERAL", "configuration is not loaded yet");
+      error(503, "GENERAL", "configuration for this environment is still loading; retry shortly", { "retry-after": "1" });
       return true;
     }
     const targetingKey = parsed.context.targetingKey;
