@@ -20,7 +20,7 @@ export interface AdminFormState {
 }
 
 function failure(err: unknown): AdminFormState {
-  if (err instanceof AppError && err.code !== "NOT_FOUND") {
+  if (err instanceof AppError) {
     return { status: err.details.fields ? "invalid" : "error", message: err.message, fields: err.details.fields };
   }
   throw err;
