@@ -1,8 +1,8 @@
 import type { Metadata } from "next";
 import { redirect } from "next/navigation";
 import { getDb } from "@/lib/db/client";
-import { listUsers } from "@/lib/users/manage-users";
-import { listApiTokens } from "@/lib/tokens/manage-api-tokens";
+import { listUsers } from "@/lib/users/list-users";
+import { listApiTokens } from "@/lib/tokens/list-api-tokens";
 import { listEnvironmentKeys } from "@/lib/flags/environments";
 import { Badge } from "@/components/ui/badge";
 import { CreateEnvironmentForm, CreateTokenForm, CreateUserForm, EditUserRow } from "@/components/admin-forms";

@@ -2,7 +2,7 @@ import type { Metadata } from "next";
 import Link from "next/link";
 import { notFound } from "next/navigation";
 import { getDb } from "@/lib/db/client";
-import { getFlag } from "@/lib/flags/list-flags";
+import { getFlag } from "@/lib/flags/get-flag";
 import { AppError } from "@/lib/errors";
 import { FlagStateEditor } from "@/components/flag-state-editor";
 import { RolloutProgress } from "@/components/rollout-progress";

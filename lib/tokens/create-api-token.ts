@@ -1,35 +1,9 @@
 import type { Db } from "../db/client";
-import { AppError, notFound } from "../errors";
+import { AppError } from "../errors";
 import { recordAudit } from "../audit/record-audit";
 import { actorLabel, requireRole, type Principal } from "../auth/principal";
 import { displayPrefix, hashSecret, newSecret } from "../auth/secrets";
 import type { CreateApiTokenInput } from "./token-schemas";
-
-export interface ApiTokenDto {
-  id: string;
-  name: string;
-  kind: "user" | "sdk";
-  owner: string;
-  prefix: string;
-  createdAt: string;
-  lastUsedAt: string | null;
-  revoked: boolean;
-}
-
-export async function listApiTokens(db: Db, principal: Principal | null): Promise<ApiTokenDto[]> {
-  requireRole(principal, "admin");
-  const rows = await db.apiToken.findMany({ include: { user: true }, orderBy: { createdAt: "desc" } });
-  return rows.map((t) => ({
-    id: t.id,
-    name: t.name,
-    kind: t.kind === "sdk" ? "sdk" : "user",
-    owner: t.kind === "sdk" ? `environment ${t.environmentKey}` : (t.user?.email ?? "—"),
-    prefix: t.tokenPrefix,
-    createdAt: t.createdAt.toISOString(),
-    lastUsedAt: t.lastUsedAt?.toISOString() ?? null,
-    revoked: t.revokedAt !== null,
-  }));
-}
 
 /** Returns the secret exactly once; only its hash is stored. */
 export async function createApiToken(
@@ -63,21 +37,5 @@ export async function createApiToken(
       after: { name: row.name, kind: row.kind, userId: row.userId, environment: row.environmentKey, prefix: row.tokenPrefix },
     });
     return { id: row.id, token };
-  });
-}
-
-export async function revokeApiToken(db: Db, principal: Principal | null, tokenId: string): Promise<void> {
-  const admin = requireRole(principal, "admin");
-  await db.$transaction(async (tx) => {
-    const { count } = await tx.apiToken.updateMany({ where: { id: tokenId, revokedAt: null }, data: { revokedAt: new Date() } });
-    if (count === 0) {
-      if (!(await tx.apiToken.findUnique({ where: { id: tokenId } }))) throw notFound("API token");
-      return; // already revoked: idempotent, nothing to audit
-    }
-    await recordAudit(tx, {
-      actor: { id: admin.userId, label: actorLabel(admin) },
-      action: "api_token.revoke",
-      target: { type: "api_token", id: tokenId },
-    });
   });
 }

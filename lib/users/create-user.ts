@@ -1,0 +1,28 @@
+import type { Db } from "../db/client";
+import { AppError } from "../errors";
+import { recordAudit } from "../audit/record-audit";
+import { hashPassword } from "../auth/password";
+import { actorLabel, requireRole, type Principal } from "../auth/principal";
+import { toUserDto, type UserDto } from "./user-dto";
+import type { CreateUserInput } from "./user-schemas";
+
+export async function createUser(db: Db, principal: Principal | null, input: CreateUserInput): Promise<UserDto> {
+  const admin = requireRole(principal, "admin");
+  const passwordHash = await hashPassword(input.password);
+  return db.$transaction(async (tx) => {
+    const inserted = await tx.$queryRaw<{ id: string }[]>`
+      INSERT INTO users (email, name, roles, password_hash)
+      VALUES (${input.email}, ${input.name}, ${input.roles}::text[], ${passwordHash})
+      ON CONFLICT (email) DO NOTHING RETURNING id`;
+    const id = inserted[0]?.id;
+    if (!id) throw new AppError("CONFLICT", `A user with email ${input.email} already exists`, { fields: { email: "already exists" } });
+    const user = toUserDto(await tx.user.findUniqueOrThrow({ where: { id } }));
+    await recordAudit(tx, {
+      actor: { id: admin.userId, label: actorLabel(admin) },
+      action: "user.create",
+      target: { type: "user", id: input.email },
+      after: { email: user.email, name: user.name, roles: user.roles },
+    });
+    return user;
+  });
+}
