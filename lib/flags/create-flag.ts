@@ -14,7 +14,15 @@ export async function createFlag(db: Db, principal: Principal | null, input: Cre
       INSERT INTO flags (key, description, owner_id) VALUES (${input.key}, ${input.description}, ${user.userId}::uuid)
       ON CONFLICT (key) DO NOTHING RETURNING id`;
     const id = inserted[0]?.id;
-    if (!id) throw new AppError("CONFLICT", `A flag with key '${input.key}' already exists`, { fields: { key: "already exists" } });
+    if (!id) {
+      const existing = await tx.flag.findUnique({ where: { key: input.key }, select: { archivedAt: true } });
+      const archived = existing?.archivedAt != null;
+      throw new AppError(
+        "CONFLICT",
+        archived ? `Flag '${input.key}' existed and was archived; keys are not reused` : `A flag with key '${input.key}' already exists`,
+        { fields: { key: archived ? "used by an archived flag" : "already exists" } },
+      );
+    }
     const flag = await tx.flag.findUniqueOrThrow({ where: { id }, include: { states: true } });
     const dto = toFlagDto(flag, await listEnvironmentKeys(tx));
     await recordAudit(tx, {

@@ -32,3 +32,13 @@ export const updateFlagStateSchema = z
     path: ["enabled"],
   });
 export type UpdateFlagStateInput = z.infer<typeof updateFlagStateSchema>;
+
+export const updateFlagSchema = z.strictObject({
+  description: z.string({ error: "description must be text" }).trim().max(500, "at most 500 characters"),
+});
+export type UpdateFlagInput = z.infer<typeof updateFlagSchema>;
+
+export const archiveFlagSchema = z.strictObject({
+  reason: z.string({ error: "reason is required" }).trim().min(3, "say why (at least 3 characters)").max(500, "at most 500 characters"),
+});
+export type ArchiveFlagInput = z.infer<typeof archiveFlagSchema>;

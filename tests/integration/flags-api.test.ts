@@ -89,6 +89,39 @@ describe("flags API", () => {
     expect(nobody.body.entries).toEqual([]);
   });
 
+  it("edits a description and archives a flag with a reason; archived flags vanish and their keys are not reused", async () => {
+    const key = uniqueKey("archive");
+    await createFlag(key);
+    const edited = await call(app.url, "PATCH", `/api/v1/flags/${key}`, { token: eng, body: { description: "  New words " } });
+    expect(edited.status).toBe(200);
+    expect(edited.body.description).toBe("New words");
+
+    expect((await call(app.url, "DELETE", `/api/v1/flags/${key}`, { token: eng, body: {} })).status).toBe(400);
+    const archived = await call(app.url, "DELETE", `/api/v1/flags/${key}`, { token: eng, body: { reason: "shipped to everyone" } });
+    expect(archived.status).toBe(204);
+    expect((await call(app.url, "GET", `/api/v1/flags/${key}`, { token: eng })).status).toBe(404);
+    const list = await call(app.url, "GET", "/api/v1/flags", { token: eng });
+    expect(list.body.flags.map((f: { key: string }) => f.key)).not.toContain(key);
+    expect((await call(app.url, "DELETE", `/api/v1/flags/${key}`, { token: eng, body: { reason: "again" } })).status).toBe(404);
+    const reuse = await call(app.url, "POST", "/api/v1/flags", { token: eng, body: { key } });
+    expect(reuse.status).toBe(409);
+    expect(reuse.body.error.fields.key).toBe("used by an archived flag");
+    const audit = await t.sql("SELECT reason, before FROM audit_log WHERE action = 'flag.archive' AND target_id = $1", [key]);
+    expect(audit.rows).toEqual([{ reason: "shipped to everyone", before: expect.objectContaining({ staging: expect.any(Object) }) }]);
+  });
+
+  it("refuses to archive a flag with a rollout in progress", async () => {
+    const key = uniqueKey("archive-live");
+    await createFlag(key);
+    await t.sql(
+      "INSERT INTO rollouts (flag_id, environment_key, status, requested_by) SELECT f.id, 'production', 'active', u.id FROM flags f, users u WHERE f.key = $1 LIMIT 1",
+      [key],
+    );
+    const res = await call(app.url, "DELETE", `/api/v1/flags/${key}`, { token: eng, body: { reason: "not yet" } });
+    expect(res.status).toBe(409);
+    expect((await call(app.url, "GET", `/api/v1/flags/${key}`, { token: eng })).status).toBe(200);
+  });
+
   it("50 concurrent PATCHes with the same version: exactly one wins, the rest get 409, one audit entry", async () => {
     const key = uniqueKey("race");
     await createFlag(key);
@@ -138,6 +171,26 @@ describe("role matrix (API.md): each role gets exactly the documented status", (
         await createFlag(key);
         return (await call(app.url, "PATCH", `/api/v1/flags/${key}/environments/staging`, { token, body: { version: 1, enabled: true } }))
           .status;
+      },
+    },
+    {
+      name: "PATCH /api/v1/flags/{key}",
+      allowed: ["engineer"],
+      ok: 200,
+      run: async (token) => {
+        const key = uniqueKey("matrix-describe");
+        await createFlag(key);
+        return (await call(app.url, "PATCH", `/api/v1/flags/${key}`, { token, body: { description: "x" } })).status;
+      },
+    },
+    {
+      name: "DELETE /api/v1/flags/{key}",
+      allowed: ["engineer"],
+      ok: 204,
+      run: async (token) => {
+        const key = uniqueKey("matrix-archive");
+        await createFlag(key);
+        return (await call(app.url, "DELETE", `/api/v1/flags/${key}`, { token, body: { reason: "matrix" } })).status;
       },
     },
     {
@@ -214,6 +267,23 @@ describe("bad input gets 400 with field messages and changes nothing", () => {
     const res = await call(app.url, "PATCH", `/api/v1/flags/${key}/environments/staging`, { token: eng, body });
     expect(res.status).toBe(400);
     expect(res.body.error.fields[field], JSON.stringify(res.body)).toEqual(expect.any(String));
+    expect(await counts()).toEqual(before);
+  });
+
+  it.each([
+    ["PATCH", { description: 5 }, "description"],
+    ["PATCH", { description: "x".repeat(501) }, "description"],
+    ["PATCH", {}, "description"],
+    ["PATCH", { description: "ok", key: "rename" }, "body"],
+    ["DELETE", { reason: "no" }, "reason"],
+    ["DELETE", {}, "reason"],
+  ])("%s /api/v1/flags/{key} with %j → 400 on %s, nothing changes", async (method, body, field) => {
+    const key = uniqueKey("bad-flag-edit");
+    await createFlag(key);
+    const before = await counts();
+    const res = await call(app.url, method, `/api/v1/flags/${key}`, { token: eng, body });
+    expect(res.status).toBe(400);
+    expect(Object.keys(res.body.error.fields)).toContain(field);
     expect(await counts()).toEqual(before);
   });
 

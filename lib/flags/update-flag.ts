@@ -1,0 +1,25 @@
+import type { Db } from "../db/client";
+import { notFound } from "../errors";
+import { recordAudit } from "../audit/record-audit";
+import { actorLabel, requireRole, type Principal } from "../auth/principal";
+import { getFlag } from "./get-flag";
+import type { FlagDto } from "./flag-dto";
+import type { UpdateFlagInput } from "./flag-schemas";
+
+/** Edits what describes a flag (not its per-environment state, which has its own versioned update). */
+export async function updateFlag(db: Db, principal: Principal | null, key: string, input: UpdateFlagInput): Promise<FlagDto> {
+  const user = requireRole(principal, "engineer");
+  await db.$transaction(async (tx) => {
+    const before = await tx.flag.findUnique({ where: { key } });
+    if (!before || before.archivedAt) throw notFound(`Flag '${key}'`);
+    await tx.flag.update({ where: { id: before.id }, data: { description: input.description } });
+    await recordAudit(tx, {
+      actor: { id: user.userId, label: actorLabel(user) },
+      action: "flag.update",
+      target: { type: "flag", id: key },
+      before: { description: before.description },
+      after: { description: input.description },
+    });
+  });
+  return getFlag(db, key);
+}
