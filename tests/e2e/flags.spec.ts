@@ -102,3 +102,30 @@ test("changes made elsewhere show up live: the list refreshes, an open edit page
   await expect(notice).toBeHidden();
   await expect(watcher.getByTestId("env-production").getByLabel("production rollout percentage")).toHaveValue("60");
 });
+
+test("an engineer edits a description and archives a flag; a flag mid-rollout cannot be archived", async ({ page }) => {
+  await signIn(page, "engineer@rollgate.dev");
+  await page.getByRole("link", { name: "messaging-v2" }).click();
+  await page.getByRole("button", { name: "Archive flag…" }).click();
+  await page.getByLabel("Reason").fill("trying while rolling out");
+  await page.getByRole("button", { name: "Archive messaging-v2" }).click();
+  await expect(page.getByRole("alert").filter({ hasText: "rollout in progress" })).toBeVisible();
+
+  await page.goto("/flags");
+  await page.getByLabel("Key").fill("short-lived");
+  await page.getByRole("button", { name: "Create flag" }).click();
+  await expect(page).toHaveURL(/\/flags\/short-lived$/);
+  await page.getByLabel("Description").fill("Temporary experiment");
+  await page.getByRole("button", { name: "Save description" }).click();
+  await expect(page.getByText("Description saved")).toBeVisible();
+  await page.reload();
+  await expect(page.getByText("Temporary experiment").first()).toBeVisible();
+
+  await page.getByRole("button", { name: "Archive flag…" }).click();
+  await page.getByRole("button", { name: "Archive short-lived" }).click();
+  await expect(page.getByRole("alert").filter({ hasText: "say why" })).toBeVisible();
+  await page.getByLabel("Reason").fill("experiment over");
+  await page.getByRole("button", { name: "Archive short-lived" }).click();
+  await expect(page).toHaveURL(/\/flags$/);
+  await expect(page.getByTestId("flag-row-short-lived")).toHaveCount(0);
+});

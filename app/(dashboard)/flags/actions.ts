@@ -7,7 +7,9 @@ import { getDb } from "@/lib/db/client";
 import { fieldErrors } from "@/lib/api/http";
 import { AppError } from "@/lib/errors";
 import { createFlag } from "@/lib/flags/create-flag";
-import { createFlagSchema, updateFlagStateSchema } from "@/lib/flags/flag-schemas";
+import { archiveFlagSchema, createFlagSchema, updateFlagSchema, updateFlagStateSchema } from "@/lib/flags/flag-schemas";
+import { archiveFlag } from "@/lib/flags/archive-flag";
+import { updateFlag } from "@/lib/flags/update-flag";
 import { updateFlagState } from "@/lib/flags/update-flag-state";
 import type { FlagStateDto } from "@/lib/flags/flag-dto";
 import { currentUser } from "../../_server/session";
@@ -22,8 +24,8 @@ export interface FormState {
 function failure(err: unknown): FormState {
   if (err instanceof AppError) {
     if (err.code === "VERSION_CONFLICT") return { status: "conflict", message: err.message, current: err.details.current as FlagStateDto };
-    if (err.code === "VALIDATION_FAILED" || err.code === "CONFLICT")
-      return { status: "invalid", message: err.message, fields: err.details.fields };
+    // Errors about a field go next to it; the rest (e.g. "a rollout is in progress") are shown as a message.
+    if (err.details.fields) return { status: "invalid", message: err.message, fields: err.details.fields };
     return { status: "error", message: err.message };
   }
   throw err;
@@ -80,4 +82,30 @@ export async function updateFlagStateAction(_prev: FormState, form: FormData): P
   } catch (err) {
     return failure(err);
   }
+}
+
+export async function updateFlagDescriptionAction(_prev: FormState, form: FormData): Promise<FormState> {
+  const key = String(form.get("flagKey") ?? "");
+  const parsed = updateFlagSchema.safeParse({ description: form.get("description") ?? "" });
+  if (!parsed.success) return { status: "invalid", fields: fieldErrors(parsed.error) };
+  try {
+    await updateFlag(getDb(), await currentUser(), key, parsed.data);
+  } catch (err) {
+    return failure(err);
+  }
+  revalidatePath(`/flags/${key}`);
+  return { status: "saved", message: "Description saved" };
+}
+
+export async function archiveFlagAction(_prev: FormState, form: FormData): Promise<FormState> {
+  const key = String(form.get("flagKey") ?? "");
+  const parsed = archiveFlagSchema.safeParse({ reason: form.get("reason") ?? "" });
+  if (!parsed.success) return { status: "invalid", fields: fieldErrors(parsed.error) };
+  try {
+    await archiveFlag(getDb(), await currentUser(), key, parsed.data);
+  } catch (err) {
+    return failure(err);
+  }
+  revalidatePath("/flags");
+  redirect("/flags");
 }

@@ -7,6 +7,7 @@ import { AppError } from "@/lib/errors";
 import { FlagStateEditor } from "@/components/flag-state-editor";
 import { RolloutProgress } from "@/components/rollout-progress";
 import { FlagChangeNotice } from "@/components/live/flag-change-notice";
+import { FlagSettings } from "@/components/flag-settings";
 import { listLiveRollouts } from "@/lib/rollouts/live-rollouts";
 import { requirePageUser } from "../../../_server/session";
 
@@ -42,6 +43,7 @@ export default async function FlagPage({ params }: { params: Promise<{ key: stri
           <FlagStateEditor key={`${env}:${state.version}`} flagKey={flag.key} environment={env} state={state} canEdit={canEdit} />
         ))}
       </div>
+      {canEdit ? <FlagSettings flagKey={flag.key} description={flag.description} /> : null}
       <p className="text-sm">
         <Link href={`/audit?target=${encodeURIComponent(flag.key)}`} className="text-indigo-700 hover:underline">
           History of this flag →

@@ -1,0 +1,67 @@
+"use client";
+
+import { useActionState, useState } from "react";
+import { archiveFlagAction, updateFlagDescriptionAction, type FormState } from "@/app/(dashboard)/flags/actions";
+import { Button } from "./ui/button";
+import { Field, TextInput } from "./ui/field";
+
+const idle: FormState = { status: "idle" };
+
+/** Description edit and the archive "danger zone", for engineers. */
+export function FlagSettings({ flagKey, description }: { flagKey: string; description: string }) {
+  const [saved, saveAction, saving] = useActionState(updateFlagDescriptionAction, idle);
+  const [archived, archiveAction, archiving] = useActionState(archiveFlagAction, idle);
+  const [confirming, setConfirming] = useState(false);
+  return (
+    <section className="grid gap-6 rounded-xl bg-white p-5 shadow-sm ring-1 ring-slate-200 lg:grid-cols-2">
+      <form action={saveAction} className="space-y-3" noValidate>
+        <input type="hidden" name="flagKey" value={flagKey} />
+        <Field label="Description" error={saved.fields?.description}>
+          <TextInput name="description" defaultValue={description} invalid={!!saved.fields?.description} />
+        </Field>
+        <div className="flex items-center gap-3">
+          <Button type="submit" variant="secondary" disabled={saving}>
+            Save description
+          </Button>
+          {saved.status === "saved" ? (
+            <p className="text-sm text-emerald-700" role="status">
+              {saved.message}
+            </p>
+          ) : null}
+        </div>
+      </form>
+      <div className="space-y-3">
+        <h3 className="text-sm font-medium text-slate-700">Archive</h3>
+        <p className="text-sm text-slate-500">
+          Removes the flag from every environment: SDKs get <code>FLAG_NOT_FOUND</code> and use their default. History stays in the audit
+          log; the key cannot be reused.
+        </p>
+        {confirming ? (
+          <form action={archiveAction} className="space-y-3" noValidate>
+            <input type="hidden" name="flagKey" value={flagKey} />
+            <Field label="Reason" error={archived.fields?.reason}>
+              <TextInput name="reason" placeholder="e.g. fully rolled out, code path removed" invalid={!!archived.fields?.reason} />
+            </Field>
+            {archived.status === "error" ? (
+              <p className="text-sm text-red-600" role="alert">
+                {archived.message}
+              </p>
+            ) : null}
+            <div className="flex gap-2">
+              <Button type="submit" variant="danger" disabled={archiving}>
+                Archive {flagKey}
+              </Button>
+              <Button type="button" variant="secondary" onClick={() => setConfirming(false)}>
+                Cancel
+              </Button>
+            </div>
+          </form>
+        ) : (
+          <Button type="button" variant="secondary" onClick={() => setConfirming(true)}>
+            Archive flag…
+          </Button>
+        )}
+      </div>
+    </section>
+  );
+}
