@@ -1,6 +1,7 @@
 "use client";
 
-import { useActionState, useState } from "react";
+import { useActionState, useRef, useState } from "react";
+import { flushSync } from "react-dom";
 import { useRouter } from "next/navigation";
 import { updateFlagStateAction, type FormState } from "@/app/(dashboard)/flags/actions";
 import type { FlagStateDto } from "@/lib/flags/flag-dto";
@@ -29,6 +30,9 @@ export function FlagStateEditor({
   const [result, action, pending] = useActionState<FormState, FormData>(updateFlagStateAction, { status: "idle" });
   const [percent, setPercent] = useState(String(state.rolloutPercent));
   const [dismissed, setDismissed] = useState<FormState | null>(null);
+  // The version this edit claims to be based on; "Overwrite with mine" moves it to the current one.
+  const [baseVersion, setBaseVersion] = useState(state.version);
+  const formRef = useRef<HTMLFormElement>(null);
   const conflict = result.status === "conflict" && dismissed !== result ? result.current : undefined;
 
   return (
@@ -40,10 +44,10 @@ export function FlagStateEditor({
           <span data-testid="version">v{state.version}</span>
         </div>
       </div>
-      <form action={action} className="space-y-4 px-5 py-4" noValidate>
+      <form ref={formRef} action={action} className="space-y-4 px-5 py-4" noValidate>
         <input type="hidden" name="flagKey" value={flagKey} />
         <input type="hidden" name="environment" value={environment} />
-        <input type="hidden" name="version" value={state.version} />
+        <input type="hidden" name="version" value={baseVersion} />
         <label className="flex items-center gap-3 text-sm font-medium text-slate-700">
           <input
             type="checkbox"
@@ -125,8 +129,8 @@ export function FlagStateEditor({
               Someone else changed this flag
             </h3>
             <p className="mt-2 text-sm text-slate-600">
-              Your edit was based on version {state.version}, but {environment} is now at version {conflict.version}. Nothing was saved.
-              Load their change, then apply yours again if it still makes sense.
+              Your edit was based on version {baseVersion}, but {environment} is now at version {conflict.version}. Nothing was saved. Load
+              their change and start again, or save yours over it (theirs stays in the audit log).
             </p>
             <dl className="mt-4 grid grid-cols-2 gap-2 rounded-lg bg-slate-50 p-3 text-sm">
               <dt className="text-slate-500">Enabled</dt>
@@ -140,7 +144,21 @@ export function FlagStateEditor({
             </dl>
             <div className="mt-5 flex justify-end gap-2">
               <Button variant="secondary" type="button" onClick={() => setDismissed(result)}>
-                Keep my edit
+                Cancel
+              </Button>
+              <Button
+                variant="secondary"
+                type="button"
+                onClick={() => {
+                  // Commit the new base version to the DOM before submitting the same form again.
+                  flushSync(() => {
+                    setBaseVersion(conflict.version);
+                    setDismissed(result);
+                  });
+                  formRef.current?.requestSubmit();
+                }}
+              >
+                Overwrite with mine
               </Button>
               <Button type="button" onClick={() => router.refresh()}>
                 Reload latest

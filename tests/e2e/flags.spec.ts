@@ -129,3 +129,30 @@ test("an engineer edits a description and archives a flag; a flag mid-rollout ca
   await expect(page).toHaveURL(/\/flags$/);
   await expect(page.getByTestId("flag-row-short-lived")).toHaveCount(0);
 });
+
+test("after a conflict, an editor can deliberately save over the other change", async ({ context }) => {
+  const tabA = await context.newPage();
+  await signIn(tabA, "engineer@rollgate.dev");
+  const tabB = await context.newPage();
+  await tabA.goto("/flags/dark-mode");
+  await tabB.goto("/flags/dark-mode");
+  const stagingA = tabA.getByTestId("env-staging");
+  const stagingB = tabB.getByTestId("env-staging");
+
+  await stagingA.getByLabel("staging rollout percentage").fill("15");
+  await stagingA.getByRole("button", { name: "Save staging" }).click();
+  await expect(stagingA.getByTestId("version")).toHaveText("v3");
+
+  await stagingB.getByLabel("staging rollout percentage").fill("40");
+  await stagingB.getByRole("button", { name: "Save staging" }).click();
+  const dialog = tabB.getByRole("dialog");
+  await expect(dialog.getByTestId("conflict-percent")).toHaveText("15%");
+  await dialog.getByRole("button", { name: "Overwrite with mine" }).click();
+  await expect(dialog).toBeHidden();
+  await expect(stagingB.getByTestId("version")).toHaveText("v4");
+  await expect(stagingB.getByLabel("staging rollout percentage")).toHaveValue("40");
+
+  await tabB.goto("/audit?target=dark-mode&action=flag_state");
+  await expect(tabB.getByTestId("audit-row").first()).toContainText("rolloutPercent 15 → 40");
+  await expect(tabB.getByTestId("audit-row").nth(1)).toContainText("rolloutPercent 0 → 15");
+});
