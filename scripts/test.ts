@@ -4,8 +4,10 @@
 import { spawnSync } from "node:child_process";
 import { readFileSync, rmSync } from "node:fs";
 import { chromiumExecutable } from "../tests/support/find-browser";
+import { freePort } from "../tests/support/free-port";
 
-const env = { ...process.env, NEXT_TELEMETRY_DISABLED: "1" };
+// A free port for the browser tests' server, so a busy 3100 on the machine cannot fail the run.
+const env = { ...process.env, NEXT_TELEMETRY_DISABLED: "1", E2E_PORT: process.env.E2E_PORT ?? String(await freePort()) };
 
 try {
   chromiumExecutable();
