@@ -54,22 +54,42 @@ export function postgresIdentity(db: Db): IdentityProvider {
   };
 }
 
-/** Reads the bearer token (or X-API-Key) and session cookie from a request's headers. */
-export function credentialsFrom(headers: Headers): { token?: string; session?: string } {
+/** Anything headers can be read from: the Fetch API's `Headers`, or a Node request via `nodeHeaders`. */
+export interface HeaderSource {
+  get(name: string): string | null | undefined;
+}
+
+export function nodeHeaders(req: { headers: Record<string, string | string[] | undefined> }): HeaderSource {
+  return {
+    get: (name) => {
+      const value = req.headers[name];
+      return Array.isArray(value) ? value[0] : value;
+    },
+  };
+}
+
+/** Reads the bearer token (or X-API-Key) and session cookie: the one parser every entry point uses. */
+export function credentialsFrom(headers: HeaderSource): { token?: string; session?: string } {
   const auth = headers.get("authorization");
   const bearer = auth?.match(/^Bearer\s+(\S+)\s*$/i)?.[1];
   const token = bearer ?? headers.get("x-api-key")?.trim() ?? undefined;
-  const cookie = headers.get("cookie") ?? "";
-  const session = cookie
-    .split(";")
+  const raw = headers
+    .get("cookie")
+    ?.split(";")
     .map((c) => c.trim())
     .find((c) => c.startsWith(`${SESSION_COOKIE}=`))
     ?.slice(SESSION_COOKIE.length + 1);
-  return { token: token || undefined, session: session ? decodeURIComponent(session) : undefined };
+  let session: string | undefined;
+  try {
+    session = raw ? decodeURIComponent(raw) : undefined;
+  } catch {
+    session = undefined; // a malformed cookie is no session, not a server error
+  }
+  return { token: token || undefined, session };
 }
 
 /** A token wins over a cookie: automation that also carries a browser cookie acts as the token. */
-export async function resolvePrincipal(identity: IdentityProvider, headers: Headers): Promise<Principal | null> {
+export async function resolvePrincipal(identity: IdentityProvider, headers: HeaderSource): Promise<Principal | null> {
   const { token, session } = credentialsFrom(headers);
   if (token) return identity.fromApiToken(token);
   if (session) return identity.fromSession(session);

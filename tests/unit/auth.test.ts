@@ -58,6 +58,7 @@ describe("credentialsFrom", () => {
     expect(credentialsFrom(new Headers({ "x-api-key": "k1" })).token).toBe("k1");
     expect(credentialsFrom(new Headers({ cookie: "a=1; rollgate_session=s%2B1; b=2" })).session).toBe("s+1");
     expect(credentialsFrom(new Headers({ authorization: "Basic xyz" })).token).toBeUndefined();
+    expect(credentialsFrom(new Headers({ cookie: "rollgate_session=%E0%A4%A" })).session).toBeUndefined();
   });
 });
 

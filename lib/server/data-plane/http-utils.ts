@@ -1,4 +1,5 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
+import { credentialsFrom, nodeHeaders } from "../../auth/identity";
 
 export class BodyTooLarge extends Error {}
 
@@ -31,12 +32,9 @@ export function sendJson(res: ServerResponse, status: number, body: unknown, hea
   res.end(payload);
 }
 
-/** `Authorization: Bearer <t>` or `X-API-Key: <t>`. */
+/** `Authorization: Bearer <t>` or `X-API-Key: <t>`, parsed like every other entry point does. */
 export function tokenFrom(req: IncomingMessage): string | undefined {
-  const auth = req.headers.authorization;
-  if (auth && auth.length > 7 && auth.slice(0, 7).toLowerCase() === "bearer ") return auth.slice(7).trim() || undefined;
-  const key = req.headers["x-api-key"];
-  return (Array.isArray(key) ? key[0] : key)?.trim() || undefined;
+  return credentialsFrom(nodeHeaders(req)).token;
 }
 
 export function pathOf(req: IncomingMessage): string {

@@ -1,6 +1,6 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { Db } from "../../db/client";
-import { credentialsFrom, postgresIdentity, resolvePrincipal } from "../../auth/identity";
+import { nodeHeaders, postgresIdentity, resolvePrincipal } from "../../auth/identity";
 import type { CompiledSnapshot } from "../../domain/config-snapshot";
 import type { ConfigStore } from "../../evaluation/config-store";
 import { openEventStream, pathOf, sendJson, writeOrDrop } from "./http-utils";
@@ -16,9 +16,7 @@ export function liveRoute(store: ConfigStore, db: Db, options: { heartbeatMs?: n
   const identity = postgresIdentity(db);
   return async (req: IncomingMessage, res: ServerResponse): Promise<boolean> => {
     if (pathOf(req) !== PATH) return false;
-    const headers = new Headers();
-    for (const [k, v] of Object.entries(req.headers)) if (typeof v === "string") headers.set(k, v);
-    const principal = credentialsFrom(headers).token || credentialsFrom(headers).session ? await resolvePrincipal(identity, headers) : null;
+    const principal = await resolvePrincipal(identity, nodeHeaders(req));
     if (!principal || principal.kind !== "user") {
       sendJson(res, 401, { error: { code: "UNAUTHENTICATED", message: "sign in first" } });
       return true;
