@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { RollgateClient } from "../../lib/sdk";
 import { createTestDatabase, type TestDatabase } from "../support/test-database";
 import { startTestApp, type TestApp } from "../support/test-app";
-import { call } from "../support/http";
+import { call, patchFlagState } from "../support/http";
 import { eventually } from "../support/eventually";
 
 const ENG = "multi-engineer";
@@ -41,11 +41,7 @@ describe("two app instances on one database", () => {
       await eventually(async () => (await ofrep(b)).reason === "DISABLED", 1000, "B knows the new flag");
       expect(viaB.evaluate("shared", "u")).toMatchObject({ value: false, reason: "DISABLED" });
 
-      const flag = await call(a.url, "GET", "/api/v1/flags/shared", { token: ENG });
-      const patched = await call(a.url, "PATCH", "/api/v1/flags/shared/environments/production", {
-        token: ENG,
-        body: { version: flag.body.environments.production.version, enabled: true, rolloutPercent: 100 },
-      });
+      const patched = await patchFlagState(a.url, ENG, "shared", "production", { enabled: true, rolloutPercent: 100 });
       expect(patched.status).toBe(200);
       const committedAt = Date.now();
 

@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { bucketOf } from "../../lib/domain/bucketing";
 import { createTestDatabase, type TestDatabase } from "../support/test-database";
 import { startTestApp, type TestApp } from "../support/test-app";
-import { call } from "../support/http";
+import { call, patchFlagState } from "../support/http";
 import { eventually } from "../support/eventually";
 
 const ENG = "ofrep-engineer-token";
@@ -17,11 +17,7 @@ let app: TestApp;
 let client: Client;
 
 async function setState(key: string, body: Record<string, unknown>, env = "production") {
-  const flag = await call(app.url, "GET", `/api/v1/flags/${key}`, { token: ENG });
-  const res = await call(app.url, "PATCH", `/api/v1/flags/${key}/environments/${env}`, {
-    token: ENG,
-    body: { version: flag.body.environments[env].version, ...body },
-  });
+  const res = await patchFlagState(app.url, ENG, key, env, body);
   expect(res.status).toBe(200);
   return res.body;
 }

@@ -5,7 +5,7 @@ import { RollgateProvider } from "../../lib/sdk/openfeature-provider";
 import { createTestDatabase, type TestDatabase } from "../support/test-database";
 import { startTestApp, type TestApp } from "../support/test-app";
 import { freePort } from "../support/free-port";
-import { call } from "../support/http";
+import { call, patchFlagState } from "../support/http";
 import { eventually } from "../support/eventually";
 
 const ENG = "sdk-test-engineer";
@@ -19,12 +19,7 @@ let url: string;
 const start = () => startTestApp({ databaseUrl: t.url, bootstrapTokens: BOOT, env: { PORT: String(port) } });
 
 async function patch(key: string, body: Record<string, unknown>) {
-  const flag = await call(url, "GET", `/api/v1/flags/${key}`, { token: ENG });
-  const res = await call(url, "PATCH", `/api/v1/flags/${key}/environments/production`, {
-    token: ENG,
-    body: { version: flag.body.environments.production.version, ...body },
-  });
-  expect(res.status).toBe(200);
+  expect((await patchFlagState(url, ENG, key, "production", body)).status).toBe(200);
 }
 
 beforeAll(async () => {

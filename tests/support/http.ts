@@ -43,3 +43,18 @@ export async function call(
   }
   return { status: res.status, body };
 }
+
+/** Reads a flag's current version in `env` and PATCHes its state on top of it. */
+export async function patchFlagState(
+  baseUrl: string,
+  token: string,
+  key: string,
+  env: string,
+  change: Record<string, unknown>,
+): Promise<HttpResult> {
+  const flag = await call(baseUrl, "GET", `/api/v1/flags/${key}`, { token });
+  return call(baseUrl, "PATCH", `/api/v1/flags/${key}/environments/${env}`, {
+    token,
+    body: { version: flag.body.environments[env].version, ...change },
+  });
+}
