@@ -1,6 +1,13 @@
 import next from "eslint-config-next/core-web-vitals";
 import nextTs from "eslint-config-next/typescript";
 
+// Supabase code is loaded only when it is configured: everything goes through the loader in
+// lib/auth/supabase-settings.ts or a dynamic import() (which this rule does not flag).
+const lazySupabase = {
+  group: ["**/auth/supabase/*", "@supabase/*", "jose"],
+  message: "Load Supabase code through loadSupabaseSignIn() or a dynamic import().",
+};
+
 const config = [
   ...next,
   ...nextTs,
@@ -11,7 +18,12 @@ const config = [
     rules: {
       "no-restricted-imports": [
         "error",
-        { patterns: [{ group: ["**/db/generated/**", "@prisma/*", "pg"], message: "Use a service in lib/<feature>/ instead." }] },
+        {
+          patterns: [
+            { group: ["**/db/generated/**", "@prisma/*", "pg"], message: "Use a service in lib/<feature>/ instead." },
+            lazySupabase,
+          ],
+        },
       ],
     },
   },
@@ -22,10 +34,20 @@ const config = [
     rules: {
       "no-restricted-imports": [
         "error",
+        { patterns: [{ group: ["next", "next/*", "react"], message: "lib/ must not depend on Next.js or React." }, lazySupabase] },
+      ],
+    },
+  },
+  {
+    files: ["lib/auth/supabase/**/*.ts"],
+    rules: {
+      "no-restricted-imports": [
+        "error",
         { patterns: [{ group: ["next", "next/*", "react"], message: "lib/ must not depend on Next.js or React." }] },
       ],
     },
   },
+  { files: ["lib/server/**/*.ts", "scripts/**/*.ts"], rules: { "no-restricted-imports": ["error", { patterns: [lazySupabase] }] } },
 ];
 
 export default config;

@@ -2,6 +2,8 @@ import { defineConfig } from "@playwright/test";
 import { CHROMIUM_ARGS, chromiumExecutable } from "./tests/support/find-browser";
 
 const PORT = Number(process.env.E2E_PORT ?? 3100);
+// The Supabase Auth stand-in that tests/e2e/serve.ts starts; workers inherit this, so specs can reach it.
+process.env.E2E_SUPABASE_PORT ??= String(PORT + 1);
 
 export default defineConfig({
   testDir: "tests/e2e",
@@ -21,7 +23,7 @@ export default defineConfig({
   webServer: {
     command: "npx tsx tests/e2e/serve.ts",
     url: `http://localhost:${PORT}/sign-in`,
-    env: { PORT: String(PORT) },
+    env: { PORT: String(PORT), E2E_SUPABASE_PORT: process.env.E2E_SUPABASE_PORT },
     timeout: 180_000,
     reuseExistingServer: false,
     stdout: "ignore",

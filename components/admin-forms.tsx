@@ -5,6 +5,8 @@ import {
   createEnvironmentAction,
   createTokenAction,
   createUserAction,
+  demoSpikeAction,
+  revokeTokenAction,
   updateUserAction,
   type AdminFormState,
 } from "@/app/(dashboard)/admin/actions";
@@ -40,7 +42,7 @@ function RoleCheckboxes({ selected, error }: { selected: readonly string[]; erro
   );
 }
 
-function Status({ state }: { state: AdminFormState }) {
+export function Status({ state }: { state: AdminFormState }) {
   if (state.status === "ok" && state.message)
     return (
       <p className="text-sm text-emerald-700" role="status">
@@ -161,6 +163,39 @@ export function CreateEnvironmentForm() {
       <div className="md:col-span-3">
         <Status state={state} />
       </div>
+    </form>
+  );
+}
+
+/** One row's "Revoke" button; a refusal (e.g. the role was taken away meanwhile) shows next to it. */
+export function RevokeTokenButton({ tokenId, name }: { tokenId: string; name: string }) {
+  const [state, action, pending] = useActionState(revokeTokenAction, idle);
+  return (
+    <form action={action} className="flex items-center justify-end gap-2">
+      <input type="hidden" name="tokenId" value={tokenId} />
+      {state.status !== "ok" ? <Status state={state} /> : null}
+      <button type="submit" disabled={pending} className="text-sm font-medium text-red-600 hover:underline" aria-label={`Revoke ${name}`}>
+        {pending ? "Revoking…" : "Revoke"}
+      </button>
+    </form>
+  );
+}
+
+/** The demo service's error spike: lets charts, gates and the kill switch be seen working. */
+export function DemoSpikeControl() {
+  const [state, action, pending] = useActionState(demoSpikeAction, idle);
+  return (
+    <form action={action} className="flex flex-wrap items-center gap-2">
+      <Button type="submit" name="mode" value="on" variant="danger" disabled={pending}>
+        Error spike on “on” only
+      </Button>
+      <Button type="submit" name="mode" value="both" variant="secondary" disabled={pending}>
+        Error spike on both
+      </Button>
+      <Button type="submit" name="mode" value="stop" variant="secondary" disabled={pending}>
+        Stop spike
+      </Button>
+      <Status state={state} />
     </form>
   );
 }

@@ -27,6 +27,11 @@ export function ChangePasswordForm() {
             Password changed; your other sessions were signed out.
           </p>
         ) : null}
+        {state.status === "invalid" && state.message ? (
+          <p className="text-sm text-red-600" role="alert">
+            {state.message}
+          </p>
+        ) : null}
       </div>
     </form>
   );

@@ -1,24 +1,26 @@
-import type { RolloutSummary } from "@/lib/rollouts/live-rollouts";
+import Link from "next/link";
+import type { RolloutDto } from "@/lib/rollouts/rollout-view";
+import { formatDuration } from "@/lib/domain/rollout";
 import { Badge } from "./ui/badge";
 
-function duration(seconds: number): string {
-  if (seconds <= 0) return "none";
-  if (seconds < 3600) return `${Math.round(seconds / 60)} min`;
-  if (seconds < 86400) return `${Math.round(seconds / 360) / 10} h`;
-  return `${Math.round(seconds / 8640) / 10} d`;
-}
-
-/** The plan as a row of steps: done, current (with soak progress), upcoming. */
-export function RolloutProgress({ rollout }: { rollout: RolloutSummary }) {
+/** A live rollout at a glance on the flag page: the steps, where it is, and whether it may move on. */
+export function RolloutProgress({ rollout }: { rollout: RolloutDto }) {
   const current = rollout.phases[rollout.currentPhase];
+  const next = rollout.phases[rollout.currentPhase + 1];
+  const red = rollout.gates.filter((g) => !g.ok);
   const soaked = rollout.phaseElapsedSeconds;
   return (
     <section className="rounded-xl bg-white p-5 shadow-sm ring-1 ring-slate-200" data-testid={`rollout-${rollout.environment}`}>
-      <div className="flex items-center justify-between">
+      <div className="flex flex-wrap items-center justify-between gap-2">
         <h2 className="font-semibold">
           Rollout plan · <span className="capitalize">{rollout.environment}</span>
         </h2>
-        <Badge tone={rollout.status === "active" ? "amber" : rollout.status === "paused" ? "gray" : "indigo"}>{rollout.status}</Badge>
+        <div className="flex items-center gap-2">
+          <Badge tone={rollout.status === "active" ? "amber" : rollout.status === "paused" ? "gray" : "indigo"}>{rollout.status}</Badge>
+          <Link href={`/rollouts/${rollout.id}`} className="text-sm font-medium text-indigo-700 hover:underline">
+            Open rollout →
+          </Link>
+        </div>
       </div>
       <ol className="mt-4 grid gap-2" style={{ gridTemplateColumns: `repeat(${rollout.phases.length}, minmax(0, 1fr))` }}>
         {rollout.phases.map((phase, i) => {
@@ -32,20 +34,24 @@ export function RolloutProgress({ rollout }: { rollout: RolloutSummary }) {
                 {i + 1}. {phase.name}
               </div>
               <div className="text-xs text-slate-500">
-                {phase.percent}% · soak {duration(phase.minSoakSeconds)}
+                {phase.percent === 0 ? "allowlist" : `${phase.percent}%`} · soak {formatDuration(phase.minSoakSeconds)}
               </div>
             </li>
           );
         })}
       </ol>
-      {current ? (
-        <p className="mt-4 text-sm text-slate-600">
-          In phase {rollout.currentPhase + 1} of {rollout.phases.length} ({current.name}) for {duration(soaked)}
-          {current.minSoakSeconds > soaked ? `; minimum soak ${duration(current.minSoakSeconds)}` : "; minimum soak reached"}.
-        </p>
-      ) : (
-        <p className="mt-4 text-sm text-slate-600">Not started.</p>
-      )}
+      <p className="mt-4 text-sm text-slate-600">
+        {current ? `In ${current.name} for ${formatDuration(soaked)}. ` : "Not started. "}
+        {next || rollout.status !== "completed" ? (
+          red.length ? (
+            <span className="text-red-700">
+              {red.length} gate{red.length > 1 ? "s" : ""} red for {next ? next.name : "completing"}: {red.map((g) => g.reason).join("; ")}.
+            </span>
+          ) : (
+            <span className="text-emerald-700">Every gate for {next ? next.name : "completing"} is green.</span>
+          )
+        ) : null}
+      </p>
     </section>
   );
 }

@@ -1,8 +1,12 @@
 import path from "node:path";
 import { z } from "zod";
+import { supabaseSettings, type SupabaseSettings } from "./auth/supabase-settings";
 
 const schema = z.object({
   DATABASE_URL: z.string().url("must be a postgres:// URL").optional(),
+  // Optional second URL for ordinary queries, e.g. a transaction pooler; DATABASE_URL (a direct or
+  // session connection) still carries migrations, the start-up lock and LISTEN.
+  DATABASE_POOLED_URL: z.string().url("must be a postgres:// URL").optional(),
   PORT: z.coerce.number().int().min(0).max(65535).default(3000),
   HOST: z.string().default("0.0.0.0"),
   ROLLGATE_DATA_DIR: z.string().default(".data"),
@@ -10,16 +14,33 @@ const schema = z.object({
   ROLLGATE_BOOTSTRAP_TOKENS: z.string().default(""),
   ROLLGATE_DEMO: z.enum(["auto", "off"]).default("auto"),
   ROLLGATE_DEMO_PASSWORD: z.string().min(8, "at least 8 characters").default("rollgate-demo"),
+  // With demo data, a synthetic service sends traffic through the SDK so charts and gates have data.
+  ROLLGATE_DEMO_TRAFFIC: z.enum(["auto", "off"]).default("auto"),
+  // How often guardrails are evaluated (by one instance at a time).
+  ROLLGATE_GUARDRAIL_INTERVAL_MS: z.coerce.number().int().min(100, "at least 100").max(60_000, "at most 60000").default(5000),
+  // How often the automatic-progression worker looks for rollouts whose gates turned green.
+  ROLLGATE_AUTO_ADVANCE_INTERVAL_MS: z.coerce
+    .number({ error: "must be a number of milliseconds" })
+    .int("must be a whole number of milliseconds")
+    .min(100, "at least 100 ms")
+    .max(3_600_000, "at most 3600000 ms (1 h)")
+    .default(15_000),
 });
 
-export type Config = z.infer<typeof schema> & { dataDir: string };
+export type Config = z.infer<typeof schema> & { dataDir: string; supabase: SupabaseSettings | null };
 
 /** Parsed once at start-up; a bad value stops the process with a message naming the variable. */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const parsed = schema.safeParse(env);
-  if (!parsed.success) {
-    const lines = parsed.error.issues.map((i) => `  ${i.path.join(".")}: ${i.message}`);
-    throw new Error(`Invalid configuration:\n${lines.join("\n")}`);
+  const lines = parsed.success ? [] : parsed.error.issues.map((i) => `  ${i.path.join(".")}: ${i.message}`);
+  // Supabase sign-in is optional (SUPABASE_URL + SUPABASE_ANON_KEY, and SUPABASE_JWT_SECRET for HS256 tokens).
+  let supabase: SupabaseSettings | null = null;
+  try {
+    supabase = supabaseSettings(env);
+  } catch (err) {
+    lines.push(`  ${(err as Error).message.replace(/^Invalid Supabase configuration: /, "")}`);
   }
-  return { ...parsed.data, dataDir: path.resolve(parsed.data.ROLLGATE_DATA_DIR) };
+  if (env.DATABASE_POOLED_URL && !env.DATABASE_URL) lines.push("  DATABASE_POOLED_URL: needs DATABASE_URL (the direct connection) as well");
+  if (!parsed.success || lines.length) throw new Error(`Invalid configuration:\n${lines.join("\n")}`);
+  return { ...parsed.data, dataDir: path.resolve(parsed.data.ROLLGATE_DATA_DIR), supabase };
 }

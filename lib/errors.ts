@@ -1,6 +1,13 @@
 /** Domain errors carry a stable code; lib/api/http.ts maps each code to one HTTP status. */
 export type ErrorCode =
-  "UNAUTHENTICATED" | "FORBIDDEN" | "NOT_FOUND" | "VALIDATION_FAILED" | "CONFLICT" | "VERSION_CONFLICT" | "UNPROCESSABLE";
+  | "UNAUTHENTICATED"
+  | "FORBIDDEN"
+  | "NOT_FOUND"
+  | "VALIDATION_FAILED"
+  | "CONFLICT"
+  | "VERSION_CONFLICT"
+  | "UNPROCESSABLE"
+  | "PAYLOAD_TOO_LARGE";
 
 export class AppError extends Error {
   constructor(

@@ -12,10 +12,12 @@ import { DEMO_USERS, seedDemo } from "../lib/demo/seed-demo";
 import { startAppServer } from "../lib/server/app-server";
 import { buildIsStale } from "../lib/server/build-freshness";
 import { ConfigStore } from "../lib/evaluation/config-store";
-import { ofrepRoute } from "../lib/server/data-plane/ofrep";
-import { streamRoute } from "../lib/server/data-plane/stream";
-import { eventsRoute } from "../lib/server/data-plane/events";
-import { liveRoute } from "../lib/server/data-plane/live";
+import { dataPlaneEntries } from "../lib/server/data-plane";
+import { startDemoTraffic } from "../lib/demo/demo-traffic";
+import { markDemoTrafficRunning } from "../lib/demo/demo-spike";
+import { startWebhookDelivery } from "../lib/notifications/delivery-worker";
+import { startGuardrails } from "../lib/guardrails/guardrail-worker";
+import { startAutoAdvance } from "../lib/rollouts/auto-advance";
 
 const root = path.resolve(import.meta.dirname, "..");
 const dev = process.argv.includes("--dev");
@@ -52,11 +54,18 @@ try {
   });
   cleanups.push(() => database.stop());
   console.log(
-    `[rollgate] database: ${database.embedded ? `embedded PostgreSQL (${path.join(config.dataDir, "postgres")})` : "DATABASE_URL"}`,
+    `[rollgate] database: ${database.embedded ? `embedded PostgreSQL (${path.join(config.dataDir, "postgres")})` : "DATABASE_URL"}${config.DATABASE_POOLED_URL ? ", queries through DATABASE_POOLED_URL" : ""}`,
   );
+  if (config.supabase) {
+    console.log(
+      `[rollgate] Supabase sign-in: ${config.supabase.url} (keys from its JWKS${config.supabase.jwtSecret ? " or the HS256 secret" : ""})`,
+    );
+  }
   process.env.DATABASE_URL = database.url;
-  // One pool for the whole process: Next's route handlers get it through getDb().
-  const db = createDb(database.url, { max: 20 });
+  // One pool for the whole process: Next's route handlers get it through getDb(). It only runs
+  // statements and transactions, so it may go through a transaction pooler; LISTEN, the start-up
+  // lock and migrations below need a session of their own and always use DATABASE_URL.
+  const db = createDb(config.DATABASE_POOLED_URL ?? database.url, { max: 20 });
   shareDb(database.url, db);
   cleanups.push(() => db.$disconnect());
 
@@ -78,15 +87,51 @@ try {
   await store.start();
   cleanups.push(() => store.stop());
 
+  // Sends the webhook outbox; woken by NOTIFY on commit of any transaction that queued a notification.
+  const webhooks = await startWebhookDelivery(db, { listenUrl: database.url, log: (m) => console.log(`[rollgate] ${m}`) });
+  cleanups.push(() => webhooks.stop());
+
+  // Alert thresholds that act by themselves; exactly one instance evaluates at a time.
+  const guardrails = startGuardrails(db, { intervalMs: config.ROLLGATE_GUARDRAIL_INTERVAL_MS, log: (m) => console.log(`[rollgate] ${m}`) });
+  cleanups.push(() => guardrails.stop());
+
   const app = await startAppServer({
     dir: root,
     dev,
     host: config.HOST,
     port: config.PORT,
-    dataPlane: [ofrepRoute(store), streamRoute(store), eventsRoute(store, db), liveRoute(store, db)],
+    dataPlane: dataPlaneEntries(store, db).map((entry) => entry.handler),
   });
   cleanups.push(() => app.close());
+
+  // Automatic progression: every instance runs the worker; an advisory lock lets one act per pass.
+  const autoAdvance = startAutoAdvance(db, database.url, {
+    intervalMs: config.ROLLGATE_AUTO_ADVANCE_INTERVAL_MS,
+    log: (m) => console.log(`[rollgate] ${m}`),
+  });
+  cleanups.push(() => autoAdvance.stop());
   console.log(`[rollgate] listening on http://localhost:${app.port}`);
+
+  if (
+    config.ROLLGATE_DEMO === "auto" &&
+    config.ROLLGATE_DEMO_TRAFFIC === "auto" &&
+    (await db.user.count({ where: { email: { in: DEMO_USERS.map((u) => u.email) } } })) > 0
+  ) {
+    // A demo nicety: if it cannot start, the product still runs.
+    try {
+      const traffic = await startDemoTraffic({
+        db,
+        baseUrl: `http://127.0.0.1:${app.port}`,
+        dataDir: config.dataDir,
+        log: (m) => console.log(`[rollgate] ${m}`),
+      });
+      markDemoTrafficRunning(true);
+      // Stopped before the server closes (cleanups run in reverse), so its last events still land.
+      cleanups.push(() => traffic.stop());
+    } catch (err) {
+      console.error("[rollgate] demo traffic did not start:", err instanceof Error ? err.message : err);
+    }
+  }
 } catch (err) {
   console.error("[rollgate] failed to start:", err instanceof Error ? err.message : err);
   await shutdown("start-up failed", 1);

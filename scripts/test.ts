@@ -7,7 +7,12 @@ import { chromiumExecutable } from "../tests/support/find-browser";
 import { freePort } from "../tests/support/free-port";
 
 // A free port for the browser tests' server, so a busy 3100 on the machine cannot fail the run.
-const env = { ...process.env, NEXT_TELEMETRY_DISABLED: "1", E2E_PORT: process.env.E2E_PORT ?? String(await freePort()) };
+const env = {
+  ...process.env,
+  NEXT_TELEMETRY_DISABLED: "1",
+  E2E_PORT: process.env.E2E_PORT ?? String(await freePort()),
+  E2E_SUPABASE_PORT: process.env.E2E_SUPABASE_PORT ?? String(await freePort()),
+};
 
 try {
   chromiumExecutable();

@@ -3,25 +3,56 @@ import { ROLE_LABELS } from "@/lib/auth/roles";
 import { signOutAction } from "../sign-in/actions";
 import { requirePageUser } from "../_server/session";
 import { NavLink } from "@/components/nav-link";
+import { CommandPalette } from "@/components/command-palette";
+import { getDb } from "@/lib/db/client";
+import { countApprovalInbox } from "@/lib/rollouts/list-rollouts";
+import { countOpenIncidents } from "@/lib/incidents/incident-view";
 
 export const dynamic = "force-dynamic";
 
 export default async function DashboardLayout({ children }: { children: React.ReactNode }) {
   const user = await requirePageUser();
+  const [waiting, openIncidents] = await Promise.all([countApprovalInbox(getDb(), user), countOpenIncidents(getDb())]);
   return (
     <div className="min-h-screen">
       <header className="border-b border-slate-200 bg-white">
-        <div className="mx-auto flex h-14 max-w-6xl items-center gap-6 px-4">
+        {/* Phones: logo and account on the first row, the navigation scrolls on its own row below. */}
+        <div className="mx-auto flex max-w-6xl flex-wrap items-center gap-x-6 gap-y-1 px-4 py-2 md:h-14 md:flex-nowrap md:py-0">
           <Link href="/flags" className="flex items-center gap-2 font-semibold">
             <span className="flex h-7 w-7 items-center justify-center rounded-md bg-indigo-600 text-sm font-bold text-white">R</span>
             Rollgate
           </Link>
-          <nav className="flex gap-1 text-sm">
+          <nav className="order-last -mx-4 flex w-[calc(100%+2rem)] gap-1 overflow-x-auto px-4 text-sm whitespace-nowrap md:order-none md:mx-0 md:w-auto md:px-0">
+            <NavLink href="/overview">Overview</NavLink>
             <NavLink href="/flags">Flags</NavLink>
+            <NavLink href="/approvals">
+              Approvals
+              {waiting > 0 ? (
+                <span
+                  className="ml-1.5 rounded-full bg-indigo-600 px-1.5 py-0.5 text-xs font-semibold text-white"
+                  data-testid="inbox-count"
+                  aria-label={`${waiting} waiting for you`}
+                >
+                  {waiting}
+                </span>
+              ) : null}
+            </NavLink>
+            <NavLink href="/incidents">
+              Incidents
+              {openIncidents > 0 ? (
+                <span
+                  className="ml-1.5 rounded-full bg-red-600 px-1.5 py-0.5 text-xs font-semibold text-white"
+                  data-testid="incident-count"
+                  aria-label={`${openIncidents} open`}
+                >
+                  {openIncidents}
+                </span>
+              ) : null}
+            </NavLink>
             <NavLink href="/audit">Audit log</NavLink>
             {user.roles.includes("admin") ? <NavLink href="/admin">Admin</NavLink> : null}
           </nav>
-          <div className="ml-auto flex items-center gap-3 text-sm">
+          <div className="ml-auto flex min-w-0 items-center gap-3 text-sm">
             <Link href="/account" className="text-right leading-tight hover:opacity-80">
               <div className="font-medium" data-testid="current-user">
                 {user.name}
@@ -37,6 +68,7 @@ export default async function DashboardLayout({ children }: { children: React.Re
         </div>
       </header>
       <main className="mx-auto max-w-6xl px-4 py-8">{children}</main>
+      <CommandPalette canKill={user.roles.includes("oncall") || user.roles.includes("admin")} />
     </div>
   );
 }

@@ -8,10 +8,18 @@ import { SESSION_COOKIE } from "@/lib/auth/identity";
 import { signIn, signOut } from "@/lib/auth/sessions";
 import { AppError } from "@/lib/errors";
 import { fieldErrors } from "@/lib/api/http";
+import { isForm, UNREADABLE_FORM } from "../_server/form-input";
+import { secretText } from "@/lib/validation/text";
+import { setSessionCookie } from "../_server/session-cookie";
 
 const signInSchema = z.object({
-  email: z.string().trim().min(1, "Enter your email").email("Enter a valid email"),
-  password: z.string().min(1, "Enter your password"),
+  email: z
+    .string({ error: "Enter your email" })
+    .trim()
+    .min(1, "Enter your email")
+    .max(200, "at most 200 characters")
+    .email("Enter a valid email"),
+  password: secretText({ min: 1, max: 200, minMessage: "Enter your password" }),
 });
 
 export interface SignInState {
@@ -21,22 +29,16 @@ export interface SignInState {
 }
 
 export async function signInAction(_prev: SignInState, form: FormData): Promise<SignInState> {
+  if (!isForm(form)) return { error: UNREADABLE_FORM };
   const parsed = signInSchema.safeParse({ email: form.get("email"), password: form.get("password") });
   const email = String(form.get("email") ?? "");
   if (!parsed.success) return { fields: fieldErrors(parsed.error), email };
   try {
     const h = await headers();
     const session = await signIn(getDb(), { ...parsed.data, userAgent: h.get("user-agent") ?? undefined });
-    (await cookies()).set(SESSION_COOKIE, session.secret, {
-      httpOnly: true,
-      sameSite: "lax",
-      // Secure when the browser reached us over HTTPS (directly or via a TLS-terminating proxy).
-      secure: h.get("x-forwarded-proto")?.split(",")[0]?.trim() === "https" || process.env.ROLLGATE_SECURE_COOKIES === "1",
-      path: "/",
-      expires: session.cookieExpiresAt,
-    });
+    await setSessionCookie(session);
   } catch (err) {
-    if (err instanceof AppError && err.code === "UNAUTHENTICATED") return { error: err.message, email };
+    if (err instanceof AppError) return { error: err.message, fields: err.details.fields, email };
     throw err;
   }
   redirect("/flags");

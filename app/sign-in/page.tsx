@@ -4,6 +4,8 @@ import { SignInForm } from "@/components/sign-in-form";
 import { currentUser } from "../_server/session";
 import { getDb } from "@/lib/db/client";
 import { activeDemoAccounts } from "@/lib/demo/seed-demo";
+import { supabaseSettings } from "@/lib/auth/supabase-settings";
+import { SupabaseSignIn } from "@/components/supabase-sign-in";
 
 export const metadata: Metadata = { title: "Sign in" };
 export const dynamic = "force-dynamic";
@@ -11,6 +13,7 @@ export const dynamic = "force-dynamic";
 export default async function SignInPage() {
   if (await currentUser()) redirect("/flags");
   const demo = await activeDemoAccounts(getDb());
+  const supabase = supabaseSettings();
   return (
     <main className="flex min-h-screen items-center justify-center px-4">
       <div className="w-full max-w-sm">
@@ -21,6 +24,11 @@ export default async function SignInPage() {
         </div>
         <div className="rounded-xl bg-white p-6 shadow-sm ring-1 ring-slate-200">
           <SignInForm />
+          {supabase ? (
+            <div className="mt-6 border-t border-slate-200 pt-6" data-testid="supabase-sign-in">
+              <SupabaseSignIn url={supabase.url} anonKey={supabase.anonKey} />
+            </div>
+          ) : null}
         </div>
         {demo.length ? (
           <div className="mt-6 rounded-xl bg-indigo-50 p-4 text-sm text-indigo-900 ring-1 ring-indigo-100" data-testid="demo-accounts">

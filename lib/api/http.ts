@@ -3,6 +3,9 @@ import { AppError, type ErrorCode } from "../errors";
 import { getDb, type Db } from "../db/client";
 import { postgresIdentity, resolvePrincipal } from "../auth/identity";
 import type { Principal } from "../auth/principal";
+import { isInvalidInputError } from "../db/db-errors";
+import { MAX_BODY_BYTES, parseJson } from "../validation/json";
+import { checkParam } from "../validation/text";
 
 const STATUS: Record<ErrorCode, number> = {
   UNAUTHENTICATED: 401,
@@ -12,6 +15,7 @@ const STATUS: Record<ErrorCode, number> = {
   CONFLICT: 409,
   VERSION_CONFLICT: 409,
   UNPROCESSABLE: 422,
+  PAYLOAD_TOO_LARGE: 413,
 };
 
 export function json(body: unknown, status = 200, headers: Record<string, string> = {}): Response {
@@ -37,14 +41,52 @@ export function parseWith<T extends z.ZodType>(schema: T, value: unknown): z.inf
   return parsed.data;
 }
 
-export async function readJson(req: Request): Promise<unknown> {
-  const text = await req.text();
-  if (!text.trim()) throw new AppError("VALIDATION_FAILED", "The request body must be a JSON object", { fields: { body: "required" } });
-  try {
-    return JSON.parse(text);
-  } catch {
-    throw new AppError("VALIDATION_FAILED", "The request body is not valid JSON", { fields: { body: "not valid JSON" } });
+const tooLarge = (limit: number) =>
+  new AppError("PAYLOAD_TOO_LARGE", `The request body is larger than ${limit} bytes`, { fields: { body: `at most ${limit} bytes` } });
+
+/** The body as text, refused with 413 past `limit` bytes without buffering the rest. */
+async function readText(req: Request, limit: number): Promise<string> {
+  const declared = Number(req.headers.get("content-length") ?? "");
+  if (Number.isFinite(declared) && declared > limit) throw tooLarge(limit);
+  if (!req.body) return "";
+  const reader = req.body.getReader();
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    size += value.byteLength;
+    if (size > limit) {
+      await reader.cancel().catch(() => {});
+      throw tooLarge(limit);
+    }
+    chunks.push(value);
   }
+  return Buffer.concat(chunks).toString("utf8");
+}
+
+/** A JSON body: 413 past the size limit, 400 when empty, not JSON, or nested too deeply. */
+export async function readJson(req: Request, limit = MAX_BODY_BYTES): Promise<unknown> {
+  const text = await readText(req, limit);
+  if (!text.trim()) throw new AppError("VALIDATION_FAILED", "The request body must be a JSON object", { fields: { body: "required" } });
+  const parsed = parseJson(text);
+  if (parsed.ok) return parsed.value;
+  if (parsed.reason === "depth") {
+    throw new AppError("VALIDATION_FAILED", "The request body is nested too deeply", { fields: { body: "nested too deeply" } });
+  }
+  throw new AppError("VALIDATION_FAILED", "The request body is not valid JSON", { fields: { body: "not valid JSON" } });
+}
+
+/** Path parameters as the router decoded them: control characters or overlong values are a 400. */
+export function checkParams<P>(params: P): P {
+  const fields: Record<string, string> = {};
+  for (const [name, value] of Object.entries((params ?? {}) as Record<string, unknown>)) {
+    if (typeof value !== "string") continue;
+    const checked = checkParam(value);
+    if (!checked.ok) fields[`path.${name}`] = checked.message;
+  }
+  if (Object.keys(fields).length) throw new AppError("VALIDATION_FAILED", "The request path is invalid", { fields });
+  return params;
 }
 
 export function errorResponse(err: unknown): Response {
@@ -57,6 +99,9 @@ export function errorResponse(err: unknown): Response {
     };
     const headers: Record<string, string> = err.code === "UNAUTHENTICATED" ? { "www-authenticate": 'Bearer realm="rollgate"' } : {};
     return json(body, STATUS[err.code], headers);
+  }
+  if (isInvalidInputError(err)) {
+    return json({ error: { code: "VALIDATION_FAILED", message: "The request contains a value that cannot be stored" } }, 400);
   }
   // Never echo internal messages to clients; the log has the detail.
   console.error("unhandled error", err);
@@ -96,7 +141,8 @@ export function route<P = Record<string, string>>(fn: (ctx: RouteContext<P>) => 
       const db = getDb();
       const principal = await resolvePrincipal(postgresIdentity(db), req.headers);
       if (principal?.kind === "user" && principal.via === "session") assertSameOrigin(req);
-      return await fn({ req, params: await context.params, db, principal });
+      const params = checkParams(await context.params);
+      return await fn({ req, params, db, principal });
     } catch (err) {
       return errorResponse(err);
     }

@@ -7,8 +7,9 @@ import { renewedExpiry, SESSION_MAX_MS } from "./sessions";
 export const SESSION_COOKIE = "rollgate_session";
 
 /**
- * Everything the app needs to know about who is calling. The Postgres provider below is the only
- * one today; a Supabase Auth provider would implement the same two lookups.
+ * Everything the app needs to know about who is calling. Sign-in proves identity (a password, or a
+ * verified Supabase Auth token: lib/auth/supabase/) and ends in a Rollgate session, so these two
+ * lookups serve every provider and roles always come from Rollgate's own users table.
  */
 export interface IdentityProvider {
   fromSession(sessionSecret: string): Promise<UserPrincipal | null>;

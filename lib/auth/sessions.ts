@@ -34,7 +34,7 @@ export async function signIn(
   db: Db,
   input: { email: string; password: string; userAgent?: string },
   now = new Date(),
-): Promise<{ secret: string; expiresAt: Date; cookieExpiresAt: Date }> {
+): Promise<NewSession> {
   const email = input.email.trim().toLowerCase();
   const user = await db.user.findUnique({ where: { email } });
   if (user?.lockedUntil && user.lockedUntil > now) {
@@ -47,6 +47,25 @@ export async function signIn(
     if (user) await recordFailure(db, user, now);
     throw new AppError("UNAUTHENTICATED", "Email or password is incorrect");
   }
+  return startSession(db, user, { userAgent: input.userAgent, via: "password" }, now);
+}
+
+export interface NewSession {
+  secret: string;
+  expiresAt: Date;
+  cookieExpiresAt: Date;
+}
+
+/**
+ * Opens a session for a user whose identity has been proven (password, or a verified Supabase
+ * token), clears the failed-attempt counter and audits the sign-in, all in one transaction.
+ */
+export async function startSession(
+  db: Db,
+  user: { id: string; email: string; failedSignIns: number; lockedUntil: Date | null },
+  input: { userAgent?: string; via: "password" | "supabase"; detail?: Record<string, unknown> },
+  now = new Date(),
+): Promise<NewSession> {
   const secret = newSecret("rgs");
   const expiresAt = new Date(now.getTime() + SESSION_TTL_MS);
   await db.$transaction(async (tx) => {
@@ -60,6 +79,8 @@ export async function signIn(
       actor: { id: user.id, label: user.email },
       action: "session.sign_in",
       target: { type: "user", id: user.email },
+      // Password sign-ins keep their historical shape (no `after`); other providers say which.
+      ...(input.via === "password" ? {} : { after: { via: input.via, ...input.detail } }),
     });
   });
   // The cookie may outlive one idle window; the database decides whether the session is still live.

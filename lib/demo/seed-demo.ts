@@ -46,6 +46,7 @@ const DEMO_PHASES = [
     criteria: { minSuccessRate: 0.99, maxP95Ms: 1000, minSamples: 50, windowSeconds: 900 },
     requiredApprovals: 0,
     checklist: ["Backup verified", "Rollback script tested"],
+    allowlist: ["internal-qa-1", "internal-qa-2"],
   },
   {
     name: "10%",
@@ -113,6 +114,13 @@ export async function seedDemo(db: Db, password: string): Promise<boolean> {
           currentPhase: 1,
           phaseStartedAt: new Date(Date.now() - 2 * 60 * 60 * 1000),
           requestedBy: engineerId ?? "",
+          impact: {
+            riskLevel: "medium",
+            benefits: "Messages arrive in order and never twice; 40 % fewer database calls per send.",
+            risks: "New write path under load; rollback is a flag flip (tested in staging).",
+            links: ["https://example.com/design/messaging-v2"],
+          },
+          stateBefore: { enabled: false, rolloutPercent: 0, allowlist: [] },
           phases: {
             create: DEMO_PHASES.map((p, index) => ({ index, ...p })),
           },
@@ -121,7 +129,7 @@ export async function seedDemo(db: Db, password: string): Promise<boolean> {
       await recordAudit(tx, {
         actor,
         action: "rollout.create",
-        target: { type: "rollout", id: rollout.id },
+        target: { type: "rollout", id: `messaging-v2/production/${rollout.id}` },
         after: { flag: "messaging-v2", environment: "production", phases: DEMO_PHASES.map((p) => p.name) },
       });
     },

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { plainText } from "../validation/text";
 import type { Db } from "../db/client";
 import { AppError } from "../errors";
 import { recordAudit } from "../audit/record-audit";
@@ -9,7 +10,7 @@ export const createEnvironmentSchema = z.strictObject({
     .string()
     .trim()
     .regex(/^[a-z][a-z0-9-]{0,39}$/, "use 1–40 lowercase letters, digits or '-', starting with a letter"),
-  name: z.string().trim().min(1, "enter a name").max(80, "at most 80 characters"),
+  name: plainText({ min: 1, max: 80, minMessage: "enter a name" }),
 });
 export type CreateEnvironmentInput = z.infer<typeof createEnvironmentSchema>;
 

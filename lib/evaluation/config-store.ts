@@ -20,6 +20,7 @@ export class ConfigStore {
   // the token set reloads, so a revocation takes effect as soon as the NOTIFY arrives.
   private tokenCache = new Map<string, string>();
   private listeners = new Map<string, Set<Listener>>();
+  private rolloutListeners = new Set<(rolloutId: string) => void>();
   private allListeners = new Set<Listener>();
   private reloading = new Map<string, Promise<void>>();
   private pending = new Set<string>();
@@ -75,6 +76,12 @@ export class ConfigStore {
   }
 
   /** Every environment's changes, including environments added later (the dashboard's stream). */
+  /** Called with a rollout's id whenever it, its approvals or its checklist change (any instance). */
+  subscribeRollouts(listener: (rolloutId: string) => void): () => void {
+    this.rolloutListeners.add(listener);
+    return () => this.rolloutListeners.delete(listener);
+  }
+
   subscribeAll(listener: Listener): () => void {
     this.allListeners.add(listener);
     return () => this.allListeners.delete(listener);
@@ -144,6 +151,15 @@ export class ConfigStore {
   private async connectListener(): Promise<void> {
     const client = new pg.Client({ connectionString: this.databaseUrl });
     client.on("notification", (msg) => {
+      if (msg.channel === "rollgate_rollouts") {
+        try {
+          const { id } = JSON.parse(msg.payload ?? "{}") as { id?: string };
+          if (id) for (const l of this.rolloutListeners) l(id);
+        } catch {
+          // Not ours; ignore.
+        }
+        return;
+      }
       if (msg.channel === "rollgate_tokens") {
         void loadSdkTokens(this.db)
           .then((t) => this.setSdkTokens(t))
@@ -162,7 +178,7 @@ export class ConfigStore {
     client.on("error", () => this.scheduleReconnect(client));
     client.on("end", () => this.scheduleReconnect(client));
     await client.connect();
-    await client.query("LISTEN rollgate_config; LISTEN rollgate_tokens");
+    await client.query("LISTEN rollgate_config; LISTEN rollgate_tokens; LISTEN rollgate_rollouts");
     this.listener = client;
   }
 

@@ -1,4 +1,5 @@
 import type { Db } from "../db/client";
+import { FLAG_KEY_PATTERN } from "./flag-schemas";
 import { AppError, notFound } from "../errors";
 import { recordAudit } from "../audit/record-audit";
 import { actorLabel, requireRole, type Principal } from "../auth/principal";
@@ -11,6 +12,7 @@ import type { ArchiveFlagInput } from "./flag-schemas";
  */
 export async function archiveFlag(db: Db, principal: Principal | null, key: string, input: ArchiveFlagInput): Promise<void> {
   const user = requireRole(principal, "engineer");
+  if (!FLAG_KEY_PATTERN.test(key)) throw notFound("Flag");
   await db.$transaction(async (tx) => {
     // Lock the flag row so a rollout cannot be created between the check and the archive.
     const rows = await tx.$queryRaw<

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { plainText } from "../validation/text";
 
 export const FLAG_KEY_PATTERN = /^[a-z0-9][a-z0-9._-]{0,99}$/;
 
@@ -9,11 +10,11 @@ export const flagKeySchema = z
 
 export const createFlagSchema = z.strictObject({
   key: flagKeySchema,
-  description: z.string().trim().max(500, "at most 500 characters").optional().default(""),
+  description: plainText({ max: 500, multiline: true, typeMessage: "description must be text" }).optional().default(""),
 });
 export type CreateFlagInput = z.infer<typeof createFlagSchema>;
 
-const targetingKey = z.string().trim().min(1, "entries cannot be empty").max(200, "entries are at most 200 characters");
+const targetingKey = plainText({ min: 1, max: 200, minMessage: "entries cannot be empty", typeMessage: "entries must be text" });
 
 export const updateFlagStateSchema = z
   .strictObject({
@@ -34,11 +35,17 @@ export const updateFlagStateSchema = z
 export type UpdateFlagStateInput = z.infer<typeof updateFlagStateSchema>;
 
 export const updateFlagSchema = z.strictObject({
-  description: z.string({ error: "description must be text" }).trim().max(500, "at most 500 characters"),
+  description: plainText({ max: 500, multiline: true, typeMessage: "description must be text" }),
 });
 export type UpdateFlagInput = z.infer<typeof updateFlagSchema>;
 
 export const archiveFlagSchema = z.strictObject({
-  reason: z.string({ error: "reason is required" }).trim().min(3, "say why (at least 3 characters)").max(500, "at most 500 characters"),
+  reason: plainText({
+    min: 3,
+    max: 500,
+    multiline: true,
+    typeMessage: "reason is required",
+    minMessage: "say why (at least 3 characters)",
+  }),
 });
 export type ArchiveFlagInput = z.infer<typeof archiveFlagSchema>;

@@ -1,4 +1,5 @@
 import type { Db } from "../db/client";
+import { FLAG_KEY_PATTERN } from "./flag-schemas";
 import { notFound } from "../errors";
 import { recordAudit } from "../audit/record-audit";
 import { actorLabel, requireRole, type Principal } from "../auth/principal";
@@ -9,6 +10,7 @@ import type { UpdateFlagInput } from "./flag-schemas";
 /** Edits what describes a flag (not its per-environment state, which has its own versioned update). */
 export async function updateFlag(db: Db, principal: Principal | null, key: string, input: UpdateFlagInput): Promise<FlagDto> {
   const user = requireRole(principal, "engineer");
+  if (!FLAG_KEY_PATTERN.test(key)) throw notFound("Flag");
   await db.$transaction(async (tx) => {
     const before = await tx.flag.findUnique({ where: { key } });
     if (!before || before.archivedAt) throw notFound(`Flag '${key}'`);

@@ -1,14 +1,15 @@
 import { z } from "zod";
+import { plainText } from "../validation/text";
 
 export const MAX_EVENTS_PER_REQUEST = 5000;
 
 const eventSchema = z.strictObject({
-  flagKey: z.string().min(1, "required").max(100),
+  flagKey: plainText({ min: 1, max: 100, trim: false }),
   variant: z.enum(["on", "off"], { error: "must be 'on' or 'off'" }),
   outcome: z.enum(["success", "error"], { error: "must be 'success' or 'error'" }),
   latencyMs: z.number({ error: "must be a number of milliseconds" }).finite().min(0, "must be >= 0").max(3_600_000, "must be <= 3600000"),
-  errorCode: z.string().max(100).optional(),
-  targetingKey: z.string().max(200).optional(),
+  errorCode: plainText({ max: 100, trim: false }).optional(),
+  targetingKey: plainText({ max: 200, trim: false }).optional(),
   timestamp: z.union([z.string().datetime({ offset: true, error: "must be an ISO 8601 time" }), z.number().int().positive()]).optional(),
 });
 

@@ -1,5 +1,6 @@
 import type { Db } from "../db/client";
 import { AppError } from "../errors";
+import { sqlStateOf } from "../db/db-errors";
 import { LATENCY_EDGES_MS } from "../domain/latency-buckets";
 import type { EventInput } from "./event-schemas";
 
@@ -53,6 +54,8 @@ WITH input AS (
   INSERT INTO metric_rollups AS m (flag_id, environment_key, variant, minute, phase, requests, errors, errors_by_code, latency_sum_ms, latency_buckets)
   SELECT g.flag_id, $1, g.variant, g.minute, g.phase, g.requests, g.errors, coalesce(c.errors_by_code, '{}'::jsonb), g.latency_sum_ms, g.latency_buckets
   FROM grouped g LEFT JOIN codes c USING (flag_id, variant, minute, phase)
+  -- Every batch locks rollup rows in the same order, so concurrent batches wait instead of deadlocking.
+  ORDER BY g.flag_id, g.variant, g.minute, g.phase
   ON CONFLICT (flag_id, environment_key, variant, minute, phase) DO UPDATE SET
     requests = m.requests + EXCLUDED.requests,
     errors = m.errors + EXCLUDED.errors,
@@ -83,17 +86,29 @@ export async function ingestEvents(
     }
     return at.toISOString();
   });
-  const rows = await db.$queryRawUnsafe<{ stored: number; rollups: number }[]>(
-    INGEST_SQL,
-    environment,
-    events.map((e) => e.flagKey),
-    events.map((e) => e.variant),
-    events.map((e) => e.outcome),
-    events.map((e) => e.latencyMs),
-    events.map((e) => (e.outcome === "error" ? (e.errorCode ?? null) : null)),
-    events.map((e) => e.targetingKey ?? null),
-    times,
-  );
+  const run = () =>
+    db.$queryRawUnsafe<{ stored: number; rollups: number }[]>(
+      INGEST_SQL,
+      environment,
+      events.map((e) => e.flagKey),
+      events.map((e) => e.variant),
+      events.map((e) => e.outcome),
+      events.map((e) => e.latencyMs),
+      events.map((e) => (e.outcome === "error" ? (e.errorCode ?? null) : null)),
+      events.map((e) => e.targetingKey ?? null),
+      times,
+    );
+  // The statement is atomic, so a deadlock victim stored nothing and can simply run again.
+  let rows: Awaited<ReturnType<typeof run>>;
+  for (let attempt = 1; ; attempt++) {
+    try {
+      rows = await run();
+      break;
+    } catch (err) {
+      if (attempt >= 5 || (sqlStateOf(err) !== "40P01" && sqlStateOf(err) !== "40001")) throw err;
+      await new Promise((r) => setTimeout(r, attempt * 10 + Math.random() * 20));
+    }
+  }
   const stored = rows[0]?.stored ?? 0;
   return { accepted: stored, ignored: events.length - stored };
 }

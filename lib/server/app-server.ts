@@ -1,6 +1,8 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import next from "next";
+import { loadAppRoutes } from "./app-routes";
+import { refuseMalformed } from "./request-guard";
 
 /** Handles a request itself and returns true, or returns false to let Next serve it. */
 export type DataPlaneRoute = (req: IncomingMessage, res: ServerResponse) => boolean | Promise<boolean>;
@@ -22,14 +24,17 @@ export async function startAppServer(options: {
   port: number;
   dataPlane?: DataPlaneRoute[];
 }): Promise<AppServer> {
-  const app = next({ dev: options.dev, dir: options.dir, hostname: options.host, port: options.port });
-  await app.prepare();
-  const handle = app.getRequestHandler();
+  // Listen first: Next builds URLs to itself (redirect payloads of server actions) from the port it
+  // is given, so with PORT=0 it must learn the one the OS chose.
+  let ready: (handler: (req: IncomingMessage, res: ServerResponse) => Promise<void>) => void = () => {};
+  const handlerReady = new Promise<(req: IncomingMessage, res: ServerResponse) => Promise<void>>((resolve) => (ready = resolve));
   const routes = options.dataPlane ?? [];
   const server = createServer(async (req, res) => {
     try {
       for (const route of routes) if (await route(req, res)) return;
-      await handle(req, res);
+      await (
+        await handlerReady
+      )(req, res);
     } catch (err) {
       console.error("request failed", req.method, req.url, err);
       if (!res.headersSent) {
@@ -44,6 +49,14 @@ export async function startAppServer(options: {
     server.listen(options.port, options.host, () => resolve());
   });
   const port = (server.address() as AddressInfo).port;
+  const app = next({ dev: options.dev, dir: options.dir, hostname: options.host, port });
+  await app.prepare();
+  const handle = app.getRequestHandler();
+  const appRoutes = options.dev ? null : loadAppRoutes(options.dir);
+  ready(async (req, res) => {
+    if (await refuseMalformed(req, res, appRoutes)) return;
+    await handle(req, res);
+  });
   return {
     server,
     port,

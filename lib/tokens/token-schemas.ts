@@ -1,17 +1,18 @@
 import { z } from "zod";
+import { plainText } from "../validation/text";
 
 export const createApiTokenSchema = z.discriminatedUnion(
   "kind",
   [
     z.strictObject({
       kind: z.literal("user"),
-      name: z.string().trim().min(1, "enter a name").max(80),
+      name: plainText({ min: 1, max: 80, minMessage: "enter a name" }),
       userId: z.string().uuid("choose a user"),
     }),
     z.strictObject({
       kind: z.literal("sdk"),
-      name: z.string().trim().min(1, "enter a name").max(80),
-      environment: z.string().min(1, "choose an environment"),
+      name: plainText({ min: 1, max: 80, minMessage: "enter a name" }),
+      environment: plainText({ min: 1, max: 40, minMessage: "choose an environment" }),
     }),
   ],
   { error: "kind must be user or sdk" },

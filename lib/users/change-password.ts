@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { secretText } from "../validation/text";
 import type { Db } from "../db/client";
 import { AppError } from "../errors";
 import { recordAudit } from "../audit/record-audit";
@@ -8,9 +9,9 @@ import { hashSecret } from "../auth/secrets";
 
 export const changePasswordSchema = z
   .strictObject({
-    currentPassword: z.string().min(1, "enter your current password"),
-    newPassword: z.string().min(8, "at least 8 characters").max(200, "at most 200 characters"),
-    confirmPassword: z.string(),
+    currentPassword: secretText({ min: 1, max: 200, minMessage: "enter your current password" }),
+    newPassword: secretText({ min: 8, max: 200 }),
+    confirmPassword: secretText({ max: 200 }),
   })
   .refine((v) => v.newPassword === v.confirmPassword, { message: "does not match the new password", path: ["confirmPassword"] })
   .refine((v) => v.newPassword !== v.currentPassword, { message: "choose a password you are not using now", path: ["newPassword"] });

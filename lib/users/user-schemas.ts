@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { plainText, secretText } from "../validation/text";
 import { ROLES } from "../auth/roles";
 
 const rolesSchema = z
@@ -7,10 +8,10 @@ const rolesSchema = z
   .transform((r) => [...new Set(r)]);
 
 export const createUserSchema = z.strictObject({
-  email: z.string().trim().toLowerCase().email("enter a valid email").max(200),
-  name: z.string().trim().min(1, "enter a name").max(120, "at most 120 characters"),
+  email: z.string().trim().toLowerCase().max(200, "at most 200 characters").email("enter a valid email"),
+  name: plainText({ min: 1, max: 120, minMessage: "enter a name" }),
   roles: rolesSchema,
-  password: z.string().min(8, "at least 8 characters").max(200),
+  password: secretText({ min: 8, max: 200 }),
 });
 export type CreateUserInput = z.infer<typeof createUserSchema>;
 

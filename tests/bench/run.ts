@@ -3,6 +3,7 @@
 //  2. OFREP single-flag HTTP against the production server, 64 connections on loopback
 //  3. change propagation: PATCH → SDK sees the new version, 1 instance and 3 instances on one database
 //  4. event ingestion throughput over HTTP
+//  5. metrics endpoint: a 24 h window at 1-minute buckets over rollups of BENCH_METRICS_EVENTS events (default 1 M)
 import { rm } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
@@ -19,7 +20,8 @@ import { call } from "../support/http";
 const only = process.argv[2];
 const ENG = "bench-engineer-token";
 const SDK = "bench-sdk-production";
-const BOOT = `bench:engineer:${ENG},sdk:production:${SDK}`;
+const ONCALL = "bench-oncall-token";
+const BOOT = `bench:engineer:${ENG},pager:oncall:${ONCALL},sdk:production:${SDK}`;
 
 const percentile = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
 const fmt = (n: number, digits = 0) => n.toLocaleString("en-US", { maximumFractionDigits: digits, minimumFractionDigits: digits });
@@ -192,12 +194,137 @@ async function benchIngestion(): Promise<void> {
   });
 }
 
+async function benchMetrics(): Promise<void> {
+  const total = Number(process.env.BENCH_METRICS_EVENTS ?? 1_000_000);
+  await withCluster(1, async ([app]) => {
+    // Events spread evenly over every minute of the last 24 h, both variants in each minute, so the
+    // flag has the rollup rows a day of steady traffic leaves (1,440 minutes × 2 variants); more events
+    // per minute only raise the counts in those rows, not their number.
+    const end = Math.floor(Date.now() / 60_000) * 60_000;
+    const start = end - 24 * 3600_000;
+    const perMinute = total / 1440;
+    const batchSize = 5000;
+    const batches = Math.ceil(total / batchSize);
+    const body = (b: number) =>
+      JSON.stringify({
+        events: Array.from({ length: Math.min(batchSize, total - b * batchSize) }, (_, j) => {
+          const i = b * batchSize + j;
+          const minute = Math.min(1439, Math.floor(i / perMinute));
+          return {
+            flagKey: "bench-flag",
+            variant: i % 2 ? "on" : "off",
+            outcome: i % 50 ? "success" : "error",
+            errorCode: i % 50 ? undefined : i % 100 ? "E_TIMEOUT" : "E_DB",
+            latencyMs: ((i * 37) % 1200) + (i % 2 ? 20 : 0),
+            targetingKey: `user-${i % 100_000}`,
+            timestamp: new Date(start + minute * 60_000 + (i % 60) * 1000).toISOString(),
+          };
+        }),
+      });
+    let next = 0;
+    const t0 = performance.now();
+    await Promise.all(
+      Array.from({ length: 4 }, async () => {
+        while (next < batches) {
+          const b = next++;
+          const res = await fetch(`${app!.url}/api/v1/events`, {
+            method: "POST",
+            headers: { authorization: `Bearer ${SDK}`, "content-type": "application/json" },
+            body: body(b),
+          });
+          if (res.status !== 202) throw new Error(`ingest failed: ${res.status}`);
+          await res.arrayBuffer();
+        }
+      }),
+    );
+    const ingestSeconds = (performance.now() - t0) / 1000;
+    const url = `${app!.url}/api/v1/flags/bench-flag/metrics?environment=production&windowSeconds=86400&bucketSeconds=60`;
+    const get = async () => {
+      const started = performance.now();
+      const res = await fetch(url, { headers: { authorization: `Bearer ${ENG}` } });
+      const json = (await res.json()) as { series: { requests: number }[] };
+      if (res.status !== 200) throw new Error(`metrics failed: ${res.status}`);
+      return { ms: performance.now() - started, points: json.series.length, requests: json.series.reduce((a, p) => a + p.requests, 0) };
+    };
+    for (let i = 0; i < 20; i++) await get(); // warm-up
+    const times: number[] = [];
+    let last = { points: 0, requests: 0 };
+    for (let i = 0; i < 300; i++) {
+      const r = await get();
+      times.push(r.ms);
+      last = r;
+    }
+    times.sort((a, b) => a - b);
+    console.log(
+      `\n5. Metrics endpoint: GET /api/v1/flags/{key}/metrics, 24 h window at 1-minute buckets, ${fmt(total)} events ingested (${fmt(ingestSeconds, 1)} s), 300 sequential requests`,
+    );
+    console.log(
+      `   p50 ${fmt(percentile(times, 50), 1)} ms, p95 ${fmt(percentile(times, 95), 1)} ms, p99 ${fmt(percentile(times, 99), 1)} ms; ${fmt(last.points)} points, ${fmt(last.requests)} requests in the window`,
+    );
+  });
+}
+
 console.log(
   `Rollgate benchmarks — ${os.cpus().length} × ${os.cpus()[0]?.model.trim()}, ${fmt(os.totalmem() / 2 ** 30)} GiB, Node ${process.version}`,
 );
+/** Kill clicked (the API call sent) → an SDK client evaluates `off`; then restore, and again. */
+async function benchKill(rounds = 100): Promise<void> {
+  await withCluster(1, async ([app]) => {
+    const client = await RollgateClient.connect({ url: app!.url, sdkKey: SDK });
+    try {
+      const flag = await call(app!.url, "GET", "/api/v1/flags/bench-flag", { token: ENG });
+      await call(app!.url, "PATCH", "/api/v1/flags/bench-flag/environments/production", {
+        token: ENG,
+        body: { version: flag.body.environments.production.version, enabled: true, rolloutPercent: 100 },
+      });
+      await new Promise((r) => setTimeout(r, 200));
+      const samples: number[] = [];
+      for (let i = 0; i < rounds; i++) {
+        const off = new Promise<number>((resolve) => {
+          const stop = client.onChange(() => {
+            if (!client.isEnabled("bench-flag", "user-1", true)) {
+              stop();
+              resolve(performance.now());
+            }
+          });
+        });
+        const t0 = performance.now();
+        const res = await call(app!.url, "POST", "/api/v1/flags/bench-flag/environments/production/kill", {
+          token: ONCALL,
+          body: { reason: `bench ${i}` },
+        });
+        if (res.status !== 200) throw new Error(`kill failed: ${res.status}`);
+        samples.push((await off) - t0);
+        const on = new Promise<void>((resolve) => {
+          const stop = client.onChange(() => {
+            if (client.isEnabled("bench-flag", "user-1", false)) {
+              stop();
+              resolve();
+            }
+          });
+        });
+        await call(app!.url, "POST", "/api/v1/flags/bench-flag/environments/production/restore", {
+          token: ONCALL,
+          body: { reason: "bench" },
+        });
+        await on;
+      }
+      samples.sort((a, b) => a - b);
+      console.log(`\n6. Kill switch: kill API call sent → an SDK client serves off, ${rounds} kills (each opens or joins an incident)`);
+      console.log(
+        `   p50 ${fmt(percentile(samples, 50), 1)} ms, p99 ${fmt(percentile(samples, 99), 1)} ms, max ${fmt(samples.at(-1)!, 1)} ms`,
+      );
+    } finally {
+      await client.close();
+    }
+  });
+}
+
 if (!only || only === "eval") benchLocalEvaluation();
 if (!only || only === "ofrep") await benchOfrep();
 if (!only || only === "ingest") await benchIngestion();
+if (!only || only === "metrics") await benchMetrics();
+if (!only || only === "kill") await benchKill();
 if (!only || only === "propagation") {
   await benchPropagation(1);
   await benchPropagation(3);

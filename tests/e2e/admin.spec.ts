@@ -1,5 +1,6 @@
 import { expect, test } from "@playwright/test";
 import { signIn } from "./helpers";
+import { startReceiver } from "../support/webhook-receiver";
 
 test("an admin creates an SDK token, sees it once, and it authenticates", async ({ page, request }) => {
   await signIn(page, "admin@rollgate.dev");
@@ -27,7 +28,7 @@ test("a viewer sees flags read-only and no admin page", async ({ page }) => {
   await expect(page.getByRole("link", { name: "Admin", exact: true })).toHaveCount(0);
   await expect(page.getByRole("button", { name: "Create flag" })).toHaveCount(0);
   await page.getByRole("link", { name: "messaging-v2" }).click();
-  await expect(page.getByTestId("rollout-production")).toContainText("In phase 2 of 4");
+  await expect(page.getByTestId("rollout-production")).toContainText("In 10% for 2 h");
   await expect(page.getByRole("button", { name: /Save/ })).toHaveCount(0);
   await expect(page.getByLabel("production rollout percentage")).toBeDisabled();
   await page.goto("/admin");
@@ -37,4 +38,45 @@ test("a viewer sees flags read-only and no admin page", async ({ page }) => {
   await expect(page).toHaveURL(/\/sign-in$/);
   await page.goto("/flags");
   await expect(page).toHaveURL(/\/sign-in$/);
+});
+
+test("an admin adds a webhook, sends a test, and sees it delivered to a real receiver", async ({ page }) => {
+  const receiver = await startReceiver();
+  try {
+    await signIn(page, "admin@rollgate.dev");
+    await page.goto("/admin");
+    const section = page.locator("section", { has: page.getByRole("heading", { name: "Webhooks" }) });
+    await section.getByLabel("Environment").selectOption("staging");
+    await section.getByLabel("Name").fill("#releases-e2e");
+    await section.getByLabel("URL").fill("ftp://example.com/hook");
+    await section.getByRole("button", { name: "Add webhook" }).click();
+    await expect(section.getByText("use an http:// or https:// URL")).toBeVisible();
+
+    await section.getByLabel("URL").fill(receiver.url("/e2e?secret=s3cret"));
+    await section.getByRole("button", { name: "Add webhook" }).click();
+    const row = section.getByRole("row").filter({ has: page.getByRole("button", { name: "Delete #releases-e2e" }) });
+    await expect(row).toContainText("staging");
+    await expect(row).toContainText("http://127.0.0.1:");
+    await expect(section).not.toContainText("s3cret");
+
+    await row.getByRole("button", { name: "Send a test to #releases-e2e" }).click();
+    await expect(section.getByText("Test queued")).toBeVisible();
+    await expect.poll(() => receiver.received("/e2e?secret=s3cret").length, { timeout: 10_000 }).toBe(1);
+    const body = JSON.parse(receiver.received("/e2e?secret=s3cret")[0]!.body);
+    expect(body.rollgate).toMatchObject({ kind: "webhook.test", environment: "staging" });
+
+    await expect(async () => {
+      await page.reload();
+      const delivery = page.getByRole("row", { name: /webhook\.test.*#releases-e2e/ });
+      await expect(delivery).toContainText("delivered", { timeout: 1_000 });
+    }).toPass({ timeout: 10_000 });
+
+    await row.getByRole("button", { name: "Disable #releases-e2e" }).click();
+    await expect(row).toContainText("disabled");
+    await row.getByRole("button", { name: "Delete #releases-e2e" }).click();
+    await expect(section.getByRole("button", { name: "Delete #releases-e2e" })).toHaveCount(0);
+    await expect(section.getByRole("row", { name: /#releases-e2e/ })).toHaveCount(0); // its deliveries went with it
+  } finally {
+    await receiver.close();
+  }
 });

@@ -1,13 +1,27 @@
 // The server the browser tests talk to: the real `npm start` path (embedded PostgreSQL, migrations,
-// demo seed) on a fresh data directory, so every run starts from the same demo state.
+// demo seed) on a fresh data directory, so every run starts from the same demo state. Supabase sign-in
+// is on, against a local stand-in of the Supabase Auth endpoints (real HTTP, real ES256 tokens).
 import { rmSync } from "node:fs";
 import path from "node:path";
 import { freePort } from "../support/free-port";
+import { startSupabaseAuthStandin } from "../support/supabase-auth-standin";
+import { SUPABASE_USERS } from "./supabase-users";
+import { E2E_SDK_TOKEN } from "./sdk-token";
 
 const dataDir = path.resolve(".data", "e2e");
 rmSync(dataDir, { recursive: true, force: true });
 process.env.ROLLGATE_DATA_DIR = dataDir;
 process.env.ROLLGATE_PG_PORT = String(await freePort());
 process.env.ROLLGATE_DEMO = "auto";
+// Tests send their own events; synthetic traffic would make what they assert depend on timing.
+process.env.ROLLGATE_DEMO_TRAFFIC = "off";
 delete process.env.DATABASE_URL;
+// An SDK token, so specs can report events as a service would.
+process.env.ROLLGATE_BOOTSTRAP_TOKENS = `sdk:production:${E2E_SDK_TOKEN}`;
+
+const auth = await startSupabaseAuthStandin({ port: Number(process.env.E2E_SUPABASE_PORT ?? 0) });
+for (const user of SUPABASE_USERS) auth.addUser(user);
+process.env.SUPABASE_URL = auth.url;
+process.env.SUPABASE_ANON_KEY = auth.anonKey;
+delete process.env.SUPABASE_JWT_SECRET; // asymmetric keys only, as a new Supabase project
 await import("../../scripts/start");

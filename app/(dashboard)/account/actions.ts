@@ -7,13 +7,16 @@ import { AppError } from "@/lib/errors";
 import { SESSION_COOKIE } from "@/lib/auth/identity";
 import { changePassword, changePasswordSchema } from "@/lib/users/change-password";
 import { currentUser } from "../../_server/session";
+import { isForm, UNREADABLE_FORM } from "../../_server/form-input";
 
 export interface PasswordFormState {
   status: "idle" | "ok" | "invalid";
+  message?: string;
   fields?: Record<string, string>;
 }
 
 export async function changePasswordAction(_prev: PasswordFormState, form: FormData): Promise<PasswordFormState> {
+  if (!isForm(form)) return { status: "invalid", message: UNREADABLE_FORM };
   const parsed = changePasswordSchema.safeParse({
     currentPassword: form.get("currentPassword"),
     newPassword: form.get("newPassword"),
@@ -24,7 +27,7 @@ export async function changePasswordAction(_prev: PasswordFormState, form: FormD
     await changePassword(getDb(), await currentUser(), parsed.data, (await cookies()).get(SESSION_COOKIE)?.value);
     return { status: "ok" };
   } catch (err) {
-    if (err instanceof AppError && err.code === "VALIDATION_FAILED") return { status: "invalid", fields: err.details.fields };
+    if (err instanceof AppError) return { status: "invalid", message: err.message, fields: err.details.fields };
     throw err;
   }
 }

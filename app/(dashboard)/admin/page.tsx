@@ -5,10 +5,19 @@ import { listUsers } from "@/lib/users/list-users";
 import { listApiTokens } from "@/lib/tokens/list-api-tokens";
 import { listEnvironmentKeys } from "@/lib/flags/environments";
 import { Badge } from "@/components/ui/badge";
-import { CreateEnvironmentForm, CreateTokenForm, CreateUserForm, EditUserRow } from "@/components/admin-forms";
+import {
+  CreateEnvironmentForm,
+  CreateTokenForm,
+  CreateUserForm,
+  DemoSpikeControl,
+  EditUserRow,
+  RevokeTokenButton,
+} from "@/components/admin-forms";
+import { demoTrafficRunning } from "@/lib/demo/demo-spike";
 import { DataTable } from "@/components/ui/data-table";
+import { CreateWebhookForm, WebhookActions } from "@/components/webhook-forms";
+import { listWebhooks, type WebhookDeliveryDto } from "@/lib/notifications/list-webhooks";
 import { requirePageUser } from "../../_server/session";
-import { revokeTokenAction } from "./actions";
 
 export const metadata: Metadata = { title: "Admin" };
 
@@ -16,9 +25,28 @@ export default async function AdminPage() {
   const user = await requirePageUser();
   if (!user.roles.includes("admin")) redirect("/flags");
   const db = getDb();
-  const [users, tokens, environments] = await Promise.all([listUsers(db, user), listApiTokens(db, user), listEnvironmentKeys(db)]);
+  const [users, tokens, environments, webhooks] = await Promise.all([
+    listUsers(db, user),
+    listApiTokens(db, user),
+    listEnvironmentKeys(db),
+    listWebhooks(db, user),
+  ]);
   return (
     <div className="space-y-10">
+      {demoTrafficRunning() ? (
+        <section className="space-y-3 rounded-xl bg-amber-50 p-4 ring-1 ring-amber-200" aria-labelledby="demo-title">
+          <div>
+            <h2 id="demo-title" className="text-lg font-semibold">
+              Demo traffic
+            </h2>
+            <p className="text-sm text-slate-600">
+              A synthetic service evaluates the demo flags through the SDK and reports every request. Inject errors to see the charts, gates
+              and the kill switch at work.
+            </p>
+          </div>
+          <DemoSpikeControl />
+        </section>
+      ) : null}
       <section className="space-y-4">
         <div>
           <h1 className="text-2xl font-semibold tracking-tight">Users and roles</h1>
@@ -68,16 +96,7 @@ export default async function AdminPage() {
               <td className="px-4 py-3 font-mono text-xs">{t.prefix}…</td>
               <td className="px-4 py-3">{t.lastUsedAt ? t.lastUsedAt.replace("T", " ").slice(0, 16) : "never"}</td>
               <td className="px-4 py-3 text-right">
-                {t.revoked ? (
-                  <Badge tone="red">revoked</Badge>
-                ) : (
-                  <form action={revokeTokenAction}>
-                    <input type="hidden" name="tokenId" value={t.id} />
-                    <button type="submit" className="text-sm font-medium text-red-600 hover:underline">
-                      Revoke
-                    </button>
-                  </form>
-                )}
+                {t.revoked ? <Badge tone="red">revoked</Badge> : <RevokeTokenButton tokenId={t.id} name={t.name} />}
               </td>
             </tr>
           ))}
@@ -101,6 +120,73 @@ export default async function AdminPage() {
           <CreateEnvironmentForm />
         </div>
       </section>
+
+      <section className="space-y-4">
+        <div>
+          <h2 className="text-xl font-semibold tracking-tight">Webhooks</h2>
+          <p className="text-sm text-slate-500">
+            Slack-compatible messages when an approval is requested or signed and when a rollout advances, pauses, resumes or rolls back,
+            per environment. Failed deliveries are retried with backoff; a slow receiver never holds up a rollout.
+          </p>
+        </div>
+        <div className="rounded-xl bg-white p-4 shadow-sm ring-1 ring-slate-200">
+          <CreateWebhookForm environments={environments} />
+        </div>
+        <DataTable columns={["Name", "Environment", "URL", ""]}>
+          {webhooks.webhooks.map((w) => (
+            <tr key={w.id} className={w.enabled ? "" : "text-slate-400"}>
+              <td className="px-4 py-3 font-medium">
+                {w.name} {w.enabled ? null : <Badge tone="gray">disabled</Badge>}
+              </td>
+              <td className="px-4 py-3">{w.environment}</td>
+              <td className="px-4 py-3 font-mono text-xs">{w.url}</td>
+              <td className="px-4 py-3">
+                <WebhookActions webhook={w} />
+              </td>
+            </tr>
+          ))}
+          {webhooks.webhooks.length === 0 ? (
+            <tr>
+              <td colSpan={4} className="px-4 py-8 text-center text-slate-500">
+                No webhooks yet.
+              </td>
+            </tr>
+          ) : null}
+        </DataTable>
+        <h3 className="text-sm font-semibold text-slate-700">Recent deliveries</h3>
+        <DataTable columns={["Time", "Event", "Webhook", "Status", "Attempts", "Last answer"]}>
+          {webhooks.deliveries.map((d) => (
+            <tr key={d.id}>
+              <td className="px-4 py-3 whitespace-nowrap">{d.createdAt.replace("T", " ").slice(0, 19)}</td>
+              <td className="px-4 py-3 font-mono text-xs">{d.kind}</td>
+              <td className="px-4 py-3">
+                {d.webhookName} <span className="text-slate-500">· {d.environment}</span>
+              </td>
+              <td className="px-4 py-3">
+                <DeliveryStatus delivery={d} />
+              </td>
+              <td className="px-4 py-3">{d.attempts}</td>
+              <td className="px-4 py-3 text-xs text-slate-600">
+                {d.lastError ?? (d.lastStatus !== null ? `HTTP ${d.lastStatus}` : "—")}
+                {d.nextAttemptAt ? <div className="text-slate-400">next try {d.nextAttemptAt.replace("T", " ").slice(0, 19)}</div> : null}
+              </td>
+            </tr>
+          ))}
+          {webhooks.deliveries.length === 0 ? (
+            <tr>
+              <td colSpan={6} className="px-4 py-8 text-center text-slate-500">
+                Nothing sent yet.
+              </td>
+            </tr>
+          ) : null}
+        </DataTable>
+      </section>
     </div>
   );
+}
+
+function DeliveryStatus({ delivery }: { delivery: WebhookDeliveryDto }) {
+  if (delivery.status === "delivered") return <Badge tone="green">delivered</Badge>;
+  if (delivery.status === "failed") return <Badge tone="red">failed</Badge>;
+  return <Badge tone={delivery.attempts > 0 ? "amber" : "gray"}>{delivery.attempts > 0 ? "retrying" : "pending"}</Badge>;
 }

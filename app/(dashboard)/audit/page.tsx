@@ -4,21 +4,24 @@ import { getDb } from "@/lib/db/client";
 import { listAudit } from "@/lib/audit/list-audit";
 import { AuditValue } from "@/components/audit-value";
 import { DataTable } from "@/components/ui/data-table";
+import { queryValue } from "@/lib/validation/text";
 import { requirePageUser } from "../../_server/session";
 
 export const metadata: Metadata = { title: "Audit log" };
 const PAGE = 50;
 
 type Filters = { target?: string; actor?: string; action?: string };
+type SearchParams = Record<"target" | "actor" | "action" | "before", string | string[] | undefined>;
 
-export default async function AuditPage({ searchParams }: { searchParams: Promise<Filters & { before?: string }> }) {
+export default async function AuditPage({ searchParams }: { searchParams: Promise<SearchParams> }) {
   const user = await requirePageUser();
   const sp = await searchParams;
-  const before = sp.before && /^\d{1,18}$/.test(sp.before) ? BigInt(sp.before) : undefined;
+  const beforeParam = queryValue(sp.before, 18);
+  const before = beforeParam && /^\d{1,18}$/.test(beforeParam) ? BigInt(beforeParam) : undefined;
   const filters: Filters = {
-    target: sp.target?.trim().slice(0, 200) || undefined,
-    actor: sp.actor?.trim().slice(0, 200) || undefined,
-    action: sp.action?.trim().slice(0, 100) || undefined,
+    target: queryValue(sp.target),
+    actor: queryValue(sp.actor),
+    action: queryValue(sp.action, 100),
   };
   const { entries, nextBefore } = await listAudit(getDb(), user, { limit: PAGE, before, ...filters });
   const active = Object.fromEntries(Object.entries(filters).filter(([, v]) => v)) as Record<string, string>;

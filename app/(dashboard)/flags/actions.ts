@@ -3,9 +3,11 @@
 import { revalidatePath } from "next/cache";
 import { redirect } from "next/navigation";
 import { z } from "zod";
+import { plainText } from "@/lib/validation/text";
 import { getDb } from "@/lib/db/client";
 import { fieldErrors } from "@/lib/api/http";
 import { AppError } from "@/lib/errors";
+import { isInvalidInputError } from "@/lib/db/db-errors";
 import { createFlag } from "@/lib/flags/create-flag";
 import { archiveFlagSchema, createFlagSchema, updateFlagSchema, updateFlagStateSchema } from "@/lib/flags/flag-schemas";
 import { archiveFlag } from "@/lib/flags/archive-flag";
@@ -13,6 +15,7 @@ import { updateFlag } from "@/lib/flags/update-flag";
 import { updateFlagState } from "@/lib/flags/update-flag-state";
 import type { FlagStateDto } from "@/lib/flags/flag-dto";
 import { currentUser } from "../../_server/session";
+import { isForm, UNREADABLE_FORM } from "../../_server/form-input";
 
 export interface FormState {
   status: "idle" | "saved" | "invalid" | "conflict" | "error";
@@ -21,6 +24,8 @@ export interface FormState {
   current?: FlagStateDto;
 }
 
+const unreadable: FormState = { status: "invalid", message: UNREADABLE_FORM };
+
 function failure(err: unknown): FormState {
   if (err instanceof AppError) {
     if (err.code === "VERSION_CONFLICT") return { status: "conflict", message: err.message, current: err.details.current as FlagStateDto };
@@ -28,10 +33,13 @@ function failure(err: unknown): FormState {
     if (err.details.fields) return { status: "invalid", message: err.message, fields: err.details.fields };
     return { status: "error", message: err.message };
   }
+  // A value the database cannot store that slipped past validation is still the form's fault.
+  if (isInvalidInputError(err)) return { status: "invalid", message: "The form contains a value that cannot be stored" };
   throw err;
 }
 
 export async function createFlagAction(_prev: FormState, form: FormData): Promise<FormState> {
+  if (!isForm(form)) return unreadable;
   const parsed = createFlagSchema.safeParse({ key: form.get("key"), description: form.get("description") ?? "" });
   if (!parsed.success) return { status: "invalid", fields: fieldErrors(parsed.error) };
   try {
@@ -44,8 +52,8 @@ export async function createFlagAction(_prev: FormState, form: FormData): Promis
 }
 
 const formSchema = z.object({
-  flagKey: z.string().min(1),
-  environment: z.string().min(1),
+  flagKey: plainText({ min: 1, max: 100 }),
+  environment: plainText({ min: 1, max: 40 }),
   version: z.coerce.number().int().min(1),
   enabled: z.enum(["on", "off"]).transform((v) => v === "on"),
   rolloutPercent: z
@@ -54,15 +62,19 @@ const formSchema = z.object({
     .min(1, "Enter a percentage from 0 to 100")
     .regex(/^\d+$/, "Enter a whole number from 0 to 100")
     .transform(Number),
-  allowlist: z.string().transform((s) =>
-    s
-      .split(/[\n,]/)
-      .map((x) => x.trim())
-      .filter(Boolean),
-  ),
+  allowlist: z
+    .string()
+    .max(250_000, "too long")
+    .transform((s) =>
+      s
+        .split(/[\n,]/)
+        .map((x) => x.trim())
+        .filter(Boolean),
+    ),
 });
 
 export async function updateFlagStateAction(_prev: FormState, form: FormData): Promise<FormState> {
+  if (!isForm(form)) return unreadable;
   const raw = formSchema.safeParse({
     flagKey: form.get("flagKey"),
     environment: form.get("environment"),
@@ -85,6 +97,7 @@ export async function updateFlagStateAction(_prev: FormState, form: FormData): P
 }
 
 export async function updateFlagDescriptionAction(_prev: FormState, form: FormData): Promise<FormState> {
+  if (!isForm(form)) return unreadable;
   const key = String(form.get("flagKey") ?? "");
   const parsed = updateFlagSchema.safeParse({ description: form.get("description") ?? "" });
   if (!parsed.success) return { status: "invalid", fields: fieldErrors(parsed.error) };
@@ -98,6 +111,7 @@ export async function updateFlagDescriptionAction(_prev: FormState, form: FormDa
 }
 
 export async function archiveFlagAction(_prev: FormState, form: FormData): Promise<FormState> {
+  if (!isForm(form)) return unreadable;
   const key = String(form.get("flagKey") ?? "");
   const parsed = archiveFlagSchema.safeParse({ reason: form.get("reason") ?? "" });
   if (!parsed.success) return { status: "invalid", fields: fieldErrors(parsed.error) };

@@ -3,7 +3,7 @@ import Link from "next/link";
 import { getDb } from "@/lib/db/client";
 import { listFlags } from "@/lib/flags/list-flags";
 import { listEnvironmentKeys } from "@/lib/flags/environments";
-import { listLiveRollouts } from "@/lib/rollouts/live-rollouts";
+import { listRollouts } from "@/lib/rollouts/list-rollouts";
 import { loadConfigVersions } from "@/lib/evaluation/load-snapshot";
 import { LiveRefresh } from "@/components/live/live-refresh";
 import { FlagStateBadge, PercentBar } from "@/components/flag-state-badge";
@@ -18,7 +18,7 @@ export default async function FlagsPage() {
   const db = getDb();
   // Versions first: a change landing between the two reads then shows up as "newer", never as missed.
   const versions = Object.fromEntries(await loadConfigVersions(db));
-  const [flags, environments, rollouts] = await Promise.all([listFlags(db), listEnvironmentKeys(db), listLiveRollouts(db)]);
+  const [flags, environments, rollouts] = await Promise.all([listFlags(db), listEnvironmentKeys(db), listRollouts(db, user)]);
   const rolloutOf = (flagKey: string, env: string) => rollouts.find((r) => r.flagKey === flagKey && r.environment === env);
   return (
     <div className="space-y-6">
@@ -65,9 +65,16 @@ export default async function FlagsPage() {
                       <FlagStateBadge state={state} />
                       <PercentBar percent={state.enabled && !state.killed ? state.rolloutPercent : 0} />
                       {rollout ? (
-                        <div className="text-xs text-slate-500">
-                          Plan: phase {rollout.currentPhase + 1}/{rollout.phases.length} · {rollout.status}
-                        </div>
+                        <Link href={`/rollouts/${rollout.id}`} className="block text-xs text-slate-600 hover:underline">
+                          Plan:{" "}
+                          {rollout.currentPhase >= 0
+                            ? `${rollout.phases[rollout.currentPhase]?.name} (${rollout.currentPhase + 1}/${rollout.phases.length})`
+                            : "not started"}{" "}
+                          · {rollout.status} ·{" "}
+                          <span className={rollout.gates.every((g) => g.ok) ? "text-emerald-700" : "text-red-700"}>
+                            gates {rollout.gates.filter((g) => g.ok).length}/{rollout.gates.length}
+                          </span>
+                        </Link>
                       ) : null}
                     </div>
                   ) : null}

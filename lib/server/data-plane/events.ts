@@ -5,6 +5,8 @@ import type { ConfigStore } from "../../evaluation/config-store";
 import { eventBatchSchema } from "../../metrics/event-schemas";
 import { ingestEvents } from "../../metrics/ingest-events";
 import { fieldErrors } from "../../api/http";
+import { parseJson } from "../../validation/json";
+import { isInvalidInputError } from "../../db/db-errors";
 import { BodyTooLarge, handleCors, pathOf, readBody, sendJson, tokenFrom } from "./http-utils";
 
 const PATH = "/api/v1/events";
@@ -29,14 +31,22 @@ export function eventsRoute(store: ConfigStore, db: Db) {
       fail(401, "UNAUTHENTICATED", "send a valid SDK token");
       return true;
     }
-    let raw: unknown;
+    let text: string;
     try {
-      raw = JSON.parse(await readBody(req, 4_000_000));
+      text = (await readBody(req, 4_000_000)).toString("utf8");
     } catch (err) {
-      if (err instanceof BodyTooLarge) fail(413, "PAYLOAD_TOO_LARGE", err.message);
-      else fail(400, "VALIDATION_FAILED", "The request body is not valid JSON", { fields: { body: "not valid JSON" } });
+      if (err instanceof BodyTooLarge) fail(413, "PAYLOAD_TOO_LARGE", err.message, { fields: { body: err.message } });
+      else fail(400, "VALIDATION_FAILED", "could not read the request body");
       return true;
     }
+    // A batch is three levels deep; anything much deeper is not an event batch.
+    const json = parseJson(text, 8);
+    if (!json.ok) {
+      const message = json.reason === "depth" ? "nested too deeply" : "not valid JSON";
+      fail(400, "VALIDATION_FAILED", `The request body is ${message}`, { fields: { body: message } });
+      return true;
+    }
+    const raw = json.value;
     const parsed = eventBatchSchema.safeParse(raw);
     if (!parsed.success) {
       const fields = fieldErrors(parsed.error);
@@ -54,6 +64,7 @@ export function eventsRoute(store: ConfigStore, db: Db) {
       sendJson(res, 202, result);
     } catch (err) {
       if (err instanceof AppError) fail(400, err.code, err.message, err.details);
+      else if (isInvalidInputError(err)) fail(400, "VALIDATION_FAILED", "The batch contains a value that cannot be stored");
       else {
         console.error("event ingestion failed", err);
         fail(500, "INTERNAL", "Internal server error");

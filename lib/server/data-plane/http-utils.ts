@@ -3,22 +3,49 @@ import { credentialsFrom, nodeHeaders } from "../../auth/identity";
 
 export class BodyTooLarge extends Error {}
 
-export function readBody(req: IncomingMessage, limitBytes: number): Promise<string> {
+/** Past this much discarded body we stop being polite and drop the connection. */
+const MAX_DRAIN_BYTES = 64 * 1024 * 1024;
+
+/**
+ * Reads the body up to `limitBytes`. Past the limit it rejects with BodyTooLarge at once (so the
+ * caller can answer 413) and keeps reading and discarding the rest: destroying the socket instead
+ * would make the client see a connection reset, not the 413.
+ */
+export function readBody(req: IncomingMessage, limitBytes: number): Promise<Buffer> {
   return new Promise((resolve, reject) => {
+    const declared = Number(req.headers["content-length"] ?? "");
+    if (Number.isFinite(declared) && declared > limitBytes) {
+      drain(req);
+      reject(new BodyTooLarge(`body exceeds ${limitBytes} bytes`));
+      return;
+    }
     const chunks: Buffer[] = [];
     let size = 0;
-    req.on("data", (chunk: Buffer) => {
+    const onData = (chunk: Buffer) => {
       size += chunk.length;
       if (size > limitBytes) {
+        req.off("data", onData);
+        req.off("end", onEnd);
+        drain(req, size);
         reject(new BodyTooLarge(`body exceeds ${limitBytes} bytes`));
-        req.destroy();
         return;
       }
       chunks.push(chunk);
-    });
-    req.on("end", () => resolve(Buffer.concat(chunks).toString("utf8")));
+    };
+    const onEnd = () => resolve(Buffer.concat(chunks));
+    req.on("data", onData);
+    req.on("end", onEnd);
     req.on("error", reject);
   });
+}
+
+function drain(req: IncomingMessage, alreadyRead = 0): void {
+  let discarded = alreadyRead;
+  req.on("data", (chunk: Buffer) => {
+    discarded += chunk.length;
+    if (discarded > MAX_DRAIN_BYTES) req.socket.destroy();
+  });
+  req.resume();
 }
 
 export function sendJson(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {

@@ -16,13 +16,23 @@ export function liveRoute(store: ConfigStore, db: Db, options: { heartbeatMs?: n
   const identity = postgresIdentity(db);
   return async (req: IncomingMessage, res: ServerResponse): Promise<boolean> => {
     if (pathOf(req) !== PATH) return false;
+    if (req.method !== "GET") {
+      sendJson(res, 405, { error: { code: "METHOD_NOT_ALLOWED", message: "use GET" } }, { allow: "GET" });
+      return true;
+    }
     const principal = await resolvePrincipal(identity, nodeHeaders(req));
     if (!principal || principal.kind !== "user") {
       sendJson(res, 401, { error: { code: "UNAUTHENTICATED", message: "sign in first" } });
       return true;
     }
     const send = (snapshot: CompiledSnapshot) => writeOrDrop(res, `event: config\ndata: ${snapshot.json}\n\n`);
-    const unsubscribe = store.subscribeAll(send);
+    const unsubscribeConfig = store.subscribeAll(send);
+    // Rollout pages refresh on these; the event names the rollout only, never its content.
+    const unsubscribeRollouts = store.subscribeRollouts((id) => writeOrDrop(res, `event: rollout\ndata: ${JSON.stringify({ id })}\n\n`));
+    const unsubscribe = () => {
+      unsubscribeConfig();
+      unsubscribeRollouts();
+    };
     openEventStream(req, res, { retryMs: 2000, heartbeatMs: options.heartbeatMs ?? 15_000, onClose: unsubscribe });
     for (const env of store.environments()) {
       const current = store.snapshot(env);

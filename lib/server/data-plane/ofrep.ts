@@ -3,6 +3,8 @@ import type { IncomingMessage, ServerResponse } from "node:http";
 import type { CompiledSnapshot } from "../../domain/config-snapshot";
 import { evaluate, isEvaluation, type CompiledFlag } from "../../domain/evaluation";
 import type { ConfigStore } from "../../evaluation/config-store";
+import { MAX_JSON_DEPTH, parseJson } from "../../validation/json";
+import { stableStringify } from "../../domain/stable-json";
 import { BodyTooLarge, handleCors, pathOf, readBody, sendJson, tokenFrom } from "./http-utils";
 
 const SINGLE = "/ofrep/v1/evaluate/flags/";
@@ -12,12 +14,13 @@ type Context = { targetingKey?: string } & Record<string, unknown>;
 type ContextResult = { ok: true; context: Context } | { ok: false; status: 400; code: "PARSE_ERROR" | "INVALID_CONTEXT"; details: string };
 
 function parseContext(body: string): ContextResult {
-  let parsed: unknown;
-  try {
-    parsed = body.trim() === "" ? {} : JSON.parse(body);
-  } catch {
-    return { ok: false, status: 400, code: "PARSE_ERROR", details: "request body is not valid JSON" };
+  const result = body.trim() === "" ? { ok: true as const, value: {} } : parseJson(body);
+  if (!result.ok) {
+    const details =
+      result.reason === "depth" ? `request body is nested more than ${MAX_JSON_DEPTH} levels deep` : "request body is not valid JSON";
+    return { ok: false, status: 400, code: "PARSE_ERROR", details };
   }
+  const parsed = result.value;
   if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed)) {
     return { ok: false, status: 400, code: "PARSE_ERROR", details: "request body must be a JSON object" };
   }
@@ -56,18 +59,6 @@ function evaluationBody(flag: CompiledFlag, snapshot: CompiledSnapshot, targetin
   };
 }
 
-/** Stable JSON (sorted keys) so the same context always yields the same ETag. */
-function stableStringify(value: unknown): string {
-  if (Array.isArray(value)) return `[${value.map(stableStringify).join(",")}]`;
-  if (value && typeof value === "object") {
-    return `{${Object.keys(value)
-      .sort()
-      .map((k) => `${JSON.stringify(k)}:${stableStringify((value as Record<string, unknown>)[k])}`)
-      .join(",")}}`;
-  }
-  return JSON.stringify(value) ?? "null";
-}
-
 /** OFREP v0.3 single and bulk evaluation, answered from the in-memory snapshot. */
 export function ofrepRoute(store: ConfigStore) {
   return async (req: IncomingMessage, res: ServerResponse): Promise<boolean> => {
@@ -102,7 +93,7 @@ export function ofrepRoute(store: ConfigStore) {
     }
     let body: string;
     try {
-      body = await readBody(req, isBulk ? 1_000_000 : 100_000);
+      body = (await readBody(req, isBulk ? 1_000_000 : 100_000)).toString("utf8");
     } catch (err) {
       if (err instanceof BodyTooLarge) error(413, "PARSE_ERROR", err.message);
       else error(400, "PARSE_ERROR", "could not read the request body");

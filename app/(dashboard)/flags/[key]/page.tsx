@@ -3,16 +3,22 @@ import Link from "next/link";
 import { notFound } from "next/navigation";
 import { getDb } from "@/lib/db/client";
 import { getFlag } from "@/lib/flags/get-flag";
+import { FLAG_KEY_PATTERN } from "@/lib/flags/flag-schemas";
 import { AppError } from "@/lib/errors";
 import { FlagStateEditor } from "@/components/flag-state-editor";
 import { RolloutProgress } from "@/components/rollout-progress";
 import { FlagChangeNotice } from "@/components/live/flag-change-notice";
 import { FlagSettings } from "@/components/flag-settings";
-import { listLiveRollouts } from "@/lib/rollouts/live-rollouts";
+import { KillSwitchButton } from "@/components/incidents/kill-switch-button";
+import { GuardrailsPanel } from "@/components/incidents/guardrails-panel";
+import { listGuardrails } from "@/lib/guardrails/guardrails";
+import { listRollouts } from "@/lib/rollouts/list-rollouts";
+import { MetricsCharts } from "@/components/metrics/metrics-charts";
 import { requirePageUser } from "../../../_server/session";
 
 export async function generateMetadata({ params }: { params: Promise<{ key: string }> }): Promise<Metadata> {
-  return { title: (await params).key };
+  const key = (await params).key;
+  return { title: FLAG_KEY_PATTERN.test(key) ? key : "Flag" };
 }
 
 export default async function FlagPage({ params }: { params: Promise<{ key: string }> }) {
@@ -23,7 +29,14 @@ export default async function FlagPage({ params }: { params: Promise<{ key: stri
     throw err;
   });
   const canEdit = user.roles.includes("engineer");
-  const rollouts = await listLiveRollouts(getDb(), flag.key);
+  const canKill = user.roles.includes("oncall") || user.roles.includes("admin");
+  const canGuard = canEdit || canKill;
+  const guardrails = await Promise.all(
+    Object.keys(flag.environments).map(
+      async (env) => [env, await listGuardrails(getDb(), user, { flagKey: flag.key, environment: env })] as const,
+    ),
+  );
+  const rollouts = await listRollouts(getDb(), user, { flagKey: flag.key });
   const versions = Object.fromEntries(Object.entries(flag.environments).map(([env, state]) => [env, state.version]));
   return (
     <div className="space-y-6">
@@ -35,20 +48,62 @@ export default async function FlagPage({ params }: { params: Promise<{ key: stri
         <p className="text-sm text-slate-500">{flag.description || "No description"}</p>
       </div>
       <FlagChangeNotice key={JSON.stringify(versions)} flagKey={flag.key} versions={versions} />
+      {canKill ? (
+        <section className="rounded-xl bg-red-50/60 p-4 ring-1 ring-red-200" aria-labelledby="kill-title">
+          <h2 id="kill-title" className="text-sm font-semibold text-red-900">
+            Kill switch
+          </h2>
+          <div className="mt-2 flex flex-wrap gap-4">
+            {Object.entries(flag.environments).map(([env, state]) => (
+              <KillSwitchButton
+                key={env}
+                flagKey={flag.key}
+                environment={env}
+                killed={state.killed}
+                liveRollout={rollouts.some((r) => r.environment === env)}
+              />
+            ))}
+          </div>
+        </section>
+      ) : null}
       {rollouts.map((r) => (
         <RolloutProgress key={r.id} rollout={r} />
       ))}
+      {canEdit ? (
+        <p>
+          <Link
+            href={`/flags/${flag.key}/new-rollout`}
+            className="inline-flex rounded-md bg-white px-3 py-2 text-sm font-semibold text-indigo-700 shadow-sm ring-1 ring-inset ring-slate-300 hover:bg-slate-50"
+          >
+            Plan a staged rollout…
+          </Link>
+        </p>
+      ) : null}
       <div className="grid gap-6 lg:grid-cols-2">
         {Object.entries(flag.environments).map(([env, state]) => (
           <FlagStateEditor key={`${env}:${state.version}`} flagKey={flag.key} environment={env} state={state} canEdit={canEdit} />
         ))}
       </div>
+      <section className="rounded-xl bg-white p-5 shadow-sm ring-1 ring-slate-200" aria-labelledby="guardrails-title">
+        <h2 id="guardrails-title" className="font-semibold">
+          Guardrails
+        </h2>
+        <p className="text-sm text-slate-500">
+          Thresholds on the <code>on</code> traffic that act by themselves (notify, pause, roll back or kill), evaluated every few seconds.
+        </p>
+        <div className="mt-3 grid gap-6 lg:grid-cols-2">
+          {guardrails.map(([env, list]) => (
+            <GuardrailsPanel key={env} flagKey={flag.key} environment={env} guardrails={list} canEdit={canGuard} />
+          ))}
+        </div>
+      </section>
       {canEdit ? <FlagSettings flagKey={flag.key} description={flag.description} /> : null}
       <p className="text-sm">
         <Link href={`/audit?target=${encodeURIComponent(flag.key)}`} className="text-indigo-700 hover:underline">
           History of this flag →
         </Link>
       </p>
+      <MetricsCharts flagKey={flag.key} environments={Object.keys(flag.environments)} />
     </div>
   );
 }

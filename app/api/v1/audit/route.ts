@@ -2,6 +2,7 @@ import { z } from "zod";
 import { json, parseWith, route } from "@/lib/api/http";
 import { listAudit } from "@/lib/audit/list-audit";
 import { requireUser } from "@/lib/auth/principal";
+import { plainText } from "@/lib/validation/text";
 
 const querySchema = z.strictObject({
   limit: z.coerce.number().int("must be a whole number").min(1, "must be 1–500").max(500, "must be 1–500").default(50),
@@ -10,9 +11,9 @@ const querySchema = z.strictObject({
     .regex(/^\d{1,18}$/, "must be an entry id")
     .transform(BigInt)
     .optional(),
-  target: z.string().max(200).optional(),
-  actor: z.string().max(200).optional(),
-  action: z.string().max(100).optional(),
+  target: plainText({ max: 200 }).optional(),
+  actor: plainText({ max: 200 }).optional(),
+  action: plainText({ max: 100 }).optional(),
 });
 
 export const GET = route(async ({ req, db, principal }) => {

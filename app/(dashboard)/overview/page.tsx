@@ -1,0 +1,134 @@
+import type { Metadata } from "next";
+import Link from "next/link";
+import { getDb } from "@/lib/db/client";
+import { listFlags } from "@/lib/flags/list-flags";
+import { listRollouts } from "@/lib/rollouts/list-rollouts";
+import { listIncidents } from "@/lib/incidents/incident-view";
+import { loadConfigVersions } from "@/lib/evaluation/load-snapshot";
+import { Badge } from "@/components/ui/badge";
+import { LiveRefresh } from "@/components/live/live-refresh";
+import { KillSwitchButton } from "@/components/incidents/kill-switch-button";
+import { ErrorSparkline } from "@/components/metrics/sparkline";
+import { requirePageUser } from "../../_server/session";
+
+export const metadata: Metadata = { title: "Overview" };
+
+const STATUS_TONE = { draft: "indigo", active: "amber", paused: "gray", completed: "green", rolled_back: "red" } as const;
+
+/** What on-call opens first: open incidents, killed flags, and every live rollout with its health. */
+export default async function OverviewPage() {
+  const user = await requirePageUser();
+  const db = getDb();
+  const versions = Object.fromEntries(await loadConfigVersions(db));
+  const [flags, rollouts, incidents] = await Promise.all([listFlags(db), listRollouts(db, user), listIncidents(db, user)]);
+  const killed = flags.flatMap((f) =>
+    Object.entries(f.environments)
+      .filter(([, s]) => s.killed)
+      .map(([env]) => ({ key: f.key, env })),
+  );
+  const canKill = user.roles.includes("oncall") || user.roles.includes("admin");
+  return (
+    <div className="space-y-8">
+      <LiveRefresh versions={versions} />
+      <div>
+        <h1 className="text-2xl font-semibold tracking-tight">Overview</h1>
+        <p className="text-sm text-slate-500">Open incidents, killed flags and live rollouts. Ctrl/⌘-K kills any flag from anywhere.</p>
+      </div>
+
+      <section aria-labelledby="incidents-title" className="space-y-3">
+        <h2 id="incidents-title" className="text-lg font-semibold">
+          Open incidents ({incidents.length})
+        </h2>
+        {incidents.length === 0 ? (
+          <p className="text-sm text-slate-500">None.</p>
+        ) : (
+          <ul className="space-y-2">
+            {incidents.map((i) => (
+              <li key={i.id} className="rounded-xl bg-white p-4 shadow-sm ring-1 ring-red-200">
+                <Link href={`/incidents/${i.id}`} className="font-medium text-red-800 hover:underline">
+                  {i.title}
+                </Link>{" "}
+                <Badge tone={i.status === "open" ? "red" : "amber"}>{i.status}</Badge>
+                <p className="text-sm text-slate-600">
+                  {i.openedAt.replace("T", " ").slice(0, 16)} UTC by {i.openedBy}: {i.reason}
+                </p>
+              </li>
+            ))}
+          </ul>
+        )}
+      </section>
+
+      <section aria-labelledby="killed-title" className="space-y-3">
+        <h2 id="killed-title" className="text-lg font-semibold">
+          Killed flags ({killed.length})
+        </h2>
+        {killed.length === 0 ? (
+          <p className="text-sm text-slate-500">No flag is killed.</p>
+        ) : (
+          <ul className="grid gap-3 sm:grid-cols-2">
+            {killed.map((k) => (
+              <li
+                key={`${k.key}/${k.env}`}
+                className="flex items-center justify-between gap-3 rounded-xl bg-white p-4 shadow-sm ring-1 ring-slate-200"
+              >
+                <Link href={`/flags/${k.key}`} className="font-mono text-indigo-700 hover:underline">
+                  {k.key} <span className="font-sans text-slate-500">in {k.env}</span>
+                </Link>
+                <ErrorSparkline flagKey={k.key} environment={k.env} />
+                {canKill ? <KillSwitchButton flagKey={k.key} environment={k.env} killed /> : <Badge tone="red">Killed</Badge>}
+              </li>
+            ))}
+          </ul>
+        )}
+      </section>
+
+      <section aria-labelledby="rollouts-title" className="space-y-3">
+        <h2 id="rollouts-title" className="text-lg font-semibold">
+          Live rollouts ({rollouts.length})
+        </h2>
+        {rollouts.length === 0 ? (
+          <p className="text-sm text-slate-500">No rollout in progress.</p>
+        ) : (
+          <ul className="space-y-3" data-testid="overview-rollouts">
+            {rollouts.map((r) => {
+              const red = r.gates.filter((g) => !g.ok);
+              const errorRate = r.metrics.requests ? r.metrics.errors / r.metrics.requests : null;
+              return (
+                <li key={r.id} className="rounded-xl bg-white p-4 shadow-sm ring-1 ring-slate-200">
+                  <div className="flex flex-wrap items-center justify-between gap-3">
+                    <div>
+                      <Link href={`/rollouts/${r.id}`} className="font-mono font-medium text-indigo-700 hover:underline">
+                        {r.flagKey}
+                      </Link>{" "}
+                      <span className="text-slate-500">in {r.environment}</span> <Badge tone={STATUS_TONE[r.status]}>{r.status}</Badge>
+                      <p className="text-sm text-slate-600">
+                        {r.currentPhase >= 0
+                          ? `${r.phases[r.currentPhase]?.name} (${r.currentPhase + 1} of ${r.phases.length})`
+                          : "not started"}{" "}
+                        · {r.metrics.requests.toLocaleString("en-US")} requests in {Math.round(r.metrics.windowSeconds / 60)} min
+                        {errorRate !== null ? ` · ${(errorRate * 100).toFixed(2)} % errors` : ""}
+                        {r.metrics.p95Ms !== null ? ` · p95 ≤ ${r.metrics.p95Ms} ms` : ""} ·{" "}
+                        <span className={red.length ? "text-red-700" : "text-emerald-700"}>
+                          {red.length ? `${red.length} gate${red.length > 1 ? "s" : ""} red` : "all gates green"}
+                        </span>
+                      </p>
+                    </div>
+                    <ErrorSparkline flagKey={r.flagKey} environment={r.environment} />
+                    {canKill ? (
+                      <KillSwitchButton
+                        flagKey={r.flagKey}
+                        environment={r.environment}
+                        killed={flags.find((f) => f.key === r.flagKey)?.environments[r.environment]?.killed ?? false}
+                        liveRollout
+                      />
+                    ) : null}
+                  </div>
+                </li>
+              );
+            })}
+          </ul>
+        )}
+      </section>
+    </div>
+  );
+}

@@ -1,0 +1,198 @@
+import type { Metadata } from "next";
+import Link from "next/link";
+import { notFound } from "next/navigation";
+import { getDb } from "@/lib/db/client";
+import { AppError } from "@/lib/errors";
+import { listAudit } from "@/lib/audit/list-audit";
+import { loadRollout } from "@/lib/rollouts/rollout-view";
+import { rolloutIdParam } from "@/lib/rollouts/rollout-params";
+import { getFlag } from "@/lib/flags/get-flag";
+import { loadConfigVersions } from "@/lib/evaluation/load-snapshot";
+import { formatDuration } from "@/lib/domain/rollout";
+import { Badge } from "@/components/ui/badge";
+import { GateList } from "@/components/rollouts/gate-list";
+import { ApprovalsList } from "@/components/rollouts/approvals-list";
+import { PhaseTimeline, type StepRecord } from "@/components/rollouts/phase-timeline";
+import { RolloutActions } from "@/components/rollouts/rollout-actions";
+import { Checklist } from "@/components/rollouts/checklist";
+import { RolloutAutoRefresh } from "@/components/rollouts/rollout-auto-refresh";
+import { PlanEditor } from "@/components/rollouts/plan-editor";
+import { KillSwitchButton } from "@/components/incidents/kill-switch-button";
+import { MetricsCharts } from "@/components/metrics/metrics-charts";
+import { requirePageUser } from "../../../_server/session";
+
+export const metadata: Metadata = { title: "Rollout" };
+
+const STATUS_TONE = { draft: "indigo", active: "amber", paused: "gray", completed: "green", rolled_back: "red" } as const;
+
+export default async function RolloutPage({
+  params,
+  searchParams,
+}: {
+  params: Promise<{ id: string }>;
+  searchParams: Promise<{ signed?: string }>;
+}) {
+  const user = await requirePageUser();
+  const db = getDb();
+  const rollout = await (async () => {
+    try {
+      return await loadRollout(db, rolloutIdParam((await params).id));
+    } catch (err) {
+      if (err instanceof AppError && err.code === "NOT_FOUND") notFound();
+      throw err;
+    }
+  })();
+  const [flag, history] = await Promise.all([
+    getFlag(db, rollout.flagKey).catch(() => null),
+    listAudit(db, user, { limit: 200, target: `${rollout.flagKey}/${rollout.environment}/${rollout.id}` }),
+  ]);
+  const steps: StepRecord[] = history.entries
+    .filter((e) => e.action === "rollout.advance")
+    .map((e) => ({ phase: (e.after as { currentPhase: number }).currentPhase, by: e.actor, at: e.at }));
+  const next = rollout.phases[rollout.currentPhase + 1];
+  const current = rollout.phases[rollout.currentPhase];
+  const isPo = user.roles.includes("product_owner");
+  const mayApprove = isPo && user.userId !== rollout.requestedBy && user.userId !== rollout.lastEditedBy;
+  const live = rollout.status === "draft" || rollout.status === "active" || rollout.status === "paused";
+  const signed = (await searchParams).signed === "1";
+  const envState = flag?.environments[rollout.environment];
+  const configVersion = (await loadConfigVersions(db)).get(rollout.environment) ?? 0;
+  const impact = rollout.impact as { riskLevel?: string; benefits?: string; risks?: string; links?: string[] };
+  return (
+    <div className="space-y-6">
+      <RolloutAutoRefresh rolloutId={rollout.id} environment={rollout.environment} configVersion={configVersion} />
+      <div>
+        <Link href={`/flags/${rollout.flagKey}`} className="text-sm text-slate-500 hover:text-slate-700">
+          ← {rollout.flagKey}
+        </Link>
+        <div className="mt-1 flex flex-wrap items-center gap-3">
+          <h1 className="text-2xl font-semibold tracking-tight">
+            Rollout of <span className="font-mono">{rollout.flagKey}</span> in <span className="capitalize">{rollout.environment}</span>
+          </h1>
+          <Badge tone={STATUS_TONE[rollout.status]}>{rollout.status.replace("_", " ")}</Badge>
+          {rollout.autoAdvance ? <Badge tone="indigo">advances automatically</Badge> : null}
+        </div>
+        <p className="text-sm text-slate-500">
+          Requested by {rollout.requester.name} · plan v{rollout.planVersion} · version{" "}
+          <span data-testid="rollout-version">{rollout.version}</span>
+          {current ? ` · in ${current.name} for ${formatDuration(rollout.phaseElapsedSeconds)}` : ""}
+          {envState
+            ? ` · flag now ${envState.enabled ? (envState.rolloutPercent === 0 ? `on for ${envState.allowlist.length} allowlisted` : `on for ${envState.rolloutPercent} %`) : "off"}`
+            : ""}
+        </p>
+        {rollout.endedReason ? <p className="mt-1 text-sm text-slate-700">Ended: {rollout.endedReason}</p> : null}
+        {signed ? (
+          <p className="mt-2 text-sm text-emerald-700" role="status">
+            Your form is signed and recorded.
+          </p>
+        ) : null}
+      </div>
+
+      {envState && (user.roles.includes("oncall") || user.roles.includes("admin")) ? (
+        <KillSwitchButton flagKey={rollout.flagKey} environment={rollout.environment} killed={envState.killed} liveRollout={live} />
+      ) : null}
+      {live ? (
+        <RolloutActions
+          rollout={rollout}
+          canEngineer={user.roles.includes("engineer")}
+          canRollback={user.roles.includes("engineer") || user.roles.includes("oncall")}
+          isAdmin={user.roles.includes("admin")}
+        />
+      ) : null}
+
+      <div className="grid gap-6 lg:grid-cols-2">
+        <section className="rounded-xl bg-white p-5 shadow-sm ring-1 ring-slate-200" aria-labelledby="plan-title">
+          <h2 id="plan-title" className="font-semibold">
+            Plan
+          </h2>
+          <div className="mt-3">
+            <PhaseTimeline phases={rollout.phases} currentPhase={rollout.currentPhase} status={rollout.status} steps={steps} />
+          </div>
+        </section>
+        <div className="space-y-6">
+          {live ? <GateList gates={rollout.gates} title={next ? `Gates for ${next.name}` : "Gates for completing"} /> : null}
+          {live && next ? (
+            <section className="rounded-xl bg-white p-5 shadow-sm ring-1 ring-slate-200" aria-labelledby="checklist-title">
+              <h2 id="checklist-title" className="font-semibold">
+                Checklist for {next.name}
+              </h2>
+              <div className="mt-3">
+                <Checklist rolloutId={rollout.id} phase={next} canTick={user.roles.includes("engineer")} />
+              </div>
+            </section>
+          ) : null}
+        </div>
+      </div>
+
+      <section className="rounded-xl bg-white p-5 shadow-sm ring-1 ring-slate-200" aria-labelledby="approvals-title">
+        <div className="flex flex-wrap items-center justify-between gap-2">
+          <h2 id="approvals-title" className="font-semibold">
+            Approvals
+          </h2>
+          {live && next && next.requiredApprovals > 0 ? (
+            mayApprove ? (
+              <Link
+                href={`/rollouts/${rollout.id}/phases/${next.index}/approve`}
+                className="rounded-md bg-indigo-600 px-3 py-1.5 text-sm font-semibold text-white hover:bg-indigo-500"
+              >
+                Review and sign for {next.name}
+              </Link>
+            ) : isPo ? (
+              <p className="text-sm text-slate-500">You requested or last edited this plan, so another product owner must approve it.</p>
+            ) : (
+              <p className="text-sm text-slate-500">
+                {next.name} needs {next.requiredApprovals} approval{next.requiredApprovals > 1 ? "s" : ""} from a product owner.
+              </p>
+            )
+          ) : null}
+        </div>
+        <div className="mt-3">
+          <ApprovalsList approvals={rollout.approvals} phases={rollout.phases} planChangedAtVersion={rollout.planVersion} />
+        </div>
+      </section>
+
+      {live && user.roles.includes("engineer") ? <PlanEditor rollout={rollout} /> : null}
+
+      <section className="rounded-xl bg-white p-5 shadow-sm ring-1 ring-slate-200" aria-labelledby="impact-title">
+        <h2 id="impact-title" className="font-semibold">
+          Impact assessment
+        </h2>
+        <dl className="mt-3 grid gap-2 text-sm sm:grid-cols-[8rem_1fr]">
+          <dt className="text-slate-500">Risk level</dt>
+          <dd className="capitalize">{impact.riskLevel ?? "not stated"}</dd>
+          <dt className="text-slate-500">Benefits</dt>
+          <dd className="whitespace-pre-line">{impact.benefits || "—"}</dd>
+          <dt className="text-slate-500">Risks</dt>
+          <dd className="whitespace-pre-line">{impact.risks || "—"}</dd>
+          <dt className="text-slate-500">Links</dt>
+          <dd>
+            {impact.links?.length
+              ? impact.links.map((l) => (
+                  <a key={l} href={l} className="mr-3 break-all text-indigo-700 hover:underline" rel="noreferrer noopener" target="_blank">
+                    {l}
+                  </a>
+                ))
+              : "—"}
+          </dd>
+        </dl>
+      </section>
+
+      {rollout.overrides.length ? (
+        <section className="rounded-xl bg-amber-50 p-5 ring-1 ring-amber-200" aria-labelledby="overrides-title">
+          <h2 id="overrides-title" className="font-semibold text-amber-900">
+            Admin overrides
+          </h2>
+          <ul className="mt-2 space-y-1 text-sm text-amber-900">
+            {rollout.overrides.map((o) => (
+              <li key={o.at}>
+                {o.at.replace("T", " ").slice(0, 16)} UTC — {o.by} advanced past {o.gates.filter((g) => !g.ok).length} red gate(s): “
+                {o.reason}”
+              </li>
+            ))}
+          </ul>
+        </section>
+      ) : null}
+      <MetricsCharts flagKey={rollout.flagKey} environments={[rollout.environment]} thresholds={current?.criteria} />
+    </div>
+  );
+}

@@ -1,0 +1,110 @@
+import type { Metadata } from "next";
+import Link from "next/link";
+import { notFound } from "next/navigation";
+import { getDb } from "@/lib/db/client";
+import { AppError } from "@/lib/errors";
+import { loadRollout } from "@/lib/rollouts/rollout-view";
+import { phaseIndexParam, rolloutIdParam } from "@/lib/rollouts/rollout-params";
+import { REVIEW_ITEMS } from "@/lib/rollouts/rollout-schemas";
+import { GateList } from "@/components/rollouts/gate-list";
+import { ApprovalForm } from "@/components/rollouts/approval-form";
+import { requirePageUser } from "../../../../../../_server/session";
+
+export const metadata: Metadata = { title: "Approval form" };
+
+export default async function ApprovePage({ params }: { params: Promise<{ id: string; index: string }> }) {
+  const user = await requirePageUser();
+  const p = await params;
+  const found = await (async () => {
+    try {
+      const rollout = await loadRollout(getDb(), rolloutIdParam(p.id));
+      return { rollout, index: phaseIndexParam(p.index) };
+    } catch (err) {
+      if (err instanceof AppError && err.code === "NOT_FOUND") notFound();
+      throw err;
+    }
+  })();
+  const { rollout, index } = found;
+  const phase = rollout.phases[index];
+  if (!phase) notFound();
+  const from = rollout.phases[index - 1];
+  const impact = rollout.impact as { riskLevel?: string; benefits?: string; risks?: string; links?: string[] };
+  const mine = rollout.approvals.find((a) => a.phaseIndex === index && a.signer.id === user.userId && a.state !== "superseded");
+  const refusal = !user.roles.includes("product_owner")
+    ? "Only product owners sign approval forms."
+    : user.userId === rollout.requestedBy
+      ? "You requested this rollout, so you cannot approve it: another product owner must."
+      : user.userId === rollout.lastEditedBy
+        ? "You last edited this plan, so you cannot approve it: another product owner must."
+        : index <= rollout.currentPhase
+          ? `${phase.name} has already started.`
+          : rollout.status === "completed" || rollout.status === "rolled_back"
+            ? "This rollout has ended."
+            : null;
+  const m = rollout.metrics;
+  return (
+    <div className="space-y-6">
+      <div>
+        <Link href={`/rollouts/${rollout.id}`} className="text-sm text-slate-500 hover:text-slate-700">
+          ← Rollout of {rollout.flagKey}
+        </Link>
+        <h1 className="mt-1 text-2xl font-semibold tracking-tight">Product owner approval: {phase.name}</h1>
+        <p className="text-sm text-slate-500">
+          Requested by {rollout.requester.name} · plan v{rollout.planVersion}
+        </p>
+      </div>
+      <section className="grid gap-4 rounded-xl bg-white p-5 shadow-sm ring-1 ring-slate-200 sm:grid-cols-2" aria-labelledby="change-title">
+        <div>
+          <h2 id="change-title" className="font-semibold">
+            The change
+          </h2>
+          <p className="mt-2 text-sm text-slate-700">
+            <span className="font-mono">{rollout.flagKey}</span> in <span className="capitalize">{rollout.environment}</span>:{" "}
+            {from ? `from ${from.percent === 0 ? "the internal allowlist" : `${from.percent} %`}` : "from off"} to{" "}
+            <strong>
+              {phase.percent === 0 ? `the internal allowlist (${phase.allowlist.length} keys)` : `${phase.percent} % of users`}
+            </strong>
+            .
+          </p>
+          <p className="mt-2 text-sm text-slate-600">
+            Current metrics ({Math.round(m.windowSeconds / 60)} min): {m.requests.toLocaleString("en-US")} requests,{" "}
+            {m.requests ? `${((m.errors / m.requests) * 100).toFixed(2)} % errors` : "no traffic yet"}
+            {m.p95Ms !== null ? `, p95 ≤ ${m.p95Ms} ms` : ""}.
+          </p>
+        </div>
+        <div>
+          <h2 className="font-semibold">Impact assessment</h2>
+          <dl className="mt-2 grid grid-cols-[6rem_1fr] gap-1 text-sm">
+            <dt className="text-slate-500">Risk</dt>
+            <dd className="capitalize">{impact.riskLevel ?? "not stated"}</dd>
+            <dt className="text-slate-500">Benefits</dt>
+            <dd className="whitespace-pre-line">{impact.benefits || "—"}</dd>
+            <dt className="text-slate-500">Risks</dt>
+            <dd className="whitespace-pre-line">{impact.risks || "—"}</dd>
+          </dl>
+        </div>
+      </section>
+      {index === rollout.currentPhase + 1 ? <GateList gates={rollout.gates} title={`Live gates for ${phase.name}`} /> : null}
+      <section className="rounded-xl bg-white p-5 shadow-sm ring-1 ring-slate-200" aria-labelledby="sign-title">
+        <h2 id="sign-title" className="font-semibold">
+          {mine && mine.planVersion === rollout.planVersion ? "Replace your form" : "Your decision"}
+        </h2>
+        <div className="mt-4">
+          {refusal ? (
+            <p className="text-sm text-red-700" role="alert" data-testid="approval-refused">
+              {refusal}
+            </p>
+          ) : (
+            <ApprovalForm
+              rolloutId={rollout.id}
+              phaseIndex={index}
+              reviewItems={REVIEW_ITEMS}
+              signerName={user.name}
+              supersedes={mine && mine.planVersion === rollout.planVersion ? mine.id : undefined}
+            />
+          )}
+        </div>
+      </section>
+    </div>
+  );
+}

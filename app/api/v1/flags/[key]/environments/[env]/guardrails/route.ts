@@ -1,0 +1,16 @@
+import { json, parseWith, readJson, route } from "@/lib/api/http";
+import { requireRole, requireUser } from "@/lib/auth/principal";
+import { setGuardrailsSchema } from "@/lib/guardrails/guardrail-schemas";
+import { listGuardrails, setGuardrails } from "@/lib/guardrails/guardrails";
+
+export const GET = route<{ key: string; env: string }>(async ({ db, principal, params }) => {
+  requireUser(principal);
+  return json({ guardrails: await listGuardrails(db, principal, { flagKey: params.key, environment: params.env }) });
+});
+
+/** Replaces the set: `{ guardrails: [{ metric, threshold, windowSeconds?, minSamples?, action }], dryRun? }`. */
+export const PUT = route<{ key: string; env: string }>(async ({ req, db, principal, params }) => {
+  requireRole(principal, "engineer", "oncall", "admin");
+  const input = parseWith(setGuardrailsSchema, await readJson(req));
+  return json({ guardrails: await setGuardrails(db, principal, { flagKey: params.key, environment: params.env }, input) });
+});

@@ -1,0 +1,3 @@
+import { transitionRoute } from "@/lib/rollouts/transition-route";
+
+export const POST = transitionRoute("rollback");

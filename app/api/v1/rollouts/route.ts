@@ -1,0 +1,23 @@
+import { z } from "zod";
+import { json, parseWith, readJson, route } from "@/lib/api/http";
+import { requireRole } from "@/lib/auth/principal";
+import { createRollout } from "@/lib/rollouts/create-rollout";
+import { listRollouts } from "@/lib/rollouts/list-rollouts";
+import { createRolloutSchema } from "@/lib/rollouts/rollout-schemas";
+import { FLAG_KEY_PATTERN } from "@/lib/flags/flag-schemas";
+
+const querySchema = z.strictObject({
+  flagKey: z.string().regex(FLAG_KEY_PATTERN, "not a flag key").optional(),
+  status: z.enum(["live", "all"], { error: "live or all" }).default("live"),
+});
+
+export const GET = route(async ({ req, db, principal }) => {
+  const query = parseWith(querySchema, Object.fromEntries(new URL(req.url).searchParams));
+  return json({ rollouts: await listRollouts(db, principal, { flagKey: query.flagKey, all: query.status === "all" }) });
+});
+
+export const POST = route(async ({ req, db, principal }) => {
+  requireRole(principal, "engineer");
+  const input = parseWith(createRolloutSchema, await readJson(req));
+  return json(await createRollout(db, principal, input), 201);
+});

@@ -1,0 +1,166 @@
+"use client";
+
+import { useActionState, useEffect, useMemo, useRef, useState } from "react";
+import { useRouter } from "next/navigation";
+import { killFlagAction, restoreFlagAction, type IncidentFormState } from "@/app/(dashboard)/incidents/actions";
+import { KillReasonDialog } from "./incidents/kill-reason-dialog";
+
+interface FlagRow {
+  key: string;
+  environments: Record<string, { killed: boolean; enabled: boolean; rolloutPercent: number }>;
+}
+
+interface Command {
+  id: string;
+  label: string;
+  hint: string;
+  run: () => void;
+}
+
+/**
+ * Ctrl/⌘-K from any page: type "kill messaging-v2 in production" (or part of it) and press Enter.
+ * Kill and restore still ask for a reason; "open …" goes to the flag.
+ */
+export function CommandPalette({ canKill }: { canKill: boolean }) {
+  const router = useRouter();
+  const [open, setOpen] = useState(false);
+  const [query, setQuery] = useState("");
+  const [flags, setFlags] = useState<FlagRow[] | null>(null);
+  const [selected, setSelected] = useState(0);
+  const [confirm, setConfirm] = useState<{ flagKey: string; environment: string; restore: boolean } | null>(null);
+  const inputRef = useRef<HTMLInputElement>(null);
+
+  useEffect(() => {
+    const onKey = (e: KeyboardEvent) => {
+      if ((e.metaKey || e.ctrlKey) && e.key.toLowerCase() === "k") {
+        e.preventDefault();
+        setQuery("");
+        setSelected(0);
+        setOpen((o) => !o);
+      }
+      if (e.key === "Escape") setOpen(false);
+    };
+    window.addEventListener("keydown", onKey);
+    return () => window.removeEventListener("keydown", onKey);
+  }, []);
+
+  useEffect(() => {
+    if (!open) return;
+    inputRef.current?.focus();
+    void fetch("/api/v1/flags")
+      .then((r) => (r.ok ? (r.json() as Promise<{ flags: FlagRow[] }>) : { flags: [] }))
+      .then((b) => setFlags(b.flags))
+      .catch(() => setFlags([]));
+  }, [open]);
+
+  const commands = useMemo<Command[]>(() => {
+    const all: Command[] = [];
+    for (const f of flags ?? []) {
+      for (const [env, s] of Object.entries(f.environments)) {
+        if (canKill) {
+          all.push({
+            id: `${s.killed ? "restore" : "kill"}:${f.key}:${env}`,
+            label: `${s.killed ? "restore" : "kill"} ${f.key} in ${env}`,
+            hint: s.killed ? "killed now" : s.enabled ? `on for ${s.rolloutPercent} %` : "off",
+            run: () => setConfirm({ flagKey: f.key, environment: env, restore: s.killed }),
+          });
+        }
+      }
+      all.push({ id: `open:${f.key}`, label: `open ${f.key}`, hint: "flag page", run: () => router.push(`/flags/${f.key}`) });
+    }
+    const words = query.toLowerCase().split(/\s+/).filter(Boolean);
+    return all.filter((c) => words.every((w) => c.label.toLowerCase().includes(w))).slice(0, 8);
+  }, [flags, query, canKill, router]);
+
+  if (!open && !confirm) return null;
+  return (
+    <>
+      {open && !confirm ? (
+        <div className="fixed inset-0 z-50 flex items-start justify-center bg-slate-900/40 p-4 pt-24" onClick={() => setOpen(false)}>
+          <div
+            className="w-full max-w-lg overflow-hidden rounded-xl bg-white shadow-xl"
+            role="dialog"
+            aria-modal="true"
+            aria-label="Command palette"
+            onClick={(e) => e.stopPropagation()}
+          >
+            <input
+              ref={inputRef}
+              value={query}
+              onChange={(e) => {
+                setQuery(e.target.value);
+                setSelected(0);
+              }}
+              onKeyDown={(e) => {
+                if (e.key === "ArrowDown") setSelected((i) => Math.min(i + 1, commands.length - 1));
+                if (e.key === "ArrowUp") setSelected((i) => Math.max(i - 1, 0));
+                if (e.key === "Enter" && commands[selected]) {
+                  commands[selected].run();
+                  setOpen(false);
+                }
+              }}
+              placeholder={canKill ? "kill messaging-v2 in production…" : "open a flag…"}
+              aria-label="Command"
+              className="block w-full border-0 border-b border-slate-200 px-4 py-3 text-sm focus:ring-0"
+            />
+            <ul role="listbox" aria-label="Commands" className="max-h-80 overflow-y-auto py-1 text-sm">
+              {flags === null ? <li className="px-4 py-2 text-slate-500">Loading flags…</li> : null}
+              {flags !== null && commands.length === 0 ? <li className="px-4 py-2 text-slate-500">No command matches.</li> : null}
+              {commands.map((c, i) => (
+                <li
+                  key={c.id}
+                  role="option"
+                  aria-selected={i === selected}
+                  onMouseEnter={() => setSelected(i)}
+                  onClick={() => {
+                    c.run();
+                    setOpen(false);
+                  }}
+                  className={`flex cursor-pointer justify-between px-4 py-2 ${i === selected ? "bg-indigo-50 text-indigo-900" : ""}`}
+                >
+                  <span className={c.label.startsWith("kill") ? "font-medium text-red-700" : ""}>{c.label}</span>
+                  <span className="text-xs text-slate-500">{c.hint}</span>
+                </li>
+              ))}
+            </ul>
+          </div>
+        </div>
+      ) : null}
+      {confirm ? <PaletteKillDialog {...confirm} onDone={() => setConfirm(null)} /> : null}
+    </>
+  );
+}
+
+function PaletteKillDialog({
+  flagKey,
+  environment,
+  restore,
+  onDone,
+}: {
+  flagKey: string;
+  environment: string;
+  restore: boolean;
+  onDone: () => void;
+}) {
+  const router = useRouter();
+  const [state, action, pending] = useActionState<IncidentFormState, FormData>(restore ? restoreFlagAction : killFlagAction, {
+    status: "idle",
+  });
+  useEffect(() => {
+    if (state.status !== "ok") return;
+    router.refresh();
+    if (state.incidentId) router.push(`/incidents/${state.incidentId}`);
+    onDone();
+  }, [state, router, onDone]);
+  return (
+    <KillReasonDialog
+      flagKey={flagKey}
+      environment={environment}
+      restore={restore}
+      pending={pending}
+      error={state.status !== "ok" ? (state.fields?.reason ?? state.message) : undefined}
+      onSubmit={action}
+      onCancel={onDone}
+    />
+  );
+}

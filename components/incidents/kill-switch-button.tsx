@@ -1,0 +1,74 @@
+"use client";
+
+import Link from "next/link";
+import { useActionState, useEffect, useState } from "react";
+import { useRouter } from "next/navigation";
+import { killFlagAction, restoreFlagAction, type IncidentFormState } from "@/app/(dashboard)/incidents/actions";
+import { Button } from "../ui/button";
+import { KillReasonDialog } from "./kill-reason-dialog";
+
+/**
+ * One click, one required reason, done: kills (or restores) a flag in one environment. The dialog
+ * says exactly what happens, including that a live rollout is paused and not resumed on restore.
+ */
+export function KillSwitchButton({
+  flagKey,
+  environment,
+  killed,
+  liveRollout,
+}: {
+  flagKey: string;
+  environment: string;
+  killed: boolean;
+  liveRollout?: boolean;
+}) {
+  const router = useRouter();
+  const [state, action, pending] = useActionState<IncidentFormState, FormData>(killed ? restoreFlagAction : killFlagAction, {
+    status: "idle",
+  });
+  const [open, setOpen] = useState(false);
+  useEffect(() => {
+    if (state.status === "ok") router.refresh();
+  }, [state, router]);
+  const verb = killed ? "Restore" : "Kill";
+  return (
+    <div className="space-y-1">
+      <Button
+        variant={killed ? "secondary" : "danger"}
+        type="button"
+        onClick={() => setOpen(true)}
+        aria-label={`${verb} ${flagKey} in ${environment}`}
+      >
+        {killed ? `Restore ${environment}` : `Kill in ${environment}`}
+      </Button>
+      {state.status === "ok" ? (
+        <p className="text-sm text-emerald-700" role="status">
+          {state.message}{" "}
+          {state.incidentId ? (
+            <Link className="font-medium underline" href={`/incidents/${state.incidentId}`}>
+              Incident
+            </Link>
+          ) : null}
+        </p>
+      ) : state.message && !open ? (
+        <p className="text-sm text-red-600" role="alert">
+          {state.message}
+        </p>
+      ) : null}
+      {open ? (
+        <KillReasonDialog
+          flagKey={flagKey}
+          environment={environment}
+          restore={killed}
+          liveRollout={liveRollout}
+          pending={pending}
+          onSubmit={(fd) => {
+            setOpen(false);
+            action(fd);
+          }}
+          onCancel={() => setOpen(false)}
+        />
+      ) : null}
+    </div>
+  );
+}

@@ -1,0 +1,66 @@
+"use client";
+
+import { useEffect, useState } from "react";
+import { Line, LineChart, YAxis } from "recharts";
+import type { MetricsResponse } from "@/lib/metrics/metrics-schemas";
+
+/**
+ * A flag's last hour at a glance: the error rate of `on` in 5-minute buckets, refreshed every 10 s.
+ * Red when the latest bucket has errors above 1 % (the seeds' alert threshold).
+ */
+export function ErrorSparkline({ flagKey, environment }: { flagKey: string; environment: string }) {
+  const [points, setPoints] = useState<{ t: number; e: number | null }[] | null>(null);
+  useEffect(() => {
+    let stopped = false;
+    const load = async () => {
+      try {
+        const res = await fetch(
+          `/api/v1/flags/${encodeURIComponent(flagKey)}/metrics?environment=${encodeURIComponent(environment)}&windowSeconds=3600&bucketSeconds=300`,
+        );
+        if (!res.ok) return;
+        const data = (await res.json()) as MetricsResponse;
+        if (!stopped)
+          setPoints(
+            data.series
+              .filter((p) => p.variant === "on")
+              .map((p) => ({ t: Date.parse(p.t), e: p.errorRate === null ? null : p.errorRate * 100 })),
+          );
+      } catch {
+        // A missed refresh keeps the last line; the next one tries again.
+      }
+    };
+    void load();
+    const timer = setInterval(load, 10_000);
+    return () => {
+      stopped = true;
+      clearInterval(timer);
+    };
+  }, [flagKey, environment]);
+  const last = points?.at(-1)?.e ?? null;
+  const label =
+    points === null
+      ? "loading"
+      : points.length === 0
+        ? "no traffic on on in the last hour"
+        : `on error rate, last hour; now ${last === null ? "—" : `${last.toFixed(2)} %`}`;
+  return (
+    <div className="flex items-center gap-2" role="img" aria-label={label} data-testid={`sparkline-${flagKey}-${environment}`}>
+      {points && points.length > 1 ? (
+        <LineChart width={120} height={28} data={points}>
+          <YAxis hide domain={[0, "auto"]} />
+          <Line
+            type="monotone"
+            dataKey="e"
+            stroke={last !== null && last > 1 ? "#dc2626" : "#059669"}
+            dot={false}
+            strokeWidth={2}
+            isAnimationActive={false}
+          />
+        </LineChart>
+      ) : null}
+      <span className={`text-xs ${last !== null && last > 1 ? "text-red-700" : "text-slate-500"}`}>
+        {points === null ? "…" : points.length === 0 ? "no traffic" : `${last === null ? "—" : `${last.toFixed(1)} %`} errors`}
+      </span>
+    </div>
+  );
+}

@@ -1,0 +1,150 @@
+"use client";
+
+import type { PhaseDto } from "@/lib/rollouts/rollout-view";
+
+export const input =
+  "block w-full rounded-md border-0 px-2 py-1.5 text-sm shadow-sm ring-1 ring-inset ring-slate-300 focus:ring-2 focus:ring-indigo-600";
+
+/** One phase as the editor holds it: text fields, converted and validated on the server. */
+export interface PhaseRow {
+  name: string;
+  percent: string;
+  soakHours: string;
+  approvals: string;
+  minSuccess: string;
+  maxError: string;
+  maxP95: string;
+  minSamples: string;
+  checklist: string;
+}
+
+const text = (n: number | undefined, scale = 1) => (n === undefined ? "" : String(Math.round(n * scale * 1000) / 1000));
+
+export function rowFromPhase(p: PhaseDto): PhaseRow {
+  return {
+    name: p.name,
+    percent: String(p.percent),
+    soakHours: text(p.minSoakSeconds, 1 / 3600),
+    approvals: String(p.requiredApprovals),
+    minSuccess: text(p.criteria.minSuccessRate, 100),
+    maxError: text(p.criteria.maxErrorRate, 100),
+    maxP95: text(p.criteria.maxP95Ms),
+    minSamples: text(p.criteria.minSamples),
+    checklist: p.checklist.join("\n"),
+  };
+}
+
+function phaseError(fields: Record<string, string>, i: number): string | undefined {
+  return Object.entries(fields).find(([k]) => k.startsWith(`phases.${i}.`) || k === `phases.${i}`)?.[1];
+}
+
+/**
+ * Phases as an editable table; each cell posts as `phase<Field>` once per row, in order. `offset`
+ * numbers the rows after phases that can no longer change (field errors name absolute indexes).
+ */
+export function PhaseTable({
+  rows,
+  setRows,
+  fields,
+  offset = 0,
+}: {
+  rows: PhaseRow[];
+  setRows: (rows: PhaseRow[]) => void;
+  fields: Record<string, string>;
+  offset?: number;
+}) {
+  return (
+    <div className="overflow-x-auto">
+      <table className="min-w-full text-sm">
+        <thead>
+          <tr className="text-left text-xs text-slate-500">
+            <th className="px-1 font-medium">Name</th>
+            <th className="px-1 font-medium">%</th>
+            <th className="px-1 font-medium">Soak (h)</th>
+            <th className="px-1 font-medium">Approvals</th>
+            <th className="px-1 font-medium">Min success %</th>
+            <th className="px-1 font-medium">Max errors %</th>
+            <th className="px-1 font-medium">Max p95 ms</th>
+            <th className="px-1 font-medium">Min samples</th>
+            <th className="px-1 font-medium">Checklist</th>
+            <th className="px-1 font-medium">
+              <span className="sr-only">Remove</span>
+            </th>
+          </tr>
+        </thead>
+        <tbody>
+          {rows.map((row, i) => (
+            <tr key={i} className="align-top">
+              {(["name", "percent", "soakHours", "approvals", "minSuccess", "maxError", "maxP95", "minSamples"] as const).map((k) => (
+                <td key={k} className="px-1 py-1">
+                  <input
+                    aria-label={`Phase ${i + offset + 1} ${k}`}
+                    name={`phase${k[0]!.toUpperCase()}${k.slice(1)}`}
+                    value={row[k]}
+                    onChange={(e) => setRows(rows.map((r, j) => (j === i ? { ...r, [k]: e.target.value } : r)))}
+                    className={`${input} ${k === "name" ? "w-24" : "w-16"}`}
+                  />
+                </td>
+              ))}
+              <td className="px-1 py-1">
+                <textarea
+                  aria-label={`Phase ${i + offset + 1} checklist`}
+                  name="phaseChecklist"
+                  rows={1}
+                  value={row.checklist}
+                  onChange={(e) => setRows(rows.map((r, j) => (j === i ? { ...r, checklist: e.target.value } : r)))}
+                  className={`${input} w-40`}
+                />
+              </td>
+              <td className="px-1 py-1">
+                <button
+                  type="button"
+                  className="text-xs text-red-600 hover:underline"
+                  onClick={() => setRows(rows.filter((_, j) => j !== i))}
+                >
+                  Remove
+                </button>
+              </td>
+            </tr>
+          ))}
+          {rows.map((_, i) =>
+            phaseError(fields, i + offset) ? (
+              <tr key={`e${i}`}>
+                <td colSpan={10} className="px-1 text-sm text-red-600" role="alert">
+                  Phase {i + offset + 1}: {phaseError(fields, i + offset)}
+                </td>
+              </tr>
+            ) : null,
+          )}
+        </tbody>
+      </table>
+      <button
+        type="button"
+        className="mt-2 text-sm font-medium text-indigo-700 hover:underline"
+        onClick={() =>
+          setRows([
+            ...rows,
+            {
+              name: "",
+              percent: "",
+              soakHours: "24",
+              approvals: "1",
+              minSuccess: "",
+              maxError: "",
+              maxP95: "",
+              minSamples: "",
+              checklist: "",
+            },
+          ])
+        }
+      >
+        + Add phase
+      </button>
+      {fields.phases ? (
+        <p className="text-sm text-red-600" role="alert">
+          {fields.phases}
+        </p>
+      ) : null}
+    </div>
+  );
+}

@@ -1,0 +1,79 @@
+import type { PhaseDto } from "@/lib/rollouts/rollout-view";
+import { formatDuration, type SuccessCriteria } from "@/lib/domain/rollout";
+
+export interface StepRecord {
+  phase: number;
+  by: string;
+  at: string;
+}
+
+function criteriaText(c: SuccessCriteria): string {
+  const parts = [
+    c.minSuccessRate !== undefined ? `success ≥ ${Math.round(c.minSuccessRate * 1000) / 10} %` : null,
+    c.maxErrorRate !== undefined ? `errors ≤ ${Math.round(c.maxErrorRate * 1000) / 10} %` : null,
+    c.maxP95Ms !== undefined ? `p95 ≤ ${c.maxP95Ms} ms` : null,
+  ].filter(Boolean);
+  return parts.length ? parts.join(", ") : "no metric criteria";
+}
+
+/** The plan as a timeline: done phases with who started them and when, the current one, the next ones. */
+export function PhaseTimeline({
+  phases,
+  currentPhase,
+  status,
+  steps,
+}: {
+  phases: PhaseDto[];
+  currentPhase: number;
+  status: string;
+  steps: StepRecord[];
+}) {
+  return (
+    <ol className="space-y-3" data-testid="timeline">
+      {phases.map((p) => {
+        const state = status === "completed" || p.index < currentPhase ? "done" : p.index === currentPhase ? "current" : "next";
+        const step = steps.find((s) => s.phase === p.index);
+        return (
+          <li key={p.index} className="flex gap-3" data-phase-state={state}>
+            <span
+              aria-hidden
+              className={`mt-1 flex h-6 w-6 shrink-0 items-center justify-center rounded-full text-xs font-semibold ${
+                state === "done"
+                  ? "bg-indigo-600 text-white"
+                  : state === "current"
+                    ? "bg-amber-400 text-slate-900"
+                    : "bg-slate-200 text-slate-600"
+              }`}
+            >
+              {p.index + 1}
+            </span>
+            <div className="min-w-0 text-sm">
+              <div className="font-medium">
+                {p.name}
+                {p.percent === 0
+                  ? ` · allowlist only (${p.allowlist.length})`
+                  : p.name.replace(/\s/g, "").includes(`${p.percent}%`)
+                    ? ""
+                    : ` · ${p.percent} %`}
+                <span className="ml-2 text-xs font-normal text-slate-500">
+                  {state === "current" ? "current" : state === "done" ? "done" : "upcoming"}
+                </span>
+              </div>
+              <div className="text-xs text-slate-500">
+                soak {formatDuration(p.minSoakSeconds)} · {criteriaText(p.criteria)} · {p.requiredApprovals} approval
+                {p.requiredApprovals === 1 ? "" : "s"}
+                {p.checklist.length ? ` · checklist ${p.checklist.length}` : ""}
+                {p.notBefore ? ` · not before ${p.notBefore.replace("T", " ").slice(0, 16)} UTC` : ""}
+              </div>
+              {step ? (
+                <div className="text-xs text-slate-600">
+                  started by {step.by} at {step.at.replace("T", " ").slice(0, 16)} UTC
+                </div>
+              ) : null}
+            </div>
+          </li>
+        );
+      })}
+    </ol>
+  );
+}

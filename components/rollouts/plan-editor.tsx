@@ -1,0 +1,89 @@
+"use client";
+
+import { startTransition, useActionState, useEffect, useState } from "react";
+import { useRouter } from "next/navigation";
+import { editRolloutAction, type RolloutFormState } from "@/app/(dashboard)/rollouts/actions";
+import type { RolloutDto } from "@/lib/rollouts/rollout-view";
+import { Button } from "../ui/button";
+import { input, PhaseTable, rowFromPhase, type PhaseRow } from "./phase-table";
+
+/**
+ * Edits what is still to come. Saving raises the plan version: forms signed for the changed plan
+ * become void (the approvers reviewed something else), which the editor is told before saving.
+ */
+export function PlanEditor({ rollout }: { rollout: RolloutDto }) {
+  const router = useRouter();
+  const [state, action, pending] = useActionState<RolloutFormState, FormData>(editRolloutAction, { status: "idle" });
+  const started = rollout.currentPhase + 1;
+  const [rows, setRows] = useState<PhaseRow[]>(() => rollout.phases.slice(started).map(rowFromPhase));
+  const impact = rollout.impact as { riskLevel?: string; benefits?: string; risks?: string; links?: string[] };
+  const liveForms = rollout.approvals.filter((a) => a.state === "live" && a.phaseIndex >= started).length;
+  useEffect(() => {
+    if (state.status === "ok") router.refresh();
+  }, [state, router]);
+  return (
+    <details className="rounded-xl bg-white p-5 shadow-sm ring-1 ring-slate-200" open={state.status === "invalid" || undefined}>
+      <summary className="cursor-pointer font-semibold">Edit plan</summary>
+      <form
+        onSubmit={(e) => {
+          e.preventDefault();
+          const data = new FormData(e.currentTarget);
+          startTransition(() => action(data));
+        }}
+        className="mt-4 space-y-5"
+        noValidate
+        aria-label="Edit plan"
+      >
+        <input type="hidden" name="rolloutId" value={rollout.id} />
+        <input type="hidden" name="version" value={rollout.version} />
+        <p className="text-sm text-slate-600">
+          {started > 0 ? `Phases 1–${started} have started and stay as they are. ` : ""}
+          {liveForms > 0
+            ? `Saving a change voids the ${liveForms} signed form${liveForms > 1 ? "s" : ""} for phases still to come; product owners must sign again.`
+            : "No signed form would be voided."}
+        </p>
+        <PhaseTable rows={rows} setRows={setRows} fields={state.fields ?? {}} offset={started} />
+        <fieldset className="space-y-3">
+          <legend className="text-sm font-medium text-slate-700">Impact assessment</legend>
+          <div className="flex gap-4 text-sm">
+            {["low", "medium", "high"].map((r) => (
+              <label key={r} className="flex items-center gap-1.5 capitalize">
+                <input type="radio" name="riskLevel" value={r} defaultChecked={(impact.riskLevel ?? "medium") === r} /> {r}
+              </label>
+            ))}
+          </div>
+          <label className="block text-sm">
+            <span className="font-medium text-slate-700">Benefits</span>
+            <textarea name="benefits" rows={2} defaultValue={impact.benefits ?? ""} className={`mt-1 ${input}`} />
+          </label>
+          <label className="block text-sm">
+            <span className="font-medium text-slate-700">Risks and how they are mitigated</span>
+            <textarea name="risks" rows={2} defaultValue={impact.risks ?? ""} className={`mt-1 ${input}`} />
+          </label>
+          <label className="block text-sm">
+            <span className="font-medium text-slate-700">Links (one per line)</span>
+            <textarea name="links" rows={2} defaultValue={(impact.links ?? []).join("\n")} className={`mt-1 font-mono ${input}`} />
+          </label>
+        </fieldset>
+        <label className="flex items-center gap-2 text-sm">
+          <input type="checkbox" name="autoAdvance" defaultChecked={rollout.autoAdvance} className="h-4 w-4 rounded border-slate-300" />{" "}
+          Advance automatically when every gate is green
+        </label>
+        <div className="flex items-center gap-3">
+          <Button type="submit" disabled={pending}>
+            {pending ? "Saving…" : "Save plan"}
+          </Button>
+          {state.status === "ok" ? (
+            <p className="text-sm text-emerald-700" role="status">
+              {state.message}
+            </p>
+          ) : state.message ? (
+            <p className="text-sm text-red-600" role="alert">
+              {state.message}
+            </p>
+          ) : null}
+        </div>
+      </form>
+    </details>
+  );
+}

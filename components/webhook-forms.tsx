@@ -1,0 +1,91 @@
+"use client";
+
+import { useActionState } from "react";
+import {
+  createWebhookAction,
+  deleteWebhookAction,
+  sendTestWebhookAction,
+  setWebhookEnabledAction,
+  type AdminFormState,
+} from "@/app/(dashboard)/admin/actions";
+import { Status } from "./admin-forms";
+import { Button } from "./ui/button";
+import { Field, TextInput } from "./ui/field";
+
+const idle: AdminFormState = { status: "idle" };
+
+export function CreateWebhookForm({ environments }: { environments: string[] }) {
+  const [state, action, pending] = useActionState(createWebhookAction, idle);
+  return (
+    <form action={action} className="grid gap-3 md:grid-cols-[10rem_14rem_1fr_auto] md:items-start" noValidate>
+      <Field label="Environment" error={state.fields?.environment}>
+        <select
+          name="environment"
+          className="block w-full rounded-md border-0 px-3 py-2 text-sm shadow-sm ring-1 ring-inset ring-slate-300"
+        >
+          {environments.map((env) => (
+            <option key={env} value={env}>
+              {env}
+            </option>
+          ))}
+        </select>
+      </Field>
+      <Field label="Name" error={state.fields?.name} hint="e.g. #releases channel">
+        <TextInput name="name" defaultValue={state.values?.name} invalid={!!state.fields?.name} autoComplete="off" />
+      </Field>
+      <Field label="URL" error={state.fields?.url} hint="Slack-compatible incoming webhook (http or https); kept secret">
+        <TextInput name="url" type="url" defaultValue={state.values?.url} invalid={!!state.fields?.url} autoComplete="off" />
+      </Field>
+      <Button type="submit" disabled={pending} className="md:mt-6">
+        {pending ? "Adding…" : "Add webhook"}
+      </Button>
+      <div className="md:col-span-4">
+        <Status state={state} />
+      </div>
+    </form>
+  );
+}
+
+/** Send test, disable/enable and delete for one webhook; each refusal shows next to its button. */
+export function WebhookActions({ webhook }: { webhook: { id: string; name: string; enabled: boolean } }) {
+  const [testState, test, testing] = useActionState(sendTestWebhookAction, idle);
+  const [toggleState, toggle, toggling] = useActionState(setWebhookEnabledAction, idle);
+  const [deleteState, remove, deleting] = useActionState(deleteWebhookAction, idle);
+  const link = "text-sm font-medium hover:underline disabled:opacity-50";
+  return (
+    <div className="flex flex-wrap items-center justify-end gap-3">
+      <Status state={testState} />
+      <Status state={toggleState.status === "ok" ? idle : toggleState} />
+      <Status state={deleteState.status === "ok" ? idle : deleteState} />
+      <form action={test}>
+        <input type="hidden" name="webhookId" value={webhook.id} />
+        <button
+          type="submit"
+          disabled={testing || !webhook.enabled}
+          className={`${link} text-indigo-600`}
+          aria-label={`Send a test to ${webhook.name}`}
+        >
+          {testing ? "Sending…" : "Send test"}
+        </button>
+      </form>
+      <form action={toggle}>
+        <input type="hidden" name="webhookId" value={webhook.id} />
+        <input type="hidden" name="enabled" value={webhook.enabled ? "false" : "true"} />
+        <button
+          type="submit"
+          disabled={toggling}
+          className={`${link} text-slate-700`}
+          aria-label={`${webhook.enabled ? "Disable" : "Enable"} ${webhook.name}`}
+        >
+          {webhook.enabled ? "Disable" : "Enable"}
+        </button>
+      </form>
+      <form action={remove}>
+        <input type="hidden" name="webhookId" value={webhook.id} />
+        <button type="submit" disabled={deleting} className={`${link} text-red-600`} aria-label={`Delete ${webhook.name}`}>
+          {deleting ? "Deleting…" : "Delete"}
+        </button>
+      </form>
+    </div>
+  );
+}

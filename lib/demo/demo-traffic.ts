@@ -1,0 +1,85 @@
+import { randomBytes } from "node:crypto";
+import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import path from "node:path";
+import type { Db } from "../db/client";
+import { applyBootstrapTokens } from "../auth/bootstrap-tokens";
+import { hashSecret } from "../auth/secrets";
+import { RollgateClient } from "../sdk/client";
+import { currentSpike } from "./demo-spike";
+
+const DEMO_FLAGS = ["messaging-v2", "checkout-redesign", "dark-mode", "search-ranking-ml"];
+
+/**
+ * The SDK token the demo service uses: created once, its secret kept in the data directory (like any
+ * service's configuration), its hash in the database like every token.
+ */
+async function demoSdkKey(db: Db, dataDir: string, environment: string): Promise<string> {
+  const file = path.join(dataDir, `demo-sdk-token-${environment}`);
+  if (existsSync(file)) {
+    const token = readFileSync(file, "utf8").trim();
+    const row = await db.apiToken.findUnique({ where: { tokenHash: hashSecret(token) } });
+    if (row && !row.revokedAt) return token;
+  }
+  const token = `rg_sdk_demo_${randomBytes(24).toString("base64url")}`;
+  await applyBootstrapTokens(db, [{ kind: "sdk", environment, token }]);
+  mkdirSync(dataDir, { recursive: true });
+  writeFileSync(file, `${token}\n`, { mode: 0o600 });
+  chmodSync(file, 0o600);
+  return token;
+}
+
+function gaussian(mean: number, sd: number): number {
+  const u = 1 - Math.random();
+  const v = Math.random();
+  return Math.max(1, mean + sd * Math.sqrt(-2 * Math.log(u)) * Math.cos(2 * Math.PI * v));
+}
+
+/**
+ * A synthetic service that uses the TypeScript SDK like a real one: evaluates the demo flags for
+ * simulated users and reports each request's outcome and latency (the new code path, `on`, a little
+ * slower). An admin's spike (Admin page) raises errors on `on` only or on both variants, so charts,
+ * gates and the kill switch can be seen working within a minute of `npm start`.
+ */
+export async function startDemoTraffic(options: {
+  db: Db;
+  baseUrl: string;
+  dataDir: string;
+  environment?: string;
+  requestsPerSecond?: number;
+  log?: (message: string) => void;
+}): Promise<{ stop(): Promise<void> }> {
+  const environment = options.environment ?? "production";
+  const sdkKey = await demoSdkKey(options.db, options.dataDir, environment);
+  const client = await RollgateClient.connect({ url: options.baseUrl, sdkKey, events: { flushIntervalMs: 1000, batchSize: 2000 } });
+  const perTick = Math.max(1, Math.round((options.requestsPerSecond ?? 100) / 4));
+  const timer = setInterval(() => {
+    const spike = currentSpike();
+    for (let i = 0; i < perTick; i++) {
+      const user = `demo-user-${Math.floor(Math.random() * 5000)}`;
+      for (const flagKey of DEMO_FLAGS) {
+        const result = client.evaluate(flagKey, user);
+        if (result.reason === "ERROR") continue;
+        const on = result.variant === "on";
+        const spiking = spike && (spike.mode === "both" || on);
+        const errorRate = spiking ? 0.25 : on ? 0.004 : 0.002;
+        const failed = Math.random() < errorRate;
+        client.track({
+          flagKey,
+          variant: result.variant,
+          outcome: failed ? "error" : "success",
+          latencyMs: Math.round(gaussian(on ? 140 : 110, 35) * (spiking ? 3 : 1)),
+          ...(failed ? { errorCode: spiking ? "UPSTREAM_503" : "TIMEOUT" } : {}),
+          targetingKey: user,
+        });
+      }
+    }
+  }, 250);
+  timer.unref();
+  options.log?.(`demo traffic: ${perTick * 4} simulated requests/s on ${DEMO_FLAGS.length} flags in ${environment}`);
+  return {
+    async stop() {
+      clearInterval(timer);
+      await client.close();
+    },
+  };
+}

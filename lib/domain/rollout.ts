@@ -1,0 +1,320 @@
+/**
+ * The rollout workflow as pure functions: the status machine, plan validation, and the gates that
+ * decide whether the next phase may start. No I/O: services feed in what they read and write back
+ * what these return, so every rule is unit-testable.
+ */
+
+export const ROLLOUT_STATUSES = ["draft", "active", "paused", "rolled_back", "completed"] as const;
+export type RolloutStatus = (typeof ROLLOUT_STATUSES)[number];
+export const LIVE_STATUSES: readonly RolloutStatus[] = ["draft", "active", "paused"];
+
+export interface SuccessCriteria {
+  /** 0–1: share of requests that succeeded, at least. */
+  minSuccessRate?: number;
+  /** 0–1: share of requests that failed, at most. */
+  maxErrorRate?: number;
+  maxP95Ms?: number;
+  /** Fewer requests than this in the window is a red gate, never a green one. */
+  minSamples?: number;
+  windowSeconds?: number;
+}
+
+export interface PhasePlan {
+  name: string;
+  /** Share of all subjects served `on`; 0 for an allowlist-only ("internal") phase. */
+  percent: number;
+  minSoakSeconds: number;
+  criteria: SuccessCriteria;
+  requiredApprovals: number;
+  checklist: string[];
+  /** Targeting keys served `on` regardless of percent (the internal phase's audience). */
+  allowlist: string[];
+  /** The phase may not start before this time. */
+  notBefore?: Date | null;
+}
+
+export const DEFAULT_WINDOW_SECONDS = 3600;
+export const DEFAULT_MIN_SAMPLES = 100;
+
+// ---------------------------------------------------------------------------------------------
+// Status machine
+
+export type RolloutAction = "advance" | "pause" | "resume" | "rollback" | "edit";
+
+export type Transition = { ok: true; status: RolloutStatus; phase: number } | { ok: false; reason: string };
+
+/**
+ * draft → active → paused ↔ active → completed | rolled_back. Advancing from draft starts phase 0;
+ * advancing from the last phase completes the rollout.
+ */
+export function transition(status: RolloutStatus, currentPhase: number, phaseCount: number, action: RolloutAction): Transition {
+  const ended = status === "completed" || status === "rolled_back";
+  if (ended) return { ok: false, reason: `the rollout is ${status === "completed" ? "completed" : "rolled back"}` };
+  switch (action) {
+    case "advance":
+      if (status === "paused") return { ok: false, reason: "the rollout is paused; resume it first" };
+      if (currentPhase + 1 >= phaseCount) return { ok: true, status: "completed", phase: currentPhase };
+      return { ok: true, status: "active", phase: currentPhase + 1 };
+    case "pause":
+      if (status !== "active") return { ok: false, reason: "only an active rollout can be paused" };
+      return { ok: true, status: "paused", phase: currentPhase };
+    case "resume":
+      if (status !== "paused") return { ok: false, reason: "only a paused rollout can be resumed" };
+      return { ok: true, status: "active", phase: currentPhase };
+    case "rollback":
+      return { ok: true, status: "rolled_back", phase: currentPhase };
+    case "edit":
+      return { ok: true, status, phase: currentPhase };
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Plan validation
+
+/** Field errors (`phases.2.percent` → message) for a plan, empty when it is valid. */
+export function planProblems(phases: readonly PhasePlan[]): Record<string, string> {
+  const problems: Record<string, string> = {};
+  if (phases.length === 0) problems.phases = "add at least one phase";
+  let previous = -1;
+  phases.forEach((phase, i) => {
+    if (!Number.isInteger(phase.percent) || phase.percent < 0 || phase.percent > 100) {
+      problems[`phases.${i}.percent`] = "must be a whole number from 0 to 100";
+    } else if (phase.percent === 0 && phase.allowlist.length === 0) {
+      problems[`phases.${i}.percent`] = "a 0 % phase serves only its allowlist: add targeting keys";
+    } else if (phase.percent === 0 && i > 0) {
+      problems[`phases.${i}.percent`] = "only the first phase may be allowlist-only (0 %)";
+    } else if (phase.percent <= previous) {
+      problems[`phases.${i}.percent`] = `must be more than the previous phase's ${previous} %`;
+    }
+    if (Number.isInteger(phase.percent)) previous = Math.max(previous, phase.percent);
+  });
+  return problems;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Gates
+
+export interface WindowMetrics {
+  requests: number;
+  errors: number;
+  /** Upper bound of the 95th percentile latency, or null without samples. */
+  p95Ms: number | null;
+}
+
+export interface ApprovalView {
+  signerName: string;
+  decision: "approved" | "conditional" | "rejected";
+  reason?: string | null;
+  /** Signed on an older plan version: no longer counts. */
+  void: boolean;
+  superseded: boolean;
+}
+
+export interface Gate {
+  name: "soak" | "success rate" | "error rate" | "latency" | "samples" | "approvals" | "checklist" | "incidents" | "schedule" | "status";
+  ok: boolean;
+  reason: string;
+}
+
+export interface GateInput {
+  status: RolloutStatus;
+  phases: readonly PhasePlan[];
+  currentPhase: number;
+  phaseStartedAt: Date | null;
+  now: Date;
+  /** Metrics of the current phase's window (ignored before the first phase). */
+  metrics: WindowMetrics;
+  /** Every form signed for the next phase (void and superseded included; they do not count). */
+  approvals: readonly ApprovalView[];
+  /** Checklist items of the next phase that have been ticked. */
+  ticked: ReadonlySet<string>;
+  openIncidents: number;
+}
+
+const pct = (x: number) => {
+  const v = x * 100;
+  return `${(v >= 1 || v === 0 ? v.toFixed(1) : v.toFixed(2)).replace(/(\.\d*?)0+$/, "$1").replace(/\.$/, "")} %`;
+};
+const count = (n: number) => n.toLocaleString("en-US");
+
+export function formatDuration(totalSeconds: number): string {
+  const s = Math.max(0, Math.floor(totalSeconds));
+  const d = Math.floor(s / 86_400);
+  const h = Math.floor((s % 86_400) / 3600);
+  const m = Math.floor((s % 3600) / 60);
+  if (d > 0) return h > 0 ? `${d} d ${h} h` : `${d} d`;
+  if (h > 0) return m > 0 ? `${h} h ${m} min` : `${h} h`;
+  if (m > 0) return `${m} min`;
+  return `${s} s`;
+}
+
+/**
+ * The gates for moving from the current phase to the next (docs/API.md): the current phase's soak
+ * time and success criteria, the next phase's approvals, checklist and earliest start, and no open
+ * incident. Each says in a sentence why it is green or red.
+ */
+export function evaluateGates(input: GateInput): Gate[] {
+  const gates: Gate[] = [];
+  if (input.status === "completed" || input.status === "rolled_back") {
+    return [{ name: "status", ok: false, reason: `the rollout is ${input.status === "completed" ? "completed" : "rolled back"}` }];
+  }
+  if (input.status === "paused") gates.push({ name: "status", ok: false, reason: "paused: resume before advancing" });
+  const current = input.currentPhase >= 0 ? input.phases[input.currentPhase] : undefined;
+  const next = input.phases[input.currentPhase + 1];
+
+  if (current) {
+    const elapsed = input.phaseStartedAt ? (input.now.getTime() - input.phaseStartedAt.getTime()) / 1000 : 0;
+    gates.push({
+      name: "soak",
+      ok: elapsed >= current.minSoakSeconds,
+      reason: `soak: ${formatDuration(elapsed)} of ${formatDuration(current.minSoakSeconds)}`,
+    });
+    gates.push(...criteriaGates(current.criteria, input.metrics));
+  }
+
+  if (next) {
+    gates.push(approvalGate(next.requiredApprovals, input.approvals));
+    const missing = next.checklist.filter((item) => !input.ticked.has(item));
+    if (next.checklist.length > 0) {
+      gates.push({
+        name: "checklist",
+        ok: missing.length === 0,
+        reason:
+          missing.length === 0
+            ? `checklist: all ${next.checklist.length} done`
+            : `checklist: ${missing.length} of ${next.checklist.length} open (${missing.join(", ")})`,
+      });
+    }
+    if (next.notBefore) {
+      const ok = input.now.getTime() >= next.notBefore.getTime();
+      gates.push({
+        name: "schedule",
+        ok,
+        reason: ok
+          ? `scheduled for ${next.notBefore.toISOString()}: reached`
+          : `not before ${next.notBefore.toISOString()} (in ${formatDuration((next.notBefore.getTime() - input.now.getTime()) / 1000)})`,
+      });
+    }
+  }
+  gates.push({
+    name: "incidents",
+    ok: input.openIncidents === 0,
+    reason: input.openIncidents === 0 ? "no open incident" : `${input.openIncidents} open incident${input.openIncidents > 1 ? "s" : ""}`,
+  });
+  return gates;
+}
+
+function criteriaGates(criteria: SuccessCriteria, m: WindowMetrics): Gate[] {
+  const window = formatDuration(criteria.windowSeconds ?? DEFAULT_WINDOW_SECONDS);
+  const hasCriteria = criteria.minSuccessRate !== undefined || criteria.maxErrorRate !== undefined || criteria.maxP95Ms !== undefined;
+  if (!hasCriteria) return [];
+  const minSamples = criteria.minSamples ?? DEFAULT_MIN_SAMPLES;
+  const gates: Gate[] = [];
+  const enough = m.requests >= minSamples;
+  gates.push({
+    name: "samples",
+    ok: enough,
+    reason: `${count(m.requests)} request${m.requests === 1 ? "" : "s"} in the last ${window}${enough ? "" : `, fewer than the ${count(minSamples)} needed to judge`}`,
+  });
+  const errorRate = m.requests > 0 ? m.errors / m.requests : 0;
+  const successRate = 1 - errorRate;
+  const over = `over ${window}, ${count(m.requests)} requests`;
+  if (criteria.minSuccessRate !== undefined) {
+    const ok = enough && successRate >= criteria.minSuccessRate;
+    gates.push({
+      name: "success rate",
+      ok,
+      reason: enough
+        ? `success rate ${pct(successRate)} ${ok ? "≥" : "<"} ${pct(criteria.minSuccessRate)} ${over}`
+        : `success rate: not enough requests to judge (${count(m.requests)} of ${count(minSamples)})`,
+    });
+  }
+  if (criteria.maxErrorRate !== undefined) {
+    const ok = enough && errorRate <= criteria.maxErrorRate;
+    gates.push({
+      name: "error rate",
+      ok,
+      reason: enough
+        ? `error rate ${pct(errorRate)} ${ok ? "≤" : ">"} ${pct(criteria.maxErrorRate)} ${over}`
+        : `error rate: not enough requests to judge (${count(m.requests)} of ${count(minSamples)})`,
+    });
+  }
+  if (criteria.maxP95Ms !== undefined) {
+    const ok = enough && m.p95Ms !== null && m.p95Ms <= criteria.maxP95Ms;
+    gates.push({
+      name: "latency",
+      ok,
+      reason:
+        enough && m.p95Ms !== null
+          ? `p95 ≤ ${count(m.p95Ms)} ms ${ok ? "≤" : ">"} ${count(criteria.maxP95Ms)} ms ${over}`
+          : `p95 latency: not enough requests to judge (${count(m.requests)} of ${count(minSamples)})`,
+    });
+  }
+  return gates;
+}
+
+function approvalGate(required: number, approvals: readonly ApprovalView[]): Gate {
+  const live = approvals.filter((a) => !a.void && !a.superseded);
+  const rejected = live.find((a) => a.decision === "rejected");
+  if (rejected) {
+    return {
+      name: "approvals",
+      ok: false,
+      reason: `rejected by ${rejected.signerName}: ${rejected.reason ?? "no reason given"} (change the plan to ask again)`,
+    };
+  }
+  const approving = live.filter((a) => a.decision === "approved" || a.decision === "conditional");
+  if (required === 0) return { name: "approvals", ok: true, reason: "no approval required" };
+  const ok = approving.length >= required;
+  const voided = approvals.filter((a) => a.void && !a.superseded).length;
+  return {
+    name: "approvals",
+    ok,
+    reason: `needs ${required} approval${required > 1 ? "s" : ""}, has ${approving.length}${approving.length ? ` (${approving.map((a) => a.signerName).join(", ")})` : ""}${voided ? `; ${voided} void after a plan change` : ""}`,
+  };
+}
+
+export const allGreen = (gates: readonly Gate[]) => gates.every((g) => g.ok);
+
+/** The rollout playbook of the seeds (internal → 10 % → 50 % → 100 %) as a starting plan. */
+export function templatePlan(internalAllowlist: string[]): PhasePlan[] {
+  const checklist = ["backup verified", "rollback tested", "monitoring in place"];
+  return [
+    {
+      name: "Internal",
+      percent: 0,
+      allowlist: internalAllowlist,
+      minSoakSeconds: 2 * 86_400,
+      criteria: { minSuccessRate: 0.95, maxP95Ms: 500, minSamples: 100, windowSeconds: 3600 },
+      requiredApprovals: 1,
+      checklist,
+    },
+    {
+      name: "10 %",
+      percent: 10,
+      allowlist: internalAllowlist,
+      minSoakSeconds: 3 * 86_400,
+      criteria: { minSuccessRate: 0.95, maxErrorRate: 0.01, minSamples: 1000, windowSeconds: 3600 },
+      requiredApprovals: 1,
+      checklist: [],
+    },
+    {
+      name: "50 %",
+      percent: 50,
+      allowlist: internalAllowlist,
+      minSoakSeconds: 7 * 86_400,
+      criteria: { minSuccessRate: 0.97, maxErrorRate: 0.01, maxP95Ms: 500, minSamples: 5000, windowSeconds: 3600 },
+      requiredApprovals: 1,
+      checklist: [],
+    },
+    {
+      name: "100 %",
+      percent: 100,
+      allowlist: [],
+      minSoakSeconds: 14 * 86_400,
+      criteria: { minSuccessRate: 0.99, maxErrorRate: 0.01, maxP95Ms: 500, minSamples: 10000, windowSeconds: 3600 },
+      requiredApprovals: 1,
+      checklist: [],
+    },
+  ];
+}

@@ -1,0 +1,87 @@
+import type { Db } from "../db/client";
+import { notFound } from "../errors";
+import { recordAudit } from "../audit/record-audit";
+import { actorLabel, requireRole, requireUser, type Principal } from "../auth/principal";
+import { FLAG_KEY_PATTERN } from "../flags/flag-schemas";
+import type { GuardrailAction, GuardrailMetric, Verdict } from "../domain/guardrail";
+import type { SetGuardrailsInput } from "./guardrail-schemas";
+
+export interface GuardrailDto {
+  id: string;
+  metric: GuardrailMetric;
+  threshold: number;
+  windowSeconds: number;
+  minSamples: number;
+  action: GuardrailAction;
+  dryRun: boolean;
+  breachedSince: string | null;
+  lastVerdict: (Verdict & { at: string; acted?: string }) | null;
+}
+
+async function flagId(db: Db, flagKey: string, environment: string): Promise<string> {
+  if (!FLAG_KEY_PATTERN.test(flagKey)) throw notFound(`Flag '${flagKey}'`);
+  const flag = await db.flag.findUnique({ where: { key: flagKey }, select: { id: true, archivedAt: true } });
+  if (!flag || flag.archivedAt) throw notFound(`Flag '${flagKey}'`);
+  if (!(await db.environment.findUnique({ where: { key: environment } }))) throw notFound(`Environment '${environment}'`);
+  return flag.id;
+}
+
+export async function listGuardrails(
+  db: Db,
+  principal: Principal | null,
+  target: { flagKey: string; environment: string },
+): Promise<GuardrailDto[]> {
+  requireUser(principal);
+  const id = await flagId(db, target.flagKey, target.environment);
+  const rows = await db.guardrail.findMany({ where: { flagId: id, environmentKey: target.environment }, orderBy: { createdAt: "asc" } });
+  return rows.map((r) => ({
+    id: r.id,
+    metric: r.metric as GuardrailMetric,
+    threshold: r.threshold,
+    windowSeconds: r.windowSeconds,
+    minSamples: r.minSamples,
+    action: r.action as GuardrailAction,
+    dryRun: r.dryRun,
+    breachedSince: r.breachedSince?.toISOString() ?? null,
+    lastVerdict: r.lastVerdict as GuardrailDto["lastVerdict"],
+  }));
+}
+
+/** Replaces a flag's guardrails in one environment (engineers, on-call, admins), audited. */
+export async function setGuardrails(
+  db: Db,
+  principal: Principal | null,
+  target: { flagKey: string; environment: string },
+  input: SetGuardrailsInput,
+): Promise<GuardrailDto[]> {
+  const user = requireRole(principal, "engineer", "oncall", "admin");
+  const id = await flagId(db, target.flagKey, target.environment);
+  await db.$transaction(async (tx) => {
+    const before = await tx.guardrail.findMany({ where: { flagId: id, environmentKey: target.environment } });
+    await tx.guardrail.deleteMany({ where: { flagId: id, environmentKey: target.environment } });
+    await tx.guardrail.createMany({
+      data: input.guardrails.map((g) => ({
+        ...g,
+        flagId: id,
+        environmentKey: target.environment,
+        dryRun: input.dryRun,
+        createdBy: user.userId,
+      })),
+    });
+    await recordAudit(tx, {
+      actor: { id: user.userId, label: actorLabel(user) },
+      action: "guardrails.set",
+      target: { type: "flag_state", id: `${target.flagKey}/${target.environment}` },
+      before: before.map((g) => ({
+        metric: g.metric,
+        threshold: g.threshold,
+        windowSeconds: g.windowSeconds,
+        minSamples: g.minSamples,
+        action: g.action,
+        dryRun: g.dryRun,
+      })),
+      after: input.guardrails.map((g) => ({ ...g, dryRun: input.dryRun })),
+    });
+  });
+  return listGuardrails(db, principal, target);
+}

@@ -1,0 +1,206 @@
+import type { Db, Tx } from "../db/client";
+import { notFound } from "../errors";
+import { recordAudit } from "../audit/record-audit";
+import { actorLabel, requireRole, type Principal } from "../auth/principal";
+import { toFlagStateDto, type FlagStateDto } from "../flags/flag-dto";
+import { FLAG_KEY_PATTERN } from "../flags/flag-schemas";
+import { enqueueNotification } from "../notifications";
+import { loadRollout } from "../rollouts/rollout-view";
+import type { KillInput } from "./incident-schemas";
+
+export interface KillResult extends FlagStateDto {
+  /** The open incident this kill opened or joined. */
+  incidentId: string;
+}
+
+async function lockState(tx: Tx, flagKey: string, environment: string) {
+  if (!FLAG_KEY_PATTERN.test(flagKey)) throw notFound(`Flag '${flagKey}'`);
+  const rows = await tx.$queryRaw<{ flag_id: string; archived_at: Date | null }[]>`
+    SELECT f.id AS flag_id, f.archived_at FROM flags f WHERE f.key = ${flagKey}`;
+  const flag = rows[0];
+  if (!flag || flag.archived_at) throw notFound(`Flag '${flagKey}'`);
+  const states = await tx.$queryRaw<{ version: number }[]>`
+    SELECT version FROM flag_states WHERE flag_id = ${flag.flag_id}::uuid AND environment_key = ${environment} FOR UPDATE`;
+  if (!states[0]) throw notFound(`Environment '${environment}'`);
+  const state = await tx.flagState.findUniqueOrThrow({
+    where: { flagId_environmentKey: { flagId: flag.flag_id, environmentKey: environment } },
+  });
+  return { flagId: flag.flag_id, state };
+}
+
+/**
+ * The kill switch: the flag serves `off` everywhere in this environment within the config
+ * propagation time, whatever its percentage or allowlist. Break-glass: it needs no approval and no
+ * green gate; a live rollout is paused (not rolled back), and that it happened mid-rollout or with
+ * approvals pending is recorded. Opens an incident, or joins the one already open. Idempotent: killing
+ * a killed flag changes nothing and answers the same incident.
+ */
+export async function killFlag(
+  db: Db,
+  principal: Principal | null,
+  target: { flagKey: string; environment: string },
+  input: KillInput,
+  now = new Date(),
+): Promise<KillResult> {
+  const user = requireRole(principal, "oncall", "admin");
+  return killFlagAs(db, { id: user.userId, label: actorLabel(user) }, target, input, now);
+}
+
+/** The kill itself, for a person (above) or a guardrail acting on its own (actor id null). */
+export async function killFlagAs(
+  db: Db,
+  actor: { id: string | null; label: string },
+  target: { flagKey: string; environment: string },
+  input: KillInput & { snapshot?: unknown },
+  now = new Date(),
+): Promise<KillResult> {
+  return db.$transaction(
+    async (tx) => {
+      const { flagId, state } = await lockState(tx, target.flagKey, target.environment);
+      const open = await tx.incident.findFirst({ where: { flagId, environmentKey: target.environment, status: { not: "resolved" } } });
+      if (state.killed && open) return { ...toFlagStateDto(state), incidentId: open.id };
+
+      let after = state;
+      if (!state.killed) {
+        after = await tx.flagState.update({
+          where: { flagId_environmentKey: { flagId, environmentKey: target.environment } },
+          data: { killed: true, version: { increment: 1 }, updatedAt: now, updatedBy: actor.id },
+        });
+      }
+      // Break-glass on a live rollout: pause it so nothing (person or worker) advances past the kill.
+      const live = await tx.rollout.findFirst({
+        where: { flagId, environmentKey: target.environment, status: { in: ["draft", "active", "paused"] } },
+      });
+      let breakGlass: Record<string, unknown> | null = null;
+      if (live) {
+        const view = await loadRollout(tx, live.id, now);
+        const next = view.phases[view.currentPhase + 1];
+        const pending = next
+          ? Math.max(0, next.requiredApprovals - view.approvals.filter((a) => a.phaseIndex === next.index && a.state === "live").length)
+          : 0;
+        breakGlass = {
+          rolloutId: live.id,
+          status: live.status,
+          phase: view.phases[view.currentPhase]?.name ?? "not started",
+          pendingApprovals: pending,
+        };
+        if (live.status === "active") {
+          await tx.rollout.update({ where: { id: live.id }, data: { status: "paused", version: { increment: 1 }, updatedAt: now } });
+          await recordAudit(tx, {
+            actor,
+            action: "rollout.pause",
+            target: { type: "rollout", id: `${target.flagKey}/${target.environment}/${live.id}` },
+            before: { status: "active", version: live.version },
+            after: { status: "paused", version: live.version + 1, cause: "kill switch" },
+            reason: input.reason,
+          });
+        }
+      }
+      const metrics = live ? (await loadRollout(tx, live.id, now)).metrics : null;
+      const incident =
+        open ??
+        (await tx.incident.create({
+          data: {
+            flagId,
+            environmentKey: target.environment,
+            title: `${target.flagKey} killed in ${target.environment}`,
+            openedBy: actor.id,
+            openedByLabel: actor.label,
+            reason: input.reason,
+            rolloutId: live?.id ?? null,
+            metricsSnapshot: {
+              at: now.toISOString(),
+              rollout: metrics,
+              state: toFlagStateDto(state),
+              ...(input.snapshot ? { guardrail: input.snapshot } : {}),
+            } as object,
+            openedAt: now,
+          },
+        }));
+      await tx.incidentEvent.create({
+        data: {
+          incidentId: incident.id,
+          actorId: actor.id,
+          actor: actor.label,
+          kind: "killed",
+          message: `${target.flagKey} killed in ${target.environment}: ${input.reason}${breakGlass ? ` (break-glass: rollout ${breakGlass.status} in ${String(breakGlass.phase)}, ${String(breakGlass.pendingApprovals)} approval(s) pending)` : ""}`,
+          at: now,
+        },
+      });
+      await recordAudit(tx, {
+        actor,
+        action: "flag_state.kill",
+        target: { type: "flag_state", id: `${target.flagKey}/${target.environment}` },
+        before: toFlagStateDto(state),
+        after: { ...toFlagStateDto(after), incident: incident.id, ...(breakGlass ? { breakGlass } : {}) },
+        reason: input.reason,
+      });
+      await enqueueNotification(tx, {
+        environment: target.environment,
+        kind: "flag.killed",
+        text: `:rotating_light: ${target.flagKey} KILLED in ${target.environment} by ${actor.label}: ${input.reason}`,
+        flagKey: target.flagKey,
+        fields: { Flag: target.flagKey, Environment: target.environment, By: actor.label, Reason: input.reason, Incident: incident.id },
+        data: { incidentId: incident.id, version: after.version },
+      });
+      return { ...toFlagStateDto(after), incidentId: incident.id };
+    },
+    { timeout: 20_000, maxWait: 20_000 },
+  );
+}
+
+/**
+ * Lifts the kill. The flag goes back to its percentage and allowlist; a paused rollout stays paused
+ * (resuming is a separate, deliberate step) and the incident stays open until someone resolves it.
+ */
+export async function restoreFlag(
+  db: Db,
+  principal: Principal | null,
+  target: { flagKey: string; environment: string },
+  input: KillInput,
+  now = new Date(),
+): Promise<FlagStateDto> {
+  const user = requireRole(principal, "oncall", "admin");
+  const actor = { id: user.userId, label: actorLabel(user) };
+  return db.$transaction(
+    async (tx) => {
+      const { flagId, state } = await lockState(tx, target.flagKey, target.environment);
+      if (!state.killed) return toFlagStateDto(state);
+      const after = await tx.flagState.update({
+        where: { flagId_environmentKey: { flagId, environmentKey: target.environment } },
+        data: { killed: false, version: { increment: 1 }, updatedAt: now, updatedBy: user.userId },
+      });
+      const open = await tx.incident.findFirst({ where: { flagId, environmentKey: target.environment, status: { not: "resolved" } } });
+      if (open) {
+        await tx.incidentEvent.create({
+          data: {
+            incidentId: open.id,
+            actorId: user.userId,
+            actor: actor.label,
+            kind: "restored",
+            message: `Restored: ${input.reason}`,
+            at: now,
+          },
+        });
+      }
+      await recordAudit(tx, {
+        actor,
+        action: "flag_state.restore",
+        target: { type: "flag_state", id: `${target.flagKey}/${target.environment}` },
+        before: toFlagStateDto(state),
+        after: toFlagStateDto(after),
+        reason: input.reason,
+      });
+      await enqueueNotification(tx, {
+        environment: target.environment,
+        kind: "flag.restored",
+        text: `${target.flagKey} restored in ${target.environment} by ${actor.label}: ${input.reason}`,
+        flagKey: target.flagKey,
+        fields: { Flag: target.flagKey, Environment: target.environment, By: actor.label, Reason: input.reason },
+        data: { version: after.version, ...(open ? { incidentId: open.id } : {}) },
+      });
+      return toFlagStateDto(after);
+    },
+    { timeout: 20_000, maxWait: 20_000 },
+  );
+}

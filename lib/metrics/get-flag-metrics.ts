@@ -1,0 +1,119 @@
+import type { Db } from "../db/client";
+import { notFound } from "../errors";
+import { LATENCY_EDGES_MS, quantileUpperBoundMs } from "../domain/latency-buckets";
+import { FLAG_KEY_PATTERN } from "../flags/flag-schemas";
+import type { MetricMarker, MetricPoint, MetricsQuery, MetricsResponse, PercentileName } from "./metrics-schemas";
+
+interface SeriesRow {
+  t: Date;
+  variant: "on" | "off";
+  requests: number;
+  errors: number;
+  errors_by_code: Record<string, number | string>;
+  latency_sum_ms: number;
+  latency_buckets: number[];
+  adoption: number | null;
+}
+
+const TOP_EDGE_MS = LATENCY_EDGES_MS.at(-1)!;
+
+/**
+ * A flag's metric series in one environment over the last `windowSeconds`, from the rollups via
+ * `rollgate_metric_buckets` (supabase/migrations/20261123002000_metric_views.sql). Percentiles are
+ * read from each bucket's summed histogram here, with the rule `rollgate_latency_quantiles` applies
+ * in SQL (quantileUpperBoundMs; a test keeps them equal): computing them in PostgreSQL costs a
+ * PL/pgSQL call per point, about a third of the query's time for a day of minutes. The window
+ * starts at the bucket boundary at or before `now - windowSeconds` and ends now.
+ */
+export async function getFlagMetrics(db: Db, flagKey: string, query: MetricsQuery, now = new Date()): Promise<MetricsResponse> {
+  if (!FLAG_KEY_PATTERN.test(flagKey)) throw notFound("Flag");
+  const [flag, environment] = await Promise.all([
+    db.flag.findUnique({ where: { key: flagKey }, select: { id: true, archivedAt: true } }),
+    db.environment.findUnique({ where: { key: query.environment }, select: { key: true } }),
+  ]);
+  if (!flag || flag.archivedAt) throw notFound(`Flag '${flagKey}'`);
+  if (!environment) throw notFound(`Environment '${query.environment}'`);
+
+  const bucketMs = query.bucketSeconds * 1000;
+  const from = new Date(Math.floor((now.getTime() - query.windowSeconds * 1000) / bucketMs) * bucketMs);
+  const rows = await db.$queryRaw<SeriesRow[]>`
+    SELECT t, variant, requests::float8 AS requests, errors::float8 AS errors, errors_by_code, latency_sum_ms, latency_buckets::float8[] AS latency_buckets, adoption
+    FROM rollgate_metric_buckets(${flag.id}::uuid, ${environment.key}, ${from}::timestamptz, ${now}::timestamptz, ${query.bucketSeconds}::int)`;
+
+  return {
+    flagKey,
+    environment: environment.key,
+    windowSeconds: query.windowSeconds,
+    bucketSeconds: query.bucketSeconds,
+    from: from.toISOString(),
+    to: now.toISOString(),
+    latencyEdgesMs: LATENCY_EDGES_MS,
+    series: rows.map(toPoint),
+    markers: await markers(db, flagKey, environment.key, from, now),
+  };
+}
+
+const MARKED: Record<string, MetricMarker["kind"]> = {
+  "rollout.advance": "advance",
+  "rollout.complete": "complete",
+  "rollout.pause": "pause",
+  "rollout.resume": "resume",
+  "rollout.rollback": "rollback",
+  "flag_state.kill": "kill",
+  "flag_state.restore": "restore",
+};
+
+/** Phase changes, kills and restores in the window, from the audit log (the record of what happened). */
+async function markers(db: Db, flagKey: string, environment: string, from: Date, to: Date): Promise<MetricMarker[]> {
+  const target = `${flagKey}/${environment}`;
+  const rows = await db.auditLog.findMany({
+    where: {
+      at: { gte: from, lte: to },
+      action: { in: Object.keys(MARKED) },
+      OR: [{ targetId: target }, { targetId: { startsWith: `${target}/` } }],
+    },
+    orderBy: { id: "asc" },
+    take: 100,
+    select: { at: true, action: true, actor: true, after: true },
+  });
+  return rows.map((r) => {
+    const kind = MARKED[r.action]!;
+    const phase = (r.after as { currentPhase?: number } | null)?.currentPhase;
+    return {
+      t: r.at.toISOString(),
+      kind,
+      label: `${kind}${kind === "advance" && phase !== undefined ? ` to phase ${phase + 1}` : ""} by ${r.actor}`,
+    };
+  });
+}
+
+function toPoint(r: SeriesRow): MetricPoint {
+  const requests = Number(r.requests);
+  const errors = Number(r.errors);
+  const slots = r.latency_buckets;
+  const overflow: PercentileName[] = [];
+  const pct = (name: PercentileName, q: number) => {
+    const v = quantileUpperBoundMs(slots, q);
+    if (v === null) return null;
+    if (!Number.isFinite(v)) {
+      overflow.push(name);
+      return TOP_EDGE_MS;
+    }
+    return v;
+  };
+  return {
+    t: r.t.toISOString(),
+    variant: r.variant,
+    requests,
+    errors,
+    successRate: requests > 0 ? (requests - errors) / requests : null,
+    errorRate: requests > 0 ? errors / requests : null,
+    errorsByCode: Object.fromEntries(Object.entries(r.errors_by_code).map(([k, v]) => [k, Number(v)])),
+    p50Ms: pct("p50", 0.5),
+    p95Ms: pct("p95", 0.95),
+    p99Ms: pct("p99", 0.99),
+    overflow,
+    meanMs: requests > 0 ? r.latency_sum_ms / requests : null,
+    adoption: r.adoption,
+  };
+}

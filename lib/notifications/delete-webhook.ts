@@ -1,0 +1,22 @@
+import type { Db } from "../db/client";
+import { notFound } from "../errors";
+import { recordAudit } from "../audit/record-audit";
+import { actorLabel, requireRole, type Principal } from "../auth/principal";
+import { maskWebhookUrl } from "./webhook-schemas";
+
+/** Removes a webhook with its delivery history; pending deliveries go with it (admins only, audited). */
+export async function deleteWebhook(db: Db, principal: Principal | null, webhookId: string): Promise<void> {
+  const admin = requireRole(principal, "admin");
+  await db.$transaction(async (tx) => {
+    const rows = await tx.$queryRaw<{ environment: string; name: string; url: string; enabled: boolean }[]>`
+      DELETE FROM webhooks WHERE id = ${webhookId}::uuid RETURNING environment_key AS environment, name, url, enabled`;
+    const webhook = rows[0];
+    if (!webhook) throw notFound("Webhook");
+    await recordAudit(tx, {
+      actor: { id: admin.userId, label: actorLabel(admin) },
+      action: "webhook.delete",
+      target: { type: "webhook", id: webhookId },
+      before: { environment: webhook.environment, name: webhook.name, url: maskWebhookUrl(webhook.url), enabled: webhook.enabled },
+    });
+  });
+}

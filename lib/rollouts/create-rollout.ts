@@ -1,0 +1,85 @@
+import type { Db } from "../db/client";
+import { AppError, validationFailed } from "../errors";
+import { recordAudit } from "../audit/record-audit";
+import { actorLabel, requireRole, type Principal } from "../auth/principal";
+import { planProblems, templatePlan, type PhasePlan } from "../domain/rollout";
+import { sqlStateOf } from "../db/db-errors";
+import type { CreateRolloutInput, PhaseInput } from "./rollout-schemas";
+import { loadRollout, type RolloutDto } from "./rollout-view";
+import { notifyApprovalRequested } from "./rollout-notifications";
+
+export function toPhasePlan(p: PhaseInput): PhasePlan {
+  return { ...p, allowlist: [...new Set(p.allowlist)], notBefore: p.notBefore ? new Date(p.notBefore) : null };
+}
+
+/** Checks a plan and answers field errors (400) naming the phase and field. */
+export function assertValidPlan(phases: PhasePlan[]): void {
+  const problems = planProblems(phases);
+  if (Object.keys(problems).length) throw validationFailed(problems, "The rollout plan is invalid");
+}
+
+const liveConflict = (flagKey: string, environment: string) =>
+  new AppError("CONFLICT", `'${flagKey}' already has a live rollout in ${environment}; finish or roll it back first`, {
+    fields: { flagKey: `already has a live rollout in ${environment}` },
+  });
+
+/**
+ * A new plan starts as a draft (phase -1): nothing changes for users until the first advance. One
+ * live rollout per flag and environment, enforced by a partial unique index.
+ */
+export async function createRollout(db: Db, principal: Principal | null, input: CreateRolloutInput): Promise<RolloutDto> {
+  const user = requireRole(principal, "engineer");
+  if (!input.phases && !input.template) throw validationFailed({ phases: "add phases, or choose the playbook template" });
+  const phases = input.phases ? input.phases.map(toPhasePlan) : templatePlan(input.internalAllowlist ?? []);
+  assertValidPlan(phases);
+  try {
+    return await db.$transaction(
+      async (tx) => {
+        const flag = await tx.flag.findUnique({ where: { key: input.flagKey }, select: { id: true, archivedAt: true } });
+        if (!flag || flag.archivedAt) throw validationFailed({ flagKey: "no such flag" }, `Flag '${input.flagKey}' not found`);
+        const env = await tx.environment.findUnique({ where: { key: input.environment } });
+        if (!env) throw validationFailed({ environment: "no such environment" }, `Environment '${input.environment}' not found`);
+        const live = await tx.rollout.count({
+          where: { flagId: flag.id, environmentKey: input.environment, status: { in: ["draft", "active", "paused"] } },
+        });
+        if (live > 0) throw liveConflict(input.flagKey, input.environment);
+        const rollout = await tx.rollout.create({
+          data: {
+            flagId: flag.id,
+            environmentKey: input.environment,
+            requestedBy: user.userId,
+            impact: input.impact ?? {},
+            autoAdvance: input.autoAdvance,
+            phases: {
+              create: phases.map((p, index) => ({
+                index,
+                name: p.name,
+                percent: p.percent,
+                minSoakSeconds: p.minSoakSeconds,
+                criteria: p.criteria as object,
+                requiredApprovals: p.requiredApprovals,
+                checklist: p.checklist,
+                allowlist: p.allowlist,
+                notBefore: p.notBefore ?? null,
+              })),
+            },
+          },
+        });
+        const view = await loadRollout(tx, rollout.id);
+        await recordAudit(tx, {
+          actor: { id: user.userId, label: actorLabel(user) },
+          action: "rollout.create",
+          target: { type: "rollout", id: `${input.flagKey}/${input.environment}/${rollout.id}` },
+          after: { phases: view.phases.map((p) => ({ ...p, ticked: undefined })), impact: view.impact, autoAdvance: view.autoAdvance },
+        });
+        await notifyApprovalRequested(tx, view);
+        return view;
+      },
+      { timeout: 20_000, maxWait: 20_000 },
+    );
+  } catch (err) {
+    // Two creators racing past the count above: the partial unique index decides.
+    if (sqlStateOf(err) === "23505") throw liveConflict(input.flagKey, input.environment);
+    throw err;
+  }
+}

@@ -1,0 +1,67 @@
+import type { Db } from "../db/client";
+import { requireUser, type Principal } from "../auth/principal";
+import { LIVE_STATUSES } from "../domain/rollout";
+import { loadRollout, type RolloutDto } from "./rollout-view";
+
+/** Rollouts, newest first: live ones only unless `all`; optionally for one flag. */
+export async function listRollouts(
+  db: Db,
+  principal: Principal | null,
+  query: { flagKey?: string; all?: boolean; limit?: number } = {},
+): Promise<RolloutDto[]> {
+  requireUser(principal);
+  const rows = await db.rollout.findMany({
+    where: { ...(query.all ? {} : { status: { in: [...LIVE_STATUSES] } }), ...(query.flagKey ? { flag: { key: query.flagKey } } : {}) },
+    orderBy: { createdAt: "desc" },
+    take: query.limit ?? 50,
+    select: { id: true },
+  });
+  const now = new Date();
+  return Promise.all(rows.map((r) => loadRollout(db, r.id, now)));
+}
+
+export interface InboxItem {
+  rollout: RolloutDto;
+  phaseIndex: number;
+  phaseName: string;
+}
+
+/**
+ * What waits for a product owner: each live rollout whose next phase needs approvals that this person
+ * has not given on the current plan version, and which they may sign (not requested or last edited
+ * by them).
+ */
+export async function approvalInbox(db: Db, principal: Principal | null): Promise<InboxItem[]> {
+  const user = requireUser(principal);
+  if (!user.roles.includes("product_owner")) return [];
+  const rollouts = await listRollouts(db, principal);
+  return rollouts.flatMap((rollout) => {
+    const phaseIndex = rollout.currentPhase + 1;
+    const phase = rollout.phases[phaseIndex];
+    if (!phase || phase.requiredApprovals === 0) return [];
+    if (rollout.requestedBy === user.userId || rollout.lastEditedBy === user.userId) return [];
+    const signed = rollout.approvals.some((a) => a.phaseIndex === phaseIndex && a.signer.id === user.userId && a.state === "live");
+    return signed ? [] : [{ rollout, phaseIndex, phaseName: phase.name }];
+  });
+}
+
+/**
+ * How many items `approvalInbox` would list, in one query: the navigation shows it on every page, so
+ * it must not load every live rollout with its gates and metrics.
+ */
+export async function countApprovalInbox(db: Db, principal: Principal | null): Promise<number> {
+  const user = requireUser(principal);
+  if (!user.roles.includes("product_owner")) return 0;
+  const rows = await db.$queryRaw<{ n: number }[]>`
+    SELECT count(*)::int AS n
+    FROM rollouts r
+    JOIN rollout_phases p ON p.rollout_id = r.id AND p.index = r.current_phase + 1 AND p.required_approvals > 0
+    WHERE r.status IN ('draft', 'active', 'paused')
+      AND r.requested_by <> ${user.userId}::uuid
+      AND r.last_edited_by IS DISTINCT FROM ${user.userId}::uuid
+      AND NOT EXISTS (
+        SELECT 1 FROM approvals a
+        WHERE a.rollout_id = r.id AND a.phase_index = p.index AND a.signer_id = ${user.userId}::uuid
+          AND a.superseded_by IS NULL AND a.plan_version = r.plan_version)`;
+  return rows[0]?.n ?? 0;
+}

@@ -1,0 +1,83 @@
+import type { Tx } from "../db/client";
+import { enqueueNotification, type NotificationKind } from "../notifications";
+import type { ApprovalDto, RolloutDto } from "./rollout-view";
+
+/**
+ * The workflow's outgoing webhooks, queued in the caller's transaction (so an action that rolls back
+ * announces nothing) and sent by the delivery worker (so a slow receiver never slows the action).
+ */
+function notify(tx: Tx, r: RolloutDto, kind: NotificationKind, text: string, fields: Record<string, string> = {}) {
+  const phase = r.phases[r.currentPhase];
+  return enqueueNotification(tx, {
+    environment: r.environment,
+    kind,
+    text,
+    flagKey: r.flagKey,
+    rolloutId: r.id,
+    fields: {
+      Flag: r.flagKey,
+      Environment: r.environment,
+      Status: r.status.replace("_", " "),
+      ...(phase ? { Phase: `${phase.name} (${r.currentPhase + 1} of ${r.phases.length})` } : {}),
+      ...fields,
+    },
+    data: { version: r.version, planVersion: r.planVersion, currentPhase: r.currentPhase },
+  });
+}
+
+/** When the next phase needs signatures: tell product owners it waits for them. */
+export async function notifyApprovalRequested(tx: Tx, r: RolloutDto): Promise<void> {
+  const next = r.phases[r.currentPhase + 1];
+  if (!next || next.requiredApprovals === 0 || r.status === "completed" || r.status === "rolled_back") return;
+  await notify(
+    tx,
+    r,
+    "approval.requested",
+    `${r.flagKey} in ${r.environment}: ${next.name} needs ${next.requiredApprovals} product owner approval${next.requiredApprovals > 1 ? "s" : ""}`,
+    {
+      "Requested by": r.requester.name,
+    },
+  );
+}
+
+export async function notifyApprovalSigned(tx: Tx, r: RolloutDto, a: ApprovalDto): Promise<void> {
+  const phase = r.phases[a.phaseIndex];
+  await notify(
+    tx,
+    r,
+    "approval.signed",
+    `${a.signer.name} ${a.decision} ${phase?.name ?? `phase ${a.phaseIndex + 1}`} of ${r.flagKey} in ${r.environment}`,
+    {
+      Decision: a.decision,
+      ...(a.conditions ? { Conditions: a.conditions } : {}),
+      ...(a.reason ? { Reason: a.reason } : {}),
+    },
+  );
+}
+
+const TRANSITION_KIND = {
+  advance: "rollout.advanced",
+  pause: "rollout.paused",
+  resume: "rollout.resumed",
+  rollback: "rollout.rolled_back",
+} as const;
+
+export async function notifyTransition(
+  tx: Tx,
+  action: keyof typeof TRANSITION_KIND,
+  after: RolloutDto,
+  actor: string,
+  reason?: string | null,
+): Promise<void> {
+  const phase = after.phases[after.currentPhase];
+  const text =
+    action === "advance"
+      ? after.status === "completed"
+        ? `${after.flagKey} in ${after.environment}: rollout completed by ${actor}`
+        : `${after.flagKey} in ${after.environment} advanced to ${phase?.name} by ${actor}`
+      : action === "rollback"
+        ? `${after.flagKey} in ${after.environment} rolled back by ${actor}${reason ? `: ${reason}` : ""}`
+        : `${after.flagKey} in ${after.environment} ${action === "pause" ? "paused" : "resumed"} by ${actor}`;
+  await notify(tx, after, TRANSITION_KIND[action], text, { By: actor, ...(reason ? { Reason: reason } : {}) });
+  if (action === "advance") await notifyApprovalRequested(tx, after);
+}

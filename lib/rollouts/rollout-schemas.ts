@@ -1,0 +1,128 @@
+import { z } from "zod";
+import { FLAG_KEY_PATTERN } from "../flags/flag-schemas";
+import { plainText } from "../validation/text";
+
+const rate = (what: string) =>
+  z
+    .number({ error: `${what} must be a number from 0 to 1` })
+    .finite()
+    .min(0, "must be from 0 to 1")
+    .max(1, "must be from 0 to 1");
+
+export const criteriaSchema = z.strictObject({
+  minSuccessRate: rate("minSuccessRate").optional(),
+  maxErrorRate: rate("maxErrorRate").optional(),
+  maxP95Ms: z.number({ error: "must be milliseconds" }).finite().positive("must be more than 0").max(600_000).optional(),
+  minSamples: z.number({ error: "must be a whole number" }).int("must be a whole number").min(1, "at least 1").max(100_000_000).optional(),
+  windowSeconds: z
+    .number({ error: "must be seconds" })
+    .int("must be whole seconds")
+    .min(60, "at least 60 s")
+    .max(30 * 86_400, "at most 30 days")
+    .optional(),
+});
+
+const targetingKey = plainText({ min: 1, max: 200, minMessage: "entries cannot be empty" });
+
+export const phaseSchema = z.strictObject({
+  name: plainText({ min: 1, max: 60, minMessage: "name the phase" }),
+  percent: z
+    .number({ error: "must be a whole number from 0 to 100" })
+    .int("must be a whole number from 0 to 100")
+    .min(0, "must be from 0 to 100")
+    .max(100, "must be from 0 to 100"),
+  minSoakSeconds: z
+    .number({ error: "must be seconds" })
+    .int("must be whole seconds")
+    .min(0, "cannot be negative")
+    .max(90 * 86_400, "at most 90 days")
+    .default(0),
+  criteria: criteriaSchema.default({}),
+  requiredApprovals: z
+    .number({ error: "must be a whole number" })
+    .int("must be a whole number")
+    .min(0, "cannot be negative")
+    .max(10, "at most 10")
+    .default(0),
+  checklist: z
+    .array(plainText({ min: 1, max: 120, minMessage: "items cannot be empty" }))
+    .max(20, "at most 20 items")
+    .default([]),
+  allowlist: z.array(targetingKey).max(1000, "at most 1000 entries").default([]),
+  notBefore: z.iso.datetime({ offset: true, error: "must be an ISO 8601 time" }).optional(),
+});
+export type PhaseInput = z.infer<typeof phaseSchema>;
+
+export const impactSchema = z.strictObject({
+  riskLevel: z.enum(["low", "medium", "high"], { error: "choose low, medium or high" }),
+  benefits: plainText({ max: 2000, multiline: true }).default(""),
+  risks: plainText({ max: 2000, multiline: true }).default(""),
+  links: z
+    .array(z.url({ protocol: /^https?$/, error: "must be an http(s) URL" }).max(500))
+    .max(10, "at most 10 links")
+    .default([]),
+});
+export type ImpactInput = z.infer<typeof impactSchema>;
+
+export const createRolloutSchema = z.strictObject({
+  flagKey: z.string({ error: "flagKey is required" }).regex(FLAG_KEY_PATTERN, "not a flag key"),
+  environment: plainText({ min: 1, max: 40, minMessage: "environment is required" }),
+  /** Omit `phases` and name `template: "playbook"` to start from internal → 10 → 50 → 100 %. */
+  template: z.literal("playbook", { error: "the only template is 'playbook'" }).optional(),
+  phases: z.array(phaseSchema, { error: "phases must be a list" }).max(10, "at most 10 phases").optional(),
+  internalAllowlist: z.array(targetingKey).max(1000).optional(),
+  impact: impactSchema.optional(),
+  autoAdvance: z.boolean({ error: "must be true or false" }).default(false),
+});
+export type CreateRolloutInput = z.infer<typeof createRolloutSchema>;
+
+export const editRolloutSchema = z.strictObject({
+  version: z.number({ error: "version is required (the version you last read)" }).int().min(1),
+  phases: z.array(phaseSchema, { error: "phases must be a list" }).min(1, "add at least one phase").max(10, "at most 10 phases").optional(),
+  impact: impactSchema.optional(),
+  autoAdvance: z.boolean({ error: "must be true or false" }).optional(),
+});
+export type EditRolloutInput = z.infer<typeof editRolloutSchema>;
+
+export const transitionSchema = z.strictObject({
+  version: z.number({ error: "version is required (the version you last read)" }).int().min(1),
+  reason: plainText({ max: 500, multiline: true }).optional(),
+  /** Admins may advance past red gates with a written reason; it is audited and shown. */
+  override: z.boolean({ error: "must be true or false" }).optional(),
+});
+export type TransitionInput = z.infer<typeof transitionSchema>;
+
+export const REVIEW_ITEMS = [
+  "change",
+  "impact assessment",
+  "deployment plan",
+  "test results",
+  "rollback plan",
+  "monitoring plan",
+  "communication plan",
+] as const;
+
+export const approvalFormSchema = z
+  .strictObject({
+    decision: z.enum(["approved", "conditional", "rejected"], { error: "choose approved, conditional or rejected" }),
+    riskLevel: z.enum(["low", "medium", "high"], { error: "choose low, medium or high" }),
+    reviewed: z.array(plainText({ min: 1, max: 120 }), { error: "reviewed must be a list" }).max(20),
+    conditions: plainText({ max: 2000, multiline: true }).optional(),
+    reason: plainText({ max: 2000, multiline: true }).optional(),
+    signature: plainText({ min: 1, max: 120, minMessage: "type your name to sign" }),
+    /** Replaces this signer's live form for the phase (a new record; the old one is kept). */
+    supersedes: z.uuid({ error: "must be the id of your earlier form" }).optional(),
+  })
+  .superRefine((form, ctx) => {
+    if (form.decision === "conditional" && !form.conditions)
+      ctx.addIssue({ code: "custom", path: ["conditions"], message: "state the conditions of your approval" });
+    if (form.decision === "rejected" && !form.reason) ctx.addIssue({ code: "custom", path: ["reason"], message: "say why you reject it" });
+    if (form.reviewed.length === 0) ctx.addIssue({ code: "custom", path: ["reviewed"], message: "tick what you reviewed" });
+  });
+export type ApprovalFormInput = z.infer<typeof approvalFormSchema>;
+
+export const checklistTickSchema = z.strictObject({
+  item: plainText({ min: 1, max: 120 }),
+  done: z.boolean({ error: "must be true or false" }),
+});
+export type ChecklistTickInput = z.infer<typeof checklistTickSchema>;

@@ -1,0 +1,211 @@
+import type { Tx } from "../db/client";
+import { notFound } from "../errors";
+import { quantileUpperBoundMs, LATENCY_SLOTS } from "../domain/latency-buckets";
+import {
+  DEFAULT_WINDOW_SECONDS,
+  evaluateGates,
+  type ApprovalView,
+  type Gate,
+  type PhasePlan,
+  type RolloutStatus,
+  type SuccessCriteria,
+  type WindowMetrics,
+} from "../domain/rollout";
+
+/** docs/API.md `Phase`, plus what the dashboard shows. */
+export interface PhaseDto {
+  index: number;
+  name: string;
+  percent: number;
+  minSoakSeconds: number;
+  criteria: SuccessCriteria;
+  requiredApprovals: number;
+  checklist: string[];
+  allowlist: string[];
+  notBefore: string | null;
+  /** Checklist items ticked for this phase, with who and when. */
+  ticked: { item: string; by: string; at: string }[];
+}
+
+export interface ApprovalDto {
+  id: string;
+  phaseIndex: number;
+  planVersion: number;
+  signer: { id: string; name: string };
+  decision: "approved" | "conditional" | "rejected";
+  riskLevel: string;
+  reviewed: string[];
+  conditions: string | null;
+  reason: string | null;
+  signature: string;
+  signedAt: string;
+  contentHash: string;
+  metricsSnapshot: unknown;
+  /** "live", "void" (signed on an older plan version, for a phase not yet started) or "superseded" (by a newer form of the signer). */
+  state: "live" | "void" | "superseded";
+  supersededBy: string | null;
+}
+
+/** docs/API.md `Rollout`. */
+export interface RolloutDto {
+  id: string;
+  flagKey: string;
+  environment: string;
+  status: RolloutStatus;
+  currentPhase: number;
+  phases: PhaseDto[];
+  version: number;
+  planVersion: number;
+  requestedBy: string;
+  requester: { id: string; name: string; email: string };
+  lastEditedBy: string | null;
+  autoAdvance: boolean;
+  impact: Record<string, unknown>;
+  phaseStartedAt: string | null;
+  /** Seconds in the current phase as of the read (what the soak gate measures). */
+  phaseElapsedSeconds: number;
+  createdAt: string;
+  updatedAt: string;
+  endedReason: string | null;
+  endedAt: string | null;
+  overrides: { at: string; by: string; reason: string; gates: Gate[] }[];
+  approvals: ApprovalDto[];
+  /** Metrics of the current phase's window, as the gates read them. */
+  metrics: WindowMetrics & { windowSeconds: number };
+  gates: Gate[];
+}
+
+const include = {
+  flag: { select: { key: true } },
+  phases: { orderBy: { index: "asc" as const } },
+} as const;
+
+/** Reads a rollout with its phases and computes its gates as of `now`. */
+export async function loadRollout(tx: Tx, id: string, now = new Date()): Promise<RolloutDto> {
+  const row = await tx.rollout.findUnique({ where: { id }, include });
+  if (!row) throw notFound(`Rollout '${id}'`);
+  const [requester, approvalRows, ticks, incidents] = await Promise.all([
+    tx.user.findUniqueOrThrow({ where: { id: row.requestedBy }, select: { id: true, name: true, email: true } }),
+    tx.approval.findMany({ where: { rolloutId: id }, orderBy: { signedAt: "asc" } }),
+    tx.checklistTick.findMany({ where: { rolloutId: id } }),
+    tx.incident.count({ where: { flagId: row.flagId, environmentKey: row.environmentKey, status: { not: "resolved" } } }),
+  ]);
+  const tickers = new Map(
+    (await tx.user.findMany({ where: { id: { in: [...new Set(ticks.map((t) => t.tickedBy))] } }, select: { id: true, name: true } })).map(
+      (u) => [u.id, u.name],
+    ),
+  );
+  const phases: PhaseDto[] = row.phases.map((p) => ({
+    index: p.index,
+    name: p.name,
+    percent: p.percent,
+    minSoakSeconds: p.minSoakSeconds,
+    criteria: p.criteria as SuccessCriteria,
+    requiredApprovals: p.requiredApprovals,
+    checklist: p.checklist,
+    allowlist: p.allowlist,
+    notBefore: p.notBefore?.toISOString() ?? null,
+    ticked: ticks
+      .filter((t) => t.phaseIndex === p.index && p.checklist.includes(t.item))
+      .map((t) => ({ item: t.item, by: tickers.get(t.tickedBy) ?? "someone", at: t.tickedAt.toISOString() })),
+  }));
+  const approvals: ApprovalDto[] = approvalRows.map((a) => ({
+    id: a.id,
+    phaseIndex: a.phaseIndex,
+    planVersion: a.planVersion,
+    signer: { id: a.signerId, name: a.signerName },
+    decision: a.decision as ApprovalDto["decision"],
+    riskLevel: a.riskLevel,
+    reviewed: a.reviewed,
+    conditions: a.conditions,
+    reason: a.reason,
+    signature: a.signature,
+    signedAt: a.signedAt.toISOString(),
+    contentHash: a.contentHash,
+    metricsSnapshot: a.metricsSnapshot,
+    // An edit voids forms for phases still to come; a form whose phase has started did its job.
+    state: a.supersededBy ? "superseded" : a.planVersion !== row.planVersion && a.phaseIndex > row.currentPhase ? "void" : "live",
+    supersededBy: a.supersededBy,
+  }));
+  const current = row.currentPhase >= 0 ? row.phases[row.currentPhase] : undefined;
+  const criteria = (current?.criteria ?? {}) as SuccessCriteria;
+  const windowSeconds = criteria.windowSeconds ?? DEFAULT_WINDOW_SECONDS;
+  const metrics =
+    row.currentPhase >= 0 ? await windowMetrics(tx, row.flagId, row.environmentKey, row.currentPhase, windowSeconds, now) : emptyMetrics;
+  const nextIndex = row.currentPhase + 1;
+  const plans: PhasePlan[] = phases.map((p) => ({ ...p, notBefore: p.notBefore ? new Date(p.notBefore) : null }));
+  const gates = evaluateGates({
+    status: row.status as RolloutStatus,
+    phases: plans,
+    currentPhase: row.currentPhase,
+    phaseStartedAt: row.phaseStartedAt,
+    now,
+    metrics,
+    approvals: approvals
+      .filter((a) => a.phaseIndex === nextIndex)
+      .map<ApprovalView>((a) => ({
+        signerName: a.signer.name,
+        decision: a.decision,
+        reason: a.reason,
+        void: a.state === "void",
+        superseded: a.state === "superseded",
+      })),
+    ticked: new Set(phases[nextIndex]?.ticked.map((t) => t.item) ?? []),
+    openIncidents: incidents,
+  });
+  return {
+    id: row.id,
+    flagKey: row.flag.key,
+    environment: row.environmentKey,
+    status: row.status as RolloutStatus,
+    currentPhase: row.currentPhase,
+    phases,
+    version: row.version,
+    planVersion: row.planVersion,
+    requestedBy: row.requestedBy,
+    requester,
+    lastEditedBy: row.lastEditedBy,
+    autoAdvance: row.autoAdvance,
+    impact: row.impact as Record<string, unknown>,
+    phaseStartedAt: row.phaseStartedAt?.toISOString() ?? null,
+    phaseElapsedSeconds: row.phaseStartedAt ? Math.max(0, Math.floor((now.getTime() - row.phaseStartedAt.getTime()) / 1000)) : 0,
+    createdAt: row.createdAt.toISOString(),
+    updatedAt: row.updatedAt.toISOString(),
+    endedReason: row.endedReason,
+    endedAt: row.endedAt?.toISOString() ?? null,
+    overrides: row.overrides as unknown as RolloutDto["overrides"],
+    approvals,
+    metrics: { ...metrics, windowSeconds },
+    gates,
+  };
+}
+
+const emptyMetrics: WindowMetrics = { requests: 0, errors: 0, p95Ms: null };
+
+/**
+ * Treatment (`on`) traffic of one phase (or of all, with `phase` null) over the window, from the per-minute rollups. Minutes are
+ * whole, so the window starts at the minute boundary at or before `now - window`.
+ */
+export async function windowMetrics(
+  tx: Tx,
+  flagId: string,
+  environment: string,
+  phase: number | null,
+  windowSeconds: number,
+  now: Date,
+): Promise<WindowMetrics> {
+  const since = new Date(now.getTime() - windowSeconds * 1000);
+  const rows = await tx.$queryRaw<{ requests: bigint | null; errors: bigint | null; buckets: (bigint | null)[] | null }[]>`
+    SELECT sum(requests) AS requests, sum(errors) AS errors,
+           ARRAY(SELECT sum(b) FROM metric_rollups m2, unnest(m2.latency_buckets) WITH ORDINALITY AS u(b, i)
+                 WHERE m2.flag_id = ${flagId}::uuid AND m2.environment_key = ${environment} AND m2.variant = 'on'
+                   AND (${phase}::int IS NULL OR m2.phase = ${phase}::int) AND m2.minute >= date_trunc('minute', ${since}::timestamptz)
+                 GROUP BY i ORDER BY i) AS buckets
+    FROM metric_rollups
+    WHERE flag_id = ${flagId}::uuid AND environment_key = ${environment} AND variant = 'on'
+      AND (${phase}::int IS NULL OR phase = ${phase}::int) AND minute >= date_trunc('minute', ${since}::timestamptz)`;
+  const r = rows[0];
+  const slots = Array.from({ length: LATENCY_SLOTS }, (_, i) => Number(r?.buckets?.[i] ?? 0));
+  const p95 = quantileUpperBoundMs(slots, 0.95);
+  return { requests: Number(r?.requests ?? 0), errors: Number(r?.errors ?? 0), p95Ms: p95 };
+}

@@ -1,0 +1,129 @@
+import { createHash, randomUUID } from "node:crypto";
+import type { Db } from "../db/client";
+import { AppError, notFound, validationFailed } from "../errors";
+import { recordAudit } from "../audit/record-audit";
+import { actorLabel, requireRole, type Principal } from "../auth/principal";
+import type { ApprovalFormInput } from "./rollout-schemas";
+import { loadRollout, type ApprovalDto } from "./rollout-view";
+import { notifyApprovalSigned } from "./rollout-notifications";
+import { stableStringify } from "../domain/stable-json";
+
+/**
+ * A product owner's signed form for one phase (Appendix C). The record is immutable (a trigger
+ * refuses edits) and bound to the plan version it was signed on: a later plan edit voids it. It keeps
+ * what the signer saw (gates and metrics) and a SHA-256 over all of it, also written to the audit log.
+ * The requester and the last editor of the plan may not approve it; a signer replaces their own form
+ * only by naming it (`supersedes`), which keeps the old one as superseded.
+ */
+export async function signApproval(
+  db: Db,
+  principal: Principal | null,
+  target: { rolloutId: string; phaseIndex: number },
+  input: ApprovalFormInput,
+  now = new Date(),
+): Promise<ApprovalDto> {
+  const user = requireRole(principal, "product_owner");
+  if (input.signature !== user.name) {
+    throw validationFailed(
+      { signature: `type your name exactly as Rollgate knows it: ${user.name}` },
+      "The signature does not match your name",
+    );
+  }
+  return db.$transaction(
+    async (tx) => {
+      // Serialises signers of one rollout, so the checks below see every earlier form.
+      await tx.$queryRaw`SELECT 1 FROM rollouts WHERE id = ${target.rolloutId}::uuid FOR UPDATE`;
+      const view = await loadRollout(tx, target.rolloutId, now);
+      const phase = view.phases[target.phaseIndex];
+      if (!phase) throw notFound(`Phase ${target.phaseIndex} of this rollout`);
+      if (view.status === "completed" || view.status === "rolled_back")
+        throw new AppError("CONFLICT", `The rollout is ${view.status.replace("_", " ")}; nothing left to approve`);
+      if (target.phaseIndex <= view.currentPhase)
+        throw new AppError("CONFLICT", `Phase ${target.phaseIndex} (${phase.name}) has already started`);
+      if (user.userId === view.requestedBy)
+        throw new AppError("FORBIDDEN", "You requested this rollout; another product owner must approve it");
+      if (user.userId === view.lastEditedBy)
+        throw new AppError("FORBIDDEN", "You last edited this plan; another product owner must approve it");
+
+      const mine = await tx.approval.findFirst({
+        where: { rolloutId: target.rolloutId, phaseIndex: target.phaseIndex, signerId: user.userId, supersededBy: null },
+      });
+      if (mine && mine.planVersion === view.planVersion && input.supersedes !== mine.id) {
+        throw new AppError(
+          "CONFLICT",
+          `You already ${mine.decision} this phase on this plan version; send supersedes: "${mine.id}" to replace your form`,
+          {
+            fields: { supersedes: `your current form is ${mine.id}` },
+          },
+        );
+      }
+      if (input.supersedes && input.supersedes !== mine?.id) {
+        throw validationFailed({ supersedes: "is not your current form for this phase" });
+      }
+
+      const id = randomUUID();
+      const snapshot = { gates: view.gates, metrics: view.metrics, status: view.status, currentPhase: view.currentPhase };
+      const record = {
+        id,
+        rolloutId: target.rolloutId,
+        phaseIndex: target.phaseIndex,
+        planVersion: view.planVersion,
+        phase: { ...phase, ticked: undefined },
+        impact: view.impact,
+        signerId: user.userId,
+        decision: input.decision,
+        riskLevel: input.riskLevel,
+        reviewed: input.reviewed,
+        conditions: input.conditions ?? null,
+        reason: input.reason ?? null,
+        signature: input.signature,
+        signedAt: now.toISOString(),
+        metricsSnapshot: snapshot,
+      };
+      const contentHash = createHash("sha256").update(stableStringify(record)).digest("hex");
+      // The old form points at the new one first (the FK is deferred), so there is never a moment
+      // with two live forms of one signer.
+      if (mine) await tx.approval.update({ where: { id: mine.id }, data: { supersededBy: id } });
+      await tx.approval.create({
+        data: {
+          id,
+          rolloutId: target.rolloutId,
+          phaseIndex: target.phaseIndex,
+          planVersion: view.planVersion,
+          signerId: user.userId,
+          signerName: user.name,
+          decision: input.decision,
+          riskLevel: input.riskLevel,
+          impact: JSON.stringify(view.impact),
+          reviewed: input.reviewed,
+          conditions: input.conditions ?? null,
+          reason: input.reason ?? null,
+          signature: input.signature,
+          metricsSnapshot: snapshot as object,
+          signedAt: now,
+          contentHash,
+        },
+      });
+      await recordAudit(tx, {
+        actor: { id: user.userId, label: actorLabel(user) },
+        action: `approval.${input.decision}`,
+        target: { type: "rollout", id: `${view.flagKey}/${view.environment}/${view.id}` },
+        before: mine ? { supersedes: mine.id, decision: mine.decision } : undefined,
+        after: {
+          approval: id,
+          phase: target.phaseIndex,
+          planVersion: view.planVersion,
+          decision: input.decision,
+          conditions: input.conditions,
+          contentHash,
+        },
+        reason: input.reason ?? input.conditions ?? null,
+      });
+      const after = await loadRollout(tx, target.rolloutId, now);
+      const signed = after.approvals.find((a) => a.id === id)!;
+      await notifyApprovalSigned(tx, after, signed);
+      return signed;
+    },
+    { timeout: 20_000, maxWait: 20_000 },
+  );
+}

@@ -1,0 +1,67 @@
+import { expect, test, type APIRequestContext, type Page } from "@playwright/test";
+import { signIn } from "./helpers";
+import { E2E_SDK_TOKEN } from "./sdk-token";
+
+const FLAG = "checkout-redesign";
+
+async function sendEvents(request: APIRequestContext, n: number, onErrorShare: number, onLatencyMs: number) {
+  const events = Array.from({ length: n }, (_, i) => {
+    const variant = i % 2 ? "on" : "off";
+    const error = variant === "on" && (i % 100) / 100 < onErrorShare;
+    return {
+      flagKey: FLAG,
+      variant,
+      outcome: error ? "error" : "success",
+      ...(error ? { errorCode: "E_TIMEOUT" } : {}),
+      latencyMs: variant === "on" ? onLatencyMs : 40,
+      targetingKey: `user-${i}`,
+    };
+  });
+  const res = await request.post("/api/v1/events", { headers: { authorization: `Bearer ${E2E_SDK_TOKEN}` }, data: { events } });
+  expect(res.status()).toBe(202);
+}
+
+/** The `d` of every line the charts draw, in document order. */
+const linePaths = (page: Page) =>
+  page.locator("[data-testid=metrics-charts] path.recharts-line-curve").evaluateAll((paths) => paths.map((p) => p.getAttribute("d") ?? ""));
+
+test("charts show traffic and change when new events arrive, without a reload", async ({ page, request }) => {
+  await signIn(page, "viewer@rollgate.dev");
+  await page.goto(`/flags/${FLAG}`);
+  const charts = page.getByTestId("metrics-charts");
+  await expect(charts.getByRole("heading", { name: /Metrics/ })).toBeVisible();
+  await expect(charts.getByText("No traffic in this range")).toBeVisible();
+
+  await sendEvents(request, 400, 0.02, 80);
+  // Polling picks the events up without a reload.
+  await expect(charts.getByTestId("metrics-totals")).toContainText("on: 200 requests", { timeout: 10_000 });
+  await expect(charts.getByTestId("chart-success").locator("path.recharts-line-curve")).toHaveCount(2);
+  for (const id of ["chart-success", "chart-errors", "chart-latency", "chart-requests", "chart-adoption"]) {
+    await expect(charts.getByTestId(id).getByRole("application")).toBeVisible();
+  }
+  const before = await linePaths(page);
+  expect(before.filter((d) => d.length > 0).length).toBeGreaterThan(0);
+
+  // An error spike on `on`, slower: success rate, error rate and latency lines must move.
+  await sendEvents(request, 400, 0.5, 900);
+  await expect(charts.getByTestId("metrics-totals")).toContainText("on: 400 requests", { timeout: 10_000 });
+  await expect.poll(async () => JSON.stringify(await linePaths(page)), { timeout: 10_000 }).not.toBe(JSON.stringify(before));
+
+  // Other ranges read the same traffic.
+  await charts.getByRole("button", { name: "24 h" }).click();
+  await expect(charts.getByRole("button", { name: "24 h" })).toHaveAttribute("aria-pressed", "true");
+  await expect(charts.getByTestId("metrics-totals")).toContainText("on: 400 requests");
+  await expect(charts.getByTestId("chart-latency").locator("path.recharts-line-curve")).toHaveCount(6);
+  await expect(charts.getByTestId("chart-latency").locator(".recharts-line-dot").first()).toBeVisible();
+});
+
+test("the metrics API refuses bad parameters and anonymous callers", async ({ page, playwright, baseURL }) => {
+  await signIn(page, "viewer@rollgate.dev");
+  const bad = await page.request.get(`/api/v1/flags/${FLAG}/metrics?bucketSeconds=30`);
+  expect(bad.status()).toBe(400);
+  expect((await bad.json()).error.fields).toHaveProperty("bucketSeconds");
+  expect((await page.request.get(`/api/v1/flags/no-such-flag/metrics`)).status()).toBe(404);
+  const anonymous = await playwright.request.newContext({ baseURL });
+  expect((await anonymous.get(`/api/v1/flags/${FLAG}/metrics`)).status()).toBe(401);
+  await anonymous.dispose();
+});

@@ -1,0 +1,129 @@
+import { expect, test, type Browser, type Page } from "@playwright/test";
+import { DEMO_PASSWORD, signIn } from "./helpers";
+
+/**
+ * The workflow of the seeds with three people in separate browser contexts: an admin grants roles,
+ * a requester (engineer and product owner at once) plans and starts a rollout, another product owner
+ * signs, and nobody approves their own request.
+ */
+async function personIn(browser: Browser, email: string, password = DEMO_PASSWORD): Promise<Page> {
+  const context = await browser.newContext();
+  const page = await context.newPage();
+  await signIn(page, email, password);
+  return page;
+}
+
+test("plan from the playbook, sign a conditional approval, advance; self-approval refused; an edit voids the approval", async ({
+  browser,
+}) => {
+  test.setTimeout(120_000);
+  const stamp = Date.now().toString(36);
+  const flagKey = `e2e-rollout-${stamp}`;
+  const requesterEmail = `eve-${stamp}@example.com`;
+
+  // The admin creates a person who both engineers and owns product.
+  const admin = await personIn(browser, "admin@rollgate.dev");
+  await admin.goto("/admin");
+  const users = admin.locator("div", { has: admin.getByRole("heading", { name: "Add a user" }) }).last();
+  await users.getByLabel("Email").fill(requesterEmail);
+  await users.getByLabel("Name").fill("Eve Both");
+  await users.getByLabel("Initial password").fill("eve-password-1");
+  await users.getByRole("checkbox", { name: "Engineer" }).check();
+  await users.getByRole("checkbox", { name: "Product owner" }).check();
+  await users.getByRole("button", { name: /Create user/ }).click();
+  await expect(users.getByRole("status")).toContainText(`Created ${requesterEmail}`);
+
+  // Eve creates a flag and a plan from the playbook.
+  const eve = await personIn(browser, requesterEmail, "eve-password-1");
+  await eve.getByLabel("Key").fill(flagKey);
+  await eve.getByRole("button", { name: "Create flag" }).click();
+  await expect(eve).toHaveURL(new RegExp(`/flags/${flagKey}$`));
+  await eve.getByRole("link", { name: "Plan a staged rollout…" }).click();
+  await eve.getByLabel("Internal users (targeting keys, one per line)").fill("qa-1\nqa-2");
+  await eve.getByLabel("Benefits").fill("Single-page checkout: fewer drop-offs");
+  await eve.getByLabel("Risks and how they are mitigated").fill("Payment form rewritten; rollback is one click");
+  await eve.getByRole("button", { name: "Create rollout plan" }).click();
+  await expect(eve).toHaveURL(/\/rollouts\/[0-9a-f-]{36}$/);
+  const rolloutUrl = eve.url();
+  const rolloutId = rolloutUrl.split("/").pop()!;
+  await expect(eve.getByRole("heading", { name: /Rollout of/ })).toContainText(flagKey);
+  await expect(eve.getByTestId("timeline").locator("li")).toHaveCount(4);
+  await expect(eve.locator('[data-gate="approvals"]')).toHaveAttribute("data-ok", "false");
+
+  // The requester may not approve their own request: the UI says so, the API refuses.
+  await eve.goto(`/rollouts/${rolloutId}/phases/0/approve`);
+  await expect(eve.getByTestId("approval-refused")).toContainText("You requested this rollout");
+  const own = await eve.request.post(`/api/v1/rollouts/${rolloutId}/phases/0/approvals`, {
+    data: { decision: "approved", riskLevel: "low", reviewed: ["change"], signature: "Eve Both" },
+  });
+  expect(own.status()).toBe(403);
+
+  // Eve ticks the Internal checklist; starting is still blocked by the missing approval.
+  await eve.goto(rolloutUrl);
+  for (const item of ["backup verified", "rollback tested", "monitoring in place"]) {
+    await eve.getByRole("checkbox", { name: item }).click();
+    await expect(eve.getByRole("checkbox", { name: item })).toHaveAttribute("aria-checked", "true");
+  }
+  await expect(eve.locator('[data-gate="checklist"]')).toHaveAttribute("data-ok", "true");
+  await eve.getByRole("button", { name: "Start rollout" }).click();
+  await expect(eve.getByTestId("consequence")).toContainText(`${flagKey} in production will serve “on” to its allowlist (2 keys)`);
+  await eve.getByRole("button", { name: "Start", exact: true }).click();
+  await expect(eve.getByRole("alert").filter({ hasText: "Cannot advance" })).toContainText("needs 1 approval, has 0");
+
+  // Priya finds it in her inbox and signs a conditional approval.
+  const priya = await personIn(browser, "po@rollgate.dev");
+  await expect(priya.getByTestId("inbox-count")).toBeVisible();
+  await priya.getByRole("link", { name: /^Approvals/ }).click();
+  await priya.getByRole("link", { name: `${flagKey} in production: Internal` }).click();
+  await expect(priya.getByRole("heading", { name: "Product owner approval: Internal" })).toBeVisible();
+  await expect(priya.getByText("Single-page checkout: fewer drop-offs")).toBeVisible();
+  await priya.getByRole("checkbox", { name: "change", exact: true }).check();
+  await priya.getByRole("checkbox", { name: "rollback plan" }).check();
+  await priya.getByRole("radio", { name: /Conditional/ }).check();
+  await priya.getByRole("button", { name: "Sign", exact: true }).click();
+  await expect(priya.getByRole("alert").filter({ hasText: "conditions" }).first()).toBeVisible();
+  await expect(priya.getByRole("alert").filter({ hasText: "type your name" }).first()).toBeVisible();
+  await priya.getByRole("textbox", { name: /Conditions/ }).fill("Only outside the Friday release window");
+  // What she ticked survived the refused submit.
+  await expect(priya.getByRole("checkbox", { name: "rollback plan" })).toBeChecked();
+  await priya.getByLabel(/Signature/).fill("Priya Product");
+  await priya.getByRole("button", { name: "Sign", exact: true }).click();
+  await expect(priya).toHaveURL(new RegExp(`/rollouts/${rolloutId}\\?signed=1$`));
+  await expect(priya.getByTestId("approvals").locator('[data-state="live"]')).toContainText("conditional");
+  await expect(priya.getByTestId("approvals")).toContainText("Only outside the Friday release window");
+  // Product owners sign; they do not advance.
+  await expect(priya.getByRole("button", { name: "Start rollout" })).toHaveCount(0);
+
+  // Eve's open page turns green by itself (the dashboard stream), without a reload.
+  await expect(eve.getByTestId("gate-summary")).toHaveText(/all \d+ green/);
+  await expect(eve.getByTestId("approvals")).toContainText("Priya Product");
+  // Eve starts the rollout: the Internal audience gets the flag.
+  await eve.getByRole("button", { name: "Start rollout" }).click();
+  await eve.getByRole("button", { name: "Start", exact: true }).click();
+  await expect(eve.getByRole("status").filter({ hasText: "Done" })).toContainText("phase 1 (Internal)");
+  await expect(eve.getByTestId("timeline").locator('[data-phase-state="current"]')).toContainText("Internal");
+  await expect(eve.getByTestId("timeline").locator('[data-phase-state="current"]')).toContainText("started by");
+  const flag = await (await eve.request.get(`/api/v1/flags/${flagKey}`)).json();
+  expect(flag.environments.production).toMatchObject({ enabled: true, rolloutPercent: 0, allowlist: ["qa-1", "qa-2"] });
+
+  // Priya approves the 10 % phase; Eve then edits that phase, which voids the approval.
+  await priya.goto(`/rollouts/${rolloutId}/phases/1/approve`);
+  await priya.getByRole("checkbox", { name: "change", exact: true }).check();
+  await priya.getByLabel(/Signature/).fill("Priya Product");
+  await priya.getByRole("button", { name: "Sign", exact: true }).click();
+  await expect(priya).toHaveURL(/signed=1$/);
+  await eve.reload();
+  await expect(eve.locator('[data-gate="approvals"]')).toHaveAttribute("data-ok", "true");
+  await eve.getByText("Edit plan").click();
+  const editor = eve.getByRole("form", { name: "Edit plan" });
+  await expect(editor).toContainText("Saving a change voids the 1 signed form");
+  await editor.getByLabel("Phase 2 percent").fill("15");
+  await editor.getByRole("button", { name: "Save plan" }).click();
+  await expect(eve.getByRole("status").filter({ hasText: "Saved as plan v2" })).toContainText("1 approval is void");
+  await eve.reload();
+  await expect(eve.locator('[data-gate="approvals"]')).toHaveAttribute("data-ok", "false");
+  await expect(eve.locator('[data-gate="approvals"]')).toContainText("1 void after a plan change");
+  await expect(eve.getByTestId("approvals").locator('[data-state="void"]')).toContainText("void: plan changed at v2");
+
+  for (const p of [admin, eve, priya]) await p.context().close();
+});

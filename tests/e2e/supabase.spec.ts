@@ -1,0 +1,60 @@
+import { expect, test, type Page } from "@playwright/test";
+import { SUPABASE_USERS } from "./supabase-users";
+
+// serve.ts runs the server with SUPABASE_URL pointing at a local stand-in of Supabase Auth.
+const STANDIN = `http://127.0.0.1:${process.env.E2E_SUPABASE_PORT}`;
+const password = (email: string) => SUPABASE_USERS.find((u) => u.email === email)!.password;
+
+async function openSupabaseForm(page: Page) {
+  await page.goto("/sign-in");
+  await page.getByRole("button", { name: "Continue with Supabase" }).click();
+}
+
+test("a Supabase password sign-in lands on the dashboard with the roles Rollgate gave that email", async ({ page }) => {
+  await openSupabaseForm(page);
+  await page.getByLabel("Supabase email").fill("po@rollgate.dev");
+  await page.getByLabel("Supabase password").fill(password("po@rollgate.dev"));
+  await page.getByRole("button", { name: "Continue with password" }).click();
+  await expect(page).toHaveURL(/\/flags$/);
+  await expect(page.getByTestId("current-user")).toHaveText("Priya Product");
+  await expect(page.getByRole("banner")).toContainText("Product owner");
+  await expect(page.getByRole("link", { name: "Admin", exact: true })).toHaveCount(0);
+
+  // An ordinary Rollgate session: the audit log shows the sign-in and how it was made.
+  await page.getByRole("link", { name: "Audit log" }).click();
+  await expect(page.getByRole("row", { name: /session\.sign_in/ }).first()).toContainText("supabase");
+});
+
+test("a wrong Supabase password is Supabase's error, shown on the form", async ({ page }) => {
+  await openSupabaseForm(page);
+  await page.getByLabel("Supabase email").fill("po@rollgate.dev");
+  await page.getByLabel("Supabase password").fill("not-the-password");
+  await page.getByRole("button", { name: "Continue with password" }).click();
+  await expect(page.getByTestId("supabase-sign-in").getByRole("alert")).toHaveText("Invalid login credentials");
+  await expect(page).toHaveURL(/\/sign-in$/);
+});
+
+test("someone Supabase knows but Rollgate does not is asked to get access from an admin, and gets no session", async ({ page }) => {
+  await openSupabaseForm(page);
+  await page.getByLabel("Supabase email").fill("stranger@example.com");
+  await page.getByLabel("Supabase password").fill(password("stranger@example.com"));
+  await page.getByRole("button", { name: "Continue with password" }).click();
+  await expect(page).toHaveURL(/\/sign-in\/no-access/);
+  await expect(page.getByRole("heading", { name: "Ask an admin for access" })).toBeVisible();
+  await expect(page.getByTestId("no-access-email")).toHaveText("stranger@example.com");
+  await page.goto("/flags");
+  await expect(page).toHaveURL(/\/sign-in$/);
+});
+
+test("a Supabase magic link signs in", async ({ page, request }) => {
+  await openSupabaseForm(page);
+  await page.getByLabel("Supabase email").fill("engineer@rollgate.dev");
+  await page.getByRole("button", { name: "Email me a link" }).click();
+  await expect(page.getByRole("status")).toHaveText("Check engineer@rollgate.dev for a sign-in link.");
+
+  const { link } = (await (await request.get(`${STANDIN}/__standin/last-link?email=engineer@rollgate.dev`)).json()) as { link: string };
+  expect(link).toMatch(/\/sign-in\/supabase#access_token=/);
+  await page.goto(link);
+  await expect(page).toHaveURL(/\/flags$/);
+  await expect(page.getByTestId("current-user")).toHaveText("Erin Engineer");
+});

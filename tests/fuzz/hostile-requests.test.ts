@@ -1,0 +1,123 @@
+import fc from "fast-check";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { verifyAuditChain } from "../../lib/audit/verify-chain";
+import { createTestDatabase, type TestDatabase } from "../support/test-database";
+import { startTestApp, type TestApp } from "../support/test-app";
+import { BOOTSTRAP } from "../support/http";
+import { buildWorld, fingerprint, serverActionIds } from "./support/fuzz-world";
+import { describeRequest, sendRaw, type RawOutcome, type RawRequest } from "./support/raw-request";
+import { requestArbitrary } from "./support/requests";
+import { ALL_TARGETS, type Target, type World } from "./support/targets";
+
+/**
+ * Generated hostile requests against the real server: every route in docs/API.md, every dashboard
+ * page and every server action. None may answer 5xx, reset the connection or hang, and none that is
+ * refused may change anything. FUZZ_SEED=<n> replays a run; FUZZ_SCALE=<x> sends x times as many.
+ */
+const SEED = Number(process.env.FUZZ_SEED ?? Date.now() % 2 ** 31);
+const SCALE = Number(process.env.FUZZ_SCALE ?? 1);
+const PER_TARGET: Record<string, number> = { action: 60, page: 30, http: 70 };
+
+let t: TestDatabase;
+let app: TestApp;
+let world: World;
+let actionIds: Map<string, string>;
+
+beforeAll(async () => {
+  t = await createTestDatabase();
+  // Guardrails act on their own; during the run nothing may change the database but the requests.
+  app = await startTestApp({ databaseUrl: t.url, bootstrapTokens: BOOTSTRAP, env: { ROLLGATE_GUARDRAIL_INTERVAL_MS: "60000" } });
+  world = await buildWorld(t, app.url);
+  actionIds = serverActionIds();
+});
+afterAll(async () => {
+  await app?.stop();
+  await t?.drop();
+});
+
+function runsFor(target: Target): number {
+  const path = target.id.split(" ")[1] ?? "";
+  const kind = target.kind === "action" ? "action" : path.startsWith("/api/") || path.startsWith("/ofrep/") ? "http" : "page";
+  return Math.round(PER_TARGET[kind]! * SCALE);
+}
+
+/** The state a server action returned, read from the React Flight payload (`1:{…}`). */
+function actionState(body: string): Record<string, unknown> | null {
+  const line = body.split("\n").find((l) => l.startsWith("1:{"));
+  if (!line) return null;
+  try {
+    return JSON.parse(line.slice(2)) as Record<string, unknown>;
+  } catch {
+    return null;
+  }
+}
+
+/** True when the server said no: an HTTP refusal, or an action that returned a form error. */
+function wasRefused(target: Target, outcome: Extract<RawOutcome, { kind: "response" }>): boolean | "unknown" {
+  if (outcome.status >= 400) return true;
+  if (target.kind !== "action") return false;
+  if (outcome.status >= 300) return false; // redirect after success
+  const state = actionState(outcome.body);
+  if (!state) return "unknown";
+  if (typeof state.error === "string") return true;
+  if (state.status === "invalid" || state.status === "error" || state.status === "conflict") return true;
+  return false;
+}
+
+describe(`hostile input (seed ${SEED})`, () => {
+  it("never answers 5xx, resets or hangs, and a refused request changes nothing", async () => {
+    const failures: string[] = [];
+    const statuses = new Map<number, number>();
+    let sent = 0;
+    let checkedRefusals = 0;
+    let before = await fingerprint(t);
+    for (const [i, target] of ALL_TARGETS.entries()) {
+      const requests: RawRequest[] = fc.sample(requestArbitrary(target, world, actionIds), { numRuns: runsFor(target), seed: SEED + i });
+      for (const req of requests) {
+        const outcome = await sendRaw(app.url, req);
+        sent++;
+        const after = await fingerprint(t);
+        if (outcome.kind !== "response") {
+          failures.push(
+            `${target.id}: ${outcome.kind === "hang" ? "no answer in 15 s" : `connection ${outcome.error}`}\n${describeRequest(req)}`,
+          );
+        } else {
+          statuses.set(outcome.status, (statuses.get(outcome.status) ?? 0) + 1);
+          if (outcome.status >= 500) {
+            failures.push(`${target.id}: ${outcome.status} ${outcome.body.slice(0, 200)}\n${describeRequest(req)}`);
+          } else if (wasRefused(target, outcome) === true) {
+            checkedRefusals++;
+            if (after !== before) {
+              failures.push(
+                `${target.id}: refused with ${outcome.status} but the database changed\n${before}\n${after}\n${describeRequest(req)}`,
+              );
+            }
+          }
+        }
+        before = after;
+      }
+    }
+    const report = await verifyAuditChain(t.db);
+    console.log(
+      `fuzz seed ${SEED}: ${sent} requests, ${checkedRefusals} refusals checked for writes; statuses ${JSON.stringify(Object.fromEntries([...statuses].sort(([a], [b]) => a - b)))}; audit chain ${report.ok ? "verifies" : "BROKEN"} over ${report.checked} entries`,
+    );
+    const kinds = new Map<string, number>();
+    for (const f of failures) kinds.set(f.split("\n")[0]!.slice(0, 120), (kinds.get(f.split("\n")[0]!.slice(0, 120)) ?? 0) + 1);
+    if (failures.length) {
+      console.log([...kinds].map(([k, n]) => `${n} × ${k}`).join("\n"));
+      const serverErrors = [
+        ...new Set(
+          app
+            .output()
+            .split("\n")
+            .filter((l) => /Error|error/.test(l)),
+        ),
+      ].slice(0, 40);
+      console.log(`server said:\n${serverErrors.join("\n")}`);
+    }
+    expect(failures.slice(0, 8), `${failures.length} failures (replay with FUZZ_SEED=${SEED})`).toEqual([]);
+    expect(sent).toBeGreaterThanOrEqual(2000);
+    expect(checkedRefusals).toBeGreaterThan(sent / 4);
+    expect(report.problems).toEqual([]);
+  }, 300_000);
+});

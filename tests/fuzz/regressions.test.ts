@@ -1,0 +1,247 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createTestDatabase, type TestDatabase } from "../support/test-database";
+import { startTestApp, type TestApp } from "../support/test-app";
+import { BOOTSTRAP, call, ROLE_TOKENS, SDK_TOKEN } from "../support/http";
+import { buildWorld, fingerprint, serverActionIds } from "./support/fuzz-world";
+import { sendRaw } from "./support/raw-request";
+import { deep } from "./support/hostile";
+import type { World } from "./support/targets";
+
+/**
+ * The exact requests of the hostile-input report (issue "Hostile input never gets a 500 or a
+ * reset"), each of which answered 500 or reset the connection before. Each must now be refused with
+ * a clear error and change nothing.
+ */
+let t: TestDatabase;
+let app: TestApp;
+let world: World;
+let actions: Map<string, string>;
+const eng = ROLE_TOKENS.engineer;
+
+beforeAll(async () => {
+  t = await createTestDatabase();
+  app = await startTestApp({ databaseUrl: t.url, bootstrapTokens: BOOTSTRAP });
+  world = await buildWorld(t, app.url);
+  actions = serverActionIds();
+});
+afterAll(async () => {
+  await app?.stop();
+  await t?.drop();
+});
+
+/** Calls a server action as React does: `Next-Action` + multipart body with the encoded arguments. */
+async function callAction(
+  page: string,
+  name: string,
+  options: { cookie?: string; fields?: Record<string, string>; args?: string; contentType?: string; rawBody?: string },
+) {
+  const headers: Record<string, string> = { "next-action": actions.get(name)!, accept: "text/x-component" };
+  if (options.cookie) headers.cookie = options.cookie;
+  let body: FormData | string;
+  if (options.rawBody !== undefined) {
+    body = options.rawBody;
+    headers["content-type"] = options.contentType ?? "text/plain;charset=UTF-8";
+  } else {
+    body = new FormData();
+    for (const [k, v] of Object.entries(options.fields ?? {})) body.append(`_1_${k}`, v);
+    body.append("0", options.args ?? '[{"status":"idle"},"$K1"]');
+  }
+  const res = await fetch(`${app.url}${page}`, { method: "POST", headers, body, redirect: "manual" });
+  const text = await res.text();
+  const state = text
+    .split("\n")
+    .find((l) => l.startsWith("1:{"))
+    ?.slice(2);
+  return { status: res.status, text, state: state ? (JSON.parse(state) as Record<string, unknown>) : null };
+}
+
+async function unchanged<T>(fn: () => Promise<T>): Promise<T> {
+  const before = await fingerprint(t);
+  const result = await fn();
+  expect(await fingerprint(t)).toBe(before);
+  return result;
+}
+
+describe("hostile-input regressions", () => {
+  it("a NUL in a stored string is a 400 naming the field (description, allowlist entry)", async () => {
+    const key = world.flagKeys[0]!;
+    const flag = await call(app.url, "GET", `/api/v1/flags/${key}`, { token: eng });
+    await unchanged(async () => {
+      const description = await call(app.url, "PATCH", `/api/v1/flags/${key}`, { token: eng, rawBody: '{"description":"a\\u0000b"}' });
+      expect(description.status).toBe(400);
+      expect(description.body.error.fields).toEqual({ description: "contains control characters" });
+
+      const created = await call(app.url, "POST", "/api/v1/flags", { token: eng, rawBody: '{"key":"nul-desc","description":"\\u0000"}' });
+      expect(created.status).toBe(400);
+      expect(created.body.error.fields.description).toBe("contains control characters");
+
+      const allowlist = await call(app.url, "PATCH", `/api/v1/flags/${key}/environments/production`, {
+        token: eng,
+        body: { version: flag.body.environments.production.version, allowlist: ["qa-1", "qa\u00002"] },
+      });
+      expect(allowlist.status).toBe(400);
+      expect(allowlist.body.error.fields).toEqual({ "allowlist.1": "contains control characters" });
+    });
+  });
+
+  it.each(["GET", "PATCH", "DELETE"])("%s of a flag path with an encoded NUL or broken percent-encoding is a 400", async (method) => {
+    const body = method === "GET" ? undefined : Buffer.from('{"description":"x","reason":"because"}');
+    await unchanged(async () => {
+      for (const [path, field] of [
+        ["/api/v1/flags/%00", "path.key"],
+        ["/api/v1/flags/%E0%A4%A", "path"],
+        ["/api/v1/flags/%00/environments/production", "path.key"],
+        ["/api/v1/flags/%E0%A4%A/environments/production", "path"],
+      ] as const) {
+        if (method === "DELETE" && path.includes("environments")) continue;
+        const m = path.includes("environments") ? "PATCH" : method;
+        const res = await sendRaw(app.url, {
+          method: m,
+          path,
+          headers: [
+            ["authorization", `Bearer ${eng}`],
+            ["content-type", "application/json"],
+          ],
+          body,
+        });
+        expect(res.kind).toBe("response");
+        if (res.kind !== "response") return;
+        expect([m, path, res.status]).toEqual([m, path, 400]);
+        expect(Object.keys(JSON.parse(res.body).error.fields)).toEqual([field]);
+      }
+    });
+  });
+
+  it("the /flags/{key} page answers a 404 page for %00 and a 400 page for broken percent-encoding", async () => {
+    const cookie = world.cookies.viewer;
+    const nul = await sendRaw(app.url, { method: "GET", path: "/flags/%00", headers: [["cookie", cookie]] });
+    expect(nul.kind === "response" && nul.status).toBe(404);
+    const broken = await sendRaw(app.url, { method: "GET", path: "/flags/%E0%A4%A", headers: [["cookie", cookie]] });
+    expect(broken.kind === "response" && broken.status).toBe(400);
+    expect(broken.kind === "response" && broken.body).toContain("not valid percent-encoding");
+  });
+
+  it.each(["target", "actor", "action"])("an encoded NUL in the audit filter %s is a 400 naming the filter", async (filter) => {
+    const res = await sendRaw(app.url, {
+      method: "GET",
+      path: `/api/v1/audit?${filter}=%00`,
+      headers: [["authorization", `Bearer ${ROLE_TOKENS.viewer}`]],
+    });
+    expect(res.kind === "response" && res.status).toBe(400);
+    if (res.kind === "response") expect(JSON.parse(res.body).error.fields).toEqual({ [filter]: "contains control characters" });
+  });
+
+  it("deeply nested JSON on OFREP bulk is a 400 PARSE_ERROR", async () => {
+    const res = await sendRaw(app.url, {
+      method: "POST",
+      path: "/ofrep/v1/evaluate/flags",
+      headers: [
+        ["authorization", `Bearer ${SDK_TOKEN}`],
+        ["content-type", "application/json"],
+      ],
+      body: Buffer.from(`{"context":{"targetingKey":"u","a":${JSON.stringify(deep(500))}}}`),
+    });
+    expect(res.kind === "response" && res.status).toBe(400);
+    if (res.kind === "response") expect(JSON.parse(res.body)).toMatchObject({ errorCode: "PARSE_ERROR" });
+  });
+
+  it.each([
+    ["/ofrep/v1/evaluate/flags", 1_000_001],
+    ["/ofrep/v1/evaluate/flags", 10_000_000],
+    [`/ofrep/v1/evaluate/flags/dark-mode`, 1_000_000],
+  ])("an oversized OFREP body on %s (%i bytes) is a 413 with errorCode, not a reset", async (path, size) => {
+    const body = Buffer.from(`{"context":{"targetingKey":"u","pad":"${"x".repeat(size)}"}}`);
+    const res = await sendRaw(app.url, {
+      method: "POST",
+      path,
+      headers: [
+        ["authorization", `Bearer ${SDK_TOKEN}`],
+        ["content-type", "application/json"],
+      ],
+      body,
+    });
+    expect(res.kind).toBe("response");
+    if (res.kind !== "response") return;
+    expect(res.status).toBe(413);
+    expect(JSON.parse(res.body)).toMatchObject({ errorCode: "PARSE_ERROR" });
+  });
+
+  it("oversized management API bodies are a 413 in the API's error shape", async () => {
+    const res = await call(app.url, "POST", "/api/v1/flags", {
+      token: eng,
+      rawBody: JSON.stringify({ key: "big", description: "x".repeat(1_100_000) }),
+    });
+    expect(res.status).toBe(413);
+    expect(res.body.error).toMatchObject({ code: "PAYLOAD_TOO_LARGE", fields: { body: "at most 1000000 bytes" } });
+  });
+
+  it("a form post to an API path that dot segments turn into a page is a JSON 404, not a 500 (found by the fuzzer)", async () => {
+    const res = await sendRaw(app.url, {
+      method: "POST",
+      path: "/api/v1/rollouts/%2e%2e/phases/x/approvals",
+      headers: [
+        ["authorization", `Bearer ${ROLE_TOKENS.product_owner}`],
+        ["content-type", "multipart/form-data"],
+      ],
+      body: Buffer.from("[[[["),
+    });
+    expect(res.kind === "response" && res.status).toBe(404);
+    if (res.kind === "response") expect(JSON.parse(res.body).error.code).toBe("NOT_FOUND");
+  });
+
+  it("an event with a NUL in its flag key rejects the batch with the event's index", async () => {
+    await unchanged(async () => {
+      const res = await call(app.url, "POST", "/api/v1/events", {
+        token: SDK_TOKEN,
+        body: {
+          events: [
+            { flagKey: "dark-mode", variant: "on", outcome: "success", latencyMs: 1 },
+            { flagKey: "dark\u0000mode", variant: "on", outcome: "success", latencyMs: 1 },
+          ],
+        },
+      });
+      expect(res.status).toBe(400);
+      expect(res.body).toMatchObject({ index: 1, error: { fields: { "events.1.flagKey": "contains control characters" } } });
+    });
+  });
+
+  it("a viewer calling the revoke-token action gets a form error and the token stays", async () => {
+    const tokenId = world.spareTokenIds[0]!;
+    const res = await unchanged(() => callAction("/admin", "revokeTokenAction", { cookie: world.cookies.viewer, fields: { tokenId } }));
+    expect(res.status).toBe(200);
+    expect(res.state).toMatchObject({ status: "error", message: "This needs the admin role" });
+    const token = await t.sql(`SELECT revoked_at FROM api_tokens WHERE id = $1`, [tokenId]);
+    expect(token.rows[0].revoked_at).toBeNull();
+  });
+
+  it("malformed Next-Action requests to the sign-in action are refused, never a 500", async () => {
+    await unchanged(async () => {
+      const garbage = await callAction("/sign-in", "signInAction", { rawBody: "{{{{" });
+      expect(garbage.status).toBe(400);
+      expect(garbage.text).toContain("the arguments are not JSON");
+
+      const serverReference = await callAction("/sign-in", "signInAction", { rawBody: '[{},"$h1"]' });
+      expect(serverReference.status).toBe(400);
+
+      const noArguments = await callAction("/sign-in", "signInAction", {
+        rawBody: '--b\r\ncontent-disposition: form-data; name="_1_email"\r\n\r\na@b.c\r\n--b--\r\n',
+        contentType: "multipart/form-data; boundary=b",
+      });
+      expect(noArguments.status).toBe(400);
+
+      const wrongArguments = await callAction("/sign-in", "signInAction", { rawBody: "[1,2]" });
+      expect(wrongArguments.status).toBe(200);
+      expect(wrongArguments.state).toEqual({ error: "The form could not be read. Reload the page and try again." });
+
+      const unknownId = await fetch(`${app.url}/sign-in`, { method: "POST", headers: { "next-action": "ab".repeat(21) }, body: "[]" });
+      expect(unknownId.status).toBe(404);
+
+      const crossSite = await fetch(`${app.url}/sign-in`, {
+        method: "POST",
+        headers: { "next-action": actions.get("signInAction")!, origin: "https://evil.example" },
+        body: "[]",
+      });
+      expect(crossSite.status).toBe(403);
+    });
+  });
+});

@@ -1,0 +1,125 @@
+import { readFileSync } from "node:fs";
+import path from "node:path";
+import type { Role } from "../../../lib/auth/roles";
+import { signIn } from "../../../lib/auth/sessions";
+import { createApiToken } from "../../../lib/tokens/create-api-token";
+import { seedDemo } from "../../../lib/demo/seed-demo";
+import type { UserPrincipal } from "../../../lib/auth/principal";
+import type { TestDatabase } from "../../support/test-database";
+import { call, ROLE_TOKENS, SDK_TOKEN } from "../../support/http";
+import type { World } from "./targets";
+
+export const DEMO_PASSWORD = "fuzz-demo-password";
+
+const DEMO_LOGINS: Record<Role, string> = {
+  admin: "admin@rollgate.dev",
+  engineer: "engineer@rollgate.dev",
+  product_owner: "po@rollgate.dev",
+  oncall: "oncall@rollgate.dev",
+  viewer: "viewer@rollgate.dev",
+};
+
+/** Server action ids by exported name, from the production build the tests run. */
+export function serverActionIds(): Map<string, string> {
+  const file = path.resolve(".next/server/server-reference-manifest.json");
+  let manifest: { node: Record<string, { exportedName?: string }> };
+  try {
+    manifest = JSON.parse(readFileSync(file, "utf8"));
+  } catch {
+    throw new Error(`${file} is missing: run \`npx next build\` first (npm test does)`);
+  }
+  return new Map(Object.entries(manifest.node).map(([id, entry]) => [entry.exportedName ?? id, id]));
+}
+
+/**
+ * Seeds the demo data into the test database and gathers everything the generators draw from:
+ * real keys and ids, a session per role, and spare users, tokens and flags that the fuzzer may
+ * disable, revoke and archive without starving the rest of the run.
+ */
+export async function buildWorld(t: TestDatabase, baseUrl: string): Promise<World> {
+  await seedDemo(t.db, DEMO_PASSWORD);
+  const cookies = {} as Record<Role, string>;
+  for (const [role, email] of Object.entries(DEMO_LOGINS) as [Role, string][]) {
+    cookies[role] = `rollgate_session=${(await signIn(t.db, { email, password: DEMO_PASSWORD })).secret}`;
+  }
+  const throwawayCookies: string[] = [];
+  for (let i = 0; i < 40; i++) {
+    throwawayCookies.push(`rollgate_session=${(await signIn(t.db, { email: DEMO_LOGINS.viewer, password: DEMO_PASSWORD })).secret}`);
+  }
+  const spareUsers = await t.sql(
+    `INSERT INTO users (email, name, roles) SELECT 'spare-' || g || '@example.com', 'Spare ' || g, ARRAY['viewer'] FROM generate_series(1, 3) g RETURNING id`,
+  );
+  const spareUserIds = spareUsers.rows.map((r) => r.id as string);
+  const admin = (await t.sql(`SELECT id FROM users WHERE email = $1`, [DEMO_LOGINS.admin])).rows[0] as { id: string };
+  const adminPrincipal: UserPrincipal = {
+    kind: "user",
+    userId: admin.id,
+    email: DEMO_LOGINS.admin,
+    name: "Admin",
+    roles: ["admin"],
+    via: "session",
+  };
+  const spareTokenIds: string[] = [];
+  for (const userId of spareUserIds) {
+    spareTokenIds.push((await createApiToken(t.db, adminPrincipal, { kind: "user", name: "spare", userId })).id);
+  }
+  const spareFlagKeys: string[] = [];
+  for (let i = 1; i <= 4; i++) {
+    const key = `spare-flag-${i}`;
+    const res = await call(baseUrl, "POST", "/api/v1/flags", { token: ROLE_TOKENS.engineer, body: { key } });
+    if (res.status !== 201) throw new Error(`could not create ${key}: ${res.status}`);
+    spareFlagKeys.push(key);
+  }
+  const webhooks = await t.sql(
+    `INSERT INTO webhooks (environment_key, name, url) SELECT 'staging', 'fuzz ' || g, 'http://127.0.0.1:1/fuzz-' || g FROM generate_series(1, 6) g RETURNING id::text`,
+  );
+  const flags = await t.sql(`SELECT key FROM flags WHERE archived_at IS NULL AND key NOT LIKE 'spare-%' ORDER BY key`);
+  const environments = await t.sql(`SELECT key FROM environments ORDER BY sort_order`);
+  const rollouts = await t.sql(`SELECT id::text FROM rollouts`);
+  return {
+    flagKeys: flags.rows.map((r) => r.key as string),
+    spareFlagKeys,
+    environments: environments.rows.map((r) => r.key as string),
+    rolloutIds: [...rollouts.rows.map((r) => r.id as string), "00000000-0000-4000-8000-000000000000", "1"],
+    spareUserIds,
+    spareTokenIds,
+    webhookIds: webhooks.rows.map((r) => r.id as string),
+    tokens: ROLE_TOKENS,
+    sdkToken: SDK_TOKEN,
+    cookies,
+    throwawayCookies,
+  };
+}
+
+/**
+ * Everything a refused request must leave alone, as one comparable string. Sign-in bookkeeping
+ * (sessions, failed-attempt counters and their lock-out audit entries) is excluded: recording a
+ * failed sign-in is the point of a refused sign-in.
+ */
+export async function fingerprint(t: TestDatabase): Promise<string> {
+  const r = await t.sql(`
+    SELECT (SELECT count(*) FROM flags) AS flags,
+           (SELECT count(*) FILTER (WHERE archived_at IS NOT NULL) FROM flags) AS archived,
+           (SELECT coalesce(sum(version), 0) FROM flag_states) AS state_versions,
+           (SELECT string_agg(md5(description), '' ORDER BY key) FROM flags) AS descriptions,
+           (SELECT count(*) FROM users) AS users,
+           (SELECT string_agg(md5(roles::text || coalesce(disabled_at::text, '') || coalesce(password_hash, '')), '' ORDER BY id) FROM users) AS user_state,
+           (SELECT count(*) FROM api_tokens) AS tokens,
+           (SELECT count(*) FILTER (WHERE revoked_at IS NOT NULL) FROM api_tokens) AS revoked,
+           (SELECT count(*) FROM environments) AS environments,
+           (SELECT count(*) FROM rollouts) AS rollouts,
+           (SELECT coalesce(sum(version), 0) FROM rollouts) AS rollout_versions,
+           (SELECT count(*) FROM checklist_ticks) AS ticks,
+           (SELECT count(*) FROM approvals) AS approvals,
+           (SELECT count(*) FROM incidents) AS incidents,
+           (SELECT string_agg(md5(metric || threshold || action || dry_run), '' ORDER BY metric, threshold) FROM guardrails) AS guardrails,
+           (SELECT coalesce(sum(version), 0) FROM incidents) AS incident_versions,
+           (SELECT count(*) FROM incident_events) AS incident_events,
+           (SELECT count(*) FILTER (WHERE killed) FROM flag_states) AS killed,
+           (SELECT count(*) FROM events) AS events,
+           (SELECT count(*) FROM webhooks) AS webhooks,
+           (SELECT count(*) FILTER (WHERE enabled) FROM webhooks) AS webhooks_enabled,
+           (SELECT count(*) FROM webhook_deliveries) AS webhook_deliveries,
+           (SELECT count(*) FILTER (WHERE action NOT IN ('session.sign_in', 'user.sign_in_locked')) FROM audit_log) AS audit`);
+  return JSON.stringify(r.rows[0]);
+}

@@ -1,0 +1,559 @@
+import fc from "fast-check";
+import { ROLES, type Role } from "../../../lib/auth/roles";
+import { hostileString, segment, toWellFormed } from "./hostile";
+
+/** What the generators draw real values from, gathered from the seeded database. */
+export interface World {
+  flagKeys: string[];
+  /** Flags that actions and routes may archive without starving the rest of the run. */
+  spareFlagKeys: string[];
+  environments: string[];
+  rolloutIds: string[];
+  spareUserIds: string[];
+  spareTokenIds: string[];
+  /** Webhooks (to closed loopback ports) that actions may test, disable and delete. */
+  webhookIds: string[];
+  tokens: Record<Role, string>;
+  sdkToken: string;
+  cookies: Record<Role, string>;
+  /** Sessions that sign-out calls may end. */
+  throwawayCookies: string[];
+}
+
+/** A route served over plain HTTP: the management API, the data plane, or a dashboard page. */
+export interface HttpTarget {
+  kind: "http";
+  /** `METHOD /path/{param}`, as the inventory names it. */
+  id: string;
+  /** The role whose token makes the request plausible (most requests use it). */
+  role?: Role | "sdk";
+  /** A well-formed body the generator breaks in one place. */
+  body?: (w: World) => Record<string, unknown>;
+  query?: readonly string[];
+  /** Server-Sent Events: a 200 is an open stream, not a response to wait for. */
+  streaming?: boolean;
+}
+
+/** A server action, called as React calls it (`Next-Action` header) from the page that renders it. */
+export interface ActionTarget {
+  kind: "action";
+  id: `action ${string}`;
+  name: string;
+  page: string;
+  role?: Role;
+  /** `(prevState, formData)` for useActionState forms, none for sign-out, one plain value otherwise. */
+  args: "state-form" | "none" | "value";
+  fields: (w: World) => [string, fc.Arbitrary<string>][];
+}
+
+export type Target = HttpTarget | ActionTarget;
+
+const text = (...plausible: string[]) =>
+  fc.oneof({ weight: 2, arbitrary: fc.constantFrom(...plausible) }, { weight: 3, arbitrary: hostileString.map(toWellFormed) });
+const one = <T>(w: readonly T[], fallback: T): T => w[0] ?? fallback;
+
+const phase = {
+  name: "10 %",
+  percent: 10,
+  minSoakSeconds: 3600,
+  criteria: { minSuccessRate: 0.99, maxP95Ms: 500 },
+  requiredApprovals: 1,
+  checklist: ["backup verified"],
+};
+const approval = { decision: "approved", riskLevel: "low", reviewed: ["impact"], signature: "PO Bot" };
+const event = {
+  flagKey: "checkout-redesign",
+  variant: "on",
+  outcome: "success",
+  latencyMs: 12,
+  errorCode: "E1",
+  targetingKey: "u-1",
+  timestamp: new Date().toISOString(),
+};
+
+export const HTTP_TARGETS: HttpTarget[] = [
+  { kind: "http", id: "GET /api/v1/flags", role: "viewer" },
+  {
+    kind: "http",
+    id: "POST /api/v1/flags",
+    role: "engineer",
+    body: () => ({ key: `fz-${Math.random().toString(36).slice(2, 8)}`, description: "fuzz" }),
+  },
+  { kind: "http", id: "GET /api/v1/flags/{key}", role: "viewer" },
+  { kind: "http", id: "PATCH /api/v1/flags/{key}", role: "engineer", body: () => ({ description: "changed" }) },
+  { kind: "http", id: "DELETE /api/v1/flags/{key}", role: "engineer", body: () => ({ reason: "fuzz archive" }) },
+  {
+    kind: "http",
+    id: "PATCH /api/v1/flags/{key}/environments/{env}",
+    role: "engineer",
+    body: () => ({ version: 1, enabled: true, rolloutPercent: 25, allowlist: ["qa-1"] }),
+  },
+  { kind: "http", id: "POST /api/v1/flags/{key}/environments/{env}/kill", role: "oncall", body: () => ({ reason: "errors spiking" }) },
+  { kind: "http", id: "POST /api/v1/flags/{key}/environments/{env}/restore", role: "oncall", body: () => ({ reason: "fixed" }) },
+  { kind: "http", id: "GET /api/v1/flags/{key}/metrics", role: "viewer", query: ["environment", "windowSeconds", "bucketSeconds"] },
+  {
+    kind: "http",
+    id: "POST /api/v1/rollouts",
+    role: "engineer",
+    body: (w) => ({ flagKey: one(w.flagKeys, "x"), environment: "production", phases: [phase] }),
+  },
+  { kind: "http", id: "GET /api/v1/rollouts", role: "viewer", query: ["flagKey", "status"] },
+  { kind: "http", id: "GET /api/v1/rollouts/{id}", role: "viewer" },
+  {
+    kind: "http",
+    id: "PATCH /api/v1/rollouts/{id}",
+    role: "engineer",
+    body: () => ({ version: 1, phases: [phase, { ...phase, name: "50 %", percent: 50 }], autoAdvance: false }),
+  },
+  {
+    kind: "http",
+    id: "POST /api/v1/rollouts/{id}/phases/{index}/checklist",
+    role: "engineer",
+    body: () => ({ item: "backup verified", done: true }),
+  },
+  { kind: "http", id: "POST /api/v1/rollouts/{id}/advance", role: "engineer", body: () => ({ version: 1 }) },
+  { kind: "http", id: "POST /api/v1/rollouts/{id}/pause", role: "engineer", body: () => ({ version: 1, reason: "hold" }) },
+  { kind: "http", id: "POST /api/v1/rollouts/{id}/resume", role: "engineer", body: () => ({ version: 1 }) },
+  { kind: "http", id: "POST /api/v1/rollouts/{id}/rollback", role: "oncall", body: () => ({ version: 1, reason: "bad" }) },
+  { kind: "http", id: "POST /api/v1/rollouts/{id}/phases/{index}/approvals", role: "product_owner", body: () => approval },
+  { kind: "http", id: "GET /api/v1/audit", role: "viewer", query: ["limit", "before", "target", "actor", "action"] },
+  { kind: "http", id: "GET /api/v1/incidents", role: "viewer", query: ["status"] },
+  { kind: "http", id: "GET /api/v1/flags/{key}/environments/{env}/guardrails", role: "viewer" },
+  {
+    kind: "http",
+    id: "PUT /api/v1/flags/{key}/environments/{env}/guardrails",
+    role: "oncall",
+    body: () => ({
+      guardrails: [{ metric: "error_rate", threshold: 0.01, windowSeconds: 300, minSamples: 100, action: "kill" }],
+      dryRun: true,
+    }),
+  },
+  { kind: "http", id: "GET /api/v1/incidents/{id}", role: "viewer" },
+  { kind: "http", id: "GET /api/v1/incidents/{id}/report", role: "viewer" },
+  { kind: "http", id: "POST /api/v1/incidents/{id}/acknowledge", role: "oncall", body: () => ({ version: 1, note: "on it" }) },
+  {
+    kind: "http",
+    id: "POST /api/v1/incidents/{id}/resolve",
+    role: "oncall",
+    body: () => ({ version: 1, summary: "fixed", impact: "", rootCause: "", actionsTaken: "", followUps: "" }),
+  },
+  {
+    kind: "http",
+    id: "POST /api/v1/events",
+    role: "sdk",
+    body: () => ({ events: [event, { ...event, outcome: "error", latencyMs: 900 }] }),
+  },
+  {
+    kind: "http",
+    id: "POST /ofrep/v1/evaluate/flags/{key}",
+    role: "sdk",
+    body: () => ({ context: { targetingKey: "user-1", plan: "pro" } }),
+  },
+  { kind: "http", id: "POST /ofrep/v1/evaluate/flags", role: "sdk", body: () => ({ context: { targetingKey: "user-1" } }) },
+  { kind: "http", id: "GET /api/v1/stream", role: "sdk", streaming: true },
+  { kind: "http", id: "GET /api/v1/live", role: "viewer", streaming: true },
+  // Dashboard pages.
+  { kind: "http", id: "GET /", role: "viewer" },
+  { kind: "http", id: "GET /sign-in" },
+  { kind: "http", id: "GET /sign-in/no-access", query: ["email"] },
+  { kind: "http", id: "GET /sign-in/supabase" },
+  { kind: "http", id: "GET /flags", role: "viewer" },
+  { kind: "http", id: "GET /flags/{key}", role: "engineer" },
+  { kind: "http", id: "GET /audit", role: "viewer", query: ["target", "actor", "action", "before"] },
+  { kind: "http", id: "GET /admin", role: "admin" },
+  { kind: "http", id: "GET /account", role: "viewer" },
+  { kind: "http", id: "GET /incidents", role: "oncall", query: ["status"] },
+  { kind: "http", id: "GET /overview", role: "oncall" },
+  { kind: "http", id: "GET /incidents/{id}", role: "oncall" },
+  { kind: "http", id: "GET /approvals", role: "product_owner" },
+  { kind: "http", id: "GET /rollouts/{id}", role: "engineer", query: ["signed"] },
+  { kind: "http", id: "GET /rollouts/{id}/phases/{index}/approve", role: "product_owner" },
+  { kind: "http", id: "GET /flags/{key}/new-rollout", role: "engineer" },
+];
+
+export const ACTION_TARGETS: ActionTarget[] = [
+  {
+    kind: "action",
+    id: "action signInAction",
+    name: "signInAction",
+    page: "/sign-in",
+    args: "state-form",
+    fields: () => [
+      ["email", text("viewer@rollgate.dev", "nobody@example.com", "not-an-email")],
+      ["password", text("wrong-password", "")],
+    ],
+  },
+  {
+    kind: "action",
+    id: "action supabaseSignInAction",
+    name: "supabaseSignInAction",
+    page: "/sign-in",
+    args: "value",
+    fields: () => [["accessToken", text("eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJ4In0.c2ln", "a.b.c", "not-a-jwt")]],
+  },
+  { kind: "action", id: "action signOutAction", name: "signOutAction", page: "/flags", args: "none", fields: () => [] },
+  {
+    kind: "action",
+    id: "action createFlagAction",
+    name: "createFlagAction",
+    page: "/flags",
+    role: "engineer",
+    args: "state-form",
+    fields: (w) => [
+      ["key", text("fz-action-flag", one(w.flagKeys, "x"), "UPPER")],
+      ["description", text("made by the fuzzer")],
+    ],
+  },
+  {
+    kind: "action",
+    id: "action updateFlagStateAction",
+    name: "updateFlagStateAction",
+    page: "/flags/{key}",
+    role: "engineer",
+    args: "state-form",
+    fields: (w) => [
+      ["flagKey", text(...w.flagKeys)],
+      ["environment", text(...w.environments, "nowhere")],
+      ["version", text("1", "2", "0", "-1", "1e3", "999999999999")],
+      ["enabled", text("on", "off")],
+      ["rolloutPercent", text("0", "25", "100", "101", "-5", "1.5")],
+      ["allowlist", text("qa-1, qa-2", "", "a\nb")],
+    ],
+  },
+  {
+    kind: "action",
+    id: "action updateFlagDescriptionAction",
+    name: "updateFlagDescriptionAction",
+    page: "/flags/{key}",
+    role: "engineer",
+    args: "state-form",
+    fields: (w) => [
+      ["flagKey", text(...w.flagKeys)],
+      ["description", text("new words")],
+    ],
+  },
+  {
+    kind: "action",
+    id: "action archiveFlagAction",
+    name: "archiveFlagAction",
+    page: "/flags/{key}",
+    role: "engineer",
+    args: "state-form",
+    fields: (w) => [
+      ["flagKey", text(...w.spareFlagKeys)],
+      ["reason", text("no longer needed", "")],
+    ],
+  },
+  {
+    kind: "action",
+    id: "action createUserAction",
+    name: "createUserAction",
+    page: "/admin",
+    role: "admin",
+    args: "state-form",
+    fields: () => [
+      ["email", text("fz-user@example.com", "viewer@rollgate.dev")],
+      ["name", text("Fuzz User")],
+      ["password", text("long-enough-pw", "short")],
+      ["roles", text(...ROLES, "root")],
+      ["roles", text(...ROLES)],
+    ],
+  },
+  {
+    kind: "action",
+    id: "action updateUserAction",
+    name: "updateUserAction",
+    page: "/admin",
+    role: "admin",
+    args: "state-form",
+    fields: (w) => [
+      ["userId", text(...w.spareUserIds, "00000000-0000-4000-8000-000000000000")],
+      ["roles", text(...ROLES)],
+      ["disabled", text("on", "")],
+    ],
+  },
+  {
+    kind: "action",
+    id: "action createTokenAction",
+    name: "createTokenAction",
+    page: "/admin",
+    role: "admin",
+    args: "state-form",
+    fields: (w) => [
+      ["target", text(...w.spareUserIds.map((id) => `user:${id}`), "sdk:production", "sdk:nowhere", "user:")],
+      ["name", text("fuzz token")],
+    ],
+  },
+  {
+    kind: "action",
+    id: "action revokeTokenAction",
+    name: "revokeTokenAction",
+    page: "/admin",
+    role: "admin",
+    args: "state-form",
+    fields: (w) => [["tokenId", text(...w.spareTokenIds, "not-a-uuid")]],
+  },
+  {
+    kind: "action",
+    id: "action createEnvironmentAction",
+    name: "createEnvironmentAction",
+    page: "/admin",
+    role: "admin",
+    args: "state-form",
+    fields: () => [
+      ["key", text("fz-env", "production", "Bad Key")],
+      ["name", text("Fuzz environment")],
+    ],
+  },
+  {
+    kind: "action",
+    id: "action createWebhookAction",
+    name: "createWebhookAction",
+    page: "/admin",
+    role: "admin",
+    args: "state-form",
+    fields: (w) => [
+      ["environment", text(...w.environments, "nowhere")],
+      ["name", text("#releases")],
+      // A closed loopback port: accepted webhooks fail fast and never leave the machine.
+      ["url", text("http://127.0.0.1:1/hook", "https://127.0.0.1:1/h?x=1", "ftp://example.com/", "https://u:p@127.0.0.1:1/", "not a url")],
+    ],
+  },
+  {
+    kind: "action",
+    id: "action setWebhookEnabledAction",
+    name: "setWebhookEnabledAction",
+    page: "/admin",
+    role: "admin",
+    args: "state-form",
+    fields: (w) => [
+      ["webhookId", text(...w.webhookIds, "00000000-0000-4000-8000-000000000000", "not-a-uuid")],
+      ["enabled", text("true", "false", "on")],
+    ],
+  },
+  {
+    kind: "action",
+    id: "action sendTestWebhookAction",
+    name: "sendTestWebhookAction",
+    page: "/admin",
+    role: "admin",
+    args: "state-form",
+    fields: (w) => [["webhookId", text(...w.webhookIds, "00000000-0000-4000-8000-000000000000", "not-a-uuid")]],
+  },
+  {
+    kind: "action",
+    id: "action deleteWebhookAction",
+    name: "deleteWebhookAction",
+    page: "/admin",
+    role: "admin",
+    args: "state-form",
+    fields: (w) => [["webhookId", text(...w.webhookIds, "00000000-0000-4000-8000-000000000000", "not-a-uuid")]],
+  },
+  {
+    kind: "action",
+    id: "action changePasswordAction",
+    name: "changePasswordAction",
+    page: "/account",
+    role: "viewer",
+    args: "state-form",
+    fields: () => [
+      ["currentPassword", text("not-my-password")],
+      ["newPassword", text("another-password-1")],
+      ["confirmPassword", text("another-password-1", "different")],
+    ],
+  },
+];
+
+ACTION_TARGETS.push(
+  {
+    kind: "action",
+    id: "action setGuardrailsAction",
+    name: "setGuardrailsAction",
+    page: "/flags/{key}",
+    role: "oncall",
+    args: "state-form",
+    fields: (w) => [
+      ["flagKey", text(...w.spareFlagKeys)],
+      ["environment", text(...w.environments)],
+      ["preset", text("seeds", "none", "all")],
+      ["dryRun", text("on", "")],
+    ],
+  },
+  {
+    kind: "action",
+    id: "action demoSpikeAction",
+    name: "demoSpikeAction",
+    page: "/admin",
+    role: "admin",
+    args: "state-form",
+    fields: () => [["mode", text("on", "both", "stop", "explode")]],
+  },
+  {
+    kind: "action",
+    id: "action killFlagAction",
+    name: "killFlagAction",
+    page: "/flags/{key}",
+    role: "oncall",
+    args: "state-form",
+    fields: (w) => [
+      ["flagKey", text(...w.spareFlagKeys)],
+      ["environment", text(...w.environments, "moon")],
+      ["reason", text("errors spiking", "")],
+    ],
+  },
+  {
+    kind: "action",
+    id: "action restoreFlagAction",
+    name: "restoreFlagAction",
+    page: "/flags/{key}",
+    role: "oncall",
+    args: "state-form",
+    fields: (w) => [
+      ["flagKey", text(...w.spareFlagKeys)],
+      ["environment", text(...w.environments)],
+      ["reason", text("fixed", "")],
+    ],
+  },
+  {
+    kind: "action",
+    id: "action acknowledgeIncidentAction",
+    name: "acknowledgeIncidentAction",
+    page: "/incidents/{id}",
+    role: "oncall",
+    args: "state-form",
+    fields: (w) => [
+      ["incidentId", text(...w.rolloutIds)],
+      ["version", text("1", "x")],
+      ["note", text("on it", "")],
+    ],
+  },
+  {
+    kind: "action",
+    id: "action resolveIncidentAction",
+    name: "resolveIncidentAction",
+    page: "/incidents/{id}",
+    role: "oncall",
+    args: "state-form",
+    fields: (w) => [
+      ["incidentId", text(...w.rolloutIds)],
+      ["version", text("1", "0")],
+      ["summary", text("fixed", "")],
+      ["rootCause", text("bad deploy")],
+    ],
+  },
+  {
+    kind: "action",
+    id: "action createRolloutAction",
+    name: "createRolloutAction",
+    page: "/flags/{key}/new-rollout",
+    role: "engineer",
+    args: "state-form",
+    fields: (w) => [
+      ["flagKey", text(...w.flagKeys)],
+      ["environment", text(...w.environments)],
+      ["mode", text("playbook", "custom")],
+      ["internalAllowlist", text("qa-1\nqa-2", "")],
+      ["phaseName", text("10 %", "")],
+      ["phasePercent", text("10", "150", "-1", "abc")],
+      ["phaseSoakHours", text("24", "1e9", "-3")],
+      ["phaseApprovals", text("1", "99")],
+      ["phaseMinSuccess", text("95", "200")],
+      ["phaseChecklist", text("backup verified", "")],
+      ["riskLevel", text("low", "medium", "extreme")],
+      ["benefits", text("faster checkout")],
+      ["links", text("https://example.com/pr/1", "javascript:alert(1)")],
+      ["autoAdvance", text("on", "")],
+    ],
+  },
+  {
+    kind: "action",
+    id: "action transitionRolloutAction",
+    name: "transitionRolloutAction",
+    page: "/rollouts/{id}",
+    role: "engineer",
+    args: "state-form",
+    fields: (w) => [
+      ["rolloutId", text(...w.rolloutIds)],
+      ["action", text("advance", "pause", "resume", "rollback", "explode")],
+      ["version", text("1", "2", "0", "NaN")],
+      ["reason", text("because", "")],
+      ["override", text("on", "")],
+    ],
+  },
+  {
+    kind: "action",
+    id: "action editRolloutAction",
+    name: "editRolloutAction",
+    page: "/rollouts/{id}",
+    role: "engineer",
+    args: "state-form",
+    fields: (w) => [
+      ["rolloutId", text(...w.rolloutIds)],
+      ["version", text("1", "2", "-1")],
+      ["phaseName", text("50 %", "")],
+      ["phasePercent", text("50", "5", "101")],
+      ["phaseSoakHours", text("24", "-1")],
+      ["riskLevel", text("low", "bogus")],
+      ["links", text("https://example.com", "ftp://x")],
+      ["autoAdvance", text("on", "")],
+    ],
+  },
+  {
+    kind: "action",
+    id: "action tickChecklistAction",
+    name: "tickChecklistAction",
+    page: "/rollouts/{id}",
+    role: "engineer",
+    args: "state-form",
+    fields: (w) => [
+      ["rolloutId", text(...w.rolloutIds)],
+      ["phaseIndex", text("0", "1", "-1", "100")],
+      ["item", text("backup verified", "nope")],
+      ["done", text("on", "")],
+    ],
+  },
+  {
+    kind: "action",
+    id: "action signApprovalAction",
+    name: "signApprovalAction",
+    page: "/rollouts/{id}/phases/{index}/approve",
+    role: "product_owner",
+    args: "state-form",
+    fields: (w) => [
+      ["rolloutId", text(...w.rolloutIds)],
+      ["phaseIndex", text("0", "1", "3")],
+      ["reviewed", text("change", "rollback plan")],
+      ["decision", text("approved", "conditional", "rejected", "maybe")],
+      ["riskLevel", text("low", "high")],
+      ["conditions", text("only at night", "")],
+      ["reason", text("no rollback plan", "")],
+      ["signature", text("Pat Product", "")],
+      ["supersedes", text("00000000-0000-4000-8000-000000000000", "")],
+    ],
+  },
+);
+
+export const ALL_TARGETS: Target[] = [...HTTP_TARGETS, ...ACTION_TARGETS];
+
+/** Real values for each path parameter name. */
+export function paramValues(name: string, w: World): readonly string[] {
+  switch (name) {
+    case "key":
+      return w.flagKeys;
+    case "env":
+      return w.environments;
+    case "id":
+      return w.rolloutIds;
+    case "index":
+      return ["0", "1", "3"];
+    default:
+      throw new Error(`no values for path parameter {${name}}: add them to paramValues`);
+  }
+}
+
+export function pathArbitrary(template: string, w: World): fc.Arbitrary<string> {
+  const parts = template.split(/(\{[a-z]+\})/i);
+  return fc
+    .tuple(...parts.map((p) => (/^\{[a-z]+\}$/i.test(p) ? segment(paramValues(p.slice(1, -1), w)) : fc.constant(p))))
+    .map((xs) => xs.join(""));
+}

@@ -1,0 +1,165 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createTestDatabase, type TestDatabase } from "../support/test-database";
+import { startTestApp, type TestApp } from "../support/test-app";
+import { BOOTSTRAP, call, patchFlagState, ROLE_TOKENS, SDK_TOKEN } from "../support/http";
+import { eventually } from "../support/eventually";
+import { startReceiver } from "../support/webhook-receiver";
+
+let t: TestDatabase;
+let app: TestApp;
+let receiver: Awaited<ReturnType<typeof startReceiver>>;
+const eng = ROLE_TOKENS.engineer;
+
+beforeAll(async () => {
+  t = await createTestDatabase();
+  receiver = await startReceiver();
+  app = await startTestApp({ databaseUrl: t.url, bootstrapTokens: BOOTSTRAP, env: { ROLLGATE_GUARDRAIL_INTERVAL_MS: "300" } });
+  await t.sql(`INSERT INTO webhooks (environment_key, name, url) VALUES ('production', 'alerts', $1)`, [receiver.url("/alerts")]);
+});
+afterAll(async () => {
+  await app?.stop();
+  await receiver?.close();
+  await t?.drop();
+});
+
+let seq = 0;
+async function liveFlag(): Promise<string> {
+  const key = `guard-${process.pid}-${++seq}`;
+  expect((await call(app.url, "POST", "/api/v1/flags", { token: eng, body: { key } })).status).toBe(201);
+  expect((await patchFlagState(app.url, eng, key, "production", { enabled: true, rolloutPercent: 100 })).status).toBe(200);
+  await eventually(async () => (await evaluate(key)).body.value === true, 3000, "SDKs serve the flag on");
+  return key;
+}
+
+async function sendOn(key: string, n: number, errorShare: number) {
+  const events = Array.from({ length: n }, (_, i) => ({
+    flagKey: key,
+    variant: "on",
+    outcome: i < n * errorShare ? "error" : "success",
+    latencyMs: 30,
+    errorCode: i < n * errorShare ? "HTTP_503" : undefined,
+    targetingKey: `u-${i}`,
+  }));
+  expect((await call(app.url, "POST", "/api/v1/events", { token: SDK_TOKEN, body: { events } })).status).toBe(202);
+}
+
+const evaluate = (key: string) =>
+  call(app.url, "POST", `/ofrep/v1/evaluate/flags/${key}`, { token: SDK_TOKEN, body: { context: { targetingKey: "someone" } } });
+const killRule = { metric: "error_rate", threshold: 0.01, windowSeconds: 60, minSamples: 40, action: "kill" };
+const alerts = (key: string, kind: string) =>
+  receiver
+    .received("/alerts")
+    .map((r) => JSON.parse(r.body) as { rollgate: { kind: string; flagKey: string } })
+    .filter((b) => b.rollgate.flagKey === key && b.rollgate.kind === kind);
+
+describe("guardrails", () => {
+  it("errors on `on` over the threshold kill the flag once: SDKs serve off, an incident opens, the webhook fires", async () => {
+    const key = await liveFlag();
+    const set = await call(app.url, "PUT", `/api/v1/flags/${key}/environments/production/guardrails`, {
+      token: ROLE_TOKENS.oncall,
+      body: { guardrails: [killRule] },
+    });
+    expect(set.status).toBe(200);
+    await sendOn(key, 30, 0.2); // below the minimum of 40 samples: not judged
+    await new Promise((r) => setTimeout(r, 1000));
+    expect((await evaluate(key)).body.value).toBe(true);
+    const notJudged = await call(app.url, "GET", `/api/v1/flags/${key}/environments/production/guardrails`, { token: ROLE_TOKENS.viewer });
+    expect(notJudged.body.guardrails[0].lastVerdict).toMatchObject({
+      judged: false,
+      breached: false,
+      message: "not judged: 30 of 40 requests needed in 1 min",
+    });
+
+    await sendOn(key, 30, 0.2);
+    await eventually(async () => (await evaluate(key)).body.reason === "DISABLED", 10_000, "the guardrail kills the flag");
+    const incidents = await call(app.url, "GET", "/api/v1/incidents", { token: ROLE_TOKENS.viewer });
+    const incident = incidents.body.incidents.find((i: { flagKey: string }) => i.flagKey === key);
+    expect(incident).toMatchObject({ openedBy: "system (guardrail)", reason: "guardrail: error rate 20 % > 1 % over 1 min, 60 requests" });
+    await eventually(() => alerts(key, "flag.killed").length === 1, 10_000, "the kill reached the webhook");
+
+    await sendOn(key, 30, 0.5); // still breached: no second action
+    await new Promise((r) => setTimeout(r, 1500));
+    const breaches = await t.sql(`SELECT count(*)::int AS n FROM audit_log WHERE action = 'guardrail.breach' AND target_id = $1`, [
+      `${key}/production`,
+    ]);
+    expect(breaches.rows[0].n).toBe(1);
+    const kills = await t.sql(`SELECT count(*)::int AS n FROM audit_log WHERE action = 'flag_state.kill' AND target_id = $1`, [
+      `${key}/production`,
+    ]);
+    expect(kills.rows[0].n).toBe(1);
+    const verdict = (await call(app.url, "GET", `/api/v1/flags/${key}/environments/production/guardrails`, { token: eng })).body
+      .guardrails[0];
+    expect(verdict.breachedSince).not.toBeNull();
+    expect(verdict.lastVerdict.acted).toBe("already acted on this breach");
+  });
+
+  it("a dry run records and announces the verdict without acting", async () => {
+    const key = await liveFlag();
+    await call(app.url, "PUT", `/api/v1/flags/${key}/environments/production/guardrails`, {
+      token: eng,
+      body: { guardrails: [killRule], dryRun: true },
+    });
+    await sendOn(key, 50, 0.1);
+    await eventually(
+      async () => {
+        const g = (await call(app.url, "GET", `/api/v1/flags/${key}/environments/production/guardrails`, { token: eng })).body
+          .guardrails[0];
+        return g.lastVerdict?.acted === "dry run: would kill";
+      },
+      10_000,
+      "a dry-run verdict",
+    );
+    expect((await evaluate(key)).body.value).toBe(true);
+    await eventually(() => alerts(key, "guardrail.breached").length === 1, 10_000, "the dry-run alert");
+  });
+
+  it("roll back acts on a live rollout: the flag returns to its state before the rollout", async () => {
+    const key = await liveFlag();
+    const created = await call(app.url, "POST", "/api/v1/rollouts", {
+      token: eng,
+      body: { flagKey: key, environment: "production", phases: [{ name: "50 %", percent: 50 }] },
+    });
+    expect((await call(app.url, "POST", `/api/v1/rollouts/${created.body.id}/advance`, { token: eng, body: { version: 1 } })).status).toBe(
+      200,
+    );
+    await call(app.url, "PUT", `/api/v1/flags/${key}/environments/production/guardrails`, {
+      token: eng,
+      body: { guardrails: [{ ...killRule, action: "rollback" }] },
+    });
+    await sendOn(key, 60, 0.1);
+    await eventually(
+      async () => (await call(app.url, "GET", `/api/v1/rollouts/${created.body.id}`, { token: eng })).body.status === "rolled_back",
+      10_000,
+      "the rollout rolled back",
+    );
+    const flag = await call(app.url, "GET", `/api/v1/flags/${key}`, { token: eng });
+    expect(flag.body.environments.production).toMatchObject({ enabled: true, rolloutPercent: 100, killed: false });
+  });
+
+  it("refuses bad guardrails with field messages and viewers", async () => {
+    const key = await liveFlag();
+    const bad = await call(app.url, "PUT", `/api/v1/flags/${key}/environments/production/guardrails`, {
+      token: eng,
+      body: {
+        guardrails: [
+          { metric: "error_rate", threshold: 5, action: "kill" },
+          { metric: "cpu", threshold: 1, action: "explode" },
+        ],
+      },
+    });
+    expect(bad.status).toBe(400);
+    expect(Object.keys(bad.body.error.fields).sort()).toEqual(["guardrails.0.threshold", "guardrails.1.action", "guardrails.1.metric"]);
+    expect(
+      (
+        await call(app.url, "PUT", `/api/v1/flags/${key}/environments/production/guardrails`, {
+          token: ROLE_TOKENS.viewer,
+          body: { guardrails: [] },
+        })
+      ).status,
+    ).toBe(403);
+    expect(
+      (await call(app.url, "PUT", `/api/v1/flags/no-such/environments/production/guardrails`, { token: eng, body: { guardrails: [] } }))
+        .status,
+    ).toBe(404);
+  });
+});

@@ -1,0 +1,533 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createTestDatabase, type TestDatabase } from "../support/test-database";
+import { startTestApp, type TestApp } from "../support/test-app";
+import { BOOTSTRAP, call, ROLE_TOKENS, SDK_TOKEN } from "../support/http";
+import { startReceiver } from "../support/webhook-receiver";
+import { eventually } from "../support/eventually";
+
+let t: TestDatabase;
+let app: TestApp;
+const eng = ROLE_TOKENS.engineer;
+const po = ROLE_TOKENS.product_owner;
+// A person who both engineers and owns product: may request, never approve their own request.
+const ENG_PO = "tok-eng-po-0001";
+const POS = Array.from({ length: 10 }, (_, i) => ({ name: `po${i}-bot`, token: `tok-po-many-${i}` }));
+
+beforeAll(async () => {
+  t = await createTestDatabase();
+  const extra = [`eng-po-bot:engineer+product_owner:${ENG_PO}`, ...POS.map((p) => `${p.name}:product_owner:${p.token}`)].join(",");
+  app = await startTestApp({ databaseUrl: t.url, bootstrapTokens: `${BOOTSTRAP},${extra}` });
+});
+afterAll(async () => {
+  await app?.stop();
+  await t?.drop();
+});
+
+let seq = 0;
+async function newFlag(): Promise<string> {
+  const key = `ro-${process.pid}-${++seq}`;
+  expect((await call(app.url, "POST", "/api/v1/flags", { token: eng, body: { key } })).status).toBe(201);
+  return key;
+}
+
+const quickPhases = [
+  { name: "10 %", percent: 10 },
+  { name: "50 %", percent: 50 },
+  { name: "100 %", percent: 100 },
+];
+
+async function counts() {
+  const r = await t.sql(
+    "SELECT (SELECT count(*) FROM rollouts)::int AS rollouts, (SELECT count(*) FROM approvals)::int AS approvals, (SELECT count(*) FROM audit_log)::int AS audit, (SELECT coalesce(sum(version),0) FROM flag_states)::int AS states",
+  );
+  return r.rows[0];
+}
+
+const approve = (token: string, signature: string, extra: Record<string, unknown> = {}) => ({
+  token,
+  body: { decision: "approved", riskLevel: "medium", reviewed: ["change", "rollback plan"], signature, ...extra },
+});
+
+describe("rollouts API", () => {
+  it("creates a plan from the playbook template as a draft with its gates", async () => {
+    const key = await newFlag();
+    const res = await call(app.url, "POST", "/api/v1/rollouts", {
+      token: eng,
+      body: {
+        flagKey: key,
+        environment: "production",
+        template: "playbook",
+        internalAllowlist: ["qa-1"],
+        impact: { riskLevel: "medium", benefits: "faster", risks: "locks" },
+      },
+    });
+    expect(res.status).toBe(201);
+    expect(res.body).toMatchObject({
+      flagKey: key,
+      environment: "production",
+      status: "draft",
+      currentPhase: -1,
+      version: 1,
+      planVersion: 1,
+    });
+    expect(res.body.phases.map((p: { name: string; percent: number }) => [p.name, p.percent])).toEqual([
+      ["Internal", 0],
+      ["10 %", 10],
+      ["50 %", 50],
+      ["100 %", 100],
+    ]);
+    expect(res.body.phases[0]).toMatchObject({
+      allowlist: ["qa-1"],
+      requiredApprovals: 1,
+      checklist: ["backup verified", "rollback tested", "monitoring in place"],
+    });
+    const gates = Object.fromEntries(res.body.gates.map((g: { name: string; ok: boolean; reason: string }) => [g.name, g]));
+    expect(gates.approvals).toEqual({ name: "approvals", ok: false, reason: "needs 1 approval, has 0" });
+    expect(gates.checklist.ok).toBe(false);
+    expect(gates.incidents.ok).toBe(true);
+
+    const got = await call(app.url, "GET", `/api/v1/rollouts/${res.body.id}`, { token: ROLE_TOKENS.viewer });
+    expect(got.status).toBe(200);
+    expect(got.body.id).toBe(res.body.id);
+  });
+
+  it("refuses bad plans and a second live rollout with field messages, writing nothing", async () => {
+    const key = await newFlag();
+    const before = await counts();
+    const cases: [Record<string, unknown>, number, string][] = [
+      [
+        {
+          flagKey: key,
+          environment: "production",
+          phases: [
+            { name: "a", percent: 50 },
+            { name: "b", percent: 10 },
+          ],
+        },
+        400,
+        "phases.1.percent",
+      ],
+      [{ flagKey: key, environment: "production", phases: [{ name: "a", percent: 101 }] }, 400, "phases.0.percent"],
+      [{ flagKey: key, environment: "production", phases: [{ name: "a", percent: 0 }] }, 400, "phases.0.percent"],
+      [{ flagKey: key, environment: "production", phases: [] }, 400, "phases"],
+      [{ flagKey: key, environment: "production" }, 400, "phases"],
+      [{ flagKey: "no-such-flag", environment: "production", phases: quickPhases }, 400, "flagKey"],
+      [{ flagKey: key, environment: "moon", phases: quickPhases }, 400, "environment"],
+      [{ flagKey: key, environment: "production", phases: [{ name: "", percent: 10 }] }, 400, "phases.0.name"],
+    ];
+    for (const [body, status, field] of cases) {
+      const res = await call(app.url, "POST", "/api/v1/rollouts", { token: eng, body });
+      expect([JSON.stringify(body), res.status]).toEqual([JSON.stringify(body), status]);
+      expect(Object.keys(res.body.error.fields)).toContain(field);
+    }
+    expect(await counts()).toEqual(before);
+
+    expect(
+      (
+        await call(app.url, "POST", "/api/v1/rollouts", {
+          token: eng,
+          body: { flagKey: key, environment: "production", phases: quickPhases },
+        })
+      ).status,
+    ).toBe(201);
+    const mid = await counts();
+    const second = await call(app.url, "POST", "/api/v1/rollouts", {
+      token: eng,
+      body: { flagKey: key, environment: "production", phases: quickPhases },
+    });
+    expect(second.status).toBe(409);
+    expect(second.body.error.fields.flagKey).toBe("already has a live rollout in production");
+    expect(await counts()).toEqual(mid);
+    expect(
+      (
+        await call(app.url, "POST", "/api/v1/rollouts", {
+          token: ROLE_TOKENS.viewer,
+          body: { flagKey: key, environment: "staging", phases: quickPhases },
+        })
+      ).status,
+    ).toBe(403);
+  });
+
+  it("advances only through green gates, sets the flag in the same step, and rolls back to the state before", async () => {
+    const key = await newFlag();
+    const flag0 = await call(app.url, "GET", `/api/v1/flags/${key}`, { token: eng });
+    const created = await call(app.url, "POST", "/api/v1/rollouts", {
+      token: eng,
+      body: {
+        flagKey: key,
+        environment: "production",
+        phases: [
+          { name: "Internal", percent: 0, allowlist: ["qa-1", "qa-2"], requiredApprovals: 1, checklist: ["backup verified"] },
+          { name: "10 %", percent: 10 },
+        ],
+      },
+    });
+    const id = created.body.id;
+    const red = await call(app.url, "POST", `/api/v1/rollouts/${id}/advance`, { token: eng, body: { version: 1 } });
+    expect(red.status).toBe(422);
+    expect(red.body.gates.filter((g: { ok: boolean }) => !g.ok).map((g: { name: string }) => g.name)).toEqual(["approvals", "checklist"]);
+
+    expect(
+      (
+        await call(app.url, "POST", `/api/v1/rollouts/${id}/phases/0/checklist`, {
+          token: eng,
+          body: { item: "backup verified", done: true },
+        })
+      ).status,
+    ).toBe(200);
+    const signed = await call(app.url, "POST", `/api/v1/rollouts/${id}/phases/0/approvals`, approve(po, "product_owner-bot"));
+    expect(signed.status).toBe(201);
+    expect(signed.body).toMatchObject({ decision: "approved", state: "live", planVersion: 1, signer: { name: "product_owner-bot" } });
+    expect(signed.body.contentHash).toMatch(/^[0-9a-f]{64}$/);
+
+    const advanced = await call(app.url, "POST", `/api/v1/rollouts/${id}/advance`, { token: eng, body: { version: 1 } });
+    expect(advanced.status).toBe(200);
+    expect(advanced.body).toMatchObject({ status: "active", currentPhase: 0, version: 2 });
+    const flag1 = await call(app.url, "GET", `/api/v1/flags/${key}`, { token: eng });
+    expect(flag1.body.environments.production).toMatchObject({ enabled: true, rolloutPercent: 0, allowlist: ["qa-1", "qa-2"] });
+
+    // The SDK sees the internal audience as soon as the change notification arrives.
+    const evaluateFor = (targetingKey: string) =>
+      call(app.url, "POST", `/ofrep/v1/evaluate/flags/${key}`, { token: SDK_TOKEN, body: { context: { targetingKey } } });
+    await eventually(async () => (await evaluateFor("qa-1")).body.reason === "TARGETING_MATCH", 3000, "the allowlist reaches SDKs");
+    expect((await evaluateFor("qa-1")).body).toMatchObject({ value: true, reason: "TARGETING_MATCH" });
+    expect((await evaluateFor("someone-else")).body.value).toBe(false);
+
+    const stale = await call(app.url, "POST", `/api/v1/rollouts/${id}/pause`, { token: eng, body: { version: 1 } });
+    expect(stale.status).toBe(409);
+    expect(stale.body.current.version).toBe(2);
+    const noReason = await call(app.url, "POST", `/api/v1/rollouts/${id}/rollback`, { token: ROLE_TOKENS.oncall, body: { version: 2 } });
+    expect(noReason.status).toBe(400);
+    expect(noReason.body.error.fields.reason).toBeTruthy();
+    const rolledBack = await call(app.url, "POST", `/api/v1/rollouts/${id}/rollback`, {
+      token: ROLE_TOKENS.oncall,
+      body: { version: 2, reason: "errors in checkout" },
+    });
+    expect(rolledBack.status).toBe(200);
+    expect(rolledBack.body).toMatchObject({ status: "rolled_back", endedReason: "errors in checkout" });
+    const flag2 = await call(app.url, "GET", `/api/v1/flags/${key}`, { token: eng });
+    const { enabled, rolloutPercent, allowlist } = flag0.body.environments.production;
+    expect(flag2.body.environments.production).toMatchObject({ enabled, rolloutPercent, allowlist });
+
+    const audit = await call(app.url, "GET", `/api/v1/audit?target=${key}&action=rollout`, { token: eng });
+    expect(audit.body.entries.map((e: { action: string }) => e.action)).toEqual([
+      "rollout.rollback",
+      "rollout.advance",
+      "rollout.checklist_tick",
+      "rollout.create",
+    ]);
+  });
+
+  it("keeps approvals honest: no self-approval, validated forms, one live form per signer, voided by a plan edit", async () => {
+    const key = await newFlag();
+    const created = await call(app.url, "POST", "/api/v1/rollouts", {
+      token: ENG_PO,
+      body: {
+        flagKey: key,
+        environment: "production",
+        phases: [
+          { name: "10 %", percent: 10, requiredApprovals: 1 },
+          { name: "50 %", percent: 50 },
+        ],
+      },
+    });
+    const id = created.body.id;
+    const own = await call(app.url, "POST", `/api/v1/rollouts/${id}/phases/0/approvals`, approve(ENG_PO, "eng-po-bot"));
+    expect(own.status).toBe(403);
+    expect(own.body.error.message).toMatch(/requested this rollout/);
+
+    const before = await counts();
+    for (const [extra, field] of [
+      [{ decision: "conditional" }, "conditions"],
+      [{ decision: "rejected" }, "reason"],
+      [{ signature: "Someone Else" }, "signature"],
+      [{ reviewed: [] }, "reviewed"],
+      [{ riskLevel: "extreme" }, "riskLevel"],
+    ] as const) {
+      const res = await call(app.url, "POST", `/api/v1/rollouts/${id}/phases/0/approvals`, approve(po, "product_owner-bot", extra));
+      expect([field, res.status]).toEqual([field, 400]);
+      expect(Object.keys(res.body.error.fields)).toContain(field);
+    }
+    expect(await counts()).toEqual(before);
+
+    const first = await call(
+      app.url,
+      "POST",
+      `/api/v1/rollouts/${id}/phases/0/approvals`,
+      approve(po, "product_owner-bot", { decision: "conditional", conditions: "only after 18:00" }),
+    );
+    expect(first.status).toBe(201);
+    const again = await call(app.url, "POST", `/api/v1/rollouts/${id}/phases/0/approvals`, approve(po, "product_owner-bot"));
+    expect(again.status).toBe(409);
+    const replaced = await call(
+      app.url,
+      "POST",
+      `/api/v1/rollouts/${id}/phases/0/approvals`,
+      approve(po, "product_owner-bot", { supersedes: first.body.id }),
+    );
+    expect(replaced.status).toBe(201);
+    let view = (await call(app.url, "GET", `/api/v1/rollouts/${id}`, { token: eng })).body;
+    expect(view.approvals.map((a: { state: string; decision: string }) => [a.decision, a.state])).toEqual([
+      ["conditional", "superseded"],
+      ["approved", "live"],
+    ]);
+    expect(view.gates.find((g: { name: string }) => g.name === "approvals")).toMatchObject({
+      ok: true,
+      reason: "needs 1 approval, has 1 (product_owner-bot)",
+    });
+
+    // The database itself refuses to change a signed form.
+    await expect(t.sql(`UPDATE approvals SET decision = 'rejected' WHERE id = $1`, [replaced.body.id])).rejects.toThrow(/immutable/);
+    await expect(t.sql(`DELETE FROM approvals WHERE id = $1`, [replaced.body.id])).rejects.toThrow(/immutable/);
+
+    const edited = await call(app.url, "PATCH", `/api/v1/rollouts/${id}`, {
+      token: eng,
+      body: {
+        version: view.version,
+        phases: [
+          { name: "10 %", percent: 15, requiredApprovals: 1 },
+          { name: "50 %", percent: 50 },
+        ],
+      },
+    });
+    expect(edited.status).toBe(200);
+    expect(edited.body.planVersion).toBe(2);
+    view = edited.body;
+    expect(view.approvals.map((a: { state: string }) => a.state)).toEqual(["superseded", "void"]);
+    expect(view.gates.find((g: { name: string }) => g.name === "approvals")).toMatchObject({
+      ok: false,
+      reason: "needs 1 approval, has 0; 1 void after a plan change",
+    });
+    // The editor may not approve what they edited.
+    const editorIsPo = await call(app.url, "PATCH", `/api/v1/rollouts/${id}`, {
+      token: ENG_PO,
+      body: { version: view.version, impact: { riskLevel: "high", benefits: "", risks: "more" } },
+    });
+    expect(editorIsPo.status).toBe(200);
+  });
+
+  it("20 concurrent advances with one version: exactly one wins, the rest get 409 with the current rollout", async () => {
+    const key = await newFlag();
+    const created = await call(app.url, "POST", "/api/v1/rollouts", {
+      token: eng,
+      body: { flagKey: key, environment: "staging", phases: quickPhases },
+    });
+    const results = await Promise.all(
+      Array.from({ length: 20 }, () =>
+        call(app.url, "POST", `/api/v1/rollouts/${created.body.id}/advance`, { token: eng, body: { version: 1 } }),
+      ),
+    );
+    const statuses = results.map((r) => r.status).sort();
+    expect(statuses.filter((s) => s === 200)).toHaveLength(1);
+    expect(statuses.filter((s) => s === 409)).toHaveLength(19);
+    for (const r of results.filter((x) => x.status === 409)) expect(r.body.current).toMatchObject({ version: 2, currentPhase: 0 });
+    const audit = await t.sql(`SELECT count(*)::int AS n FROM audit_log WHERE action = 'rollout.advance' AND target_id LIKE $1`, [
+      `${key}/%`,
+    ]);
+    expect(audit.rows[0].n).toBe(1);
+  });
+
+  it("10 product owners signing the same phase at once: exactly 10 forms", async () => {
+    const key = await newFlag();
+    const created = await call(app.url, "POST", "/api/v1/rollouts", {
+      token: eng,
+      body: { flagKey: key, environment: "production", phases: [{ name: "10 %", percent: 10, requiredApprovals: 3 }] },
+    });
+    const results = await Promise.all(
+      POS.map((p) => call(app.url, "POST", `/api/v1/rollouts/${created.body.id}/phases/0/approvals`, approve(p.token, p.name))),
+    );
+    expect(results.map((r) => r.status)).toEqual(POS.map(() => 201));
+    const rows = await t.sql(`SELECT count(*)::int AS n FROM approvals WHERE rollout_id = $1 AND superseded_by IS NULL`, [created.body.id]);
+    expect(rows.rows[0].n).toBe(10);
+    const view = (await call(app.url, "GET", `/api/v1/rollouts/${created.body.id}`, { token: eng })).body;
+    expect(view.gates.find((g: { name: string }) => g.name === "approvals").ok).toBe(true);
+  });
+
+  it("judges success criteria from the rollups of the current phase: too few samples is red, then green, then red on errors", async () => {
+    const key = await newFlag();
+    const created = await call(app.url, "POST", "/api/v1/rollouts", {
+      token: eng,
+      body: {
+        flagKey: key,
+        environment: "production",
+        phases: [
+          {
+            name: "10 %",
+            percent: 10,
+            criteria: { minSuccessRate: 0.95, maxErrorRate: 0.05, maxP95Ms: 200, minSamples: 50, windowSeconds: 600 },
+          },
+          { name: "100 %", percent: 100 },
+        ],
+      },
+    });
+    const id = created.body.id;
+    const started = await call(app.url, "POST", `/api/v1/rollouts/${id}/advance`, { token: eng, body: { version: 1 } });
+    expect(started.status).toBe(200);
+    const send = async (n: number, outcome: "success" | "error", latencyMs: number) => {
+      const events = Array.from({ length: n }, (_, i) => ({ flagKey: key, variant: "on", outcome, latencyMs, targetingKey: `u-${i}` }));
+      expect((await call(app.url, "POST", "/api/v1/events", { token: SDK_TOKEN, body: { events } })).status).toBe(202);
+    };
+    const gates = async () =>
+      Object.fromEntries(
+        (
+          (await call(app.url, "GET", `/api/v1/rollouts/${id}`, { token: eng })).body.gates as {
+            name: string;
+            ok: boolean;
+            reason: string;
+          }[]
+        ).map((g) => [g.name, g]),
+      );
+
+    await send(20, "success", 40);
+    let g = await gates();
+    expect(g.samples).toMatchObject({ ok: false, reason: "20 requests in the last 10 min, fewer than the 50 needed to judge" });
+    expect(g["success rate"]?.ok).toBe(false);
+    expect(g["error rate"]?.ok).toBe(false);
+    expect(g.latency?.ok).toBe(false);
+
+    await send(80, "success", 40);
+    g = await gates();
+    expect(g.samples?.ok).toBe(true);
+    expect(g["success rate"]).toMatchObject({ ok: true, reason: "success rate 100 % ≥ 95 % over 10 min, 100 requests" });
+    expect(g["error rate"]).toMatchObject({ ok: true, reason: "error rate 0 % ≤ 5 % over 10 min, 100 requests" });
+    expect(g.latency).toMatchObject({ ok: true, reason: "p95 ≤ 50 ms ≤ 200 ms over 10 min, 100 requests" });
+
+    await send(10, "error", 900);
+    g = await gates();
+    expect(g["error rate"]).toMatchObject({ ok: false, reason: "error rate 9.1 % > 5 % over 10 min, 110 requests" });
+    expect(g["success rate"]?.ok).toBe(false);
+    expect(g.latency).toMatchObject({ ok: false, reason: "p95 ≤ 1,000 ms > 200 ms over 10 min, 110 requests" });
+    const blocked = await call(app.url, "POST", `/api/v1/rollouts/${id}/advance`, { token: eng, body: { version: 2 } });
+    expect(blocked.status).toBe(422);
+
+    // An admin may override red gates with a written reason; it is recorded on the rollout.
+    const noReason = await call(app.url, "POST", `/api/v1/rollouts/${id}/advance`, {
+      token: ROLE_TOKENS.admin,
+      body: { version: 2, override: true },
+    });
+    expect(noReason.status).toBe(400);
+    const overridden = await call(app.url, "POST", `/api/v1/rollouts/${id}/advance`, {
+      token: ROLE_TOKENS.admin,
+      body: { version: 2, override: true, reason: "errors are from a known bad client build" },
+    });
+    expect(overridden.status).toBe(200);
+    expect(overridden.body.overrides).toHaveLength(1);
+    expect(overridden.body.overrides[0]).toMatchObject({ by: "admin-bot (token)", reason: "errors are from a known bad client build" });
+  });
+
+  it("announces each step to the environment's webhooks, from the same transaction as the step", async () => {
+    const receiver = await startReceiver();
+    try {
+      await t.sql(`INSERT INTO webhooks (environment_key, name, url) VALUES ('staging', 'release channel', $1)`, [receiver.url("/slack")]);
+      const key = await newFlag();
+      const created = await call(app.url, "POST", "/api/v1/rollouts", {
+        token: eng,
+        body: {
+          flagKey: key,
+          environment: "staging",
+          phases: [
+            { name: "10 %", percent: 10, requiredApprovals: 1 },
+            { name: "100 %", percent: 100 },
+          ],
+        },
+      });
+      const id = created.body.id;
+      expect((await call(app.url, "POST", `/api/v1/rollouts/${id}/phases/0/approvals`, approve(po, "product_owner-bot"))).status).toBe(201);
+      expect((await call(app.url, "POST", `/api/v1/rollouts/${id}/advance`, { token: eng, body: { version: 1 } })).status).toBe(200);
+      // A refused step announces nothing.
+      expect((await call(app.url, "POST", `/api/v1/rollouts/${id}/pause`, { token: eng, body: { version: 1 } })).status).toBe(409);
+      expect((await call(app.url, "POST", `/api/v1/rollouts/${id}/pause`, { token: eng, body: { version: 2 } })).status).toBe(200);
+      expect((await call(app.url, "POST", `/api/v1/rollouts/${id}/resume`, { token: eng, body: { version: 3 } })).status).toBe(200);
+      expect(
+        (
+          await call(app.url, "POST", `/api/v1/rollouts/${id}/rollback`, {
+            token: ROLE_TOKENS.oncall,
+            body: { version: 4, reason: "latency" },
+          })
+        ).status,
+      ).toBe(200);
+      const kinds = [
+        "approval.requested",
+        "approval.signed",
+        "rollout.advanced",
+        "rollout.paused",
+        "rollout.resumed",
+        "rollout.rolled_back",
+      ];
+      const bodies = () =>
+        receiver
+          .received("/slack")
+          .map(
+            (r) =>
+              JSON.parse(r.body) as { text: string; rollgate: { kind: string; flagKey: string; rolloutId: string; environment: string } },
+          );
+      await eventually(() => bodies().length >= kinds.length, 10_000, "all six webhooks delivered");
+      expect(
+        bodies()
+          .map((b) => b.rollgate.kind)
+          .sort(),
+      ).toEqual([...kinds].sort());
+      expect(bodies().find((b) => b.rollgate.kind === "rollout.rolled_back")).toMatchObject({
+        text: `${key} in staging rolled back by oncall-bot (token): latency`,
+        rollgate: { flagKey: key, rolloutId: id, environment: "staging" },
+      });
+    } finally {
+      await receiver.close();
+    }
+  });
+
+  it("tells open dashboards over the live stream when a rollout, its approvals or its checklist change", async () => {
+    const key = await newFlag();
+    const created = await call(app.url, "POST", "/api/v1/rollouts", {
+      token: eng,
+      body: {
+        flagKey: key,
+        environment: "staging",
+        phases: [{ name: "10 %", percent: 10, requiredApprovals: 1, checklist: ["backup verified"] }],
+      },
+    });
+    const id = created.body.id as string;
+    const controller = new AbortController();
+    const res = await fetch(`${app.url}/api/v1/live`, {
+      headers: { authorization: `Bearer ${ROLE_TOKENS.viewer}` },
+      signal: controller.signal,
+    });
+    expect(res.status).toBe(200);
+    const reader = res.body!.getReader();
+    let text = "";
+    const rolloutEvents = () => text.split("\n\n").filter((e) => e.includes("event: rollout") && e.includes(id)).length;
+    const pump = (async () => {
+      try {
+        for (;;) {
+          const { done, value } = await reader.read();
+          if (done) return;
+          text += new TextDecoder().decode(value);
+        }
+      } catch {
+        // aborted
+      }
+    })();
+    try {
+      await eventually(() => text.includes("event: config"), 5000, "the stream is open");
+      expect(
+        (
+          await call(app.url, "POST", `/api/v1/rollouts/${id}/phases/0/checklist`, {
+            token: eng,
+            body: { item: "backup verified", done: true },
+          })
+        ).status,
+      ).toBe(200);
+      await eventually(() => rolloutEvents() >= 1, 5000, "a rollout event after the checklist tick");
+      expect((await call(app.url, "POST", `/api/v1/rollouts/${id}/phases/0/approvals`, approve(po, "product_owner-bot"))).status).toBe(201);
+      await eventually(() => rolloutEvents() >= 2, 5000, "a rollout event after the approval");
+      expect((await call(app.url, "POST", `/api/v1/rollouts/${id}/advance`, { token: eng, body: { version: 1 } })).status).toBe(200);
+      await eventually(() => rolloutEvents() >= 3, 5000, "a rollout event after the advance");
+      // The event names the rollout and nothing else.
+      const event = text.split("\n\n").find((e) => e.includes("event: rollout") && e.includes(id))!;
+      expect(JSON.parse(event.split("data: ")[1]!)).toEqual({ id });
+    } finally {
+      controller.abort();
+      await pump;
+    }
+  });
+});
