@@ -211,7 +211,7 @@ describe("SDK token revocation", () => {
       fetch(`${app.url}/ofrep/v1/evaluate/flags/of-static`, { method: "POST", headers: { authorization: `Bearer ${token}` }, body: "{}" });
     expect((await evalWith(SDK_STAGING)).status).toBe(200); // now cached in memory
     await t.sql("UPDATE api_tokens SET revoked_at = now() WHERE token_hash = encode(sha256(convert_to($1, 'UTF8')), 'hex')", [SDK_STAGING]);
-    await eventually(async () => (await evalWith(SDK_STAGING)).status === 401, 1000, "revocation reaches the data plane");
+    await eventually(async () => (await evalWith(SDK_STAGING)).status === 401, 5000, "revocation reaches the data plane");
   });
 });
 
@@ -278,7 +278,7 @@ describe("environments added while running", () => {
     );
     const bulk = () =>
       fetch(`${app.url}/ofrep/v1/evaluate/flags`, { method: "POST", headers: { authorization: "Bearer late-env-token" }, body: "{}" });
-    await eventually(async () => (await bulk()).status === 200, 2000, "the new environment is served");
+    await eventually(async () => (await bulk()).status === 200, 5000, "the new environment is served");
     const body = await (await bulk()).json();
     expect(body.metadata.environment).toBe("late-env");
     expect(body.flags.find((f: { key: string }) => f.key === "of-static")).toMatchObject({ value: false, reason: "DISABLED" });

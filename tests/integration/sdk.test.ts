@@ -44,7 +44,7 @@ describe("TypeScript SDK", () => {
       expect(client.evaluate("nope", "u1")).toMatchObject({ value: false, reason: "ERROR", errorCode: "FLAG_NOT_FOUND" });
       const before = client.version!;
       await patch("sdk-flag", { enabled: false });
-      await eventually(() => client.isEnabled("sdk-flag", "u1", true) === false, 1000);
+      await eventually(() => client.isEnabled("sdk-flag", "u1", true) === false, 5000);
       expect(client.version).toBeGreaterThan(before);
       expect(client.evaluate("sdk-flag", "u1")).toMatchObject({ value: false, reason: "DISABLED" });
     } finally {
