@@ -18,6 +18,20 @@ const schema = z.object({
   ROLLGATE_DEMO_TRAFFIC: z.enum(["auto", "off"]).default("auto"),
   // How often guardrails are evaluated (by one instance at a time).
   ROLLGATE_GUARDRAIL_INTERVAL_MS: z.coerce.number().int().min(100, "at least 100").max(60_000, "at most 60000").default(5000),
+  // Raw events are kept this many days (pruned a whole UTC day at a time); the per-minute rollups
+  // that charts, gates and guardrails read are kept for ROLLGATE_ROLLUP_RETENTION_DAYS.
+  ROLLGATE_EVENT_RETENTION_DAYS: z.coerce
+    .number({ error: "must be a number of days" })
+    .int("must be a whole number of days")
+    .min(1, "at least 1 day")
+    .max(365, "at most 365 days")
+    .default(7),
+  ROLLGATE_ROLLUP_RETENTION_DAYS: z.coerce
+    .number({ error: "must be a number of days" })
+    .int("must be a whole number of days")
+    .min(7, "at least 7 days (the longest chart range)")
+    .max(3650, "at most 3650 days")
+    .default(365),
   // How often the automatic-progression worker looks for rollouts whose gates turned green.
   ROLLGATE_AUTO_ADVANCE_INTERVAL_MS: z.coerce
     .number({ error: "must be a number of milliseconds" })

@@ -18,6 +18,7 @@ import { markDemoTrafficRunning } from "../lib/demo/demo-spike";
 import { startWebhookDelivery } from "../lib/notifications/delivery-worker";
 import { startGuardrails } from "../lib/guardrails/guardrail-worker";
 import { startAutoAdvance } from "../lib/rollouts/auto-advance";
+import { startRetention } from "../lib/metrics/retention";
 
 const root = path.resolve(import.meta.dirname, "..");
 const dev = process.argv.includes("--dev");
@@ -94,6 +95,14 @@ try {
   // Alert thresholds that act by themselves; exactly one instance evaluates at a time.
   const guardrails = startGuardrails(db, { intervalMs: config.ROLLGATE_GUARDRAIL_INTERVAL_MS, log: (m) => console.log(`[rollgate] ${m}`) });
   cleanups.push(() => guardrails.stop());
+
+  // Raw events are bounded: daily partitions created ahead, whole days past retention dropped.
+  const retention = startRetention(
+    db,
+    { eventDays: config.ROLLGATE_EVENT_RETENTION_DAYS, rollupDays: config.ROLLGATE_ROLLUP_RETENTION_DAYS },
+    { log: (m) => console.log(`[rollgate] ${m}`) },
+  );
+  cleanups.push(() => retention.stop());
 
   const app = await startAppServer({
     dir: root,

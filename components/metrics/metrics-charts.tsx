@@ -1,6 +1,7 @@
 "use client";
 
-import { useEffect, useMemo, useState } from "react";
+import { useEffect, useMemo, useRef, useState } from "react";
+import { useLiveMetrics } from "@/components/live/use-live-metrics";
 import { Bar, BarChart, CartesianGrid, Legend, Line, LineChart, ReferenceLine, ResponsiveContainer, Tooltip, XAxis, YAxis } from "recharts";
 import type { MetricPoint, MetricsResponse } from "@/lib/metrics/metrics-schemas";
 
@@ -95,16 +96,16 @@ async function loadMetrics(flagKey: string, environment: string, range: RangeNam
 
 /**
  * Success and error rate by variant, p50/p95/p99 latency, requests and adoption for one flag, read
- * from `GET /api/v1/flags/{key}/metrics`. Re-fetches every `pollMs` while the page is visible, so
- * new events show within about that time without a reload; keeps the last good data on a failed
- * refresh and says so. Points carry small dots so a bucket with traffic between empty ones (a gap,
+ * from `GET /api/v1/flags/{key}/metrics`. Re-fetches as soon as the dashboard stream says new events
+ * landed for the flag (well within 2 s of them), and every `pollMs` while the page is visible; keeps
+ * the last good data on a failed refresh and says so. Points carry small dots so a bucket with traffic between empty ones (a gap,
  * not a zero) still shows.
  */
 export function MetricsCharts({
   flagKey,
   environments,
   thresholds,
-  pollMs = 2000,
+  pollMs = 15_000,
 }: {
   flagKey: string;
   environments: string[];
@@ -119,13 +120,25 @@ export function MetricsCharts({
     loading: true,
   });
 
+  // Reloads when the stream says new events landed for this flag, and every `pollMs` regardless (the
+  // window moves on, and the stream may be down). One load at a time: a signal during a load queues
+  // exactly one more.
+  const reload = useRef<() => void>(() => {});
   useEffect(() => {
     let stopped = false;
     let controller: AbortController | null = null;
     let timer: ReturnType<typeof setTimeout> | null = null;
+    let loading = false;
+    let again = false;
     setState({ data: null, error: null, loading: true });
     const tick = async () => {
       if (stopped) return;
+      if (loading) {
+        again = true;
+        return;
+      }
+      if (timer) clearTimeout(timer);
+      loading = true;
       if (document.visibilityState === "visible") {
         controller = new AbortController();
         try {
@@ -137,23 +150,28 @@ export function MetricsCharts({
           }
         }
       }
-      if (!stopped) timer = setTimeout(tick, pollMs);
+      loading = false;
+      if (stopped) return;
+      if (again) {
+        again = false;
+        void tick();
+      } else timer = setTimeout(tick, pollMs);
     };
+    reload.current = () => void tick();
     void tick();
     const onVisible = () => {
-      if (document.visibilityState === "visible" && timer) {
-        clearTimeout(timer);
-        void tick();
-      }
+      if (document.visibilityState === "visible") void tick();
     };
     document.addEventListener("visibilitychange", onVisible);
     return () => {
       stopped = true;
+      reload.current = () => {};
       controller?.abort();
       if (timer) clearTimeout(timer);
       document.removeEventListener("visibilitychange", onVisible);
     };
   }, [flagKey, environment, range, pollMs]);
+  useLiveMetrics(flagKey, environment, () => reload.current());
 
   const rows = useMemo(() => (state.data ? toRows(state.data) : []), [state.data]);
   const windowSeconds = RANGES[range].windowSeconds;

@@ -66,6 +66,7 @@ export async function startDemoTraffic(options: {
         client.track({
           flagKey,
           variant: result.variant,
+          reason: result.reason,
           outcome: failed ? "error" : "success",
           latencyMs: Math.round(gaussian(on ? 140 : 110, 35) * (spiking ? 3 : 1)),
           ...(failed ? { errorCode: spiking ? "UPSTREAM_503" : "TIMEOUT" } : {}),

@@ -5,6 +5,12 @@
 export const LATENCY_EDGES_MS = [5, 10, 25, 50, 75, 100, 150, 200, 250, 300, 400, 500, 750, 1000, 1500, 2000, 3000, 5000, 10000] as const;
 export const LATENCY_SLOTS = LATENCY_EDGES_MS.length + 1;
 
+/** The slot a latency falls in: the first whose upper edge is at or above it, else the overflow slot. */
+export function latencySlot(latencyMs: number): number {
+  for (let i = 0; i < LATENCY_EDGES_MS.length; i++) if (latencyMs <= LATENCY_EDGES_MS[i]!) return i;
+  return LATENCY_EDGES_MS.length;
+}
+
 /**
  * Upper bound of quantile `q` (0–1) from summed histogram slots: the edge of the slot where the
  * cumulative count first reaches q·total. The true value lies within that slot, so it is at most

@@ -2,6 +2,7 @@ import pg from "pg";
 import type { Db } from "../db/client";
 import { hashSecret } from "../auth/secrets";
 import { compileSnapshot, type CompiledSnapshot } from "../domain/config-snapshot";
+import { METRICS_CHANNEL, type MetricsChange } from "../metrics/metrics-notifier";
 import { loadConfigVersions, loadSdkTokens, loadSnapshot } from "./load-snapshot";
 
 type Listener = (snapshot: CompiledSnapshot) => void;
@@ -21,6 +22,7 @@ export class ConfigStore {
   private tokenCache = new Map<string, string>();
   private listeners = new Map<string, Set<Listener>>();
   private rolloutListeners = new Set<(rolloutId: string) => void>();
+  private metricsListeners = new Set<(change: MetricsChange) => void>();
   private allListeners = new Set<Listener>();
   private reloading = new Map<string, Promise<void>>();
   private pending = new Set<string>();
@@ -80,6 +82,12 @@ export class ConfigStore {
   subscribeRollouts(listener: (rolloutId: string) => void): () => void {
     this.rolloutListeners.add(listener);
     return () => this.rolloutListeners.delete(listener);
+  }
+
+  /** Called when new events landed (on any instance), throttled by the sender: charts reload on it. */
+  subscribeMetrics(listener: (change: MetricsChange) => void): () => void {
+    this.metricsListeners.add(listener);
+    return () => this.metricsListeners.delete(listener);
   }
 
   subscribeAll(listener: Listener): () => void {
@@ -160,6 +168,15 @@ export class ConfigStore {
         }
         return;
       }
+      if (msg.channel === METRICS_CHANNEL) {
+        try {
+          const change = JSON.parse(msg.payload ?? "{}") as MetricsChange;
+          if (typeof change.environment === "string") for (const l of this.metricsListeners) l(change);
+        } catch {
+          // Not ours; ignore.
+        }
+        return;
+      }
       if (msg.channel === "rollgate_tokens") {
         void loadSdkTokens(this.db)
           .then((t) => this.setSdkTokens(t))
@@ -178,7 +195,7 @@ export class ConfigStore {
     client.on("error", () => this.scheduleReconnect(client));
     client.on("end", () => this.scheduleReconnect(client));
     await client.connect();
-    await client.query("LISTEN rollgate_config; LISTEN rollgate_tokens; LISTEN rollgate_rollouts");
+    await client.query(`LISTEN rollgate_config; LISTEN rollgate_tokens; LISTEN rollgate_rollouts; LISTEN ${METRICS_CHANNEL}`);
     this.listener = client;
   }
 

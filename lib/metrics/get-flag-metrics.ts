@@ -1,6 +1,7 @@
 import type { Db } from "../db/client";
 import { notFound } from "../errors";
 import { LATENCY_EDGES_MS, quantileUpperBoundMs } from "../domain/latency-buckets";
+import { emptySketch, estimateSubjects, mergeSketch } from "../domain/subject-sketch";
 import { FLAG_KEY_PATTERN } from "../flags/flag-schemas";
 import type { MetricMarker, MetricPoint, MetricsQuery, MetricsResponse, PercentileName } from "./metrics-schemas";
 
@@ -36,9 +37,29 @@ export async function getFlagMetrics(db: Db, flagKey: string, query: MetricsQuer
 
   const bucketMs = query.bucketSeconds * 1000;
   const from = new Date(Math.floor((now.getTime() - query.windowSeconds * 1000) / bucketMs) * bucketMs);
-  const rows = await db.$queryRaw<SeriesRow[]>`
-    SELECT t, variant, requests::float8 AS requests, errors::float8 AS errors, errors_by_code, latency_sum_ms, latency_buckets::float8[] AS latency_buckets, adoption
-    FROM rollgate_metric_buckets(${flag.id}::uuid, ${environment.key}, ${from}::timestamptz, ${now}::timestamptz, ${query.bucketSeconds}::int)`;
+  const [rows, subjects, marks] = await Promise.all([
+    db.$queryRaw<SeriesRow[]>`
+      SELECT t, variant, requests::float8 AS requests, errors::float8 AS errors, errors_by_code, latency_sum_ms, latency_buckets::float8[] AS latency_buckets, adoption
+      FROM rollgate_metric_buckets(${flag.id}::uuid, ${environment.key}, ${from}::timestamptz, ${now}::timestamptz, ${query.bucketSeconds}::int)`,
+    subjectCounts(db, flag.id, environment.key, from, now, query.bucketSeconds),
+    markers(db, flagKey, environment.key, from, now),
+  ]);
+  const series = rows.map(toPoint);
+  for (const p of series) {
+    const s = subjects.get(`${p.t}/${p.variant}`);
+    p.subjects = s?.subjects ?? null;
+    p.errorSubjects = s?.errorSubjects ?? 0;
+  }
+  const perBucket = new Map<string, { on: number; off: number }>();
+  for (const p of series) {
+    const b = perBucket.get(p.t) ?? { on: 0, off: 0 };
+    b[p.variant] += p.subjects ?? 0;
+    perBucket.set(p.t, b);
+  }
+  for (const p of series) {
+    const b = perBucket.get(p.t)!;
+    p.subjectAdoption = b.on + b.off > 0 ? b.on / (b.on + b.off) : null;
+  }
 
   return {
     flagKey,
@@ -48,9 +69,47 @@ export async function getFlagMetrics(db: Db, flagKey: string, query: MetricsQuer
     from: from.toISOString(),
     to: now.toISOString(),
     latencyEdgesMs: LATENCY_EDGES_MS,
-    series: rows.map(toPoint),
-    markers: await markers(db, flagKey, environment.key, from, now),
+    series,
+    markers: marks,
   };
+}
+
+/**
+ * Distinct subjects per bucket and variant: the rows' sketches merged (a union, so a subject seen in
+ * several minutes counts once), and the exact erroring subjects from their set.
+ */
+async function subjectCounts(db: Db, flagId: string, environment: string, from: Date, to: Date, bucketSeconds: number) {
+  const [sketches, erring] = await Promise.all([
+    db.$queryRaw<{ t: Date; variant: string; sketch: Uint8Array }[]>`
+      SELECT date_bin(make_interval(secs => ${bucketSeconds}::int), minute, timestamptz 'epoch') AS t, variant, subjects_sketch AS sketch
+      FROM metric_rollups
+      WHERE flag_id = ${flagId}::uuid AND environment_key = ${environment} AND minute >= ${from}::timestamptz AND minute < ${to}::timestamptz
+        AND subjects_sketch IS NOT NULL`,
+    db.$queryRaw<{ t: Date; variant: string; n: number }[]>`
+      SELECT date_bin(make_interval(secs => ${bucketSeconds}::int), minute, timestamptz 'epoch') AS t, variant, count(DISTINCT subject)::int AS n
+      FROM metric_error_subjects
+      WHERE flag_id = ${flagId}::uuid AND environment_key = ${environment} AND minute >= ${from}::timestamptz AND minute < ${to}::timestamptz
+      GROUP BY 1, 2`,
+  ]);
+  const merged = new Map<string, Uint8Array>();
+  for (const r of sketches) {
+    const key = `${r.t.toISOString()}/${r.variant}`;
+    const into = merged.get(key);
+    if (into) mergeSketch(into, r.sketch);
+    else merged.set(key, mergeInto(emptySketch(), r.sketch));
+  }
+  const out = new Map<string, { subjects: number | null; errorSubjects: number }>();
+  for (const [key, sketch] of merged) out.set(key, { subjects: estimateSubjects(sketch), errorSubjects: 0 });
+  for (const r of erring) {
+    const key = `${r.t.toISOString()}/${r.variant}`;
+    out.set(key, { subjects: out.get(key)?.subjects ?? null, errorSubjects: r.n });
+  }
+  return out;
+}
+
+function mergeInto(into: Uint8Array, other: Uint8Array): Uint8Array {
+  mergeSketch(into, other);
+  return into;
 }
 
 const MARKED: Record<string, MetricMarker["kind"]> = {
@@ -115,5 +174,8 @@ function toPoint(r: SeriesRow): MetricPoint {
     overflow,
     meanMs: requests > 0 ? r.latency_sum_ms / requests : null,
     adoption: r.adoption,
+    subjects: null,
+    errorSubjects: 0,
+    subjectAdoption: null,
   };
 }

@@ -1,73 +1,83 @@
 import type { Db } from "../db/client";
 import { AppError } from "../errors";
 import { sqlStateOf } from "../db/db-errors";
-import { LATENCY_EDGES_MS } from "../domain/latency-buckets";
+import { LATENCY_SLOTS, latencySlot } from "../domain/latency-buckets";
+import { addSubject, emptySketch, type SubjectSketch } from "../domain/subject-sketch";
 import type { EventInput } from "./event-schemas";
 
 const MAX_AGE_MS = 7 * 24 * 3600 * 1000;
 const MAX_SKEW_MS = 5 * 60 * 1000;
 
-// One count(*) FILTER per histogram slot, generated from the shared edges so SQL and TS cannot disagree.
-const bucketSql = [
-  ...LATENCY_EDGES_MS.map((edge, i) => {
-    const lower = i === 0 ? "" : `latency_ms > ${LATENCY_EDGES_MS[i - 1]} AND `;
-    return `count(*) FILTER (WHERE ${lower}latency_ms <= ${edge})`;
-  }),
-  `count(*) FILTER (WHERE latency_ms > ${LATENCY_EDGES_MS.at(-1)})`,
-].join(",\n      ");
-
 /**
  * Stores a batch of raw events and folds it into the per-minute rollups in a single statement, so
- * both happen or neither does. Events for flags that no longer exist are skipped (an SDK may still
- * hold events for a flag deleted meanwhile). Phase is the rollout phase live at ingestion.
+ * both happen or neither does. The batch is grouped here (flag, variant, minute, reason) so the
+ * database only upserts one row per group; the statement resolves flags and the live rollout phase
+ * itself. Events for flags that no longer exist are skipped (an SDK may still hold events for a flag
+ * deleted meanwhile). Erroring subjects are inserted into their own set first; only the ones new to
+ * the row raise its `error_subjects`, so the count stays exact across batches and instances.
  */
 const INGEST_SQL = `
-WITH input AS (
-  SELECT * FROM unnest($2::text[], $3::text[], $4::text[], $5::float8[], $6::text[], $7::text[], $8::timestamptz[])
-    AS t(flag_key, variant, outcome, latency_ms, error_code, targeting_key, occurred_at)
-), resolved AS (
-  SELECT f.id AS flag_id, i.*, coalesce(r.current_phase, -1) AS phase
-  FROM input i
-  JOIN flags f ON f.key = i.flag_key
+WITH flag_phase AS (
+  SELECT f.id AS flag_id, f.key, coalesce(r.current_phase, -1) AS phase
+  FROM flags f
   LEFT JOIN rollouts r ON r.flag_id = f.id AND r.environment_key = $1 AND r.status IN ('active', 'paused')
+  WHERE f.key = ANY($10::text[])
 ), stored AS (
-  INSERT INTO events (flag_id, environment_key, variant, outcome, latency_ms, error_code, targeting_key, occurred_at)
-  SELECT flag_id, $1, variant, outcome, latency_ms, error_code, targeting_key, occurred_at FROM resolved
+  INSERT INTO events (flag_id, environment_key, variant, reason, outcome, latency_ms, error_code, targeting_key, occurred_at)
+  SELECT fp.flag_id, $1, i.variant, i.reason, i.outcome, i.latency_ms, i.error_code, i.targeting_key, i.occurred_at
+  FROM unnest($2::text[], $3::text[], $4::text[], $5::text[], $6::float8[], $7::text[], $8::text[], $9::timestamptz[])
+    AS i(flag_key, variant, reason, outcome, latency_ms, error_code, targeting_key, occurred_at)
+  JOIN flag_phase fp ON fp.key = i.flag_key
   RETURNING 1
-), grouped AS (
-  SELECT flag_id, variant, date_trunc('minute', occurred_at) AS minute, phase,
-    count(*) AS requests,
-    count(*) FILTER (WHERE outcome = 'error') AS errors,
-    sum(latency_ms) AS latency_sum_ms,
-    ARRAY[
-      ${bucketSql}
-    ]::bigint[] AS latency_buckets
-  FROM resolved GROUP BY flag_id, variant, date_trunc('minute', occurred_at), phase
-), codes AS (
-  SELECT flag_id, variant, minute, phase, jsonb_object_agg(code, n) AS errors_by_code
-  FROM (
-    SELECT flag_id, variant, date_trunc('minute', occurred_at) AS minute, phase, coalesce(error_code, 'unknown') AS code, count(*) AS n
-    FROM resolved WHERE outcome = 'error'
-    GROUP BY 1, 2, 3, 4, 5
-  ) c GROUP BY flag_id, variant, minute, phase
+), new_error_subjects AS (
+  INSERT INTO metric_error_subjects (flag_id, environment_key, variant, minute, phase, reason, subject)
+  SELECT fp.flag_id, $1, e.variant, e.minute, fp.phase, e.reason, md5(e.subject)::uuid
+  FROM unnest($20::text[], $21::text[], $22::timestamptz[], $23::text[], $24::text[]) AS e(flag_key, variant, minute, reason, subject)
+  JOIN flag_phase fp ON fp.key = e.flag_key
+  ORDER BY 1, 3, 4, 5, 6, 7
+  ON CONFLICT DO NOTHING
+  RETURNING flag_id, variant, minute, phase, reason
+), new_error_counts AS (
+  SELECT flag_id, variant, minute, phase, reason, count(*) AS n FROM new_error_subjects GROUP BY 1, 2, 3, 4, 5
 ), upserted AS (
-  INSERT INTO metric_rollups AS m (flag_id, environment_key, variant, minute, phase, requests, errors, errors_by_code, latency_sum_ms, latency_buckets)
-  SELECT g.flag_id, $1, g.variant, g.minute, g.phase, g.requests, g.errors, coalesce(c.errors_by_code, '{}'::jsonb), g.latency_sum_ms, g.latency_buckets
-  FROM grouped g LEFT JOIN codes c USING (flag_id, variant, minute, phase)
+  INSERT INTO metric_rollups AS m
+    (flag_id, environment_key, variant, minute, phase, reason, requests, errors, errors_by_code, latency_sum_ms, latency_buckets, subjects_sketch, error_subjects)
+  SELECT fp.flag_id, $1, g.variant, g.minute, fp.phase, g.reason, g.requests, g.errors, g.codes::jsonb, g.latency_sum_ms, g.slots::bigint[],
+         decode(g.sketch, 'hex'), coalesce(n.n, 0)
+  FROM unnest($11::text[], $12::text[], $13::timestamptz[], $14::text[], $15::bigint[], $16::bigint[], $17::text[], $18::float8[], $19::text[], $25::text[])
+    AS g(flag_key, variant, minute, reason, requests, errors, codes, latency_sum_ms, slots, sketch)
+  JOIN flag_phase fp ON fp.key = g.flag_key
+  LEFT JOIN new_error_counts n ON n.flag_id = fp.flag_id AND n.variant = g.variant AND n.minute = g.minute AND n.phase = fp.phase AND n.reason = g.reason
   -- Every batch locks rollup rows in the same order, so concurrent batches wait instead of deadlocking.
-  ORDER BY g.flag_id, g.variant, g.minute, g.phase
-  ON CONFLICT (flag_id, environment_key, variant, minute, phase) DO UPDATE SET
+  ORDER BY fp.flag_id, g.variant, g.minute, fp.phase, g.reason
+  ON CONFLICT (flag_id, environment_key, variant, minute, phase, reason) DO UPDATE SET
     requests = m.requests + EXCLUDED.requests,
     errors = m.errors + EXCLUDED.errors,
     latency_sum_ms = m.latency_sum_ms + EXCLUDED.latency_sum_ms,
     latency_buckets = ARRAY(SELECT a + b FROM unnest(m.latency_buckets, EXCLUDED.latency_buckets) AS u(a, b)),
-    errors_by_code = (
+    errors_by_code = CASE WHEN EXCLUDED.errors = 0 THEN m.errors_by_code ELSE (
       SELECT coalesce(jsonb_object_agg(k, coalesce((m.errors_by_code->>k)::bigint, 0) + coalesce((EXCLUDED.errors_by_code->>k)::bigint, 0)), '{}'::jsonb)
       FROM jsonb_object_keys(m.errors_by_code || EXCLUDED.errors_by_code) AS k
-    )
+    ) END,
+    subjects_sketch = rollgate_sketch_union(m.subjects_sketch, EXCLUDED.subjects_sketch),
+    error_subjects = m.error_subjects + EXCLUDED.error_subjects
   RETURNING 1
 )
 SELECT (SELECT count(*) FROM stored)::int AS stored, (SELECT count(*) FROM upserted)::int AS rollups`;
+
+interface Group {
+  flagKey: string;
+  variant: string;
+  minute: string;
+  reason: string;
+  requests: number;
+  errors: number;
+  codes: Map<string, number>;
+  latencySumMs: number;
+  slots: number[];
+  sketch: SubjectSketch | null;
+  erring: Set<string>;
+}
 
 export async function ingestEvents(
   db: Db,
@@ -76,27 +86,46 @@ export async function ingestEvents(
   now = new Date(),
 ): Promise<{ accepted: number; ignored: number }> {
   const times = events.map((e, index) => {
-    const at = e.timestamp === undefined ? now : new Date(e.timestamp);
-    const skew = at.getTime() - now.getTime();
+    const at = e.timestamp === undefined ? now.getTime() : new Date(e.timestamp).getTime();
+    const skew = at - now.getTime();
     if (skew > MAX_SKEW_MS || -skew > MAX_AGE_MS) {
       throw new AppError("VALIDATION_FAILED", `Event ${index} has a timestamp outside the accepted window (7 days back, 5 minutes ahead)`, {
         fields: { [`events.${index}.timestamp`]: "outside the accepted window" },
         index,
       });
     }
-    return at.toISOString();
+    return at;
   });
+  const groups = groupEvents(events, times);
+  const errorSubjects = [...groups.values()].flatMap((g) => [...g.erring].map((subject) => ({ g, subject })));
   const run = () =>
     db.$queryRawUnsafe<{ stored: number; rollups: number }[]>(
       INGEST_SQL,
       environment,
       events.map((e) => e.flagKey),
       events.map((e) => e.variant),
+      events.map((e) => e.reason ?? "UNKNOWN"),
       events.map((e) => e.outcome),
       events.map((e) => e.latencyMs),
       events.map((e) => (e.outcome === "error" ? (e.errorCode ?? null) : null)),
       events.map((e) => e.targetingKey ?? null),
-      times,
+      times.map((t) => new Date(t).toISOString()),
+      [...new Set(events.map((e) => e.flagKey))],
+      [...groups.values()].map((g) => g.flagKey),
+      [...groups.values()].map((g) => g.variant),
+      [...groups.values()].map((g) => g.minute),
+      [...groups.values()].map((g) => g.reason),
+      [...groups.values()].map((g) => g.requests),
+      [...groups.values()].map((g) => g.errors),
+      [...groups.values()].map((g) => JSON.stringify(Object.fromEntries(g.codes))),
+      [...groups.values()].map((g) => g.latencySumMs),
+      [...groups.values()].map((g) => `{${g.slots.join(",")}}`),
+      errorSubjects.map((s) => s.g.flagKey),
+      errorSubjects.map((s) => s.g.variant),
+      errorSubjects.map((s) => s.g.minute),
+      errorSubjects.map((s) => s.g.reason),
+      errorSubjects.map((s) => s.subject),
+      [...groups.values()].map((g) => (g.sketch ? Buffer.from(g.sketch).toString("hex") : null)),
     );
   // The statement is atomic, so a deadlock victim stored nothing and can simply run again.
   let rows: Awaited<ReturnType<typeof run>>;
@@ -111,4 +140,41 @@ export async function ingestEvents(
   }
   const stored = rows[0]?.stored ?? 0;
   return { accepted: stored, ignored: events.length - stored };
+}
+
+function groupEvents(events: EventInput[], times: number[]): Map<string, Group> {
+  const groups = new Map<string, Group>();
+  events.forEach((e, i) => {
+    const minuteMs = Math.floor(times[i]! / 60_000) * 60_000;
+    const reason = e.reason ?? "UNKNOWN";
+    const key = `${e.flagKey}\u0000${e.variant}\u0000${minuteMs}\u0000${reason}`;
+    let g = groups.get(key);
+    if (!g) {
+      g = {
+        flagKey: e.flagKey,
+        variant: e.variant,
+        minute: new Date(minuteMs).toISOString(),
+        reason,
+        requests: 0,
+        errors: 0,
+        codes: new Map(),
+        latencySumMs: 0,
+        slots: new Array<number>(LATENCY_SLOTS).fill(0),
+        sketch: null,
+        erring: new Set(),
+      };
+      groups.set(key, g);
+    }
+    g.requests++;
+    g.latencySumMs += e.latencyMs;
+    g.slots[latencySlot(e.latencyMs)]!++;
+    if (e.targetingKey !== undefined) addSubject((g.sketch ??= emptySketch()), e.targetingKey);
+    if (e.outcome === "error") {
+      g.errors++;
+      const code = e.errorCode ?? "unknown";
+      g.codes.set(code, (g.codes.get(code) ?? 0) + 1);
+      if (e.targetingKey !== undefined) g.erring.add(e.targetingKey);
+    }
+  });
+  return groups;
 }

@@ -63,6 +63,15 @@ export interface MetricPoint {
   meanMs: number | null;
   /** Share of the bucket's requests (both variants) served `on`. */
   adoption: number | null;
+  /**
+   * Distinct subjects (targeting keys) served this variant in the bucket: a HyperLogLog estimate,
+   * standard error 6.5 % (a few percent below ~600 subjects); null when no event carried a key.
+   */
+  subjects: number | null;
+  /** Distinct subjects that saw at least one error: exact. */
+  errorSubjects: number;
+  /** Share of the bucket's subjects served `on`: subjects(on) / (subjects(on) + subjects(off)). */
+  subjectAdoption: number | null;
 }
 
 export interface MetricsResponse {

@@ -116,7 +116,19 @@ export class RollgateClient {
 
   /** Records the outcome of work done under a flag; sent in batches in the background. */
   track(event: ReportedEvent): void {
-    this.reporter.add(event);
+    this.reporter.add(event.reason ? event : { ...event, reason: this.reasonFor(event) });
+  }
+
+  /**
+   * The reason behind the reported variant, by evaluating again against the snapshot in hand: the
+   * same answer the caller got unless the flag changed in between, in which case it is UNKNOWN
+   * rather than a guess. Callers holding the evaluation's details can pass `reason` themselves.
+   */
+  private reasonFor(event: ReportedEvent): NonNullable<ReportedEvent["reason"]> {
+    const flag = this.snapshot?.flags.get(event.flagKey);
+    if (!flag) return "UNKNOWN";
+    const result = evaluate(flag, event.targetingKey);
+    return isEvaluation(result) && result.variant === event.variant ? result.reason : "UNKNOWN";
   }
 
   flushEvents(): Promise<void> {

@@ -1,6 +1,8 @@
 export interface ReportedEvent {
   flagKey: string;
   variant: "on" | "off";
+  /** What served the variant (the evaluation's reason). The client fills it in when left out. */
+  reason?: "SPLIT" | "TARGETING_MATCH" | "DISABLED" | "STATIC" | "UNKNOWN";
   outcome: "success" | "error";
   latencyMs: number;
   errorCode?: string;

@@ -6,6 +6,7 @@ import { LATENCY_EDGES_MS, quantileUpperBoundMs } from "../../lib/domain/latency
 import { createTestDatabase, type TestDatabase } from "../support/test-database";
 import { startTestApp, type TestApp } from "../support/test-app";
 import { BOOTSTRAP, call, ROLE_TOKENS, SDK_TOKEN } from "../support/http";
+import { eventually } from "../support/eventually";
 
 let t: TestDatabase;
 let app: TestApp;
@@ -106,12 +107,15 @@ describe("metrics from rollups", () => {
           const code = rnd() < 0.7 ? "TIMEOUT" : "DB_DOWN";
           const latencyMs = rnd() < 0.002 ? 12_000 + rnd() * 5000 : Math.exp(rnd() * Math.log(3000)) * (variant === "on" ? 1.2 : 1);
           const timestamp = new Date(now - Math.floor(rnd() * 50 * 60_000)).toISOString();
+          // Subjects repeat across senders and minutes; an allowlisted tenth is served by targeting.
+          const subject = Math.floor(rnd() * 3000);
           events.push({
             flagKey: key,
             variant,
+            reason: subject < 300 ? "TARGETING_MATCH" : "SPLIT",
             outcome: error ? "error" : "success",
             latencyMs,
-            targetingKey: `u-${s}-${i}`,
+            targetingKey: `u-${subject}`,
             timestamp,
             ...(error ? { errorCode: code } : {}),
           });
@@ -158,6 +162,60 @@ describe("metrics from rollups", () => {
     const series = res.body.series as Point[];
     expect(new Set(series.map((p) => p.t)).size).toBeGreaterThanOrEqual(50);
     expect(sumSeries(series)).toEqual(expected);
+  });
+
+  it("keeps a split's traffic apart from targeted traffic, and counts subjects per row", async () => {
+    const raw = await t.sql(
+      `SELECT e.variant, e.reason, count(*)::int AS n FROM events e JOIN flags f ON f.id = e.flag_id WHERE f.key = $1 GROUP BY 1, 2 ORDER BY 1, 2`,
+      [key],
+    );
+    const rolled = await t.sql(
+      `SELECT m.variant, m.reason, sum(m.requests)::int AS n FROM metric_rollups m JOIN flags f ON f.id = m.flag_id WHERE f.key = $1 GROUP BY 1, 2 ORDER BY 1, 2`,
+      [key],
+    );
+    expect(rolled.rows).toEqual(raw.rows);
+    expect(raw.rows.map((r) => r.reason)).toEqual(["SPLIT", "TARGETING_MATCH", "SPLIT", "TARGETING_MATCH"]);
+    // Erroring subjects are exact in every row, though 8 senders wrote each row concurrently.
+    const rows = await t.sql(
+      `SELECT m.error_subjects::int AS counted,
+              (SELECT count(DISTINCT e.targeting_key)::int FROM events e
+                WHERE e.flag_id = m.flag_id AND e.variant = m.variant AND e.reason = m.reason AND e.outcome = 'error'
+                  AND date_trunc('minute', e.occurred_at) = m.minute) AS exact
+         FROM metric_rollups m JOIN flags f ON f.id = m.flag_id WHERE f.key = $1`,
+      [key],
+    );
+    expect(rows.rows.length).toBeGreaterThan(100);
+    expect(rows.rows.filter((r) => r.counted !== r.exact)).toEqual([]);
+    expect(rows.rows.some((r) => r.exact > 1)).toBe(true);
+  });
+
+  it("reports distinct subjects per bucket: erroring ones exactly, all of them within the sketch's error", async () => {
+    for (const bucketSeconds of [60, 3600]) {
+      const series = (await metrics(key, `windowSeconds=7200&bucketSeconds=${bucketSeconds}`)).body.series as (Point & {
+        subjects: number;
+        errorSubjects: number;
+        subjectAdoption: number;
+      })[];
+      const { rows } = await t.sql(
+        `SELECT date_bin(make_interval(secs => $2), e.occurred_at, timestamptz 'epoch') AS t, e.variant,
+                count(DISTINCT e.targeting_key)::int AS subjects,
+                count(DISTINCT e.targeting_key) FILTER (WHERE e.outcome = 'error')::int AS erring
+           FROM events e JOIN flags f ON f.id = e.flag_id WHERE f.key = $1 GROUP BY 1, 2`,
+        [key, bucketSeconds],
+      );
+      expect(rows.length).toBe(series.length);
+      for (const row of rows) {
+        const p = series.find((s) => s.t === (row.t as Date).toISOString() && s.variant === row.variant)!;
+        expect(p.errorSubjects).toBe(row.erring);
+        // Three standard errors of a 256-register HyperLogLog, or 2 subjects for tiny counts.
+        expect(Math.abs(p.subjects - row.subjects)).toBeLessThanOrEqual(Math.max(2, 0.195 * row.subjects));
+        const other = series.find((s) => s.t === p.t && s.variant !== p.variant)?.subjects ?? 0;
+        const on = p.variant === "on" ? p.subjects : other;
+        expect(p.subjectAdoption).toBeCloseTo(on / (p.subjects + other), 12);
+      }
+      // Over an hour a subject seen in many minutes counts once: far fewer than the minutes' sum.
+      if (bucketSeconds === 3600) expect(Math.max(...series.map((p) => p.subjects))).toBeLessThan(3000 * 1.2);
+    }
   });
 
   it("each point's rates and adoption follow from its counts", async () => {
@@ -339,5 +397,55 @@ describe("metrics API requests", () => {
     expect((await call(app.url, "GET", `/api/v1/flags/${key}/metrics`)).status).toBe(401);
     expect((await metrics(key, "", SDK_TOKEN)).status).toBe(403);
     expect((await metrics(key, "", viewer)).status).toBe(200);
+  });
+});
+
+describe("live metrics", () => {
+  it("the dashboard stream announces new events for a flag, throttled, naming flags and never numbers", async () => {
+    const key = await newFlag();
+    const controller = new AbortController();
+    const res = await fetch(`${app.url}/api/v1/live`, { headers: { authorization: `Bearer ${viewer}` }, signal: controller.signal });
+    expect(res.status).toBe(200);
+    const reader = res.body!.getReader();
+    let text = "";
+    const announced = () =>
+      text
+        .split("\n\n")
+        .filter((e) => e.includes("event: metrics"))
+        .map((e) => JSON.parse(e.split("data: ")[1]!) as { environment: string; flags: string[] | null })
+        .filter((c) => c.flags === null || c.flags.includes(key));
+    const pump = (async () => {
+      try {
+        for (;;) {
+          const { done, value } = await reader.read();
+          if (done) return;
+          text += new TextDecoder().decode(value);
+        }
+      } catch {
+        // aborted
+      }
+    })();
+    try {
+      await eventually(() => text.includes("event: config"), 5000, "the stream is open");
+      expect(announced()).toEqual([]);
+      const send = () =>
+        call(app.url, "POST", "/api/v1/events", {
+          token: SDK_TOKEN,
+          body: { events: [{ flagKey: key, variant: "on", outcome: "success", latencyMs: 12, targetingKey: "u-1" }] },
+        });
+      expect((await send()).status).toBe(202);
+      await eventually(() => announced().length >= 1, 5000, "a metrics event after the batch");
+      expect(announced()[0]).toEqual({ environment: "production", flags: [key] });
+      // A burst of 20 batches is folded into a few announcements, the last one after the last batch.
+      for (let i = 0; i < 20; i++) expect((await send()).status).toBe(202);
+      await new Promise((r) => setTimeout(r, 1500));
+      expect(announced().length).toBeGreaterThanOrEqual(2);
+      expect(announced().length).toBeLessThan(15);
+      const series = (await metrics(key, "")).body.series as Point[];
+      expect(series.reduce((a, p) => a + p.requests, 0)).toBe(21);
+    } finally {
+      controller.abort();
+      await pump;
+    }
   });
 });

@@ -39,7 +39,7 @@ export async function createTestDatabase(options: { template?: string } = {}): P
     async drop() {
       await db.$disconnect();
       await pool.end();
-      await adminQuery(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+      await dropDatabase(name);
     },
   };
 }
@@ -51,6 +51,24 @@ export async function createEmptyDatabase(): Promise<{ name: string; url: string
   return {
     name,
     url: databaseUrl(inject("pgServerUrl"), name),
-    drop: () => adminQuery(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`),
+    drop: () => dropDatabase(name),
   };
+}
+
+/**
+ * Drops a test database, waiting for closing connections to finish first: forcing them off while a
+ * client is still saying goodbye makes that client emit an unhandled 57P01 error in the test process.
+ * Force only as the last resort (a server process of a test that never stopped).
+ */
+async function dropDatabase(name: string): Promise<void> {
+  for (let attempt = 0; attempt < 30; attempt++) {
+    try {
+      await adminQuery(`DROP DATABASE IF EXISTS ${name}`);
+      return;
+    } catch (err) {
+      if ((err as { code?: string }).code !== "55006") throw err; // object_in_use: someone still connected
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  }
+  await adminQuery(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
 }

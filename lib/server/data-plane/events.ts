@@ -4,6 +4,7 @@ import { AppError } from "../../errors";
 import type { ConfigStore } from "../../evaluation/config-store";
 import { eventBatchSchema } from "../../metrics/event-schemas";
 import { ingestEvents } from "../../metrics/ingest-events";
+import { MetricsNotifier } from "../../metrics/metrics-notifier";
 import { fieldErrors } from "../../api/http";
 import { parseJson } from "../../validation/json";
 import { isInvalidInputError } from "../../db/db-errors";
@@ -13,6 +14,7 @@ const PATH = "/api/v1/events";
 
 /** `POST /api/v1/events` (SDK token): validates the whole batch, then stores it in one statement. */
 export function eventsRoute(store: ConfigStore, db: Db) {
+  const notifier = new MetricsNotifier(db);
   return async (req: IncomingMessage, res: ServerResponse): Promise<boolean> => {
     if (pathOf(req) !== PATH) return false;
     const fail = (status: number, code: string, message: string, extra: Record<string, unknown> = {}) =>
@@ -62,6 +64,7 @@ export function eventsRoute(store: ConfigStore, db: Db) {
     try {
       const result = await ingestEvents(db, environment, parsed.data.events);
       sendJson(res, 202, result);
+      if (result.accepted > 0) notifier.touch(environment, new Set(parsed.data.events.map((e) => e.flagKey)));
     } catch (err) {
       if (err instanceof AppError) fail(400, err.code, err.message, err.details);
       else if (isInvalidInputError(err)) fail(400, "VALIDATION_FAILED", "The batch contains a value that cannot be stored");

@@ -9,7 +9,8 @@ const PATH = "/api/v1/live";
 
 /**
  * Server-Sent Events for the dashboard (session cookie or user token): every environment's snapshot
- * on connect and each one again when it changes, so open pages learn about changes made elsewhere.
+ * on connect and each one again when it changes, so open pages learn about changes made elsewhere;
+ * `rollout` when a rollout changes and `metrics` when new events landed for some flags.
  * Identity is checked once per connection, not per event.
  */
 export function liveRoute(store: ConfigStore, db: Db, options: { heartbeatMs?: number } = {}) {
@@ -29,9 +30,12 @@ export function liveRoute(store: ConfigStore, db: Db, options: { heartbeatMs?: n
     const unsubscribeConfig = store.subscribeAll(send);
     // Rollout pages refresh on these; the event names the rollout only, never its content.
     const unsubscribeRollouts = store.subscribeRollouts((id) => writeOrDrop(res, `event: rollout\ndata: ${JSON.stringify({ id })}\n\n`));
+    // Charts reload on these; the event names the environment and flags only, never numbers.
+    const unsubscribeMetrics = store.subscribeMetrics((change) => writeOrDrop(res, `event: metrics\ndata: ${JSON.stringify(change)}\n\n`));
     const unsubscribe = () => {
       unsubscribeConfig();
       unsubscribeRollouts();
+      unsubscribeMetrics();
     };
     openEventStream(req, res, { retryMs: 2000, heartbeatMs: options.heartbeatMs ?? 15_000, onClose: unsubscribe });
     for (const env of store.environments()) {

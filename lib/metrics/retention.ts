@@ -1,0 +1,78 @@
+import type { Db } from "../db/client";
+
+/** The advisory-lock key of this worker (see lib/rollouts/auto-advance.ts for the others). */
+export const RETENTION_LOCK = 7346010013;
+const DAY_MS = 24 * 3600 * 1000;
+/** Events are accepted up to 7 days old, so an erroring subject must be remembered that long. */
+const LATE_EVENT_DAYS = 7;
+const DAYS_AHEAD = 3;
+
+export interface RetentionSettings {
+  /** Raw events are kept at least this many days (whole UTC days: at most one day longer). */
+  eventDays: number;
+  /** Per-minute rollups, which every chart and gate reads, are kept this many days. */
+  rollupDays: number;
+}
+
+export interface RetentionResult {
+  partitionsCreated: number;
+  partitionsDropped: number;
+  rollupsDeleted: number;
+  errorSubjectsDeleted: number;
+}
+
+const utcDay = (t: number) => new Date(Math.floor(t / DAY_MS) * DAY_MS);
+const isoDate = (d: Date) => d.toISOString().slice(0, 10);
+
+/**
+ * One pass of raw-event retention on one instance at a time: creates the daily partitions for the
+ * days events may arrive in (from the oldest day still kept to a few days ahead), drops whole days
+ * past retention, and deletes rollups past theirs. Returns null when another instance holds the lock.
+ */
+export async function applyRetention(db: Db, settings: RetentionSettings, now = new Date()): Promise<RetentionResult | null> {
+  return db.$transaction(
+    async (tx) => {
+      const lock = await tx.$queryRaw<{ locked: boolean }[]>`SELECT pg_try_advisory_xact_lock(${RETENTION_LOCK}) AS locked`;
+      if (!lock[0]?.locked) return null;
+      const keepSince = utcDay(now.getTime() - settings.eventDays * DAY_MS);
+      const firstDay = utcDay(now.getTime() - Math.min(settings.eventDays, LATE_EVENT_DAYS) * DAY_MS);
+      const lastDay = utcDay(now.getTime() + DAYS_AHEAD * DAY_MS);
+      const [created] = await tx.$queryRaw<{ n: number }[]>`
+        SELECT rollgate_ensure_event_partitions(${isoDate(firstDay)}::date, ${isoDate(lastDay)}::date) AS n`;
+      const [dropped] = await tx.$queryRaw<{ n: number }[]>`SELECT rollgate_prune_events(${keepSince}::timestamptz) AS n`;
+      const subjectsSince = new Date(Math.min(keepSince.getTime(), now.getTime() - (LATE_EVENT_DAYS + 1) * DAY_MS));
+      const errorSubjectsDeleted = await tx.$executeRaw`DELETE FROM metric_error_subjects WHERE minute < ${subjectsSince}::timestamptz`;
+      const rollupsSince = new Date(now.getTime() - settings.rollupDays * DAY_MS);
+      const rollupsDeleted = await tx.$executeRaw`DELETE FROM metric_rollups WHERE minute < ${rollupsSince}::timestamptz`;
+      return { partitionsCreated: created?.n ?? 0, partitionsDropped: dropped?.n ?? 0, rollupsDeleted, errorSubjectsDeleted };
+    },
+    { timeout: 300_000, maxWait: 10_000 },
+  );
+}
+
+/** Runs retention now and then every `intervalMs` (default hourly). */
+export function startRetention(db: Db, settings: RetentionSettings, options: { intervalMs?: number; log?: (m: string) => void } = {}) {
+  let running: Promise<unknown> | null = null;
+  const tick = () => {
+    if (running) return running;
+    running = applyRetention(db, settings)
+      .then((r) => {
+        if (r && (r.partitionsCreated || r.partitionsDropped || r.rollupsDeleted))
+          options.log?.(
+            `retention: ${r.partitionsCreated} event partition(s) created, ${r.partitionsDropped} dropped, ${r.rollupsDeleted} rollup row(s) deleted`,
+          );
+      })
+      .catch((err: unknown) => options.log?.(`retention failed: ${String(err)}`))
+      .finally(() => (running = null));
+    return running;
+  };
+  void tick();
+  const timer = setInterval(() => void tick(), options.intervalMs ?? 3600_000);
+  timer.unref();
+  return {
+    async stop() {
+      clearInterval(timer);
+      await running;
+    },
+  };
+}

@@ -1,0 +1,95 @@
+// Raw events are bounded: daily partitions created ahead, whole days past retention dropped, and
+// rollups (which every chart reads) kept for their own, longer retention.
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { applyRetention } from "../../lib/metrics/retention";
+import { createTestDatabase, type TestDatabase } from "../support/test-database";
+
+let t: TestDatabase;
+const DAY = 24 * 3600 * 1000;
+// Far enough ahead that none of the partitions the migration created fall in the window.
+const today = Math.floor(Date.now() / DAY) * DAY + 40 * DAY;
+const now = new Date(today + 12 * 3600 * 1000);
+let flagId: string;
+
+beforeAll(async () => {
+  t = await createTestDatabase();
+  flagId = (await t.sql(`INSERT INTO flags (key) VALUES ('retained') RETURNING id`)).rows[0].id;
+});
+afterAll(() => t?.drop());
+
+async function partitions(): Promise<{ name: string; rls: boolean }[]> {
+  const { rows } = await t.sql(
+    `SELECT c.relname AS name, c.relrowsecurity AS rls FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid
+      WHERE i.inhparent = 'events'::regclass ORDER BY 1`,
+  );
+  return rows;
+}
+const dayName = (ms: number) => `events_p${new Date(ms).toISOString().slice(0, 10).replaceAll("-", "")}`;
+
+async function insertEvent(at: Date): Promise<void> {
+  await t.sql(
+    `INSERT INTO events (flag_id, environment_key, variant, outcome, latency_ms, occurred_at) VALUES ($1, 'production', 'on', 'success', 10, $2)`,
+    [flagId, at],
+  );
+}
+
+describe("event retention", () => {
+  it("creates the days ahead, moves early arrivals out of the default partition, and drops whole days past retention", async () => {
+    await insertEvent(new Date(now.getTime() - 10 * DAY)); // past retention
+    await insertEvent(new Date(now.getTime() - 3 * DAY)); // kept, no partition yet
+    await insertEvent(new Date(now.getTime() - 3600_000)); // kept, no partition yet
+    await t.sql(
+      `INSERT INTO metric_rollups (flag_id, environment_key, variant, minute, requests) VALUES
+         ($1, 'production', 'on', date_trunc('minute', $2::timestamptz), 1), ($1, 'production', 'on', date_trunc('minute', $3::timestamptz), 1)`,
+      [flagId, new Date(now.getTime() - 40 * DAY), new Date(now.getTime() - 10 * DAY)],
+    );
+    await t.sql(
+      `INSERT INTO metric_error_subjects (flag_id, environment_key, variant, minute, phase, reason, subject) VALUES
+         ($1, 'production', 'on', date_trunc('minute', $2::timestamptz), -1, 'UNKNOWN', md5('old')::uuid),
+         ($1, 'production', 'on', date_trunc('minute', $3::timestamptz), -1, 'UNKNOWN', md5('recent')::uuid)`,
+      [flagId, new Date(now.getTime() - 9 * DAY), new Date(now.getTime() - 2 * DAY)],
+    );
+    const defaultRowsBefore = (await t.sql(`SELECT count(*)::int AS n FROM events_default`)).rows[0].n;
+    expect(defaultRowsBefore).toBe(3);
+
+    const result = await applyRetention(t.db, { eventDays: 7, rollupDays: 30 }, now);
+    expect(result).not.toBeNull();
+    expect(result!.partitionsCreated).toBe(11); // today − 7 … today + 3
+
+    const names = (await partitions()).map((p) => p.name);
+    for (let d = -7; d <= 3; d++) expect(names).toContain(dayName(today + d * DAY));
+    // Every day that ended before the oldest kept day is gone, the migration's own days included.
+    const daily = names.filter((n) => n !== "events_default");
+    expect(daily.every((n) => n >= dayName(today - 7 * DAY))).toBe(true);
+    expect(names).toContain("events_default");
+
+    const { rows } = await t.sql(`SELECT tableoid::regclass::text AS part, occurred_at FROM events ORDER BY occurred_at`);
+    expect(rows.map((r) => r.part)).toEqual([dayName(today - 3 * DAY), dayName(today)]);
+    expect((await t.sql(`SELECT count(*)::int AS n FROM metric_rollups`)).rows[0].n).toBe(1);
+    expect((await t.sql(`SELECT count(*)::int AS n FROM metric_error_subjects`)).rows[0].n).toBe(1);
+  });
+
+  it("new partitions are as locked down as every other table (row-level security on)", async () => {
+    const parts = await partitions();
+    expect(parts.length).toBeGreaterThan(1);
+    expect(parts.filter((p) => !p.rls)).toEqual([]);
+  });
+
+  it("two days later drops two more days, and a second pass changes nothing", async () => {
+    const later = new Date(now.getTime() + 2 * DAY);
+    const first = await applyRetention(t.db, { eventDays: 7, rollupDays: 30 }, later);
+    expect(first).toMatchObject({ partitionsCreated: 2, partitionsDropped: 2 });
+    const again = await applyRetention(t.db, { eventDays: 7, rollupDays: 30 }, later);
+    expect(again).toEqual({ partitionsCreated: 0, partitionsDropped: 0, rollupsDeleted: 0, errorSubjectsDeleted: 0 });
+    const names = (await partitions()).map((p) => p.name);
+    expect(names).not.toContain(dayName(today - 7 * DAY));
+    expect(names).toContain(dayName(today - 5 * DAY));
+    expect(names).toContain(dayName(today + 5 * DAY));
+  });
+
+  it("refuses to create more than 400 days at once, and changes nothing then", async () => {
+    const before = (await partitions()).length;
+    await expect(t.sql(`SELECT rollgate_ensure_event_partitions('2020-01-01', '2022-01-01')`)).rejects.toThrow(/at most 400 days/);
+    expect((await partitions()).length).toBe(before);
+  });
+});
