@@ -208,6 +208,8 @@ export class ConfigStore {
       try {
         await this.connectListener();
         await this.reloadAll();
+        // Metrics notifications sent meanwhile are lost: whatever was derived from them is stale.
+        for (const environment of this.snapshots.keys()) for (const l of this.metricsListeners) l({ environment, flags: null });
         this.options.log?.("config listener reconnected");
       } catch {
         setTimeout(() => void attempt(Math.min(delay * 2, 10_000)), delay).unref();

@@ -3,6 +3,7 @@ import { notFound } from "../errors";
 import { LATENCY_EDGES_MS, quantileUpperBoundMs } from "../domain/latency-buckets";
 import { emptySketch, estimateSubjects, mergeSketch } from "../domain/subject-sketch";
 import { FLAG_KEY_PATTERN } from "../flags/flag-schemas";
+import type { MetricsCache } from "./metrics-cache";
 import type { MetricMarker, MetricPoint, MetricsQuery, MetricsResponse, PercentileName } from "./metrics-schemas";
 
 interface SeriesRow {
@@ -26,7 +27,13 @@ const TOP_EDGE_MS = LATENCY_EDGES_MS.at(-1)!;
  * PL/pgSQL call per point, about a third of the query's time for a day of minutes. The window
  * starts at the bucket boundary at or before `now - windowSeconds` and ends now.
  */
-export async function getFlagMetrics(db: Db, flagKey: string, query: MetricsQuery, now = new Date()): Promise<MetricsResponse> {
+export async function getFlagMetrics(
+  db: Db,
+  flagKey: string,
+  query: MetricsQuery,
+  now = new Date(),
+  cache?: MetricsCache,
+): Promise<MetricsResponse> {
   if (!FLAG_KEY_PATTERN.test(flagKey)) throw notFound("Flag");
   const [flag, environment] = await Promise.all([
     db.flag.findUnique({ where: { key: flagKey }, select: { id: true, archivedAt: true } }),
@@ -37,29 +44,41 @@ export async function getFlagMetrics(db: Db, flagKey: string, query: MetricsQuer
 
   const bucketMs = query.bucketSeconds * 1000;
   const from = new Date(Math.floor((now.getTime() - query.windowSeconds * 1000) / bucketMs) * bucketMs);
+  // With a cache, only the buckets since the last finished one it holds are read.
+  const plan = cache?.plan(flagKey, environment.key, query.bucketSeconds, from.getTime()) ?? { loadFromMs: from.getTime(), generation: 0 };
+  const loadFrom = new Date(plan.loadFromMs);
   const [rows, subjects, marks] = await Promise.all([
     db.$queryRaw<SeriesRow[]>`
       SELECT t, variant, requests::float8 AS requests, errors::float8 AS errors, errors_by_code, latency_sum_ms, latency_buckets::float8[] AS latency_buckets, adoption
-      FROM rollgate_metric_buckets(${flag.id}::uuid, ${environment.key}, ${from}::timestamptz, ${now}::timestamptz, ${query.bucketSeconds}::int)`,
-    subjectCounts(db, flag.id, environment.key, from, now, query.bucketSeconds),
+      FROM rollgate_metric_buckets(${flag.id}::uuid, ${environment.key}, ${loadFrom}::timestamptz, ${now}::timestamptz, ${query.bucketSeconds}::int)`,
+    subjectCounts(db, flag.id, environment.key, loadFrom, now, query.bucketSeconds),
     markers(db, flagKey, environment.key, from, now),
   ]);
-  const series = rows.map(toPoint);
-  for (const p of series) {
+  const fresh = rows.map(toPoint);
+  for (const p of fresh) {
     const s = subjects.get(`${p.t}/${p.variant}`);
     p.subjects = s?.subjects ?? null;
     p.errorSubjects = s?.errorSubjects ?? 0;
   }
   const perBucket = new Map<string, { on: number; off: number }>();
-  for (const p of series) {
+  for (const p of fresh) {
     const b = perBucket.get(p.t) ?? { on: 0, off: 0 };
     b[p.variant] += p.subjects ?? 0;
     perBucket.set(p.t, b);
   }
-  for (const p of series) {
+  for (const p of fresh) {
     const b = perBucket.get(p.t)!;
     p.subjectAdoption = b.on + b.off > 0 ? b.on / (b.on + b.off) : null;
   }
+  const series = cache
+    ? cache.assemble(
+        flagKey,
+        environment.key,
+        query.bucketSeconds,
+        { fromMs: from.getTime(), loadFromMs: plan.loadFromMs, nowMs: now.getTime(), generation: plan.generation },
+        fresh,
+      )
+    : fresh;
 
   return {
     flagKey,

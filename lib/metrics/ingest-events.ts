@@ -86,7 +86,7 @@ export async function ingestEvents(
   now = new Date(),
 ): Promise<{ accepted: number; ignored: number }> {
   const times = events.map((e, index) => {
-    const at = e.timestamp === undefined ? now.getTime() : new Date(e.timestamp).getTime();
+    const at = eventTimeMs(e, now);
     const skew = at - now.getTime();
     if (skew > MAX_SKEW_MS || -skew > MAX_AGE_MS) {
       throw new AppError("VALIDATION_FAILED", `Event ${index} has a timestamp outside the accepted window (7 days back, 5 minutes ahead)`, {
@@ -140,6 +140,11 @@ export async function ingestEvents(
   }
   const stored = rows[0]?.stored ?? 0;
   return { accepted: stored, ignored: events.length - stored };
+}
+
+/** When an event happened: its timestamp, or its arrival when it has none. */
+export function eventTimeMs(e: EventInput, now: Date): number {
+  return e.timestamp === undefined ? now.getTime() : new Date(e.timestamp).getTime();
 }
 
 function groupEvents(events: EventInput[], times: number[]): Map<string, Group> {

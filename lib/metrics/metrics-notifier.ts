@@ -3,10 +3,14 @@ import type { Db } from "../db/client";
 export const METRICS_CHANNEL = "rollgate_metrics";
 const MAX_PAYLOAD = 7000; // NOTIFY payloads must stay under 8,000 bytes
 
-/** What a `rollgate_metrics` notification says: new events for these flags (null: possibly any). */
+/**
+ * What a `rollgate_metrics` notification says: new events for these flags (null: possibly any), none
+ * of them older than the minute `since` (ISO 8601; absent: any age).
+ */
 export interface MetricsChange {
   environment: string;
   flags: string[] | null;
+  since?: string;
 }
 
 /**
@@ -18,6 +22,7 @@ export interface MetricsChange {
  */
 export class MetricsNotifier {
   private pending = new Map<string, Set<string>>();
+  private oldest = new Map<string, number>();
   private lastSent = new Map<string, number>();
   private timers = new Map<string, NodeJS.Timeout>();
 
@@ -26,7 +31,8 @@ export class MetricsNotifier {
     private readonly intervalMs = 500,
   ) {}
 
-  touch(environment: string, flagKeys: Iterable<string>): void {
+  touch(environment: string, flagKeys: Iterable<string>, oldestMs: number): void {
+    this.oldest.set(environment, Math.min(this.oldest.get(environment) ?? Infinity, oldestMs));
     let set = this.pending.get(environment);
     if (!set) this.pending.set(environment, (set = new Set()));
     for (const k of flagKeys) set.add(k);
@@ -42,11 +48,14 @@ export class MetricsNotifier {
 
   private async send(environment: string): Promise<void> {
     const flags = [...(this.pending.get(environment) ?? [])];
+    const oldest = this.oldest.get(environment) ?? 0;
     this.pending.delete(environment);
+    this.oldest.delete(environment);
     if (!flags.length) return;
     this.lastSent.set(environment, Date.now());
-    let payload = JSON.stringify({ environment, flags } satisfies MetricsChange);
-    if (payload.length > MAX_PAYLOAD) payload = JSON.stringify({ environment, flags: null } satisfies MetricsChange);
+    const since = new Date(Math.floor(oldest / 60_000) * 60_000).toISOString();
+    let payload = JSON.stringify({ environment, flags, since } satisfies MetricsChange);
+    if (payload.length > MAX_PAYLOAD) payload = JSON.stringify({ environment, flags: null, since } satisfies MetricsChange);
     await this.db.$executeRaw`SELECT pg_notify(${METRICS_CHANNEL}, ${payload})`.catch(() => {});
   }
 

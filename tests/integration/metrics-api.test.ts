@@ -412,7 +412,7 @@ describe("live metrics", () => {
       text
         .split("\n\n")
         .filter((e) => e.includes("event: metrics"))
-        .map((e) => JSON.parse(e.split("data: ")[1]!) as { environment: string; flags: string[] | null })
+        .map((e) => JSON.parse(e.split("data: ")[1]!) as { environment: string; flags: string[] | null; since?: string })
         .filter((c) => c.flags === null || c.flags.includes(key));
     const pump = (async () => {
       try {
@@ -435,7 +435,8 @@ describe("live metrics", () => {
         });
       expect((await send()).status).toBe(202);
       await eventually(() => announced().length >= 1, 5000, "a metrics event after the batch");
-      expect(announced()[0]).toEqual({ environment: "production", flags: [key] });
+      expect(announced()[0]).toEqual({ environment: "production", flags: [key], since: expect.any(String) });
+      expect(Date.now() - Date.parse(announced()[0]!.since!)).toBeLessThan(5 * 60_000);
       // A burst of 20 batches is folded into a few announcements, the last one after the last batch.
       for (let i = 0; i < 20; i++) expect((await send()).status).toBe(202);
       await new Promise((r) => setTimeout(r, 1500));
@@ -447,5 +448,33 @@ describe("live metrics", () => {
       controller.abort();
       await pump;
     }
+  });
+
+  it("a late event shows in its own minute on the next read, though that minute was served from the cache", async () => {
+    const key = await newFlag();
+    const minuteAgo = (m: number) => new Date(Math.floor(Date.now() / 60_000) * 60_000 - m * 60_000);
+    const send = (at: Date, n: number) =>
+      call(app.url, "POST", "/api/v1/events", {
+        token: SDK_TOKEN,
+        body: {
+          events: Array.from({ length: n }, () => ({
+            flagKey: key,
+            variant: "on",
+            outcome: "success",
+            latencyMs: 12,
+            timestamp: new Date(at.getTime() + 5000).toISOString(),
+          })),
+        },
+      });
+    expect((await send(minuteAgo(30), 3)).status).toBe(202);
+    expect((await send(minuteAgo(10), 2)).status).toBe(202);
+    const at = (series: Point[], when: Date) => series.find((p) => p.t === when.toISOString())?.requests;
+    await eventually(async () => at((await metrics(key, "")).body.series, minuteAgo(30)) === 3, 5000, "the first batch is read");
+    await metrics(key, ""); // served from the cache now
+    expect((await send(minuteAgo(30), 4)).status).toBe(202);
+    await eventually(async () => at((await metrics(key, "")).body.series, minuteAgo(30)) === 7, 5000, "the late events are read");
+    const series = (await metrics(key, "")).body.series as Point[];
+    expect(at(series, minuteAgo(10))).toBe(2);
+    expect(series.reduce((a, p) => a + p.requests, 0)).toBe(9);
   });
 });

@@ -3,7 +3,7 @@ import type { Db } from "../../db/client";
 import { AppError } from "../../errors";
 import type { ConfigStore } from "../../evaluation/config-store";
 import { eventBatchSchema } from "../../metrics/event-schemas";
-import { ingestEvents } from "../../metrics/ingest-events";
+import { eventTimeMs, ingestEvents } from "../../metrics/ingest-events";
 import { MetricsNotifier } from "../../metrics/metrics-notifier";
 import { fieldErrors } from "../../api/http";
 import { parseJson } from "../../validation/json";
@@ -62,9 +62,13 @@ export function eventsRoute(store: ConfigStore, db: Db) {
       return true;
     }
     try {
-      const result = await ingestEvents(db, environment, parsed.data.events);
+      const now = new Date();
+      const result = await ingestEvents(db, environment, parsed.data.events, now);
       sendJson(res, 202, result);
-      if (result.accepted > 0) notifier.touch(environment, new Set(parsed.data.events.map((e) => e.flagKey)));
+      if (result.accepted > 0) {
+        const oldest = Math.min(...parsed.data.events.map((e) => eventTimeMs(e, now)));
+        notifier.touch(environment, new Set(parsed.data.events.map((e) => e.flagKey)), oldest);
+      }
     } catch (err) {
       if (err instanceof AppError) fail(400, err.code, err.message, err.details);
       else if (isInvalidInputError(err)) fail(400, "VALIDATION_FAILED", "The batch contains a value that cannot be stored");

@@ -3,6 +3,7 @@ import type { ConfigStore } from "../../evaluation/config-store";
 import type { DataPlaneRoute } from "../app-server";
 import { eventsRoute } from "./events";
 import { liveRoute } from "./live";
+import { metricsRoute } from "./metrics";
 import { ofrepRoute } from "./ofrep";
 import { streamRoute } from "./stream";
 
@@ -22,5 +23,6 @@ export function dataPlaneEntries(store: ConfigStore, db: Db): DataPlaneEntry[] {
     { handler: streamRoute(store), serves: ["GET /api/v1/stream"] },
     { handler: eventsRoute(store, db), serves: ["POST /api/v1/events"] },
     { handler: liveRoute(store, db), serves: ["GET /api/v1/live"] },
+    { handler: metricsRoute(store, db), serves: ["GET /api/v1/flags/{key}/metrics"] },
   ];
 }

@@ -1,0 +1,73 @@
+import type { IncomingMessage, ServerResponse } from "node:http";
+import type { Db } from "../../db/client";
+import { nodeHeaders, postgresIdentity, resolvePrincipal } from "../../auth/identity";
+import { errorResponse, fieldErrors } from "../../api/http";
+import { requireUser } from "../../auth/principal";
+import type { ConfigStore } from "../../evaluation/config-store";
+import { getFlagMetrics } from "../../metrics/get-flag-metrics";
+import { MetricsCache } from "../../metrics/metrics-cache";
+import { metricsQuerySchema } from "../../metrics/metrics-schemas";
+import { checkParam } from "../../validation/text";
+import { pathOf, sendJson } from "./http-utils";
+
+const PATH = /^\/api\/v1\/flags\/([^/]+)\/metrics$/;
+
+/**
+ * `GET /api/v1/flags/{key}/metrics` (any signed-in user), answered by the custom server rather than
+ * Next.js so that it can keep a cache of finished buckets that every instance's metrics notifications
+ * keep honest (lib/metrics/metrics-cache.ts): a chart's refresh reads the last bucket or two, not a
+ * day of rollups.
+ */
+export function metricsRoute(store: ConfigStore, db: Db) {
+  const identity = postgresIdentity(db);
+  let cache: MetricsCache | null = null;
+  // Created with the first request: nothing is cached before, so nothing can go stale before.
+  const cacheFor = () => {
+    if (cache) return cache;
+    const created = (cache = new MetricsCache());
+    store.subscribeMetrics((change) =>
+      created.invalidate({
+        environment: change.environment,
+        flags: change.flags,
+        sinceMs: change.since ? Date.parse(change.since) : undefined,
+      }),
+    );
+    return created;
+  };
+  return async (req: IncomingMessage, res: ServerResponse): Promise<boolean> => {
+    const match = PATH.exec(pathOf(req));
+    if (!match) return false;
+    try {
+      if (req.method !== "GET" && req.method !== "HEAD") {
+        sendJson(res, 405, { error: { code: "METHOD_NOT_ALLOWED", message: "use GET" } }, { allow: "GET" });
+        return true;
+      }
+      let key: string;
+      try {
+        key = decodeURIComponent(match[1]!);
+      } catch {
+        key = "\u0000"; // not percent-decodable: refused below like any other bad path
+      }
+      const checked = checkParam(key);
+      if (!checked.ok) {
+        sendJson(res, 400, {
+          error: { code: "VALIDATION_FAILED", message: "The request path is invalid", fields: { "path.key": checked.message } },
+        });
+        return true;
+      }
+      requireUser(await resolvePrincipal(identity, nodeHeaders(req)));
+      const query = metricsQuerySchema.safeParse(Object.fromEntries(new URLSearchParams(queryOf(req.url ?? ""))));
+      if (!query.success) {
+        sendJson(res, 400, { error: { code: "VALIDATION_FAILED", message: "The request is invalid", fields: fieldErrors(query.error) } });
+        return true;
+      }
+      sendJson(res, 200, await getFlagMetrics(db, key, query.data, new Date(), cacheFor()));
+    } catch (err) {
+      const answer = errorResponse(err);
+      sendJson(res, answer.status, await answer.text(), Object.fromEntries(answer.headers));
+    }
+    return true;
+  };
+}
+
+const queryOf = (url: string) => (url.includes("?") ? url.slice(url.indexOf("?") + 1) : "");
