@@ -32,6 +32,14 @@ const schema = z.object({
     .min(7, "at least 7 days (the longest chart range)")
     .max(3650, "at most 3650 days")
     .default(365),
+  // Data-plane requests (evaluation, stream connections, event batches) per second per SDK token and
+  // instance; beyond it 429 with Retry-After. 0 turns the limit off.
+  ROLLGATE_SDK_RATE_LIMIT: z.coerce
+    .number({ error: "must be a number of requests per second" })
+    .int("must be a whole number")
+    .min(0, "at least 0 (0 turns the limit off)")
+    .max(10_000_000, "at most 10000000")
+    .default(50_000),
   // How often the automatic-progression worker looks for rollouts whose gates turned green.
   ROLLGATE_AUTO_ADVANCE_INTERVAL_MS: z.coerce
     .number({ error: "must be a number of milliseconds" })

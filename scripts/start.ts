@@ -109,7 +109,7 @@ try {
     dev,
     host: config.HOST,
     port: config.PORT,
-    dataPlane: dataPlaneEntries(store, db).map((entry) => entry.handler),
+    dataPlane: dataPlaneEntries(store, db, { sdkRateLimit: config.ROLLGATE_SDK_RATE_LIMIT }).map((entry) => entry.handler),
   });
   cleanups.push(() => app.close());
 

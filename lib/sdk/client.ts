@@ -26,6 +26,17 @@ export interface EvaluationDetails {
   flagVersion?: number;
 }
 
+/** Rollgate refused the SDK key (HTTP 401: unknown or revoked; 403: not an SDK token). */
+export class RollgateRefusedError extends Error {
+  constructor(
+    readonly status: number,
+    detail: string,
+  ) {
+    super(`Rollgate refused the SDK key (HTTP ${status}): ${detail}`);
+    this.name = "RollgateRefusedError";
+  }
+}
+
 type ChangeListener = (snapshot: { version: number; environment: string }) => void;
 
 /**
@@ -42,7 +53,7 @@ export class RollgateClient {
   private closed = false;
   private retryMs = 1000;
   private failures = 0;
-  private firstSnapshot: { resolve: () => void; promise: Promise<void> };
+  private firstSnapshot: { resolve: () => void; reject: (err: Error) => void; promise: Promise<void> };
   connected = false;
 
   private constructor(private readonly options: RollgateClientOptions) {
@@ -55,8 +66,10 @@ export class RollgateClient {
       ...options.events,
     });
     let resolve!: () => void;
-    const promise = new Promise<void>((r) => (resolve = r));
-    this.firstSnapshot = { resolve, promise };
+    let reject!: (err: Error) => void;
+    const promise = new Promise<void>((res, rej) => ((resolve = res), (reject = rej)));
+    promise.catch(() => {}); // observed by connect(); never an unhandled rejection
+    this.firstSnapshot = { resolve, reject, promise };
   }
 
   /** Connects and resolves once the first snapshot is in. */
@@ -152,6 +165,12 @@ export class RollgateClient {
       } catch (err) {
         if (this.closed) return;
         this.options.onError?.(err as Error);
+        // A refused key will not work on a retry: connect() fails now, not after its timeout. Once
+        // serving, the client keeps its last snapshot and keeps trying (the key may be re-issued).
+        if (err instanceof RollgateRefusedError && !this.snapshot) {
+          this.firstSnapshot.reject(err);
+          return;
+        }
       }
       this.connected = false;
       if (this.closed) return;
@@ -166,6 +185,10 @@ export class RollgateClient {
     const headers: Record<string, string> = { authorization: `Bearer ${this.options.sdkKey}`, accept: "text/event-stream" };
     if (this.snapshot) headers["last-event-id"] = String(this.snapshot.version);
     const res = await this.fetchImpl(`${this.options.url.replace(/\/$/, "")}/api/v1/stream`, { headers, signal: this.abort.signal });
+    if (res.status === 401 || res.status === 403) {
+      const body = (await res.json().catch(() => null)) as { error?: { message?: string } } | null;
+      throw new RollgateRefusedError(res.status, body?.error?.message ?? "the SDK key was refused");
+    }
     if (!res.ok || !res.body) throw new Error(`stream answered HTTP ${res.status}`);
     this.connected = true;
     const parser = new SseParser();

@@ -1,3 +1,3 @@
-export { RollgateClient, type RollgateClientOptions, type EvaluationDetails } from "./client";
+export { RollgateClient, RollgateRefusedError, type RollgateClientOptions, type EvaluationDetails } from "./client";
 export type { ReportedEvent } from "./event-reporter";
 export { bucketOf } from "../domain/bucketing";

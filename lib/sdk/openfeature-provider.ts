@@ -34,7 +34,18 @@ export class RollgateProvider implements Provider {
 
   async resolveBooleanEvaluation(flagKey: string, defaultValue: boolean, context: EvaluationContext): Promise<ResolutionDetails<boolean>> {
     if (!this.client) return { value: defaultValue, reason: StandardResolutionReasons.ERROR, errorCode: ErrorCode.PROVIDER_NOT_READY };
-    const d = this.client.evaluate(flagKey, typeof context.targetingKey === "string" ? context.targetingKey : undefined);
+    // The same rule as OFREP: a targeting key that is there but not a string is an invalid context,
+    // not a missing key.
+    const targetingKey: unknown = context.targetingKey;
+    if (targetingKey !== undefined && typeof targetingKey !== "string") {
+      return {
+        value: defaultValue,
+        reason: StandardResolutionReasons.ERROR,
+        errorCode: ErrorCode.INVALID_CONTEXT,
+        errorMessage: "context.targetingKey must be a string",
+      };
+    }
+    const d = this.client.evaluate(flagKey, targetingKey);
     if (d.reason === "ERROR") {
       const errorCode =
         d.errorCode === "FLAG_NOT_FOUND"

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { OpenFeature, ProviderEvents } from "@openfeature/server-sdk";
-import { RollgateClient } from "../../lib/sdk";
+import { RollgateClient, RollgateRefusedError } from "../../lib/sdk";
 import { RollgateProvider } from "../../lib/sdk/openfeature-provider";
 import { createTestDatabase, type TestDatabase } from "../support/test-database";
 import { startTestApp, type TestApp } from "../support/test-app";
@@ -52,8 +52,15 @@ describe("TypeScript SDK", () => {
     }
   });
 
-  it("rejects a bad SDK key instead of serving nothing silently", async () => {
-    await expect(RollgateClient.connect({ url, sdkKey: "wrong", initialTimeoutMs: 500 })).rejects.toThrow(/no configuration/);
+  it("fails at once on a refused key, saying why, instead of waiting out its timeout", async () => {
+    const started = Date.now();
+    const wrong = RollgateClient.connect({ url, sdkKey: "wrong", initialTimeoutMs: 60_000 });
+    await expect(wrong).rejects.toThrow("Rollgate refused the SDK key (HTTP 401): unknown or revoked SDK token");
+    await expect(wrong).rejects.toBeInstanceOf(RollgateRefusedError);
+    const userToken = RollgateClient.connect({ url, sdkKey: ENG, initialTimeoutMs: 60_000 });
+    await expect(userToken).rejects.toThrow(/HTTP 403\): this is a user token/);
+    // Well before either timeout: it did not wait.
+    expect(Date.now() - started).toBeLessThan(30_000);
   });
 
   it("reports events in batches into raw events and per-minute rollups", async () => {
@@ -130,6 +137,14 @@ describe("RollgateProvider (OpenFeature, in-process evaluation)", () => {
         value: true,
         errorCode: "FLAG_NOT_FOUND",
       });
+      // One rule with OFREP: a targeting key that is not a string is an invalid context.
+      expect(await client.getBooleanDetails("sdk-flag", false, { targetingKey: 42 as unknown as string })).toMatchObject({
+        value: false,
+        errorCode: "INVALID_CONTEXT",
+      });
+      const ofrep = await call(url, "POST", "/ofrep/v1/evaluate/flags/sdk-flag", { token: SDK, body: { context: { targetingKey: 42 } } });
+      expect(ofrep.status).toBe(400);
+      expect(ofrep.body.errorCode).toBe("INVALID_CONTEXT");
       expect(await client.getStringDetails("sdk-flag", "x", { targetingKey: "u1" })).toMatchObject({
         value: "x",
         errorCode: "TYPE_MISMATCH",

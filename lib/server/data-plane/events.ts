@@ -1,19 +1,19 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { Db } from "../../db/client";
 import { AppError } from "../../errors";
-import type { ConfigStore } from "../../evaluation/config-store";
 import { eventBatchSchema } from "../../metrics/event-schemas";
 import { eventTimeMs, ingestEvents } from "../../metrics/ingest-events";
 import { MetricsNotifier } from "../../metrics/metrics-notifier";
 import { fieldErrors } from "../../api/http";
 import { parseJson } from "../../validation/json";
 import { isInvalidInputError } from "../../db/db-errors";
-import { BodyTooLarge, handleCors, pathOf, readBody, sendJson, tokenFrom } from "./http-utils";
+import { BodyTooLarge, handleCors, pathOf, readBody, sendJson } from "./http-utils";
+import { AUTH_CODES, type SdkAuth } from "./sdk-auth";
 
 const PATH = "/api/v1/events";
 
 /** `POST /api/v1/events` (SDK token): validates the whole batch, then stores it in one statement. */
-export function eventsRoute(store: ConfigStore, db: Db) {
+export function eventsRoute(db: Db, authenticate: (req: IncomingMessage) => Promise<SdkAuth>) {
   const notifier = new MetricsNotifier(db);
   return async (req: IncomingMessage, res: ServerResponse): Promise<boolean> => {
     if (pathOf(req) !== PATH) return false;
@@ -27,12 +27,12 @@ export function eventsRoute(store: ConfigStore, db: Db) {
       fail(405, "METHOD_NOT_ALLOWED", "use POST");
       return true;
     }
-    const token = tokenFrom(req);
-    const environment = token ? store.environmentOfSdkToken(token) : undefined;
-    if (!environment) {
-      fail(401, "UNAUTHENTICATED", "send a valid SDK token");
+    const auth = await authenticate(req);
+    if (!auth.ok) {
+      sendJson(res, auth.status, { error: { code: AUTH_CODES[auth.status], message: auth.message } }, auth.headers);
       return true;
     }
+    const environment = auth.environment;
     let text: string;
     try {
       text = (await readBody(req, 4_000_000)).toString("utf8");

@@ -6,6 +6,10 @@ import { liveRoute } from "./live";
 import { metricsRoute } from "./metrics";
 import { ofrepRoute } from "./ofrep";
 import { streamRoute } from "./stream";
+import { RateLimiter, sdkAuthenticator } from "./sdk-auth";
+
+/** Requests per second per SDK token and instance: far above any sane client, a brake on a runaway one. */
+export const DEFAULT_SDK_RATE_LIMIT = 50_000;
 
 /** A route the custom server answers itself, and the method + path templates it serves. */
 export interface DataPlaneEntry {
@@ -17,11 +21,12 @@ export interface DataPlaneEntry {
  * Every route answered outside Next.js. Each handler names what it serves, so the fuzz suite's
  * inventory (tests/fuzz) learns of a new route here and fails until it is fuzzed too.
  */
-export function dataPlaneEntries(store: ConfigStore, db: Db): DataPlaneEntry[] {
+export function dataPlaneEntries(store: ConfigStore, db: Db, options: { sdkRateLimit?: number } = {}): DataPlaneEntry[] {
+  const authenticate = sdkAuthenticator(store, db, new RateLimiter(options.sdkRateLimit ?? DEFAULT_SDK_RATE_LIMIT));
   return [
-    { handler: ofrepRoute(store), serves: ["POST /ofrep/v1/evaluate/flags/{key}", "POST /ofrep/v1/evaluate/flags"] },
-    { handler: streamRoute(store), serves: ["GET /api/v1/stream"] },
-    { handler: eventsRoute(store, db), serves: ["POST /api/v1/events"] },
+    { handler: ofrepRoute(store, authenticate), serves: ["POST /ofrep/v1/evaluate/flags/{key}", "POST /ofrep/v1/evaluate/flags"] },
+    { handler: streamRoute(store, authenticate), serves: ["GET /api/v1/stream"] },
+    { handler: eventsRoute(db, authenticate), serves: ["POST /api/v1/events"] },
     { handler: liveRoute(store, db), serves: ["GET /api/v1/live"] },
     { handler: metricsRoute(store, db), serves: ["GET /api/v1/flags/{key}/metrics"] },
   ];

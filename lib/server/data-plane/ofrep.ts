@@ -5,7 +5,8 @@ import { evaluate, isEvaluation, type CompiledFlag } from "../../domain/evaluati
 import type { ConfigStore } from "../../evaluation/config-store";
 import { MAX_JSON_DEPTH, parseJson } from "../../validation/json";
 import { stableStringify } from "../../domain/stable-json";
-import { BodyTooLarge, handleCors, pathOf, readBody, sendJson, tokenFrom } from "./http-utils";
+import { BodyTooLarge, handleCors, pathOf, readBody, sendJson } from "./http-utils";
+import type { SdkAuth } from "./sdk-auth";
 
 const SINGLE = "/ofrep/v1/evaluate/flags/";
 const BULK = "/ofrep/v1/evaluate/flags";
@@ -60,7 +61,7 @@ function evaluationBody(flag: CompiledFlag, snapshot: CompiledSnapshot, targetin
 }
 
 /** OFREP v0.3 single and bulk evaluation, answered from the in-memory snapshot. */
-export function ofrepRoute(store: ConfigStore) {
+export function ofrepRoute(store: ConfigStore, authenticate: (req: IncomingMessage) => Promise<SdkAuth>) {
   return async (req: IncomingMessage, res: ServerResponse): Promise<boolean> => {
     const path = pathOf(req);
     const isBulk = path === BULK || path === `${BULK}/`;
@@ -79,18 +80,12 @@ export function ofrepRoute(store: ConfigStore) {
       error(405, "GENERAL", "use POST", { allow: "POST" });
       return true;
     }
-    const token = tokenFrom(req);
-    if (!token) {
-      error(401, "GENERAL", "send an SDK token as 'Authorization: Bearer <token>' or 'X-API-Key'", {
-        "www-authenticate": 'Bearer realm="rollgate"',
-      });
+    const auth = await authenticate(req);
+    if (!auth.ok) {
+      error(auth.status, "GENERAL", auth.message, auth.headers);
       return true;
     }
-    const environment = store.environmentOfSdkToken(token);
-    if (!environment) {
-      error(401, "GENERAL", "unknown or revoked SDK token", { "www-authenticate": 'Bearer realm="rollgate"' });
-      return true;
-    }
+    const environment = auth.environment;
     let body: string;
     try {
       body = (await readBody(req, isBulk ? 1_000_000 : 100_000)).toString("utf8");

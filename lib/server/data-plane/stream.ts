@@ -1,7 +1,8 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { CompiledSnapshot } from "../../domain/config-snapshot";
 import type { ConfigStore } from "../../evaluation/config-store";
-import { handleCors, openEventStream, pathOf, sendJson, tokenFrom, writeOrDrop } from "./http-utils";
+import { handleCors, openEventStream, pathOf, sendJson, writeOrDrop } from "./http-utils";
+import { AUTH_CODES, type SdkAuth } from "./sdk-auth";
 
 const PATH = "/api/v1/stream";
 
@@ -10,27 +11,27 @@ const PATH = "/api/v1/stream";
  * config version as the event id, a reconnect hint, and a heartbeat comment so proxies keep the
  * connection open.
  */
-export function streamRoute(store: ConfigStore, options: { heartbeatMs?: number; retryMs?: number } = {}) {
+export function streamRoute(
+  store: ConfigStore,
+  authenticate: (req: IncomingMessage) => Promise<SdkAuth>,
+  options: { heartbeatMs?: number; retryMs?: number } = {},
+) {
   const heartbeatMs = options.heartbeatMs ?? 15_000;
   const retryMs = options.retryMs ?? 1_000;
-  return (req: IncomingMessage, res: ServerResponse): boolean => {
+  return async (req: IncomingMessage, res: ServerResponse): Promise<boolean> => {
     if (pathOf(req) !== PATH) return false;
     if (handleCors(req, res, "GET")) return true;
     if (req.method !== "GET") {
       sendJson(res, 405, { error: { code: "METHOD_NOT_ALLOWED", message: "use GET" } }, { allow: "GET" });
       return true;
     }
-    const token = tokenFrom(req);
-    const environment = token ? store.environmentOfSdkToken(token) : undefined;
-    if (!environment) {
-      sendJson(
-        res,
-        401,
-        { error: { code: "UNAUTHENTICATED", message: "send a valid SDK token" } },
-        { "www-authenticate": 'Bearer realm="rollgate"' },
-      );
+    // Only new connections count against the rate limit; open ones are never cut by it.
+    const auth = await authenticate(req);
+    if (!auth.ok) {
+      sendJson(res, auth.status, { error: { code: AUTH_CODES[auth.status], message: auth.message } }, auth.headers);
       return true;
     }
+    const environment = auth.environment;
     let lastSent = -1;
     const send = (snapshot: CompiledSnapshot) => {
       if (snapshot.version <= lastSent) return;

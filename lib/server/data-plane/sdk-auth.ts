@@ -1,0 +1,83 @@
+import type { IncomingMessage } from "node:http";
+import type { Db } from "../../db/client";
+import { nodeHeaders, postgresIdentity, resolvePrincipal } from "../../auth/identity";
+import type { ConfigStore } from "../../evaluation/config-store";
+import { tokenFrom } from "./http-utils";
+
+export type SdkAuth =
+  | { ok: true; environment: string; token: string }
+  | { ok: false; status: 401 | 403 | 429; message: string; headers: Record<string, string> };
+
+/** The management API's error codes for the same refusals. */
+export const AUTH_CODES = { 401: "UNAUTHENTICATED", 403: "FORBIDDEN", 429: "RATE_LIMITED" } as const;
+
+const CHALLENGE = { "www-authenticate": 'Bearer realm="rollgate"' };
+
+/**
+ * Who may use the data plane: an SDK token the in-memory store knows (no query on the hot path). A
+ * refused token is looked up once more, so a valid user token gets 403 "wrong kind" instead of 401 —
+ * a cost paid only by requests that fail anyway, and capped by the same per-token limit.
+ */
+export function sdkAuthenticator(store: ConfigStore, db: Db, limiter: RateLimiter) {
+  const identity = postgresIdentity(db);
+  return async (req: IncomingMessage): Promise<SdkAuth> => {
+    const token = tokenFrom(req);
+    if (!token) {
+      return { ok: false, status: 401, message: "send an SDK token as 'Authorization: Bearer <token>' or 'X-API-Key'", headers: CHALLENGE };
+    }
+    const retryAfter = limiter.take(token);
+    if (retryAfter > 0) {
+      return {
+        ok: false,
+        status: 429,
+        message: `too many requests for this token; retry in ${retryAfter} s`,
+        headers: { "retry-after": String(retryAfter) },
+      };
+    }
+    const environment = store.environmentOfSdkToken(token);
+    if (environment) return { ok: true, environment, token };
+    const principal = await resolvePrincipal(identity, nodeHeaders(req)).catch(() => null);
+    if (principal?.kind === "user") {
+      return {
+        ok: false,
+        status: 403,
+        message: "this is a user token; evaluation, the stream and events need an SDK token (an admin creates one on the Admin page)",
+        headers: {},
+      };
+    }
+    return { ok: false, status: 401, message: "unknown or revoked SDK token", headers: CHALLENGE };
+  };
+}
+
+/**
+ * A token bucket per token and instance: `perSecond` requests a second on average, bursts up to one
+ * second's worth (at least 10). Zero turns it off. Buckets idle for a minute are forgotten, so memory
+ * follows the number of active tokens.
+ */
+export class RateLimiter {
+  private buckets = new Map<string, { tokens: number; at: number }>();
+  private sweptAt = Date.now();
+
+  constructor(private readonly perSecond: number) {}
+
+  /** 0 when the request may go ahead, else the whole seconds to wait. */
+  take(key: string, now = Date.now()): number {
+    if (this.perSecond <= 0) return 0;
+    const capacity = Math.max(this.perSecond, 10);
+    if (now - this.sweptAt > 60_000) this.sweep(now);
+    const bucket = this.buckets.get(key) ?? { tokens: capacity, at: now };
+    bucket.tokens = Math.min(capacity, bucket.tokens + ((now - bucket.at) / 1000) * this.perSecond);
+    bucket.at = now;
+    this.buckets.set(key, bucket);
+    if (bucket.tokens >= 1) {
+      bucket.tokens -= 1;
+      return 0;
+    }
+    return Math.max(1, Math.ceil((1 - bucket.tokens) / this.perSecond));
+  }
+
+  private sweep(now: number): void {
+    this.sweptAt = now;
+    for (const [key, b] of this.buckets) if (now - b.at > 60_000) this.buckets.delete(key);
+  }
+}

@@ -1,0 +1,72 @@
+// The data plane's answers to clients that send the wrong kind of token or too many requests.
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createTestDatabase, type TestDatabase } from "../support/test-database";
+import { startTestApp, type TestApp } from "../support/test-app";
+import { BOOTSTRAP, call, ROLE_TOKENS, SDK_TOKEN } from "../support/http";
+
+let t: TestDatabase;
+let app: TestApp;
+const LIMIT = 20;
+
+beforeAll(async () => {
+  t = await createTestDatabase();
+  app = await startTestApp({ databaseUrl: t.url, bootstrapTokens: BOOTSTRAP, env: { ROLLGATE_SDK_RATE_LIMIT: String(LIMIT) } });
+  expect((await call(app.url, "POST", "/api/v1/flags", { token: ROLE_TOKENS.engineer, body: { key: "limited" } })).status).toBe(201);
+});
+afterAll(async () => {
+  await app?.stop();
+  await t?.drop();
+});
+
+const evaluate = (token: string) =>
+  fetch(`${app.url}/ofrep/v1/evaluate/flags/limited`, {
+    method: "POST",
+    headers: { authorization: `Bearer ${token}`, "content-type": "application/json" },
+    body: JSON.stringify({ context: { targetingKey: "u" } }),
+  });
+
+describe("data plane limits", () => {
+  it("a user token is the wrong kind: 403 saying so on OFREP, the stream and events; an unknown one 401", async () => {
+    const user = ROLE_TOKENS.viewer;
+    const ofrep = await evaluate(user);
+    expect(ofrep.status).toBe(403);
+    expect(await ofrep.json()).toMatchObject({ key: "limited", errorCode: "GENERAL", errorDetails: expect.stringMatching(/user token/) });
+    const stream = await fetch(`${app.url}/api/v1/stream`, { headers: { authorization: `Bearer ${user}` } });
+    expect(stream.status).toBe(403);
+    expect((await stream.json()).error.code).toBe("FORBIDDEN");
+    const events = await call(app.url, "POST", "/api/v1/events", { token: user, body: { events: [] } });
+    expect(events.status).toBe(403);
+    const unknown = await evaluate("not-a-token");
+    expect(unknown.status).toBe(401);
+    expect(unknown.headers.get("www-authenticate")).toMatch(/Bearer/);
+  });
+
+  it("a runaway token gets 429 with Retry-After, its open stream is untouched, and the bucket refills", async () => {
+    const stream = new AbortController();
+    const open = await fetch(`${app.url}/api/v1/stream`, { headers: { authorization: `Bearer ${SDK_TOKEN}` }, signal: stream.signal });
+    expect(open.status).toBe(200);
+    const reader = open.body!.getReader();
+    await reader.read(); // the snapshot
+    try {
+      const statuses = await Promise.all(Array.from({ length: LIMIT * 3 }, () => evaluate(SDK_TOKEN).then((r) => r.status)));
+      expect(statuses.filter((s) => s === 200).length).toBeGreaterThanOrEqual(LIMIT - 2);
+      expect(statuses.filter((s) => s === 429).length).toBeGreaterThan(LIMIT / 2);
+      expect(statuses.every((s) => s === 200 || s === 429)).toBe(true);
+      const refused = await evaluate(SDK_TOKEN);
+      expect(refused.status).toBe(429);
+      expect(Number(refused.headers.get("retry-after"))).toBeGreaterThanOrEqual(1);
+      expect((await refused.json()).errorDetails).toMatch(/too many requests/);
+      // The stream opened before still delivers: a change reaches it.
+      expect((await call(app.url, "POST", "/api/v1/flags", { token: ROLE_TOKENS.engineer, body: { key: "after-limit" } })).status).toBe(
+        201,
+      );
+      let text = "";
+      while (!text.includes("after-limit")) text += new TextDecoder().decode((await reader.read()).value);
+      // Within a second the bucket refills.
+      await new Promise((r) => setTimeout(r, 1100));
+      expect((await evaluate(SDK_TOKEN)).status).toBe(200);
+    } finally {
+      stream.abort();
+    }
+  });
+});
