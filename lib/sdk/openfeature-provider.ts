@@ -1,4 +1,11 @@
-import type { EvaluationContext, JsonValue, Provider, ResolutionDetails } from "@openfeature/server-sdk";
+import type {
+  Client as OpenFeatureClient,
+  EvaluationContext,
+  JsonValue,
+  Provider,
+  ResolutionDetails,
+  TrackingEventDetails,
+} from "@openfeature/server-sdk";
 import { ErrorCode, OpenFeatureEventEmitter, ProviderEvents, StandardResolutionReasons, TypeMismatchError } from "@openfeature/server-sdk";
 import type { RollgateClient, RollgateClientOptions } from "./client";
 import { RollgateClient as Client } from "./client";
@@ -58,6 +65,31 @@ export class RollgateProvider implements Provider {
     return { value: d.value, variant: d.variant, reason: d.reason, flagMetadata: { flagVersion: d.flagVersion ?? 0 } };
   }
 
+  /**
+   * OpenFeature tracking: `client.track(flagKey, context, details)` reports the outcome of work done
+   * under a flag to `POST /api/v1/events`, batched like `RollgateClient.track`. The event name is the
+   * flag key (other names are ignored), `details.value` the latency in ms, `details.outcome`
+   * `"success"` (default) or `"error"`, `details.errorCode` optional, `details.variant` the variant
+   * served when the caller knows it (else the one this provider serves the context's targeting key).
+   */
+  track(trackingEventName: string, context: EvaluationContext, details: TrackingEventDetails): void {
+    if (!this.client) return;
+    const targetingKey = typeof context.targetingKey === "string" ? context.targetingKey : undefined;
+    const served = this.client.evaluate(trackingEventName, targetingKey);
+    if (served.errorCode === "FLAG_NOT_FOUND") return;
+    const variant = details.variant === "on" || details.variant === "off" ? details.variant : served.variant;
+    const latencyMs = typeof details.value === "number" && Number.isFinite(details.value) && details.value >= 0 ? details.value : 0;
+    this.client.track({
+      flagKey: trackingEventName,
+      variant,
+      ...(served.reason !== "ERROR" && variant === served.variant ? { reason: served.reason } : {}),
+      outcome: details.outcome === "error" ? "error" : "success",
+      latencyMs: Math.min(latencyMs, 3_600_000),
+      ...(typeof details.errorCode === "string" ? { errorCode: details.errorCode.slice(0, 100) } : {}),
+      ...(targetingKey !== undefined ? { targetingKey } : {}),
+    });
+  }
+
   // Rollgate flags are boolean; other types are a caller error, reported the OpenFeature way.
   async resolveStringEvaluation(): Promise<ResolutionDetails<string>> {
     throw new TypeMismatchError("Rollgate flags are boolean");
@@ -67,5 +99,35 @@ export class RollgateProvider implements Provider {
   }
   async resolveObjectEvaluation<T extends JsonValue>(): Promise<ResolutionDetails<T>> {
     throw new TypeMismatchError("Rollgate flags are boolean");
+  }
+}
+
+/**
+ * Runs `work` under a flag and reports how it went: evaluates the flag through OpenFeature, times
+ * `work(enabled)`, and tracks success or error (with the error's `code` when it has one) and the
+ * latency, so the flag's charts and guardrails see it. The work's result or error is passed through.
+ */
+export async function withOutcomeTracking<T>(
+  client: OpenFeatureClient,
+  flagKey: string,
+  context: EvaluationContext,
+  work: (enabled: boolean) => Promise<T> | T,
+): Promise<T> {
+  const details = await client.getBooleanDetails(flagKey, false, context);
+  const started = performance.now();
+  const variant = details.value ? "on" : "off";
+  try {
+    const result = await work(details.value);
+    client.track(flagKey, context, { value: performance.now() - started, outcome: "success", variant });
+    return result;
+  } catch (err) {
+    const code = (err as { code?: unknown } | null)?.code;
+    client.track(flagKey, context, {
+      value: performance.now() - started,
+      outcome: "error",
+      variant,
+      ...(typeof code === "string" ? { errorCode: code } : {}),
+    });
+    throw err;
   }
 }

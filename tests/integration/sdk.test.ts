@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { OpenFeature, ProviderEvents } from "@openfeature/server-sdk";
 import { RollgateClient, RollgateRefusedError } from "../../lib/sdk";
-import { RollgateProvider } from "../../lib/sdk/openfeature-provider";
+import { RollgateProvider, withOutcomeTracking } from "../../lib/sdk/openfeature-provider";
 import { createTestDatabase, type TestDatabase } from "../support/test-database";
 import { startTestApp, type TestApp } from "../support/test-app";
 import { freePort } from "../support/free-port";
@@ -155,6 +155,45 @@ describe("RollgateProvider (OpenFeature, in-process evaluation)", () => {
       await patch("sdk-flag", { enabled: false });
       await eventually(async () => (await client.getBooleanValue("sdk-flag", true, { targetingKey: "u1" })) === false);
       expect(changes).toBeGreaterThanOrEqual(1);
+    } finally {
+      await OpenFeature.close();
+    }
+  });
+});
+
+describe("OpenFeature tracking", () => {
+  it("client.track and withOutcomeTracking report outcomes with variant, reason and latency", async () => {
+    await patch("sdk-flag", { enabled: true, rolloutPercent: 100, allowlist: [] });
+    const provider = new RollgateProvider({ url, sdkKey: SDK, events: { flushIntervalMs: 60_000 } });
+    await OpenFeature.setProviderAndWait("tracking", provider);
+    const client = OpenFeature.getClient("tracking");
+    try {
+      await eventually(async () => (await client.getBooleanValue("sdk-flag", false, { targetingKey: "t-1" })) === true);
+      client.track("sdk-flag", { targetingKey: "t-1" }, { value: 42, outcome: "error", errorCode: "E_TRACKED" });
+      client.track("no-such-flag", { targetingKey: "t-1" }, { value: 1 }); // not a flag: ignored
+      const result = await withOutcomeTracking(client, "sdk-flag", { targetingKey: "t-2" }, async (enabled) => {
+        await new Promise((r) => setTimeout(r, 30));
+        return enabled ? "new path" : "old path";
+      });
+      expect(result).toBe("new path");
+      const failure = Object.assign(new Error("boom"), { code: "E_BOOM" });
+      await expect(
+        withOutcomeTracking(client, "sdk-flag", { targetingKey: "t-3" }, () => {
+          throw failure;
+        }),
+      ).rejects.toBe(failure);
+      await provider.rollgate!.flushEvents();
+      const { rows } = await t.sql(
+        `SELECT e.targeting_key, e.variant, e.reason, e.outcome, e.error_code, e.latency_ms FROM events e JOIN flags f ON f.id = e.flag_id
+          WHERE f.key = 'sdk-flag' AND e.targeting_key IN ('t-1', 't-2', 't-3') ORDER BY e.targeting_key`,
+      );
+      expect(rows.map((r) => ({ ...r, latency_ms: undefined }))).toEqual([
+        { targeting_key: "t-1", variant: "on", reason: "STATIC", outcome: "error", error_code: "E_TRACKED", latency_ms: undefined },
+        { targeting_key: "t-2", variant: "on", reason: "STATIC", outcome: "success", error_code: null, latency_ms: undefined },
+        { targeting_key: "t-3", variant: "on", reason: "STATIC", outcome: "error", error_code: "E_BOOM", latency_ms: undefined },
+      ]);
+      expect(rows[0].latency_ms).toBe(42);
+      expect(rows[1].latency_ms).toBeGreaterThanOrEqual(25);
     } finally {
       await OpenFeature.close();
     }
