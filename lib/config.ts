@@ -9,6 +9,8 @@ const schema = z.object({
   DATABASE_POOLED_URL: z.string().url("must be a postgres:// URL").optional(),
   PORT: z.coerce.number().int().min(0).max(65535).default(3000),
   HOST: z.string().default("0.0.0.0"),
+  // Believe X-Forwarded-Host/-Proto only when a proxy in front of every instance sets them.
+  ROLLGATE_TRUST_PROXY: z.enum(["0", "1"], { error: "must be 0 or 1" }).default("0"),
   ROLLGATE_DATA_DIR: z.string().default(".data"),
   ROLLGATE_PG_PORT: z.coerce.number().int().min(1).max(65535).default(54329),
   ROLLGATE_BOOTSTRAP_TOKENS: z.string().default(""),

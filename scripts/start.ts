@@ -109,6 +109,7 @@ try {
     dev,
     host: config.HOST,
     port: config.PORT,
+    trustProxy: config.ROLLGATE_TRUST_PROXY === "1",
     dataPlane: dataPlaneEntries(store, db).map((entry) => entry.handler),
   });
   cleanups.push(() => app.close());
