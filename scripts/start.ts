@@ -19,6 +19,7 @@ import { startWebhookDelivery } from "../lib/notifications/delivery-worker";
 import { startGuardrails } from "../lib/guardrails/guardrail-worker";
 import { startAutoAdvance } from "../lib/rollouts/auto-advance";
 import { startRetention } from "../lib/metrics/retention";
+import { startAnchorExport } from "../lib/audit/anchor";
 
 const root = path.resolve(import.meta.dirname, "..");
 const dev = process.argv.includes("--dev");
@@ -103,6 +104,10 @@ try {
     { log: (m) => console.log(`[rollgate] ${m}`) },
   );
   cleanups.push(() => retention.stop());
+
+  // Copies the audit chain's head out of the database, so cutting entries off the end shows.
+  const anchor = startAnchorExport(db, config.dataDir, { log: (m) => console.log(`[rollgate] ${m}`) });
+  cleanups.push(() => anchor.stop());
 
   const app = await startAppServer({
     dir: root,

@@ -1,4 +1,6 @@
 import { spawn } from "node:child_process";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
 import path from "node:path";
 
 export interface TestApp {
@@ -20,6 +22,8 @@ export async function startTestApp(options: {
 }): Promise<TestApp> {
   const env: NodeJS.ProcessEnv = { ...process.env };
   delete env.DATABASE_URL;
+  // A data dir of its own (the server exports the audit anchor there) unless the test names one.
+  const ownDataDir = options.env?.ROLLGATE_DATA_DIR ? null : mkdtempSync(path.join(tmpdir(), "rollgate-app-"));
   const child = spawn(process.execPath, ["--import", "tsx", path.resolve("scripts/start.ts")], {
     env: {
       ...env,
@@ -30,6 +34,7 @@ export async function startTestApp(options: {
       ROLLGATE_SKIP_BUILD: "1",
       ROLLGATE_BOOTSTRAP_TOKENS: options.bootstrapTokens ?? "",
       NODE_ENV: "production",
+      ...(ownDataDir ? { ROLLGATE_DATA_DIR: ownDataDir } : {}),
       ...options.env,
     },
     stdio: ["ignore", "pipe", "pipe"],
@@ -69,8 +74,12 @@ export async function startTestApp(options: {
     output: () => output,
     stop: (signal = "SIGTERM") =>
       new Promise<number | null>((resolve) => {
-        if (child.exitCode !== null) return resolve(child.exitCode);
-        child.once("exit", (code) => resolve(code));
+        const done = (code: number | null) => {
+          if (ownDataDir) rmSync(ownDataDir, { recursive: true, force: true });
+          resolve(code);
+        };
+        if (child.exitCode !== null) return done(child.exitCode);
+        child.once("exit", done);
         child.kill(signal);
       }),
   };
