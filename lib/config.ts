@@ -7,6 +7,9 @@ const schema = z.object({
   // Optional second URL for ordinary queries, e.g. a transaction pooler; DATABASE_URL (a direct or
   // session connection) still carries migrations, the start-up lock and LISTEN.
   DATABASE_POOLED_URL: z.string().url("must be a postgres:// URL").optional(),
+  // The owner of the tables, for migrations and the start-up lock, when DATABASE_URL is the
+  // least-privileged app role. Defaults to DATABASE_URL.
+  DATABASE_MIGRATION_URL: z.string().url("must be a postgres:// URL").optional(),
   PORT: z.coerce.number().int().min(0).max(65535).default(3000),
   HOST: z.string().default("0.0.0.0"),
   // Believe X-Forwarded-Host/-Proto only when a proxy in front of every instance sets them.
@@ -56,6 +59,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   } catch (err) {
     lines.push(`  ${(err as Error).message.replace(/^Invalid Supabase configuration: /, "")}`);
   }
+  if (env.DATABASE_MIGRATION_URL && !env.DATABASE_URL)
+    lines.push("  DATABASE_MIGRATION_URL: needs DATABASE_URL (the app's connection) as well");
   if (env.DATABASE_POOLED_URL && !env.DATABASE_URL) lines.push("  DATABASE_POOLED_URL: needs DATABASE_URL (the direct connection) as well");
   if (!parsed.success || lines.length) throw new Error(`Invalid configuration:\n${lines.join("\n")}`);
   return { ...parsed.data, dataDir: path.resolve(parsed.data.ROLLGATE_DATA_DIR), supabase };

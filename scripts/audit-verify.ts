@@ -9,7 +9,8 @@ import { withDatabase } from "./database-runtime";
 const config = loadConfig();
 let report: ChainReport | undefined;
 let anchor: AnchorCheck | undefined;
-await withDatabase(async (url) => {
+// As the app connects (DATABASE_URL), which may read the log and the anchor but not change them.
+await withDatabase(async ({ url }) => {
   const db = createDb(url, { max: 2 });
   try {
     report = await verifyAuditChain(db);

@@ -22,7 +22,8 @@ let cookie: string;
 
 function verify() {
   return spawnSync(process.execPath, ["--import", "tsx", "scripts/audit-verify.ts"], {
-    env: { ...process.env, DATABASE_URL: t.url, ROLLGATE_DATA_DIR: dataDir },
+    // The same environment as the server: the app role, the owner for migrations.
+    env: { ...process.env, DATABASE_URL: t.appUrl, DATABASE_MIGRATION_URL: t.url, ROLLGATE_DATA_DIR: dataDir },
     encoding: "utf8",
   });
 }

@@ -2,6 +2,7 @@ import { spawn } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
+import { asAppRole } from "./app-role";
 
 export interface TestApp {
   url: string;
@@ -13,7 +14,9 @@ export interface TestApp {
 
 /**
  * Starts the real server process (scripts/start.ts, production build). Without `databaseUrl` it boots
- * its embedded PostgreSQL (pass ROLLGATE_DATA_DIR and ROLLGATE_PG_PORT in `env`).
+ * its embedded PostgreSQL (pass ROLLGATE_DATA_DIR and ROLLGATE_PG_PORT in `env`). With it (the
+ * owner's URL), the app connects as the least-privileged rollgate_app role, as in production, and
+ * migrates as the owner (DATABASE_MIGRATION_URL).
  */
 export async function startTestApp(options: {
   databaseUrl?: string;
@@ -27,7 +30,7 @@ export async function startTestApp(options: {
   const child = spawn(process.execPath, ["--import", "tsx", path.resolve("scripts/start.ts")], {
     env: {
       ...env,
-      ...(options.databaseUrl ? { DATABASE_URL: options.databaseUrl } : {}),
+      ...(options.databaseUrl ? { DATABASE_URL: asAppRole(options.databaseUrl), DATABASE_MIGRATION_URL: options.databaseUrl } : {}),
       PORT: "0",
       HOST: "127.0.0.1",
       ROLLGATE_DEMO: "off",
