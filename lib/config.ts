@@ -7,8 +7,13 @@ const schema = z.object({
   // Optional second URL for ordinary queries, e.g. a transaction pooler; DATABASE_URL (a direct or
   // session connection) still carries migrations, the start-up lock and LISTEN.
   DATABASE_POOLED_URL: z.string().url("must be a postgres:// URL").optional(),
+  // The owner of the tables, for migrations and the start-up lock, when DATABASE_URL is the
+  // least-privileged app role. Defaults to DATABASE_URL.
+  DATABASE_MIGRATION_URL: z.string().url("must be a postgres:// URL").optional(),
   PORT: z.coerce.number().int().min(0).max(65535).default(3000),
   HOST: z.string().default("0.0.0.0"),
+  // Believe X-Forwarded-Host/-Proto only when a proxy in front of every instance sets them.
+  ROLLGATE_TRUST_PROXY: z.enum(["0", "1"], { error: "must be 0 or 1" }).default("0"),
   ROLLGATE_DATA_DIR: z.string().default(".data"),
   ROLLGATE_PG_PORT: z.coerce.number().int().min(1).max(65535).default(54329),
   ROLLGATE_BOOTSTRAP_TOKENS: z.string().default(""),
@@ -62,7 +67,14 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   } catch (err) {
     lines.push(`  ${(err as Error).message.replace(/^Invalid Supabase configuration: /, "")}`);
   }
+  if (env.DATABASE_MIGRATION_URL && !env.DATABASE_URL)
+    lines.push("  DATABASE_MIGRATION_URL: needs DATABASE_URL (the app's connection) as well");
   if (env.DATABASE_POOLED_URL && !env.DATABASE_URL) lines.push("  DATABASE_POOLED_URL: needs DATABASE_URL (the direct connection) as well");
   if (!parsed.success || lines.length) throw new Error(`Invalid configuration:\n${lines.join("\n")}`);
   return { ...parsed.data, dataDir: path.resolve(parsed.data.ROLLGATE_DATA_DIR), supabase };
+}
+
+/** The data dir alone, for code that runs inside Next (pages) where the full config is not passed in. */
+export function dataDirFromEnv(env: NodeJS.ProcessEnv = process.env): string {
+  return path.resolve(env.ROLLGATE_DATA_DIR || ".data");
 }

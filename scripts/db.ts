@@ -1,4 +1,4 @@
-// npm run db:migrate | db:rollback — dbmate against DATABASE_URL or the embedded database.
+// npm run db:migrate | db:rollback — dbmate as the owner: DATABASE_MIGRATION_URL (or DATABASE_URL) or the embedded database.
 import { runDbmate } from "../lib/db/migrate";
 import { withDatabase } from "./database-runtime";
 
@@ -8,6 +8,6 @@ if (!args) {
   console.error("usage: tsx scripts/db.ts migrate|rollback|status");
   process.exit(2);
 }
-await withDatabase(async (url) => {
-  process.stdout.write(await runDbmate(url, args));
+await withDatabase(async ({ migrationUrl }) => {
+  process.stdout.write(await runDbmate(migrationUrl, args));
 });

@@ -4,6 +4,7 @@ import { spawnSync } from "node:child_process";
 import path from "node:path";
 import { loadConfig } from "../lib/config";
 import { openDatabase } from "../lib/db/runtime";
+import { prepareAppRole } from "../lib/db/app-role";
 import { migrateUp } from "../lib/db/migrate";
 import { withStartupLock } from "../lib/db/startup-lock";
 import { createDb, shareDb } from "../lib/db/client";
@@ -19,6 +20,7 @@ import { startWebhookDelivery } from "../lib/notifications/delivery-worker";
 import { startGuardrails } from "../lib/guardrails/guardrail-worker";
 import { startAutoAdvance } from "../lib/rollouts/auto-advance";
 import { startRetention } from "../lib/metrics/retention";
+import { startAnchorExport } from "../lib/audit/anchor";
 
 const root = path.resolve(import.meta.dirname, "..");
 const dev = process.argv.includes("--dev");
@@ -62,16 +64,25 @@ try {
       `[rollgate] Supabase sign-in: ${config.supabase.url} (keys from its JWKS${config.supabase.jwtSecret ? " or the HS256 secret" : ""})`,
     );
   }
-  process.env.DATABASE_URL = database.url;
+  // Migrations run as the owner; the app then connects as the least-privileged rollgate_app role:
+  // for the embedded database start-up gives it a password kept in the data dir, with DATABASE_URL
+  // the operator points DATABASE_URL at it and DATABASE_MIGRATION_URL at the owner.
+  await withStartupLock(database.migrationUrl, () => migrateUp(database.migrationUrl));
+  const appUrl = database.embedded ? ((await prepareAppRole(database.migrationUrl, config.dataDir)) ?? database.url) : database.url;
+  process.env.DATABASE_URL = appUrl;
   // One pool for the whole process: Next's route handlers get it through getDb(). It only runs
-  // statements and transactions, so it may go through a transaction pooler; LISTEN, the start-up
-  // lock and migrations below need a session of their own and always use DATABASE_URL.
-  const db = createDb(config.DATABASE_POOLED_URL ?? database.url, { max: 20 });
-  shareDb(database.url, db);
+  // statements and transactions, so it may go through a transaction pooler; LISTEN and the start-up
+  // lock need a session of their own and always use DATABASE_URL (the lock DATABASE_MIGRATION_URL).
+  const db = createDb(config.DATABASE_POOLED_URL ?? appUrl, { max: 20 });
+  shareDb(appUrl, db);
   cleanups.push(() => db.$disconnect());
+  const [role] = await db.$queryRaw<{ name: string; superuser: boolean }[]>`
+    SELECT current_user::text AS name, rolsuper AS superuser FROM pg_roles WHERE rolname = current_user`;
+  console.log(
+    `[rollgate] connected as ${role?.name}${role?.superuser ? " — a superuser: set DATABASE_URL to the rollgate_app role and DATABASE_MIGRATION_URL to the owner (README, Configuration)" : ""}`,
+  );
 
-  await withStartupLock(database.url, async () => {
-    await migrateUp(database.url);
+  await withStartupLock(database.migrationUrl, async () => {
     await applyBootstrapTokens(db, bootstrap);
     if (config.ROLLGATE_DEMO === "auto" && (await seedDemo(db, config.ROLLGATE_DEMO_PASSWORD))) {
       console.log("[rollgate] seeded demo data");
@@ -84,12 +95,12 @@ try {
   }
 
   // The data plane answers from this in-memory configuration, never from a query per request.
-  const store = new ConfigStore(db, database.url, { log: (m) => console.log(`[rollgate] ${m}`) });
+  const store = new ConfigStore(db, appUrl, { log: (m) => console.log(`[rollgate] ${m}`) });
   await store.start();
   cleanups.push(() => store.stop());
 
   // Sends the webhook outbox; woken by NOTIFY on commit of any transaction that queued a notification.
-  const webhooks = await startWebhookDelivery(db, { listenUrl: database.url, log: (m) => console.log(`[rollgate] ${m}`) });
+  const webhooks = await startWebhookDelivery(db, { listenUrl: appUrl, log: (m) => console.log(`[rollgate] ${m}`) });
   cleanups.push(() => webhooks.stop());
 
   // Alert thresholds that act by themselves; exactly one instance evaluates at a time.
@@ -104,17 +115,22 @@ try {
   );
   cleanups.push(() => retention.stop());
 
+  // Copies the audit chain's head out of the database, so cutting entries off the end shows.
+  const anchor = startAnchorExport(db, config.dataDir, { log: (m) => console.log(`[rollgate] ${m}`) });
+  cleanups.push(() => anchor.stop());
+
   const app = await startAppServer({
     dir: root,
     dev,
     host: config.HOST,
     port: config.PORT,
+    trustProxy: config.ROLLGATE_TRUST_PROXY === "1",
     dataPlane: dataPlaneEntries(store, db, { sdkRateLimit: config.ROLLGATE_SDK_RATE_LIMIT }).map((entry) => entry.handler),
   });
   cleanups.push(() => app.close());
 
   // Automatic progression: every instance runs the worker; an advisory lock lets one act per pass.
-  const autoAdvance = startAutoAdvance(db, database.url, {
+  const autoAdvance = startAutoAdvance(db, appUrl, {
     intervalMs: config.ROLLGATE_AUTO_ADVANCE_INTERVAL_MS,
     log: (m) => console.log(`[rollgate] ${m}`),
   });

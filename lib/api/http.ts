@@ -6,6 +6,7 @@ import type { Principal } from "../auth/principal";
 import { isInvalidInputError } from "../db/db-errors";
 import { MAX_BODY_BYTES, parseJson } from "../validation/json";
 import { checkParam } from "../validation/text";
+import { addressedOrigin, sameOrigin } from "../server/origin";
 
 const STATUS: Record<ErrorCode, number> = {
   UNAUTHENTICATED: 401,
@@ -116,15 +117,11 @@ export function errorResponse(err: unknown): Response {
 function assertSameOrigin(req: Request): void {
   if (req.method === "GET" || req.method === "HEAD") return;
   const origin = req.headers.get("origin");
-  const host = req.headers.get("x-forwarded-host") ?? req.headers.get("host");
   if (origin === null) return; // non-browser clients do not send Origin and cannot ride a cookie
-  let originHost: string;
-  try {
-    originHost = new URL(origin).host;
-  } catch {
-    originHost = "";
-  }
-  if (!host || originHost !== host) throw new AppError("FORBIDDEN", "Cross-origin request refused");
+  // The custom server dropped untrusted X-Forwarded-* and Next filled them from the connection, so
+  // they name what the browser addressed; scheme and port count, not just the host name.
+  const expected = addressedOrigin((name) => req.headers.get(name), false);
+  if (!sameOrigin(origin, expected)) throw new AppError("FORBIDDEN", "Cross-origin request refused");
 }
 
 export interface RouteContext<P> {

@@ -18,16 +18,29 @@ export function renewedExpiry(session: { createdAt: Date; expiresAt: Date }, now
   return next > session.expiresAt.getTime() ? new Date(next) : null;
 }
 
-// Compared against when the email is unknown, so a miss costs the same time as a wrong password.
+// Verified against whenever there is no real hash to check (unknown email, locked email, account
+// without a password), so every refusal costs one scrypt like a wrong password does.
 const DUMMY_HASH = "scrypt$32768$8$1$AAAAAAAAAAAAAAAAAAAAAA==$AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=";
 
 const FREE_ATTEMPTS = 5;
-const MAX_LOCK_MS = 15 * 60 * 1000;
+const FIRST_LOCK_S = 30;
+const MAX_LOCK_S = 15 * 60;
+
+/**
+ * One answer for an unknown email, a wrong password and a locked email: telling them apart would let
+ * anyone find out which emails have accounts.
+ */
+export const SIGN_IN_REFUSED = "Email or password is incorrect, or too many failed attempts: try again in a few minutes";
 
 /** After FREE_ATTEMPTS consecutive failures: 30 s, 60 s, 120 s … capped at 15 minutes. */
 export function lockDurationMs(failures: number): number {
   if (failures < FREE_ATTEMPTS) return 0;
-  return Math.min(30_000 * 2 ** (failures - FREE_ATTEMPTS), MAX_LOCK_MS);
+  return Math.min(FIRST_LOCK_S * 2 ** Math.min(failures - FREE_ATTEMPTS, 10), MAX_LOCK_S) * 1000;
+}
+
+/** The key of an email's attempt counter: normalised, then hashed so guesses are not kept in clear. */
+export function signInAttemptKey(email: string): string {
+  return hashSecret(email.trim().toLowerCase());
 }
 
 export async function signIn(
@@ -36,18 +49,58 @@ export async function signIn(
   now = new Date(),
 ): Promise<NewSession> {
   const email = input.email.trim().toLowerCase();
+  const attempt = await reserveAttempt(db, signInAttemptKey(email), now);
   const user = await db.user.findUnique({ where: { email } });
-  if (user?.lockedUntil && user.lockedUntil > now) {
-    throw new AppError("UNAUTHENTICATED", "Too many failed attempts: try again in a few minutes", {
-      retryAfterSeconds: Math.ceil((user.lockedUntil.getTime() - now.getTime()) / 1000),
-    });
-  }
-  const ok = await verifyPassword(input.password, user?.passwordHash ?? DUMMY_HASH);
-  if (!user || !ok || !user.passwordHash || user.disabledAt) {
-    if (user) await recordFailure(db, user, now);
-    throw new AppError("UNAUTHENTICATED", "Email or password is incorrect");
+  const ok = await verifyPassword(input.password, attempt && user?.passwordHash ? user.passwordHash : DUMMY_HASH);
+  if (!attempt || !ok || !user?.passwordHash || user.disabledAt) {
+    // The attempt that set the lock audits it, for known and unknown emails alike (an unknown email
+    // being locked is worth knowing, and doing the same work for both keeps them indistinguishable).
+    if (attempt?.lockedUntil) await auditLock(db, email, attempt.failures, attempt.lockedUntil);
+    if (Math.random() < 0.01) await pruneAttempts(db, now);
+    throw new AppError("UNAUTHENTICATED", SIGN_IN_REFUSED);
   }
   return startSession(db, user, { userAgent: input.userAgent, via: "password" }, now);
+}
+
+/**
+ * Counts the attempt as a failure *before* the password is checked, in one statement: the upsert
+ * locks the email's row, so of any number of parallel attempts exactly FREE_ATTEMPTS get through
+ * before the lock, and the rest are refused without a password check (a success clears the counter
+ * afterwards). Returns null when the email is locked; otherwise the count including this attempt and
+ * the lock this attempt set, if any.
+ */
+async function reserveAttempt(db: Db, emailHash: string, now: Date): Promise<{ failures: number; lockedUntil: Date | null } | null> {
+  const rows = await db.$queryRaw<{ failures: number; locked_until: Date | null }[]>`
+    INSERT INTO sign_in_attempts AS a (email_hash, failures, locked_until, updated_at)
+    VALUES (${emailHash}, 1, NULL, ${now})
+    ON CONFLICT (email_hash) DO UPDATE
+      SET failures = a.failures + 1,
+          locked_until = CASE WHEN a.failures + 1 >= ${FREE_ATTEMPTS}
+            THEN ${now}::timestamptz + make_interval(secs => least(${FIRST_LOCK_S} * power(2, least(a.failures + 1 - ${FREE_ATTEMPTS}, 10)), ${MAX_LOCK_S}))
+          END,
+          updated_at = ${now}
+      WHERE a.locked_until IS NULL OR a.locked_until <= ${now}
+    RETURNING failures, locked_until`;
+  const row = rows[0];
+  return row ? { failures: row.failures, lockedUntil: row.locked_until } : null;
+}
+
+async function auditLock(db: Db, email: string, failures: number, lockedUntil: Date): Promise<void> {
+  await db.$transaction((tx) =>
+    recordAudit(tx, {
+      actor: { id: null, label: "rollgate" },
+      action: "user.sign_in_locked",
+      target: { type: "user", id: email },
+      after: { failedSignIns: failures, lockedUntil: lockedUntil.toISOString() },
+    }),
+  );
+}
+
+/** Counters of emails nobody has tried for a day go, so guessing many emails cannot grow the table forever. */
+async function pruneAttempts(db: Db, now: Date): Promise<void> {
+  await db.$executeRaw`
+    DELETE FROM sign_in_attempts
+    WHERE updated_at < ${now}::timestamptz - interval '1 day' AND (locked_until IS NULL OR locked_until < ${now})`;
 }
 
 export interface NewSession {
@@ -62,16 +115,14 @@ export interface NewSession {
  */
 export async function startSession(
   db: Db,
-  user: { id: string; email: string; failedSignIns: number; lockedUntil: Date | null },
+  user: { id: string; email: string },
   input: { userAgent?: string; via: "password" | "supabase"; detail?: Record<string, unknown> },
   now = new Date(),
 ): Promise<NewSession> {
   const secret = newSecret("rgs");
   const expiresAt = new Date(now.getTime() + SESSION_TTL_MS);
   await db.$transaction(async (tx) => {
-    if (user.failedSignIns > 0 || user.lockedUntil) {
-      await tx.user.update({ where: { id: user.id }, data: { failedSignIns: 0, lockedUntil: null } });
-    }
+    await tx.signInAttempt.deleteMany({ where: { emailHash: signInAttemptKey(user.email) } });
     await tx.session.create({
       data: { tokenHash: hashSecret(secret), userId: user.id, createdAt: now, expiresAt, userAgent: input.userAgent?.slice(0, 300) },
     });
@@ -85,25 +136,6 @@ export async function startSession(
   });
   // The cookie may outlive one idle window; the database decides whether the session is still live.
   return { secret, expiresAt, cookieExpiresAt: new Date(now.getTime() + SESSION_MAX_MS) };
-}
-
-async function recordFailure(db: Db, user: { id: string; email: string }, now: Date): Promise<void> {
-  await db.$transaction(async (tx) => {
-    // One atomic increment, so parallel guesses cannot share an attempt.
-    const [row] = await tx.$queryRaw<{ failed_sign_ins: number }[]>`
-      UPDATE users SET failed_sign_ins = failed_sign_ins + 1 WHERE id = ${user.id}::uuid RETURNING failed_sign_ins`;
-    const failures = row?.failed_sign_ins ?? 0;
-    const lockMs = lockDurationMs(failures);
-    if (lockMs === 0) return;
-    const lockedUntil = new Date(now.getTime() + lockMs);
-    await tx.user.update({ where: { id: user.id }, data: { lockedUntil } });
-    await recordAudit(tx, {
-      actor: { id: null, label: "rollgate" },
-      action: "user.sign_in_locked",
-      target: { type: "user", id: user.email },
-      after: { failedSignIns: failures, lockedUntil: lockedUntil.toISOString() },
-    });
-  });
 }
 
 export async function signOut(db: Db, secret: string): Promise<void> {

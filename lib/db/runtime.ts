@@ -4,7 +4,10 @@ import type { Config } from "../config";
 import { databaseUrl, startEmbeddedPostgres } from "./embedded-postgres";
 
 export interface DatabaseRuntime {
+  /** What the app connects as (for the embedded database, the owner until start-up prepares the app role). */
   url: string;
+  /** The owner: migrations and the start-up lock. */
+  migrationUrl: string;
   embedded: boolean;
   stop(): Promise<void>;
 }
@@ -22,7 +25,14 @@ export async function ensureDatabase(serverUrl: string, name: string): Promise<v
 
 /** With DATABASE_URL, use it as is; otherwise boot the embedded PostgreSQL under the data dir. */
 export async function openDatabase(config: Config, log: (line: string) => void = () => {}): Promise<DatabaseRuntime> {
-  if (config.DATABASE_URL) return { url: config.DATABASE_URL, embedded: false, stop: async () => {} };
+  if (config.DATABASE_URL) {
+    return {
+      url: config.DATABASE_URL,
+      migrationUrl: config.DATABASE_MIGRATION_URL ?? config.DATABASE_URL,
+      embedded: false,
+      stop: async () => {},
+    };
+  }
   const server = await startEmbeddedPostgres({
     dataDir: path.join(config.dataDir, "postgres"),
     port: config.ROLLGATE_PG_PORT,
@@ -34,5 +44,6 @@ export async function openDatabase(config: Config, log: (line: string) => void =
     await server.stop();
     throw err;
   }
-  return { url: databaseUrl(server.serverUrl, "rollgate"), embedded: true, stop: () => server.stop() };
+  const url = databaseUrl(server.serverUrl, "rollgate");
+  return { url, migrationUrl: url, embedded: true, stop: () => server.stop() };
 }

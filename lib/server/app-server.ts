@@ -3,6 +3,7 @@ import type { AddressInfo } from "node:net";
 import next from "next";
 import { loadAppRoutes } from "./app-routes";
 import { refuseMalformed } from "./request-guard";
+import { applyProxyPolicy, setSecurityHeaders } from "./origin";
 
 /** Handles a request itself and returns true, or returns false to let Next serve it. */
 export type DataPlaneRoute = (req: IncomingMessage, res: ServerResponse) => boolean | Promise<boolean>;
@@ -23,6 +24,8 @@ export async function startAppServer(options: {
   host: string;
   port: number;
   dataPlane?: DataPlaneRoute[];
+  /** Believe X-Forwarded-* (ROLLGATE_TRUST_PROXY=1): only when a proxy in front sets them. */
+  trustProxy?: boolean;
 }): Promise<AppServer> {
   // Listen first: Next builds URLs to itself (redirect payloads of server actions) from the port it
   // is given, so with PORT=0 it must learn the one the OS chose.
@@ -30,6 +33,8 @@ export async function startAppServer(options: {
   const handlerReady = new Promise<(req: IncomingMessage, res: ServerResponse) => Promise<void>>((resolve) => (ready = resolve));
   const routes = options.dataPlane ?? [];
   const server = createServer(async (req, res) => {
+    applyProxyPolicy(req, options.trustProxy ?? false);
+    setSecurityHeaders(res);
     try {
       for (const route of routes) if (await route(req, res)) return;
       await (

@@ -3,6 +3,7 @@ import { exceedsDepth, MAX_BODY_BYTES, MAX_JSON_DEPTH } from "../validation/json
 import { safeDecode } from "../validation/text";
 import type { AppRoutes } from "./app-routes";
 import { BodyTooLarge, pathOf, readBody, sendJson } from "./data-plane/http-utils";
+import { requestOrigin, sameOrigin } from "./origin";
 
 /**
  * Checks that Next.js itself would turn into a 500 or a reset, done before a request reaches it:
@@ -49,18 +50,12 @@ export async function refuseMalformed(req: IncomingMessage, res: ServerResponse,
 /**
  * Next refuses a server action whose Origin differs from the host, but by throwing (a 500); an
  * unparsable Origin ("null" from a sandboxed frame) also throws. Browsers always send Origin on POST.
+ * Scheme, host and port are compared; proxy headers count only when trusted (see ./origin.ts).
  */
 function crossOrigin(req: IncomingMessage): boolean {
   const origin = req.headers.origin;
   if (origin === undefined) return false;
-  const host = String(req.headers["x-forwarded-host"] ?? req.headers.host ?? "")
-    .split(",")[0]!
-    .trim();
-  try {
-    return new URL(origin).host !== host;
-  } catch {
-    return true;
-  }
+  return !sameOrigin(origin, requestOrigin(req));
 }
 
 function resolvedPath(raw: string): string {

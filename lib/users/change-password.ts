@@ -6,6 +6,7 @@ import { recordAudit } from "../audit/record-audit";
 import { hashPassword, verifyPassword } from "../auth/password";
 import { actorLabel, requireUser, type Principal } from "../auth/principal";
 import { hashSecret } from "../auth/secrets";
+import { signInAttemptKey } from "../auth/sessions";
 
 export const changePasswordSchema = z
   .strictObject({
@@ -36,7 +37,9 @@ export async function changePassword(
   }
   const passwordHash = await hashPassword(input.newPassword);
   await db.$transaction(async (tx) => {
-    await tx.user.update({ where: { id: me.userId }, data: { passwordHash, failedSignIns: 0, lockedUntil: null } });
+    await tx.user.update({ where: { id: me.userId }, data: { passwordHash } });
+    // A new password starts with a clean slate of attempts.
+    await tx.signInAttempt.deleteMany({ where: { emailHash: signInAttemptKey(user.email) } });
     const keep = currentSessionSecret ? hashSecret(currentSessionSecret) : undefined;
     const { count } = await tx.session.deleteMany({ where: { userId: me.userId, ...(keep ? { NOT: { tokenHash: keep } } : {}) } });
     await recordAudit(tx, {

@@ -8,7 +8,9 @@ test("signed-out visitors land on sign-in; a wrong password shows a form error",
   await page.getByLabel("Email").fill("engineer@rollgate.dev");
   await page.getByLabel("Password").fill("not-the-password");
   await page.getByRole("button", { name: "Sign in" }).click();
-  await expect(page.locator("form").getByRole("alert")).toHaveText("Email or password is incorrect");
+  await expect(page.locator("form").getByRole("alert")).toHaveText(
+    "Email or password is incorrect, or too many failed attempts: try again in a few minutes",
+  );
   await expect(page).toHaveURL(/\/sign-in$/);
 });
 

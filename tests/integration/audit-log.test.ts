@@ -1,10 +1,14 @@
 import { spawnSync } from "node:child_process";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { recordAudit } from "../../lib/audit/record-audit";
 import { verifyAuditChain } from "../../lib/audit/verify-chain";
 import { createTestDatabase, type TestDatabase } from "../support/test-database";
 
 let t: TestDatabase;
+const dataDir = mkdtempSync(path.join(tmpdir(), "rollgate-audit-"));
 
 beforeAll(async () => {
   t = await createTestDatabase();
@@ -24,7 +28,10 @@ beforeAll(async () => {
     ),
   );
 });
-afterAll(() => t?.drop());
+afterAll(async () => {
+  await t?.drop();
+  rmSync(dataDir, { recursive: true, force: true });
+});
 
 describe("audit log", () => {
   it("is a single intact hash chain even when written concurrently", async () => {
@@ -45,7 +52,7 @@ describe("audit log", () => {
   it("a row changed by a superuser behind the triggers' back is detected, by the service and by npm run audit:verify", async () => {
     const cli = () =>
       spawnSync(process.execPath, ["--import", "tsx", "scripts/audit-verify.ts"], {
-        env: { ...process.env, DATABASE_URL: t.url },
+        env: { ...process.env, DATABASE_URL: t.url, ROLLGATE_DATA_DIR: dataDir },
         encoding: "utf8",
       });
     const intact = cli();
@@ -65,5 +72,13 @@ describe("audit log", () => {
     expect(broken.status).toBe(1);
     expect(broken.stderr).toMatch(/entry 17: content does not match its hash/);
     expect(broken.stdout).toMatch(/audit chain BROKEN/);
+  });
+
+  it("ids are gapless: a removed entry is named, not just the broken link after it", async () => {
+    await t.sql("SET session_replication_role = replica; DELETE FROM audit_log WHERE id IN (30, 31); RESET session_replication_role;");
+    const report = await verifyAuditChain(t.db);
+    expect(report.problems).toContainEqual({ id: "32", problem: "entries #30–#31 before it are missing" });
+    expect(report.problems).toContainEqual({ id: "32", problem: "does not link to the previous entry" });
+    expect(report.problems).toContainEqual({ id: "anchor", problem: "the log has 38 entries, but the audit_anchor row counts 40" });
   });
 });

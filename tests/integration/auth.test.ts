@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { applyBootstrapTokens, parseBootstrapTokens } from "../../lib/auth/bootstrap-tokens";
 import { postgresIdentity, resolvePrincipal } from "../../lib/auth/identity";
-import { signIn, signOut, SESSION_TTL_MS } from "../../lib/auth/sessions";
+import { SIGN_IN_REFUSED, signIn, signInAttemptKey, signOut, SESSION_TTL_MS } from "../../lib/auth/sessions";
 import { hashSecret } from "../../lib/auth/secrets";
 import { changePassword, changePasswordSchema } from "../../lib/users/change-password";
 import { DEMO_USERS, seedDemo } from "../../lib/demo/seed-demo";
@@ -106,25 +106,40 @@ describe("changing your own password", () => {
 });
 
 describe("sign-in throttling", () => {
+  const attempts = async (email: string) =>
+    (await t.sql(`SELECT failures, locked_until FROM sign_in_attempts WHERE email_hash = $1`, [signInAttemptKey(email)])).rows[0] as
+      { failures: number; locked_until: Date | null } | undefined;
+
   it("locks an account after 5 consecutive failures, audits it, and resets after a success", async () => {
     const email = "po@rollgate.dev";
     const now = new Date();
     for (let i = 0; i < 5; i++) {
-      await expect(signIn(t.db, { email, password: "guess" }, now)).rejects.toThrow("Email or password is incorrect");
+      await expect(signIn(t.db, { email, password: "guess" }, now)).rejects.toThrow(SIGN_IN_REFUSED);
     }
-    // The 5th failure set a 30 s lock: even the right password is refused now.
-    await expect(signIn(t.db, { email, password: "demo-password" }, now)).rejects.toThrow(/Too many failed attempts/);
+    // The 5th failure set a 30 s lock: even the right password is refused now, with the same answer.
+    await expect(signIn(t.db, { email, password: "demo-password" }, now)).rejects.toThrow(SIGN_IN_REFUSED);
     expect(await t.db.auditLog.count({ where: { action: "user.sign_in_locked", targetId: email } })).toBe(1);
+    expect((await attempts(email))?.failures).toBe(5); // refused while locked: not even counted
 
     const later = new Date(now.getTime() + 31_000);
     await signIn(t.db, { email, password: "demo-password" }, later);
-    expect(await t.db.user.findUnique({ where: { email } })).toMatchObject({ failedSignIns: 0, lockedUntil: null });
+    expect(await attempts(email)).toBeUndefined();
   });
 
   it("concurrent wrong guesses each count", async () => {
     const email = "admin@rollgate.dev";
     await Promise.allSettled(Array.from({ length: 4 }, () => signIn(t.db, { email, password: "guess" })));
-    expect((await t.db.user.findUnique({ where: { email } }))?.failedSignIns).toBe(4);
+    expect((await attempts(email))?.failures).toBe(4);
+  });
+
+  it("unknown emails are counted and locked the same way, without creating a user", async () => {
+    const email = "nobody-here@rollgate.dev";
+    const users = await t.db.user.count();
+    for (let i = 0; i < 6; i++) await expect(signIn(t.db, { email, password: "guess" })).rejects.toThrow(SIGN_IN_REFUSED);
+    expect(await attempts(email)).toMatchObject({ failures: 5, locked_until: expect.any(Date) });
+    expect(await t.db.user.count()).toBe(users);
+    // Only a hash of the email is kept.
+    expect((await t.sql(`SELECT count(*)::int AS n FROM sign_in_attempts WHERE email_hash LIKE '%@%'`)).rows[0].n).toBe(0);
   });
 });
 

@@ -7,6 +7,8 @@ import { startEmbeddedPostgres, databaseUrl } from "../../lib/db/embedded-postgr
 import { ensureDatabase } from "../../lib/db/runtime";
 import { migrateUp } from "../../lib/db/migrate";
 import { freePort } from "./free-port";
+import pg from "pg";
+import { TEST_APP_ROLE_PASSWORD } from "./app-role";
 
 export const TEMPLATE_DB = "rollgate_template";
 
@@ -22,6 +24,11 @@ export default async function setup(project: TestProject) {
   const server = await startEmbeddedPostgres({ dataDir, port: await freePort() });
   await ensureDatabase(server.serverUrl, TEMPLATE_DB);
   await migrateUp(databaseUrl(server.serverUrl, TEMPLATE_DB));
+  // The migration created the app role without LOGIN; every test app connects as it (test-app.ts).
+  const client = new pg.Client({ connectionString: server.serverUrl });
+  await client.connect();
+  await client.query(`ALTER ROLE rollgate_app LOGIN PASSWORD '${TEST_APP_ROLE_PASSWORD}'`);
+  await client.end();
   project.provide("pgServerUrl", server.serverUrl);
   return async () => {
     await server.stop();

@@ -1,5 +1,8 @@
 import { spawn } from "node:child_process";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
 import path from "node:path";
+import { asAppRole } from "./app-role";
 
 export interface TestApp {
   url: string;
@@ -11,7 +14,9 @@ export interface TestApp {
 
 /**
  * Starts the real server process (scripts/start.ts, production build). Without `databaseUrl` it boots
- * its embedded PostgreSQL (pass ROLLGATE_DATA_DIR and ROLLGATE_PG_PORT in `env`).
+ * its embedded PostgreSQL (pass ROLLGATE_DATA_DIR and ROLLGATE_PG_PORT in `env`). With it (the
+ * owner's URL), the app connects as the least-privileged rollgate_app role, as in production, and
+ * migrates as the owner (DATABASE_MIGRATION_URL).
  */
 export async function startTestApp(options: {
   databaseUrl?: string;
@@ -20,16 +25,19 @@ export async function startTestApp(options: {
 }): Promise<TestApp> {
   const env: NodeJS.ProcessEnv = { ...process.env };
   delete env.DATABASE_URL;
+  // A data dir of its own (the server exports the audit anchor there) unless the test names one.
+  const ownDataDir = options.env?.ROLLGATE_DATA_DIR ? null : mkdtempSync(path.join(tmpdir(), "rollgate-app-"));
   const child = spawn(process.execPath, ["--import", "tsx", path.resolve("scripts/start.ts")], {
     env: {
       ...env,
-      ...(options.databaseUrl ? { DATABASE_URL: options.databaseUrl } : {}),
+      ...(options.databaseUrl ? { DATABASE_URL: asAppRole(options.databaseUrl), DATABASE_MIGRATION_URL: options.databaseUrl } : {}),
       PORT: "0",
       HOST: "127.0.0.1",
       ROLLGATE_DEMO: "off",
       ROLLGATE_SKIP_BUILD: "1",
       ROLLGATE_BOOTSTRAP_TOKENS: options.bootstrapTokens ?? "",
       NODE_ENV: "production",
+      ...(ownDataDir ? { ROLLGATE_DATA_DIR: ownDataDir } : {}),
       ...options.env,
     },
     stdio: ["ignore", "pipe", "pipe"],
@@ -69,8 +77,12 @@ export async function startTestApp(options: {
     output: () => output,
     stop: (signal = "SIGTERM") =>
       new Promise<number | null>((resolve) => {
-        if (child.exitCode !== null) return resolve(child.exitCode);
-        child.once("exit", (code) => resolve(code));
+        const done = (code: number | null) => {
+          if (ownDataDir) rmSync(ownDataDir, { recursive: true, force: true });
+          resolve(code);
+        };
+        if (child.exitCode !== null) return done(child.exitCode);
+        child.once("exit", done);
         child.kill(signal);
       }),
   };

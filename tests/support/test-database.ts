@@ -3,10 +3,14 @@ import pg from "pg";
 import { inject } from "vitest";
 import { createDb, type Db } from "../../lib/db/client";
 import { databaseUrl } from "../../lib/db/embedded-postgres";
+import { asAppRole } from "./app-role";
 
 export interface TestDatabase {
   name: string;
+  /** As the owner (a superuser here): migrations, fixtures, assertions. */
   url: string;
+  /** As the least-privileged rollgate_app role, which the test apps connect as. */
+  appUrl: string;
   db: Db;
   /** A raw connection for assertions the app itself never makes (superuser edits, catalog queries). */
   sql(text: string, params?: unknown[]): Promise<pg.QueryResult>;
@@ -34,6 +38,7 @@ export async function createTestDatabase(options: { template?: string } = {}): P
   return {
     name,
     url,
+    appUrl: asAppRole(url),
     db,
     sql: (text, params) => pool.query(text, params as unknown[]),
     async drop() {

@@ -17,6 +17,20 @@ describe("configuration", () => {
   });
 });
 
+describe("DATABASE_MIGRATION_URL and ROLLGATE_TRUST_PROXY", () => {
+  it("the migration URL comes with DATABASE_URL; trusting the proxy is 0 unless set to 1", () => {
+    expect(() => loadConfig(env({ DATABASE_MIGRATION_URL: "postgres://owner:p@db:5432/postgres" }))).toThrow(
+      /DATABASE_MIGRATION_URL: needs DATABASE_URL/,
+    );
+    expect(
+      loadConfig(
+        env({ DATABASE_URL: "postgres://rollgate_app:p@db:5432/postgres", DATABASE_MIGRATION_URL: "postgres://owner:p@db:5432/postgres" }),
+      ),
+    ).toMatchObject({ DATABASE_MIGRATION_URL: "postgres://owner:p@db:5432/postgres", ROLLGATE_TRUST_PROXY: "0" });
+    expect(() => loadConfig(env({ ROLLGATE_TRUST_PROXY: "yes" }))).toThrow(/ROLLGATE_TRUST_PROXY: must be 0 or 1/);
+  });
+});
+
 describe("ROLLGATE_AUTO_ADVANCE_INTERVAL_MS", () => {
   it("defaults to 15 s and refuses what is not a sensible interval, naming the variable", () => {
     expect(loadConfig(env({})).ROLLGATE_AUTO_ADVANCE_INTERVAL_MS).toBe(15_000);

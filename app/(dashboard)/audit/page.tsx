@@ -6,6 +6,7 @@ import { AuditValue } from "@/components/audit-value";
 import { DataTable } from "@/components/ui/data-table";
 import { queryValue } from "@/lib/validation/text";
 import { requirePageUser } from "../../_server/session";
+import { auditAnchorStatus } from "@/lib/audit/anchor-status";
 
 export const metadata: Metadata = { title: "Audit log" };
 const PAGE = 50;
@@ -23,7 +24,10 @@ export default async function AuditPage({ searchParams }: { searchParams: Promis
     actor: queryValue(sp.actor),
     action: queryValue(sp.action, 100),
   };
-  const { entries, nextBefore } = await listAudit(getDb(), user, { limit: PAGE, before, ...filters });
+  const [{ entries, nextBefore }, anchor] = await Promise.all([
+    listAudit(getDb(), user, { limit: PAGE, before, ...filters }),
+    auditAnchorStatus(getDb(), user),
+  ]);
   const active = Object.fromEntries(Object.entries(filters).filter(([, v]) => v)) as Record<string, string>;
   const qs = (extra: Record<string, string>) => new URLSearchParams({ ...active, ...extra }).toString();
   return (
@@ -32,6 +36,30 @@ export default async function AuditPage({ searchParams }: { searchParams: Promis
         <h1 className="text-2xl font-semibold tracking-tight">Audit log</h1>
         <p className="text-sm text-slate-500">Append-only and hash-chained: every change, who made it, and what it was before.</p>
       </div>
+      <section
+        aria-label="Chain anchor"
+        data-testid="audit-anchor"
+        className={`rounded-md px-4 py-3 text-sm ring-1 ${anchor.problems.length ? "bg-red-50 text-red-900 ring-red-300" : "bg-slate-50 text-slate-700 ring-slate-200"}`}
+      >
+        {anchor.head ? (
+          <p>
+            Chain head: entry <span className="font-mono">#{anchor.head.lastId}</span> of{" "}
+            <span data-testid="audit-anchor-count">{anchor.head.entries}</span>, hash{" "}
+            <span className="break-all font-mono text-xs" data-testid="audit-anchor-hash">
+              {anchor.head.lastHash}
+            </span>
+            , written {anchor.head.headAt.replace("T", " ").slice(0, 19)} UTC.{" "}
+            {anchor.exported
+              ? `Last exported to the data dir ${anchor.exported.exportedAt.replace("T", " ").slice(0, 19)} UTC (entry #${anchor.exported.lastId}, ${anchor.exported.entries} entries).`
+              : "Not exported to this instance's data dir yet."}
+          </p>
+        ) : null}
+        {anchor.problems.map((p) => (
+          <p key={p} className="mt-1 font-medium">
+            {p} — run <code>npm run audit:verify</code>.
+          </p>
+        ))}
+      </section>
       <form className="flex flex-wrap items-end gap-3 text-sm" role="search" aria-label="Filter the audit log">
         {(
           [
