@@ -27,7 +27,7 @@ let receiver: Awaited<ReturnType<typeof startReceiver>>;
 let admin: UserPrincipal;
 const workers: WebhookDelivery[] = [];
 
-const FAST = { pollMs: 200, timeoutMs: 400, backoffMs: 50, maxBackoffMs: 400, maxAttempts: 4 };
+const FAST = { pollMs: 200, timeoutMs: 3000, backoffMs: 50, maxBackoffMs: 400, maxAttempts: 4 };
 
 async function worker(options: WebhookDeliveryOptions = {}, db: Db = t.db): Promise<WebhookDelivery> {
   const w = await startWebhookDelivery(db, { listenUrl: t.url, ...FAST, ...options });
@@ -205,7 +205,9 @@ describe("webhook delivery against a real HTTP receiver", () => {
     );
     // As two instances would: separate connection pools and listeners.
     const otherInstance = createDb(t.url, { max: 5 });
-    await Promise.all([worker({ concurrency: 3 }), worker({ concurrency: 3 }, otherInstance)]);
+    // A generous timeout: a request that times out is retried by design (at least once), which a
+    // loaded machine would turn into duplicates this test is not about.
+    await Promise.all([worker({ concurrency: 3, timeoutMs: 10_000 }), worker({ concurrency: 3, timeoutMs: 10_000 }, otherInstance)]);
     const N = 40;
     await Promise.all(Array.from({ length: N }, (_, i) => notify(env, { text: `event ${i}` })));
     await eventually(
