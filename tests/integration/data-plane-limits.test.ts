@@ -48,14 +48,20 @@ describe("data plane limits", () => {
     const reader = open.body!.getReader();
     await reader.read(); // the snapshot
     try {
-      const statuses = await Promise.all(Array.from({ length: LIMIT * 3 }, () => evaluate(SDK_TOKEN).then((r) => r.status)));
-      expect(statuses.filter((s) => s === 200).length).toBeGreaterThanOrEqual(LIMIT - 2);
-      expect(statuses.filter((s) => s === 429).length).toBeGreaterThan(LIMIT / 2);
-      expect(statuses.every((s) => s === 200 || s === 429)).toBe(true);
-      const refused = await evaluate(SDK_TOKEN);
-      expect(refused.status).toBe(429);
-      expect(Number(refused.headers.get("retry-after"))).toBeGreaterThanOrEqual(1);
-      expect((await refused.json()).errorDetails).toMatch(/too many requests/);
+      // A burst well over a second's worth: however slowly a loaded machine serves it, most is refused.
+      const burst = await Promise.all(
+        Array.from({ length: LIMIT * 5 }, async () => {
+          const r = await evaluate(SDK_TOKEN);
+          return { status: r.status, retryAfter: r.headers.get("retry-after"), body: (await r.json()) as { errorDetails?: string } };
+        }),
+      );
+      const ok = burst.filter((r) => r.status === 200).length;
+      const refused = burst.filter((r) => r.status === 429);
+      expect(ok).toBeGreaterThanOrEqual(LIMIT - 2);
+      expect(refused.length).toBeGreaterThanOrEqual(LIMIT);
+      expect(ok + refused.length).toBe(burst.length);
+      expect(Number(refused[0]!.retryAfter)).toBeGreaterThanOrEqual(1);
+      expect(refused[0]!.body.errorDetails).toMatch(/too many requests/);
       // The stream opened before still delivers: a change reaches it.
       expect((await call(app.url, "POST", "/api/v1/flags", { token: ROLE_TOKENS.engineer, body: { key: "after-limit" } })).status).toBe(
         201,

@@ -6,6 +6,7 @@ import { liveRoute } from "./live";
 import { metricsRoute } from "./metrics";
 import { ofrepRoute } from "./ofrep";
 import { streamRoute } from "./stream";
+import { unleashRoute } from "./unleash";
 import { RateLimiter, sdkAuthenticator } from "./sdk-auth";
 
 /** Requests per second per SDK token and instance: far above any sane client, a brake on a runaway one. */
@@ -28,6 +29,10 @@ export function dataPlaneEntries(store: ConfigStore, db: Db, options: { sdkRateL
     { handler: streamRoute(store, authenticate), serves: ["GET /api/v1/stream"] },
     { handler: eventsRoute(db, authenticate), serves: ["POST /api/v1/events"] },
     { handler: liveRoute(store, db), serves: ["GET /api/v1/live"] },
+    {
+      handler: unleashRoute(store, authenticate),
+      serves: ["GET /api/client/features", "POST /api/client/register", "POST /api/client/metrics"],
+    },
     { handler: metricsRoute(store, db), serves: ["GET /api/v1/flags/{key}/metrics"] },
   ];
 }

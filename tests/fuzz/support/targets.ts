@@ -152,6 +152,24 @@ export const HTTP_TARGETS: HttpTarget[] = [
   { kind: "http", id: "POST /ofrep/v1/evaluate/flags", role: "sdk", body: () => ({ context: { targetingKey: "user-1" } }) },
   { kind: "http", id: "GET /api/v1/stream", role: "sdk", streaming: true },
   { kind: "http", id: "GET /api/v1/live", role: "viewer", streaming: true },
+  // Unleash's client API (Unleash SDKs send the bare token; the fuzzer sends Bearer, also accepted).
+  { kind: "http", id: "GET /api/client/features", role: "sdk" },
+  {
+    kind: "http",
+    id: "POST /api/client/register",
+    role: "sdk",
+    body: () => ({ appName: "fuzz", instanceId: "i-1", strategies: ["default"], started: "2026-11-23T00:00:00Z", interval: 1000 }),
+  },
+  {
+    kind: "http",
+    id: "POST /api/client/metrics",
+    role: "sdk",
+    body: () => ({
+      appName: "fuzz",
+      instanceId: "i-1",
+      bucket: { start: "2026-11-23T00:00:00Z", stop: "2026-11-23T00:01:00Z", toggles: { "dark-mode": { yes: 3, no: 1 } } },
+    }),
+  },
   // Dashboard pages.
   { kind: "http", id: "GET /", role: "viewer" },
   { kind: "http", id: "GET /sign-in" },
