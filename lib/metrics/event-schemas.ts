@@ -1,5 +1,7 @@
 import { z } from "zod";
 import { plainText } from "../validation/text";
+import { LATENCY_SLOTS } from "../domain/latency-buckets";
+import { SKETCH_REGISTERS } from "../domain/subject-sketch";
 
 export const MAX_EVENTS_PER_REQUEST = 5000;
 export const EVENT_REASONS = ["SPLIT", "TARGETING_MATCH", "DISABLED", "STATIC", "UNKNOWN"] as const;
@@ -18,10 +20,64 @@ const eventSchema = z.strictObject({
   timestamp: z.union([z.string().datetime({ offset: true, error: "must be an ISO 8601 time" }), z.number().int().positive()]).optional(),
 });
 
-export const eventBatchSchema = z.strictObject({
-  events: z
-    .array(eventSchema, { error: "events must be a list" })
-    .min(1, "send at least one event")
-    .max(MAX_EVENTS_PER_REQUEST, `at most ${MAX_EVENTS_PER_REQUEST} events per request`),
-});
+const count = (what: string) =>
+  z
+    .number({ error: `${what} must be a number` })
+    .int(`${what} must be a whole number`)
+    .min(0, `${what} must be >= 0`);
+export const MAX_ERROR_SUBJECTS = 1000;
+
+/**
+ * A summary: what an SDK saw for one flag, variant and reason in one minute, instead of one event per
+ * evaluation. Its counts go into the same rollups as single events; no raw rows are kept for it.
+ */
+const summarySchema = z
+  .strictObject({
+    flagKey: plainText({ min: 1, max: 100, trim: false }),
+    variant: z.enum(["on", "off"], { error: "must be 'on' or 'off'" }),
+    reason: z.enum(EVENT_REASONS, { error: "must be one of SPLIT, TARGETING_MATCH, DISABLED, STATIC, UNKNOWN" }).optional(),
+    /** The minute the counts belong to (ISO 8601 or epoch ms); seconds are ignored. */
+    minute: z.union([z.string().datetime({ offset: true, error: "must be an ISO 8601 time" }), z.number().int().positive()]),
+    requests: count("requests").min(1, "must be at least 1"),
+    errors: count("errors"),
+    errorsByCode: z.record(plainText({ min: 1, max: 100, trim: false }), count("each count")).optional(),
+    latencySumMs: z.number({ error: "must be a number of milliseconds" }).finite().min(0, "must be >= 0"),
+    latencyBuckets: z
+      .array(count("each bucket"), { error: "must be a list of counts" })
+      .length(LATENCY_SLOTS, `must have ${LATENCY_SLOTS} counts (the shared latency edges)`),
+    /** HyperLogLog registers of the subjects seen (lib/domain/subject-sketch.ts), as hex. */
+    subjectsSketch: z
+      .string({ error: "must be hex text" })
+      .regex(new RegExp(`^[0-9a-f]{${SKETCH_REGISTERS * 2}}$`), `must be ${SKETCH_REGISTERS * 2} lowercase hex digits`)
+      .optional(),
+    errorSubjects: z
+      .array(plainText({ min: 1, max: 200, trim: false }), { error: "must be a list of targeting keys" })
+      .max(MAX_ERROR_SUBJECTS, `at most ${MAX_ERROR_SUBJECTS}`)
+      .optional(),
+  })
+  .superRefine((s, ctx) => {
+    if (s.errors > s.requests) ctx.addIssue({ code: "custom", path: ["errors"], message: "must not exceed requests" });
+    if (s.latencyBuckets.reduce((a, b) => a + b, 0) !== s.requests)
+      ctx.addIssue({ code: "custom", path: ["latencyBuckets"], message: "must add up to requests" });
+    const coded = Object.values(s.errorsByCode ?? {}).reduce((a, b) => a + b, 0);
+    if (coded > s.errors) ctx.addIssue({ code: "custom", path: ["errorsByCode"], message: "must not add up to more than errors" });
+    if ((s.errorSubjects?.length ?? 0) > s.errors)
+      ctx.addIssue({ code: "custom", path: ["errorSubjects"], message: "more subjects than errors" });
+  });
+
+export const eventBatchSchema = z
+  .strictObject({
+    events: z
+      .array(eventSchema, { error: "events must be a list" })
+      .max(MAX_EVENTS_PER_REQUEST, `at most ${MAX_EVENTS_PER_REQUEST} events per request`)
+      .optional(),
+    summaries: z
+      .array(summarySchema, { error: "summaries must be a list" })
+      .max(MAX_EVENTS_PER_REQUEST, `at most ${MAX_EVENTS_PER_REQUEST} summaries per request`)
+      .optional(),
+  })
+  .superRefine((b, ctx) => {
+    if (!b.events?.length && !b.summaries?.length) ctx.addIssue({ code: "custom", path: ["events"], message: "send at least one event" });
+  });
 export type EventInput = z.infer<typeof eventSchema>;
+export type SummaryInput = z.infer<typeof summarySchema>;

@@ -2,8 +2,8 @@ import type { Db } from "../db/client";
 import { AppError } from "../errors";
 import { sqlStateOf } from "../db/db-errors";
 import { LATENCY_SLOTS, latencySlot } from "../domain/latency-buckets";
-import { addSubject, emptySketch, type SubjectSketch } from "../domain/subject-sketch";
-import type { EventInput } from "./event-schemas";
+import { addSubject, emptySketch, mergeSketch, type SubjectSketch } from "../domain/subject-sketch";
+import type { EventInput, SummaryInput } from "./event-schemas";
 
 const MAX_AGE_MS = 7 * 24 * 3600 * 1000;
 const MAX_SKEW_MS = 5 * 60 * 1000;
@@ -63,7 +63,8 @@ WITH flag_phase AS (
     error_subjects = m.error_subjects + EXCLUDED.error_subjects
   RETURNING 1
 )
-SELECT (SELECT count(*) FROM stored)::int AS stored, (SELECT count(*) FROM upserted)::int AS rollups`;
+SELECT (SELECT count(*) FROM stored)::int AS stored, (SELECT count(*) FROM upserted)::int AS rollups,
+       (SELECT coalesce(array_agg(key), '{}') FROM flag_phase) AS known`;
 
 interface Group {
   flagKey: string;
@@ -84,22 +85,28 @@ export async function ingestEvents(
   environment: string,
   events: EventInput[],
   now = new Date(),
+  summaries: SummaryInput[] = [],
 ): Promise<{ accepted: number; ignored: number }> {
-  const times = events.map((e, index) => {
-    const at = eventTimeMs(e, now);
+  const inWindow = (at: number, field: string, what: string) => {
     const skew = at - now.getTime();
     if (skew > MAX_SKEW_MS || -skew > MAX_AGE_MS) {
-      throw new AppError("VALIDATION_FAILED", `Event ${index} has a timestamp outside the accepted window (7 days back, 5 minutes ahead)`, {
-        fields: { [`events.${index}.timestamp`]: "outside the accepted window" },
-        index,
+      throw new AppError("VALIDATION_FAILED", `${what} has a timestamp outside the accepted window (7 days back, 5 minutes ahead)`, {
+        fields: { [field]: "outside the accepted window" },
+        index: Number(field.split(".")[1]),
       });
     }
+  };
+  const times = events.map((e, index) => {
+    const at = eventTimeMs(e, now);
+    inWindow(at, `events.${index}.timestamp`, `Event ${index}`);
     return at;
   });
+  summaries.forEach((s, index) => inWindow(minuteOf(s), `summaries.${index}.minute`, `Summary ${index}`));
   const groups = groupEvents(events, times);
+  foldSummaries(groups, summaries);
   const errorSubjects = [...groups.values()].flatMap((g) => [...g.erring].map((subject) => ({ g, subject })));
   const run = () =>
-    db.$queryRawUnsafe<{ stored: number; rollups: number }[]>(
+    db.$queryRawUnsafe<{ stored: number; rollups: number; known: string[] }[]>(
       INGEST_SQL,
       environment,
       events.map((e) => e.flagKey),
@@ -110,7 +117,7 @@ export async function ingestEvents(
       events.map((e) => (e.outcome === "error" ? (e.errorCode ?? null) : null)),
       events.map((e) => e.targetingKey ?? null),
       times.map((t) => new Date(t).toISOString()),
-      [...new Set(events.map((e) => e.flagKey))],
+      [...new Set([...events.map((e) => e.flagKey), ...summaries.map((s) => s.flagKey)])],
       [...groups.values()].map((g) => g.flagKey),
       [...groups.values()].map((g) => g.variant),
       [...groups.values()].map((g) => g.minute),
@@ -139,7 +146,9 @@ export async function ingestEvents(
     }
   }
   const stored = rows[0]?.stored ?? 0;
-  return { accepted: stored, ignored: events.length - stored };
+  const known = new Set(rows[0]?.known ?? []);
+  const summarised = summaries.filter((s) => known.has(s.flagKey)).length;
+  return { accepted: stored + summarised, ignored: events.length + summaries.length - stored - summarised };
 }
 
 /** When an event happened: its timestamp, or its arrival when it has none. */
@@ -147,29 +156,54 @@ export function eventTimeMs(e: EventInput, now: Date): number {
   return e.timestamp === undefined ? now.getTime() : new Date(e.timestamp).getTime();
 }
 
+const minuteOf = (s: SummaryInput) => Math.floor(new Date(s.minute).getTime() / 60_000) * 60_000;
+
+/** Adds summaries to the batch's groups: their counts, histogram, codes, sketch and erring subjects. */
+function foldSummaries(groups: Map<string, Group>, summaries: SummaryInput[]): void {
+  for (const s of summaries) {
+    const g = groupFor(groups, s.flagKey, s.variant, minuteOf(s), s.reason ?? "UNKNOWN");
+    g.requests += s.requests;
+    g.errors += s.errors;
+    g.latencySumMs += s.latencySumMs;
+    s.latencyBuckets.forEach((n, i) => (g.slots[i]! += n));
+    let coded = 0;
+    for (const [code, n] of Object.entries(s.errorsByCode ?? {})) {
+      if (n === 0) continue;
+      g.codes.set(code, (g.codes.get(code) ?? 0) + n);
+      coded += n;
+    }
+    if (s.errors > coded) g.codes.set("unknown", (g.codes.get("unknown") ?? 0) + s.errors - coded);
+    if (s.subjectsSketch) mergeSketch((g.sketch ??= emptySketch()), Buffer.from(s.subjectsSketch, "hex"));
+    for (const subject of s.errorSubjects ?? []) g.erring.add(subject);
+  }
+}
+
+function groupFor(groups: Map<string, Group>, flagKey: string, variant: string, minuteMs: number, reason: string): Group {
+  const key = `${flagKey}\u0000${variant}\u0000${minuteMs}\u0000${reason}`;
+  let g = groups.get(key);
+  if (!g) {
+    g = {
+      flagKey,
+      variant,
+      minute: new Date(minuteMs).toISOString(),
+      reason,
+      requests: 0,
+      errors: 0,
+      codes: new Map(),
+      latencySumMs: 0,
+      slots: new Array<number>(LATENCY_SLOTS).fill(0),
+      sketch: null,
+      erring: new Set(),
+    };
+    groups.set(key, g);
+  }
+  return g;
+}
+
 function groupEvents(events: EventInput[], times: number[]): Map<string, Group> {
   const groups = new Map<string, Group>();
   events.forEach((e, i) => {
-    const minuteMs = Math.floor(times[i]! / 60_000) * 60_000;
-    const reason = e.reason ?? "UNKNOWN";
-    const key = `${e.flagKey}\u0000${e.variant}\u0000${minuteMs}\u0000${reason}`;
-    let g = groups.get(key);
-    if (!g) {
-      g = {
-        flagKey: e.flagKey,
-        variant: e.variant,
-        minute: new Date(minuteMs).toISOString(),
-        reason,
-        requests: 0,
-        errors: 0,
-        codes: new Map(),
-        latencySumMs: 0,
-        slots: new Array<number>(LATENCY_SLOTS).fill(0),
-        sketch: null,
-        erring: new Set(),
-      };
-      groups.set(key, g);
-    }
+    const g = groupFor(groups, e.flagKey, e.variant, Math.floor(times[i]! / 60_000) * 60_000, e.reason ?? "UNKNOWN");
     g.requests++;
     g.latencySumMs += e.latencyMs;
     g.slots[latencySlot(e.latencyMs)]!++;

@@ -13,7 +13,7 @@ export interface RollgateClientOptions {
   initialTimeoutMs?: number;
   /** Upper bound of the reconnect backoff. Default 30 s. */
   maxReconnectDelayMs?: number;
-  events?: { batchSize?: number; flushIntervalMs?: number; maxBuffer?: number };
+  events?: { batchSize?: number; flushIntervalMs?: number; maxBuffer?: number; summarize?: boolean };
   onError?: (err: Error) => void;
 }
 
@@ -129,6 +129,12 @@ export class RollgateClient {
 
   /** Records the outcome of work done under a flag; sent in batches in the background. */
   track(event: ReportedEvent): void {
+    // The server refuses a whole batch of summaries that names a flag it does not have, so a summary
+    // is only started for a flag this client is serving.
+    if (this.options.events?.summarize !== false && !this.snapshot?.flags.has(event.flagKey)) {
+      this.reporter.dropped++;
+      return;
+    }
     this.reporter.add(event.reason ? event : { ...event, reason: this.reasonFor(event) });
   }
 

@@ -1,3 +1,5 @@
+import { SummaryAggregator, type WireSummary } from "./summary-aggregator";
+
 export interface ReportedEvent {
   flagKey: string;
   variant: "on" | "off";
@@ -20,6 +22,12 @@ export interface EventReporterOptions {
   flushIntervalMs?: number;
   /** Keep at most this many unsent events; the oldest are dropped (and counted) beyond it. */
   maxBuffer?: number;
+  /**
+   * Fold outcomes into per-minute summaries before sending (default true): a few rows a minute per
+   * flag instead of one per evaluation, with the same counts, latency histogram, error codes and
+   * subjects. `false` sends every event, which also keeps raw rows on the server.
+   */
+  summarize?: boolean;
   onError?: (err: Error) => void;
 }
 
@@ -28,12 +36,17 @@ export interface EventReporterOptions {
  * with exponential backoff; a 4xx other than 429 means the batch can never succeed, so it is dropped
  * and reported. Memory stays bounded whatever the server does.
  */
+type Item = ReportedEvent | WireSummary;
+const weight = (item: Item) => ("requests" in item ? item.requests : 1);
+
 export class EventReporter {
-  private buffer: ReportedEvent[] = [];
+  private buffer: Item[] = [];
+  private readonly aggregator: SummaryAggregator | null;
   private timer: NodeJS.Timeout | null = null;
   private sending: Promise<void> | null = null;
   private backoffMs = 0;
   private retryAt = 0;
+  /** Evaluations given up on, and sent (a summary counts as the evaluations it stands for). */
   dropped = 0;
   sent = 0;
   private readonly batchSize: number;
@@ -42,28 +55,38 @@ export class EventReporter {
   constructor(private readonly options: EventReporterOptions) {
     this.batchSize = Math.min(options.batchSize ?? 500, 5000);
     this.maxBuffer = options.maxBuffer ?? 10_000;
-    this.timer = setInterval(() => void this.flush().catch(() => {}), options.flushIntervalMs ?? 2000);
+    this.aggregator = options.summarize === false ? null : new SummaryAggregator();
+    this.timer = setInterval(() => void this.flush().catch(() => {}), options.flushIntervalMs ?? (this.aggregator ? 10_000 : 2000));
     this.timer.unref?.();
   }
 
+  /** Items waiting to be sent: events, or summaries (open ones included) when summarising. */
   get pending(): number {
-    return this.buffer.length;
+    return this.buffer.length + (this.aggregator?.size ?? 0);
   }
 
   add(event: ReportedEvent): void {
-    this.buffer.push(event.timestamp ? event : { ...event, timestamp: new Date().toISOString() });
-    if (this.buffer.length > this.maxBuffer) {
-      const excess = this.buffer.length - this.maxBuffer;
-      this.buffer.splice(0, excess);
-      this.dropped += excess;
+    if (this.aggregator) {
+      this.aggregator.add(event);
+      return;
     }
+    this.push(event.timestamp ? event : { ...event, timestamp: new Date().toISOString() });
     if (this.buffer.length >= this.batchSize) void this.flush().catch(() => {});
+  }
+
+  private push(item: Item): void {
+    this.buffer.push(item);
+    if (this.buffer.length > this.maxBuffer) {
+      const excess = this.buffer.splice(0, this.buffer.length - this.maxBuffer);
+      this.dropped += excess.reduce((a, i) => a + weight(i), 0);
+    }
   }
 
   /** Sends everything waiting (in batches); resolves when done or when a send fails. */
   async flush(): Promise<void> {
     if (this.sending) return this.sending;
     if (Date.now() < this.retryAt) return;
+    for (const summary of this.aggregator?.drain() ?? []) this.push(summary);
     this.sending = (async () => {
       try {
         while (this.buffer.length) {
@@ -85,13 +108,13 @@ export class EventReporter {
     await this.flush().catch(() => {});
   }
 
-  private async send(batch: ReportedEvent[]): Promise<boolean> {
+  private async send(batch: Item[]): Promise<boolean> {
     let status = 0;
     try {
       const res = await this.options.fetch(`${this.options.url}/api/v1/events`, {
         method: "POST",
         headers: { authorization: `Bearer ${this.options.sdkKey}`, "content-type": "application/json" },
-        body: JSON.stringify({ events: batch }),
+        body: JSON.stringify(this.aggregator ? { summaries: batch } : { events: batch }),
       });
       status = res.status;
       await res.text().catch(() => "");
@@ -100,14 +123,15 @@ export class EventReporter {
     }
     if (status >= 200 && status < 300) {
       this.removeSent(batch);
-      this.sent += batch.length;
+      this.sent += batch.reduce((a, i) => a + weight(i), 0);
       this.backoffMs = 0;
       return true;
     }
     if (status >= 400 && status < 500 && status !== 429 && status !== 408) {
       this.removeSent(batch);
-      this.dropped += batch.length;
-      this.options.onError?.(new Error(`events rejected with HTTP ${status}; dropped ${batch.length}`));
+      const lost = batch.reduce((a, i) => a + weight(i), 0);
+      this.dropped += lost;
+      this.options.onError?.(new Error(`events rejected with HTTP ${status}; dropped ${lost}`));
       return true;
     }
     this.backoffMs = Math.min(this.backoffMs ? this.backoffMs * 2 : 500, 30_000);
@@ -116,7 +140,7 @@ export class EventReporter {
   }
 
   // The batch was taken from the front (overflow may have dropped some of it); new events went to the back.
-  private removeSent(batch: ReportedEvent[]): void {
+  private removeSent(batch: Item[]): void {
     const sent = new Set(batch);
     let n = 0;
     while (n < this.buffer.length && sent.has(this.buffer[n]!)) n++;

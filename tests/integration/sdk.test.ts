@@ -64,7 +64,7 @@ describe("TypeScript SDK", () => {
   });
 
   it("reports events in batches into raw events and per-minute rollups", async () => {
-    const client = await RollgateClient.connect({ url, sdkKey: SDK, events: { flushIntervalMs: 60_000 } });
+    const client = await RollgateClient.connect({ url, sdkKey: SDK, events: { flushIntervalMs: 60_000, summarize: false } });
     try {
       for (let i = 0; i < 30; i++) {
         client.track({
@@ -164,7 +164,7 @@ describe("RollgateProvider (OpenFeature, in-process evaluation)", () => {
 describe("OpenFeature tracking", () => {
   it("client.track and withOutcomeTracking report outcomes with variant, reason and latency", async () => {
     await patch("sdk-flag", { enabled: true, rolloutPercent: 100, allowlist: [] });
-    const provider = new RollgateProvider({ url, sdkKey: SDK, events: { flushIntervalMs: 60_000 } });
+    const provider = new RollgateProvider({ url, sdkKey: SDK, events: { flushIntervalMs: 60_000, summarize: false } });
     await OpenFeature.setProviderAndWait("tracking", provider);
     const client = OpenFeature.getClient("tracking");
     try {

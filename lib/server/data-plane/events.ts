@@ -2,6 +2,7 @@ import type { IncomingMessage, ServerResponse } from "node:http";
 import type { Db } from "../../db/client";
 import { AppError } from "../../errors";
 import { eventBatchSchema } from "../../metrics/event-schemas";
+import type { ConfigStore } from "../../evaluation/config-store";
 import { eventTimeMs, ingestEvents } from "../../metrics/ingest-events";
 import { MetricsNotifier } from "../../metrics/metrics-notifier";
 import { fieldErrors } from "../../api/http";
@@ -13,7 +14,7 @@ import { AUTH_CODES, type SdkAuth } from "./sdk-auth";
 const PATH = "/api/v1/events";
 
 /** `POST /api/v1/events` (SDK token): validates the whole batch, then stores it in one statement. */
-export function eventsRoute(db: Db, authenticate: (req: IncomingMessage) => Promise<SdkAuth>) {
+export function eventsRoute(store: ConfigStore, db: Db, authenticate: (req: IncomingMessage) => Promise<SdkAuth>) {
   const notifier = new MetricsNotifier(db);
   return async (req: IncomingMessage, res: ServerResponse): Promise<boolean> => {
     if (pathOf(req) !== PATH) return false;
@@ -52,22 +53,40 @@ export function eventsRoute(db: Db, authenticate: (req: IncomingMessage) => Prom
     const parsed = eventBatchSchema.safeParse(raw);
     if (!parsed.success) {
       const fields = fieldErrors(parsed.error);
-      const index = parsed.error.issues
-        .map((i) => (i.path[0] === "events" && typeof i.path[1] === "number" ? i.path[1] : undefined))
-        .find((i) => i !== undefined);
-      fail(400, "VALIDATION_FAILED", index !== undefined ? `Event ${index} is invalid; the batch was rejected` : "The request is invalid", {
-        fields,
-        index,
+      const issue = parsed.error.issues.find((i) => (i.path[0] === "events" || i.path[0] === "summaries") && typeof i.path[1] === "number");
+      const index = issue?.path[1] as number | undefined;
+      const what = issue?.path[0] === "summaries" ? "Summary" : "Event";
+      fail(
+        400,
+        "VALIDATION_FAILED",
+        index !== undefined ? `${what} ${index} is invalid; the batch was rejected` : "The request is invalid",
+        {
+          fields,
+          index,
+        },
+      );
+      return true;
+    }
+    const events = parsed.data.events ?? [];
+    const summaries = parsed.data.summaries ?? [];
+    // A summary stands for many evaluations, so one for a flag this environment does not have is a
+    // client bug to report, not noise to drop (single events for a just-deleted flag are dropped).
+    const snapshot = store.snapshot(environment);
+    const unknown = snapshot ? summaries.findIndex((x) => !snapshot.flags.has(x.flagKey)) : -1;
+    if (unknown !== -1) {
+      fail(400, "VALIDATION_FAILED", `Summary ${unknown} is for an unknown flag; the batch was rejected`, {
+        fields: { [`summaries.${unknown}.flagKey`]: `no flag '${summaries[unknown]!.flagKey}' in ${environment}` },
+        index: unknown,
       });
       return true;
     }
     try {
       const now = new Date();
-      const result = await ingestEvents(db, environment, parsed.data.events, now);
+      const result = await ingestEvents(db, environment, events, now, summaries);
       sendJson(res, 202, result);
       if (result.accepted > 0) {
-        const oldest = Math.min(...parsed.data.events.map((e) => eventTimeMs(e, now)));
-        notifier.touch(environment, new Set(parsed.data.events.map((e) => e.flagKey)), oldest);
+        const oldest = Math.min(...events.map((e) => eventTimeMs(e, now)), ...summaries.map((x) => new Date(x.minute).getTime()));
+        notifier.touch(environment, new Set([...events, ...summaries].map((e) => e.flagKey)), oldest);
       }
     } catch (err) {
       if (err instanceof AppError) fail(400, err.code, err.message, err.details);

@@ -27,7 +27,7 @@ export function dataPlaneEntries(store: ConfigStore, db: Db, options: { sdkRateL
   return [
     { handler: ofrepRoute(store, authenticate), serves: ["POST /ofrep/v1/evaluate/flags/{key}", "POST /ofrep/v1/evaluate/flags"] },
     { handler: streamRoute(store, authenticate), serves: ["GET /api/v1/stream"] },
-    { handler: eventsRoute(db, authenticate), serves: ["POST /api/v1/events"] },
+    { handler: eventsRoute(store, db, authenticate), serves: ["POST /api/v1/events"] },
     { handler: liveRoute(store, db), serves: ["GET /api/v1/live"] },
     {
       handler: unleashRoute(store, authenticate),

@@ -1,0 +1,162 @@
+// Summary events: SDKs fold outcomes into per-minute summaries; the server adds them into the same
+// rollups as single events, exactly, and refuses a bad summary without storing anything.
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { LATENCY_SLOTS, latencySlot } from "../../lib/domain/latency-buckets";
+import { addSubject, emptySketch, estimateSubjects } from "../../lib/domain/subject-sketch";
+import { RollgateClient } from "../../lib/sdk";
+import { createTestDatabase, type TestDatabase } from "../support/test-database";
+import { startTestApp, type TestApp } from "../support/test-app";
+import { BOOTSTRAP, call, ROLE_TOKENS, SDK_TOKEN } from "../support/http";
+import { eventually } from "../support/eventually";
+
+let t: TestDatabase;
+let app: TestApp;
+
+beforeAll(async () => {
+  t = await createTestDatabase();
+  app = await startTestApp({ databaseUrl: t.url, bootstrapTokens: BOOTSTRAP });
+  for (const key of ["sum-sdk", "sum-http", "sum-bad"])
+    expect((await call(app.url, "POST", "/api/v1/flags", { token: ROLE_TOKENS.engineer, body: { key } })).status).toBe(201);
+});
+afterAll(async () => {
+  await app?.stop();
+  await t?.drop();
+});
+
+async function rollups(key: string) {
+  const { rows } = await t.sql(
+    `SELECT m.variant, sum(m.requests)::int AS requests, sum(m.errors)::int AS errors, sum(m.error_subjects)::int AS error_subjects,
+            sum(m.latency_sum_ms)::float8 AS latency_sum,
+            (SELECT array_agg(s ORDER BY i) FROM (SELECT u.i, sum(u.b)::int AS s FROM metric_rollups m2, unnest(m2.latency_buckets) WITH ORDINALITY u(b, i)
+               WHERE m2.flag_id = f.id AND m2.variant = m.variant GROUP BY u.i) z) AS buckets
+       FROM metric_rollups m JOIN flags f ON f.id = m.flag_id WHERE f.key = $1 GROUP BY m.variant, f.id ORDER BY m.variant`,
+    [key],
+  );
+  return Object.fromEntries(rows.map((r) => [r.variant, r]));
+}
+const rawRows = async (key: string) =>
+  (await t.sql(`SELECT count(*)::int AS n FROM events e JOIN flags f ON f.id = e.flag_id WHERE f.key = $1`, [key])).rows[0].n;
+
+describe("summary events", () => {
+  it("the SDK summarises by default: exact rollups, a few summaries instead of 2,000 events, no raw rows", async () => {
+    const client = await RollgateClient.connect({ url: app.url, sdkKey: SDK_TOKEN, events: { flushIntervalMs: 60_000 } });
+    await eventually(() => client.evaluate("sum-sdk", "x").reason !== "ERROR", 5000, "the SDK knows the flag");
+    const expected = { on: { requests: 0, errors: 0, latency: 0, slots: new Array(LATENCY_SLOTS).fill(0), erring: new Set<string>() } };
+    const subjects = emptySketch();
+    try {
+      for (let i = 0; i < 2000; i++) {
+        const user = `s-${i % 300}`;
+        const error = i % 25 === 0;
+        const latencyMs = (i * 7) % 900;
+        client.track({
+          flagKey: "sum-sdk",
+          variant: "on",
+          outcome: error ? "error" : "success",
+          latencyMs,
+          targetingKey: user,
+          ...(error ? { errorCode: "E_SUM" } : {}),
+        });
+        expected.on.requests++;
+        expected.on.latency += latencyMs;
+        expected.on.slots[latencySlot(latencyMs)]++;
+        addSubject(subjects, user);
+        if (error) {
+          expected.on.errors++;
+          expected.on.erring.add(user);
+        }
+      }
+      client.track({ flagKey: "not-served", variant: "on", outcome: "success", latencyMs: 1 }); // unknown here: dropped, not sent
+      expect(client.eventStats.pending).toBeLessThanOrEqual(4); // one summary per minute the loop spanned
+      await client.flushEvents();
+      expect(client.eventStats).toEqual({ pending: 0, sent: 2000, dropped: 1 });
+    } finally {
+      await client.close();
+    }
+    const r = await rollups("sum-sdk");
+    expect(r.on).toMatchObject({
+      requests: 2000,
+      errors: expected.on.errors,
+      error_subjects: expected.on.erring.size,
+      buckets: expected.on.slots,
+    });
+    expect(r.on.latency_sum).toBeCloseTo(expected.on.latency, 6);
+    expect(await rawRows("sum-sdk")).toBe(0);
+    const metrics = await call(app.url, "GET", "/api/v1/flags/sum-sdk/metrics?windowSeconds=86400&bucketSeconds=86400", {
+      token: ROLE_TOKENS.viewer,
+    });
+    const points = metrics.body.series as { subjects: number; errorSubjects: number; errorsByCode: Record<string, number> }[];
+    expect(points.map((p) => p.errorsByCode.E_SUM ?? 0).reduce((a, b) => a + b, 0)).toBe(expected.on.errors);
+    // One bucket unless the loop straddled midnight UTC.
+    if (points.length === 1) {
+      expect(points[0]!.subjects).toBe(estimateSubjects(subjects));
+      expect(points[0]!.errorSubjects).toBe(expected.on.erring.size);
+    }
+  });
+
+  it("8 concurrent senders of summaries: rollups exactly equal the sums sent", async () => {
+    const minute = new Date(Math.floor(Date.now() / 60_000) * 60_000 - 120_000).toISOString();
+    const sent = { requests: 0, errors: 0, slots: new Array<number>(LATENCY_SLOTS).fill(0), erring: new Set<string>() };
+    const batches = Array.from({ length: 8 }, (_, s) =>
+      Array.from({ length: 25 }, (_, b) => {
+        const buckets = Array.from({ length: LATENCY_SLOTS }, (_, i) => (s + b + i) % 4);
+        const requests = buckets.reduce((a, x) => a + x, 0);
+        const errors = Math.min(requests, (s + b) % 5);
+        const errorSubjects = Array.from({ length: Math.min(errors, 3) }, (_, k) => `e-${(s * 7 + b + k) % 40}`);
+        buckets.forEach((n, i) => (sent.slots[i] = (sent.slots[i] ?? 0) + n));
+        sent.requests += requests;
+        sent.errors += errors;
+        errorSubjects.forEach((x) => sent.erring.add(x));
+        return {
+          flagKey: "sum-http",
+          variant: "on" as const,
+          reason: "SPLIT" as const,
+          minute,
+          requests,
+          errors,
+          errorsByCode: errors ? { E_X: errors } : {},
+          latencySumMs: requests * 10,
+          latencyBuckets: buckets,
+          errorSubjects,
+        };
+      }),
+    );
+    const results = await Promise.all(
+      batches.map(async (summaries) => {
+        const out: number[] = [];
+        for (let i = 0; i < summaries.length; i += 5) {
+          const res = await call(app.url, "POST", "/api/v1/events", { token: SDK_TOKEN, body: { summaries: summaries.slice(i, i + 5) } });
+          out.push(res.status);
+        }
+        return out;
+      }),
+    );
+    expect(results.flat().every((s) => s === 202)).toBe(true);
+    const r = await rollups("sum-http");
+    expect(r.on).toMatchObject({ requests: sent.requests, errors: sent.errors, buckets: sent.slots, error_subjects: sent.erring.size });
+    expect(await rawRows("sum-http")).toBe(0);
+  });
+
+  it.each([
+    ["a negative count", { requests: -1 }, "summaries.1.requests"],
+    ["a histogram of the wrong length", { latencyBuckets: [1, 0] }, "summaries.1.latencyBuckets"],
+    ["a histogram that does not add up", { latencyBuckets: [2, ...new Array(LATENCY_SLOTS - 1).fill(0)] }, "summaries.1.latencyBuckets"],
+    ["more errors than requests", { errors: 5 }, "summaries.1.errors"],
+    ["a malformed sketch", { subjectsSketch: "zz" }, "summaries.1.subjectsSketch"],
+    ["an unknown flag", { flagKey: "no-such-flag" }, "summaries.1.flagKey"],
+  ])("refuses %s with 400 naming the summary, and stores nothing of the batch", async (_what, change, field) => {
+    const good = {
+      flagKey: "sum-bad",
+      variant: "on",
+      minute: new Date().toISOString(),
+      requests: 1,
+      errors: 0,
+      latencySumMs: 3,
+      latencyBuckets: [1, ...new Array(LATENCY_SLOTS - 1).fill(0)],
+    };
+    const res = await call(app.url, "POST", "/api/v1/events", { token: SDK_TOKEN, body: { summaries: [good, { ...good, ...change }] } });
+    expect(res.status).toBe(400);
+    expect(res.body.index).toBe(1);
+    expect(Object.keys(res.body.error.fields)).toContain(field);
+    expect(await rollups("sum-bad")).toEqual({});
+  });
+});
