@@ -141,7 +141,23 @@ export const HTTP_TARGETS: HttpTarget[] = [
     kind: "http",
     id: "POST /api/v1/events",
     role: "sdk",
-    body: () => ({ events: [event, { ...event, outcome: "error", latencyMs: 900 }] }),
+    body: () => ({
+      events: [event, { ...event, outcome: "error", latencyMs: 900 }],
+      summaries: [
+        {
+          flagKey: "checkout-redesign",
+          variant: "on",
+          reason: "SPLIT",
+          minute: new Date().toISOString(),
+          requests: 2,
+          errors: 1,
+          errorsByCode: { E_FUZZ: 1 },
+          latencySumMs: 30,
+          latencyBuckets: [1, 1, ...Array.from({ length: 18 }, () => 0)],
+          errorSubjects: ["user-1"],
+        },
+      ],
+    }),
   },
   {
     kind: "http",
