@@ -5,6 +5,7 @@ import type { FlagRule } from "../domain/evaluation";
 interface Row {
   config_version: bigint;
   key: string | null;
+  bucket_group: string | null;
   enabled: boolean | null;
   killed: boolean | null;
   rollout_percent: number | null;
@@ -15,7 +16,7 @@ interface Row {
 /** One statement, so the version and the flags it describes come from the same database snapshot. */
 export async function loadSnapshot(db: Db, environment: string): Promise<ConfigSnapshot | null> {
   const rows = await db.$queryRaw<Row[]>`
-    SELECT e.config_version, f.key, s.enabled, s.killed, s.rollout_percent, s.allowlist, s.version
+    SELECT e.config_version, f.key, f.bucket_group, s.enabled, s.killed, s.rollout_percent, s.allowlist, s.version
     FROM environments e
     LEFT JOIN flag_states s ON s.environment_key = e.key
     LEFT JOIN flags f ON f.id = s.flag_id AND f.archived_at IS NULL
@@ -31,6 +32,7 @@ export async function loadSnapshot(db: Db, environment: string): Promise<ConfigS
       rolloutPercent: r.rollout_percent ?? 0,
       allowlist: r.allowlist ?? [],
       version: r.version ?? 1,
+      ...(r.bucket_group !== null ? { groupId: r.bucket_group } : {}),
     };
   }
   return { environment, version: Number(first.config_version), flags };

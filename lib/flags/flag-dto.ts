@@ -11,6 +11,8 @@ export interface FlagStateDto {
 export interface FlagDto {
   key: string;
   description: string;
+  /** What users are bucketed by: the key unless the flag was created with another group. */
+  bucketGroup: string;
   createdAt: string;
   environments: Record<string, FlagStateDto>;
 }
@@ -37,7 +39,7 @@ export function toFlagStateDto(s: StateRow): FlagStateDto {
 }
 
 export function toFlagDto(
-  flag: { key: string; description: string; createdAt: Date; states: StateRow[] },
+  flag: { key: string; description: string; createdAt: Date; bucketGroup?: string | null; states: StateRow[] },
   environmentOrder: string[],
 ): FlagDto {
   const byEnv = new Map(flag.states.map((s) => [s.environmentKey, s]));
@@ -46,5 +48,11 @@ export function toFlagDto(
     const state = byEnv.get(env);
     if (state) environments[env] = toFlagStateDto(state);
   }
-  return { key: flag.key, description: flag.description, createdAt: flag.createdAt.toISOString(), environments };
+  return {
+    key: flag.key,
+    description: flag.description,
+    bucketGroup: flag.bucketGroup ?? flag.key,
+    createdAt: flag.createdAt.toISOString(),
+    environments,
+  };
 }

@@ -1,15 +1,23 @@
 import { z } from "zod";
 import { plainText } from "../validation/text";
 
-export const FLAG_KEY_PATTERN = /^[a-z0-9][a-z0-9._-]{0,99}$/;
+/** Case-sensitive, like Unleash feature names; no spaces or slashes (a key is one path segment). */
+export const FLAG_KEY_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._~-]{0,99}$/;
 
 export const flagKeySchema = z
   .string({ error: "key is required" })
   .trim()
-  .regex(FLAG_KEY_PATTERN, "use 1–100 lowercase letters, digits, '.', '_' or '-', starting with a letter or digit");
+  .regex(FLAG_KEY_PATTERN, "use 1–100 letters, digits, '.', '_', '~' or '-', starting with a letter or digit (case counts)");
 
 export const createFlagSchema = z.strictObject({
   key: flagKeySchema,
+  /**
+   * What users are bucketed by (default: the key). Set it to keep buckets when moving a flag from
+   * another system (Unleash's groupId) or to give several flags the same buckets.
+   */
+  bucketGroup: plainText({ min: 1, max: 200, trim: false, typeMessage: "bucketGroup must be text" })
+    .refine((v) => v.trim() === v, "no leading or trailing spaces")
+    .optional(),
   description: plainText({ max: 500, multiline: true, typeMessage: "description must be text" }).optional().default(""),
 });
 export type CreateFlagInput = z.infer<typeof createFlagSchema>;
