@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { SseParser } from "../../lib/sdk/sse-parser";
 import { EventReporter, type ReportedEvent } from "../../lib/sdk/event-reporter";
+import type { WireSummary } from "../../lib/sdk/summary-aggregator";
 
 describe("SseParser", () => {
   it("assembles messages across arbitrary chunk boundaries and line endings", () => {
@@ -21,13 +22,16 @@ describe("SseParser", () => {
 /** A scripted stand-in for the server: answers each POST with the next status in `statuses`. */
 function fakeServer(statuses: number[]) {
   const batches: ReportedEvent[][] = [];
+  const summaries: WireSummary[][] = [];
   const fetchImpl = (async (_url: string, init: RequestInit) => {
     const status = statuses.shift() ?? 202;
     if (status === 0) throw new TypeError("fetch failed");
-    batches.push((JSON.parse(String(init.body)) as { events: ReportedEvent[] }).events);
+    const body = JSON.parse(String(init.body)) as { events?: ReportedEvent[]; summaries?: WireSummary[] };
+    if (body.events) batches.push(body.events);
+    if (body.summaries) summaries.push(body.summaries);
     return new Response("{}", { status });
   }) as unknown as typeof fetch;
-  return { fetchImpl, batches };
+  return { fetchImpl, batches, summaries };
 }
 
 const ev = (i: number): ReportedEvent => ({ flagKey: "f", variant: "on", outcome: "success", latencyMs: i });
@@ -35,7 +39,14 @@ const ev = (i: number): ReportedEvent => ({ flagKey: "f", variant: "on", outcome
 describe("EventReporter", () => {
   it("sends in batches of batchSize", async () => {
     const server = fakeServer([]);
-    const r = new EventReporter({ url: "http://x", sdkKey: "k", fetch: server.fetchImpl, batchSize: 3, flushIntervalMs: 60_000 });
+    const r = new EventReporter({
+      url: "http://x",
+      sdkKey: "k",
+      fetch: server.fetchImpl,
+      batchSize: 3,
+      flushIntervalMs: 60_000,
+      summarize: false,
+    });
     for (let i = 0; i < 7; i++) r.add(ev(i));
     await r.close();
     expect(server.batches.map((b) => b.map((e) => e.latencyMs))).toEqual([[0, 1, 2], [3, 4, 5], [6]]);
@@ -45,7 +56,14 @@ describe("EventReporter", () => {
 
   it("keeps a batch after a network error or 503 and sends it on retry", async () => {
     const server = fakeServer([0, 503, 202]);
-    const r = new EventReporter({ url: "http://x", sdkKey: "k", fetch: server.fetchImpl, batchSize: 10, flushIntervalMs: 60_000 });
+    const r = new EventReporter({
+      url: "http://x",
+      sdkKey: "k",
+      fetch: server.fetchImpl,
+      batchSize: 10,
+      flushIntervalMs: 60_000,
+      summarize: false,
+    });
     r.add(ev(1));
     await r.flush();
     expect(r.pending).toBe(1);
@@ -64,6 +82,7 @@ describe("EventReporter", () => {
       sdkKey: "k",
       fetch: server.fetchImpl,
       flushIntervalMs: 60_000,
+      summarize: false,
       onError: (e) => errors.push(e),
     });
     r.add(ev(1));
@@ -82,9 +101,40 @@ describe("EventReporter", () => {
       batchSize: 5000,
       maxBuffer: 100,
       flushIntervalMs: 60_000,
+      summarize: false,
     });
     for (let i = 0; i < 250; i++) r.add(ev(i));
     expect(r.pending).toBe(100);
     expect(r.dropped).toBe(150);
+  });
+
+  it("by default folds events into one summary per flag, variant, reason and minute, counting evaluations", async () => {
+    const server = fakeServer([]);
+    const r = new EventReporter({ url: "http://x", sdkKey: "k", fetch: server.fetchImpl, flushIntervalMs: 60_000 });
+    const minute = "2026-11-23T10:00:00.000Z";
+    for (let i = 0; i < 100; i++) {
+      r.add({
+        flagKey: "f",
+        variant: i % 4 ? "on" : "off",
+        reason: "SPLIT",
+        outcome: i % 10 ? "success" : "error",
+        errorCode: i % 10 ? undefined : "E",
+        latencyMs: i,
+        targetingKey: `u${i % 30}`,
+        timestamp: new Date(Date.parse(minute) + i * 100).toISOString(),
+      });
+    }
+    expect(r.pending).toBe(2);
+    await r.close();
+    expect(server.batches).toEqual([]);
+    const [batch] = server.summaries;
+    const on = batch!.find((x) => x.variant === "on")!;
+    const off = batch!.find((x) => x.variant === "off")!;
+    expect(on).toMatchObject({ flagKey: "f", reason: "SPLIT", minute, requests: 75, errors: 5, errorsByCode: { E: 5 } });
+    expect(off).toMatchObject({ requests: 25, errors: 5 });
+    expect(on.latencyBuckets.reduce((a, b) => a + b, 0)).toBe(75);
+    expect(on.subjectsSketch).toMatch(/^[0-9a-f]{512}$/);
+    expect(new Set(on.errorSubjects).size).toBe(on.errorSubjects!.length);
+    expect(r.sent).toBe(100);
   });
 });
