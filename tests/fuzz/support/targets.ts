@@ -168,6 +168,24 @@ export const HTTP_TARGETS: HttpTarget[] = [
   { kind: "http", id: "POST /ofrep/v1/evaluate/flags", role: "sdk", body: () => ({ context: { targetingKey: "user-1" } }) },
   { kind: "http", id: "GET /api/v1/stream", role: "sdk", streaming: true },
   { kind: "http", id: "GET /api/v1/live", role: "viewer", streaming: true },
+  {
+    kind: "http",
+    id: "POST /api/v1/import/unleash",
+    role: "admin",
+    body: () => ({
+      export: {
+        version: 1,
+        features: [
+          {
+            name: "Fuzz.Imported",
+            enabled: true,
+            strategies: [{ name: "flexibleRollout", parameters: { rollout: "10", stickiness: "default", groupId: "Fuzz.Imported" } }],
+          },
+        ],
+      },
+      unmappable: "skip",
+    }),
+  },
   // Unleash's client API (Unleash SDKs send the bare token; the fuzzer sends Bearer, also accepted).
   { kind: "http", id: "GET /api/client/features", role: "sdk" },
   {

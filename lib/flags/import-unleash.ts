@@ -1,0 +1,174 @@
+import { z } from "zod";
+import type { Db, Tx } from "../db/client";
+import { AppError } from "../errors";
+import { recordAudit } from "../audit/record-audit";
+import { actorLabel, requireRole, type Principal } from "../auth/principal";
+import { mapUnleashFlag, readUnleashExport, type MappedState } from "../domain/unleash-import";
+import { plainText } from "../validation/text";
+import { listEnvironmentKeys } from "./environments";
+import { FLAG_KEY_PATTERN } from "./flag-schemas";
+
+export const importUnleashSchema = z.strictObject({
+  export: z.unknown().refine((v) => typeof v === "object" && v !== null, "must be the exported JSON document"),
+  /** Unleash environment → Rollgate environment; by default the same name, and "default" → production. */
+  environments: z.record(plainText({ min: 1, max: 100 }), plainText({ min: 1, max: 100 })).optional(),
+  /** What to do with a flag Rollgate cannot reproduce exactly: import it disabled there, or leave it out. */
+  unmappable: z.enum(["disable", "skip"], { error: "must be 'disable' or 'skip'" }).default("disable"),
+  /** A dry run (the default) shows the plan and changes nothing. */
+  dryRun: z.boolean({ error: "must be true or false" }).default(true),
+});
+export type ImportUnleashInput = z.infer<typeof importUnleashSchema>;
+
+interface EnvPlan {
+  unleashEnvironment: string;
+  from: MappedState | null;
+  to: MappedState;
+  exact: boolean;
+  problems: string[];
+}
+
+export interface ImportPlanEntry {
+  key: string;
+  action: "create" | "update" | "unchanged" | "skip";
+  reason?: string;
+  bucketGroup: string;
+  problems: string[];
+  environments: Record<string, EnvPlan>;
+}
+
+export interface ImportResult {
+  dryRun: boolean;
+  summary: Record<ImportPlanEntry["action"], number>;
+  flags: ImportPlanEntry[];
+}
+
+const sameState = (a: MappedState | null, b: MappedState) =>
+  a !== null && a.enabled === b.enabled && a.rolloutPercent === b.rolloutPercent && a.allowlist.join("\n") === b.allowlist.join("\n");
+
+/**
+ * Imports an Unleash export: plans every flag (what maps exactly, what does not and why), and unless
+ * it is a dry run applies the plan in one transaction with one audit entry per flag. Importing the
+ * same export twice changes nothing the second time: only states that differ are written.
+ */
+export async function importUnleash(db: Db, principal: Principal | null, input: ImportUnleashInput): Promise<ImportResult> {
+  const user = requireRole(principal, "admin");
+  let read;
+  try {
+    read = readUnleashExport(input.export);
+  } catch (err) {
+    throw new AppError("VALIDATION_FAILED", (err as Error).message, { fields: { export: (err as Error).message } });
+  }
+  return db.$transaction(
+    async (tx) => {
+      const rollgateEnvs = new Set(await listEnvironmentKeys(tx));
+      const envFor = (unleashEnv: string) => input.environments?.[unleashEnv] ?? (unleashEnv === "default" ? "production" : unleashEnv);
+      const flags: ImportPlanEntry[] = [];
+      for (const flag of read) {
+        const mapped = mapUnleashFlag(flag);
+        const entry: ImportPlanEntry = {
+          key: flag.name,
+          action: "create",
+          bucketGroup: mapped.bucketGroup,
+          problems: mapped.problems,
+          environments: {},
+        };
+        flags.push(entry);
+        if (flag.archived) {
+          Object.assign(entry, { action: "skip", reason: "archived in Unleash" });
+          continue;
+        }
+        if (!FLAG_KEY_PATTERN.test(flag.name)) {
+          Object.assign(entry, { action: "skip", reason: "the name has characters a Rollgate key cannot hold (spaces, slashes…)" });
+          continue;
+        }
+        for (const [unleashEnv, env] of mapped.environments) {
+          const target = envFor(unleashEnv);
+          if (!rollgateEnvs.has(target)) {
+            entry.problems.push(`Unleash environment '${unleashEnv}' has no Rollgate environment '${target}'`);
+            continue;
+          }
+          const problems = [...mapped.problems, ...env.problems];
+          entry.environments[target] = {
+            unleashEnvironment: unleashEnv,
+            from: null,
+            to: problems.length ? { ...env.state, enabled: false } : env.state,
+            exact: problems.length === 0,
+            problems: env.problems,
+          };
+        }
+        const inexact = mapped.problems.length > 0 || Object.values(entry.environments).some((e) => !e.exact);
+        if (inexact && input.unmappable === "skip") {
+          Object.assign(entry, { action: "skip", reason: "cannot be reproduced exactly (see problems)" });
+          continue;
+        }
+        await compareWithRollgate(tx, entry);
+      }
+      const summary = { create: 0, update: 0, unchanged: 0, skip: 0 };
+      for (const f of flags) summary[f.action]++;
+      if (!input.dryRun) {
+        for (const f of flags) if (f.action === "create" || f.action === "update") await apply(tx, f, user);
+      }
+      return { dryRun: input.dryRun, summary, flags };
+    },
+    { timeout: 120_000, maxWait: 20_000 },
+  );
+}
+
+/** Fills in Rollgate's current state (locked until the transaction ends) and the action. */
+async function compareWithRollgate(tx: Tx, entry: ImportPlanEntry): Promise<void> {
+  const existing = await tx.flag.findUnique({ where: { key: entry.key }, select: { id: true, archivedAt: true, bucketGroup: true } });
+  if (!existing) return;
+  if (existing.archivedAt) {
+    Object.assign(entry, { action: "skip", reason: "archived in Rollgate (keys are not reused)" });
+    return;
+  }
+  if ((existing.bucketGroup ?? entry.key) !== entry.bucketGroup) {
+    Object.assign(entry, {
+      action: "skip",
+      reason: `buckets by '${existing.bucketGroup ?? entry.key}' in Rollgate, '${entry.bucketGroup}' in Unleash`,
+    });
+    return;
+  }
+  const states = await tx.$queryRaw<{ environment_key: string; enabled: boolean; rollout_percent: number; allowlist: string[] }[]>`
+    SELECT environment_key, enabled, rollout_percent, allowlist FROM flag_states WHERE flag_id = ${existing.id}::uuid FOR UPDATE`;
+  const live = await tx.$queryRaw<{ environment_key: string }[]>`
+    SELECT environment_key FROM rollouts WHERE flag_id = ${existing.id}::uuid AND status IN ('active', 'paused')`;
+  for (const [env, plan] of Object.entries(entry.environments)) {
+    const s = states.find((r) => r.environment_key === env);
+    plan.from = s ? { enabled: s.enabled, rolloutPercent: s.rollout_percent, allowlist: s.allowlist } : null;
+  }
+  const changed = Object.entries(entry.environments).filter(([, p]) => !sameState(p.from, p.to));
+  const blocked = changed.filter(([env]) => live.some((l) => l.environment_key === env));
+  if (blocked.length) {
+    Object.assign(entry, { action: "skip", reason: `a live rollout owns ${blocked.map(([env]) => env).join(", ")}` });
+    return;
+  }
+  entry.action = changed.length ? "update" : "unchanged";
+}
+
+async function apply(tx: Tx, entry: ImportPlanEntry, user: ReturnType<typeof requireRole>): Promise<void> {
+  if (entry.action === "create") {
+    await tx.$executeRaw`
+      INSERT INTO flags (key, description, owner_id, bucket_group)
+      VALUES (${entry.key}, ${"Imported from Unleash"}, ${user.userId}::uuid, ${entry.bucketGroup === entry.key ? null : entry.bucketGroup})`;
+  }
+  const flag = await tx.flag.findUniqueOrThrow({ where: { key: entry.key }, select: { id: true } });
+  for (const [env, plan] of Object.entries(entry.environments)) {
+    if (entry.action === "update" && sameState(plan.from, plan.to)) continue;
+    await tx.$executeRaw`
+      UPDATE flag_states SET enabled = ${plan.to.enabled}, rollout_percent = ${plan.to.rolloutPercent}, allowlist = ${plan.to.allowlist}::text[],
+             version = version + 1, updated_at = now(), updated_by = ${user.userId}::uuid
+       WHERE flag_id = ${flag.id}::uuid AND environment_key = ${env}`;
+  }
+  await recordAudit(tx, {
+    actor: { id: user.userId, label: actorLabel(user) },
+    action: "flag.import",
+    target: { type: "flag", id: entry.key },
+    before: entry.action === "create" ? undefined : Object.fromEntries(Object.entries(entry.environments).map(([env, p]) => [env, p.from])),
+    after: {
+      source: "unleash",
+      bucketGroup: entry.bucketGroup,
+      environments: Object.fromEntries(Object.entries(entry.environments).map(([env, p]) => [env, p.to])),
+    },
+  });
+}
