@@ -155,7 +155,8 @@ beforeAll(async () => {
     allowlist: RULE.allowlist,
   });
   expect(patched.status).toBe(200);
-});
+  // Build, pack, install and a server start, on a shared machine.
+}, 180_000);
 
 afterAll(async () => {
   await app?.stop();
@@ -233,7 +234,7 @@ describe("@rollgate/sdk installed from its tarball", () => {
     });
   }
 
-  it("type-checks from TypeScript (nodenext, ESM and CommonJS) and rejects misuse", async () => {
+  it("type-checks from TypeScript (nodenext ESM and CommonJS, bundler, node10) and rejects misuse", async () => {
     const tsc = path.join(repo, "node_modules/typescript/bin/tsc");
     writeFileSync(path.join(scratch, "check.mts"), CHECK_TS);
     writeFileSync(path.join(scratch, "check.cts"), CHECK_TS);
@@ -263,10 +264,28 @@ describe("@rollgate/sdk installed from its tarball", () => {
     expect(good.stdout).toContain(`successfully resolved to '${path.join(pkgRoot, "dist/esm/types/sdk/index.d.ts")}'`);
     expect(good.stdout).toContain(`successfully resolved to '${path.join(pkgRoot, "dist/cjs/types/sdk/index.d.ts")}'`);
 
+    // Bundlers' resolution (the import conditions) and the older `node` one (main, types and
+    // typesVersions for the subpath, since it ignores `exports`).
+    writeFileSync(path.join(scratch, "check.ts"), CHECK_TS);
+    for (const [module, moduleResolution] of [
+      ["esnext", "bundler"],
+      ["commonjs", "node10"],
+    ]) {
+      const config = `tsconfig.${moduleResolution}.json`;
+      writeFileSync(
+        path.join(scratch, config),
+        JSON.stringify({ compilerOptions: { ...compilerOptions, module, moduleResolution }, files: ["check.ts"] }),
+      );
+      const other = await run(process.execPath, [tsc, "-p", config], scratch);
+      expect(other.stdout.split("\n").filter((l) => /error TS/.test(l))).toEqual([]);
+      expect(other.code).toBe(0);
+    }
+
     const bad = await run(process.execPath, [tsc, "-p", "tsconfig.bad.json"], scratch);
     expect(bad.code).not.toBe(0);
     expect(bad.stdout).toMatch(/bad\.mts\(2,\d+\): error TS2322: Type 'number' is not assignable to type 'string'/);
     expect(bad.stdout).toMatch(/bad\.mts\(3,\d+\): error TS2345:[\s\S]*sdkKey/);
     expect(bad.stdout).toMatch(/bad\.mts\(4,\d+\): error TS2322: Type '"maybe"' is not assignable/);
-  });
+    // Four full type-checks of @types/node and the package (skipLibCheck off).
+  }, 120_000);
 });
