@@ -11,7 +11,17 @@ const lazySupabase = {
 const config = [
   ...next,
   ...nextTs,
-  { ignores: [".next/**", "lib/db/generated/**", ".data/**", "test-results/**", "playwright-report/**", "next-env.d.ts"] },
+  {
+    ignores: [
+      ".next/**",
+      "lib/db/generated/**",
+      "packages/sdk/dist/**",
+      ".data/**",
+      "test-results/**",
+      "playwright-report/**",
+      "next-env.d.ts",
+    ],
+  },
   {
     // Only lib/ talks to the database; routes and components go through its services.
     files: ["app/**/*.{ts,tsx}", "components/**/*.{ts,tsx}"],
