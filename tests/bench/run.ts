@@ -12,6 +12,9 @@ import { compileSnapshot } from "../../lib/domain/config-snapshot";
 import { evaluate } from "../../lib/domain/evaluation";
 import { databaseUrl, startEmbeddedPostgres } from "../../lib/db/embedded-postgres";
 import { ensureDatabase } from "../../lib/db/runtime";
+import { migrateUp } from "../../lib/db/migrate";
+import pgLib from "pg";
+import { TEST_APP_ROLE_PASSWORD } from "../support/app-role";
 import { RollgateClient } from "../../lib/sdk";
 import { freePort } from "../support/free-port";
 import { startTestApp, type TestApp } from "../support/test-app";
@@ -53,7 +56,7 @@ function benchLocalEvaluation(): void {
   );
 }
 
-async function withCluster(instances: number, fn: (apps: TestApp[]) => Promise<void>): Promise<void> {
+async function withCluster(instances: number, fn: (apps: TestApp[], databaseUrl: string) => Promise<void>): Promise<void> {
   const dataDir = path.resolve(".data", `bench-${process.pid}`);
   await rm(dataDir, { recursive: true, force: true });
   const pg = await startEmbeddedPostgres({ dataDir, port: await freePort() });
@@ -61,6 +64,12 @@ async function withCluster(instances: number, fn: (apps: TestApp[]) => Promise<v
   try {
     await ensureDatabase(pg.serverUrl, "bench");
     const url = databaseUrl(pg.serverUrl, "bench");
+    // The servers connect as the least-privileged app role, as in production (see tests/support).
+    await migrateUp(url);
+    const admin = new pgLib.Client({ connectionString: pg.serverUrl });
+    await admin.connect();
+    await admin.query(`ALTER ROLE rollgate_app LOGIN PASSWORD '${TEST_APP_ROLE_PASSWORD}'`);
+    await admin.end();
     apps.push(await startTestApp({ databaseUrl: url, bootstrapTokens: BOOT }));
     for (let i = 1; i < instances; i++) apps.push(await startTestApp({ databaseUrl: url, bootstrapTokens: BOOT }));
     const first = apps[0]!;
@@ -70,7 +79,7 @@ async function withCluster(instances: number, fn: (apps: TestApp[]) => Promise<v
       body: { version: 1, enabled: true, rolloutPercent: 50 },
     });
     await new Promise((r) => setTimeout(r, 300));
-    await fn(apps);
+    await fn(apps, url);
   } finally {
     await Promise.all(apps.map((a) => a.stop()));
     await pg.stop();
@@ -341,11 +350,77 @@ async function benchKill(rounds = 100): Promise<void> {
   });
 }
 
+/**
+ * 50 simulated SDK instances report through summaries, as the SDK does by default: every 10 s each
+ * sends one summary per flag, variant and minute. Measures the evaluations the summaries stand for
+ * per second of wall time, and checks the rollups hold exactly what was sent.
+ */
+async function benchSummaries(): Promise<void> {
+  await withCluster(1, async ([app], databaseUrl) => {
+    const flags = Array.from({ length: 20 }, (_, i) => `sum-flag-${i}`);
+    for (const key of flags) await call(app!.url, "POST", "/api/v1/flags", { token: ENG, body: { key } });
+    await new Promise((r) => setTimeout(r, 300));
+    const minute = new Date(Math.floor(Date.now() / 60_000) * 60_000 - 60_000).toISOString();
+    const sdks = 50;
+    const rounds = 20; // each round stands for one 10 s interval of every SDK
+    const perSummary = 2_500; // evaluations per flag and variant in an interval: 250/s per flag per SDK
+    const buckets = Array.from({ length: 20 }, (_, i) => (i < 10 ? perSummary / 10 : 0));
+    const body = JSON.stringify({
+      summaries: flags.flatMap((flagKey) =>
+        (["on", "off"] as const).map((variant) => ({
+          flagKey,
+          variant,
+          reason: "SPLIT",
+          minute,
+          requests: perSummary,
+          errors: 25,
+          errorsByCode: { E_BENCH: 25 },
+          latencySumMs: perSummary * 40,
+          latencyBuckets: buckets,
+          errorSubjects: Array.from({ length: 25 }, (_, k) => `user-${k}`),
+        })),
+      ),
+    });
+    let sent = 0;
+    const t0 = performance.now();
+    await Promise.all(
+      Array.from({ length: sdks }, async () => {
+        for (let r = 0; r < rounds; r++) {
+          const res = await fetch(`${app!.url}/api/v1/events`, {
+            method: "POST",
+            headers: { authorization: `Bearer ${SDK}`, "content-type": "application/json" },
+            body,
+          });
+          if (res.status !== 202) throw new Error(`summary ingest failed: ${res.status} ${await res.text()}`);
+          await res.arrayBuffer();
+          sent += flags.length * 2 * perSummary;
+        }
+      }),
+    );
+    const seconds = (performance.now() - t0) / 1000;
+    const client = new pgLib.Client({ connectionString: databaseUrl });
+    await client.connect();
+    const { rows } = await client.query(
+      "SELECT sum(m.requests)::bigint AS n FROM metric_rollups m JOIN flags f ON f.id = m.flag_id WHERE f.key LIKE 'sum-flag-%'",
+    );
+    await client.end();
+    const stored = Number(rows[0].n);
+    console.log(
+      `\n7. Summary ingestion: ${sdks} simulated SDKs × ${rounds} intervals, each a batch of ${flags.length * 2} summaries (${fmt(perSummary)} evaluations each)`,
+    );
+    console.log(
+      `   ${fmt(sent / seconds)} evaluations/s reported (${fmt((sdks * rounds) / seconds, 1)} batches/s); rollups hold ${fmt(stored)} of ${fmt(sent)} sent (${stored === sent ? "exact" : "MISMATCH"})`,
+    );
+    if (stored !== sent) throw new Error("summary rollups do not match what was sent");
+  });
+}
+
 if (!only || only === "eval") benchLocalEvaluation();
 if (!only || only === "ofrep") await benchOfrep();
 if (!only || only === "ingest") await benchIngestion();
 if (!only || only === "metrics") await benchMetrics();
 if (!only || only === "kill") await benchKill();
+if (!only || only === "summaries") await benchSummaries();
 if (!only || only === "propagation") {
   await benchPropagation(1);
   await benchPropagation(3);
