@@ -20,3 +20,16 @@ export function compileSnapshot(snapshot: ConfigSnapshot): CompiledSnapshot {
   for (const [key, rule] of Object.entries(snapshot.flags)) flags.set(key, compileFlag(key, rule));
   return { environment: snapshot.environment, version: snapshot.version, flags, json: JSON.stringify(snapshot) };
 }
+
+/**
+ * The snapshot after one flag changed: a new object (readers of the old one never see a half-applied
+ * change), the rule replaced, added, or removed when `rule` is null.
+ */
+export function patchSnapshot(current: CompiledSnapshot, version: number, key: string, rule: FlagRule | null): CompiledSnapshot {
+  const flags = new Map(current.flags);
+  if (rule) flags.set(key, compileFlag(key, rule));
+  else flags.delete(key);
+  const wire: ConfigSnapshot = { environment: current.environment, version, flags: {} };
+  for (const [k, f] of flags) wire.flags[k] = f.rule;
+  return { environment: current.environment, version, flags, json: JSON.stringify(wire) };
+}

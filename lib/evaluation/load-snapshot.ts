@@ -38,6 +38,45 @@ export async function loadSnapshot(db: Db, environment: string): Promise<ConfigS
   return { environment, version: Number(first.config_version), flags };
 }
 
+/**
+ * Some flags' rules in one environment, with the environment's configuration version read in the
+ * same statement; a flag whose rule is null is archived, deleted or has no state there (it leaves
+ * the snapshot).
+ */
+export async function loadFlagRules(
+  db: Db,
+  environment: string,
+  flagIds: string[],
+): Promise<{ version: number; flags: { key: string | null; rule: FlagRule | null }[] } | null> {
+  const rows = await db.$queryRaw<(Row & { archived: boolean | null })[]>`
+    SELECT e.config_version, f.key, f.bucket_group, f.archived_at IS NOT NULL AS archived,
+           s.enabled, s.killed, s.rollout_percent, s.allowlist, s.version
+    FROM environments e
+    CROSS JOIN unnest(${flagIds}::uuid[]) AS wanted(id)
+    LEFT JOIN flags f ON f.id = wanted.id
+    LEFT JOIN flag_states s ON s.flag_id = f.id AND s.environment_key = e.key
+    WHERE e.key = ${environment}`;
+  const first = rows[0];
+  if (!first) return null;
+  return {
+    version: Number(first.config_version),
+    flags: rows.map((r) => ({
+      key: r.key,
+      rule:
+        r.key !== null && !r.archived && r.enabled !== null
+          ? {
+              enabled: r.enabled ?? false,
+              killed: r.killed ?? false,
+              rolloutPercent: r.rollout_percent ?? 0,
+              allowlist: r.allowlist ?? [],
+              version: r.version ?? 1,
+              ...(r.bucket_group !== null ? { groupId: r.bucket_group } : {}),
+            }
+          : null,
+    })),
+  };
+}
+
 export async function loadConfigVersions(db: Db): Promise<Map<string, number>> {
   const rows = await db.$queryRaw<{ key: string; config_version: bigint }[]>`SELECT key, config_version FROM environments`;
   return new Map(rows.map((r) => [r.key, Number(r.config_version)]));

@@ -1,0 +1,60 @@
+// An instance applies a one-flag change by reading that flag alone, and ends up with exactly what a
+// full reload reads, whatever mix of changes (new flags, edits, archiving, groups) came through.
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { ConfigStore } from "../../lib/evaluation/config-store";
+import { loadSnapshot } from "../../lib/evaluation/load-snapshot";
+import { createTestDatabase, type TestDatabase } from "../support/test-database";
+import { eventually } from "../support/eventually";
+
+let t: TestDatabase;
+let store: ConfigStore;
+
+beforeAll(async () => {
+  t = await createTestDatabase();
+  store = new ConfigStore(t.db, t.url, { pollMs: 3_600_000 });
+  await store.start();
+});
+afterAll(async () => {
+  await store?.stop();
+  await t?.drop();
+});
+
+async function converged(): Promise<void> {
+  const { rows } = await t.sql(`SELECT config_version::int AS v FROM environments WHERE key = 'production'`);
+  await eventually(() => store.snapshot("production")?.version === rows[0].v, 5000, "the store catches up");
+  const full = await loadSnapshot(t.db, "production");
+  const mine = JSON.parse(store.snapshot("production")!.json) as { flags: unknown };
+  expect(mine.flags).toEqual(full!.flags);
+}
+
+describe("incremental configuration", () => {
+  it("200 changes, one at a time and in bursts: most applied as one-flag patches, always equal to a full reload", async () => {
+    let seed = 11;
+    const rnd = () => (seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
+    const keys: string[] = [];
+    for (let i = 0; i < 200; i++) {
+      const r = rnd();
+      if (keys.length < 5 || r < 0.1) {
+        const key = `patch-${i}`;
+        await t.sql(`INSERT INTO flags (key, bucket_group) VALUES ($1, $2)`, [key, rnd() < 0.3 ? `group-${i}` : null]);
+        keys.push(key);
+      } else if (r < 0.14) {
+        const key = keys.splice(Math.floor(rnd() * keys.length), 1)[0]!;
+        await t.sql(`UPDATE flags SET archived_at = now() WHERE key = $1`, [key]);
+      } else {
+        const key = keys[Math.floor(rnd() * keys.length)]!;
+        await t.sql(
+          `UPDATE flag_states s SET enabled = $2, rollout_percent = $3, allowlist = $4, version = version + 1
+             FROM flags f WHERE f.id = s.flag_id AND f.key = $1 AND s.environment_key = 'production'`,
+          [key, rnd() < 0.8, Math.floor(rnd() * 101), rnd() < 0.3 ? [`qa-${i}`] : []],
+        );
+      }
+      // Every fifth change is checked on its own; the others arrive in bursts.
+      if (i % 5 === 0) await converged();
+    }
+    await converged();
+    expect(store.reloads.patched).toBeGreaterThan(20); // one patch may carry a burst of changes
+    console.log(`incremental configuration: ${JSON.stringify(store.reloads)}`);
+    expect(store.reloads.full).toBeGreaterThan(0); // archiving still reloads everything
+  });
+});
