@@ -16,6 +16,8 @@ const schema = z.object({
   ROLLGATE_TRUST_PROXY: z.enum(["0", "1"], { error: "must be 0 or 1" }).default("0"),
   ROLLGATE_DATA_DIR: z.string().default(".data"),
   ROLLGATE_PG_PORT: z.coerce.number().int().min(1).max(65535).default(54329),
+  // Test suites only: the embedded PostgreSQL without fsync, synchronous commit or full-page writes.
+  ROLLGATE_PG_UNSAFE_NO_FSYNC: z.enum(["0", "1"], { error: "must be 0 or 1" }).default("0"),
   ROLLGATE_BOOTSTRAP_TOKENS: z.string().default(""),
   ROLLGATE_DEMO: z.enum(["auto", "off"]).default("auto"),
   ROLLGATE_DEMO_PASSWORD: z.string().min(8, "at least 8 characters").default("rollgate-demo"),

@@ -52,13 +52,20 @@ process.on("SIGINT", () => void shutdown("SIGINT", 0));
 process.on("SIGTERM", () => void shutdown("SIGTERM", 0));
 
 try {
-  const database = await openDatabase(config, (line) => {
-    if (!stopping && /FATAL|PANIC/.test(line)) console.error(`[postgres] ${line}`);
-  });
+  const database = await openDatabase(
+    config,
+    (line) => {
+      if (!stopping && /FATAL|PANIC/.test(line)) console.error(`[postgres] ${line}`);
+    },
+    (line) => console.log(`[rollgate] ${line}`),
+  );
   cleanups.push(() => database.stop());
   console.log(
     `[rollgate] database: ${database.embedded ? `embedded PostgreSQL (${path.join(config.dataDir, "postgres")})` : "DATABASE_URL"}${config.DATABASE_POOLED_URL ? ", queries through DATABASE_POOLED_URL" : ""}`,
   );
+  if (database.embedded && config.ROLLGATE_PG_UNSAFE_NO_FSYNC === "1") {
+    console.log("[rollgate] WARNING: ROLLGATE_PG_UNSAFE_NO_FSYNC=1: fsync is off, a crash can lose or corrupt data (for test suites only)");
+  }
   if (config.supabase) {
     console.log(
       `[rollgate] Supabase sign-in: ${config.supabase.url} (keys from its JWKS${config.supabase.jwtSecret ? " or the HS256 secret" : ""})`,

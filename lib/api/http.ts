@@ -4,6 +4,7 @@ import { getDb, type Db } from "../db/client";
 import { postgresIdentity, resolvePrincipal } from "../auth/identity";
 import type { Principal } from "../auth/principal";
 import { isInvalidInputError } from "../db/db-errors";
+import { isDatabaseUnavailableError, noteDatabaseUnavailable, RETRY_AFTER_SECONDS, unavailableSummary } from "../db/availability";
 import { MAX_BODY_BYTES, parseJson } from "../validation/json";
 import { checkParam } from "../validation/text";
 import { addressedOrigin, sameOrigin } from "../server/origin";
@@ -100,6 +101,14 @@ export function errorResponse(err: unknown): Response {
     };
     const headers: Record<string, string> = err.code === "UNAUTHENTICATED" ? { "www-authenticate": 'Bearer realm="rollgate"' } : {};
     return json(body, STATUS[err.code], headers);
+  }
+  if (isDatabaseUnavailableError(err)) {
+    // Not the client's fault and not a bug: say when to come back instead of a 500.
+    noteDatabaseUnavailable();
+    console.error(`database unavailable: ${unavailableSummary(err)}`);
+    return json({ error: { code: "DATABASE_UNAVAILABLE", message: "The database is unavailable; try again shortly" } }, 503, {
+      "retry-after": String(RETRY_AFTER_SECONDS),
+    });
   }
   if (isInvalidInputError(err)) {
     return json({ error: { code: "VALIDATION_FAILED", message: "The request contains a value that cannot be stored" } }, 400);

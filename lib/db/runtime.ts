@@ -24,7 +24,11 @@ export async function ensureDatabase(serverUrl: string, name: string): Promise<v
 }
 
 /** With DATABASE_URL, use it as is; otherwise boot the embedded PostgreSQL under the data dir. */
-export async function openDatabase(config: Config, log: (line: string) => void = () => {}): Promise<DatabaseRuntime> {
+export async function openDatabase(
+  config: Config,
+  log: (line: string) => void = () => {},
+  notice: (line: string) => void = log,
+): Promise<DatabaseRuntime> {
   if (config.DATABASE_URL) {
     return {
       url: config.DATABASE_URL,
@@ -37,6 +41,8 @@ export async function openDatabase(config: Config, log: (line: string) => void =
     dataDir: path.join(config.dataDir, "postgres"),
     port: config.ROLLGATE_PG_PORT,
     log,
+    notice,
+    unsafeNoFsync: config.ROLLGATE_PG_UNSAFE_NO_FSYNC === "1",
   });
   try {
     await ensureDatabase(server.serverUrl, "rollgate");

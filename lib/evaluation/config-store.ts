@@ -24,6 +24,8 @@ export class ConfigStore {
   private rolloutListeners = new Set<(rolloutId: string) => void>();
   private metricsListeners = new Set<(change: MetricsChange) => void>();
   private allListeners = new Set<Listener>();
+  private sdkTokenListeners = new Set<() => void>();
+  private credentialListeners = new Set<(userId: string | null) => void>();
   private reloading = new Map<string, Promise<void>>();
   private pending = new Set<string>();
   // Single-flag changes announced per environment since the last reload: the next reload reads just
@@ -80,6 +82,42 @@ export class ConfigStore {
   private setSdkTokens(tokens: Map<string, string>): void {
     this.sdkTokens = tokens;
     this.tokenCache = new Map();
+    for (const l of [...this.sdkTokenListeners]) {
+      try {
+        l();
+      } catch (err) {
+        this.options.log?.(`SDK token listener failed: ${String(err)}`);
+      }
+    }
+  }
+
+  /**
+   * Called after every reload of the SDK token set (a token created, revoked or deleted anywhere,
+   * and the periodic poll), so open streams can check their token still resolves.
+   */
+  subscribeSdkTokens(listener: () => void): () => void {
+    this.sdkTokenListeners.add(listener);
+    return () => this.sdkTokenListeners.delete(listener);
+  }
+
+  /**
+   * Called with a user's id when one of their credentials may have ended (session deleted, token
+   * revoked, user disabled or re-roled: NOTIFY rollgate_credentials), and with null after the LISTEN
+   * connection reconnects, since notifications sent while it was down are lost.
+   */
+  subscribeCredentials(listener: (userId: string | null) => void): () => void {
+    this.credentialListeners.add(listener);
+    return () => this.credentialListeners.delete(listener);
+  }
+
+  private credentialsChanged(userId: string | null): void {
+    for (const l of [...this.credentialListeners]) {
+      try {
+        l(userId);
+      } catch (err) {
+        this.options.log?.(`credential listener failed: ${String(err)}`);
+      }
+    }
   }
 
   /** Every environment's changes, including environments added later (the dashboard's stream). */
@@ -216,6 +254,15 @@ export class ConfigStore {
         }
         return;
       }
+      if (msg.channel === "rollgate_credentials") {
+        try {
+          const { userId } = JSON.parse(msg.payload ?? "{}") as { userId?: string };
+          if (typeof userId === "string") this.credentialsChanged(userId);
+        } catch {
+          // Not ours; ignore.
+        }
+        return;
+      }
       if (msg.channel === "rollgate_tokens") {
         void loadSdkTokens(this.db)
           .then((t) => this.setSdkTokens(t))
@@ -239,7 +286,9 @@ export class ConfigStore {
     client.on("error", () => this.scheduleReconnect(client));
     client.on("end", () => this.scheduleReconnect(client));
     await client.connect();
-    await client.query(`LISTEN rollgate_config; LISTEN rollgate_tokens; LISTEN rollgate_rollouts; LISTEN ${METRICS_CHANNEL}`);
+    await client.query(
+      `LISTEN rollgate_config; LISTEN rollgate_tokens; LISTEN rollgate_rollouts; LISTEN rollgate_credentials; LISTEN ${METRICS_CHANNEL}`,
+    );
     this.listener = client;
   }
 
@@ -254,6 +303,7 @@ export class ConfigStore {
         await this.reloadAll();
         // Metrics notifications sent meanwhile are lost: whatever was derived from them is stale.
         for (const environment of this.snapshots.keys()) for (const l of this.metricsListeners) l({ environment, flags: null });
+        this.credentialsChanged(null);
         this.options.log?.("config listener reconnected");
       } catch {
         setTimeout(() => void attempt(Math.min(delay * 2, 10_000)), delay).unref();

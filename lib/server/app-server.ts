@@ -4,9 +4,81 @@ import next from "next";
 import { loadAppRoutes } from "./app-routes";
 import { refuseMalformed } from "./request-guard";
 import { applyProxyPolicy, setSecurityHeaders } from "./origin";
+import { isDatabaseUnavailableError, RETRY_AFTER_SECONDS, runWithDatabaseScope, unavailableSummary } from "../db/availability";
+import { databaseUnavailablePage } from "./unavailable-page";
 
 /** Handles a request itself and returns true, or returns false to let Next serve it. */
 export type DataPlaneRoute = (req: IncomingMessage, res: ServerResponse) => boolean | Promise<boolean>;
+
+/**
+ * Next.js answers a page whose rendering failed with 500 (or 200 when an error boundary caught it)
+ * and, for a failure in a layout, an HTML shell that only shows the error after the page's scripts
+ * run. When the failure was the database being unreachable (noted on the request's scope by
+ * lib/db/availability.ts before the response starts), the truth is 503 with `Retry-After`, so
+ * clients, load balancers and monitors wait and retry instead of reporting a bug; an HTML page is
+ * replaced by one that says so without JavaScript. Other responses (RSC payloads of client-side
+ * navigations, server actions) keep their body and get the status. Next writes its status through
+ * writeHead, or implicitly on the first write, so those are where it is corrected.
+ */
+function answerOutagesWith503(res: ServerResponse, state: { databaseUnavailable: boolean }): void {
+  const writeHead = res.writeHead.bind(res) as (...args: unknown[]) => ServerResponse;
+  const write = res.write.bind(res) as (...args: unknown[]) => boolean;
+  const end = res.end.bind(res) as (...args: unknown[]) => ServerResponse;
+  let replaced = false;
+  /** True when the response has been (or just was) replaced by the outage page. */
+  const correct = (headers?: unknown): boolean => {
+    if (replaced) return true;
+    if (!state.databaseUnavailable || res.headersSent) return false;
+    if (res.statusCode !== 200 && res.statusCode < 500) return false;
+    const fromArgs = headers && typeof headers === "object" && !Array.isArray(headers) ? (headers as Record<string, unknown>) : {};
+    const type = String(fromArgs["content-type"] ?? fromArgs["Content-Type"] ?? res.getHeader("content-type") ?? "");
+    if (type.startsWith("text/html")) {
+      replaced = true;
+      // Next's headers described the page it meant to send; the security headers set before it stay.
+      for (const name of ["content-type", "content-length", "content-encoding", "etag", "cache-control", "link", "vary"])
+        res.removeHeader(name);
+      const body = databaseUnavailablePage(RETRY_AFTER_SECONDS);
+      writeHead(503, {
+        "content-type": "text/html; charset=utf-8",
+        "content-length": Buffer.byteLength(body),
+        "cache-control": "no-store",
+        "retry-after": String(RETRY_AFTER_SECONDS),
+      });
+      end(body);
+      return true;
+    }
+    res.statusCode = 503;
+    res.setHeader("retry-after", String(RETRY_AFTER_SECONDS));
+    res.setHeader("cache-control", "no-store");
+    return false;
+  };
+  // What Next still writes after the replacement goes nowhere; callbacks still run.
+  const swallow = (args: unknown[]) => {
+    const cb = args.find((a) => typeof a === "function") as (() => void) | undefined;
+    if (cb) process.nextTick(cb);
+  };
+  res.writeHead = function (statusCode: number, ...rest: unknown[]) {
+    res.statusCode = statusCode;
+    const headers = typeof rest[0] === "string" ? rest[1] : rest[0];
+    if (correct(headers)) return res;
+    if (res.statusCode !== statusCode && typeof rest[0] === "string") rest.shift(); // the old status message
+    return writeHead(res.statusCode, ...rest);
+  } as typeof res.writeHead;
+  res.write = function (...args: unknown[]) {
+    if (correct()) {
+      swallow(args);
+      return true;
+    }
+    return write(...args);
+  } as typeof res.write;
+  res.end = function (...args: unknown[]) {
+    if (correct()) {
+      swallow(args);
+      return res;
+    }
+    return end(...args);
+  } as typeof res.end;
+}
 
 export interface AppServer {
   server: Server;
@@ -41,6 +113,14 @@ export async function startAppServer(options: {
         await handlerReady
       )(req, res);
     } catch (err) {
+      if (isDatabaseUnavailableError(err)) {
+        console.error(`database unavailable: ${req.method} ${req.url}: ${unavailableSummary(err)}`);
+        if (!res.headersSent) {
+          res.writeHead(503, { "content-type": "application/json; charset=utf-8", "retry-after": String(RETRY_AFTER_SECONDS) });
+          res.end(JSON.stringify({ error: { code: "DATABASE_UNAVAILABLE", message: "The database is unavailable; try again shortly" } }));
+        } else res.destroy();
+        return;
+      }
       console.error("request failed", req.method, req.url, err);
       if (!res.headersSent) {
         res.writeHead(500, { "content-type": "application/json; charset=utf-8" });
@@ -60,7 +140,10 @@ export async function startAppServer(options: {
   const appRoutes = options.dev ? null : loadAppRoutes(options.dir);
   ready(async (req, res) => {
     if (await refuseMalformed(req, res, appRoutes)) return;
-    await handle(req, res);
+    await runWithDatabaseScope((state) => {
+      answerOutagesWith503(res, state);
+      return handle(req, res);
+    });
   });
   return {
     server,

@@ -13,6 +13,8 @@ rmSync(dataDir, { recursive: true, force: true });
 process.env.ROLLGATE_DATA_DIR = dataDir;
 process.env.ROLLGATE_PG_PORT = String(await freePort());
 process.env.ROLLGATE_DEMO = "auto";
+// A throwaway database: speed over crash safety.
+process.env.ROLLGATE_PG_UNSAFE_NO_FSYNC = "1";
 // Tests send their own events; synthetic traffic would make what they assert depend on timing.
 process.env.ROLLGATE_DEMO_TRAFFIC = "off";
 delete process.env.DATABASE_URL;

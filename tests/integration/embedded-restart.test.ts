@@ -1,10 +1,34 @@
-import { existsSync } from "node:fs";
+import { spawn } from "node:child_process";
+import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { rm } from "node:fs/promises";
 import path from "node:path";
+import pg from "pg";
 import { afterAll, describe, expect, it } from "vitest";
 import { startTestApp } from "../support/test-app";
 import { freePort } from "../support/free-port";
 import { call } from "../support/http";
+import { eventually } from "../support/eventually";
+
+function isRunning(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === "EPERM";
+  }
+}
+
+async function show(port: number, settings: string[]): Promise<string[]> {
+  const client = new pg.Client({ connectionString: `postgres://rollgate:rollgate@127.0.0.1:${port}/rollgate` });
+  await client.connect();
+  try {
+    const out: string[] = [];
+    for (const s of settings) out.push((await client.query<Record<string, string>>(`SHOW ${s}`)).rows[0]![s]!);
+    return out;
+  } finally {
+    await client.end();
+  }
+}
 
 const dataDir = path.resolve(".data", `restart-${process.pid}`);
 afterAll(() => rm(dataDir, { recursive: true, force: true }));
@@ -52,6 +76,89 @@ describe("npm start without DATABASE_URL", () => {
       expect(existsSync(path.join(failDir, "postgres", "postmaster.pid"))).toBe(false);
     } finally {
       await rm(failDir, { recursive: true, force: true });
+    }
+  });
+
+  it("is durable by default: fsync, synchronous_commit and full_page_writes are on", async () => {
+    const durableDir = `${dataDir}-durable`;
+    try {
+      const port = await freePort();
+      // The harness turns fsync off for speed; this start uses what `npm start` uses.
+      const env = { ROLLGATE_DATA_DIR: durableDir, ROLLGATE_PG_PORT: String(port), ROLLGATE_PG_UNSAFE_NO_FSYNC: "0" };
+      const app = await startTestApp({ env });
+      try {
+        expect(await show(port, ["fsync", "synchronous_commit", "full_page_writes"])).toEqual(["on", "on", "on"]);
+        expect(app.output()).not.toContain("ROLLGATE_PG_UNSAFE_NO_FSYNC");
+      } finally {
+        expect(await app.stop("SIGINT")).toBe(0);
+      }
+      // And the test-only switch really does what it says.
+      const unsafe = await startTestApp({ env: { ...env, ROLLGATE_PG_UNSAFE_NO_FSYNC: "1" } });
+      try {
+        expect(await show(port, ["fsync", "synchronous_commit", "full_page_writes"])).toEqual(["off", "off", "off"]);
+        expect(unsafe.output()).toContain("WARNING: ROLLGATE_PG_UNSAFE_NO_FSYNC=1");
+      } finally {
+        expect(await unsafe.stop("SIGINT")).toBe(0);
+      }
+    } finally {
+      await rm(durableDir, { recursive: true, force: true });
+    }
+  });
+
+  it("after kill -9 of the server, the next start stops the orphaned PostgreSQL and keeps the data", async () => {
+    const killDir = `${dataDir}-kill`;
+    const pidFile = path.join(killDir, "postgres", "postmaster.pid");
+    let orphan = 0;
+    try {
+      const env = { ROLLGATE_DATA_DIR: killDir, ROLLGATE_PG_PORT: String(await freePort()), ROLLGATE_PG_UNSAFE_NO_FSYNC: "0" };
+      const bootstrapTokens = "ci-bot:engineer:kill-token-1";
+      const first = await startTestApp({ env, bootstrapTokens });
+      expect((await call(first.url, "POST", "/api/v1/flags", { token: "kill-token-1", body: { key: "survives-kill" } })).status).toBe(201);
+      orphan = Number(readFileSync(pidFile, "utf8").split("\n")[0]);
+
+      // SIGKILL cannot be caught: nothing in Node gets to stop PostgreSQL.
+      expect(await first.stop("SIGKILL")).toBeNull();
+      expect(isRunning(orphan)).toBe(true);
+      expect(existsSync(pidFile)).toBe(true);
+
+      const second = await startTestApp({ env, bootstrapTokens });
+      try {
+        expect(second.output()).toContain(`stopped PostgreSQL (PID ${orphan}) left running`);
+        await eventually(() => !isRunning(orphan), 5000, "the orphan to be gone");
+        const flags = await call(second.url, "GET", "/api/v1/flags", { token: "kill-token-1" });
+        expect(flags.body.flags.map((f: { key: string }) => f.key)).toContain("survives-kill");
+        expect(Number(readFileSync(pidFile, "utf8").split("\n")[0])).not.toBe(orphan);
+      } finally {
+        expect(await second.stop("SIGINT")).toBe(0);
+      }
+    } finally {
+      if (orphan && isRunning(orphan)) process.kill(orphan, "SIGQUIT");
+      await rm(killDir, { recursive: true, force: true });
+    }
+  });
+
+  it("a postmaster.pid naming a live process that is not our PostgreSQL (a reused PID) is removed, not obeyed", async () => {
+    const staleDir = `${dataDir}-stale`;
+    const pidFile = path.join(staleDir, "postgres", "postmaster.pid");
+    const impostor = spawn("sleep", ["60"], { stdio: "ignore" });
+    try {
+      const env = { ROLLGATE_DATA_DIR: staleDir, ROLLGATE_PG_PORT: String(await freePort()) };
+      const first = await startTestApp({ env });
+      expect(await first.stop("SIGINT")).toBe(0);
+      // What a crash leaves behind once the PID has been handed to another program. PostgreSQL alone
+      // refuses to start here when it cannot signal that process (it runs as another user).
+      writeFileSync(pidFile, `${impostor.pid}\n${path.join(staleDir, "postgres")}\n0\n${env.ROLLGATE_PG_PORT}\n\n127.0.0.1\n0 0\nready\n`);
+      const second = await startTestApp({ env });
+      try {
+        expect(second.output()).toContain(`removed a stale postmaster.pid`);
+        expect(second.output()).toContain(`PID ${impostor.pid} is now another program`);
+        expect(isRunning(impostor.pid!)).toBe(true); // never signalled
+      } finally {
+        expect(await second.stop("SIGINT")).toBe(0);
+      }
+    } finally {
+      impostor.kill();
+      await rm(staleDir, { recursive: true, force: true });
     }
   });
 });

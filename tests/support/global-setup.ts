@@ -21,7 +21,8 @@ declare module "vitest" {
 export default async function setup(project: TestProject) {
   const dataDir = path.resolve(".data", `test-${process.pid}`);
   await rm(dataDir, { recursive: true, force: true });
-  const server = await startEmbeddedPostgres({ dataDir, port: await freePort() });
+  // Thrown away after the run: no fsync (the app's default is durable, see README "Durability").
+  const server = await startEmbeddedPostgres({ dataDir, port: await freePort(), unsafeNoFsync: true });
   await ensureDatabase(server.serverUrl, TEMPLATE_DB);
   await migrateUp(databaseUrl(server.serverUrl, TEMPLATE_DB));
   // The migration created the app role without LOGIN; every test app connects as it (test-app.ts).

@@ -38,6 +38,8 @@ export async function startTestApp(options: {
       ROLLGATE_BOOTSTRAP_TOKENS: options.bootstrapTokens ?? "",
       NODE_ENV: "production",
       ...(ownDataDir ? { ROLLGATE_DATA_DIR: ownDataDir } : {}),
+      // Throwaway databases: speed over crash safety, unless a test asks for the default.
+      ROLLGATE_PG_UNSAFE_NO_FSYNC: "1",
       ...options.env,
     },
     stdio: ["ignore", "pipe", "pipe"],

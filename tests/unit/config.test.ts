@@ -46,3 +46,11 @@ describe("ROLLGATE_AUTO_ADVANCE_INTERVAL_MS", () => {
     }
   });
 });
+
+describe("ROLLGATE_PG_UNSAFE_NO_FSYNC", () => {
+  it("is off unless set to exactly 1: durability is the default", () => {
+    expect(loadConfig(env({})).ROLLGATE_PG_UNSAFE_NO_FSYNC).toBe("0");
+    expect(loadConfig(env({ ROLLGATE_PG_UNSAFE_NO_FSYNC: "1" })).ROLLGATE_PG_UNSAFE_NO_FSYNC).toBe("1");
+    expect(() => loadConfig(env({ ROLLGATE_PG_UNSAFE_NO_FSYNC: "yes" }))).toThrow(/ROLLGATE_PG_UNSAFE_NO_FSYNC: must be 0 or 1/);
+  });
+});

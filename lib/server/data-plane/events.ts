@@ -8,6 +8,7 @@ import { MetricsNotifier } from "../../metrics/metrics-notifier";
 import { fieldErrors } from "../../api/http";
 import { parseJson } from "../../validation/json";
 import { isInvalidInputError } from "../../db/db-errors";
+import { isDatabaseUnavailableError, RETRY_AFTER_SECONDS, unavailableSummary } from "../../db/availability";
 import { BodyTooLarge, handleCors, pathOf, readBody, sendJson } from "./http-utils";
 import { AUTH_CODES, type SdkAuth } from "./sdk-auth";
 
@@ -91,7 +92,16 @@ export function eventsRoute(store: ConfigStore, db: Db, authenticate: (req: Inco
     } catch (err) {
       if (err instanceof AppError) fail(400, err.code, err.message, err.details);
       else if (isInvalidInputError(err)) fail(400, "VALIDATION_FAILED", "The batch contains a value that cannot be stored");
-      else {
+      else if (isDatabaseUnavailableError(err)) {
+        // The SDK keeps the batch and sends it again; say when.
+        console.error(`database unavailable: event ingestion: ${unavailableSummary(err)}`);
+        sendJson(
+          res,
+          503,
+          { error: { code: "DATABASE_UNAVAILABLE", message: "The database is unavailable; send the batch again shortly" } },
+          { "retry-after": String(RETRY_AFTER_SECONDS) },
+        );
+      } else {
         console.error("event ingestion failed", err);
         fail(500, "INTERNAL", "Internal server error");
       }

@@ -106,13 +106,14 @@ export function writeOrDrop(res: ServerResponse, chunk: string): void {
 
 /**
  * Starts a Server-Sent Events response with a reconnect hint and a heartbeat comment (so proxies
- * keep the connection open); `onClose` runs once when the client goes away.
+ * keep the connection open); `onClose` runs once when the client goes away or the returned `end` is
+ * called (the server ending the stream, e.g. because its credential was revoked).
  */
 export function openEventStream(
   req: IncomingMessage,
   res: ServerResponse,
   options: { retryMs: number; heartbeatMs: number; onClose: () => void },
-): void {
+): { end(): void } {
   res.writeHead(200, {
     "content-type": "text/event-stream; charset=utf-8",
     "cache-control": "no-cache, no-transform",
@@ -131,4 +132,10 @@ export function openEventStream(
   };
   req.on("close", close);
   res.on("error", close);
+  return {
+    end() {
+      close();
+      if (!res.destroyed && !res.writableEnded) res.end();
+    },
+  };
 }

@@ -11,9 +11,12 @@ const PATH = "/api/v1/live";
  * Server-Sent Events for the dashboard (session cookie or user token): every environment's snapshot
  * on connect and each one again when it changes, so open pages learn about changes made elsewhere;
  * `rollout` when a rollout changes and `metrics` when new events landed for some flags.
- * Identity is checked once per connection, not per event.
+ * Identity is checked when the connection opens, not per event, and again whenever one of the user's
+ * credentials may have ended (sign-out, password change, revoked token, user disabled: NOTIFY
+ * rollgate_credentials) and every `recheckMs` (sessions also end by expiring, which sends nothing);
+ * the stream closes as soon as its credential no longer resolves to the same user.
  */
-export function liveRoute(store: ConfigStore, db: Db, options: { heartbeatMs?: number } = {}) {
+export function liveRoute(store: ConfigStore, db: Db, options: { heartbeatMs?: number; recheckMs?: number } = {}) {
   const identity = postgresIdentity(db);
   return async (req: IncomingMessage, res: ServerResponse): Promise<boolean> => {
     if (pathOf(req) !== PATH) return false;
@@ -21,7 +24,8 @@ export function liveRoute(store: ConfigStore, db: Db, options: { heartbeatMs?: n
       sendJson(res, 405, { error: { code: "METHOD_NOT_ALLOWED", message: "use GET" } }, { allow: "GET" });
       return true;
     }
-    const principal = await resolvePrincipal(identity, nodeHeaders(req));
+    const headers = nodeHeaders(req);
+    const principal = await resolvePrincipal(identity, headers);
     if (!principal || principal.kind !== "user") {
       sendJson(res, 401, { error: { code: "UNAUTHENTICATED", message: "sign in first" } });
       return true;
@@ -32,12 +36,49 @@ export function liveRoute(store: ConfigStore, db: Db, options: { heartbeatMs?: n
     const unsubscribeRollouts = store.subscribeRollouts((id) => writeOrDrop(res, `event: rollout\ndata: ${JSON.stringify({ id })}\n\n`));
     // Charts reload on these; the event names the environment and flags only, never numbers.
     const unsubscribeMetrics = store.subscribeMetrics((change) => writeOrDrop(res, `event: metrics\ndata: ${JSON.stringify(change)}\n\n`));
-    const unsubscribe = () => {
-      unsubscribeConfig();
-      unsubscribeRollouts();
-      unsubscribeMetrics();
+    let checking = false;
+    let again = false;
+    const recheck = async () => {
+      // A notification that arrives mid-check may describe a commit the check did not see: run again.
+      if (checking) {
+        again = true;
+        return;
+      }
+      checking = true;
+      try {
+        do {
+          again = false;
+          let now;
+          try {
+            now = await resolvePrincipal(identity, headers);
+          } catch {
+            // The database is unreachable: keep serving from memory; the next notice or timer decides.
+            return;
+          }
+          if (!now || now.kind !== "user" || now.userId !== principal.userId) {
+            stream.end();
+            return;
+          }
+        } while (again);
+      } finally {
+        checking = false;
+      }
     };
-    openEventStream(req, res, { retryMs: 2000, heartbeatMs: options.heartbeatMs ?? 15_000, onClose: unsubscribe });
+    const unsubscribeCredentials = store.subscribeCredentials((userId) => {
+      if (userId === null || userId === principal.userId) void recheck();
+    });
+    const timer = setInterval(() => void recheck(), options.recheckMs ?? 60_000);
+    const stream = openEventStream(req, res, {
+      retryMs: 2000,
+      heartbeatMs: options.heartbeatMs ?? 15_000,
+      onClose: () => {
+        clearInterval(timer);
+        unsubscribeConfig();
+        unsubscribeRollouts();
+        unsubscribeMetrics();
+        unsubscribeCredentials();
+      },
+    });
     for (const env of store.environments()) {
       const current = store.snapshot(env);
       if (current) send(current);

@@ -31,15 +31,27 @@ export function streamRoute(
       sendJson(res, auth.status, { error: { code: AUTH_CODES[auth.status], message: auth.message } }, auth.headers);
       return true;
     }
-    const environment = auth.environment;
+    const { environment, token } = auth;
     let lastSent = -1;
     const send = (snapshot: CompiledSnapshot) => {
       if (snapshot.version <= lastSent) return;
       lastSent = snapshot.version;
       writeOrDrop(res, `id: ${snapshot.version}\nevent: config\ndata: ${snapshot.json}\n\n`);
     };
-    const unsubscribe = store.subscribe(environment, send);
-    openEventStream(req, res, { retryMs, heartbeatMs, onClose: unsubscribe });
+    const unsubscribeConfig = store.subscribe(environment, send);
+    // A revoked (or deleted) token loses its open streams as soon as this instance learns of it; the
+    // client's reconnect then gets the 401.
+    const unsubscribeTokens = store.subscribeSdkTokens(() => {
+      if (store.environmentOfSdkToken(token) !== environment) stream.end();
+    });
+    const stream = openEventStream(req, res, {
+      retryMs,
+      heartbeatMs,
+      onClose: () => {
+        unsubscribeConfig();
+        unsubscribeTokens();
+      },
+    });
     const current = store.snapshot(environment);
     if (current) send(current);
     return true;
