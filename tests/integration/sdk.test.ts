@@ -29,6 +29,14 @@ beforeAll(async () => {
   url = app.url;
   expect((await call(url, "POST", "/api/v1/flags", { token: ENG, body: { key: "sdk-flag" } })).status).toBe(201);
   await patch("sdk-flag", { enabled: true, rolloutPercent: 100 });
+  // The data plane applies the change when its NOTIFY arrives; tests start from there.
+  await eventually(
+    async () =>
+      (await call(url, "POST", "/ofrep/v1/evaluate/flags/sdk-flag", { token: SDK, body: { context: { targetingKey: "u1" } } })).body
+        .value === true,
+    5000,
+    "the flag reaches the data plane",
+  );
 });
 afterAll(async () => {
   await app?.stop();
