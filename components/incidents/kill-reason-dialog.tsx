@@ -1,6 +1,7 @@
 "use client";
 
 import { Button } from "../ui/button";
+import { ActionForm } from "../ui/action-form";
 
 /**
  * The confirmation every kill and restore goes through (flag page, rollout page, overview, command
@@ -32,7 +33,7 @@ export function KillReasonDialog({
       aria-modal="true"
       aria-labelledby="kill-title"
     >
-      <form action={onSubmit} className="w-full max-w-md space-y-4 rounded-xl bg-white p-6 shadow-xl">
+      <ActionForm action={onSubmit} className="w-full max-w-md space-y-4 rounded-xl bg-white p-6 shadow-xl">
         <h3 id="kill-title" className="text-lg font-semibold">
           {restore ? "Restore" : "Kill"} {flagKey} in {environment}
         </h3>
@@ -67,7 +68,7 @@ export function KillReasonDialog({
             {restore ? "Restore" : "Kill now"}
           </Button>
         </div>
-      </form>
+      </ActionForm>
     </div>
   );
 }
