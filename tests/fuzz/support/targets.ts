@@ -218,7 +218,7 @@ export const HTTP_TARGETS: HttpTarget[] = [
   { kind: "http", id: "GET /sign-in/supabase" },
   { kind: "http", id: "GET /flags", role: "viewer" },
   { kind: "http", id: "GET /flags/{key}", role: "engineer" },
-  { kind: "http", id: "GET /audit", role: "viewer", query: ["target", "actor", "action", "before"] },
+  { kind: "http", id: "GET /audit", role: "viewer", query: ["target", "actor", "action", "before", "signins"] },
   { kind: "http", id: "GET /admin", role: "admin" },
   { kind: "http", id: "GET /account", role: "viewer" },
   { kind: "http", id: "GET /incidents", role: "oncall", query: ["status"] },
