@@ -236,9 +236,9 @@ function EditorForm({
             aria-modal="true"
             aria-labelledby={`confirm-${environment}`}
           >
-            <h3 id={`confirm-${environment}`} className="text-lg font-semibold">
+            <h2 id={`confirm-${environment}`} className="text-lg font-semibold">
               {confirming.override ? `Override the rollout in ${environment}?` : `Change ${flagKey} in ${environment}?`}
-            </h3>
+            </h2>
             <Changes before={state} after={confirming.draft} />
             {confirming.override ? (
               <p className="text-sm text-amber-900">
@@ -287,9 +287,9 @@ function EditorForm({
             aria-modal="true"
             aria-labelledby={`conflict-${environment}`}
           >
-            <h3 id={`conflict-${environment}`} className="text-lg font-semibold">
+            <h2 id={`conflict-${environment}`} className="text-lg font-semibold">
               Someone else changed this flag
-            </h3>
+            </h2>
             <p className="mt-2 text-sm text-slate-600">
               Your edit was based on version {baseVersion}, but {environment} is now at version {conflict.version}
               {result.lastChange ? (

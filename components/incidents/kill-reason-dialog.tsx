@@ -31,12 +31,12 @@ export function KillReasonDialog({
       className="fixed inset-0 z-50 flex items-center justify-center bg-slate-900/40 p-4"
       role="dialog"
       aria-modal="true"
-      aria-labelledby="kill-title"
+      aria-labelledby={`kill-dialog-${environment}`}
     >
       <ActionForm action={onSubmit} className="w-full max-w-md space-y-4 rounded-xl bg-white p-6 shadow-xl">
-        <h3 id="kill-title" className="text-lg font-semibold">
+        <h2 id={`kill-dialog-${environment}`} className="text-lg font-semibold">
           {restore ? "Restore" : "Kill"} {flagKey} in {environment}
-        </h3>
+        </h2>
         <p className="text-sm text-slate-700" data-testid="kill-consequence">
           {restore
             ? `${flagKey} goes back to its percentage and allowlist in ${environment}. The incident stays open until someone resolves it${liveRollout ? "; the paused rollout stays paused" : ""}.`

@@ -141,9 +141,9 @@ export function RolloutActions({
             action={formAction}
             className="max-h-full w-full max-w-md space-y-4 overflow-y-auto rounded-xl bg-white p-6 shadow-xl"
           >
-            <h3 id="confirm-title" className="text-lg font-semibold">
+            <h2 id="confirm-title" className="text-lg font-semibold">
               {dialog.title}
-            </h3>
+            </h2>
             <p className="text-sm text-slate-700" data-testid="consequence">
               {dialog.body}
             </p>
@@ -205,9 +205,9 @@ export function RolloutActions({
           aria-labelledby="rollout-conflict"
         >
           <div className="w-full max-w-md rounded-xl bg-white p-6 shadow-xl">
-            <h3 id="rollout-conflict" className="text-lg font-semibold">
+            <h2 id="rollout-conflict" className="text-lg font-semibold">
               Someone else changed this rollout
-            </h3>
+            </h2>
             <p className="mt-2 text-sm text-slate-600">
               You acted on version {rollout.version}; it is now at version {conflict.version} ({conflict.status.replace("_", " ")}, phase{" "}
               {conflict.currentPhase + 1}). Nothing was changed. Reload to see what happened, then decide again.

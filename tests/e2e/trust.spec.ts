@@ -168,3 +168,16 @@ test("during a live rollout a hand edit is an override: it needs a reason, is re
     "engineer@rollgate.dev changed the flag by hand (on for 10 % → on for 25 %) and paused the rollout: “error budget: hold at 25 % for the partner demo”",
   );
 });
+
+test("each role lands on what needs them after signing in", async ({ browser }) => {
+  for (const [email, path] of [
+    ["po@rollgate.dev", "/approvals"], // the demo's messaging-v2 waits for a product owner's form
+    ["oncall@rollgate.dev", "/overview"],
+    ["engineer@rollgate.dev", "/flags"],
+    ["viewer@rollgate.dev", "/flags"],
+  ] as const) {
+    const page = await personIn(browser, email);
+    await expect(page).toHaveURL(new RegExp(`${path}$`));
+    await page.context().close();
+  }
+});
