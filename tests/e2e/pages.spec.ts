@@ -137,6 +137,21 @@ test("engineer: flags, a flag with the production confirmation, a rollout with i
             },
           },
           palette,
+          {
+            name: "conflict dialog",
+            open: async (p) => {
+              // Someone else saves staging between this page's read and its save.
+              const flag = (await (await p.request.get("/api/v1/flags/dark-mode")).json()) as {
+                environments: Record<string, { version: number }>;
+              };
+              const res = await p.request.patch("/api/v1/flags/dark-mode/environments/staging", {
+                data: { version: flag.environments.staging!.version, rolloutPercent: 3 },
+              });
+              expect(res.status()).toBe(200);
+              await p.getByTestId("env-staging").getByLabel("staging rollout percentage").fill("9");
+              await p.getByRole("button", { name: "Save staging" }).click();
+            },
+          },
         ],
       },
       {
@@ -173,7 +188,13 @@ test("on-call: overview, incidents, the kill switch dialog", async ({ browser })
       ...(incidents.incidents[0] ? [{ path: `/incidents/${incidents.incidents[0].id}` }] : []),
       {
         path: "/flags/search-ranking-ml",
-        dialogs: [{ name: "kill dialog", open: (p) => p.getByRole("button", { name: "Kill search-ranking-ml in production" }).click() }],
+        dialogs: [
+          {
+            name: "kill dialog",
+            // Other specs may have killed it: the dialog is the same either way.
+            open: (p) => p.getByRole("button", { name: /^(Kill|Restore) search-ranking-ml in production$/ }).click(),
+          },
+        ],
       },
       { path: `/rollouts/${rollout}` },
     ];

@@ -35,6 +35,9 @@ test("plan from the playbook, sign a conditional approval, advance; self-approva
 
   // Eve creates a flag and a plan from the playbook.
   const eve = await personIn(browser, requesterEmail, "eve-password-1");
+  // As a product owner with the demo's messaging-v2 waiting, Eve lands on the approvals inbox.
+  await expect(eve).toHaveURL(/\/approvals$/);
+  await eve.goto("/flags");
   await eve.getByLabel("Key").fill(flagKey);
   await eve.getByRole("button", { name: "Create flag" }).click();
   await expect(eve).toHaveURL(new RegExp(`/flags/${flagKey}$`));
