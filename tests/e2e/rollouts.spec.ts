@@ -71,7 +71,9 @@ test("plan from the playbook, sign a conditional approval, advance; self-approva
   await eve.getByRole("button", { name: "Start rollout" }).click();
   await expect(eve.getByTestId("consequence")).toContainText(`${flagKey} in production will serve “on” to its allowlist (2 keys)`);
   await eve.getByRole("button", { name: "Start", exact: true }).click();
-  await expect(eve.getByRole("alert").filter({ hasText: "Cannot advance" })).toContainText("needs 1 approval, has 0");
+  // The refusal is shown in the dialog, which stays open with what was typed until Eve cancels it.
+  await expect(eve.getByRole("dialog").getByRole("alert").filter({ hasText: "Cannot advance" })).toContainText("needs 1 approval, has 0");
+  await eve.getByRole("dialog").getByRole("button", { name: "Cancel" }).click();
 
   // Priya finds it in her inbox and signs a conditional approval.
   const priya = await personIn(browser, "po@rollgate.dev");

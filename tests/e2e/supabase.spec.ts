@@ -23,6 +23,9 @@ test("a Supabase password sign-in lands on the dashboard with the roles Rollgate
 
   // An ordinary Rollgate session: the audit log shows the sign-in and how it was made.
   await page.getByRole("link", { name: "Audit log" }).click();
+  // Sign-ins are hidden unless asked for.
+  await page.getByLabel("Show sign-ins").check();
+  await page.getByRole("button", { name: "Filter" }).click();
   await expect(page.getByRole("row", { name: /session\.sign_in/ }).first()).toContainText("supabase");
 });
 
