@@ -72,7 +72,7 @@ test("forms keep what was typed after an error", async ({ browser }) => {
   await page.getByLabel("Key").fill("Not A Valid Key!");
   await page.getByLabel("Description").fill("Guards the new onboarding");
   await page.getByRole("button", { name: "Create flag" }).click();
-  await expect(page.getByRole("alert").first()).toContainText("lowercase");
+  await expect(page.getByRole("alert").first()).toContainText("starting with a letter or digit");
   await expect(page.getByLabel("Key")).toHaveValue("Not A Valid Key!");
   await expect(page.getByLabel("Description")).toHaveValue("Guards the new onboarding");
   // Correcting only the key is enough.
