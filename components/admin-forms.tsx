@@ -13,6 +13,7 @@ import {
 import { ROLES, ROLE_LABELS } from "@/lib/auth/roles";
 import { Button } from "./ui/button";
 import { Field, TextInput } from "./ui/field";
+import { ActionForm } from "./ui/action-form";
 
 const idle: AdminFormState = { status: "idle" };
 
@@ -61,7 +62,7 @@ export function Status({ state }: { state: AdminFormState }) {
 export function CreateUserForm() {
   const [state, action, pending] = useActionState(createUserAction, idle);
   return (
-    <form action={action} className="grid gap-3 md:grid-cols-2" noValidate>
+    <ActionForm action={action} resetOn={state.status === "ok" ? state : null} className="grid gap-3 md:grid-cols-2" noValidate>
       <Field label="Email" error={state.fields?.email}>
         <TextInput name="email" type="email" invalid={!!state.fields?.email} autoComplete="off" />
       </Field>
@@ -83,14 +84,14 @@ export function CreateUserForm() {
         </Button>
         <Status state={state} />
       </div>
-    </form>
+    </ActionForm>
   );
 }
 
 export function EditUserRow({ user }: { user: { id: string; roles: string[]; disabled: boolean } }) {
   const [state, action, pending] = useActionState(updateUserAction, idle);
   return (
-    <form action={action} className="flex flex-wrap items-center gap-3" data-testid={`edit-user-${user.id}`}>
+    <ActionForm action={action} className="flex flex-wrap items-center gap-3" data-testid={`edit-user-${user.id}`}>
       <input type="hidden" name="userId" value={user.id} />
       <RoleCheckboxes selected={user.roles} error={state.fields?.roles} />
       <label className="flex items-center gap-1.5 text-sm text-slate-600">
@@ -100,7 +101,7 @@ export function EditUserRow({ user }: { user: { id: string; roles: string[]; dis
         Save
       </Button>
       <Status state={state} />
-    </form>
+    </ActionForm>
   );
 }
 
@@ -108,7 +109,12 @@ export function CreateTokenForm({ users, environments }: { users: { id: string; 
   const [state, action, pending] = useActionState(createTokenAction, idle);
   return (
     <div className="space-y-3">
-      <form action={action} className="grid gap-3 md:grid-cols-[1fr_1fr_auto] md:items-start" noValidate>
+      <ActionForm
+        action={action}
+        resetOn={state.status === "ok" ? state : null}
+        className="grid gap-3 md:grid-cols-[1fr_1fr_auto] md:items-start"
+        noValidate
+      >
         <Field label="Name" error={state.fields?.name} hint="What uses it, e.g. checkout-service or ci-pipeline">
           <TextInput name="name" invalid={!!state.fields?.name} autoComplete="off" />
         </Field>
@@ -133,7 +139,7 @@ export function CreateTokenForm({ users, environments }: { users: { id: string; 
         <Button type="submit" disabled={pending} className="md:mt-6">
           {pending ? "Creating…" : "Create token"}
         </Button>
-      </form>
+      </ActionForm>
       <Status state={state} />
       {state.token ? (
         <div className="rounded-lg bg-amber-50 p-3 text-sm ring-1 ring-amber-200" role="status">
@@ -150,7 +156,12 @@ export function CreateTokenForm({ users, environments }: { users: { id: string; 
 export function CreateEnvironmentForm() {
   const [state, action, pending] = useActionState(createEnvironmentAction, idle);
   return (
-    <form action={action} className="grid gap-3 md:grid-cols-[14rem_1fr_auto] md:items-start" noValidate>
+    <ActionForm
+      action={action}
+      resetOn={state.status === "ok" ? state : null}
+      className="grid gap-3 md:grid-cols-[14rem_1fr_auto] md:items-start"
+      noValidate
+    >
       <Field label="Key" error={state.fields?.key} hint="e.g. canary or eu-production">
         <TextInput name="key" invalid={!!state.fields?.key} autoComplete="off" />
       </Field>
@@ -163,7 +174,7 @@ export function CreateEnvironmentForm() {
       <div className="md:col-span-3">
         <Status state={state} />
       </div>
-    </form>
+    </ActionForm>
   );
 }
 
@@ -171,13 +182,13 @@ export function CreateEnvironmentForm() {
 export function RevokeTokenButton({ tokenId, name }: { tokenId: string; name: string }) {
   const [state, action, pending] = useActionState(revokeTokenAction, idle);
   return (
-    <form action={action} className="flex items-center justify-end gap-2">
+    <ActionForm action={action} className="flex items-center justify-end gap-2">
       <input type="hidden" name="tokenId" value={tokenId} />
       {state.status !== "ok" ? <Status state={state} /> : null}
       <button type="submit" disabled={pending} className="text-sm font-medium text-red-600 hover:underline" aria-label={`Revoke ${name}`}>
         {pending ? "Revoking…" : "Revoke"}
       </button>
-    </form>
+    </ActionForm>
   );
 }
 
@@ -185,7 +196,7 @@ export function RevokeTokenButton({ tokenId, name }: { tokenId: string; name: st
 export function DemoSpikeControl() {
   const [state, action, pending] = useActionState(demoSpikeAction, idle);
   return (
-    <form action={action} className="flex flex-wrap items-center gap-2">
+    <ActionForm action={action} className="flex flex-wrap items-center gap-2">
       <Button type="submit" name="mode" value="on" variant="danger" disabled={pending}>
         Error spike on “on” only
       </Button>
@@ -196,6 +207,6 @@ export function DemoSpikeControl() {
         Stop spike
       </Button>
       <Status state={state} />
-    </form>
+    </ActionForm>
   );
 }

@@ -4,11 +4,12 @@ import { useActionState } from "react";
 import { changePasswordAction, type PasswordFormState } from "@/app/(dashboard)/account/actions";
 import { Button } from "./ui/button";
 import { Field, TextInput } from "./ui/field";
+import { ActionForm } from "./ui/action-form";
 
 export function ChangePasswordForm() {
   const [state, action, pending] = useActionState<PasswordFormState, FormData>(changePasswordAction, { status: "idle" });
   return (
-    <form action={action} className="max-w-sm space-y-4" noValidate>
+    <ActionForm action={action} resetOn={state.status === "ok" ? state : null} className="max-w-sm space-y-4" noValidate>
       <Field label="Current password" error={state.fields?.currentPassword}>
         <TextInput name="currentPassword" type="password" autoComplete="current-password" invalid={!!state.fields?.currentPassword} />
       </Field>
@@ -33,6 +34,6 @@ export function ChangePasswordForm() {
           </p>
         ) : null}
       </div>
-    </form>
+    </ActionForm>
   );
 }

@@ -103,9 +103,18 @@ export function CommandPalette({ canKill }: { canKill: boolean }) {
               aria-label="Command"
               className="block w-full border-0 border-b border-slate-200 px-4 py-3 text-sm focus:ring-0"
             />
-            <ul role="listbox" aria-label="Commands" className="max-h-80 overflow-y-auto py-1 text-sm">
-              {flags === null ? <li className="px-4 py-2 text-slate-500">Loading flags…</li> : null}
-              {flags !== null && commands.length === 0 ? <li className="px-4 py-2 text-slate-500">No command matches.</li> : null}
+            {/* Messages sit outside the listbox: a listbox may only hold options. */}
+            {flags === null ? (
+              <p className="px-4 py-2 text-sm text-slate-600" role="status">
+                Loading flags…
+              </p>
+            ) : null}
+            {flags !== null && commands.length === 0 ? (
+              <p className="px-4 py-2 text-sm text-slate-600" role="status">
+                No command matches.
+              </p>
+            ) : null}
+            <ul role="listbox" aria-label="Commands" className="max-h-80 overflow-y-auto py-1 text-sm" hidden={commands.length === 0}>
               {commands.map((c, i) => (
                 <li
                   key={c.id}
@@ -119,7 +128,7 @@ export function CommandPalette({ canKill }: { canKill: boolean }) {
                   className={`flex cursor-pointer justify-between px-4 py-2 ${i === selected ? "bg-indigo-50 text-indigo-900" : ""}`}
                 >
                   <span className={c.label.startsWith("kill") ? "font-medium text-red-700" : ""}>{c.label}</span>
-                  <span className="text-xs text-slate-500">{c.hint}</span>
+                  <span className="text-xs text-slate-600">{c.hint}</span>
                 </li>
               ))}
             </ul>

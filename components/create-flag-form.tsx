@@ -4,11 +4,12 @@ import { useActionState } from "react";
 import { createFlagAction, type FormState } from "@/app/(dashboard)/flags/actions";
 import { Button } from "./ui/button";
 import { Field, TextInput } from "./ui/field";
+import { ActionForm } from "./ui/action-form";
 
 export function CreateFlagForm() {
   const [state, action, pending] = useActionState<FormState, FormData>(createFlagAction, { status: "idle" });
   return (
-    <form action={action} className="grid gap-3 sm:grid-cols-[16rem_1fr_auto] sm:items-start" noValidate>
+    <ActionForm action={action} className="grid gap-3 sm:grid-cols-[16rem_1fr_auto] sm:items-start" noValidate>
       <Field label="Key" error={state.fields?.key} hint="e.g. messaging-v2">
         <TextInput name="key" placeholder="messaging-v2" invalid={!!state.fields?.key} autoComplete="off" />
       </Field>
@@ -23,6 +24,6 @@ export function CreateFlagForm() {
           {state.message}
         </p>
       ) : null}
-    </form>
+    </ActionForm>
   );
 }

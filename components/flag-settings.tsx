@@ -4,6 +4,7 @@ import { useActionState, useState } from "react";
 import { archiveFlagAction, updateFlagDescriptionAction, type FormState } from "@/app/(dashboard)/flags/actions";
 import { Button } from "./ui/button";
 import { Field, TextInput } from "./ui/field";
+import { ActionForm } from "./ui/action-form";
 
 const idle: FormState = { status: "idle" };
 
@@ -14,7 +15,7 @@ export function FlagSettings({ flagKey, description }: { flagKey: string; descri
   const [confirming, setConfirming] = useState(false);
   return (
     <section className="grid gap-6 rounded-xl bg-white p-5 shadow-sm ring-1 ring-slate-200 lg:grid-cols-2">
-      <form action={saveAction} className="space-y-3" noValidate>
+      <ActionForm action={saveAction} className="space-y-3" noValidate>
         <input type="hidden" name="flagKey" value={flagKey} />
         <Field label="Description" error={saved.fields?.description}>
           <TextInput name="description" defaultValue={description} invalid={!!saved.fields?.description} />
@@ -29,7 +30,7 @@ export function FlagSettings({ flagKey, description }: { flagKey: string; descri
             </p>
           ) : null}
         </div>
-      </form>
+      </ActionForm>
       <div className="space-y-3">
         <h3 className="text-sm font-medium text-slate-700">Archive</h3>
         <p className="text-sm text-slate-500">
@@ -37,7 +38,7 @@ export function FlagSettings({ flagKey, description }: { flagKey: string; descri
           log; the key cannot be reused.
         </p>
         {confirming ? (
-          <form action={archiveAction} className="space-y-3" noValidate>
+          <ActionForm action={archiveAction} className="space-y-3" noValidate>
             <input type="hidden" name="flagKey" value={flagKey} />
             <Field label="Reason" error={archived.fields?.reason}>
               <TextInput name="reason" placeholder="e.g. fully rolled out, code path removed" invalid={!!archived.fields?.reason} />
@@ -55,7 +56,7 @@ export function FlagSettings({ flagKey, description }: { flagKey: string; descri
                 Cancel
               </Button>
             </div>
-          </form>
+          </ActionForm>
         ) : (
           <Button type="button" variant="secondary" onClick={() => setConfirming(true)}>
             Archive flag…

@@ -4,11 +4,12 @@ import { useActionState } from "react";
 import { signInAction, type SignInState } from "@/app/sign-in/actions";
 import { Button } from "./ui/button";
 import { Field, TextInput } from "./ui/field";
+import { ActionForm } from "./ui/action-form";
 
 export function SignInForm() {
   const [state, action, pending] = useActionState<SignInState, FormData>(signInAction, {});
   return (
-    <form action={action} className="space-y-4" noValidate>
+    <ActionForm action={action} className="space-y-4" noValidate>
       {state.error ? (
         <p className="rounded-md bg-red-50 px-3 py-2 text-sm text-red-700" role="alert">
           {state.error}
@@ -23,6 +24,6 @@ export function SignInForm() {
       <Button type="submit" className="w-full" disabled={pending}>
         {pending ? "Signing in…" : "Sign in"}
       </Button>
-    </form>
+    </ActionForm>
   );
 }

@@ -11,13 +11,19 @@ import {
 import { Status } from "./admin-forms";
 import { Button } from "./ui/button";
 import { Field, TextInput } from "./ui/field";
+import { ActionForm } from "./ui/action-form";
 
 const idle: AdminFormState = { status: "idle" };
 
 export function CreateWebhookForm({ environments }: { environments: string[] }) {
   const [state, action, pending] = useActionState(createWebhookAction, idle);
   return (
-    <form action={action} className="grid gap-3 md:grid-cols-[10rem_14rem_1fr_auto] md:items-start" noValidate>
+    <ActionForm
+      action={action}
+      resetOn={state.status === "ok" ? state : null}
+      className="grid gap-3 md:grid-cols-[10rem_14rem_1fr_auto] md:items-start"
+      noValidate
+    >
       <Field label="Environment" error={state.fields?.environment}>
         <select
           name="environment"
@@ -42,7 +48,7 @@ export function CreateWebhookForm({ environments }: { environments: string[] }) 
       <div className="md:col-span-4">
         <Status state={state} />
       </div>
-    </form>
+    </ActionForm>
   );
 }
 
@@ -57,7 +63,7 @@ export function WebhookActions({ webhook }: { webhook: { id: string; name: strin
       <Status state={testState} />
       <Status state={toggleState.status === "ok" ? idle : toggleState} />
       <Status state={deleteState.status === "ok" ? idle : deleteState} />
-      <form action={test}>
+      <ActionForm action={test}>
         <input type="hidden" name="webhookId" value={webhook.id} />
         <button
           type="submit"
@@ -67,8 +73,8 @@ export function WebhookActions({ webhook }: { webhook: { id: string; name: strin
         >
           {testing ? "Sending…" : "Send test"}
         </button>
-      </form>
-      <form action={toggle}>
+      </ActionForm>
+      <ActionForm action={toggle}>
         <input type="hidden" name="webhookId" value={webhook.id} />
         <input type="hidden" name="enabled" value={webhook.enabled ? "false" : "true"} />
         <button
@@ -79,13 +85,13 @@ export function WebhookActions({ webhook }: { webhook: { id: string; name: strin
         >
           {webhook.enabled ? "Disable" : "Enable"}
         </button>
-      </form>
-      <form action={remove}>
+      </ActionForm>
+      <ActionForm action={remove}>
         <input type="hidden" name="webhookId" value={webhook.id} />
         <button type="submit" disabled={deleting} className={`${link} text-red-600`} aria-label={`Delete ${webhook.name}`}>
           {deleting ? "Deleting…" : "Delete"}
         </button>
-      </form>
+      </ActionForm>
     </div>
   );
 }

@@ -41,7 +41,8 @@ export async function signInAction(_prev: SignInState, form: FormData): Promise<
     if (err instanceof AppError) return { error: err.message, fields: err.details.fields, email };
     throw err;
   }
-  redirect("/flags");
+  // "/" sends each person to what needs them (lib/auth/landing.ts).
+  redirect("/");
 }
 
 export async function signOutAction(): Promise<void> {

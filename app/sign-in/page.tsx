@@ -11,7 +11,7 @@ export const metadata: Metadata = { title: "Sign in" };
 export const dynamic = "force-dynamic";
 
 export default async function SignInPage() {
-  if (await currentUser()) redirect("/flags");
+  if (await currentUser()) redirect("/");
   const demo = await activeDemoAccounts(getDb());
   const supabase = supabaseSettings();
   return (

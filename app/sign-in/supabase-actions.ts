@@ -41,5 +41,6 @@ export async function supabaseSignInAction(accessToken: unknown): Promise<Supaba
   }
   if (!result.ok) redirect(`/sign-in/no-access?email=${encodeURIComponent(result.email)}`);
   await setSessionCookie(result.session);
-  redirect("/flags");
+  // "/" sends each person to what needs them (lib/auth/landing.ts).
+  redirect("/");
 }

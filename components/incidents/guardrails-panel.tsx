@@ -5,6 +5,7 @@ import { setGuardrailsAction, type IncidentFormState } from "@/app/(dashboard)/i
 import type { GuardrailDto } from "@/lib/guardrails/guardrails";
 import { Badge } from "../ui/badge";
 import { Button } from "../ui/button";
+import { ActionForm } from "../ui/action-form";
 
 const METRIC: Record<GuardrailDto["metric"], (t: number) => string> = {
   error_rate: (t) => `error rate > ${t * 100} %`,
@@ -52,7 +53,7 @@ export function GuardrailsPanel({
         </ul>
       )}
       {canEdit ? (
-        <form action={action} className="flex flex-wrap items-center gap-2">
+        <ActionForm action={action} className="flex flex-wrap items-center gap-2">
           <input type="hidden" name="flagKey" value={flagKey} />
           <input type="hidden" name="environment" value={environment} />
           <label className="flex items-center gap-1.5 text-sm">
@@ -74,7 +75,7 @@ export function GuardrailsPanel({
               {state.message}
             </span>
           ) : null}
-        </form>
+        </ActionForm>
       ) : null}
     </div>
   );

@@ -1,6 +1,7 @@
 "use client";
 
 import { Button } from "../ui/button";
+import { ActionForm } from "../ui/action-form";
 
 /**
  * The confirmation every kill and restore goes through (flag page, rollout page, overview, command
@@ -30,12 +31,12 @@ export function KillReasonDialog({
       className="fixed inset-0 z-50 flex items-center justify-center bg-slate-900/40 p-4"
       role="dialog"
       aria-modal="true"
-      aria-labelledby="kill-title"
+      aria-labelledby={`kill-dialog-${environment}`}
     >
-      <form action={onSubmit} className="w-full max-w-md space-y-4 rounded-xl bg-white p-6 shadow-xl">
-        <h3 id="kill-title" className="text-lg font-semibold">
+      <ActionForm action={onSubmit} className="w-full max-w-md space-y-4 rounded-xl bg-white p-6 shadow-xl">
+        <h2 id={`kill-dialog-${environment}`} className="text-lg font-semibold">
           {restore ? "Restore" : "Kill"} {flagKey} in {environment}
-        </h3>
+        </h2>
         <p className="text-sm text-slate-700" data-testid="kill-consequence">
           {restore
             ? `${flagKey} goes back to its percentage and allowlist in ${environment}. The incident stays open until someone resolves it${liveRollout ? "; the paused rollout stays paused" : ""}.`
@@ -67,7 +68,7 @@ export function KillReasonDialog({
             {restore ? "Restore" : "Kill now"}
           </Button>
         </div>
-      </form>
+      </ActionForm>
     </div>
   );
 }

@@ -3,13 +3,14 @@
 import { useActionState } from "react";
 import { tickChecklistAction, type RolloutFormState } from "@/app/(dashboard)/rollouts/actions";
 import type { PhaseDto } from "@/lib/rollouts/rollout-view";
+import { ActionForm } from "../ui/action-form";
 
 function Item({ rolloutId, phase, item, canTick }: { rolloutId: string; phase: PhaseDto; item: string; canTick: boolean }) {
   const [state, action, pending] = useActionState<RolloutFormState, FormData>(tickChecklistAction, { status: "idle" });
   const tick = phase.ticked.find((t) => t.item === item);
   return (
     <li className="text-sm">
-      <form action={action} className="flex items-center gap-2">
+      <ActionForm action={action} className="flex items-center gap-2">
         <input type="hidden" name="rolloutId" value={rolloutId} />
         <input type="hidden" name="phaseIndex" value={phase.index} />
         <input type="hidden" name="item" value={item} />
@@ -31,7 +32,7 @@ function Item({ rolloutId, phase, item, canTick }: { rolloutId: string; phase: P
             {state.message}
           </span>
         ) : null}
-      </form>
+      </ActionForm>
     </li>
   );
 }

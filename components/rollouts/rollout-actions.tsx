@@ -5,6 +5,7 @@ import { useRouter } from "next/navigation";
 import { transitionRolloutAction, type RolloutFormState } from "@/app/(dashboard)/rollouts/actions";
 import type { RolloutDto } from "@/lib/rollouts/rollout-view";
 import { Button } from "../ui/button";
+import { ActionForm } from "../ui/action-form";
 
 type Action = "advance" | "pause" | "resume" | "rollback";
 
@@ -68,9 +69,16 @@ export function RolloutActions({
   const red = rollout.gates.filter((g) => !g.ok);
   const live = rollout.status === "draft" || rollout.status === "active" || rollout.status === "paused";
 
+  // The result the open dialog started from: anything newer is the answer to its own submission.
+  const [openedWith, setOpenedWith] = useState<RolloutFormState | null>(null);
+  const answered = open !== null && state !== openedWith;
+
   useEffect(() => {
     if (state.status === "ok") router.refresh();
   }, [state, router]);
+  // The dialog stays open (with what was typed) on a refusal, and closes once the step is done or
+  // the conflict dialog takes over.
+  const finished = answered && (state.status === "ok" || state.status === "conflict");
 
   if (!live) return null;
   const buttons: { action: Action; label: string; variant: "primary" | "secondary" | "danger"; allowed: boolean }[] = [
@@ -89,25 +97,34 @@ export function RolloutActions({
     { action: "resume", label: "Resume", variant: "secondary", allowed: canEngineer && rollout.status === "paused" },
     { action: "rollback", label: "Roll back", variant: "danger", allowed: canRollback },
   ];
-  const dialog = open ? consequence(rollout, open) : null;
+  const allowed = buttons.filter((b) => b.allowed);
+  // A viewer (or anyone with no action here) gets no empty row where the buttons would be.
+  if (allowed.length === 0) return null;
+  const dialog = open && !finished ? consequence(rollout, open) : null;
   const conflict = state.status === "conflict" && seen !== state ? state.current : undefined;
   return (
     <div className="space-y-3">
       <div className="flex flex-wrap gap-2">
-        {buttons
-          .filter((b) => b.allowed)
-          .map((b) => (
-            <Button key={b.action} variant={b.variant} type="button" onClick={() => setOpen(b.action)}>
-              {b.label}
-            </Button>
-          ))}
+        {allowed.map((b) => (
+          <Button
+            key={b.action}
+            variant={b.variant}
+            type="button"
+            onClick={() => {
+              setOpenedWith(state);
+              setOpen(b.action);
+            }}
+          >
+            {b.label}
+          </Button>
+        ))}
       </div>
       {state.status === "ok" && state.message ? (
         <p className="text-sm text-emerald-700" role="status">
           {state.message}
         </p>
       ) : null}
-      {(state.status === "error" || state.status === "invalid" || state.status === "blocked") && state.message ? (
+      {dialog === null && (state.status === "error" || state.status === "invalid" || state.status === "blocked") && state.message ? (
         <p className="text-sm text-red-600" role="alert">
           {state.fields?.reason ?? state.message}
         </p>
@@ -120,16 +137,13 @@ export function RolloutActions({
           aria-modal="true"
           aria-labelledby="confirm-title"
         >
-          <form
-            action={(fd) => {
-              setOpen(null);
-              formAction(fd);
-            }}
-            className="w-full max-w-md space-y-4 rounded-xl bg-white p-6 shadow-xl"
+          <ActionForm
+            action={formAction}
+            className="max-h-full w-full max-w-md space-y-4 overflow-y-auto rounded-xl bg-white p-6 shadow-xl"
           >
-            <h3 id="confirm-title" className="text-lg font-semibold">
+            <h2 id="confirm-title" className="text-lg font-semibold">
               {dialog.title}
-            </h3>
+            </h2>
             <p className="text-sm text-slate-700" data-testid="consequence">
               {dialog.body}
             </p>
@@ -166,15 +180,20 @@ export function RolloutActions({
                 className="mt-1 block w-full rounded-md border-0 px-3 py-2 text-sm shadow-sm ring-1 ring-inset ring-slate-300 focus:ring-2 focus:ring-indigo-600"
               />
             </label>
-            <div className="flex justify-end gap-2">
+            {answered && (state.status === "error" || state.status === "invalid" || state.status === "blocked") && state.message ? (
+              <p className="text-sm text-red-600" role="alert">
+                {state.fields?.reason ?? state.message}
+              </p>
+            ) : null}
+            <div className="flex flex-wrap justify-end gap-2">
               <Button variant="secondary" type="button" onClick={() => setOpen(null)}>
                 Cancel
               </Button>
               <Button variant={open === "rollback" ? "danger" : "primary"} type="submit" disabled={pending}>
-                {dialog.confirm}
+                {pending ? "Working…" : dialog.confirm}
               </Button>
             </div>
-          </form>
+          </ActionForm>
         </div>
       ) : null}
 
@@ -186,9 +205,9 @@ export function RolloutActions({
           aria-labelledby="rollout-conflict"
         >
           <div className="w-full max-w-md rounded-xl bg-white p-6 shadow-xl">
-            <h3 id="rollout-conflict" className="text-lg font-semibold">
+            <h2 id="rollout-conflict" className="text-lg font-semibold">
               Someone else changed this rollout
-            </h3>
+            </h2>
             <p className="mt-2 text-sm text-slate-600">
               You acted on version {rollout.version}; it is now at version {conflict.version} ({conflict.status.replace("_", " ")}, phase{" "}
               {conflict.currentPhase + 1}). Nothing was changed. Reload to see what happened, then decide again.

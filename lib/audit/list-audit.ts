@@ -14,11 +14,13 @@ export interface AuditEntryDto {
   prevHash: string;
 }
 
+export const SIGN_IN_ACTION = "session.sign_in";
+
 /** Newest first; `before` is an entry id (exclusive) for paging backwards. */
 export async function listAudit(
   db: Db,
   principal: Principal | null,
-  query: { limit: number; before?: bigint; target?: string; actor?: string; action?: string },
+  query: { limit: number; before?: bigint; target?: string; actor?: string; action?: string; hideSignIns?: boolean },
 ): Promise<{ entries: AuditEntryDto[]; nextBefore: string | null }> {
   requireUser(principal);
   const rows = await db.auditLog.findMany({
@@ -30,6 +32,8 @@ export async function listAudit(
         query.actor ? { actor: { contains: query.actor, mode: "insensitive" as const } } : {},
         // "flag_state" matches every flag_state.* action; a full name matches that action.
         query.action ? { action: { startsWith: query.action } } : {},
+        // Sign-ins are most of the log and rarely what someone looks for; lock-outs stay visible.
+        query.hideSignIns ? { action: { not: SIGN_IN_ACTION } } : {},
       ],
     },
     orderBy: { id: "desc" },

@@ -22,6 +22,14 @@ export const createFlagSchema = z.strictObject({
 });
 export type CreateFlagInput = z.infer<typeof createFlagSchema>;
 
+const reasonText = plainText({
+  min: 3,
+  max: 500,
+  multiline: true,
+  typeMessage: "reason must be text",
+  minMessage: "say why (at least 3 characters)",
+});
+
 const targetingKey = plainText({ min: 1, max: 200, minMessage: "entries cannot be empty", typeMessage: "entries must be text" });
 
 export const updateFlagStateSchema = z
@@ -35,6 +43,10 @@ export const updateFlagStateSchema = z
       .max(100, "must be between 0 and 100")
       .optional(),
     allowlist: z.array(targetingKey, { error: "must be a list of targeting keys" }).max(1000, "at most 1000 entries").optional(),
+    // Why: recorded in the audit log. The dashboard requires one for production; the API accepts one anywhere.
+    reason: reasonText.optional(),
+    // Changing a flag by hand while its rollout is live is refused unless the caller says why.
+    override: z.strictObject({ reason: reasonText }, { error: "override must be { reason }" }).optional(),
   })
   .refine((v) => v.enabled !== undefined || v.rolloutPercent !== undefined || v.allowlist !== undefined, {
     message: "change at least one of enabled, rolloutPercent, allowlist",

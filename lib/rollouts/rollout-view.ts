@@ -68,12 +68,23 @@ export interface RolloutDto {
   updatedAt: string;
   endedReason: string | null;
   endedAt: string | null;
-  overrides: { at: string; by: string; reason: string; gates: Gate[] }[];
+  /** Admin advances past red gates, and hand changes of the flag made with an override while the rollout was live. */
+  overrides: RolloutOverride[];
   approvals: ApprovalDto[];
   /** Metrics of the current phase's window, as the gates read them. */
   metrics: WindowMetrics & { windowSeconds: number };
   gates: Gate[];
 }
+
+interface FlagStateSnapshot {
+  enabled: boolean;
+  rolloutPercent: number;
+  allowlist: string[];
+}
+
+export type RolloutOverride =
+  | { kind?: "advance"; at: string; by: string; reason: string; gates: Gate[] }
+  | { kind: "manual_change"; at: string; by: string; reason: string; before: FlagStateSnapshot; after: FlagStateSnapshot; paused: boolean };
 
 const include = {
   flag: { select: { key: true } },

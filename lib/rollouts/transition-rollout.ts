@@ -81,7 +81,7 @@ export async function applyTransition(
           const red = view.gates.filter((g) => !g.ok).map((g) => g.reason);
           throw new AppError("UNPROCESSABLE", `Cannot advance: ${red.join("; ")}`, { gates: view.gates });
         }
-        overrides = [...overrides, { at: now.toISOString(), by: actor.label, reason: input.reason!, gates: view.gates }];
+        overrides = [...overrides, { kind: "advance", at: now.toISOString(), by: actor.label, reason: input.reason!, gates: view.gates }];
       }
 
       const flagBefore = await flagState(tx, id);

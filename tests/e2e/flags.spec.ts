@@ -1,5 +1,5 @@
 import { expect, test } from "@playwright/test";
-import { signIn } from "./helpers";
+import { saveProduction, signIn } from "./helpers";
 
 test("signed-out visitors land on sign-in; a wrong password shows a form error", async ({ page }) => {
   await page.goto("/flags");
@@ -39,32 +39,37 @@ test("bad input shows a field error and changes nothing", async ({ page }) => {
   await page.goto("/flags/dark-mode");
   const prod = page.getByTestId("env-production");
   await prod.getByLabel("production rollout percentage").fill("150");
-  await prod.getByRole("button", { name: "Save production" }).click();
+  await saveProduction(page, "testing the limits");
   await expect(prod.getByRole("alert")).toHaveText("must be between 0 and 100");
+  // What was typed is still there to correct.
+  await expect(prod.getByLabel("production rollout percentage")).toHaveValue("150");
   await page.reload();
   await expect(page.getByTestId("env-production").getByTestId("version")).toHaveText("v2");
 });
 
-test("two tabs editing the same flag: the second save gets a conflict dialog, not a silent overwrite", async ({ context }) => {
+test("two tabs editing the same flag: the second save gets a conflict dialog with both values and who changed it", async ({ context }) => {
   const tabA = await context.newPage();
   await signIn(tabA, "engineer@rollgate.dev");
   const tabB = await context.newPage();
-  await tabA.goto("/flags/messaging-v2");
-  await tabB.goto("/flags/messaging-v2");
+  await tabA.goto("/flags/checkout-redesign");
+  await tabB.goto("/flags/checkout-redesign");
 
   const prodA = tabA.getByTestId("env-production");
   const prodB = tabB.getByTestId("env-production");
   await expect(prodB.getByTestId("version")).toHaveText("v2");
 
+  await prodA.getByRole("checkbox", { name: "Enabled" }).check();
   await prodA.getByLabel("production rollout percentage").fill("25");
-  await prodA.getByRole("button", { name: "Save production" }).click();
+  await saveProduction(tabA, "ticket 4121: start at a quarter");
   await expect(prodA.getByTestId("version")).toHaveText("v3");
 
   await prodB.getByLabel("production rollout percentage").fill("50");
-  await prodB.getByRole("button", { name: "Save production" }).click();
+  await saveProduction(tabB, "my own plan");
   const dialog = tabB.getByRole("dialog");
   await expect(dialog).toContainText("Someone else changed this flag");
   await expect(dialog.getByTestId("conflict-percent")).toHaveText("25%");
+  await expect(dialog.getByTestId("conflict-yours-percent")).toHaveText("50%");
+  await expect(dialog.getByTestId("conflict-by")).toHaveText("engineer@rollgate.dev");
 
   await dialog.getByRole("button", { name: "Reload latest" }).click();
   await expect(dialog).toBeHidden();
@@ -73,7 +78,7 @@ test("two tabs editing the same flag: the second save gets a conflict dialog, no
 
   // Retrying on top of the latest version succeeds.
   await prodB.getByLabel("production rollout percentage").fill("50");
-  await prodB.getByRole("button", { name: "Save production" }).click();
+  await saveProduction(tabB, "my own plan, on top of theirs");
   await expect(prodB.getByTestId("version")).toHaveText("v4");
   await tabA.reload();
   await expect(tabA.getByTestId("env-production").getByLabel("production rollout percentage")).toHaveValue("50");
@@ -95,7 +100,7 @@ test("changes made elsewhere show up live: the list refreshes, an open edit page
   await expect(watcher.getByTestId("env-production").getByTestId("version")).toHaveText("v2");
   const prod = editor.getByTestId("env-production");
   await prod.getByLabel("production rollout percentage").fill("60");
-  await prod.getByRole("button", { name: "Save production" }).click();
+  await saveProduction(editor, "widen the ranking test");
   await expect(prod.getByTestId("version")).toHaveText("v3");
 
   const notice = watcher.getByTestId("flag-changed-notice");

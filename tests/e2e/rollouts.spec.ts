@@ -35,6 +35,9 @@ test("plan from the playbook, sign a conditional approval, advance; self-approva
 
   // Eve creates a flag and a plan from the playbook.
   const eve = await personIn(browser, requesterEmail, "eve-password-1");
+  // As a product owner with the demo's messaging-v2 waiting, Eve lands on the approvals inbox.
+  await expect(eve).toHaveURL(/\/approvals$/);
+  await eve.goto("/flags");
   await eve.getByLabel("Key").fill(flagKey);
   await eve.getByRole("button", { name: "Create flag" }).click();
   await expect(eve).toHaveURL(new RegExp(`/flags/${flagKey}$`));
@@ -68,7 +71,9 @@ test("plan from the playbook, sign a conditional approval, advance; self-approva
   await eve.getByRole("button", { name: "Start rollout" }).click();
   await expect(eve.getByTestId("consequence")).toContainText(`${flagKey} in production will serve “on” to its allowlist (2 keys)`);
   await eve.getByRole("button", { name: "Start", exact: true }).click();
-  await expect(eve.getByRole("alert").filter({ hasText: "Cannot advance" })).toContainText("needs 1 approval, has 0");
+  // The refusal is shown in the dialog, which stays open with what was typed until Eve cancels it.
+  await expect(eve.getByRole("dialog").getByRole("alert").filter({ hasText: "Cannot advance" })).toContainText("needs 1 approval, has 0");
+  await eve.getByRole("dialog").getByRole("button", { name: "Cancel" }).click();
 
   // Priya finds it in her inbox and signs a conditional approval.
   const priya = await personIn(browser, "po@rollgate.dev");

@@ -15,13 +15,17 @@ test("a Supabase password sign-in lands on the dashboard with the roles Rollgate
   await page.getByLabel("Supabase email").fill("po@rollgate.dev");
   await page.getByLabel("Supabase password").fill(password("po@rollgate.dev"));
   await page.getByRole("button", { name: "Continue with password" }).click();
-  await expect(page).toHaveURL(/\/flags$/);
+  // A product owner with the demo rollout waiting for a form lands on the approvals inbox.
+  await expect(page).toHaveURL(/\/approvals$/);
   await expect(page.getByTestId("current-user")).toHaveText("Priya Product");
   await expect(page.getByRole("banner")).toContainText("Product owner");
   await expect(page.getByRole("link", { name: "Admin", exact: true })).toHaveCount(0);
 
   // An ordinary Rollgate session: the audit log shows the sign-in and how it was made.
   await page.getByRole("link", { name: "Audit log" }).click();
+  // Sign-ins are hidden unless asked for.
+  await page.getByLabel("Show sign-ins").check();
+  await page.getByRole("button", { name: "Filter" }).click();
   await expect(page.getByRole("row", { name: /session\.sign_in/ }).first()).toContainText("supabase");
 });
 

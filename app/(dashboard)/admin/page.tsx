@@ -85,7 +85,20 @@ export default async function AdminPage() {
             environments={environments}
           />
         </div>
-        <DataTable columns={["Name", "Kind", "Acts as", "Prefix", "Last used", ""]}>
+        <DataTable
+          scroll
+          label="API tokens"
+          columns={[
+            "Name",
+            "Kind",
+            "Acts as",
+            "Prefix",
+            "Last used",
+            <span key="actions" className="sr-only">
+              Actions
+            </span>,
+          ]}
+        >
           {tokens.map((t) => (
             <tr key={t.id} className={t.revoked ? "text-slate-400" : ""}>
               <td className="px-4 py-3 font-medium">{t.name}</td>
@@ -132,7 +145,18 @@ export default async function AdminPage() {
         <div className="rounded-xl bg-white p-4 shadow-sm ring-1 ring-slate-200">
           <CreateWebhookForm environments={environments} />
         </div>
-        <DataTable columns={["Name", "Environment", "URL", ""]}>
+        <DataTable
+          scroll
+          label="Webhooks"
+          columns={[
+            "Name",
+            "Environment",
+            "URL",
+            <span key="actions" className="sr-only">
+              Actions
+            </span>,
+          ]}
+        >
           {webhooks.webhooks.map((w) => (
             <tr key={w.id} className={w.enabled ? "" : "text-slate-400"}>
               <td className="px-4 py-3 font-medium">
@@ -154,7 +178,7 @@ export default async function AdminPage() {
           ) : null}
         </DataTable>
         <h3 className="text-sm font-semibold text-slate-700">Recent deliveries</h3>
-        <DataTable columns={["Time", "Event", "Webhook", "Status", "Attempts", "Last answer"]}>
+        <DataTable scroll label="Recent deliveries" columns={["Time", "Event", "Webhook", "Status", "Attempts", "Last answer"]}>
           {webhooks.deliveries.map((d) => (
             <tr key={d.id}>
               <td className="px-4 py-3 whitespace-nowrap">{d.createdAt.replace("T", " ").slice(0, 19)}</td>

@@ -1,9 +1,9 @@
 import type { Metadata } from "next";
 import Link from "next/link";
 import { getDb } from "@/lib/db/client";
-import { listAudit } from "@/lib/audit/list-audit";
+import { listAudit, SIGN_IN_ACTION } from "@/lib/audit/list-audit";
 import { AuditValue } from "@/components/audit-value";
-import { DataTable } from "@/components/ui/data-table";
+import { CellLabel, DataTable } from "@/components/ui/data-table";
 import { queryValue } from "@/lib/validation/text";
 import { requirePageUser } from "../../_server/session";
 import { auditAnchorStatus } from "@/lib/audit/anchor-status";
@@ -12,7 +12,7 @@ export const metadata: Metadata = { title: "Audit log" };
 const PAGE = 50;
 
 type Filters = { target?: string; actor?: string; action?: string };
-type SearchParams = Record<"target" | "actor" | "action" | "before", string | string[] | undefined>;
+type SearchParams = Record<"target" | "actor" | "action" | "before" | "signins", string | string[] | undefined>;
 
 export default async function AuditPage({ searchParams }: { searchParams: Promise<SearchParams> }) {
   const user = await requirePageUser();
@@ -24,11 +24,16 @@ export default async function AuditPage({ searchParams }: { searchParams: Promis
     actor: queryValue(sp.actor),
     action: queryValue(sp.action, 100),
   };
+  // Sign-ins are hidden unless asked for, or unless the filter names them.
+  const showSignIns = queryValue(sp.signins, 1) === "1" || (filters.action !== undefined && SIGN_IN_ACTION.startsWith(filters.action));
   const [{ entries, nextBefore }, anchor] = await Promise.all([
-    listAudit(getDb(), user, { limit: PAGE, before, ...filters }),
+    listAudit(getDb(), user, { limit: PAGE, before, ...filters, hideSignIns: !showSignIns }),
     auditAnchorStatus(getDb(), user),
   ]);
-  const active = Object.fromEntries(Object.entries(filters).filter(([, v]) => v)) as Record<string, string>;
+  const active = {
+    ...(Object.fromEntries(Object.entries(filters).filter(([, v]) => v)) as Record<string, string>),
+    ...(showSignIns ? { signins: "1" } : {}),
+  };
   const qs = (extra: Record<string, string>) => new URLSearchParams({ ...active, ...extra }).toString();
   return (
     <div className="space-y-6">
@@ -68,16 +73,20 @@ export default async function AuditPage({ searchParams }: { searchParams: Promis
             ["action", "Action", "e.g. flag_state or user.create"],
           ] as const
         ).map(([name, label, placeholder]) => (
-          <label key={name} className="flex flex-col gap-1">
+          <label key={name} className="flex w-full flex-col gap-1 sm:w-auto">
             <span className="font-medium text-slate-700">{label}</span>
             <input
               name={name}
               defaultValue={filters[name] ?? ""}
               placeholder={placeholder}
-              className="w-56 rounded-md border-0 px-3 py-1.5 shadow-sm ring-1 ring-inset ring-slate-300 focus:ring-2 focus:ring-indigo-600"
+              className="w-full rounded-md sm:w-56 border-0 px-3 py-1.5 shadow-sm ring-1 ring-inset ring-slate-300 focus:ring-2 focus:ring-indigo-600"
             />
           </label>
         ))}
+        <label className="flex items-center gap-2 py-1.5">
+          <input type="checkbox" name="signins" value="1" defaultChecked={showSignIns} className="h-4 w-4 rounded border-slate-300" />
+          <span className="text-slate-700">Show sign-ins</span>
+        </label>
         <button
           type="submit"
           className="rounded-md bg-white px-3 py-1.5 font-semibold shadow-sm ring-1 ring-inset ring-slate-300 hover:bg-slate-50"
@@ -90,19 +99,27 @@ export default async function AuditPage({ searchParams }: { searchParams: Promis
           </Link>
         ) : null}
       </form>
-      <DataTable columns={["#", "When (UTC)", "Actor", "Action", "Target", "Change"]} scroll bodyClassName="align-top">
+      <DataTable columns={["#", "When (UTC)", "Actor", "Action", "Target", "Change"]} stack bodyClassName="align-top">
         {entries.map((e) => (
           <tr key={e.id} data-testid="audit-row">
-            <td className="px-4 py-3 font-mono text-xs text-slate-500" title={`hash ${e.hash}`}>
+            <td className="px-4 py-3 font-mono text-xs text-slate-500 max-md:inline-block max-md:pr-0" title={`hash ${e.hash}`}>
               {e.id}
             </td>
-            <td className="whitespace-nowrap px-4 py-3 text-slate-600">{e.at.replace("T", " ").slice(0, 19)}</td>
-            <td className="px-4 py-3">{e.actor}</td>
-            <td className="px-4 py-3 font-mono text-xs">{e.action}</td>
-            <td className="px-4 py-3 font-mono text-xs">{e.target}</td>
+            <td className="px-4 py-3 text-slate-600 max-md:inline-block md:whitespace-nowrap">{e.at.replace("T", " ").slice(0, 19)}</td>
+            {/* On phones who and what need no label: an address and an action name speak for themselves. */}
+            <td className="px-4 py-3 break-words">{e.actor}</td>
             <td className="px-4 py-3">
+              <span className="font-mono text-xs">{e.action}</span>
+            </td>
+            <td className="px-4 py-3">
+              <CellLabel>Target</CellLabel>
+              {/* Targets such as "flag_state:messaging-v2/production/<uuid>" have no spaces: let them wrap anywhere. */}
+              <span className="font-mono text-xs break-all">{e.target}</span>
+            </td>
+            <td className="min-w-0 px-4 py-3 md:min-w-[16rem]">
+              <CellLabel>Change</CellLabel>
               <AuditValue before={e.before} after={e.after} />
-              {e.reason ? <p className="mt-1 text-xs text-slate-600">Reason: {e.reason}</p> : null}
+              {e.reason ? <p className="mt-1 text-xs break-words text-slate-600">Reason: {e.reason}</p> : null}
             </td>
           </tr>
         ))}

@@ -12,23 +12,34 @@ import { createFlag } from "@/lib/flags/create-flag";
 import { archiveFlagSchema, createFlagSchema, updateFlagSchema, updateFlagStateSchema } from "@/lib/flags/flag-schemas";
 import { archiveFlag } from "@/lib/flags/archive-flag";
 import { updateFlag } from "@/lib/flags/update-flag";
-import { updateFlagState } from "@/lib/flags/update-flag-state";
+import { updateFlagState, type LastChange, type LiveRolloutRef } from "@/lib/flags/update-flag-state";
+import { isGuardedEnvironment } from "@/lib/flags/environments";
 import type { FlagStateDto } from "@/lib/flags/flag-dto";
 import { currentUser } from "../../_server/session";
 import { isForm, UNREADABLE_FORM } from "../../_server/form-input";
 
 export interface FormState {
-  status: "idle" | "saved" | "invalid" | "conflict" | "error";
+  status: "idle" | "saved" | "invalid" | "conflict" | "rollout" | "error";
   message?: string;
   fields?: Record<string, string>;
   current?: FlagStateDto;
+  /** With "conflict": who made the change the edit collided with. */
+  lastChange?: LastChange | null;
+  /** With "rollout": the live rollout that refused a hand edit. */
+  rollout?: LiveRolloutRef;
 }
 
 const unreadable: FormState = { status: "invalid", message: UNREADABLE_FORM };
 
 function failure(err: unknown): FormState {
   if (err instanceof AppError) {
-    if (err.code === "VERSION_CONFLICT") return { status: "conflict", message: err.message, current: err.details.current as FlagStateDto };
+    if (err.code === "VERSION_CONFLICT") {
+      const lastChange = (err.details.lastChange ?? null) as LastChange | null;
+      return { status: "conflict", message: err.message, current: err.details.current as FlagStateDto, lastChange };
+    }
+    if (err.code === "CONFLICT" && err.details.rollout) {
+      return { status: "rollout", message: err.message, rollout: err.details.rollout as LiveRolloutRef };
+    }
     // Errors about a field go next to it; the rest (e.g. "a rollout is in progress") are shown as a message.
     if (err.details.fields) return { status: "invalid", message: err.message, fields: err.details.fields };
     return { status: "error", message: err.message };
@@ -85,12 +96,22 @@ export async function updateFlagStateAction(_prev: FormState, form: FormData): P
   });
   if (!raw.success) return { status: "invalid", fields: fieldErrors(raw.error) };
   const { flagKey, environment, ...change } = raw.data;
-  const parsed = updateFlagStateSchema.safeParse(change);
-  if (!parsed.success) return { status: "invalid", fields: fieldErrors(parsed.error) };
+  // One reason field on the form: with "override" ticked it is the override's reason.
+  const reason = String(form.get("reason") ?? "").trim();
+  const override = form.get("override") === "on";
+  if (override && !reason) return { status: "invalid", fields: { reason: "say why you override the rollout" } };
+  const parsed = updateFlagStateSchema.safeParse({ ...change, ...(reason ? (override ? { override: { reason } } : { reason }) : {}) });
+  if (!parsed.success) {
+    const fields = fieldErrors(parsed.error);
+    if (fields["override.reason"]) fields.reason ??= fields["override.reason"];
+    return { status: "invalid", fields };
+  }
   try {
-    const state = await updateFlagState(getDb(), await currentUser(), { flagKey, environment }, parsed.data);
+    const state = await updateFlagState(getDb(), await currentUser(), { flagKey, environment }, parsed.data, {
+      requireReason: isGuardedEnvironment(environment),
+    });
     revalidatePath(`/flags/${flagKey}`);
-    return { status: "saved", current: state, message: `Saved: version ${state.version}` };
+    return { status: "saved", current: state, message: `Saved ${environment}: version ${state.version}` };
   } catch (err) {
     return failure(err);
   }

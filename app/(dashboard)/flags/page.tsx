@@ -8,7 +8,7 @@ import { loadConfigVersions } from "@/lib/evaluation/load-snapshot";
 import { LiveRefresh } from "@/components/live/live-refresh";
 import { FlagStateBadge, PercentBar } from "@/components/flag-state-badge";
 import { CreateFlagForm } from "@/components/create-flag-form";
-import { DataTable } from "@/components/ui/data-table";
+import { CellLabel, DataTable } from "@/components/ui/data-table";
 import { requirePageUser } from "../../_server/session";
 
 export const metadata: Metadata = { title: "Flags" };
@@ -38,6 +38,7 @@ export default async function FlagsPage() {
         </section>
       ) : null}
       <DataTable
+        stack
         columns={[
           "Flag",
           ...environments.map((env) => (
@@ -49,8 +50,8 @@ export default async function FlagsPage() {
       >
         {flags.map((flag) => (
           <tr key={flag.key} className="hover:bg-slate-50" data-testid={`flag-row-${flag.key}`}>
-            <td className="px-4 py-3">
-              <Link href={`/flags/${flag.key}`} className="font-mono font-medium text-indigo-700 hover:underline">
+            <td className="px-4 py-3 break-words">
+              <Link href={`/flags/${flag.key}`} className="font-mono font-medium break-all text-indigo-700 hover:underline">
                 {flag.key}
               </Link>
               <div className="text-slate-500">{flag.description || "—"}</div>
@@ -60,6 +61,7 @@ export default async function FlagsPage() {
               const rollout = rolloutOf(flag.key, env);
               return (
                 <td key={env} className="px-4 py-3">
+                  <CellLabel>{env}</CellLabel>
                   {state ? (
                     <div className="space-y-1.5">
                       <FlagStateBadge state={state} />

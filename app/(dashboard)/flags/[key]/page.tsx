@@ -3,6 +3,7 @@ import Link from "next/link";
 import { notFound } from "next/navigation";
 import { getDb } from "@/lib/db/client";
 import { getFlag } from "@/lib/flags/get-flag";
+import { isGuardedEnvironment } from "@/lib/flags/environments";
 import { FLAG_KEY_PATTERN } from "@/lib/flags/flag-schemas";
 import { AppError } from "@/lib/errors";
 import { FlagStateEditor } from "@/components/flag-state-editor";
@@ -37,6 +38,11 @@ export default async function FlagPage({ params }: { params: Promise<{ key: stri
     ),
   );
   const rollouts = await listRollouts(getDb(), user, { flagKey: flag.key });
+  const liveRolloutIn = (env: string) => {
+    // Active or paused: such a rollout has set the flag's state, and hand edits would contradict it.
+    const r = rollouts.find((x) => x.environment === env && (x.status === "active" || x.status === "paused"));
+    return r ? { id: r.id, status: r.status, phase: r.phases[r.currentPhase]?.name ?? null } : null;
+  };
   const versions = Object.fromEntries(Object.entries(flag.environments).map(([env, state]) => [env, state.version]));
   return (
     <div className="space-y-6">
@@ -47,7 +53,7 @@ export default async function FlagPage({ params }: { params: Promise<{ key: stri
         <h1 className="mt-1 font-mono text-2xl font-semibold tracking-tight">{flag.key}</h1>
         <p className="text-sm text-slate-500">{flag.description || "No description"}</p>
       </div>
-      <FlagChangeNotice key={JSON.stringify(versions)} flagKey={flag.key} versions={versions} />
+      <FlagChangeNotice key={JSON.stringify(versions)} flagKey={flag.key} versions={versions} autoRefresh={!canEdit} />
       {canKill ? (
         <section className="rounded-xl bg-red-50/60 p-4 ring-1 ring-red-200" aria-labelledby="kill-title">
           <h2 id="kill-title" className="text-sm font-semibold text-red-900">
@@ -81,7 +87,15 @@ export default async function FlagPage({ params }: { params: Promise<{ key: stri
       ) : null}
       <div className="grid gap-6 lg:grid-cols-2">
         {Object.entries(flag.environments).map(([env, state]) => (
-          <FlagStateEditor key={`${env}:${state.version}`} flagKey={flag.key} environment={env} state={state} canEdit={canEdit} />
+          <FlagStateEditor
+            key={env}
+            flagKey={flag.key}
+            environment={env}
+            state={state}
+            canEdit={canEdit}
+            guarded={isGuardedEnvironment(env)}
+            liveRollout={liveRolloutIn(env)}
+          />
         ))}
       </div>
       <section className="rounded-xl bg-white p-5 shadow-sm ring-1 ring-slate-200" aria-labelledby="guardrails-title">

@@ -180,13 +180,16 @@ export default async function RolloutPage({
       {rollout.overrides.length ? (
         <section className="rounded-xl bg-amber-50 p-5 ring-1 ring-amber-200" aria-labelledby="overrides-title">
           <h2 id="overrides-title" className="font-semibold text-amber-900">
-            Admin overrides
+            Overrides
           </h2>
-          <ul className="mt-2 space-y-1 text-sm text-amber-900">
+          <ul className="mt-2 space-y-1 text-sm break-words text-amber-900" data-testid="overrides">
             {rollout.overrides.map((o) => (
               <li key={o.at}>
-                {o.at.replace("T", " ").slice(0, 16)} UTC — {o.by} advanced past {o.gates.filter((g) => !g.ok).length} red gate(s): “
-                {o.reason}”
+                {o.at.replace("T", " ").slice(0, 16)} UTC — {o.by}{" "}
+                {o.kind === "manual_change"
+                  ? `changed the flag by hand (${describeState(o.before)} → ${describeState(o.after)}) ${o.paused ? " and paused the rollout" : ""}`
+                  : `advanced past ${o.gates.filter((g) => !g.ok).length} red gate(s)`}
+                : “{o.reason}”
               </li>
             ))}
           </ul>
@@ -195,4 +198,9 @@ export default async function RolloutPage({
       <MetricsCharts flagKey={rollout.flagKey} environments={[rollout.environment]} thresholds={current?.criteria} />
     </div>
   );
+}
+
+function describeState(s: { enabled: boolean; rolloutPercent: number; allowlist: string[] }): string {
+  if (!s.enabled) return "off";
+  return s.rolloutPercent === 0 ? `on for ${s.allowlist.length} allowlisted` : `on for ${s.rolloutPercent} %`;
 }

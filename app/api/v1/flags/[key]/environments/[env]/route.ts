@@ -5,7 +5,8 @@ import { updateFlagState } from "@/lib/flags/update-flag-state";
 
 export const PATCH = route<{ key: string; env: string }>(async ({ req, db, principal, params }) => {
   // Authorise before reading the body, so a caller without the role learns nothing from validation.
-  requireRole(principal, "engineer");
+  // Admins pass here only to override a live rollout; the service refuses them an ordinary edit.
+  requireRole(principal, "engineer", "admin");
   const input = parseWith(updateFlagStateSchema, await readJson(req));
   return json(await updateFlagState(db, principal, { flagKey: params.key, environment: params.env }, input));
 });

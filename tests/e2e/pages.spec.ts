@@ -1,0 +1,206 @@
+import AxeBuilder from "@axe-core/playwright";
+import { expect, test, type Browser, type Page } from "@playwright/test";
+import { signIn } from "./helpers";
+
+// Issue #17: each role's main pages at a desktop and a phone size: nothing wider than the screen,
+// every control on screen (or in a container that scrolls on purpose), and no axe violations, also
+// with the dialogs open.
+
+const VIEWPORTS = [
+  { name: "desktop", width: 1440, height: 900 },
+  { name: "phone", width: 390, height: 844 },
+] as const;
+
+interface Problem {
+  where: string;
+  what: string;
+}
+
+/** Horizontal overflow and controls cut off at the right or left edge. */
+async function layoutProblems(page: Page): Promise<string[]> {
+  return page.evaluate(() => {
+    const problems: string[] = [];
+    const root = document.documentElement;
+    const scrollsSideways = (el: Element | null): boolean => {
+      for (let e = el?.parentElement; e; e = e.parentElement) {
+        const overflow = getComputedStyle(e).overflowX;
+        if ((overflow === "auto" || overflow === "scroll") && e !== root && e !== document.body) return true;
+      }
+      return false;
+    };
+    if (root.scrollWidth > root.clientWidth) {
+      // Name the outermost elements that stick out, so the failure says where to look.
+      const culprits = [...document.querySelectorAll("body *")]
+        .filter((el) => el.getBoundingClientRect().right > root.clientWidth + 1 && !scrollsSideways(el))
+        .filter((el, _, all) => !all.includes(el.parentElement!))
+        .slice(0, 3)
+        .map((el) => `${el.tagName.toLowerCase()}.${[...el.classList].slice(0, 4).join(".")}`);
+      problems.push(`page is ${root.scrollWidth}px wide in a ${root.clientWidth}px viewport: ${culprits.join(", ")}`);
+    }
+    for (const el of document.querySelectorAll("a[href], button, input:not([type=hidden]), select, textarea, [role=button]")) {
+      const rect = el.getBoundingClientRect();
+      if (rect.width === 0 || rect.height === 0 || getComputedStyle(el).visibility === "hidden") continue;
+      if (el.closest(".sr-only")) continue;
+      if (rect.left < -1 || rect.right > root.clientWidth + 1) {
+        if (scrollsSideways(el)) continue;
+        const label = (el.getAttribute("aria-label") ?? el.textContent ?? el.getAttribute("name") ?? el.tagName).trim().slice(0, 40);
+        problems.push(`control "${label}" is outside the screen (${Math.round(rect.left)}–${Math.round(rect.right)}px)`);
+      }
+    }
+    return problems;
+  });
+}
+
+async function axeProblems(page: Page): Promise<string[]> {
+  const results = await new AxeBuilder({ page }).analyze();
+  return results.violations.map(
+    (v) =>
+      `axe ${v.id} (${v.impact}): ${v.help} — ${v.nodes
+        .slice(0, 3)
+        .map((n) => n.target.join(" "))
+        .join(" | ")}`,
+  );
+}
+
+async function check(page: Page, where: string, problems: Problem[]) {
+  for (const what of [...(await layoutProblems(page)), ...(await axeProblems(page))]) problems.push({ where, what });
+}
+
+type Step = { path: string; dialogs?: { name: string; open: (page: Page) => Promise<void> }[] };
+
+async function visitAll(browser: Browser, email: string | null, steps: (page: Page) => Promise<Step[]>) {
+  const problems: Problem[] = [];
+  for (const viewport of VIEWPORTS) {
+    const context = await browser.newContext({ viewport: { width: viewport.width, height: viewport.height } });
+    const page = await context.newPage();
+    if (email) await signIn(page, email);
+    for (const step of await steps(page)) {
+      await page.goto(step.path);
+      await page.waitForLoadState("networkidle").catch(() => {});
+      await check(page, `${email ?? "signed out"} ${viewport.name} ${step.path}`, problems);
+      for (const dialog of step.dialogs ?? []) {
+        await page.goto(step.path);
+        await dialog.open(page);
+        await expect(page.getByRole("dialog")).toBeVisible();
+        await check(page, `${email ?? "signed out"} ${viewport.name} ${step.path} with ${dialog.name}`, problems);
+      }
+    }
+    await context.close();
+  }
+  expect(problems.map((p) => `${p.where}: ${p.what}`)).toEqual([]);
+}
+
+async function liveRollout(page: Page): Promise<{ id: string; currentPhase: number }> {
+  const res = await page.request.get("/api/v1/rollouts?flagKey=messaging-v2");
+  const body = (await res.json()) as { rollouts: { id: string; currentPhase: number }[] };
+  return body.rollouts[0]!;
+}
+
+const palette = { name: "command palette", open: (page: Page) => page.keyboard.press("Control+k") };
+
+test.describe.configure({ timeout: 240_000 });
+
+test("signed out: the sign-in page", async ({ browser }) => {
+  await visitAll(browser, null, async () => [{ path: "/sign-in" }]);
+});
+
+test("viewer: flags, a flag, a rollout, overview, incidents, audit, approvals, account", async ({ browser }) => {
+  await visitAll(browser, "viewer@rollgate.dev", async (page) => {
+    const rollout = (await liveRollout(page)).id;
+    return [
+      { path: "/flags" },
+      { path: "/flags/messaging-v2" },
+      { path: `/rollouts/${rollout}` },
+      { path: "/overview" },
+      { path: "/incidents" },
+      { path: "/audit" },
+      { path: "/audit?signins=1" },
+      { path: "/approvals" },
+      { path: "/account" },
+    ];
+  });
+});
+
+test("engineer: flags, a flag with the production confirmation, a rollout with its confirmation, planning", async ({ browser }) => {
+  await visitAll(browser, "engineer@rollgate.dev", async (page) => {
+    const rollout = (await liveRollout(page)).id;
+    return [
+      { path: "/flags" },
+      {
+        path: "/flags/dark-mode",
+        dialogs: [
+          {
+            name: "production confirmation",
+            open: async (p) => {
+              await p.getByTestId("env-production").getByLabel("production rollout percentage").fill("7");
+              await p.getByRole("button", { name: "Save production…" }).click();
+            },
+          },
+          palette,
+          {
+            name: "conflict dialog",
+            open: async (p) => {
+              // Someone else saves staging between this page's read and its save.
+              const flag = (await (await p.request.get("/api/v1/flags/dark-mode")).json()) as {
+                environments: Record<string, { version: number }>;
+              };
+              const res = await p.request.patch("/api/v1/flags/dark-mode/environments/staging", {
+                data: { version: flag.environments.staging!.version, rolloutPercent: 3 },
+              });
+              expect(res.status()).toBe(200);
+              await p.getByTestId("env-staging").getByLabel("staging rollout percentage").fill("9");
+              await p.getByRole("button", { name: "Save staging" }).click();
+            },
+          },
+        ],
+      },
+      {
+        path: "/flags/messaging-v2",
+        dialogs: [{ name: "override confirmation", open: (p) => p.getByRole("button", { name: "Override and save production…" }).click() }],
+      },
+      {
+        path: `/rollouts/${rollout}`,
+        dialogs: [{ name: "pause confirmation", open: (p) => p.getByRole("button", { name: /^(Pause|Resume)$/ }).click() }],
+      },
+      { path: "/flags/messaging-v2/new-rollout" },
+    ];
+  });
+});
+
+test("product owner: the approvals inbox, a rollout, the approval form", async ({ browser }) => {
+  await visitAll(browser, "po@rollgate.dev", async (page) => {
+    const rollout = await liveRollout(page);
+    return [
+      { path: "/approvals" },
+      { path: `/rollouts/${rollout.id}` },
+      { path: `/rollouts/${rollout.id}/phases/${rollout.currentPhase + 1}/approve` },
+    ];
+  });
+});
+
+test("on-call: overview, incidents, the kill switch dialog", async ({ browser }) => {
+  await visitAll(browser, "oncall@rollgate.dev", async (page) => {
+    const rollout = (await liveRollout(page)).id;
+    const incidents = (await (await page.request.get("/api/v1/incidents")).json()) as { incidents: { id: string }[] };
+    return [
+      { path: "/overview" },
+      { path: "/incidents" },
+      ...(incidents.incidents[0] ? [{ path: `/incidents/${incidents.incidents[0].id}` }] : []),
+      {
+        path: "/flags/search-ranking-ml",
+        dialogs: [
+          {
+            name: "kill dialog",
+            // Other specs may have killed it: the dialog is the same either way.
+            open: (p) => p.getByRole("button", { name: /^(Kill|Restore) search-ranking-ml in production$/ }).click(),
+          },
+        ],
+      },
+      { path: `/rollouts/${rollout}` },
+    ];
+  });
+});
+
+test("admin: the admin page and the audit log", async ({ browser }) => {
+  await visitAll(browser, "admin@rollgate.dev", async () => [{ path: "/admin" }, { path: "/audit" }]);
+});
