@@ -11,6 +11,8 @@ export interface MetricsInvalidation {
 interface Entry {
   /** Points of finished buckets, by bucket start (ms); both variants of a bucket together. */
   buckets: Map<number, MetricPoint[]>;
+  /** The same points serialised once (JSON array elements without brackets), for the answer. */
+  json: Map<number, string>;
   /** Buckets in [fromMs, untilMs) are all here (absent = no traffic). */
   fromMs: number;
   untilMs: number;
@@ -36,7 +38,8 @@ export class MetricsCache {
     const key = keyOf(flagKey, environment, bucketSeconds);
     let entry = this.entries.get(key);
     // An empty entry from the start, so an invalidation during the first load is noticed too.
-    if (!entry) this.entries.set(key, (entry = { buckets: new Map(), fromMs, untilMs: fromMs, generation: 0, usedAt: Date.now() }));
+    if (!entry)
+      this.entries.set(key, (entry = { buckets: new Map(), json: new Map(), fromMs, untilMs: fromMs, generation: 0, usedAt: Date.now() }));
     if (entry.fromMs > fromMs || entry.untilMs <= fromMs) return { loadFromMs: fromMs, generation: entry.generation };
     return { loadFromMs: entry.untilMs, generation: entry.generation };
   }
@@ -52,39 +55,65 @@ export class MetricsCache {
     bucketSeconds: number,
     range: { fromMs: number; loadFromMs: number; nowMs: number; generation: number },
     fresh: MetricPoint[],
-  ): MetricPoint[] {
+  ): { points: MetricPoint[]; json: string } {
     const key = keyOf(flagKey, environment, bucketSeconds);
     const bucketMs = bucketSeconds * 1000;
     let entry = this.entries.get(key);
     const cached: MetricPoint[] = [];
+    const cachedJson: string[] = [];
     if (entry && range.loadFromMs > range.fromMs) {
-      for (const [t, points] of entry.buckets) if (t >= range.fromMs && t < range.loadFromMs) cached.push(...points);
-      cached.sort((a, b) => (a.t < b.t ? -1 : a.t > b.t ? 1 : a.variant < b.variant ? -1 : 1));
+      const starts = [...entry.buckets.keys()].filter((t) => t >= range.fromMs && t < range.loadFromMs).sort((a, b) => a - b);
+      for (const t of starts) {
+        cached.push(...entry.buckets.get(t)!);
+        cachedJson.push(entry.json.get(t)!);
+      }
     }
+    // Fresh points by bucket, serialised once: stored for next time when the bucket has ended.
+    const freshByBucket = new Map<number, MetricPoint[]>();
+    for (const p of fresh) {
+      const t = Date.parse(p.t);
+      const list = freshByBucket.get(t);
+      if (list) list.push(p);
+      else freshByBucket.set(t, [p]);
+    }
+    const freshJson = new Map<number, string>();
+    for (const [t, points] of freshByBucket) freshJson.set(t, JSON.stringify(points).slice(1, -1));
     const finishedBefore = Math.floor(range.nowMs / bucketMs) * bucketMs;
     if ((entry?.generation ?? 0) === range.generation && finishedBefore > range.loadFromMs) {
       if (!entry || range.loadFromMs === range.fromMs) {
-        entry = { buckets: new Map(), fromMs: range.fromMs, untilMs: range.fromMs, generation: entry?.generation ?? 0, usedAt: 0 };
+        entry = {
+          buckets: new Map(),
+          json: new Map(),
+          fromMs: range.fromMs,
+          untilMs: range.fromMs,
+          generation: entry?.generation ?? 0,
+          usedAt: 0,
+        };
         this.entries.set(key, entry);
       }
-      for (const p of fresh) {
-        const t = Date.parse(p.t);
+      for (const [t, points] of freshByBucket) {
         if (t >= finishedBefore) continue;
-        const points = entry.buckets.get(t);
-        if (points) points.push(p);
-        else entry.buckets.set(t, [p]);
+        entry.buckets.set(t, points);
+        entry.json.set(t, freshJson.get(t)!);
       }
       entry.untilMs = finishedBefore;
       // Nothing older than the longest window is asked for again.
       const oldest = range.nowMs - 8 * 24 * 3600 * 1000;
       if (entry.fromMs < oldest) {
-        for (const t of entry.buckets.keys()) if (t < oldest) entry.buckets.delete(t);
+        for (const t of entry.buckets.keys()) {
+          if (t < oldest) {
+            entry.buckets.delete(t);
+            entry.json.delete(t);
+          }
+        }
         entry.fromMs = Math.ceil(oldest / bucketMs) * bucketMs;
       }
     }
     if (entry) entry.usedAt = Date.now();
     this.evict();
-    return cached.length ? [...cached, ...fresh] : fresh;
+    const freshStarts = [...freshJson.keys()].sort((a, b) => a - b);
+    const parts = [...cachedJson, ...freshStarts.map((t) => freshJson.get(t)!)].filter((j) => j !== "");
+    return { points: cached.length ? [...cached, ...fresh] : fresh, json: `[${parts.join(",")}]` };
   }
 
   invalidate(change: MetricsInvalidation, nowMs = Date.now()): void {
@@ -97,7 +126,12 @@ export class MetricsCache {
       // current bucket (the usual case) cannot make what it read stale.
       if (reopened < Math.floor(nowMs / bucketMs) * bucketMs) entry.generation++;
       if (reopened >= entry.untilMs) continue;
-      for (const t of entry.buckets.keys()) if (t >= reopened) entry.buckets.delete(t);
+      for (const t of entry.buckets.keys()) {
+        if (t >= reopened) {
+          entry.buckets.delete(t);
+          entry.json.delete(t);
+        }
+      }
       entry.untilMs = Math.max(entry.fromMs, reopened);
     }
   }

@@ -40,13 +40,16 @@ function source() {
 
 function series(cache: MetricsCache, db: ReturnType<typeof source>, fromMs: number, nowMs: number) {
   const plan = cache.plan("f", "production", 60, fromMs);
-  return cache.assemble(
+  const out = cache.assemble(
     "f",
     "production",
     60,
     { fromMs, loadFromMs: plan.loadFromMs, nowMs, generation: plan.generation },
     db.read(plan.loadFromMs, nowMs),
   );
+  // The serialised answer is the points, in the same order.
+  expect(JSON.parse(out.json)).toEqual(out.points);
+  return out.points;
 }
 
 describe("metrics cache", () => {

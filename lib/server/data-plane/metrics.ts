@@ -4,7 +4,7 @@ import { nodeHeaders, postgresIdentity, resolvePrincipal } from "../../auth/iden
 import { errorResponse, fieldErrors } from "../../api/http";
 import { requireUser } from "../../auth/principal";
 import type { ConfigStore } from "../../evaluation/config-store";
-import { getFlagMetrics } from "../../metrics/get-flag-metrics";
+import { getFlagMetrics, metricsJson } from "../../metrics/get-flag-metrics";
 import { MetricsCache } from "../../metrics/metrics-cache";
 import { metricsQuerySchema } from "../../metrics/metrics-schemas";
 import { checkParam } from "../../validation/text";
@@ -61,7 +61,7 @@ export function metricsRoute(store: ConfigStore, db: Db) {
         sendJson(res, 400, { error: { code: "VALIDATION_FAILED", message: "The request is invalid", fields: fieldErrors(query.error) } });
         return true;
       }
-      sendJson(res, 200, await getFlagMetrics(db, key, query.data, new Date(), cacheFor()));
+      sendJson(res, 200, metricsJson(await getFlagMetrics(db, key, query.data, new Date(), cacheFor())));
     } catch (err) {
       const answer = errorResponse(err);
       sendJson(res, answer.status, await answer.text(), Object.fromEntries(answer.headers));
