@@ -93,7 +93,15 @@ export async function getFlagMetrics(
     markers: marks,
   };
   // The cache keeps each finished bucket serialised, so the answer is mostly string concatenation.
-  const { series: _series, markers: _markers, ...head } = response;
+  const head = {
+    flagKey: response.flagKey,
+    environment: response.environment,
+    windowSeconds: response.windowSeconds,
+    bucketSeconds: response.bucketSeconds,
+    from: response.from,
+    to: response.to,
+    latencyEdgesMs: response.latencyEdgesMs,
+  };
   const json = `${JSON.stringify(head).slice(0, -1)},"series":${assembled?.json ?? JSON.stringify(series)},"markers":${JSON.stringify(marks)}}`;
   return Object.assign(response, { [SERIALISED]: json });
 }
