@@ -100,8 +100,12 @@ const palette = { name: "command palette", open: (page: Page) => page.keyboard.p
 
 test.describe.configure({ timeout: 240_000 });
 
-test("signed out: the sign-in page", async ({ browser }) => {
-  await visitAll(browser, null, async () => [{ path: "/sign-in" }]);
+test("signed out: the sign-in pages", async ({ browser }) => {
+  await visitAll(browser, null, async () => [
+    { path: "/sign-in" },
+    { path: "/sign-in/no-access?email=someone%40example.com" },
+    { path: "/sign-in/supabase" },
+  ]);
 });
 
 test("viewer: flags, a flag, a rollout, overview, incidents, audit, approvals, account", async ({ browser }) => {

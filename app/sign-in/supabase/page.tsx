@@ -12,6 +12,7 @@ export default function SupabaseLinkPage() {
   return (
     <main className="flex min-h-screen items-center justify-center px-4">
       <div className="w-full max-w-sm rounded-xl bg-white p-6 shadow-sm ring-1 ring-slate-200">
+        <h1 className="mb-3 text-lg font-semibold text-slate-900">Signing in to Rollgate</h1>
         <SupabaseLinkLanding />
       </div>
     </main>
