@@ -13,6 +13,18 @@ interface Row {
   version: number | null;
 }
 
+/** A flag state row as evaluation needs it; the bucketing group only when it is not the key. */
+function ruleOf(r: Row): FlagRule {
+  return {
+    enabled: r.enabled ?? false,
+    killed: r.killed ?? false,
+    rolloutPercent: r.rollout_percent ?? 0,
+    allowlist: r.allowlist ?? [],
+    version: r.version ?? 1,
+    ...(r.bucket_group !== null ? { groupId: r.bucket_group } : {}),
+  };
+}
+
 /** One statement, so the version and the flags it describes come from the same database snapshot. */
 export async function loadSnapshot(db: Db, environment: string): Promise<ConfigSnapshot | null> {
   const rows = await db.$queryRaw<Row[]>`
@@ -26,14 +38,7 @@ export async function loadSnapshot(db: Db, environment: string): Promise<ConfigS
   const flags: Record<string, FlagRule> = {};
   for (const r of rows) {
     if (r.key === null) continue;
-    flags[r.key] = {
-      enabled: r.enabled ?? false,
-      killed: r.killed ?? false,
-      rolloutPercent: r.rollout_percent ?? 0,
-      allowlist: r.allowlist ?? [],
-      version: r.version ?? 1,
-      ...(r.bucket_group !== null ? { groupId: r.bucket_group } : {}),
-    };
+    flags[r.key] = ruleOf(r);
   }
   return { environment, version: Number(first.config_version), flags };
 }
@@ -62,17 +67,7 @@ export async function loadFlagRules(
     version: Number(first.config_version),
     flags: rows.map((r) => ({
       key: r.key,
-      rule:
-        r.key !== null && !r.archived && r.enabled !== null
-          ? {
-              enabled: r.enabled ?? false,
-              killed: r.killed ?? false,
-              rolloutPercent: r.rollout_percent ?? 0,
-              allowlist: r.allowlist ?? [],
-              version: r.version ?? 1,
-              ...(r.bucket_group !== null ? { groupId: r.bucket_group } : {}),
-            }
-          : null,
+      rule: r.key !== null && !r.archived && r.enabled !== null ? ruleOf(r) : null,
     })),
   };
 }

@@ -104,7 +104,8 @@ export async function ingestEvents(
   summaries.forEach((s, index) => inWindow(minuteOf(s), `summaries.${index}.minute`, `Summary ${index}`));
   const groups = groupEvents(events, times);
   foldSummaries(groups, summaries);
-  const errorSubjects = [...groups.values()].flatMap((g) => [...g.erring].map((subject) => ({ g, subject })));
+  const groupList = [...groups.values()];
+  const errorSubjects = groupList.flatMap((g) => [...g.erring].map((subject) => ({ g, subject })));
   const run = () =>
     db.$queryRawUnsafe<{ stored: number; rollups: number; known: string[] }[]>(
       INGEST_SQL,
@@ -118,21 +119,21 @@ export async function ingestEvents(
       events.map((e) => e.targetingKey ?? null),
       times.map((t) => new Date(t).toISOString()),
       [...new Set([...events.map((e) => e.flagKey), ...summaries.map((s) => s.flagKey)])],
-      [...groups.values()].map((g) => g.flagKey),
-      [...groups.values()].map((g) => g.variant),
-      [...groups.values()].map((g) => g.minute),
-      [...groups.values()].map((g) => g.reason),
-      [...groups.values()].map((g) => g.requests),
-      [...groups.values()].map((g) => g.errors),
-      [...groups.values()].map((g) => JSON.stringify(Object.fromEntries(g.codes))),
-      [...groups.values()].map((g) => g.latencySumMs),
-      [...groups.values()].map((g) => `{${g.slots.join(",")}}`),
+      groupList.map((g) => g.flagKey),
+      groupList.map((g) => g.variant),
+      groupList.map((g) => g.minute),
+      groupList.map((g) => g.reason),
+      groupList.map((g) => g.requests),
+      groupList.map((g) => g.errors),
+      groupList.map((g) => JSON.stringify(Object.fromEntries(g.codes))),
+      groupList.map((g) => g.latencySumMs),
+      groupList.map((g) => `{${g.slots.join(",")}}`),
       errorSubjects.map((s) => s.g.flagKey),
       errorSubjects.map((s) => s.g.variant),
       errorSubjects.map((s) => s.g.minute),
       errorSubjects.map((s) => s.g.reason),
       errorSubjects.map((s) => s.subject),
-      [...groups.values()].map((g) => (g.sketch ? Buffer.from(g.sketch).toString("hex") : null)),
+      groupList.map((g) => (g.sketch ? Buffer.from(g.sketch).toString("hex") : null)),
     );
   // The statement is atomic, so a deadlock victim stored nothing and can simply run again.
   let rows: Awaited<ReturnType<typeof run>>;
