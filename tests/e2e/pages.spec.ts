@@ -164,7 +164,14 @@ test("engineer: flags, a flag with the production confirmation, a rollout with i
       },
       {
         path: `/rollouts/${rollout}`,
-        dialogs: [{ name: "pause confirmation", open: (p) => p.getByRole("button", { name: /^(Pause|Resume)$/ }).click() }],
+        dialogs: [
+          { name: "pause confirmation", open: (p) => p.getByRole("button", { name: /^(Pause|Resume)$/ }).click() },
+          {
+            name: "advance confirmation",
+            open: (p) => p.getByRole("button", { name: /^(Start rollout|Advance to .+|Complete)$/ }).click(),
+          },
+          { name: "rollback confirmation", open: (p) => p.getByRole("button", { name: "Roll back", exact: true }).click() },
+        ],
       },
       { path: "/flags/messaging-v2/new-rollout" },
     ];
