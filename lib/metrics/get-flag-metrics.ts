@@ -44,42 +44,32 @@ export async function getFlagMetrics(
 
   const bucketMs = query.bucketSeconds * 1000;
   const from = new Date(Math.floor((now.getTime() - query.windowSeconds * 1000) / bucketMs) * bucketMs);
-  // With a cache, only the buckets since the last finished one it holds are read.
-  const plan = cache?.plan(flagKey, environment.key, query.bucketSeconds, from.getTime()) ?? { loadFromMs: from.getTime(), generation: 0 };
+  // With a cache, only the buckets since the last finished one it holds are read, and not even the
+  // current one when no new events for the flag have been announced since it was read.
+  const plan = cache?.plan(flagKey, environment.key, query.bucketSeconds, from.getTime(), now.getTime()) ?? {
+    loadFromMs: from.getTime(),
+    generation: 0,
+    touches: 0,
+    tail: null,
+  };
   const loadFrom = new Date(plan.loadFromMs);
-  const [rows, subjects, marks] = await Promise.all([
-    db.$queryRaw<SeriesRow[]>`
-      SELECT t, variant, requests::float8 AS requests, errors::float8 AS errors, errors_by_code, latency_sum_ms, latency_buckets::float8[] AS latency_buckets, adoption
-      FROM rollgate_metric_buckets(${flag.id}::uuid, ${environment.key}, ${loadFrom}::timestamptz, ${now}::timestamptz, ${query.bucketSeconds}::int)`,
-    subjectCounts(db, flag.id, environment.key, loadFrom, now, query.bucketSeconds),
-    markers(db, flagKey, environment.key, from, now),
+  const cachedMarks = cache?.markers(flagKey, environment.key, from.getTime()) ?? null;
+  const marksGeneration = cache?.markersGeneration() ?? 0;
+  const [fresh, marks] = await Promise.all([
+    plan.tail ? null : freshPoints(db, flag.id, environment.key, loadFrom, now, query.bucketSeconds),
+    cachedMarks ?? markers(db, flagKey, environment.key, from, now),
   ]);
-  const fresh = rows.map(toPoint);
-  for (const p of fresh) {
-    const s = subjects.get(`${p.t}/${p.variant}`);
-    p.subjects = s?.subjects ?? null;
-    p.errorSubjects = s?.errorSubjects ?? 0;
-  }
-  const perBucket = new Map<string, { on: number; off: number }>();
-  for (const p of fresh) {
-    const b = perBucket.get(p.t) ?? { on: 0, off: 0 };
-    b[p.variant] += p.subjects ?? 0;
-    perBucket.set(p.t, b);
-  }
-  for (const p of fresh) {
-    const b = perBucket.get(p.t)!;
-    p.subjectAdoption = b.on + b.off > 0 ? b.on / (b.on + b.off) : null;
-  }
+  if (!cachedMarks && marks.length < MAX_MARKERS) cache?.storeMarkers(flagKey, environment.key, from.getTime(), marks, marksGeneration);
   const assembled = cache
     ? cache.assemble(
         flagKey,
         environment.key,
         query.bucketSeconds,
-        { fromMs: from.getTime(), loadFromMs: plan.loadFromMs, nowMs: now.getTime(), generation: plan.generation },
-        fresh,
+        { fromMs: from.getTime(), loadFromMs: plan.loadFromMs, nowMs: now.getTime(), generation: plan.generation, touches: plan.touches },
+        fresh ?? plan.tail!,
       )
     : null;
-  const series = assembled?.points ?? fresh;
+  const series = assembled?.points ?? fresh ?? [];
 
   const response: MetricsResponse = {
     flagKey,
@@ -111,6 +101,40 @@ const SERIALISED = Symbol("serialised");
 /** The answer as JSON text, reusing the cache's serialised buckets when there are any. */
 export function metricsJson(response: MetricsResponse): string {
   return (response as MetricsResponse & { [SERIALISED]?: string })[SERIALISED] ?? JSON.stringify(response);
+}
+
+/** The points of [from, to) read from the rollups, with their subject counts. */
+async function freshPoints(
+  db: Db,
+  flagId: string,
+  environment: string,
+  from: Date,
+  to: Date,
+  bucketSeconds: number,
+): Promise<MetricPoint[]> {
+  const [rows, subjects] = await Promise.all([
+    db.$queryRaw<SeriesRow[]>`
+      SELECT t, variant, requests::float8 AS requests, errors::float8 AS errors, errors_by_code, latency_sum_ms, latency_buckets::float8[] AS latency_buckets, adoption
+      FROM rollgate_metric_buckets(${flagId}::uuid, ${environment}, ${from}::timestamptz, ${to}::timestamptz, ${bucketSeconds}::int)`,
+    subjectCounts(db, flagId, environment, from, to, bucketSeconds),
+  ]);
+  const fresh = rows.map(toPoint);
+  for (const p of fresh) {
+    const s = subjects.get(`${p.t}/${p.variant}`);
+    p.subjects = s?.subjects ?? null;
+    p.errorSubjects = s?.errorSubjects ?? 0;
+  }
+  const perBucket = new Map<string, { on: number; off: number }>();
+  for (const p of fresh) {
+    const b = perBucket.get(p.t) ?? { on: 0, off: 0 };
+    b[p.variant] += p.subjects ?? 0;
+    perBucket.set(p.t, b);
+  }
+  for (const p of fresh) {
+    const b = perBucket.get(p.t)!;
+    p.subjectAdoption = b.on + b.off > 0 ? b.on / (b.on + b.off) : null;
+  }
+  return fresh;
 }
 
 /**
@@ -151,6 +175,8 @@ function mergeInto(into: Uint8Array, other: Uint8Array): Uint8Array {
   return into;
 }
 
+const MAX_MARKERS = 100;
+
 const MARKED: Record<string, MetricMarker["kind"]> = {
   "rollout.advance": "advance",
   "rollout.complete": "complete",
@@ -171,7 +197,7 @@ async function markers(db: Db, flagKey: string, environment: string, from: Date,
       OR: [{ targetId: target }, { targetId: { startsWith: `${target}/` } }],
     },
     orderBy: { id: "asc" },
-    take: 100,
+    take: MAX_MARKERS,
     select: { at: true, action: true, actor: true, after: true },
   });
   return rows.map((r) => {

@@ -456,6 +456,21 @@ describe("live metrics", () => {
     }
   });
 
+  it("a batch is in the next read on the same instance, though the current minute was served from the cache", async () => {
+    const key = await newFlag();
+    const send = (n: number) =>
+      call(app.url, "POST", "/api/v1/events", {
+        token: SDK_TOKEN,
+        body: { events: Array.from({ length: n }, () => ({ flagKey: key, variant: "on", outcome: "success", latencyMs: 12 })) },
+      });
+    const total = async () => ((await metrics(key, "")).body.series as Point[]).reduce((a, p) => a + p.requests, 0);
+    for (let i = 1; i <= 5; i++) {
+      expect((await send(i)).status).toBe(202);
+      expect(await total()).toBe((i * (i + 1)) / 2); // no waiting: the 202 came after this instance knew
+      expect(await total()).toBe((i * (i + 1)) / 2); // and again, from the cache
+    }
+  });
+
   it("a late event shows in its own minute on the next read, though that minute was served from the cache", async () => {
     const key = await newFlag();
     const minuteAgo = (m: number) => new Date(Math.floor(Date.now() / 60_000) * 60_000 - m * 60_000);

@@ -223,3 +223,36 @@ describe("GET /api/v1/live (dashboard)", () => {
     }
   });
 });
+
+describe("GET /api/v1/flags/{key}/metrics (remembers its callers for a few seconds)", () => {
+  /** Polls until the endpoint refuses the credential; the time to live alone (10 s) would be too late. */
+  async function refusedWithin(headers: Record<string, string>, key: string): Promise<void> {
+    const deadline = Date.now() + CLOSES_WITHIN_MS;
+    for (;;) {
+      const res = await fetch(`${app.url}/api/v1/flags/${key}/metrics?environment=production`, { headers });
+      await res.arrayBuffer();
+      if (res.status === 401) return;
+      expect(res.status).toBe(200);
+      if (Date.now() > deadline) throw new Error(`still answered ${CLOSES_WITHIN_MS} ms after the credential ended`);
+      await new Promise((r) => setTimeout(r, 50));
+    }
+  }
+
+  it("refuses a user token once its revocation is announced, and a session once signed out", async () => {
+    const key = "metrics-revocation";
+    expect((await call(app.url, "POST", "/api/v1/flags", { token: ENG, body: { key } })).status).toBe(201);
+    const token = await createApiToken(t.db, admin, { kind: "user", name: "metrics-reader", userId: admin.userId });
+    const byToken = { authorization: `Bearer ${token.token}` };
+    expect((await fetch(`${app.url}/api/v1/flags/${key}/metrics?environment=production`, { headers: byToken })).status).toBe(200);
+    const row = await t.db.apiToken.findUniqueOrThrow({ where: { tokenHash: hashSecret(token.token) } });
+    await revokeApiToken(t.db, admin, row.id);
+    await refusedWithin(byToken, key);
+
+    const user = await newUser("metrics-reader@example.com", ["viewer"]);
+    const session = await startSession(t.db, user, { via: "password" });
+    const bySession = { cookie: `rollgate_session=${encodeURIComponent(session.secret)}` };
+    expect((await fetch(`${app.url}/api/v1/flags/${key}/metrics?environment=production`, { headers: bySession })).status).toBe(200);
+    await signOut(t.db, session.secret);
+    await refusedWithin(bySession, key);
+  });
+});

@@ -39,13 +39,13 @@ function source() {
 }
 
 function series(cache: MetricsCache, db: ReturnType<typeof source>, fromMs: number, nowMs: number) {
-  const plan = cache.plan("f", "production", 60, fromMs);
+  const plan = cache.plan("f", "production", 60, fromMs, nowMs);
   const out = cache.assemble(
     "f",
     "production",
     60,
-    { fromMs, loadFromMs: plan.loadFromMs, nowMs, generation: plan.generation },
-    db.read(plan.loadFromMs, nowMs),
+    { fromMs, loadFromMs: plan.loadFromMs, nowMs, generation: plan.generation, touches: plan.touches },
+    plan.tail ?? db.read(plan.loadFromMs, nowMs),
   );
   // The serialised answer is the points, in the same order.
   expect(JSON.parse(out.json)).toEqual(out.points);
@@ -110,12 +110,66 @@ describe("metrics cache", () => {
     expect(series(cache, db, t0, t0 + 5 * MIN)[0]!.requests).toBe(2);
   });
 
-  it("keeps the current, unfinished bucket out of the cache", () => {
+  it("serves the current bucket from the cache until new events for the flag are announced", () => {
     const db = source();
     const cache = new MetricsCache();
     db.add(t0 + 2 * MIN, 1);
     series(cache, db, t0, t0 + 2 * MIN + 30_000);
+    const reads = db.reads;
+    expect(series(cache, db, t0, t0 + 2 * MIN + 31_000)[0]!.requests).toBe(1);
+    expect(db.reads).toBe(reads); // nothing read at all
     db.add(t0 + 2 * MIN, 1);
-    expect(series(cache, db, t0, t0 + 2 * MIN + 40_000)[0]!.requests).toBe(2);
+    cache.invalidate({ environment: "production", flags: ["other"], sinceMs: t0 + 2 * MIN }, t0 + 2 * MIN + 32_000);
+    expect(series(cache, db, t0, t0 + 2 * MIN + 32_000)[0]!.requests).toBe(1); // another flag's events
+    cache.invalidate({ environment: "production", flags: ["f"], sinceMs: t0 + 2 * MIN }, t0 + 2 * MIN + 33_000);
+    expect(series(cache, db, t0, t0 + 2 * MIN + 33_000)[0]!.requests).toBe(2);
+  });
+
+  it("reads the current bucket again once it is over or a few seconds old, announced or not", () => {
+    const db = source();
+    const cache = new MetricsCache();
+    db.add(t0 + 2 * MIN, 1);
+    series(cache, db, t0, t0 + 2 * MIN + 1_000);
+    db.add(t0 + 2 * MIN, 1);
+    expect(series(cache, db, t0, t0 + 2 * MIN + 4_000)[0]!.requests).toBe(1);
+    expect(series(cache, db, t0, t0 + 2 * MIN + 7_000)[0]!.requests).toBe(2);
+    db.add(t0 + 2 * MIN, 1);
+    db.add(t0 + 3 * MIN, 5);
+    expect(series(cache, db, t0, t0 + 3 * MIN + 1_000).map((p) => p.requests)).toEqual([3, 5]);
+  });
+
+  it("does not keep a current bucket read while new events for it were announced", () => {
+    const db = source();
+    const cache = new MetricsCache();
+    db.add(t0, 1);
+    series(cache, db, t0, t0 + 5 * MIN);
+    const now = t0 + 5 * MIN + 1_000;
+    const plan = cache.plan("f", "production", 60, t0, now);
+    const stale = db.read(plan.loadFromMs, now);
+    db.add(t0 + 5 * MIN, 1);
+    cache.invalidate({ environment: "production", flags: ["f"], sinceMs: t0 + 5 * MIN }, now);
+    cache.assemble(
+      "f",
+      "production",
+      60,
+      { fromMs: t0, loadFromMs: plan.loadFromMs, nowMs: now, generation: plan.generation, touches: plan.touches },
+      stale,
+    );
+    expect(series(cache, db, t0, now + 500).map((p) => p.requests)).toEqual([1, 1]);
+  });
+
+  it("keeps markers until a configuration or rollout change, and not a read that raced one", () => {
+    const cache = new MetricsCache();
+    const kill = { t: new Date(t0 + MIN).toISOString(), kind: "kill" as const, label: "kill by a" };
+    expect(cache.markers("f", "production", t0)).toBeNull();
+    cache.storeMarkers("f", "production", t0, [kill], cache.markersGeneration());
+    expect(cache.markers("f", "production", t0)).toEqual([kill]);
+    expect(cache.markers("f", "production", t0 + 2 * MIN)).toEqual([]); // the window moved past it
+    expect(cache.markers("f", "production", t0 - MIN)).toBeNull(); // older than what was read
+    const generation = cache.markersGeneration();
+    cache.invalidateMarkers();
+    expect(cache.markers("f", "production", t0)).toBeNull();
+    cache.storeMarkers("f", "production", t0, [kill], generation);
+    expect(cache.markers("f", "production", t0)).toBeNull();
   });
 });

@@ -4,6 +4,7 @@ import { AppError } from "../../errors";
 import { eventBatchSchema } from "../../metrics/event-schemas";
 import type { ConfigStore } from "../../evaluation/config-store";
 import { eventTimeMs, ingestEvents } from "../../metrics/ingest-events";
+import type { MetricsInvalidation } from "../../metrics/metrics-cache";
 import { MetricsNotifier } from "../../metrics/metrics-notifier";
 import { fieldErrors } from "../../api/http";
 import { parseJson } from "../../validation/json";
@@ -15,7 +16,12 @@ import { AUTH_CODES, type SdkAuth } from "./sdk-auth";
 const PATH = "/api/v1/events";
 
 /** `POST /api/v1/events` (SDK token): validates the whole batch, then stores it in one statement. */
-export function eventsRoute(store: ConfigStore, db: Db, authenticate: (req: IncomingMessage) => Promise<SdkAuth>) {
+export function eventsRoute(
+  store: ConfigStore,
+  db: Db,
+  authenticate: (req: IncomingMessage) => Promise<SdkAuth>,
+  onIngested: (change: MetricsInvalidation) => void = () => {},
+) {
   const notifier = new MetricsNotifier(db);
   return async (req: IncomingMessage, res: ServerResponse): Promise<boolean> => {
     if (pathOf(req) !== PATH) return false;
@@ -84,11 +90,15 @@ export function eventsRoute(store: ConfigStore, db: Db, authenticate: (req: Inco
     try {
       const now = new Date();
       const result = await ingestEvents(db, environment, events, now, summaries);
-      sendJson(res, 202, result);
       if (result.accepted > 0) {
         const oldest = Math.min(...events.map((e) => eventTimeMs(e, now)), ...summaries.map((x) => new Date(x.minute).getTime()));
-        notifier.touch(environment, new Set([...events, ...summaries].map((e) => e.flagKey)), oldest);
+        const flags = new Set([...events, ...summaries].map((e) => e.flagKey));
+        // This instance learns of the batch before the sender hears 202 (a read after it sees it);
+        // the others by the notification, at most half a second later.
+        onIngested({ environment, flags: [...flags], sinceMs: oldest });
+        notifier.touch(environment, flags, oldest);
       }
+      sendJson(res, 202, result);
     } catch (err) {
       if (err instanceof AppError) fail(400, err.code, err.message, err.details);
       else if (isInvalidInputError(err)) fail(400, "VALIDATION_FAILED", "The batch contains a value that cannot be stored");

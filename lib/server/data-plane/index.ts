@@ -3,6 +3,7 @@ import type { ConfigStore } from "../../evaluation/config-store";
 import type { DataPlaneRoute } from "../app-server";
 import { eventsRoute } from "./events";
 import { liveRoute } from "./live";
+import { MetricsCache } from "../../metrics/metrics-cache";
 import { metricsRoute } from "./metrics";
 import { ofrepRoute } from "./ofrep";
 import { streamRoute } from "./stream";
@@ -24,15 +25,16 @@ export interface DataPlaneEntry {
  */
 export function dataPlaneEntries(store: ConfigStore, db: Db, options: { sdkRateLimit?: number } = {}): DataPlaneEntry[] {
   const authenticate = sdkAuthenticator(store, db, new RateLimiter(options.sdkRateLimit ?? DEFAULT_SDK_RATE_LIMIT));
+  const metricsCache = new MetricsCache();
   return [
     { handler: ofrepRoute(store, authenticate), serves: ["POST /ofrep/v1/evaluate/flags/{key}", "POST /ofrep/v1/evaluate/flags"] },
     { handler: streamRoute(store, authenticate), serves: ["GET /api/v1/stream"] },
-    { handler: eventsRoute(store, db, authenticate), serves: ["POST /api/v1/events"] },
+    { handler: eventsRoute(store, db, authenticate, (change) => metricsCache.invalidate(change)), serves: ["POST /api/v1/events"] },
     { handler: liveRoute(store, db), serves: ["GET /api/v1/live"] },
     {
       handler: unleashRoute(store, authenticate),
       serves: ["GET /api/client/features", "POST /api/client/register", "POST /api/client/metrics"],
     },
-    { handler: metricsRoute(store, db), serves: ["GET /api/v1/flags/{key}/metrics"] },
+    { handler: metricsRoute(store, db, metricsCache), serves: ["GET /api/v1/flags/{key}/metrics"] },
   ];
 }

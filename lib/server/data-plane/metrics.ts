@@ -1,11 +1,12 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { Db } from "../../db/client";
+import { CachedIdentity } from "../../auth/cached-identity";
 import { nodeHeaders, postgresIdentity, resolvePrincipal } from "../../auth/identity";
 import { errorResponse, fieldErrors } from "../../api/http";
 import { requireUser } from "../../auth/principal";
 import type { ConfigStore } from "../../evaluation/config-store";
 import { getFlagMetrics, metricsJson } from "../../metrics/get-flag-metrics";
-import { MetricsCache } from "../../metrics/metrics-cache";
+import type { MetricsCache } from "../../metrics/metrics-cache";
 import { metricsQuerySchema } from "../../metrics/metrics-schemas";
 import { checkParam } from "../../validation/text";
 import { pathOf, sendJson } from "./http-utils";
@@ -14,26 +15,25 @@ const PATH = /^\/api\/v1\/flags\/([^/]+)\/metrics$/;
 
 /**
  * `GET /api/v1/flags/{key}/metrics` (any signed-in user), answered by the custom server rather than
- * Next.js so that it can keep a cache of finished buckets that every instance's metrics notifications
- * keep honest (lib/metrics/metrics-cache.ts): a chart's refresh reads the last bucket or two, not a
- * day of rollups.
+ * Next.js so that it can keep a cache of the series that every instance's metrics notifications keep
+ * honest (lib/metrics/metrics-cache.ts): a chart's refresh reads at most the current bucket, not a
+ * day of rollups. Who is asking is remembered for a few seconds too (lib/auth/cached-identity.ts).
  */
-export function metricsRoute(store: ConfigStore, db: Db) {
-  const identity = postgresIdentity(db);
-  let cache: MetricsCache | null = null;
-  // Created with the first request: nothing is cached before, so nothing can go stale before.
-  const cacheFor = () => {
-    if (cache) return cache;
-    const created = (cache = new MetricsCache());
-    store.subscribeMetrics((change) =>
-      created.invalidate({
-        environment: change.environment,
-        flags: change.flags,
-        sinceMs: change.since ? Date.parse(change.since) : undefined,
-      }),
-    );
-    return created;
-  };
+export function metricsRoute(store: ConfigStore, db: Db, cache: MetricsCache) {
+  const identity = new CachedIdentity(postgresIdentity(db));
+  store.subscribeCredentials(() => identity.clear());
+  store.subscribeSdkTokens(() => identity.clear());
+  store.subscribeMetrics((change) =>
+    cache.invalidate({
+      environment: change.environment,
+      flags: change.flags,
+      sinceMs: change.since ? Date.parse(change.since) : undefined,
+    }),
+  );
+  // Every action a marker records (kill, restore, phase change) also changes a flag's configuration
+  // or a rollout.
+  store.subscribeAll(() => cache.invalidateMarkers());
+  store.subscribeRollouts(() => cache.invalidateMarkers());
   return async (req: IncomingMessage, res: ServerResponse): Promise<boolean> => {
     const match = PATH.exec(pathOf(req));
     if (!match) return false;
@@ -61,7 +61,7 @@ export function metricsRoute(store: ConfigStore, db: Db) {
         sendJson(res, 400, { error: { code: "VALIDATION_FAILED", message: "The request is invalid", fields: fieldErrors(query.error) } });
         return true;
       }
-      sendJson(res, 200, metricsJson(await getFlagMetrics(db, key, query.data, new Date(), cacheFor())));
+      sendJson(res, 200, metricsJson(await getFlagMetrics(db, key, query.data, new Date(), cache)));
     } catch (err) {
       const answer = errorResponse(err);
       sendJson(res, answer.status, await answer.text(), Object.fromEntries(answer.headers));
