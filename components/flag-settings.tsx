@@ -1,16 +1,24 @@
 "use client";
 
 import { useActionState, useState } from "react";
-import { archiveFlagAction, updateFlagDescriptionAction, type FormState } from "@/app/(dashboard)/flags/actions";
+import { archiveFlagAction, updateFlagSettingsAction, type FormState } from "@/app/(dashboard)/flags/actions";
 import { Button } from "./ui/button";
 import { Field, TextInput } from "./ui/field";
 import { ActionForm } from "./ui/action-form";
 
 const idle: FormState = { status: "idle" };
 
-/** Description edit and the archive "danger zone", for engineers. */
-export function FlagSettings({ flagKey, description }: { flagKey: string; description: string }) {
-  const [saved, saveAction, saving] = useActionState(updateFlagDescriptionAction, idle);
+/** Description, raw-event sampling, and the archive "danger zone", for engineers. */
+export function FlagSettings({
+  flagKey,
+  description,
+  rawEventSamplePercent,
+}: {
+  flagKey: string;
+  description: string;
+  rawEventSamplePercent: number;
+}) {
+  const [saved, saveAction, saving] = useActionState(updateFlagSettingsAction, idle);
   const [archived, archiveAction, archiving] = useActionState(archiveFlagAction, idle);
   const [confirming, setConfirming] = useState(false);
   return (
@@ -20,9 +28,22 @@ export function FlagSettings({ flagKey, description }: { flagKey: string; descri
         <Field label="Description" error={saved.fields?.description}>
           <TextInput name="description" defaultValue={description} invalid={!!saved.fields?.description} />
         </Field>
+        <Field
+          label="Raw events kept (%)"
+          hint="Charts, gates and guardrails count every event from the per-minute rollups. Raw rows are only a sample for debugging: 0 keeps none."
+          error={saved.fields?.rawEventSamplePercent}
+        >
+          <TextInput
+            name="rawEventSamplePercent"
+            inputMode="decimal"
+            defaultValue={String(rawEventSamplePercent)}
+            invalid={!!saved.fields?.rawEventSamplePercent}
+            className="w-28"
+          />
+        </Field>
         <div className="flex items-center gap-3">
           <Button type="submit" variant="secondary" disabled={saving}>
-            Save description
+            Save settings
           </Button>
           {saved.status === "saved" ? (
             <p className="text-sm text-emerald-700" role="status">

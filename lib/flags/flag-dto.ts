@@ -13,6 +13,8 @@ export interface FlagDto {
   description: string;
   /** What users are bucketed by: the key unless the flag was created with another group. */
   bucketGroup: string;
+  /** Share of raw events stored (0 … 100, default 0); the rollups count every event regardless. */
+  rawEventSamplePercent: number;
   createdAt: string;
   environments: Record<string, FlagStateDto>;
 }
@@ -39,7 +41,14 @@ export function toFlagStateDto(s: StateRow): FlagStateDto {
 }
 
 export function toFlagDto(
-  flag: { key: string; description: string; createdAt: Date; bucketGroup?: string | null; states: StateRow[] },
+  flag: {
+    key: string;
+    description: string;
+    createdAt: Date;
+    bucketGroup?: string | null;
+    rawEventSamplePercent?: number;
+    states: StateRow[];
+  },
   environmentOrder: string[],
 ): FlagDto {
   const byEnv = new Map(flag.states.map((s) => [s.environmentKey, s]));
@@ -52,6 +61,7 @@ export function toFlagDto(
     key: flag.key,
     description: flag.description,
     bucketGroup: flag.bucketGroup ?? flag.key,
+    rawEventSamplePercent: flag.rawEventSamplePercent ?? 0,
     createdAt: flag.createdAt.toISOString(),
     environments,
   };

@@ -54,9 +54,20 @@ export const updateFlagStateSchema = z
   });
 export type UpdateFlagStateInput = z.infer<typeof updateFlagStateSchema>;
 
-export const updateFlagSchema = z.strictObject({
-  description: plainText({ max: 500, multiline: true, typeMessage: "description must be text" }),
-});
+export const updateFlagSchema = z
+  .strictObject({
+    description: plainText({ max: 500, multiline: true, typeMessage: "description must be text" }).optional(),
+    /** Share of the flag's raw events stored for debugging; the rollups count every event regardless. */
+    rawEventSamplePercent: z
+      .number({ error: "must be a number from 0 to 100" })
+      .min(0, "must be between 0 and 100")
+      .max(100, "must be between 0 and 100")
+      .optional(),
+  })
+  .refine((v) => v.description !== undefined || v.rawEventSamplePercent !== undefined, {
+    message: "change at least one of description, rawEventSamplePercent",
+    path: ["description"],
+  });
 export type UpdateFlagInput = z.infer<typeof updateFlagSchema>;
 
 export const archiveFlagSchema = z.strictObject({

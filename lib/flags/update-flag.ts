@@ -7,20 +7,27 @@ import { getFlag } from "./get-flag";
 import type { FlagDto } from "./flag-dto";
 import type { UpdateFlagInput } from "./flag-schemas";
 
-/** Edits what describes a flag (not its per-environment state, which has its own versioned update). */
+/**
+ * Edits what describes a flag and its raw-event sampling (not its per-environment state, which has its
+ * own versioned update).
+ */
 export async function updateFlag(db: Db, principal: Principal | null, key: string, input: UpdateFlagInput): Promise<FlagDto> {
   const user = requireRole(principal, "engineer");
   if (!FLAG_KEY_PATTERN.test(key)) throw notFound("Flag");
   await db.$transaction(async (tx) => {
     const before = await tx.flag.findUnique({ where: { key } });
     if (!before || before.archivedAt) throw notFound(`Flag '${key}'`);
-    await tx.flag.update({ where: { id: before.id }, data: { description: input.description } });
+    const after = {
+      description: input.description ?? before.description,
+      rawEventSamplePercent: input.rawEventSamplePercent ?? before.rawEventSamplePercent,
+    };
+    await tx.flag.update({ where: { id: before.id }, data: after });
     await recordAudit(tx, {
       actor: { id: user.userId, label: actorLabel(user) },
       action: "flag.update",
       target: { type: "flag", id: key },
-      before: { description: before.description },
-      after: { description: input.description },
+      before: { description: before.description, rawEventSamplePercent: before.rawEventSamplePercent },
+      after,
     });
   });
   return getFlag(db, key);

@@ -9,8 +9,8 @@ const MAX_AGE_MS = 7 * 24 * 3600 * 1000;
 const MAX_SKEW_MS = 5 * 60 * 1000;
 
 /**
- * Stores a batch of raw events and folds it into the per-minute rollups in a single statement, so
- * both happen or neither does. The batch is grouped here (flag, variant, minute, reason) so the
+ * Folds a batch of events into the per-minute rollups, and stores the flag's sample of them as raw
+ * rows (opt-in per flag, none by default), in a single statement, so both happen or neither does. The batch is grouped here (flag, variant, minute, reason) so the
  * database only upserts one row per group; the statement resolves flags and the live rollout phase
  * itself. Events for flags that no longer exist are skipped (an SDK may still hold events for a flag
  * deleted meanwhile). Erroring subjects are inserted into their own set first; only the ones new to
@@ -18,7 +18,7 @@ const MAX_SKEW_MS = 5 * 60 * 1000;
  */
 const INGEST_SQL = `
 WITH flag_phase AS (
-  SELECT f.id AS flag_id, f.key, coalesce(r.current_phase, -1) AS phase
+  SELECT f.id AS flag_id, f.key, coalesce(r.current_phase, -1) AS phase, f.raw_event_sample_percent AS sample_percent
   FROM flags f
   LEFT JOIN rollouts r ON r.flag_id = f.id AND r.environment_key = $1 AND r.status IN ('active', 'paused')
   WHERE f.key = ANY($10::text[])
@@ -28,6 +28,8 @@ WITH flag_phase AS (
   FROM unnest($2::text[], $3::text[], $4::text[], $5::text[], $6::float8[], $7::text[], $8::text[], $9::timestamptz[])
     AS i(flag_key, variant, reason, outcome, latency_ms, error_code, targeting_key, occurred_at)
   JOIN flag_phase fp ON fp.key = i.flag_key
+  -- Raw rows are an opt-in sample per flag; the rollups below count every event.
+  WHERE fp.sample_percent >= 100 OR random() * 100 < fp.sample_percent
   RETURNING 1
 ), new_error_subjects AS (
   INSERT INTO metric_error_subjects (flag_id, environment_key, variant, minute, phase, reason, subject)
@@ -146,10 +148,10 @@ export async function ingestEvents(
       await new Promise((r) => setTimeout(r, attempt * 10 + Math.random() * 20));
     }
   }
-  const stored = rows[0]?.stored ?? 0;
   const known = new Set(rows[0]?.known ?? []);
+  const counted = events.filter((e) => known.has(e.flagKey)).length;
   const summarised = summaries.filter((s) => known.has(s.flagKey)).length;
-  return { accepted: stored + summarised, ignored: events.length + summaries.length - stored - summarised };
+  return { accepted: counted + summarised, ignored: events.length + summaries.length - counted - summarised };
 }
 
 /** When an event happened: its timestamp, or its arrival when it has none. */

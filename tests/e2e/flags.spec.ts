@@ -110,7 +110,9 @@ test("changes made elsewhere show up live: the list refreshes, an open edit page
   await expect(watcher.getByTestId("env-production").getByLabel("production rollout percentage")).toHaveValue("60");
 });
 
-test("an engineer edits a description and archives a flag; a flag mid-rollout cannot be archived", async ({ page }) => {
+test("an engineer edits a description and the raw-event sampling, and archives a flag; a flag mid-rollout cannot be archived", async ({
+  page,
+}) => {
   await signIn(page, "engineer@rollgate.dev");
   await page.getByRole("link", { name: "messaging-v2" }).click();
   await page.getByRole("button", { name: "Archive flag…" }).click();
@@ -123,10 +125,16 @@ test("an engineer edits a description and archives a flag; a flag mid-rollout ca
   await page.getByRole("button", { name: "Create flag" }).click();
   await expect(page).toHaveURL(/\/flags\/short-lived$/);
   await page.getByLabel("Description").fill("Temporary experiment");
-  await page.getByRole("button", { name: "Save description" }).click();
-  await expect(page.getByText("Description saved")).toBeVisible();
+  await expect(page.getByLabel("Raw events kept (%)")).toHaveValue("0");
+  await page.getByLabel("Raw events kept (%)").fill("250");
+  await page.getByRole("button", { name: "Save settings" }).click();
+  await expect(page.getByRole("alert").filter({ hasText: "between 0 and 100" })).toBeVisible();
+  await page.getByLabel("Raw events kept (%)").fill("12.5");
+  await page.getByRole("button", { name: "Save settings" }).click();
+  await expect(page.getByText("Settings saved")).toBeVisible();
   await page.reload();
   await expect(page.getByText("Temporary experiment").first()).toBeVisible();
+  await expect(page.getByLabel("Raw events kept (%)")).toHaveValue("12.5");
 
   await page.getByRole("button", { name: "Archive flag…" }).click();
   await page.getByRole("button", { name: "Archive short-lived" }).click();

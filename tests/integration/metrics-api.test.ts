@@ -27,6 +27,8 @@ let seq = 0;
 async function newFlag(): Promise<string> {
   const key = `mx-${process.pid}-${++seq}`;
   expect((await call(app.url, "POST", "/api/v1/flags", { token: eng, body: { key } })).status).toBe(201);
+  // These tests compare the rollups with the raw events, which a flag keeps only when asked to.
+  expect((await call(app.url, "PATCH", `/api/v1/flags/${key}`, { token: eng, body: { rawEventSamplePercent: 100 } })).status).toBe(200);
   return key;
 }
 

@@ -28,6 +28,8 @@ beforeAll(async () => {
   app = await start();
   url = app.url;
   expect((await call(url, "POST", "/api/v1/flags", { token: ENG, body: { key: "sdk-flag" } })).status).toBe(201);
+  // These tests read the raw events back, which a flag keeps only when asked to.
+  expect((await call(url, "PATCH", "/api/v1/flags/sdk-flag", { token: ENG, body: { rawEventSamplePercent: 100 } })).status).toBe(200);
   await patch("sdk-flag", { enabled: true, rolloutPercent: 100 });
   // The data plane applies the change when its NOTIFY arrives; tests start from there.
   await eventually(

@@ -17,6 +17,9 @@ beforeAll(async () => {
   app = await startTestApp({ databaseUrl: t.url, bootstrapTokens: BOOTSTRAP });
   for (const key of ["sum-sdk", "sum-http", "sum-bad"])
     expect((await call(app.url, "POST", "/api/v1/flags", { token: ROLE_TOKENS.engineer, body: { key } })).status).toBe(201);
+  // Raw rows on: that summaries leave none is then the summaries' doing, not the sampling's.
+  const sampleAll = { token: ROLE_TOKENS.engineer, body: { rawEventSamplePercent: 100 } };
+  expect((await call(app.url, "PATCH", "/api/v1/flags/sum-sdk", sampleAll)).status).toBe(200);
 });
 afterAll(async () => {
   await app?.stop();

@@ -117,10 +117,15 @@ export async function updateFlagStateAction(_prev: FormState, form: FormData): P
   }
 }
 
-export async function updateFlagDescriptionAction(_prev: FormState, form: FormData): Promise<FormState> {
+export async function updateFlagSettingsAction(_prev: FormState, form: FormData): Promise<FormState> {
   if (!isForm(form)) return unreadable;
   const key = String(form.get("flagKey") ?? "");
-  const parsed = updateFlagSchema.safeParse({ description: form.get("description") ?? "" });
+  const sampling = String(form.get("rawEventSamplePercent") ?? "").trim();
+  const parsed = updateFlagSchema.safeParse({
+    description: form.get("description") ?? "",
+    // Empty means "leave as is"; anything else must read as a number (the schema says what is wrong).
+    ...(sampling === "" ? {} : { rawEventSamplePercent: /^\d+(\.\d+)?$/.test(sampling) ? Number(sampling) : sampling }),
+  });
   if (!parsed.success) return { status: "invalid", fields: fieldErrors(parsed.error) };
   try {
     await updateFlag(getDb(), await currentUser(), key, parsed.data);
@@ -128,7 +133,7 @@ export async function updateFlagDescriptionAction(_prev: FormState, form: FormDa
     return failure(err);
   }
   revalidatePath(`/flags/${key}`);
-  return { status: "saved", message: "Description saved" };
+  return { status: "saved", message: "Settings saved" };
 }
 
 export async function archiveFlagAction(_prev: FormState, form: FormData): Promise<FormState> {

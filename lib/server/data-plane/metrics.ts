@@ -21,22 +21,29 @@ const PATH = /^\/api\/v1\/flags\/([^/]+)\/metrics$/;
  */
 export function metricsRoute(store: ConfigStore, db: Db, cache: MetricsCache) {
   const identity = new CachedIdentity(postgresIdentity(db));
-  store.subscribeCredentials(() => identity.clear());
-  store.subscribeSdkTokens(() => identity.clear());
-  store.subscribeMetrics((change) =>
-    cache.invalidate({
-      environment: change.environment,
-      flags: change.flags,
-      sinceMs: change.since ? Date.parse(change.since) : undefined,
-    }),
-  );
-  // Every action a marker records (kill, restore, phase change) also changes a flag's configuration
-  // or a rollout.
-  store.subscribeAll(() => cache.invalidateMarkers());
-  store.subscribeRollouts(() => cache.invalidateMarkers());
+  let listening = false;
+  // Subscribed with the first request: nothing is cached before, so nothing can go stale before.
+  const listen = () => {
+    if (listening) return;
+    listening = true;
+    store.subscribeCredentials(() => identity.clear());
+    store.subscribeSdkTokens(() => identity.clear());
+    store.subscribeMetrics((change) =>
+      cache.invalidate({
+        environment: change.environment,
+        flags: change.flags,
+        sinceMs: change.since ? Date.parse(change.since) : undefined,
+      }),
+    );
+    // Every action a marker records (kill, restore, phase change) also changes a flag's configuration
+    // or a rollout.
+    store.subscribeAll(() => cache.invalidateMarkers());
+    store.subscribeRollouts(() => cache.invalidateMarkers());
+  };
   return async (req: IncomingMessage, res: ServerResponse): Promise<boolean> => {
     const match = PATH.exec(pathOf(req));
     if (!match) return false;
+    listen();
     try {
       if (req.method !== "GET" && req.method !== "HEAD") {
         sendJson(res, 405, { error: { code: "METHOD_NOT_ALLOWED", message: "use GET" } }, { allow: "GET" });

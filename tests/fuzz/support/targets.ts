@@ -283,14 +283,15 @@ export const ACTION_TARGETS: ActionTarget[] = [
   },
   {
     kind: "action",
-    id: "action updateFlagDescriptionAction",
-    name: "updateFlagDescriptionAction",
+    id: "action updateFlagSettingsAction",
+    name: "updateFlagSettingsAction",
     page: "/flags/{key}",
     role: "engineer",
     args: "state-form",
     fields: (w) => [
       ["flagKey", text(...w.flagKeys)],
       ["description", text("new words")],
+      ["rawEventSamplePercent", text("12.5", "0", "100")],
     ],
   },
   {

@@ -111,7 +111,9 @@ export default async function FlagPage({ params }: { params: Promise<{ key: stri
           ))}
         </div>
       </section>
-      {canEdit ? <FlagSettings flagKey={flag.key} description={flag.description} /> : null}
+      {canEdit ? (
+        <FlagSettings flagKey={flag.key} description={flag.description} rawEventSamplePercent={flag.rawEventSamplePercent} />
+      ) : null}
       <p className="text-sm">
         <Link href={`/audit?target=${encodeURIComponent(flag.key)}`} className="text-indigo-700 hover:underline">
           History of this flag →
