@@ -47,6 +47,14 @@ const schema = z.object({
     .min(0, "at least 0 (0 turns the limit off)")
     .max(10_000_000, "at most 10000000")
     .default(50_000),
+  // Configuration patches each instance keeps per environment, so an SDK that reconnects gets only
+  // the changes it missed; one further behind gets the whole snapshot. 0 sends snapshots only.
+  ROLLGATE_STREAM_HISTORY: z.coerce
+    .number({ error: "must be a number of patches" })
+    .int("must be a whole number")
+    .min(0, "at least 0 (0 keeps none)")
+    .max(100_000, "at most 100000")
+    .default(256),
   // How often the automatic-progression worker looks for rollouts whose gates turned green.
   ROLLGATE_AUTO_ADVANCE_INTERVAL_MS: z.coerce
     .number({ error: "must be a number of milliseconds" })

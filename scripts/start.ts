@@ -102,7 +102,10 @@ try {
   }
 
   // The data plane answers from this in-memory configuration, never from a query per request.
-  const store = new ConfigStore(db, appUrl, { log: (m) => console.log(`[rollgate] ${m}`) });
+  const store = new ConfigStore(db, appUrl, {
+    log: (m) => console.log(`[rollgate] ${m}`),
+    history: { maxPatches: config.ROLLGATE_STREAM_HISTORY },
+  });
   await store.start();
   cleanups.push(() => store.stop());
 

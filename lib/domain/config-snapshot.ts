@@ -1,35 +1,108 @@
 import { compileFlag, type CompiledFlag, type FlagRule } from "./evaluation";
 
-/** What `GET /api/v1/stream` sends: one environment's whole configuration at one version. */
+/** What `GET /api/v1/stream` sends first: one environment's whole configuration at one version. */
 export interface ConfigSnapshot {
   environment: string;
   version: number;
   flags: Record<string, FlagRule>;
 }
 
-export interface CompiledSnapshot {
+/**
+ * What the stream sends after the snapshot: the flags that changed between two configuration
+ * versions. It applies only to a client holding exactly `from`; any other version means a change
+ * was missed, and the client needs a snapshot instead.
+ */
+export interface ConfigPatch {
   environment: string;
+  from: number;
   version: number;
-  flags: ReadonlyMap<string, CompiledFlag>;
-  /** The snapshot as sent on the stream, serialised once per version rather than per subscriber. */
-  json: string;
+  /** Added or changed flags, each with its whole new rule. */
+  flags: Record<string, FlagRule>;
+  /** Flags that left the environment (archived, deleted, no state there any more). */
+  removed: string[];
+}
+
+export interface CompiledSnapshot {
+  readonly environment: string;
+  readonly version: number;
+  readonly flags: ReadonlyMap<string, CompiledFlag>;
+  /**
+   * The snapshot as the stream sends it. Serialised on first use and then shared: with deltas most
+   * versions are never sent whole, and stringifying 10,000 flags per change would cost more than the
+   * change itself.
+   */
+  readonly json: string;
+}
+
+function compiled(environment: string, version: number, flags: ReadonlyMap<string, CompiledFlag>): CompiledSnapshot {
+  let json: string | undefined;
+  return Object.freeze({
+    environment,
+    version,
+    flags,
+    get json() {
+      if (json === undefined) {
+        const wire: ConfigSnapshot = { environment, version, flags: {} };
+        for (const [key, flag] of flags) wire.flags[key] = flag.rule;
+        json = JSON.stringify(wire);
+      }
+      return json;
+    },
+  });
 }
 
 export function compileSnapshot(snapshot: ConfigSnapshot): CompiledSnapshot {
   const flags = new Map<string, CompiledFlag>();
   for (const [key, rule] of Object.entries(snapshot.flags)) flags.set(key, compileFlag(key, rule));
-  return { environment: snapshot.environment, version: snapshot.version, flags, json: JSON.stringify(snapshot) };
+  return compiled(snapshot.environment, snapshot.version, flags);
 }
 
 /**
- * The snapshot after one flag changed: a new object (readers of the old one never see a half-applied
- * change), the rule replaced, added, or removed when `rule` is null.
+ * The snapshot after `patch`: a new object, so readers of the old one never see a half-applied
+ * change. Only the changed flags are compiled; the others are shared with `current`. The caller
+ * checks continuity (`patch.from === current.version`).
  */
-export function patchSnapshot(current: CompiledSnapshot, version: number, key: string, rule: FlagRule | null): CompiledSnapshot {
+export function applyPatch(current: CompiledSnapshot, patch: ConfigPatch): CompiledSnapshot {
   const flags = new Map(current.flags);
-  if (rule) flags.set(key, compileFlag(key, rule));
-  else flags.delete(key);
-  const wire: ConfigSnapshot = { environment: current.environment, version, flags: {} };
-  for (const [k, f] of flags) wire.flags[k] = f.rule;
-  return { environment: current.environment, version, flags, json: JSON.stringify(wire) };
+  for (const key of patch.removed) flags.delete(key);
+  for (const [key, rule] of Object.entries(patch.flags)) flags.set(key, compileFlag(key, rule));
+  return compiled(current.environment, patch.version, flags);
+}
+
+// Adding a field to FlagRule fails to compile here until `sameRule` compares it too: a field the
+// comparison missed would be a change no patch carries.
+const RULE_FIELDS = {
+  enabled: "value",
+  killed: "value",
+  rolloutPercent: "value",
+  groupId: "value",
+  version: "value",
+  allowlist: "list",
+} as const satisfies Record<keyof FlagRule, "value" | "list">;
+const FIELD_ENTRIES = Object.entries(RULE_FIELDS) as [keyof FlagRule, "value" | "list"][];
+
+export function sameRule(a: FlagRule, b: FlagRule): boolean {
+  if (a === b) return true;
+  for (const [field, kind] of FIELD_ENTRIES) {
+    if (kind === "value") {
+      if (a[field] !== b[field]) return false;
+      continue;
+    }
+    const x = a[field] as readonly string[];
+    const y = b[field] as readonly string[];
+    if (x.length !== y.length || x.some((v, i) => v !== y[i])) return false;
+  }
+  return true;
+}
+
+/** The patch that turns `current` into `next` (a full reload), naming only the flags that differ. */
+export function diffSnapshot(current: CompiledSnapshot, next: ConfigSnapshot): ConfigPatch {
+  const flags: Record<string, FlagRule> = {};
+  const removed: string[] = [];
+  for (const [key, rule] of Object.entries(next.flags)) {
+    const had = current.flags.get(key);
+    if (!had || !sameRule(had.rule, rule)) flags[key] = rule;
+  }
+  for (const key of current.flags.keys()) if (!Object.hasOwn(next.flags, key)) removed.push(key);
+  return { environment: next.environment, from: current.version, version: next.version, flags, removed };
 }

@@ -1,11 +1,17 @@
 import pg from "pg";
 import type { Db } from "../db/client";
 import { hashSecret } from "../auth/secrets";
-import { compileSnapshot, patchSnapshot, type CompiledSnapshot } from "../domain/config-snapshot";
+import { applyPatch, compileSnapshot, diffSnapshot, sameRule, type CompiledSnapshot, type ConfigPatch } from "../domain/config-snapshot";
+import type { FlagRule } from "../domain/evaluation";
 import { METRICS_CHANNEL, type MetricsChange } from "../metrics/metrics-notifier";
+import { ChangeHistory, DEFAULT_HISTORY_LIMITS, type HistoryLimits, type RecordedPatch } from "./change-history";
 import { loadConfigVersions, loadFlagRules, loadSdkTokens, loadSnapshot } from "./load-snapshot";
 
-type Listener = (snapshot: CompiledSnapshot) => void;
+/**
+ * Called with each new snapshot and, when this instance held the one before it, the patch from
+ * that one to this (null for an environment's first snapshot).
+ */
+type Listener = (snapshot: CompiledSnapshot, change: RecordedPatch | null) => void;
 
 /**
  * The data plane's view of configuration: every environment's compiled snapshot and the live SDK
@@ -33,6 +39,7 @@ export class ConfigStore {
   private patchHints = new Map<string, Map<number, string>>();
   /** How often a change was applied by reloading one flag vs. the whole environment (benchmarks). */
   readonly reloads = { patched: 0, full: 0 };
+  private readonly history: ChangeHistory;
   private listener: pg.Client | null = null;
   private pollTimer: NodeJS.Timeout | null = null;
   private stopped = false;
@@ -40,8 +47,10 @@ export class ConfigStore {
   constructor(
     private readonly db: Db,
     private readonly databaseUrl: string,
-    private readonly options: { pollMs?: number; log?: (msg: string) => void } = {},
-  ) {}
+    private readonly options: { pollMs?: number; log?: (msg: string) => void; history?: Partial<HistoryLimits> } = {},
+  ) {
+    this.history = new ChangeHistory({ ...DEFAULT_HISTORY_LIMITS, ...options.history });
+  }
 
   async start(): Promise<void> {
     await this.connectListener();
@@ -63,6 +72,21 @@ export class ConfigStore {
 
   snapshot(environment: string): CompiledSnapshot | undefined {
     return this.snapshots.get(environment);
+  }
+
+  /**
+   * The patches that take a client holding `version` to the current snapshot, in order (empty when
+   * it is current); null when this instance cannot say, and the client needs the snapshot.
+   */
+  patchesSince(environment: string, version: number): RecordedPatch[] | null {
+    const current = this.snapshots.get(environment);
+    if (!current || version > current.version) return null;
+    return this.history.since(environment, version, current.version);
+  }
+
+  /** Patches and bytes of patch JSON held for reconnecting clients (benchmarks, diagnostics). */
+  historySize(): { patches: number; bytes: number } {
+    return this.history.size();
   }
 
   /** The environment an SDK token is bound to, or undefined when it is unknown or revoked. */
@@ -163,11 +187,19 @@ export class ConfigStore {
           const loaded = await loadSnapshot(this.db, environment);
           if (!loaded) {
             this.snapshots.delete(environment);
+            this.history.reset(environment);
             continue;
           }
           const current = this.snapshots.get(environment);
           if (current && current.version >= loaded.version) continue;
-          this.publish(environment, compileSnapshot(loaded));
+          // Diffed against the snapshot in hand, so subscribers get a patch even from a full reload,
+          // and unchanged flags keep their compiled form.
+          if (current) {
+            const patch = diffSnapshot(current, loaded);
+            this.publish(environment, applyPatch(current, patch), patch);
+          } else {
+            this.publish(environment, compileSnapshot(loaded), null);
+          }
         } while (this.pending.has(environment));
       } finally {
         this.reloading.delete(environment);
@@ -177,11 +209,14 @@ export class ConfigStore {
     return run;
   }
 
-  private publish(environment: string, compiled: CompiledSnapshot): void {
+  private publish(environment: string, compiled: CompiledSnapshot, patch: ConfigPatch | null): void {
     this.snapshots.set(environment, compiled);
+    let change: RecordedPatch | null = null;
+    if (patch) change = this.history.record(patch);
+    else this.history.reset(environment);
     for (const l of [...(this.listeners.get(environment) ?? []), ...this.allListeners]) {
       try {
-        l(compiled);
+        l(compiled, change);
       } catch (err) {
         this.options.log?.(`config listener failed: ${String(err)}`);
       }
@@ -208,10 +243,16 @@ export class ConfigStore {
     if (!loaded || this.snapshots.get(environment) !== current || loaded.version !== last || loaded.flags.some((f) => f.key === null)) {
       return false;
     }
-    let next = current;
-    for (const f of loaded.flags) next = patchSnapshot(next, loaded.version, f.key!, f.rule);
+    const flags: Record<string, FlagRule> = {};
+    const removed: string[] = [];
+    for (const f of loaded.flags) {
+      const had = current.flags.get(f.key!);
+      if (f.rule && !(had && sameRule(had.rule, f.rule))) flags[f.key!] = f.rule;
+      else if (!f.rule && had) removed.push(f.key!);
+    }
+    const patch: ConfigPatch = { environment, from: current.version, version: loaded.version, flags, removed };
     this.reloads.patched++;
-    this.publish(environment, next);
+    this.publish(environment, applyPatch(current, patch), patch);
     return true;
   }
 

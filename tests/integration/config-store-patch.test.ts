@@ -1,6 +1,9 @@
 // An instance applies a one-flag change by reading that flag alone, and ends up with exactly what a
-// full reload reads, whatever mix of changes (new flags, edits, archiving, groups) came through.
+// full reload reads, whatever mix of changes (new flags, edits, archiving, groups) came through. The
+// patches it publishes (what the stream sends), applied by a client to the first snapshot it got,
+// end up there too.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { applyPatch, compileSnapshot, type CompiledSnapshot, type ConfigPatch } from "../../lib/domain/config-snapshot";
 import { ConfigStore } from "../../lib/evaluation/config-store";
 import { loadSnapshot } from "../../lib/evaluation/load-snapshot";
 import { createTestDatabase, type TestDatabase } from "../support/test-database";
@@ -8,11 +11,23 @@ import { eventually } from "../support/eventually";
 
 let t: TestDatabase;
 let store: ConfigStore;
+// A client's copy, built from the first snapshot and then the wire patches alone.
+let client: CompiledSnapshot;
+const gaps: string[] = [];
+let patches = 0;
 
 beforeAll(async () => {
   t = await createTestDatabase();
   store = new ConfigStore(t.db, t.url, { pollMs: 3_600_000 });
   await store.start();
+  client = compileSnapshot(JSON.parse(store.snapshot("production")!.json));
+  store.subscribe("production", (_snapshot, change) => {
+    if (!change) return void gaps.push("a snapshot without a patch");
+    const patch = JSON.parse(change.json) as ConfigPatch;
+    if (patch.from !== client.version) gaps.push(`patch from ${patch.from} to a client at ${client.version}`);
+    client = applyPatch(client, patch);
+    patches++;
+  });
 });
 afterAll(async () => {
   await store?.stop();
@@ -25,6 +40,9 @@ async function converged(): Promise<void> {
   const full = await loadSnapshot(t.db, "production");
   const mine = JSON.parse(store.snapshot("production")!.json) as { flags: unknown };
   expect(mine.flags).toEqual(full!.flags);
+  expect(gaps).toEqual([]);
+  expect(client.version).toBe(full!.version);
+  expect(JSON.parse(client.json)).toEqual(full);
 }
 
 describe("incremental configuration", () => {
@@ -54,7 +72,8 @@ describe("incremental configuration", () => {
     }
     await converged();
     expect(store.reloads.patched).toBeGreaterThan(20); // one patch may carry a burst of changes
-    console.log(`incremental configuration: ${JSON.stringify(store.reloads)}`);
+    console.log(`incremental configuration: ${JSON.stringify(store.reloads)}, ${patches} patches published`);
+    expect(patches).toBeGreaterThanOrEqual(store.reloads.patched); // full reloads publish patches too
     expect(store.reloads.full).toBeGreaterThan(0); // archiving still reloads everything
   });
 });
