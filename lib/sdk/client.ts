@@ -1,5 +1,5 @@
-import { compileSnapshot, type CompiledSnapshot, type ConfigSnapshot } from "../domain/config-snapshot";
-import { evaluate, isEvaluation, type Reason, type Variant } from "../domain/evaluation";
+import { applyPatch, compileSnapshot, type CompiledSnapshot, type ConfigPatch, type ConfigSnapshot } from "../domain/config-snapshot";
+import { evaluate, isEvaluation, type FlagRule, type Reason, type Variant } from "../domain/evaluation";
 import { EventReporter, type ReportedEvent } from "./event-reporter";
 import { SseParser } from "./sse-parser";
 
@@ -39,10 +39,14 @@ export class RollgateRefusedError extends Error {
 
 type ChangeListener = (snapshot: { version: number; environment: string }) => void;
 
+/** Ends a stream on purpose, to reconnect at once for a snapshot; not an error to report. */
+class SnapshotNeeded extends Error {}
+
 /**
  * Evaluates flags locally from a snapshot streamed by Rollgate (`GET /api/v1/stream`), with the same
- * evaluation core as the server. When Rollgate is unreachable it keeps serving the last snapshot and
- * reconnects with backoff, resuming from the newest version the server has.
+ * evaluation core as the server, and follows the patches that come after it. When Rollgate is
+ * unreachable it keeps serving the last snapshot and reconnects with backoff, sending the version it
+ * holds so the server can send just the patches it missed.
  */
 export class RollgateClient {
   private snapshot: CompiledSnapshot | null = null;
@@ -53,6 +57,12 @@ export class RollgateClient {
   private closed = false;
   private retryMs = 1000;
   private failures = 0;
+  // Set when a patch did not follow the version in hand: the next connection asks for a snapshot.
+  private snapshotWanted = false;
+  // Gaps in a row without a patch applied in between: the first reconnects at once, further ones
+  // back off, so a server that keeps sending gaps cannot make the client spin.
+  private gapsInARow = 0;
+  private readonly stats = { snapshots: 0, patches: 0, gaps: 0 };
   private firstSnapshot: { resolve: () => void; reject: (err: Error) => void; promise: Promise<void> };
   connected = false;
 
@@ -101,6 +111,20 @@ export class RollgateClient {
 
   get environment(): string | null {
     return this.snapshot?.environment ?? null;
+  }
+
+  /** How this client's configuration arrived: whole snapshots, patches applied, and version gaps seen. */
+  get streamStats(): { snapshots: number; patches: number; gaps: number } {
+    return { ...this.stats };
+  }
+
+  /** The configuration being served, as the server sent it (diagnostics); null before the first snapshot. */
+  configuration(): ConfigSnapshot | null {
+    const snapshot = this.snapshot;
+    if (!snapshot) return null;
+    const flags: Record<string, FlagRule> = {};
+    for (const [key, flag] of snapshot.flags) flags[key] = flag.rule;
+    return { environment: snapshot.environment, version: snapshot.version, flags };
   }
 
   onChange(listener: ChangeListener): () => void {
@@ -170,7 +194,12 @@ export class RollgateClient {
         await this.streamOnce();
       } catch (err) {
         if (this.closed) return;
-        this.options.onError?.(err as Error);
+        if (err instanceof SnapshotNeeded) {
+          this.connected = false;
+          if (this.gapsInARow <= 1) continue;
+        } else {
+          this.options.onError?.(err as Error);
+        }
         // A refused key will not work on a retry: connect() fails now, not after its timeout. Once
         // serving, the client keeps its last snapshot and keeps trying (the key may be re-issued).
         if (err instanceof RollgateRefusedError && !this.snapshot) {
@@ -189,7 +218,8 @@ export class RollgateClient {
   private async streamOnce(): Promise<void> {
     this.abort = new AbortController();
     const headers: Record<string, string> = { authorization: `Bearer ${this.options.sdkKey}`, accept: "text/event-stream" };
-    if (this.snapshot) headers["last-event-id"] = String(this.snapshot.version);
+    // Without Last-Event-ID the server starts with the whole snapshot.
+    if (this.snapshot && !this.snapshotWanted) headers["last-event-id"] = String(this.snapshot.version);
     const res = await this.fetchImpl(`${this.options.url.replace(/\/$/, "")}/api/v1/stream`, { headers, signal: this.abort.signal });
     if (res.status === 401 || res.status === 403) {
       const body = (await res.json().catch(() => null)) as { error?: { message?: string } } | null;
@@ -206,15 +236,48 @@ export class RollgateClient {
       for (const msg of parser.push(decoder.decode(value, { stream: true }))) {
         if (msg.retry !== undefined) this.retryMs = msg.retry;
         if (msg.event === "config") this.apply(JSON.parse(msg.data) as ConfigSnapshot);
+        else if (msg.event === "patch" && !this.applyPatch(JSON.parse(msg.data) as ConfigPatch)) {
+          await reader.cancel().catch(() => {});
+          this.abort.abort();
+          throw new SnapshotNeeded("a configuration patch did not follow the version in hand");
+        }
       }
     }
   }
 
   private apply(wire: ConfigSnapshot): void {
-    if (this.snapshot && this.snapshot.version >= wire.version && this.snapshot.environment === wire.environment) return;
-    this.snapshot = compileSnapshot(wire);
+    // An older snapshot (an instance that is behind) is ignored, unless this client asked for one
+    // because its own version is in doubt.
+    const stale = this.snapshot && this.snapshot.version >= wire.version && this.snapshot.environment === wire.environment;
+    if (stale && !this.snapshotWanted) return;
+    this.snapshotWanted = false;
+    this.stats.snapshots++;
+    this.installed(compileSnapshot(wire));
+  }
+
+  /** False when the patch does not start at the version in hand: a change was missed. */
+  private applyPatch(patch: ConfigPatch): boolean {
+    const current = this.snapshot;
+    if (!current || current.environment !== patch.environment) return this.gap();
+    if (patch.version <= current.version) return true; // already have it (e.g. from another instance)
+    if (patch.from !== current.version) return this.gap();
+    this.gapsInARow = 0;
+    this.stats.patches++;
+    this.installed(applyPatch(current, patch));
+    return true;
+  }
+
+  private gap(): false {
+    this.stats.gaps++;
+    this.gapsInARow++;
+    this.snapshotWanted = true;
+    return false;
+  }
+
+  private installed(snapshot: CompiledSnapshot): void {
+    this.snapshot = snapshot;
     this.failures = 0;
     this.firstSnapshot.resolve();
-    for (const l of this.listeners) l({ version: wire.version, environment: wire.environment });
+    for (const l of this.listeners) l({ version: snapshot.version, environment: snapshot.environment });
   }
 }

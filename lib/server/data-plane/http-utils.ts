@@ -92,16 +92,18 @@ const MAX_UNSENT_BYTES = 4 * 1024 * 1024;
 
 /**
  * Writes to a long-lived stream unless the client has stopped reading: past 4 MiB of unsent data the
- * connection is closed instead of buffering without bound. Stream clients reconnect and receive the
- * latest full snapshot, so nothing is lost but the stale backlog.
+ * connection is closed instead of buffering without bound. Stream clients reconnect and catch up
+ * from the version they hold, so nothing is lost but the stale backlog. Returns whether it wrote.
+ * A Buffer shared by all subscribers saves encoding the same text once per connection.
  */
-export function writeOrDrop(res: ServerResponse, chunk: string): void {
-  if (res.destroyed) return;
+export function writeOrDrop(res: ServerResponse, chunk: string | Buffer): boolean {
+  if (res.destroyed) return false;
   if (res.writableLength > MAX_UNSENT_BYTES) {
     res.destroy();
-    return;
+    return false;
   }
   res.write(chunk);
+  return true;
 }
 
 /**

@@ -6,7 +6,7 @@ import { liveRoute } from "./live";
 import { MetricsCache } from "../../metrics/metrics-cache";
 import { metricsRoute } from "./metrics";
 import { ofrepRoute } from "./ofrep";
-import { streamRoute } from "./stream";
+import { streamRoute, type StreamStats } from "./stream";
 import { unleashRoute } from "./unleash";
 import { RateLimiter, sdkAuthenticator } from "./sdk-auth";
 
@@ -23,12 +23,16 @@ export interface DataPlaneEntry {
  * Every route answered outside Next.js. Each handler names what it serves, so the fuzz suite's
  * inventory (tests/fuzz) learns of a new route here and fails until it is fuzzed too.
  */
-export function dataPlaneEntries(store: ConfigStore, db: Db, options: { sdkRateLimit?: number } = {}): DataPlaneEntry[] {
+export function dataPlaneEntries(
+  store: ConfigStore,
+  db: Db,
+  options: { sdkRateLimit?: number; streamStats?: StreamStats } = {},
+): DataPlaneEntry[] {
   const authenticate = sdkAuthenticator(store, db, new RateLimiter(options.sdkRateLimit ?? DEFAULT_SDK_RATE_LIMIT));
   const metricsCache = new MetricsCache();
   return [
     { handler: ofrepRoute(store, authenticate), serves: ["POST /ofrep/v1/evaluate/flags/{key}", "POST /ofrep/v1/evaluate/flags"] },
-    { handler: streamRoute(store, authenticate), serves: ["GET /api/v1/stream"] },
+    { handler: streamRoute(store, authenticate, { stats: options.streamStats }), serves: ["GET /api/v1/stream"] },
     { handler: eventsRoute(store, db, authenticate, (change) => metricsCache.invalidate(change)), serves: ["POST /api/v1/events"] },
     { handler: liveRoute(store, db), serves: ["GET /api/v1/live"] },
     {

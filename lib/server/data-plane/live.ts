@@ -7,6 +7,14 @@ import { openEventStream, pathOf, sendJson, writeOrDrop } from "./http-utils";
 
 const PATH = "/api/v1/live";
 
+// Encoded once per snapshot and shared by every open dashboard.
+const frames = new WeakMap<CompiledSnapshot, Buffer>();
+function frameOf(snapshot: CompiledSnapshot): Buffer {
+  let frame = frames.get(snapshot);
+  if (!frame) frames.set(snapshot, (frame = Buffer.from(`event: config\ndata: ${snapshot.json}\n\n`)));
+  return frame;
+}
+
 /**
  * Server-Sent Events for the dashboard (session cookie or user token): every environment's snapshot
  * on connect and each one again when it changes, so open pages learn about changes made elsewhere;
@@ -30,7 +38,7 @@ export function liveRoute(store: ConfigStore, db: Db, options: { heartbeatMs?: n
       sendJson(res, 401, { error: { code: "UNAUTHENTICATED", message: "sign in first" } });
       return true;
     }
-    const send = (snapshot: CompiledSnapshot) => writeOrDrop(res, `event: config\ndata: ${snapshot.json}\n\n`);
+    const send = (snapshot: CompiledSnapshot) => writeOrDrop(res, frameOf(snapshot));
     const unsubscribeConfig = store.subscribeAll(send);
     // Rollout pages refresh on these; the event names the rollout only, never its content.
     const unsubscribeRollouts = store.subscribeRollouts((id) => writeOrDrop(res, `event: rollout\ndata: ${JSON.stringify({ id })}\n\n`));
