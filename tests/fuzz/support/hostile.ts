@@ -165,6 +165,10 @@ export const extraHeaders: fc.Arbitrary<readonly [string, string][]> = fc.oneof(
           fc.constant<[string, string]>(["x-forwarded-host", "evil.example"]),
           fc.constant<[string, string]>(["if-none-match", '"1-abc", W/"x", *']),
           fc.constant<[string, string]>(["last-event-id", "-1"]),
+          // The stream resumes from this version: one it has, one far ahead, one past any integer.
+          fc.constant<[string, string]>(["last-event-id", "1"]),
+          fc.constant<[string, string]>(["last-event-id", "99999999999999999999999"]),
+          headerText.map<[string, string]>((v) => ["last-event-id", v]),
           fc.constant<[string, string]>(["accept", "text/x-component"]),
           fc.constant<[string, string]>(["x-api-key", ""]),
           fc.constant<[string, string]>(["cookie", "rollgate_session=%E0%A4%A; rollgate_session=x"]),
