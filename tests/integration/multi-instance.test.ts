@@ -4,6 +4,7 @@ import { createTestDatabase, type TestDatabase } from "../support/test-database"
 import { startTestApp, type TestApp } from "../support/test-app";
 import { call, patchFlagState } from "../support/http";
 import { eventually } from "../support/eventually";
+import { startTcpProxy } from "../support/tcp-proxy";
 
 const ENG = "multi-engineer";
 const SDK = "multi-sdk-production";
@@ -53,6 +54,34 @@ describe("two app instances on one database", () => {
       expect(await ofrep(b)).toMatchObject({ value: true, reason: "STATIC" });
     } finally {
       await viaB.close();
+    }
+  });
+
+  it("an SDK that moves from A to B resumes with B's patches from the version A gave it", async () => {
+    const proxy = await startTcpProxy(a.url);
+    const client = await RollgateClient.connect({ url: proxy.url, sdkKey: SDK, maxReconnectDelayMs: 300 });
+    const onB = await RollgateClient.connect({ url: b.url, sdkKey: SDK });
+    const databaseVersion = async () =>
+      (await t.sql(`SELECT config_version::int AS v FROM environments WHERE key = 'production'`)).rows[0].v as number;
+    try {
+      const v = await databaseVersion();
+      await eventually(() => client.version === v && onB.version === v, 5000, "both instances are current");
+      proxy.cut(); // A goes away
+      for (const rolloutPercent of [10, 20, 30, 40, 50]) {
+        expect((await patchFlagState(b.url, ENG, "shared", "production", { rolloutPercent })).status).toBe(200);
+      }
+      const latest = await databaseVersion();
+      await eventually(() => onB.version === latest, 5000, "B has every change");
+      proxy.retarget(b.url);
+      proxy.resume();
+
+      await eventually(() => client.version === latest, 5000, "the client catches up through B");
+      expect(client.configuration()).toEqual(onB.configuration());
+      expect(proxy.requests.at(-1)).toMatch(new RegExp(`^last-event-id: ${v}$`, "im"));
+      expect(client.streamStats).toMatchObject({ snapshots: 1, gaps: 0 });
+    } finally {
+      await Promise.all([client.close(), onB.close()]);
+      await proxy.close();
     }
   });
 });

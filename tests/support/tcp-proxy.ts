@@ -8,12 +8,14 @@ export interface TcpProxy {
   /** Cuts every open connection and refuses new ones until `resume`: the network is down. */
   cut(): void;
   resume(): void;
+  /** Sends new connections to another server (another instance behind the same load balancer). */
+  retarget(target: string): void;
   close(): Promise<void>;
 }
 
 /** A TCP proxy in front of `target` (http://host:port), so a test can cut a client off the server. */
 export async function startTcpProxy(target: string): Promise<TcpProxy> {
-  const { hostname, port } = new URL(target);
+  let { hostname, port } = new URL(target);
   const sockets = new Set<Socket>();
   const requests: string[] = [];
   let refusing = false;
@@ -61,6 +63,9 @@ export async function startTcpProxy(target: string): Promise<TcpProxy> {
     cut,
     resume() {
       refusing = false;
+    },
+    retarget(next) {
+      ({ hostname, port } = new URL(next));
     },
     close() {
       cut();
