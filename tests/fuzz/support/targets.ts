@@ -225,6 +225,7 @@ export const HTTP_TARGETS: HttpTarget[] = [
   { kind: "http", id: "GET /flags/{key}", role: "engineer" },
   { kind: "http", id: "GET /audit", role: "viewer", query: ["target", "actor", "action", "before", "signins"] },
   { kind: "http", id: "GET /admin", role: "admin" },
+  { kind: "http", id: "GET /admin/import", role: "admin" },
   { kind: "http", id: "GET /account", role: "viewer" },
   { kind: "http", id: "GET /incidents", role: "oncall", query: ["status"] },
   { kind: "http", id: "GET /overview", role: "oncall" },
