@@ -176,10 +176,11 @@ export function MetricsCharts({
   const rows = useMemo(() => (state.data ? toRows(state.data) : []), [state.data]);
   const windowSeconds = RANGES[range].windowSeconds;
   const totals = useMemo(() => {
-    const sum = { on: { requests: 0, errors: 0 }, off: { requests: 0, errors: 0 } };
+    const sum = { on: { requests: 0, errors: 0, evaluations: 0 }, off: { requests: 0, errors: 0, evaluations: 0 } };
     for (const p of state.data?.series ?? []) {
       sum[p.variant].requests += p.requests;
       sum[p.variant].errors += p.errors;
+      sum[p.variant].evaluations += p.evaluations;
     }
     return sum;
   }, [state.data]);
@@ -291,6 +292,8 @@ export function MetricsCharts({
               <span key={v} className="mr-4">
                 <span className="font-medium">{v}</span>: {totals[v].requests.toLocaleString()} requests,{" "}
                 {totals[v].requests ? pct(100 * (1 - totals[v].errors / totals[v].requests)) : "—"} success
+                {/* Counted by Unleash SDKs without an outcome: they weigh in adoption only. */}
+                {totals[v].evaluations ? `, ${totals[v].evaluations.toLocaleString()} evaluations counted by Unleash clients` : null}
               </span>
             ))}
             <span className="text-slate-400">
@@ -377,7 +380,7 @@ export function MetricsCharts({
                 <Bar dataKey="off_requests" name="off" stackId="r" fill={COLORS.off} isAnimationActive={false} />
               </BarChart>
             </ChartCard>
-            <ChartCard title="Adoption: share of requests served on (%)" testId="chart-adoption">
+            <ChartCard title="Adoption: share of evaluations served on (%)" testId="chart-adoption">
               <LineChart data={rows} margin={{ top: 5, right: 10, bottom: 0, left: 0 }}>
                 <CartesianGrid strokeDasharray="3 3" stroke="#e2e8f0" />
                 {xAxis}

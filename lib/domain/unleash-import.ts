@@ -59,7 +59,13 @@ function strategyOf(raw: unknown): UnleashStrategy {
   };
 }
 
-/** Throws an Error with a readable message when the document is neither export shape. */
+/** The largest export `POST /api/v1/import/unleash` (and so the dashboard's upload) takes, in bytes. */
+export const MAX_UNLEASH_EXPORT_BYTES = 10_000_000;
+
+/**
+ * Throws an Error with a readable message when the document is neither export shape, or names a
+ * feature twice (which of the two to import would be a guess).
+ */
 export function readUnleashExport(doc: unknown): UnleashFlag[] {
   const root = asRecord(doc);
   const features = asArray(root.features);
@@ -70,6 +76,7 @@ export function readUnleashExport(doc: unknown): UnleashFlag[] {
     const f = asRecord(raw);
     const name = asString(f.name);
     if (!name) throw new Error("not an Unleash export: a feature has no name");
+    if (flags.has(name)) throw new Error(`the export names the feature '${name}' more than once`);
     flags.set(name, {
       name,
       description: asString(f.description) ?? "",
@@ -109,6 +116,11 @@ export function readUnleashExport(doc: unknown): UnleashFlag[] {
     }
   }
   return [...flags.values()];
+}
+
+/** The Unleash environments an export has flags in, sorted (the state export's one is "default"). */
+export function unleashEnvironments(flags: UnleashFlag[]): string[] {
+  return [...new Set(flags.flatMap((f) => [...f.environments.keys()]))].sort();
 }
 
 const STICKY_ROLLOUTS = new Set(["flexibleRollout", "gradualRolloutUserId", "gradualRolloutSessionId"]);

@@ -10,8 +10,11 @@ import { FLAG_KEY_PATTERN } from "./flag-schemas";
 
 export const importUnleashSchema = z.strictObject({
   export: z.unknown().refine((v) => typeof v === "object" && v !== null, "must be the exported JSON document"),
-  /** Unleash environment → Rollgate environment; by default the same name, and "default" → production. */
-  environments: z.record(plainText({ min: 1, max: 100 }), plainText({ min: 1, max: 100 })).optional(),
+  /**
+   * Unleash environment → Rollgate environment; by default the same name, and "default" → production.
+   * null leaves that Unleash environment out (e.g. "development" when Rollgate has none).
+   */
+  environments: z.record(plainText({ min: 1, max: 100 }), plainText({ min: 1, max: 100 }).nullable()).optional(),
   /** What to do with a flag Rollgate cannot reproduce exactly: import it disabled there, or leave it out. */
   unmappable: z.enum(["disable", "skip"], { error: "must be 'disable' or 'skip'" }).default("disable"),
   /** A dry run (the default) shows the plan and changes nothing. */
@@ -61,7 +64,10 @@ export async function importUnleash(db: Db, principal: Principal | null, input: 
   return db.$transaction(
     async (tx) => {
       const rollgateEnvs = new Set(await listEnvironmentKeys(tx));
-      const envFor = (unleashEnv: string) => input.environments?.[unleashEnv] ?? (unleashEnv === "default" ? "production" : unleashEnv);
+      const envFor = (unleashEnv: string) => {
+        const mapped = input.environments?.[unleashEnv];
+        return mapped !== undefined ? mapped : unleashEnv === "default" ? "production" : unleashEnv;
+      };
       const flags: ImportPlanEntry[] = [];
       for (const flag of read) {
         const mapped = mapUnleashFlag(flag);
@@ -83,6 +89,7 @@ export async function importUnleash(db: Db, principal: Principal | null, input: 
         }
         for (const [unleashEnv, env] of mapped.environments) {
           const target = envFor(unleashEnv);
+          if (target === null) continue; // left out on purpose: not a problem
           if (!rollgateEnvs.has(target)) {
             entry.problems.push(`Unleash environment '${unleashEnv}' has no Rollgate environment '${target}'`);
             continue;

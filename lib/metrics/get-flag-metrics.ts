@@ -14,6 +14,7 @@ interface SeriesRow {
   errors_by_code: Record<string, number | string>;
   latency_sum_ms: number;
   latency_buckets: number[];
+  evaluations: number;
   adoption: number | null;
 }
 
@@ -114,7 +115,7 @@ async function freshPoints(
 ): Promise<MetricPoint[]> {
   const [rows, subjects] = await Promise.all([
     db.$queryRaw<SeriesRow[]>`
-      SELECT t, variant, requests::float8 AS requests, errors::float8 AS errors, errors_by_code, latency_sum_ms, latency_buckets::float8[] AS latency_buckets, adoption
+      SELECT t, variant, requests::float8 AS requests, errors::float8 AS errors, errors_by_code, latency_sum_ms, latency_buckets::float8[] AS latency_buckets, evaluations::float8 AS evaluations, adoption
       FROM rollgate_metric_buckets(${flagId}::uuid, ${environment}, ${from}::timestamptz, ${to}::timestamptz, ${bucketSeconds}::int)`,
     subjectCounts(db, flagId, environment, from, to, bucketSeconds),
   ]);
@@ -238,6 +239,7 @@ function toPoint(r: SeriesRow): MetricPoint {
     p99Ms: pct("p99", 0.99),
     overflow,
     meanMs: requests > 0 ? r.latency_sum_ms / requests : null,
+    evaluations: Number(r.evaluations),
     adoption: r.adoption,
     subjects: null,
     errorSubjects: 0,

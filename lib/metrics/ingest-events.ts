@@ -137,21 +137,23 @@ export async function ingestEvents(
       errorSubjects.map((s) => s.subject),
       groupList.map((g) => (g.sketch ? Buffer.from(g.sketch).toString("hex") : null)),
     );
-  // The statement is atomic, so a deadlock victim stored nothing and can simply run again.
-  let rows: Awaited<ReturnType<typeof run>>;
+  const rows = await retryOnDeadlock(run);
+  const known = new Set(rows[0]?.known ?? []);
+  const counted = events.filter((e) => known.has(e.flagKey)).length;
+  const summarised = summaries.filter((s) => known.has(s.flagKey)).length;
+  return { accepted: counted + summarised, ignored: events.length + summaries.length - counted - summarised };
+}
+
+/** Runs one atomic statement again when it was a deadlock or serialisation victim: it stored nothing. */
+export async function retryOnDeadlock<T>(run: () => Promise<T>): Promise<T> {
   for (let attempt = 1; ; attempt++) {
     try {
-      rows = await run();
-      break;
+      return await run();
     } catch (err) {
       if (attempt >= 5 || (sqlStateOf(err) !== "40P01" && sqlStateOf(err) !== "40001")) throw err;
       await new Promise((r) => setTimeout(r, attempt * 10 + Math.random() * 20));
     }
   }
-  const known = new Set(rows[0]?.known ?? []);
-  const counted = events.filter((e) => known.has(e.flagKey)).length;
-  const summarised = summaries.filter((s) => known.has(s.flagKey)).length;
-  return { accepted: counted + summarised, ignored: events.length + summaries.length - counted - summarised };
 }
 
 /** When an event happened: its timestamp, or its arrival when it has none. */

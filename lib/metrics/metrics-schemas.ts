@@ -44,7 +44,7 @@ export type MetricsQuery = z.infer<typeof metricsQuerySchema>;
 
 export type PercentileName = "p50" | "p95" | "p99";
 
-/** One bucket of one variant. Rates and percentiles are null without requests. */
+/** One bucket of one variant. Rates and percentiles are null without requests (e.g. only client-counted evaluations). */
 export interface MetricPoint {
   /** Bucket start, ISO 8601; buckets are aligned to multiples of bucketSeconds since the Unix epoch. */
   t: string;
@@ -61,7 +61,12 @@ export interface MetricPoint {
   /** Percentiles above the top histogram edge: reported as that edge (10,000 ms) and listed here. */
   overflow: PercentileName[];
   meanMs: number | null;
-  /** Share of the bucket's requests (both variants) served `on`. */
+  /**
+   * Evaluations counted by clients that report no outcome (Unleash SDKs' yes/no metrics): in
+   * adoption only, never in requests, rates or latency.
+   */
+  evaluations: number;
+  /** Share of the bucket's requests and evaluations (both variants) served `on`. */
   adoption: number | null;
   /**
    * Distinct subjects (targeting keys) served this variant in the bucket: a HyperLogLog estimate,

@@ -10,6 +10,8 @@ import { ErrorCode, OpenFeatureEventEmitter, ProviderEvents, StandardResolutionR
 import type { RollgateClient, RollgateClientOptions } from "./client";
 import { RollgateClient as Client } from "./client";
 
+export { OutcomeHook, OutcomeTimer, OUTCOME_TIMER_HINT, type OutcomeTracker } from "./outcome-hook";
+
 /**
  * An OpenFeature server provider that evaluates in-process from the streamed snapshot (no network
  * call per evaluation), for services that want the OpenFeature API with local evaluation. Kept out of

@@ -212,6 +212,6 @@ test("on-call: overview, incidents, the kill switch dialog", async ({ browser })
   });
 });
 
-test("admin: the admin page and the audit log", async ({ browser }) => {
-  await visitAll(browser, "admin@rollgate.dev", async () => [{ path: "/admin" }, { path: "/audit" }]);
+test("admin: the admin page, the Unleash import and the audit log", async ({ browser }) => {
+  await visitAll(browser, "admin@rollgate.dev", async () => [{ path: "/admin" }, { path: "/admin/import" }, { path: "/audit" }]);
 });

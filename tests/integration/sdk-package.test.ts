@@ -58,12 +58,12 @@ function program(kind: "cjs" | "esm"): string {
   const load =
     kind === "cjs"
       ? `const { RollgateClient, RollgateRefusedError, bucketOf } = require("@rollgate/sdk");
-const { RollgateProvider } = require("@rollgate/sdk/openfeature");
+const { OutcomeHook, RollgateProvider } = require("@rollgate/sdk/openfeature");
 const { OpenFeature } = require("@openfeature/server-sdk");
 const resolved = require.resolve("@rollgate/sdk");
 const resolvedOpenFeature = require.resolve("@rollgate/sdk/openfeature");`
       : `import { RollgateClient, RollgateRefusedError, bucketOf } from "@rollgate/sdk";
-import { RollgateProvider } from "@rollgate/sdk/openfeature";
+import { OutcomeHook, RollgateProvider } from "@rollgate/sdk/openfeature";
 import { OpenFeature } from "@openfeature/server-sdk";
 import { fileURLToPath } from "node:url";
 const resolved = fileURLToPath(import.meta.resolve("@rollgate/sdk"));
@@ -89,6 +89,11 @@ async function main() {
   for (const u of users) out.openFeature.push((await of.getBooleanDetails(flag, false, { targetingKey: u })).value);
   // One RollgateClient class for both entry points, not a copy bundled into the OpenFeature one.
   out.providerClientIsShared = provider.rollgate instanceof RollgateClient;
+  // The outcome hook from the installed package: the timer learns the variant and reports once.
+  of.addHooks(new OutcomeHook(provider));
+  const timer = new OutcomeHook(provider).timer();
+  await of.getBooleanValue(flag, false, { targetingKey: users[0] }, timer.options);
+  out.timer = { variant: timer.variant, reported: timer.success() };
   await OpenFeature.close();
   console.log(JSON.stringify(out));
 }
@@ -100,12 +105,15 @@ main().catch((err) => {
 }
 
 const CHECK_TS = `import { RollgateClient, RollgateRefusedError, bucketOf, type EvaluationDetails, type RollgateClientOptions, type ReportedEvent } from "@rollgate/sdk";
-import { RollgateProvider } from "@rollgate/sdk/openfeature";
-import type { Provider } from "@openfeature/server-sdk";
+import { OutcomeHook, RollgateProvider, type OutcomeTimer } from "@rollgate/sdk/openfeature";
+import type { Hook, Provider } from "@openfeature/server-sdk";
 
 const bucket: number = bucketOf("flag", "user-1");
 const options: RollgateClientOptions = { url: "http://127.0.0.1:1", sdkKey: "key", initialTimeoutMs: 100, events: { batchSize: 10 } };
 const provider: Provider = new RollgateProvider(options);
+const hook: Hook = new OutcomeHook(new RollgateProvider(options));
+const timer: OutcomeTimer = new OutcomeHook(new RollgateProvider(options)).timer();
+export const timed: [Hook, boolean, "on" | "off" | null] = [hook, timer.success(), timer.variant];
 export async function use(): Promise<[number, boolean, string | null, number]> {
   try {
     const client: RollgateClient = await RollgateClient.connect(options);
@@ -171,7 +179,14 @@ describe("@rollgate/sdk installed from its tarball", () => {
     expect(packed.version).toBe(manifest.version);
     const files = packed.files.map((f) => f.path);
     for (const format of ["esm", "cjs"]) {
-      for (const f of ["index.js", "openfeature.js", "package.json", "types/sdk/index.d.ts", "types/sdk/openfeature-provider.d.ts"]) {
+      for (const f of [
+        "index.js",
+        "openfeature.js",
+        "package.json",
+        "types/sdk/index.d.ts",
+        "types/sdk/openfeature-provider.d.ts",
+        "types/sdk/outcome-hook.d.ts",
+      ]) {
         expect(files).toContain(`dist/${format}/${f}`);
       }
     }
@@ -207,6 +222,7 @@ describe("@rollgate/sdk installed from its tarball", () => {
         refused: { instance: boolean; status: number; message: string };
         openFeature: boolean[];
         providerClientIsShared: boolean;
+        timer: { variant: string; reported: boolean };
       };
       // The module system picked its own build through the package's `exports`.
       const pkgRoot = path.join(scratch, "node_modules/@rollgate/sdk");
@@ -231,6 +247,7 @@ describe("@rollgate/sdk installed from its tarball", () => {
       });
       expect(out.openFeature).toEqual(expected.map((e) => "value" in e && e.value));
       expect(out.providerClientIsShared).toBe(true);
+      expect(out.timer).toEqual({ variant: "on", reported: true }); // users[0] is on the allowlist
     });
   }
 

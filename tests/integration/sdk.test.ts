@@ -1,7 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { OpenFeature, ProviderEvents } from "@openfeature/server-sdk";
 import { RollgateClient, RollgateRefusedError } from "../../lib/sdk";
-import { RollgateProvider, withOutcomeTracking } from "../../lib/sdk/openfeature-provider";
+import { OutcomeHook, RollgateProvider, withOutcomeTracking } from "../../lib/sdk/openfeature-provider";
+import { latencySlot } from "../../lib/domain/latency-buckets";
 import { createTestDatabase, type TestDatabase } from "../support/test-database";
 import { startTestApp, type TestApp } from "../support/test-app";
 import { freePort } from "../support/free-port";
@@ -204,6 +205,86 @@ describe("OpenFeature tracking", () => {
       ]);
       expect(rows[0].latency_ms).toBe(42);
       expect(rows[1].latency_ms).toBeGreaterThanOrEqual(25);
+    } finally {
+      await OpenFeature.close();
+    }
+  });
+});
+
+describe("OutcomeHook (OpenFeature hook)", () => {
+  it("times the code path after an evaluation and reports success or error with the served variant into the rollups", async () => {
+    expect((await call(url, "POST", "/api/v1/flags", { token: ENG, body: { key: "hook-flag" } })).status).toBe(201);
+    // Raw events are kept only when asked for; the test reads them back besides the rollups.
+    expect((await call(url, "PATCH", "/api/v1/flags/hook-flag", { token: ENG, body: { rawEventSamplePercent: 100 } })).status).toBe(200);
+    await patch("hook-flag", { enabled: true, rolloutPercent: 50, allowlist: ["h-vip"] });
+    const provider = new RollgateProvider({ url, sdkKey: SDK, events: { flushIntervalMs: 60_000, summarize: false } });
+    await OpenFeature.setProviderAndWait("hooked", provider);
+    const client = OpenFeature.getClient("hooked");
+    const outcomes = new OutcomeHook(provider);
+    client.addHooks(outcomes);
+    try {
+      await eventually(() => provider.rollgate!.evaluate("hook-flag", "h-vip").reason === "TARGETING_MATCH", 5000, "the flag arrives");
+      const offUser = Array.from({ length: 100 }, (_, i) => `h-${i}`).find(
+        (u) => provider.rollgate!.evaluate("hook-flag", u).variant === "off",
+      )!;
+      expect(offUser).toBeDefined();
+
+      // Success on the allowlisted user's `on` path, timed across 120 ms of work after the evaluation.
+      const ok = outcomes.timer();
+      expect(await client.getBooleanValue("hook-flag", false, { targetingKey: "h-vip" }, ok.options)).toBe(true);
+      expect(ok.variant).toBe("on");
+      await new Promise((r) => setTimeout(r, 120));
+      expect(ok.success()).toBe(true);
+      expect(ok.success()).toBe(false); // once only
+
+      // An error on the `off` path, with the error's code; the user's own hints ride along.
+      const failed = outcomes.timer();
+      const enabled = await client.getBooleanValue(
+        "hook-flag",
+        false,
+        { targetingKey: offUser },
+        { hookHints: { mine: 1, ...failed.hints } },
+      );
+      expect(enabled).toBe(false);
+      expect(failed.error(Object.assign(new Error("boom"), { code: "E_HOOK" }))).toBe(true);
+
+      // An evaluation that failed (a split without a targeting key) served the default: that path is timed too.
+      const fallback = outcomes.timer();
+      expect(await client.getBooleanValue("hook-flag", false, {}, fallback.options)).toBe(false);
+      expect(fallback.variant).toBe("off");
+      expect(fallback.success()).toBe(true);
+
+      // Neither an evaluation without a timer, nor a timer that no evaluation carried, reports anything.
+      await client.getBooleanValue("hook-flag", false, { targetingKey: "h-untimed" });
+      expect(outcomes.timer().success()).toBe(false);
+
+      await provider.rollgate!.flushEvents();
+      const { rows } = await t.sql(
+        `SELECT e.targeting_key, e.variant, e.reason, e.outcome, e.error_code, e.latency_ms FROM events e JOIN flags f ON f.id = e.flag_id
+          WHERE f.key = 'hook-flag' ORDER BY e.outcome DESC, e.targeting_key NULLS LAST`,
+      );
+      expect(rows.map((r) => ({ ...r, latency_ms: undefined }))).toEqual([
+        { targeting_key: "h-vip", variant: "on", reason: "TARGETING_MATCH", outcome: "success", error_code: null, latency_ms: undefined },
+        { targeting_key: null, variant: "off", reason: "UNKNOWN", outcome: "success", error_code: null, latency_ms: undefined },
+        { targeting_key: offUser, variant: "off", reason: "SPLIT", outcome: "error", error_code: "E_HOOK", latency_ms: undefined },
+      ]);
+      // The timer spans the work after the evaluation (timers never fire early by a whole 20 ms).
+      expect(rows[0].latency_ms).toBeGreaterThanOrEqual(100);
+
+      // The same events in the per-minute rollups the charts and gates read: variant, outcome, latency slot.
+      const rollups = await t.sql(
+        `SELECT m.variant, sum(m.requests)::int AS requests, sum(m.errors)::int AS errors, sum(m.latency_sum_ms) AS latency_sum_ms,
+                (SELECT array_agg(s ORDER BY i) FROM (SELECT u.i, sum(u.b)::int AS s FROM metric_rollups m2, unnest(m2.latency_buckets) WITH ORDINALITY u(b, i)
+                  WHERE m2.flag_id = f.id AND m2.variant = m.variant GROUP BY u.i) x) AS slots
+           FROM metric_rollups m JOIN flags f ON f.id = m.flag_id WHERE f.key = 'hook-flag' GROUP BY m.variant, f.id ORDER BY m.variant`,
+      );
+      const slotsWith = (...latencies: number[]) =>
+        Array.from({ length: 20 }, (_, i) => latencies.filter((l) => latencySlot(l) === i).length);
+      const [on, off1, off2] = rows.map((r) => r.latency_ms as number) as [number, number, number];
+      expect(rollups.rows).toEqual([
+        { variant: "off", requests: 2, errors: 1, latency_sum_ms: off1 + off2, slots: slotsWith(off1, off2) },
+        { variant: "on", requests: 1, errors: 0, latency_sum_ms: on, slots: slotsWith(on) },
+      ]);
     } finally {
       await OpenFeature.close();
     }

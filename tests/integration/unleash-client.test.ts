@@ -108,3 +108,143 @@ describe("Unleash client API", () => {
     expect((await fetch(`${app.url}/api/client/features`, { headers: { authorization: eng } })).status).toBe(403);
   });
 });
+
+interface Point {
+  t: string;
+  variant: "on" | "off";
+  requests: number;
+  errors: number;
+  successRate: number | null;
+  meanMs: number | null;
+  evaluations: number;
+  adoption: number | null;
+}
+
+async function metricsOf(key: string): Promise<Point[]> {
+  const res = await call(app.url, "GET", `/api/v1/flags/${key}/metrics?environment=production&windowSeconds=3600&bucketSeconds=60`, {
+    token: ROLE_TOKENS.viewer,
+  });
+  expect(res.status).toBe(200);
+  return res.body.series as Point[];
+}
+
+const sum = (points: Point[], variant: "on" | "off", field: "requests" | "errors" | "evaluations") =>
+  points.filter((p) => p.variant === variant).reduce((a, p) => a + p[field], 0);
+
+const postMetrics = (body: unknown) =>
+  fetch(`${app.url}/api/client/metrics`, {
+    method: "POST",
+    headers: { authorization: SDK_TOKEN, "content-type": "application/json" },
+    body: JSON.stringify(body),
+  });
+
+const bucket = (toggles: Record<string, unknown>) => ({
+  appName: "checkout",
+  instanceId: "i-1",
+  bucket: { start: new Date(Date.now() - 60_000).toISOString(), stop: new Date().toISOString(), toggles },
+});
+
+const storedEvaluations = async () =>
+  (await t.sql(`SELECT coalesce(sum(evaluations), 0)::int AS n FROM metric_rollups WHERE reason = 'CLIENT_METRICS'`)).rows[0].n as number;
+
+describe("Unleash client metrics", () => {
+  it("unleash-client's yes/no counts arrive as the flag's evaluations and adoption, and leave success rate and latency alone", async () => {
+    expect((await call(app.url, "POST", "/api/v1/flags", { token: eng, body: { key: "u-counted" } })).status).toBe(201);
+    expect((await patchFlagState(app.url, eng, "u-counted", "production", { enabled: true, rolloutPercent: 30 })).status).toBe(200);
+    // Waits on the definition, which unleash-client does not count (isEnabled would be counted).
+    await eventually(
+      () => unleash.getFeatureToggleDefinition("u-counted")?.strategies?.[0]?.parameters?.rollout === "30",
+      5000,
+      "unleash-client has the flag",
+    );
+    const expected = { on: 0, off: 0 };
+    for (let i = 0; i < 2000; i++) expected[unleash.isEnabled("u-counted", { userId: `user-${i}` }) ? "on" : "off"]++;
+    expect(expected.on).toBeGreaterThan(400);
+    expect(expected.off).toBeGreaterThan(1200);
+    await eventually(
+      async () => {
+        const points = await metricsOf("u-counted");
+        return sum(points, "on", "evaluations") + sum(points, "off", "evaluations") === 2000;
+      },
+      10_000,
+      "unleash-client's metrics are counted",
+    );
+
+    // Outcome events for the same flag from Rollgate's own SDK: 10 on (4 errors, 30 ms each), 5 off.
+    const events = [
+      ...Array.from({ length: 10 }, (_, i) => ({
+        flagKey: "u-counted",
+        variant: "on",
+        outcome: i < 4 ? "error" : "success",
+        latencyMs: 30,
+      })),
+      ...Array.from({ length: 5 }, () => ({ flagKey: "u-counted", variant: "off", outcome: "success", latencyMs: 30 })),
+    ];
+    expect((await call(app.url, "POST", "/api/v1/events", { token: SDK_TOKEN, body: { events } })).status).toBe(202);
+    await eventually(async () => sum(await metricsOf("u-counted"), "on", "requests") === 10, 5000, "the events are counted");
+
+    const points = await metricsOf("u-counted");
+    expect(sum(points, "on", "evaluations")).toBe(expected.on);
+    expect(sum(points, "off", "evaluations")).toBe(expected.off);
+    expect(sum(points, "on", "requests")).toBe(10);
+    expect(sum(points, "off", "requests")).toBe(5);
+    expect(sum(points, "on", "errors")).toBe(4);
+    // Success rate and mean latency are the events' alone, in every bucket that has events.
+    for (const p of points) {
+      if (p.requests === 0) {
+        expect(p.successRate).toBeNull();
+        expect(p.meanMs).toBeNull();
+      } else {
+        expect(p.meanMs).toBe(30);
+      }
+    }
+    const withEvents = points.filter((p) => p.variant === "on" && p.requests > 0);
+    expect(withEvents.reduce((a, p) => a + p.requests * p.successRate!, 0) / 10).toBeCloseTo(0.6, 10);
+    // Adoption: everything served on (events and counted evaluations) over everything served, per bucket.
+    for (const p of points) {
+      const same = points.filter((q) => q.t === p.t);
+      const total = same.reduce((a, q) => a + q.requests + q.evaluations, 0);
+      const on = same.filter((q) => q.variant === "on").reduce((a, q) => a + q.requests + q.evaluations, 0);
+      expect(p.adoption).toBeCloseTo(on / total, 12);
+    }
+  });
+
+  it("counts reports exactly under concurrency, ignores unknown toggles, and refuses bad reports whole", async () => {
+    expect((await call(app.url, "POST", "/api/v1/flags", { token: eng, body: { key: "u-posted" } })).status).toBe(201);
+    const before = await storedEvaluations();
+    const answers = await Promise.all(
+      Array.from({ length: 20 }, () =>
+        postMetrics(bucket({ "u-posted": { yes: 3, no: 1, variants: {} }, "Not.In.Rollgate": { yes: 5, no: 5 } })),
+      ),
+    );
+    expect(answers.map((r) => r.status)).toEqual(Array(20).fill(202));
+    const points = await metricsOf("u-posted");
+    expect(sum(points, "on", "evaluations")).toBe(60);
+    expect(sum(points, "off", "evaluations")).toBe(20);
+    expect(sum(points, "on", "requests") + sum(points, "off", "requests")).toBe(0);
+    expect(await storedEvaluations()).toBe(before + 80);
+
+    const refused: [unknown, string, RegExp][] = [
+      [bucket({ "u-posted": { yes: -1, no: 2 } }), "bucket.toggles.u-posted.yes", />= 0/],
+      [bucket({ "u-posted": { yes: 1.5, no: 2 } }), "bucket.toggles.u-posted.yes", /whole number/],
+      [bucket({ "u-posted": { yes: "3", no: 2 } }), "bucket.toggles.u-posted.yes", /number/],
+      [bucket({ "u-posted": { yes: 1 } }), "bucket.toggles.u-posted.no", /number/],
+      [bucket({ "u-posted": { yes: 1, no: 1 }, other: { yes: 1, no: -3 } }), "bucket.toggles.other.no", />= 0/],
+      [{ appName: "checkout" }, "bucket", /start, stop and toggles/],
+      [{ bucket: { start: "yesterday", stop: new Date().toISOString(), toggles: {} } }, "bucket.start", /ISO 8601/],
+      [{ bucket: { start: new Date().toISOString(), stop: new Date().toISOString(), toggles: [] } }, "bucket.toggles", /toggle counts/],
+      [
+        { bucket: { start: "2020-01-01T00:00:00Z", stop: "2020-01-01T00:01:00Z", toggles: { "u-posted": { yes: 1, no: 1 } } } },
+        "bucket.stop",
+        /window/,
+      ],
+    ];
+    for (const [body, field, message] of refused) {
+      const res = await postMetrics(body);
+      expect(res.status, JSON.stringify(body)).toBe(400);
+      const error = ((await res.json()) as { error: { fields: Record<string, string> } }).error;
+      expect(error.fields[field], JSON.stringify(error)).toMatch(message);
+    }
+    expect(await storedEvaluations()).toBe(before + 80);
+  });
+});

@@ -16,6 +16,7 @@ const point = (t: number, variant: "on" | "off", requests: number): MetricPoint 
   p99Ms: 5,
   overflow: [],
   meanMs: 1,
+  evaluations: 0,
   adoption: null,
   subjects: null,
   errorSubjects: 0,

@@ -1,4 +1,5 @@
 import type { Metadata } from "next";
+import Link from "next/link";
 import { redirect } from "next/navigation";
 import { getDb } from "@/lib/db/client";
 import { listUsers } from "@/lib/users/list-users";
@@ -131,6 +132,18 @@ export default async function AdminPage() {
         </div>
         <div className="rounded-xl bg-white p-4 shadow-sm ring-1 ring-slate-200">
           <CreateEnvironmentForm />
+        </div>
+      </section>
+
+      <section className="space-y-4">
+        <div>
+          <h2 className="text-xl font-semibold tracking-tight">Import from Unleash</h2>
+          <p className="text-sm text-slate-500">
+            Bring flags over from an Unleash export, with a dry run first: what maps exactly, what cannot and why.{" "}
+            <Link href="/admin/import" className="font-medium text-indigo-700 hover:underline">
+              Import from Unleash
+            </Link>
+          </p>
         </div>
       </section>
 

@@ -30,6 +30,14 @@ export default async function FlagsPage() {
             {flags.length} flags across {environments.join(" and ")}
           </p>
         </div>
+        {user.roles.includes("admin") ? (
+          <Link
+            href="/admin/import"
+            className="rounded-md bg-white px-3 py-2 text-sm font-semibold text-slate-800 shadow-sm ring-1 ring-slate-300 ring-inset hover:bg-slate-50"
+          >
+            Import from Unleash
+          </Link>
+        ) : null}
       </div>
       {user.roles.includes("engineer") ? (
         <section className="rounded-xl bg-white p-4 shadow-sm ring-1 ring-slate-200">

@@ -36,7 +36,7 @@ export function dataPlaneEntries(
     { handler: eventsRoute(store, db, authenticate, (change) => metricsCache.invalidate(change)), serves: ["POST /api/v1/events"] },
     { handler: liveRoute(store, db), serves: ["GET /api/v1/live"] },
     {
-      handler: unleashRoute(store, authenticate),
+      handler: unleashRoute(store, db, authenticate, (change) => metricsCache.invalidate(change)),
       serves: ["GET /api/client/features", "POST /api/client/register", "POST /api/client/metrics"],
     },
     { handler: metricsRoute(store, db, metricsCache), serves: ["GET /api/v1/flags/{key}/metrics"] },

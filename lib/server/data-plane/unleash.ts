@@ -1,6 +1,13 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
+import { fieldErrors } from "../../api/http";
+import type { Db } from "../../db/client";
+import { isDatabaseUnavailableError, RETRY_AFTER_SECONDS, unavailableSummary } from "../../db/availability";
 import { toUnleashFeatures, unleashEtag } from "../../domain/unleash-features";
+import { AppError } from "../../errors";
 import type { ConfigStore } from "../../evaluation/config-store";
+import { ingestUnleashMetrics, unleashMetricsSchema } from "../../metrics/client-metrics";
+import type { MetricsInvalidation } from "../../metrics/metrics-cache";
+import { MetricsNotifier } from "../../metrics/metrics-notifier";
 import { parseJson } from "../../validation/json";
 import { BodyTooLarge, pathOf, readBody, sendJson } from "./http-utils";
 import { AUTH_CODES, type SdkAuth } from "./sdk-auth";
@@ -12,9 +19,16 @@ const METRICS = "/api/client/metrics";
 /**
  * Unleash's client API, so services keep their Unleash SDKs and change only the URL and the token
  * (a Rollgate SDK token): features from the same in-memory snapshot as OFREP and the stream, with
- * ETag/304 for the SDKs' polling; registration and metrics are accepted (202) and otherwise ignored.
+ * ETag/304 for the SDKs' polling. Metrics (yes/no counts per toggle) feed the flags' adoption figures;
+ * registration is accepted (202) and otherwise ignored.
  */
-export function unleashRoute(store: ConfigStore, authenticate: (req: IncomingMessage) => Promise<SdkAuth>) {
+export function unleashRoute(
+  store: ConfigStore,
+  db: Db,
+  authenticate: (req: IncomingMessage) => Promise<SdkAuth>,
+  onIngested: (change: MetricsInvalidation) => void = () => {},
+) {
+  const notifier = new MetricsNotifier(db);
   return async (req: IncomingMessage, res: ServerResponse): Promise<boolean> => {
     const path = pathOf(req);
     if (path !== FEATURES && path !== REGISTER && path !== METRICS) return false;
@@ -32,23 +46,28 @@ export function unleashRoute(store: ConfigStore, authenticate: (req: IncomingMes
       return true;
     }
     if (path !== FEATURES) {
+      let body: unknown;
       try {
-        const body = (await readBody(req, 1_000_000)).toString("utf8");
-        const parsed = parseJson(body.trim() === "" ? "{}" : body, 16);
-        if (!parsed.ok || typeof parsed.value !== "object" || parsed.value === null || Array.isArray(parsed.value)) {
-          sendJson(res, 400, {
-            error: { code: "VALIDATION_FAILED", message: "The request body must be a JSON object", fields: { body: "not a JSON object" } },
-          });
-          return true;
-        }
+        const text = (await readBody(req, 1_000_000)).toString("utf8");
+        const parsed = parseJson(text.trim() === "" ? "{}" : text, 16);
+        body = parsed.ok ? parsed.value : undefined;
       } catch (err) {
         if (err instanceof BodyTooLarge)
           sendJson(res, 413, { error: { code: "PAYLOAD_TOO_LARGE", message: err.message, fields: { body: err.message } } });
         else sendJson(res, 400, { error: { code: "VALIDATION_FAILED", message: "could not read the request body" } });
         return true;
       }
-      res.writeHead(202, { "cache-control": "no-store" });
-      res.end();
+      if (typeof body !== "object" || body === null || Array.isArray(body)) {
+        sendJson(res, 400, {
+          error: { code: "VALIDATION_FAILED", message: "The request body must be a JSON object", fields: { body: "not a JSON object" } },
+        });
+        return true;
+      }
+      if (path === METRICS) await countMetrics(db, notifier, onIngested, auth.environment, body, res);
+      else {
+        res.writeHead(202, { "cache-control": "no-store" });
+        res.end();
+      }
       return true;
     }
     const snapshot = store.snapshot(auth.environment);
@@ -71,4 +90,57 @@ export function unleashRoute(store: ConfigStore, authenticate: (req: IncomingMes
     sendJson(res, 200, toUnleashFeatures(snapshot), { etag, "cache-control": "no-cache" });
     return true;
   };
+}
+
+/** `POST /api/client/metrics`: validates the whole body, then counts it in one statement (202). */
+async function countMetrics(
+  db: Db,
+  notifier: MetricsNotifier,
+  onIngested: (change: MetricsInvalidation) => void,
+  environment: string,
+  body: unknown,
+  res: ServerResponse,
+): Promise<void> {
+  const parsed = unleashMetricsSchema.safeParse(body);
+  if (!parsed.success) {
+    sendJson(res, 400, {
+      error: {
+        code: "VALIDATION_FAILED",
+        message: "The metrics report is invalid; nothing was counted",
+        fields: fieldErrors(parsed.error),
+      },
+    });
+    return;
+  }
+  try {
+    const now = new Date();
+    const counted = await ingestUnleashMetrics(db, environment, parsed.data, now);
+    if (counted.length) {
+      const stop = parsed.data.bucket.stop;
+      const since = typeof stop === "number" ? stop : Date.parse(stop);
+      // As for SDK events: this instance's metrics cache learns of it before the 202, others by NOTIFY.
+      onIngested({ environment, flags: counted, sinceMs: since });
+      notifier.touch(environment, counted, since);
+    }
+    res.writeHead(202, { "cache-control": "no-store" });
+    res.end();
+  } catch (err) {
+    if (err instanceof AppError) {
+      sendJson(res, 400, {
+        error: { code: err.code, message: err.message, ...(err.details.fields ? { fields: err.details.fields } : {}) },
+      });
+    } else if (isDatabaseUnavailableError(err)) {
+      // Unleash SDKs keep the bucket and back off on a 503; say when to come back.
+      console.error(`database unavailable: Unleash metrics: ${unavailableSummary(err)}`);
+      sendJson(
+        res,
+        503,
+        { error: { code: "DATABASE_UNAVAILABLE", message: "The database is unavailable; send the metrics again shortly" } },
+        { "retry-after": String(RETRY_AFTER_SECONDS) },
+      );
+    } else {
+      console.error("Unleash metrics failed", err);
+      sendJson(res, 500, { error: { code: "INTERNAL", message: "Internal server error" } });
+    }
+  }
 }

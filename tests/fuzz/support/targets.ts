@@ -208,7 +208,12 @@ export const HTTP_TARGETS: HttpTarget[] = [
     body: () => ({
       appName: "fuzz",
       instanceId: "i-1",
-      bucket: { start: "2026-11-23T00:00:00Z", stop: "2026-11-23T00:01:00Z", toggles: { "dark-mode": { yes: 3, no: 1 } } },
+      // A recent bucket, so the valid body is counted rather than refused as too old.
+      bucket: {
+        start: new Date(Date.now() - 60_000).toISOString(),
+        stop: new Date().toISOString(),
+        toggles: { "dark-mode": { yes: 3, no: 1 } },
+      },
     }),
   },
   // Dashboard pages.
@@ -220,6 +225,7 @@ export const HTTP_TARGETS: HttpTarget[] = [
   { kind: "http", id: "GET /flags/{key}", role: "engineer" },
   { kind: "http", id: "GET /audit", role: "viewer", query: ["target", "actor", "action", "before", "signins"] },
   { kind: "http", id: "GET /admin", role: "admin" },
+  { kind: "http", id: "GET /admin/import", role: "admin" },
   { kind: "http", id: "GET /account", role: "viewer" },
   { kind: "http", id: "GET /incidents", role: "oncall", query: ["status"] },
   { kind: "http", id: "GET /overview", role: "oncall" },

@@ -1,0 +1,109 @@
+import { z } from "zod";
+import type { Db } from "../db/client";
+import { AppError } from "../errors";
+import { retryOnDeadlock } from "./ingest-events";
+
+const MAX_AGE_MS = 7 * 24 * 3600 * 1000;
+const MAX_SKEW_MS = 5 * 60 * 1000;
+
+const count = (what: string) =>
+  z
+    .number({ error: `${what} must be a number` })
+    .int(`${what} must be a whole number`)
+    .min(0, `${what} must be >= 0`);
+const time = z.union([z.string().datetime({ offset: true, error: "must be an ISO 8601 time" }), z.number().int().positive()], {
+  error: "must be an ISO 8601 time",
+});
+
+/**
+ * What Unleash SDKs send to `POST /api/client/metrics` (the client specification's metrics format):
+ * per toggle, how often it was on (`yes`) and off (`no`) between `start` and `stop`. Loose objects,
+ * because SDKs add fields of their own (`platformName`, `impactMetrics`, …) that we do not read.
+ */
+export const unleashMetricsSchema = z.looseObject({
+  appName: z.string({ error: "must be text" }).optional(),
+  instanceId: z.string({ error: "must be text" }).optional(),
+  bucket: z.looseObject(
+    {
+      start: time,
+      stop: time,
+      toggles: z.record(
+        z.string(),
+        z.looseObject(
+          {
+            yes: count("yes"),
+            no: count("no"),
+            variants: z.record(z.string(), count("each variant count")).optional(),
+          },
+          { error: "must be an object with yes and no counts" },
+        ),
+        { error: "must be an object of toggle counts" },
+      ),
+    },
+    { error: "must be an object with start, stop and toggles" },
+  ),
+});
+export type UnleashMetrics = z.infer<typeof unleashMetricsSchema>;
+
+/**
+ * Folds an Unleash metrics bucket into the per-minute rollups in one statement: `yes` as evaluations
+ * served `on`, `no` as served `off`, in the minute the bucket stopped (SDKs send a bucket when it
+ * stops, every interval, 60 s by default), with the flag's live rollout phase like SDK events.
+ * They go to `evaluations` in rows of reason CLIENT_METRICS, never to `requests`: Unleash says nothing
+ * about success or latency, so they count toward adoption only (see the migration
+ * 20261125004200_client_reported_evaluations.sql). Concurrent reports add up (ON CONFLICT increments).
+ * Toggles Rollgate does not have are ignored: an Unleash SDK reports every toggle it was asked about.
+ * Returns the flag keys that were counted.
+ */
+export async function ingestUnleashMetrics(db: Db, environment: string, metrics: UnleashMetrics, now = new Date()): Promise<string[]> {
+  const stop = typeof metrics.bucket.stop === "number" ? metrics.bucket.stop : Date.parse(metrics.bucket.stop);
+  const skew = stop - now.getTime();
+  if (skew > MAX_SKEW_MS || -skew > MAX_AGE_MS) {
+    throw new AppError("VALIDATION_FAILED", "The bucket's stop time is outside the accepted window (7 days back, 5 minutes ahead)", {
+      fields: { "bucket.stop": "outside the accepted window" },
+    });
+  }
+  const minute = new Date(Math.floor(stop / 60_000) * 60_000).toISOString();
+  const keys: string[] = [];
+  const variants: string[] = [];
+  const counts: number[] = [];
+  for (const [name, toggle] of Object.entries(metrics.bucket.toggles)) {
+    for (const [variant, n] of [
+      ["on", toggle.yes],
+      ["off", toggle.no],
+    ] as const) {
+      if (n === 0) continue;
+      keys.push(name);
+      variants.push(variant);
+      counts.push(n);
+    }
+  }
+  if (keys.length === 0) return [];
+  const rows = await retryOnDeadlock(() =>
+    db.$queryRawUnsafe<{ key: string }[]>(
+      `WITH flag_phase AS (
+        SELECT f.id AS flag_id, f.key, coalesce(r.current_phase, -1) AS phase
+        FROM flags f
+        LEFT JOIN rollouts r ON r.flag_id = f.id AND r.environment_key = $1 AND r.status IN ('active', 'paused')
+        WHERE f.key = ANY($3::text[]) AND f.archived_at IS NULL
+      ), upserted AS (
+        INSERT INTO metric_rollups AS m (flag_id, environment_key, variant, minute, phase, reason, evaluations)
+        SELECT fp.flag_id, $1, c.variant, $2::timestamptz, fp.phase, 'CLIENT_METRICS', c.n
+        FROM unnest($3::text[], $4::text[], $5::bigint[]) AS c(flag_key, variant, n)
+        JOIN flag_phase fp ON fp.key = c.flag_key
+        -- The same lock order as event ingestion, so concurrent batches wait instead of deadlocking.
+        ORDER BY fp.flag_id, c.variant
+        ON CONFLICT (flag_id, environment_key, variant, minute, phase, reason) DO UPDATE SET
+          evaluations = m.evaluations + EXCLUDED.evaluations
+        RETURNING flag_id
+      )
+      SELECT DISTINCT fp.key FROM upserted u JOIN flag_phase fp ON fp.flag_id = u.flag_id`,
+      environment,
+      minute,
+      keys,
+      variants,
+      counts,
+    ),
+  );
+  return rows.map((r) => r.key);
+}

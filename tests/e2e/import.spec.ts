@@ -1,0 +1,90 @@
+import { readFileSync } from "node:fs";
+import path from "node:path";
+import AxeBuilder from "@axe-core/playwright";
+import { expect, test, type Page } from "@playwright/test";
+import { signIn } from "./helpers";
+
+const FIXTURE = path.join(import.meta.dirname, "fixtures/unleash-export.json");
+
+const upload = (page: Page, name: string, content: string | Buffer) =>
+  page.getByLabel("Unleash export (JSON)").setInputFiles({ name, mimeType: "application/json", buffer: Buffer.from(content) });
+
+test("an admin uploads an Unleash export, sees the dry run, imports it and finds the flags", async ({ page }) => {
+  await signIn(page, "admin@rollgate.dev");
+  await page.goto("/flags");
+  await page.getByRole("link", { name: "Import from Unleash" }).click();
+  await expect(page).toHaveURL(/\/admin\/import$/);
+  await expect(page.getByRole("heading", { name: "Import from Unleash" })).toBeVisible();
+
+  // Bad files are refused with a message under the file input, and nothing is sent.
+  const fileError = page.getByTestId("file-error");
+  await upload(page, "export.json", "{ this is not json");
+  await expect(fileError).toHaveText(/not valid JSON/);
+  await upload(page, "export.json", JSON.stringify({ toggles: [] }));
+  await expect(fileError).toHaveText("The file was refused: not an Unleash export: there is no `features` list.");
+  await upload(page, "export.json", JSON.stringify({ features: [{ name: "Dup.Flag" }, { name: "Dup.Flag" }] }));
+  await expect(fileError).toHaveText("The file was refused: the export names the feature 'Dup.Flag' more than once.");
+  await upload(page, "export.json", Buffer.alloc(10_000_001, 32));
+  await expect(fileError).toHaveText("The file is larger than 10 MB.");
+  await page.getByRole("button", { name: "Dry run" }).click();
+  await expect(page.getByTestId("import-summary")).toHaveCount(0);
+
+  // The fixture: Unleash's "development" has no Rollgate counterpart and is left out by default.
+  await upload(page, "unleash-export.json", readFileSync(FIXTURE));
+  await expect(fileError).toHaveCount(0);
+  await expect(page.getByLabel("Unleash development →")).toHaveValue("");
+  await expect(page.getByLabel("Unleash production →")).toHaveValue("production");
+
+  // Skipping what cannot be reproduced leaves the constrained flag out of the plan.
+  await page.getByLabel("Skip them").check();
+  await page.getByRole("button", { name: "Dry run" }).click();
+  await expect(page.getByTestId("import-summary")).toContainText("2 to create, 0 to update, 0 unchanged, 2 skipped.");
+  await expect(page.getByTestId("import-row-Search.Facets")).toContainText("cannot be reproduced exactly");
+
+  await page.getByLabel("Import them disabled").check();
+  await expect(page.getByTestId("import-summary")).toHaveCount(0); // a new choice needs a new dry run
+  await page.getByRole("button", { name: "Dry run" }).click();
+  const summary = page.getByTestId("import-summary");
+  await expect(summary).toContainText("Dry run: nothing has changed yet. 3 to create, 0 to update, 0 unchanged, 1 skipped.");
+  const oneClick = page.getByTestId("import-row-Checkout.OneClick");
+  await expect(oneClick).toContainText("buckets users by ‘checkout’");
+  await expect(oneClick).toContainText("production: 25 % + 2 allowlisted exact");
+  const facets = page.getByTestId("import-row-Search.Facets");
+  await expect(facets).toContainText("not exact");
+  await expect(facets).toContainText("constraints on flexibleRollout — imported disabled");
+  await expect(page.getByTestId("import-row-Pricing.Annual")).toContainText("production: 100 % exact");
+  await expect(page.getByTestId("import-row-legacy-banner")).toContainText("archived in Unleash");
+  // The dry run wrote nothing.
+  expect((await page.request.get("/api/v1/flags/Checkout.OneClick")).status()).toBe(404);
+
+  const axe = await new AxeBuilder({ page }).analyze();
+  expect(axe.violations.map((v) => `${v.id}: ${v.help}`)).toEqual([]);
+
+  await page.getByRole("button", { name: "Import 3 flags" }).click();
+  await expect(summary).toContainText("Imported. 3 created, 0 updated, 0 unchanged, 1 skipped.");
+  const flag = (await (await page.request.get("/api/v1/flags/Checkout.OneClick")).json()) as {
+    bucketGroup: string;
+    environments: Record<string, { enabled: boolean; rolloutPercent: number; allowlist: string[] }>;
+  };
+  expect(flag.bucketGroup).toBe("checkout");
+  expect(flag.environments.production).toMatchObject({ enabled: true, rolloutPercent: 25, allowlist: ["qa-1", "qa-2"] });
+
+  // Importing the same file again changes nothing.
+  await page.getByRole("button", { name: "Dry run" }).click();
+  await expect(summary).toContainText("0 to create, 0 to update, 3 unchanged, 1 skipped.");
+  await expect(page.getByRole("button", { name: "Nothing to import" })).toBeDisabled();
+
+  await page.goto("/flags");
+  for (const key of ["Checkout.OneClick", "Search.Facets", "Pricing.Annual"]) {
+    await expect(page.getByTestId(`flag-row-${key}`)).toContainText("Imported from Unleash");
+  }
+  await expect(page.getByTestId("flag-row-legacy-banner")).toHaveCount(0);
+});
+
+test("only admins see the import", async ({ page }) => {
+  await signIn(page, "engineer@rollgate.dev");
+  await page.goto("/flags");
+  await expect(page.getByRole("link", { name: "Import from Unleash" })).toHaveCount(0);
+  await page.goto("/admin/import");
+  await expect(page).toHaveURL(/\/flags$/);
+});
