@@ -4,6 +4,10 @@
 //  3. change propagation: PATCH → SDK sees the new version, 1 instance and 3 instances on one database
 //  4. event ingestion throughput over HTTP
 //  5. metrics endpoint: a 24 h window at 1-minute buckets over rollups of BENCH_METRICS_EVENTS events (default 1 M)
+//  6. kill switch: kill API call → an SDK serves off
+//  7. summary ingestion from 50 simulated SDKs
+//  8. fan-out: 10,000 flags, 5,000 SSE clients on one instance, one flag changed (BENCH_FANOUT_FLAGS, BENCH_FANOUT_CLIENTS)
+import net from "node:net";
 import { rm } from "node:fs/promises";
 import http from "node:http";
 import os from "node:os";
@@ -471,12 +475,164 @@ async function benchSummaries(): Promise<void> {
   });
 }
 
+/** One SDK stream as bare as possible (a socket and a byte count), so 5,000 of them fit in the load generator. */
+interface RawStream {
+  socket: net.Socket;
+  bytes: number;
+  text: string;
+  /** Resolves when `text` contains `needle`. */
+  waitFor(needle: string): Promise<number>;
+}
+
+function openRawStream(url: string, lastEventId: number | null): Promise<RawStream> {
+  const { hostname, port } = new URL(url);
+  return new Promise((resolve, reject) => {
+    const socket = net.connect({ host: hostname, port: Number(port) });
+    let waiter: { needle: string; resolve: (at: number) => void } | null = null;
+    const stream: RawStream = {
+      socket,
+      bytes: 0,
+      text: "",
+      waitFor(needle) {
+        if (stream.text.includes(needle)) return Promise.resolve(performance.now());
+        return new Promise((res) => (waiter = { needle, resolve: res }));
+      },
+    };
+    socket.setEncoding("latin1");
+    socket.on("connect", () => {
+      socket.write(
+        `GET /api/v1/stream HTTP/1.1\r\nHost: ${hostname}\r\nAuthorization: Bearer ${SDK}\r\nAccept: text/event-stream\r\n` +
+          (lastEventId === null ? "" : `Last-Event-ID: ${lastEventId}\r\n`) +
+          "\r\n",
+      );
+    });
+    let opened = false;
+    socket.on("data", (chunk: string) => {
+      stream.bytes += chunk.length;
+      if (!opened) {
+        const head = stream.text + chunk;
+        if (head.includes("\r\n\r\n")) {
+          opened = true;
+          if (!head.startsWith("HTTP/1.1 200")) reject(new Error(`stream refused: ${head.slice(0, 200)}`));
+          else resolve(stream);
+        }
+      }
+      // Only the newest few KB are searched: enough for one change's event, and bounded per client.
+      stream.text = (stream.text + chunk).slice(-4096);
+      if (waiter && stream.text.includes(waiter.needle)) {
+        const w = waiter;
+        waiter = null;
+        w.resolve(performance.now());
+      }
+    });
+    socket.on("error", reject);
+  });
+}
+
+/**
+ * 10,000 flags in one environment, 5,000 SSE clients on one instance: one flag changes, and every
+ * client must have it. Clients join with the version they hold (Last-Event-ID), as a fleet that
+ * already has its configuration does after a reconnect; one more client takes the full snapshot, to
+ * show its size.
+ */
+async function benchFanout(): Promise<void> {
+  const flagCount = Number(process.env.BENCH_FANOUT_FLAGS ?? 10_000);
+  const clientCount = Number(process.env.BENCH_FANOUT_CLIENTS ?? 5_000);
+  const changes = 20;
+  await withCluster(1, async ([app], databaseUrl) => {
+    const owner = new pgLib.Client({ connectionString: databaseUrl });
+    await owner.connect();
+    await owner.query(`INSERT INTO flags (key) SELECT 'fleet-' || i FROM generate_series(1, $1::int) i`, [flagCount - 1]);
+    await owner.end();
+    const status = async () => (await call(app!.url, "GET", "/api/v1/status", { token: ENG })).body;
+    const production = async () =>
+      ((await status()).environments as { key: string; version: number; flags: number }[]).find((e) => e.key === "production")!;
+    for (let deadline = Date.now() + 60_000; (await production()).flags < flagCount;) {
+      if (Date.now() > deadline) throw new Error("the server did not load the flags");
+      await new Promise((r) => setTimeout(r, 200));
+    }
+    const snapshotStream = await openRawStream(app!.url, null);
+    await new Promise((r) => setTimeout(r, 1000));
+    const snapshotBytes = snapshotStream.bytes;
+    snapshotStream.socket.destroy();
+
+    await new Promise((r) => setTimeout(r, 1000));
+    const before = await status();
+    let version = (await production()).version;
+    const streams: RawStream[] = [];
+    const connectStart = performance.now();
+    for (let i = 0; i < clientCount; i += 250) {
+      streams.push(...(await Promise.all(Array.from({ length: Math.min(250, clientCount - i) }, () => openRawStream(app!.url, version)))));
+    }
+    const connectSeconds = (performance.now() - connectStart) / 1000;
+    await new Promise((r) => setTimeout(r, 2000));
+    const idle = await status();
+    const perConnection = (idle.memory.rssBytes - before.memory.rssBytes) / clientCount;
+    const heapPerConnection = (idle.memory.heapUsedBytes - before.memory.heapUsedBytes) / clientCount;
+
+    const latencies: number[] = [];
+    const bytesPerChange: number[] = [];
+    let flagVersion = (await call(app!.url, "GET", "/api/v1/flags/bench-flag", { token: ENG })).body.environments.production
+      .version as number;
+    try {
+      for (let c = 0; c < changes; c++) {
+        for (const s of streams) s.bytes = 0;
+        const sent = performance.now();
+        const res = await call(app!.url, "PATCH", "/api/v1/flags/bench-flag/environments/production", {
+          token: ENG,
+          body: { version: flagVersion, rolloutPercent: c % 2 ? 50 : 51 },
+        });
+        if (res.status !== 200) throw new Error(`change failed: ${res.status} ${JSON.stringify(res.body)}`);
+        flagVersion = res.body.version as number;
+        version++;
+        const arrivals = await Promise.all(
+          streams.map((s) =>
+            Promise.race([
+              s.waitFor(`id: ${version}\n`),
+              new Promise<number>((_, reject) =>
+                setTimeout(
+                  () => reject(new Error(`a client did not get version ${version} within 10 s: …${s.text.slice(-300)}`)),
+                  10_000,
+                ).unref(),
+              ),
+            ]),
+          ),
+        );
+        for (const at of arrivals) latencies.push(at - sent);
+        await new Promise((r) => setTimeout(r, 100));
+        for (const s of streams) bytesPerChange.push(s.bytes);
+      }
+    } finally {
+      for (const s of streams) s.socket.destroy();
+    }
+    const after = await status();
+    latencies.sort((a, b) => a - b);
+    const meanBytes = bytesPerChange.reduce((a, b) => a + b, 0) / bytesPerChange.length;
+    console.log(
+      `\n8. Fan-out: ${fmt(flagCount)} flags in one environment, ${fmt(clientCount)} SSE clients on one instance (joined in ${fmt(connectSeconds, 1)} s with the version they hold), ${changes} one-flag changes`,
+    );
+    console.log(
+      `   PATCH sent → every client has the change: p50 ${fmt(percentile(latencies, 50), 1)} ms, p99 ${fmt(percentile(latencies, 99), 1)} ms, max ${fmt(latencies.at(-1)!, 1)} ms`,
+    );
+    console.log(
+      `   bytes per client per change ${fmt(meanBytes)} (on the wire, HTTP chunk framing included); a full snapshot is ${fmt(snapshotBytes)} bytes`,
+    );
+    console.log(
+      `   changes applied by patching one flag: ${after.configReloads.patched - before.configReloads.patched}, by a full reload: ${after.configReloads.full - before.configReloads.full}`,
+    );
+    console.log(
+      `   server memory per idle connection: ${fmt(perConnection / 1024, 1)} KB RSS (${fmt(heapPerConnection / 1024, 1)} KB of JS heap)`,
+    );
+  });
+}
+
 if (!only || only === "eval") benchLocalEvaluation();
 if (!only || only === "ofrep") await benchOfrep();
 if (!only || only === "ingest") await benchIngestion();
 if (!only || only === "metrics") await benchMetrics();
 if (!only || only === "kill") await benchKill();
 if (!only || only === "summaries") await benchSummaries();
+if (!only || only === "fanout") await benchFanout();
 if (!only || only === "propagation") {
   await benchPropagation(1);
   await benchPropagation(3);

@@ -6,7 +6,8 @@ import { liveRoute } from "./live";
 import { MetricsCache } from "../../metrics/metrics-cache";
 import { metricsRoute } from "./metrics";
 import { ofrepRoute } from "./ofrep";
-import { streamRoute, type StreamStats } from "./stream";
+import { statusRoute } from "./status";
+import { createStreamStats, streamRoute, type StreamStats } from "./stream";
 import { unleashRoute } from "./unleash";
 import { RateLimiter, sdkAuthenticator } from "./sdk-auth";
 
@@ -30,9 +31,10 @@ export function dataPlaneEntries(
 ): DataPlaneEntry[] {
   const authenticate = sdkAuthenticator(store, db, new RateLimiter(options.sdkRateLimit ?? DEFAULT_SDK_RATE_LIMIT));
   const metricsCache = new MetricsCache();
+  const streamStats = options.streamStats ?? createStreamStats();
   return [
     { handler: ofrepRoute(store, authenticate), serves: ["POST /ofrep/v1/evaluate/flags/{key}", "POST /ofrep/v1/evaluate/flags"] },
-    { handler: streamRoute(store, authenticate, { stats: options.streamStats }), serves: ["GET /api/v1/stream"] },
+    { handler: streamRoute(store, authenticate, { stats: streamStats }), serves: ["GET /api/v1/stream"] },
     { handler: eventsRoute(store, db, authenticate, (change) => metricsCache.invalidate(change)), serves: ["POST /api/v1/events"] },
     { handler: liveRoute(store, db), serves: ["GET /api/v1/live"] },
     {
@@ -40,5 +42,6 @@ export function dataPlaneEntries(
       serves: ["GET /api/client/features", "POST /api/client/register", "POST /api/client/metrics"],
     },
     { handler: metricsRoute(store, db, metricsCache), serves: ["GET /api/v1/flags/{key}/metrics"] },
+    { handler: statusRoute(store, db, streamStats), serves: ["GET /api/v1/status"] },
   ];
 }
