@@ -8,6 +8,7 @@
 //  7. summary ingestion from 50 simulated SDKs
 //  8. fan-out: 10,000 flags, 5,000 SSE clients on one instance, one flag changed (BENCH_FANOUT_FLAGS, BENCH_FANOUT_CLIENTS)
 import net from "node:net";
+import { spawn } from "node:child_process";
 import { rm } from "node:fs/promises";
 import http from "node:http";
 import os from "node:os";
@@ -112,11 +113,66 @@ async function benchOfrep(): Promise<void> {
       });
     await run(2); // warm-up
     const result = await run(10);
+    // The yardstick, in the same run: a bare node:http server in its own process that reads the same
+    // body, parses it and answers a fixed OFREP-shaped JSON, with no auth, lookup or evaluation.
+    const bare = await startBareJsonServer();
+    let baseline: autocannon.Result;
+    try {
+      const hit = (duration: number) =>
+        autocannon({
+          url: `${bare.url}/ofrep/v1/evaluate/flags/bench-flag`,
+          method: "POST",
+          connections: 64,
+          duration,
+          headers: { authorization: `Bearer ${SDK}`, "content-type": "application/json" },
+          requests: [
+            {
+              setupRequest: (req) => ({
+                ...req,
+                body: JSON.stringify({ context: { targetingKey: `user-${Math.floor(Math.random() * 1e6)}` } }),
+              }),
+            },
+          ],
+        });
+      await hit(2);
+      baseline = await hit(10);
+    } finally {
+      bare.stop();
+    }
     console.log(`\n2. OFREP single-flag evaluation over HTTP (production server, autocannon, 64 connections, 10 s, loopback)`);
     console.log(
       `   ${fmt(result.requests.average)} req/s, latency p50 ${result.latency.p50} ms, p99 ${result.latency.p99} ms, max ${result.latency.max} ms; ${result.non2xx} non-2xx, ${result.errors} errors`,
     );
+    console.log(
+      `   a bare node:http JSON server in the same run: ${fmt(baseline.requests.average)} req/s, p99 ${baseline.latency.p99} ms → OFREP at ${fmt(result.requests.average / baseline.requests.average, 2)}× of it`,
+    );
   });
+}
+
+/** A bare node:http server in a process of its own (as the app has), answering every POST with fixed JSON. */
+async function startBareJsonServer(): Promise<{ url: string; stop: () => void }> {
+  const source = `
+    const http = require("node:http");
+    const answer = JSON.stringify({ key: "bench-flag", value: true, reason: "SPLIT", variant: "on", metadata: {} });
+    http.createServer((req, res) => {
+      let body = "";
+      req.setEncoding("utf8");
+      req.on("data", (c) => (body += c));
+      req.on("end", () => {
+        JSON.parse(body);
+        res.writeHead(200, { "content-type": "application/json", "content-length": Buffer.byteLength(answer) });
+        res.end(answer);
+      });
+    }).listen(0, "127.0.0.1", function () { console.log("port " + this.address().port); });`;
+  const child = spawn(process.execPath, ["-e", source], { stdio: ["ignore", "pipe", "inherit"] });
+  const port = await new Promise<number>((resolve, reject) => {
+    child.stdout.on("data", (d: Buffer) => {
+      const m = /port (\d+)/.exec(d.toString());
+      if (m) resolve(Number(m[1]));
+    });
+    child.on("exit", (code) => reject(new Error(`bare server exited with ${code}`)));
+  });
+  return { url: `http://127.0.0.1:${port}`, stop: () => child.kill() };
 }
 
 async function benchPropagation(instances: number, changes = 200): Promise<void> {
