@@ -104,29 +104,42 @@ export async function startAppServer(options: {
   let ready: (handler: (req: IncomingMessage, res: ServerResponse) => Promise<void>) => void = () => {};
   const handlerReady = new Promise<(req: IncomingMessage, res: ServerResponse) => Promise<void>>((resolve) => (ready = resolve));
   const routes = options.dataPlane ?? [];
-  const server = createServer(async (req, res) => {
+  const fail = (req: IncomingMessage, res: ServerResponse, err: unknown) => {
+    if (isDatabaseUnavailableError(err)) {
+      console.error(`database unavailable: ${req.method} ${req.url}: ${unavailableSummary(err)}`);
+      if (!res.headersSent) {
+        res.writeHead(503, { "content-type": "application/json; charset=utf-8", "retry-after": String(RETRY_AFTER_SECONDS) });
+        res.end(JSON.stringify({ error: { code: "DATABASE_UNAVAILABLE", message: "The database is unavailable; try again shortly" } }));
+      } else res.destroy();
+      return;
+    }
+    console.error("request failed", req.method, req.url, err);
+    if (!res.headersSent) {
+      res.writeHead(500, { "content-type": "application/json; charset=utf-8" });
+      res.end(JSON.stringify({ error: { code: "INTERNAL", message: "Internal server error" } }));
+    } else res.destroy();
+  };
+  // Routes answer synchronously when they can (evaluation does): a promise per request costs its
+  // async hooks in a process where Next.js keeps AsyncLocalStorage active.
+  const dispatch = (req: IncomingMessage, res: ServerResponse, from: number): void => {
+    try {
+      for (let i = from; i < routes.length; i++) {
+        const handled = routes[i]!(req, res);
+        if (handled === true) return;
+        if (handled !== false) {
+          handled.then((done) => (done ? undefined : dispatch(req, res, i + 1))).catch((err: unknown) => fail(req, res, err));
+          return;
+        }
+      }
+      handlerReady.then((handler) => handler(req, res)).catch((err: unknown) => fail(req, res, err));
+    } catch (err) {
+      fail(req, res, err);
+    }
+  };
+  const server = createServer((req, res) => {
     applyProxyPolicy(req, options.trustProxy ?? false);
     setSecurityHeaders(res);
-    try {
-      for (const route of routes) if (await route(req, res)) return;
-      await (
-        await handlerReady
-      )(req, res);
-    } catch (err) {
-      if (isDatabaseUnavailableError(err)) {
-        console.error(`database unavailable: ${req.method} ${req.url}: ${unavailableSummary(err)}`);
-        if (!res.headersSent) {
-          res.writeHead(503, { "content-type": "application/json; charset=utf-8", "retry-after": String(RETRY_AFTER_SECONDS) });
-          res.end(JSON.stringify({ error: { code: "DATABASE_UNAVAILABLE", message: "The database is unavailable; try again shortly" } }));
-        } else res.destroy();
-        return;
-      }
-      console.error("request failed", req.method, req.url, err);
-      if (!res.headersSent) {
-        res.writeHead(500, { "content-type": "application/json; charset=utf-8" });
-        res.end(JSON.stringify({ error: { code: "INTERNAL", message: "Internal server error" } }));
-      } else res.destroy();
-    }
+    dispatch(req, res, 0);
   });
   server.keepAliveTimeout = 65_000;
   await new Promise<void>((resolve, reject) => {

@@ -19,7 +19,7 @@ const PATH = "/api/v1/events";
 export function eventsRoute(
   store: ConfigStore,
   db: Db,
-  authenticate: (req: IncomingMessage) => Promise<SdkAuth>,
+  authenticate: (req: IncomingMessage) => SdkAuth | Promise<SdkAuth>,
   onIngested: (change: MetricsInvalidation) => void = () => {},
 ) {
   const notifier = new MetricsNotifier(db);

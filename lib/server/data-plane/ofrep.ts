@@ -5,7 +5,7 @@ import { evaluate, isEvaluation, type CompiledFlag } from "../../domain/evaluati
 import type { ConfigStore } from "../../evaluation/config-store";
 import { MAX_JSON_DEPTH, parseJson } from "../../validation/json";
 import { stableStringify } from "../../domain/stable-json";
-import { BodyTooLarge, handleCors, pathOf, readBody, sendJson } from "./http-utils";
+import { BodyTooLarge, handleCors, pathOf, readBodyThen, sendJson } from "./http-utils";
 import type { SdkAuth } from "./sdk-auth";
 
 const SINGLE = "/ofrep/v1/evaluate/flags/";
@@ -60,9 +60,13 @@ function evaluationBody(flag: CompiledFlag, snapshot: CompiledSnapshot, targetin
   };
 }
 
-/** OFREP v0.3 single and bulk evaluation, answered from the in-memory snapshot. */
-export function ofrepRoute(store: ConfigStore, authenticate: (req: IncomingMessage) => Promise<SdkAuth>) {
-  return async (req: IncomingMessage, res: ServerResponse): Promise<boolean> => {
+/**
+ * OFREP v0.3 single and bulk evaluation, answered from the in-memory snapshot. The hot path (a known
+ * SDK token, a body to read, an answer) runs on callbacks without creating a promise: each promise
+ * costs its async hooks in a process where Next.js keeps AsyncLocalStorage active.
+ */
+export function ofrepRoute(store: ConfigStore, authenticate: (req: IncomingMessage) => SdkAuth | Promise<SdkAuth>) {
+  return (req: IncomingMessage, res: ServerResponse): boolean | Promise<boolean> => {
     const path = pathOf(req);
     const isBulk = path === BULK || path === `${BULK}/`;
     if (!isBulk && !path.startsWith(SINGLE)) return false;
@@ -80,52 +84,75 @@ export function ofrepRoute(store: ConfigStore, authenticate: (req: IncomingMessa
       error(405, "GENERAL", "use POST", { allow: "POST" });
       return true;
     }
-    const auth = await authenticate(req);
-    if (!auth.ok) {
-      error(auth.status, "GENERAL", auth.message, auth.headers);
-      return true;
-    }
-    const environment = auth.environment;
-    let body: string;
-    try {
-      body = (await readBody(req, isBulk ? 1_000_000 : 100_000)).toString("utf8");
-    } catch (err) {
-      if (err instanceof BodyTooLarge) error(413, "PARSE_ERROR", err.message);
-      else error(400, "PARSE_ERROR", "could not read the request body");
-      return true;
-    }
-    const parsed = parseContext(body);
-    if (!parsed.ok) {
-      error(parsed.status, parsed.code, parsed.details);
-      return true;
-    }
-    const snapshot = store.snapshot(environment);
-    if (!snapshot) {
-      error(503, "GENERAL", "configuration for this environment is still loading; retry shortly", { "retry-after": "1" });
-      return true;
-    }
-    const targetingKey = parsed.context.targetingKey;
-
-    if (!isBulk) {
-      const flag = snapshot.flags.get(key);
-      if (!flag) {
-        sendJson(res, 404, { key, errorCode: "FLAG_NOT_FOUND", errorDetails: `flag '${key}' does not exist in ${environment}` });
-        return true;
+    const answer = (auth: SdkAuth) => {
+      if (!auth.ok) {
+        error(auth.status, "GENERAL", auth.message, auth.headers);
+        return;
       }
-      const out = evaluationBody(flag, snapshot, targetingKey);
-      sendJson(res, out.ok ? 200 : 400, out.body);
-      return true;
-    }
-
-    const etag = `"${snapshot.version}-${createHash("sha1").update(environment).update("\0").update(stableStringify(parsed.context)).digest("base64url").slice(0, 22)}"`;
-    const ifNoneMatch = req.headers["if-none-match"];
-    if (ifNoneMatch && ifNoneMatch.split(",").some((t) => t.trim().replace(/^W\//, "") === etag)) {
-      res.writeHead(304, { etag, "cache-control": "no-cache" });
-      res.end();
-      return true;
-    }
-    const flags = [...snapshot.flags.values()].map((f) => evaluationBody(f, snapshot, targetingKey).body);
-    sendJson(res, 200, { flags, metadata: { configVersion: snapshot.version, environment } }, { etag, "cache-control": "no-cache" });
+      readBodyThen(req, isBulk ? 1_000_000 : 100_000, (err, buffer) => {
+        try {
+          if (err) {
+            if (err instanceof BodyTooLarge) error(413, "PARSE_ERROR", err.message);
+            else error(400, "PARSE_ERROR", "could not read the request body");
+            return;
+          }
+          evaluateRequest(store, auth.environment, buffer!.toString("utf8"), { req, res, key, isBulk, error });
+        } catch (failure) {
+          console.error("OFREP evaluation failed", failure);
+          if (!res.headersSent) error(500, "GENERAL", "internal error");
+        }
+      });
+    };
+    const auth = authenticate(req);
+    if (auth instanceof Promise) return auth.then((a) => (answer(a), true));
+    answer(auth);
     return true;
   };
+}
+
+function evaluateRequest(
+  store: ConfigStore,
+  environment: string,
+  body: string,
+  r: {
+    req: IncomingMessage;
+    res: ServerResponse;
+    key: string;
+    isBulk: boolean;
+    error: (status: number, errorCode: string, errorDetails: string, headers?: Record<string, string>) => void;
+  },
+): void {
+  const { req, res, key, isBulk, error } = r;
+  const parsed = parseContext(body);
+  if (!parsed.ok) {
+    error(parsed.status, parsed.code, parsed.details);
+    return;
+  }
+  const snapshot = store.snapshot(environment);
+  if (!snapshot) {
+    error(503, "GENERAL", "configuration for this environment is still loading; retry shortly", { "retry-after": "1" });
+    return;
+  }
+  const targetingKey = parsed.context.targetingKey;
+
+  if (!isBulk) {
+    const flag = snapshot.flags.get(key);
+    if (!flag) {
+      sendJson(res, 404, { key, errorCode: "FLAG_NOT_FOUND", errorDetails: `flag '${key}' does not exist in ${environment}` });
+      return;
+    }
+    const out = evaluationBody(flag, snapshot, targetingKey);
+    sendJson(res, out.ok ? 200 : 400, out.body);
+    return;
+  }
+
+  const etag = `"${snapshot.version}-${createHash("sha1").update(environment).update("\0").update(stableStringify(parsed.context)).digest("base64url").slice(0, 22)}"`;
+  const ifNoneMatch = req.headers["if-none-match"];
+  if (ifNoneMatch && ifNoneMatch.split(",").some((t) => t.trim().replace(/^W\//, "") === etag)) {
+    res.writeHead(304, { etag, "cache-control": "no-cache" });
+    res.end();
+    return;
+  }
+  const flags = [...snapshot.flags.values()].map((f) => evaluationBody(f, snapshot, targetingKey).body);
+  sendJson(res, 200, { flags, metadata: { configVersion: snapshot.version, environment } }, { etag, "cache-control": "no-cache" });
 }

@@ -20,7 +20,8 @@ const CHALLENGE = { "www-authenticate": 'Bearer realm="rollgate"' };
  */
 export function sdkAuthenticator(store: ConfigStore, db: Db, limiter: RateLimiter) {
   const identity = postgresIdentity(db);
-  return async (req: IncomingMessage): Promise<SdkAuth> => {
+  // Synchronous unless the token is refused: evaluation answers without creating a promise.
+  return (req: IncomingMessage): SdkAuth | Promise<SdkAuth> => {
     const token = tokenFrom(req);
     if (!token) {
       return { ok: false, status: 401, message: "send an SDK token as 'Authorization: Bearer <token>' or 'X-API-Key'", headers: CHALLENGE };
@@ -36,17 +37,21 @@ export function sdkAuthenticator(store: ConfigStore, db: Db, limiter: RateLimite
     }
     const environment = store.environmentOfSdkToken(token);
     if (environment) return { ok: true, environment, token };
-    const principal = await resolvePrincipal(identity, nodeHeaders(req)).catch(() => null);
-    if (principal?.kind === "user") {
-      return {
-        ok: false,
-        status: 403,
-        message: "this is a user token; evaluation, the stream and events need an SDK token (an admin creates one on the Admin page)",
-        headers: {},
-      };
-    }
-    return { ok: false, status: 401, message: "unknown or revoked SDK token", headers: CHALLENGE };
+    return refusal(identity, req);
   };
+}
+
+async function refusal(identity: ReturnType<typeof postgresIdentity>, req: IncomingMessage): Promise<SdkAuth> {
+  const principal = await resolvePrincipal(identity, nodeHeaders(req)).catch(() => null);
+  if (principal?.kind === "user") {
+    return {
+      ok: false,
+      status: 403,
+      message: "this is a user token; evaluation, the stream and events need an SDK token (an admin creates one on the Admin page)",
+      headers: {},
+    };
+  }
+  return { ok: false, status: 401, message: "unknown or revoked SDK token", headers: CHALLENGE };
 }
 
 /**

@@ -51,7 +51,7 @@ function versionOf(header: string | string[] | undefined): number | undefined {
  */
 export function streamRoute(
   store: ConfigStore,
-  authenticate: (req: IncomingMessage) => Promise<SdkAuth>,
+  authenticate: (req: IncomingMessage) => SdkAuth | Promise<SdkAuth>,
   options: { heartbeatMs?: number; retryMs?: number; stats?: StreamStats } = {},
 ) {
   const heartbeatMs = options.heartbeatMs ?? 15_000;

@@ -25,7 +25,7 @@ const METRICS = "/api/client/metrics";
 export function unleashRoute(
   store: ConfigStore,
   db: Db,
-  authenticate: (req: IncomingMessage) => Promise<SdkAuth>,
+  authenticate: (req: IncomingMessage) => SdkAuth | Promise<SdkAuth>,
   onIngested: (change: MetricsInvalidation) => void = () => {},
 ) {
   const notifier = new MetricsNotifier(db);
