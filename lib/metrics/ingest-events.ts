@@ -28,8 +28,12 @@ WITH flag_phase AS (
   FROM unnest($2::text[], $3::text[], $4::text[], $5::text[], $6::float8[], $7::text[], $8::text[], $9::timestamptz[])
     AS i(flag_key, variant, reason, outcome, latency_ms, error_code, targeting_key, occurred_at)
   JOIN flag_phase fp ON fp.key = i.flag_key
-  -- Raw rows are an opt-in sample per flag; the rollups below count every event.
-  WHERE fp.sample_percent >= 100 OR random() * 100 < fp.sample_percent
+  -- Raw rows are an opt-in sample per flag; the rollups below count every event. A subject is in or
+  -- out of the sample as a whole (a hash of its key), so a sampled user's journey is kept complete.
+  WHERE fp.sample_percent >= 100 OR (fp.sample_percent > 0 AND CASE
+    WHEN i.targeting_key IS NULL THEN random() * 100
+    ELSE ((('x' || substr(md5(i.targeting_key), 1, 8))::bit(32)::int::bigint + 2147483648) % 10000) / 100.0
+  END < fp.sample_percent)
   RETURNING 1
 ), new_error_subjects AS (
   INSERT INTO metric_error_subjects (flag_id, environment_key, variant, minute, phase, reason, subject)

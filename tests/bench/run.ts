@@ -93,49 +93,35 @@ async function withCluster(instances: number, fn: (apps: TestApp[], databaseUrl:
   }
 }
 
+/** 64 connections of single-flag OFREP evaluations, each for a random user, against `baseUrl`. */
+const ofrepLoad = (baseUrl: string, duration: number) =>
+  autocannon({
+    url: `${baseUrl}/ofrep/v1/evaluate/flags/bench-flag`,
+    method: "POST",
+    connections: 64,
+    duration,
+    headers: { authorization: `Bearer ${SDK}`, "content-type": "application/json" },
+    requests: [
+      {
+        setupRequest: (req) => ({
+          ...req,
+          body: JSON.stringify({ context: { targetingKey: `user-${Math.floor(Math.random() * 1e6)}` } }),
+        }),
+      },
+    ],
+  });
+
 async function benchOfrep(): Promise<void> {
   await withCluster(1, async ([app]) => {
-    const run = (duration: number) =>
-      autocannon({
-        url: `${app!.url}/ofrep/v1/evaluate/flags/bench-flag`,
-        method: "POST",
-        connections: 64,
-        duration,
-        headers: { authorization: `Bearer ${SDK}`, "content-type": "application/json" },
-        requests: [
-          {
-            setupRequest: (req) => ({
-              ...req,
-              body: JSON.stringify({ context: { targetingKey: `user-${Math.floor(Math.random() * 1e6)}` } }),
-            }),
-          },
-        ],
-      });
-    await run(2); // warm-up
-    const result = await run(10);
+    await ofrepLoad(app!.url, 2); // warm-up
+    const result = await ofrepLoad(app!.url, 10);
     // The yardstick, in the same run: a bare node:http server in its own process that reads the same
     // body, parses it and answers a fixed OFREP-shaped JSON, with no auth, lookup or evaluation.
     const bare = await startBareJsonServer();
     let baseline: autocannon.Result;
     try {
-      const hit = (duration: number) =>
-        autocannon({
-          url: `${bare.url}/ofrep/v1/evaluate/flags/bench-flag`,
-          method: "POST",
-          connections: 64,
-          duration,
-          headers: { authorization: `Bearer ${SDK}`, "content-type": "application/json" },
-          requests: [
-            {
-              setupRequest: (req) => ({
-                ...req,
-                body: JSON.stringify({ context: { targetingKey: `user-${Math.floor(Math.random() * 1e6)}` } }),
-              }),
-            },
-          ],
-        });
-      await hit(2);
-      baseline = await hit(10);
+      await ofrepLoad(bare.url, 2);
+      baseline = await ofrepLoad(bare.url, 10);
     } finally {
       bare.stop();
     }

@@ -70,6 +70,26 @@ describe("raw-event sampling", () => {
     expect(quarter.raw).toBeLessThan(1250);
   });
 
+  it("samples whole subjects: a sampled user keeps every event, an unsampled one none", async () => {
+    await flag("sampled-users", 50);
+    const events = Array.from({ length: 1200 }, (_, i) => ({
+      flagKey: "sampled-users",
+      variant: "on",
+      outcome: "success",
+      latencyMs: 5,
+      targetingKey: `journey-${i % 400}`, // 400 users, 3 events each
+    }));
+    const res = await call(app.url, "POST", "/api/v1/events", { token: SDK_TOKEN, body: { events } });
+    expect(res.status).toBe(202);
+    const { rows } = await t.sql(
+      `SELECT e.targeting_key, count(*)::int AS n FROM events e JOIN flags f ON f.id = e.flag_id WHERE f.key = 'sampled-users' GROUP BY 1`,
+    );
+    expect(rows.every((r) => r.n === 3)).toBe(true);
+    // Binomial(400, 0.5): mean 200, standard deviation 10; ±80 is 8 deviations.
+    expect(rows.length).toBeGreaterThan(120);
+    expect(rows.length).toBeLessThan(280);
+  });
+
   it("refuses a share outside 0 … 100 or not a number, changing nothing; the change is audited", async () => {
     await flag("sampled-bad", 10);
     for (const bad of [-1, 100.5, "50", null]) {
