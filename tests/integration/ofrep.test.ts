@@ -233,6 +233,21 @@ describe("dashboard live stream", () => {
     expect(text).toContain("event: config");
     expect(text).toContain('"of-split"');
 
+    // After that, a change is a patch naming only the flag it touched.
+    const before = text.length;
+    expect((await call(app.url, "POST", "/api/v1/flags", { token: ENG, body: { key: "of-live-patch" } })).status).toBe(201);
+    while (!text.slice(before).includes('"of-live-patch"')) {
+      const { value, done } = await reader.read();
+      if (done) break;
+      text += new TextDecoder().decode(value);
+    }
+    const patches = text
+      .slice(before)
+      .split("\n\n")
+      .filter((e) => e.includes('"of-live-patch"'));
+    expect(patches[0]).toContain("event: patch");
+    expect(patches[0]).not.toContain('"of-split"');
+
     // An environment added after the page connected is streamed too.
     await t.sql("INSERT INTO environments (key, name) VALUES ('qa-live', 'QA')");
     while (!text.includes('"environment":"qa-live"')) {

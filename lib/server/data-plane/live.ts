@@ -2,22 +2,31 @@ import type { IncomingMessage, ServerResponse } from "node:http";
 import type { Db } from "../../db/client";
 import { nodeHeaders, postgresIdentity, resolvePrincipal } from "../../auth/identity";
 import type { CompiledSnapshot } from "../../domain/config-snapshot";
+import type { RecordedPatch } from "../../evaluation/change-history";
 import type { ConfigStore } from "../../evaluation/config-store";
 import { openEventStream, pathOf, sendJson, writeOrDrop } from "./http-utils";
 
 const PATH = "/api/v1/live";
 
-// Encoded once per snapshot and shared by every open dashboard.
+// Encoded once per snapshot or patch and shared by every open dashboard.
 const frames = new WeakMap<CompiledSnapshot, Buffer>();
 function frameOf(snapshot: CompiledSnapshot): Buffer {
   let frame = frames.get(snapshot);
   if (!frame) frames.set(snapshot, (frame = Buffer.from(`event: config\ndata: ${snapshot.json}\n\n`)));
   return frame;
 }
+const patchFrames = new WeakMap<RecordedPatch, Buffer>();
+function patchFrameOf(patch: RecordedPatch): Buffer {
+  let frame = patchFrames.get(patch);
+  if (!frame) patchFrames.set(patch, (frame = Buffer.from(`event: patch\ndata: ${patch.json}\n\n`)));
+  return frame;
+}
 
 /**
  * Server-Sent Events for the dashboard (session cookie or user token): every environment's snapshot
- * on connect and each one again when it changes, so open pages learn about changes made elsewhere;
+ * on connect, then `patch` with just the flags that changed (a snapshot again when this instance has
+ * no patch for a change), so open pages learn about changes made elsewhere without a megabyte per
+ * change at 10,000 flags;
  * `rollout` when a rollout changes and `metrics` when new events landed for some flags.
  * Identity is checked when the connection opens, not per event, and again whenever one of the user's
  * credentials may have ended (sign-out, password change, revoked token, user disabled: NOTIFY
@@ -38,7 +47,8 @@ export function liveRoute(store: ConfigStore, db: Db, options: { heartbeatMs?: n
       sendJson(res, 401, { error: { code: "UNAUTHENTICATED", message: "sign in first" } });
       return true;
     }
-    const send = (snapshot: CompiledSnapshot) => writeOrDrop(res, frameOf(snapshot));
+    const send = (snapshot: CompiledSnapshot, change?: RecordedPatch | null) =>
+      writeOrDrop(res, change ? patchFrameOf(change) : frameOf(snapshot));
     const unsubscribeConfig = store.subscribeAll(send);
     // Rollout pages refresh on these; the event names the rollout only, never its content.
     const unsubscribeRollouts = store.subscribeRollouts((id) => writeOrDrop(res, `event: rollout\ndata: ${JSON.stringify({ id })}\n\n`));
