@@ -88,14 +88,9 @@ export function UnleashImportForm({ environments }: { environments: string[] }) 
         (ImportResult & { error?: undefined }) | { error?: { message?: string; fields?: Record<string, string> } } | null;
       if (res.ok && body && !body.error) return body as ImportResult;
       const error = body?.error;
-      if (res.status === 400 || res.status === 413) {
+      if (res.status === 400) {
         const fields = error?.fields ?? {};
-        setFailure({
-          file:
-            res.status === 413
-              ? `The file is larger than ${MAX_UNLEASH_EXPORT_BYTES / 1_000_000} MB.`
-              : `The file was refused: ${fields.export ?? fields.body ?? error?.message ?? "not an Unleash export"}.`,
-        });
+        setFailure({ file: `The file was refused: ${fields.export ?? fields.body ?? error?.message ?? "not an Unleash export"}.` });
       } else if (res.status === 401) {
         setFailure({ general: "Your session has ended. Sign in again and retry." });
       } else if (res.status === 403) {
