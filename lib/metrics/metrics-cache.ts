@@ -8,6 +8,12 @@ export interface MetricsInvalidation {
   sinceMs?: number;
 }
 
+/** What one ingestion stored: events of these flags, none older than `sinceMs`. */
+export interface IngestedChange extends MetricsInvalidation {
+  flags: string[];
+  sinceMs: number;
+}
+
 /** The current, unfinished bucket as last read, valid until new events for it are announced. */
 interface Tail {
   bucketStart: number;

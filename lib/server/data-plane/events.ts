@@ -4,13 +4,12 @@ import { AppError } from "../../errors";
 import { eventBatchSchema } from "../../metrics/event-schemas";
 import type { ConfigStore } from "../../evaluation/config-store";
 import { eventTimeMs, ingestEvents } from "../../metrics/ingest-events";
-import type { MetricsInvalidation } from "../../metrics/metrics-cache";
-import { MetricsNotifier } from "../../metrics/metrics-notifier";
+import type { IngestedChange } from "../../metrics/metrics-cache";
 import { fieldErrors } from "../../api/http";
 import { parseJson } from "../../validation/json";
 import { isInvalidInputError } from "../../db/db-errors";
-import { isDatabaseUnavailableError, RETRY_AFTER_SECONDS, unavailableSummary } from "../../db/availability";
-import { BodyTooLarge, handleCors, pathOf, readBody, sendJson } from "./http-utils";
+import { isDatabaseUnavailableError } from "../../db/availability";
+import { BodyTooLarge, handleCors, pathOf, readBody, sendDatabaseUnavailable, sendJson } from "./http-utils";
 import { AUTH_CODES, type SdkAuth } from "./sdk-auth";
 
 const PATH = "/api/v1/events";
@@ -20,9 +19,8 @@ export function eventsRoute(
   store: ConfigStore,
   db: Db,
   authenticate: (req: IncomingMessage) => SdkAuth | Promise<SdkAuth>,
-  onIngested: (change: MetricsInvalidation) => void = () => {},
+  announce: (change: IngestedChange) => void,
 ) {
-  const notifier = new MetricsNotifier(db);
   return async (req: IncomingMessage, res: ServerResponse): Promise<boolean> => {
     if (pathOf(req) !== PATH) return false;
     const fail = (status: number, code: string, message: string, extra: Record<string, unknown> = {}) =>
@@ -92,26 +90,15 @@ export function eventsRoute(
       const result = await ingestEvents(db, environment, events, now, summaries);
       if (result.accepted > 0) {
         const oldest = Math.min(...events.map((e) => eventTimeMs(e, now)), ...summaries.map((x) => new Date(x.minute).getTime()));
-        const flags = new Set([...events, ...summaries].map((e) => e.flagKey));
-        // This instance learns of the batch before the sender hears 202 (a read after it sees it);
-        // the others by the notification, at most half a second later.
-        onIngested({ environment, flags: [...flags], sinceMs: oldest });
-        notifier.touch(environment, flags, oldest);
+        // Before the 202, so a read after it sees the batch (see dataPlaneEntries).
+        announce({ environment, flags: [...new Set([...events, ...summaries].map((e) => e.flagKey))], sinceMs: oldest });
       }
       sendJson(res, 202, result);
     } catch (err) {
       if (err instanceof AppError) fail(400, err.code, err.message, err.details);
       else if (isInvalidInputError(err)) fail(400, "VALIDATION_FAILED", "The batch contains a value that cannot be stored");
-      else if (isDatabaseUnavailableError(err)) {
-        // The SDK keeps the batch and sends it again; say when.
-        console.error(`database unavailable: event ingestion: ${unavailableSummary(err)}`);
-        sendJson(
-          res,
-          503,
-          { error: { code: "DATABASE_UNAVAILABLE", message: "The database is unavailable; send the batch again shortly" } },
-          { "retry-after": String(RETRY_AFTER_SECONDS) },
-        );
-      } else {
+      else if (isDatabaseUnavailableError(err)) sendDatabaseUnavailable(res, err, "event ingestion", "the batch");
+      else {
         console.error("event ingestion failed", err);
         fail(500, "INTERNAL", "Internal server error");
       }

@@ -1,5 +1,7 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
+import { errorResponse } from "../../api/http";
 import { credentialsFrom, nodeHeaders } from "../../auth/identity";
+import { RETRY_AFTER_SECONDS, unavailableSummary } from "../../db/availability";
 
 export class BodyTooLarge extends Error {}
 
@@ -60,6 +62,26 @@ export function sendJson(res: ServerResponse, status: number, body: unknown, hea
     ...headers,
   });
   res.end(payload);
+}
+
+/** Any error, answered as the management API answers it (lib/api/http.ts: status, body, headers). */
+export async function sendError(res: ServerResponse, err: unknown): Promise<void> {
+  const answer = errorResponse(err);
+  sendJson(res, answer.status, await answer.text(), Object.fromEntries(answer.headers));
+}
+
+/**
+ * 503 with `Retry-After` for a write the database could not take: SDKs keep what they sent and send
+ * it again (`what` names the write in the log, `resend` what the client should send again).
+ */
+export function sendDatabaseUnavailable(res: ServerResponse, err: unknown, what: string, resend: string): void {
+  console.error(`database unavailable: ${what}: ${unavailableSummary(err)}`);
+  sendJson(
+    res,
+    503,
+    { error: { code: "DATABASE_UNAVAILABLE", message: `The database is unavailable; send ${resend} again shortly` } },
+    { "retry-after": String(RETRY_AFTER_SECONDS) },
+  );
 }
 
 /** `Authorization: Bearer <t>` or `X-API-Key: <t>`, parsed like every other entry point does. */

@@ -3,7 +3,8 @@ import type { ConfigStore } from "../../evaluation/config-store";
 import type { DataPlaneRoute } from "../app-server";
 import { eventsRoute } from "./events";
 import { liveRoute } from "./live";
-import { MetricsCache } from "../../metrics/metrics-cache";
+import { MetricsCache, type IngestedChange } from "../../metrics/metrics-cache";
+import { MetricsNotifier } from "../../metrics/metrics-notifier";
 import { metricsRoute } from "./metrics";
 import { ofrepRoute } from "./ofrep";
 import { statusRoute } from "./status";
@@ -31,14 +32,22 @@ export function dataPlaneEntries(
 ): DataPlaneEntry[] {
   const authenticate = sdkAuthenticator(store, db, new RateLimiter(options.sdkRateLimit ?? DEFAULT_SDK_RATE_LIMIT));
   const metricsCache = new MetricsCache();
+  const notifier = new MetricsNotifier(db);
+  // Every ingestion path (SDK events and summaries, Unleash client metrics) announces what it stored
+  // here: to this instance's metrics cache at once, so a read after the 202 sees it, and to every
+  // instance by one throttled NOTIFY, at most two a second per environment for all paths together.
+  const announce = (change: IngestedChange) => {
+    metricsCache.invalidate(change);
+    notifier.touch(change.environment, change.flags, change.sinceMs);
+  };
   const streamStats = options.streamStats ?? createStreamStats();
   return [
     { handler: ofrepRoute(store, authenticate), serves: ["POST /ofrep/v1/evaluate/flags/{key}", "POST /ofrep/v1/evaluate/flags"] },
     { handler: streamRoute(store, authenticate, { stats: streamStats }), serves: ["GET /api/v1/stream"] },
-    { handler: eventsRoute(store, db, authenticate, (change) => metricsCache.invalidate(change)), serves: ["POST /api/v1/events"] },
+    { handler: eventsRoute(store, db, authenticate, announce), serves: ["POST /api/v1/events"] },
     { handler: liveRoute(store, db), serves: ["GET /api/v1/live"] },
     {
-      handler: unleashRoute(store, db, authenticate, (change) => metricsCache.invalidate(change)),
+      handler: unleashRoute(store, db, authenticate, announce),
       serves: ["GET /api/client/features", "POST /api/client/register", "POST /api/client/metrics"],
     },
     { handler: metricsRoute(store, db, metricsCache), serves: ["GET /api/v1/flags/{key}/metrics"] },

@@ -2,14 +2,14 @@ import type { IncomingMessage, ServerResponse } from "node:http";
 import type { Db } from "../../db/client";
 import { CachedIdentity } from "../../auth/cached-identity";
 import { nodeHeaders, postgresIdentity, resolvePrincipal } from "../../auth/identity";
-import { errorResponse, fieldErrors } from "../../api/http";
+import { fieldErrors } from "../../api/http";
 import { requireUser } from "../../auth/principal";
 import type { ConfigStore } from "../../evaluation/config-store";
 import { getFlagMetrics, metricsJson } from "../../metrics/get-flag-metrics";
 import type { MetricsCache } from "../../metrics/metrics-cache";
 import { metricsQuerySchema } from "../../metrics/metrics-schemas";
 import { checkParam } from "../../validation/text";
-import { pathOf, sendJson } from "./http-utils";
+import { pathOf, sendError, sendJson } from "./http-utils";
 
 const PATH = /^\/api\/v1\/flags\/([^/]+)\/metrics$/;
 
@@ -70,8 +70,7 @@ export function metricsRoute(store: ConfigStore, db: Db, cache: MetricsCache) {
       }
       sendJson(res, 200, metricsJson(await getFlagMetrics(db, key, query.data, new Date(), cache)));
     } catch (err) {
-      const answer = errorResponse(err);
-      sendJson(res, answer.status, await answer.text(), Object.fromEntries(answer.headers));
+      await sendError(res, err);
     }
     return true;
   };

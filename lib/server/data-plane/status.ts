@@ -1,10 +1,9 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { Db } from "../../db/client";
 import { nodeHeaders, postgresIdentity, resolvePrincipal } from "../../auth/identity";
-import { errorResponse } from "../../api/http";
 import { requireUser } from "../../auth/principal";
 import type { ConfigStore } from "../../evaluation/config-store";
-import { pathOf, sendJson } from "./http-utils";
+import { pathOf, sendError, sendJson } from "./http-utils";
 import type { StreamStats } from "./stream";
 
 const PATH = "/api/v1/status";
@@ -41,8 +40,7 @@ export function statusRoute(store: ConfigStore, db: Db, streams: StreamStats) {
         memory: { rssBytes: memory.rss, heapUsedBytes: memory.heapUsed },
       });
     } catch (err) {
-      const answer = errorResponse(err);
-      sendJson(res, answer.status, await answer.text(), Object.fromEntries(answer.headers));
+      await sendError(res, err);
     }
     return true;
   };

@@ -1,15 +1,14 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { fieldErrors } from "../../api/http";
 import type { Db } from "../../db/client";
-import { isDatabaseUnavailableError, RETRY_AFTER_SECONDS, unavailableSummary } from "../../db/availability";
+import { isDatabaseUnavailableError } from "../../db/availability";
 import { toUnleashFeatures, unleashEtag } from "../../domain/unleash-features";
 import { AppError } from "../../errors";
 import type { ConfigStore } from "../../evaluation/config-store";
 import { ingestUnleashMetrics, unleashMetricsSchema } from "../../metrics/client-metrics";
-import type { MetricsInvalidation } from "../../metrics/metrics-cache";
-import { MetricsNotifier } from "../../metrics/metrics-notifier";
+import type { IngestedChange } from "../../metrics/metrics-cache";
 import { parseJson } from "../../validation/json";
-import { BodyTooLarge, pathOf, readBody, sendJson } from "./http-utils";
+import { BodyTooLarge, pathOf, readBody, sendDatabaseUnavailable, sendJson } from "./http-utils";
 import { AUTH_CODES, type SdkAuth } from "./sdk-auth";
 
 const FEATURES = "/api/client/features";
@@ -26,9 +25,8 @@ export function unleashRoute(
   store: ConfigStore,
   db: Db,
   authenticate: (req: IncomingMessage) => SdkAuth | Promise<SdkAuth>,
-  onIngested: (change: MetricsInvalidation) => void = () => {},
+  announce: (change: IngestedChange) => void,
 ) {
-  const notifier = new MetricsNotifier(db);
   return async (req: IncomingMessage, res: ServerResponse): Promise<boolean> => {
     const path = pathOf(req);
     if (path !== FEATURES && path !== REGISTER && path !== METRICS) return false;
@@ -63,7 +61,7 @@ export function unleashRoute(
         });
         return true;
       }
-      if (path === METRICS) await countMetrics(db, notifier, onIngested, auth.environment, body, res);
+      if (path === METRICS) await countMetrics(db, announce, auth.environment, body, res);
       else {
         res.writeHead(202, { "cache-control": "no-store" });
         res.end();
@@ -95,8 +93,7 @@ export function unleashRoute(
 /** `POST /api/client/metrics`: validates the whole body, then counts it in one statement (202). */
 async function countMetrics(
   db: Db,
-  notifier: MetricsNotifier,
-  onIngested: (change: MetricsInvalidation) => void,
+  announce: (change: IngestedChange) => void,
   environment: string,
   body: unknown,
   res: ServerResponse,
@@ -118,9 +115,8 @@ async function countMetrics(
     if (counted.length) {
       const stop = parsed.data.bucket.stop;
       const since = typeof stop === "number" ? stop : Date.parse(stop);
-      // As for SDK events: this instance's metrics cache learns of it before the 202, others by NOTIFY.
-      onIngested({ environment, flags: counted, sinceMs: since });
-      notifier.touch(environment, counted, since);
+      // As for SDK events: announced before the 202 (see dataPlaneEntries).
+      announce({ environment, flags: counted, sinceMs: since });
     }
     res.writeHead(202, { "cache-control": "no-store" });
     res.end();
@@ -130,14 +126,8 @@ async function countMetrics(
         error: { code: err.code, message: err.message, ...(err.details.fields ? { fields: err.details.fields } : {}) },
       });
     } else if (isDatabaseUnavailableError(err)) {
-      // Unleash SDKs keep the bucket and back off on a 503; say when to come back.
-      console.error(`database unavailable: Unleash metrics: ${unavailableSummary(err)}`);
-      sendJson(
-        res,
-        503,
-        { error: { code: "DATABASE_UNAVAILABLE", message: "The database is unavailable; send the metrics again shortly" } },
-        { "retry-after": String(RETRY_AFTER_SECONDS) },
-      );
+      // Unleash SDKs keep the bucket and back off on a 503.
+      sendDatabaseUnavailable(res, err, "Unleash metrics", "the metrics");
     } else {
       console.error("Unleash metrics failed", err);
       sendJson(res, 500, { error: { code: "INTERNAL", message: "Internal server error" } });
