@@ -21,8 +21,9 @@ import { startGuardrails } from "../lib/guardrails/guardrail-worker";
 import { startAutoAdvance } from "../lib/rollouts/auto-advance";
 import { startRetention } from "../lib/metrics/retention";
 import { startAnchorExport } from "../lib/audit/anchor";
+import { projectRoot } from "../lib/project-root";
 
-const root = path.resolve(import.meta.dirname, "..");
+const root = projectRoot();
 const dev = process.argv.includes("--dev");
 const config = loadConfig();
 const bootstrap = parseBootstrapTokens(config.ROLLGATE_BOOTSTRAP_TOKENS);

@@ -1,8 +1,9 @@
 import { spawn } from "node:child_process";
 import { createRequire } from "node:module";
 import path from "node:path";
+import { projectRoot } from "../project-root";
 
-export const MIGRATIONS_DIR = path.resolve(import.meta.dirname, "../../supabase/migrations");
+export const MIGRATIONS_DIR = path.join(projectRoot(), "supabase", "migrations");
 
 function dbmateBinary(): string {
   const require = createRequire(import.meta.url);

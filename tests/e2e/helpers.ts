@@ -1,8 +1,28 @@
-import { expect, type Page } from "@playwright/test";
+import { expect, type Cookie, type Page } from "@playwright/test";
 
 export const DEMO_PASSWORD = "rollgate-demo";
 
-export async function signIn(page: Page, email: string, password = DEMO_PASSWORD) {
+/**
+ * Sessions this worker has already signed in, by email and password. Signing in through the form
+ * costs a page, a password hash and a redirect each time; a spec that needs "someone signed in as X"
+ * gets X's session again instead. Specs about signing in itself pass `{ fresh: true }`.
+ */
+const sessions = new Map<string, Cookie[]>();
+
+export async function signIn(page: Page, email: string, password = DEMO_PASSWORD, options: { fresh?: boolean } = {}) {
+  const key = `${email}\n${password}`;
+  const saved = options.fresh ? undefined : sessions.get(key);
+  if (saved) {
+    await page.context().addCookies(saved);
+    await page.goto("/");
+    // A session some spec ended since (a sign-out) lands on sign-in: then sign in for real.
+    if (!new URL(page.url()).pathname.startsWith("/sign-in")) {
+      await expect(page.getByTestId("current-user")).toBeVisible();
+      return;
+    }
+    sessions.delete(key);
+    await page.context().clearCookies();
+  }
   await page.goto("/");
   await expect(page).toHaveURL(/\/sign-in$/);
   await page.getByLabel("Email").fill(email);
@@ -11,6 +31,10 @@ export async function signIn(page: Page, email: string, password = DEMO_PASSWORD
   // Each role lands somewhere else (lib/auth/landing.ts); the dashboard header says who is signed in.
   await expect(page).not.toHaveURL(/\/sign-in/);
   await expect(page.getByTestId("current-user")).toBeVisible();
+  sessions.set(
+    key,
+    (await page.context().cookies()).filter((c) => c.name.startsWith("rollgate_")),
+  );
 }
 
 /** Production changes go through a confirmation with a required reason. */

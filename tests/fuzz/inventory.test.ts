@@ -87,6 +87,16 @@ describe("fuzz inventory", () => {
     expect(missing, "add a target for each in tests/fuzz/support/targets.ts").toEqual([]);
   });
 
+  it("runs every target: the hostile-request shards are numbered 1 … n of one n, none missing", () => {
+    const calls = readdirSync("tests/fuzz")
+      .filter((f) => /^hostile-requests-\d+\.test\.ts$/.test(f))
+      .map((f) => readFileSync(path.join("tests/fuzz", f), "utf8").match(/hostileRequestsSuite\((\d+), (\d+)\)/))
+      .map((m) => (m ? [Number(m[1]), Number(m[2])] : null));
+    const shards = calls[0]?.[1] ?? 0;
+    expect(shards).toBeGreaterThanOrEqual(1);
+    expect(calls.map((c) => c?.join(" of ")).sort()).toEqual(Array.from({ length: shards }, (_, i) => `${i} of ${shards}`));
+  });
+
   it("has no target for something that does not exist", () => {
     const known = new Set([...contract, ...handlers, ...dataPlane, ...dashboard, ...actions]);
     expect([...targetIds].filter((id) => !known.has(id))).toEqual([]);

@@ -1,6 +1,5 @@
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createTestDatabase, type TestDatabase } from "../support/test-database";
-import { startTestApp, type TestApp } from "../support/test-app";
+import { beforeAll, describe, expect, it } from "vitest";
+import { setUpTestApp } from "../support/fixture";
 import { BOOTSTRAP, call, ROLE_TOKENS, SDK_TOKEN } from "../support/http";
 import { buildWorld, fingerprint, serverActionIds } from "./support/fuzz-world";
 import { sendRaw } from "./support/raw-request";
@@ -12,21 +11,14 @@ import type { World } from "./support/targets";
  * reset"), each of which answered 500 or reset the connection before. Each must now be refused with
  * a clear error and change nothing.
  */
-let t: TestDatabase;
-let app: TestApp;
 let world: World;
 let actions: Map<string, string>;
 const eng = ROLE_TOKENS.engineer;
 
+const { t, app } = setUpTestApp({ bootstrapTokens: BOOTSTRAP });
 beforeAll(async () => {
-  t = await createTestDatabase();
-  app = await startTestApp({ databaseUrl: t.url, bootstrapTokens: BOOTSTRAP });
   world = await buildWorld(t, app.url);
   actions = serverActionIds();
-});
-afterAll(async () => {
-  await app?.stop();
-  await t?.drop();
 });
 
 /** Calls a server action as React does: `Next-Action` + multipart body with the encoded arguments. */

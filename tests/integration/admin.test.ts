@@ -1,4 +1,5 @@
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, it } from "vitest";
+import { setUpTestDatabase } from "../support/fixture";
 import type { UserPrincipal } from "../../lib/auth/principal";
 import { ROLES, type Role } from "../../lib/auth/roles";
 import { postgresIdentity } from "../../lib/auth/identity";
@@ -10,9 +11,7 @@ import { listApiTokens } from "../../lib/tokens/list-api-tokens";
 import { revokeApiToken } from "../../lib/tokens/revoke-api-token";
 import { createEnvironment, createEnvironmentSchema } from "../../lib/environments/create-environment";
 import { loadSnapshot } from "../../lib/evaluation/load-snapshot";
-import { createTestDatabase, type TestDatabase } from "../support/test-database";
 
-let t: TestDatabase;
 let admin: UserPrincipal;
 const as = (roles: Role[], id = admin.userId): UserPrincipal => ({
   kind: "user",
@@ -23,12 +22,11 @@ const as = (roles: Role[], id = admin.userId): UserPrincipal => ({
   via: "session",
 });
 
+const t = setUpTestDatabase();
 beforeAll(async () => {
-  t = await createTestDatabase();
   const row = await t.db.user.create({ data: { email: "root@example.com", name: "Root", roles: ["admin"] } });
   admin = as(["admin"], row.id);
 });
-afterAll(() => t?.drop());
 
 describe("user and token administration", () => {
   it("only admins may list, create or change users and tokens", async () => {

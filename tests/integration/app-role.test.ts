@@ -4,7 +4,7 @@ import { rm } from "node:fs/promises";
 import path from "node:path";
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createTestDatabase, type TestDatabase } from "../support/test-database";
+import { setUpTestDatabase } from "../support/fixture";
 import { startTestApp } from "../support/test-app";
 import { freePort } from "../support/free-port";
 import { BOOTSTRAP, call, ROLE_TOKENS } from "../support/http";
@@ -14,11 +14,10 @@ import { BOOTSTRAP, call, ROLE_TOKENS } from "../support/http";
  * (or an SQL injection through it) rewrite history: skip triggers, disable them, edit or delete
  * audit entries, move the chain's anchor, change the schema.
  */
-let t: TestDatabase;
 let app: pg.Client;
 
+const t = setUpTestDatabase();
 beforeAll(async () => {
-  t = await createTestDatabase();
   app = new pg.Client({ connectionString: t.appUrl });
   await app.connect();
   await app.query(
@@ -27,7 +26,6 @@ beforeAll(async () => {
 });
 afterAll(async () => {
   await app?.end();
-  await t?.drop();
 });
 
 describe("connected as the app role", () => {

@@ -3,10 +3,9 @@ import { mkdtempSync, readFileSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { setUpTestApp } from "../support/fixture";
 import { signIn } from "../../lib/auth/sessions";
 import { seedDemo } from "../../lib/demo/seed-demo";
-import { createTestDatabase, type TestDatabase } from "../support/test-database";
-import { startTestApp, type TestApp } from "../support/test-app";
 import { BOOTSTRAP, call, ROLE_TOKENS } from "../support/http";
 import { eventually } from "../support/eventually";
 
@@ -15,9 +14,7 @@ import { eventually } from "../support/eventually";
  * kept outside the log (the audit_anchor row, and its export to the data dir), and verification
  * compares against both: first a superuser deletes the tail, then also rewrites the anchor row.
  */
-let t: TestDatabase;
-let app: TestApp;
-let dataDir: string;
+const dataDir = mkdtempSync(path.join(tmpdir(), "rollgate-anchor-"));
 let cookie: string;
 
 function verify() {
@@ -30,19 +27,18 @@ function verify() {
 const maxId = async () => Number((await t.sql(`SELECT max(id) AS m FROM audit_log`)).rows[0].m);
 const auditPage = async () => (await (await fetch(`${app.url}/audit`, { headers: { cookie } })).text()).replace(/<!-- -->/g, "");
 
+const { t, app } = setUpTestApp({
+  bootstrapTokens: BOOTSTRAP,
+  env: { ROLLGATE_DATA_DIR: dataDir },
+  beforeStart: (t) => seedDemo(t.db, "anchor-test-pw"),
+});
 beforeAll(async () => {
-  t = await createTestDatabase();
-  dataDir = mkdtempSync(path.join(tmpdir(), "rollgate-anchor-"));
-  await seedDemo(t.db, "anchor-test-pw");
-  app = await startTestApp({ databaseUrl: t.url, bootstrapTokens: BOOTSTRAP, env: { ROLLGATE_DATA_DIR: dataDir } });
   cookie = `rollgate_session=${(await signIn(t.db, { email: "viewer@rollgate.dev", password: "anchor-test-pw" })).secret}`;
   for (let i = 0; i < 5; i++) {
     expect((await call(app.url, "POST", "/api/v1/flags", { token: ROLE_TOKENS.engineer, body: { key: `anchor-${i}` } })).status).toBe(201);
   }
 });
 afterAll(async () => {
-  await app?.stop();
-  await t?.drop();
   rmSync(dataDir, { recursive: true, force: true });
 });
 

@@ -3,15 +3,14 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { setUpTestDatabase } from "../support/fixture";
 import { recordAudit } from "../../lib/audit/record-audit";
 import { verifyAuditChain } from "../../lib/audit/verify-chain";
-import { createTestDatabase, type TestDatabase } from "../support/test-database";
 
-let t: TestDatabase;
 const dataDir = mkdtempSync(path.join(tmpdir(), "rollgate-audit-"));
 
+const t = setUpTestDatabase();
 beforeAll(async () => {
-  t = await createTestDatabase();
   // Concurrent writers from separate transactions: the chain must still come out linear.
   await Promise.all(
     Array.from({ length: 40 }, (_, i) =>
@@ -29,7 +28,6 @@ beforeAll(async () => {
   );
 });
 afterAll(async () => {
-  await t?.drop();
   rmSync(dataDir, { recursive: true, force: true });
 });
 

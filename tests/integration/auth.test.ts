@@ -1,18 +1,16 @@
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, it } from "vitest";
+import { setUpTestDatabase } from "../support/fixture";
 import { applyBootstrapTokens, parseBootstrapTokens } from "../../lib/auth/bootstrap-tokens";
 import { postgresIdentity, resolvePrincipal } from "../../lib/auth/identity";
 import { SIGN_IN_REFUSED, signIn, signInAttemptKey, signOut, SESSION_TTL_MS } from "../../lib/auth/sessions";
 import { hashSecret } from "../../lib/auth/secrets";
 import { changePassword, changePasswordSchema } from "../../lib/users/change-password";
 import { DEMO_USERS, seedDemo } from "../../lib/demo/seed-demo";
-import { createTestDatabase, type TestDatabase } from "../support/test-database";
 
-let t: TestDatabase;
+const t = setUpTestDatabase();
 beforeAll(async () => {
-  t = await createTestDatabase();
   expect(await seedDemo(t.db, "demo-password")).toBe(true);
 });
-afterAll(() => t?.drop());
 
 describe("demo seed", () => {
   it("creates one user per role, flags with states, and runs only once", async () => {

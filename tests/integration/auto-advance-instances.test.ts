@@ -1,30 +1,17 @@
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { SYSTEM_ACTOR } from "../../lib/rollouts/auto-advance";
-import { createTestDatabase, type TestDatabase } from "../support/test-database";
-import { startTestApp, type TestApp } from "../support/test-app";
+import { setUpTestApp } from "../support/fixture";
 import { BOOTSTRAP, call, ROLE_TOKENS } from "../support/http";
 import { eventually } from "../support/eventually";
 
 // Acceptance: two real server processes on one database, each running the worker every 200 ms.
 const INTERVAL = 200;
-let t: TestDatabase;
-let a: TestApp;
-let b: TestApp;
+const {
+  t,
+  apps: [a, b],
+} = setUpTestApp({ bootstrapTokens: BOOTSTRAP, env: { ROLLGATE_AUTO_ADVANCE_INTERVAL_MS: String(INTERVAL) }, instances: 2 });
 const eng = ROLE_TOKENS.engineer;
 const po = ROLE_TOKENS.product_owner;
-
-beforeAll(async () => {
-  t = await createTestDatabase();
-  const env = { ROLLGATE_AUTO_ADVANCE_INTERVAL_MS: String(INTERVAL) };
-  [a, b] = await Promise.all([
-    startTestApp({ databaseUrl: t.url, bootstrapTokens: BOOTSTRAP, env }),
-    startTestApp({ databaseUrl: t.url, bootstrapTokens: BOOTSTRAP, env }),
-  ]);
-});
-afterAll(async () => {
-  await Promise.all([a?.stop(), b?.stop()]);
-  await t?.drop();
-});
 
 let seq = 0;
 async function startedRollout(phases: Record<string, unknown>[], autoAdvance = true) {
@@ -42,7 +29,7 @@ async function startedRollout(phases: Record<string, unknown>[], autoAdvance = t
   return { key, id, startedAt: new Date(started.body.phaseStartedAt as string) };
 }
 
-const get = async (app: TestApp, id: string) => (await call(app.url, "GET", `/api/v1/rollouts/${id}`, { token: eng })).body;
+const get = async (app: { url: string }, id: string) => (await call(app.url, "GET", `/api/v1/rollouts/${id}`, { token: eng })).body;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 async function rolloutEntries(id: string) {

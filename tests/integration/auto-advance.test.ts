@@ -1,31 +1,23 @@
 import pg from "pg";
-import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, afterEach, describe, expect, it } from "vitest";
+import { setUpTestApp } from "../support/fixture";
 import { AUTO_ADVANCE_LOCK, startAutoAdvance, SYSTEM_ACTOR, type AutoAdvanceWorker } from "../../lib/rollouts/auto-advance";
-import { createTestDatabase, type TestDatabase } from "../support/test-database";
-import { startTestApp, type TestApp } from "../support/test-app";
 import { BOOTSTRAP, call, ROLE_TOKENS } from "../support/http";
 import { eventually } from "../support/eventually";
 
 // The workers under test run in this process and are driven by tick(); the server (for creating and
 // starting rollouts through the API) has its own worker, kept out of the way by a one-hour interval.
-let t: TestDatabase;
-let app: TestApp;
 const eng = ROLE_TOKENS.engineer;
 const po = ROLE_TOKENS.product_owner;
 const workers: AutoAdvanceWorker[] = [];
 
-beforeAll(async () => {
-  t = await createTestDatabase();
-  app = await startTestApp({ databaseUrl: t.url, bootstrapTokens: BOOTSTRAP, env: { ROLLGATE_AUTO_ADVANCE_INTERVAL_MS: "3600000" } });
-});
+const { t, app } = setUpTestApp({ bootstrapTokens: BOOTSTRAP, env: { ROLLGATE_AUTO_ADVANCE_INTERVAL_MS: "3600000" } });
 // Every pass looks at every rollout in the database: each test sees only its own.
 afterEach(async () => {
   await t.sql("UPDATE rollouts SET auto_advance = false");
 });
 afterAll(async () => {
   await Promise.all(workers.map((w) => w.stop()));
-  await app?.stop();
-  await t?.drop();
 });
 
 /** A worker on the test database that only moves when told to, seeing the clock `at()` returns. */

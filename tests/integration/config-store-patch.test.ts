@@ -3,21 +3,20 @@
 // patches it publishes (what the stream sends), applied by a client to the first snapshot it got,
 // end up there too.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { setUpTestDatabase } from "../support/fixture";
 import { applyPatch, compileSnapshot, type CompiledSnapshot, type ConfigPatch } from "../../lib/domain/config-snapshot";
 import { ConfigStore } from "../../lib/evaluation/config-store";
 import { loadSnapshot } from "../../lib/evaluation/load-snapshot";
-import { createTestDatabase, type TestDatabase } from "../support/test-database";
 import { eventually } from "../support/eventually";
 
-let t: TestDatabase;
 let store: ConfigStore;
 // A client's copy, built from the first snapshot and then the wire patches alone.
 let client: CompiledSnapshot;
 const gaps: string[] = [];
 let patches = 0;
 
+const t = setUpTestDatabase();
 beforeAll(async () => {
-  t = await createTestDatabase();
   store = new ConfigStore(t.db, t.url, { pollMs: 3_600_000 });
   await store.start();
   client = compileSnapshot(JSON.parse(store.snapshot("production")!.json));
@@ -31,7 +30,6 @@ beforeAll(async () => {
 });
 afterAll(async () => {
   await store?.stop();
-  await t?.drop();
 });
 
 async function converged(): Promise<void> {

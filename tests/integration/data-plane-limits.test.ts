@@ -1,21 +1,13 @@
 // The data plane's answers to clients that send the wrong kind of token or too many requests.
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createTestDatabase, type TestDatabase } from "../support/test-database";
-import { startTestApp, type TestApp } from "../support/test-app";
+import { beforeAll, describe, expect, it } from "vitest";
+import { setUpTestApp } from "../support/fixture";
 import { BOOTSTRAP, call, ROLE_TOKENS, SDK_TOKEN } from "../support/http";
 
-let t: TestDatabase;
-let app: TestApp;
 const LIMIT = 20;
 
+const { app } = setUpTestApp({ bootstrapTokens: BOOTSTRAP, env: { ROLLGATE_SDK_RATE_LIMIT: String(LIMIT) } });
 beforeAll(async () => {
-  t = await createTestDatabase();
-  app = await startTestApp({ databaseUrl: t.url, bootstrapTokens: BOOTSTRAP, env: { ROLLGATE_SDK_RATE_LIMIT: String(LIMIT) } });
   expect((await call(app.url, "POST", "/api/v1/flags", { token: ROLE_TOKENS.engineer, body: { key: "limited" } })).status).toBe(201);
-});
-afterAll(async () => {
-  await app?.stop();
-  await t?.drop();
 });
 
 const evaluate = (token: string) =>

@@ -1,27 +1,16 @@
 import { statSync } from "node:fs";
 import { rm } from "node:fs/promises";
 import path from "node:path";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createTestDatabase, type TestDatabase } from "../support/test-database";
-import { startTestApp, type TestApp } from "../support/test-app";
+import { afterAll, describe, expect, it } from "vitest";
+import { setUpTestApp } from "../support/fixture";
 import { eventually } from "../support/eventually";
 import { signIn } from "../../lib/auth/sessions";
 import { serverActionIds } from "../fuzz/support/fuzz-world";
 
 const dataDir = path.resolve(".data", `demo-traffic-${process.pid}`);
-let t: TestDatabase;
-let app: TestApp;
 
-beforeAll(async () => {
-  t = await createTestDatabase();
-  app = await startTestApp({
-    databaseUrl: t.url,
-    env: { ROLLGATE_DEMO: "auto", ROLLGATE_DATA_DIR: dataDir, ROLLGATE_DEMO_PASSWORD: "demo-traffic-pw" },
-  });
-});
+const { t, app } = setUpTestApp({ env: { ROLLGATE_DEMO: "auto", ROLLGATE_DATA_DIR: dataDir, ROLLGATE_DEMO_PASSWORD: "demo-traffic-pw" } });
 afterAll(async () => {
-  await app?.stop();
-  await t?.drop();
   await rm(dataDir, { recursive: true, force: true });
 });
 

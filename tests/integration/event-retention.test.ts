@@ -1,21 +1,19 @@
 // Raw events are bounded: daily partitions created ahead, whole days past retention dropped, and
 // rollups (which every chart reads) kept for their own, longer retention.
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, it } from "vitest";
+import { setUpTestDatabase } from "../support/fixture";
 import { applyRetention } from "../../lib/metrics/retention";
-import { createTestDatabase, type TestDatabase } from "../support/test-database";
 
-let t: TestDatabase;
 const DAY = 24 * 3600 * 1000;
 // Far enough ahead that none of the partitions the migration created fall in the window.
 const today = Math.floor(Date.now() / DAY) * DAY + 40 * DAY;
 const now = new Date(today + 12 * 3600 * 1000);
 let flagId: string;
 
+const t = setUpTestDatabase();
 beforeAll(async () => {
-  t = await createTestDatabase();
   flagId = (await t.sql(`INSERT INTO flags (key) VALUES ('retained') RETURNING id`)).rows[0].id;
 });
-afterAll(() => t?.drop());
 
 async function partitions(): Promise<{ name: string; rls: boolean }[]> {
   const { rows } = await t.sql(

@@ -1,24 +1,14 @@
 // Flags keep the names and buckets they had elsewhere: case-sensitive Unleash-style keys, and a
 // bucketing group other than the key.
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
+import { setUpTestApp } from "../support/fixture";
 import { bucketOf } from "../../lib/domain/bucketing";
-import { createTestDatabase, type TestDatabase } from "../support/test-database";
-import { startTestApp, type TestApp } from "../support/test-app";
 import { BOOTSTRAP, call, patchFlagState, ROLE_TOKENS, SDK_TOKEN } from "../support/http";
 import { eventually } from "../support/eventually";
 
-let t: TestDatabase;
-let app: TestApp;
 const eng = ROLE_TOKENS.engineer;
 
-beforeAll(async () => {
-  t = await createTestDatabase();
-  app = await startTestApp({ databaseUrl: t.url, bootstrapTokens: BOOTSTRAP });
-});
-afterAll(async () => {
-  await app?.stop();
-  await t?.drop();
-});
+const { app } = setUpTestApp({ bootstrapTokens: BOOTSTRAP });
 
 const create = (body: Record<string, unknown>) => call(app.url, "POST", "/api/v1/flags", { token: eng, body });
 

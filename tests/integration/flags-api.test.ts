@@ -1,23 +1,13 @@
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
+import { setUpTestApp } from "../support/fixture";
 import { ROLES, type Role } from "../../lib/auth/roles";
-import { createTestDatabase, type TestDatabase } from "../support/test-database";
-import { startTestApp, type TestApp } from "../support/test-app";
 import { BOOTSTRAP, call, ROLE_TOKENS, SDK_TOKEN } from "../support/http";
 import { hashPassword } from "../../lib/auth/password";
 import { signIn } from "../../lib/auth/sessions";
 
-let t: TestDatabase;
-let app: TestApp;
 const eng = ROLE_TOKENS.engineer;
 
-beforeAll(async () => {
-  t = await createTestDatabase();
-  app = await startTestApp({ databaseUrl: t.url, bootstrapTokens: BOOTSTRAP });
-});
-afterAll(async () => {
-  await app?.stop();
-  await t?.drop();
-});
+const { t, app } = setUpTestApp({ bootstrapTokens: BOOTSTRAP });
 
 let seq = 0;
 const uniqueKey = (prefix: string) => `${prefix}-${process.pid}-${++seq}`;

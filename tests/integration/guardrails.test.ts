@@ -1,25 +1,19 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createTestDatabase, type TestDatabase } from "../support/test-database";
-import { startTestApp, type TestApp } from "../support/test-app";
+import { setUpTestApp } from "../support/fixture";
 import { BOOTSTRAP, call, patchFlagState, ROLE_TOKENS, SDK_TOKEN } from "../support/http";
 import { eventually } from "../support/eventually";
 import { startReceiver } from "../support/webhook-receiver";
 
-let t: TestDatabase;
-let app: TestApp;
 let receiver: Awaited<ReturnType<typeof startReceiver>>;
 const eng = ROLE_TOKENS.engineer;
 
+const { t, app } = setUpTestApp({ bootstrapTokens: BOOTSTRAP, env: { ROLLGATE_GUARDRAIL_INTERVAL_MS: "300" } });
 beforeAll(async () => {
-  t = await createTestDatabase();
   receiver = await startReceiver();
-  app = await startTestApp({ databaseUrl: t.url, bootstrapTokens: BOOTSTRAP, env: { ROLLGATE_GUARDRAIL_INTERVAL_MS: "300" } });
   await t.sql(`INSERT INTO webhooks (environment_key, name, url) VALUES ('production', 'alerts', $1)`, [receiver.url("/alerts")]);
 });
 afterAll(async () => {
-  await app?.stop();
   await receiver?.close();
-  await t?.drop();
 });
 
 let seq = 0;

@@ -1,23 +1,15 @@
 // Concurrent batches that each span many minutes and flags lock many rollup rows: they must wait for
 // each other, never deadlock or fail (issue 16: 1 of 160 such batches was lost to a 40P01 before).
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createTestDatabase, type TestDatabase } from "../support/test-database";
-import { startTestApp, type TestApp } from "../support/test-app";
+import { beforeAll, describe, expect, it } from "vitest";
+import { setUpTestApp } from "../support/fixture";
 import { BOOTSTRAP, call, ROLE_TOKENS, SDK_TOKEN } from "../support/http";
 
-let t: TestDatabase;
-let app: TestApp;
 const FLAGS = ["ic-a", "ic-b", "ic-c", "ic-d", "ic-e"];
 
+const { t, app } = setUpTestApp({ bootstrapTokens: BOOTSTRAP });
 beforeAll(async () => {
-  t = await createTestDatabase();
-  app = await startTestApp({ databaseUrl: t.url, bootstrapTokens: BOOTSTRAP });
   for (const key of FLAGS)
     expect((await call(app.url, "POST", "/api/v1/flags", { token: ROLE_TOKENS.engineer, body: { key } })).status).toBe(201);
-});
-afterAll(async () => {
-  await app?.stop();
-  await t?.drop();
 });
 
 describe("concurrent ingestion", () => {

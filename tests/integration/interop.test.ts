@@ -8,15 +8,12 @@ import { OpenFeature as ServerOpenFeature } from "@openfeature/server-sdk";
 import { OpenFeature as WebOpenFeature } from "@openfeature/web-sdk";
 import { InMemStorageProvider, Unleash } from "unleash-client";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { setUpTestApp } from "../support/fixture";
 import { bucketOf } from "../../lib/domain/bucketing";
 import { RollgateProvider } from "../../lib/sdk/openfeature-provider";
-import { createTestDatabase, type TestDatabase } from "../support/test-database";
-import { startTestApp, type TestApp } from "../support/test-app";
 import { BOOTSTRAP, call, patchFlagState, ROLE_TOKENS, SDK_TOKEN } from "../support/http";
 import { eventually } from "../support/eventually";
 
-let t: TestDatabase;
-let app: TestApp;
 let unleash: Unleash;
 
 /** What every client must answer: Rollgate's rule, written out. */
@@ -33,9 +30,8 @@ const expected = (flag: string, user: string) => {
   return f.on && (f.allow.includes(user) || f.percent >= 100 || bucketOf(f.group, user) <= f.percent);
 };
 
+const { app } = setUpTestApp({ bootstrapTokens: BOOTSTRAP });
 beforeAll(async () => {
-  t = await createTestDatabase();
-  app = await startTestApp({ databaseUrl: t.url, bootstrapTokens: BOOTSTRAP });
   const imported = await call(app.url, "POST", "/api/v1/import/unleash", {
     token: ROLE_TOKENS.admin,
     body: {
@@ -111,8 +107,6 @@ afterAll(async () => {
   unleash?.destroy();
   await ServerOpenFeature.close();
   await WebOpenFeature.close();
-  await app?.stop();
-  await t?.drop();
 });
 
 describe("every client, one table", () => {

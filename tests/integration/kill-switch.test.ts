@@ -1,22 +1,12 @@
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
+import { setUpTestApp } from "../support/fixture";
 import { ROLES } from "../../lib/auth/roles";
-import { createTestDatabase, type TestDatabase } from "../support/test-database";
-import { startTestApp, type TestApp } from "../support/test-app";
 import { BOOTSTRAP, call, patchFlagState, ROLE_TOKENS, SDK_TOKEN } from "../support/http";
 import { eventually } from "../support/eventually";
 
-let t: TestDatabase;
-let app: TestApp;
 const oncall = ROLE_TOKENS.oncall;
 
-beforeAll(async () => {
-  t = await createTestDatabase();
-  app = await startTestApp({ databaseUrl: t.url, bootstrapTokens: BOOTSTRAP });
-});
-afterAll(async () => {
-  await app?.stop();
-  await t?.drop();
-});
+const { t, app } = setUpTestApp({ bootstrapTokens: BOOTSTRAP });
 
 let seq = 0;
 async function liveFlag(): Promise<string> {

@@ -1,22 +1,12 @@
 // Issue #17: a hand edit of a flag whose rollout is live must not silently contradict the plan.
 // Real server process, real HTTP, real PostgreSQL.
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createTestDatabase, type TestDatabase } from "../support/test-database";
-import { startTestApp, type TestApp } from "../support/test-app";
+import { describe, expect, it } from "vitest";
+import { setUpTestApp } from "../support/fixture";
 import { BOOTSTRAP, call, patchFlagState, ROLE_TOKENS } from "../support/http";
 
-let t: TestDatabase;
-let app: TestApp;
 const eng = ROLE_TOKENS.engineer;
 
-beforeAll(async () => {
-  t = await createTestDatabase();
-  app = await startTestApp({ databaseUrl: t.url, bootstrapTokens: BOOTSTRAP });
-});
-afterAll(async () => {
-  await app?.stop();
-  await t?.drop();
-});
+const { t, app } = setUpTestApp({ bootstrapTokens: BOOTSTRAP });
 
 let seq = 0;
 /** A flag with a rollout started in production (phase "10 %"), and the rollout. */

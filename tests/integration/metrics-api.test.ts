@@ -1,27 +1,17 @@
 // The metrics API end to end: events sent by concurrent SDK senders through the real server are
 // folded into rollups exactly, and GET /api/v1/flags/{key}/metrics reads them back through
 // rollgate_metric_series, with percentiles checked against percentile_cont over the raw events.
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, it } from "vitest";
+import { setUpTestApp } from "../support/fixture";
 import { LATENCY_EDGES_MS, quantileUpperBoundMs } from "../../lib/domain/latency-buckets";
 import { addSubject, emptySketch, estimateSubjects } from "../../lib/domain/subject-sketch";
-import { createTestDatabase, type TestDatabase } from "../support/test-database";
-import { startTestApp, type TestApp } from "../support/test-app";
 import { BOOTSTRAP, call, ROLE_TOKENS, SDK_TOKEN } from "../support/http";
 import { eventually } from "../support/eventually";
 
-let t: TestDatabase;
-let app: TestApp;
 const eng = ROLE_TOKENS.engineer;
 const viewer = ROLE_TOKENS.viewer;
 
-beforeAll(async () => {
-  t = await createTestDatabase();
-  app = await startTestApp({ databaseUrl: t.url, bootstrapTokens: BOOTSTRAP });
-});
-afterAll(async () => {
-  await app?.stop();
-  await t?.drop();
-});
+const { t, app } = setUpTestApp({ bootstrapTokens: BOOTSTRAP });
 
 let seq = 0;
 async function newFlag(): Promise<string> {

@@ -1,29 +1,19 @@
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, it } from "vitest";
 import { RollgateClient } from "../../lib/sdk";
-import { createTestDatabase, type TestDatabase } from "../support/test-database";
-import { startTestApp, type TestApp } from "../support/test-app";
+import { setUpTestApp } from "../support/fixture";
+import type { TestApp } from "../support/test-app";
 import { call, patchFlagState } from "../support/http";
 import { eventually } from "../support/eventually";
 import { startTcpProxy } from "../support/tcp-proxy";
 
 const ENG = "multi-engineer";
 const SDK = "multi-sdk-production";
-let t: TestDatabase;
-let a: TestApp;
-let b: TestApp;
-
+const {
+  t,
+  apps: [a, b],
+} = setUpTestApp({ bootstrapTokens: `eng:engineer:${ENG},sdk:production:${SDK}`, instances: 2 });
 beforeAll(async () => {
-  t = await createTestDatabase();
-  const bootstrapTokens = `eng:engineer:${ENG},sdk:production:${SDK}`;
-  [a, b] = await Promise.all([
-    startTestApp({ databaseUrl: t.url, bootstrapTokens }),
-    startTestApp({ databaseUrl: t.url, bootstrapTokens }),
-  ]);
   expect((await call(a.url, "POST", "/api/v1/flags", { token: ENG, body: { key: "shared" } })).status).toBe(201);
-});
-afterAll(async () => {
-  await Promise.all([a?.stop(), b?.stop()]);
-  await t?.drop();
 });
 
 const ofrep = async (app: TestApp) => {

@@ -3,17 +3,14 @@ import { OFREPWebProvider } from "@openfeature/ofrep-web-provider";
 import { OpenFeature as ServerOpenFeature, type Client } from "@openfeature/server-sdk";
 import { OpenFeature as WebOpenFeature } from "@openfeature/web-sdk";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { setUpTestApp } from "../support/fixture";
 import { bucketOf } from "../../lib/domain/bucketing";
-import { createTestDatabase, type TestDatabase } from "../support/test-database";
-import { startTestApp, type TestApp } from "../support/test-app";
 import { call, patchFlagState } from "../support/http";
 import { eventually } from "../support/eventually";
 
 const ENG = "ofrep-engineer-token";
 const SDK = "ofrep-sdk-production";
 const SDK_STAGING = "ofrep-sdk-staging";
-let t: TestDatabase;
-let app: TestApp;
 let client: Client;
 
 async function setState(key: string, body: Record<string, unknown>, env = "production") {
@@ -26,9 +23,8 @@ const keyInBucket = (flag: string, pred: (b: number) => boolean) => {
   for (let i = 0; ; i++) if (pred(bucketOf(flag, `u-${i}`))) return `u-${i}`;
 };
 
+const { t, app } = setUpTestApp({ bootstrapTokens: `eng:engineer:${ENG},sdk:production:${SDK},sdk:staging:${SDK_STAGING}` });
 beforeAll(async () => {
-  t = await createTestDatabase();
-  app = await startTestApp({ databaseUrl: t.url, bootstrapTokens: `eng:engineer:${ENG},sdk:production:${SDK},sdk:staging:${SDK_STAGING}` });
   for (const key of ["of-allow", "of-split", "of-disabled", "of-killed", "of-static"]) {
     expect((await call(app.url, "POST", "/api/v1/flags", { token: ENG, body: { key } })).status).toBe(201);
   }
@@ -49,8 +45,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await ServerOpenFeature.close();
   await WebOpenFeature.close();
-  await app?.stop();
-  await t?.drop();
 });
 
 describe("OFREP with the published OpenFeature server provider", () => {

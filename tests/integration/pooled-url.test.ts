@@ -1,16 +1,13 @@
 // DATABASE_POOLED_URL: ordinary queries go through it (e.g. a transaction pooler), while LISTEN,
 // the start-up lock and migrations keep a real session on DATABASE_URL. Two application names on one
 // database show which connection carries what.
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { call, patchFlagState } from "../support/http";
 import { eventually } from "../support/eventually";
-import { startTestApp, type TestApp } from "../support/test-app";
-import { createTestDatabase, type TestDatabase } from "../support/test-database";
+import { setUpTestApp } from "../support/fixture";
 
 const ENG = "pooled-engineer";
 const SDK = "pooled-sdk-production";
-let t: TestDatabase;
-let app: TestApp;
 
 const named = (url: string, name: string) => {
   const u = new URL(url);
@@ -18,17 +15,10 @@ const named = (url: string, name: string) => {
   return u.toString();
 };
 
-beforeAll(async () => {
-  t = await createTestDatabase();
-  app = await startTestApp({
-    databaseUrl: named(t.url, "rollgate_direct"),
-    bootstrapTokens: `eng:engineer:${ENG},sdk:production:${SDK}`,
-    env: { DATABASE_POOLED_URL: named(t.url, "rollgate_pooled") },
-  });
-});
-afterAll(async () => {
-  await app?.stop();
-  await t?.drop();
+const { t, app } = setUpTestApp({
+  databaseUrl: (t) => named(t.url, "rollgate_direct"),
+  bootstrapTokens: `eng:engineer:${ENG},sdk:production:${SDK}`,
+  env: (t) => ({ DATABASE_POOLED_URL: named(t.url, "rollgate_pooled") }),
 });
 
 describe("DATABASE_POOLED_URL", () => {

@@ -1,14 +1,13 @@
 import path from "node:path";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createTestDatabase, type TestDatabase } from "../support/test-database";
+import { beforeAll, describe, expect, it } from "vitest";
+import { setUpTestDatabase } from "../support/fixture";
 import { compatibleUdts, readPrismaModels } from "../support/prisma-schema";
 
 const models = readPrismaModels(path.resolve("prisma/schema.prisma"));
-let t: TestDatabase;
 let columns: Map<string, { udt: string; nullable: boolean; hasDefault: boolean; identity: boolean }>;
 
+const t = setUpTestDatabase();
 beforeAll(async () => {
-  t = await createTestDatabase();
   const rows = await t.sql(
     // Partitions (the raw events' daily tables) share their parent's model.
     `SELECT table_name, column_name, udt_name, is_nullable, column_default, is_identity
@@ -23,7 +22,6 @@ beforeAll(async () => {
     ]),
   );
 });
-afterAll(() => t?.drop());
 
 describe("prisma/schema.prisma matches the migrated database", () => {
   it("reads a non-trivial schema", () => {

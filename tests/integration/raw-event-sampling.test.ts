@@ -1,22 +1,12 @@
 // Raw events are an opt-in sample per flag: the rollups count every event whatever the setting, and
 // the raw table keeps none by default, all at 100 %, and about the share asked for in between.
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createTestDatabase, type TestDatabase } from "../support/test-database";
-import { startTestApp, type TestApp } from "../support/test-app";
+import { describe, expect, it } from "vitest";
+import { setUpTestApp } from "../support/fixture";
 import { BOOTSTRAP, call, ROLE_TOKENS, SDK_TOKEN } from "../support/http";
 
-let t: TestDatabase;
-let app: TestApp;
 const eng = ROLE_TOKENS.engineer;
 
-beforeAll(async () => {
-  t = await createTestDatabase();
-  app = await startTestApp({ databaseUrl: t.url, bootstrapTokens: BOOTSTRAP });
-});
-afterAll(async () => {
-  await app?.stop();
-  await t?.drop();
-});
+const { t, app } = setUpTestApp({ bootstrapTokens: BOOTSTRAP });
 
 async function flag(key: string, percent?: number): Promise<void> {
   expect((await call(app.url, "POST", "/api/v1/flags", { token: eng, body: { key } })).status).toBe(201);

@@ -1,27 +1,17 @@
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createTestDatabase, type TestDatabase } from "../support/test-database";
-import { startTestApp, type TestApp } from "../support/test-app";
+import { describe, expect, it } from "vitest";
+import { setUpTestApp } from "../support/fixture";
 import { BOOTSTRAP, call, ROLE_TOKENS, SDK_TOKEN } from "../support/http";
 import { startReceiver } from "../support/webhook-receiver";
 import { eventually } from "../support/eventually";
 
-let t: TestDatabase;
-let app: TestApp;
 const eng = ROLE_TOKENS.engineer;
 const po = ROLE_TOKENS.product_owner;
 // A person who both engineers and owns product: may request, never approve their own request.
 const ENG_PO = "tok-eng-po-0001";
 const POS = Array.from({ length: 10 }, (_, i) => ({ name: `po${i}-bot`, token: `tok-po-many-${i}` }));
 
-beforeAll(async () => {
-  t = await createTestDatabase();
-  const extra = [`eng-po-bot:engineer+product_owner:${ENG_PO}`, ...POS.map((p) => `${p.name}:product_owner:${p.token}`)].join(",");
-  app = await startTestApp({ databaseUrl: t.url, bootstrapTokens: `${BOOTSTRAP},${extra}` });
-});
-afterAll(async () => {
-  await app?.stop();
-  await t?.drop();
-});
+const extra = [`eng-po-bot:engineer+product_owner:${ENG_PO}`, ...POS.map((p) => `${p.name}:product_owner:${p.token}`)].join(",");
+const { t, app } = setUpTestApp({ bootstrapTokens: `${BOOTSTRAP},${extra}` });
 
 let seq = 0;
 async function newFlag(): Promise<string> {

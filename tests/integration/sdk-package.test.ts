@@ -10,8 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { bucketOf } from "../../lib/domain/bucketing";
 import { compileFlag, evaluate } from "../../lib/domain/evaluation";
 import { call, patchFlagState } from "../support/http";
-import { startTestApp, type TestApp } from "../support/test-app";
-import { createTestDatabase, type TestDatabase } from "../support/test-database";
+import { setUpTestApp } from "../support/fixture";
 
 const repo = path.resolve(import.meta.dirname, "../..");
 const ENG = "sdk-package-engineer";
@@ -21,8 +20,6 @@ const FLAG = "pkg-split";
 const RULE = { enabled: true, killed: false, rolloutPercent: 50, allowlist: ["vip"], version: 0 };
 const USERS = ["vip", ...Array.from({ length: 20 }, (_, i) => `user-${i}`)];
 
-let t: TestDatabase;
-let app: TestApp;
 let work: string;
 let scratch: string;
 let tarball: string;
@@ -135,6 +132,7 @@ export const noKey = RollgateClient.connect({ url: "http://127.0.0.1:1" });
 export const wrongVariant = (c: RollgateClient) => c.track({ flagKey: "f", variant: "maybe", outcome: "success", latencyMs: 1 });
 `;
 
+const { app } = setUpTestApp({ bootstrapTokens: `eng:engineer:${ENG},sdk:production:${SDK}` });
 beforeAll(async () => {
   work = mkdtempSync(path.join(tmpdir(), "rollgate-sdk-package-"));
   await ok("npm", ["run", "build:sdk"], repo);
@@ -154,8 +152,6 @@ beforeAll(async () => {
   writeFileSync(path.join(scratch, "check.cjs"), program("cjs"));
   writeFileSync(path.join(scratch, "check.mjs"), program("esm"));
 
-  t = await createTestDatabase();
-  app = await startTestApp({ databaseUrl: t.url, bootstrapTokens: `eng:engineer:${ENG},sdk:production:${SDK}` });
   expect((await call(app.url, "POST", "/api/v1/flags", { token: ENG, body: { key: FLAG } })).status).toBe(201);
   const patched = await patchFlagState(app.url, ENG, FLAG, "production", {
     enabled: RULE.enabled,
@@ -163,12 +159,10 @@ beforeAll(async () => {
     allowlist: RULE.allowlist,
   });
   expect(patched.status).toBe(200);
-  // Build, pack, install and a server start, on a shared machine.
+  // Build, pack and install, on a shared machine.
 }, 180_000);
 
 afterAll(async () => {
-  await app?.stop();
-  await t?.drop();
   if (work) rmSync(work, { recursive: true, force: true });
 });
 

@@ -3,7 +3,7 @@ import { OpenFeature, ProviderEvents } from "@openfeature/server-sdk";
 import { RollgateClient, RollgateRefusedError } from "../../lib/sdk";
 import { OutcomeHook, RollgateProvider, withOutcomeTracking } from "../../lib/sdk/openfeature-provider";
 import { latencySlot } from "../../lib/domain/latency-buckets";
-import { createTestDatabase, type TestDatabase } from "../support/test-database";
+import { setUpTestDatabase } from "../support/fixture";
 import { startTestApp, type TestApp } from "../support/test-app";
 import { freePort } from "../support/free-port";
 import { call, patchFlagState } from "../support/http";
@@ -12,7 +12,8 @@ import { eventually } from "../support/eventually";
 const ENG = "sdk-test-engineer";
 const SDK = "sdk-test-production";
 const BOOT = `eng:engineer:${ENG},sdk:production:${SDK}`;
-let t: TestDatabase;
+// The server is this file's own: tests stop it and start it again on the same port.
+const t = setUpTestDatabase();
 let app: TestApp;
 let port: number;
 let url: string;
@@ -24,7 +25,6 @@ async function patch(key: string, body: Record<string, unknown>) {
 }
 
 beforeAll(async () => {
-  t = await createTestDatabase();
   port = await freePort();
   app = await start();
   url = app.url;
@@ -41,10 +41,7 @@ beforeAll(async () => {
     "the flag reaches the data plane",
   );
 });
-afterAll(async () => {
-  await app?.stop();
-  await t?.drop();
-});
+afterAll(() => app?.stop());
 
 describe("TypeScript SDK", () => {
   it("evaluates locally and follows changes through the stream", async () => {

@@ -1,8 +1,7 @@
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, it } from "vitest";
 import { signIn } from "../../lib/auth/sessions";
 import { seedDemo } from "../../lib/demo/seed-demo";
-import { createTestDatabase, type TestDatabase } from "../support/test-database";
-import { startTestApp, type TestApp } from "../support/test-app";
+import { setUpTestApp } from "../support/fixture";
 import { BOOTSTRAP, ROLE_TOKENS, SDK_TOKEN } from "../support/http";
 import { serverActionIds } from "../fuzz/support/fuzz-world";
 
@@ -12,23 +11,17 @@ import { serverActionIds } from "../fuzz/support/fuzz-world";
  * ROLLGATE_TRUST_PROXY=1 says a proxy sets them.
  */
 const PASSWORD = "headers-test-pw";
-let t: TestDatabase;
-let app: TestApp;
-let proxied: TestApp;
 let cookie: string;
 
-beforeAll(async () => {
-  t = await createTestDatabase();
-  await seedDemo(t.db, PASSWORD);
-  [app, proxied] = await Promise.all([
-    startTestApp({ databaseUrl: t.url, bootstrapTokens: BOOTSTRAP }),
-    startTestApp({ databaseUrl: t.url, env: { ROLLGATE_TRUST_PROXY: "1" } }),
-  ]);
-  cookie = `rollgate_session=${(await signIn(t.db, { email: "engineer@rollgate.dev", password: PASSWORD })).secret}`;
+const {
+  t,
+  apps: [app, proxied],
+} = setUpTestApp({
+  beforeStart: (t) => seedDemo(t.db, PASSWORD),
+  instances: [{ bootstrapTokens: BOOTSTRAP }, { env: { ROLLGATE_TRUST_PROXY: "1" } }],
 });
-afterAll(async () => {
-  await Promise.all([app?.stop(), proxied?.stop()]);
-  await t?.drop();
+beforeAll(async () => {
+  cookie = `rollgate_session=${(await signIn(t.db, { email: "engineer@rollgate.dev", password: PASSWORD })).secret}`;
 });
 
 function expectSecurityHeaders(res: Response, what: string) {

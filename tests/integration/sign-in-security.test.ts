@@ -1,8 +1,7 @@
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, it } from "vitest";
+import { setUpTestApp } from "../support/fixture";
 import { SIGN_IN_REFUSED, signInAttemptKey } from "../../lib/auth/sessions";
 import { seedDemo } from "../../lib/demo/seed-demo";
-import { createTestDatabase, type TestDatabase } from "../support/test-database";
-import { startTestApp, type TestApp } from "../support/test-app";
 import { serverActionIds } from "../fuzz/support/fuzz-world";
 
 /**
@@ -10,19 +9,11 @@ import { serverActionIds } from "../fuzz/support/fuzz-world";
  * answer tells an unknown email from a locked account or a wrong password.
  */
 const PASSWORD = "sign-in-security-pw";
-let t: TestDatabase;
-let app: TestApp;
 let actionId: string;
 
+const { t, app } = setUpTestApp({ beforeStart: (t) => seedDemo(t.db, PASSWORD) });
 beforeAll(async () => {
-  t = await createTestDatabase();
-  await seedDemo(t.db, PASSWORD);
-  app = await startTestApp({ databaseUrl: t.url });
   actionId = serverActionIds().get("signInAction")!;
-});
-afterAll(async () => {
-  await app?.stop();
-  await t?.drop();
 });
 
 /** Submits the sign-in form as React does; returns the form state it answers with and any cookie set. */

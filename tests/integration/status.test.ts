@@ -1,21 +1,10 @@
 // GET /api/v1/status: this instance's view of the data plane, through the real server.
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createTestDatabase, type TestDatabase } from "../support/test-database";
-import { startTestApp, type TestApp } from "../support/test-app";
+import { describe, expect, it } from "vitest";
+import { setUpTestApp } from "../support/fixture";
 import { BOOTSTRAP, call, patchFlagState, ROLE_TOKENS, SDK_TOKEN } from "../support/http";
 import { eventually } from "../support/eventually";
 
-let t: TestDatabase;
-let app: TestApp;
-
-beforeAll(async () => {
-  t = await createTestDatabase();
-  app = await startTestApp({ databaseUrl: t.url, bootstrapTokens: BOOTSTRAP });
-});
-afterAll(async () => {
-  await app?.stop();
-  await t?.drop();
-});
+const { app } = setUpTestApp({ bootstrapTokens: BOOTSTRAP });
 
 interface Status {
   environments: { key: string; version: number; flags: number }[];

@@ -3,20 +3,17 @@
 // it missed when the server still has them, and with a snapshot when it is further behind, and ends
 // up with exactly what the database holds either way.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { setUpTestApp } from "../support/fixture";
 import type { ConfigPatch, ConfigSnapshot } from "../../lib/domain/config-snapshot";
 import { loadSnapshot } from "../../lib/evaluation/load-snapshot";
 import { RollgateClient } from "../../lib/sdk";
 import { SseParser, type SseMessage } from "../../lib/sdk/sse-parser";
-import { createTestDatabase, type TestDatabase } from "../support/test-database";
-import { startTestApp, type TestApp } from "../support/test-app";
 import { startTcpProxy, type TcpProxy } from "../support/tcp-proxy";
 import { eventually } from "../support/eventually";
 
 const SDK = "delta-sdk-production";
 /** Small enough that the "too far behind" case needs only a few hundred changes. */
 const HISTORY = 120;
-let t: TestDatabase;
-let app: TestApp;
 let proxy: TcpProxy;
 /** Connected straight to the server: it shows when the server has published a change. */
 let observer: RollgateClient;
@@ -61,16 +58,16 @@ async function expectConverged(client: RollgateClient): Promise<void> {
   expect(client.configuration()).toEqual(truth);
 }
 
+const { t, app } = setUpTestApp({
+  bootstrapTokens: `sdk:production:${SDK}`,
+  env: { ROLLGATE_STREAM_HISTORY: String(HISTORY) },
+  beforeStart: async (t) => {
+    // Enough flags that the whole snapshot is large next to one patch.
+    await t.sql(`INSERT INTO flags (key) SELECT 'bulk-' || g FROM generate_series(1, 300) g`);
+    for (let i = 0; i < 10; i++) await change(i * 10);
+  },
+});
 beforeAll(async () => {
-  t = await createTestDatabase();
-  // Enough flags that the whole snapshot is large next to one patch.
-  await t.sql(`INSERT INTO flags (key) SELECT 'bulk-' || g FROM generate_series(1, 300) g`);
-  for (let i = 0; i < 10; i++) await change(i * 10);
-  app = await startTestApp({
-    databaseUrl: t.url,
-    bootstrapTokens: `sdk:production:${SDK}`,
-    env: { ROLLGATE_STREAM_HISTORY: String(HISTORY) },
-  });
   proxy = await startTcpProxy(app.url);
   observer = await RollgateClient.connect({ url: app.url, sdkKey: SDK });
   await current(observer, "the observer");
@@ -78,8 +75,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await observer?.close();
   await proxy?.close();
-  await app?.stop();
-  await t?.drop();
 });
 
 describe("an SDK cut off while the configuration changes", () => {

@@ -2,7 +2,8 @@
 // change ending other sessions, an admin disabling a user. The services run against the same database
 // as the server process, the way another instance (or the dashboard) would, so what closes the stream
 // is the NOTIFY path, not anything in this process.
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, it } from "vitest";
+import { setUpTestApp } from "../support/fixture";
 import { postgresIdentity } from "../../lib/auth/identity";
 import { hashPassword } from "../../lib/auth/password";
 import type { UserPrincipal } from "../../lib/auth/principal";
@@ -12,14 +13,10 @@ import { createApiToken } from "../../lib/tokens/create-api-token";
 import { revokeApiToken } from "../../lib/tokens/revoke-api-token";
 import { changePassword } from "../../lib/users/change-password";
 import { updateUser } from "../../lib/users/update-user";
-import { createTestDatabase, type TestDatabase } from "../support/test-database";
-import { startTestApp, type TestApp } from "../support/test-app";
 import { call } from "../support/http";
 
 const ADMIN = "revocation-admin-token";
 const ENG = "revocation-engineer-token";
-let t: TestDatabase;
-let app: TestApp;
 let admin: UserPrincipal;
 
 /** A generous bound: tests check that the stream closes, not how fast (the target is a second). */
@@ -101,14 +98,9 @@ async function newUser(email: string, roles: string[]) {
   return t.db.user.create({ data: { email, name: email.split("@")[0]!, roles, passwordHash: await hashPassword("old-password-1") } });
 }
 
+const { t, app } = setUpTestApp({ bootstrapTokens: `admin:admin:${ADMIN},eng:engineer:${ENG}` });
 beforeAll(async () => {
-  t = await createTestDatabase();
-  app = await startTestApp({ databaseUrl: t.url, bootstrapTokens: `admin:admin:${ADMIN},eng:engineer:${ENG}` });
   admin = (await postgresIdentity(t.db).fromApiToken(ADMIN)) as UserPrincipal;
-});
-afterAll(async () => {
-  await app?.stop();
-  await t?.drop();
 });
 
 describe("GET /api/v1/stream (SDK token)", () => {

@@ -1,29 +1,20 @@
 // Summary events: SDKs fold outcomes into per-minute summaries; the server adds them into the same
 // rollups as single events, exactly, and refuses a bad summary without storing anything.
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, it } from "vitest";
+import { setUpTestApp } from "../support/fixture";
 import { LATENCY_SLOTS, latencySlot } from "../../lib/domain/latency-buckets";
 import { addSubject, emptySketch, estimateSubjects } from "../../lib/domain/subject-sketch";
 import { RollgateClient } from "../../lib/sdk";
-import { createTestDatabase, type TestDatabase } from "../support/test-database";
-import { startTestApp, type TestApp } from "../support/test-app";
 import { BOOTSTRAP, call, ROLE_TOKENS, SDK_TOKEN } from "../support/http";
 import { eventually } from "../support/eventually";
 
-let t: TestDatabase;
-let app: TestApp;
-
+const { t, app } = setUpTestApp({ bootstrapTokens: BOOTSTRAP });
 beforeAll(async () => {
-  t = await createTestDatabase();
-  app = await startTestApp({ databaseUrl: t.url, bootstrapTokens: BOOTSTRAP });
   for (const key of ["sum-sdk", "sum-http", "sum-bad"])
     expect((await call(app.url, "POST", "/api/v1/flags", { token: ROLE_TOKENS.engineer, body: { key } })).status).toBe(201);
   // Raw rows on: that summaries leave none is then the summaries' doing, not the sampling's.
   const sampleAll = { token: ROLE_TOKENS.engineer, body: { rawEventSamplePercent: 100 } };
   expect((await call(app.url, "PATCH", "/api/v1/flags/sum-sdk", sampleAll)).status).toBe(200);
-});
-afterAll(async () => {
-  await app?.stop();
-  await t?.drop();
 });
 
 async function rollups(key: string) {

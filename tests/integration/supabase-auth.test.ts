@@ -5,13 +5,13 @@ import { postgresIdentity } from "../../lib/auth/identity";
 import { signInWithSupabase } from "../../lib/auth/supabase/sign-in-with-supabase";
 import { supabaseVerifier, SupabaseTokenError } from "../../lib/auth/supabase/verify-access-token";
 import { startSupabaseAuthStandin, type SupabaseAuthStandin } from "../support/supabase-auth-standin";
-import { createTestDatabase, type TestDatabase } from "../support/test-database";
+import { setUpTestDatabase } from "../support/fixture";
 
-let t: TestDatabase;
 let auth: SupabaseAuthStandin;
 
+const t = setUpTestDatabase();
 beforeAll(async () => {
-  [t, auth] = await Promise.all([createTestDatabase(), startSupabaseAuthStandin()]);
+  auth = await startSupabaseAuthStandin();
   await t.db.user.create({ data: { email: "po@example.com", name: "Pat Owner", roles: ["product_owner", "viewer"] } });
   await t.db.user.create({ data: { email: "gone@example.com", name: "Gone", roles: ["admin"], disabledAt: new Date() } });
   auth.addUser({ email: "PO@example.com", password: "pw-123456" });
@@ -19,10 +19,7 @@ beforeAll(async () => {
   auth.addUser({ email: "gone@example.com", password: "pw-123456" });
   auth.addUser({ email: "unconfirmed@example.com", password: "pw-123456", confirmed: false });
 });
-afterAll(async () => {
-  await auth?.close();
-  await t?.drop();
-});
+afterAll(() => auth?.close());
 
 const settings = () => ({ url: auth.url, anonKey: auth.anonKey, jwtSecret: auth.jwtSecret });
 

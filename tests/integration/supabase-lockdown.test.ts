@@ -4,7 +4,8 @@
 import { randomBytes } from "node:crypto";
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { adminQuery, createTestDatabase, type TestDatabase } from "../support/test-database";
+import { setUpTestDatabase } from "../support/fixture";
+import { adminQuery, createTestDatabase } from "../support/test-database";
 
 const API_ROLES = ["anon", "authenticated"] as const;
 const TABLE_PRIVILEGES = ["SELECT", "INSERT", "UPDATE", "DELETE", "TRUNCATE", "REFERENCES", "TRIGGER"];
@@ -144,14 +145,13 @@ async function firstColumn(client: pg.ClientBase, oid: number): Promise<string> 
   return columns.get(oid)!;
 }
 
-let t: TestDatabase;
 let owner: pg.Client;
 let authenticator: pg.Client;
 const probeRole = `rg_authenticator_${randomBytes(4).toString("hex")}`;
 const probePassword = randomBytes(12).toString("hex");
 
+const t = setUpTestDatabase();
 beforeAll(async () => {
-  t = await createTestDatabase();
   owner = new pg.Client({ connectionString: t.url });
   await owner.connect();
   // Like Supabase's `authenticator`: logs in with no privileges of its own and switches to an API role.
@@ -166,7 +166,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await authenticator?.end();
   await owner?.end();
-  await t?.drop();
   await adminQuery(`DROP ROLE IF EXISTS ${probeRole}`);
 });
 

@@ -3,25 +3,23 @@
 // only when someone uses it (a dynamic import).
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startSupabaseAuthStandin, type SupabaseAuthStandin } from "../support/supabase-auth-standin";
-import { startTestApp, type TestApp } from "../support/test-app";
-import { createTestDatabase, type TestDatabase } from "../support/test-database";
+import type { TestApp } from "../support/test-app";
+import { setUpTestApp } from "../support/fixture";
 
-let t: TestDatabase;
 let auth: SupabaseAuthStandin;
-let plain: TestApp;
-let withSupabase: TestApp;
 
+// Before the servers: the second one is configured with the stand-in's URL.
 beforeAll(async () => {
-  [t, auth] = await Promise.all([createTestDatabase(), startSupabaseAuthStandin()]);
-  [plain, withSupabase] = await Promise.all([
-    startTestApp({ databaseUrl: t.url, env: { SUPABASE_URL: "", SUPABASE_ANON_KEY: "", SUPABASE_JWT_SECRET: "" } }),
-    startTestApp({ databaseUrl: t.url, env: { SUPABASE_URL: auth.url, SUPABASE_ANON_KEY: auth.anonKey } }),
-  ]);
+  auth = await startSupabaseAuthStandin();
 });
-afterAll(async () => {
-  await Promise.all([plain?.stop(), withSupabase?.stop()]);
-  await auth?.close();
-  await t?.drop();
+afterAll(() => auth?.close());
+const {
+  apps: [plain, withSupabase],
+} = setUpTestApp({
+  instances: [
+    { env: { SUPABASE_URL: "", SUPABASE_ANON_KEY: "", SUPABASE_JWT_SECRET: "" } },
+    { env: () => ({ SUPABASE_URL: auth.url, SUPABASE_ANON_KEY: auth.anonKey }) },
+  ],
 });
 
 /** The sign-in page's HTML and the text of every script it loads. */

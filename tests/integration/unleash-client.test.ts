@@ -2,15 +2,12 @@
 // token, answers exactly as Rollgate's own evaluation for every user, and follows changes.
 import { once } from "node:events";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { setUpTestApp } from "../support/fixture";
 import { InMemStorageProvider, Unleash } from "unleash-client";
 import { RollgateClient } from "../../lib/sdk";
-import { createTestDatabase, type TestDatabase } from "../support/test-database";
-import { startTestApp, type TestApp } from "../support/test-app";
 import { BOOTSTRAP, call, patchFlagState, ROLE_TOKENS, SDK_TOKEN } from "../support/http";
 import { eventually } from "../support/eventually";
 
-let t: TestDatabase;
-let app: TestApp;
 let unleash: Unleash;
 let rollgate: RollgateClient;
 const eng = ROLE_TOKENS.engineer;
@@ -23,9 +20,8 @@ const FLAGS: Record<string, { enabled: boolean; rolloutPercent: number; allowlis
   "u-all": { enabled: true, rolloutPercent: 100 },
 };
 
+const { t, app } = setUpTestApp({ bootstrapTokens: BOOTSTRAP });
 beforeAll(async () => {
-  t = await createTestDatabase();
-  app = await startTestApp({ databaseUrl: t.url, bootstrapTokens: BOOTSTRAP });
   for (const [key, state] of Object.entries(FLAGS)) {
     expect((await call(app.url, "POST", "/api/v1/flags", { token: eng, body: { key } })).status).toBe(201);
     expect((await patchFlagState(app.url, eng, key, "production", state)).status).toBe(200);
@@ -46,8 +42,6 @@ beforeAll(async () => {
 afterAll(async () => {
   unleash?.destroy();
   await rollgate?.close();
-  await app?.stop();
-  await t?.drop();
 });
 
 describe("Unleash client API", () => {

@@ -2,14 +2,11 @@
 // the specification's answers for every flag Rollgate can reproduce; the rest is named, not guessed.
 import { readdirSync, readFileSync } from "node:fs";
 import path from "node:path";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createTestDatabase, type TestDatabase } from "../support/test-database";
-import { startTestApp, type TestApp } from "../support/test-app";
+import { describe, expect, it } from "vitest";
+import { setUpTestApp } from "../support/fixture";
 import { BOOTSTRAP, call, ROLE_TOKENS, SDK_TOKEN } from "../support/http";
 import { eventually } from "../support/eventually";
 
-let t: TestDatabase;
-let app: TestApp;
 const admin = ROLE_TOKENS.admin;
 const SPEC_DIR = path.resolve("node_modules/@unleash/client-specification/specifications");
 
@@ -23,14 +20,7 @@ interface Spec {
   tests?: { description: string; context: Record<string, string>; toggleName: string; expectedResult: boolean }[];
 }
 
-beforeAll(async () => {
-  t = await createTestDatabase();
-  app = await startTestApp({ databaseUrl: t.url, bootstrapTokens: BOOTSTRAP });
-});
-afterAll(async () => {
-  await app?.stop();
-  await t?.drop();
-});
+const { t, app } = setUpTestApp({ bootstrapTokens: BOOTSTRAP });
 
 const importExport = (body: Record<string, unknown>, token = admin) => call(app.url, "POST", "/api/v1/import/unleash", { token, body });
 

@@ -1,5 +1,6 @@
 import { randomBytes } from "node:crypto";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { setUpTestDatabase } from "../support/fixture";
 import type { UserPrincipal } from "../../lib/auth/principal";
 import { createDb, type Db } from "../../lib/db/client";
 import { ROLES } from "../../lib/auth/roles";
@@ -16,13 +17,11 @@ import { listWebhooks } from "../../lib/notifications/list-webhooks";
 import { sendTestWebhook } from "../../lib/notifications/send-test-webhook";
 import { setWebhookEnabled } from "../../lib/notifications/set-webhook-enabled";
 import { createWebhookSchema } from "../../lib/notifications/webhook-schemas";
-import { createTestDatabase, type TestDatabase } from "../support/test-database";
 import { eventually } from "../support/eventually";
 import { freePort } from "../support/free-port";
 import { startReceiver } from "../support/webhook-receiver";
 import { startTestApp } from "../support/test-app";
 
-let t: TestDatabase;
 let receiver: Awaited<ReturnType<typeof startReceiver>>;
 let admin: UserPrincipal;
 const workers: WebhookDelivery[] = [];
@@ -75,8 +74,8 @@ async function deliveries(webhookId: string) {
   }[];
 }
 
+const t = setUpTestDatabase();
 beforeAll(async () => {
-  t = await createTestDatabase();
   receiver = await startReceiver();
   const row = await t.db.user.create({ data: { email: "root@example.com", name: "Root", roles: ["admin"] } });
   admin = { kind: "user", userId: row.id, email: "root@example.com", name: "Root", roles: ["admin"], via: "session" };
@@ -86,7 +85,6 @@ afterEach(async () => {
 });
 afterAll(async () => {
   await receiver?.close();
-  await t?.drop();
 });
 
 describe("webhook delivery against a real HTTP receiver", () => {

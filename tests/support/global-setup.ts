@@ -9,12 +9,15 @@ import { migrateUp } from "../../lib/db/migrate";
 import { freePort } from "./free-port";
 import pg from "pg";
 import { TEST_APP_ROLE_PASSWORD } from "./app-role";
+import { bundleServer } from "./server-bundle";
 
 export const TEMPLATE_DB = "rollgate_template";
 
 declare module "vitest" {
   export interface ProvidedContext {
     pgServerUrl: string;
+    /** scripts/start.ts bundled for this run (tests/support/server-bundle.ts). */
+    serverEntry: string;
   }
 }
 
@@ -22,7 +25,10 @@ export default async function setup(project: TestProject) {
   const dataDir = path.resolve(".data", `test-${process.pid}`);
   await rm(dataDir, { recursive: true, force: true });
   // Thrown away after the run: no fsync (the app's default is durable, see README "Durability").
-  const server = await startEmbeddedPostgres({ dataDir, port: await freePort(), unsafeNoFsync: true });
+  const [server, serverEntry] = await Promise.all([
+    startEmbeddedPostgres({ dataDir: path.join(dataDir, "postgres"), port: await freePort(), unsafeNoFsync: true }),
+    bundleServer(path.join(dataDir, "server", "start.mjs")),
+  ]);
   await ensureDatabase(server.serverUrl, TEMPLATE_DB);
   await migrateUp(databaseUrl(server.serverUrl, TEMPLATE_DB));
   // The migration created the app role without LOGIN; every test app connects as it (test-app.ts).
@@ -31,6 +37,7 @@ export default async function setup(project: TestProject) {
   await client.query(`ALTER ROLE rollgate_app LOGIN PASSWORD '${TEST_APP_ROLE_PASSWORD}'`);
   await client.end();
   project.provide("pgServerUrl", server.serverUrl);
+  project.provide("serverEntry", serverEntry);
   return async () => {
     await server.stop();
     await rm(dataDir, { recursive: true, force: true });

@@ -2,6 +2,7 @@ import { spawn } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
+import { inject } from "vitest";
 import { asAppRole } from "./app-role";
 
 export interface TestApp {
@@ -13,7 +14,7 @@ export interface TestApp {
 }
 
 /**
- * Starts the real server process (scripts/start.ts, production build). Without `databaseUrl` it boots
+ * Starts the real server process (scripts/start.ts as bundled by the global setup, production build). Without `databaseUrl` it boots
  * its embedded PostgreSQL (pass ROLLGATE_DATA_DIR and ROLLGATE_PG_PORT in `env`). With it (the
  * owner's URL), the app connects as the least-privileged rollgate_app role, as in production, and
  * migrates as the owner (DATABASE_MIGRATION_URL).
@@ -27,7 +28,7 @@ export async function startTestApp(options: {
   delete env.DATABASE_URL;
   // A data dir of its own (the server exports the audit anchor there) unless the test names one.
   const ownDataDir = options.env?.ROLLGATE_DATA_DIR ? null : mkdtempSync(path.join(tmpdir(), "rollgate-app-"));
-  const child = spawn(process.execPath, ["--import", "tsx", path.resolve("scripts/start.ts")], {
+  const child = spawn(process.execPath, ["--enable-source-maps", inject("serverEntry")], {
     env: {
       ...env,
       ...(options.databaseUrl ? { DATABASE_URL: asAppRole(options.databaseUrl), DATABASE_MIGRATION_URL: options.databaseUrl } : {}),

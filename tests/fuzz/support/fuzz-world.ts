@@ -112,7 +112,8 @@ export async function fingerprint(t: TestDatabase): Promise<string> {
            (SELECT count(*) FROM checklist_ticks) AS ticks,
            (SELECT count(*) FROM approvals) AS approvals,
            (SELECT count(*) FROM incidents) AS incidents,
-           (SELECT string_agg(md5(metric || threshold || action || dry_run), '' ORDER BY metric, threshold) FROM guardrails) AS guardrails,
+           -- Ordered by the digest itself: two flags can share a metric and threshold, and heap order is not stable.
+           (SELECT string_agg(h, '' ORDER BY h) FROM (SELECT md5(flag_id::text || environment_key || metric || threshold || action || dry_run) AS h FROM guardrails) g) AS guardrails,
            (SELECT coalesce(sum(version), 0) FROM incidents) AS incident_versions,
            (SELECT count(*) FROM incident_events) AS incident_events,
            (SELECT count(*) FILTER (WHERE killed) FROM flag_states) AS killed,
