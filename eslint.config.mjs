@@ -49,6 +49,30 @@ const config = [
     },
   },
   {
+    // lib/domain is pure and self-contained (the SDK bundles it): it imports its own files by "./name"
+    // and nothing else: no "@/", no "../" out of the folder, no npm packages, no Node built-ins.
+    // This replaces the lib/** rule above for these files (and is stricter than it).
+    files: ["lib/domain/**/*.ts"],
+    rules: {
+      "no-restricted-imports": [
+        "error",
+        {
+          patterns: [
+            {
+              // Anything but "./x" with no ".." segment.
+              regex: "^(?!\\./(?!(?:.*/)?\\.\\.(?:/|$)))",
+              message: "lib/domain imports only its own files ('./name'): keep it free of the app, packages and Node.",
+            },
+          ],
+        },
+      ],
+      "no-restricted-syntax": [
+        "error",
+        { selector: "ImportExpression", message: "lib/domain imports only its own files, statically ('./name')." },
+      ],
+    },
+  },
+  {
     files: ["lib/auth/supabase/**/*.ts"],
     rules: {
       "no-restricted-imports": [

@@ -29,7 +29,17 @@ export const SEED_GUARDRAILS: (GuardrailRule & { action: GuardrailAction })[] = 
   { metric: "p95_ms", threshold: 1000, windowSeconds: 300, minSamples: 100, action: "notify" },
 ];
 
-const pct = (x: number) => `${(x * 100).toFixed(2).replace(/\.?0+$/, "")} %`;
+const pctTo = (x: number, decimals: number) => `${(x * 100).toFixed(decimals).replace(/\.?0+$/, "")} %`;
+/**
+ * A rate and its threshold as percentages: two decimals, or as many more (up to six) as it takes for
+ * unequal numbers to read unequal, so a verdict never says "1 % > 1 %".
+ */
+function pcts(value: number, threshold: number): [string, string] {
+  for (let decimals = 2; ; decimals++) {
+    const [a, b] = [pctTo(value, decimals), pctTo(threshold, decimals)];
+    if (a !== b || value === threshold || decimals === 6) return [a, b];
+  }
+}
 const mins = (s: number) => (s % 60 === 0 ? `${s / 60} min` : `${s} s`);
 
 /** Judges one rule against the window's metrics and says why, in a sentence. */
@@ -48,23 +58,25 @@ export function judge(rule: GuardrailRule, m: WindowMetrics): Verdict {
   switch (rule.metric) {
     case "error_rate": {
       const breached = errorRate > rule.threshold;
+      const [shown, limit] = pcts(errorRate, rule.threshold);
       return {
         breached,
         judged: true,
         value: errorRate,
         samples: m.requests,
-        message: `error rate ${pct(errorRate)} ${breached ? ">" : "≤"} ${pct(rule.threshold)} ${over}`,
+        message: `error rate ${shown} ${breached ? ">" : "≤"} ${limit} ${over}`,
       };
     }
     case "success_rate": {
       const rate = 1 - errorRate;
       const breached = rate < rule.threshold;
+      const [shown, limit] = pcts(rate, rule.threshold);
       return {
         breached,
         judged: true,
         value: rate,
         samples: m.requests,
-        message: `success rate ${pct(rate)} ${breached ? "<" : "≥"} ${pct(rule.threshold)} ${over}`,
+        message: `success rate ${shown} ${breached ? "<" : "≥"} ${limit} ${over}`,
       };
     }
     case "p95_ms": {
@@ -75,7 +87,8 @@ export function judge(rule: GuardrailRule, m: WindowMetrics): Verdict {
         judged: true,
         value: Number.isFinite(p95) ? p95 : null,
         samples: m.requests,
-        message: `p95 ≤ ${Number.isFinite(p95) ? `${p95} ms` : "> 10 s"} ${breached ? ">" : "≤"} ${rule.threshold} ms ${over}`,
+        // p95Ms is the upper edge of its histogram slot; Infinity is the overflow slot, above 10 s.
+        message: `p95 ${Number.isFinite(p95) ? `≤ ${p95} ms` : "> 10 s"} ${breached ? ">" : "≤"} ${rule.threshold} ms ${over}`,
       };
     }
   }

@@ -17,17 +17,20 @@ export interface ReportInput {
 
 const utc = (iso: string) => `${iso.replace("T", " ").slice(0, 19)} UTC`;
 const section = (title: string, body: string | undefined) => `## ${title}\n\n${body?.trim() ? body.trim() : "_Not written yet._"}\n`;
+// User text on one line (a header line, a table row): every Markdown line ending (LF, CRLF, lone CR)
+// becomes a space, so it cannot end the line and start a heading or a section of its own.
+const oneLine = (s: string) => s.replace(/\r\n?|\n/g, " ");
 // Markdown table cells: no pipes or line breaks from user text.
-const cell = (s: string) => s.replace(/\|/g, "\\|").replace(/\r?\n/g, " ");
+const cell = (s: string) => oneLine(s).replace(/\|/g, "\\|");
 
 export function incidentReportMarkdown(i: ReportInput): string {
   const duration = i.resolvedAt ? `${Math.round((Date.parse(i.resolvedAt) - Date.parse(i.openedAt)) / 60_000)} min` : "ongoing";
   return [
-    `# Incident report: ${i.title}`,
+    `# Incident report: ${oneLine(i.title)}`,
     "",
     `- **Flag:** \`${i.flagKey}\` in ${i.environment}`,
     `- **Status:** ${i.status}`,
-    `- **Opened:** ${utc(i.openedAt)} by ${i.openedBy} — ${i.reason}`,
+    `- **Opened:** ${utc(i.openedAt)} by ${oneLine(i.openedBy)} — ${oneLine(i.reason)}`,
     `- **Resolved:** ${i.resolvedAt ? utc(i.resolvedAt) : "not yet"} (duration ${duration})`,
     "",
     section("Summary", i.report.summary),

@@ -124,6 +124,8 @@ export function unleashEnvironments(flags: UnleashFlag[]): string[] {
 }
 
 const STICKY_ROLLOUTS = new Set(["flexibleRollout", "gradualRolloutUserId", "gradualRolloutSessionId"]);
+/** The most entries a Rollgate allowlist holds (the `allowlist` limit in lib/flags/flag-schemas.ts). */
+const MAX_ALLOWLIST = 1000;
 
 /**
  * What Rollgate state behaves as this Unleash flag does for a targeting key that is the user id (or
@@ -170,13 +172,18 @@ export function mapUnleashFlag(flag: UnleashFlag): MappedFlag {
             `${s.name} at 100 % is off in Unleash without a ${stickiness === "sessionId" || s.name === "gradualRolloutSessionId" ? "session" : "user"} id, on in Rollgate`,
           );
         }
-        if (percent !== null && percent !== value) envProblems.push("several percentage rollouts");
+        if (percent !== null && percent !== value && !envProblems.includes("several percentage rollouts")) {
+          envProblems.push("several percentage rollouts");
+        }
         percent = Math.max(percent ?? 0, value);
         groups.add(asString(s.parameters.groupId) || flag.name);
       } else envProblems.push(`the ${s.name || "unnamed"} strategy`);
     }
+    const users = [...new Set(allowlist)];
+    if (users.length > MAX_ALLOWLIST)
+      envProblems.push(`userWithId lists ${users.length} users; a Rollgate allowlist holds ${MAX_ALLOWLIST}`);
     environments.set(env, {
-      state: { enabled: e.enabled, rolloutPercent: everyone ? 100 : (percent ?? 0), allowlist: [...new Set(allowlist)].slice(0, 1000) },
+      state: { enabled: e.enabled, rolloutPercent: everyone ? 100 : (percent ?? 0), allowlist: users.slice(0, MAX_ALLOWLIST) },
       problems: envProblems,
     });
   }

@@ -58,10 +58,16 @@ describe("audit log", () => {
     expect(intact.stdout).toMatch(/audit chain intact: 40 entries/);
 
     // session_replication_role = replica skips ordinary triggers: what a superuser could do.
-    const client = await t.sql(
+    // Three statements in one simple query: pg answers with one result per statement.
+    const results = (await t.sql(
       "SET session_replication_role = replica; UPDATE audit_log SET after = '{\"n\": 999}' WHERE id = 17; RESET session_replication_role;",
-    );
-    expect(client).toBeDefined();
+    )) as unknown as { command: string; rowCount: number | null }[];
+    expect(results.map((r) => [r.command, r.rowCount])).toEqual([
+      ["SET", null],
+      ["UPDATE", 1],
+      ["RESET", null],
+    ]);
+    expect((await t.sql("SELECT after FROM audit_log WHERE id = 17")).rows).toEqual([{ after: { n: 999 } }]);
     const report = await verifyAuditChain(t.db);
     expect(report.ok).toBe(false);
     expect(report.problems).toEqual([{ id: "17", problem: "content does not match its hash" }]);

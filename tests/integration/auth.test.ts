@@ -27,7 +27,8 @@ describe("sessions", () => {
   it("sign in with the right password gives a session that resolves to the user; sign out ends it", async () => {
     const session = await signIn(t.db, { email: "  Engineer@Rollgate.dev ", password: "demo-password" });
     const row = await t.db.session.findUnique({ where: { tokenHash: hashSecret(session.secret) } });
-    expect(row).not.toBeNull();
+    const engineer = await t.db.user.findUniqueOrThrow({ where: { email: "engineer@rollgate.dev" } });
+    expect(row).toMatchObject({ userId: engineer.id });
     expect(await t.db.session.count({ where: { tokenHash: session.secret } })).toBe(0); // never stored in clear
 
     const identity = postgresIdentity(t.db);
@@ -48,7 +49,7 @@ describe("sessions", () => {
     const tokenHash = hashSecret(session.secret);
     const soon = new Date(Date.now() + 60 * 60 * 1000);
     await t.db.session.update({ where: { tokenHash }, data: { expiresAt: soon } });
-    expect(await postgresIdentity(t.db).fromSession(session.secret)).not.toBeNull();
+    expect(await postgresIdentity(t.db).fromSession(session.secret)).toMatchObject({ email: "po@rollgate.dev", via: "session" });
     const renewed = await t.db.session.findUniqueOrThrow({ where: { tokenHash } });
     expect(renewed.expiresAt.getTime()).toBeGreaterThan(soon.getTime() + 60 * 60 * 1000);
 
@@ -78,7 +79,7 @@ describe("changing your own password", () => {
     await expect(
       changePassword(t.db, me, { currentPassword: "wrong", newPassword: "new-password-1", confirmPassword: "new-password-1" }, mine.secret),
     ).rejects.toMatchObject({ code: "VALIDATION_FAILED", details: { fields: { currentPassword: "not your current password" } } });
-    expect(await identity.fromSession(other.secret)).not.toBeNull();
+    expect(await identity.fromSession(other.secret)).toMatchObject({ email, via: "session" });
 
     await changePassword(
       t.db,
@@ -86,7 +87,7 @@ describe("changing your own password", () => {
       { currentPassword: "demo-password", newPassword: "new-password-1", confirmPassword: "new-password-1" },
       mine.secret,
     );
-    expect(await identity.fromSession(mine.secret)).not.toBeNull();
+    expect(await identity.fromSession(mine.secret)).toMatchObject({ email, via: "session" });
     expect(await identity.fromSession(other.secret)).toBeNull();
     await expect(signIn(t.db, { email, password: "demo-password" })).rejects.toThrow("Email or password is incorrect");
     await signIn(t.db, { email, password: "new-password-1" });

@@ -69,9 +69,9 @@ describe("incremental configuration", () => {
       if (i % 5 === 0) await converged();
     }
     await converged();
-    expect(store.reloads.patched).toBeGreaterThan(20); // one patch may carry a burst of changes
-    console.log(`incremental configuration: ${JSON.stringify(store.reloads)}, ${patches} patches published`);
-    expect(patches).toBeGreaterThanOrEqual(store.reloads.patched); // full reloads publish patches too
-    expect(store.reloads.full).toBeGreaterThan(0); // archiving still reloads everything
+    const counts = `reloads ${JSON.stringify(store.reloads)}, ${patches} patches published`;
+    expect(store.reloads.patched, counts).toBeGreaterThan(20); // one patch may carry a burst of changes
+    expect(patches, counts).toBeGreaterThanOrEqual(store.reloads.patched); // full reloads publish patches too
+    expect(store.reloads.full, counts).toBeGreaterThan(0); // archiving still reloads everything
   });
 });

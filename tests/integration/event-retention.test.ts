@@ -51,8 +51,8 @@ describe("event retention", () => {
     expect(defaultRowsBefore).toBe(3);
 
     const result = await applyRetention(t.db, { eventDays: 7, rollupDays: 30 }, now);
-    expect(result).not.toBeNull();
-    expect(result!.partitionsCreated).toBe(11); // today − 7 … today + 3
+    // Days today − 7 … today + 3 created; the 40-day-old rollup and the 9-day-old error subject deleted.
+    expect(result).toMatchObject({ partitionsCreated: 11, rollupsDeleted: 1, errorSubjectsDeleted: 1 });
 
     const names = (await partitions()).map((p) => p.name);
     for (let d = -7; d <= 3; d++) expect(names).toContain(dayName(today + d * DAY));

@@ -20,7 +20,9 @@ describe("flag names and bucketing groups", () => {
     for (const key of ["has space", "a/b", ".dot-first", "x".repeat(101)]) {
       const res = await create({ key });
       expect(res.status, key).toBe(400);
-      expect(res.body.error.fields.key).toBeTruthy();
+      expect(res.body.error.fields, key).toEqual({
+        key: "use 1–100 letters, digits, '.', '_', '~' or '-', starting with a letter or digit (case counts)",
+      });
     }
     const got = await call(app.url, "GET", "/api/v1/flags/Feature.A3", { token: ROLE_TOKENS.viewer });
     expect(got.status).toBe(200);
@@ -56,10 +58,15 @@ describe("flag names and bucketing groups", () => {
   });
 
   it("refuses a bucketing group with padding or control characters, and creates nothing", async () => {
-    for (const bucketGroup of [" padded", "", "tab\there", 7]) {
+    for (const [bucketGroup, message] of [
+      [" padded", "no leading or trailing spaces"],
+      ["", "required"],
+      ["tab\there", "contains control characters"],
+      [7, "bucketGroup must be text"],
+    ] as const) {
       const res = await create({ key: "grouped-bad", bucketGroup });
       expect(res.status).toBe(400);
-      expect(res.body.error.fields.bucketGroup).toBeTruthy();
+      expect(res.body.error.fields, JSON.stringify(bucketGroup)).toEqual({ bucketGroup: message });
     }
     expect((await call(app.url, "GET", "/api/v1/flags/grouped-bad", { token: eng })).status).toBe(404);
   });

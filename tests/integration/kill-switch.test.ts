@@ -66,7 +66,7 @@ describe("kill switch", () => {
 
     const noReason = await call(app.url, "POST", `/api/v1/flags/${key}/environments/production/restore`, { token: oncall, body: {} });
     expect(noReason.status).toBe(400);
-    expect(noReason.body.error.fields.reason).toBeTruthy();
+    expect(noReason.body.error.fields).toEqual({ reason: "reason is required" });
     const restored = await call(app.url, "POST", `/api/v1/flags/${key}/environments/production/restore`, {
       token: oncall,
       body: { reason: "fix deployed" },
@@ -185,7 +185,7 @@ describe("kill switch", () => {
     ).toBe(409);
     const bad = await call(app.url, "POST", `/api/v1/incidents/${id}/resolve`, { token: oncall, body: { version: 2, summary: "" } });
     expect(bad.status).toBe(400);
-    expect(bad.body.error.fields.summary).toBeTruthy();
+    expect(bad.body.error.fields).toEqual({ summary: "summarise what happened" });
     const resolved = await call(app.url, "POST", `/api/v1/incidents/${id}/resolve`, {
       token: ROLE_TOKENS.engineer,
       body: {

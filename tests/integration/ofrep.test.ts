@@ -110,13 +110,24 @@ describe("OFREP with the published OpenFeature server provider", () => {
     });
   });
 
-  it("missing or wrong token → error, default value", async () => {
-    for (const headers of [[] as [string, string][], [["Authorization", "Bearer nope"]] as [string, string][]]) {
+  it("missing or wrong token → 401 GENERAL saying why; the provider serves the default value with GENERAL", async () => {
+    const cases: [[string, string][], string][] = [
+      [[], "send an SDK token as 'Authorization: Bearer <token>' or 'X-API-Key'"],
+      [[["Authorization", "Bearer nope"]], "unknown or revoked SDK token"],
+    ];
+    for (const [headers, why] of cases) {
+      const raw = await fetch(`${app.url}/ofrep/v1/evaluate/flags/of-static`, {
+        method: "POST",
+        headers: [...headers, ["content-type", "application/json"]],
+        body: JSON.stringify({ context: { targetingKey: "u" } }),
+      });
+      expect(raw.status).toBe(401);
+      expect(await raw.json()).toEqual({ key: "of-static", errorCode: "GENERAL", errorDetails: why });
+
       const provider = new OFREPProvider({ baseUrl: app.url, headers });
       await ServerOpenFeature.setProviderAndWait("unauth", provider);
       const details = await ServerOpenFeature.getClient("unauth").getBooleanDetails("of-static", false, { targetingKey: "u" });
-      expect(details).toMatchObject({ value: false, reason: "ERROR" });
-      expect(details.errorCode).toBeDefined();
+      expect(details).toMatchObject({ value: false, reason: "ERROR", errorCode: "GENERAL" });
     }
   });
 

@@ -82,10 +82,15 @@ describe("raw-event sampling", () => {
 
   it("refuses a share outside 0 … 100 or not a number, changing nothing; the change is audited", async () => {
     await flag("sampled-bad", 10);
-    for (const bad of [-1, 100.5, "50", null]) {
+    for (const [bad, message] of [
+      [-1, "must be between 0 and 100"],
+      [100.5, "must be between 0 and 100"],
+      ["50", "must be a number from 0 to 100"],
+      [null, "must be a number from 0 to 100"],
+    ] as const) {
       const res = await call(app.url, "PATCH", "/api/v1/flags/sampled-bad", { token: eng, body: { rawEventSamplePercent: bad } });
       expect(res.status).toBe(400);
-      expect(res.body.error.fields.rawEventSamplePercent).toBeTruthy();
+      expect(res.body.error.fields, String(bad)).toEqual({ rawEventSamplePercent: message });
     }
     const empty = await call(app.url, "PATCH", "/api/v1/flags/sampled-bad", { token: eng, body: {} });
     expect(empty.status).toBe(400);

@@ -188,7 +188,7 @@ describe("rollouts API", () => {
     expect(stale.body.current.version).toBe(2);
     const noReason = await call(app.url, "POST", `/api/v1/rollouts/${id}/rollback`, { token: ROLE_TOKENS.oncall, body: { version: 2 } });
     expect(noReason.status).toBe(400);
-    expect(noReason.body.error.fields.reason).toBeTruthy();
+    expect(noReason.body.error.fields).toEqual({ reason: "say why you roll back (at least 3 characters)" });
     const rolledBack = await call(app.url, "POST", `/api/v1/rollouts/${id}/rollback`, {
       token: ROLE_TOKENS.oncall,
       body: { version: 2, reason: "errors in checkout" },

@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { OpenFeature, ProviderEvents } from "@openfeature/server-sdk";
 import { RollgateClient, RollgateRefusedError } from "../../lib/sdk";
 import { OutcomeHook, RollgateProvider, withOutcomeTracking } from "../../lib/sdk/openfeature-provider";
+import { bucketOf } from "../../lib/domain/bucketing";
 import { latencySlot } from "../../lib/domain/latency-buckets";
 import { setUpTestDatabase } from "../support/fixture";
 import { startTestApp, type TestApp } from "../support/test-app";
@@ -224,7 +225,9 @@ describe("OutcomeHook (OpenFeature hook)", () => {
       const offUser = Array.from({ length: 100 }, (_, i) => `h-${i}`).find(
         (u) => provider.rollgate!.evaluate("hook-flag", u).variant === "off",
       )!;
-      expect(offUser).toBeDefined();
+      // h-0 … h-2 fall in buckets 35, 25, 29 of "hook-flag"; h-3 in 82, the first outside the 50 %.
+      expect(offUser).toBe("h-3");
+      expect(bucketOf("hook-flag", offUser)).toBeGreaterThan(50);
 
       // Success on the allowlisted user's `on` path, timed across 120 ms of work after the evaluation.
       const ok = outcomes.timer();

@@ -75,7 +75,7 @@ describe("lock-out under parallel sign-ins", () => {
 });
 
 describe("no account enumeration", () => {
-  it("unknown email, wrong password, locked account and the right password while locked answer alike", async () => {
+  it("unknown email, wrong password, locked account and the right password while locked answer alike", async ({ annotate }) => {
     const known = "po@rollgate.dev";
     const unknown = "no-such-user@rollgate.dev";
     const usersBefore = (await t.sql(`SELECT count(*)::int AS n FROM users`)).rows[0].n;
@@ -111,7 +111,7 @@ describe("no account enumeration", () => {
 
     // A figure for the record, not an assertion (timing on a shared machine is noise).
     const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!.toFixed(0);
-    console.log(
+    await annotate(
       `sign-in answer time, median ms: ${Object.entries(timings)
         .map(([k, v]) => `${k} ${median(v)}`)
         .join(", ")}`,

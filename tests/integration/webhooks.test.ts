@@ -188,9 +188,13 @@ describe("webhook delivery against a real HTTP receiver", () => {
         throw new Error("the action failed after enqueueing");
       }),
     ).rejects.toThrow("the action failed");
-    await new Promise((r) => setTimeout(r, 500));
-    expect(await deliveries(id)).toEqual([]);
-    expect(receiver.received("/rolled-back")).toEqual([]);
+    expect(await deliveries(id)).toEqual([]); // the outbox row went with the transaction
+    // A positive control enqueued after it: once the worker has delivered that, it has looked at the
+    // outbox since the rollback, and the only request the receiver got is the control's.
+    expect(await notify(env, { text: "committed after the rollback" })).toBe(1);
+    await eventually(async () => (await deliveries(id))[0]?.status === "delivered", 5000, "the control delivered");
+    expect(await deliveries(id)).toHaveLength(1);
+    expect(receiver.received("/rolled-back").map((r) => JSON.parse(r.body).text)).toEqual(["committed after the rollback"]);
   });
 
   it("two workers at once deliver each notification exactly once", async () => {
@@ -264,8 +268,13 @@ describe("webhook delivery against a real HTTP receiver", () => {
     await setWebhookEnabled(t.db, admin, { webhookId: on, enabled: false });
     const [, second] = await deliveries(on);
     expect(second).toMatchObject({ status: "failed", attempts: 0, last_error: "webhook disabled before delivery" });
+    // A positive control, queued behind it for a webhook still enabled: once a worker has delivered it,
+    // it has claimed from the outbox with the given-up delivery in it (a claim counts the attempt).
+    const control = await webhook(env, receiver.url("/on-control"), "control");
+    expect(await notify(env)).toBe(1); // `on` and `off` are both disabled now: only the control
     await worker();
-    await new Promise((r) => setTimeout(r, 400));
+    await eventually(async () => (await deliveries(control))[0]?.status === "delivered", 5000, "the control delivered");
+    expect((await deliveries(on))[1]).toMatchObject({ id: second!.id, status: "failed", attempts: 0 });
     expect(receiver.received("/on")).toHaveLength(1);
     expect(receiver.received("/off")).toEqual([]);
   });

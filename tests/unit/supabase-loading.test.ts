@@ -28,7 +28,8 @@ function loadedModules(env: Record<string, string>): { result: string | null; ur
   return JSON.parse(out) as { result: string | null; urls: string[] };
 }
 
-describe("Supabase code loading", () => {
+// Each test starts a Node process with tsx: seconds on a busy machine, beyond the default 5 s.
+describe("Supabase code loading", { timeout: 30_000 }, () => {
   it("loads nothing of Supabase's (nor jose) when SUPABASE_URL and SUPABASE_ANON_KEY are unset", () => {
     const { result, urls } = loadedModules({});
     expect(result).toBeNull();

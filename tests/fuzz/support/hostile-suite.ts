@@ -63,7 +63,7 @@ export function hostileRequestsSuite(shard: number, shards: number): void {
   });
 
   describe(`hostile input, shard ${shard + 1} of ${shards} (seed ${SEED})`, () => {
-    it("never answers 5xx, resets or hangs, and a refused request changes nothing", async () => {
+    it("never answers 5xx, resets or hangs, and a refused request changes nothing", async ({ annotate }) => {
       const failures: string[] = [];
       const statuses = new Map<number, number>();
       let sent = 0;
@@ -99,13 +99,14 @@ export function hostileRequestsSuite(shard: number, shards: number): void {
         }
       }
       const report = await verifyAuditChain(t.db);
-      console.log(
+      // The run's figures, on the test's record (reporters show annotations) rather than on stdout.
+      await annotate(
         `fuzz seed ${SEED}, shard ${shard + 1}/${shards}: ${sent} requests, ${checkedRefusals} refusals checked for writes; statuses ${JSON.stringify(Object.fromEntries([...statuses].sort(([a], [b]) => a - b)))}; audit chain ${report.ok ? "verifies" : "BROKEN"} over ${report.checked} entries`,
       );
+      // What a failure needs to be understood goes in its message: failures by kind, and the server's errors.
       const kinds = new Map<string, number>();
       for (const f of failures) kinds.set(f.split("\n")[0]!.slice(0, 120), (kinds.get(f.split("\n")[0]!.slice(0, 120)) ?? 0) + 1);
-      if (failures.length) {
-        console.log([...kinds].map(([k, n]) => `${n} × ${k}`).join("\n"));
+      const diagnosis = () => {
         const serverErrors = [
           ...new Set(
             app
@@ -114,9 +115,12 @@ export function hostileRequestsSuite(shard: number, shards: number): void {
               .filter((l) => /Error|error/.test(l)),
           ),
         ].slice(0, 40);
-        console.log(`server said:\n${serverErrors.join("\n")}`);
-      }
-      expect(failures.slice(0, 8), `${failures.length} failures (replay with FUZZ_SEED=${SEED})`).toEqual([]);
+        return `${[...kinds].map(([k, n]) => `${n} × ${k}`).join("\n")}\nserver said:\n${serverErrors.join("\n")}`;
+      };
+      expect(
+        failures.slice(0, 8),
+        `${failures.length} failures (replay with FUZZ_SEED=${SEED})${failures.length ? `\n${diagnosis()}` : ""}`,
+      ).toEqual([]);
       expect(sent).toBe(targets.reduce((n, { target }) => n + runsFor(target), 0));
       expect(checkedRefusals).toBeGreaterThan(sent / 4);
       expect(report.problems).toEqual([]);
