@@ -62,31 +62,44 @@ async function axeProblems(page: Page): Promise<string[]> {
   );
 }
 
-async function check(page: Page, where: string, problems: Problem[]) {
-  for (const what of [...(await layoutProblems(page)), ...(await axeProblems(page))]) problems.push({ where, what });
+/** The layout and axe checks at every viewport, on the page as it is now (resized, not reloaded). */
+async function checkAtEverySize(page: Page, where: string, problems: Problem[]) {
+  for (const viewport of VIEWPORTS) {
+    await page.setViewportSize({ width: viewport.width, height: viewport.height });
+    // Let the resize lay out (and media-query listeners re-render) before measuring.
+    await page.evaluate(() => new Promise((resolve) => requestAnimationFrame(() => requestAnimationFrame(resolve))));
+    for (const what of [...(await layoutProblems(page)), ...(await axeProblems(page))]) {
+      problems.push({ where: `${where} (${viewport.name})`, what });
+    }
+  }
 }
 
 type Step = { path: string; dialogs?: { name: string; open: (page: Page) => Promise<void> }[] };
 
+/**
+ * Every step's page, and each of its dialogs, at a desktop and a phone size. One navigation serves
+ * both sizes: the page is checked, resized and checked again, as a person turning a tablet would.
+ */
 async function visitAll(browser: Browser, email: string | null, steps: (page: Page) => Promise<Step[]>) {
   const problems: Problem[] = [];
-  for (const viewport of VIEWPORTS) {
-    const context = await browser.newContext({ viewport: { width: viewport.width, height: viewport.height } });
-    const page = await context.newPage();
-    if (email) await signIn(page, email);
-    for (const step of await steps(page)) {
+  const context = await browser.newContext({ viewport: { width: VIEWPORTS[0].width, height: VIEWPORTS[0].height } });
+  const page = await context.newPage();
+  if (email) await signIn(page, email);
+  const who = email ?? "signed out";
+  for (const step of await steps(page)) {
+    await page.setViewportSize({ width: VIEWPORTS[0].width, height: VIEWPORTS[0].height });
+    await page.goto(step.path);
+    await page.waitForLoadState("networkidle").catch(() => {});
+    await checkAtEverySize(page, `${who} ${step.path}`, problems);
+    for (const dialog of step.dialogs ?? []) {
+      await page.setViewportSize({ width: VIEWPORTS[0].width, height: VIEWPORTS[0].height });
       await page.goto(step.path);
-      await page.waitForLoadState("networkidle").catch(() => {});
-      await check(page, `${email ?? "signed out"} ${viewport.name} ${step.path}`, problems);
-      for (const dialog of step.dialogs ?? []) {
-        await page.goto(step.path);
-        await dialog.open(page);
-        await expect(page.getByRole("dialog")).toBeVisible();
-        await check(page, `${email ?? "signed out"} ${viewport.name} ${step.path} with ${dialog.name}`, problems);
-      }
+      await dialog.open(page);
+      await expect(page.getByRole("dialog")).toBeVisible();
+      await checkAtEverySize(page, `${who} ${step.path} with ${dialog.name}`, problems);
     }
-    await context.close();
   }
+  await context.close();
   expect(problems.map((p) => `${p.where}: ${p.what}`)).toEqual([]);
 }
 
