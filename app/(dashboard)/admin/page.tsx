@@ -13,10 +13,10 @@ import {
   DemoSpikeControl,
   EditUserRow,
   RevokeTokenButton,
-} from "@/components/admin-forms";
+} from "@/components/admin/admin-forms";
 import { demoTrafficRunning } from "@/lib/demo/demo-spike";
 import { DataTable } from "@/components/ui/data-table";
-import { CreateWebhookForm, WebhookActions } from "@/components/webhook-forms";
+import { CreateWebhookForm, WebhookActions } from "@/components/admin/webhook-forms";
 import { listWebhooks, type WebhookDeliveryDto } from "@/lib/notifications/list-webhooks";
 import { requirePageUser } from "../../_server/session";
 

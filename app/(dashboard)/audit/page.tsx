@@ -2,7 +2,7 @@ import type { Metadata } from "next";
 import Link from "next/link";
 import { getDb } from "@/lib/db/client";
 import { listAudit, SIGN_IN_ACTION } from "@/lib/audit/list-audit";
-import { AuditValue } from "@/components/audit-value";
+import { AuditValue } from "@/components/audit/audit-value";
 import { CellLabel, DataTable } from "@/components/ui/data-table";
 import { queryValue } from "@/lib/validation/text";
 import { requirePageUser } from "../../_server/session";

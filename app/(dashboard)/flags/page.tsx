@@ -6,8 +6,8 @@ import { listEnvironmentKeys } from "@/lib/flags/environments";
 import { listRollouts } from "@/lib/rollouts/list-rollouts";
 import { loadConfigVersions } from "@/lib/evaluation/load-snapshot";
 import { LiveRefresh } from "@/components/live/live-refresh";
-import { FlagStateBadge, PercentBar } from "@/components/flag-state-badge";
-import { CreateFlagForm } from "@/components/create-flag-form";
+import { FlagStateBadge, PercentBar } from "@/components/flags/flag-state-badge";
+import { CreateFlagForm } from "@/components/flags/create-flag-form";
 import { CellLabel, DataTable } from "@/components/ui/data-table";
 import { requirePageUser } from "../../_server/session";
 

@@ -11,9 +11,9 @@ import {
   type AdminFormState,
 } from "@/app/(dashboard)/admin/actions";
 import { ROLES, ROLE_LABELS } from "@/lib/auth/roles";
-import { Button } from "./ui/button";
-import { Field, TextInput } from "./ui/field";
-import { ActionForm } from "./ui/action-form";
+import { Button } from "../ui/button";
+import { Field, TextInput } from "../ui/field";
+import { ActionForm } from "../ui/action-form";
 
 const idle: AdminFormState = { status: "idle" };
 

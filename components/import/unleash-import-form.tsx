@@ -4,9 +4,9 @@ import Link from "next/link";
 import { useState, type FormEvent } from "react";
 import { MAX_UNLEASH_EXPORT_BYTES, readUnleashExport, unleashEnvironments } from "@/lib/domain/unleash-import";
 import type { ImportPlanEntry, ImportResult } from "@/lib/flags/import-unleash";
-import { Badge } from "./ui/badge";
-import { Button } from "./ui/button";
-import { CellLabel, DataTable } from "./ui/data-table";
+import { Badge } from "../ui/badge";
+import { Button } from "../ui/button";
+import { CellLabel, DataTable } from "../ui/data-table";
 
 type Unmappable = "disable" | "skip";
 

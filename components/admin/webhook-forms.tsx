@@ -9,9 +9,9 @@ import {
   type AdminFormState,
 } from "@/app/(dashboard)/admin/actions";
 import { Status } from "./admin-forms";
-import { Button } from "./ui/button";
-import { Field, TextInput } from "./ui/field";
-import { ActionForm } from "./ui/action-form";
+import { Button } from "../ui/button";
+import { Field, TextInput } from "../ui/field";
+import { ActionForm } from "../ui/action-form";
 
 const idle: AdminFormState = { status: "idle" };
 

@@ -6,9 +6,9 @@ import { flushSync } from "react-dom";
 import { useRouter } from "next/navigation";
 import { updateFlagStateAction, type FormState } from "@/app/(dashboard)/flags/actions";
 import type { FlagStateDto } from "@/lib/flags/flag-dto";
-import { Button } from "./ui/button";
-import { Field, TextInput } from "./ui/field";
-import { ActionForm } from "./ui/action-form";
+import { Button } from "../ui/button";
+import { Field, TextInput } from "../ui/field";
+import { ActionForm } from "../ui/action-form";
 import { FlagStateBadge } from "./flag-state-badge";
 
 export interface LiveRolloutInfo {
