@@ -2,6 +2,7 @@
 
 import type { FlagStateDto } from "@/lib/flags/flag-dto";
 import { Button } from "../ui/button";
+import { TextArea } from "../ui/field";
 import { Overlay } from "../ui/overlay";
 import { Changes } from "./state-changes";
 import type { Draft } from "./use-flag-state-form";
@@ -52,13 +53,13 @@ export function ConfirmChangeDialog({
         )}
         <label className="block text-sm">
           <span className="font-medium text-slate-700">Reason (required, goes to the audit log)</span>
-          <textarea
+          <TextArea
             value={reason}
             onChange={(e) => onReason(e.target.value)}
             rows={2}
             autoFocus
             aria-describedby={`reason-hint-${environment}`}
-            className="mt-1 block w-full rounded-md border-0 px-3 py-2 text-sm shadow-sm ring-1 ring-inset ring-slate-300 focus:ring-2 focus:ring-indigo-600"
+            className="mt-1"
           />
           <span id={`reason-hint-${environment}`} className="mt-1 block text-xs text-slate-500">
             At least 3 characters, e.g. “support ticket 4121: enable for everyone”.

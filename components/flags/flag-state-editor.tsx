@@ -4,7 +4,7 @@ import { useActionState, useRef } from "react";
 import { updateFlagStateAction, type FormState } from "@/app/(dashboard)/flags/actions";
 import type { FlagStateDto } from "@/lib/flags/flag-dto";
 import { Button } from "../ui/button";
-import { Field } from "../ui/field";
+import { Field, TextArea } from "../ui/field";
 import { ActionForm } from "../ui/action-form";
 import { FlagStateBadge } from "./flag-state-badge";
 import { ConfirmChangeDialog } from "./confirm-change-dialog";
@@ -95,13 +95,7 @@ function EditorForm({
           error={fields.allowlist ?? Object.entries(fields).find(([k]) => k.startsWith("allowlist."))?.[1]}
           hint="Targeting keys that always get the flag while it is enabled (internal users). One per line."
         >
-          <textarea
-            name="allowlist"
-            defaultValue={state.allowlist.join("\n")}
-            disabled={!canEdit}
-            rows={3}
-            className="block w-full rounded-md border-0 px-3 py-2 font-mono text-sm shadow-sm ring-1 ring-inset ring-slate-300 focus:ring-2 focus:ring-indigo-600"
-          />
+          <TextArea name="allowlist" defaultValue={state.allowlist.join("\n")} disabled={!canEdit} rows={3} className="font-mono" />
         </Field>
         <div className="flex flex-wrap items-center justify-between gap-2">
           <p className="text-xs text-slate-500">Updated {new Date(state.updatedAt).toLocaleString("en-GB", { timeZone: "UTC" })} UTC</p>

@@ -7,6 +7,7 @@ import type { ImportPlanEntry, ImportResult } from "@/lib/flags/import-unleash";
 import { Badge } from "../ui/badge";
 import { Button } from "../ui/button";
 import { CellLabel, DataTable } from "../ui/data-table";
+import { Select } from "../ui/field";
 
 type Unmappable = "disable" | "skip";
 
@@ -156,13 +157,13 @@ export function UnleashImportForm({ environments }: { environments: string[] }) 
                   <span>
                     Unleash <span className="font-mono">{env}</span> →
                   </span>
-                  <select
+                  <Select
                     value={target ?? ""}
                     onChange={(e) => {
                       setMapping({ ...mapping, [env]: e.target.value || null });
                       reset();
                     }}
-                    className="rounded-md border-0 py-1.5 pr-8 pl-2 text-slate-900 ring-1 ring-slate-300 ring-inset focus:ring-2 focus:ring-indigo-600"
+                    className="w-auto py-1.5 pr-8 pl-2"
                   >
                     {environments.map((e) => (
                       <option key={e} value={e}>
@@ -170,7 +171,7 @@ export function UnleashImportForm({ environments }: { environments: string[] }) 
                       </option>
                     ))}
                     <option value="">leave out</option>
-                  </select>
+                  </Select>
                 </label>
               ))}
             </div>

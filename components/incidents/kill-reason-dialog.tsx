@@ -1,6 +1,7 @@
 "use client";
 
 import { Button } from "../ui/button";
+import { TextArea } from "../ui/field";
 import { ActionForm } from "../ui/action-form";
 
 /**
@@ -46,14 +47,7 @@ export function KillReasonDialog({
         <input type="hidden" name="environment" value={environment} />
         <label className="block text-sm">
           <span className="font-medium text-slate-700">Reason</span>
-          <textarea
-            name="reason"
-            rows={2}
-            required
-            minLength={3}
-            autoFocus
-            className="mt-1 block w-full rounded-md border-0 px-3 py-2 text-sm shadow-sm ring-1 ring-inset ring-slate-300 focus:ring-2 focus:ring-indigo-600"
-          />
+          <TextArea name="reason" rows={2} required minLength={3} autoFocus className="mt-1" />
         </label>
         {error ? (
           <p className="text-sm text-red-600" role="alert">

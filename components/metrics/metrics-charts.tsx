@@ -1,6 +1,7 @@
 "use client";
 
 import { useMemo, useState } from "react";
+import { controlOutline, Select } from "@/components/ui/field";
 import type { MetricsResponse } from "@/lib/metrics/metrics-schemas";
 import { pct, RANGES, toRows, type RangeName } from "./chart-data";
 import type { ChartData } from "./chart-frame";
@@ -125,20 +126,16 @@ function MetricsControls({
       {environments.length > 1 ? (
         <label className="flex items-center gap-1">
           <span className="text-slate-500">Environment</span>
-          <select
-            className="rounded-md border-0 py-1 pl-2 pr-7 text-sm ring-1 ring-inset ring-slate-300"
-            value={environment}
-            onChange={(e) => onEnvironment(e.target.value)}
-          >
+          <Select className="w-auto py-1 pr-7 pl-2" value={environment} onChange={(e) => onEnvironment(e.target.value)}>
             {environments.map((env) => (
               <option key={env} value={env}>
                 {env}
               </option>
             ))}
-          </select>
+          </Select>
         </label>
       ) : null}
-      <div role="group" aria-label="Time range" className="inline-flex rounded-md ring-1 ring-inset ring-slate-300">
+      <div role="group" aria-label="Time range" className={`inline-flex rounded-md ${controlOutline}`}>
         {(Object.keys(RANGES) as RangeName[]).map((r) => (
           <button
             key={r}

@@ -5,6 +5,7 @@ import { useRouter } from "next/navigation";
 import { transitionRolloutAction, type RolloutFormState } from "@/app/(dashboard)/rollouts/actions";
 import type { RolloutDto } from "@/lib/rollouts/rollout-view";
 import { Button } from "../ui/button";
+import { TextArea } from "../ui/field";
 import { ActionForm } from "../ui/action-form";
 
 type Action = "advance" | "pause" | "resume" | "rollback";
@@ -172,12 +173,12 @@ export function RolloutActions({
             ) : null}
             <label className="block text-sm">
               <span className="font-medium text-slate-700">Reason{open === "rollback" ? "" : " (optional)"}</span>
-              <textarea
+              <TextArea
                 name="reason"
                 rows={2}
                 required={open === "rollback"}
                 minLength={open === "rollback" ? 3 : undefined}
-                className="mt-1 block w-full rounded-md border-0 px-3 py-2 text-sm shadow-sm ring-1 ring-inset ring-slate-300 focus:ring-2 focus:ring-indigo-600"
+                className="mt-1"
               />
             </label>
             {answered && (state.status === "error" || state.status === "invalid" || state.status === "blocked") && state.message ? (
