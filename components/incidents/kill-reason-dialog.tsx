@@ -2,6 +2,7 @@
 
 import { Button } from "../ui/button";
 import { TextArea } from "../ui/field";
+import { Overlay } from "../ui/overlay";
 import { ActionForm } from "../ui/action-form";
 
 /**
@@ -28,12 +29,7 @@ export function KillReasonDialog({
   onCancel: () => void;
 }) {
   return (
-    <div
-      className="fixed inset-0 z-50 flex items-center justify-center bg-slate-900/40 p-4"
-      role="dialog"
-      aria-modal="true"
-      aria-labelledby={`kill-dialog-${environment}`}
-    >
+    <Overlay role="dialog" aria-modal="true" aria-labelledby={`kill-dialog-${environment}`}>
       <ActionForm action={onSubmit} className="w-full max-w-md space-y-4 rounded-xl bg-white p-6 shadow-xl">
         <h2 id={`kill-dialog-${environment}`} className="text-lg font-semibold">
           {restore ? "Restore" : "Kill"} {flagKey} in {environment}
@@ -63,6 +59,6 @@ export function KillReasonDialog({
           </Button>
         </div>
       </ActionForm>
-    </div>
+    </Overlay>
   );
 }
