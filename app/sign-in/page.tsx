@@ -1,11 +1,11 @@
 import type { Metadata } from "next";
 import { redirect } from "next/navigation";
-import { SignInForm } from "@/components/sign-in-form";
+import { SignInForm } from "@/components/auth/sign-in-form";
 import { currentUser } from "../_server/session";
 import { getDb } from "@/lib/db/client";
 import { activeDemoAccounts } from "@/lib/demo/seed-demo";
 import { supabaseSettings } from "@/lib/auth/supabase-settings";
-import { SupabaseSignIn } from "@/components/supabase-sign-in";
+import { SupabaseSignIn } from "@/components/auth/supabase-sign-in";
 
 export const metadata: Metadata = { title: "Sign in" };
 export const dynamic = "force-dynamic";

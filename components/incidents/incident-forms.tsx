@@ -4,9 +4,7 @@ import { startTransition, useActionState, useEffect } from "react";
 import { useRouter } from "next/navigation";
 import { acknowledgeIncidentAction, resolveIncidentAction, type IncidentFormState } from "@/app/(dashboard)/incidents/actions";
 import { Button } from "../ui/button";
-
-const area =
-  "mt-1 block w-full rounded-md border-0 px-3 py-2 text-sm shadow-sm ring-1 ring-inset ring-slate-300 focus:ring-2 focus:ring-indigo-600";
+import { TextArea } from "../ui/field";
 
 export function AcknowledgeButton({ incidentId, version }: { incidentId: string; version: number }) {
   const router = useRouter();
@@ -62,7 +60,7 @@ export function ResolveForm({ incidentId, version }: { incidentId: string; versi
       ).map(([name, label]) => (
         <label key={name} className="block text-sm">
           <span className="font-medium text-slate-700">{label}</span>
-          <textarea name={name} rows={2} aria-invalid={!!f[name] || undefined} className={area} />
+          <TextArea name={name} rows={2} invalid={!!f[name]} className="mt-1" />
           {f[name] ? (
             <span className="mt-1 block text-sm text-red-600" role="alert">
               {f[name]}

@@ -1,6 +1,8 @@
 "use client";
 
 import { Button } from "../ui/button";
+import { TextArea } from "../ui/field";
+import { Overlay } from "../ui/overlay";
 import { ActionForm } from "../ui/action-form";
 
 /**
@@ -27,12 +29,7 @@ export function KillReasonDialog({
   onCancel: () => void;
 }) {
   return (
-    <div
-      className="fixed inset-0 z-50 flex items-center justify-center bg-slate-900/40 p-4"
-      role="dialog"
-      aria-modal="true"
-      aria-labelledby={`kill-dialog-${environment}`}
-    >
+    <Overlay role="dialog" aria-modal="true" aria-labelledby={`kill-dialog-${environment}`}>
       <ActionForm action={onSubmit} className="w-full max-w-md space-y-4 rounded-xl bg-white p-6 shadow-xl">
         <h2 id={`kill-dialog-${environment}`} className="text-lg font-semibold">
           {restore ? "Restore" : "Kill"} {flagKey} in {environment}
@@ -46,14 +43,7 @@ export function KillReasonDialog({
         <input type="hidden" name="environment" value={environment} />
         <label className="block text-sm">
           <span className="font-medium text-slate-700">Reason</span>
-          <textarea
-            name="reason"
-            rows={2}
-            required
-            minLength={3}
-            autoFocus
-            className="mt-1 block w-full rounded-md border-0 px-3 py-2 text-sm shadow-sm ring-1 ring-inset ring-slate-300 focus:ring-2 focus:ring-indigo-600"
-          />
+          <TextArea name="reason" rows={2} required minLength={3} autoFocus className="mt-1" />
         </label>
         {error ? (
           <p className="text-sm text-red-600" role="alert">
@@ -69,6 +59,6 @@ export function KillReasonDialog({
           </Button>
         </div>
       </ActionForm>
-    </div>
+    </Overlay>
   );
 }

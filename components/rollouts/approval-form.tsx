@@ -3,6 +3,7 @@
 import { startTransition, useActionState, useState } from "react";
 import { signApprovalAction, type RolloutFormState } from "@/app/(dashboard)/rollouts/actions";
 import { Button } from "../ui/button";
+import { TextArea, TextInput } from "../ui/field";
 
 /**
  * Appendix C as a form: what was reviewed, the decision (conditions or a reason where the decision
@@ -82,12 +83,7 @@ export function ApprovalForm({
       {decision === "conditional" ? (
         <label className="block text-sm">
           <span className="font-medium text-slate-700">Conditions</span>
-          <textarea
-            name="conditions"
-            rows={2}
-            aria-invalid={!!f.conditions || undefined}
-            className="mt-1 block w-full rounded-md border-0 px-3 py-2 shadow-sm ring-1 ring-inset ring-slate-300"
-          />
+          <TextArea name="conditions" rows={2} invalid={!!f.conditions} className="mt-1" />
           {f.conditions ? (
             <span className="mt-1 block text-sm text-red-600" role="alert">
               {f.conditions}
@@ -98,12 +94,7 @@ export function ApprovalForm({
       {decision === "rejected" ? (
         <label className="block text-sm">
           <span className="font-medium text-slate-700">Reason</span>
-          <textarea
-            name="reason"
-            rows={2}
-            aria-invalid={!!f.reason || undefined}
-            className="mt-1 block w-full rounded-md border-0 px-3 py-2 shadow-sm ring-1 ring-inset ring-slate-300"
-          />
+          <TextArea name="reason" rows={2} invalid={!!f.reason} className="mt-1" />
           {f.reason ? (
             <span className="mt-1 block text-sm text-red-600" role="alert">
               {f.reason}
@@ -113,12 +104,7 @@ export function ApprovalForm({
       ) : null}
       <label className="block text-sm">
         <span className="font-medium text-slate-700">Signature: type your name ({signerName})</span>
-        <input
-          name="signature"
-          autoComplete="off"
-          aria-invalid={!!f.signature || undefined}
-          className="mt-1 block w-full rounded-md border-0 px-3 py-2 font-serif italic shadow-sm ring-1 ring-inset ring-slate-300"
-        />
+        <TextInput name="signature" autoComplete="off" invalid={!!f.signature} className="mt-1 font-serif italic" />
         {f.signature ? (
           <span className="mt-1 block text-sm text-red-600" role="alert">
             {f.signature}

@@ -3,7 +3,8 @@
 import { startTransition, useActionState, useState } from "react";
 import { createRolloutAction, type RolloutFormState } from "@/app/(dashboard)/rollouts/actions";
 import { Button } from "../ui/button";
-import { input, PhaseTable, type PhaseRow } from "./phase-table";
+import { Select, TextArea } from "../ui/field";
+import { PhaseTable, type PhaseRow } from "./phase-table";
 
 const DEFAULT_ROWS: PhaseRow[] = [
   {
@@ -63,17 +64,18 @@ export function NewRolloutForm({ flagKey, environments }: { flagKey: string; env
       <div className="grid gap-4 sm:grid-cols-2">
         <label className="block text-sm">
           <span className="font-medium text-slate-700">Environment</span>
-          <select
+          <Select
+            compact
             name="environment"
             defaultValue={environments.includes("production") ? "production" : environments[0]}
-            className={`mt-1 ${input}`}
+            className="mt-1"
           >
             {environments.map((e) => (
               <option key={e} value={e}>
                 {e}
               </option>
             ))}
-          </select>
+          </Select>
           {f.environment || f.flagKey ? (
             <span className="mt-1 block text-sm text-red-600" role="alert">
               {f.environment ?? f.flagKey}
@@ -99,7 +101,7 @@ export function NewRolloutForm({ flagKey, environments }: { flagKey: string; env
         </div>
         <label className="block text-sm">
           <span className="font-medium text-slate-700">Internal users (targeting keys, one per line)</span>
-          <textarea name="internalAllowlist" rows={2} className={`mt-1 font-mono ${input}`} placeholder="alice@example.com" />
+          <TextArea compact name="internalAllowlist" rows={2} className="mt-1 font-mono" placeholder="alice@example.com" />
           <span className="mt-1 block text-xs text-slate-500">
             {mode === "playbook"
               ? "The first phase serves only these; they stay on in later phases."
@@ -128,15 +130,15 @@ export function NewRolloutForm({ flagKey, environments }: { flagKey: string; env
         </div>
         <label className="block text-sm">
           <span className="font-medium text-slate-700">Benefits</span>
-          <textarea name="benefits" rows={2} className={`mt-1 ${input}`} />
+          <TextArea compact name="benefits" rows={2} className="mt-1" />
         </label>
         <label className="block text-sm">
           <span className="font-medium text-slate-700">Risks and how they are mitigated</span>
-          <textarea name="risks" rows={2} className={`mt-1 ${input}`} />
+          <TextArea compact name="risks" rows={2} className="mt-1" />
         </label>
         <label className="block text-sm">
           <span className="font-medium text-slate-700">Links (design doc, PR, dashboards; one per line)</span>
-          <textarea name="links" rows={2} className={`mt-1 font-mono ${input}`} />
+          <TextArea compact name="links" rows={2} className="mt-1 font-mono" />
           {Object.entries(f).find(([k]) => k.startsWith("impact"))?.[1] ? (
             <span className="mt-1 block text-sm text-red-600" role="alert">
               {Object.entries(f).find(([k]) => k.startsWith("impact"))?.[1]}

@@ -1,9 +1,7 @@
 "use client";
 
 import type { PhaseDto } from "@/lib/rollouts/rollout-view";
-
-export const input =
-  "block w-full rounded-md border-0 px-2 py-1.5 text-sm shadow-sm ring-1 ring-inset ring-slate-300 focus:ring-2 focus:ring-indigo-600";
+import { TextArea, TextInput } from "../ui/field";
 
 /** One phase as the editor holds it: text fields, converted and validated on the server. */
 export interface PhaseRow {
@@ -77,23 +75,23 @@ export function PhaseTable({
             <tr key={i} className="align-top">
               {(["name", "percent", "soakHours", "approvals", "minSuccess", "maxError", "maxP95", "minSamples"] as const).map((k) => (
                 <td key={k} className="px-1 py-1">
-                  <input
+                  <TextInput
+                    compact
                     aria-label={`Phase ${i + offset + 1} ${k}`}
                     name={`phase${k[0]!.toUpperCase()}${k.slice(1)}`}
                     value={row[k]}
                     onChange={(e) => setRows(rows.map((r, j) => (j === i ? { ...r, [k]: e.target.value } : r)))}
-                    className={`${input} ${k === "name" ? "w-24" : "w-16"}`}
                   />
                 </td>
               ))}
               <td className="px-1 py-1">
-                <textarea
+                <TextArea
+                  compact
                   aria-label={`Phase ${i + offset + 1} checklist`}
                   name="phaseChecklist"
                   rows={1}
                   value={row.checklist}
                   onChange={(e) => setRows(rows.map((r, j) => (j === i ? { ...r, checklist: e.target.value } : r)))}
-                  className={`${input} w-40`}
                 />
               </td>
               <td className="px-1 py-1">

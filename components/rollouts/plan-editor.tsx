@@ -5,7 +5,8 @@ import { useRouter } from "next/navigation";
 import { editRolloutAction, type RolloutFormState } from "@/app/(dashboard)/rollouts/actions";
 import type { RolloutDto } from "@/lib/rollouts/rollout-view";
 import { Button } from "../ui/button";
-import { input, PhaseTable, rowFromPhase, type PhaseRow } from "./phase-table";
+import { TextArea } from "../ui/field";
+import { PhaseTable, rowFromPhase, type PhaseRow } from "./phase-table";
 
 /**
  * Edits what is still to come. Saving raises the plan version: forms signed for the changed plan
@@ -54,15 +55,15 @@ export function PlanEditor({ rollout }: { rollout: RolloutDto }) {
           </div>
           <label className="block text-sm">
             <span className="font-medium text-slate-700">Benefits</span>
-            <textarea name="benefits" rows={2} defaultValue={impact.benefits ?? ""} className={`mt-1 ${input}`} />
+            <TextArea compact name="benefits" rows={2} defaultValue={impact.benefits ?? ""} className="mt-1" />
           </label>
           <label className="block text-sm">
             <span className="font-medium text-slate-700">Risks and how they are mitigated</span>
-            <textarea name="risks" rows={2} defaultValue={impact.risks ?? ""} className={`mt-1 ${input}`} />
+            <TextArea compact name="risks" rows={2} defaultValue={impact.risks ?? ""} className="mt-1" />
           </label>
           <label className="block text-sm">
             <span className="font-medium text-slate-700">Links (one per line)</span>
-            <textarea name="links" rows={2} defaultValue={(impact.links ?? []).join("\n")} className={`mt-1 font-mono ${input}`} />
+            <TextArea compact name="links" rows={2} defaultValue={(impact.links ?? []).join("\n")} className="mt-1 font-mono" />
           </label>
         </fieldset>
         <label className="flex items-center gap-2 text-sm">

@@ -5,9 +5,7 @@ import { useRouter } from "next/navigation";
 import { transitionRolloutAction, type RolloutFormState } from "@/app/(dashboard)/rollouts/actions";
 import type { RolloutDto } from "@/lib/rollouts/rollout-view";
 import { Button } from "../ui/button";
-import { ActionForm } from "../ui/action-form";
-
-type Action = "advance" | "pause" | "resume" | "rollback";
+import { RolloutConflictDialog, TransitionDialog, type Action } from "./rollout-dialogs";
 
 const pct = (p: RolloutDto["phases"][number] | undefined) =>
   p ? (p.percent === 0 ? `its allowlist (${p.allowlist.length} keys)` : `${p.percent} % of users`) : "";
@@ -66,7 +64,6 @@ export function RolloutActions({
   const [state, formAction, pending] = useActionState<RolloutFormState, FormData>(transitionRolloutAction, { status: "idle" });
   const [open, setOpen] = useState<Action | null>(null);
   const [seen, setSeen] = useState<RolloutFormState | null>(null);
-  const red = rollout.gates.filter((g) => !g.ok);
   const live = rollout.status === "draft" || rollout.status === "active" || rollout.status === "paused";
 
   // The result the open dialog started from: anything newer is the answer to its own submission.
@@ -131,103 +128,28 @@ export function RolloutActions({
       ) : null}
 
       {dialog && open ? (
-        <div
-          className="fixed inset-0 z-50 flex items-center justify-center bg-slate-900/40 p-4"
-          role="dialog"
-          aria-modal="true"
-          aria-labelledby="confirm-title"
-        >
-          <ActionForm
-            action={formAction}
-            className="max-h-full w-full max-w-md space-y-4 overflow-y-auto rounded-xl bg-white p-6 shadow-xl"
-          >
-            <h2 id="confirm-title" className="text-lg font-semibold">
-              {dialog.title}
-            </h2>
-            <p className="text-sm text-slate-700" data-testid="consequence">
-              {dialog.body}
-            </p>
-            <input type="hidden" name="rolloutId" value={rollout.id} />
-            <input type="hidden" name="action" value={open} />
-            <input type="hidden" name="version" value={rollout.version} />
-            {open === "advance" && red.length > 0 ? (
-              <div className="rounded-md bg-red-50 p-3 text-sm text-red-800">
-                <p className="font-medium">
-                  {red.length} gate{red.length > 1 ? "s are" : " is"} red:
-                </p>
-                <ul className="mt-1 list-disc pl-5">
-                  {red.map((g) => (
-                    <li key={g.name}>{g.reason}</li>
-                  ))}
-                </ul>
-                {isAdmin ? (
-                  <label className="mt-2 flex items-center gap-2 font-medium">
-                    <input type="checkbox" name="override" className="h-4 w-4 rounded border-slate-300" /> Override as admin (reason
-                    required, audited)
-                  </label>
-                ) : (
-                  <p className="mt-2">The server will refuse this until they are green.</p>
-                )}
-              </div>
-            ) : null}
-            <label className="block text-sm">
-              <span className="font-medium text-slate-700">Reason{open === "rollback" ? "" : " (optional)"}</span>
-              <textarea
-                name="reason"
-                rows={2}
-                required={open === "rollback"}
-                minLength={open === "rollback" ? 3 : undefined}
-                className="mt-1 block w-full rounded-md border-0 px-3 py-2 text-sm shadow-sm ring-1 ring-inset ring-slate-300 focus:ring-2 focus:ring-indigo-600"
-              />
-            </label>
-            {answered && (state.status === "error" || state.status === "invalid" || state.status === "blocked") && state.message ? (
-              <p className="text-sm text-red-600" role="alert">
-                {state.fields?.reason ?? state.message}
-              </p>
-            ) : null}
-            <div className="flex flex-wrap justify-end gap-2">
-              <Button variant="secondary" type="button" onClick={() => setOpen(null)}>
-                Cancel
-              </Button>
-              <Button variant={open === "rollback" ? "danger" : "primary"} type="submit" disabled={pending}>
-                {pending ? "Working…" : dialog.confirm}
-              </Button>
-            </div>
-          </ActionForm>
-        </div>
+        <TransitionDialog
+          rollout={rollout}
+          action={open}
+          dialog={dialog}
+          isAdmin={isAdmin}
+          formAction={formAction}
+          pending={pending}
+          state={answered ? state : null}
+          onCancel={() => setOpen(null)}
+        />
       ) : null}
 
       {conflict ? (
-        <div
-          className="fixed inset-0 z-50 flex items-center justify-center bg-slate-900/40 p-4"
-          role="dialog"
-          aria-modal="true"
-          aria-labelledby="rollout-conflict"
-        >
-          <div className="w-full max-w-md rounded-xl bg-white p-6 shadow-xl">
-            <h2 id="rollout-conflict" className="text-lg font-semibold">
-              Someone else changed this rollout
-            </h2>
-            <p className="mt-2 text-sm text-slate-600">
-              You acted on version {rollout.version}; it is now at version {conflict.version} ({conflict.status.replace("_", " ")}, phase{" "}
-              {conflict.currentPhase + 1}). Nothing was changed. Reload to see what happened, then decide again.
-            </p>
-            <div className="mt-5 flex justify-end gap-2">
-              <Button variant="secondary" type="button" onClick={() => setSeen(state)}>
-                Cancel
-              </Button>
-              <Button
-                type="button"
-                onClick={() => {
-                  setSeen(state);
-                  router.refresh();
-                }}
-              >
-                Reload
-              </Button>
-            </div>
-          </div>
-        </div>
+        <RolloutConflictDialog
+          version={rollout.version}
+          current={conflict}
+          onCancel={() => setSeen(state)}
+          onReload={() => {
+            setSeen(state);
+            router.refresh();
+          }}
+        />
       ) : null}
     </div>
   );

@@ -1,8 +1,9 @@
 import type { ButtonHTMLAttributes } from "react";
+import { controlOutline } from "./field";
 
 const VARIANTS = {
   primary: "bg-indigo-600 text-white hover:bg-indigo-500 focus-visible:outline-indigo-600 disabled:bg-indigo-300",
-  secondary: "bg-white text-slate-800 ring-1 ring-inset ring-slate-300 hover:bg-slate-50 disabled:text-slate-400",
+  secondary: `bg-white text-slate-800 ${controlOutline} hover:bg-slate-50 disabled:text-slate-400`,
   danger: "bg-red-600 text-white hover:bg-red-500 focus-visible:outline-red-600 disabled:bg-red-300",
 } as const;
 

@@ -1,4 +1,29 @@
-import type { InputHTMLAttributes, ReactNode } from "react";
+import type { InputHTMLAttributes, ReactNode, SelectHTMLAttributes, TextareaHTMLAttributes } from "react";
+
+/**
+ * The grey inset outline of every form control. Secondary buttons and the other outlined controls
+ * share it, so they line up with the inputs next to them.
+ */
+export const controlOutline = "ring-1 ring-inset ring-slate-300";
+
+interface ControlProps {
+  /** Red outline, and `aria-invalid` for assistive technology. */
+  invalid?: boolean;
+  /** Tighter padding, for tables and dense forms. */
+  compact?: boolean;
+}
+
+/**
+ * A control's classes. A width or padding in `className` replaces the default instead of being added
+ * next to it: Tailwind orders its utilities by value, not by their order in the attribute, so
+ * `w-full w-20` is `w-full` whichever comes first.
+ */
+function controlClass({ invalid, compact, className = "" }: ControlProps & { className?: string }): string {
+  const width = /(^|\s)w-/.test(className) ? "" : "w-full";
+  const padding = /(^|\s)p[xylr]?-/.test(className) ? "" : compact ? "px-2 py-1.5" : "px-3 py-2";
+  const outline = invalid ? "ring-1 ring-inset ring-red-400" : controlOutline;
+  return `block ${width} ${padding} rounded-md border-0 text-sm text-slate-900 shadow-sm ${outline} placeholder:text-slate-400 focus:ring-2 focus:ring-inset focus:ring-indigo-600 ${className}`;
+}
 
 export function Field({ label, error, hint, children }: { label: string; error?: string; hint?: ReactNode; children: ReactNode }) {
   return (
@@ -16,12 +41,14 @@ export function Field({ label, error, hint, children }: { label: string; error?:
   );
 }
 
-export function TextInput({ invalid, className = "", ...props }: InputHTMLAttributes<HTMLInputElement> & { invalid?: boolean }) {
-  return (
-    <input
-      {...props}
-      aria-invalid={invalid || undefined}
-      className={`block ${/\bw-/.test(className) ? "" : "w-full"} rounded-md border-0 px-3 py-2 text-slate-900 shadow-sm ring-1 ring-inset placeholder:text-slate-400 focus:ring-2 focus:ring-inset focus:ring-indigo-600 ${invalid ? "ring-red-400" : "ring-slate-300"} ${className}`}
-    />
-  );
+export function TextInput({ invalid, compact, className, ...props }: InputHTMLAttributes<HTMLInputElement> & ControlProps) {
+  return <input aria-invalid={invalid || undefined} {...props} className={controlClass({ invalid, compact, className })} />;
+}
+
+export function TextArea({ invalid, compact, className, ...props }: TextareaHTMLAttributes<HTMLTextAreaElement> & ControlProps) {
+  return <textarea aria-invalid={invalid || undefined} {...props} className={controlClass({ invalid, compact, className })} />;
+}
+
+export function Select({ invalid, compact, className, ...props }: SelectHTMLAttributes<HTMLSelectElement> & ControlProps) {
+  return <select aria-invalid={invalid || undefined} {...props} className={controlClass({ invalid, compact, className })} />;
 }

@@ -1,6 +1,6 @@
 import type { Metadata } from "next";
 import { ROLE_LABELS } from "@/lib/auth/roles";
-import { ChangePasswordForm } from "@/components/change-password-form";
+import { ChangePasswordForm } from "@/components/auth/change-password-form";
 import { requirePageUser } from "../../_server/session";
 
 export const metadata: Metadata = { title: "Account" };

@@ -13,11 +13,13 @@ import {
   DemoSpikeControl,
   EditUserRow,
   RevokeTokenButton,
-} from "@/components/admin-forms";
+} from "@/components/admin/admin-forms";
 import { demoTrafficRunning } from "@/lib/demo/demo-spike";
 import { DataTable } from "@/components/ui/data-table";
-import { CreateWebhookForm, WebhookActions } from "@/components/webhook-forms";
-import { listWebhooks, type WebhookDeliveryDto } from "@/lib/notifications/list-webhooks";
+import { CreateWebhookForm, WebhookActions } from "@/components/admin/webhook-forms";
+import { listWebhooks, type WebhookDeliveryDto, type WebhookDto } from "@/lib/notifications/list-webhooks";
+import type { ApiTokenDto } from "@/lib/tokens/list-api-tokens";
+import type { UserDto } from "@/lib/users/user-dto";
 import { requirePageUser } from "../../_server/session";
 
 export const metadata: Metadata = { title: "Admin" };
@@ -34,191 +36,226 @@ export default async function AdminPage() {
   ]);
   return (
     <div className="space-y-10">
-      {demoTrafficRunning() ? (
-        <section className="space-y-3 rounded-xl bg-amber-50 p-4 ring-1 ring-amber-200" aria-labelledby="demo-title">
-          <div>
-            <h2 id="demo-title" className="text-lg font-semibold">
-              Demo traffic
-            </h2>
-            <p className="text-sm text-slate-600">
-              A synthetic service evaluates the demo flags through the SDK and reports every request. Inject errors to see the charts, gates
-              and the kill switch at work.
-            </p>
-          </div>
-          <DemoSpikeControl />
-        </section>
-      ) : null}
-      <section className="space-y-4">
-        <div>
-          <h1 className="text-2xl font-semibold tracking-tight">Users and roles</h1>
-          <p className="text-sm text-slate-500">A person can hold several roles. Disabling a user ends their sessions.</p>
-        </div>
-        <DataTable columns={["User", "Roles"]}>
-          {users.map((u) => (
-            <tr key={u.id}>
-              <td className="px-4 py-3 align-top">
-                <div className="font-medium">
-                  {u.name} {u.isService ? <Badge tone="gray">service</Badge> : null}{" "}
-                  {u.disabled ? <Badge tone="red">disabled</Badge> : null}
-                </div>
-                <div className="text-slate-500">{u.email}</div>
-              </td>
-              <td className="px-4 py-3">
-                <EditUserRow user={u} />
-              </td>
-            </tr>
-          ))}
-        </DataTable>
-        <div className="rounded-xl bg-white p-4 shadow-sm ring-1 ring-slate-200">
-          <h2 className="mb-3 text-sm font-semibold text-slate-700">Add a user</h2>
-          <CreateUserForm />
-        </div>
-      </section>
-
-      <section className="space-y-4">
-        <div>
-          <h2 className="text-xl font-semibold tracking-tight">API tokens</h2>
-          <p className="text-sm text-slate-500">Stored hashed; the secret is shown once when created.</p>
-        </div>
-        <div className="rounded-xl bg-white p-4 shadow-sm ring-1 ring-slate-200">
-          <CreateTokenForm
-            users={users.filter((u) => !u.disabled).map((u) => ({ id: u.id, email: u.email }))}
-            environments={environments}
-          />
-        </div>
-        <DataTable
-          scroll
-          label="API tokens"
-          columns={[
-            "Name",
-            "Kind",
-            "Acts as",
-            "Prefix",
-            "Last used",
-            <span key="actions" className="sr-only">
-              Actions
-            </span>,
-          ]}
-        >
-          {tokens.map((t) => (
-            <tr key={t.id} className={t.revoked ? "text-slate-400" : ""}>
-              <td className="px-4 py-3 font-medium">{t.name}</td>
-              <td className="px-4 py-3">
-                <Badge tone={t.kind === "sdk" ? "indigo" : "gray"}>{t.kind}</Badge>
-              </td>
-              <td className="px-4 py-3">{t.owner}</td>
-              <td className="px-4 py-3 font-mono text-xs">{t.prefix}…</td>
-              <td className="px-4 py-3">{t.lastUsedAt ? t.lastUsedAt.replace("T", " ").slice(0, 16) : "never"}</td>
-              <td className="px-4 py-3 text-right">
-                {t.revoked ? <Badge tone="red">revoked</Badge> : <RevokeTokenButton tokenId={t.id} name={t.name} />}
-              </td>
-            </tr>
-          ))}
-          {tokens.length === 0 ? (
-            <tr>
-              <td colSpan={6} className="px-4 py-8 text-center text-slate-500">
-                No tokens yet.
-              </td>
-            </tr>
-          ) : null}
-        </DataTable>
-      </section>
-      <section className="space-y-4">
-        <div>
-          <h2 className="text-xl font-semibold tracking-tight">Environments</h2>
-          <p className="text-sm text-slate-500">
-            {environments.join(", ")}. A new environment gets a disabled state for every flag; give services an SDK token for it.
-          </p>
-        </div>
-        <div className="rounded-xl bg-white p-4 shadow-sm ring-1 ring-slate-200">
-          <CreateEnvironmentForm />
-        </div>
-      </section>
-
-      <section className="space-y-4">
-        <div>
-          <h2 className="text-xl font-semibold tracking-tight">Import from Unleash</h2>
-          <p className="text-sm text-slate-500">
-            Bring flags over from an Unleash export, with a dry run first: what maps exactly, what cannot and why.{" "}
-            <Link href="/admin/import" className="font-medium text-indigo-700 hover:underline">
-              Import from Unleash
-            </Link>
-          </p>
-        </div>
-      </section>
-
-      <section className="space-y-4">
-        <div>
-          <h2 className="text-xl font-semibold tracking-tight">Webhooks</h2>
-          <p className="text-sm text-slate-500">
-            Slack-compatible messages when an approval is requested or signed and when a rollout advances, pauses, resumes or rolls back,
-            per environment. Failed deliveries are retried with backoff; a slow receiver never holds up a rollout.
-          </p>
-        </div>
-        <div className="rounded-xl bg-white p-4 shadow-sm ring-1 ring-slate-200">
-          <CreateWebhookForm environments={environments} />
-        </div>
-        <DataTable
-          scroll
-          label="Webhooks"
-          columns={[
-            "Name",
-            "Environment",
-            "URL",
-            <span key="actions" className="sr-only">
-              Actions
-            </span>,
-          ]}
-        >
-          {webhooks.webhooks.map((w) => (
-            <tr key={w.id} className={w.enabled ? "" : "text-slate-400"}>
-              <td className="px-4 py-3 font-medium">
-                {w.name} {w.enabled ? null : <Badge tone="gray">disabled</Badge>}
-              </td>
-              <td className="px-4 py-3">{w.environment}</td>
-              <td className="px-4 py-3 font-mono text-xs">{w.url}</td>
-              <td className="px-4 py-3">
-                <WebhookActions webhook={w} />
-              </td>
-            </tr>
-          ))}
-          {webhooks.webhooks.length === 0 ? (
-            <tr>
-              <td colSpan={4} className="px-4 py-8 text-center text-slate-500">
-                No webhooks yet.
-              </td>
-            </tr>
-          ) : null}
-        </DataTable>
-        <h3 className="text-sm font-semibold text-slate-700">Recent deliveries</h3>
-        <DataTable scroll label="Recent deliveries" columns={["Time", "Event", "Webhook", "Status", "Attempts", "Last answer"]}>
-          {webhooks.deliveries.map((d) => (
-            <tr key={d.id}>
-              <td className="px-4 py-3 whitespace-nowrap">{d.createdAt.replace("T", " ").slice(0, 19)}</td>
-              <td className="px-4 py-3 font-mono text-xs">{d.kind}</td>
-              <td className="px-4 py-3">
-                {d.webhookName} <span className="text-slate-500">· {d.environment}</span>
-              </td>
-              <td className="px-4 py-3">
-                <DeliveryStatus delivery={d} />
-              </td>
-              <td className="px-4 py-3">{d.attempts}</td>
-              <td className="px-4 py-3 text-xs text-slate-600">
-                {d.lastError ?? (d.lastStatus !== null ? `HTTP ${d.lastStatus}` : "—")}
-                {d.nextAttemptAt ? <div className="text-slate-400">next try {d.nextAttemptAt.replace("T", " ").slice(0, 19)}</div> : null}
-              </td>
-            </tr>
-          ))}
-          {webhooks.deliveries.length === 0 ? (
-            <tr>
-              <td colSpan={6} className="px-4 py-8 text-center text-slate-500">
-                Nothing sent yet.
-              </td>
-            </tr>
-          ) : null}
-        </DataTable>
-      </section>
+      {demoTrafficRunning() ? <DemoTrafficSection /> : null}
+      <UsersSection users={users} />
+      <TokensSection tokens={tokens} users={users} environments={environments} />
+      <EnvironmentsSection environments={environments} />
+      <ImportSection />
+      <WebhooksSection webhooks={webhooks.webhooks} deliveries={webhooks.deliveries} environments={environments} />
     </div>
+  );
+}
+
+function DemoTrafficSection() {
+  return (
+    <section className="space-y-3 rounded-xl bg-amber-50 p-4 ring-1 ring-amber-200" aria-labelledby="demo-title">
+      <div>
+        <h2 id="demo-title" className="text-lg font-semibold">
+          Demo traffic
+        </h2>
+        <p className="text-sm text-slate-600">
+          A synthetic service evaluates the demo flags through the SDK and reports every request. Inject errors to see the charts, gates and
+          the kill switch at work.
+        </p>
+      </div>
+      <DemoSpikeControl />
+    </section>
+  );
+}
+
+function UsersSection({ users }: { users: UserDto[] }) {
+  return (
+    <section className="space-y-4">
+      <div>
+        <h1 className="text-2xl font-semibold tracking-tight">Users and roles</h1>
+        <p className="text-sm text-slate-500">A person can hold several roles. Disabling a user ends their sessions.</p>
+      </div>
+      <DataTable columns={["User", "Roles"]}>
+        {users.map((u) => (
+          <tr key={u.id}>
+            <td className="px-4 py-3 align-top">
+              <div className="font-medium">
+                {u.name} {u.isService ? <Badge tone="gray">service</Badge> : null} {u.disabled ? <Badge tone="red">disabled</Badge> : null}
+              </div>
+              <div className="text-slate-500">{u.email}</div>
+            </td>
+            <td className="px-4 py-3">
+              <EditUserRow user={u} />
+            </td>
+          </tr>
+        ))}
+      </DataTable>
+      <div className="rounded-xl bg-white p-4 shadow-sm ring-1 ring-slate-200">
+        <h2 className="mb-3 text-sm font-semibold text-slate-700">Add a user</h2>
+        <CreateUserForm />
+      </div>
+    </section>
+  );
+}
+
+function TokensSection({ tokens, users, environments }: { tokens: ApiTokenDto[]; users: UserDto[]; environments: string[] }) {
+  return (
+    <section className="space-y-4">
+      <div>
+        <h2 className="text-xl font-semibold tracking-tight">API tokens</h2>
+        <p className="text-sm text-slate-500">Stored hashed; the secret is shown once when created.</p>
+      </div>
+      <div className="rounded-xl bg-white p-4 shadow-sm ring-1 ring-slate-200">
+        <CreateTokenForm users={users.filter((u) => !u.disabled).map((u) => ({ id: u.id, email: u.email }))} environments={environments} />
+      </div>
+      <DataTable
+        scroll
+        label="API tokens"
+        columns={[
+          "Name",
+          "Kind",
+          "Acts as",
+          "Prefix",
+          "Last used",
+          <span key="actions" className="sr-only">
+            Actions
+          </span>,
+        ]}
+      >
+        {tokens.map((t) => (
+          <tr key={t.id} className={t.revoked ? "text-slate-400" : ""}>
+            <td className="px-4 py-3 font-medium">{t.name}</td>
+            <td className="px-4 py-3">
+              <Badge tone={t.kind === "sdk" ? "indigo" : "gray"}>{t.kind}</Badge>
+            </td>
+            <td className="px-4 py-3">{t.owner}</td>
+            <td className="px-4 py-3 font-mono text-xs">{t.prefix}…</td>
+            <td className="px-4 py-3">{t.lastUsedAt ? t.lastUsedAt.replace("T", " ").slice(0, 16) : "never"}</td>
+            <td className="px-4 py-3 text-right">
+              {t.revoked ? <Badge tone="red">revoked</Badge> : <RevokeTokenButton tokenId={t.id} name={t.name} />}
+            </td>
+          </tr>
+        ))}
+        {tokens.length === 0 ? (
+          <tr>
+            <td colSpan={6} className="px-4 py-8 text-center text-slate-500">
+              No tokens yet.
+            </td>
+          </tr>
+        ) : null}
+      </DataTable>
+    </section>
+  );
+}
+
+function EnvironmentsSection({ environments }: { environments: string[] }) {
+  return (
+    <section className="space-y-4">
+      <div>
+        <h2 className="text-xl font-semibold tracking-tight">Environments</h2>
+        <p className="text-sm text-slate-500">
+          {environments.join(", ")}. A new environment gets a disabled state for every flag; give services an SDK token for it.
+        </p>
+      </div>
+      <div className="rounded-xl bg-white p-4 shadow-sm ring-1 ring-slate-200">
+        <CreateEnvironmentForm />
+      </div>
+    </section>
+  );
+}
+
+function ImportSection() {
+  return (
+    <section className="space-y-4">
+      <div>
+        <h2 className="text-xl font-semibold tracking-tight">Import from Unleash</h2>
+        <p className="text-sm text-slate-500">
+          Bring flags over from an Unleash export, with a dry run first: what maps exactly, what cannot and why.{" "}
+          <Link href="/admin/import" className="font-medium text-indigo-700 hover:underline">
+            Import from Unleash
+          </Link>
+        </p>
+      </div>
+    </section>
+  );
+}
+
+function WebhooksSection({
+  webhooks,
+  deliveries,
+  environments,
+}: {
+  webhooks: WebhookDto[];
+  deliveries: WebhookDeliveryDto[];
+  environments: string[];
+}) {
+  return (
+    <section className="space-y-4">
+      <div>
+        <h2 className="text-xl font-semibold tracking-tight">Webhooks</h2>
+        <p className="text-sm text-slate-500">
+          Slack-compatible messages when an approval is requested or signed and when a rollout advances, pauses, resumes or rolls back, per
+          environment. Failed deliveries are retried with backoff; a slow receiver never holds up a rollout.
+        </p>
+      </div>
+      <div className="rounded-xl bg-white p-4 shadow-sm ring-1 ring-slate-200">
+        <CreateWebhookForm environments={environments} />
+      </div>
+      <DataTable
+        scroll
+        label="Webhooks"
+        columns={[
+          "Name",
+          "Environment",
+          "URL",
+          <span key="actions" className="sr-only">
+            Actions
+          </span>,
+        ]}
+      >
+        {webhooks.map((w) => (
+          <tr key={w.id} className={w.enabled ? "" : "text-slate-400"}>
+            <td className="px-4 py-3 font-medium">
+              {w.name} {w.enabled ? null : <Badge tone="gray">disabled</Badge>}
+            </td>
+            <td className="px-4 py-3">{w.environment}</td>
+            <td className="px-4 py-3 font-mono text-xs">{w.url}</td>
+            <td className="px-4 py-3">
+              <WebhookActions webhook={w} />
+            </td>
+          </tr>
+        ))}
+        {webhooks.length === 0 ? (
+          <tr>
+            <td colSpan={4} className="px-4 py-8 text-center text-slate-500">
+              No webhooks yet.
+            </td>
+          </tr>
+        ) : null}
+      </DataTable>
+      <h3 className="text-sm font-semibold text-slate-700">Recent deliveries</h3>
+      <DataTable scroll label="Recent deliveries" columns={["Time", "Event", "Webhook", "Status", "Attempts", "Last answer"]}>
+        {deliveries.map((d) => (
+          <tr key={d.id}>
+            <td className="px-4 py-3 whitespace-nowrap">{d.createdAt.replace("T", " ").slice(0, 19)}</td>
+            <td className="px-4 py-3 font-mono text-xs">{d.kind}</td>
+            <td className="px-4 py-3">
+              {d.webhookName} <span className="text-slate-500">· {d.environment}</span>
+            </td>
+            <td className="px-4 py-3">
+              <DeliveryStatus delivery={d} />
+            </td>
+            <td className="px-4 py-3">{d.attempts}</td>
+            <td className="px-4 py-3 text-xs text-slate-600">
+              {d.lastError ?? (d.lastStatus !== null ? `HTTP ${d.lastStatus}` : "—")}
+              {d.nextAttemptAt ? <div className="text-slate-400">next try {d.nextAttemptAt.replace("T", " ").slice(0, 19)}</div> : null}
+            </td>
+          </tr>
+        ))}
+        {deliveries.length === 0 ? (
+          <tr>
+            <td colSpan={6} className="px-4 py-8 text-center text-slate-500">
+              Nothing sent yet.
+            </td>
+          </tr>
+        ) : null}
+      </DataTable>
+    </section>
   );
 }
 

@@ -2,8 +2,9 @@ import type { Metadata } from "next";
 import Link from "next/link";
 import { getDb } from "@/lib/db/client";
 import { listAudit, SIGN_IN_ACTION } from "@/lib/audit/list-audit";
-import { AuditValue } from "@/components/audit-value";
+import { AuditValue } from "@/components/audit/audit-value";
 import { CellLabel, DataTable } from "@/components/ui/data-table";
+import { controlOutline, TextInput } from "@/components/ui/field";
 import { queryValue } from "@/lib/validation/text";
 import { requirePageUser } from "../../_server/session";
 import { auditAnchorStatus } from "@/lib/audit/anchor-status";
@@ -75,22 +76,14 @@ export default async function AuditPage({ searchParams }: { searchParams: Promis
         ).map(([name, label, placeholder]) => (
           <label key={name} className="flex w-full flex-col gap-1 sm:w-auto">
             <span className="font-medium text-slate-700">{label}</span>
-            <input
-              name={name}
-              defaultValue={filters[name] ?? ""}
-              placeholder={placeholder}
-              className="w-full rounded-md sm:w-56 border-0 px-3 py-1.5 shadow-sm ring-1 ring-inset ring-slate-300 focus:ring-2 focus:ring-indigo-600"
-            />
+            <TextInput name={name} defaultValue={filters[name] ?? ""} placeholder={placeholder} className="w-full px-3 py-1.5 sm:w-56" />
           </label>
         ))}
         <label className="flex items-center gap-2 py-1.5">
           <input type="checkbox" name="signins" value="1" defaultChecked={showSignIns} className="h-4 w-4 rounded border-slate-300" />
           <span className="text-slate-700">Show sign-ins</span>
         </label>
-        <button
-          type="submit"
-          className="rounded-md bg-white px-3 py-1.5 font-semibold shadow-sm ring-1 ring-inset ring-slate-300 hover:bg-slate-50"
-        >
+        <button type="submit" className={`rounded-md bg-white px-3 py-1.5 font-semibold shadow-sm ${controlOutline} hover:bg-slate-50`}>
           Filter
         </button>
         {Object.keys(active).length ? (

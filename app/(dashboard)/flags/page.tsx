@@ -6,9 +6,10 @@ import { listEnvironmentKeys } from "@/lib/flags/environments";
 import { listRollouts } from "@/lib/rollouts/list-rollouts";
 import { loadConfigVersions } from "@/lib/evaluation/load-snapshot";
 import { LiveRefresh } from "@/components/live/live-refresh";
-import { FlagStateBadge, PercentBar } from "@/components/flag-state-badge";
-import { CreateFlagForm } from "@/components/create-flag-form";
+import { FlagStateBadge, PercentBar } from "@/components/flags/flag-state-badge";
+import { CreateFlagForm } from "@/components/flags/create-flag-form";
 import { CellLabel, DataTable } from "@/components/ui/data-table";
+import { controlOutline } from "@/components/ui/field";
 import { requirePageUser } from "../../_server/session";
 
 export const metadata: Metadata = { title: "Flags" };
@@ -33,7 +34,7 @@ export default async function FlagsPage() {
         {user.roles.includes("admin") ? (
           <Link
             href="/admin/import"
-            className="rounded-md bg-white px-3 py-2 text-sm font-semibold text-slate-800 shadow-sm ring-1 ring-slate-300 ring-inset hover:bg-slate-50"
+            className={`rounded-md bg-white px-3 py-2 text-sm font-semibold text-slate-800 shadow-sm ${controlOutline} hover:bg-slate-50`}
           >
             Import from Unleash
           </Link>

@@ -1,6 +1,6 @@
 import type { Metadata } from "next";
 import { notFound } from "next/navigation";
-import { SupabaseLinkLanding } from "@/components/supabase-sign-in";
+import { SupabaseLinkLanding } from "@/components/auth/supabase-sign-in";
 import { supabaseSettings } from "@/lib/auth/supabase-settings";
 
 export const metadata: Metadata = { title: "Signing in" };

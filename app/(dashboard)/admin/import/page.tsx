@@ -3,7 +3,7 @@ import Link from "next/link";
 import { redirect } from "next/navigation";
 import { getDb } from "@/lib/db/client";
 import { listEnvironmentKeys } from "@/lib/flags/environments";
-import { UnleashImportForm } from "@/components/unleash-import-form";
+import { UnleashImportForm } from "@/components/import/unleash-import-form";
 import { requirePageUser } from "../../../_server/session";
 
 export const metadata: Metadata = { title: "Import from Unleash" };

@@ -6,15 +6,16 @@ import { getFlag } from "@/lib/flags/get-flag";
 import { isGuardedEnvironment } from "@/lib/flags/environments";
 import { FLAG_KEY_PATTERN } from "@/lib/flags/flag-schemas";
 import { AppError } from "@/lib/errors";
-import { FlagStateEditor } from "@/components/flag-state-editor";
-import { RolloutProgress } from "@/components/rollout-progress";
+import { FlagStateEditor } from "@/components/flags/flag-state-editor";
+import { RolloutProgress } from "@/components/rollouts/rollout-progress";
 import { FlagChangeNotice } from "@/components/live/flag-change-notice";
-import { FlagSettings } from "@/components/flag-settings";
+import { FlagSettings } from "@/components/flags/flag-settings";
 import { KillSwitchButton } from "@/components/incidents/kill-switch-button";
 import { GuardrailsPanel } from "@/components/incidents/guardrails-panel";
 import { listGuardrails } from "@/lib/guardrails/guardrails";
 import { listRollouts } from "@/lib/rollouts/list-rollouts";
 import { MetricsCharts } from "@/components/metrics/metrics-charts";
+import { controlOutline } from "@/components/ui/field";
 import { requirePageUser } from "../../../_server/session";
 
 export async function generateMetadata({ params }: { params: Promise<{ key: string }> }): Promise<Metadata> {
@@ -79,7 +80,7 @@ export default async function FlagPage({ params }: { params: Promise<{ key: stri
         <p>
           <Link
             href={`/flags/${flag.key}/new-rollout`}
-            className="inline-flex rounded-md bg-white px-3 py-2 text-sm font-semibold text-indigo-700 shadow-sm ring-1 ring-inset ring-slate-300 hover:bg-slate-50"
+            className={`inline-flex rounded-md bg-white px-3 py-2 text-sm font-semibold text-indigo-700 shadow-sm ${controlOutline} hover:bg-slate-50`}
           >
             Plan a staged rollout…
           </Link>

@@ -6,6 +6,7 @@ import { AppError } from "@/lib/errors";
 import { getFlag } from "@/lib/flags/get-flag";
 import { incidentIdParam, loadIncident } from "@/lib/incidents/incident-view";
 import { Badge } from "@/components/ui/badge";
+import { controlOutline } from "@/components/ui/field";
 import { KillSwitchButton } from "@/components/incidents/kill-switch-button";
 import { AcknowledgeButton, ResolveForm } from "@/components/incidents/incident-forms";
 import { requirePageUser } from "../../../_server/session";
@@ -58,7 +59,7 @@ export default async function IncidentPage({ params }: { params: Promise<{ id: s
         {canAct && incident.status === "open" ? <AcknowledgeButton incidentId={incident.id} version={incident.version} /> : null}
         <a
           href={`/api/v1/incidents/${incident.id}/report`}
-          className="rounded-md bg-white px-3 py-2 text-sm font-semibold shadow-sm ring-1 ring-inset ring-slate-300 hover:bg-slate-50"
+          className={`rounded-md bg-white px-3 py-2 text-sm font-semibold shadow-sm ${controlOutline} hover:bg-slate-50`}
         >
           Download report (Markdown)
         </a>

@@ -4,9 +4,10 @@ import { notFound } from "next/navigation";
 import { getDb } from "@/lib/db/client";
 import { AppError } from "@/lib/errors";
 import { listAudit } from "@/lib/audit/list-audit";
-import { loadRollout } from "@/lib/rollouts/rollout-view";
+import { loadRollout, type RolloutDto } from "@/lib/rollouts/rollout-view";
 import { rolloutIdParam } from "@/lib/rollouts/rollout-params";
 import { getFlag } from "@/lib/flags/get-flag";
+import type { FlagStateDto } from "@/lib/flags/flag-dto";
 import { loadConfigVersions } from "@/lib/evaluation/load-snapshot";
 import { formatDuration } from "@/lib/domain/rollout";
 import { Badge } from "@/components/ui/badge";
@@ -57,36 +58,10 @@ export default async function RolloutPage({
   const signed = (await searchParams).signed === "1";
   const envState = flag?.environments[rollout.environment];
   const configVersion = (await loadConfigVersions(db)).get(rollout.environment) ?? 0;
-  const impact = rollout.impact as { riskLevel?: string; benefits?: string; risks?: string; links?: string[] };
   return (
     <div className="space-y-6">
       <RolloutAutoRefresh rolloutId={rollout.id} environment={rollout.environment} configVersion={configVersion} />
-      <div>
-        <Link href={`/flags/${rollout.flagKey}`} className="text-sm text-slate-500 hover:text-slate-700">
-          ← {rollout.flagKey}
-        </Link>
-        <div className="mt-1 flex flex-wrap items-center gap-3">
-          <h1 className="text-2xl font-semibold tracking-tight">
-            Rollout of <span className="font-mono">{rollout.flagKey}</span> in <span className="capitalize">{rollout.environment}</span>
-          </h1>
-          <Badge tone={STATUS_TONE[rollout.status]}>{rollout.status.replace("_", " ")}</Badge>
-          {rollout.autoAdvance ? <Badge tone="indigo">advances automatically</Badge> : null}
-        </div>
-        <p className="text-sm text-slate-500">
-          Requested by {rollout.requester.name} · plan v{rollout.planVersion} · version{" "}
-          <span data-testid="rollout-version">{rollout.version}</span>
-          {current ? ` · in ${current.name} for ${formatDuration(rollout.phaseElapsedSeconds)}` : ""}
-          {envState
-            ? ` · flag now ${envState.enabled ? (envState.rolloutPercent === 0 ? `on for ${envState.allowlist.length} allowlisted` : `on for ${envState.rolloutPercent} %`) : "off"}`
-            : ""}
-        </p>
-        {rollout.endedReason ? <p className="mt-1 text-sm text-slate-700">Ended: {rollout.endedReason}</p> : null}
-        {signed ? (
-          <p className="mt-2 text-sm text-emerald-700" role="status">
-            Your form is signed and recorded.
-          </p>
-        ) : null}
-      </div>
+      <RolloutHeader rollout={rollout} current={current} envState={envState} signed={signed} />
 
       {envState && (user.roles.includes("oncall") || user.roles.includes("admin")) ? (
         <KillSwitchButton flagKey={rollout.flagKey} environment={rollout.environment} killed={envState.killed} liveRollout={live} />
@@ -124,79 +99,151 @@ export default async function RolloutPage({
         </div>
       </div>
 
-      <section className="rounded-xl bg-white p-5 shadow-sm ring-1 ring-slate-200" aria-labelledby="approvals-title">
-        <div className="flex flex-wrap items-center justify-between gap-2">
-          <h2 id="approvals-title" className="font-semibold">
-            Approvals
-          </h2>
-          {live && next && next.requiredApprovals > 0 ? (
-            mayApprove ? (
-              <Link
-                href={`/rollouts/${rollout.id}/phases/${next.index}/approve`}
-                className="rounded-md bg-indigo-600 px-3 py-1.5 text-sm font-semibold text-white hover:bg-indigo-500"
-              >
-                Review and sign for {next.name}
-              </Link>
-            ) : isPo ? (
-              <p className="text-sm text-slate-500">You requested or last edited this plan, so another product owner must approve it.</p>
-            ) : (
-              <p className="text-sm text-slate-500">
-                {next.name} needs {next.requiredApprovals} approval{next.requiredApprovals > 1 ? "s" : ""} from a product owner.
-              </p>
-            )
-          ) : null}
-        </div>
-        <div className="mt-3">
-          <ApprovalsList approvals={rollout.approvals} phases={rollout.phases} planChangedAtVersion={rollout.planVersion} />
-        </div>
-      </section>
+      <ApprovalsSection rollout={rollout} next={live ? next : undefined} mayApprove={mayApprove} isPo={isPo} />
 
       {live && user.roles.includes("engineer") ? <PlanEditor rollout={rollout} /> : null}
 
-      <section className="rounded-xl bg-white p-5 shadow-sm ring-1 ring-slate-200" aria-labelledby="impact-title">
-        <h2 id="impact-title" className="font-semibold">
-          Impact assessment
-        </h2>
-        <dl className="mt-3 grid gap-2 text-sm sm:grid-cols-[8rem_1fr]">
-          <dt className="text-slate-500">Risk level</dt>
-          <dd className="capitalize">{impact.riskLevel ?? "not stated"}</dd>
-          <dt className="text-slate-500">Benefits</dt>
-          <dd className="whitespace-pre-line">{impact.benefits || "—"}</dd>
-          <dt className="text-slate-500">Risks</dt>
-          <dd className="whitespace-pre-line">{impact.risks || "—"}</dd>
-          <dt className="text-slate-500">Links</dt>
-          <dd>
-            {impact.links?.length
-              ? impact.links.map((l) => (
-                  <a key={l} href={l} className="mr-3 break-all text-indigo-700 hover:underline" rel="noreferrer noopener" target="_blank">
-                    {l}
-                  </a>
-                ))
-              : "—"}
-          </dd>
-        </dl>
-      </section>
+      <ImpactSection impact={rollout.impact as Impact} />
 
-      {rollout.overrides.length ? (
-        <section className="rounded-xl bg-amber-50 p-5 ring-1 ring-amber-200" aria-labelledby="overrides-title">
-          <h2 id="overrides-title" className="font-semibold text-amber-900">
-            Overrides
-          </h2>
-          <ul className="mt-2 space-y-1 text-sm break-words text-amber-900" data-testid="overrides">
-            {rollout.overrides.map((o) => (
-              <li key={o.at}>
-                {o.at.replace("T", " ").slice(0, 16)} UTC — {o.by}{" "}
-                {o.kind === "manual_change"
-                  ? `changed the flag by hand (${describeState(o.before)} → ${describeState(o.after)}) ${o.paused ? " and paused the rollout" : ""}`
-                  : `advanced past ${o.gates.filter((g) => !g.ok).length} red gate(s)`}
-                : “{o.reason}”
-              </li>
-            ))}
-          </ul>
-        </section>
-      ) : null}
+      {rollout.overrides.length ? <OverridesSection overrides={rollout.overrides} /> : null}
       <MetricsCharts flagKey={rollout.flagKey} environments={[rollout.environment]} thresholds={current?.criteria} />
     </div>
+  );
+}
+
+type Phase = RolloutDto["phases"][number];
+type Impact = { riskLevel?: string; benefits?: string; risks?: string; links?: string[] };
+
+function RolloutHeader({
+  rollout,
+  current,
+  envState,
+  signed,
+}: {
+  rollout: RolloutDto;
+  current: Phase | undefined;
+  envState: FlagStateDto | undefined;
+  signed: boolean;
+}) {
+  return (
+    <div>
+      <Link href={`/flags/${rollout.flagKey}`} className="text-sm text-slate-500 hover:text-slate-700">
+        ← {rollout.flagKey}
+      </Link>
+      <div className="mt-1 flex flex-wrap items-center gap-3">
+        <h1 className="text-2xl font-semibold tracking-tight">
+          Rollout of <span className="font-mono">{rollout.flagKey}</span> in <span className="capitalize">{rollout.environment}</span>
+        </h1>
+        <Badge tone={STATUS_TONE[rollout.status]}>{rollout.status.replace("_", " ")}</Badge>
+        {rollout.autoAdvance ? <Badge tone="indigo">advances automatically</Badge> : null}
+      </div>
+      <p className="text-sm text-slate-500">
+        Requested by {rollout.requester.name} · plan v{rollout.planVersion} · version{" "}
+        <span data-testid="rollout-version">{rollout.version}</span>
+        {current ? ` · in ${current.name} for ${formatDuration(rollout.phaseElapsedSeconds)}` : ""}
+        {envState
+          ? ` · flag now ${envState.enabled ? (envState.rolloutPercent === 0 ? `on for ${envState.allowlist.length} allowlisted` : `on for ${envState.rolloutPercent} %`) : "off"}`
+          : ""}
+      </p>
+      {rollout.endedReason ? <p className="mt-1 text-sm text-slate-700">Ended: {rollout.endedReason}</p> : null}
+      {signed ? (
+        <p className="mt-2 text-sm text-emerald-700" role="status">
+          Your form is signed and recorded.
+        </p>
+      ) : null}
+    </div>
+  );
+}
+
+/** Signed forms so far and, while the rollout is live, who may sign for the next phase. */
+function ApprovalsSection({
+  rollout,
+  next,
+  mayApprove,
+  isPo,
+}: {
+  rollout: RolloutDto;
+  /** The next phase, while the rollout is live. */
+  next: Phase | undefined;
+  mayApprove: boolean;
+  isPo: boolean;
+}) {
+  return (
+    <section className="rounded-xl bg-white p-5 shadow-sm ring-1 ring-slate-200" aria-labelledby="approvals-title">
+      <div className="flex flex-wrap items-center justify-between gap-2">
+        <h2 id="approvals-title" className="font-semibold">
+          Approvals
+        </h2>
+        {next && next.requiredApprovals > 0 ? (
+          mayApprove ? (
+            <Link
+              href={`/rollouts/${rollout.id}/phases/${next.index}/approve`}
+              className="rounded-md bg-indigo-600 px-3 py-1.5 text-sm font-semibold text-white hover:bg-indigo-500"
+            >
+              Review and sign for {next.name}
+            </Link>
+          ) : isPo ? (
+            <p className="text-sm text-slate-500">You requested or last edited this plan, so another product owner must approve it.</p>
+          ) : (
+            <p className="text-sm text-slate-500">
+              {next.name} needs {next.requiredApprovals} approval{next.requiredApprovals > 1 ? "s" : ""} from a product owner.
+            </p>
+          )
+        ) : null}
+      </div>
+      <div className="mt-3">
+        <ApprovalsList approvals={rollout.approvals} phases={rollout.phases} planChangedAtVersion={rollout.planVersion} />
+      </div>
+    </section>
+  );
+}
+
+function ImpactSection({ impact }: { impact: Impact }) {
+  return (
+    <section className="rounded-xl bg-white p-5 shadow-sm ring-1 ring-slate-200" aria-labelledby="impact-title">
+      <h2 id="impact-title" className="font-semibold">
+        Impact assessment
+      </h2>
+      <dl className="mt-3 grid gap-2 text-sm sm:grid-cols-[8rem_1fr]">
+        <dt className="text-slate-500">Risk level</dt>
+        <dd className="capitalize">{impact.riskLevel ?? "not stated"}</dd>
+        <dt className="text-slate-500">Benefits</dt>
+        <dd className="whitespace-pre-line">{impact.benefits || "—"}</dd>
+        <dt className="text-slate-500">Risks</dt>
+        <dd className="whitespace-pre-line">{impact.risks || "—"}</dd>
+        <dt className="text-slate-500">Links</dt>
+        <dd>
+          {impact.links?.length
+            ? impact.links.map((l) => (
+                <a key={l} href={l} className="mr-3 break-all text-indigo-700 hover:underline" rel="noreferrer noopener" target="_blank">
+                  {l}
+                </a>
+              ))
+            : "—"}
+        </dd>
+      </dl>
+    </section>
+  );
+}
+
+function OverridesSection({ overrides }: { overrides: RolloutDto["overrides"] }) {
+  return (
+    <section className="rounded-xl bg-amber-50 p-5 ring-1 ring-amber-200" aria-labelledby="overrides-title">
+      <h2 id="overrides-title" className="font-semibold text-amber-900">
+        Overrides
+      </h2>
+      <ul className="mt-2 space-y-1 text-sm break-words text-amber-900" data-testid="overrides">
+        {overrides.map((o) => (
+          <li key={o.at}>
+            {o.at.replace("T", " ").slice(0, 16)} UTC — {o.by}{" "}
+            {o.kind === "manual_change"
+              ? `changed the flag by hand (${describeState(o.before)} → ${describeState(o.after)}) ${o.paused ? " and paused the rollout" : ""}`
+              : `advanced past ${o.gates.filter((g) => !g.ok).length} red gate(s)`}
+            : “{o.reason}”
+          </li>
+        ))}
+      </ul>
+    </section>
   );
 }
 

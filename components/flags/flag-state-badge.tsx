@@ -1,5 +1,5 @@
 import type { FlagStateDto } from "@/lib/flags/flag-dto";
-import { Badge } from "./ui/badge";
+import { Badge } from "../ui/badge";
 
 /** One word for what a flag state serves: the precedence of evaluation, read left to right. */
 export function FlagStateBadge({ state }: { state: FlagStateDto }) {

@@ -9,9 +9,9 @@ import {
   type AdminFormState,
 } from "@/app/(dashboard)/admin/actions";
 import { Status } from "./admin-forms";
-import { Button } from "./ui/button";
-import { Field, TextInput } from "./ui/field";
-import { ActionForm } from "./ui/action-form";
+import { Button } from "../ui/button";
+import { Field, Select, TextInput } from "../ui/field";
+import { ActionForm } from "../ui/action-form";
 
 const idle: AdminFormState = { status: "idle" };
 
@@ -25,16 +25,13 @@ export function CreateWebhookForm({ environments }: { environments: string[] }) 
       noValidate
     >
       <Field label="Environment" error={state.fields?.environment}>
-        <select
-          name="environment"
-          className="block w-full rounded-md border-0 px-3 py-2 text-sm shadow-sm ring-1 ring-inset ring-slate-300"
-        >
+        <Select name="environment">
           {environments.map((env) => (
             <option key={env} value={env}>
               {env}
             </option>
           ))}
-        </select>
+        </Select>
       </Field>
       <Field label="Name" error={state.fields?.name} hint="e.g. #releases channel">
         <TextInput name="name" defaultValue={state.values?.name} invalid={!!state.fields?.name} autoComplete="off" />

@@ -2,9 +2,9 @@
 
 import { useActionState } from "react";
 import { createFlagAction, type FormState } from "@/app/(dashboard)/flags/actions";
-import { Button } from "./ui/button";
-import { Field, TextInput } from "./ui/field";
-import { ActionForm } from "./ui/action-form";
+import { Button } from "../ui/button";
+import { Field, TextInput } from "../ui/field";
+import { ActionForm } from "../ui/action-form";
 
 export function CreateFlagForm() {
   const [state, action, pending] = useActionState<FormState, FormData>(createFlagAction, { status: "idle" });

@@ -2,9 +2,9 @@
 
 import { useActionState } from "react";
 import { changePasswordAction, type PasswordFormState } from "@/app/(dashboard)/account/actions";
-import { Button } from "./ui/button";
-import { Field, TextInput } from "./ui/field";
-import { ActionForm } from "./ui/action-form";
+import { Button } from "../ui/button";
+import { Field, TextInput } from "../ui/field";
+import { ActionForm } from "../ui/action-form";
 
 export function ChangePasswordForm() {
   const [state, action, pending] = useActionState<PasswordFormState, FormData>(changePasswordAction, { status: "idle" });

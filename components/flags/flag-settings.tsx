@@ -2,9 +2,9 @@
 
 import { useActionState, useState } from "react";
 import { archiveFlagAction, updateFlagSettingsAction, type FormState } from "@/app/(dashboard)/flags/actions";
-import { Button } from "./ui/button";
-import { Field, TextInput } from "./ui/field";
-import { ActionForm } from "./ui/action-form";
+import { Button } from "../ui/button";
+import { Field, TextInput } from "../ui/field";
+import { ActionForm } from "../ui/action-form";
 
 const idle: FormState = { status: "idle" };
 

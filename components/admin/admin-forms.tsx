@@ -11,9 +11,9 @@ import {
   type AdminFormState,
 } from "@/app/(dashboard)/admin/actions";
 import { ROLES, ROLE_LABELS } from "@/lib/auth/roles";
-import { Button } from "./ui/button";
-import { Field, TextInput } from "./ui/field";
-import { ActionForm } from "./ui/action-form";
+import { Button } from "../ui/button";
+import { Field, Select, TextInput } from "../ui/field";
+import { ActionForm } from "../ui/action-form";
 
 const idle: AdminFormState = { status: "idle" };
 
@@ -119,7 +119,7 @@ export function CreateTokenForm({ users, environments }: { users: { id: string; 
           <TextInput name="name" invalid={!!state.fields?.name} autoComplete="off" />
         </Field>
         <Field label="Acts as" error={state.fields?.environment ?? state.fields?.userId ?? state.fields?.kind}>
-          <select name="target" className="block w-full rounded-md border-0 px-3 py-2 text-sm shadow-sm ring-1 ring-inset ring-slate-300">
+          <Select name="target">
             <optgroup label="SDK token (evaluate, stream, send events)">
               {environments.map((env) => (
                 <option key={env} value={`sdk:${env}`}>
@@ -134,7 +134,7 @@ export function CreateTokenForm({ users, environments }: { users: { id: string; 
                 </option>
               ))}
             </optgroup>
-          </select>
+          </Select>
         </Field>
         <Button type="submit" disabled={pending} className="md:mt-6">
           {pending ? "Creating…" : "Create token"}

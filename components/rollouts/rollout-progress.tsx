@@ -1,7 +1,7 @@
 import Link from "next/link";
 import type { RolloutDto } from "@/lib/rollouts/rollout-view";
 import { formatDuration } from "@/lib/domain/rollout";
-import { Badge } from "./ui/badge";
+import { Badge } from "../ui/badge";
 
 /** A live rollout at a glance on the flag page: the steps, where it is, and whether it may move on. */
 export function RolloutProgress({ rollout }: { rollout: RolloutDto }) {

@@ -3,7 +3,7 @@
 import { useActionState, useEffect, useMemo, useRef, useState } from "react";
 import { useRouter } from "next/navigation";
 import { killFlagAction, restoreFlagAction, type IncidentFormState } from "@/app/(dashboard)/incidents/actions";
-import { KillReasonDialog } from "./incidents/kill-reason-dialog";
+import { KillReasonDialog } from "../incidents/kill-reason-dialog";
 
 interface FlagRow {
   key: string;

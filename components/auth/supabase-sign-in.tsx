@@ -2,8 +2,8 @@
 
 import { useEffect, useRef, useState, useTransition } from "react";
 import { supabaseSignInAction } from "@/app/sign-in/supabase-actions";
-import { Button } from "./ui/button";
-import { Field, TextInput } from "./ui/field";
+import { Button } from "../ui/button";
+import { Field, TextInput } from "../ui/field";
 
 // supabase-js is imported on demand, so pages pay for it only when someone actually uses it (and a
 // Rollgate without Supabase configured never renders this component at all).

@@ -1,0 +1,50 @@
+import type { MetricPoint, MetricsResponse } from "@/lib/metrics/metrics-schemas";
+
+export const RANGES = {
+  "1 h": { windowSeconds: 3600, bucketSeconds: 60 },
+  "6 h": { windowSeconds: 6 * 3600, bucketSeconds: 300 },
+  "24 h": { windowSeconds: 24 * 3600, bucketSeconds: 900 },
+  "7 d": { windowSeconds: 7 * 24 * 3600, bucketSeconds: 3600 },
+} as const;
+export type RangeName = keyof typeof RANGES;
+
+export const COLORS = { on: "#4f46e5", off: "#64748b" } as const;
+
+export type Row = { t: number } & Partial<Record<string, number | null>>;
+
+/** Dense rows, one per bucket of the window: no traffic is 0 requests and a gap in the rates. */
+export function toRows(data: MetricsResponse): Row[] {
+  const step = data.bucketSeconds * 1000;
+  const byT = new Map<number, MetricPoint[]>();
+  for (const p of data.series) {
+    const t = Date.parse(p.t);
+    byT.set(t, [...(byT.get(t) ?? []), p]);
+  }
+  const rows: Row[] = [];
+  for (let t = Date.parse(data.from); t <= Date.parse(data.to); t += step) {
+    const row: Row = { t, on_requests: 0, off_requests: 0, adoption: null };
+    for (const p of byT.get(t) ?? []) {
+      const v = p.variant;
+      row[`${v}_requests`] = p.requests;
+      row[`${v}_errors`] = p.errors;
+      row[`${v}_success`] = p.successRate === null ? null : p.successRate * 100;
+      row[`${v}_error`] = p.errorRate === null ? null : p.errorRate * 100;
+      row[`${v}_p50`] = p.p50Ms;
+      row[`${v}_p95`] = p.p95Ms;
+      row[`${v}_p99`] = p.p99Ms;
+      row.adoption = p.adoption === null ? null : p.adoption * 100;
+    }
+    rows.push(row);
+  }
+  return rows;
+}
+
+export const timeLabel = (windowSeconds: number) => (t: number) => {
+  const d = new Date(t);
+  return windowSeconds > 24 * 3600
+    ? d.toLocaleDateString(undefined, { month: "short", day: "numeric" }) + " " + d.toLocaleTimeString(undefined, { hour: "2-digit" })
+    : d.toLocaleTimeString(undefined, { hour: "2-digit", minute: "2-digit" });
+};
+export const tooltipLabel = (t: unknown) => (typeof t === "number" ? new Date(t).toLocaleString() : "");
+export const pct = (v: unknown) => (typeof v === "number" ? `${Number(v.toFixed(2))} %` : "—");
+export const ms = (v: unknown) => (typeof v === "number" ? `${v.toLocaleString()} ms` : "—");

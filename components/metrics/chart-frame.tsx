@@ -1,0 +1,125 @@
+"use client";
+
+import type { ReactElement, ReactNode } from "react";
+import {
+  BarChart,
+  CartesianGrid,
+  Legend,
+  Line,
+  LineChart,
+  ReferenceLine,
+  ResponsiveContainer,
+  Tooltip,
+  XAxis,
+  YAxis,
+  type YAxisProps,
+} from "recharts";
+import type { MetricMarker } from "@/lib/metrics/metrics-schemas";
+import { COLORS, timeLabel, tooltipLabel, type Row } from "./chart-data";
+
+/** What every chart of one load shares: the rows, the window they cover and what was done to the flag in it. */
+export interface ChartData {
+  rows: Row[];
+  from: number;
+  to: number;
+  windowSeconds: number;
+  markers: MetricMarker[];
+}
+
+const MARKER_COLOR: Record<string, string> = {
+  advance: "#4f46e5",
+  complete: "#059669",
+  pause: "#64748b",
+  resume: "#4f46e5",
+  rollback: "#b45309",
+  kill: "#dc2626",
+  restore: "#059669",
+};
+
+/**
+ * One chart's card and everything the charts have in common: grid, time axis, the markers, tooltip
+ * and legend. `children` are the chart's own series and threshold lines. They are passed as elements
+ * (see `variantLines`, `thresholdLine`) and stay direct children of the recharts chart.
+ */
+export function ChartFrame({
+  title,
+  testId,
+  data,
+  bars = false,
+  yAxis,
+  format,
+  legend = true,
+  children,
+}: {
+  title: string;
+  testId: string;
+  data: ChartData;
+  /** A bar chart instead of a line chart. */
+  bars?: boolean;
+  yAxis: Pick<YAxisProps, "domain" | "width" | "allowDecimals">;
+  /** How the tooltip shows a value; recharts' default when left out. */
+  format?: (value: unknown) => string;
+  legend?: boolean;
+  children: ReactNode;
+}) {
+  const Chart = bars ? BarChart : LineChart;
+  return (
+    <figure className="rounded-lg ring-1 ring-slate-200 p-3" data-testid={testId}>
+      <figcaption className="mb-2 text-sm font-medium text-slate-700">{title}</figcaption>
+      <div className="h-56">
+        <ResponsiveContainer width="100%" height="100%">
+          <Chart data={data.rows} margin={{ top: 5, right: 10, bottom: 0, left: 0 }}>
+            <CartesianGrid strokeDasharray="3 3" stroke="#e2e8f0" />
+            <XAxis
+              dataKey="t"
+              type="number"
+              scale="time"
+              domain={[data.from, data.to]}
+              tickFormatter={timeLabel(data.windowSeconds)}
+              tick={{ fontSize: 11 }}
+              minTickGap={24}
+            />
+            {/* Phase changes, kills and restores on every chart, so a change in the numbers can be
+                read against what was done to the flag. */}
+            {data.markers.map((m) => (
+              <ReferenceLine
+                key={`${m.t}-${m.kind}`}
+                x={Date.parse(m.t)}
+                stroke={MARKER_COLOR[m.kind]}
+                strokeDasharray={m.kind === "kill" ? undefined : "2 3"}
+                label={{ value: m.kind, fontSize: 10, fill: MARKER_COLOR[m.kind], position: "insideTopLeft" }}
+                data-testid={`marker-${m.kind}`}
+              />
+            ))}
+            <YAxis tick={{ fontSize: 11 }} {...yAxis} />
+            <Tooltip labelFormatter={tooltipLabel} {...(format ? { formatter: format } : {})} />
+            {legend ? <Legend /> : null}
+            {children}
+          </Chart>
+        </ResponsiveContainer>
+      </div>
+    </figure>
+  );
+}
+
+/** The "on" and "off" series of one measure (`on_success`, `off_success`, …). */
+export function variantLines(measure: string, label: string, dash?: string): ReactElement[] {
+  return (["on", "off"] as const).map((v) => (
+    <Line
+      key={`${v}_${measure}`}
+      dataKey={`${v}_${measure}`}
+      name={`${v} ${label}`}
+      stroke={COLORS[v]}
+      strokeDasharray={dash}
+      dot={{ r: 1.5, strokeDasharray: "" }}
+      isAnimationActive={false}
+      connectNulls={false}
+      type="linear"
+    />
+  ));
+}
+
+/** The current phase's criterion for this chart, as a red dashed line. */
+export function thresholdLine(y: number, label: string, position: "insideBottomRight" | "insideTopRight"): ReactElement {
+  return <ReferenceLine y={y} stroke="#dc2626" strokeDasharray="4 4" label={{ value: label, fontSize: 11, fill: "#dc2626", position }} />;
+}
