@@ -53,10 +53,7 @@ test("on-call kills a flag with a reason: the page shows it killed, an incident 
   await viewerContext.close();
 });
 
-test("on-call kills from the command palette (Ctrl-K) with a reason; a real SDK client serves off", async ({
-  page,
-  baseURL,
-}) => {
+test("on-call kills from the command palette (Ctrl-K) with a reason; a real SDK client serves off", async ({ page, baseURL }) => {
   const sdk = await RollgateClient.connect({ url: baseURL!, sdkKey: E2E_SDK_TOKEN });
   try {
     // Other specs change its percentage; any user the flag is on for will do.
