@@ -2,7 +2,7 @@ import { redirect } from "next/navigation";
 import { getDb } from "@/lib/db/client";
 import { landingPath } from "@/lib/auth/landing";
 import { countApprovalInbox } from "@/lib/rollouts/list-rollouts";
-import { currentUser } from "./_server/session";
+import { currentUser } from "./_request/session";
 
 export const dynamic = "force-dynamic";
 

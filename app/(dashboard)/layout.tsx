@@ -1,7 +1,7 @@
 import Link from "next/link";
 import { ROLE_LABELS } from "@/lib/auth/roles";
 import { signOutAction } from "../sign-in/actions";
-import { requirePageUser } from "../_server/session";
+import { requirePageUser } from "../_request/session";
 import { NavLink } from "@/components/nav/nav-link";
 import { CommandPalette } from "@/components/nav/command-palette";
 import { getDb } from "@/lib/db/client";

@@ -8,9 +8,9 @@ import { SESSION_COOKIE } from "@/lib/auth/identity";
 import { signIn, signOut } from "@/lib/auth/sessions";
 import { AppError } from "@/lib/errors";
 import { fieldErrors } from "@/lib/api/http";
-import { isForm, UNREADABLE_FORM } from "../_server/form-input";
+import { isForm, UNREADABLE_FORM } from "../_request/form-input";
 import { secretText } from "@/lib/validation/text";
-import { setSessionCookie } from "../_server/session-cookie";
+import { setSessionCookie } from "../_request/session-cookie";
 
 const signInSchema = z.object({
   email: z

@@ -1,7 +1,7 @@
 import type { Metadata } from "next";
 import { redirect } from "next/navigation";
 import { SignInForm } from "@/components/auth/sign-in-form";
-import { currentUser } from "../_server/session";
+import { currentUser } from "../_request/session";
 import { getDb } from "@/lib/db/client";
 import { activeDemoAccounts } from "@/lib/demo/seed-demo";
 import { supabaseSettings } from "@/lib/auth/supabase-settings";

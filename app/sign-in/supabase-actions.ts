@@ -6,7 +6,7 @@ import { z } from "zod";
 import { getDb } from "@/lib/db/client";
 import { loadSupabaseSignIn } from "@/lib/auth/supabase-settings";
 import { AppError } from "@/lib/errors";
-import { setSessionCookie } from "../_server/session-cookie";
+import { setSessionCookie } from "../_request/session-cookie";
 
 export interface SupabaseSignInState {
   error?: string;

@@ -6,8 +6,8 @@ import { fieldErrors } from "@/lib/api/http";
 import { AppError } from "@/lib/errors";
 import { SESSION_COOKIE } from "@/lib/auth/identity";
 import { changePassword, changePasswordSchema } from "@/lib/users/change-password";
-import { currentUser } from "../../_server/session";
-import { isForm, UNREADABLE_FORM } from "../../_server/form-input";
+import { currentUser } from "../../_request/session";
+import { isForm, UNREADABLE_FORM } from "../../_request/form-input";
 
 export interface PasswordFormState {
   status: "idle" | "ok" | "invalid";

@@ -1,7 +1,7 @@
 import type { Metadata } from "next";
 import { ROLE_LABELS } from "@/lib/auth/roles";
 import { ChangePasswordForm } from "@/components/auth/change-password-form";
-import { requirePageUser } from "../../_server/session";
+import { requirePageUser } from "../../_request/session";
 
 export const metadata: Metadata = { title: "Account" };
 

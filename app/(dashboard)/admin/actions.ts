@@ -18,9 +18,9 @@ import { deleteWebhook } from "@/lib/notifications/delete-webhook";
 import { sendTestWebhook } from "@/lib/notifications/send-test-webhook";
 import { setWebhookEnabled } from "@/lib/notifications/set-webhook-enabled";
 import { createWebhookSchema, webhookIdSchema } from "@/lib/notifications/webhook-schemas";
-import { currentUser } from "../../_server/session";
+import { currentUser } from "../../_request/session";
 import { setDemoSpike } from "@/lib/demo/set-demo-spike";
-import { isForm, UNREADABLE_FORM } from "../../_server/form-input";
+import { isForm, UNREADABLE_FORM } from "../../_request/form-input";
 
 export interface AdminFormState {
   status: "idle" | "ok" | "invalid" | "error";

@@ -20,7 +20,7 @@ import { CreateWebhookForm, WebhookActions } from "@/components/admin/webhook-fo
 import { listWebhooks, type WebhookDeliveryDto, type WebhookDto } from "@/lib/notifications/list-webhooks";
 import type { ApiTokenDto } from "@/lib/tokens/list-api-tokens";
 import type { UserDto } from "@/lib/users/user-dto";
-import { requirePageUser } from "../../_server/session";
+import { requirePageUser } from "../../_request/session";
 
 export const metadata: Metadata = { title: "Admin" };
 

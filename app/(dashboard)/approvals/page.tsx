@@ -3,7 +3,7 @@ import Link from "next/link";
 import { getDb } from "@/lib/db/client";
 import { approvalInbox, listRollouts } from "@/lib/rollouts/list-rollouts";
 import { DataTable } from "@/components/ui/data-table";
-import { requirePageUser } from "../../_server/session";
+import { requirePageUser } from "../../_request/session";
 
 export const metadata: Metadata = { title: "Approvals" };
 

@@ -6,7 +6,7 @@ import { AuditValue } from "@/components/audit/audit-value";
 import { CellLabel, DataTable } from "@/components/ui/data-table";
 import { controlOutline, TextInput } from "@/components/ui/field";
 import { queryValue } from "@/lib/validation/text";
-import { requirePageUser } from "../../_server/session";
+import { requirePageUser } from "../../_request/session";
 import { auditAnchorStatus } from "@/lib/audit/anchor-status";
 
 export const metadata: Metadata = { title: "Audit log" };

@@ -15,8 +15,8 @@ import { updateFlag } from "@/lib/flags/update-flag";
 import { updateFlagState, type LastChange, type LiveRolloutRef } from "@/lib/flags/update-flag-state";
 import { isGuardedEnvironment } from "@/lib/flags/environments";
 import type { FlagStateDto } from "@/lib/flags/flag-dto";
-import { currentUser } from "../../_server/session";
-import { isForm, UNREADABLE_FORM } from "../../_server/form-input";
+import { currentUser } from "../../_request/session";
+import { isForm, UNREADABLE_FORM } from "../../_request/form-input";
 
 export interface FormState {
   status: "idle" | "saved" | "invalid" | "conflict" | "rollout" | "error";

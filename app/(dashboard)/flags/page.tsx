@@ -10,7 +10,7 @@ import { FlagStateBadge, PercentBar } from "@/components/flags/flag-state-badge"
 import { CreateFlagForm } from "@/components/flags/create-flag-form";
 import { CellLabel, DataTable } from "@/components/ui/data-table";
 import { controlOutline } from "@/components/ui/field";
-import { requirePageUser } from "../../_server/session";
+import { requirePageUser } from "../../_request/session";
 
 export const metadata: Metadata = { title: "Flags" };
 

@@ -13,8 +13,8 @@ import { FLAG_KEY_PATTERN } from "@/lib/flags/flag-schemas";
 import { setGuardrailsSchema } from "@/lib/guardrails/guardrail-schemas";
 import { setGuardrails } from "@/lib/guardrails/guardrails";
 import { SEED_GUARDRAILS } from "@/lib/domain/guardrail";
-import { currentUser } from "../../_server/session";
-import { isForm, UNREADABLE_FORM } from "../../_server/form-input";
+import { currentUser } from "../../_request/session";
+import { isForm, UNREADABLE_FORM } from "../../_request/form-input";
 
 export interface IncidentFormState {
   status: "idle" | "ok" | "invalid" | "error";

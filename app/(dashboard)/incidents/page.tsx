@@ -5,7 +5,7 @@ import { listIncidents } from "@/lib/incidents/incident-view";
 import { DataTable } from "@/components/ui/data-table";
 import { Badge } from "@/components/ui/badge";
 import { queryValue } from "@/lib/validation/text";
-import { requirePageUser } from "../../_server/session";
+import { requirePageUser } from "../../_request/session";
 
 export const metadata: Metadata = { title: "Incidents" };
 

@@ -9,7 +9,7 @@ import { Badge } from "@/components/ui/badge";
 import { LiveRefresh } from "@/components/live/live-refresh";
 import { KillSwitchButton } from "@/components/incidents/kill-switch-button";
 import { ErrorSparkline } from "@/components/metrics/sparkline";
-import { requirePageUser } from "../../_server/session";
+import { requirePageUser } from "../../_request/session";
 
 export const metadata: Metadata = { title: "Overview" };
 

@@ -15,8 +15,8 @@ import { editRollout } from "@/lib/rollouts/edit-rollout";
 import { approvalFormSchema, createRolloutSchema, editRolloutSchema, transitionSchema } from "@/lib/rollouts/rollout-schemas";
 import { loadRollout, type RolloutDto } from "@/lib/rollouts/rollout-view";
 import type { Gate } from "@/lib/domain/rollout";
-import { currentUser } from "../../_server/session";
-import { isForm, UNREADABLE_FORM } from "../../_server/form-input";
+import { currentUser } from "../../_request/session";
+import { isForm, UNREADABLE_FORM } from "../../_request/form-input";
 
 export interface RolloutFormState {
   status: "idle" | "ok" | "invalid" | "error" | "conflict" | "blocked";

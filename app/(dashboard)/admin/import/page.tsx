@@ -4,7 +4,7 @@ import { redirect } from "next/navigation";
 import { getDb } from "@/lib/db/client";
 import { listEnvironmentKeys } from "@/lib/flags/environments";
 import { UnleashImportForm } from "@/components/import/unleash-import-form";
-import { requirePageUser } from "../../../_server/session";
+import { requirePageUser } from "../../../_request/session";
 
 export const metadata: Metadata = { title: "Import from Unleash" };
 

@@ -16,7 +16,7 @@ import { listGuardrails } from "@/lib/guardrails/guardrails";
 import { listRollouts } from "@/lib/rollouts/list-rollouts";
 import { MetricsCharts } from "@/components/metrics/metrics-charts";
 import { controlOutline } from "@/components/ui/field";
-import { requirePageUser } from "../../../_server/session";
+import { requirePageUser } from "../../../_request/session";
 
 export async function generateMetadata({ params }: { params: Promise<{ key: string }> }): Promise<Metadata> {
   const key = (await params).key;

@@ -9,7 +9,7 @@ import { Badge } from "@/components/ui/badge";
 import { controlOutline } from "@/components/ui/field";
 import { KillSwitchButton } from "@/components/incidents/kill-switch-button";
 import { AcknowledgeButton, ResolveForm } from "@/components/incidents/incident-forms";
-import { requirePageUser } from "../../../_server/session";
+import { requirePageUser } from "../../../_request/session";
 
 export const metadata: Metadata = { title: "Incident" };
 

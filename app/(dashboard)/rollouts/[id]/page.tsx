@@ -20,7 +20,7 @@ import { RolloutAutoRefresh } from "@/components/rollouts/rollout-auto-refresh";
 import { PlanEditor } from "@/components/rollouts/plan-editor";
 import { KillSwitchButton } from "@/components/incidents/kill-switch-button";
 import { MetricsCharts } from "@/components/metrics/metrics-charts";
-import { requirePageUser } from "../../../_server/session";
+import { requirePageUser } from "../../../_request/session";
 
 export const metadata: Metadata = { title: "Rollout" };
 

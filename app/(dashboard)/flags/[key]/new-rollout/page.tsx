@@ -5,7 +5,7 @@ import { getDb } from "@/lib/db/client";
 import { getFlag } from "@/lib/flags/get-flag";
 import { AppError } from "@/lib/errors";
 import { NewRolloutForm } from "@/components/rollouts/new-rollout-form";
-import { requirePageUser } from "../../../../_server/session";
+import { requirePageUser } from "../../../../_request/session";
 
 export const metadata: Metadata = { title: "New rollout" };
 

@@ -8,7 +8,7 @@ import { phaseIndexParam, rolloutIdParam } from "@/lib/rollouts/rollout-params";
 import { REVIEW_ITEMS } from "@/lib/rollouts/rollout-schemas";
 import { GateList } from "@/components/rollouts/gate-list";
 import { ApprovalForm } from "@/components/rollouts/approval-form";
-import { requirePageUser } from "../../../../../../_server/session";
+import { requirePageUser } from "../../../../../../_request/session";
 
 export const metadata: Metadata = { title: "Approval form" };
 
