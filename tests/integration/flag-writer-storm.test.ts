@@ -4,16 +4,13 @@
 // A deadlock shows as a 500 (and "deadlock" in the server's output) for the writer PostgreSQL aborts,
 // and, for the other, an answer only after PostgreSQL's deadlock_timeout (the issue saw kills take
 // 1.05 s with the default 1 s).
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it, type TestContext } from "vitest";
 import { AppError } from "../../lib/errors";
 import { sqlStateOf } from "../../lib/db/db-errors";
 import { actOnBreach } from "../../lib/guardrails/guardrail-worker";
-import { createTestDatabase, type TestDatabase } from "../support/test-database";
-import { startTestApp, type TestApp } from "../support/test-app";
+import { setUpTestApp } from "../support/fixture";
 import { BOOTSTRAP, call, ROLE_TOKENS, type HttpResult } from "../support/http";
 
-let t: TestDatabase;
-let app: TestApp;
 const eng = ROLE_TOKENS.engineer;
 const oncall = ROLE_TOKENS.oncall;
 const ROUNDS = 50;
@@ -28,19 +25,12 @@ const KILL_BOUND_MS = 2000;
 /** Rounds take well under a second each, but the storm must also finish (and report) where it deadlocks. */
 const STORM_TIMEOUT_MS = 600_000;
 
-beforeAll(async () => {
-  t = await createTestDatabase();
-  await t.sql(`ALTER DATABASE ${t.name} SET deadlock_timeout = '${DEADLOCK_TIMEOUT_MS}ms'`);
+const { t, app } = setUpTestApp({
+  bootstrapTokens: BOOTSTRAP,
   // The background workers stay out of the way: the test fires the guardrail action itself.
-  app = await startTestApp({
-    databaseUrl: t.url,
-    bootstrapTokens: BOOTSTRAP,
-    env: { ROLLGATE_GUARDRAIL_INTERVAL_MS: "60000", ROLLGATE_AUTO_ADVANCE_INTERVAL_MS: "3600000" },
-  });
-});
-afterAll(async () => {
-  await app?.stop();
-  await t?.drop();
+  env: { ROLLGATE_GUARDRAIL_INTERVAL_MS: "60000", ROLLGATE_AUTO_ADVANCE_INTERVAL_MS: "3600000" },
+  // Every session opened from here on (the server's, and t.db's for the guardrail) gets it.
+  beforeStart: (db) => db.sql(`ALTER DATABASE ${db.name} SET deadlock_timeout = '${DEADLOCK_TIMEOUT_MS}ms'`),
 });
 
 interface Answer extends HttpResult {
@@ -84,30 +74,29 @@ class Tally {
     return output.match(/deadlock detected|or a deadlock/gi)?.length ?? 0;
   }
 
-  summary(name: string) {
+  /** The figures of the run: the before/after numbers of issue 22, and how each side fared. */
+  summary(name: string): string {
     const sorted = [...this.killMs].sort((x, y) => x - y);
-    const max = sorted.at(-1) ?? 0;
     const median = sorted[Math.floor(sorted.length / 2)] ?? 0;
-    // The before/after numbers of issue 22 come from this line.
-    console.log(
+    return (
       `${name}: ${this.deadlocksInServerOutput()} deadlock(s) in the server output, ${this.serverErrors} 5xx, ` +
-        `kill latency median ${median.toFixed(0)} ms, max ${max.toFixed(0)} ms, ${this.problems.length} problem(s); ` +
-        [...this.outcomes].map(([o, n]) => `${o}: ${n}`).join(", ") +
-        this.problems
-          .slice(0, 3)
-          .map((p) => `\n  ${p.slice(0, 300)}`)
-          .join(""),
+      `kill latency median ${median.toFixed(0)} ms, max ${this.maxKillMs().toFixed(0)} ms, ${this.problems.length} problem(s); ` +
+      [...this.outcomes].map(([o, n]) => `${o}: ${n}`).join(", ")
     );
-    return { max };
   }
 
-  assertClean(name: string) {
-    const { max } = this.summary(name);
-    expect(this.deadlocksInServerOutput()).toBe(0);
-    expect(this.serverErrors).toBe(0);
-    expect(this.problems).toEqual([]);
+  maxKillMs(): number {
+    return Math.max(0, ...this.killMs);
+  }
+
+  async assertClean(name: string, annotate: TestContext["annotate"]) {
+    const summary = this.summary(name);
+    await annotate(summary); // a figure for the record
+    expect(this.deadlocksInServerOutput(), summary).toBe(0);
+    expect(this.serverErrors, summary).toBe(0);
+    expect(this.problems, summary).toEqual([]);
     expect(this.killMs.length).toBeGreaterThan(0);
-    expect(max).toBeLessThan(KILL_BOUND_MS);
+    expect(this.maxKillMs(), summary).toBeLessThan(KILL_BOUND_MS);
   }
 }
 
@@ -165,7 +154,7 @@ const LOSER_OK = { 200: null, 409: ["VERSION_CONFLICT"] } as const;
 describe("kill switch and other writers of one flag, fired together", () => {
   it(
     `kill vs hand-edit override during a live rollout, ${ROUNDS} rounds: no deadlock, no 5xx, the kill never stuck`,
-    async () => {
+    async ({ annotate }) => {
       const tally = new Tally();
       const { key, id } = await liveRollout();
       for (let round = 1; round <= ROUNDS; round++) {
@@ -190,14 +179,14 @@ describe("kill switch and other writers of one flag, fired together", () => {
           );
         }
       }
-      tally.assertClean("kill vs override");
+      await tally.assertClean("kill vs override", annotate);
     },
     STORM_TIMEOUT_MS,
   );
 
   it(
     `kill vs advance and kill vs roll back, ${ROUNDS} rounds: no deadlock, no 5xx, the kill never stuck`,
-    async () => {
+    async ({ annotate }) => {
       const tally = new Tally();
       for (let round = 1; round <= ROUNDS; round++) {
         const { key, id } = await liveRollout();
@@ -216,14 +205,14 @@ describe("kill switch and other writers of one flag, fired together", () => {
         const r = await rollout(id);
         if (r.status !== "paused" && r.status !== "rolled_back") tally.problems.push(`round ${round}: the rollout is ${r.status}`);
       }
-      tally.assertClean("kill vs advance/rollback");
+      await tally.assertClean("kill vs advance/rollback", annotate);
     },
     STORM_TIMEOUT_MS,
   );
 
   it(
     `guardrail action (pause, roll back, kill) vs hand-edit override, ${ROUNDS} rounds: no deadlock, no 5xx`,
-    async () => {
+    async ({ annotate }) => {
       const tally = new Tally();
       const actions = ["pause", "rollback", "kill"] as const;
       for (let round = 1; round <= ROUNDS; round++) {
@@ -250,7 +239,7 @@ describe("kill switch and other writers of one flag, fired together", () => {
         const r = await rollout(id);
         if (r.status === "active") tally.problems.push(`round ${round}: the rollout is still active after ${action} and an override`);
       }
-      tally.assertClean("guardrail action vs override");
+      await tally.assertClean("guardrail action vs override", annotate);
     },
     STORM_TIMEOUT_MS,
   );
