@@ -1,7 +1,8 @@
 import { z } from "zod";
 import type { Db, Tx } from "../db/client";
 import { AppError } from "../errors";
-import { recordAudit } from "../audit/record-audit";
+import { recordAudit, type AuditInput } from "../audit/record-audit";
+import { lockFlagsForChange } from "../db/lock-order";
 import { actorLabel, requireRole, type Principal } from "../auth/principal";
 import { mapUnleashFlag, readUnleashExport, type MappedState } from "../domain/unleash-import";
 import { plainText } from "../validation/text";
@@ -63,6 +64,12 @@ export async function importUnleash(db: Db, principal: Principal | null, input: 
   }
   return db.$transaction(
     async (tx) => {
+      // Every flag the export names, locked up front in the order of lib/db/lock-order.ts (not one by
+      // one in the export's order, which two imports could meet in opposite orders).
+      await lockFlagsForChange(
+        tx,
+        read.filter((f) => !f.archived && FLAG_KEY_PATTERN.test(f.name)).map((f) => f.name),
+      );
       const rollgateEnvs = new Set(await listEnvironmentKeys(tx));
       const envFor = (unleashEnv: string) => {
         const mapped = input.environments?.[unleashEnv];
@@ -113,7 +120,13 @@ export async function importUnleash(db: Db, principal: Principal | null, input: 
       const summary = { create: 0, update: 0, unchanged: 0, skip: 0 };
       for (const f of flags) summary[f.action]++;
       if (!input.dryRun) {
-        for (const f of flags) if (f.action === "create" || f.action === "update") await apply(tx, f, user);
+        const changed = flags.filter((f) => f.action === "create" || f.action === "update");
+        // Every state write before the first audit entry: a write locks its environment's row
+        // (config version) and an audit entry the global audit-chain lock, levels 4 and 5 of the lock
+        // order. Taken the other way round, an import holding the audit lock would wait for an
+        // environment that a kill holds while the kill waits for the audit lock.
+        for (const f of changed) await apply(tx, f, user);
+        for (const f of changed) await recordAudit(tx, importAudit(f, user));
       }
       return { dryRun: input.dryRun, summary, flags };
     },
@@ -121,7 +134,11 @@ export async function importUnleash(db: Db, principal: Principal | null, input: 
   );
 }
 
-/** Fills in Rollgate's current state (locked until the transaction ends) and the action. */
+/**
+ * Fills in Rollgate's current state and the action. The states are locked (above) until the
+ * transaction ends, and so is the set of live rollouts: starting or ending one writes the flag's state,
+ * which waits for those locks.
+ */
 async function compareWithRollgate(tx: Tx, entry: ImportPlanEntry): Promise<void> {
   const existing = await tx.flag.findUnique({ where: { key: entry.key }, select: { id: true, archivedAt: true, bucketGroup: true } });
   if (!existing) return;
@@ -137,7 +154,7 @@ async function compareWithRollgate(tx: Tx, entry: ImportPlanEntry): Promise<void
     return;
   }
   const states = await tx.$queryRaw<{ environment_key: string; enabled: boolean; rollout_percent: number; allowlist: string[] }[]>`
-    SELECT environment_key, enabled, rollout_percent, allowlist FROM flag_states WHERE flag_id = ${existing.id}::uuid FOR UPDATE`;
+    SELECT environment_key, enabled, rollout_percent, allowlist FROM flag_states WHERE flag_id = ${existing.id}::uuid`;
   const live = await tx.$queryRaw<{ environment_key: string }[]>`
     SELECT environment_key FROM rollouts WHERE flag_id = ${existing.id}::uuid AND status IN ('active', 'paused')`;
   for (const [env, plan] of Object.entries(entry.environments)) {
@@ -153,6 +170,7 @@ async function compareWithRollgate(tx: Tx, entry: ImportPlanEntry): Promise<void
   entry.action = changed.length ? "update" : "unchanged";
 }
 
+/** Writes one flag's planned states (creating the flag first if need be). */
 async function apply(tx: Tx, entry: ImportPlanEntry, user: ReturnType<typeof requireRole>): Promise<void> {
   if (entry.action === "create") {
     await tx.$executeRaw`
@@ -167,7 +185,10 @@ async function apply(tx: Tx, entry: ImportPlanEntry, user: ReturnType<typeof req
              version = version + 1, updated_at = now(), updated_by = ${user.userId}::uuid
        WHERE flag_id = ${flag.id}::uuid AND environment_key = ${env}`;
   }
-  await recordAudit(tx, {
+}
+
+function importAudit(entry: ImportPlanEntry, user: ReturnType<typeof requireRole>): AuditInput {
+  return {
     actor: { id: user.userId, label: actorLabel(user) },
     action: "flag.import",
     target: { type: "flag", id: entry.key },
@@ -177,5 +198,5 @@ async function apply(tx: Tx, entry: ImportPlanEntry, user: ReturnType<typeof req
       bucketGroup: entry.bucketGroup,
       environments: Object.fromEntries(Object.entries(entry.environments).map(([env, p]) => [env, p.to])),
     },
-  });
+  };
 }

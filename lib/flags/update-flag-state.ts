@@ -1,5 +1,6 @@
 import type { Db, Tx } from "../db/client";
-import { AppError, notFound } from "../errors";
+import { AppError } from "../errors";
+import { lockFlagForChange } from "../db/lock-order";
 import { recordAudit } from "../audit/record-audit";
 import { actorLabel, requireRole, type Principal } from "../auth/principal";
 import { loadRollout } from "../rollouts/rollout-view";
@@ -23,10 +24,10 @@ export interface LiveRolloutRef {
 }
 
 /**
- * Optimistic locking: the caller sends the version it read. The conditional UPDATE below is the
- * arbiter (it matches only while the row still has that version), so of N concurrent writers with
- * the same version exactly one succeeds; the rest get 409 with the state they must reconcile with
- * and who made it.
+ * Optimistic locking: the caller sends the version it read. The state row is locked before the
+ * version is compared, and the UPDATE is conditional on the version too, so of N concurrent writers
+ * with the same version exactly one succeeds; the rest get 409 with the state they must reconcile
+ * with and who made it.
  *
  * A live (active or paused) rollout owns the flag's state in its environment: the plan's phase says
  * what the percentage is, and gates judge traffic at that percentage. A hand edit is therefore refused
@@ -54,19 +55,13 @@ export async function updateFlagState(
   const actor = { id: user.userId, label: actorLabel(user) };
   return db.$transaction(
     async (tx) => {
-      const flag = await tx.flag.findUnique({ where: { key: target.flagKey }, select: { id: true, archivedAt: true } });
-      if (!flag || flag.archivedAt) throw notFound(`Flag '${target.flagKey}'`);
-      // Rollout row first, then the flag state: the same order as a rollout transition, so the two
-      // serialise instead of deadlocking, and a rollout cannot start between the check and the write.
-      const live = (
-        await tx.$queryRaw<{ id: string; status: string; current_phase: number; version: number }[]>`
-          SELECT id, status, current_phase, version FROM rollouts
-          WHERE flag_id = ${flag.id}::uuid AND environment_key = ${target.environment} AND status IN ('active', 'paused')
-          ORDER BY created_at DESC LIMIT 1 FOR UPDATE`
-      )[0];
-      const where = { flagId_environmentKey: { flagId: flag.id, environmentKey: target.environment } };
-      const before = await tx.flagState.findUnique({ where });
-      if (!before) throw notFound(`Environment '${target.environment}'`);
+      // The flag's state, then its live rollout: the order of every writer of them (lib/db/lock-order.ts),
+      // so an override queues behind a kill or a transition instead of deadlocking with it, and no
+      // rollout can start or end between the check below and the write.
+      const locks = await lockFlagForChange(tx, target);
+      const flag = locks.flag;
+      const before = locks.state;
+      const live = locks.live && locks.live.status !== "draft" ? locks.live : null;
       const conflict = async (current: FlagStateDto) =>
         new AppError(
           "VERSION_CONFLICT",
@@ -77,7 +72,7 @@ export async function updateFlagState(
 
       let rollout: LiveRolloutRef | null = null;
       if (live) {
-        const phase = await tx.rolloutPhase.findUnique({ where: { rolloutId_index: { rolloutId: live.id, index: live.current_phase } } });
+        const phase = await tx.rolloutPhase.findUnique({ where: { rolloutId_index: { rolloutId: live.id, index: live.currentPhase } } });
         rollout = { id: live.id, status: live.status, phase: phase?.name ?? null, phasePercent: phase?.percent ?? null };
         if (!input.override) {
           throw new AppError(
@@ -104,7 +99,9 @@ export async function updateFlagState(
           updatedBy: user.userId,
         },
       });
-      const after = await tx.flagState.findUniqueOrThrow({ where });
+      const after = await tx.flagState.findUniqueOrThrow({
+        where: { flagId_environmentKey: { flagId: flag.id, environmentKey: target.environment } },
+      });
       if (count === 0) throw await conflict(toFlagStateDto(after));
 
       const beforeDto = toFlagStateDto(before);

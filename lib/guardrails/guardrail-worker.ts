@@ -79,7 +79,7 @@ async function evaluateOne(db: Db, g: Row, now: Date): Promise<boolean> {
   const target = { flagKey: flag.key, environment: g.environmentKey };
   const reason = `guardrail: ${verdict.message}`;
   let acted: string = g.dryRun ? `dry run: would ${action}` : action;
-  if (!g.dryRun) acted = await act(db, action, target, reason, verdict, now);
+  if (!g.dryRun) acted = await actOnBreach(db, action, target, reason, verdict, now);
   await db.$transaction(async (tx) => {
     await tx.guardrail.update({ where: { id: g.id }, data: { lastVerdict: record({ acted }) } });
     await recordAudit(tx, {
@@ -111,7 +111,11 @@ async function evaluateOne(db: Db, g: Row, now: Date): Promise<boolean> {
   return true;
 }
 
-async function act(
+/**
+ * What a breach does: pause or roll back the live rollout, or kill the flag. Exported so the lock-order
+ * test can fire exactly this against a concurrent hand edit (tests/integration/flag-writer-storm.test.ts).
+ */
+export async function actOnBreach(
   db: Db,
   action: GuardrailAction,
   target: { flagKey: string; environment: string },

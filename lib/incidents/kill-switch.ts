@@ -1,5 +1,6 @@
 import type { Db, Tx } from "../db/client";
 import { notFound } from "../errors";
+import { lockFlagForChange } from "../db/lock-order";
 import { recordAudit } from "../audit/record-audit";
 import { actorLabel, requireRole, type Principal } from "../auth/principal";
 import { toFlagStateDto, type FlagStateDto } from "../flags/flag-dto";
@@ -13,19 +14,14 @@ export interface KillResult extends FlagStateDto {
   incidentId: string;
 }
 
+/**
+ * The flag's state and its live rollout, locked in the order every writer of them uses
+ * (lib/db/lock-order.ts): the kill must only ever queue behind another writer, never deadlock with it.
+ */
 async function lockState(tx: Tx, flagKey: string, environment: string) {
   if (!FLAG_KEY_PATTERN.test(flagKey)) throw notFound(`Flag '${flagKey}'`);
-  const rows = await tx.$queryRaw<{ flag_id: string; archived_at: Date | null }[]>`
-    SELECT f.id AS flag_id, f.archived_at FROM flags f WHERE f.key = ${flagKey}`;
-  const flag = rows[0];
-  if (!flag || flag.archived_at) throw notFound(`Flag '${flagKey}'`);
-  const states = await tx.$queryRaw<{ version: number }[]>`
-    SELECT version FROM flag_states WHERE flag_id = ${flag.flag_id}::uuid AND environment_key = ${environment} FOR UPDATE`;
-  if (!states[0]) throw notFound(`Environment '${environment}'`);
-  const state = await tx.flagState.findUniqueOrThrow({
-    where: { flagId_environmentKey: { flagId: flag.flag_id, environmentKey: environment } },
-  });
-  return { flagId: flag.flag_id, state };
+  const locks = await lockFlagForChange(tx, { flagKey, environment });
+  return { flagId: locks.flag.id, state: locks.state, live: locks.live };
 }
 
 /**
@@ -56,7 +52,7 @@ export async function killFlagAs(
 ): Promise<KillResult> {
   return db.$transaction(
     async (tx) => {
-      const { flagId, state } = await lockState(tx, target.flagKey, target.environment);
+      const { flagId, state, live } = await lockState(tx, target.flagKey, target.environment);
       const open = await tx.incident.findFirst({ where: { flagId, environmentKey: target.environment, status: { not: "resolved" } } });
       if (state.killed && open) return { ...toFlagStateDto(state), incidentId: open.id };
 
@@ -67,10 +63,7 @@ export async function killFlagAs(
           data: { killed: true, version: { increment: 1 }, updatedAt: now, updatedBy: actor.id },
         });
       }
-      // Break-glass on a live rollout: pause it so nothing (person or worker) advances past the kill.
-      const live = await tx.rollout.findFirst({
-        where: { flagId, environmentKey: target.environment, status: { in: ["draft", "active", "paused"] } },
-      });
+      // Break-glass on a live rollout (locked above): pause it so nothing (person or worker) advances past the kill.
       let breakGlass: Record<string, unknown> | null = null;
       if (live) {
         const view = await loadRollout(tx, live.id, now);

@@ -5,6 +5,7 @@ import { actorLabel, requireRole, type Principal } from "../auth/principal";
 import { transition } from "../domain/rollout";
 import { assertValidPlan, toPhasePlan } from "./create-rollout";
 import type { EditRolloutInput } from "./rollout-schemas";
+import { lockRollout } from "./lock-rollout";
 import { loadRollout, type RolloutDto } from "./rollout-view";
 import { notifyApprovalRequested } from "./rollout-notifications";
 
@@ -44,17 +45,8 @@ export async function editRollout(
   const user = requireRole(principal, "engineer");
   return db.$transaction(
     async (tx) => {
-      await tx.$queryRaw`SELECT 1 FROM rollouts WHERE id = ${id}::uuid FOR UPDATE`;
-      const view = await loadRollout(tx, id, now);
-      if (view.version !== input.version) {
-        throw new AppError(
-          "VERSION_CONFLICT",
-          `The rollout was changed by someone else (you sent version ${input.version}, current is ${view.version}). Reload and try again.`,
-          {
-            current: view,
-          },
-        );
-      }
+      // A plan edit writes no flag state: the rollout's lock alone keeps the lock order.
+      const { view } = await lockRollout(tx, id, { version: input.version, now });
       const allowed = transition(view.status, view.currentPhase, view.phases.length, "edit");
       if (!allowed.ok) throw new AppError("CONFLICT", `Cannot edit: ${allowed.reason}`, { current: view });
 

@@ -4,6 +4,7 @@ import { AppError, notFound, validationFailed } from "../errors";
 import { recordAudit } from "../audit/record-audit";
 import { actorLabel, requireRole, type Principal } from "../auth/principal";
 import type { ApprovalFormInput } from "./rollout-schemas";
+import { lockRollout } from "./lock-rollout";
 import { loadRollout, type ApprovalDto } from "./rollout-view";
 import { notifyApprovalSigned } from "./rollout-notifications";
 import { stableStringify } from "../domain/stable-json";
@@ -31,9 +32,9 @@ export async function signApproval(
   }
   return db.$transaction(
     async (tx) => {
-      // Serialises signers of one rollout, so the checks below see every earlier form.
-      await tx.$queryRaw`SELECT 1 FROM rollouts WHERE id = ${target.rolloutId}::uuid FOR UPDATE`;
-      const view = await loadRollout(tx, target.rolloutId, now);
+      // Serialises signers of one rollout, so the checks below see every earlier form. A signature
+      // writes no flag state, so the rollout's lock alone keeps the lock order (lib/db/lock-order.ts).
+      const { view } = await lockRollout(tx, target.rolloutId, { now });
       const phase = view.phases[target.phaseIndex];
       if (!phase) throw notFound(`Phase ${target.phaseIndex} of this rollout`);
       if (view.status === "completed" || view.status === "rolled_back")

@@ -3,6 +3,7 @@ import { AppError, notFound, validationFailed } from "../errors";
 import { recordAudit } from "../audit/record-audit";
 import { actorLabel, requireRole, type Principal } from "../auth/principal";
 import type { ChecklistTickInput } from "./rollout-schemas";
+import { lockRollout } from "./lock-rollout";
 import { loadRollout, type RolloutDto } from "./rollout-view";
 
 /** Marks one checklist item of a phase done (or not). Idempotent: the same tick twice is one tick. */
@@ -14,8 +15,8 @@ export async function tickChecklist(
 ): Promise<RolloutDto> {
   const user = requireRole(principal, "engineer");
   return db.$transaction(async (tx) => {
-    await tx.$queryRaw`SELECT 1 FROM rollouts WHERE id = ${target.rolloutId}::uuid FOR UPDATE`;
-    const view = await loadRollout(tx, target.rolloutId);
+    // A tick writes no flag state: the rollout's lock alone keeps the lock order (lib/db/lock-order.ts).
+    const { view } = await lockRollout(tx, target.rolloutId);
     const phase = view.phases[target.phaseIndex];
     if (!phase) throw notFound(`Phase ${target.phaseIndex} of this rollout`);
     if (!phase.checklist.includes(input.item)) throw validationFailed({ item: `not on ${phase.name}'s checklist` });

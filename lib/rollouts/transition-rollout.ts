@@ -1,10 +1,11 @@
-import type { Db, Tx } from "../db/client";
+import type { Db } from "../db/client";
 import { AppError, validationFailed } from "../errors";
 import { recordAudit } from "../audit/record-audit";
 import { actorLabel, requireRole, type Principal } from "../auth/principal";
 import type { Role } from "../auth/roles";
 import { allGreen, transition, type Gate, type RolloutAction } from "../domain/rollout";
 import type { TransitionInput } from "./rollout-schemas";
+import { lockRollout } from "./lock-rollout";
 import { loadRollout, type RolloutDto } from "./rollout-view";
 import { notifyTransition } from "./rollout-notifications";
 
@@ -45,8 +46,9 @@ export async function transitionRollout(
 }
 
 /**
- * One transaction: lock the rollout row, check the version the caller read, check the transition
- * and (for advance) the gates, then change the flag state, the rollout and the audit log together.
+ * One transaction: lock the flag's state and the rollout, check the version the caller read, check
+ * the transition and (for advance) the gates, then change the flag state, the rollout and the audit
+ * log together.
  * The flag-state trigger bumps the environment's config version and NOTIFYs in the same commit, so
  * SDKs see the new percentage as soon as the rollout says it.
  */
@@ -63,15 +65,9 @@ export async function applyTransition(
   if (input.override && (input.reason?.length ?? 0) < 3) throw validationFailed({ reason: "an override needs a written reason" });
   return db.$transaction(
     async (tx) => {
-      await tx.$queryRaw`SELECT 1 FROM rollouts WHERE id = ${id}::uuid FOR UPDATE`;
-      const view = await loadRollout(tx, id, now);
-      if (view.version !== input.version) {
-        throw new AppError(
-          "VERSION_CONFLICT",
-          `The rollout was changed by someone else (you sent version ${input.version}, current is ${view.version}). Reload and try again.`,
-          { current: view },
-        );
-      }
+      // The flag's state first, then the rollout (lib/db/lock-order.ts): the kill switch and hand
+      // edits lock in the same order, so they queue behind a transition instead of deadlocking with it.
+      const { view, flag } = await lockRollout(tx, id, { version: input.version, flagState: true, now });
       const next = transition(view.status, view.currentPhase, view.phases.length, action);
       if (!next.ok) throw new AppError("CONFLICT", `Cannot ${action}: ${next.reason}`, { current: view });
 
@@ -84,7 +80,8 @@ export async function applyTransition(
         overrides = [...overrides, { kind: "advance", at: now.toISOString(), by: actor.label, reason: input.reason!, gates: view.gates }];
       }
 
-      const flagBefore = await flagState(tx, id);
+      const state = flag.state;
+      const flagBefore: FlagStateSnapshot = { enabled: state.enabled, rolloutPercent: state.rolloutPercent, allowlist: state.allowlist };
       let flagAfter: FlagStateSnapshot | null = null;
       if (action === "advance" && next.status === "active") {
         const phase = view.phases[next.phase]!;
@@ -96,9 +93,9 @@ export async function applyTransition(
       }
       if (flagAfter) {
         await tx.$executeRaw`
-          UPDATE flag_states fs SET enabled = ${flagAfter.enabled}, rollout_percent = ${flagAfter.rolloutPercent},
-                 allowlist = ${flagAfter.allowlist}::text[], version = fs.version + 1, updated_at = ${now}, updated_by = ${actor.id}::uuid
-          FROM rollouts r WHERE r.id = ${id}::uuid AND fs.flag_id = r.flag_id AND fs.environment_key = r.environment_key`;
+          UPDATE flag_states SET enabled = ${flagAfter.enabled}, rollout_percent = ${flagAfter.rolloutPercent},
+                 allowlist = ${flagAfter.allowlist}::text[], version = version + 1, updated_at = ${now}, updated_by = ${actor.id}::uuid
+          WHERE flag_id = ${state.flagId}::uuid AND environment_key = ${state.environmentKey}`;
       }
       const ended = next.status === "completed" || next.status === "rolled_back";
       await tx.rollout.update({
@@ -135,13 +132,4 @@ export async function applyTransition(
     },
     { timeout: 20_000, maxWait: 20_000 },
   );
-}
-
-async function flagState(tx: Tx, rolloutId: string): Promise<FlagStateSnapshot> {
-  const rows = await tx.$queryRaw<{ enabled: boolean; rollout_percent: number; allowlist: string[] }[]>`
-    SELECT fs.enabled, fs.rollout_percent, fs.allowlist FROM flag_states fs
-    JOIN rollouts r ON fs.flag_id = r.flag_id AND fs.environment_key = r.environment_key
-    WHERE r.id = ${rolloutId}::uuid`;
-  const row = rows[0]!;
-  return { enabled: row.enabled, rolloutPercent: row.rollout_percent, allowlist: row.allowlist };
 }
