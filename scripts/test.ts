@@ -1,7 +1,7 @@
 // npm test — every test: unit, integration (real embedded PostgreSQL, real HTTP server) and
 // end-to-end (real Chromium). Builds the app first because the HTTP and browser tests run the
 // production server.
-import { spawn, spawnSync } from "node:child_process";
+import { spawnSync } from "node:child_process";
 import { readFileSync, rmSync } from "node:fs";
 import { chromiumExecutable } from "../tests/support/find-browser";
 import { freePort } from "../tests/support/free-port";
@@ -32,36 +32,11 @@ function step(name: string, cmd: string, args: string[]): void {
   console.log(`✔ ${name} (${((Date.now() - started) / 1000).toFixed(1)} s)`);
 }
 
-/** Runs the commands side by side (their output interleaved), and stops the run if any failed. */
-async function together(steps: { name: string; cmd: string; args: string[] }[]): Promise<void> {
-  console.log(`\n▶ ${steps.map((s) => s.name).join(" + ")}`);
-  const started = Date.now();
-  const results = await Promise.all(
-    steps.map(
-      ({ name, cmd, args }) =>
-        new Promise<{ name: string; code: number | null; seconds: number }>((resolve) => {
-          const child = spawn(cmd, args, { stdio: "inherit", env });
-          child.on("exit", (code) => resolve({ name, code, seconds: (Date.now() - started) / 1000 }));
-        }),
-    ),
-  );
-  for (const { name, code, seconds } of results) {
-    if (code !== 0) {
-      console.error(`✖ ${name} failed (exit ${code})`);
-      process.exit(code || 1);
-    }
-    console.log(`✔ ${name} (${seconds.toFixed(1)} s)`);
-  }
-}
-
 const only = process.argv[2];
 step("prisma generate", "npx", ["--no-install", "tsx", "scripts/prisma-generate.ts"]);
-// The type check and the production build share nothing (next.config.ts skips Next's own type
-// check), so they run at once: tsc is single-threaded and the build waits on disk part of the time.
-await together([
-  { name: "typecheck", cmd: "npx", args: ["--no-install", "tsc", "--noEmit"] },
-  ...(only !== "unit" ? [{ name: "next build", cmd: "npx", args: ["--no-install", "next", "build"] }] : []),
-]);
+step("typecheck", "npx", ["--no-install", "tsc", "--noEmit"]);
+// One after the other: side by side they took longer in all on two cores (the build is multi-process).
+if (only !== "unit") step("next build", "npx", ["--no-install", "next", "build"]);
 if (!only || only === "unit" || only === "integration") {
   const report = "test-results/vitest.json";
   rmSync(report, { force: true });
