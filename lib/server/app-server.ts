@@ -1,5 +1,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
+import { readFileSync } from "node:fs";
+import path from "node:path";
 import next from "next";
 import { loadAppRoutes } from "./app-routes";
 import { refuseMalformed } from "./request-guard";
@@ -80,6 +82,21 @@ function answerOutagesWith503(res: ServerResponse, state: { databaseUnavailable:
   } as typeof res.end;
 }
 
+/**
+ * Serves with the configuration the production build recorded (.next/required-server-files.json),
+ * as Next's own standalone server does, through the variable that server sets. Otherwise every start
+ * transpiles next.config.ts again, loading Next's native SWC compiler: about half a second of CPU for
+ * a result the build already wrote down. Without a build, Next reads next.config.ts as before.
+ */
+function useBuiltConfig(dir: string): void {
+  try {
+    const { config } = JSON.parse(readFileSync(path.join(dir, ".next", "required-server-files.json"), "utf8")) as { config: unknown };
+    process.env.__NEXT_PRIVATE_STANDALONE_CONFIG = JSON.stringify(config);
+  } catch {
+    // no build (yet): nothing recorded to reuse
+  }
+}
+
 export interface AppServer {
   server: Server;
   port: number;
@@ -147,6 +164,7 @@ export async function startAppServer(options: {
     server.listen(options.port, options.host, () => resolve());
   });
   const port = (server.address() as AddressInfo).port;
+  if (!options.dev) useBuiltConfig(options.dir);
   const app = next({ dev: options.dev, dir: options.dir, hostname: options.host, port });
   await app.prepare();
   const handle = app.getRequestHandler();
