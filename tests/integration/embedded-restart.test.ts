@@ -1,9 +1,12 @@
-import { spawn } from "node:child_process";
+import { spawn, spawnSync } from "node:child_process";
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { rm } from "node:fs/promises";
 import path from "node:path";
 import pg from "pg";
-import { afterAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { databaseUrl, startEmbeddedPostgres } from "../../lib/db/embedded-postgres";
+import { migrateUp } from "../../lib/db/migrate";
+import { ensureDatabase } from "../../lib/db/runtime";
 import { startTestApp } from "../support/test-app";
 import { freePort } from "../support/free-port";
 import { call } from "../support/http";
@@ -31,7 +34,26 @@ async function show(port: number, settings: string[]): Promise<string[]> {
 }
 
 const dataDir = path.resolve(".data", `restart-${process.pid}`);
-afterAll(() => rm(dataDir, { recursive: true, force: true }));
+const templateDir = `${dataDir}-template`;
+afterAll(() => Promise.all([dataDir, templateDir].map((dir) => rm(dir, { recursive: true, force: true }))));
+
+// The tests about restarts start from a data directory that has been through initdb and the
+// migrations once, copied (a cluster's directory is self-contained): each initdb and first migration
+// costs seconds of CPU, and the first two tests already cover a first boot from nothing.
+beforeAll(async () => {
+  const server = await startEmbeddedPostgres({ dataDir: path.join(templateDir, "postgres"), port: await freePort(), unsafeNoFsync: true });
+  try {
+    await ensureDatabase(server.serverUrl, "rollgate");
+    await migrateUp(databaseUrl(server.serverUrl, "rollgate"));
+  } finally {
+    await server.stop();
+  }
+});
+// `cp -a`: as root, PostgreSQL runs as a user of its own and needs to keep owning its files.
+const fromTemplate = async (dir: string) => {
+  const copied = spawnSync("cp", ["-a", templateDir, dir], { encoding: "utf8" });
+  expect(copied.status, copied.stderr).toBe(0);
+};
 
 describe("npm start without DATABASE_URL", () => {
   it("boots embedded PostgreSQL, seeds the demo once, keeps data across a Ctrl-C restart", async () => {
@@ -81,6 +103,7 @@ describe("npm start without DATABASE_URL", () => {
 
   it("is durable by default: fsync, synchronous_commit and full_page_writes are on", async () => {
     const durableDir = `${dataDir}-durable`;
+    await fromTemplate(durableDir);
     try {
       const port = await freePort();
       // The harness turns fsync off for speed; this start uses what `npm start` uses.
@@ -109,6 +132,7 @@ describe("npm start without DATABASE_URL", () => {
     const killDir = `${dataDir}-kill`;
     const pidFile = path.join(killDir, "postgres", "postmaster.pid");
     let orphan = 0;
+    await fromTemplate(killDir);
     try {
       const env = { ROLLGATE_DATA_DIR: killDir, ROLLGATE_PG_PORT: String(await freePort()), ROLLGATE_PG_UNSAFE_NO_FSYNC: "0" };
       const bootstrapTokens = "ci-bot:engineer:kill-token-1";
@@ -141,6 +165,7 @@ describe("npm start without DATABASE_URL", () => {
     const staleDir = `${dataDir}-stale`;
     const pidFile = path.join(staleDir, "postgres", "postmaster.pid");
     const impostor = spawn("sleep", ["60"], { stdio: "ignore" });
+    await fromTemplate(staleDir);
     try {
       const env = { ROLLGATE_DATA_DIR: staleDir, ROLLGATE_PG_PORT: String(await freePort()) };
       const first = await startTestApp({ env });
