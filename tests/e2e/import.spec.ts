@@ -1,7 +1,7 @@
 import { readFileSync } from "node:fs";
 import path from "node:path";
-import AxeBuilder from "@axe-core/playwright";
 import { expect, test, type Page } from "@playwright/test";
+import { axeViolations } from "./axe";
 import { signIn } from "./helpers";
 
 const FIXTURE = path.join(import.meta.dirname, "fixtures/unleash-export.json");
@@ -57,8 +57,7 @@ test("an admin uploads an Unleash export, sees the dry run, imports it and finds
   // The dry run wrote nothing.
   expect((await page.request.get("/api/v1/flags/Checkout.OneClick")).status()).toBe(404);
 
-  const axe = await new AxeBuilder({ page }).analyze();
-  expect(axe.violations.map((v) => `${v.id}: ${v.help}`)).toEqual([]);
+  expect((await axeViolations(page)).map((v) => `${v.id}: ${v.help}`)).toEqual([]);
 
   await page.getByRole("button", { name: "Import 3 flags" }).click();
   await expect(summary).toContainText("Imported. 3 created, 0 updated, 0 unchanged, 1 skipped.");

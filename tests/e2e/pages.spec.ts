@@ -1,5 +1,5 @@
-import AxeBuilder from "@axe-core/playwright";
 import { expect, test, type Browser, type Page } from "@playwright/test";
+import { axeViolations } from "./axe";
 import { signIn } from "./helpers";
 
 // Issue #17: each role's main pages at a desktop and a phone size: nothing wider than the screen,
@@ -52,10 +52,7 @@ async function layoutProblems(page: Page): Promise<string[]> {
 }
 
 async function axeProblems(page: Page): Promise<string[]> {
-  // Every rule still runs; only the violations are collected in detail (passes on a page the size of
-  // the audit log are thousands of nodes, most of axe's time).
-  const results = await new AxeBuilder({ page }).options({ resultTypes: ["violations"] }).analyze();
-  return results.violations.map(
+  return (await axeViolations(page)).map(
     (v) =>
       `axe ${v.id} (${v.impact}): ${v.help} — ${v.nodes
         .slice(0, 3)
@@ -114,6 +111,20 @@ async function liveRollout(page: Page): Promise<{ id: string; currentPhase: numb
 const palette = { name: "command palette", open: (page: Page) => page.keyboard.press("Control+k") };
 
 test.describe.configure({ timeout: 240_000 });
+
+test("the checks can fail: a planted image without alt text and a too-wide element are reported", async ({ page }) => {
+  await page.goto("/sign-in");
+  await page.evaluate(() => {
+    const img = document.createElement("img");
+    img.src = "/favicon.ico";
+    const wide = document.createElement("div");
+    wide.style.width = "5000px";
+    wide.textContent = "wide";
+    document.body.append(img, wide);
+  });
+  expect((await axeProblems(page)).some((p) => p.startsWith("axe image-alt"))).toBe(true);
+  expect((await layoutProblems(page)).some((p) => p.startsWith("page is"))).toBe(true);
+});
 
 test("signed out: the sign-in pages", async ({ browser }) => {
   await visitAll(browser, null, async () => [
