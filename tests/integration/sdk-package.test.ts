@@ -132,8 +132,8 @@ export const noKey = RollgateClient.connect({ url: "http://127.0.0.1:1" });
 export const wrongVariant = (c: RollgateClient) => c.track({ flagKey: "f", variant: "maybe", outcome: "success", latencyMs: 1 });
 `;
 
-const { app } = setUpTestApp({ bootstrapTokens: `eng:engineer:${ENG},sdk:production:${SDK}` });
-beforeAll(async () => {
+/** Builds, packs and installs the SDK into a scratch service, as a user would. */
+async function packAndInstall(): Promise<void> {
   work = mkdtempSync(path.join(tmpdir(), "rollgate-sdk-package-"));
   await ok("npm", ["run", "build:sdk"], repo);
   const [info] = JSON.parse(await ok("npm", ["pack", "./packages/sdk", "--json", "--pack-destination", work], repo)) as [
@@ -151,7 +151,18 @@ beforeAll(async () => {
   symlinkSync(path.join(repo, "node_modules/@openfeature"), path.join(scratch, "node_modules/@openfeature"), "dir");
   writeFileSync(path.join(scratch, "check.cjs"), program("cjs"));
   writeFileSync(path.join(scratch, "check.mjs"), program("esm"));
+}
 
+// The packaging (child processes: esbuild, tsc, npm) runs while the server starts: started in a hook
+// registered before the fixture's, awaited in one registered after it.
+let packaging: Promise<unknown>;
+beforeAll(() => {
+  packaging = packAndInstall().catch((err: unknown) => err);
+});
+const { app } = setUpTestApp({ bootstrapTokens: `eng:engineer:${ENG},sdk:production:${SDK}` });
+beforeAll(async () => {
+  const failed = await packaging;
+  if (failed) throw failed;
   expect((await call(app.url, "POST", "/api/v1/flags", { token: ENG, body: { key: FLAG } })).status).toBe(201);
   const patched = await patchFlagState(app.url, ENG, FLAG, "production", {
     enabled: RULE.enabled,
