@@ -88,7 +88,7 @@ function answerOutagesWith503(res: ServerResponse, state: { databaseUnavailable:
  * transpiles next.config.ts again, loading Next's native SWC compiler: about half a second of CPU for
  * a result the build already wrote down. Without a build, Next reads next.config.ts as before.
  */
-function useBuiltConfig(dir: string): void {
+function reuseBuiltConfig(dir: string): void {
   try {
     const { config } = JSON.parse(readFileSync(path.join(dir, ".next", "required-server-files.json"), "utf8")) as { config: unknown };
     process.env.__NEXT_PRIVATE_STANDALONE_CONFIG = JSON.stringify(config);
@@ -164,7 +164,7 @@ export async function startAppServer(options: {
     server.listen(options.port, options.host, () => resolve());
   });
   const port = (server.address() as AddressInfo).port;
-  if (!options.dev) useBuiltConfig(options.dir);
+  if (!options.dev) reuseBuiltConfig(options.dir);
   const app = next({ dev: options.dev, dir: options.dir, hostname: options.host, port });
   await app.prepare();
   const handle = app.getRequestHandler();
