@@ -8,17 +8,24 @@ import { sqlStateOf } from "./db-errors";
  * 500, while the data plane keeps answering from memory.
  *
  * SQLSTATE class 08 (connection exception), 57P01 admin shutdown, 57P02 crash shutdown, 57P03
- * cannot connect now (starting up, shutting down, recovering), 53300 too many connections.
+ * cannot connect now (starting up, shutting down, recovering), 57P05 idle session timeout, 53300 too
+ * many connections; and the bounded waits of lib/db/bounded-pool.ts: 57014 (statement_timeout: the
+ * server cancelled a statement that ran past the bound), 25P03 (idle_in_transaction_session_timeout),
+ * 55P03 (lock_timeout, should an operator set one), and the client's own "did not answer" timeout.
+ * A timeout is "not available now, try again", never a bug: 503, not 500.
  */
-const UNAVAILABLE_STATES = /^(08[0-9A-Z]{3}|57P0[123]|53300)$/;
+const UNAVAILABLE_STATES = /^(08[0-9A-Z]{3}|57P0[1235]|53300|57014|25P03|55P03)$/;
 // @prisma/adapter-pg's classification of socket errors (DriverAdapterError cause.kind).
 const UNAVAILABLE_KINDS = new Set(["DatabaseNotReachable", "ConnectionClosed", "SocketTimeout", "TooManyConnections"]);
 const SOCKET_CODES = new Set(["ECONNREFUSED", "ECONNRESET", "ETIMEDOUT", "EPIPE", "ENOTFOUND", "EAI_AGAIN", "EHOSTUNREACH", "ENETUNREACH"]);
-// Prisma's own: can't reach, timed out, server closed the connection, pool timeout.
-const PRISMA_CODES = new Set(["P1001", "P1002", "P1017", "P2024"]);
-// node-postgres reports a dropped socket with a plain Error and no code.
+// Prisma's own: can't reach, timed out, server closed the connection, pool timeout; and ours
+// (DatabaseTimeoutError, whose code Prisma copies onto the error it throws).
+const PRISMA_CODES = new Set(["P1001", "P1002", "P1017", "P2024", "ROLLGATE_DATABASE_TIMEOUT"]);
+// node-postgres reports a dropped socket, a connect timeout and a pool wait with a plain Error and no
+// code; Prisma a transaction that could not start within maxWait (P2028, which also covers misuse of
+// a closed transaction: hence the message, not the code).
 const MESSAGES =
-  /Connection terminated|Can't reach database server|timeout exceeded when trying to connect|server closed the connection unexpectedly/i;
+  /Connection terminated|Can't reach database server|timeout exceeded when trying to connect|server closed the connection unexpectedly|the database did not answer within|Query read timeout|Unable to start a transaction in the given time/i;
 
 export const RETRY_AFTER_SECONDS = 5;
 

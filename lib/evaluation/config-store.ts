@@ -1,5 +1,6 @@
 import pg from "pg";
 import type { Db } from "../db/client";
+import { createBoundedClient, INTERACTIVE_LIMITS } from "../db/bounded-pool";
 import { hashSecret } from "../auth/secrets";
 import { applyPatch, compileSnapshot, diffSnapshot, sameRule, type CompiledSnapshot, type ConfigPatch } from "../domain/config-snapshot";
 import type { FlagRule } from "../domain/evaluation";
@@ -275,7 +276,8 @@ export class ConfigStore {
   }
 
   private async connectListener(): Promise<void> {
-    const client = new pg.Client({ connectionString: this.databaseUrl });
+    // Bounded like every connection: a reconnect to a hung database gives up and tries again later.
+    const client = createBoundedClient(this.databaseUrl, { limits: INTERACTIVE_LIMITS });
     client.on("notification", (msg) => {
       if (msg.channel === "rollgate_rollouts") {
         try {

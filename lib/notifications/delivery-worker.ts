@@ -1,5 +1,6 @@
 import pg from "pg";
 import type { Db } from "../db/client";
+import { createBoundedClient, INTERACTIVE_LIMITS } from "../db/bounded-pool";
 import { WEBHOOK_CHANNEL } from "./enqueue-notification";
 
 export interface WebhookDeliveryOptions {
@@ -190,7 +191,7 @@ export async function startWebhookDelivery(db: Db, options: WebhookDeliveryOptio
   }
 
   async function connectListener(url: string): Promise<void> {
-    const client = new pg.Client({ connectionString: url });
+    const client = createBoundedClient(url, { limits: INTERACTIVE_LIMITS });
     client.on("notification", () => wake());
     const lost = () => {
       if (stopped || listener !== client) return;

@@ -1,5 +1,6 @@
 import pg from "pg";
 import type { Db } from "../db/client";
+import { createBoundedClient, INTERACTIVE_LIMITS } from "../db/bounded-pool";
 import { AppError } from "../errors";
 import { allGreen } from "../domain/rollout";
 import { applyTransition, type RolloutActor } from "./transition-rollout";
@@ -60,11 +61,10 @@ export function startAutoAdvance(db: Db, databaseUrl: string, options: AutoAdvan
 
   async function lockConnection(): Promise<pg.Client> {
     if (client) return client;
-    const fresh = new pg.Client({
-      connectionString: databaseUrl,
-      application_name: "rollgate auto-advance",
-      connectionTimeoutMillis: 10_000,
-    });
+    const fresh = createBoundedClient(
+      { connectionString: databaseUrl, application_name: "rollgate auto-advance" },
+      { limits: INTERACTIVE_LIMITS },
+    );
     // A broken connection is dropped and replaced on the next pass; its lock died with it.
     fresh.on("error", (err) => {
       log(`auto-advance: lock connection lost (${err.message})`);
