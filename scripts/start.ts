@@ -9,6 +9,7 @@ import { migrateUp } from "../lib/db/migrate";
 import { withStartupLock } from "../lib/db/startup-lock";
 import { createDb, shareDb } from "../lib/db/client";
 import { INTERACTIVE_LIMITS, MAINTENANCE_LIMITS } from "../lib/db/bounded-pool";
+import { reportRepeatedLine } from "../lib/db/outage-log";
 import { applyBootstrapTokens, parseBootstrapTokens } from "../lib/auth/bootstrap-tokens";
 import { DEMO_USERS, seedDemo } from "../lib/demo/seed-demo";
 import { startAppServer } from "../lib/server/app-server";
@@ -56,8 +57,14 @@ process.on("SIGTERM", () => void shutdown("SIGTERM", 0));
 try {
   const database = await openDatabase(
     config,
-    (line) => {
-      if (!stopping && /FATAL|PANIC/.test(line)) console.error(`[postgres] ${line}`);
+    (output) => {
+      if (stopping) return;
+      // Only what is fatal, and each message once per window: when PostgreSQL dies or recovers, every
+      // backend and every refused connection says the same thing (timestamps and PIDs left out).
+      for (const line of output.split("\n")) {
+        const fatal = /\b(FATAL|PANIC):\s+(.*)$/.exec(line);
+        if (fatal) reportRepeatedLine(`[postgres] ${fatal[1]}: ${fatal[2]!.trim()}`, (l) => console.error(l));
+      }
     },
     (line) => console.log(`[rollgate] ${line}`),
   );

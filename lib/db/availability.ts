@@ -31,9 +31,12 @@ export const RETRY_AFTER_SECONDS = 5;
 
 /** One line for the log: an outage fails every request, and a stack trace each says nothing new. */
 export function unavailableSummary(err: unknown): string {
-  const message = err instanceof Error ? err.message : String(err);
+  // A DatabaseUnavailableError only wraps what happened: say that.
+  const inner = err instanceof DatabaseUnavailableError && err.cause !== undefined ? err.cause : err;
+  const message = inner instanceof Error ? inner.message : String(inner);
   const lines = message.split("\n").map((l) => l.trim());
-  return lines.filter(Boolean).at(-1) ?? "unknown";
+  const last = lines.filter(Boolean).at(-1) ?? "unknown";
+  return last.length > 200 ? `${last.slice(0, 199)}…` : last;
 }
 
 /** Carries the digest Next.js hands to error boundaries, so the page can tell an outage from a bug. */
@@ -67,8 +70,10 @@ export function isDatabaseUnavailableError(err: unknown): boolean {
  * Next.js renders for it (500, or an error boundary) into a 503 with `Retry-After`. Next bundles its
  * own copy of this module, so the store lives on globalThis where both copies find it.
  */
-interface RequestState {
+export interface RequestState {
   databaseUnavailable: boolean;
+  /** The first such failure in one line (unavailableSummary), for the server's outage log. */
+  reason?: string;
 }
 const KEY = Symbol.for("rollgate.databaseRequestScope");
 const holder = globalThis as unknown as { [KEY]?: AsyncLocalStorage<RequestState> };
@@ -79,16 +84,22 @@ export function runWithDatabaseScope<T>(fn: (state: RequestState) => T): T {
   return scope.run(state, () => fn(state));
 }
 
-/** Marks the current request (if any) as failed by the database. */
-export function noteDatabaseUnavailable(): void {
+/**
+ * Marks the current request (if any) as failed by the database, with `err` as the reason. False when
+ * there is no request to mark (a worker, a data-plane route): the caller then reports it itself.
+ */
+export function noteDatabaseUnavailable(err?: unknown): boolean {
   const state = scope.getStore();
-  if (state) state.databaseUnavailable = true;
+  if (!state) return false;
+  state.databaseUnavailable = true;
+  if (err !== undefined) state.reason ??= unavailableSummary(err);
+  return true;
 }
 
 /** Rethrows `err`, as a DatabaseUnavailableError (noted on the request) when the database is down. */
 export function rethrowUnavailable(err: unknown): never {
   if (isDatabaseUnavailableError(err)) {
-    noteDatabaseUnavailable();
+    noteDatabaseUnavailable(err);
     throw err instanceof DatabaseUnavailableError ? err : new DatabaseUnavailableError(err);
   }
   throw err;

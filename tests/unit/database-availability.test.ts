@@ -4,6 +4,7 @@ import {
   isDatabaseUnavailableError,
   noteDatabaseUnavailable,
   runWithDatabaseScope,
+  unavailableSummary,
 } from "../../lib/db/availability";
 import { DatabaseTimeoutError } from "../../lib/db/bounded-pool";
 
@@ -57,6 +58,15 @@ describe("telling a database outage from a bad request or a bug", () => {
     ).toBe(true);
   });
 
+  it("summarises an outage in one line, naming what happened rather than the wrapper", () => {
+    expect(unavailableSummary(new DatabaseUnavailableError(new DatabaseTimeoutError(3000)))).toBe(
+      "the database did not answer within 3000 ms",
+    );
+    expect(unavailableSummary(new Error("Invalid `db.user.count()` invocation:\n\n\nconnect ECONNREFUSED 127.0.0.1:5432\n"))).toBe(
+      "connect ECONNREFUSED 127.0.0.1:5432",
+    );
+  });
+
   it("leaves constraint violations, bad input and plain bugs alone", () => {
     expect(isDatabaseUnavailableError(prismaError("P2002", { kind: "UniqueConstraintViolation" }))).toBe(false);
     expect(isDatabaseUnavailableError(prismaError("P2010", { kind: "postgres", code: "22P02", originalCode: "22P02" }))).toBe(false);
@@ -78,11 +88,13 @@ describe("telling a database outage from a bad request or a bug", () => {
 
   it("notes an outage on the current request only", () => {
     const seen = runWithDatabaseScope((state) => {
-      noteDatabaseUnavailable();
-      return state.databaseUnavailable;
+      expect(noteDatabaseUnavailable(new Error("connect ECONNREFUSED 127.0.0.1:5432"))).toBe(true);
+      noteDatabaseUnavailable(new Error("Connection terminated unexpectedly")); // the first reason stays
+      return { ...state };
     });
-    expect(seen).toBe(true);
+    expect(seen).toEqual({ databaseUnavailable: true, reason: "connect ECONNREFUSED 127.0.0.1:5432" });
     expect(runWithDatabaseScope((state) => state.databaseUnavailable)).toBe(false);
-    noteDatabaseUnavailable(); // outside any request: nothing to mark, no error
+    // Outside any request: nothing to mark, and the caller is told so (it logs the failure itself).
+    expect(noteDatabaseUnavailable(new Error("connect ECONNREFUSED"))).toBe(false);
   });
 });
