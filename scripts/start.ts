@@ -67,6 +67,17 @@ try {
       }
     },
     (line) => console.log(`[rollgate] ${line}`),
+    {
+      // The embedded PostgreSQL is restarted when it dies under us; if it cannot be, exit non-zero so a
+      // process manager restarts the whole (README, Durability).
+      supervise: {
+        log: (line) => console.log(`[rollgate] ${line}`),
+        giveUp: (reason) => {
+          console.error(`[rollgate] ${reason}`);
+          void shutdown("the embedded database is down", 1);
+        },
+      },
+    },
   );
   cleanups.push(() => database.stop());
   console.log(

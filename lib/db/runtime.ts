@@ -1,7 +1,7 @@
 import path from "node:path";
 import pg from "pg";
 import type { Config } from "../config";
-import { databaseUrl, startEmbeddedPostgres } from "./embedded-postgres";
+import { databaseUrl, startEmbeddedPostgres, type SuperviseOptions } from "./embedded-postgres";
 
 export interface DatabaseRuntime {
   /** What the app connects as (for the embedded database, the owner until start-up prepares the app role). */
@@ -23,11 +23,17 @@ export async function ensureDatabase(serverUrl: string, name: string): Promise<v
   }
 }
 
+export interface OpenOptions {
+  /** Restart the embedded PostgreSQL when it exits unexpectedly (the server). */
+  supervise?: SuperviseOptions;
+}
+
 /** With DATABASE_URL, use it as is; otherwise boot the embedded PostgreSQL under the data dir. */
 export async function openDatabase(
   config: Config,
   log: (line: string) => void = () => {},
   notice: (line: string) => void = log,
+  options: OpenOptions = {},
 ): Promise<DatabaseRuntime> {
   if (config.DATABASE_URL) {
     return {
@@ -43,6 +49,7 @@ export async function openDatabase(
     log,
     notice,
     unsafeNoFsync: config.ROLLGATE_PG_UNSAFE_NO_FSYNC === "1",
+    supervise: options.supervise,
   });
   try {
     await ensureDatabase(server.serverUrl, "rollgate");
