@@ -132,7 +132,7 @@ export async function startEmbeddedPostgres(options: {
   await startOnce();
   const supervisor = options.supervise ? superviseEmbedded(pg, startOnce, options.supervise) : null;
   return {
-    serverUrl: `postgres://${USER}:${PASSWORD}@127.0.0.1:${options.port}/postgres`,
+    serverUrl: embeddedServerUrl(options.port),
     port: options.port,
     stop: async () => {
       await supervisor?.stop();
@@ -234,6 +234,11 @@ function superviseEmbedded(pg: Embedded, startOnce: () => Promise<void>, options
       await restarting;
     },
   };
+}
+
+/** The owner's connection to the maintenance database of an embedded PostgreSQL on `port`. */
+export function embeddedServerUrl(port: number, host = "127.0.0.1"): string {
+  return `postgres://${USER}:${PASSWORD}@${host.includes(":") ? `[${host}]` : host}:${port}/postgres`;
 }
 
 export function databaseUrl(serverUrl: string, database: string): string {

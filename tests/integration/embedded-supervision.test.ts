@@ -1,6 +1,9 @@
 // Issue 22: the embedded PostgreSQL dies under a running server (kill -9 of the postmaster, as the
 // OOM killer would). The server restarts it (PostgreSQL's crash recovery replays the WAL) without
-// restarting Node, or, when it cannot, exits non-zero so a process manager restarts everything.
+// restarting Node, or, when it cannot, exits non-zero so a process manager restarts everything. And
+// `npm run audit:verify` works while the server holds the embedded database, with exit codes that
+// tell "broken" (1) from "could not run" (2).
+import { spawn } from "node:child_process";
 import { rm } from "node:fs/promises";
 import { createServer, type Server } from "node:net";
 import path from "node:path";
@@ -15,6 +18,19 @@ import { postmasterPid } from "../support/postgres-processes";
 const TOKEN = "supervise-token-1";
 const root = path.resolve(".data", `supervise-${process.pid}`);
 afterAll(() => rm(root, { recursive: true, force: true }));
+
+/** `npm run audit:verify` with `env` on top of this process's environment, minus any DATABASE_URL. */
+function auditVerify(env: Record<string, string>): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  const base = { ...process.env };
+  delete base.DATABASE_URL;
+  delete base.DATABASE_MIGRATION_URL;
+  const child = spawn(process.execPath, ["--import", "tsx", "scripts/audit-verify.ts"], { env: { ...base, ...env } });
+  let stdout = "";
+  let stderr = "";
+  child.stdout.on("data", (d: Buffer) => (stdout += d.toString()));
+  child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
+  return new Promise((resolve) => child.on("close", (code) => resolve({ code, stdout, stderr })));
+}
 
 /** Takes `port` on 127.0.0.1 as soon as it is free, so PostgreSQL cannot bind it. */
 async function occupy(port: number): Promise<Server> {
@@ -40,6 +56,13 @@ describe("the embedded PostgreSQL under supervision", () => {
     });
     try {
       expect((await call(app.url, "POST", "/api/v1/flags", { token: TOKEN, body: { key: "before-kill" } })).status).toBe(201);
+
+      // audit:verify while the server holds the database: it uses that PostgreSQL (found through the
+      // data dir, not ROLLGATE_PG_PORT, which is left at its default here) instead of failing to start one.
+      const verified = await auditVerify({ ROLLGATE_DATA_DIR: dataDir });
+      expect(verified.code, verified.stderr + verified.stdout).toBe(0);
+      expect(verified.stdout).toContain("using the PostgreSQL already running on");
+      expect(verified.stdout).toMatch(/audit chain intact: \d+ entries/);
 
       const pgDir = path.join(dataDir, "postgres");
       const killed = postmasterPid(pgDir);
@@ -106,5 +129,18 @@ describe("the embedded PostgreSQL under supervision", () => {
       squatter?.close();
       await app.stop();
     }
+  });
+
+  it("audit:verify exits 2 when it cannot run at all, not 1 (which means the log is broken)", async () => {
+    const closed = await freePort();
+    const unreachable = await auditVerify({
+      DATABASE_URL: `postgres://rollgate_app:x@127.0.0.1:${closed}/rollgate`,
+      ROLLGATE_DATA_DIR: path.join(root, "verify"),
+    });
+    expect(unreachable.code).toBe(2);
+    expect(unreachable.stderr).toMatch(/^audit:verify could not run: the database is unavailable \(.*Can't reach database server/m);
+    const misconfigured = await auditVerify({ ROLLGATE_PG_PORT: "not-a-port", ROLLGATE_DATA_DIR: path.join(root, "verify") });
+    expect(misconfigured.code).toBe(2);
+    expect(misconfigured.stderr).toContain("ROLLGATE_PG_PORT");
   });
 });
