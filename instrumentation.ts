@@ -6,5 +6,5 @@ import { isDatabaseUnavailableError, noteDatabaseUnavailable } from "./lib/db/av
  * Retry-After instead of the 500 Next would send (lib/server/app-server.ts).
  */
 export function onRequestError(err: unknown): void {
-  if (isDatabaseUnavailableError(err)) noteDatabaseUnavailable();
+  if (isDatabaseUnavailableError(err)) noteDatabaseUnavailable(err);
 }

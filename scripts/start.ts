@@ -8,6 +8,8 @@ import { prepareAppRole } from "../lib/db/app-role";
 import { migrateUp } from "../lib/db/migrate";
 import { withStartupLock } from "../lib/db/startup-lock";
 import { createDb, shareDb } from "../lib/db/client";
+import { INTERACTIVE_LIMITS, MAINTENANCE_LIMITS } from "../lib/db/bounded-pool";
+import { reportRepeatedLine } from "../lib/db/outage-log";
 import { applyBootstrapTokens, parseBootstrapTokens } from "../lib/auth/bootstrap-tokens";
 import { DEMO_USERS, seedDemo } from "../lib/demo/seed-demo";
 import { startAppServer } from "../lib/server/app-server";
@@ -55,10 +57,27 @@ process.on("SIGTERM", () => void shutdown("SIGTERM", 0));
 try {
   const database = await openDatabase(
     config,
-    (line) => {
-      if (!stopping && /FATAL|PANIC/.test(line)) console.error(`[postgres] ${line}`);
+    (output) => {
+      if (stopping) return;
+      // Only what is fatal, and each message once per window: when PostgreSQL dies or recovers, every
+      // backend and every refused connection says the same thing (timestamps and PIDs left out).
+      for (const line of output.split("\n")) {
+        const fatal = /\b(FATAL|PANIC):\s+(.*)$/.exec(line);
+        if (fatal) reportRepeatedLine(`[postgres] ${fatal[1]}: ${fatal[2]!.trim()}`, (l) => console.error(l));
+      }
     },
     (line) => console.log(`[rollgate] ${line}`),
+    {
+      // The embedded PostgreSQL is restarted when it dies under us; if it cannot be, exit non-zero so a
+      // process manager restarts the whole (README, Durability).
+      supervise: {
+        log: (line) => console.log(`[rollgate] ${line}`),
+        giveUp: (reason) => {
+          console.error(`[rollgate] ${reason}`);
+          void shutdown("the embedded database is down", 1);
+        },
+      },
+    },
   );
   cleanups.push(() => database.stop());
   console.log(
@@ -81,9 +100,17 @@ try {
   // One pool for the whole process: Next's route handlers get it through getDb(). It only runs
   // statements and transactions, so it may go through a transaction pooler; LISTEN and the start-up
   // lock need a session of their own and always use DATABASE_URL (the lock DATABASE_MIGRATION_URL).
-  const db = createDb(config.DATABASE_POOLED_URL ?? appUrl, { max: 20 });
+  // Every wait on it is bounded (lib/db/bounded-pool.ts), so a hung database answers 503 within 5 s;
+  // through a transaction pooler the server-side limits are not set (they would not stay ours).
+  const queryUrl = config.DATABASE_POOLED_URL ?? appUrl;
+  const serverSettings = !config.DATABASE_POOLED_URL;
+  const db = createDb(queryUrl, { max: 20, limits: INTERACTIVE_LIMITS, serverSettings });
   shareDb(appUrl, db);
   cleanups.push(() => db.$disconnect());
+  // Housekeeping with legitimately long statements (retention's bulk deletes) on a small pool of its
+  // own with long bounds: it neither trips the request bound nor takes connections from requests.
+  const maintenanceDb = createDb(queryUrl, { max: 2, limits: MAINTENANCE_LIMITS, serverSettings });
+  cleanups.push(() => maintenanceDb.$disconnect());
   const [role] = await db.$queryRaw<{ name: string; superuser: boolean }[]>`
     SELECT current_user::text AS name, rolsuper AS superuser FROM pg_roles WHERE rolname = current_user`;
   console.log(
@@ -120,7 +147,7 @@ try {
 
   // Raw events are bounded: daily partitions created ahead, whole days past retention dropped.
   const retention = startRetention(
-    db,
+    maintenanceDb,
     { eventDays: config.ROLLGATE_EVENT_RETENTION_DAYS, rollupDays: config.ROLLGATE_ROLLUP_RETENTION_DAYS },
     { log: (m) => console.log(`[rollgate] ${m}`) },
   );

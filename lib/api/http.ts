@@ -4,7 +4,8 @@ import { getDb, type Db } from "../db/client";
 import { postgresIdentity, resolvePrincipal } from "../auth/identity";
 import type { Principal } from "../auth/principal";
 import { isInvalidInputError } from "../db/db-errors";
-import { isDatabaseUnavailableError, noteDatabaseUnavailable, RETRY_AFTER_SECONDS, unavailableSummary } from "../db/availability";
+import { isDatabaseUnavailableError, noteDatabaseUnavailable, RETRY_AFTER_SECONDS } from "../db/availability";
+import { reportDatabaseUnavailable, REQUESTS_ANSWERED_503 } from "../db/outage-log";
 import { MAX_BODY_BYTES, parseJson } from "../validation/json";
 import { checkParam } from "../validation/text";
 import { addressedOrigin, sameOrigin } from "../server/origin";
@@ -103,9 +104,9 @@ export function errorResponse(err: unknown): Response {
     return json(body, STATUS[err.code], headers);
   }
   if (isDatabaseUnavailableError(err)) {
-    // Not the client's fault and not a bug: say when to come back instead of a 500.
-    noteDatabaseUnavailable();
-    console.error(`database unavailable: ${unavailableSummary(err)}`);
+    // Not the client's fault and not a bug: say when to come back instead of a 500. The server counts
+    // it in the outage log when the request is answered; outside a request (a data-plane route) here.
+    if (!noteDatabaseUnavailable(err)) reportDatabaseUnavailable(REQUESTS_ANSWERED_503, err);
     return json({ error: { code: "DATABASE_UNAVAILABLE", message: "The database is unavailable; try again shortly" } }, 503, {
       "retry-after": String(RETRY_AFTER_SECONDS),
     });

@@ -1,6 +1,7 @@
 import { chmod, mkdir, readFile, rename, writeFile } from "node:fs/promises";
 import path from "node:path";
 import type { Db } from "../db/client";
+import { logFailure } from "../db/outage-log";
 
 /**
  * The audit chain's head (newest id, its hash, the number of entries), copied out of the database.
@@ -106,6 +107,8 @@ export async function exportAnchor(db: Db, dataDir: string, now = new Date()): P
   return { ...check, exported };
 }
 
+const EXPORT_FAILED = { one: "audit anchor export failed", many: "audit anchor exports failed" };
+
 /** Exports at start and then every `intervalMs`; a refused export is logged on every attempt. */
 export function startAnchorExport(
   db: Db,
@@ -118,7 +121,9 @@ export function startAnchorExport(
       .then((check) => {
         for (const p of check.problems) options.log(`AUDIT ANCHOR: ${p} (run npm run audit:verify)`);
       })
-      .catch((err: unknown) => options.log(`audit anchor export failed: ${err instanceof Error ? err.message : String(err)}`));
+      .catch((err: unknown) =>
+        logFailure(options.log, EXPORT_FAILED, err, `audit anchor export failed: ${err instanceof Error ? err.message : String(err)}`),
+      );
   };
   pass();
   const timer = setInterval(pass, options.intervalMs ?? 60_000);

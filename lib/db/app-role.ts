@@ -13,7 +13,7 @@ export const APP_ROLE = "rollgate_app";
  * could not create it), and the app then stays on the owner's URL.
  */
 export async function prepareAppRole(ownerUrl: string, dataDir: string): Promise<string | null> {
-  const client = new pg.Client({ connectionString: ownerUrl });
+  const client = new pg.Client({ connectionString: ownerUrl, connectionTimeoutMillis: 10_000 });
   await client.connect();
   try {
     const exists = await client.query("SELECT 1 FROM pg_roles WHERE rolname = $1", [APP_ROLE]);

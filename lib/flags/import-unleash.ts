@@ -3,6 +3,7 @@ import type { Db, Tx } from "../db/client";
 import { AppError } from "../errors";
 import { recordAudit, type AuditInput } from "../audit/record-audit";
 import { lockFlagsForChange } from "../db/lock-order";
+import { allowLongStatements } from "../db/long-statements";
 import { actorLabel, requireRole, type Principal } from "../auth/principal";
 import { mapUnleashFlag, readUnleashExport, type MappedState } from "../domain/unleash-import";
 import { plainText } from "../validation/text";
@@ -46,6 +47,9 @@ export interface ImportResult {
   flags: ImportPlanEntry[];
 }
 
+/** The whole import is one transaction of at most this long. */
+const IMPORT_TIMEOUT_MS = 120_000;
+
 const sameState = (a: MappedState | null, b: MappedState) =>
   a !== null && a.enabled === b.enabled && a.rolloutPercent === b.rolloutPercent && a.allowlist.join("\n") === b.allowlist.join("\n");
 
@@ -64,6 +68,9 @@ export async function importUnleash(db: Db, principal: Principal | null, input: 
   }
   return db.$transaction(
     async (tx) => {
+      // A large export can keep single statements (locking every flag it names, writing them) busy
+      // for longer than a request's bound; it may run as long as its transaction.
+      await allowLongStatements(tx, IMPORT_TIMEOUT_MS);
       // Every flag the export names, locked up front in the order of lib/db/lock-order.ts (not one by
       // one in the export's order, which two imports could meet in opposite orders).
       await lockFlagsForChange(
@@ -130,7 +137,7 @@ export async function importUnleash(db: Db, principal: Principal | null, input: 
       }
       return { dryRun: input.dryRun, summary, flags };
     },
-    { timeout: 120_000, maxWait: 20_000 },
+    { timeout: IMPORT_TIMEOUT_MS, maxWait: 20_000 },
   );
 }
 

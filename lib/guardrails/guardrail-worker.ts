@@ -1,4 +1,5 @@
 import type { Db } from "../db/client";
+import { logFailure } from "../db/outage-log";
 import { recordAudit } from "../audit/record-audit";
 import { judge, type GuardrailAction, type GuardrailMetric } from "../domain/guardrail";
 import { killFlagAs } from "../incidents/kill-switch";
@@ -8,6 +9,7 @@ import { applyTransition } from "../rollouts/transition-rollout";
 
 const LOCK_KEY = 7_274_101; // one evaluator across all instances
 const SYSTEM = { id: null, label: "system (guardrail)", roles: [] as const };
+const PASS_FAILED = { one: "guardrail pass failed", many: "guardrail passes failed" };
 
 /**
  * Evaluates every guardrail every few seconds on exactly one instance (transaction-level advisory
@@ -29,7 +31,7 @@ export function startGuardrails(db: Db, options: { intervalMs?: number; log?: (m
           try {
             if (await evaluateOne(db, g, now)) acted++;
           } catch (err) {
-            options.log?.(`guardrail ${g.id} failed: ${String(err)}`);
+            logFailure(options.log, PASS_FAILED, err, `guardrail ${g.id} failed: ${String(err)}`);
           }
         }
       },
@@ -40,7 +42,7 @@ export function startGuardrails(db: Db, options: { intervalMs?: number; log?: (m
   const timer = setInterval(() => {
     if (running) return;
     running = tick().finally(() => (running = null));
-    running.catch((err: unknown) => options.log?.(`guardrail tick failed: ${String(err)}`));
+    running.catch((err: unknown) => logFailure(options.log, PASS_FAILED, err, `guardrail tick failed: ${String(err)}`));
   }, intervalMs);
   timer.unref();
   return {

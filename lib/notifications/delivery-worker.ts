@@ -1,5 +1,7 @@
 import pg from "pg";
 import type { Db } from "../db/client";
+import { createBoundedClient, INTERACTIVE_LIMITS } from "../db/bounded-pool";
+import { logFailure } from "../db/outage-log";
 import { WEBHOOK_CHANNEL } from "./enqueue-notification";
 
 export interface WebhookDeliveryOptions {
@@ -36,6 +38,7 @@ interface Claimed {
 }
 
 const USER_AGENT = "Rollgate-Webhooks/1";
+const ROUND_FAILED = { one: "webhook delivery round failed", many: "webhook delivery rounds failed" };
 const MAX_ERROR = 300;
 
 /** Delay before attempt `attempts + 1`, after `attempts` failed ones: base, 2×base, 4×base … capped. */
@@ -160,7 +163,7 @@ export async function startWebhookDelivery(db: Db, options: WebhookDeliveryOptio
       }
     } catch (err) {
       // The lease brings the row back; a duplicate is better than a lost notification.
-      log(`recording webhook delivery ${row.id} failed: ${String(err)}`);
+      logFailure(log, ROUND_FAILED, err, `recording webhook delivery ${row.id} failed: ${String(err)}`);
     }
   }
 
@@ -183,14 +186,14 @@ export async function startWebhookDelivery(db: Db, options: WebhookDeliveryOptio
           if (due !== null) delay = Math.min(pollMs, Math.max(10, Math.ceil(due)));
         }
       } catch (err) {
-        if (!stopped) log(`webhook delivery round failed: ${String(err)}`);
+        if (!stopped) logFailure(log, ROUND_FAILED, err, `webhook delivery round failed: ${String(err)}`);
       }
       await sleep(delay);
     }
   }
 
   async function connectListener(url: string): Promise<void> {
-    const client = new pg.Client({ connectionString: url });
+    const client = createBoundedClient(url, { limits: INTERACTIVE_LIMITS });
     client.on("notification", () => wake());
     const lost = () => {
       if (stopped || listener !== client) return;

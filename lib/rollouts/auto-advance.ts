@@ -1,5 +1,7 @@
 import pg from "pg";
 import type { Db } from "../db/client";
+import { createBoundedClient, INTERACTIVE_LIMITS } from "../db/bounded-pool";
+import { logFailure } from "../db/outage-log";
 import { AppError } from "../errors";
 import { allGreen } from "../domain/rollout";
 import { applyTransition, type RolloutActor } from "./transition-rollout";
@@ -12,6 +14,8 @@ export const SYSTEM_ACTOR: RolloutActor = { id: null, label: "system (automatic 
 export const AUTO_ADVANCE_LOCK = 7346010011;
 
 export const DEFAULT_AUTO_ADVANCE_INTERVAL_MS = 15_000;
+
+const PASS_FAILED = { one: "automatic-progression pass failed", many: "automatic-progression passes failed" };
 
 export interface AutoAdvanceOptions {
   intervalMs?: number;
@@ -60,11 +64,10 @@ export function startAutoAdvance(db: Db, databaseUrl: string, options: AutoAdvan
 
   async function lockConnection(): Promise<pg.Client> {
     if (client) return client;
-    const fresh = new pg.Client({
-      connectionString: databaseUrl,
-      application_name: "rollgate auto-advance",
-      connectionTimeoutMillis: 10_000,
-    });
+    const fresh = createBoundedClient(
+      { connectionString: databaseUrl, application_name: "rollgate auto-advance" },
+      { limits: INTERACTIVE_LIMITS },
+    );
     // A broken connection is dropped and replaced on the next pass; its lock died with it.
     fresh.on("error", (err) => {
       log(`auto-advance: lock connection lost (${err.message})`);
@@ -106,7 +109,7 @@ export function startAutoAdvance(db: Db, databaseUrl: string, options: AutoAdvan
           log(`auto-advance: rollout ${id} not advanced (${err.code}: ${err.message})`);
           continue;
         }
-        log(`auto-advance: rollout ${id} failed: ${err instanceof Error ? err.message : String(err)}`);
+        logFailure(log, PASS_FAILED, err, `auto-advance: rollout ${id} failed: ${err instanceof Error ? err.message : String(err)}`);
       }
     }
     return moved;
@@ -152,7 +155,9 @@ export function startAutoAdvance(db: Db, databaseUrl: string, options: AutoAdvan
     if (stopped || options.autoStart === false) return;
     timer = setTimeout(() => {
       tick()
-        .catch((err: unknown) => log(`auto-advance: pass failed: ${err instanceof Error ? err.message : String(err)}`))
+        .catch((err: unknown) =>
+          logFailure(log, PASS_FAILED, err, `auto-advance: pass failed: ${err instanceof Error ? err.message : String(err)}`),
+        )
         .finally(schedule);
     }, intervalMs);
     timer.unref();

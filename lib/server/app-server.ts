@@ -6,7 +6,8 @@ import next from "next";
 import { loadAppRoutes } from "./app-routes";
 import { refuseMalformed } from "./request-guard";
 import { applyProxyPolicy, setSecurityHeaders } from "./origin";
-import { isDatabaseUnavailableError, RETRY_AFTER_SECONDS, runWithDatabaseScope, unavailableSummary } from "../db/availability";
+import { isDatabaseUnavailableError, RETRY_AFTER_SECONDS, runWithDatabaseScope } from "../db/availability";
+import { quietDatabaseOutagesOnConsole, reportDatabaseUnavailable, REQUESTS_ANSWERED_503 } from "../db/outage-log";
 import { databaseUnavailablePage } from "./unavailable-page";
 
 /** Handles a request itself and returns true, or returns false to let Next serve it. */
@@ -97,6 +98,13 @@ function reuseBuiltConfig(dir: string): void {
   }
 }
 
+/** The path alone: query strings can carry things that do not belong in a log. */
+function pathOf(req: IncomingMessage): string {
+  const url = req.url ?? "/";
+  const q = url.indexOf("?");
+  return q === -1 ? url : url.slice(0, q);
+}
+
 export interface AppServer {
   server: Server;
   port: number;
@@ -121,9 +129,14 @@ export async function startAppServer(options: {
   let ready: (handler: (req: IncomingMessage, res: ServerResponse) => Promise<void>) => void = () => {};
   const handlerReady = new Promise<(req: IncomingMessage, res: ServerResponse) => Promise<void>>((resolve) => (ready = resolve));
   const routes = options.dataPlane ?? [];
+  // Next's error logging and the data plane's 503 lines go through the outage log (one line per run).
+  quietDatabaseOutagesOnConsole();
+  /** Responses whose outage was reported where it was answered, so it is not counted twice. */
+  const reported = new WeakSet<ServerResponse>();
   const fail = (req: IncomingMessage, res: ServerResponse, err: unknown) => {
     if (isDatabaseUnavailableError(err)) {
-      console.error(`database unavailable: ${req.method} ${req.url}: ${unavailableSummary(err)}`);
+      reported.add(res);
+      reportDatabaseUnavailable(REQUESTS_ANSWERED_503, err, { first: `${req.method} ${pathOf(req)} answered 503` });
       if (!res.headersSent) {
         res.writeHead(503, { "content-type": "application/json; charset=utf-8", "retry-after": String(RETRY_AFTER_SECONDS) });
         res.end(JSON.stringify({ error: { code: "DATABASE_UNAVAILABLE", message: "The database is unavailable; try again shortly" } }));
@@ -173,6 +186,15 @@ export async function startAppServer(options: {
     if (await refuseMalformed(req, res, appRoutes)) return;
     await runWithDatabaseScope((state) => {
       answerOutagesWith503(res, state);
+      // Counted once it is answered: whatever failed (a page, a route, an action), this is the 503.
+      // On "close", which also comes when the client hangs up before the body is through.
+      res.once("close", () => {
+        if (state.databaseUnavailable && res.headersSent && res.statusCode === 503 && !reported.has(res)) {
+          reportDatabaseUnavailable(REQUESTS_ANSWERED_503, state.reason ?? "unknown", {
+            first: `${req.method} ${pathOf(req)} answered 503`,
+          });
+        }
+      });
       return handle(req, res);
     });
   });

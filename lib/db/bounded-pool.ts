@@ -1,0 +1,172 @@
+import pg from "pg";
+
+/**
+ * How long the app waits for PostgreSQL before it calls the database unavailable (a 503 with
+ * Retry-After for a request, a skipped pass for a worker). node-postgres waits forever by default:
+ * with every PostgreSQL process frozen (SIGSTOP, a hung host, a black-holed network) nothing ever
+ * fails, so requests hung for as long as the freeze lasted.
+ *
+ * Three bounds, because a frozen server can only be noticed from this side:
+ * - `connectMs`: opening a connection, and waiting for a free one when the pool is full (node-postgres
+ *   uses one setting for both).
+ * - `statementMs`: PostgreSQL's own `statement_timeout`. A statement that runs longer is cancelled by
+ *   the server (SQLSTATE 57014) and the connection stays usable: this is what stops a slow statement.
+ * - the answer bound, `statementMs` + ANSWER_GRACE_MS, kept by the client: a server that does not even
+ *   cancel in time is not answering at all (frozen, gone, cut off). The connection is then destroyed,
+ *   since it is in an unknown state, and the statement fails with DatabaseTimeoutError. A frozen server
+ *   cannot run its own timers, so only this bound ends the wait there.
+ * Plus `idle_in_transaction_session_timeout`, so a transaction left open by an instance that froze
+ * or lost its network cannot hold row locks (and with them every writer of that flag) forever.
+ */
+export interface DatabaseLimits {
+  connectMs: number;
+  statementMs: number;
+  idleInTransactionMs: number;
+}
+
+/** After the statement bound, how long the server has to deliver its cancellation before we give up on it. */
+export const ANSWER_GRACE_MS = 500;
+
+/**
+ * Requests (management API, pages, server actions, event ingestion) and the short periodic workers.
+ * A request that meets a frozen database answers 503 within the answer bound (3 s) of its first
+ * unanswered statement, and at most connectMs + answer bound (5 s) when it first had to wait for a
+ * connection from a full pool. No statement on a request path legitimately runs for seconds; the
+ * known long ones raise their own limit for their transaction (allowLongStatements).
+ */
+export const INTERACTIVE_LIMITS: DatabaseLimits = { connectMs: 2000, statementMs: 2500, idleInTransactionMs: 60_000 };
+
+/**
+ * Housekeeping that legitimately runs long statements (retention's bulk deletes and partition DDL,
+ * audit verification): nobody is waiting on an answer, so a statement may run as long as its
+ * transaction may (retention's is 5 min). Its own small pool, so it never takes connections from requests.
+ */
+export const MAINTENANCE_LIMITS: DatabaseLimits = { connectMs: 10_000, statementMs: 300_000, idleInTransactionMs: 60_000 };
+
+/** Thrown (as the failed statement's error) when the server did not answer within the answer bound. */
+export class DatabaseTimeoutError extends Error {
+  readonly code = "ROLLGATE_DATABASE_TIMEOUT";
+  constructor(readonly waitedMs: number) {
+    super(`the database did not answer within ${waitedMs} ms`);
+    this.name = "DatabaseTimeoutError";
+  }
+}
+
+// The one form allowLongStatements (lib/db/long-statements.ts) sends.
+const SET_LOCAL_TIMEOUT = /^\s*SET\s+LOCAL\s+statement_timeout\s*(?:=|TO)\s*'?(\d+)\s*(ms|s|min)?'?\s*;?\s*$/i;
+const UNIT_MS: Record<string, number> = { ms: 1, s: 1000, min: 60_000 };
+
+export interface BoundedOptions {
+  limits: DatabaseLimits;
+  /**
+   * Set statement_timeout and idle_in_transaction_session_timeout on each new connection (default).
+   * With `SET` once connected rather than as startup parameters, which PgBouncer and other poolers
+   * refuse ("unsupported startup parameter"), so a session pooler as DATABASE_URL keeps working.
+   * false for a transaction pooler (DATABASE_POOLED_URL), where a session setting would land on
+   * whichever server connection ran it: there the client's answer bound alone stops a slow statement.
+   */
+  serverSettings?: boolean;
+}
+
+type QueryArgs = Parameters<pg.Client["query"]>;
+
+function boundedClientClass({ limits, serverSettings = true }: BoundedOptions): typeof pg.Client {
+  return class BoundedClient extends pg.Client {
+    /** A `SET LOCAL statement_timeout` seen in the current transaction, so the answer bound follows it. */
+    private localStatementMs: number | null = null;
+
+    constructor(config?: string | pg.ClientConfig) {
+      const base: pg.ClientConfig = typeof config === "string" ? { connectionString: config } : { ...config };
+      super({
+        ...base,
+        connectionTimeoutMillis: limits.connectMs,
+        // A peer that vanished without a FIN (host down, network cut) is noticed by the kernel.
+        keepAlive: true,
+        keepAliveInitialDelayMillis: 10_000,
+      });
+      // pg emits 'error' on a client whose connection broke; the pool, the adapter or the caller handle
+      // it where it matters, but a second one (the socket's "end" after our own destroy) must not be an
+      // uncaught exception that takes the process down.
+      this.on("error", () => {});
+      const query = this.query.bind(this) as (...args: QueryArgs) => unknown;
+      this.query = ((...args: QueryArgs) => this.boundedQuery(query, args)) as typeof this.query;
+      const settings = [
+        limits.statementMs ? `SET statement_timeout = ${limits.statementMs}` : "",
+        limits.idleInTransactionMs ? `SET idle_in_transaction_session_timeout = ${limits.idleInTransactionMs}` : "",
+      ].filter(Boolean);
+      if (serverSettings && settings.length) {
+        // Connected means configured: pg-pool hands out the client (and its connect bound runs) only after this.
+        const connect = this.connect.bind(this) as () => Promise<unknown>;
+        this.connect = ((callback?: (err: Error | null, client?: pg.Client) => void) => {
+          const ready = connect()
+            .then(() => this.query(settings.join("; ")))
+            .then(() => this);
+          if (!callback) return ready;
+          ready.then(
+            (client) => callback(null, client),
+            (err: Error) => callback(err),
+          );
+        }) as typeof this.connect;
+      }
+    }
+
+    private boundedQuery(query: (...args: QueryArgs) => unknown, args: QueryArgs): unknown {
+      const config = args[0] as unknown;
+      // Submittables (cursors, streams) manage their own lifetime.
+      if (config && typeof config === "object" && typeof (config as { submit?: unknown }).submit === "function") return query(...args);
+      const text = typeof config === "string" ? config : ((config as { text?: unknown } | null)?.text ?? "");
+      // Outside a transaction (status "I", or not yet known) no SET LOCAL is in force any more.
+      const status = this.getTransactionStatus();
+      if (status !== "T" && status !== "E") this.localStatementMs = null;
+      const set = typeof text === "string" ? SET_LOCAL_TIMEOUT.exec(text) : null;
+      if (set) this.localStatementMs = Number(set[1]) * UNIT_MS[(set[2] ?? "ms").toLowerCase()]!;
+      const statementMs = this.localStatementMs ?? limits.statementMs;
+      if (!statementMs) return query(...args);
+
+      const answerMs = statementMs + ANSWER_GRACE_MS;
+      let settled = false;
+      const timer = setTimeout(() => {
+        // An event loop that was blocked runs expired timers before it reads the sockets: look again
+        // after the pending I/O, so an answer that did arrive in time is not thrown away.
+        setImmediate(() => {
+          if (settled) return;
+          this.connection.stream.destroy(new DatabaseTimeoutError(answerMs));
+        });
+      }, answerMs);
+      const done = () => {
+        settled = true;
+        clearTimeout(timer);
+      };
+      const callbackAt = args.findIndex((a) => typeof a === "function");
+      if (callbackAt !== -1) {
+        const callback = args[callbackAt] as (...a: unknown[]) => void;
+        const wrapped = [...args] as unknown[];
+        wrapped[callbackAt] = (...a: unknown[]) => {
+          done();
+          callback(...a);
+        };
+        return query(...(wrapped as QueryArgs));
+      }
+      const result = query(...args);
+      if (result && typeof (result as Promise<unknown>).then === "function") (result as Promise<unknown>).then(done, done);
+      else done();
+      return result;
+    }
+  };
+}
+
+/** A pool whose every wait is bounded (see DatabaseLimits). */
+export function createBoundedPool(url: string, options: BoundedOptions & { max: number }): pg.Pool {
+  return new pg.Pool({
+    connectionString: url,
+    max: options.max,
+    connectionTimeoutMillis: options.limits.connectMs,
+    Client: boundedClientClass(options),
+  });
+}
+
+/** One bounded connection of its own (LISTEN, advisory-lock sessions). Connect it yourself. */
+export function createBoundedClient(url: string | pg.ClientConfig, options: BoundedOptions): pg.Client {
+  const Client = boundedClientClass(options);
+  return new Client(typeof url === "string" ? { connectionString: url } : url);
+}
