@@ -6,6 +6,7 @@ import { refuseMalformed } from "./request-guard";
 import { applyProxyPolicy, setSecurityHeaders } from "./origin";
 import { isDatabaseUnavailableError, RETRY_AFTER_SECONDS, runWithDatabaseScope, unavailableSummary } from "../db/availability";
 import { databaseUnavailablePage } from "./unavailable-page";
+import { endAfterRequestBody } from "./request-body";
 
 /** Handles a request itself and returns true, or returns false to let Next serve it. */
 export type DataPlaneRoute = (req: IncomingMessage, res: ServerResponse) => boolean | Promise<boolean>;
@@ -139,6 +140,8 @@ export async function startAppServer(options: {
   const server = createServer((req, res) => {
     applyProxyPolicy(req, options.trustProxy ?? false);
     setSecurityHeaders(res);
+    // Whoever answers (a data-plane route, the request guard, Next), the client reads the answer.
+    endAfterRequestBody(req, res);
     dispatch(req, res, 0);
   });
   server.keepAliveTimeout = 65_000;

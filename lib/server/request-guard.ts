@@ -2,7 +2,8 @@ import type { IncomingMessage, ServerResponse } from "node:http";
 import { exceedsDepth, MAX_BODY_BYTES, MAX_JSON_DEPTH } from "../validation/json";
 import { safeDecode } from "../validation/text";
 import type { AppRoutes } from "./app-routes";
-import { BodyTooLarge, pathOf, readBody, sendJson } from "./data-plane/http-utils";
+import { pathOf, sendJson } from "./data-plane/http-utils";
+import { BodyTooLarge, readBody } from "./request-body";
 import { requestOrigin, sameOrigin } from "./origin";
 
 /**

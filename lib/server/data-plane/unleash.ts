@@ -9,7 +9,8 @@ import type { ConfigStore } from "../../evaluation/config-store";
 import { ingestUnleashMetrics, unleashMetricsSchema } from "../../metrics/client-metrics";
 import type { IngestedChange } from "../../metrics/metrics-cache";
 import { parseJson } from "../../validation/json";
-import { BodyTooLarge, pathOf, readBody, sendDatabaseUnavailable, sendJson } from "./http-utils";
+import { pathOf, sendDatabaseUnavailable, sendJson } from "./http-utils";
+import { BodyTooLarge, readBody } from "../request-body";
 import { AUTH_CODES, type SdkAuth } from "./sdk-auth";
 
 const FEATURES = "/api/client/features";
