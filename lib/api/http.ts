@@ -8,6 +8,7 @@ import { isDatabaseUnavailableError, noteDatabaseUnavailable, RETRY_AFTER_SECOND
 import { MAX_BODY_BYTES, parseJson } from "../validation/json";
 import { checkParam } from "../validation/text";
 import { addressedOrigin, sameOrigin } from "../server/origin";
+import { isClientAbort } from "../server/request-body";
 
 const STATUS: Record<ErrorCode, number> = {
   UNAUTHENTICATED: 401,
@@ -55,7 +56,10 @@ async function readText(req: Request, limit: number): Promise<string> {
   const chunks: Uint8Array[] = [];
   let size = 0;
   for (;;) {
-    const { done, value } = await reader.read();
+    // Reading fails only when the client stopped sending: its request, not the server, is broken.
+    const { done, value } = await reader.read().catch(() => {
+      throw new AppError("VALIDATION_FAILED", "The request body ended before it was complete", { fields: { body: "incomplete" } });
+    });
     if (done) break;
     size += value.byteLength;
     if (size > limit) {
@@ -101,6 +105,11 @@ export function errorResponse(err: unknown): Response {
     };
     const headers: Record<string, string> = err.code === "UNAUTHENTICATED" ? { "www-authenticate": 'Bearer realm="rollgate"' } : {};
     return json(body, STATUS[err.code], headers);
+  }
+  if (isClientAbort(err)) {
+    // The client left mid-upload (Node's ECONNRESET "aborted", which would otherwise pass for a
+    // database outage below); nobody reads this answer and there is nothing to log.
+    return json({ error: { code: "VALIDATION_FAILED", message: "The request ended before it was complete" } }, 400);
   }
   if (isDatabaseUnavailableError(err)) {
     // Not the client's fault and not a bug: say when to come back instead of a 500.

@@ -6,7 +6,7 @@ import { refuseMalformed } from "./request-guard";
 import { applyProxyPolicy, setSecurityHeaders } from "./origin";
 import { isDatabaseUnavailableError, RETRY_AFTER_SECONDS, runWithDatabaseScope, unavailableSummary } from "../db/availability";
 import { databaseUnavailablePage } from "./unavailable-page";
-import { endAfterRequestBody } from "./request-body";
+import { endAfterRequestBody, isClientAbort } from "./request-body";
 
 /** Handles a request itself and returns true, or returns false to let Next serve it. */
 export type DataPlaneRoute = (req: IncomingMessage, res: ServerResponse) => boolean | Promise<boolean>;
@@ -106,6 +106,12 @@ export async function startAppServer(options: {
   const handlerReady = new Promise<(req: IncomingMessage, res: ServerResponse) => Promise<void>>((resolve) => (ready = resolve));
   const routes = options.dataPlane ?? [];
   const fail = (req: IncomingMessage, res: ServerResponse, err: unknown) => {
+    if (isClientAbort(err)) {
+      // The client went away mid-request: no one to answer, nothing broken (and its ECONNRESET is
+      // not the database's).
+      res.destroy();
+      return;
+    }
     if (isDatabaseUnavailableError(err)) {
       console.error(`database unavailable: ${req.method} ${req.url}: ${unavailableSummary(err)}`);
       if (!res.headersSent) {

@@ -17,6 +17,23 @@ import type { IncomingMessage, ServerResponse } from "node:http";
 
 export class BodyTooLarge extends Error {}
 
+/**
+ * A request whose client went away before sending all of its body. Node reports it as
+ * `Error: aborted` with code ECONNRESET, the code a dropped database connection also has, so it is
+ * recognised here before anything takes it for a database outage: it is nobody's failure to log.
+ */
+export function isClientAbort(err: unknown): boolean {
+  const seen = new Set<unknown>();
+  let current: unknown = err;
+  while (current && typeof current === "object" && !seen.has(current)) {
+    seen.add(current);
+    const e = current as { code?: unknown; message?: unknown; cause?: unknown };
+    if (e.code === "ECONNRESET" && e.message === "aborted") return true;
+    current = e.cause;
+  }
+  return false;
+}
+
 /** How much unwanted body is read and thrown away before the connection is closed instead. */
 export const MAX_DISCARD_BYTES = 64 * 1024 * 1024;
 /** How long an unwanted upload may take to finish before the connection is closed instead. */

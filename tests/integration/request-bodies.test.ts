@@ -1,8 +1,10 @@
-// Bodies the server does not want: every refused upload is answered, never reset.
+// Bodies the server does not want: every refused upload is answered, never reset, and a client that
+// leaves mid-upload is no database outage.
 import http from "node:http";
+import net from "node:net";
 import { describe, expect, it } from "vitest";
 import { setUpTestApp } from "../support/fixture";
-import { BOOTSTRAP, ROLE_TOKENS, SDK_TOKEN } from "../support/http";
+import { BOOTSTRAP, call, ROLE_TOKENS, SDK_TOKEN } from "../support/http";
 import { serverActionIds } from "../fuzz/support/fuzz-world";
 
 const { app } = setUpTestApp({ bootstrapTokens: BOOTSTRAP });
@@ -101,5 +103,37 @@ describe("oversized uploads", () => {
     } finally {
       agent.destroy();
     }
+  });
+});
+
+describe("a client that leaves mid-upload", () => {
+  /** Sends the headers and part of a body, lets the server start reading it, then drops the connection. */
+  const abandon = (path: string, headers: string) =>
+    new Promise<void>((resolve, reject) => {
+      const url = new URL(app.url);
+      const socket = net.connect(Number(url.port), url.hostname, () => {
+        socket.write(
+          `POST ${path} HTTP/1.1\r\nhost: ${url.host}\r\n${headers}content-length: 900000\r\n\r\n{"key":"${"a".repeat(100_000)}`,
+        );
+        // The route authenticates (a database query) before it reads; then it waits for the rest.
+        setTimeout(() => {
+          socket.destroy();
+          resolve();
+        }, 300);
+      });
+      socket.on("error", reject);
+    });
+
+  it("is not logged as a database outage, and the routes it used keep answering", async () => {
+    const before = app.output().length;
+    for (let i = 0; i < 3; i++) {
+      await abandon("/api/v1/flags", `authorization: Bearer ${ROLE_TOKENS.engineer}\r\ncontent-type: application/json\r\n`);
+      await abandon("/api/v1/events", `authorization: Bearer ${SDK_TOKEN}\r\ncontent-type: application/json\r\n`);
+    }
+    // A request through the same routes after the aborted ones: answered, so those were handled first.
+    expect((await call(app.url, "POST", "/api/v1/flags", { token: ROLE_TOKENS.engineer, body: {} })).status).toBe(400);
+    expect((await call(app.url, "POST", "/api/v1/events", { token: SDK_TOKEN, body: {} })).status).toBe(400);
+    const logged = app.output().slice(before);
+    expect(logged).not.toMatch(/database unavailable|request failed|unhandled error/);
   });
 });
