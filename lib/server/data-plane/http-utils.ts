@@ -1,6 +1,6 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { errorResponse } from "../../api/http";
-import { credentialsFrom, nodeHeaders } from "../../auth/identity";
+import { nodeHeaders, sdkTokenFrom } from "../../auth/identity";
 import { RETRY_AFTER_SECONDS, unavailableSummary } from "../../db/availability";
 
 export function sendJson(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
@@ -36,7 +36,7 @@ export function sendDatabaseUnavailable(res: ServerResponse, err: unknown, what:
 
 /** `Authorization: Bearer <t>` or `X-API-Key: <t>`, parsed like every other entry point does. */
 export function tokenFrom(req: IncomingMessage): string | undefined {
-  return credentialsFrom(nodeHeaders(req)).token;
+  return sdkTokenFrom(nodeHeaders(req));
 }
 
 export function pathOf(req: IncomingMessage): string {
