@@ -7,7 +7,7 @@ import { isInvalidInputError } from "../db/db-errors";
 import { isDatabaseUnavailableError, noteDatabaseUnavailable, RETRY_AFTER_SECONDS, unavailableSummary } from "../db/availability";
 import { MAX_BODY_BYTES, parseJson } from "../validation/json";
 import { checkParam } from "../validation/text";
-import { addressedOrigin, sameOrigin } from "../server/origin";
+import { addressedOrigin, WRITE_ORIGIN_REFUSED, writeOrigin } from "../server/origin";
 import { isClientAbort } from "../server/request-body";
 
 const STATUS: Record<ErrorCode, number> = {
@@ -128,18 +128,18 @@ export function errorResponse(err: unknown): Response {
 }
 
 /**
- * Cookie-authenticated mutations must come from our own pages. SameSite=Lax already keeps the cookie
- * off cross-site POSTs in current browsers; this also covers older ones and same-site subdomains.
- * Token-authenticated calls carry no ambient credentials, so they need no such check.
+ * Cookie-authenticated mutations must come from our own pages (see `writeOrigin`). SameSite=Lax
+ * already keeps the cookie off cross-site POSTs in current browsers; this also covers older ones,
+ * same-site subdomains and requests that hide where they come from. Token-authenticated calls carry
+ * no ambient credentials, so they need no such check.
  */
 function assertSameOrigin(req: Request): void {
-  if (req.method === "GET" || req.method === "HEAD") return;
-  const origin = req.headers.get("origin");
-  if (origin === null) return; // non-browser clients do not send Origin and cannot ride a cookie
+  if (req.method === "GET" || req.method === "HEAD" || req.method === "OPTIONS") return;
   // The custom server dropped untrusted X-Forwarded-* and Next filled them from the connection, so
   // they name what the browser addressed; scheme and port count, not just the host name.
   const expected = addressedOrigin((name) => req.headers.get(name), false);
-  if (!sameOrigin(origin, expected)) throw new AppError("FORBIDDEN", "Cross-origin request refused");
+  const verdict = writeOrigin((name) => req.headers.get(name), expected);
+  if (verdict !== "same-origin") throw new AppError("FORBIDDEN", WRITE_ORIGIN_REFUSED[verdict]);
 }
 
 export interface RouteContext<P> {

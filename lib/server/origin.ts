@@ -49,6 +49,29 @@ export function sameOrigin(origin: string, expected: string | null): boolean {
   }
 }
 
+export type WriteOrigin = "same-origin" | "cross-origin" | "no-origin";
+
+/**
+ * Where a cookie-authenticated write comes from. Browsers send Origin with every POST, PUT, PATCH and
+ * DELETE (fetch and form posts alike), so its absence means an older browser, a privacy extension
+ * that strips it, or no browser at all; `Sec-Fetch-Site: same-origin`, which only the browser can
+ * set, then vouches for our own page instead. Anything else cannot be told apart from a forged
+ * cross-site request riding the cookie, so it is refused ("no-origin").
+ */
+export function writeOrigin(header: (name: string) => string | string[] | null | undefined, expected: string | null): WriteOrigin {
+  // Taken whole: a browser sends one Origin, never a list, so "a, b" is no origin of ours.
+  const raw = header("origin");
+  const origin = Array.isArray(raw) ? raw.join(", ") : raw;
+  if (origin !== undefined && origin !== null) return sameOrigin(origin, expected) ? "same-origin" : "cross-origin";
+  return header("sec-fetch-site") === "same-origin" ? "same-origin" : "no-origin";
+}
+
+export const WRITE_ORIGIN_REFUSED: Record<Exclude<WriteOrigin, "same-origin">, string> = {
+  "cross-origin": "Cross-origin request refused",
+  "no-origin":
+    "A write signed in by the session cookie must come from Rollgate's own pages (Origin or Sec-Fetch-Site: same-origin); automation sends an API token as 'Authorization: Bearer <token>'",
+};
+
 /** For a raw Node request (before Next has touched it). */
 export function requestOrigin(req: IncomingMessage): string | null {
   return addressedOrigin((name) => req.headers[name], Boolean((req.socket as { encrypted?: boolean } | null)?.encrypted));

@@ -1,6 +1,6 @@
 import AxeBuilder from "@axe-core/playwright";
 import { expect, test, type Browser, type Page } from "@playwright/test";
-import { signIn } from "./helpers";
+import { fromPage, signIn } from "./helpers";
 
 // Issue #17: each role's main pages at a desktop and a phone size: nothing wider than the screen,
 // every control on screen (or in a container that scrolls on purpose), and no axe violations, also
@@ -162,6 +162,7 @@ test("engineer: flags, a flag with the production confirmation, a rollout with i
                 environments: Record<string, { version: number }>;
               };
               const res = await p.request.patch("/api/v1/flags/dark-mode/environments/staging", {
+                headers: fromPage(p),
                 data: { version: flag.environments.staging!.version, rolloutPercent: 3 },
               });
               expect(res.status()).toBe(200);

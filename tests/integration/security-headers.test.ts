@@ -72,6 +72,48 @@ describe("same-origin check on cookie-authenticated writes", () => {
     expect((await post(app.url, { origin: `https://${self.host}`, "x-forwarded-proto": "https" })).status).toBe(403);
   });
 
+  it("refuses a cookie-authenticated write that does not say where it comes from; Sec-Fetch-Site: same-origin vouches instead of Origin", async () => {
+    const missing = await post(app.url, {});
+    expect(missing.status).toBe(403);
+    expect((await missing.json()).error).toEqual({
+      code: "FORBIDDEN",
+      message:
+        "A write signed in by the session cookie must come from Rollgate's own pages (Origin or Sec-Fetch-Site: same-origin); automation sends an API token as 'Authorization: Bearer <token>'",
+    });
+    expect((await post(app.url, { "sec-fetch-site": "cross-site" })).status).toBe(403);
+    expect((await post(app.url, { "sec-fetch-site": "same-site" })).status).toBe(403);
+    expect((await post(app.url, { "sec-fetch-site": "same-origin" })).status).toBe(400);
+    // An Origin that is there decides, whatever Sec-Fetch-Site says.
+    expect((await post(app.url, { "sec-fetch-site": "same-origin", origin: "http://evil.example" })).status).toBe(403);
+    // A token carries no ambient credential: no Origin needed.
+    const byToken = await fetch(`${app.url}/api/v1/flags`, {
+      method: "POST",
+      headers: { authorization: `Bearer ${ROLE_TOKENS.engineer}`, "content-type": "application/json" },
+      body: "{}",
+    });
+    expect(byToken.status).toBe(400);
+  });
+
+  it("refuses a server action with a session but no Origin; one without a session (signing in) needs none", async () => {
+    const action = (headers: Record<string, string>) =>
+      fetch(`${app.url}/flags`, {
+        method: "POST",
+        headers: { "next-action": serverActionIds().get("signOutAction")!, "content-type": "text/plain", ...headers },
+        body: "[]",
+        redirect: "manual",
+      });
+    const before = await t.sql(`SELECT count(*)::int AS n FROM sessions`);
+    expect((await action({ cookie })).status).toBe(403);
+    expect((await action({ cookie, "sec-fetch-site": "cross-site" })).status).toBe(403);
+    expect((await t.sql(`SELECT count(*)::int AS n FROM sessions`)).rows).toEqual(before.rows);
+    const signingIn = await fetch(`${app.url}/sign-in`, {
+      method: "POST",
+      headers: { "next-action": serverActionIds().get("signInAction")!, "content-type": "text/plain" },
+      body: '[{},"$undefined"]',
+    });
+    expect(signingIn.status).toBe(200);
+  });
+
   it("refuses cross-origin form posts the same way (scheme, and untrusted X-Forwarded-Host)", async () => {
     const self = new URL(app.url);
     const action = (headers: Record<string, string>) =>
