@@ -3,7 +3,7 @@ import type { AddressInfo } from "node:net";
 import next from "next";
 import { loadAppRoutes } from "./app-routes";
 import { refuseMalformed } from "./request-guard";
-import { applyProxyPolicy, setSecurityHeaders } from "./origin";
+import { applyProxyPolicy, setPagePolicy, setSecurityHeaders } from "./origin";
 import { isDatabaseUnavailableError, RETRY_AFTER_SECONDS, runWithDatabaseScope, unavailableSummary } from "../db/availability";
 import { databaseUnavailablePage } from "./unavailable-page";
 import { endAfterRequestBody, isClientAbort } from "./request-body";
@@ -161,6 +161,7 @@ export async function startAppServer(options: {
   const handle = app.getRequestHandler();
   const appRoutes = options.dev ? null : loadAppRoutes(options.dir);
   ready(async (req, res) => {
+    setPagePolicy(req, res, options.dev);
     if (await refuseMalformed(req, res, appRoutes)) return;
     await runWithDatabaseScope((state) => {
       answerOutagesWith503(res, state);

@@ -24,12 +24,17 @@ beforeAll(async () => {
   cookie = `rollgate_session=${(await signIn(t.db, { email: "engineer@rollgate.dev", password: PASSWORD })).secret}`;
 });
 
+const NONCED = /^script-src 'self' 'nonce-([A-Za-z0-9+/]{22}==)' 'strict-dynamic';/;
+
 function expectSecurityHeaders(res: Response, what: string) {
   expect(res.headers.get("x-frame-options"), what).toBe("DENY");
   const csp = res.headers.get("content-security-policy") ?? "";
   for (const directive of ["frame-ancestors 'none'", "base-uri 'self'", "form-action 'self'", "object-src 'none'"]) {
     expect(csp, what).toContain(directive);
   }
+  // Pages and whatever else Next answers run only scripts with the request's nonce; the data plane's
+  // and the request guard's own answers run none.
+  expect(csp, what).toMatch(/^script-src ('none'|'self' 'nonce-[A-Za-z0-9+/=]+' 'strict-dynamic');/);
   expect(res.headers.get("x-content-type-options"), what).toBe("nosniff");
   expect(res.headers.get("referrer-policy"), what).toBe("strict-origin-when-cross-origin");
 }
@@ -54,6 +59,56 @@ describe("security headers", () => {
       await res.arrayBuffer();
       expectSecurityHeaders(res, what);
     }
+  });
+});
+
+describe("the script policy", () => {
+  const page = async (headers: Record<string, string> = {}) => {
+    const res = await fetch(`${app.url}/flags`, { headers: { cookie, ...headers } });
+    const html = await res.text();
+    return { csp: res.headers.get("content-security-policy") ?? "", html };
+  };
+
+  it("gives each page a fresh nonce, which every script Next renders carries", async () => {
+    const [one, two] = [await page(), await page()];
+    const nonce = one.csp.match(NONCED)?.[1];
+    expect(nonce, one.csp).toBeDefined();
+    expect(two.csp.match(NONCED)?.[1]).not.toBe(nonce);
+    const scripts = [...one.html.matchAll(/<script\b[^>]*>/g)].map((m) => m[0]);
+    expect(scripts.length).toBeGreaterThan(3);
+    expect(scripts.filter((tag) => !tag.includes(`nonce="${nonce}"`))).toEqual([]);
+  });
+
+  it("cannot be chosen by the client: a policy or x-nonce sent with the request is replaced", async () => {
+    const forged = await page({
+      "content-security-policy": "script-src 'nonce-Zm9yZ2VkZm9yZ2VkZm9yZ2VkZg=='",
+      "x-nonce": "Zm9yZ2VkZm9yZ2VkZm9yZ2VkZg==",
+    });
+    const nonce = forged.csp.match(NONCED)?.[1];
+    expect(nonce).toBeDefined();
+    expect(nonce).not.toBe("Zm9yZ2VkZm9yZ2VkZm9yZ2VkZg==");
+    expect(forged.html).not.toContain("Zm9yZ2VkZm9yZ2VkZm9yZ2VkZg==");
+    expect(forged.html).toContain(`nonce="${nonce}"`);
+  });
+
+  it("lets JSON and the data plane run no script at all", async () => {
+    const ofrep = await fetch(`${app.url}/ofrep/v1/evaluate/flags`, {
+      method: "POST",
+      headers: { authorization: `Bearer ${SDK_TOKEN}`, "content-type": "application/json" },
+      body: '{"context":{"targetingKey":"u1"}}',
+    });
+    expect(ofrep.headers.get("content-security-policy")).toBe(
+      "script-src 'none'; frame-ancestors 'none'; base-uri 'self'; form-action 'self'; object-src 'none'",
+    );
+  });
+
+  it("gives a page that is not found a nonce too (it is rendered per request, not prerendered without one)", async () => {
+    const res = await fetch(`${app.url}/no-such-page`, { headers: { cookie } });
+    const html = await res.text();
+    expect(res.status).toBe(404);
+    const nonce = res.headers.get("content-security-policy")?.match(NONCED)?.[1];
+    expect(nonce).toBeDefined();
+    expect([...html.matchAll(/<script\b[^>]*>/g)].filter((m) => !m[0].includes(`nonce="${nonce}"`))).toEqual([]);
   });
 });
 
