@@ -8,7 +8,8 @@ import { isDatabaseUnavailableError, noteDatabaseUnavailable, RETRY_AFTER_SECOND
 import { reportDatabaseUnavailable, REQUESTS_ANSWERED_503 } from "../db/outage-log";
 import { MAX_BODY_BYTES, parseJson } from "../validation/json";
 import { checkParam } from "../validation/text";
-import { addressedOrigin, sameOrigin } from "../server/origin";
+import { addressedOrigin, WRITE_ORIGIN_REFUSED, writeOrigin } from "../server/origin";
+import { isClientAbort } from "../server/request-body";
 
 const STATUS: Record<ErrorCode, number> = {
   UNAUTHENTICATED: 401,
@@ -56,7 +57,10 @@ async function readText(req: Request, limit: number): Promise<string> {
   const chunks: Uint8Array[] = [];
   let size = 0;
   for (;;) {
-    const { done, value } = await reader.read();
+    // Reading fails only when the client stopped sending: its request, not the server, is broken.
+    const { done, value } = await reader.read().catch(() => {
+      throw new AppError("VALIDATION_FAILED", "The request body ended before it was complete", { fields: { body: "incomplete" } });
+    });
     if (done) break;
     size += value.byteLength;
     if (size > limit) {
@@ -103,6 +107,11 @@ export function errorResponse(err: unknown): Response {
     const headers: Record<string, string> = err.code === "UNAUTHENTICATED" ? { "www-authenticate": 'Bearer realm="rollgate"' } : {};
     return json(body, STATUS[err.code], headers);
   }
+  if (isClientAbort(err)) {
+    // The client left mid-upload (Node's ECONNRESET "aborted", which would otherwise pass for a
+    // database outage below); nobody reads this answer and there is nothing to log.
+    return json({ error: { code: "VALIDATION_FAILED", message: "The request ended before it was complete" } }, 400);
+  }
   if (isDatabaseUnavailableError(err)) {
     // Not the client's fault and not a bug: say when to come back instead of a 500. The server counts
     // it in the outage log when the request is answered; outside a request (a data-plane route) here.
@@ -120,18 +129,18 @@ export function errorResponse(err: unknown): Response {
 }
 
 /**
- * Cookie-authenticated mutations must come from our own pages. SameSite=Lax already keeps the cookie
- * off cross-site POSTs in current browsers; this also covers older ones and same-site subdomains.
- * Token-authenticated calls carry no ambient credentials, so they need no such check.
+ * Cookie-authenticated mutations must come from our own pages (see `writeOrigin`). SameSite=Lax
+ * already keeps the cookie off cross-site POSTs in current browsers; this also covers older ones,
+ * same-site subdomains and requests that hide where they come from. Token-authenticated calls carry
+ * no ambient credentials, so they need no such check.
  */
 function assertSameOrigin(req: Request): void {
-  if (req.method === "GET" || req.method === "HEAD") return;
-  const origin = req.headers.get("origin");
-  if (origin === null) return; // non-browser clients do not send Origin and cannot ride a cookie
+  if (req.method === "GET" || req.method === "HEAD" || req.method === "OPTIONS") return;
   // The custom server dropped untrusted X-Forwarded-* and Next filled them from the connection, so
   // they name what the browser addressed; scheme and port count, not just the host name.
   const expected = addressedOrigin((name) => req.headers.get(name), false);
-  if (!sameOrigin(origin, expected)) throw new AppError("FORBIDDEN", "Cross-origin request refused");
+  const verdict = writeOrigin((name) => req.headers.get(name), expected);
+  if (verdict !== "same-origin") throw new AppError("FORBIDDEN", WRITE_ORIGIN_REFUSED[verdict]);
 }
 
 export interface RouteContext<P> {

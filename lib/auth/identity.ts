@@ -1,4 +1,5 @@
 import type { Db } from "../db/client";
+import { AppError } from "../errors";
 import type { Principal, UserPrincipal } from "./principal";
 import { isRole } from "./roles";
 import { hashSecret } from "./secrets";
@@ -69,11 +70,14 @@ export function nodeHeaders(req: { headers: Record<string, string | string[] | u
   };
 }
 
-/** Reads the bearer token (or X-API-Key) and session cookie: the one parser every entry point uses. */
-export function credentialsFrom(headers: HeaderSource): { token?: string; session?: string } {
+/**
+ * Reads the bearer token, the X-API-Key header and the session cookie: the one parser every entry
+ * point uses. X-API-Key is kept apart because only the data plane takes it (see `resolvePrincipal`).
+ */
+export function credentialsFrom(headers: HeaderSource): { token?: string; apiKey?: string; session?: string } {
   const auth = headers.get("authorization");
-  const bearer = auth?.match(/^Bearer\s+(\S+)\s*$/i)?.[1];
-  const token = bearer ?? headers.get("x-api-key")?.trim() ?? undefined;
+  const token = auth?.match(/^Bearer\s+(\S+)\s*$/i)?.[1];
+  const apiKey = headers.get("x-api-key")?.trim();
   const raw = headers
     .get("cookie")
     ?.split(";")
@@ -86,13 +90,31 @@ export function credentialsFrom(headers: HeaderSource): { token?: string; sessio
   } catch {
     session = undefined; // a malformed cookie is no session, not a server error
   }
-  return { token: token || undefined, session };
+  return { token: token || undefined, apiKey: apiKey || undefined, session };
 }
 
-/** A token wins over a cookie: automation that also carries a browser cookie acts as the token. */
+/**
+ * The token an SDK sends to the data plane (OFREP, the stream, events, the Unleash client API):
+ * `Authorization: Bearer <token>`, or `X-API-Key: <token>` as OpenFeature's OFREP providers send it.
+ */
+export function sdkTokenFrom(headers: HeaderSource): string | undefined {
+  const { token, apiKey } = credentialsFrom(headers);
+  return token ?? apiKey;
+}
+
+export const API_KEY_REFUSED =
+  "X-API-Key is accepted only by evaluation (OFREP), the SDK stream and events; send the token as 'Authorization: Bearer <token>'";
+
+/**
+ * Who is calling the management API, the dashboard's data routes or a page. A token wins over a
+ * cookie: automation that also carries a browser cookie acts as the token. X-API-Key is refused
+ * here rather than ignored, so a client that sends it learns why it is not signed in instead of
+ * acting as whatever cookie it also carries.
+ */
 export async function resolvePrincipal(identity: IdentityProvider, headers: HeaderSource): Promise<Principal | null> {
-  const { token, session } = credentialsFrom(headers);
+  const { token, apiKey, session } = credentialsFrom(headers);
   if (token) return identity.fromApiToken(token);
+  if (apiKey) throw new AppError("UNAUTHENTICATED", API_KEY_REFUSED);
   if (session) return identity.fromSession(session);
   return null;
 }

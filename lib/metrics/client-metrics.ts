@@ -2,18 +2,29 @@ import { z } from "zod";
 import type { Db } from "../db/client";
 import { AppError } from "../errors";
 import { retryOnDeadlock } from "./ingest-events";
+import { textProblem } from "../validation/text";
+import { instant } from "../validation/time";
 
 const MAX_AGE_MS = 7 * 24 * 3600 * 1000;
 const MAX_SKEW_MS = 5 * 60 * 1000;
+
+/**
+ * Most one bucket entry may count. A bucket is one SDK instance's tally for one metrics interval (60 s
+ * by default): 1e9 evaluations is ~16 million a second from one process for a whole minute, far past
+ * any real client. What it refuses is nonsense such as 9e15, which would swamp a flag's adoption
+ * figures for as long as the rollup is kept (a year) and, summed over reports, leave the range where
+ * JavaScript numbers count exactly.
+ */
+export const MAX_BUCKET_COUNT = 1_000_000_000;
 
 const count = (what: string) =>
   z
     .number({ error: `${what} must be a number` })
     .int(`${what} must be a whole number`)
-    .min(0, `${what} must be >= 0`);
-const time = z.union([z.string().datetime({ offset: true, error: "must be an ISO 8601 time" }), z.number().int().positive()], {
-  error: "must be an ISO 8601 time",
-});
+    .min(0, `${what} must be >= 0`)
+    .max(MAX_BUCKET_COUNT, `${what} must be at most ${MAX_BUCKET_COUNT}`);
+
+const epochMs = (t: string | number) => (typeof t === "number" ? t : Date.parse(t));
 
 /**
  * What Unleash SDKs send to `POST /api/client/metrics` (the client specification's metrics format):
@@ -23,25 +34,42 @@ const time = z.union([z.string().datetime({ offset: true, error: "must be an ISO
 export const unleashMetricsSchema = z.looseObject({
   appName: z.string({ error: "must be text" }).optional(),
   instanceId: z.string({ error: "must be text" }).optional(),
-  bucket: z.looseObject(
-    {
-      start: time,
-      stop: time,
-      toggles: z.record(
-        z.string(),
-        z.looseObject(
-          {
-            yes: count("yes"),
-            no: count("no"),
-            variants: z.record(z.string(), count("each variant count")).optional(),
-          },
-          { error: "must be an object with yes and no counts" },
+  bucket: z
+    .looseObject(
+      {
+        start: instant(),
+        stop: instant(),
+        toggles: z.record(
+          z.string(),
+          z.looseObject(
+            {
+              yes: count("yes"),
+              no: count("no"),
+              variants: z.record(z.string(), count("each variant count")).optional(),
+            },
+            { error: "must be an object with yes and no counts" },
+          ),
+          { error: "must be an object of toggle counts" },
         ),
-        { error: "must be an object of toggle counts" },
-      ),
-    },
-    { error: "must be an object with start, stop and toggles" },
-  ),
+      },
+      { error: "must be an object with start, stop and toggles" },
+    )
+    .superRefine((bucket, ctx) => {
+      if (epochMs(bucket.stop) < epochMs(bucket.start)) {
+        ctx.addIssue({ code: "custom", path: ["stop"], message: "must not be before start" });
+      }
+      // Names are matched against flag keys, which never hold these; PostgreSQL refuses NUL in text.
+      for (const name of Object.keys(bucket.toggles ?? {})) {
+        const problem = textProblem(name);
+        if (!problem) continue;
+        ctx.addIssue({
+          code: "custom",
+          path: ["toggles"],
+          message: `toggle name ${JSON.stringify(name.slice(0, 100))} ${problem === "control" ? "contains control characters" : "contains invalid Unicode"}`,
+        });
+        return;
+      }
+    }),
 });
 export type UnleashMetrics = z.infer<typeof unleashMetricsSchema>;
 
@@ -56,7 +84,7 @@ export type UnleashMetrics = z.infer<typeof unleashMetricsSchema>;
  * Returns the flag keys that were counted.
  */
 export async function ingestUnleashMetrics(db: Db, environment: string, metrics: UnleashMetrics, now = new Date()): Promise<string[]> {
-  const stop = typeof metrics.bucket.stop === "number" ? metrics.bucket.stop : Date.parse(metrics.bucket.stop);
+  const stop = epochMs(metrics.bucket.stop);
   const skew = stop - now.getTime();
   if (skew > MAX_SKEW_MS || -skew > MAX_AGE_MS) {
     throw new AppError("VALIDATION_FAILED", "The bucket's stop time is outside the accepted window (7 days back, 5 minutes ahead)", {

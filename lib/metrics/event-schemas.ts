@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { plainText } from "../validation/text";
+import { instant } from "../validation/time";
 import { LATENCY_SLOTS } from "../domain/latency-buckets";
 import { SKETCH_REGISTERS } from "../domain/subject-sketch";
 
@@ -17,7 +18,7 @@ const eventSchema = z.strictObject({
   latencyMs: z.number({ error: "must be a number of milliseconds" }).finite().min(0, "must be >= 0").max(3_600_000, "must be <= 3600000"),
   errorCode: plainText({ max: 100, trim: false }).optional(),
   targetingKey: plainText({ max: 200, trim: false }).optional(),
-  timestamp: z.union([z.string().datetime({ offset: true, error: "must be an ISO 8601 time" }), z.number().int().positive()]).optional(),
+  timestamp: instant().optional(),
 });
 
 const count = (what: string) =>
@@ -37,7 +38,7 @@ const summarySchema = z
     variant: z.enum(["on", "off"], { error: "must be 'on' or 'off'" }),
     reason: z.enum(EVENT_REASONS, { error: "must be one of SPLIT, TARGETING_MATCH, DISABLED, STATIC, UNKNOWN" }).optional(),
     /** The minute the counts belong to (ISO 8601 or epoch ms); seconds are ignored. */
-    minute: z.union([z.string().datetime({ offset: true, error: "must be an ISO 8601 time" }), z.number().int().positive()]),
+    minute: instant(),
     requests: count("requests").min(1, "must be at least 1"),
     errors: count("errors"),
     errorsByCode: z.record(plainText({ min: 1, max: 100, trim: false }), count("each count")).optional(),

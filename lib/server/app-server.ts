@@ -5,10 +5,11 @@ import path from "node:path";
 import next from "next";
 import { loadAppRoutes } from "./app-routes";
 import { refuseMalformed } from "./request-guard";
-import { applyProxyPolicy, setSecurityHeaders } from "./origin";
+import { applyProxyPolicy, setPagePolicy, setSecurityHeaders } from "./origin";
 import { isDatabaseUnavailableError, RETRY_AFTER_SECONDS, runWithDatabaseScope } from "../db/availability";
 import { quietDatabaseOutagesOnConsole, reportDatabaseUnavailable, REQUESTS_ANSWERED_503 } from "../db/outage-log";
 import { databaseUnavailablePage } from "./unavailable-page";
+import { endAfterRequestBody, isClientAbort } from "./request-body";
 
 /** Handles a request itself and returns true, or returns false to let Next serve it. */
 export type DataPlaneRoute = (req: IncomingMessage, res: ServerResponse) => boolean | Promise<boolean>;
@@ -134,6 +135,12 @@ export async function startAppServer(options: {
   /** Responses whose outage was reported where it was answered, so it is not counted twice. */
   const reported = new WeakSet<ServerResponse>();
   const fail = (req: IncomingMessage, res: ServerResponse, err: unknown) => {
+    if (isClientAbort(err)) {
+      // The client went away mid-request: no one to answer, nothing broken (and its ECONNRESET is
+      // not the database's).
+      res.destroy();
+      return;
+    }
     if (isDatabaseUnavailableError(err)) {
       reported.add(res);
       reportDatabaseUnavailable(REQUESTS_ANSWERED_503, err, { first: `${req.method} ${pathOf(req)} answered 503` });
@@ -169,6 +176,8 @@ export async function startAppServer(options: {
   const server = createServer((req, res) => {
     applyProxyPolicy(req, options.trustProxy ?? false);
     setSecurityHeaders(res);
+    // Whoever answers (a data-plane route, the request guard, Next), the client reads the answer.
+    endAfterRequestBody(req, res);
     dispatch(req, res, 0);
   });
   server.keepAliveTimeout = 65_000;
@@ -183,6 +192,7 @@ export async function startAppServer(options: {
   const handle = app.getRequestHandler();
   const appRoutes = options.dev ? null : loadAppRoutes(options.dir);
   ready(async (req, res) => {
+    setPagePolicy(req, res, options.dev);
     if (await refuseMalformed(req, res, appRoutes)) return;
     await runWithDatabaseScope((state) => {
       answerOutagesWith503(res, state);

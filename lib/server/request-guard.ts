@@ -2,8 +2,10 @@ import type { IncomingMessage, ServerResponse } from "node:http";
 import { exceedsDepth, MAX_BODY_BYTES, MAX_JSON_DEPTH } from "../validation/json";
 import { safeDecode } from "../validation/text";
 import type { AppRoutes } from "./app-routes";
-import { BodyTooLarge, pathOf, readBody, sendJson } from "./data-plane/http-utils";
-import { requestOrigin, sameOrigin } from "./origin";
+import { pathOf, sendJson } from "./data-plane/http-utils";
+import { BodyTooLarge, readBody } from "./request-body";
+import { credentialsFrom, nodeHeaders } from "../auth/identity";
+import { requestOrigin, WRITE_ORIGIN_REFUSED, writeOrigin } from "./origin";
 
 /**
  * Checks that Next.js itself would turn into a 500 or a reset, done before a request reaches it:
@@ -36,8 +38,9 @@ export async function refuseMalformed(req: IncomingMessage, res: ServerResponse,
     return false;
   }
   if (req.method !== "POST") return false;
-  if (crossOrigin(req)) {
-    refuse(res, path, 403, "Cross-origin form posts are refused");
+  const refusal = originRefusal(req);
+  if (refusal) {
+    refuse(res, path, 403, refusal);
     return true;
   }
   if (req.headers["next-action"] !== undefined) return refuseMalformedAction(req, res, routes);
@@ -50,12 +53,16 @@ export async function refuseMalformed(req: IncomingMessage, res: ServerResponse,
 /**
  * Next refuses a server action whose Origin differs from the host, but by throwing (a 500); an
  * unparsable Origin ("null" from a sandboxed frame) also throws. Browsers always send Origin on POST.
- * Scheme, host and port are compared; proxy headers count only when trusted (see ./origin.ts).
+ * Scheme, host and port are compared; proxy headers count only when trusted (see ./origin.ts). A post
+ * without Origin is let through only when it carries no session (the sign-in form, a client that is
+ * no browser), since a server action acts as the session's user: with one it needs
+ * `Sec-Fetch-Site: same-origin` instead.
  */
-function crossOrigin(req: IncomingMessage): boolean {
-  const origin = req.headers.origin;
-  if (origin === undefined) return false;
-  return !sameOrigin(origin, requestOrigin(req));
+function originRefusal(req: IncomingMessage): string | null {
+  const verdict = writeOrigin((name) => req.headers[name], requestOrigin(req));
+  if (verdict === "cross-origin") return "Cross-origin form posts are refused";
+  if (verdict === "no-origin" && credentialsFrom(nodeHeaders(req)).session) return WRITE_ORIGIN_REFUSED["no-origin"];
+  return null;
 }
 
 function resolvedPath(raw: string): string {

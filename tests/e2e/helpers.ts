@@ -37,6 +37,14 @@ export async function signIn(page: Page, email: string, password = DEMO_PASSWORD
   );
 }
 
+/**
+ * The Origin a browser sends with the dashboard's own writes. `page.request` calls (API calls made
+ * with the page's session cookie) send none, and a cookie-authenticated write without one is refused.
+ */
+export function fromPage(page: Page): { origin: string } {
+  return { origin: new URL(page.url()).origin };
+}
+
 /** Production changes go through a confirmation with a required reason. */
 export async function saveProduction(page: Page, reason: string) {
   await page

@@ -1,5 +1,5 @@
 import { expect, test } from "@playwright/test";
-import { signIn } from "./helpers";
+import { fromPage, signIn } from "./helpers";
 import { E2E_SDK_TOKEN } from "./sdk-token";
 import { RollgateClient } from "../../lib/sdk/client";
 
@@ -48,7 +48,10 @@ test("on-call kills a flag with a reason: the page shows it killed, an incident 
   await signIn(viewer, "viewer@rollgate.dev");
   await viewer.goto("/flags/dark-mode");
   await expect(viewer.getByRole("button", { name: /Kill/ })).toHaveCount(0);
-  const refused = await viewer.request.post("/api/v1/flags/dark-mode/environments/production/kill", { data: { reason: "I am a viewer" } });
+  const refused = await viewer.request.post("/api/v1/flags/dark-mode/environments/production/kill", {
+    headers: fromPage(viewer),
+    data: { reason: "I am a viewer" },
+  });
   expect(refused.status()).toBe(403);
   await viewerContext.close();
 });

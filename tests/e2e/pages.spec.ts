@@ -1,6 +1,6 @@
 import { expect, test, type Browser, type Page } from "@playwright/test";
 import { axeViolations } from "./axe";
-import { signIn } from "./helpers";
+import { fromPage, signIn } from "./helpers";
 
 // Issue #17: each role's main pages at a desktop and a phone size: nothing wider than the screen,
 // every control on screen (or in a container that scrolls on purpose), and no axe violations, also
@@ -83,8 +83,14 @@ async function visitAll(browser: Browser, email: string | null, steps: (page: Pa
   const problems: Problem[] = [];
   const context = await browser.newContext({ viewport: { width: VIEWPORTS[0].width, height: VIEWPORTS[0].height } });
   const page = await context.newPage();
-  if (email) await signIn(page, email);
+  // Every script a page needs carries the request's CSP nonce: Chrome reports any it refuses here.
+  page.on("console", (message) => {
+    if (message.type() === "error" && /Content Security Policy/.test(message.text())) {
+      problems.push({ where: `${who} ${page.url()}`, what: message.text().slice(0, 300) });
+    }
+  });
   const who = email ?? "signed out";
+  if (email) await signIn(page, email);
   for (const step of await steps(page)) {
     await page.setViewportSize({ width: VIEWPORTS[0].width, height: VIEWPORTS[0].height });
     await page.goto(step.path);
@@ -124,6 +130,25 @@ test("the checks can fail: a planted image without alt text and a too-wide eleme
   });
   expect((await axeProblems(page)).some((p) => p.startsWith("axe image-alt"))).toBe(true);
   expect((await layoutProblems(page)).some((p) => p.startsWith("page is"))).toBe(true);
+});
+
+test("the script policy refuses a script injected into a page, and Chrome reports it as the check above expects", async ({ page }) => {
+  const refused: string[] = [];
+  page.on("console", (message) => {
+    if (message.type() === "error" && /Content Security Policy/.test(message.text())) refused.push(message.text());
+  });
+  // An HTML injection, as a stored XSS would arrive: in the page as the server sent it, policy and all.
+  await page.route("**/sign-in", async (route) => {
+    const response = await route.fetch();
+    const html = (await response.text()).replace("</body>", "<script>window.injected = true</script></body>");
+    await route.fulfill({ response, body: html });
+  });
+  await page.goto("/sign-in");
+  await expect.poll(() => refused.length).toBeGreaterThan(0);
+  expect(refused[0]).toMatch(/inline script (because it )?violates the following Content Security Policy/);
+  expect(await page.evaluate(() => (window as { injected?: boolean }).injected)).toBeUndefined();
+  // The page's own scripts (nonced) ran: Next's client runtime booted.
+  await page.waitForFunction(() => typeof (window as { next?: { version?: string } }).next?.version === "string");
 });
 
 test("signed out: the sign-in pages", async ({ browser }) => {
@@ -175,6 +200,7 @@ test("engineer: flags, a flag with the production confirmation, a rollout with i
                 environments: Record<string, { version: number }>;
               };
               const res = await p.request.patch("/api/v1/flags/dark-mode/environments/staging", {
+                headers: fromPage(p),
                 data: { version: flag.environments.staging!.version, rolloutPercent: 3 },
               });
               expect(res.status()).toBe(200);

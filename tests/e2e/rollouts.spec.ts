@@ -1,5 +1,5 @@
 import { expect, test, type Browser, type Page } from "@playwright/test";
-import { DEMO_PASSWORD, signIn } from "./helpers";
+import { DEMO_PASSWORD, fromPage, signIn } from "./helpers";
 
 /**
  * The workflow of the seeds with three people in separate browser contexts: an admin grants roles,
@@ -57,6 +57,7 @@ test("plan from the playbook, sign a conditional approval, advance; self-approva
   await eve.goto(`/rollouts/${rolloutId}/phases/0/approve`);
   await expect(eve.getByTestId("approval-refused")).toContainText("You requested this rollout");
   const own = await eve.request.post(`/api/v1/rollouts/${rolloutId}/phases/0/approvals`, {
+    headers: fromPage(eve),
     data: { decision: "approved", riskLevel: "low", reviewed: ["change"], signature: "Eve Both" },
   });
   expect(own.status()).toBe(403);

@@ -1,5 +1,5 @@
 import { expect, test, type Browser, type Page } from "@playwright/test";
-import { signIn } from "./helpers";
+import { fromPage, signIn } from "./helpers";
 
 // Issue #17, "the dashboard a person trusts at 3 a.m.": what a person sees before, during and after
 // changing a flag by hand.
@@ -14,7 +14,9 @@ const stamp = () => Date.now().toString(36);
 
 /** A new flag made through the API with the page's session (the same origin rules as the dashboard). */
 async function newFlag(page: Page, key: string) {
-  expect((await page.request.post("/api/v1/flags", { data: { key, description: "made by trust.spec" } })).status()).toBe(201);
+  expect(
+    (await page.request.post("/api/v1/flags", { headers: fromPage(page), data: { key, description: "made by trust.spec" } })).status(),
+  ).toBe(201);
 }
 
 test("a production change is confirmed with what changes (before → after) and a required reason, then says it is saved", async ({
@@ -114,6 +116,7 @@ test("a viewer's open flag page shows an engineer's change live, without reloadi
   viewer.on("load", () => (reloaded = true));
 
   const res = await engineer.request.patch(`/api/v1/flags/${key}/environments/staging`, {
+    headers: fromPage(engineer),
     data: { version: 1, enabled: true, rolloutPercent: 42 },
   });
   expect(res.status()).toBe(200);
@@ -130,6 +133,7 @@ test("during a live rollout a hand edit is an override: it needs a reason, is re
   const key = `e2e-override-${stamp()}`;
   await newFlag(page, key);
   const created = await page.request.post("/api/v1/rollouts", {
+    headers: fromPage(page),
     data: {
       flagKey: key,
       environment: "production",
@@ -141,10 +145,15 @@ test("during a live rollout a hand edit is an override: it needs a reason, is re
   });
   expect(created.status()).toBe(201);
   const rolloutId = (await created.json()).id as string;
-  expect((await page.request.post(`/api/v1/rollouts/${rolloutId}/advance`, { data: { version: 1 } })).status()).toBe(200);
+  expect(
+    (await page.request.post(`/api/v1/rollouts/${rolloutId}/advance`, { headers: fromPage(page), data: { version: 1 } })).status(),
+  ).toBe(200);
 
   // The API refuses a plain edit and names the rollout.
-  const refused = await page.request.patch(`/api/v1/flags/${key}/environments/production`, { data: { version: 2, rolloutPercent: 25 } });
+  const refused = await page.request.patch(`/api/v1/flags/${key}/environments/production`, {
+    headers: fromPage(page),
+    data: { version: 2, rolloutPercent: 25 },
+  });
   expect(refused.status()).toBe(409);
   expect((await refused.json()).rollout.id).toBe(rolloutId);
 

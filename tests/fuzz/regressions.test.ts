@@ -1,6 +1,6 @@
 import { beforeAll, describe, expect, it } from "vitest";
 import { setUpTestApp } from "../support/fixture";
-import { BOOTSTRAP, call, ROLE_TOKENS, SDK_TOKEN } from "../support/http";
+import { BOOTSTRAP, call, ROLE_TOKENS, SDK_TOKEN, type HttpResult } from "../support/http";
 import { buildWorld, fingerprint, serverActionIds } from "./support/fuzz-world";
 import { sendRaw } from "./support/raw-request";
 import { deep } from "./support/hostile";
@@ -27,7 +27,8 @@ async function callAction(
   name: string,
   options: { cookie?: string; fields?: Record<string, string>; args?: string; contentType?: string; rawBody?: string },
 ) {
-  const headers: Record<string, string> = { "next-action": actions.get(name)!, accept: "text/x-component" };
+  // As a browser calls it: with the page's Origin (cookie-authenticated posts without one are refused).
+  const headers: Record<string, string> = { "next-action": actions.get(name)!, accept: "text/x-component", origin: app.url };
   if (options.cookie) headers.cookie = options.cookie;
   let body: FormData | string;
   if (options.rawBody !== undefined) {
@@ -235,5 +236,184 @@ describe("hostile-input regressions", () => {
       });
       expect(crossSite.status).toBe(403);
     });
+  });
+});
+
+/** What the metrics rollups hold: a refused report or batch must not add to any of it. */
+async function rollups(): Promise<{ rows: number; requests: string; evaluations: string }> {
+  const r = await t.sql(
+    `SELECT count(*)::int AS rows, coalesce(sum(requests), 0)::text AS requests, coalesce(sum(evaluations), 0)::text AS evaluations FROM metric_rollups`,
+  );
+  return r.rows[0];
+}
+
+/** Refused with 400, and neither the database nor the rollups changed. */
+async function refusedUnchanged(send: () => Promise<HttpResult>): Promise<HttpResult> {
+  const before = await rollups();
+  const res = await unchanged(send);
+  expect(res.status).toBe(400);
+  expect(await rollups()).toEqual(before);
+  return res;
+}
+
+describe("bad-night regressions (issue 22): 500s, loose edges and credentials in the wrong place", () => {
+  const event = (extra: Record<string, unknown>) => ({
+    flagKey: world.flagKeys[0],
+    variant: "on",
+    outcome: "success",
+    latencyMs: 5,
+    ...extra,
+  });
+  const summary = (extra: Record<string, unknown>) => ({
+    flagKey: world.flagKeys[0],
+    variant: "on",
+    minute: new Date().toISOString(),
+    requests: 1,
+    errors: 0,
+    latencySumMs: 5,
+    latencyBuckets: [1, ...Array.from({ length: 19 }, () => 0)],
+    ...extra,
+  });
+  const TOO_LATE = "must be epoch milliseconds of at most 8640000000000000 (the latest time a date can hold)";
+
+  it.each([9e15, 8.64e15 + 1, 2 ** 53 - 1])(
+    "an event timestamp of %d, past any Date, is a 400 naming the field (was a RangeError 500)",
+    async (timestamp) => {
+      const res = await refusedUnchanged(() =>
+        call(app.url, "POST", "/api/v1/events", { token: SDK_TOKEN, body: { events: [event({}), event({ timestamp })] } }),
+      );
+      expect(res.body).toEqual({
+        index: 1,
+        error: {
+          code: "VALIDATION_FAILED",
+          message: "Event 1 is invalid; the batch was rejected",
+          fields: { "events.1.timestamp": TOO_LATE },
+        },
+      });
+    },
+  );
+
+  it("a summary minute past any Date is a 400 naming the field; the last one a Date holds meets the time window", async () => {
+    const late = await refusedUnchanged(() =>
+      call(app.url, "POST", "/api/v1/events", { token: SDK_TOKEN, body: { summaries: [summary({ minute: 9e15 })] } }),
+    );
+    expect(late.body).toMatchObject({ index: 0, error: { fields: { "summaries.0.minute": TOO_LATE } } });
+    const last = await refusedUnchanged(() =>
+      call(app.url, "POST", "/api/v1/events", { token: SDK_TOKEN, body: { events: [event({ timestamp: 8.64e15 })] } }),
+    );
+    expect(last.body).toMatchObject({ index: 0, error: { fields: { "events.0.timestamp": "outside the accepted window" } } });
+  });
+
+  const bucket = (extra: Record<string, unknown>) => ({
+    start: new Date(Date.now() - 60_000).toISOString(),
+    stop: new Date().toISOString(),
+    toggles: { [world.flagKeys[0]!]: { yes: 3, no: 1 } },
+    ...extra,
+  });
+  const unleashMetrics = (body: unknown) => call(app.url, "POST", "/api/client/metrics", { token: SDK_TOKEN, body });
+
+  it("Unleash metrics with a NUL in a toggle name are a 400 naming it (was PostgreSQL 22021, a 500)", async () => {
+    const res = await refusedUnchanged(() => unleashMetrics({ bucket: bucket({ toggles: { "dark\u0000mode": { yes: 1, no: 0 } } }) }));
+    expect(res.body.error).toEqual({
+      code: "VALIDATION_FAILED",
+      message: "The metrics report is invalid; nothing was counted",
+      fields: { "bucket.toggles": 'toggle name "dark\\u0000mode" contains control characters' },
+    });
+  });
+
+  it("an Unleash bucket that stops before it starts, or counts past 1e9, is a 400 per field; 1e9 itself counts", async () => {
+    const now = Date.now();
+    const key = world.flagKeys[0]!;
+    const backwards = await refusedUnchanged(() => unleashMetrics({ bucket: bucket({ start: now, stop: now - 60_000 }) }));
+    expect(backwards.body.error.fields).toEqual({ "bucket.stop": "must not be before start" });
+    const huge = await refusedUnchanged(() =>
+      unleashMetrics({ bucket: bucket({ toggles: { [key]: { yes: 9e15, no: 1, variants: { on: 1e9 + 1 } } } }) }),
+    );
+    expect(huge.body.error.fields).toEqual({
+      [`bucket.toggles.${key}.yes`]: "yes must be at most 1000000000",
+      [`bucket.toggles.${key}.variants.on`]: "each variant count must be at most 1000000000",
+    });
+    const before = await rollups();
+    expect((await unleashMetrics({ bucket: bucket({ toggles: { [key]: { yes: 1e9, no: 0 } } }) })).status).toBe(202);
+    expect(BigInt((await rollups()).evaluations) - BigInt(before.evaluations)).toBe(1_000_000_000n);
+  });
+
+  it.each([
+    ["", "required", "The request body must be a JSON object"],
+    ["appName=x", "not valid JSON", "The request body is not valid JSON"],
+    ["[1]", "not a JSON object", "The request body must be a JSON object"],
+    ["null", "not a JSON object", "The request body must be a JSON object"],
+  ])("Unleash registration with the body %j is a 400 (was a 202)", async (rawBody, field, message) => {
+    const res = await call(app.url, "POST", "/api/client/register", { token: SDK_TOKEN, rawBody });
+    expect(res).toEqual({ status: 400, body: { error: { code: "VALIDATION_FAILED", message, fields: { body: field } } } });
+  });
+
+  it("Unleash registration with a JSON object is still accepted", async () => {
+    const res = await call(app.url, "POST", "/api/client/register", { token: SDK_TOKEN, body: { appName: "svc", instanceId: "i-1" } });
+    expect(res.status).toBe(202);
+  });
+
+  const REFUSED_KEY =
+    "X-API-Key is accepted only by evaluation (OFREP), the SDK stream and events; send the token as 'Authorization: Bearer <token>'";
+
+  it("X-API-Key is refused on the management API and the dashboard's data routes with a 401 saying to use Bearer", async () => {
+    const key = world.flagKeys[0]!;
+    const asKey = (method: string, path: string, headers: [string, string][] = [], body?: string) =>
+      sendRaw(app.url, {
+        method,
+        path,
+        headers: [["x-api-key", eng], ["content-type", "application/json"], ...headers],
+        body: body ? Buffer.from(body) : undefined,
+      });
+    await unchanged(async () => {
+      for (const [method, path, body] of [
+        ["GET", "/api/v1/flags"],
+        ["PATCH", `/api/v1/flags/${key}`, '{"description":"via X-API-Key"}'],
+        ["GET", "/api/v1/status"],
+        ["GET", `/api/v1/flags/${key}/metrics`],
+      ] as const) {
+        const res = await asKey(method, path, [], body);
+        expect(res.kind === "response" && [method, path, res.status, JSON.parse(res.body).error]).toEqual([
+          method,
+          path,
+          401,
+          { code: "UNAUTHENTICATED", message: REFUSED_KEY },
+        ]);
+      }
+      // The same key next to a session cookie does not fall back to the cookie.
+      const withCookie = await asKey("GET", "/api/v1/flags", [["cookie", world.cookies.viewer]]);
+      expect(withCookie.kind === "response" && withCookie.status).toBe(401);
+    });
+    // A Bearer token decides when both are sent.
+    const both = await asKey("GET", "/api/v1/flags", [["authorization", `Bearer ${ROLE_TOKENS.viewer}`]]);
+    expect(both.kind === "response" && both.status).toBe(200);
+  });
+
+  it("X-API-Key still authenticates OFREP, the SDK stream and events, and a user token there is the wrong kind (403)", async () => {
+    const sdkKey = (method: string, path: string, body?: unknown, token = SDK_TOKEN) =>
+      sendRaw(app.url, {
+        method,
+        path,
+        headers: [
+          ["x-api-key", token],
+          ["content-type", "application/json"],
+        ],
+        body: body === undefined ? undefined : Buffer.from(JSON.stringify(body)),
+        streaming: path === "/api/v1/stream",
+      });
+    const ofrep = await sdkKey("POST", "/ofrep/v1/evaluate/flags", { context: { targetingKey: "u-1" } });
+    expect(ofrep.kind === "response" && ofrep.status).toBe(200);
+    const stream = await sdkKey("GET", "/api/v1/stream");
+    expect(stream.kind === "response" && [stream.status, stream.headers["content-type"]]).toEqual([
+      200,
+      "text/event-stream; charset=utf-8",
+    ]);
+    const events = await sdkKey("POST", "/api/v1/events", { events: [event({})] });
+    expect(events.kind === "response" && [events.status, JSON.parse(events.body)]).toEqual([202, { accepted: 1, ignored: 0 }]);
+    const user = await sdkKey("POST", "/ofrep/v1/evaluate/flags", { context: {} }, eng);
+    expect(user.kind === "response" && [user.status, JSON.parse(user.body).errorDetails]).toEqual([
+      403,
+      expect.stringMatching(/user token/),
+    ]);
   });
 });

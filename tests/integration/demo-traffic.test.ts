@@ -49,6 +49,7 @@ describe("demo traffic", () => {
         "next-action": serverActionIds().get("demoSpikeAction")!,
         accept: "text/x-component",
         cookie: `rollgate_session=${session.secret}`,
+        origin: app.url,
       },
       body: form,
     });

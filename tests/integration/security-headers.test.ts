@@ -24,12 +24,17 @@ beforeAll(async () => {
   cookie = `rollgate_session=${(await signIn(t.db, { email: "engineer@rollgate.dev", password: PASSWORD })).secret}`;
 });
 
+const NONCED = /^script-src 'self' 'nonce-([A-Za-z0-9+/]{22}==)' 'strict-dynamic';/;
+
 function expectSecurityHeaders(res: Response, what: string) {
   expect(res.headers.get("x-frame-options"), what).toBe("DENY");
   const csp = res.headers.get("content-security-policy") ?? "";
   for (const directive of ["frame-ancestors 'none'", "base-uri 'self'", "form-action 'self'", "object-src 'none'"]) {
     expect(csp, what).toContain(directive);
   }
+  // Pages and whatever else Next answers run only scripts with the request's nonce; the data plane's
+  // and the request guard's own answers run none.
+  expect(csp, what).toMatch(/^script-src ('none'|'self' 'nonce-[A-Za-z0-9+/=]+' 'strict-dynamic');/);
   expect(res.headers.get("x-content-type-options"), what).toBe("nosniff");
   expect(res.headers.get("referrer-policy"), what).toBe("strict-origin-when-cross-origin");
 }
@@ -57,6 +62,56 @@ describe("security headers", () => {
   });
 });
 
+describe("the script policy", () => {
+  const page = async (headers: Record<string, string> = {}) => {
+    const res = await fetch(`${app.url}/flags`, { headers: { cookie, ...headers } });
+    const html = await res.text();
+    return { csp: res.headers.get("content-security-policy") ?? "", html };
+  };
+
+  it("gives each page a fresh nonce, which every script Next renders carries", async () => {
+    const [one, two] = [await page(), await page()];
+    const nonce = one.csp.match(NONCED)?.[1];
+    expect(nonce, one.csp).toBeDefined();
+    expect(two.csp.match(NONCED)?.[1]).not.toBe(nonce);
+    const scripts = [...one.html.matchAll(/<script\b[^>]*>/g)].map((m) => m[0]);
+    expect(scripts.length).toBeGreaterThan(3);
+    expect(scripts.filter((tag) => !tag.includes(`nonce="${nonce}"`))).toEqual([]);
+  });
+
+  it("cannot be chosen by the client: a policy or x-nonce sent with the request is replaced", async () => {
+    const forged = await page({
+      "content-security-policy": "script-src 'nonce-Zm9yZ2VkZm9yZ2VkZm9yZ2VkZg=='",
+      "x-nonce": "Zm9yZ2VkZm9yZ2VkZm9yZ2VkZg==",
+    });
+    const nonce = forged.csp.match(NONCED)?.[1];
+    expect(nonce).toBeDefined();
+    expect(nonce).not.toBe("Zm9yZ2VkZm9yZ2VkZm9yZ2VkZg==");
+    expect(forged.html).not.toContain("Zm9yZ2VkZm9yZ2VkZm9yZ2VkZg==");
+    expect(forged.html).toContain(`nonce="${nonce}"`);
+  });
+
+  it("lets JSON and the data plane run no script at all", async () => {
+    const ofrep = await fetch(`${app.url}/ofrep/v1/evaluate/flags`, {
+      method: "POST",
+      headers: { authorization: `Bearer ${SDK_TOKEN}`, "content-type": "application/json" },
+      body: '{"context":{"targetingKey":"u1"}}',
+    });
+    expect(ofrep.headers.get("content-security-policy")).toBe(
+      "script-src 'none'; frame-ancestors 'none'; base-uri 'self'; form-action 'self'; object-src 'none'",
+    );
+  });
+
+  it("gives a page that is not found a nonce too (it is rendered per request, not prerendered without one)", async () => {
+    const res = await fetch(`${app.url}/no-such-page`, { headers: { cookie } });
+    const html = await res.text();
+    expect(res.status).toBe(404);
+    const nonce = res.headers.get("content-security-policy")?.match(NONCED)?.[1];
+    expect(nonce).toBeDefined();
+    expect([...html.matchAll(/<script\b[^>]*>/g)].filter((m) => !m[0].includes(`nonce="${nonce}"`))).toEqual([]);
+  });
+});
+
 describe("same-origin check on cookie-authenticated writes", () => {
   const post = (base: string, headers: Record<string, string>) =>
     fetch(`${base}/api/v1/flags`, { method: "POST", headers: { cookie, "content-type": "application/json", ...headers }, body: "{}" });
@@ -70,6 +125,48 @@ describe("same-origin check on cookie-authenticated writes", () => {
     expect((await post(app.url, { origin: "http://evil.example" })).status).toBe(403);
     expect((await post(app.url, { origin: "http://evil.example", "x-forwarded-host": "evil.example" })).status).toBe(403);
     expect((await post(app.url, { origin: `https://${self.host}`, "x-forwarded-proto": "https" })).status).toBe(403);
+  });
+
+  it("refuses a cookie-authenticated write that does not say where it comes from; Sec-Fetch-Site: same-origin vouches instead of Origin", async () => {
+    const missing = await post(app.url, {});
+    expect(missing.status).toBe(403);
+    expect((await missing.json()).error).toEqual({
+      code: "FORBIDDEN",
+      message:
+        "A write signed in by the session cookie must come from Rollgate's own pages (Origin or Sec-Fetch-Site: same-origin); automation sends an API token as 'Authorization: Bearer <token>'",
+    });
+    expect((await post(app.url, { "sec-fetch-site": "cross-site" })).status).toBe(403);
+    expect((await post(app.url, { "sec-fetch-site": "same-site" })).status).toBe(403);
+    expect((await post(app.url, { "sec-fetch-site": "same-origin" })).status).toBe(400);
+    // An Origin that is there decides, whatever Sec-Fetch-Site says.
+    expect((await post(app.url, { "sec-fetch-site": "same-origin", origin: "http://evil.example" })).status).toBe(403);
+    // A token carries no ambient credential: no Origin needed.
+    const byToken = await fetch(`${app.url}/api/v1/flags`, {
+      method: "POST",
+      headers: { authorization: `Bearer ${ROLE_TOKENS.engineer}`, "content-type": "application/json" },
+      body: "{}",
+    });
+    expect(byToken.status).toBe(400);
+  });
+
+  it("refuses a server action with a session but no Origin; one without a session (signing in) needs none", async () => {
+    const action = (headers: Record<string, string>) =>
+      fetch(`${app.url}/flags`, {
+        method: "POST",
+        headers: { "next-action": serverActionIds().get("signOutAction")!, "content-type": "text/plain", ...headers },
+        body: "[]",
+        redirect: "manual",
+      });
+    const before = await t.sql(`SELECT count(*)::int AS n FROM sessions`);
+    expect((await action({ cookie })).status).toBe(403);
+    expect((await action({ cookie, "sec-fetch-site": "cross-site" })).status).toBe(403);
+    expect((await t.sql(`SELECT count(*)::int AS n FROM sessions`)).rows).toEqual(before.rows);
+    const signingIn = await fetch(`${app.url}/sign-in`, {
+      method: "POST",
+      headers: { "next-action": serverActionIds().get("signInAction")!, "content-type": "text/plain" },
+      body: '[{},"$undefined"]',
+    });
+    expect(signingIn.status).toBe(200);
   });
 
   it("refuses cross-origin form posts the same way (scheme, and untrusted X-Forwarded-Host)", async () => {

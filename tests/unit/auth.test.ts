@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { parseBootstrapTokens } from "../../lib/auth/bootstrap-tokens";
-import { credentialsFrom } from "../../lib/auth/identity";
+import { credentialsFrom, sdkTokenFrom } from "../../lib/auth/identity";
 import { hashPassword, verifyPassword } from "../../lib/auth/password";
 import { hashSecret, newSecret } from "../../lib/auth/secrets";
 
@@ -53,9 +53,11 @@ describe("secrets", () => {
 });
 
 describe("credentialsFrom", () => {
-  it("reads bearer tokens, X-API-Key and the session cookie", () => {
-    expect(credentialsFrom(new Headers({ authorization: "Bearer abc" }))).toEqual({ token: "abc", session: undefined });
-    expect(credentialsFrom(new Headers({ "x-api-key": "k1" })).token).toBe("k1");
+  it("reads bearer tokens, X-API-Key (apart: only the data plane takes it) and the session cookie", () => {
+    expect(credentialsFrom(new Headers({ authorization: "Bearer abc" }))).toEqual({ token: "abc", apiKey: undefined, session: undefined });
+    expect(credentialsFrom(new Headers({ "x-api-key": " k1 " }))).toEqual({ token: undefined, apiKey: "k1", session: undefined });
+    expect(sdkTokenFrom(new Headers({ "x-api-key": "k1" }))).toBe("k1");
+    expect(sdkTokenFrom(new Headers({ "x-api-key": "k1", authorization: "Bearer b1" }))).toBe("b1");
     expect(credentialsFrom(new Headers({ cookie: "a=1; rollgate_session=s%2B1; b=2" })).session).toBe("s+1");
     expect(credentialsFrom(new Headers({ authorization: "Basic xyz" })).token).toBeUndefined();
     expect(credentialsFrom(new Headers({ cookie: "rollgate_session=%E0%A4%A" })).session).toBeUndefined();

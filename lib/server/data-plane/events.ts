@@ -9,7 +9,8 @@ import { fieldErrors } from "../../api/http";
 import { parseJson } from "../../validation/json";
 import { isInvalidInputError } from "../../db/db-errors";
 import { isDatabaseUnavailableError } from "../../db/availability";
-import { BodyTooLarge, handleCors, pathOf, readBody, sendDatabaseUnavailable, sendJson } from "./http-utils";
+import { handleCors, pathOf, sendDatabaseUnavailable, sendJson } from "./http-utils";
+import { BodyTooLarge, readBody } from "../request-body";
 import { AUTH_CODES, type SdkAuth } from "./sdk-auth";
 
 const PATH = "/api/v1/events";

@@ -1,57 +1,7 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { errorResponse } from "../../api/http";
-import { credentialsFrom, nodeHeaders } from "../../auth/identity";
+import { nodeHeaders, sdkTokenFrom } from "../../auth/identity";
 import { RETRY_AFTER_SECONDS, unavailableSummary } from "../../db/availability";
-
-export class BodyTooLarge extends Error {}
-
-/** Past this much discarded body we stop being polite and drop the connection. */
-const MAX_DRAIN_BYTES = 64 * 1024 * 1024;
-
-/**
- * Reads the body up to `limitBytes`. Past the limit it rejects with BodyTooLarge at once (so the
- * caller can answer 413) and keeps reading and discarding the rest: destroying the socket instead
- * would make the client see a connection reset, not the 413.
- */
-export function readBody(req: IncomingMessage, limitBytes: number): Promise<Buffer> {
-  return new Promise((resolve, reject) => readBodyThen(req, limitBytes, (err, body) => (err ? reject(err) : resolve(body!))));
-}
-
-/** `readBody` with a callback: the evaluation hot path creates no promise per request. */
-export function readBodyThen(req: IncomingMessage, limitBytes: number, done: (err: Error | null, body?: Buffer) => void): void {
-  const declared = Number(req.headers["content-length"] ?? "");
-  if (Number.isFinite(declared) && declared > limitBytes) {
-    drain(req);
-    done(new BodyTooLarge(`body exceeds ${limitBytes} bytes`));
-    return;
-  }
-  const chunks: Buffer[] = [];
-  let size = 0;
-  const onData = (chunk: Buffer) => {
-    size += chunk.length;
-    if (size > limitBytes) {
-      req.off("data", onData);
-      req.off("end", onEnd);
-      drain(req, size);
-      done(new BodyTooLarge(`body exceeds ${limitBytes} bytes`));
-      return;
-    }
-    chunks.push(chunk);
-  };
-  const onEnd = () => done(null, chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks));
-  req.on("data", onData);
-  req.on("end", onEnd);
-  req.on("error", (err) => done(err));
-}
-
-function drain(req: IncomingMessage, alreadyRead = 0): void {
-  let discarded = alreadyRead;
-  req.on("data", (chunk: Buffer) => {
-    discarded += chunk.length;
-    if (discarded > MAX_DRAIN_BYTES) req.socket.destroy();
-  });
-  req.resume();
-}
 
 export function sendJson(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
   const payload = typeof body === "string" ? body : JSON.stringify(body);
@@ -86,7 +36,7 @@ export function sendDatabaseUnavailable(res: ServerResponse, err: unknown, what:
 
 /** `Authorization: Bearer <t>` or `X-API-Key: <t>`, parsed like every other entry point does. */
 export function tokenFrom(req: IncomingMessage): string | undefined {
-  return credentialsFrom(nodeHeaders(req)).token;
+  return sdkTokenFrom(nodeHeaders(req));
 }
 
 export function pathOf(req: IncomingMessage): string {

@@ -4,7 +4,7 @@ import { nodeHeaders, postgresIdentity, resolvePrincipal } from "../../auth/iden
 import type { CompiledSnapshot } from "../../domain/config-snapshot";
 import type { RecordedPatch } from "../../evaluation/change-history";
 import type { ConfigStore } from "../../evaluation/config-store";
-import { openEventStream, pathOf, sendJson, writeOrDrop } from "./http-utils";
+import { openEventStream, pathOf, sendError, sendJson, writeOrDrop } from "./http-utils";
 
 const PATH = "/api/v1/live";
 
@@ -42,7 +42,13 @@ export function liveRoute(store: ConfigStore, db: Db, options: { heartbeatMs?: n
       return true;
     }
     const headers = nodeHeaders(req);
-    const principal = await resolvePrincipal(identity, headers);
+    let principal;
+    try {
+      principal = await resolvePrincipal(identity, headers);
+    } catch (err) {
+      await sendError(res, err); // X-API-Key refused (401), or the database unreachable (503)
+      return true;
+    }
     if (!principal || principal.kind !== "user") {
       sendJson(res, 401, { error: { code: "UNAUTHENTICATED", message: "sign in first" } });
       return true;

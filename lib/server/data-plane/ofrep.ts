@@ -5,7 +5,8 @@ import { evaluate, isEvaluation, type CompiledFlag } from "../../domain/evaluati
 import type { ConfigStore } from "../../evaluation/config-store";
 import { MAX_JSON_DEPTH, parseJson } from "../../validation/json";
 import { stableStringify } from "../../domain/stable-json";
-import { BodyTooLarge, handleCors, pathOf, readBodyThen, sendJson } from "./http-utils";
+import { handleCors, pathOf, sendJson } from "./http-utils";
+import { BodyTooLarge, readBodyThen } from "../request-body";
 import type { SdkAuth } from "./sdk-auth";
 
 const SINGLE = "/ofrep/v1/evaluate/flags/";

@@ -1,6 +1,6 @@
 import type { IncomingMessage } from "node:http";
 import type { Db } from "../../db/client";
-import { nodeHeaders, postgresIdentity, resolvePrincipal } from "../../auth/identity";
+import { postgresIdentity } from "../../auth/identity";
 import type { ConfigStore } from "../../evaluation/config-store";
 import { tokenFrom } from "./http-utils";
 
@@ -37,12 +37,12 @@ export function sdkAuthenticator(store: ConfigStore, db: Db, limiter: RateLimite
     }
     const environment = store.environmentOfSdkToken(token);
     if (environment) return { ok: true, environment, token };
-    return refusal(identity, req);
+    return refusal(identity, token);
   };
 }
 
-async function refusal(identity: ReturnType<typeof postgresIdentity>, req: IncomingMessage): Promise<SdkAuth> {
-  const principal = await resolvePrincipal(identity, nodeHeaders(req)).catch(() => null);
+async function refusal(identity: ReturnType<typeof postgresIdentity>, token: string): Promise<SdkAuth> {
+  const principal = await identity.fromApiToken(token).catch(() => null);
   if (principal?.kind === "user") {
     return {
       ok: false,

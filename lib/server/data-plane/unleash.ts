@@ -2,13 +2,15 @@ import type { IncomingMessage, ServerResponse } from "node:http";
 import { fieldErrors } from "../../api/http";
 import type { Db } from "../../db/client";
 import { isDatabaseUnavailableError } from "../../db/availability";
+import { isInvalidInputError } from "../../db/db-errors";
 import { toUnleashFeatures, unleashEtag } from "../../domain/unleash-features";
 import { AppError } from "../../errors";
 import type { ConfigStore } from "../../evaluation/config-store";
 import { ingestUnleashMetrics, unleashMetricsSchema } from "../../metrics/client-metrics";
 import type { IngestedChange } from "../../metrics/metrics-cache";
 import { parseJson } from "../../validation/json";
-import { BodyTooLarge, pathOf, readBody, sendDatabaseUnavailable, sendJson } from "./http-utils";
+import { pathOf, sendDatabaseUnavailable, sendJson } from "./http-utils";
+import { BodyTooLarge, readBody } from "../request-body";
 import { AUTH_CODES, type SdkAuth } from "./sdk-auth";
 
 const FEATURES = "/api/client/features";
@@ -44,24 +46,23 @@ export function unleashRoute(
       return true;
     }
     if (path !== FEATURES) {
-      let body: unknown;
+      let text: string;
       try {
-        const text = (await readBody(req, 1_000_000)).toString("utf8");
-        const parsed = parseJson(text.trim() === "" ? "{}" : text, 16);
-        body = parsed.ok ? parsed.value : undefined;
+        text = (await readBody(req, 1_000_000)).toString("utf8");
       } catch (err) {
         if (err instanceof BodyTooLarge)
           sendJson(res, 413, { error: { code: "PAYLOAD_TOO_LARGE", message: err.message, fields: { body: err.message } } });
         else sendJson(res, 400, { error: { code: "VALIDATION_FAILED", message: "could not read the request body" } });
         return true;
       }
-      if (typeof body !== "object" || body === null || Array.isArray(body)) {
-        sendJson(res, 400, {
-          error: { code: "VALIDATION_FAILED", message: "The request body must be a JSON object", fields: { body: "not a JSON object" } },
-        });
+      // Unleash SDKs always send a JSON object (registration and metrics alike); anything else,
+      // an empty body included, is a broken or foreign client and is told so rather than accepted.
+      const body = jsonObject(text);
+      if (!body.ok) {
+        sendJson(res, 400, { error: { code: "VALIDATION_FAILED", message: body.message, fields: { body: body.field } } });
         return true;
       }
-      if (path === METRICS) await countMetrics(db, announce, auth.environment, body, res);
+      if (path === METRICS) await countMetrics(db, announce, auth.environment, body.value, res);
       else {
         res.writeHead(202, { "cache-control": "no-store" });
         res.end();
@@ -88,6 +89,22 @@ export function unleashRoute(
     sendJson(res, 200, toUnleashFeatures(snapshot), { etag, "cache-control": "no-cache" });
     return true;
   };
+}
+
+/** The body as a JSON object, or why it is not one (the management API's messages: lib/api/http.ts). */
+function jsonObject(text: string): { ok: true; value: Record<string, unknown> } | { ok: false; message: string; field: string } {
+  if (text.trim() === "") return { ok: false, message: "The request body must be a JSON object", field: "required" };
+  const parsed = parseJson(text, 16);
+  if (!parsed.ok) {
+    return parsed.reason === "depth"
+      ? { ok: false, message: "The request body is nested too deeply", field: "nested too deeply" }
+      : { ok: false, message: "The request body is not valid JSON", field: "not valid JSON" };
+  }
+  const value = parsed.value;
+  if (typeof value !== "object" || value === null || Array.isArray(value)) {
+    return { ok: false, message: "The request body must be a JSON object", field: "not a JSON object" };
+  }
+  return { ok: true, value: value as Record<string, unknown> };
 }
 
 /** `POST /api/client/metrics`: validates the whole body, then counts it in one statement (202). */
@@ -125,6 +142,9 @@ async function countMetrics(
       sendJson(res, 400, {
         error: { code: err.code, message: err.message, ...(err.details.fields ? { fields: err.details.fields } : {}) },
       });
+    } else if (isInvalidInputError(err)) {
+      // A value PostgreSQL cannot take that the schema did not foresee: still the client's input.
+      sendJson(res, 400, { error: { code: "VALIDATION_FAILED", message: "The metrics report contains a value that cannot be stored" } });
     } else if (isDatabaseUnavailableError(err)) {
       // Unleash SDKs keep the bucket and back off on a 503.
       sendDatabaseUnavailable(res, err, "Unleash metrics", "the metrics");

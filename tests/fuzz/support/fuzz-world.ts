@@ -86,6 +86,7 @@ export async function buildWorld(t: TestDatabase, baseUrl: string): Promise<Worl
     webhookIds: webhooks.rows.map((r) => r.id as string),
     tokens: ROLE_TOKENS,
     sdkToken: SDK_TOKEN,
+    origin: new URL(baseUrl).origin,
     cookies,
     throwawayCookies,
   };

@@ -51,6 +51,13 @@ export const RAW = {
   MinusZero: "\uE000-0",
 } as const;
 
+/**
+ * Numbers that broke something once or sit on a limit: past the last instant a Date holds (8.64e15)
+ * yet still safe integers (up to 2^53, a RangeError in `toISOString`, issue 22), unsafe integers,
+ * past bigint, counts past any plausible bound.
+ */
+const HOSTILE_NUMBERS = [0, -1, 1.5, 101, 2 ** 31, 1e9 + 1, 8.64e15 + 1, 9e15, 2 ** 53 - 1, 2 ** 53 + 1, -(2 ** 63), 1e308] as const;
+
 const loneSurrogate = fc.integer({ min: 0xd800, max: 0xdfff }).map((c) => String.fromCharCode(c));
 const control = fc.integer({ min: 0, max: 0x1f }).map((c) => String.fromCharCode(c));
 
@@ -65,7 +72,7 @@ export const hostileString: fc.Arbitrary<string> = fc.oneof(
 export const hostileValue: fc.Arbitrary<unknown> = fc.oneof(
   { weight: 4, arbitrary: hostileString },
   { weight: 1, arbitrary: fc.integer() },
-  { weight: 1, arbitrary: fc.constantFrom(0, -1, 1.5, 2 ** 31, 2 ** 53 + 1, -(2 ** 63), 101, 1e308) },
+  { weight: 1, arbitrary: hostileNumberLazy() },
   { weight: 1, arbitrary: fc.constantFrom(RAW.NaN, RAW.Infinity, RAW.MinusInfinity, RAW.Huge, RAW.MinusZero) },
   { weight: 1, arbitrary: fc.boolean() },
   { weight: 1, arbitrary: fc.constant(null) },
@@ -77,6 +84,60 @@ export const hostileValue: fc.Arbitrary<unknown> = fc.oneof(
 function hostileStringLazy(): fc.Arbitrary<string> {
   return fc.constantFrom(...NASTY_STRINGS);
 }
+
+function hostileNumberLazy(): fc.Arbitrary<number> {
+  return fc.constantFrom(...HOSTILE_NUMBERS);
+}
+
+type Path = (string | number)[];
+
+/**
+ * Where a body can be broken below its top level: every leaf (arrays through their first element
+ * only, so a 20-slot histogram does not drown out the rest) and every key of a nested object.
+ */
+function nestedPlaces(value: unknown, path: Path = [], out: { leaves: Path[]; keys: Path[] } = { leaves: [], keys: [] }) {
+  if (Array.isArray(value)) {
+    if (value.length) nestedPlaces(value[0], [...path, 0], out);
+  } else if (value !== null && typeof value === "object") {
+    for (const [key, child] of Object.entries(value)) {
+      if (path.length) out.keys.push([...path, key]);
+      nestedPlaces(child, [...path, key], out);
+    }
+  } else if (path.length > 1) {
+    out.leaves.push(path);
+  }
+  return out;
+}
+
+/** A copy of `root` with the value at `path` replaced, or its last key renamed (`rename`). */
+function editAt(root: unknown, path: Path, change: { value: unknown } | { rename: string }): unknown {
+  const copy: unknown = structuredClone(root);
+  let parent = copy as Record<string | number, unknown>;
+  for (const step of path.slice(0, -1)) parent = parent[step] as Record<string | number, unknown>;
+  const last = path.at(-1)!;
+  if ("value" in change) {
+    parent[last] = change.value;
+  } else {
+    const entries = Object.entries(parent).map(([k, v]) => [k === String(last) ? change.rename : k, v] as const);
+    for (const k of Object.keys(parent)) delete parent[k];
+    for (const [k, v] of entries) parent[k] = v;
+  }
+  return copy;
+}
+
+/** A value of the leaf's own type most of the time (where validation is subtle), anything otherwise. */
+function hostileLike(leaf: unknown): fc.Arbitrary<unknown> {
+  if (typeof leaf === "number") return fc.oneof({ weight: 3, arbitrary: hostileNumberLazy() }, { weight: 1, arbitrary: hostileValue });
+  if (typeof leaf === "string") return fc.oneof({ weight: 3, arbitrary: hostileString }, { weight: 1, arbitrary: hostileValue });
+  return hostileValue;
+}
+
+function valueAt(root: unknown, path: Path): unknown {
+  return path.reduce<unknown>((node, step) => (node as Record<string | number, unknown>)[step], root);
+}
+
+/** Bodies over every route's limit (the largest, SDK events, takes 4 MB), sent now and then. */
+const OVERSIZED = [1_200_000, 3_000_000, 4_500_000] as const;
 
 export function deep(depth: number): unknown {
   let value: unknown = "bottom";
@@ -93,9 +154,23 @@ export function toJsonText(value: unknown): string {
  * A body for a route that expects `base`: usually `base` with one field broken (wrong type, hostile
  * string, removed, extra), sometimes something else entirely.
  */
-export function mutatedBody(base: Record<string, unknown>): fc.Arbitrary<Buffer> {
+export function mutatedBody(base: Record<string, unknown>, hazards: readonly unknown[] = []): fc.Arbitrary<Buffer> {
   const keys = Object.keys(base);
+  const { leaves, keys: nestedKeys } = nestedPlaces(base);
+  // Below the top level: a leaf given a hostile value of its kind (an event's timestamp, a count),
+  // a nested key renamed (an Unleash toggle name with a NUL in it).
+  const nested: fc.Arbitrary<unknown>[] = [
+    ...(leaves.length
+      ? [fc.constantFrom(...leaves).chain((path) => hostileLike(valueAt(base, path)).map((value) => editAt(base, path, { value })))]
+      : []),
+    ...(nestedKeys.length
+      ? [fc.tuple(fc.constantFrom(...nestedKeys), hostileString).map(([path, rename]) => editAt(base, path, { rename }))]
+      : []),
+  ];
   const object: fc.Arbitrary<unknown> = fc.oneof(
+    ...(nested.length ? [{ weight: 4, arbitrary: fc.oneof(...nested) }] : []),
+    // Inputs that once broke the route (the target lists them), so each run sends them again.
+    ...(hazards.length ? [{ weight: 2, arbitrary: fc.constantFrom(...hazards) }] : []),
     { weight: 1, arbitrary: fc.constant(base) },
     {
       weight: 5,
@@ -122,7 +197,7 @@ export function mutatedBody(base: Record<string, unknown>): fc.Arbitrary<Buffer>
     { weight: 1, arbitrary: fc.integer({ min: 10_000, max: 200_000 }).map((d) => Buffer.from("[".repeat(d) + "]".repeat(d))) },
     {
       weight: 1,
-      arbitrary: fc.constantFrom(1_200_000, 3_000_000).map((n) => Buffer.from(JSON.stringify({ ...base, pad: "x".repeat(n) }))),
+      arbitrary: fc.constantFrom(...OVERSIZED).map((n) => Buffer.from(JSON.stringify({ ...base, pad: "x".repeat(n) }))),
     },
   );
 }
@@ -171,6 +246,8 @@ export const extraHeaders: fc.Arbitrary<readonly [string, string][]> = fc.oneof(
           headerText.map<[string, string]>((v) => ["last-event-id", v]),
           fc.constant<[string, string]>(["accept", "text/x-component"]),
           fc.constant<[string, string]>(["x-api-key", ""]),
+          // A client that closes after one request: the server must not close on an unread upload.
+          fc.constant<[string, string]>(["connection", "close"]),
           fc.constant<[string, string]>(["cookie", "rollgate_session=%E0%A4%A; rollgate_session=x"]),
           fc.constant<[string, string]>(["x-long", "v".repeat(8000)]),
           headerText.map<[string, string]>((v) => ["x-fuzz", v]),

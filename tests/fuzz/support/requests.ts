@@ -14,7 +14,16 @@ function credentials(w: World, role: HttpTarget["role"]): fc.Arbitrary<Header[]>
     { weight: 1, arbitrary: fc.constant<Header[]>([]) },
     { weight: 1, arbitrary: fc.constantFrom(...Object.values(w.tokens)).map<Header[]>((t) => [["authorization", `Bearer ${t}`]]) },
     { weight: 1, arbitrary: fc.constant<Header[]>([["x-api-key", w.sdkToken]]) },
-    { weight: 1, arbitrary: fc.constantFrom(...Object.values(w.cookies)).map<Header[]>((c) => [["cookie", c]]) },
+    {
+      weight: 1,
+      // A session, from our own page (Origin), from a page that hid its origin, or as a browser's fetch says.
+      arbitrary: fc
+        .tuple(
+          fc.constantFrom(...Object.values(w.cookies)),
+          fc.constantFrom<Header[]>([["origin", w.origin]], [], [["sec-fetch-site", "same-origin"]], [["sec-fetch-site", "cross-site"]]),
+        )
+        .map<Header[]>(([c, from]) => [["cookie", c], ...from]),
+    },
     {
       weight: 1,
       arbitrary: fc.constantFrom<Header[]>(
@@ -45,7 +54,7 @@ function httpRequest(target: HttpTarget, w: World): fc.Arbitrary<RawRequest> {
       auth: credentials(w, target.role),
       contentType: contentTypes,
       extra: extraHeaders,
-      body: hasBody ? mutatedBody(target.body?.(w) ?? {}) : fc.option(mutatedBody({}), { freq: 8, nil: undefined }),
+      body: hasBody ? mutatedBody(target.body?.(w) ?? {}, target.hazards?.(w)) : fc.option(mutatedBody({}), { freq: 8, nil: undefined }),
     })
     .map(({ method, path, query, auth, contentType, extra, body }) => ({
       method,
@@ -137,7 +146,16 @@ function actionRequest(target: ActionTarget, w: World, actionIds: Map<string, st
       args: actionArgs(target, w),
       fields,
       encoding: fc.constantFrom("multipart", "multipart", "multipart", "multipart", "text", "broken-multipart", "huge"),
-      origin: fc.constantFrom<string | undefined>(undefined, undefined, undefined, undefined, "https://evil.example", "null"),
+      // Browsers send Origin with every action call; without one a call with a session is refused.
+      origin: fc.constantFrom<Header[]>(
+        [["origin", w.origin]],
+        [["origin", w.origin]],
+        [["origin", w.origin]],
+        [["sec-fetch-site", "same-origin"]],
+        [],
+        [["origin", "https://evil.example"]],
+        [["origin", "null"]],
+      ),
       extra: extraHeaders,
     })
     .map(({ actionId, duplicateActionHeader, page: path, cookie, args, fields, encoding, origin, extra }) => {
@@ -164,7 +182,7 @@ function actionRequest(target: ActionTarget, w: World, actionIds: Map<string, st
         ["accept", "text/x-component"],
         ["content-type", contentType],
         ...(cookie ? [["cookie", cookie] as Header] : []),
-        ...(origin ? [["origin", origin] as Header] : []),
+        ...origin,
         ...extra,
       ];
       return { method: "POST", path, headers, body };

@@ -15,6 +15,8 @@ export interface World {
   webhookIds: string[];
   tokens: Record<Role, string>;
   sdkToken: string;
+  /** The server's origin, as a browser on its pages sends it (cookie-authenticated writes need it). */
+  origin: string;
   cookies: Record<Role, string>;
   /** Sessions that sign-out calls may end. */
   throwawayCookies: string[];
@@ -29,6 +31,8 @@ export interface HttpTarget {
   role?: Role | "sdk";
   /** A well-formed body the generator breaks in one place. */
   body?: (w: World) => Record<string, unknown>;
+  /** Bodies that once broke the route: every run sends them again, besides what it generates. */
+  hazards?: (w: World) => unknown[];
   query?: readonly string[];
   /** Server-Sent Events: a 200 is an open stream, not a response to wait for. */
   streaming?: boolean;
@@ -166,6 +170,24 @@ export const HTTP_TARGETS: HttpTarget[] = [
         },
       ],
     }),
+    // Times past the last a Date can hold were a RangeError and a 500 (issue 22).
+    hazards: () => [
+      { events: [{ ...event, timestamp: 9e15 }] },
+      { events: [{ ...event, timestamp: 2 ** 53 - 1 }] },
+      {
+        summaries: [
+          {
+            flagKey: "checkout-redesign",
+            variant: "on",
+            minute: 9e15,
+            requests: 1,
+            errors: 0,
+            latencySumMs: 1,
+            latencyBuckets: [1, ...Array.from({ length: 19 }, () => 0)],
+          },
+        ],
+      },
+    ],
   },
   {
     kind: "http",
@@ -216,6 +238,16 @@ export const HTTP_TARGETS: HttpTarget[] = [
         toggles: { "dark-mode": { yes: 3, no: 1 } },
       },
     }),
+    // A NUL in a toggle name was PostgreSQL 22021 and a 500; a bucket ending before it started and
+    // counts of 9e15 were accepted (issue 22).
+    hazards: () => {
+      const now = Date.now();
+      return [
+        { bucket: { start: now - 60_000, stop: now, toggles: { "dark\u0000mode": { yes: 1, no: 0 } } } },
+        { bucket: { start: now, stop: now - 60_000, toggles: { "dark-mode": { yes: 1, no: 0 } } } },
+        { bucket: { start: now - 60_000, stop: now, toggles: { "dark-mode": { yes: 9e15, no: 9e15 } } } },
+      ];
+    },
   },
   // Dashboard pages.
   { kind: "http", id: "GET /", role: "viewer" },
