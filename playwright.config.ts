@@ -7,6 +7,9 @@ process.env.E2E_SUPABASE_PORT ??= String(PORT + 1);
 
 export default defineConfig({
   testDir: "tests/e2e",
+  // Not test-results/ itself: Playwright empties its output directory on start, and vitest writes its
+  // report there while the browser tests run beside it (scripts/test.ts).
+  outputDir: "test-results/e2e",
   fullyParallel: false,
   workers: 1,
   retries: 0,
