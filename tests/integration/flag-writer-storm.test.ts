@@ -9,7 +9,7 @@ import { AppError } from "../../lib/errors";
 import { sqlStateOf } from "../../lib/db/db-errors";
 import { actOnBreach } from "../../lib/guardrails/guardrail-worker";
 import { setUpTestApp } from "../support/fixture";
-import { BOOTSTRAP, call, ROLE_TOKENS, type HttpResult } from "../support/http";
+import { BOOTSTRAP, call, quickPhases, ROLE_TOKENS, startLiveRollout, type HttpResult } from "../support/http";
 
 const eng = ROLE_TOKENS.engineer;
 const oncall = ROLE_TOKENS.oncall;
@@ -109,26 +109,7 @@ class Tally {
 
 let seq = 0;
 /** A new flag with a started rollout in production (phase "10 %" of three, no gates that could hold it). */
-async function liveRollout(): Promise<{ key: string; id: string }> {
-  const key = `storm-${process.pid}-${++seq}`;
-  expect((await call(app.url, "POST", "/api/v1/flags", { token: eng, body: { key } })).status).toBe(201);
-  const created = await call(app.url, "POST", "/api/v1/rollouts", {
-    token: eng,
-    body: {
-      flagKey: key,
-      environment: "production",
-      phases: [
-        { name: "10 %", percent: 10, minSoakSeconds: 0 },
-        { name: "50 %", percent: 50, minSoakSeconds: 0 },
-        { name: "100 %", percent: 100, minSoakSeconds: 0 },
-      ],
-    },
-  });
-  expect(created.status).toBe(201);
-  const started = await call(app.url, "POST", `/api/v1/rollouts/${created.body.id}/advance`, { token: eng, body: { version: 1 } });
-  expect(started.status).toBe(200);
-  return { key, id: created.body.id as string };
-}
+const liveRollout = () => startLiveRollout(app.url, eng, `storm-${process.pid}-${++seq}`, quickPhases(10, 50, 100));
 
 const stateVersion = async (key: string): Promise<number> =>
   (await call(app.url, "GET", `/api/v1/flags/${key}`, { token: eng })).body.environments.production.version as number;

@@ -2,7 +2,7 @@
 // Real server process, real HTTP, real PostgreSQL.
 import { describe, expect, it } from "vitest";
 import { setUpTestApp } from "../support/fixture";
-import { BOOTSTRAP, call, patchFlagState, ROLE_TOKENS } from "../support/http";
+import { BOOTSTRAP, call, patchFlagState, quickPhases, ROLE_TOKENS, startLiveRollout } from "../support/http";
 
 const eng = ROLE_TOKENS.engineer;
 
@@ -11,24 +11,8 @@ const { t, app } = setUpTestApp({ bootstrapTokens: BOOTSTRAP });
 let seq = 0;
 /** A flag with a rollout started in production (phase "10 %"), and the rollout. */
 async function liveRollout(): Promise<{ key: string; rolloutId: string }> {
-  const key = `me-${process.pid}-${++seq}`;
-  expect((await call(app.url, "POST", "/api/v1/flags", { token: eng, body: { key } })).status).toBe(201);
-  const created = await call(app.url, "POST", "/api/v1/rollouts", {
-    token: eng,
-    body: {
-      flagKey: key,
-      environment: "production",
-      phases: [
-        { name: "10 %", percent: 10, minSoakSeconds: 0 },
-        { name: "50 %", percent: 50, minSoakSeconds: 0 },
-      ],
-    },
-  });
-  expect(created.status).toBe(201);
-  const started = await call(app.url, "POST", `/api/v1/rollouts/${created.body.id}/advance`, { token: eng, body: { version: 1 } });
-  expect(started.status).toBe(200);
-  expect(started.body).toMatchObject({ status: "active", currentPhase: 0 });
-  return { key, rolloutId: created.body.id };
+  const { key, id } = await startLiveRollout(app.url, eng, `me-${process.pid}-${++seq}`, quickPhases(10, 50));
+  return { key, rolloutId: id };
 }
 
 const snapshot = async (key: string) =>

@@ -58,3 +58,34 @@ export async function patchFlagState(
     body: { version: flag.body.environments[env].version, ...change },
   });
 }
+
+export interface PhaseInput {
+  name: string;
+  percent: number;
+  minSoakSeconds: number;
+}
+
+/** Zero-soak phases at these percentages, for tests that only need a rollout to be live. */
+export const quickPhases = (...percents: number[]): PhaseInput[] =>
+  percents.map((percent) => ({ name: `${percent} %`, percent, minSoakSeconds: 0 }));
+
+/**
+ * Creates flag `key`, plans a production rollout with `phases` and starts it (phase 0 live), checking
+ * every step's status so a test fails where the setup did, not later.
+ */
+export async function startLiveRollout(
+  baseUrl: string,
+  token: string,
+  key: string,
+  phases: PhaseInput[],
+): Promise<{ key: string; id: string }> {
+  const flag = await call(baseUrl, "POST", "/api/v1/flags", { token, body: { key } });
+  if (flag.status !== 201) throw new Error(`creating ${key}: ${flag.status} ${JSON.stringify(flag.body)}`);
+  const created = await call(baseUrl, "POST", "/api/v1/rollouts", { token, body: { flagKey: key, environment: "production", phases } });
+  if (created.status !== 201) throw new Error(`planning ${key}: ${created.status} ${JSON.stringify(created.body)}`);
+  const started = await call(baseUrl, "POST", `/api/v1/rollouts/${created.body.id}/advance`, { token, body: { version: 1 } });
+  if (started.status !== 200 || started.body.status !== "active" || started.body.currentPhase !== 0) {
+    throw new Error(`starting ${key}: ${started.status} ${JSON.stringify(started.body)}`);
+  }
+  return { key, id: created.body.id as string };
+}
