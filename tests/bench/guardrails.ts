@@ -442,9 +442,10 @@ function detect(): void {
     seedTimes.push(seed.firedAt);
   }
   const a = ttd(every);
+  const by = (s: number) => pct(every.filter((x) => x !== null && x <= s).length / RUNS);
   table.push({
     name: "0.5 → 1.5 % at 10 % of 100 req/s: time to roll back",
-    rollgate: a.text,
+    rollgate: `${a.text} (by 90 s: ${by(90)}, by 3 min: ${by(180)})`,
     seed: ttd(seedTimes).text,
     bar: "median ≤ 90 s, p90 ≤ 3 min",
     ok: a.median <= 90 && a.p90 <= 180,
