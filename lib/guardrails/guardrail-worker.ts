@@ -6,6 +6,8 @@ import { killFlagAs } from "../incidents/kill-switch";
 import { enqueueNotification } from "../notifications";
 import { windowMetrics } from "../rollouts/rollout-view";
 import { applyTransition } from "../rollouts/transition-rollout";
+import type { EvidenceTest, EvidenceVerdict } from "../domain/guardrail-evidence";
+import { claimAlarm, compareArms, type Comparison } from "./compare-arms";
 
 const LOCK_KEY = 7_274_101; // one evaluator across all instances
 const SYSTEM = { id: null, label: "system (guardrail)", roles: [] as const };
@@ -27,11 +29,16 @@ export function startGuardrails(db: Db, options: { intervalMs?: number; log?: (m
         const lock = await lockTx.$queryRaw<{ locked: boolean }[]>`SELECT pg_try_advisory_xact_lock(${LOCK_KEY}) AS locked`;
         if (!lock[0]?.locked) return;
         const rows = await db.guardrail.findMany({ orderBy: { createdAt: "asc" } });
-        for (const g of rows) {
+        for (const group of byFlagAndEnvironment(rows)) {
           try {
-            if (await evaluateOne(db, g, now)) acted++;
+            acted += await evaluateGroup(db, group, now);
           } catch (err) {
-            logFailure(options.log, PASS_FAILED, err, `guardrail ${g.id} failed: ${String(err)}`);
+            logFailure(
+              options.log,
+              PASS_FAILED,
+              err,
+              `guardrails of ${group[0]!.flagId}/${group[0]!.environmentKey} failed: ${String(err)}`,
+            );
           }
         }
       },
@@ -55,10 +62,111 @@ export function startGuardrails(db: Db, options: { intervalMs?: number; log?: (m
 }
 
 type Row = Awaited<ReturnType<Db["guardrail"]["findMany"]>>[number];
+type Flag = { key: string };
 
-async function evaluateOne(db: Db, g: Row, now: Date): Promise<boolean> {
-  const flag = await db.flag.findUniqueOrThrow({ where: { id: g.flagId }, select: { key: true, archivedAt: true } });
-  if (flag.archivedAt) return false;
+function byFlagAndEnvironment(rows: Row[]): Row[][] {
+  const groups = new Map<string, Row[]>();
+  for (const g of rows) {
+    const key = `${g.flagId}/${g.environmentKey}`;
+    groups.set(key, [...(groups.get(key) ?? []), g]);
+  }
+  return [...groups.values()];
+}
+
+/**
+ * A flag's guardrails in one environment: first `on` against `off` (compare-arms.ts) when the flag
+ * is split, acting on a new comparative alarm; then each threshold guardrail, which in a split only
+ * notifies unless the comparison agrees that the change is to blame (research §7.5).
+ */
+async function evaluateGroup(db: Db, group: Row[], now: Date): Promise<number> {
+  const first = group[0]!;
+  const flag = await db.flag.findUniqueOrThrow({ where: { id: first.flagId }, select: { key: true, archivedAt: true } });
+  if (flag.archivedAt) return 0;
+  const latencyGuardrail = group.find((g) => g.metric === "p95_ms");
+  const target = { flagId: first.flagId, environment: first.environmentKey };
+  const comparison = await compareArms(db, target, latencyGuardrail?.threshold ?? null, now);
+  let acted = 0;
+  if (comparison) {
+    const dryRun = group.every((g) => g.dryRun);
+    for (const test of comparison.newAlarms) {
+      if (await actOnComparison(db, flag, target, comparison, test, dryRun, now)) acted++;
+    }
+  }
+  for (const g of group) if (await evaluateOne(db, flag, g, comparison, now)) acted++;
+  return acted;
+}
+
+/** What a new comparative alarm does: errors roll back (or kill without a rollout), latency pauses. */
+async function actOnComparison(
+  db: Db,
+  flag: Flag,
+  target: { flagId: string; environment: string },
+  comparison: Comparison,
+  test: EvidenceTest,
+  dryRun: boolean,
+  now: Date,
+): Promise<boolean> {
+  const verdict = comparison.verdicts[test]!;
+  const action: GuardrailAction = verdict.action === "rollback" ? "rollback" : comparison.rolloutStatus === "active" ? "pause" : "notify";
+  if (!(await claimAlarm(db, target, test, dryRun ? `dry run: would ${action}` : action))) return false;
+  const where = { flagKey: flag.key, environment: target.environment };
+  // Without a rollout to roll back, an error alarm kills (actOnBreach), and the sentence says so.
+  const kills = action === "rollback" && comparison.rolloutId === null;
+  const reason = `guardrail (${TEST_NAMES[test]}, on vs off): ${kills ? verdict.explanation.replace(/→ roll back$/, "→ kill") : verdict.explanation}`;
+  const acted = dryRun ? `dry run: would ${action}` : await actOnBreach(db, action, where, reason, verdict, now);
+  await db.$transaction(async (tx) => {
+    await tx.$executeRaw`
+      UPDATE split_evidence SET acted = acted || jsonb_build_object(${test}::text, ${acted}::text)
+      WHERE flag_id = ${target.flagId}::uuid AND environment_key = ${target.environment}`;
+    await recordAudit(tx, {
+      actor: { id: null, label: SYSTEM.label },
+      action: "guardrail.evidence",
+      target: { type: "flag_state", id: `${flag.key}/${target.environment}` },
+      after: evidenceRecord(verdict, acted, dryRun),
+      reason: verdict.explanation,
+    });
+    await enqueueNotification(tx, {
+      environment: target.environment,
+      kind: "guardrail.breached",
+      text: `:rotating_light: ${flag.key} in ${target.environment}: ${TEST_NAMES[test]}: ${verdict.explanation} (${acted})`,
+      flagKey: flag.key,
+      fields: { Flag: flag.key, Environment: target.environment, Test: TEST_NAMES[test], Evidence: verdict.explanation, Action: acted },
+      data: evidenceRecord(verdict, acted, dryRun),
+    });
+  });
+  return true;
+}
+
+const TEST_NAMES: Record<EvidenceTest, string> = {
+  errors: "errors",
+  latency_relative: "latency against control's p95",
+  latency_absolute: "latency against the criterion",
+};
+
+function evidenceRecord(v: EvidenceVerdict, acted: string, dryRun: boolean) {
+  return {
+    test: v.test,
+    thresholdMs: v.thresholdMs,
+    on: v.on,
+    off: v.off,
+    ratio: v.ratio,
+    delta: v.delta,
+    evidence: v.evidence,
+    p: v.p,
+    alpha: v.alpha,
+    phi: v.phi,
+    acted,
+    dryRun,
+  };
+}
+
+/** Whether the comparison blames the change for what this threshold guardrail measures. */
+function comparisonAgrees(metric: GuardrailMetric, comparison: Comparison): boolean {
+  const alarmed = (t: EvidenceTest) => comparison.verdicts[t]?.verdict === "alarm";
+  return metric === "p95_ms" ? alarmed("latency_relative") || alarmed("latency_absolute") : alarmed("errors");
+}
+
+async function evaluateOne(db: Db, flag: Flag, g: Row, comparison: Comparison | null, now: Date): Promise<boolean> {
   const metrics = await windowMetrics(db, g.flagId, g.environmentKey, null, g.windowSeconds, now);
   const verdict = judge(
     { metric: g.metric as GuardrailMetric, threshold: g.threshold, windowSeconds: g.windowSeconds, minSamples: g.minSamples },
@@ -77,11 +185,16 @@ async function evaluateOne(db: Db, g: Row, now: Date): Promise<boolean> {
   // Claim the breach first (conditional update), so even two evaluators could not act twice.
   const claimed = await db.guardrail.updateMany({ where: { id: g.id, breachedSince: null }, data: { breachedSince: now } });
   if (claimed.count === 0) return false;
-  const action = g.action as GuardrailAction;
+  const configured = g.action as GuardrailAction;
+  // In a split, a threshold breach that the comparison does not blame on the change (both arms alike:
+  // the weather, not the flag) notifies instead of acting.
+  const demoted = comparison !== null && configured !== "notify" && !comparisonAgrees(g.metric as GuardrailMetric, comparison);
+  const action: GuardrailAction = demoted ? "notify" : configured;
   const target = { flagKey: flag.key, environment: g.environmentKey };
   const reason = `guardrail: ${verdict.message}`;
   let acted: string = g.dryRun ? `dry run: would ${action}` : action;
   if (!g.dryRun) acted = await actOnBreach(db, action, target, reason, verdict, now);
+  if (demoted) acted = `notified instead of ${GERUNDS[configured]}: ${comparisonSentence(g.metric as GuardrailMetric, comparison)}`;
   await db.$transaction(async (tx) => {
     await tx.guardrail.update({ where: { id: g.id }, data: { lastVerdict: record({ acted }) } });
     await recordAudit(tx, {
@@ -103,7 +216,7 @@ async function evaluateOne(db: Db, g: Row, now: Date): Promise<boolean> {
       await enqueueNotification(tx, {
         environment: g.environmentKey,
         kind: "guardrail.breached",
-        text: `:warning: ${flag.key} in ${g.environmentKey}: ${verdict.message}${g.dryRun ? ` (dry run: would ${action})` : ""}`,
+        text: `:warning: ${flag.key} in ${g.environmentKey}: ${verdict.message}${g.dryRun ? ` (dry run: would ${action})` : demoted ? ` (${acted})` : ""}`,
         flagKey: flag.key,
         fields: { Flag: flag.key, Environment: g.environmentKey, Verdict: verdict.message, Action: acted },
         data: { metric: g.metric, value: verdict.value, threshold: g.threshold, samples: verdict.samples },
@@ -111,6 +224,15 @@ async function evaluateOne(db: Db, g: Row, now: Date): Promise<boolean> {
     }
   });
   return true;
+}
+
+const GERUNDS: Record<GuardrailAction, string> = { notify: "notifying", pause: "pausing", rollback: "rolling back", kill: "killing" };
+
+/** Why a threshold breach in a split did not act, quoting the comparison it deferred to. */
+function comparisonSentence(metric: GuardrailMetric, comparison: Comparison): string {
+  const v =
+    metric === "p95_ms" ? (comparison.verdicts.latency_absolute ?? comparison.verdicts.latency_relative) : comparison.verdicts.errors;
+  return v ? `on is not shown worse than off (${v.explanation})` : "no comparison with off yet";
 }
 
 /**
