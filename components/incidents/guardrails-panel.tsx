@@ -2,7 +2,7 @@
 
 import { useActionState } from "react";
 import { setGuardrailsAction, type IncidentFormState } from "@/app/(dashboard)/incidents/actions";
-import type { GuardrailDto } from "@/lib/guardrails/guardrails";
+import type { ComparisonDto, GuardrailDto } from "@/lib/guardrails/guardrails";
 import { Badge } from "../ui/badge";
 import { Button } from "../ui/button";
 import { ActionForm } from "../ui/action-form";
@@ -18,11 +18,13 @@ export function GuardrailsPanel({
   flagKey,
   environment,
   guardrails,
+  comparison,
   canEdit,
 }: {
   flagKey: string;
   environment: string;
   guardrails: GuardrailDto[];
+  comparison: ComparisonDto | null;
   canEdit: boolean;
 }) {
   const [state, action, pending] = useActionState<IncidentFormState, FormData>(setGuardrailsAction, { status: "idle" });
@@ -52,6 +54,7 @@ export function GuardrailsPanel({
           ))}
         </ul>
       )}
+      {comparison ? <ComparisonVerdicts comparison={comparison} /> : null}
       {canEdit ? (
         <ActionForm action={action} className="flex flex-wrap items-center gap-2">
           <input type="hidden" name="flagKey" value={flagKey} />
@@ -77,6 +80,33 @@ export function GuardrailsPanel({
           ) : null}
         </ActionForm>
       ) : null}
+    </div>
+  );
+}
+
+const TEST_LABEL: Record<ComparisonDto["tests"][number]["test"], string> = {
+  errors: "Errors",
+  latency_relative: "Slower than control's p95",
+  latency_absolute: "Slower than the p95 threshold",
+};
+
+/** `on` against concurrent `off` (the comparative guardrails): each test's sentence and what it did. */
+function ComparisonVerdicts({ comparison }: { comparison: ComparisonDto }) {
+  return (
+    <div className="rounded-lg bg-slate-50 p-3 ring-1 ring-slate-200" data-testid="comparison">
+      <p className="text-xs font-semibold uppercase tracking-wide text-slate-600">
+        On vs off since {comparison.since.slice(0, 16).replace("T", " ")} UTC
+      </p>
+      <ul className="mt-1 space-y-1 text-sm">
+        {comparison.tests.map((t) => (
+          <li key={t.test} className="flex flex-wrap items-baseline gap-x-2">
+            <span className="font-medium">{TEST_LABEL[t.test]}</span>
+            {t.verdict === "alarm" ? <Badge tone="red">alarm</Badge> : null}
+            <span className="text-slate-700">{t.explanation}</span>
+            {t.acted ? <span className="text-slate-600">— {t.acted}</span> : null}
+          </li>
+        ))}
+      </ul>
     </div>
   );
 }

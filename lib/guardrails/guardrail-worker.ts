@@ -7,6 +7,7 @@ import { enqueueNotification } from "../notifications";
 import { windowMetrics } from "../rollouts/rollout-view";
 import { applyTransition } from "../rollouts/transition-rollout";
 import type { EvidenceTest, EvidenceVerdict } from "../domain/guardrail-evidence";
+import { MIN_TREATMENT_REQUESTS } from "../domain/split-evidence";
 import { claimAlarm, compareArms, type Comparison } from "./compare-arms";
 
 const LOCK_KEY = 7_274_101; // one evaluator across all instances
@@ -161,9 +162,23 @@ function evidenceRecord(v: EvidenceVerdict, acted: string, dryRun: boolean) {
 }
 
 /** Whether the comparison blames the change for what this threshold guardrail measures. */
-function comparisonAgrees(metric: GuardrailMetric, comparison: Comparison): boolean {
-  const alarmed = (t: EvidenceTest) => comparison.verdicts[t]?.verdict === "alarm";
-  return metric === "p95_ms" ? alarmed("latency_relative") || alarmed("latency_absolute") : alarmed("errors");
+/** The comparative verdict that speaks for what a threshold guardrail measures. */
+function comparisonFor(metric: GuardrailMetric, comparison: Comparison): EvidenceVerdict | undefined {
+  const v = comparison.verdicts;
+  if (metric !== "p95_ms") return v.errors;
+  return v.latency_absolute?.verdict === "alarm" ? v.latency_absolute : (v.latency_relative ?? v.latency_absolute);
+}
+
+/**
+ * A threshold breach in a split defers to the comparison (notifies instead of acting) when the
+ * comparison can see both arms and does not blame `on`. When it sees no control traffic (SDKs that
+ * report no evaluation reason, or only `on`), there is no control arm in effect, and the threshold
+ * acts as configured, as in an internal phase.
+ */
+function defersToComparison(metric: GuardrailMetric, comparison: Comparison | null): comparison is Comparison {
+  const v = comparison ? comparisonFor(metric, comparison) : undefined;
+  if (!v || v.on.requests < MIN_TREATMENT_REQUESTS || v.off.requests < MIN_TREATMENT_REQUESTS) return false;
+  return v.verdict !== "alarm";
 }
 
 async function evaluateOne(db: Db, flag: Flag, g: Row, comparison: Comparison | null, now: Date): Promise<boolean> {
@@ -188,13 +203,14 @@ async function evaluateOne(db: Db, flag: Flag, g: Row, comparison: Comparison | 
   const configured = g.action as GuardrailAction;
   // In a split, a threshold breach that the comparison does not blame on the change (both arms alike:
   // the weather, not the flag) notifies instead of acting.
-  const demoted = comparison !== null && configured !== "notify" && !comparisonAgrees(g.metric as GuardrailMetric, comparison);
+  const demoted = configured !== "notify" && defersToComparison(g.metric as GuardrailMetric, comparison);
   const action: GuardrailAction = demoted ? "notify" : configured;
   const target = { flagKey: flag.key, environment: g.environmentKey };
   const reason = `guardrail: ${verdict.message}`;
   let acted: string = g.dryRun ? `dry run: would ${action}` : action;
   if (!g.dryRun) acted = await actOnBreach(db, action, target, reason, verdict, now);
-  if (demoted) acted = `notified instead of ${GERUNDS[configured]}: ${comparisonSentence(g.metric as GuardrailMetric, comparison)}`;
+  if (demoted)
+    acted = `notified instead of ${GERUNDS[configured]}: on is not shown worse than off (${comparisonFor(g.metric as GuardrailMetric, comparison!)!.explanation})`;
   await db.$transaction(async (tx) => {
     await tx.guardrail.update({ where: { id: g.id }, data: { lastVerdict: record({ acted }) } });
     await recordAudit(tx, {
@@ -227,13 +243,6 @@ async function evaluateOne(db: Db, flag: Flag, g: Row, comparison: Comparison | 
 }
 
 const GERUNDS: Record<GuardrailAction, string> = { notify: "notifying", pause: "pausing", rollback: "rolling back", kill: "killing" };
-
-/** Why a threshold breach in a split did not act, quoting the comparison it deferred to. */
-function comparisonSentence(metric: GuardrailMetric, comparison: Comparison): string {
-  const v =
-    metric === "p95_ms" ? (comparison.verdicts.latency_absolute ?? comparison.verdicts.latency_relative) : comparison.verdicts.errors;
-  return v ? `on is not shown worse than off (${v.explanation})` : "no comparison with off yet";
-}
 
 /**
  * What a breach does: pause or roll back the live rollout, or kill the flag. Exported so the lock-order

@@ -4,6 +4,7 @@ import { recordAudit } from "../audit/record-audit";
 import { actorLabel, requireRole, requireUser, type Principal } from "../auth/principal";
 import { FLAG_KEY_PATTERN } from "../flags/flag-schemas";
 import type { GuardrailAction, GuardrailMetric, Verdict } from "../domain/guardrail";
+import type { EvidenceTest, EvidenceVerdict } from "../domain/guardrail-evidence";
 import type { SetGuardrailsInput } from "./guardrail-schemas";
 
 export interface GuardrailDto {
@@ -84,4 +85,48 @@ export async function setGuardrails(
     });
   });
   return listGuardrails(db, principal, target);
+}
+
+/** One comparative test's last look, as the dashboard and the API show it. */
+export interface ComparisonTestDto {
+  test: EvidenceTest;
+  verdict: EvidenceVerdict["verdict"];
+  explanation: string;
+  /** What its alarm did, once it did. */
+  acted: string | null;
+}
+
+export interface ComparisonDto {
+  /** Evidence counts SPLIT traffic from this minute on (the rollout's start, or the hand-set split's). */
+  since: string;
+  rolloutId: string | null;
+  updatedAt: string;
+  tests: ComparisonTestDto[];
+}
+
+const TEST_ORDER: EvidenceTest[] = ["errors", "latency_relative", "latency_absolute"];
+
+/**
+ * `on` against `off` for a flag split by percentage with guardrails (lib/guardrails/compare-arms.ts),
+ * as of the worker's last look; null when the flag is not split or no look has happened yet.
+ */
+export async function getComparison(
+  db: Db,
+  principal: Principal | null,
+  target: { flagKey: string; environment: string },
+): Promise<ComparisonDto | null> {
+  requireUser(principal);
+  const id = await flagId(db, target.flagKey, target.environment);
+  const row = await db.splitEvidence.findUnique({ where: { flagId_environmentKey: { flagId: id, environmentKey: target.environment } } });
+  if (!row) return null;
+  const verdicts = row.verdicts as Partial<Record<EvidenceTest, EvidenceVerdict>>;
+  const acted = row.acted as Partial<Record<EvidenceTest, string>>;
+  const tests = TEST_ORDER.filter((t) => verdicts[t]).map((t) => ({
+    test: t,
+    verdict: verdicts[t]!.verdict,
+    explanation: verdicts[t]!.explanation,
+    acted: acted[t] ?? null,
+  }));
+  if (tests.length === 0) return null;
+  return { since: row.since.toISOString(), rolloutId: row.rolloutId, updatedAt: row.updatedAt.toISOString(), tests };
 }

@@ -95,6 +95,15 @@ describe("comparative guardrails", () => {
     const stored = await evidence(key);
     expect(stored?.verdicts.errors?.verdict).toBe("clear");
     expect(stored?.acted).toEqual({});
+    // The API (and the flag page) show the same comparison.
+    const listed = await call(app.url, "GET", `/api/v1/flags/${key}/environments/production/guardrails`, { token: ROLE_TOKENS.viewer });
+    expect(listed.body.comparison.tests[0]).toEqual({
+      test: "errors",
+      verdict: "clear",
+      explanation: stored!.verdicts.errors!.explanation,
+      acted: null,
+    });
+    expect(listed.body.comparison.tests.map((x: { test: string }) => x.test)).toEqual(["errors", "latency_relative", "latency_absolute"]);
     await eventually(
       () => alerts(key).some((a) => a.rollgate.kind === "guardrail.breached"),
       10_000,

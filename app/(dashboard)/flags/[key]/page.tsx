@@ -12,7 +12,7 @@ import { FlagChangeNotice } from "@/components/live/flag-change-notice";
 import { FlagSettings } from "@/components/flags/flag-settings";
 import { KillSwitchButton } from "@/components/incidents/kill-switch-button";
 import { GuardrailsPanel } from "@/components/incidents/guardrails-panel";
-import { listGuardrails } from "@/lib/guardrails/guardrails";
+import { getComparison, listGuardrails } from "@/lib/guardrails/guardrails";
 import { listRollouts } from "@/lib/rollouts/list-rollouts";
 import { MetricsCharts } from "@/components/metrics/metrics-charts";
 import { controlOutline } from "@/components/ui/field";
@@ -34,9 +34,10 @@ export default async function FlagPage({ params }: { params: Promise<{ key: stri
   const canKill = user.roles.includes("oncall") || user.roles.includes("admin");
   const canGuard = canEdit || canKill;
   const guardrails = await Promise.all(
-    Object.keys(flag.environments).map(
-      async (env) => [env, await listGuardrails(getDb(), user, { flagKey: flag.key, environment: env })] as const,
-    ),
+    Object.keys(flag.environments).map(async (env) => {
+      const target = { flagKey: flag.key, environment: env };
+      return [env, await listGuardrails(getDb(), user, target), await getComparison(getDb(), user, target)] as const;
+    }),
   );
   const rollouts = await listRollouts(getDb(), user, { flagKey: flag.key });
   const liveRolloutIn = (env: string) => {
@@ -107,8 +108,8 @@ export default async function FlagPage({ params }: { params: Promise<{ key: stri
           Thresholds on the <code>on</code> traffic that act by themselves (notify, pause, roll back or kill), evaluated every few seconds.
         </p>
         <div className="mt-3 grid gap-6 lg:grid-cols-2">
-          {guardrails.map(([env, list]) => (
-            <GuardrailsPanel key={env} flagKey={flag.key} environment={env} guardrails={list} canEdit={canGuard} />
+          {guardrails.map(([env, list, comparison]) => (
+            <GuardrailsPanel key={env} flagKey={flag.key} environment={env} guardrails={list} comparison={comparison} canEdit={canGuard} />
           ))}
         </div>
       </section>

@@ -1,11 +1,12 @@
 import { json, parseWith, readJson, route } from "@/lib/api/http";
 import { requireRole, requireUser } from "@/lib/auth/principal";
 import { setGuardrailsSchema } from "@/lib/guardrails/guardrail-schemas";
-import { listGuardrails, setGuardrails } from "@/lib/guardrails/guardrails";
+import { getComparison, listGuardrails, setGuardrails } from "@/lib/guardrails/guardrails";
 
 export const GET = route<{ key: string; env: string }>(async ({ db, principal, params }) => {
   requireUser(principal);
-  return json({ guardrails: await listGuardrails(db, principal, { flagKey: params.key, environment: params.env }) });
+  const target = { flagKey: params.key, environment: params.env };
+  return json({ guardrails: await listGuardrails(db, principal, target), comparison: await getComparison(db, principal, target) });
 });
 
 /** Replaces the set: `{ guardrails: [{ metric, threshold, windowSeconds?, minSamples?, action }], dryRun? }`. */
