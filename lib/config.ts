@@ -25,6 +25,13 @@ const schema = z.object({
   ROLLGATE_DEMO_TRAFFIC: z.enum(["auto", "off"]).default("auto"),
   // How often guardrails are evaluated (by one instance at a time).
   ROLLGATE_GUARDRAIL_INTERVAL_MS: z.coerce.number().int().min(100, "at least 100").max(60_000, "at most 60000").default(5000),
+  // A live split with guardrails that reports no traffic this long is held (paused) and announced.
+  ROLLGATE_GUARDRAIL_NO_DATA_SECONDS: z.coerce
+    .number({ error: "must be a number of seconds" })
+    .int("must be a whole number of seconds")
+    .min(10, "at least 10")
+    .max(86_400, "at most 86400")
+    .default(900),
   // Raw events are kept this many days (pruned a whole UTC day at a time); the per-minute rollups
   // that charts, gates and guardrails read are kept for ROLLGATE_ROLLUP_RETENTION_DAYS.
   ROLLGATE_EVENT_RETENTION_DAYS: z.coerce

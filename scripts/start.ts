@@ -142,7 +142,11 @@ try {
   cleanups.push(() => webhooks.stop());
 
   // Alert thresholds that act by themselves; exactly one instance evaluates at a time.
-  const guardrails = startGuardrails(db, { intervalMs: config.ROLLGATE_GUARDRAIL_INTERVAL_MS, log: (m) => console.log(`[rollgate] ${m}`) });
+  const guardrails = startGuardrails(db, {
+    intervalMs: config.ROLLGATE_GUARDRAIL_INTERVAL_MS,
+    noDataMs: config.ROLLGATE_GUARDRAIL_NO_DATA_SECONDS * 1000,
+    log: (m) => console.log(`[rollgate] ${m}`),
+  });
   cleanups.push(() => guardrails.stop());
 
   // Raw events are bounded: daily partitions created ahead, whole days past retention dropped.

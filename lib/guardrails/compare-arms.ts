@@ -17,6 +17,9 @@ import type { EvidenceTrack } from "../domain/split-evidence";
  */
 const MIN_CONTROL_TIMED_REQUESTS = 200;
 
+/** A split that reports no traffic this long while it is live is held (research §7.4 rule 4). */
+export const NO_DATA_MS = 15 * 60_000;
+
 /** Each test's verdict at this look; absent tests did not run (no control histogram yet, no criterion). */
 export type SplitVerdicts = Partial<Record<EvidenceTest, EvidenceVerdict>>;
 
@@ -27,6 +30,8 @@ export interface Comparison {
   verdicts: SplitVerdicts;
   /** Tests whose alarm is new at this look and has not acted yet. */
   newAlarms: EvidenceTest[];
+  /** The last minute the split reported traffic (null: never), when it has been silent for `noDataMs` and that has not been acted on yet. */
+  newSilence: { lastTraffic: Date | null } | null;
 }
 
 type Target = { flagId: string; environment: string };
@@ -41,7 +46,13 @@ type Target = { flagId: string; environment: string };
  * `latencyCriterionMs` is the absolute latency criterion (the p95 guardrail's threshold or the
  * phase's), tested as slow requests above it; the relative test uses control's own p95.
  */
-export async function compareArms(db: Db, target: Target, latencyCriterionMs: number | null, now: Date): Promise<Comparison | null> {
+export async function compareArms(
+  db: Db,
+  target: Target,
+  latencyCriterionMs: number | null,
+  now: Date,
+  noDataMs = NO_DATA_MS,
+): Promise<Comparison | null> {
   const state = await db.flagState.findUnique({
     where: { flagId_environmentKey: { flagId: target.flagId, environmentKey: target.environment } },
   });
@@ -79,25 +90,34 @@ export async function compareArms(db: Db, target: Target, latencyCriterionMs: nu
       previous: tracks.latency_absolute ?? null,
     });
   }
-  const acted = stored.acted as Partial<Record<EvidenceTest, string>>;
+  const acted = stored.acted as Partial<Record<EvidenceTest | "no_data", string>>;
   const newAlarms = (Object.keys(verdicts) as EvidenceTest[]).filter((t) => verdicts[t]!.verdict === "alarm" && !acted[t]);
+  const lastMinute = rows.reduce((m, r) => Math.max(m, r.minute), Number.NEGATIVE_INFINITY);
+  // Silent for `noDataMs` of its own life and of our watching it (a server that just started, or
+  // guardrails just set, has not watched a silence yet).
+  const silent =
+    now.getTime() - Math.max(stored.since.getTime(), stored.watchedSince.getTime()) >= noDataMs &&
+    now.getTime() - (lastMinute + 60_000) >= noDataMs; // from the end of the last minute with traffic
+  const newSilence = silent && !acted.no_data ? { lastTraffic: Number.isFinite(lastMinute) ? new Date(lastMinute) : null } : null;
   await db.splitEvidence.update({
     where: { flagId_environmentKey: { flagId: target.flagId, environmentKey: target.environment } },
     data: {
+      // Traffic is back: a later silence is news again.
+      ...(!silent && acted.no_data ? { acted: Object.fromEntries(Object.entries(acted).filter(([t]) => t !== "no_data")) } : {}),
       relativeThresholdMs: relativeMs,
       tracks: Object.fromEntries(Object.entries(verdicts).map(([t, v]) => [t, v.track])) as object,
       verdicts: JSON.parse(JSON.stringify(verdicts)) as object,
       updatedAt: now,
     },
   });
-  return { rolloutId: rollout?.id ?? null, rolloutStatus: rollout?.status ?? null, verdicts, newAlarms };
+  return { rolloutId: rollout?.id ?? null, rolloutStatus: rollout?.status ?? null, verdicts, newAlarms, newSilence };
 }
 
 /**
  * Claims an alarm for acting (a conditional update), so it acts once even if two evaluators looked
  * at the same time. False when another look claimed it first.
  */
-export async function claimAlarm(db: Db, target: Target, test: EvidenceTest, acted: string): Promise<boolean> {
+export async function claimAlarm(db: Db, target: Target, test: EvidenceTest | "no_data", acted: string): Promise<boolean> {
   const claimed = await db.$executeRaw`
     UPDATE split_evidence SET acted = acted || jsonb_build_object(${test}::text, ${acted}::text)
     WHERE flag_id = ${target.flagId}::uuid AND environment_key = ${target.environment} AND NOT acted ? ${test}`;
@@ -111,7 +131,15 @@ async function currentEvidence(db: Db, target: Target, rollout: { id: string; cr
   if (existing && existing.rolloutId === (rollout?.id ?? null)) return existing;
   // A rollout's evidence starts with the rollout; a hand-set split's with the change that set it.
   const since = minuteOf(rollout?.createdAt ?? splitSince);
-  const fresh = { rolloutId: rollout?.id ?? null, since, relativeThresholdMs: null, tracks: {}, verdicts: {}, acted: {} };
+  const fresh = {
+    rolloutId: rollout?.id ?? null,
+    since,
+    relativeThresholdMs: null,
+    tracks: {},
+    verdicts: {},
+    acted: {},
+    watchedSince: new Date(),
+  };
   return db.splitEvidence.upsert({
     where: key,
     create: { flagId: target.flagId, environmentKey: target.environment, ...fresh },

@@ -8,7 +8,8 @@ import { windowMetrics } from "../rollouts/rollout-view";
 import { applyTransition } from "../rollouts/transition-rollout";
 import type { EvidenceTest, EvidenceVerdict } from "../domain/guardrail-evidence";
 import { MIN_TREATMENT_REQUESTS } from "../domain/split-evidence";
-import { claimAlarm, compareArms, type Comparison } from "./compare-arms";
+import { formatDuration, type WindowMetrics } from "../domain/rollout";
+import { claimAlarm, compareArms, NO_DATA_MS, type Comparison } from "./compare-arms";
 
 const LOCK_KEY = 7_274_101; // one evaluator across all instances
 const SYSTEM = { id: null, label: "system (guardrail)", roles: [] as const };
@@ -20,8 +21,9 @@ const PASS_FAILED = { one: "guardrail pass failed", many: "guardrail passes fail
  * writes the audit entry and queues the webhook. `breached_since` remembers the breach until the
  * metric recovers, so a breach acts once, not on every tick.
  */
-export function startGuardrails(db: Db, options: { intervalMs?: number; log?: (m: string) => void } = {}) {
+export function startGuardrails(db: Db, options: { intervalMs?: number; noDataMs?: number; log?: (m: string) => void } = {}) {
   const intervalMs = options.intervalMs ?? 5000;
+  const noDataMs = options.noDataMs ?? NO_DATA_MS;
   let running: Promise<number> | null = null;
   const tick = async (now = new Date()): Promise<number> => {
     let acted = 0;
@@ -32,7 +34,7 @@ export function startGuardrails(db: Db, options: { intervalMs?: number; log?: (m
         const rows = await db.guardrail.findMany({ orderBy: { createdAt: "asc" } });
         for (const group of byFlagAndEnvironment(rows)) {
           try {
-            acted += await evaluateGroup(db, group, now);
+            acted += await evaluateGroup(db, group, now, noDataMs);
           } catch (err) {
             logFailure(
               options.log,
@@ -79,21 +81,26 @@ function byFlagAndEnvironment(rows: Row[]): Row[][] {
  * is split, acting on a new comparative alarm; then each threshold guardrail, which in a split only
  * notifies unless the comparison agrees that the change is to blame (research §7.5).
  */
-async function evaluateGroup(db: Db, group: Row[], now: Date): Promise<number> {
+async function evaluateGroup(db: Db, group: Row[], now: Date, noDataMs: number): Promise<number> {
   const first = group[0]!;
   const flag = await db.flag.findUniqueOrThrow({ where: { id: first.flagId }, select: { key: true, archivedAt: true } });
   if (flag.archivedAt) return 0;
   const latencyGuardrail = group.find((g) => g.metric === "p95_ms");
   const target = { flagId: first.flagId, environment: first.environmentKey };
-  const comparison = await compareArms(db, target, latencyGuardrail?.threshold ?? null, now);
+  // The thresholds' windows are read before the comparison, so the comparison has seen at least the
+  // traffic a threshold judges: a report landing in between cannot make a threshold act on data the
+  // comparison never saw.
+  const windows = await Promise.all(group.map((g) => windowMetrics(db, g.flagId, g.environmentKey, null, g.windowSeconds, now)));
+  const comparison = await compareArms(db, target, latencyGuardrail?.threshold ?? null, now, noDataMs);
   let acted = 0;
   if (comparison) {
     const dryRun = group.every((g) => g.dryRun);
     for (const test of comparison.newAlarms) {
       if (await actOnComparison(db, flag, target, comparison, test, dryRun, now)) acted++;
     }
+    if (comparison.newSilence && (await holdOnSilence(db, flag, target, comparison, dryRun, now, noDataMs))) acted++;
   }
-  for (const g of group) if (await evaluateOne(db, flag, g, comparison, now)) acted++;
+  for (const [i, g] of group.entries()) if (await evaluateOne(db, flag, g, windows[i]!, comparison, now)) acted++;
   return acted;
 }
 
@@ -133,6 +140,50 @@ async function actOnComparison(
       flagKey: flag.key,
       fields: { Flag: flag.key, Environment: target.environment, Test: TEST_NAMES[test], Evidence: verdict.explanation, Action: acted },
       data: evidenceRecord(verdict, acted, dryRun),
+    });
+  });
+  return true;
+}
+
+/**
+ * A live split that has reported no traffic for 15 min is held: nothing can be judged, so nothing
+ * should widen (research §7.4 rule 4). Pauses an active rollout, notifies either way, once per silence.
+ */
+async function holdOnSilence(
+  db: Db,
+  flag: Flag,
+  target: { flagId: string; environment: string },
+  comparison: Comparison,
+  dryRun: boolean,
+  now: Date,
+  noDataMs: number,
+): Promise<boolean> {
+  const action: GuardrailAction = comparison.rolloutStatus === "active" ? "pause" : "notify";
+  if (!(await claimAlarm(db, target, "no_data", dryRun ? `dry run: would ${action}` : action))) return false;
+  const last = comparison.newSilence!.lastTraffic;
+  const sentence = `no traffic from the split (on and off by percentage) for ${formatDuration(noDataMs / 1000)}${last ? ` (last at ${last.toISOString().slice(11, 16)} UTC)` : ""}: nothing can be judged`;
+  const where = { flagKey: flag.key, environment: target.environment };
+  const acted = dryRun
+    ? `dry run: would ${action}`
+    : await actOnBreach(db, action, where, `guardrail (no data): ${sentence}`, { sentence }, now);
+  await db.$transaction(async (tx) => {
+    await tx.$executeRaw`
+      UPDATE split_evidence SET acted = acted || jsonb_build_object('no_data', ${acted}::text)
+      WHERE flag_id = ${target.flagId}::uuid AND environment_key = ${target.environment}`;
+    await recordAudit(tx, {
+      actor: { id: null, label: SYSTEM.label },
+      action: "guardrail.no_data",
+      target: { type: "flag_state", id: `${flag.key}/${target.environment}` },
+      after: { lastTraffic: last?.toISOString() ?? null, acted, dryRun },
+      reason: sentence,
+    });
+    await enqueueNotification(tx, {
+      environment: target.environment,
+      kind: "guardrail.breached",
+      text: `:warning: ${flag.key} in ${target.environment}: ${sentence} (${acted})`,
+      flagKey: flag.key,
+      fields: { Flag: flag.key, Environment: target.environment, Test: "no data", Action: acted },
+      data: { test: "no_data", lastTraffic: last?.toISOString() ?? null, acted, dryRun },
     });
   });
   return true;
@@ -181,8 +232,7 @@ function defersToComparison(metric: GuardrailMetric, comparison: Comparison | nu
   return v.verdict !== "alarm";
 }
 
-async function evaluateOne(db: Db, flag: Flag, g: Row, comparison: Comparison | null, now: Date): Promise<boolean> {
-  const metrics = await windowMetrics(db, g.flagId, g.environmentKey, null, g.windowSeconds, now);
+async function evaluateOne(db: Db, flag: Flag, g: Row, metrics: WindowMetrics, comparison: Comparison | null, now: Date): Promise<boolean> {
   const verdict = judge(
     { metric: g.metric as GuardrailMetric, threshold: g.threshold, windowSeconds: g.windowSeconds, minSamples: g.minSamples },
     metrics,

@@ -19,6 +19,8 @@ CREATE TABLE split_evidence (
   tracks               jsonb NOT NULL DEFAULT '{}'::jsonb,
   verdicts             jsonb NOT NULL DEFAULT '{}'::jsonb,
   acted                jsonb NOT NULL DEFAULT '{}'::jsonb,
+  -- When this e-process's first look happened: "no data for 15 min" counts from here at the earliest.
+  watched_since        timestamptz NOT NULL DEFAULT now(),
   updated_at           timestamptz NOT NULL DEFAULT now(),
   PRIMARY KEY (flag_id, environment_key)
 );
