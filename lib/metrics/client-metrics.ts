@@ -4,9 +4,7 @@ import { AppError } from "../errors";
 import { retryOnDeadlock } from "./ingest-events";
 import { textProblem } from "../validation/text";
 import { instant } from "../validation/time";
-
-const MAX_AGE_MS = 7 * 24 * 3600 * 1000;
-const MAX_SKEW_MS = 5 * 60 * 1000;
+import { MAX_CLOCK_SKEW_MS, MAX_EVENT_AGE_MS } from "./telemetry-bounds";
 
 /**
  * Most one bucket entry may count. A bucket is one SDK instance's tally for one metrics interval (60 s
@@ -86,7 +84,7 @@ export type UnleashMetrics = z.infer<typeof unleashMetricsSchema>;
 export async function ingestUnleashMetrics(db: Db, environment: string, metrics: UnleashMetrics, now = new Date()): Promise<string[]> {
   const stop = epochMs(metrics.bucket.stop);
   const skew = stop - now.getTime();
-  if (skew > MAX_SKEW_MS || -skew > MAX_AGE_MS) {
+  if (skew > MAX_CLOCK_SKEW_MS || -skew > MAX_EVENT_AGE_MS) {
     throw new AppError("VALIDATION_FAILED", "The bucket's stop time is outside the accepted window (7 days back, 5 minutes ahead)", {
       fields: { "bucket.stop": "outside the accepted window" },
     });

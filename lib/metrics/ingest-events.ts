@@ -4,9 +4,7 @@ import { sqlStateOf } from "../db/db-errors";
 import { LATENCY_SLOTS, latencySlot } from "../domain/latency-buckets";
 import { addSubject, emptySketch, mergeSketch, type SubjectSketch } from "../domain/subject-sketch";
 import type { EventInput, SummaryInput } from "./event-schemas";
-
-const MAX_AGE_MS = 7 * 24 * 3600 * 1000;
-const MAX_SKEW_MS = 5 * 60 * 1000;
+import { MAX_CLOCK_SKEW_MS, MAX_EVENT_AGE_MS, MAX_REQUESTS_PER_TOKEN_FLAG_MINUTE } from "./telemetry-bounds";
 
 /**
  * Folds a batch of events into the per-minute rollups, and stores the flag's sample of them as raw
@@ -95,7 +93,7 @@ export async function ingestEvents(
 ): Promise<{ accepted: number; ignored: number }> {
   const inWindow = (at: number, field: string, what: string) => {
     const skew = at - now.getTime();
-    if (skew > MAX_SKEW_MS || -skew > MAX_AGE_MS) {
+    if (skew > MAX_CLOCK_SKEW_MS || -skew > MAX_EVENT_AGE_MS) {
       throw new AppError("VALIDATION_FAILED", `${what} has a timestamp outside the accepted window (7 days back, 5 minutes ahead)`, {
         fields: { [field]: "outside the accepted window" },
         index: Number(field.split(".")[1]),
@@ -108,6 +106,7 @@ export async function ingestEvents(
     return at;
   });
   summaries.forEach((s, index) => inWindow(minuteOf(s), `summaries.${index}.minute`, `Summary ${index}`));
+  capPerFlagMinute(events, times, summaries);
   const groups = groupEvents(events, times);
   foldSummaries(groups, summaries);
   const groupList = [...groups.values()];
@@ -146,6 +145,30 @@ export async function ingestEvents(
   const counted = events.filter((e) => known.has(e.flagKey)).length;
   const summarised = summaries.filter((s) => known.has(s.flagKey)).length;
   return { accepted: counted + summarised, ignored: events.length + summaries.length - counted - summarised };
+}
+
+/**
+ * The batch's own share of MAX_REQUESTS_PER_TOKEN_FLAG_MINUTE (the database checks the sum with
+ * what the token sent before): refused naming the summary or event that goes over.
+ */
+function capPerFlagMinute(events: EventInput[], times: number[], summaries: SummaryInput[]): void {
+  const totals = new Map<string, number>();
+  const add = (flagKey: string, minuteMs: number, n: number, field: string, index: number) => {
+    const key = `${flagKey}\u0000${minuteMs}`;
+    const total = (totals.get(key) ?? 0) + n;
+    totals.set(key, total);
+    if (total > MAX_REQUESTS_PER_TOKEN_FLAG_MINUTE) throw overCap(flagKey, minuteMs, field, index);
+  };
+  summaries.forEach((s, i) => add(s.flagKey, minuteOf(s), s.requests, `summaries.${i}.requests`, i));
+  events.forEach((e, i) => add(e.flagKey, Math.floor(times[i]! / 60_000) * 60_000, 1, `events.${i}`, i));
+}
+
+export function overCap(flagKey: string, minuteMs: number, field: string, index: number): AppError {
+  return new AppError(
+    "VALIDATION_FAILED",
+    `More than ${MAX_REQUESTS_PER_TOKEN_FLAG_MINUTE} requests reported by this token for '${flagKey}' in the minute ${new Date(minuteMs).toISOString()}; the batch was rejected`,
+    { fields: { [field]: `over ${MAX_REQUESTS_PER_TOKEN_FLAG_MINUTE} requests per token, flag and minute` }, index },
+  );
 }
 
 /** Runs one atomic statement again when it was a deadlock or serialisation victim: it stored nothing. */

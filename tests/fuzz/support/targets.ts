@@ -164,7 +164,7 @@ export const HTTP_TARGETS: HttpTarget[] = [
           requests: 2,
           errors: 1,
           errorsByCode: { E_FUZZ: 1 },
-          latencySumMs: 30,
+          latencySumMs: 12,
           latencyBuckets: [1, 1, ...Array.from({ length: 18 }, () => 0)],
           errorSubjects: ["user-1"],
         },
