@@ -104,7 +104,7 @@ describe("plausibility bounds on POST /api/v1/events", () => {
       body: { summaries: [{ ...summary, errorSubjects: ["seen-0", "seen-2"] }] },
     });
     expect(ok.status).toBe(202);
-    await t.sql(`DELETE FROM metric_rollups; DELETE FROM metric_error_subjects`);
+    await t.sql(`DELETE FROM metric_rollups; DELETE FROM metric_rollups_by_token; DELETE FROM metric_error_subjects`);
   });
 
   it("refuses a sketch that counts far more subjects than requests", async () => {
@@ -127,11 +127,20 @@ describe("plausibility bounds on POST /api/v1/events", () => {
     await refused({ events: [{ ...event, latencyMs: 3_600_001 }] }, "events.0.latencyMs");
   });
 
-  it("caps one token's requests for one flag and minute across the batch", async () => {
+  it("caps one token's requests for one flag and minute across the batch and across batches", async () => {
     const half = MAX_REQUESTS_PER_TOKEN_FLAG_MINUTE / 2;
     const big = { ...good(), requests: half, latencySumMs: half, latencyBuckets: [half, ...new Array<number>(LATENCY_SLOTS - 1).fill(0)] };
     // Two halves and one more in one batch: the third summary goes over.
     const res = await refused({ summaries: [big, { ...big, variant: "off" }, good()] }, "summaries.2.requests");
     expect(res.body.index).toBe(2);
+    // In separate batches: the first two fit, the third goes over and stores nothing.
+    expect((await call(app.url, "POST", "/api/v1/events", { token: SDK_TOKEN, body: { summaries: [big] } })).status).toBe(202);
+    expect(
+      (await call(app.url, "POST", "/api/v1/events", { token: SDK_TOKEN, body: { summaries: [{ ...big, variant: "off" }] } })).status,
+    ).toBe(202);
+    const late = await refused({ events: [event], summaries: [good()] }, "summaries.0.requests");
+    expect(late.body.error.message).toMatch(/per token|this token/);
+    const { rows } = await t.sql(`SELECT sum(requests)::bigint AS n FROM metric_rollups`);
+    expect(Number(rows[0].n)).toBe(MAX_REQUESTS_PER_TOKEN_FLAG_MINUTE);
   });
 });
