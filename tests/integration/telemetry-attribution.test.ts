@@ -4,6 +4,8 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { setUpTestApp } from "../support/fixture";
 import { LATENCY_SLOTS } from "../../lib/domain/latency-buckets";
 import { hashSecret } from "../../lib/auth/secrets";
+import { postgresIdentity } from "../../lib/auth/identity";
+import { startSession } from "../../lib/auth/sessions";
 import { BOOTSTRAP, call, ROLE_TOKENS } from "../support/http";
 
 const SDK_A = "tok-sdk-attrib-a-0001";
@@ -100,6 +102,23 @@ describe("per-token attribution, contributions and purge", () => {
     expect(inverted.status).toBe(400);
     expect(Object.keys(inverted.body.error.fields)).toEqual(["to"]);
     expect((await contributions(``)).body.error.fields).toHaveProperty("flag");
+  });
+
+  it("the flag page shows admins who reported what, and nobody else", async () => {
+    const cookieOf = async (token: string) => {
+      const me = (await postgresIdentity(t.db).fromApiToken(token))!;
+      const user = await t.db.user.findUniqueOrThrow({ where: { id: me.kind === "user" ? me.userId : "" } });
+      return `rollgate_session=${(await startSession(t.db, user, { via: "password" })).secret}`;
+    };
+    const page = async (token: string) => {
+      const res = await fetch(`${app.url}/flags/${FLAG}`, { headers: { cookie: await cookieOf(token) }, redirect: "manual" });
+      expect(res.status).toBe(200);
+      return res.text();
+    };
+    const admin = await page(ROLE_TOKENS.admin);
+    expect(admin).toContain("Reported by");
+    expect(admin).toMatch(/1,500<\/td>/);
+    expect(await page(ROLE_TOKENS.engineer)).not.toContain("Reported by");
   });
 
   it("refuses bad purges with 400/403/404 and changes nothing", async () => {
