@@ -185,4 +185,32 @@ describe("per-token attribution, contributions and purge", () => {
     // The other flag's report by A was outside `flag`: still there.
     expect(await rollups(OTHER)).toEqual({ on: { requests: 7, errors: 1, latency: 14, coded: 1 } });
   });
+
+  it("purges racing with the same token's reports leave the rollups equal to what the tokens' rows hold", async () => {
+    const invariant = async () => {
+      const { rows } = await t.sql(
+        `SELECT (SELECT coalesce(sum(requests), 0) FROM metric_rollups m JOIN flags f ON f.id = m.flag_id WHERE f.key = $1)::int AS rollups,
+                (SELECT coalesce(sum(requests), 0) FROM metric_rollups_by_token b JOIN flags f ON f.id = b.flag_id WHERE f.key = $1)::int AS tokens`,
+        [FLAG],
+      );
+      return rows[0];
+    };
+    expect(await invariant()).toEqual({ rollups: 500, tokens: 500 });
+    const statuses = await Promise.all([
+      ...Array.from({ length: 6 }, async (_, i) => {
+        const res = await call(app.url, "POST", "/api/v1/events", {
+          token: i % 2 ? SDK_A : SDK_B,
+          body: { summaries: [summary(FLAG, "on", minuteAgo(i % 3), 10 + i, 1), summary(FLAG, "off", minuteAgo(i % 3), 5, 0)] },
+        });
+        return res.status;
+      }),
+      ...Array.from(
+        { length: 3 },
+        async () => (await purge({ tokenId: ids[SDK_B], from: minuteAgo(10), to: new Date().toISOString(), reason: "race" })).status,
+      ),
+    ]);
+    expect(statuses.every((s) => s === 202 || s === 200)).toBe(true);
+    const after = await invariant();
+    expect(after.rollups).toBe(after.tokens);
+  });
 });
