@@ -195,7 +195,8 @@ describe("per-token attribution, contributions and purge", () => {
       );
       return rows[0];
     };
-    expect(await invariant()).toEqual({ rollups: 500, tokens: 500 });
+    const before = await invariant();
+    expect(before.rollups).toBe(before.tokens);
     const statuses = await Promise.all([
       ...Array.from({ length: 6 }, async (_, i) => {
         const res = await call(app.url, "POST", "/api/v1/events", {
