@@ -111,7 +111,19 @@ export interface ApprovalView {
 }
 
 export interface Gate {
-  name: "soak" | "success rate" | "error rate" | "latency" | "samples" | "approvals" | "checklist" | "incidents" | "schedule" | "status";
+  name:
+    | "soak"
+    | "success rate"
+    | "error rate"
+    | "latency"
+    | "samples"
+    | "approvals"
+    | "checklist"
+    | "incidents"
+    | "schedule"
+    | "status"
+    // A token's reports held out of the metric gates (lib/domain/token-agreement.ts).
+    | "telemetry";
   ok: boolean;
   reason: string;
 }

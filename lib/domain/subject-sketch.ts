@@ -22,12 +22,25 @@ export function emptySketch(): SubjectSketch {
   return new Uint8Array(SKETCH_REGISTERS);
 }
 
-export function addSubject(sketch: SubjectSketch, subject: string): void {
+function registerOf(subject: string): { index: number; rank: number } {
   const h = murmur3(subject, SEED);
-  const index = h >>> (32 - INDEX_BITS);
   // Rank of the first 1 bit in the remaining 24 bits (1-based); the sentinel bit caps it at 25.
-  const rank = Math.clz32(((h << INDEX_BITS) | (1 << (INDEX_BITS - 1))) >>> 0) + 1;
+  return { index: h >>> (32 - INDEX_BITS), rank: Math.clz32(((h << INDEX_BITS) | (1 << (INDEX_BITS - 1))) >>> 0) + 1 };
+}
+
+export function addSubject(sketch: SubjectSketch, subject: string): void {
+  const { index, rank } = registerOf(subject);
   if (rank > sketch[index]!) sketch[index] = rank;
+}
+
+/**
+ * Whether a sketch can have seen `subject`: adding it would leave the sketch unchanged. A subject
+ * that was added always passes; one that was not passes by chance only when its register happens to
+ * be at least its rank, so a list of subjects the sketch plainly never saw is caught.
+ */
+export function sketchMayContain(sketch: Uint8Array, subject: string): boolean {
+  const { index, rank } = registerOf(subject);
+  return sketch[index]! >= rank;
 }
 
 /** Folds `other` into `into` (the union of both sets of subjects). */

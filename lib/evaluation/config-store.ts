@@ -7,7 +7,7 @@ import { applyPatch, compileSnapshot, diffSnapshot, sameRule, type CompiledSnaps
 import type { FlagRule } from "../domain/evaluation";
 import { METRICS_CHANNEL, type MetricsChange } from "../metrics/metrics-notifier";
 import { ChangeHistory, DEFAULT_HISTORY_LIMITS, type HistoryLimits, type RecordedPatch } from "./change-history";
-import { loadConfigVersions, loadFlagRules, loadSdkTokens, loadSnapshot } from "./load-snapshot";
+import { loadConfigVersions, loadFlagRules, loadSdkTokens, loadSnapshot, type SdkTokenEntry } from "./load-snapshot";
 
 /**
  * Called with each new snapshot and, when this instance held the one before it, the patch from
@@ -26,10 +26,10 @@ const RELOAD_FAILED = { one: "configuration reload failed", many: "configuration
  */
 export class ConfigStore {
   private snapshots = new Map<string, CompiledSnapshot>();
-  private sdkTokens = new Map<string, string>();
+  private sdkTokens = new Map<string, SdkTokenEntry>();
   // Raw token → environment for tokens seen recently, so the hot path skips hashing. Cleared whenever
   // the token set reloads, so a revocation takes effect as soon as the NOTIFY arrives.
-  private tokenCache = new Map<string, string>();
+  private tokenCache = new Map<string, SdkTokenEntry>();
   private listeners = new Map<string, Set<Listener>>();
   private rolloutListeners = new Set<(rolloutId: string) => void>();
   private metricsListeners = new Set<(change: MetricsChange) => void>();
@@ -95,19 +95,24 @@ export class ConfigStore {
 
   /** The environment an SDK token is bound to, or undefined when it is unknown or revoked. */
   environmentOfSdkToken(token: string): string | undefined {
-    const cached = this.tokenCache.get(token);
-    if (cached !== undefined) return cached;
-    const environment = this.sdkTokens.get(hashSecret(token));
-    // A token for an environment this instance has not loaded yet (just created): load it now.
-    if (environment !== undefined && !this.snapshots.has(environment)) void this.reload(environment).catch(() => {});
-    if (environment !== undefined) {
-      if (this.tokenCache.size >= 10_000) this.tokenCache.clear();
-      this.tokenCache.set(token, environment);
-    }
-    return environment;
+    return this.sdkToken(token)?.environment;
   }
 
-  private setSdkTokens(tokens: Map<string, string>): void {
+  /** The SDK token's environment and id, or undefined when it is unknown or revoked. */
+  sdkToken(token: string): SdkTokenEntry | undefined {
+    const cached = this.tokenCache.get(token);
+    if (cached !== undefined) return cached;
+    const entry = this.sdkTokens.get(hashSecret(token));
+    // A token for an environment this instance has not loaded yet (just created): load it now.
+    if (entry !== undefined && !this.snapshots.has(entry.environment)) void this.reload(entry.environment).catch(() => {});
+    if (entry !== undefined) {
+      if (this.tokenCache.size >= 10_000) this.tokenCache.clear();
+      this.tokenCache.set(token, entry);
+    }
+    return entry;
+  }
+
+  private setSdkTokens(tokens: Map<string, SdkTokenEntry>): void {
     this.sdkTokens = tokens;
     this.tokenCache = new Map();
     for (const l of [...this.sdkTokenListeners]) {

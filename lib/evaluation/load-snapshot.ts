@@ -78,7 +78,16 @@ export async function loadConfigVersions(db: Db): Promise<Map<string, number>> {
 }
 
 /** SDK token hash → environment, for every live SDK token. */
-export async function loadSdkTokens(db: Db): Promise<Map<string, string>> {
-  const rows = await db.apiToken.findMany({ where: { kind: "sdk", revokedAt: null }, select: { tokenHash: true, environmentKey: true } });
-  return new Map(rows.flatMap((r) => (r.environmentKey ? [[r.tokenHash, r.environmentKey] as const] : [])));
+/** A live SDK token as the data plane knows it: its environment, and its id for attributing reports. */
+export interface SdkTokenEntry {
+  environment: string;
+  id: string;
+}
+
+export async function loadSdkTokens(db: Db): Promise<Map<string, SdkTokenEntry>> {
+  const rows = await db.apiToken.findMany({
+    where: { kind: "sdk", revokedAt: null },
+    select: { id: true, tokenHash: true, environmentKey: true },
+  });
+  return new Map(rows.flatMap((r) => (r.environmentKey ? [[r.tokenHash, { environment: r.environmentKey, id: r.id }] as const] : [])));
 }

@@ -237,7 +237,9 @@ async function evaluateOne(db: Db, flag: Flag, g: Row, metrics: WindowMetrics, c
     { metric: g.metric as GuardrailMetric, threshold: g.threshold, windowSeconds: g.windowSeconds, minSamples: g.minSamples },
     metrics,
   );
-  const record = (extra: Record<string, unknown> = {}) => ({ ...verdict, at: now.toISOString(), ...extra }) as object;
+  // A token held out of the window (lib/domain/token-agreement.ts) is named in the stored verdict.
+  const heldOut = metrics.heldOut.length ? { heldOut: metrics.heldOut.map((h) => h.reason) } : {};
+  const record = (extra: Record<string, unknown> = {}) => ({ ...verdict, at: now.toISOString(), ...heldOut, ...extra }) as object;
   if (!verdict.breached) {
     // Recovery needs a judged, healthy window; too few samples keeps the breach open.
     await db.guardrail.update({ where: { id: g.id }, data: { lastVerdict: record(), ...(verdict.judged ? { breachedSince: null } : {}) } });

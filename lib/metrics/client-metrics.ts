@@ -4,9 +4,7 @@ import { AppError } from "../errors";
 import { retryOnDeadlock } from "./ingest-events";
 import { textProblem } from "../validation/text";
 import { instant } from "../validation/time";
-
-const MAX_AGE_MS = 7 * 24 * 3600 * 1000;
-const MAX_SKEW_MS = 5 * 60 * 1000;
+import { MAX_CLOCK_SKEW_MS, MAX_EVENT_AGE_MS } from "./telemetry-bounds";
 
 /**
  * Most one bucket entry may count. A bucket is one SDK instance's tally for one metrics interval (60 s
@@ -83,10 +81,16 @@ export type UnleashMetrics = z.infer<typeof unleashMetricsSchema>;
  * Toggles Rollgate does not have are ignored: an Unleash SDK reports every toggle it was asked about.
  * Returns the flag keys that were counted.
  */
-export async function ingestUnleashMetrics(db: Db, environment: string, metrics: UnleashMetrics, now = new Date()): Promise<string[]> {
+export async function ingestUnleashMetrics(
+  db: Db,
+  environment: string,
+  metrics: UnleashMetrics,
+  now = new Date(),
+  tokenId: string | null = null,
+): Promise<string[]> {
   const stop = epochMs(metrics.bucket.stop);
   const skew = stop - now.getTime();
-  if (skew > MAX_SKEW_MS || -skew > MAX_AGE_MS) {
+  if (skew > MAX_CLOCK_SKEW_MS || -skew > MAX_EVENT_AGE_MS) {
     throw new AppError("VALIDATION_FAILED", "The bucket's stop time is outside the accepted window (7 days back, 5 minutes ahead)", {
       fields: { "bucket.stop": "outside the accepted window" },
     });
@@ -124,6 +128,17 @@ export async function ingestUnleashMetrics(db: Db, environment: string, metrics:
         ON CONFLICT (flag_id, environment_key, variant, minute, phase, reason) DO UPDATE SET
           evaluations = m.evaluations + EXCLUDED.evaluations
         RETURNING flag_id
+      ), by_token AS (
+        -- The reporting token's share, for the contributions view and a purge (see ingest-events.ts).
+        INSERT INTO metric_rollups_by_token AS t (flag_id, environment_key, minute, token_id, variant, phase, reason, evaluations)
+        SELECT fp.flag_id, $1, $2::timestamptz, $6::uuid, c.variant, fp.phase, 'CLIENT_METRICS', c.n
+        FROM unnest($3::text[], $4::text[], $5::bigint[]) AS c(flag_key, variant, n)
+        JOIN flag_phase fp ON fp.key = c.flag_key
+        WHERE $6::uuid IS NOT NULL
+        ORDER BY fp.flag_id, c.variant
+        ON CONFLICT (flag_id, environment_key, minute, token_id, variant, phase, reason) DO UPDATE SET
+          evaluations = t.evaluations + EXCLUDED.evaluations
+        RETURNING 1
       )
       SELECT DISTINCT fp.key FROM upserted u JOIN flag_phase fp ON fp.flag_id = u.flag_id`,
       environment,
@@ -131,6 +146,7 @@ export async function ingestUnleashMetrics(db: Db, environment: string, metrics:
       keys,
       variants,
       counts,
+      tokenId,
     ),
   );
   return rows.map((r) => r.key);

@@ -2,7 +2,8 @@ import { z } from "zod";
 import { plainText } from "../validation/text";
 import { instant } from "../validation/time";
 import { LATENCY_SLOTS } from "../domain/latency-buckets";
-import { SKETCH_REGISTERS } from "../domain/subject-sketch";
+import { estimateSubjects, sketchMayContain, SKETCH_REGISTERS } from "../domain/subject-sketch";
+import { latencySumRange, MAX_LATENCY_MS, MAX_REQUESTS_PER_TOKEN_FLAG_MINUTE, SKETCH_SLACK } from "./telemetry-bounds";
 
 export const MAX_EVENTS_PER_REQUEST = 5000;
 export const EVENT_REASONS = ["SPLIT", "TARGETING_MATCH", "DISABLED", "STATIC", "UNKNOWN"] as const;
@@ -15,7 +16,11 @@ const eventSchema = z.strictObject({
   // traffic an allowlist, a kill or a 0/100 % rule served. Absent → UNKNOWN.
   reason: z.enum(EVENT_REASONS, { error: `must be one of ${"SPLIT, TARGETING_MATCH, DISABLED, STATIC, UNKNOWN"}` }).optional(),
   outcome: z.enum(["success", "error"], { error: "must be 'success' or 'error'" }),
-  latencyMs: z.number({ error: "must be a number of milliseconds" }).finite().min(0, "must be >= 0").max(3_600_000, "must be <= 3600000"),
+  latencyMs: z
+    .number({ error: "must be a number of milliseconds" })
+    .finite()
+    .min(0, "must be >= 0")
+    .max(MAX_LATENCY_MS, `must be <= ${MAX_LATENCY_MS}`),
   errorCode: plainText({ max: 100, trim: false }).optional(),
   targetingKey: plainText({ max: 200, trim: false }).optional(),
   timestamp: instant().optional(),
@@ -25,7 +30,11 @@ const count = (what: string) =>
   z
     .number({ error: `${what} must be a number` })
     .int(`${what} must be a whole number`)
-    .min(0, `${what} must be >= 0`);
+    .min(0, `${what} must be >= 0`)
+    .max(
+      MAX_REQUESTS_PER_TOKEN_FLAG_MINUTE,
+      `${what} must be at most ${MAX_REQUESTS_PER_TOKEN_FLAG_MINUTE} (one token, one flag, one minute)`,
+    );
 export const MAX_ERROR_SUBJECTS = 1000;
 
 /**
@@ -57,13 +66,35 @@ const summarySchema = z
       .optional(),
   })
   .superRefine((s, ctx) => {
-    if (s.errors > s.requests) ctx.addIssue({ code: "custom", path: ["errors"], message: "must not exceed requests" });
-    if (s.latencyBuckets.reduce((a, b) => a + b, 0) !== s.requests)
-      ctx.addIssue({ code: "custom", path: ["latencyBuckets"], message: "must add up to requests" });
+    const issue = (path: string, message: string) => ctx.addIssue({ code: "custom", path: [path], message });
+    if (s.errors > s.requests) issue("errors", "must not exceed requests");
+    const histogramOk = s.latencyBuckets.reduce((a, b) => a + b, 0) === s.requests;
+    if (!histogramOk) issue("latencyBuckets", "must add up to requests");
     const coded = Object.values(s.errorsByCode ?? {}).reduce((a, b) => a + b, 0);
-    if (coded > s.errors) ctx.addIssue({ code: "custom", path: ["errorsByCode"], message: "must not add up to more than errors" });
-    if ((s.errorSubjects?.length ?? 0) > s.errors)
-      ctx.addIssue({ code: "custom", path: ["errorSubjects"], message: "more subjects than errors" });
+    if (coded > s.errors) issue("errorsByCode", "must not add up to more than errors");
+    if ((s.errorSubjects?.length ?? 0) > s.errors) issue("errorSubjects", "more subjects than errors");
+    if (histogramOk) {
+      // The mean has to lie inside the histogram sent with it; this also caps the sum at
+      // requests × MAX_LATENCY_MS, so no report can drag a chart's mean to 1e292 ms.
+      const range = latencySumRange(s.latencyBuckets);
+      if (s.latencySumMs > range.max)
+        issue(
+          "latencySumMs",
+          `must be at most ${range.max} (requests × the upper edges of their latency slots, at most ${MAX_LATENCY_MS} ms each)`,
+        );
+      else if (s.latencySumMs < range.min)
+        issue("latencySumMs", `must be at least ${range.min} (requests × the lower edges of their latency slots)`);
+    }
+    if (s.subjectsSketch) {
+      const sketch = Buffer.from(s.subjectsSketch, "hex");
+      // Negated so that a saturated sketch, whose estimate is NaN, fails too.
+      if (!(estimateSubjects(sketch) <= s.requests * SKETCH_SLACK.factor + SKETCH_SLACK.plus))
+        issue("subjectsSketch", "counts more subjects than requests");
+      // Each erroring subject is one of the subjects: the sketch must already hold it.
+      const stranger = s.errorSubjects?.findIndex((subject) => !sketchMayContain(sketch, subject)) ?? -1;
+      if (stranger !== -1)
+        ctx.addIssue({ code: "custom", path: ["errorSubjects", stranger], message: "is not among the subjects in subjectsSketch" });
+    }
   });
 
 export const eventBatchSchema = z

@@ -4,9 +4,7 @@ import { sqlStateOf } from "../db/db-errors";
 import { LATENCY_SLOTS, latencySlot } from "../domain/latency-buckets";
 import { addSubject, emptySketch, mergeSketch, type SubjectSketch } from "../domain/subject-sketch";
 import type { EventInput, SummaryInput } from "./event-schemas";
-
-const MAX_AGE_MS = 7 * 24 * 3600 * 1000;
-const MAX_SKEW_MS = 5 * 60 * 1000;
+import { MAX_CLOCK_SKEW_MS, MAX_EVENT_AGE_MS, MAX_REQUESTS_PER_TOKEN_FLAG_MINUTE } from "./telemetry-bounds";
 
 /**
  * Folds a batch of events into the per-minute rollups, and stores the flag's sample of them as raw
@@ -45,17 +43,20 @@ WITH flag_phase AS (
   RETURNING flag_id, variant, minute, phase, reason
 ), new_error_counts AS (
   SELECT flag_id, variant, minute, phase, reason, count(*) AS n FROM new_error_subjects GROUP BY 1, 2, 3, 4, 5
-), upserted AS (
-  INSERT INTO metric_rollups AS m
-    (flag_id, environment_key, variant, minute, phase, reason, requests, errors, errors_by_code, latency_sum_ms, latency_buckets, subjects_sketch, error_subjects)
-  SELECT fp.flag_id, $1, g.variant, g.minute, fp.phase, g.reason, g.requests, g.errors, g.codes::jsonb, g.latency_sum_ms, g.slots::bigint[],
-         decode(g.sketch, 'hex'), coalesce(n.n, 0)
+), grp AS (
+  SELECT fp.flag_id, fp.phase, g.*
   FROM unnest($11::text[], $12::text[], $13::timestamptz[], $14::text[], $15::bigint[], $16::bigint[], $17::text[], $18::float8[], $19::text[], $25::text[])
     AS g(flag_key, variant, minute, reason, requests, errors, codes, latency_sum_ms, slots, sketch)
   JOIN flag_phase fp ON fp.key = g.flag_key
-  LEFT JOIN new_error_counts n ON n.flag_id = fp.flag_id AND n.variant = g.variant AND n.minute = g.minute AND n.phase = fp.phase AND n.reason = g.reason
+), upserted AS (
+  INSERT INTO metric_rollups AS m
+    (flag_id, environment_key, variant, minute, phase, reason, requests, errors, errors_by_code, latency_sum_ms, latency_buckets, subjects_sketch, error_subjects)
+  SELECT g.flag_id, $1, g.variant, g.minute, g.phase, g.reason, g.requests, g.errors, g.codes::jsonb, g.latency_sum_ms, g.slots::bigint[],
+         decode(g.sketch, 'hex'), coalesce(n.n, 0)
+  FROM grp g
+  LEFT JOIN new_error_counts n ON n.flag_id = g.flag_id AND n.variant = g.variant AND n.minute = g.minute AND n.phase = g.phase AND n.reason = g.reason
   -- Every batch locks rollup rows in the same order, so concurrent batches wait instead of deadlocking.
-  ORDER BY fp.flag_id, g.variant, g.minute, fp.phase, g.reason
+  ORDER BY g.flag_id, g.variant, g.minute, g.phase, g.reason
   ON CONFLICT (flag_id, environment_key, variant, minute, phase, reason) DO UPDATE SET
     requests = m.requests + EXCLUDED.requests,
     errors = m.errors + EXCLUDED.errors,
@@ -68,8 +69,43 @@ WITH flag_phase AS (
     subjects_sketch = rollgate_sketch_union(m.subjects_sketch, EXCLUDED.subjects_sketch),
     error_subjects = m.error_subjects + EXCLUDED.error_subjects
   RETURNING 1
+), by_token AS (
+  -- The same counts under the reporting token; no sketch or subjects (not separable per token).
+  INSERT INTO metric_rollups_by_token AS t
+    (flag_id, environment_key, minute, token_id, variant, phase, reason, requests, errors, errors_by_code, latency_sum_ms, latency_buckets)
+  SELECT g.flag_id, $1, g.minute, $26::uuid, g.variant, g.phase, g.reason, g.requests, g.errors, g.codes::jsonb, g.latency_sum_ms, g.slots::bigint[]
+  FROM grp g
+  WHERE $26::uuid IS NOT NULL
+  ORDER BY g.flag_id, g.minute, g.variant, g.phase, g.reason
+  ON CONFLICT (flag_id, environment_key, minute, token_id, variant, phase, reason) DO UPDATE SET
+    requests = t.requests + EXCLUDED.requests,
+    errors = t.errors + EXCLUDED.errors,
+    latency_sum_ms = t.latency_sum_ms + EXCLUDED.latency_sum_ms,
+    latency_buckets = ARRAY(SELECT a + b FROM unnest(t.latency_buckets, EXCLUDED.latency_buckets) AS u(a, b)),
+    errors_by_code = CASE WHEN EXCLUDED.errors = 0 THEN t.errors_by_code ELSE (
+      SELECT coalesce(jsonb_object_agg(k, coalesce((t.errors_by_code->>k)::bigint, 0) + coalesce((EXCLUDED.errors_by_code->>k)::bigint, 0)), '{}'::jsonb)
+      FROM jsonb_object_keys(t.errors_by_code || EXCLUDED.errors_by_code) AS k
+    ) END
+  RETURNING flag_id, minute, variant, phase, reason, requests
+), over_cap AS (
+  -- The token's total for each flag and minute it just reported: the rows it wrote (their new
+  -- values) plus its other rows of that minute (unchanged, so the snapshot has them right).
+  SELECT rollgate_refuse_over_cap(c.flag_id, c.minute, sum(c.requests)) AS refused
+  FROM (
+    SELECT b.flag_id, b.minute, b.requests FROM by_token b
+    UNION ALL
+    SELECT o.flag_id, o.minute, o.requests
+    FROM metric_rollups_by_token o
+    JOIN (SELECT DISTINCT flag_id, minute FROM by_token) k ON k.flag_id = o.flag_id AND k.minute = o.minute
+    WHERE o.environment_key = $1 AND o.token_id = $26::uuid
+      AND NOT EXISTS (SELECT 1 FROM by_token b WHERE b.flag_id = o.flag_id AND b.minute = o.minute AND b.variant = o.variant
+                        AND b.phase = o.phase AND b.reason = o.reason)
+  ) c
+  GROUP BY c.flag_id, c.minute
+  HAVING sum(c.requests) > $27::bigint
 )
 SELECT (SELECT count(*) FROM stored)::int AS stored, (SELECT count(*) FROM upserted)::int AS rollups,
+       (SELECT count(*) FROM over_cap)::int AS refused,
        (SELECT coalesce(array_agg(key), '{}') FROM flag_phase) AS known`;
 
 interface Group {
@@ -92,10 +128,11 @@ export async function ingestEvents(
   events: EventInput[],
   now = new Date(),
   summaries: SummaryInput[] = [],
+  tokenId: string | null = null,
 ): Promise<{ accepted: number; ignored: number }> {
   const inWindow = (at: number, field: string, what: string) => {
     const skew = at - now.getTime();
-    if (skew > MAX_SKEW_MS || -skew > MAX_AGE_MS) {
+    if (skew > MAX_CLOCK_SKEW_MS || -skew > MAX_EVENT_AGE_MS) {
       throw new AppError("VALIDATION_FAILED", `${what} has a timestamp outside the accepted window (7 days back, 5 minutes ahead)`, {
         fields: { [field]: "outside the accepted window" },
         index: Number(field.split(".")[1]),
@@ -108,12 +145,13 @@ export async function ingestEvents(
     return at;
   });
   summaries.forEach((s, index) => inWindow(minuteOf(s), `summaries.${index}.minute`, `Summary ${index}`));
+  capPerFlagMinute(events, times, summaries);
   const groups = groupEvents(events, times);
   foldSummaries(groups, summaries);
   const groupList = [...groups.values()];
   const errorSubjects = groupList.flatMap((g) => [...g.erring].map((subject) => ({ g, subject })));
   const run = () =>
-    db.$queryRawUnsafe<{ stored: number; rollups: number; known: string[] }[]>(
+    db.$queryRawUnsafe<{ stored: number; rollups: number; refused: number; known: string[] }[]>(
       INGEST_SQL,
       environment,
       events.map((e) => e.flagKey),
@@ -140,12 +178,66 @@ export async function ingestEvents(
       errorSubjects.map((s) => s.g.reason),
       errorSubjects.map((s) => s.subject),
       groupList.map((g) => (g.sketch ? Buffer.from(g.sketch).toString("hex") : null)),
+      tokenId,
+      MAX_REQUESTS_PER_TOKEN_FLAG_MINUTE,
     );
-  const rows = await retryOnDeadlock(run);
+  let rows: Awaited<ReturnType<typeof run>>;
+  try {
+    rows = await retryOnDeadlock(run);
+  } catch (err) {
+    if (sqlStateOf(err) === OVER_CAP) throw overCapOfBatch(events, times, summaries);
+    throw err;
+  }
   const known = new Set(rows[0]?.known ?? []);
   const counted = events.filter((e) => known.has(e.flagKey)).length;
   const summarised = summaries.filter((s) => known.has(s.flagKey)).length;
   return { accepted: counted + summarised, ignored: events.length + summaries.length - counted - summarised };
+}
+
+/**
+ * The batch's own share of MAX_REQUESTS_PER_TOKEN_FLAG_MINUTE (the database checks the sum with
+ * what the token sent before): refused naming the summary or event that goes over.
+ */
+function capPerFlagMinute(events: EventInput[], times: number[], summaries: SummaryInput[]): void {
+  const totals = new Map<string, number>();
+  const add = (flagKey: string, minuteMs: number, n: number, field: string, index: number) => {
+    const key = `${flagKey}\u0000${minuteMs}`;
+    const total = (totals.get(key) ?? 0) + n;
+    totals.set(key, total);
+    if (total > MAX_REQUESTS_PER_TOKEN_FLAG_MINUTE) throw overCap(flagKey, minuteMs, field, index);
+  };
+  summaries.forEach((s, i) => add(s.flagKey, minuteOf(s), s.requests, `summaries.${i}.requests`, i));
+  events.forEach((e, i) => add(e.flagKey, Math.floor(times[i]! / 60_000) * 60_000, 1, `events.${i}`, i));
+}
+
+/** SQLSTATE of rollgate_refuse_over_cap (migration 20261202002000). */
+const OVER_CAP = "RG429";
+
+/**
+ * Which part of a batch the database found over the cap with the token's earlier reports: the
+ * statement says only that one was, so name the first summary (else event) of the batch's busiest
+ * flag and minute.
+ */
+function overCapOfBatch(events: EventInput[], times: number[], summaries: SummaryInput[]): AppError {
+  const totals = new Map<string, { flagKey: string; minuteMs: number; n: number; field: string; index: number }>();
+  const add = (flagKey: string, minuteMs: number, n: number, field: string, index: number) => {
+    const key = `${flagKey}\u0000${minuteMs}`;
+    const t = totals.get(key);
+    if (t) t.n += n;
+    else totals.set(key, { flagKey, minuteMs, n, field, index });
+  };
+  summaries.forEach((s, i) => add(s.flagKey, minuteOf(s), s.requests, `summaries.${i}.requests`, i));
+  events.forEach((e, i) => add(e.flagKey, Math.floor(times[i]! / 60_000) * 60_000, 1, `events.${i}`, i));
+  const busiest = [...totals.values()].sort((a, b) => b.n - a.n)[0]!;
+  return overCap(busiest.flagKey, busiest.minuteMs, busiest.field, busiest.index);
+}
+
+export function overCap(flagKey: string, minuteMs: number, field: string, index: number): AppError {
+  return new AppError(
+    "VALIDATION_FAILED",
+    `More than ${MAX_REQUESTS_PER_TOKEN_FLAG_MINUTE} requests reported by this token for '${flagKey}' in the minute ${new Date(minuteMs).toISOString()}; the batch was rejected`,
+    { fields: { [field]: `over ${MAX_REQUESTS_PER_TOKEN_FLAG_MINUTE} requests per token, flag and minute` }, index },
+  );
 }
 
 /** Runs one atomic statement again when it was a deadlock or serialisation victim: it stored nothing. */

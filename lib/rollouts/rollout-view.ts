@@ -11,6 +11,7 @@ import {
   type SuccessCriteria,
   type WindowMetrics,
 } from "../domain/rollout";
+import { disagreeingTokens, type HeldOutToken } from "../domain/token-agreement";
 
 /** docs/API.md `Phase`, plus what the dashboard shows. */
 export interface PhaseDto {
@@ -71,8 +72,8 @@ export interface RolloutDto {
   /** Admin advances past red gates, and hand changes of the flag made with an override while the rollout was live. */
   overrides: RolloutOverride[];
   approvals: ApprovalDto[];
-  /** Metrics of the current phase's window, as the gates read them. */
-  metrics: WindowMetrics & { windowSeconds: number };
+  /** Metrics of the current phase's window, as the gates read them (held-out tokens' reports left out). */
+  metrics: AttributedWindowMetrics & { windowSeconds: number };
   gates: Gate[];
 }
 
@@ -142,7 +143,9 @@ export async function loadRollout(tx: Tx, id: string, now = new Date()): Promise
   const criteria = (current?.criteria ?? {}) as SuccessCriteria;
   const windowSeconds = criteria.windowSeconds ?? DEFAULT_WINDOW_SECONDS;
   const metrics =
-    row.currentPhase >= 0 ? await windowMetrics(tx, row.flagId, row.environmentKey, row.currentPhase, windowSeconds, now) : emptyMetrics;
+    row.currentPhase >= 0
+      ? await windowMetrics(tx, row.flagId, row.environmentKey, row.currentPhase, windowSeconds, now, (current?.percent ?? 0) / 100)
+      : emptyMetrics;
   const nextIndex = row.currentPhase + 1;
   const plans: PhasePlan[] = phases.map((p) => ({ ...p, notBefore: p.notBefore ? new Date(p.notBefore) : null }));
   const gates = evaluateGates({
@@ -164,6 +167,9 @@ export async function loadRollout(tx: Tx, id: string, now = new Date()): Promise
     ticked: new Set(phases[nextIndex]?.ticked.map((t) => t.item) ?? []),
     openIncidents: incidents,
   });
+  // Informational (green): the held-out token's reports are already out of the numbers above, and a
+  // red gate here would let one token stall every rollout it reports for.
+  for (const h of metrics.heldOut) gates.push({ name: "telemetry", ok: true, reason: h.reason });
   return {
     id: row.id,
     flagKey: row.flag.key,
@@ -191,11 +197,39 @@ export async function loadRollout(tx: Tx, id: string, now = new Date()): Promise
   };
 }
 
-const emptyMetrics: WindowMetrics = { requests: 0, errors: 0, p95Ms: null };
+/** Window metrics without the reports of tokens that disagree with the others, and who those are. */
+export interface AttributedWindowMetrics extends WindowMetrics {
+  heldOut: HeldOutToken[];
+}
+
+const emptyMetrics: AttributedWindowMetrics = { requests: 0, errors: 0, p95Ms: null, heldOut: [] };
+
+const tokenSums = Array.from({ length: LATENCY_SLOTS }, (_, i) => `sum(t.latency_buckets[${i + 1}]) FILTER (WHERE t.variant = 'on')`).join(
+  ", ",
+);
+
+/**
+ * Per SDK token over the same window and phase as windowMetrics: the SPLIT requests each served
+ * `on` and `off` (to compare tokens' splits), and its `on` counts (to leave a held-out token out).
+ */
+const TOKEN_WINDOW_SQL = `
+SELECT t.token_id, a.name || ' (' || a.token_prefix || '…)' AS label,
+       coalesce(sum(t.requests) FILTER (WHERE t.reason = 'SPLIT' AND t.variant = 'on'), 0)::float8 AS split_on,
+       coalesce(sum(t.requests) FILTER (WHERE t.reason = 'SPLIT' AND t.variant = 'off'), 0)::float8 AS split_off,
+       coalesce(sum(t.requests) FILTER (WHERE t.variant = 'on'), 0)::float8 AS requests,
+       coalesce(sum(t.errors) FILTER (WHERE t.variant = 'on'), 0)::float8 AS errors,
+       ARRAY[${tokenSums}]::float8[] AS buckets
+FROM metric_rollups_by_token t JOIN api_tokens a ON a.id = t.token_id
+WHERE t.flag_id = $1::uuid AND t.environment_key = $2 AND ($3::int IS NULL OR t.phase = $3::int)
+  AND t.minute >= date_trunc('minute', $4::timestamptz) AND t.reason <> 'CLIENT_METRICS'
+GROUP BY t.token_id, a.name, a.token_prefix`;
 
 /**
  * Treatment (`on`) traffic of one phase (or of all, with `phase` null) over the window, from the per-minute rollups. Minutes are
- * whole, so the window starts at the minute boundary at or before `now - window`.
+ * whole, so the window starts at the minute boundary at or before `now - window`. When several SDK
+ * tokens reported, a token whose split disagrees with the others' (lib/domain/token-agreement.ts;
+ * `expectedOnShare` is the phase's configured split, used when only two tokens reported) is held
+ * out: its `on` reports are subtracted, and `heldOut` says who and why.
  */
 export async function windowMetrics(
   tx: Tx,
@@ -204,7 +238,8 @@ export async function windowMetrics(
   phase: number | null,
   windowSeconds: number,
   now: Date,
-): Promise<WindowMetrics> {
+  expectedOnShare: number | null = null,
+): Promise<AttributedWindowMetrics> {
   const since = new Date(now.getTime() - windowSeconds * 1000);
   const rows = await tx.$queryRaw<{ requests: bigint | null; errors: bigint | null; buckets: (bigint | null)[] | null }[]>`
     SELECT sum(requests) AS requests, sum(errors) AS errors,
@@ -217,6 +252,21 @@ export async function windowMetrics(
       AND (${phase}::int IS NULL OR phase = ${phase}::int) AND minute >= date_trunc('minute', ${since}::timestamptz)`;
   const r = rows[0];
   const slots = Array.from({ length: LATENCY_SLOTS }, (_, i) => Number(r?.buckets?.[i] ?? 0));
+  let requests = Number(r?.requests ?? 0);
+  let errors = Number(r?.errors ?? 0);
+  const tokens = await tx.$queryRawUnsafe<
+    { token_id: string; label: string; split_on: number; split_off: number; requests: number; errors: number; buckets: number[] }[]
+  >(TOKEN_WINDOW_SQL, flagId, environment, phase, since);
+  const heldOut = disagreeingTokens(
+    tokens.map((t) => ({ tokenId: t.token_id, label: t.label, on: t.split_on, off: t.split_off })),
+    expectedOnShare,
+  );
+  for (const h of heldOut) {
+    const t = tokens.find((x) => x.token_id === h.tokenId)!;
+    requests = Math.max(0, requests - t.requests);
+    errors = Math.max(0, Math.min(requests, errors - t.errors));
+    t.buckets.forEach((n, i) => (slots[i] = Math.max(0, slots[i]! - n)));
+  }
   const p95 = quantileUpperBoundMs(slots, 0.95);
-  return { requests: Number(r?.requests ?? 0), errors: Number(r?.errors ?? 0), p95Ms: p95 };
+  return { requests, errors, p95Ms: p95, heldOut };
 }

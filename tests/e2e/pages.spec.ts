@@ -264,6 +264,12 @@ test("on-call: overview, incidents, the kill switch dialog", async ({ browser })
   });
 });
 
-test("admin: the admin page, the Unleash import and the audit log", async ({ browser }) => {
-  await visitAll(browser, "admin@rollgate.dev", async () => [{ path: "/admin" }, { path: "/admin/import" }, { path: "/audit" }]);
+test("admin: the admin page, the Unleash import, the audit log and a flag's contributions", async ({ browser }) => {
+  await visitAll(browser, "admin@rollgate.dev", async () => [
+    { path: "/admin" },
+    { path: "/admin/import" },
+    { path: "/audit" },
+    // Admins see who reported the flag's traffic, per SDK token, at the end of the flag page.
+    { path: "/flags/messaging-v2" },
+  ]);
 });

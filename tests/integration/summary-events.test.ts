@@ -2,7 +2,7 @@
 // rollups as single events, exactly, and refuses a bad summary without storing anything.
 import { beforeAll, describe, expect, it } from "vitest";
 import { setUpTestApp } from "../support/fixture";
-import { LATENCY_SLOTS, latencySlot } from "../../lib/domain/latency-buckets";
+import { LATENCY_EDGES_MS, LATENCY_SLOTS, latencySlot } from "../../lib/domain/latency-buckets";
 import { addSubject, emptySketch, estimateSubjects } from "../../lib/domain/subject-sketch";
 import { RollgateClient } from "../../lib/sdk";
 import { BOOTSTRAP, call, ROLE_TOKENS, SDK_TOKEN } from "../support/http";
@@ -108,7 +108,8 @@ describe("summary events", () => {
           requests,
           errors,
           errorsByCode: errors ? { E_X: errors } : {},
-          latencySumMs: requests * 10,
+          // Inside the histogram: each request just above its slot's lower edge.
+          latencySumMs: buckets.reduce((sum, n, i) => sum + n * (i === 0 ? 1 : LATENCY_EDGES_MS[i - 1]! + 1), 0),
           latencyBuckets: buckets,
           errorSubjects,
         };

@@ -23,12 +23,14 @@ export async function startTestApp(options: {
   databaseUrl?: string;
   bootstrapTokens?: string;
   env?: Record<string, string>;
+  /** The bundled server; the global setup's by default (outside vitest, e.g. the bench, pass one). */
+  serverEntry?: string;
 }): Promise<TestApp> {
   const env: NodeJS.ProcessEnv = { ...process.env };
   delete env.DATABASE_URL;
   // A data dir of its own (the server exports the audit anchor there) unless the test names one.
   const ownDataDir = options.env?.ROLLGATE_DATA_DIR ? null : mkdtempSync(path.join(tmpdir(), "rollgate-app-"));
-  const child = spawn(process.execPath, ["--enable-source-maps", inject("serverEntry")], {
+  const child = spawn(process.execPath, ["--enable-source-maps", options.serverEntry ?? inject("serverEntry")], {
     env: {
       ...env,
       ...(options.databaseUrl ? { DATABASE_URL: asAppRole(options.databaseUrl), DATABASE_MIGRATION_URL: options.databaseUrl } : {}),

@@ -88,7 +88,7 @@ export function eventsRoute(
     }
     try {
       const now = new Date();
-      const result = await ingestEvents(db, environment, events, now, summaries);
+      const result = await ingestEvents(db, environment, events, now, summaries, auth.tokenId);
       if (result.accepted > 0) {
         const oldest = Math.min(...events.map((e) => eventTimeMs(e, now)), ...summaries.map((x) => new Date(x.minute).getTime()));
         // Before the 202, so a read after it sees the batch (see dataPlaneEntries).

@@ -5,7 +5,7 @@ import type { ConfigStore } from "../../evaluation/config-store";
 import { tokenFrom } from "./http-utils";
 
 export type SdkAuth =
-  | { ok: true; environment: string; token: string }
+  | { ok: true; environment: string; token: string; tokenId: string }
   | { ok: false; status: 401 | 403 | 429; message: string; headers: Record<string, string> };
 
 /** The management API's error codes for the same refusals. */
@@ -35,8 +35,8 @@ export function sdkAuthenticator(store: ConfigStore, db: Db, limiter: RateLimite
         headers: { "retry-after": String(retryAfter) },
       };
     }
-    const environment = store.environmentOfSdkToken(token);
-    if (environment) return { ok: true, environment, token };
+    const entry = store.sdkToken(token);
+    if (entry) return { ok: true, environment: entry.environment, token, tokenId: entry.id };
     return refusal(identity, token);
   };
 }

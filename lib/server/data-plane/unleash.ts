@@ -62,7 +62,7 @@ export function unleashRoute(
         sendJson(res, 400, { error: { code: "VALIDATION_FAILED", message: body.message, fields: { body: body.field } } });
         return true;
       }
-      if (path === METRICS) await countMetrics(db, announce, auth.environment, body.value, res);
+      if (path === METRICS) await countMetrics(db, announce, auth.environment, auth.tokenId, body.value, res);
       else {
         res.writeHead(202, { "cache-control": "no-store" });
         res.end();
@@ -112,6 +112,7 @@ async function countMetrics(
   db: Db,
   announce: (change: IngestedChange) => void,
   environment: string,
+  tokenId: string,
   body: unknown,
   res: ServerResponse,
 ): Promise<void> {
@@ -128,7 +129,7 @@ async function countMetrics(
   }
   try {
     const now = new Date();
-    const counted = await ingestUnleashMetrics(db, environment, parsed.data, now);
+    const counted = await ingestUnleashMetrics(db, environment, parsed.data, now, tokenId);
     if (counted.length) {
       const stop = parsed.data.bucket.stop;
       const since = typeof stop === "number" ? stop : Date.parse(stop);

@@ -130,6 +130,25 @@ export const HTTP_TARGETS: HttpTarget[] = [
   { kind: "http", id: "POST /api/v1/rollouts/{id}/phases/{index}/approvals", role: "product_owner", body: () => approval },
   { kind: "http", id: "GET /api/v1/audit", role: "viewer", query: ["limit", "before", "target", "actor", "action"] },
   { kind: "http", id: "GET /api/v1/incidents", role: "viewer", query: ["status"] },
+  { kind: "http", id: "GET /api/v1/metrics/contributions", role: "admin", query: ["flag", "environment", "from", "to"] },
+  {
+    kind: "http",
+    id: "POST /api/v1/metrics/purge",
+    role: "admin",
+    body: (w) => ({
+      tokenId: one(w.spareTokenIds, "00000000-0000-4000-8000-000000000000"),
+      from: new Date(Date.now() - 3600_000).toISOString(),
+      to: new Date().toISOString(),
+      flag: one(w.spareFlagKeys, "checkout-redesign"),
+      reason: "fuzz",
+    }),
+    // Ranges a Date cannot hold, or inverted and overlong, must be a 400 and purge nothing.
+    hazards: () => [
+      { tokenId: "00000000-0000-4000-8000-000000000000", from: 9e15, to: 8.64e15, reason: "x" },
+      { tokenId: "00000000-0000-4000-8000-000000000000", from: "2026-01-01T00:00:00Z", to: "2025-01-01T00:00:00Z", reason: "x" },
+      { tokenId: "00000000-0000-4000-8000-000000000000", from: 0, to: 8.64e15, reason: "x" },
+    ],
+  },
   { kind: "http", id: "GET /api/v1/flags/{key}/environments/{env}/guardrails", role: "viewer" },
   {
     kind: "http",
@@ -164,7 +183,7 @@ export const HTTP_TARGETS: HttpTarget[] = [
           requests: 2,
           errors: 1,
           errorsByCode: { E_FUZZ: 1 },
-          latencySumMs: 30,
+          latencySumMs: 12,
           latencyBuckets: [1, 1, ...Array.from({ length: 18 }, () => 0)],
           errorSubjects: ["user-1"],
         },

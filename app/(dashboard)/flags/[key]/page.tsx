@@ -15,6 +15,8 @@ import { GuardrailsPanel } from "@/components/incidents/guardrails-panel";
 import { getComparison, listGuardrails } from "@/lib/guardrails/guardrails";
 import { listRollouts } from "@/lib/rollouts/list-rollouts";
 import { MetricsCharts } from "@/components/metrics/metrics-charts";
+import { ContributionsTable } from "@/components/metrics/contributions-table";
+import { listContributions } from "@/lib/metrics/list-contributions";
 import { controlOutline } from "@/components/ui/field";
 import { requirePageUser } from "../../../_request/session";
 
@@ -45,6 +47,14 @@ export default async function FlagPage({ params }: { params: Promise<{ key: stri
     const r = rollouts.find((x) => x.environment === env && (x.status === "active" || x.status === "paused"));
     return r ? { id: r.id, status: r.status, phase: r.phases[r.currentPhase]?.name ?? null } : null;
   };
+  const isAdmin = user.roles.includes("admin");
+  const to = new Date();
+  const from = new Date(to.getTime() - 24 * 3600 * 1000);
+  const contributions = isAdmin
+    ? await Promise.all(
+        Object.keys(flag.environments).map((environment) => listContributions(getDb(), user, { flag: flag.key, environment, from, to })),
+      )
+    : [];
   const versions = Object.fromEntries(Object.entries(flag.environments).map(([env, state]) => [env, state.version]));
   return (
     <div className="space-y-6">
@@ -122,6 +132,24 @@ export default async function FlagPage({ params }: { params: Promise<{ key: stri
         </Link>
       </p>
       <MetricsCharts flagKey={flag.key} environments={Object.keys(flag.environments)} />
+      {isAdmin ? (
+        <section className="space-y-3" aria-labelledby="contributions-title">
+          <div>
+            <h2 id="contributions-title" className="font-semibold">
+              Reported by
+            </h2>
+            <p className="text-sm text-slate-500">
+              Each SDK token&apos;s reports in the last 24 h. A token whose split disagrees with the others is held out of gates; purge its
+              reports with <code>POST /api/v1/metrics/purge</code>.
+            </p>
+          </div>
+          <div className="grid gap-6 lg:grid-cols-2">
+            {contributions.map((c) => (
+              <ContributionsTable key={c.environment} view={c} />
+            ))}
+          </div>
+        </section>
+      ) : null}
     </div>
   );
 }

@@ -1,0 +1,94 @@
+// A rollout whose real traffic is red stays red whatever one token reports (issue 23): a token whose
+// split disagrees with the other tokens' is held out of the gates, with a sentence naming it.
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { setUpTestApp } from "../support/fixture";
+import { LATENCY_SLOTS } from "../../lib/domain/latency-buckets";
+import { hashSecret } from "../../lib/auth/secrets";
+import { startAutoAdvance, type AutoAdvanceWorker } from "../../lib/rollouts/auto-advance";
+import { MAX_REQUESTS_PER_TOKEN_FLAG_MINUTE } from "../../lib/metrics/telemetry-bounds";
+import { BOOTSTRAP, call, ROLE_TOKENS } from "../support/http";
+
+const REAL_A = "tok-sdk-holdout-a-0001";
+const REAL_B = "tok-sdk-holdout-b-0001";
+const FORGER = "tok-sdk-holdout-f-0001";
+const { t, app } = setUpTestApp({
+  bootstrapTokens: [BOOTSTRAP, ...[REAL_A, REAL_B, FORGER].map((k) => `sdk:production:${k}`)].join(","),
+  // The server's own progression worker is kept out of the way; the test drives one with tick().
+  env: { ROLLGATE_AUTO_ADVANCE_INTERVAL_MS: "3600000" },
+});
+const eng = ROLE_TOKENS.engineer;
+let worker: AutoAdvanceWorker;
+let forgerId = "";
+
+beforeAll(async () => {
+  worker = startAutoAdvance(t.db, t.url, { autoStart: false });
+  const { rows } = await t.sql(`SELECT id FROM api_tokens WHERE token_hash = $1`, [hashSecret(FORGER)]);
+  forgerId = rows[0].id;
+});
+afterAll(async () => {
+  await worker.stop();
+});
+
+const minute = () => new Date(Math.floor(Date.now() / 60_000) * 60_000).toISOString();
+const summary = (flagKey: string, variant: "on" | "off", requests: number, errors: number) => ({
+  flagKey,
+  variant,
+  reason: "SPLIT",
+  minute: minute(),
+  requests,
+  errors,
+  latencySumMs: requests * 2,
+  latencyBuckets: [requests, ...new Array<number>(LATENCY_SLOTS - 1).fill(0)],
+});
+const report = async (token: string, summaries: unknown[]) => {
+  const res = await call(app.url, "POST", "/api/v1/events", { token, body: { summaries } });
+  expect(res.status, JSON.stringify(res.body)).toBe(202);
+};
+const gate = (rollout: { gates: { name: string; ok: boolean; reason: string }[] }, name: string) =>
+  rollout.gates.find((g) => g.name === name);
+
+describe("holding out a token that disagrees with the others", () => {
+  it("keeps a rollout red at 50 % errors from two real tokens while a third reports a huge, error-free, in-bounds `on`", async () => {
+    const key = "holdout-flag";
+    expect((await call(app.url, "POST", "/api/v1/flags", { token: eng, body: { key } })).status).toBe(201);
+    const phases = [
+      { name: "50 %", percent: 50, minSoakSeconds: 0, criteria: { maxErrorRate: 0.05, minSamples: 100, windowSeconds: 600 } },
+      { name: "100 %", percent: 100, minSoakSeconds: 0 },
+    ];
+    const created = await call(app.url, "POST", "/api/v1/rollouts", {
+      token: eng,
+      body: { flagKey: key, environment: "production", phases, autoAdvance: true },
+    });
+    expect(created.status).toBe(201);
+    const id = created.body.id as string;
+    expect((await call(app.url, "POST", `/api/v1/rollouts/${id}/advance`, { token: eng, body: { version: 1 } })).status).toBe(200);
+
+    // Real traffic: an even split from two services, half of `on` failing.
+    for (const token of [REAL_A, REAL_B]) await report(token, [summary(key, "on", 200, 100), summary(key, "off", 200, 0)]);
+    const real = (await call(app.url, "GET", `/api/v1/rollouts/${id}`, { token: eng })).body;
+    expect(real.metrics).toMatchObject({ requests: 400, errors: 200, heldOut: [] });
+    expect(gate(real, "error rate")).toMatchObject({ ok: false });
+
+    // The forger: as much as the bounds allow, all `on`, no errors.
+    const huge = MAX_REQUESTS_PER_TOKEN_FLAG_MINUTE;
+    await report(FORGER, [summary(key, "on", huge, 0)]);
+    const { rows } = await t.sql(`SELECT sum(requests)::float8 AS n FROM metric_rollups WHERE variant = 'on'`);
+    expect(rows[0].n).toBe(400 + huge); // stored (in bounds), and visible in the contributions view
+
+    const after = (await call(app.url, "GET", `/api/v1/rollouts/${id}`, { token: eng })).body;
+    expect(after.metrics).toMatchObject({ requests: 400, errors: 200 });
+    expect(gate(after, "error rate")).toMatchObject({ ok: false, reason: expect.stringMatching(/^error rate 50 % > 5 %/) });
+    expect(after.metrics.heldOut).toHaveLength(1);
+    expect(after.metrics.heldOut[0]).toMatchObject({ tokenId: forgerId, label: expect.stringMatching(/^sdk-production \(/) });
+    const telemetry = gate(after, "telemetry");
+    expect(telemetry?.reason).toMatch(
+      /^held out sdk-production \(.+…\): its split traffic is 100\.0 % on against 50\.0 % for the median of 3 tokens/,
+    );
+
+    // Automatic progression sees the same red gate and does not move; neither may an engineer.
+    expect(await worker.tick()).toBe(0);
+    expect((await call(app.url, "GET", `/api/v1/rollouts/${id}`, { token: eng })).body.currentPhase).toBe(0);
+    const advance = await call(app.url, "POST", `/api/v1/rollouts/${id}/advance`, { token: eng, body: { version: after.version } });
+    expect(advance.status).not.toBe(200);
+  });
+});
