@@ -52,6 +52,7 @@ export async function compareArms(
   latencyCriterionMs: number | null,
   now: Date,
   noDataMs = NO_DATA_MS,
+  heldOutTokenIds: readonly string[] = [],
 ): Promise<Comparison | null> {
   const state = await db.flagState.findUnique({
     where: { flagId_environmentKey: { flagId: target.flagId, environmentKey: target.environment } },
@@ -66,7 +67,7 @@ export async function compareArms(
     select: { id: true, status: true, createdAt: true },
   });
   const stored = await currentEvidence(db, target, rollout, state.updatedAt);
-  const rows = await splitRows(db, target, stored.since);
+  const rows = await splitRows(db, target, stored.since, heldOutTokenIds);
 
   let relativeMs = stored.relativeThresholdMs;
   if (relativeMs === null) {
@@ -149,14 +150,20 @@ async function currentEvidence(db: Db, target: Target, rollout: { id: string; cr
 
 const minuteOf = (d: Date) => new Date(Math.floor(d.getTime() / 60_000) * 60_000);
 
-async function splitRows(db: Db, target: Target, since: Date): Promise<EvidenceRollupRow[]> {
+/**
+ * SPLIT rollup rows since `since`, without what held-out tokens reported (lib/domain/token-agreement.ts):
+ * a token that inflates `on` with error-free requests would otherwise make `on`'s errors look expected
+ * and the comparison call a failing change clear. Tokens carry no distinct subjects, so a held-out
+ * token's errors are taken off the erroring subjects (at most that many were its own).
+ */
+async function splitRows(db: Db, target: Target, since: Date, heldOutTokenIds: readonly string[]): Promise<EvidenceRollupRow[]> {
   const rows = await db.$queryRaw<
     { minute: Date; phase: number; variant: "on" | "off"; requests: bigint; error_subjects: bigint; latency_buckets: bigint[] }[]
   >`
     SELECT minute, phase, variant, requests, error_subjects, latency_buckets
     FROM metric_rollups
     WHERE flag_id = ${target.flagId}::uuid AND environment_key = ${target.environment} AND reason = 'SPLIT' AND minute >= ${since}`;
-  return rows.map((r) => ({
+  const result = rows.map((r) => ({
     minute: r.minute.getTime(),
     phase: r.phase,
     variant: r.variant,
@@ -165,4 +172,21 @@ async function splitRows(db: Db, target: Target, since: Date): Promise<EvidenceR
     errorSubjects: Number(r.error_subjects),
     latencyBuckets: r.latency_buckets.map(Number),
   }));
+  if (heldOutTokenIds.length === 0) return result;
+  const held = await db.$queryRaw<
+    { minute: Date; phase: number; variant: string; requests: bigint; errors: bigint; latency_buckets: bigint[] }[]
+  >`
+    SELECT minute, phase, variant, requests, errors, latency_buckets
+    FROM metric_rollups_by_token
+    WHERE flag_id = ${target.flagId}::uuid AND environment_key = ${target.environment} AND reason = 'SPLIT' AND minute >= ${since}
+      AND token_id = ANY(${[...heldOutTokenIds]}::uuid[])`;
+  const byKey = new Map(result.map((r) => [`${r.minute}/${r.phase}/${r.variant}`, r]));
+  for (const h of held) {
+    const r = byKey.get(`${h.minute.getTime()}/${h.phase}/${h.variant}`);
+    if (!r) continue;
+    r.requests = Math.max(0, r.requests - Number(h.requests));
+    r.errorSubjects = Math.max(0, Math.min(r.requests, r.errorSubjects - Number(h.errors)));
+    r.latencyBuckets = r.latencyBuckets.map((n, i) => Math.max(0, n - Number(h.latency_buckets[i] ?? 0)));
+  }
+  return result;
 }

@@ -4,11 +4,11 @@ import { recordAudit } from "../audit/record-audit";
 import { judge, type GuardrailAction, type GuardrailMetric } from "../domain/guardrail";
 import { killFlagAs } from "../incidents/kill-switch";
 import { enqueueNotification } from "../notifications";
-import { windowMetrics } from "../rollouts/rollout-view";
+import { windowMetrics, type AttributedWindowMetrics } from "../rollouts/rollout-view";
 import { applyTransition } from "../rollouts/transition-rollout";
 import type { EvidenceTest, EvidenceVerdict } from "../domain/guardrail-evidence";
 import { MIN_TREATMENT_REQUESTS } from "../domain/split-evidence";
-import { formatDuration, type WindowMetrics } from "../domain/rollout";
+import { formatDuration } from "../domain/rollout";
 import { claimAlarm, compareArms, NO_DATA_MS, type Comparison } from "./compare-arms";
 
 const LOCK_KEY = 7_274_101; // one evaluator across all instances
@@ -91,7 +91,8 @@ async function evaluateGroup(db: Db, group: Row[], now: Date, noDataMs: number):
   // traffic a threshold judges: a report landing in between cannot make a threshold act on data the
   // comparison never saw.
   const windows = await Promise.all(group.map((g) => windowMetrics(db, g.flagId, g.environmentKey, null, g.windowSeconds, now)));
-  const comparison = await compareArms(db, target, latencyGuardrail?.threshold ?? null, now, noDataMs);
+  const heldOut = [...new Set(windows.flatMap((w) => w.heldOut.map((h) => h.tokenId)))];
+  const comparison = await compareArms(db, target, latencyGuardrail?.threshold ?? null, now, noDataMs, heldOut);
   let acted = 0;
   if (comparison) {
     const dryRun = group.every((g) => g.dryRun);
@@ -222,17 +223,25 @@ function comparisonFor(metric: GuardrailMetric, comparison: Comparison): Evidenc
 
 /**
  * A threshold breach in a split defers to the comparison (notifies instead of acting) when the
- * comparison can see both arms and does not blame `on`. When it sees no control traffic (SDKs that
+ * comparison has judged both arms and does not blame `on`. When it sees no control traffic (SDKs that
  * report no evaluation reason, or only `on`), there is no control arm in effect, and the threshold
  * acts as configured, as in an internal phase.
  */
 function defersToComparison(metric: GuardrailMetric, comparison: Comparison | null): comparison is Comparison {
   const v = comparison ? comparisonFor(metric, comparison) : undefined;
-  if (!v || v.on.requests < MIN_TREATMENT_REQUESTS || v.off.requests < MIN_TREATMENT_REQUESTS) return false;
-  return v.verdict !== "alarm";
+  // "clear" means enough on both sides to judge and no alarm; "insufficient" (e.g. summaries that
+  // carry no erroring subjects) cannot vouch for `on`, so the threshold keeps its action.
+  return v !== undefined && v.verdict === "clear" && v.off.requests >= MIN_TREATMENT_REQUESTS;
 }
 
-async function evaluateOne(db: Db, flag: Flag, g: Row, metrics: WindowMetrics, comparison: Comparison | null, now: Date): Promise<boolean> {
+async function evaluateOne(
+  db: Db,
+  flag: Flag,
+  g: Row,
+  metrics: AttributedWindowMetrics,
+  comparison: Comparison | null,
+  now: Date,
+): Promise<boolean> {
   const verdict = judge(
     { metric: g.metric as GuardrailMetric, threshold: g.threshold, windowSeconds: g.windowSeconds, minSamples: g.minSamples },
     metrics,
