@@ -1,0 +1,221 @@
+"use client";
+
+import { useMemo, useRef } from "react";
+import { useRouter } from "next/navigation";
+import { Area, CartesianGrid, ComposedChart, Line, ReferenceLine, ResponsiveContainer, Tooltip, XAxis, YAxis } from "recharts";
+import { useLiveMetrics } from "@/components/live/use-live-metrics";
+import type { RolloutComparison } from "@/lib/metrics/rollout-comparison";
+import { COLORS, timeLabel, tooltipLabel } from "./chart-data";
+import { comparisonDomain, comparisonRows, percent, pp } from "./comparison-data";
+
+const REFRESH_EVERY_MS = 5_000;
+
+/**
+ * "Change vs control" on a rollout page (issue 23): the error rate of `on` minus `off` (distinct
+ * erroring subjects per request, SPLIT traffic only) since the rollout started, per phase, with its
+ * always-valid lower bound: where the shaded band lies wholly above 0, `on` is worse. The numbers
+ * come with the page (lib/metrics/get-rollout-comparison.ts); when the stream says events landed
+ * for the flag, the page is re-rendered, at most every few seconds.
+ */
+export function ComparisonChart({
+  comparison,
+  flagKey,
+  environment,
+}: {
+  comparison: RolloutComparison;
+  flagKey: string;
+  environment: string;
+}) {
+  useLiveRefresh(flagKey, environment);
+  const c = comparison;
+  const empty = c.phases.every((p) => p.series.length === 0);
+  const tone = c.errors.verdict === "alarm" ? "bg-red-50 text-red-800 ring-red-200" : "bg-slate-50 text-slate-700 ring-slate-200";
+  const headline = empty
+    ? "No traffic on both arms yet"
+    : c.errors.verdict === "alarm"
+      ? "Evidence of harm: on has more errors than off"
+      : c.errors.verdict === "clear"
+        ? "No evidence of harm yet"
+        : "Too little data to judge yet";
+  return (
+    <section
+      className="rounded-xl bg-white p-5 shadow-sm ring-1 ring-slate-200"
+      aria-labelledby="comparison-title"
+      data-testid="comparison-chart"
+    >
+      <h2 id="comparison-title" className="font-semibold">
+        Change vs control <span className="font-normal text-slate-500">· errors, on − off, since the rollout started</span>
+      </h2>
+      <div className={`mt-3 rounded-md px-3 py-2 text-sm ring-1 ${tone}`} data-testid="comparison-verdict">
+        <p className="font-medium">{headline}</p>
+        {empty ? (
+          <p className="mt-0.5">The chart appears once both on and off serve randomized (percentage) traffic.</p>
+        ) : (
+          <p className="mt-0.5 break-words" data-testid="comparison-explanation">
+            {c.errors.explanation}
+          </p>
+        )}
+      </div>
+      {empty ? null : (
+        <>
+          <ComparisonPlot comparison={c} />
+          <p className="mt-2 text-xs text-slate-500" id="comparison-how">
+            Line: Δ error rate in percentage points. Shaded: where the true Δ lies with {Math.round((1 - c.alpha) * 100)} % confidence at
+            any time (always-valid lower bound, per phase); 0 inside the band means no evidence yet.
+          </p>
+          <ComparisonTable comparison={c} />
+        </>
+      )}
+    </section>
+  );
+}
+
+/** Re-renders the page when events land for the flag, no more often than REFRESH_EVERY_MS. */
+function useLiveRefresh(flagKey: string, environment: string): void {
+  const router = useRouter();
+  const last = useRef(0);
+  const pending = useRef<ReturnType<typeof setTimeout> | null>(null);
+  useLiveMetrics(flagKey, environment, () => {
+    if (pending.current) return;
+    const wait = Math.max(0, last.current + REFRESH_EVERY_MS - Date.now());
+    pending.current = setTimeout(() => {
+      pending.current = null;
+      last.current = Date.now();
+      router.refresh();
+    }, wait);
+  });
+}
+
+function ComparisonPlot({ comparison: c }: { comparison: RolloutComparison }) {
+  const domain = useMemo(() => comparisonDomain(c), [c]);
+  const rows = useMemo(() => comparisonRows(c, domain[1]), [c, domain]);
+  const format = (value: unknown, name: unknown) =>
+    Array.isArray(value) ? [`${Number(value[0]).toFixed(3)} pp`, "lower bound"] : [`${Number(value).toFixed(3)} pp`, String(name)];
+  return (
+    <figure className="mt-3" aria-describedby="comparison-how">
+      <figcaption className="sr-only">
+        Δ error rate (on − off) over time since the rollout started, per phase; the numbers are in the table below.
+      </figcaption>
+      <div className="h-64">
+        <ResponsiveContainer width="100%" height="100%">
+          <ComposedChart data={rows} margin={{ top: 18, right: 12, bottom: 0, left: 0 }}>
+            <CartesianGrid strokeDasharray="3 3" stroke="#e2e8f0" />
+            <XAxis
+              dataKey="t"
+              type="number"
+              scale="time"
+              domain={[c.from, c.to]}
+              tickFormatter={timeLabel((c.to - c.from) / 1000)}
+              tick={{ fontSize: 11 }}
+              minTickGap={28}
+            />
+            <YAxis
+              domain={domain}
+              allowDataOverflow
+              width={52}
+              tick={{ fontSize: 11 }}
+              tickFormatter={(v: number) => `${Number(v.toFixed(2))}`}
+              label={{ value: "pp", position: "insideTopLeft", offset: -14, fontSize: 11, fill: "#475569" }}
+            />
+            <Area
+              dataKey="band"
+              name="plausible Δ"
+              fill={COLORS.on}
+              fillOpacity={0.15}
+              stroke="none"
+              isAnimationActive={false}
+              connectNulls={false}
+            />
+            <Line
+              dataKey="lower"
+              name="lower bound"
+              stroke={COLORS.on}
+              strokeDasharray="4 3"
+              strokeWidth={1}
+              dot={false}
+              isAnimationActive={false}
+              connectNulls={false}
+            />
+            <Line
+              dataKey="delta"
+              name="Δ (on − off)"
+              stroke={COLORS.on}
+              strokeWidth={2}
+              dot={false}
+              isAnimationActive={false}
+              connectNulls={false}
+            />
+            <ReferenceLine y={0} stroke="#0f172a" strokeWidth={1} />
+            {c.phases.map((p) => (
+              <ReferenceLine
+                key={p.phase}
+                x={p.startedAt}
+                stroke="#64748b"
+                strokeDasharray="2 3"
+                label={{ value: p.name, position: "insideTopLeft", fontSize: 10, fill: "#334155" }}
+              />
+            ))}
+            <Tooltip labelFormatter={tooltipLabel} formatter={format} />
+          </ComposedChart>
+        </ResponsiveContainer>
+      </div>
+    </figure>
+  );
+}
+
+/** The chart's numbers per phase, for everyone and for screen readers: each arm, Δ and its lower bound. */
+function ComparisonTable({ comparison: c }: { comparison: RolloutComparison }) {
+  return (
+    <div className="mt-3 overflow-x-auto" role="region" aria-label="Change vs control by phase" tabIndex={0}>
+      <table className="min-w-full text-left text-sm" data-testid="comparison-table">
+        <caption className="sr-only">Errors and slow requests, on against off, per phase</caption>
+        <thead className="text-xs font-semibold tracking-wide text-slate-500 uppercase">
+          <tr>
+            <th scope="col" className="py-1.5 pr-3">
+              Phase
+            </th>
+            <th scope="col" className="py-1.5 pr-3">
+              on errors
+            </th>
+            <th scope="col" className="py-1.5 pr-3">
+              off errors
+            </th>
+            <th scope="col" className="py-1.5 pr-3">
+              Δ (lower bound)
+            </th>
+            <th scope="col" className="py-1.5 pr-3">
+              Slow Δ{c.slowThresholdMs !== null ? ` (> ${c.slowThresholdMs} ms)` : ""}
+            </th>
+          </tr>
+        </thead>
+        <tbody className="divide-y divide-slate-100">
+          {c.phases.map((p) => (
+            <tr key={p.phase}>
+              <th scope="row" className="py-1.5 pr-3 font-medium whitespace-nowrap">
+                {p.name}
+              </th>
+              {p.errors ? (
+                <>
+                  <td className="py-1.5 pr-3 whitespace-nowrap">
+                    {percent(p.errors.on.rate)} of {p.errors.on.requests.toLocaleString("en-US")}
+                  </td>
+                  <td className="py-1.5 pr-3 whitespace-nowrap">
+                    {percent(p.errors.off.rate)} of {p.errors.off.requests.toLocaleString("en-US")}
+                  </td>
+                  <td className="py-1.5 pr-3 whitespace-nowrap">
+                    {pp(p.errors.delta)} (≥ {pp(p.errors.lower)})
+                  </td>
+                  <td className="py-1.5 pr-3 whitespace-nowrap">{p.slow ? `${pp(p.slow.delta)} (≥ ${pp(p.slow.lower)})` : "—"}</td>
+                </>
+              ) : (
+                <td colSpan={4} className="py-1.5 pr-3 text-slate-500">
+                  no traffic on both arms
+                </td>
+              )}
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    </div>
+  );
+}
