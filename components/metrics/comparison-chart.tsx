@@ -5,6 +5,7 @@ import { useRouter } from "next/navigation";
 import { Area, CartesianGrid, ComposedChart, Line, ReferenceLine, ResponsiveContainer, Tooltip, XAxis, YAxis } from "recharts";
 import { useLiveMetrics } from "@/components/live/use-live-metrics";
 import type { RolloutComparison } from "@/lib/metrics/rollout-comparison";
+import { CellLabel } from "@/components/ui/data-table";
 import { COLORS, timeLabel, tooltipLabel } from "./chart-data";
 import { comparisonDomain, comparisonRows, percent, pp } from "./comparison-data";
 
@@ -96,6 +97,17 @@ function ComparisonPlot({ comparison: c }: { comparison: RolloutComparison }) {
       <figcaption className="sr-only">
         Δ error rate (on − off) over time since the rollout started, per phase; the numbers are in the table below.
       </figcaption>
+      <ul className="mb-1 flex flex-wrap gap-x-4 gap-y-1 text-xs text-slate-600" aria-hidden="true">
+        <li className="flex items-center gap-1.5">
+          <span className="inline-block h-0.5 w-5 bg-indigo-600" /> Δ (on − off), percentage points
+        </li>
+        <li className="flex items-center gap-1.5">
+          <span className="inline-block w-5 border-t border-dashed border-indigo-600" /> lower bound
+        </li>
+        <li className="flex items-center gap-1.5">
+          <span className="inline-block h-3 w-5 bg-indigo-600/15" /> where Δ may be
+        </li>
+      </ul>
       <div className="h-64">
         <ResponsiveContainer width="100%" height="100%">
           <ComposedChart data={rows} margin={{ top: 18, right: 12, bottom: 0, left: 0 }}>
@@ -115,7 +127,6 @@ function ComparisonPlot({ comparison: c }: { comparison: RolloutComparison }) {
               width={52}
               tick={{ fontSize: 11 }}
               tickFormatter={(v: number) => `${Number(v.toFixed(2))}`}
-              label={{ value: "pp", position: "insideTopLeft", offset: -14, fontSize: 11, fill: "#475569" }}
             />
             <Area
               dataKey="band"
@@ -163,11 +174,15 @@ function ComparisonPlot({ comparison: c }: { comparison: RolloutComparison }) {
   );
 }
 
+/** Phones get one block per phase, each value with its column's name (as DataTable's `stack`). */
+const STACKED =
+  "max-md:block max-md:[&_tbody]:block max-md:[&_thead]:sr-only max-md:[&_tr]:grid max-md:[&_tr]:grid-cols-2 max-md:[&_tr]:gap-x-3 max-md:[&_tr]:py-2 max-md:[&_td]:block max-md:[&_td]:py-1";
+
 /** The chart's numbers per phase, for everyone and for screen readers: each arm, Δ and its lower bound. */
 function ComparisonTable({ comparison: c }: { comparison: RolloutComparison }) {
   return (
-    <div className="mt-3 overflow-x-auto" role="region" aria-label="Change vs control by phase" tabIndex={0}>
-      <table className="min-w-full text-left text-sm" data-testid="comparison-table">
+    <div className="relative mt-3 overflow-x-auto" role="region" aria-label="Change vs control by phase" tabIndex={0}>
+      <table className={`min-w-full text-left text-sm ${STACKED}`} data-testid="comparison-table">
         <caption className="sr-only">Errors and slow requests, on against off, per phase</caption>
         <thead className="text-xs font-semibold tracking-wide text-slate-500 uppercase">
           <tr>
@@ -191,24 +206,36 @@ function ComparisonTable({ comparison: c }: { comparison: RolloutComparison }) {
         <tbody className="divide-y divide-slate-100">
           {c.phases.map((p) => (
             <tr key={p.phase}>
-              <th scope="row" className="py-1.5 pr-3 font-medium whitespace-nowrap">
+              <th scope="row" className="py-1.5 pr-3 font-medium whitespace-nowrap max-md:col-span-2">
                 {p.name}
               </th>
               {p.errors ? (
                 <>
-                  <td className="py-1.5 pr-3 whitespace-nowrap">
+                  <td className="py-1.5 pr-3 md:whitespace-nowrap">
+                    <CellLabel>on errors</CellLabel>
                     {percent(p.errors.on.rate)} of {p.errors.on.requests.toLocaleString("en-US")}
                   </td>
-                  <td className="py-1.5 pr-3 whitespace-nowrap">
+                  <td className="py-1.5 pr-3 md:whitespace-nowrap">
+                    <CellLabel>off errors</CellLabel>
                     {percent(p.errors.off.rate)} of {p.errors.off.requests.toLocaleString("en-US")}
                   </td>
-                  <td className="py-1.5 pr-3 whitespace-nowrap">
-                    {pp(p.errors.delta)} (≥ {pp(p.errors.lower)})
+                  <td className="py-1.5 pr-3 md:whitespace-nowrap">
+                    <CellLabel>Δ (lower bound)</CellLabel>
+                    {pp(p.errors.delta)} <span className="whitespace-nowrap">(≥ {pp(p.errors.lower)})</span>
                   </td>
-                  <td className="py-1.5 pr-3 whitespace-nowrap">{p.slow ? `${pp(p.slow.delta)} (≥ ${pp(p.slow.lower)})` : "—"}</td>
+                  <td className="py-1.5 pr-3 md:whitespace-nowrap">
+                    <CellLabel>Slow Δ</CellLabel>
+                    {p.slow ? (
+                      <>
+                        {pp(p.slow.delta)} <span className="whitespace-nowrap">(≥ {pp(p.slow.lower)})</span>
+                      </>
+                    ) : (
+                      "—"
+                    )}
+                  </td>
                 </>
               ) : (
-                <td colSpan={4} className="py-1.5 pr-3 text-slate-500">
+                <td colSpan={4} className="py-1.5 pr-3 text-slate-500 max-md:col-span-2">
                   no traffic on both arms
                 </td>
               )}
