@@ -1,7 +1,6 @@
 "use client";
 
-import { useMemo, useRef } from "react";
-import { useRouter } from "next/navigation";
+import { useEffect, useMemo, useRef, useState } from "react";
 import { Area, CartesianGrid, ComposedChart, Line, ReferenceLine, ResponsiveContainer, Tooltip, XAxis, YAxis } from "recharts";
 import { useLiveMetrics } from "@/components/live/use-live-metrics";
 import type { RolloutComparison } from "@/lib/metrics/rollout-comparison";
@@ -15,20 +14,24 @@ const REFRESH_EVERY_MS = 5_000;
  * "Change vs control" on a rollout page (issue 23): the error rate of `on` minus `off` (distinct
  * erroring subjects per request, SPLIT traffic only) since the rollout started, per phase, with its
  * always-valid lower bound: where the shaded band lies wholly above 0, `on` is worse. The numbers
- * come with the page (lib/metrics/get-rollout-comparison.ts); when the stream says events landed
- * for the flag, the page is re-rendered, at most every few seconds.
+ * come with the page (lib/metrics/get-rollout-comparison.ts) and are re-read from the API when the
+ * stream says events landed for the flag, at most every few seconds.
  */
 export function ComparisonChart({
   comparison,
+  rolloutId,
   flagKey,
   environment,
 }: {
   comparison: RolloutComparison;
+  rolloutId: string;
   flagKey: string;
   environment: string;
 }) {
-  useLiveRefresh(flagKey, environment);
-  const c = comparison;
+  const [fetched, setFetched] = useState<RolloutComparison | null>(null);
+  useLiveComparison(rolloutId, flagKey, environment, setFetched);
+  // The newer of what the page rendered (it re-renders on its own timer) and what the chart re-read.
+  const c = fetched && fetched.to > comparison.to ? fetched : comparison;
   const empty = c.phases.every((p) => p.series.length === 0);
   const tone = c.errors.verdict === "alarm" ? "bg-red-50 text-red-800 ring-red-200" : "bg-slate-50 text-slate-700 ring-slate-200";
   const headline = empty
@@ -71,18 +74,32 @@ export function ComparisonChart({
   );
 }
 
-/** Re-renders the page when events land for the flag, no more often than REFRESH_EVERY_MS. */
-function useLiveRefresh(flagKey: string, environment: string): void {
-  const router = useRouter();
+/**
+ * Re-reads the comparison (`GET /api/v1/rollouts/{id}/comparison`) when the stream says events landed
+ * for the flag, no more often than REFRESH_EVERY_MS; a failed read keeps what is shown until the next.
+ */
+function useLiveComparison(rolloutId: string, flagKey: string, environment: string, onData: (c: RolloutComparison) => void): void {
   const last = useRef(0);
   const pending = useRef<ReturnType<typeof setTimeout> | null>(null);
+  useEffect(
+    () => () => {
+      if (pending.current) clearTimeout(pending.current);
+    },
+    [],
+  );
   useLiveMetrics(flagKey, environment, () => {
     if (pending.current) return;
     const wait = Math.max(0, last.current + REFRESH_EVERY_MS - Date.now());
-    pending.current = setTimeout(() => {
-      pending.current = null;
+    pending.current = setTimeout(async () => {
       last.current = Date.now();
-      router.refresh();
+      try {
+        const res = await fetch(`/api/v1/rollouts/${encodeURIComponent(rolloutId)}/comparison`, { cache: "no-store" });
+        if (res.ok) onData((await res.json()) as RolloutComparison);
+      } catch {
+        // The next event, or the page's own refresh, tries again.
+      } finally {
+        pending.current = null;
+      }
     }, wait);
   });
 }

@@ -5,6 +5,7 @@ import { signIn } from "../../lib/auth/sessions";
 import { seedDemo } from "../../lib/demo/seed-demo";
 import { LATENCY_SLOTS } from "../../lib/domain/latency-buckets";
 import { getRolloutComparison } from "../../lib/metrics/get-rollout-comparison";
+import type { RolloutComparison } from "../../lib/metrics/rollout-comparison";
 import { setUpTestApp } from "../support/fixture";
 
 const PASSWORD = "comparison-test-pw";
@@ -109,6 +110,24 @@ describe("the rollout page's change vs control chart", () => {
     expect(text).toContain("1 % of 1,000|");
     expect(text).toContain("+1.5 pp (≥ −0.44 pp)|");
     expect(text).toContain("+2 pp (≥ −1.7 pp)|");
+  });
+
+  it("serves them as JSON to the chart's live refresh, to signed-in callers only", async () => {
+    const res = await fetch(`${app.url}/api/v1/rollouts/${rolloutId}/comparison`, { headers: { cookie } });
+    expect(res.status).toBe(200);
+    const body = (await res.json()) as RolloutComparison;
+    expect(body.from).toBe(START);
+    expect(body.phases.map((p) => [p.phase, p.name, p.percent, p.startedAt, p.series.map((s) => s.t)])).toEqual([
+      [0, "10%", 10, START, [START, START + MINUTE]],
+      [1, "50%", 50, START + 2 * MINUTE, [START + 2 * MINUTE, START + 3 * MINUTE]],
+    ]);
+    expect(body.phases[1]!.errors).toMatchObject({ on: { requests: 1000, events: 25 }, off: { requests: 1000, events: 10 } });
+    expect(body.phases[1]!.errors!.lower).toBeCloseTo(-0.0044357517115064925, 12);
+    expect(body.errors.explanation).toBe("on: 2.6 % errors, off: 1 %, 2.6× worse, evidence 65 ≥ 33 → roll back");
+    expect((await fetch(`${app.url}/api/v1/rollouts/${rolloutId}/comparison`)).status).toBe(401);
+    expect(
+      (await fetch(`${app.url}/api/v1/rollouts/00000000-0000-4000-8000-000000000000/comparison`, { headers: { cookie } })).status,
+    ).toBe(404);
   });
 
   it("the demo rollout has randomized traffic to compare", async () => {

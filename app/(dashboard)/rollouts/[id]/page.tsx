@@ -109,7 +109,7 @@ export default async function RolloutPage({
       <ImpactSection impact={rollout.impact as Impact} />
 
       {rollout.overrides.length ? <OverridesSection overrides={rollout.overrides} /> : null}
-      <ComparisonChart comparison={comparison} flagKey={rollout.flagKey} environment={rollout.environment} />
+      <ComparisonChart comparison={comparison} rolloutId={rollout.id} flagKey={rollout.flagKey} environment={rollout.environment} />
       <MetricsCharts flagKey={rollout.flagKey} environments={[rollout.environment]} thresholds={current?.criteria} />
     </div>
   );
