@@ -173,7 +173,7 @@ function MetricsTotals({ data, range }: { data: MetricsResponse; range: RangeNam
           {totals[v].evaluations ? `, ${totals[v].evaluations.toLocaleString()} evaluations counted by Unleash clients` : null}
         </span>
       ))}
-      <span className="text-slate-400">
+      <span className="text-slate-500">
         {RANGES[range].bucketSeconds / 60}-minute buckets · latency is the upper edge of its histogram bucket
       </span>
     </p>

@@ -2,6 +2,7 @@ import type { Db } from "../db/client";
 import { recordAudit } from "../audit/record-audit";
 import { hashPassword } from "../auth/password";
 import type { Role } from "../auth/roles";
+import { demoHistory } from "./demo-history";
 
 export const DEMO_USERS: { email: string; name: string; roles: Role[] }[] = [
   { email: "admin@rollgate.dev", name: "Ada Admin", roles: ["admin", "viewer"] },
@@ -104,15 +105,19 @@ export async function seedDemo(db: Db, password: string): Promise<boolean> {
           await recordAudit(tx, { actor, action: "flag_state.update", target: { type: "flag_state", id: `${f.key}/${env}` }, after: s });
         }
       }
-      // messaging-v2 is mid-rollout in production: internal users done, soaking at 10 %.
+      // messaging-v2 is mid-rollout in production: internal users done (an hour), soaking at 10 % for two.
       const messaging = await tx.flag.findUniqueOrThrow({ where: { key: "messaging-v2" } });
+      const now = new Date();
+      const startedAt = new Date(now.getTime() - 3 * 60 * 60 * 1000);
+      const phaseStartedAt = new Date(now.getTime() - 2 * 60 * 60 * 1000);
       const rollout = await tx.rollout.create({
         data: {
           flagId: messaging.id,
           environmentKey: "production",
           status: "active",
           currentPhase: 1,
-          phaseStartedAt: new Date(Date.now() - 2 * 60 * 60 * 1000),
+          createdAt: startedAt,
+          phaseStartedAt,
           requestedBy: engineerId ?? "",
           impact: {
             riskLevel: "medium",
@@ -131,6 +136,13 @@ export async function seedDemo(db: Db, password: string): Promise<boolean> {
         action: "rollout.create",
         target: { type: "rollout", id: `messaging-v2/production/${rollout.id}` },
         after: { flag: "messaging-v2", environment: "production", phases: DEMO_PHASES.map((p) => p.name) },
+      });
+      await tx.metricRollup.createMany({
+        data: demoHistory(startedAt, phaseStartedAt, DEMO_PHASES[1]!.percent, now).map((r) => ({
+          ...r,
+          flagId: messaging.id,
+          environmentKey: "production",
+        })),
       });
     },
     { timeout: 30_000 },

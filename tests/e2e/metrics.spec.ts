@@ -65,3 +65,25 @@ test("the metrics API refuses bad parameters and anonymous callers", async ({ pa
   expect((await anonymous.get(`/api/v1/flags/${FLAG}/metrics`)).status()).toBe(401);
   await anonymous.dispose();
 });
+
+test("the rollout page's change vs control chart takes in new randomized traffic without a reload", async ({ page, request }) => {
+  await signIn(page, "viewer@rollgate.dev");
+  const rollouts = (await (await page.request.get("/api/v1/rollouts?flagKey=messaging-v2")).json()) as { rollouts: { id: string }[] };
+  await page.goto(`/rollouts/${rollouts.rollouts[0]!.id}`);
+  const row = page.getByTestId("comparison-table").getByRole("row", { name: /^10%/ });
+  await expect(row).toContainText(" pp");
+  const before = await row.textContent();
+  // Successful requests only, so no guardrail or gate turns on them.
+  const events = Array.from({ length: 400 }, (_, i) => ({
+    flagKey: "messaging-v2",
+    variant: i % 2 ? "on" : "off",
+    reason: "SPLIT",
+    outcome: "success",
+    latencyMs: 40,
+    targetingKey: `comparison-user-${i}`,
+  }));
+  const res = await request.post("/api/v1/events", { headers: { authorization: `Bearer ${E2E_SDK_TOKEN}` }, data: { events } });
+  expect(res.status()).toBe(202);
+  // Sooner than the page's own 15-second refresh: the chart re-reads its numbers when the stream says events landed.
+  await expect.poll(() => row.textContent(), { timeout: 12_000 }).not.toBe(before);
+});

@@ -73,7 +73,20 @@ async function checkAtEverySize(page: Page, where: string, problems: Problem[]) 
   }
 }
 
-type Step = { path: string; dialogs?: { name: string; open: (page: Page) => Promise<void> }[] };
+type Step = {
+  path: string;
+  /** What must be on the page before it is checked (e.g. a chart that draws after loading). */
+  expect?: (page: Page) => Promise<void>;
+  dialogs?: { name: string; open: (page: Page) => Promise<void> }[];
+};
+
+/** The rollout page's "change vs control" chart draws the demo rollout's randomized traffic (issue 23). */
+const comparisonDrawn = async (page: Page) => {
+  const chart = page.getByTestId("comparison-chart");
+  await expect(chart.getByRole("application")).toBeVisible();
+  await expect(chart.getByTestId("comparison-explanation")).toContainText(/^on: [\d.]+ % errors, off: [\d.]+ %/);
+  await expect(chart.getByTestId("comparison-table").getByRole("row", { name: /^10%/ })).toContainText(" pp");
+};
 
 /**
  * Every step's page, and each of its dialogs, at a desktop and a phone size. One navigation serves
@@ -95,6 +108,7 @@ async function visitAll(browser: Browser, email: string | null, steps: (page: Pa
     await page.setViewportSize({ width: VIEWPORTS[0].width, height: VIEWPORTS[0].height });
     await page.goto(step.path);
     await page.waitForLoadState("networkidle").catch(() => {});
+    await step.expect?.(page);
     await checkAtEverySize(page, `${who} ${step.path}`, problems);
     for (const dialog of step.dialogs ?? []) {
       await page.setViewportSize({ width: VIEWPORTS[0].width, height: VIEWPORTS[0].height });
@@ -165,7 +179,7 @@ test("viewer: flags, a flag, a rollout, overview, incidents, audit, approvals, a
     return [
       { path: "/flags" },
       { path: "/flags/messaging-v2" },
-      { path: `/rollouts/${rollout}` },
+      { path: `/rollouts/${rollout}`, expect: comparisonDrawn },
       { path: "/overview" },
       { path: "/incidents" },
       { path: "/audit" },
@@ -235,7 +249,7 @@ test("product owner: the approvals inbox, a rollout, the approval form", async (
     const rollout = await liveRollout(page);
     return [
       { path: "/approvals" },
-      { path: `/rollouts/${rollout.id}` },
+      { path: `/rollouts/${rollout.id}`, expect: comparisonDrawn },
       { path: `/rollouts/${rollout.id}/phases/${rollout.currentPhase + 1}/approve` },
     ];
   });

@@ -20,6 +20,8 @@ import { RolloutAutoRefresh } from "@/components/rollouts/rollout-auto-refresh";
 import { PlanEditor } from "@/components/rollouts/plan-editor";
 import { KillSwitchButton } from "@/components/incidents/kill-switch-button";
 import { MetricsCharts } from "@/components/metrics/metrics-charts";
+import { ComparisonChart } from "@/components/metrics/comparison-chart";
+import { getRolloutComparison } from "@/lib/metrics/get-rollout-comparison";
 import { requirePageUser } from "../../../_request/session";
 
 export const metadata: Metadata = { title: "Rollout" };
@@ -43,9 +45,10 @@ export default async function RolloutPage({
       throw err;
     }
   })();
-  const [flag, history] = await Promise.all([
+  const [flag, history, comparison] = await Promise.all([
     getFlag(db, rollout.flagKey).catch(() => null),
     listAudit(db, user, { limit: 200, target: `${rollout.flagKey}/${rollout.environment}/${rollout.id}` }),
+    getRolloutComparison(db, rollout.id),
   ]);
   const steps: StepRecord[] = history.entries
     .filter((e) => e.action === "rollout.advance")
@@ -106,6 +109,7 @@ export default async function RolloutPage({
       <ImpactSection impact={rollout.impact as Impact} />
 
       {rollout.overrides.length ? <OverridesSection overrides={rollout.overrides} /> : null}
+      <ComparisonChart comparison={comparison} rolloutId={rollout.id} flagKey={rollout.flagKey} environment={rollout.environment} />
       <MetricsCharts flagKey={rollout.flagKey} environments={[rollout.environment]} thresholds={current?.criteria} />
     </div>
   );

@@ -1,0 +1,28 @@
+import { expect, test } from "@playwright/test";
+import { mkdirSync } from "node:fs";
+import path from "node:path";
+import { signIn } from "./helpers";
+
+// Issue 23's acceptance: the rollout page's "change vs control" chart at a desktop and a phone size.
+// Run on demand: SCREENSHOTS_DIR=/work/screenshots npx playwright test tests/e2e/screenshots.spec.ts
+const DIR = process.env.SCREENSHOTS_DIR;
+
+test("screenshots of the rollout page's comparison chart", async ({ page }) => {
+  test.skip(!DIR, "set SCREENSHOTS_DIR to take them");
+  mkdirSync(DIR!, { recursive: true });
+  await signIn(page, "viewer@rollgate.dev");
+  const res = await page.request.get("/api/v1/rollouts?flagKey=messaging-v2");
+  const rollout = ((await res.json()) as { rollouts: { id: string }[] }).rollouts[0]!;
+  for (const [name, width, height] of [
+    ["desktop-1440", 1440, 900],
+    ["phone-390", 390, 844],
+  ] as const) {
+    await page.setViewportSize({ width, height });
+    await page.goto(`/rollouts/${rollout.id}`);
+    const chart = page.getByTestId("comparison-chart");
+    await expect(chart.getByRole("application")).toBeVisible();
+    await chart.scrollIntoViewIfNeeded();
+    await chart.screenshot({ path: path.join(DIR!, `comparison-chart-${name}.png`) });
+    await page.screenshot({ path: path.join(DIR!, `rollout-page-${name}.png`), fullPage: true });
+  }
+});
