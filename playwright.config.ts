@@ -10,6 +10,8 @@ export default defineConfig({
   // Not test-results/ itself: Playwright empties its output directory on start, and vitest writes its
   // report there while the browser tests run beside it (scripts/test.ts).
   outputDir: "test-results/e2e",
+  // Screenshots for the README and issues are taken on demand only (tests/e2e/screenshots.spec.ts).
+  testIgnore: process.env.SCREENSHOTS_DIR ? [] : ["**/screenshots.spec.ts"],
   fullyParallel: false,
   workers: 1,
   retries: 0,

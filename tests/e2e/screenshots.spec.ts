@@ -5,10 +5,10 @@ import { signIn } from "./helpers";
 
 // Issue 23's acceptance: the rollout page's "change vs control" chart at a desktop and a phone size.
 // Run on demand: SCREENSHOTS_DIR=/work/screenshots npx playwright test tests/e2e/screenshots.spec.ts
+// (playwright.config.ts leaves this file out of runs without SCREENSHOTS_DIR, so no run reports it skipped).
 const DIR = process.env.SCREENSHOTS_DIR;
 
 test("screenshots of the rollout page's comparison chart", async ({ page }) => {
-  test.skip(!DIR, "set SCREENSHOTS_DIR to take them");
   mkdirSync(DIR!, { recursive: true });
   await signIn(page, "viewer@rollgate.dev");
   const res = await page.request.get("/api/v1/rollouts?flagKey=messaging-v2");
