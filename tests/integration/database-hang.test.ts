@@ -94,8 +94,6 @@ describe("bounded waits on the database", () => {
           `${n} statement(s) waiting on the held lock`,
         );
 
-      // A hand edit waits on the lock: PostgreSQL cancels it at the statement bound (57014) → 503.
-      const edit = timed(() => patchFlagState(app.url, ADMIN, "held-flag", "production", { enabled: true }));
       // The import locks the same state, but raised its limit for its transaction (SET LOCAL).
       const importStarted = performance.now();
       const imported = timed(() =>
@@ -104,6 +102,10 @@ describe("bounded waits on the database", () => {
           body: { export: { features: [{ name: "held-flag", enabled: true, strategies: [{ name: "default" }] }] }, dryRun: false },
         }),
       );
+      // The import first: its wait outlasts the edit's, so both are seen waiting together.
+      await waitingOnLock(1);
+      // A hand edit waits on the lock: PostgreSQL cancels it at the statement bound (57014) → 503.
+      const edit = timed(() => patchFlagState(app.url, ADMIN, "held-flag", "production", { enabled: true }));
       await waitingOnLock(2);
       const edited = await edit;
       expect(edited.result.status, JSON.stringify(edited.result.body)).toBe(503);
