@@ -102,11 +102,12 @@ describe("bounded waits on the database", () => {
           body: { export: { features: [{ name: "held-flag", enabled: true, strategies: [{ name: "default" }] }] }, dryRun: false },
         }),
       );
-      // The import first: its wait outlasts the edit's, so both are seen waiting together.
+      // The import waits first; its wait outlasts the edit's.
       await waitingOnLock(1);
       // A hand edit waits on the lock: PostgreSQL cancels it at the statement bound (57014) → 503.
+      // Its 503 after at least the statement bound is the proof it waited (seeing it in pg_stat_activity
+      // at the same moment as the import proved timing-dependent on a loaded machine).
       const edit = timed(() => patchFlagState(app.url, ADMIN, "held-flag", "production", { enabled: true }));
-      await waitingOnLock(2);
       const edited = await edit;
       expect(edited.result.status, JSON.stringify(edited.result.body)).toBe(503);
       expect(edited.result.body.error.code).toBe("DATABASE_UNAVAILABLE");
