@@ -2,6 +2,7 @@ import { z } from "zod";
 import type { Db } from "../db/client";
 import { AppError } from "../errors";
 import { retryOnDeadlock } from "./ingest-events";
+import { inRollupLane } from "./rollup-write-lanes";
 import { textProblem } from "../validation/text";
 import { instant } from "../validation/time";
 import { MAX_CLOCK_SKEW_MS, MAX_EVENT_AGE_MS } from "./telemetry-bounds";
@@ -111,9 +112,10 @@ export async function ingestUnleashMetrics(
     }
   }
   if (keys.length === 0) return [];
-  const rows = await retryOnDeadlock(() =>
-    db.$queryRawUnsafe<{ key: string }[]>(
-      `WITH flag_phase AS (
+  const rows = await inRollupLane(environment, () =>
+    retryOnDeadlock(() =>
+      db.$queryRawUnsafe<{ key: string }[]>(
+        `WITH flag_phase AS (
         SELECT f.id AS flag_id, f.key, coalesce(r.current_phase, -1) AS phase
         FROM flags f
         LEFT JOIN rollouts r ON r.flag_id = f.id AND r.environment_key = $1 AND r.status IN ('active', 'paused')
@@ -141,12 +143,13 @@ export async function ingestUnleashMetrics(
         RETURNING 1
       )
       SELECT DISTINCT fp.key FROM upserted u JOIN flag_phase fp ON fp.flag_id = u.flag_id`,
-      environment,
-      minute,
-      keys,
-      variants,
-      counts,
-      tokenId,
+        environment,
+        minute,
+        keys,
+        variants,
+        counts,
+        tokenId,
+      ),
     ),
   );
   return rows.map((r) => r.key);

@@ -1,6 +1,7 @@
 import type { Db } from "../db/client";
 import { AppError } from "../errors";
 import { sqlStateOf } from "../db/db-errors";
+import { inRollupLane } from "./rollup-write-lanes";
 import { LATENCY_SLOTS, latencySlot } from "../domain/latency-buckets";
 import { addSubject, emptySketch, mergeSketch, type SubjectSketch } from "../domain/subject-sketch";
 import type { EventInput, SummaryInput } from "./event-schemas";
@@ -183,7 +184,7 @@ export async function ingestEvents(
     );
   let rows: Awaited<ReturnType<typeof run>>;
   try {
-    rows = await retryOnDeadlock(run);
+    rows = await inRollupLane(environment, () => retryOnDeadlock(run));
   } catch (err) {
     if (sqlStateOf(err) === OVER_CAP) throw overCapOfBatch(events, times, summaries);
     throw err;
