@@ -88,6 +88,7 @@ const TEST_LABEL: Record<ComparisonDto["tests"][number]["test"], string> = {
   errors: "Errors",
   latency_relative: "Slower than control's p95",
   latency_absolute: "Slower than the p95 threshold",
+  sample_ratio: "Sample ratio",
 };
 
 /** `on` against concurrent `off` (the comparative guardrails): each test's sentence and what it did. */

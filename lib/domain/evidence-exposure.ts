@@ -24,17 +24,30 @@ export interface Exposure {
   have: number;
   met: boolean;
   moreEvents: number;
-  /** Requests still needed at the current pooled event rate; null before any event (no rate yet). */
+  /** Requests still needed (at the current pooled event rate, or at the floor rate if that is sooner); null when neither gives an estimate. */
   moreRequests: number | null;
   message: string;
 }
 
+/**
+ * The smallest base error rate a phase must be able to judge: a doubling from below it stays below
+ * the error budget the phase's criteria allow, so it is not the regression promotion guards against.
+ * Without it a service with almost no errors could never gather the events the test needs.
+ */
+export interface FloorRate {
+  rate: number;
+  /** Where it comes from, for the sentence: "half the 1 % error criterion". */
+  label: string;
+}
+
 const n = (x: number) => x.toLocaleString("en-US");
+const percent = (x: number) => `${Number((x * 100).toPrecision(3))} %`;
 
 /**
  * Whether the phase has the exposure for promotion, and if not, how much more it needs, in words.
  * `events`/`requests` are both arms' totals so far; `share` is `on`'s request share in the phase;
- * `noun` names the events ("errors", "slow requests").
+ * `noun` names the events ("errors", "slow requests"). With a `floor`, enough requests also meet it:
+ * as many as would have held the needed events had the base rate been the floor rate.
  */
 export function exposureForPromotion(input: {
   share: number;
@@ -43,6 +56,7 @@ export function exposureForPromotion(input: {
   alpha: number;
   theta?: number;
   noun?: string;
+  floor?: FloorRate;
 }): Exposure {
   const theta = input.theta ?? PROMOTION_RATIO;
   const noun = input.noun ?? "errors";
@@ -59,14 +73,37 @@ export function exposureForPromotion(input: {
   }
   const needed = Math.ceil(raw);
   const moreEvents = Math.max(0, needed - input.events);
-  const rate = input.requests > 0 ? input.events / input.requests : 0;
-  const moreRequests = moreEvents === 0 ? 0 : rate > 0 ? Math.ceil(moreEvents / rate) : null;
   const catchPhrase = `to catch a ${theta}× ratio in ${noun}`;
+  if (moreEvents === 0) {
+    return {
+      needed,
+      have: input.events,
+      met: true,
+      moreEvents,
+      moreRequests: 0,
+      message: `enough data: ${n(input.events)} of ${n(needed)} ${noun} needed ${catchPhrase}`,
+    };
+  }
+  // Under the regression, `on` errs θ times as often: events per request = floor·(1 − s + θ·s).
+  const floorRequests = input.floor ? Math.ceil(needed / (input.floor.rate * (1 - input.share + theta * input.share))) : null;
+  if (floorRequests !== null && input.requests >= floorRequests) {
+    return {
+      needed,
+      have: input.events,
+      met: true,
+      moreEvents,
+      moreRequests: 0,
+      message: `enough data: ${n(input.requests)} requests would have caught a ${theta}× rise from ${percent(input.floor!.rate)} ${noun} (${input.floor!.label}); ${n(input.events)} ${noun} so far`,
+    };
+  }
+  const rate = input.requests > 0 ? input.events / input.requests : 0;
+  const byRate = rate > 0 ? Math.ceil(moreEvents / rate) : Number.POSITIVE_INFINITY;
+  const byFloor = floorRequests !== null ? floorRequests - input.requests : Number.POSITIVE_INFINITY;
+  const more = Math.min(byRate, byFloor);
+  const moreRequests = Number.isFinite(more) ? more : null;
   const message =
-    moreEvents === 0
-      ? `enough data: ${n(input.events)} of ${n(needed)} ${noun} needed ${catchPhrase}`
-      : moreRequests === null
-        ? `needs ${n(moreEvents)} more ${noun} ${catchPhrase} (none yet, so no estimate in requests)`
-        : `needs about ${n(moreRequests)} more requests (${n(moreEvents)} more ${noun}) ${catchPhrase}`;
-  return { needed, have: input.events, met: moreEvents === 0, moreEvents, moreRequests, message };
+    moreRequests === null
+      ? `needs ${n(moreEvents)} more ${noun} ${catchPhrase} (none yet, so no estimate in requests)`
+      : `needs about ${n(moreRequests)} more requests (${n(moreEvents)} more ${noun}) ${catchPhrase}`;
+  return { needed, have: input.events, met: false, moreEvents, moreRequests, message };
 }

@@ -4,6 +4,9 @@
  * what these return, so every rule is unit-testable.
  */
 
+import { exposureForPromotion, PROMOTION_RATIO } from "./evidence-exposure";
+import { ALPHA_ERRORS } from "./guardrail-evidence";
+
 export const ROLLOUT_STATUSES = ["draft", "active", "paused", "rolled_back", "completed"] as const;
 export type RolloutStatus = (typeof ROLLOUT_STATUSES)[number];
 export const LIVE_STATUSES: readonly RolloutStatus[] = ["draft", "active", "paused"];
@@ -123,7 +126,9 @@ export interface Gate {
     | "schedule"
     | "status"
     // A token's reports held out of the metric gates (lib/domain/token-agreement.ts).
-    | "telemetry";
+    | "telemetry"
+    // The change against its control: enough data to have caught a regression, and no alarm.
+    | "evidence";
   ok: boolean;
   reason: string;
 }
@@ -141,6 +146,19 @@ export interface GateInput {
   /** Checklist items of the next phase that have been ticked. */
   ticked: ReadonlySet<string>;
   openIncidents: number;
+  /** The current phase's change vs control, for a phase that splits traffic (null: no split traffic yet). */
+  evidence?: PromotionEvidence | null;
+}
+
+/** What the promotion gate reads of the comparison with control (research §7.4 rule 3). */
+export interface PromotionEvidence {
+  /** SPLIT requests of each arm since the comparison began (the rollout's start), held-out tokens left out. */
+  onRequests: number;
+  offRequests: number;
+  /** Erroring subjects of both arms over the same traffic: the error test's events. */
+  events: number;
+  /** A comparative alarm in words (a guardrail's sticky verdict), or null. */
+  alarm: string | null;
 }
 
 const pct = (x: number) => {
@@ -182,6 +200,8 @@ export function evaluateGates(input: GateInput): Gate[] {
       reason: `soak: ${formatDuration(elapsed)} of ${formatDuration(current.minSoakSeconds)}`,
     });
     gates.push(...criteriaGates(current.criteria, input.metrics));
+    const evidence = evidenceGate(current, input.evidence ?? null);
+    if (evidence) gates.push(evidence);
   }
 
   if (next) {
@@ -218,8 +238,7 @@ export function evaluateGates(input: GateInput): Gate[] {
 
 function criteriaGates(criteria: SuccessCriteria, m: WindowMetrics): Gate[] {
   const window = formatDuration(criteria.windowSeconds ?? DEFAULT_WINDOW_SECONDS);
-  const hasCriteria = criteria.minSuccessRate !== undefined || criteria.maxErrorRate !== undefined || criteria.maxP95Ms !== undefined;
-  if (!hasCriteria) return [];
+  if (!hasCriteria(criteria)) return [];
   const minSamples = criteria.minSamples ?? DEFAULT_MIN_SAMPLES;
   const gates: Gate[] = [];
   const enough = m.requests >= minSamples;
@@ -264,6 +283,35 @@ function criteriaGates(criteria: SuccessCriteria, m: WindowMetrics): Gate[] {
   }
   return gates;
 }
+
+const hasCriteria = (c: SuccessCriteria) => c.minSuccessRate !== undefined || c.maxErrorRate !== undefined || c.maxP95Ms !== undefined;
+
+/**
+ * In a phase that serves both arms by percentage and has success criteria, promotion also needs the
+ * comparison with control to have had its chance: no alarm, and enough data that the error test
+ * would have caught `on` erring twice as often as `off` with about 80 % probability (research §7.4
+ * rule 3). A phase judged on absolute numbers alone would promote a change that doubles the errors
+ * of a quiet hour. The floor rate keeps a nearly error-free service promotable: the regression that
+ * matters is one that would breach the phase's error criterion.
+ */
+function evidenceGate(phase: PhasePlan, e: PromotionEvidence | null): Gate | null {
+  if (!(phase.percent > 0 && phase.percent < 100) || !hasCriteria(phase.criteria)) return null;
+  if (e?.alarm) return { name: "evidence", ok: false, reason: `change vs control: ${e.alarm}` };
+  const on = e?.onRequests ?? 0;
+  const off = e?.offRequests ?? 0;
+  const share = on > 0 && off > 0 ? on / (on + off) : phase.percent / 100;
+  const c = phase.criteria;
+  const budget = Math.min(c.maxErrorRate ?? 1, c.minSuccessRate !== undefined ? 1 - c.minSuccessRate : 1);
+  const floor =
+    budget > 0 && budget < 1
+      ? { rate: budget / PROMOTION_RATIO, label: `a doubling from it breaches the ${pct(budget)} error criterion` }
+      : { rate: DEFAULT_ERROR_BUDGET / PROMOTION_RATIO, label: `a doubling from it reaches ${pct(DEFAULT_ERROR_BUDGET)} errors` };
+  const exposure = exposureForPromotion({ share, events: e?.events ?? 0, requests: on + off, alpha: ALPHA_ERRORS, floor });
+  return { name: "evidence", ok: exposure.met, reason: `change vs control: ${exposure.message}` };
+}
+
+/** The error budget the promotion gate plans for when the criteria name none (latency only). */
+export const DEFAULT_ERROR_BUDGET = 0.01;
 
 function approvalGate(required: number, approvals: readonly ApprovalView[]): Gate {
   const live = approvals.filter((a) => !a.void && !a.superseded);

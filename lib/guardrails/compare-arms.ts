@@ -4,12 +4,13 @@ import {
   judgeEvidence,
   slowMinutes,
   summedSlots,
-  type EvidenceRollupRow,
   type EvidenceTest,
   type EvidenceVerdict,
 } from "../domain/guardrail-evidence";
 import { absoluteSlowThresholdMs, relativeSlowThresholdMs, slotTotal } from "../domain/latency-evidence";
 import type { EvidenceTrack } from "../domain/split-evidence";
+import { loadSplitRows } from "../metrics/split-rows";
+import { lookAtSampleRatio, type SampleRatioVerdict } from "./sample-ratio-look";
 
 /**
  * Control needs this many timed requests before its p95 is frozen as the relative latency threshold:
@@ -30,6 +31,10 @@ export interface Comparison {
   verdicts: SplitVerdicts;
   /** Tests whose alarm is new at this look and has not acted yet. */
   newAlarms: EvidenceTest[];
+  /** Distinct subjects per arm against the configured split (sample-ratio-look.ts). */
+  sampleRatio: SampleRatioVerdict;
+  /** The sample-ratio alarm, when it is new and has not acted yet. */
+  newMismatch: boolean;
   /** The last minute the split reported traffic (null: never), when it has been silent for `noDataMs` and that has not been acted on yet. */
   newSilence: { lastTraffic: Date | null } | null;
 }
@@ -43,8 +48,9 @@ type Target = { flagId: string; environment: string };
  * forgets the evidence, when the flag has no control arm: an internal or allowlist phase, 100 %, a
  * kill. The next split starts a new e-process, as §7.2 asks after a kill and re-enablement.
  *
- * `latencyCriterionMs` is the absolute latency criterion (the p95 guardrail's threshold or the
- * phase's), tested as slow requests above it; the relative test uses control's own p95.
+ * The absolute latency test counts slow requests above the live phase's `maxP95Ms` criterion, or
+ * above `latencyCriterionMs` (the p95 guardrail's threshold) when the phase names none; the relative
+ * test uses control's own p95. Distinct subjects are checked against the configured split (SRM).
  */
 export async function compareArms(
   db: Db,
@@ -64,10 +70,10 @@ export async function compareArms(
   }
   const rollout = await db.rollout.findFirst({
     where: { flagId: target.flagId, environmentKey: target.environment, status: { in: ["active", "paused"] } },
-    select: { id: true, status: true, createdAt: true },
+    select: { id: true, status: true, createdAt: true, currentPhase: true, phases: { select: { index: true, criteria: true } } },
   });
   const stored = await currentEvidence(db, target, rollout, state.updatedAt);
-  const rows = await splitRows(db, target, stored.since, heldOutTokenIds);
+  const rows = await loadSplitRows(db, { flagId: target.flagId, environment: target.environment, since: stored.since, heldOutTokenIds });
 
   let relativeMs = stored.relativeThresholdMs;
   if (relativeMs === null) {
@@ -83,15 +89,35 @@ export async function compareArms(
       previous: tracks.latency_relative ?? null,
     });
   }
-  if (latencyCriterionMs !== null) {
-    const absoluteMs = absoluteSlowThresholdMs(latencyCriterionMs);
+  // The plan's own latency criterion for the live phase when it has one, else the p95 guardrail's.
+  const phaseCriteria = rollout?.phases.find((p) => p.index === rollout.currentPhase)?.criteria as { maxP95Ms?: number } | undefined;
+  const criterionMs = phaseCriteria?.maxP95Ms ?? latencyCriterionMs;
+  if (criterionMs !== null) {
+    const absoluteMs = absoluteSlowThresholdMs(criterionMs);
     verdicts.latency_absolute = judgeEvidence(slowMinutes(rows, absoluteMs), {
       test: "latency_absolute",
       thresholdMs: absoluteMs,
       previous: tracks.latency_absolute ?? null,
     });
   }
-  const acted = stored.acted as Partial<Record<EvidenceTest | "no_data", string>>;
+  const phase = rollout?.currentPhase ?? -1;
+  const storedVerdicts = stored.verdicts as { sample_ratio?: SampleRatioVerdict };
+  const sampleRatio = await lookAtSampleRatio(db, {
+    flagId: target.flagId,
+    environment: target.environment,
+    phase,
+    expectedOnShare: state.rolloutPercent / 100,
+    // The minute after the state last changed: before it, the split may have been another percentage.
+    since: new Date(Math.max(stored.since.getTime(), minuteOf(state.updatedAt).getTime() + 60_000)),
+    previous: storedVerdicts.sample_ratio ?? null,
+    heldOut: heldOutTokenIds.length > 0,
+  });
+  const acted = stored.acted as Partial<Record<EvidenceTest | "no_data" | "sample_ratio", string>>;
+  // A new phase or share is a new question: its mismatch may act again.
+  const previousRatio = storedVerdicts.sample_ratio;
+  const ratioAgain =
+    acted.sample_ratio !== undefined && (previousRatio?.phase !== phase || previousRatio.expectedOnShare !== sampleRatio.expectedOnShare);
+  const newMismatch = sampleRatio.verdict === "alarm" && (!acted.sample_ratio || ratioAgain);
   const newAlarms = (Object.keys(verdicts) as EvidenceTest[]).filter((t) => verdicts[t]!.verdict === "alarm" && !acted[t]);
   const lastMinute = rows.reduce((m, r) => Math.max(m, r.minute), Number.NEGATIVE_INFINITY);
   // Silent for `noDataMs` of its own life and of our watching it (a server that just started, or
@@ -103,22 +129,37 @@ export async function compareArms(
   await db.splitEvidence.update({
     where: { flagId_environmentKey: { flagId: target.flagId, environmentKey: target.environment } },
     data: {
-      // Traffic is back: a later silence is news again.
-      ...(!silent && acted.no_data ? { acted: Object.fromEntries(Object.entries(acted).filter(([t]) => t !== "no_data")) } : {}),
+      // Traffic is back: a later silence is news again. Written only when something is cleared, so a
+      // concurrent claimAlarm is not overwritten with this look's older copy.
+      ...((!silent && acted.no_data) || ratioAgain
+        ? {
+            acted: Object.fromEntries(
+              Object.entries(acted).filter(([t]) => !(t === "no_data" && !silent) && !(t === "sample_ratio" && ratioAgain)),
+            ),
+          }
+        : {}),
       relativeThresholdMs: relativeMs,
       tracks: Object.fromEntries(Object.entries(verdicts).map(([t, v]) => [t, v.track])) as object,
-      verdicts: JSON.parse(JSON.stringify(verdicts)) as object,
+      verdicts: JSON.parse(JSON.stringify({ ...verdicts, sample_ratio: sampleRatio })) as object,
       updatedAt: now,
     },
   });
-  return { rolloutId: rollout?.id ?? null, rolloutStatus: rollout?.status ?? null, verdicts, newAlarms, newSilence };
+  return {
+    rolloutId: rollout?.id ?? null,
+    rolloutStatus: rollout?.status ?? null,
+    verdicts,
+    sampleRatio,
+    newMismatch,
+    newAlarms,
+    newSilence,
+  };
 }
 
 /**
  * Claims an alarm for acting (a conditional update), so it acts once even if two evaluators looked
  * at the same time. False when another look claimed it first.
  */
-export async function claimAlarm(db: Db, target: Target, test: EvidenceTest | "no_data", acted: string): Promise<boolean> {
+export async function claimAlarm(db: Db, target: Target, test: EvidenceTest | "no_data" | "sample_ratio", acted: string): Promise<boolean> {
   const claimed = await db.$executeRaw`
     UPDATE split_evidence SET acted = acted || jsonb_build_object(${test}::text, ${acted}::text)
     WHERE flag_id = ${target.flagId}::uuid AND environment_key = ${target.environment} AND NOT acted ? ${test}`;
@@ -149,44 +190,3 @@ async function currentEvidence(db: Db, target: Target, rollout: { id: string; cr
 }
 
 const minuteOf = (d: Date) => new Date(Math.floor(d.getTime() / 60_000) * 60_000);
-
-/**
- * SPLIT rollup rows since `since`, without what held-out tokens reported (lib/domain/token-agreement.ts):
- * a token that inflates `on` with error-free requests would otherwise make `on`'s errors look expected
- * and the comparison call a failing change clear. Tokens carry no distinct subjects, so a held-out
- * token's errors are taken off the erroring subjects (at most that many were its own).
- */
-async function splitRows(db: Db, target: Target, since: Date, heldOutTokenIds: readonly string[]): Promise<EvidenceRollupRow[]> {
-  const rows = await db.$queryRaw<
-    { minute: Date; phase: number; variant: "on" | "off"; requests: bigint; error_subjects: bigint; latency_buckets: bigint[] }[]
-  >`
-    SELECT minute, phase, variant, requests, error_subjects, latency_buckets
-    FROM metric_rollups
-    WHERE flag_id = ${target.flagId}::uuid AND environment_key = ${target.environment} AND reason = 'SPLIT' AND minute >= ${since}`;
-  const result = rows.map((r) => ({
-    minute: r.minute.getTime(),
-    phase: r.phase,
-    variant: r.variant,
-    reason: "SPLIT",
-    requests: Number(r.requests),
-    errorSubjects: Number(r.error_subjects),
-    latencyBuckets: r.latency_buckets.map(Number),
-  }));
-  if (heldOutTokenIds.length === 0) return result;
-  const held = await db.$queryRaw<
-    { minute: Date; phase: number; variant: string; requests: bigint; errors: bigint; latency_buckets: bigint[] }[]
-  >`
-    SELECT minute, phase, variant, requests, errors, latency_buckets
-    FROM metric_rollups_by_token
-    WHERE flag_id = ${target.flagId}::uuid AND environment_key = ${target.environment} AND reason = 'SPLIT' AND minute >= ${since}
-      AND token_id = ANY(${[...heldOutTokenIds]}::uuid[])`;
-  const byKey = new Map(result.map((r) => [`${r.minute}/${r.phase}/${r.variant}`, r]));
-  for (const h of held) {
-    const r = byKey.get(`${h.minute.getTime()}/${h.phase}/${h.variant}`);
-    if (!r) continue;
-    r.requests = Math.max(0, r.requests - Number(h.requests));
-    r.errorSubjects = Math.max(0, Math.min(r.requests, r.errorSubjects - Number(h.errors)));
-    r.latencyBuckets = r.latencyBuckets.map((n, i) => Math.max(0, n - Number(h.latency_buckets[i] ?? 0)));
-  }
-  return result;
-}

@@ -100,6 +100,7 @@ async function evaluateGroup(db: Db, group: Row[], now: Date, noDataMs: number):
       if (await actOnComparison(db, flag, target, comparison, test, dryRun, now)) acted++;
     }
     if (comparison.newSilence && (await holdOnSilence(db, flag, target, comparison, dryRun, now, noDataMs))) acted++;
+    if (comparison.newMismatch && (await holdOnMismatch(db, flag, target, comparison, dryRun, now))) acted++;
   }
   for (const [i, g] of group.entries()) if (await evaluateOne(db, flag, g, windows[i]!, comparison, now)) acted++;
   return acted;
@@ -185,6 +186,56 @@ async function holdOnSilence(
       flagKey: flag.key,
       fields: { Flag: flag.key, Environment: target.environment, Test: "no data", Action: acted },
       data: { test: "no_data", lastTraffic: last?.toISOString() ?? null, acted, dryRun },
+    });
+  });
+  return true;
+}
+
+/**
+ * A sample ratio mismatch holds the rollout (pauses an active one) and notifies, once per phase:
+ * the arms are not the populations the comparison assumes, so neither promotion nor the other tests'
+ * verdicts can be trusted until someone finds out why (research §7.4 rule 4; GrowthBook's default).
+ */
+async function holdOnMismatch(
+  db: Db,
+  flag: Flag,
+  target: { flagId: string; environment: string },
+  comparison: Comparison,
+  dryRun: boolean,
+  now: Date,
+): Promise<boolean> {
+  const action: GuardrailAction = comparison.rolloutStatus === "active" ? "pause" : "notify";
+  if (!(await claimAlarm(db, target, "sample_ratio", dryRun ? `dry run: would ${action}` : action))) return false;
+  const v = comparison.sampleRatio;
+  const where = { flagKey: flag.key, environment: target.environment };
+  const record = {
+    subjectsOn: v.subjectsOn,
+    subjectsOff: v.subjectsOff,
+    expectedOnShare: v.expectedOnShare,
+    logBF: v.logBF,
+    phase: v.phase,
+  };
+  const acted = dryRun
+    ? `dry run: would ${action}`
+    : await actOnBreach(db, action, where, `guardrail (sample ratio): ${v.explanation}`, record, now);
+  await db.$transaction(async (tx) => {
+    await tx.$executeRaw`
+      UPDATE split_evidence SET acted = acted || jsonb_build_object('sample_ratio', ${acted}::text)
+      WHERE flag_id = ${target.flagId}::uuid AND environment_key = ${target.environment}`;
+    await recordAudit(tx, {
+      actor: { id: null, label: SYSTEM.label },
+      action: "guardrail.sample_ratio",
+      target: { type: "flag_state", id: `${flag.key}/${target.environment}` },
+      after: { ...record, acted, dryRun },
+      reason: v.explanation,
+    });
+    await enqueueNotification(tx, {
+      environment: target.environment,
+      kind: "guardrail.breached",
+      text: `:warning: ${flag.key} in ${target.environment}: ${v.explanation} (${acted})`,
+      flagKey: flag.key,
+      fields: { Flag: flag.key, Environment: target.environment, Test: "sample ratio", Evidence: v.explanation, Action: acted },
+      data: { test: "sample_ratio", ...record, acted, dryRun },
     });
   });
   return true;

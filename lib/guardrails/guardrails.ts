@@ -89,7 +89,7 @@ export async function setGuardrails(
 
 /** One comparative test's last look, as the dashboard and the API show it. */
 export interface ComparisonTestDto {
-  test: EvidenceTest;
+  test: EvidenceTest | "sample_ratio";
   verdict: EvidenceVerdict["verdict"];
   explanation: string;
   /** What its alarm did, once it did. */
@@ -104,7 +104,7 @@ export interface ComparisonDto {
   tests: ComparisonTestDto[];
 }
 
-const TEST_ORDER: EvidenceTest[] = ["errors", "latency_relative", "latency_absolute"];
+const TEST_ORDER: ComparisonTestDto["test"][] = ["errors", "latency_relative", "latency_absolute", "sample_ratio"];
 
 /**
  * `on` against `off` for a flag split by percentage with guardrails (lib/guardrails/compare-arms.ts),
@@ -119,8 +119,8 @@ export async function getComparison(
   const id = await flagId(db, target.flagKey, target.environment);
   const row = await db.splitEvidence.findUnique({ where: { flagId_environmentKey: { flagId: id, environmentKey: target.environment } } });
   if (!row) return null;
-  const verdicts = row.verdicts as Partial<Record<EvidenceTest, EvidenceVerdict>>;
-  const acted = row.acted as Partial<Record<EvidenceTest, string>>;
+  const verdicts = row.verdicts as Partial<Record<ComparisonTestDto["test"], Pick<EvidenceVerdict, "verdict" | "explanation">>>;
+  const acted = row.acted as Partial<Record<ComparisonTestDto["test"], string>>;
   const tests = TEST_ORDER.filter((t) => verdicts[t]).map((t) => ({
     test: t,
     verdict: verdicts[t]!.verdict,

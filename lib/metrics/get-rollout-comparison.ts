@@ -1,7 +1,7 @@
 import type { Tx } from "../db/client";
 import { notFound } from "../errors";
-import type { EvidenceRollupRow } from "../domain/guardrail-evidence";
 import { buildComparison, type RolloutComparison } from "./rollout-comparison";
+import { loadSplitRows } from "./split-rows";
 
 /**
  * The "change vs control" comparison of one rollout (rollout-comparison.ts), from its flag's SPLIT
@@ -23,23 +23,12 @@ export async function getRolloutComparison(tx: Tx, rolloutId: string, now = new 
   if (!rollout) throw notFound(`Rollout '${rolloutId}'`);
   const from = new Date(Math.floor(rollout.createdAt.getTime() / 60_000) * 60_000);
   const to = rollout.endedAt ?? now;
-  const rows = await tx.$queryRaw<
-    { minute: Date; phase: number; variant: "on" | "off"; requests: number; error_subjects: number; latency_buckets: number[] }[]
-  >`
-    SELECT minute, phase, variant, requests::float8 AS requests, error_subjects::float8 AS error_subjects,
-           latency_buckets::float8[] AS latency_buckets
-    FROM metric_rollups
-    WHERE flag_id = ${rollout.flagId}::uuid AND environment_key = ${rollout.environmentKey} AND reason = 'SPLIT' AND phase >= 0
-      AND minute >= ${from}::timestamptz AND minute <= ${to}::timestamptz
-    ORDER BY minute`;
-  const evidenceRows: EvidenceRollupRow[] = rows.map((r) => ({
-    minute: r.minute.getTime(),
-    phase: r.phase,
-    variant: r.variant,
-    reason: "SPLIT",
-    requests: Number(r.requests),
-    errorSubjects: Number(r.error_subjects),
-    latencyBuckets: r.latency_buckets.map(Number),
-  }));
+  const evidenceRows = await loadSplitRows(tx, {
+    flagId: rollout.flagId,
+    environment: rollout.environmentKey,
+    since: from,
+    until: to,
+    rolloutPhasesOnly: true,
+  });
   return buildComparison(evidenceRows, rollout.phases, { from: from.getTime(), to: to.getTime() });
 }

@@ -1,3 +1,4 @@
+import { promotionEvidence } from "./promotion-evidence";
 import type { Tx } from "../db/client";
 import { notFound } from "../errors";
 import { quantileUpperBoundMs, LATENCY_SLOTS } from "../domain/latency-buckets";
@@ -146,6 +147,14 @@ export async function loadRollout(tx: Tx, id: string, now = new Date()): Promise
     row.currentPhase >= 0
       ? await windowMetrics(tx, row.flagId, row.environmentKey, row.currentPhase, windowSeconds, now, (current?.percent ?? 0) / 100)
       : emptyMetrics;
+  const splits = current !== undefined && current.percent > 0 && current.percent < 100;
+  const evidence = splits
+    ? await promotionEvidence(
+        tx,
+        row,
+        metrics.heldOut.map((h) => h.tokenId),
+      )
+    : null;
   const nextIndex = row.currentPhase + 1;
   const plans: PhasePlan[] = phases.map((p) => ({ ...p, notBefore: p.notBefore ? new Date(p.notBefore) : null }));
   const gates = evaluateGates({
@@ -166,6 +175,7 @@ export async function loadRollout(tx: Tx, id: string, now = new Date()): Promise
       })),
     ticked: new Set(phases[nextIndex]?.ticked.map((t) => t.item) ?? []),
     openIncidents: incidents,
+    evidence,
   });
   // Informational (green): the held-out token's reports are already out of the numbers above, and a
   // red gate here would let one token stall every rollout it reports for.

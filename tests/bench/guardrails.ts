@@ -18,7 +18,8 @@ import { errorMinutes, judgeEvidence, slowMinutes, type EvidenceRollupRow, type 
 import { absoluteSlowThresholdMs, relativeSlowThresholdMs } from "../../lib/domain/latency-evidence";
 import { LATENCY_EDGES_MS, LATENCY_SLOTS, quantileUpperBoundMs } from "../../lib/domain/latency-buckets";
 import { logGamma } from "../../lib/domain/log-gamma";
-import { checkSampleRatio } from "../../lib/domain/sample-ratio";
+import { checkSampleRatio, checkSketchedSampleRatio } from "../../lib/domain/sample-ratio";
+import { addSubject, emptySketch } from "../../lib/domain/subject-sketch";
 import { addLlr, RATIO_GRID, splitLlr, type EvidenceTrack, type MinuteCounts } from "../../lib/domain/split-evidence";
 
 const RUNS = Number(process.env.BENCH_GUARDRAIL_RUNS ?? 1000);
@@ -546,6 +547,51 @@ function srm(observed: number, hours: number): void {
   }
 }
 
+/**
+ * The SRM as the guardrail worker judges it: distinct subjects counted by the rollups' HyperLogLog
+ * sketches (real sketches of simulated subjects, not a model of their error), with the sketches'
+ * error as a margin. Fewer runs: every subject is hashed.
+ */
+function srmSketched(observed: number, hours: number): void {
+  const newSubjectsPerSecond = 5;
+  const runs = observed === SHARE ? RUNS : Math.max(100, Math.round(RUNS / 4));
+  const times: (number | null)[] = [];
+  for (let run = 0; run < runs; run++) {
+    const random = rng(SEED + (observed === SHARE ? 9 : 10), run);
+    const on = emptySketch();
+    const off = emptySketch();
+    let seen = 0;
+    let caught: number | null = null;
+    for (let t = DT; t <= hours * 3600; t += DT) {
+      for (let i = poisson(random, newSubjectsPerSecond * DT * observed); i > 0; i--) addSubject(on, `r${run}-s${seen++}`);
+      for (let i = poisson(random, newSubjectsPerSecond * DT * (1 - observed)); i > 0; i--) addSubject(off, `r${run}-s${seen++}`);
+      if (checkSketchedSampleRatio(on, off, SHARE).alarm) {
+        caught = t;
+        break;
+      }
+    }
+    times.push(caught);
+  }
+  const a = ttd(times);
+  table.push(
+    observed === SHARE
+      ? {
+          name: `SRM from sketches (as the worker judges it) A/A ${hours} h, ${runs} runs: false holds`,
+          rollgate: rate(a.detected, runs),
+          seed: "",
+          bar: "≤ 0.1 %",
+          ok: a.detected / runs <= 0.001,
+        }
+      : {
+          name: `SRM from sketches: 10 % configured, ${observed * 100} % served on (${hours} h, ${runs} runs)`,
+          rollgate: a.text,
+          seed: "(none)",
+          bar: "caught",
+          ok: a.detected / runs >= 0.8,
+        },
+  );
+}
+
 console.log(
   `Guardrail statistics: ${RUNS.toLocaleString("en-US")} runs a case, seed ${SEED}, ${RPS} req/s at ${SHARE * 100} % unless said, ` +
     `looks every ${DT} s including the open minute; α errors 0.03, latency 0.01 + 0.01, SRM 0.001`,
@@ -558,6 +604,8 @@ timed("latency", () => latency(true));
 timed("latency-aa", () => latency(false));
 timed("srm", () => srm(0.11, 6));
 timed("srm-aa", () => srm(SHARE, 6));
+timed("srm-sketched", () => srmSketched(0.2, 6));
+timed("srm-sketched-aa", () => srmSketched(SHARE, 6));
 
 const widths = [0, 0, 0, 0];
 const cells = (r: Row) => [r.name, r.rollgate, r.seed, `${r.bar}${r.ok === null ? "" : r.ok ? " ✓" : " ✗"}`];

@@ -103,7 +103,14 @@ describe("comparative guardrails", () => {
       explanation: stored!.verdicts.errors!.explanation,
       acted: null,
     });
-    expect(listed.body.comparison.tests.map((x: { test: string }) => x.test)).toEqual(["errors", "latency_relative", "latency_absolute"]);
+    expect(listed.body.comparison.tests.map((x: { test: string }) => x.test)).toEqual([
+      "errors",
+      "latency_relative",
+      "latency_absolute",
+      "sample_ratio",
+    ]);
+    // Even arms: no mismatch to hold for.
+    expect(listed.body.comparison.tests[3].verdict).not.toBe("alarm");
     await eventually(
       () => alerts(key).some((a) => a.rollgate.kind === "guardrail.breached"),
       10_000,

@@ -13,7 +13,7 @@ import {
 import { absoluteSlowThresholdMs, interpolatedQuantileMs, relativeSlowThresholdMs, slowCount } from "../../lib/domain/latency-evidence";
 import { LATENCY_SLOTS } from "../../lib/domain/latency-buckets";
 import { logBeta, logGamma } from "../../lib/domain/log-gamma";
-import { checkSampleRatio, srmLogBayesFactor } from "../../lib/domain/sample-ratio";
+import { checkSampleRatio, sketchMarginLogOdds, srmLogBayesFactor } from "../../lib/domain/sample-ratio";
 import {
   addLlr,
   advanceTrack,
@@ -356,5 +356,28 @@ describe("judgeEvidence: the verdict and its sentence", () => {
     expect(v.phi).toBe(dispersionFactor(minutes));
     expect(v.logE).toBeCloseTo(logEvidence(minutes, 1, v.phi), 12);
     expect(stratifiedRateRatio(minutes)).toBeCloseTo(v.ratio!, 12);
+  });
+});
+
+describe("sample ratio from sketches", () => {
+  it("the margin is 5.5·√2·σ in log odds: ±0.51 for the 256-register sketch (σ = 6.5 %)", () => {
+    expect(sketchMarginLogOdds(1.04 / 16)).toBeCloseTo(5.5 * Math.SQRT2 * 0.065, 9);
+    expect(sketchMarginLogOdds(0.065)).toBeCloseTo(0.5056, 4);
+  });
+
+  it("a mismatch the Bayes factor sees but the sketches could have made is not an alarm, and says so", () => {
+    // 10 % configured, 14 % observed on 100,000 subjects: ln BF is huge, but ln(odds ratio) = ln((14/86)/(10/90)) = 0.382 < 0.51.
+    const close = checkSampleRatio({ subjectsOn: 14_000, subjectsOff: 86_000, expectedOnShare: 0.1, marginLogOdds: 0.5056 });
+    expect(close.logBF).toBeGreaterThan(close.threshold);
+    expect(close.alarm).toBe(false);
+    expect(close.message).toMatch(
+      /^sample ratio within the subject estimates' error: on has 14,000 of 100,000 subjects .*, ln BF 796\.5 ≥ 6\.9, but the odds are off by ×1\.47, within the estimates' ×1\.66$/,
+    );
+    // 20 % observed: ln((20/80)/(10/90)) = 0.811 > 0.51: an alarm.
+    const far = checkSampleRatio({ subjectsOn: 20_000, subjectsOff: 80_000, expectedOnShare: 0.1, marginLogOdds: 0.5056 });
+    expect(far.alarm).toBe(true);
+    expect(far.message).toMatch(/^sample ratio mismatch: on has 20,000 of 100,000 subjects where 10,000 are expected \(\+100 %.*→ hold$/);
+    // Without a margin (exact counts) the close one is an alarm.
+    expect(checkSampleRatio({ subjectsOn: 14_000, subjectsOff: 86_000, expectedOnShare: 0.1 }).alarm).toBe(true);
   });
 });

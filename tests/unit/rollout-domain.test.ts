@@ -184,6 +184,49 @@ describe("gates", () => {
     expect(gate(base({ phases, now: new Date(now.getTime() + 6000_000) }), "schedule")?.ok).toBe(true);
   });
 
+  it("evidence: a split phase with criteria needs the data to have caught a 2× error ratio, at a floor rate from the criteria", () => {
+    const phases = [phase({ criteria: { minSuccessRate: 0.99, maxErrorRate: 0.01 } }), phase({ percent: 50 })];
+    // α = 0.03 at s = 0.1: 267 events; at the floor (1 % / 2 = 0.5 %) they come with 267/(0.005·1.1) = 48,546 requests.
+    expect(gate(base({ phases }), "evidence")).toEqual({
+      name: "evidence",
+      ok: false,
+      reason: "change vs control: needs about 48,546 more requests (267 more errors) to catch a 2× ratio in errors",
+    });
+    const some = { onRequests: 1_000, offRequests: 9_000, events: 20, alarm: null };
+    expect(gate(base({ phases, evidence: some }), "evidence")?.reason).toBe(
+      "change vs control: needs about 38,546 more requests (247 more errors) to catch a 2× ratio in errors",
+    );
+    const quiet = { onRequests: 5_000, offRequests: 45_000, events: 100, alarm: null };
+    expect(gate(base({ phases, evidence: quiet }), "evidence")).toEqual({
+      name: "evidence",
+      ok: true,
+      reason:
+        "change vs control: enough data: 50,000 requests would have caught a 2× rise from 0.5 % errors (a doubling from it breaches the 1 % error criterion); 100 errors so far",
+    });
+    const busy = { onRequests: 2_000, offRequests: 18_000, events: 300, alarm: null };
+    expect(gate(base({ phases, evidence: busy }), "evidence")).toMatchObject({
+      ok: true,
+      reason: "change vs control: enough data: 300 of 267 errors needed to catch a 2× ratio in errors",
+    });
+    const alarm = "errors: on 1.5 % (30 of 2,000), off 0.5 % …, evidence 42 ≥ 33.3 → roll back";
+    expect(gate(base({ phases, evidence: { ...busy, alarm } }), "evidence")).toEqual({
+      name: "evidence",
+      ok: false,
+      reason: `change vs control: ${alarm}`,
+    });
+  });
+
+  it("evidence: no gate without a control arm (internal, 100 %) or without criteria", () => {
+    const criteria = { maxErrorRate: 0.01 };
+    for (const percent of [0, 100]) {
+      expect(gate(base({ phases: [phase({ percent, criteria }), phase({ percent: 100 })] }), "evidence")).toBeUndefined();
+    }
+    expect(gate(base(), "evidence")).toBeUndefined();
+    // Latency alone: the floor is half the default 1 % error budget.
+    const latencyOnly = base({ phases: [phase({ percent: 50, criteria: { maxP95Ms: 300 } }), phase({ percent: 100 })] });
+    expect(gate(latencyOnly, "evidence")?.reason).toMatch(/^change vs control: needs about [\d,]+ more requests \(\d+ more errors\)/);
+  });
+
   it("a paused rollout is red; an ended one has only a status gate; a draft has no soak or criteria", () => {
     expect(gate(base({ status: "paused" }), "status")?.ok).toBe(false);
     expect(evaluateGates(base({ status: "completed" }))).toEqual([{ name: "status", ok: false, reason: "the rollout is completed" }]);
