@@ -102,6 +102,20 @@ export interface WindowMetrics {
   errors: number;
   /** Upper bound of the 95th percentile latency, or null without samples. */
   p95Ms: number | null;
+  /**
+   * The same window without each reporting SDK token in turn, when two or more reported: a criterion
+   * is green only if it is green without any one of them too (where enough requests remain), so no
+   * single token's reports can turn real red traffic green.
+   */
+  withoutEach?: readonly LeftOut[];
+}
+
+export interface LeftOut {
+  /** The token left out, as people know it: "checkout-api (rg_sdk_ab12…)". */
+  label: string;
+  requests: number;
+  errors: number;
+  p95Ms: number | null;
 }
 
 export interface ApprovalView {
@@ -247,37 +261,52 @@ function criteriaGates(criteria: SuccessCriteria, m: WindowMetrics): Gate[] {
     ok: enough,
     reason: `${count(m.requests)} request${m.requests === 1 ? "" : "s"} in the last ${window}${enough ? "" : `, fewer than the ${count(minSamples)} needed to judge`}`,
   });
-  const errorRate = m.requests > 0 ? m.errors / m.requests : 0;
-  const successRate = 1 - errorRate;
   const over = `over ${window}, ${count(m.requests)} requests`;
+  // Judged again without each token that could be deciding it (enough requests remain without it).
+  const others = (m.withoutEach ?? []).filter((w) => w.requests >= minSamples);
+  const errorRate = (x: { requests: number; errors: number }) => (x.requests > 0 ? x.errors / x.requests : 0);
+  /** The first token without which the criterion is red, in words; null when none decides it. */
+  const decidedBy = (ok: (x: LeftOut) => boolean, figure: (x: LeftOut) => string) => {
+    const w = others.find((x) => !ok(x));
+    return w ? `, but ${figure(w)} without ${w.label}'s reports (${count(w.requests)} requests)` : null;
+  };
   if (criteria.minSuccessRate !== undefined) {
-    const ok = enough && successRate >= criteria.minSuccessRate;
+    const min = criteria.minSuccessRate;
+    const pass = (x: { requests: number; errors: number }) => 1 - errorRate(x) >= min;
+    const but = enough && pass(m) ? decidedBy(pass, (x) => `${pct(1 - errorRate(x))} < ${pct(min)}`) : null;
+    const ok = enough && pass(m) && but === null;
     gates.push({
       name: "success rate",
       ok,
       reason: enough
-        ? `success rate ${pct(successRate)} ${ok ? "≥" : "<"} ${pct(criteria.minSuccessRate)} ${over}`
+        ? `success rate ${pct(1 - errorRate(m))} ${pass(m) ? "≥" : "<"} ${pct(min)} ${over}${but ?? ""}`
         : `success rate: not enough requests to judge (${count(m.requests)} of ${count(minSamples)})`,
     });
   }
   if (criteria.maxErrorRate !== undefined) {
-    const ok = enough && errorRate <= criteria.maxErrorRate;
+    const max = criteria.maxErrorRate;
+    const pass = (x: { requests: number; errors: number }) => errorRate(x) <= max;
+    const but = enough && pass(m) ? decidedBy(pass, (x) => `${pct(errorRate(x))} > ${pct(max)}`) : null;
+    const ok = enough && pass(m) && but === null;
     gates.push({
       name: "error rate",
       ok,
       reason: enough
-        ? `error rate ${pct(errorRate)} ${ok ? "≤" : ">"} ${pct(criteria.maxErrorRate)} ${over}`
+        ? `error rate ${pct(errorRate(m))} ${pass(m) ? "≤" : ">"} ${pct(max)} ${over}${but ?? ""}`
         : `error rate: not enough requests to judge (${count(m.requests)} of ${count(minSamples)})`,
     });
   }
   if (criteria.maxP95Ms !== undefined) {
-    const ok = enough && m.p95Ms !== null && m.p95Ms <= criteria.maxP95Ms;
+    const max = criteria.maxP95Ms;
+    const pass = (x: { p95Ms: number | null }) => x.p95Ms !== null && x.p95Ms <= max;
+    const but = enough && pass(m) ? decidedBy(pass, (x) => `p95 ≤ ${count(x.p95Ms ?? 0)} ms > ${count(max)} ms`) : null;
+    const ok = enough && pass(m) && but === null;
     gates.push({
       name: "latency",
       ok,
       reason:
         enough && m.p95Ms !== null
-          ? `p95 ≤ ${count(m.p95Ms)} ms ${ok ? "≤" : ">"} ${count(criteria.maxP95Ms)} ms ${over}`
+          ? `p95 ≤ ${count(m.p95Ms)} ms ${pass(m) ? "≤" : ">"} ${count(max)} ms ${over}${but ?? ""}`
           : `p95 latency: not enough requests to judge (${count(m.requests)} of ${count(minSamples)})`,
     });
   }

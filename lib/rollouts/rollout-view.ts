@@ -10,6 +10,7 @@ import {
   type PhasePlan,
   type RolloutStatus,
   type SuccessCriteria,
+  type LeftOut,
   type WindowMetrics,
 } from "../domain/rollout";
 import { disagreeingTokens, type HeldOutToken } from "../domain/token-agreement";
@@ -202,7 +203,8 @@ export async function loadRollout(tx: Tx, id: string, now = new Date()): Promise
     endedAt: row.endedAt?.toISOString() ?? null,
     overrides: row.overrides as unknown as RolloutDto["overrides"],
     approvals,
-    metrics: { ...metrics, windowSeconds },
+    // withoutEach feeds the gates only; the gates' sentences name a token that decides one.
+    metrics: { requests: metrics.requests, errors: metrics.errors, p95Ms: metrics.p95Ms, heldOut: metrics.heldOut, windowSeconds },
     gates,
   };
 }
@@ -278,5 +280,23 @@ export async function windowMetrics(
     t.buckets.forEach((n, i) => (slots[i] = Math.max(0, slots[i]! - n)));
   }
   const p95 = quantileUpperBoundMs(slots, 0.95);
-  return { requests, errors, p95Ms: p95, heldOut };
+  // Each remaining token left out in turn (see WindowMetrics.withoutEach): one that copies the real
+  // split faithfully is not held out, yet with enough error-free `on` it would dilute a red error rate.
+  const reporting = tokens.filter((t) => t.requests > 0 && !heldOut.some((h) => h.tokenId === t.token_id));
+  const withoutEach: LeftOut[] =
+    reporting.length < 2
+      ? []
+      : reporting.map((t) => {
+          const rest = Math.max(0, requests - t.requests);
+          return {
+            label: t.label,
+            requests: rest,
+            errors: Math.max(0, Math.min(rest, errors - t.errors)),
+            p95Ms: quantileUpperBoundMs(
+              slots.map((n, i) => Math.max(0, n - Number(t.buckets[i] ?? 0))),
+              0.95,
+            ),
+          };
+        });
+  return { requests, errors, p95Ms: p95, heldOut, withoutEach };
 }

@@ -91,4 +91,33 @@ describe("holding out a token that disagrees with the others", () => {
     const advance = await call(app.url, "POST", `/api/v1/rollouts/${id}/advance`, { token: eng, body: { version: after.version } });
     expect(advance.status).not.toBe(200);
   });
+
+  it("keeps it red when the forger copies the real split faithfully (not held out): no single token decides a gate", async () => {
+    const key = "copied-split-flag";
+    expect((await call(app.url, "POST", "/api/v1/flags", { token: eng, body: { key } })).status).toBe(201);
+    const phases = [
+      { name: "50 %", percent: 50, minSoakSeconds: 0, criteria: { maxErrorRate: 0.05, minSamples: 100, windowSeconds: 600 } },
+      { name: "100 %", percent: 100, minSoakSeconds: 0 },
+    ];
+    const created = await call(app.url, "POST", "/api/v1/rollouts", {
+      token: eng,
+      body: { flagKey: key, environment: "production", phases },
+    });
+    const id = created.body.id as string;
+    expect((await call(app.url, "POST", `/api/v1/rollouts/${id}/advance`, { token: eng, body: { version: 1 } })).status).toBe(200);
+    for (const token of [REAL_A, REAL_B]) await report(token, [summary(key, "on", 200, 100), summary(key, "off", 200, 0)]);
+    // An even split like everyone else's, 500 times the volume, no errors.
+    await report(FORGER, [summary(key, "on", 100_000, 0), summary(key, "off", 100_000, 0)]);
+
+    const after = (await call(app.url, "GET", `/api/v1/rollouts/${id}`, { token: eng })).body;
+    expect(after.metrics).toMatchObject({ requests: 100_400, errors: 200, heldOut: [] });
+    expect(gate(after, "error rate")).toMatchObject({
+      ok: false,
+      reason: expect.stringMatching(
+        /^error rate 0\.2 % ≤ 5 % over 10 min, 100,400 requests, but 50 % > 5 % without sdk-production \(.+…\)'s reports \(400 requests\)$/,
+      ),
+    });
+    const advance = await call(app.url, "POST", `/api/v1/rollouts/${id}/advance`, { token: eng, body: { version: after.version } });
+    expect(advance.status).toBe(422);
+  });
 });

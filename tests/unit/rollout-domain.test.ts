@@ -128,6 +128,42 @@ describe("gates", () => {
     expect(gate(bad, "latency")?.ok).toBe(false);
   });
 
+  it("success criteria: green only if green without each reporting token too, so no single token decides", () => {
+    const phases = [
+      phase({ criteria: { minSuccessRate: 0.9, maxErrorRate: 0.05, maxP95Ms: 250, minSamples: 100 } }),
+      phase({ percent: 50 }),
+    ];
+    // Two real services at 50 % errors and one that reports a huge, faithful-looking, error-free `on`.
+    const metrics = {
+      requests: 100_400,
+      errors: 200,
+      p95Ms: 50,
+      withoutEach: [
+        { label: "forger (rg_sdk_ff…)", requests: 400, errors: 200, p95Ms: 1000 },
+        { label: "checkout (rg_sdk_aa…)", requests: 100_200, errors: 100, p95Ms: 50 },
+        { label: "search (rg_sdk_bb…)", requests: 100_200, errors: 100, p95Ms: 50 },
+      ],
+    };
+    const g = base({ phases, metrics });
+    expect(gate(g, "error rate")).toEqual({
+      name: "error rate",
+      ok: false,
+      reason: "error rate 0.2 % ≤ 5 % over 1 h, 100,400 requests, but 50 % > 5 % without forger (rg_sdk_ff…)'s reports (400 requests)",
+    });
+    expect(gate(g, "success rate")).toMatchObject({ ok: false, reason: expect.stringMatching(/, but 50 % < 90 % without forger/) });
+    expect(gate(g, "latency")).toMatchObject({ ok: false, reason: expect.stringMatching(/, but p95 ≤ 1,000 ms > 250 ms without forger/) });
+    // A token whose absence leaves too few requests to judge does not decide (the main source of a small service).
+    const small = { ...metrics, withoutEach: [{ label: "tiny", requests: 99, errors: 99, p95Ms: 1000 }] };
+    expect(gate(base({ phases, metrics: small }), "error rate")?.ok).toBe(true);
+    // Every token agreeing: green.
+    const agreeing = { ...metrics, withoutEach: metrics.withoutEach.slice(1) };
+    expect(gate(base({ phases, metrics: agreeing }), "error rate")).toEqual({
+      name: "error rate",
+      ok: true,
+      reason: "error rate 0.2 % ≤ 5 % over 1 h, 100,400 requests",
+    });
+  });
+
   it("no criteria on the phase: no metric gates at all", () => {
     expect(evaluateGates(base()).map((g) => g.name)).toEqual(["soak", "approvals", "incidents"]);
   });
