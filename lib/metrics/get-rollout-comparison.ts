@@ -2,6 +2,7 @@ import type { Tx } from "../db/client";
 import { notFound } from "../errors";
 import { buildComparison, type RolloutComparison } from "./rollout-comparison";
 import { loadSplitRows } from "./split-rows";
+import { windowMetrics } from "../rollouts/rollout-view";
 
 /**
  * The "change vs control" comparison of one rollout (rollout-comparison.ts), from its flag's SPLIT
@@ -23,12 +24,22 @@ export async function getRolloutComparison(tx: Tx, rolloutId: string, now = new 
   if (!rollout) throw notFound(`Rollout '${rolloutId}'`);
   const from = new Date(Math.floor(rollout.createdAt.getTime() / 60_000) * 60_000);
   const to = rollout.endedAt ?? now;
+  // Tokens whose split disagrees with the others' over the rollout's life are left out, as in the gates.
+  const window = await windowMetrics(
+    tx,
+    rollout.flagId,
+    rollout.environmentKey,
+    null,
+    Math.max(60, (to.getTime() - from.getTime()) / 1000),
+    to,
+  );
   const evidenceRows = await loadSplitRows(tx, {
     flagId: rollout.flagId,
     environment: rollout.environmentKey,
     since: from,
     until: to,
     rolloutPhasesOnly: true,
+    heldOutTokenIds: window.heldOut.map((h) => h.tokenId),
   });
   return buildComparison(evidenceRows, rollout.phases, { from: from.getTime(), to: to.getTime() });
 }

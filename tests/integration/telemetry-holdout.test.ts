@@ -85,6 +85,11 @@ describe("holding out a token that disagrees with the others", () => {
       /^held out sdk-production \(.+…\): its split traffic is 100\.0 % on against 50\.0 % for the median of 3 tokens/,
     );
 
+    // The change-vs-control chart leaves it out too.
+    const chart = (await call(app.url, "GET", `/api/v1/rollouts/${id}/comparison`, { token: eng })).body;
+    expect(chart.phases[0].errors.on).toMatchObject({ requests: 400 });
+    expect(chart.phases[0].errors.off).toMatchObject({ requests: 400 });
+
     // Automatic progression sees the same red gate and does not move; neither may an engineer.
     expect(await worker.tick()).toBe(0);
     expect((await call(app.url, "GET", `/api/v1/rollouts/${id}`, { token: eng })).body.currentPhase).toBe(0);
