@@ -74,27 +74,14 @@ export function exposureForPromotion(input: {
   const needed = Math.ceil(raw);
   const moreEvents = Math.max(0, needed - input.events);
   const catchPhrase = `to catch a ${theta}× ratio in ${noun}`;
-  if (moreEvents === 0) {
-    return {
-      needed,
-      have: input.events,
-      met: true,
-      moreEvents,
-      moreRequests: 0,
-      message: `enough data: ${n(input.events)} of ${n(needed)} ${noun} needed ${catchPhrase}`,
-    };
-  }
+  const met = (message: string): Exposure => ({ needed, have: input.events, met: true, moreEvents, moreRequests: 0, message });
+  if (moreEvents === 0) return met(`enough data: ${n(input.events)} of ${n(needed)} ${noun} needed ${catchPhrase}`);
   // Under the regression, `on` errs θ times as often: events per request = floor·(1 − s + θ·s).
   const floorRequests = input.floor ? Math.ceil(needed / (input.floor.rate * (1 - input.share + theta * input.share))) : null;
   if (floorRequests !== null && input.requests >= floorRequests) {
-    return {
-      needed,
-      have: input.events,
-      met: true,
-      moreEvents,
-      moreRequests: 0,
-      message: `enough data: ${n(input.requests)} requests would have caught a ${theta}× rise from ${percent(input.floor!.rate)} ${noun} (${input.floor!.label}); ${n(input.events)} ${noun} so far`,
-    };
+    return met(
+      `enough data: ${n(input.requests)} requests would have caught a ${theta}× rise from ${percent(input.floor!.rate)} ${noun} (${input.floor!.label}); ${n(input.events)} ${noun} so far`,
+    );
   }
   const rate = input.requests > 0 ? input.events / input.requests : 0;
   const byRate = rate > 0 ? Math.ceil(moreEvents / rate) : Number.POSITIVE_INFINITY;

@@ -151,7 +151,7 @@ async function actOnComparison(
  * A live split that has reported no traffic for 15 min is held: nothing can be judged, so nothing
  * should widen (research §7.4 rule 4). Pauses an active rollout, notifies either way, once per silence.
  */
-async function holdOnSilence(
+function holdOnSilence(
   db: Db,
   flag: Flag,
   target: { flagId: string; environment: string },
@@ -160,35 +160,16 @@ async function holdOnSilence(
   now: Date,
   noDataMs: number,
 ): Promise<boolean> {
-  const action: GuardrailAction = comparison.rolloutStatus === "active" ? "pause" : "notify";
-  if (!(await claimAlarm(db, target, "no_data", dryRun ? `dry run: would ${action}` : action))) return false;
   const last = comparison.newSilence!.lastTraffic;
   const sentence = `no traffic from the split (on and off by percentage) for ${formatDuration(noDataMs / 1000)}${last ? ` (last at ${last.toISOString().slice(11, 16)} UTC)` : ""}: nothing can be judged`;
-  const where = { flagKey: flag.key, environment: target.environment };
-  const acted = dryRun
-    ? `dry run: would ${action}`
-    : await actOnBreach(db, action, where, `guardrail (no data): ${sentence}`, { sentence }, now);
-  await db.$transaction(async (tx) => {
-    await tx.$executeRaw`
-      UPDATE split_evidence SET acted = acted || jsonb_build_object('no_data', ${acted}::text)
-      WHERE flag_id = ${target.flagId}::uuid AND environment_key = ${target.environment}`;
-    await recordAudit(tx, {
-      actor: { id: null, label: SYSTEM.label },
-      action: "guardrail.no_data",
-      target: { type: "flag_state", id: `${flag.key}/${target.environment}` },
-      after: { lastTraffic: last?.toISOString() ?? null, acted, dryRun },
-      reason: sentence,
-    });
-    await enqueueNotification(tx, {
-      environment: target.environment,
-      kind: "guardrail.breached",
-      text: `:warning: ${flag.key} in ${target.environment}: ${sentence} (${acted})`,
-      flagKey: flag.key,
-      fields: { Flag: flag.key, Environment: target.environment, Test: "no data", Action: acted },
-      data: { test: "no_data", lastTraffic: last?.toISOString() ?? null, acted, dryRun },
-    });
+  return holdSplit(db, flag, target, comparison, dryRun, now, {
+    test: "no_data",
+    name: "no data",
+    sentence,
+    breachDetail: { sentence },
+    record: { lastTraffic: last?.toISOString() ?? null },
+    quoteEvidence: false,
   });
-  return true;
 }
 
 /**
@@ -196,7 +177,7 @@ async function holdOnSilence(
  * the arms are not the populations the comparison assumes, so neither promotion nor the other tests'
  * verdicts can be trusted until someone finds out why (research §7.4 rule 4; GrowthBook's default).
  */
-async function holdOnMismatch(
+function holdOnMismatch(
   db: Db,
   flag: Flag,
   target: { flagId: string; environment: string },
@@ -204,10 +185,7 @@ async function holdOnMismatch(
   dryRun: boolean,
   now: Date,
 ): Promise<boolean> {
-  const action: GuardrailAction = comparison.rolloutStatus === "active" ? "pause" : "notify";
-  if (!(await claimAlarm(db, target, "sample_ratio", dryRun ? `dry run: would ${action}` : action))) return false;
   const v = comparison.sampleRatio;
-  const where = { flagKey: flag.key, environment: target.environment };
   const record = {
     subjectsOn: v.subjectsOn,
     subjectsOff: v.subjectsOff,
@@ -215,27 +193,72 @@ async function holdOnMismatch(
     logBF: v.logBF,
     phase: v.phase,
   };
+  return holdSplit(db, flag, target, comparison, dryRun, now, {
+    test: "sample_ratio",
+    name: "sample ratio",
+    sentence: v.explanation,
+    breachDetail: record,
+    record,
+    quoteEvidence: true,
+  });
+}
+
+interface Hold {
+  test: "no_data" | "sample_ratio";
+  /** As the sentences and the webhook's fields name it. */
+  name: string;
+  sentence: string;
+  /** What the incident or pause records as its verdict. */
+  breachDetail: object;
+  /** Kept in the audit entry and the webhook's data, with what was done. */
+  record: Record<string, unknown>;
+  /** Repeat the sentence as the webhook's "Evidence" field. */
+  quoteEvidence: boolean;
+}
+
+/**
+ * The split cannot be judged as it stands: pause an active rollout (or only notify), once per
+ * cause (claimed in split_evidence), with an audit entry `guardrail.<test>` and a webhook.
+ */
+async function holdSplit(
+  db: Db,
+  flag: Flag,
+  target: { flagId: string; environment: string },
+  comparison: Comparison,
+  dryRun: boolean,
+  now: Date,
+  hold: Hold,
+): Promise<boolean> {
+  const action: GuardrailAction = comparison.rolloutStatus === "active" ? "pause" : "notify";
+  if (!(await claimAlarm(db, target, hold.test, dryRun ? `dry run: would ${action}` : action))) return false;
+  const where = { flagKey: flag.key, environment: target.environment };
   const acted = dryRun
     ? `dry run: would ${action}`
-    : await actOnBreach(db, action, where, `guardrail (sample ratio): ${v.explanation}`, record, now);
+    : await actOnBreach(db, action, where, `guardrail (${hold.name}): ${hold.sentence}`, hold.breachDetail, now);
   await db.$transaction(async (tx) => {
     await tx.$executeRaw`
-      UPDATE split_evidence SET acted = acted || jsonb_build_object('sample_ratio', ${acted}::text)
+      UPDATE split_evidence SET acted = acted || jsonb_build_object(${hold.test}::text, ${acted}::text)
       WHERE flag_id = ${target.flagId}::uuid AND environment_key = ${target.environment}`;
     await recordAudit(tx, {
       actor: { id: null, label: SYSTEM.label },
-      action: "guardrail.sample_ratio",
+      action: `guardrail.${hold.test}`,
       target: { type: "flag_state", id: `${flag.key}/${target.environment}` },
-      after: { ...record, acted, dryRun },
-      reason: v.explanation,
+      after: { ...hold.record, acted, dryRun },
+      reason: hold.sentence,
     });
     await enqueueNotification(tx, {
       environment: target.environment,
       kind: "guardrail.breached",
-      text: `:warning: ${flag.key} in ${target.environment}: ${v.explanation} (${acted})`,
+      text: `:warning: ${flag.key} in ${target.environment}: ${hold.sentence} (${acted})`,
       flagKey: flag.key,
-      fields: { Flag: flag.key, Environment: target.environment, Test: "sample ratio", Evidence: v.explanation, Action: acted },
-      data: { test: "sample_ratio", ...record, acted, dryRun },
+      fields: {
+        Flag: flag.key,
+        Environment: target.environment,
+        Test: hold.name,
+        ...(hold.quoteEvidence ? { Evidence: hold.sentence } : {}),
+        Action: acted,
+      },
+      data: { test: hold.test, ...hold.record, acted, dryRun },
     });
   });
   return true;

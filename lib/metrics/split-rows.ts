@@ -10,6 +10,8 @@ export interface SplitRowsQuery {
   until?: Date | null;
   /** Only rows of a rollout's phases (phase −1 is split traffic outside any rollout). */
   rolloutPhasesOnly?: boolean;
+  /** Only rows of this phase. */
+  phase?: number;
   /** Tokens whose reports are held out (lib/domain/token-agreement.ts). */
   heldOutTokenIds?: readonly string[];
 }
@@ -34,7 +36,7 @@ export async function loadSplitRows(db: Tx, q: SplitRowsQuery): Promise<Evidence
     FROM metric_rollups
     WHERE flag_id = ${q.flagId}::uuid AND environment_key = ${q.environment} AND reason = 'SPLIT'
       AND minute >= ${q.since}::timestamptz AND (${until}::timestamptz IS NULL OR minute <= ${until}::timestamptz)
-      AND (NOT ${q.rolloutPhasesOnly ?? false}::boolean OR phase >= 0)
+      AND (NOT ${q.rolloutPhasesOnly ?? false}::boolean OR phase >= 0) AND (${q.phase ?? null}::int IS NULL OR phase = ${q.phase ?? null}::int)
     ORDER BY minute`;
   const result: EvidenceRollupRow[] = rows.map((r) => ({
     minute: r.minute.getTime(),

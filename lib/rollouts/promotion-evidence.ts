@@ -25,7 +25,7 @@ export async function promotionEvidence(tx: Tx, rollout: RolloutRef, heldOutToke
       flagId: rollout.flagId,
       environment: rollout.environmentKey,
       since: new Date(Math.floor(rollout.createdAt.getTime() / 60_000) * 60_000),
-      rolloutPhasesOnly: true,
+      phase: rollout.currentPhase,
       heldOutTokenIds,
     }),
     tx.splitEvidence.findUnique({
@@ -35,7 +35,6 @@ export async function promotionEvidence(tx: Tx, rollout: RolloutRef, heldOutToke
   ]);
   const evidence: PromotionEvidence = { onRequests: 0, offRequests: 0, events: 0, alarm: null };
   for (const r of rows) {
-    if (r.phase !== rollout.currentPhase) continue;
     if (r.variant === "on") evidence.onRequests += r.requests;
     else evidence.offRequests += r.requests;
     evidence.events += r.errorSubjects;

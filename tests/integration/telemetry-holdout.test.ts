@@ -6,7 +6,7 @@ import { LATENCY_SLOTS } from "../../lib/domain/latency-buckets";
 import { hashSecret } from "../../lib/auth/secrets";
 import { startAutoAdvance, type AutoAdvanceWorker } from "../../lib/rollouts/auto-advance";
 import { MAX_REQUESTS_PER_TOKEN_FLAG_MINUTE } from "../../lib/metrics/telemetry-bounds";
-import { BOOTSTRAP, call, ROLE_TOKENS } from "../support/http";
+import { BOOTSTRAP, call, ROLE_TOKENS, startLiveRollout } from "../support/http";
 
 const REAL_A = "tok-sdk-holdout-a-0001";
 const REAL_B = "tok-sdk-holdout-b-0001";
@@ -99,17 +99,11 @@ describe("holding out a token that disagrees with the others", () => {
 
   it("keeps it red when the forger copies the real split faithfully (not held out): no single token decides a gate", async () => {
     const key = "copied-split-flag";
-    expect((await call(app.url, "POST", "/api/v1/flags", { token: eng, body: { key } })).status).toBe(201);
     const phases = [
       { name: "50 %", percent: 50, minSoakSeconds: 0, criteria: { maxErrorRate: 0.05, minSamples: 100, windowSeconds: 600 } },
       { name: "100 %", percent: 100, minSoakSeconds: 0 },
     ];
-    const created = await call(app.url, "POST", "/api/v1/rollouts", {
-      token: eng,
-      body: { flagKey: key, environment: "production", phases },
-    });
-    const id = created.body.id as string;
-    expect((await call(app.url, "POST", `/api/v1/rollouts/${id}/advance`, { token: eng, body: { version: 1 } })).status).toBe(200);
+    const { id } = await startLiveRollout(app.url, eng, key, phases);
     for (const token of [REAL_A, REAL_B]) await report(token, [summary(key, "on", 200, 100), summary(key, "off", 200, 0)]);
     // An even split like everyone else's, 500 times the volume, no errors.
     await report(FORGER, [summary(key, "on", 100_000, 0), summary(key, "off", 100_000, 0)]);
