@@ -1,3 +1,4 @@
+import { controlWeather, type ControlWeather } from "./control-weather";
 import { deltaBand, type DeltaBand } from "./evidence-band";
 import { slowCount, slotTotal } from "./latency-evidence";
 import { LATENCY_SLOTS } from "./latency-buckets";
@@ -162,8 +163,13 @@ export interface EvidenceVerdict {
   enoughData: boolean;
   /** alarm (sticky), clear (judged, no alarm) or insufficient (too little data to act, no alarm yet). */
   verdict: "alarm" | "clear" | "insufficient";
-  /** What an alarm calls for: roll back (or kill without a rollout) on errors, pause on latency. */
+  /**
+   * What an alarm calls for: roll back (or kill without a rollout) on errors, pause on latency, and
+   * pause on errors too while control itself is elevated (`weather`: an incident on both arms).
+   */
   action: "rollback" | "pause";
+  /** The errors test's look at control against its own earlier minutes (control-weather.ts); null for latency. */
+  weather: ControlWeather | null;
   /** Store it and pass it back as `previous` at the next look. */
   track: EvidenceTrack;
   explanation: string;
@@ -217,7 +223,8 @@ export function judgeEvidence(minutes: readonly MinuteCounts[], options: JudgeOp
   const enoughData = enoughToAct(on.events, on.requests);
   const track = advanceTrack(options.previous ?? null, logE, alpha, enoughData);
   const verdict = track.alarmed ? "alarm" : enoughData ? "clear" : "insufficient";
-  const action = latency ? "pause" : "rollback";
+  const weather = latency ? null : controlWeather(minutes);
+  const action = latency || weather?.elevated ? "pause" : "rollback";
   const ratio = stratifiedRateRatio(minutes);
   const delta = on.rate !== null && off.rate !== null ? on.rate - off.rate : null;
   const thresholdMs = latency ? options.thresholdMs! : null;
@@ -231,7 +238,12 @@ export function judgeEvidence(minutes: readonly MinuteCounts[], options: JudgeOp
         (ratio === null ? "" : `, ${times(ratio)}${ratio > 1 ? " worse" : ratio < 1 ? " (better)" : ""}`);
   const bar = evidenceFigure(1 / alpha);
   let explanation: string;
-  if (verdict === "alarm") {
+  if (verdict === "alarm" && weather?.elevated) {
+    explanation =
+      `${arms}, evidence ${evidenceFigure(evidence)} ≥ ${bar}, but off is up too ` +
+      `(${pct(weather.recentRate!)} in the last minutes against ${pct(weather.baselineRate!)} before): ` +
+      `an incident on both arms → pause, not roll back`;
+  } else if (verdict === "alarm") {
     explanation = `${arms}, evidence ${evidenceFigure(evidence)} ≥ ${bar} → ${latency ? "pause" : "roll back"}`;
   } else if (verdict === "insufficient") {
     const noun = latency ? "slow requests" : "errors";
@@ -258,6 +270,7 @@ export function judgeEvidence(minutes: readonly MinuteCounts[], options: JudgeOp
     enoughData,
     verdict,
     action,
+    weather,
     track,
     explanation,
   };

@@ -122,7 +122,12 @@ async function actOnComparison(
   const where = { flagKey: flag.key, environment: target.environment };
   // Without a rollout to roll back, an error alarm kills (actOnBreach), and the sentence says so.
   const kills = action === "rollback" && comparison.rolloutId === null;
-  const reason = `guardrail (${TEST_NAMES[test]}, on vs off): ${kills ? verdict.explanation.replace(/→ roll back$/, "→ kill") : verdict.explanation}`;
+  const sentence = kills
+    ? verdict.explanation.replace(/→ roll back$/, "→ kill")
+    : action === "notify" && verdict.weather?.elevated
+      ? verdict.explanation.replace(/→ pause, not roll back$/, "→ notify, not kill")
+      : verdict.explanation;
+  const reason = `guardrail (${TEST_NAMES[test]}, on vs off): ${sentence}`;
   const acted = dryRun ? `dry run: would ${action}` : await actOnBreach(db, action, where, reason, verdict, now);
   await db.$transaction(async (tx) => {
     await tx.$executeRaw`
@@ -133,14 +138,14 @@ async function actOnComparison(
       action: "guardrail.evidence",
       target: { type: "flag_state", id: `${flag.key}/${target.environment}` },
       after: evidenceRecord(verdict, acted, dryRun),
-      reason: verdict.explanation,
+      reason: sentence,
     });
     await enqueueNotification(tx, {
       environment: target.environment,
       kind: "guardrail.breached",
-      text: `:rotating_light: ${flag.key} in ${target.environment}: ${TEST_NAMES[test]}: ${verdict.explanation} (${acted})`,
+      text: `:rotating_light: ${flag.key} in ${target.environment}: ${TEST_NAMES[test]}: ${sentence} (${acted})`,
       flagKey: flag.key,
-      fields: { Flag: flag.key, Environment: target.environment, Test: TEST_NAMES[test], Evidence: verdict.explanation, Action: acted },
+      fields: { Flag: flag.key, Environment: target.environment, Test: TEST_NAMES[test], Evidence: sentence, Action: acted },
       data: evidenceRecord(verdict, acted, dryRun),
     });
   });
@@ -282,6 +287,7 @@ function evidenceRecord(v: EvidenceVerdict, acted: string, dryRun: boolean) {
     p: v.p,
     alpha: v.alpha,
     phi: v.phi,
+    weather: v.weather,
     acted,
     dryRun,
   };
@@ -303,9 +309,12 @@ function comparisonFor(metric: GuardrailMetric, comparison: Comparison): Evidenc
  */
 function defersToComparison(metric: GuardrailMetric, comparison: Comparison | null): comparison is Comparison {
   const v = comparison ? comparisonFor(metric, comparison) : undefined;
+  if (v === undefined) return false;
+  // Control elevated against its own earlier minutes: an incident on both arms, whatever `on` shows.
+  if (v.weather?.elevated) return true;
   // "clear" means enough on both sides to judge and no alarm; "insufficient" (e.g. summaries that
   // carry no erroring subjects) cannot vouch for `on`, so the threshold keeps its action.
-  return v !== undefined && v.verdict === "clear" && v.off.requests >= MIN_TREATMENT_REQUESTS;
+  return v.verdict === "clear" && v.off.requests >= MIN_TREATMENT_REQUESTS;
 }
 
 async function evaluateOne(
@@ -344,8 +353,11 @@ async function evaluateOne(
   const reason = `guardrail: ${verdict.message}`;
   let acted: string = g.dryRun ? `dry run: would ${action}` : action;
   if (!g.dryRun) acted = await actOnBreach(db, action, target, reason, verdict, now);
-  if (demoted)
-    acted = `notified instead of ${GERUNDS[configured]}: on is not shown worse than off (${comparisonFor(g.metric as GuardrailMetric, comparison!)!.explanation})`;
+  if (demoted) {
+    const v = comparisonFor(g.metric as GuardrailMetric, comparison!)!;
+    const why = v.weather?.elevated ? "off is up too, an incident on both arms" : "on is not shown worse than off";
+    acted = `notified instead of ${GERUNDS[configured]}: ${why} (${v.explanation})`;
+  }
   await db.$transaction(async (tx) => {
     await tx.guardrail.update({ where: { id: g.id }, data: { lastVerdict: record({ acted }) } });
     await recordAudit(tx, {

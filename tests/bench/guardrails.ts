@@ -209,6 +209,8 @@ class EvidenceStream {
   private llrClosed: number[] = RATIO_GRID.map(() => 0);
   private track: EvidenceTrack | null = null;
   alarmAt: number | null = null;
+  /** What the alarm did when it was raised: roll back, or pause while control itself was elevated. */
+  actionAtAlarm: "rollback" | "pause" | null = null;
   constructor(
     private readonly test: EvidenceTest,
     private readonly thresholdMs?: number,
@@ -223,7 +225,10 @@ class EvidenceStream {
     if (closesMinute) this.llrClosed = llr;
     else this.closed.pop();
     this.track = v.track;
-    if (v.verdict === "alarm") this.alarmAt = t;
+    if (v.verdict === "alarm") {
+      this.alarmAt = t;
+      this.actionAtAlarm = v.action;
+    }
     return this.alarmAt !== null;
   }
 }
@@ -385,6 +390,7 @@ function aaErrors(clustered: boolean): void {
 function globalIncident(): void {
   let kills = 0;
   let duringIncident = 0;
+  let held = 0;
   let seedKills = 0;
   const incident = (t: number) => (t >= 3600 && t < 5400 ? 0.03 : 0.005);
   for (let run = 0; run < RUNS; run++) {
@@ -402,17 +408,22 @@ function globalIncident(): void {
       },
       (on) => seed.addErrors(on),
     );
-    if (stream.alarmAt !== null) kills++;
-    // Kills the incident could have caused: while it lasted, or in the 5 min after.
-    if (stream.alarmAt !== null && stream.alarmAt > 3600 && stream.alarmAt <= 5700) duringIncident++;
+    // Kills the incident could have caused: while it lasted, or in the 5 min after. An alarm raised
+    // while control is elevated pauses instead (control-weather.ts).
+    const inIncident = stream.alarmAt !== null && stream.alarmAt > 3600 && stream.alarmAt <= 5700;
+    if (stream.actionAtAlarm === "rollback") {
+      kills++;
+      if (inIncident) duringIncident++;
+    }
+    if (inIncident && stream.actionAtAlarm === "pause") held++;
     if (seed.firedAt !== null) seedKills++;
   }
   table.push({
-    name: "global incident: both arms 3 % for 30 min (2 h runs): kills",
-    rollgate: `${rate(kills, RUNS)}; during the incident ${rate(duringIncident, RUNS)}`,
+    name: "global incident: both arms 3 % for 30 min (2 h runs): kills during it or 5 min after",
+    rollgate: `${rate(duringIncident, RUNS)} (paused instead: ${rate(held, RUNS)}; kills in the other 85 min, as in A/A: ${rate(kills - duringIncident, RUNS)})`,
     seed: rate(seedKills, RUNS),
-    bar: "0 beyond α (3 %)",
-    ok: kills / RUNS <= 0.03,
+    bar: "0",
+    ok: duringIncident === 0,
   });
 }
 
@@ -438,8 +449,9 @@ function detect(): void {
       },
       (on) => seed.addErrors(on),
     );
-    every.push(stream.alarmAt);
-    minuteClose.push(closed.alarmAt);
+    // Only a roll back counts: an alarm that paused (control seen as elevated) did not roll back.
+    every.push(stream.actionAtAlarm === "rollback" ? stream.alarmAt : null);
+    minuteClose.push(closed.actionAtAlarm === "rollback" ? closed.alarmAt : null);
     seedTimes.push(seed.firedAt);
   }
   const a = ttd(every);

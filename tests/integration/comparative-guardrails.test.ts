@@ -1,6 +1,7 @@
 // Issue 23 end to end: with the seeds' guardrails on a 50 % flag, errors that hit both arms alike (the
 // weather) notify and kill nothing; errors on `on` only kill the flag within 30 s, and the incident
-// quotes the evidence.
+// quotes the evidence; an alarm raised while control itself is up (an incident on both arms) holds
+// instead of killing.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { SEED_GUARDRAILS } from "../../lib/domain/guardrail";
 import { eventually } from "../support/eventually";
@@ -117,6 +118,60 @@ describe("comparative guardrails", () => {
       "the notification reached the webhook",
     );
     expect(alerts(key).map((a) => a.rollgate.kind)).toEqual(["guardrail.breached"]);
+    expect((await evaluate(key)).body.reason).not.toBe("DISABLED");
+    expect(await incidentsOf(key)).toEqual([]);
+  });
+
+  it("on worse than off while off itself is 10× its own rate before (an incident): notified, not killed", async () => {
+    const key = `compare-${process.pid}-${++seq}`;
+    expect((await call(app.url, "POST", "/api/v1/flags", { token: eng, body: { key } })).status).toBe(201);
+    expect((await patchFlagState(app.url, eng, key, "production", { enabled: true, rolloutPercent: 50 })).status).toBe(200);
+    // The split has been live for 12 min: 8 quiet minutes (1,000 requests and 5 erroring users per arm).
+    const now = Date.now();
+    const minute = (m: number) => new Date(Math.floor(now / 60_000) * 60_000 + m * 60_000);
+    await t.sql(`UPDATE flag_states SET updated_at = $2 FROM flags f WHERE f.id = flag_id AND f.key = $1`, [key, minute(-12)]);
+    for (let m = -10; m <= -3; m++) {
+      for (const variant of ["on", "off"]) {
+        await t.sql(
+          `INSERT INTO metric_rollups (flag_id, environment_key, variant, minute, phase, reason, requests, errors, error_subjects)
+           SELECT id, 'production', $2, $3, -1, 'SPLIT', 1000, 5, 5 FROM flags WHERE key = $1`,
+          [key, variant, minute(m)],
+        );
+      }
+    }
+    const set = await call(app.url, "PUT", `/api/v1/flags/${key}/environments/production/guardrails`, {
+      token: ROLE_TOKENS.oncall,
+      body: { guardrails: SEED_GUARDRAILS.map((g) => ({ ...g })) },
+    });
+    expect(set.status).toBe(200);
+    // Now both arms fail far more, `on` three times as often: the comparison alone would kill.
+    await send(key, 2000, { on: 0.15, off: 0.05 });
+    // The claim is written first and the audit entry once the action is done: wait for the entry.
+    const audited = () =>
+      t.sql(`SELECT after, reason FROM audit_log WHERE action = 'guardrail.evidence' AND target_id = $1`, [`${key}/production`]);
+    await eventually(async () => (await audited()).rows.length > 0, 20_000, "the errors alarm acts");
+    expect((await evidence(key))!.acted.errors).toBe("notified");
+    const audit = await audited();
+    expect(audit.rows).toHaveLength(1);
+    expect(audit.rows[0].reason).toMatch(
+      /^on: [\d.]+ % errors, off: [\d.]+ %, [\d.]+× worse, evidence \S+ ≥ 33, but off is up too \(2 % in the last minutes against 0\.5 % before\): an incident on both arms → notify, not kill$/,
+    );
+    expect(audit.rows[0].after).toMatchObject({ acted: "notified", weather: { elevated: true, baselineRate: 0.005 } });
+    // The error-rate threshold on `on` (15 % > 1 %) is demoted too, and says why.
+    const breach = async () =>
+      (
+        await t.sql(
+          `SELECT after FROM audit_log WHERE action = 'guardrail.breach' AND target_id = $1 AND after->>'metric' = 'error_rate'`,
+          [`${key}/production`],
+        )
+      ).rows.map((r) => r.after as { acted: string });
+    await eventually(async () => (await breach()).length === 1, 20_000, "the error-rate guardrail breaches");
+    expect((await breach())[0]!.acted).toMatch(/^notified instead of rolling back: off is up too, an incident on both arms \(/);
+    await eventually(
+      () => alerts(key).some((a) => a.text.includes("an incident on both arms")),
+      10_000,
+      "the notification reached the webhook",
+    );
     expect((await evaluate(key)).body.reason).not.toBe("DISABLED");
     expect(await incidentsOf(key)).toEqual([]);
   });

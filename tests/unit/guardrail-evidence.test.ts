@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { controlWeather } from "../../lib/domain/control-weather";
 import { csBoundary, deltaBand } from "../../lib/domain/evidence-band";
 import { eventsNeeded, exposureForPromotion } from "../../lib/domain/evidence-exposure";
 import {
@@ -356,6 +357,48 @@ describe("judgeEvidence: the verdict and its sentence", () => {
     expect(v.phi).toBe(dispersionFactor(minutes));
     expect(v.logE).toBeCloseTo(logEvidence(minutes, 1, v.phi), 12);
     expect(stratifiedRateRatio(minutes)).toBeCloseTo(v.ratio!, 12);
+  });
+});
+
+describe("control's weather: an incident on both arms", () => {
+  // 20 quiet minutes: control 1,000 requests and 5 errors each (0.5 %), then 5 recent minutes.
+  const quiet = Array.from({ length: 20 }, () => ({ nT: 1000, nC: 1000, eT: 5, eC: 5 }));
+
+  it("is elevated when control's last 5 minutes are ≥ 2× and ≥ 3.1 σ above its own earlier rate", () => {
+    const incident = Array.from({ length: 5 }, () => ({ nT: 1000, nC: 1000, eT: 30, eC: 30 }));
+    const w = controlWeather([...quiet, ...incident]);
+    // expected = 5,000 · (100 + 0.5)/(20,000 + 1) = 25.12; z = (150 − 25.12)/√25.12 = 24.9
+    expect(w).toEqual({ elevated: true, recentRate: 0.03, baselineRate: 0.005 });
+  });
+
+  it("is not elevated by a regression on on alone, by noise, or without a baseline", () => {
+    const regression = Array.from({ length: 5 }, () => ({ nT: 1000, nC: 1000, eT: 30, eC: 5 }));
+    expect(controlWeather([...quiet, ...regression]).elevated).toBe(false);
+    // 40 recent errors where 25.12 are expected: 1.6× (below 2×), z = 2.97.
+    const noisy = [...quiet, ...Array.from({ length: 5 }, () => ({ nT: 1000, nC: 1000, eT: 5, eC: 8 }))];
+    expect(controlWeather(noisy).elevated).toBe(false);
+    // 400 earlier control requests: below the 500 a baseline needs.
+    const young = [{ nT: 400, nC: 400, eT: 2, eC: 2 }, ...Array.from({ length: 5 }, () => ({ nT: 1000, nC: 1000, eT: 30, eC: 30 }))];
+    expect(controlWeather(young)).toMatchObject({ elevated: false, baselineRate: null, recentRate: 0.03 });
+  });
+
+  it("turns an error alarm into a pause, and the sentence says why", () => {
+    const bad = Array.from({ length: 5 }, () => ({ nT: 1000, nC: 1000, eT: 90, eC: 30 }));
+    // The alarm crossed at an earlier look (evidence e^4 ≈ 55 ≥ 33); this look decides what it does.
+    const crossed = { maxLogE: 4, alarmed: true };
+    const v = judgeEvidence([...quiet, ...bad], { test: "errors", previous: crossed });
+    expect(v.verdict).toBe("alarm");
+    expect(v.action).toBe("pause");
+    expect(v.explanation).toMatch(
+      /^on: 2\.2 % errors, off: 1 %, 2\.2× worse, evidence 55 ≥ 33, but off is up too \(3 % in the last minutes against 0\.5 % before\): an incident on both arms → pause, not roll back$/,
+    );
+    // The same regression with control quiet rolls back.
+    const alone = judgeEvidence([...quiet, ...Array.from({ length: 5 }, () => ({ nT: 1000, nC: 1000, eT: 90, eC: 5 }))], {
+      test: "errors",
+      previous: crossed,
+    });
+    expect(alone).toMatchObject({ verdict: "alarm", action: "rollback", weather: { elevated: false } });
+    expect(judgeEvidence(quiet, { test: "latency_relative", thresholdMs: 300 }).weather).toBeNull();
   });
 });
 
