@@ -92,16 +92,18 @@ export async function compareArms(
   // The plan's own latency criterion for the live phase when it has one, else the p95 guardrail's.
   const phaseCriteria = rollout?.phases.find((p) => p.index === rollout.currentPhase)?.criteria as { maxP95Ms?: number } | undefined;
   const criterionMs = phaseCriteria?.maxP95Ms ?? latencyCriterionMs;
+  const storedVerdicts = stored.verdicts as { sample_ratio?: SampleRatioVerdict; latency_absolute?: { thresholdMs: number | null } };
   if (criterionMs !== null) {
     const absoluteMs = absoluteSlowThresholdMs(criterionMs);
+    // A phase with another criterion asks another question: its running maximum starts afresh.
+    const sameQuestion = storedVerdicts.latency_absolute?.thresholdMs === absoluteMs;
     verdicts.latency_absolute = judgeEvidence(slowMinutes(rows, absoluteMs), {
       test: "latency_absolute",
       thresholdMs: absoluteMs,
-      previous: tracks.latency_absolute ?? null,
+      previous: sameQuestion ? (tracks.latency_absolute ?? null) : null,
     });
   }
   const phase = rollout?.currentPhase ?? -1;
-  const storedVerdicts = stored.verdicts as { sample_ratio?: SampleRatioVerdict };
   const sampleRatio = await lookAtSampleRatio(db, {
     flagId: target.flagId,
     environment: target.environment,
