@@ -1,30 +1,41 @@
 "use client";
 
-import { startTransition, useActionState, useState } from "react";
+import { startTransition, useActionState, useState, type ReactNode } from "react";
 import { signApprovalAction, type RolloutFormState } from "@/app/(dashboard)/rollouts/actions";
 import { Button } from "../ui/button";
 import { TextArea, TextInput } from "../ui/field";
+import type { ReviewSection } from "./review-sections";
 
 /**
- * Appendix C as a form: what was reviewed, the decision (conditions or a reason where the decision
- * needs them), the risk as the signer sees it, and the signer's typed name as signature.
+ * Appendix C as a form: each "I have reviewed" item opens what it names (review-sections.tsx), and
+ * its tick sits under what it attests to; then the decision (none preselected; conditions or a
+ * reason where the decision needs them), the risk as the signer sees it, and the typed signature.
+ * A refused submit marks every field it refuses.
  */
 export function ApprovalForm({
   rolloutId,
   phaseIndex,
-  reviewItems,
+  sections,
   signerName,
   supersedes,
 }: {
   rolloutId: string;
   phaseIndex: number;
-  reviewItems: readonly string[];
+  sections: readonly ReviewSection[];
   signerName: string;
   supersedes?: string;
 }) {
   const [state, action, pending] = useActionState<RolloutFormState, FormData>(signApprovalAction, { status: "idle" });
-  const [decision, setDecision] = useState("approved");
+  const [decision, setDecision] = useState<string | null>(null);
+  const [ticked, setTicked] = useState<ReadonlySet<string>>(new Set());
   const f = state.fields ?? {};
+  const tick = (item: string, on: boolean) =>
+    setTicked((prev) => {
+      const next = new Set(prev);
+      if (on) next.add(item);
+      else next.delete(item);
+      return next;
+    });
   return (
     <form
       onSubmit={(e) => {
@@ -40,35 +51,53 @@ export function ApprovalForm({
       <input type="hidden" name="rolloutId" value={rolloutId} />
       <input type="hidden" name="phaseIndex" value={phaseIndex} />
       {supersedes ? <input type="hidden" name="supersedes" value={supersedes} /> : null}
-      <fieldset>
-        <legend className="text-sm font-medium text-slate-700">I, {signerName}, have reviewed:</legend>
-        <div className="mt-2 grid gap-1 sm:grid-cols-2">
-          {reviewItems.map((item) => (
-            <label key={item} className="flex items-center gap-2 text-sm capitalize">
-              <input type="checkbox" name="reviewed" value={item} className="h-4 w-4 rounded border-slate-300" />
-              {item}
-            </label>
+      <Group legend={`I, ${signerName}, have reviewed:`} error={f.reviewed} id="reviewed">
+        <p className="text-xs text-slate-600">Open each item to see what it names; tick it under what you reviewed.</p>
+        <div className="mt-2 divide-y divide-slate-200 rounded-lg ring-1 ring-slate-200">
+          {sections.map((s) => (
+            <details key={s.item} className="group" data-review-item={s.item}>
+              <summary className="flex cursor-pointer items-start gap-2 px-3 py-2.5 text-sm hover:bg-slate-50">
+                <span aria-hidden className="mt-0.5 text-slate-500 transition-transform group-open:rotate-90">
+                  ▸
+                </span>
+                <span className="min-w-0 flex-1">
+                  <span className="font-medium">{s.title}</span>
+                  <span className="block break-words text-slate-600 sm:ml-2 sm:inline">{s.summary}</span>
+                </span>
+                {ticked.has(s.item) ? (
+                  <span className="shrink-0 text-xs font-medium text-emerald-700" aria-hidden>
+                    ✓ reviewed
+                  </span>
+                ) : null}
+              </summary>
+              <div className="space-y-3 border-t border-slate-100 px-3 py-3 text-sm break-words text-slate-800 sm:pl-8">
+                {s.content}
+                <label className="flex items-center gap-2 font-medium">
+                  <input
+                    type="checkbox"
+                    name="reviewed"
+                    value={s.item}
+                    className="h-4 w-4 rounded border-slate-300"
+                    onChange={(e) => tick(s.item, e.currentTarget.checked)}
+                  />
+                  I have reviewed the {s.item}
+                </label>
+              </div>
+            </details>
           ))}
         </div>
-        {f.reviewed ? (
-          <p className="mt-1 text-sm text-red-600" role="alert">
-            {f.reviewed}
-          </p>
-        ) : null}
-      </fieldset>
-      <fieldset>
-        <legend className="text-sm font-medium text-slate-700">Risk level as you judge it</legend>
-        <div className="mt-2 flex gap-4 text-sm">
+      </Group>
+      <Group legend="Risk level as you judge it" error={f.riskLevel} id="riskLevel">
+        <div className="flex gap-4 text-sm">
           {["low", "medium", "high"].map((r) => (
             <label key={r} className="flex items-center gap-1.5 capitalize">
-              <input type="radio" name="riskLevel" value={r} defaultChecked={r === "medium"} /> {r}
+              <input type="radio" name="riskLevel" value={r} /> {r}
             </label>
           ))}
         </div>
-      </fieldset>
-      <fieldset>
-        <legend className="text-sm font-medium text-slate-700">Decision</legend>
-        <div className="mt-2 space-y-1 text-sm">
+      </Group>
+      <Group legend="Decision" error={f.decision} id="decision">
+        <div className="space-y-1 text-sm">
           {[
             ["approved", "Approved — proceed"],
             ["conditional", "Conditional — approved with conditions"],
@@ -79,37 +108,34 @@ export function ApprovalForm({
             </label>
           ))}
         </div>
-      </fieldset>
+      </Group>
       {decision === "conditional" ? (
         <label className="block text-sm">
           <span className="font-medium text-slate-700">Conditions</span>
-          <TextArea name="conditions" rows={2} invalid={!!f.conditions} className="mt-1" />
-          {f.conditions ? (
-            <span className="mt-1 block text-sm text-red-600" role="alert">
-              {f.conditions}
-            </span>
-          ) : null}
+          <span className="block text-xs text-slate-600">
+            Shown to whoever advances, who must acknowledge them. A time (&ldquo;not before 2026-12-07 09:00&rdquo;) is held by the gate.
+          </span>
+          <TextArea name="conditions" rows={2} invalid={!!f.conditions} className="mt-1" aria-describedby="conditions-error" />
+          <FieldError id="conditions-error" message={f.conditions} />
         </label>
       ) : null}
       {decision === "rejected" ? (
         <label className="block text-sm">
           <span className="font-medium text-slate-700">Reason</span>
-          <TextArea name="reason" rows={2} invalid={!!f.reason} className="mt-1" />
-          {f.reason ? (
-            <span className="mt-1 block text-sm text-red-600" role="alert">
-              {f.reason}
-            </span>
-          ) : null}
+          <TextArea name="reason" rows={2} invalid={!!f.reason} className="mt-1" aria-describedby="reason-error" />
+          <FieldError id="reason-error" message={f.reason} />
         </label>
       ) : null}
       <label className="block text-sm">
         <span className="font-medium text-slate-700">Signature: type your name ({signerName})</span>
-        <TextInput name="signature" autoComplete="off" invalid={!!f.signature} className="mt-1 font-serif italic" />
-        {f.signature ? (
-          <span className="mt-1 block text-sm text-red-600" role="alert">
-            {f.signature}
-          </span>
-        ) : null}
+        <TextInput
+          name="signature"
+          autoComplete="off"
+          invalid={!!f.signature}
+          className="mt-1 font-serif italic"
+          aria-describedby="signature-error"
+        />
+        <FieldError id="signature-error" message={f.signature} />
       </label>
       {state.message && state.status !== "ok" ? (
         <p className="text-sm text-red-600" role="alert">
@@ -121,4 +147,27 @@ export function ApprovalForm({
       </Button>
     </form>
   );
+}
+
+/** A fieldset that is outlined in red, and names its error, when the server refused it. */
+function Group({ legend, error, id, children }: { legend: string; error?: string; id: string; children: ReactNode }) {
+  return (
+    <fieldset
+      aria-describedby={error ? `${id}-error` : undefined}
+      data-invalid={error ? true : undefined}
+      className={error ? "rounded-lg p-3 ring-2 ring-red-400" : ""}
+    >
+      <legend className={`text-sm font-medium ${error ? "px-1 text-red-700" : "text-slate-700"}`}>{legend}</legend>
+      <div className="mt-2">{children}</div>
+      <FieldError id={`${id}-error`} message={error} />
+    </fieldset>
+  );
+}
+
+function FieldError({ id, message }: { id: string; message?: string }) {
+  return message ? (
+    <span id={id} className="mt-1 block text-sm text-red-600" role="alert">
+      {message}
+    </span>
+  ) : null;
 }

@@ -108,6 +108,7 @@ export async function seedDemo(db: Db, password: string): Promise<boolean> {
       // messaging-v2 is mid-rollout in production: internal users done (an hour), soaking at 10 % for two.
       const messaging = await tx.flag.findUniqueOrThrow({ where: { key: "messaging-v2" } });
       const now = new Date();
+      await seedStagingHistory(tx, messaging.id, now, engineerId ?? "");
       const startedAt = new Date(now.getTime() - 3 * 60 * 60 * 1000);
       const phaseStartedAt = new Date(now.getTime() - 2 * 60 * 60 * 1000);
       const rollout = await tx.rollout.create({
@@ -127,7 +128,7 @@ export async function seedDemo(db: Db, password: string): Promise<boolean> {
           },
           stateBefore: { enabled: false, rolloutPercent: 0, allowlist: [] },
           phases: {
-            create: DEMO_PHASES.map((p, index) => ({ index, ...p })),
+            create: DEMO_PHASES.map((p, index) => ({ index, ...p, startedAt: [startedAt, phaseStartedAt][index] ?? null })),
           },
         },
       });
@@ -148,6 +149,66 @@ export async function seedDemo(db: Db, password: string): Promise<boolean> {
     { timeout: 30_000 },
   );
   return true;
+}
+
+const HOUR = 3600_000;
+const DAY = 24 * HOUR;
+
+/**
+ * messaging-v2's staging story, which the production approval form shows as its test results: a
+ * rollback drill six days ago (10 %, rolled back to off), then a full rollout that reached 100 % four
+ * days ago and completed a day later. Staging soaks are short (minutes, not days).
+ */
+async function seedStagingHistory(tx: Parameters<Parameters<Db["$transaction"]>[0]>[0], flagId: string, now: Date, requestedBy: string) {
+  const at = (ms: number) => new Date(now.getTime() - ms);
+  const stagingPhases = DEMO_PHASES.map((p, index) => ({ index, ...p, minSoakSeconds: [600, 1800, 3600, 0][index]! }));
+  const off = { enabled: false, rolloutPercent: 0, allowlist: [] };
+  const drill = await tx.rollout.create({
+    data: {
+      flagId,
+      environmentKey: "staging",
+      status: "rolled_back",
+      currentPhase: 1,
+      createdAt: at(6 * DAY),
+      phaseStartedAt: at(6 * DAY - 30 * 60_000),
+      endedAt: at(6 * DAY - 2 * HOUR),
+      endedReason: "Rollback drill: one step back to off, checked that the old pipeline takes over",
+      requestedBy,
+      impact: { riskLevel: "low", benefits: "Rehearse the rollback before production." },
+      stateBefore: off,
+      phases: {
+        create: stagingPhases.map((p) => ({ ...p, startedAt: [at(6 * DAY), at(6 * DAY - 30 * 60_000)][p.index] ?? null })),
+      },
+    },
+  });
+  const full = [at(5 * DAY), at(5 * DAY - 20 * 60_000), at(5 * DAY - HOUR), at(4 * DAY)];
+  const rollout = await tx.rollout.create({
+    data: {
+      flagId,
+      environmentKey: "staging",
+      status: "completed",
+      currentPhase: 3,
+      createdAt: full[0]!,
+      phaseStartedAt: full[3]!,
+      endedAt: at(3 * DAY),
+      requestedBy,
+      impact: { riskLevel: "medium", benefits: "Validate the new pipeline under staging load." },
+      stateBefore: off,
+      phases: { create: stagingPhases.map((p) => ({ ...p, startedAt: full[p.index]! })) },
+    },
+  });
+  for (const r of [drill, rollout]) {
+    await recordAudit(tx, {
+      actor: { id: null, label: "demo-seed" },
+      action: "rollout.create",
+      target: { type: "rollout", id: `messaging-v2/staging/${r.id}` },
+      after: { flag: "messaging-v2", environment: "staging", phases: stagingPhases.map((p) => p.name), status: r.status },
+    });
+  }
+  // Its 10 % phase's split traffic, so the form can show staging's on vs off.
+  await tx.metricRollup.createMany({
+    data: demoHistory(full[0]!, full[1]!, 10, full[2]!).map((r) => ({ ...r, flagId, environmentKey: "staging" })),
+  });
 }
 
 /** Demo accounts that still exist and are active, for the sign-in page's hint (empty with ROLLGATE_DEMO=off). */

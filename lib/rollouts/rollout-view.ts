@@ -26,6 +26,8 @@ export interface PhaseDto {
   checklist: string[];
   allowlist: string[];
   notBefore: string | null;
+  /** When the phase started (null: not yet). */
+  startedAt: string | null;
   /** Checklist items ticked for this phase, with who and when. */
   ticked: { item: string; by: string; at: string }[];
 }
@@ -119,6 +121,7 @@ export async function loadRollout(tx: Tx, id: string, now = new Date()): Promise
     checklist: p.checklist,
     allowlist: p.allowlist,
     notBefore: p.notBefore?.toISOString() ?? null,
+    startedAt: p.startedAt?.toISOString() ?? null,
     ticked: ticks
       .filter((t) => t.phaseIndex === p.index && p.checklist.includes(t.item))
       .map((t) => ({ item: t.item, by: tickers.get(t.tickedBy) ?? "someone", at: t.tickedAt.toISOString() })),

@@ -97,6 +97,9 @@ export async function applyTransition(
                  allowlist = ${flagAfter.allowlist}::text[], version = version + 1, updated_at = ${now}, updated_by = ${actor.id}::uuid
           WHERE flag_id = ${state.flagId}::uuid AND environment_key = ${state.environmentKey}`;
       }
+      if (action === "advance" && next.status === "active") {
+        await tx.rolloutPhase.update({ where: { rolloutId_index: { rolloutId: id, index: next.phase } }, data: { startedAt: now } });
+      }
       const ended = next.status === "completed" || next.status === "rolled_back";
       await tx.rollout.update({
         where: { id },

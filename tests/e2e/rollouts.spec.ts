@@ -82,16 +82,27 @@ test("plan from the playbook, sign a conditional approval, advance; self-approva
   await priya.getByRole("link", { name: /^Approvals/ }).click();
   await priya.getByRole("link", { name: `${flagKey} in production: Internal` }).click();
   await expect(priya.getByRole("heading", { name: "Product owner approval: Internal" })).toBeVisible();
+  // Each "I have reviewed" item opens what it names, and its tick sits under it.
+  await expect(priya.getByText("Single-page checkout: fewer drop-offs")).toBeHidden();
+  await review(priya, "impact assessment");
   await expect(priya.getByText("Single-page checkout: fewer drop-offs")).toBeVisible();
-  await priya.getByRole("checkbox", { name: "change", exact: true }).check();
-  await priya.getByRole("checkbox", { name: "rollback plan" }).check();
+  await review(priya, "change");
+  await expect(priya.locator('[data-review-item="change"]')).toContainText("off → on for 2 allowlisted keys");
+  await review(priya, "rollback plan");
+  // Nothing is preselected: a decision left out is refused, and the refused fields are marked.
+  await priya.getByRole("button", { name: "Sign", exact: true }).click();
+  await expect(priya.locator("fieldset[data-invalid]")).toHaveCount(2);
+  await expect(priya.locator("fieldset[data-invalid]").first()).toContainText("choose low, medium or high");
+  await expect(priya.locator("fieldset[data-invalid]").last()).toContainText("choose approved, conditional or rejected");
+  await priya.getByRole("radio", { name: "Low" }).check();
   await priya.getByRole("radio", { name: /Conditional/ }).check();
   await priya.getByRole("button", { name: "Sign", exact: true }).click();
   await expect(priya.getByRole("alert").filter({ hasText: "conditions" }).first()).toBeVisible();
   await expect(priya.getByRole("alert").filter({ hasText: "type your name" }).first()).toBeVisible();
+  await expect(priya.getByLabel(/Signature/)).toHaveAttribute("aria-invalid", "true");
   await priya.getByRole("textbox", { name: /Conditions/ }).fill("Only outside the Friday release window");
   // What she ticked survived the refused submit.
-  await expect(priya.getByRole("checkbox", { name: "rollback plan" })).toBeChecked();
+  await expect(priya.getByRole("checkbox", { name: "I have reviewed the rollback plan" })).toBeChecked();
   await priya.getByLabel(/Signature/).fill("Priya Product");
   await priya.getByRole("button", { name: "Sign", exact: true }).click();
   await expect(priya).toHaveURL(new RegExp(`/rollouts/${rolloutId}\\?signed=1$`));
@@ -114,7 +125,9 @@ test("plan from the playbook, sign a conditional approval, advance; self-approva
 
   // Priya approves the 10 % phase; Eve then edits that phase, which voids the approval.
   await priya.goto(`/rollouts/${rolloutId}/phases/1/approve`);
-  await priya.getByRole("checkbox", { name: "change", exact: true }).check();
+  await review(priya, "change");
+  await priya.getByRole("radio", { name: "Medium" }).check();
+  await priya.getByRole("radio", { name: /Approved/ }).check();
   await priya.getByLabel(/Signature/).fill("Priya Product");
   await priya.getByRole("button", { name: "Sign", exact: true }).click();
   await expect(priya).toHaveURL(/signed=1$/);
@@ -133,3 +146,9 @@ test("plan from the playbook, sign a conditional approval, advance; self-approva
 
   for (const p of [admin, eve, priya]) await p.context().close();
 });
+
+/** Opens one "I have reviewed" item of the approval form and ticks it. */
+async function review(page: Page, item: string) {
+  await page.locator(`[data-review-item="${item}"] > summary`).click();
+  await page.getByRole("checkbox", { name: `I have reviewed the ${item}` }).check();
+}

@@ -30,7 +30,8 @@ async function variantStats() {
 
 describe("demo traffic", () => {
   it("a synthetic service reports through the SDK, with its token kept hashed in the database and private on disk", async () => {
-    await eventually(() => app.output().includes("demo traffic:"), 10_000, "the demo service starts");
+    // Seeding the demo (history included) comes first; on a loaded 2-core machine it can take a while.
+    await eventually(() => app.output().includes("demo traffic:"), 30_000, "the demo service starts");
     await eventually(
       async () => ((await variantStats()).on?.requests ?? 0) > 30 && ((await variantStats()).off?.requests ?? 0) > 100,
       20_000,

@@ -15,8 +15,9 @@ const CHALLENGE = { "www-authenticate": 'Bearer realm="rollgate"' };
 
 /**
  * Who may use the data plane: an SDK token the in-memory store knows (no query on the hot path). A
- * refused token is looked up once more, so a valid user token gets 403 "wrong kind" instead of 401 —
- * a cost paid only by requests that fail anyway, and capped by the same per-token limit.
+ * token the store does not know is looked up once more: a token created a moment ago (its NOTIFY not
+ * yet applied) is accepted, and a valid user token gets 403 "wrong kind" instead of 401 — a cost
+ * paid only by requests the store could not answer, and capped by the same per-token limit.
  */
 export function sdkAuthenticator(store: ConfigStore, db: Db, limiter: RateLimiter) {
   const identity = postgresIdentity(db);
@@ -43,6 +44,8 @@ export function sdkAuthenticator(store: ConfigStore, db: Db, limiter: RateLimite
 
 async function refusal(identity: ReturnType<typeof postgresIdentity>, token: string): Promise<SdkAuth> {
   const principal = await identity.fromApiToken(token).catch(() => null);
+  // A token created a moment ago, before its NOTIFY reached the store: the database vouches for it.
+  if (principal?.kind === "sdk") return { ok: true, environment: principal.environment, token, tokenId: principal.tokenId };
   if (principal?.kind === "user") {
     return {
       ok: false,

@@ -112,6 +112,7 @@ export const HTTP_TARGETS: HttpTarget[] = [
   { kind: "http", id: "GET /api/v1/rollouts", role: "viewer", query: ["flagKey", "status"] },
   { kind: "http", id: "GET /api/v1/rollouts/{id}", role: "viewer" },
   { kind: "http", id: "GET /api/v1/rollouts/{id}/comparison", role: "viewer" },
+  { kind: "http", id: "GET /api/v1/rollouts/{id}/phases/{index}/review", role: "viewer" },
   {
     kind: "http",
     id: "PATCH /api/v1/rollouts/{id}",

@@ -5,9 +5,11 @@ import { getDb } from "@/lib/db/client";
 import { AppError } from "@/lib/errors";
 import { loadRollout } from "@/lib/rollouts/rollout-view";
 import { phaseIndexParam, rolloutIdParam } from "@/lib/rollouts/rollout-params";
-import { REVIEW_ITEMS } from "@/lib/rollouts/rollout-schemas";
+import { loadApprovalPacket } from "@/lib/rollouts/approval-packet";
+import { describeExposure } from "@/lib/domain/approval-review";
 import { GateList } from "@/components/rollouts/gate-list";
 import { ApprovalForm } from "@/components/rollouts/approval-form";
+import { reviewSections } from "@/components/rollouts/review-sections";
 import { requirePageUser } from "../../../../../../_request/session";
 
 export const metadata: Metadata = { title: "Approval form" };
@@ -27,8 +29,7 @@ export default async function ApprovePage({ params }: { params: Promise<{ id: st
   const { rollout, index } = found;
   const phase = rollout.phases[index];
   if (!phase) notFound();
-  const from = rollout.phases[index - 1];
-  const impact = rollout.impact as { riskLevel?: string; benefits?: string; risks?: string; links?: string[] };
+  const packet = await loadApprovalPacket(getDb(), rollout, index);
   const mine = rollout.approvals.find((a) => a.phaseIndex === index && a.signer.id === user.userId && a.state !== "superseded");
   const refusal = !user.roles.includes("product_owner")
     ? "Only product owners sign approval forms."
@@ -41,7 +42,6 @@ export default async function ApprovePage({ params }: { params: Promise<{ id: st
           : rollout.status === "completed" || rollout.status === "rolled_back"
             ? "This rollout has ended."
             : null;
-  const m = rollout.metrics;
   return (
     <div className="space-y-6">
       <div>
@@ -49,41 +49,12 @@ export default async function ApprovePage({ params }: { params: Promise<{ id: st
           ← Rollout of {rollout.flagKey}
         </Link>
         <h1 className="mt-1 text-2xl font-semibold tracking-tight">Product owner approval: {phase.name}</h1>
-        <p className="text-sm text-slate-500">
-          Requested by {rollout.requester.name} · plan v{rollout.planVersion}
+        <p className="text-sm text-slate-600">
+          <span className="font-mono">{rollout.flagKey}</span> in <span className="capitalize">{rollout.environment}</span>:{" "}
+          {describeExposure(packet.change.before)} → <strong>{describeExposure(packet.change.after)}</strong> · requested by{" "}
+          {rollout.requester.name} · plan v{rollout.planVersion}
         </p>
       </div>
-      <section className="grid gap-4 rounded-xl bg-white p-5 shadow-sm ring-1 ring-slate-200 sm:grid-cols-2" aria-labelledby="change-title">
-        <div>
-          <h2 id="change-title" className="font-semibold">
-            The change
-          </h2>
-          <p className="mt-2 text-sm text-slate-700">
-            <span className="font-mono">{rollout.flagKey}</span> in <span className="capitalize">{rollout.environment}</span>:{" "}
-            {from ? `from ${from.percent === 0 ? "the internal allowlist" : `${from.percent} %`}` : "from off"} to{" "}
-            <strong>
-              {phase.percent === 0 ? `the internal allowlist (${phase.allowlist.length} keys)` : `${phase.percent} % of users`}
-            </strong>
-            .
-          </p>
-          <p className="mt-2 text-sm text-slate-600">
-            Current metrics ({Math.round(m.windowSeconds / 60)} min): {m.requests.toLocaleString("en-US")} requests,{" "}
-            {m.requests ? `${((m.errors / m.requests) * 100).toFixed(2)} % errors` : "no traffic yet"}
-            {m.p95Ms !== null ? `, p95 ≤ ${m.p95Ms} ms` : ""}.
-          </p>
-        </div>
-        <div>
-          <h2 className="font-semibold">Impact assessment</h2>
-          <dl className="mt-2 grid grid-cols-[6rem_1fr] gap-1 text-sm">
-            <dt className="text-slate-500">Risk</dt>
-            <dd className="capitalize">{impact.riskLevel ?? "not stated"}</dd>
-            <dt className="text-slate-500">Benefits</dt>
-            <dd className="whitespace-pre-line">{impact.benefits || "—"}</dd>
-            <dt className="text-slate-500">Risks</dt>
-            <dd className="whitespace-pre-line">{impact.risks || "—"}</dd>
-          </dl>
-        </div>
-      </section>
       {index === rollout.currentPhase + 1 ? <GateList gates={rollout.gates} title={`Live gates for ${phase.name}`} /> : null}
       <section className="rounded-xl bg-white p-5 shadow-sm ring-1 ring-slate-200" aria-labelledby="sign-title">
         <h2 id="sign-title" className="font-semibold">
@@ -98,7 +69,7 @@ export default async function ApprovePage({ params }: { params: Promise<{ id: st
             <ApprovalForm
               rolloutId={rollout.id}
               phaseIndex={index}
-              reviewItems={REVIEW_ITEMS}
+              sections={reviewSections(rollout, index, packet)}
               signerName={user.name}
               supersedes={mine && mine.planVersion === rollout.planVersion ? mine.id : undefined}
             />

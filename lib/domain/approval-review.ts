@@ -1,0 +1,107 @@
+/**
+ * Pure pieces of the approval form's review sections (lib/rollouts/approval-packet.ts): how long a
+ * rollout held each exposure, what a plan edit changed, and a flag state in words.
+ */
+
+export interface FlagStateSnapshot {
+  enabled: boolean;
+  rolloutPercent: number;
+  allowlist: string[];
+}
+
+/** "off", "on for 3 allowlisted keys", "on for 10 %" (plus the allowlist when both apply). */
+export function describeExposure(s: FlagStateSnapshot): string {
+  if (!s.enabled) return "off";
+  const keys = `${s.allowlist.length} allowlisted key${s.allowlist.length === 1 ? "" : "s"}`;
+  if (s.rolloutPercent === 0) return `on for ${keys}`;
+  return s.allowlist.length ? `on for ${s.rolloutPercent} % and ${keys}` : `on for ${s.rolloutPercent} %`;
+}
+
+/** One change of the flag by the rollout (or its end), oldest first. */
+export interface ExposureChange {
+  at: number;
+  state: FlagStateSnapshot;
+}
+
+export interface ExposureSpan {
+  /** describeExposure of the state held. */
+  exposure: string;
+  percent: number;
+  enabled: boolean;
+  seconds: number;
+}
+
+/**
+ * Seconds spent at each exposure, in the order first reached, from the flag changes a rollout made
+ * until `end` (the time it left the last state: now while it still holds it).
+ */
+export function timeAtEachExposure(changes: readonly ExposureChange[], end: number): ExposureSpan[] {
+  const spans: ExposureSpan[] = [];
+  changes.forEach((c, i) => {
+    const until = i + 1 < changes.length ? changes[i + 1]!.at : end;
+    const exposure = describeExposure(c.state);
+    const seconds = Math.max(0, (until - c.at) / 1000);
+    const same = spans.find((s) => s.exposure === exposure);
+    if (same) same.seconds += seconds;
+    else spans.push({ exposure, percent: c.state.rolloutPercent, enabled: c.state.enabled, seconds });
+  });
+  return spans;
+}
+
+export interface PlannedPhase {
+  name: string;
+  percent: number;
+  minSoakSeconds: number;
+  requiredApprovals: number;
+  criteria: object;
+  checklist: readonly string[];
+  allowlist: readonly string[];
+  notBefore?: string | null;
+}
+
+export interface PlanSnapshot {
+  phases: readonly PlannedPhase[];
+  impact: Record<string, unknown>;
+}
+
+const seconds = (s: number) =>
+  s % 86_400 === 0 ? `${s / 86_400} d` : s % 3600 === 0 ? `${s / 3600} h` : s % 60 === 0 ? `${s / 60} min` : `${s} s`;
+const same = (a: unknown, b: unknown) => JSON.stringify(a ?? null) === JSON.stringify(b ?? null);
+const criteriaText = (c: object) =>
+  Object.keys(c).length
+    ? Object.entries(c)
+        .map(([k, v]) => `${k} ${String(v)}`)
+        .join(", ")
+    : "none";
+
+/** What changed between two versions of a plan, one sentence per change (empty when nothing did). */
+export function describePlanChanges(before: PlanSnapshot, after: PlanSnapshot): string[] {
+  const out: string[] = [];
+  const count = Math.max(before.phases.length, after.phases.length);
+  for (let i = 0; i < count; i++) {
+    const a = before.phases[i];
+    const b = after.phases[i];
+    if (!a) {
+      out.push(`Phase ${i + 1} “${b!.name}” added (${b!.percent} %)`);
+      continue;
+    }
+    if (!b) {
+      out.push(`Phase ${i + 1} “${a.name}” removed`);
+      continue;
+    }
+    const label = `Phase ${i + 1} “${b.name}”`;
+    if (a.name !== b.name) out.push(`Phase ${i + 1} renamed “${a.name}” → “${b.name}”`);
+    if (a.percent !== b.percent) out.push(`${label}: ${a.percent} % → ${b.percent} %`);
+    if (a.minSoakSeconds !== b.minSoakSeconds) out.push(`${label}: soak ${seconds(a.minSoakSeconds)} → ${seconds(b.minSoakSeconds)}`);
+    if (a.requiredApprovals !== b.requiredApprovals) out.push(`${label}: approvals ${a.requiredApprovals} → ${b.requiredApprovals}`);
+    if (!same(a.criteria, b.criteria)) out.push(`${label}: criteria ${criteriaText(a.criteria)} → ${criteriaText(b.criteria)}`);
+    if (!same(a.checklist, b.checklist)) out.push(`${label}: checklist changed (${a.checklist.length} → ${b.checklist.length} items)`);
+    if (!same(a.allowlist, b.allowlist)) out.push(`${label}: allowlist ${a.allowlist.length} → ${b.allowlist.length} keys`);
+    if (!same(a.notBefore, b.notBefore)) out.push(`${label}: not before ${a.notBefore ?? "—"} → ${b.notBefore ?? "—"}`);
+  }
+  for (const field of ["riskLevel", "benefits", "risks", "links"]) {
+    if (!same(before.impact[field], after.impact[field]))
+      out.push(`Impact assessment: ${field === "riskLevel" ? "risk level" : field} changed`);
+  }
+  return out;
+}

@@ -1,0 +1,211 @@
+import type { Tx } from "../db/client";
+import {
+  describePlanChanges,
+  timeAtEachExposure,
+  type ExposureChange,
+  type ExposureSpan,
+  type FlagStateSnapshot,
+  type PlanSnapshot,
+} from "../domain/approval-review";
+import type { GuardrailAction, GuardrailMetric } from "../domain/guardrail";
+import { getRolloutComparison } from "../metrics/get-rollout-comparison";
+import type { RolloutComparison } from "../metrics/rollout-comparison";
+import type { RolloutDto } from "./rollout-view";
+
+/**
+ * What a product owner attests to having reviewed (the seeds' Appendix C), loaded for one phase of
+ * one rollout: each "I have reviewed" item of the approval form opens its section.
+ */
+export interface ApprovalPacket {
+  change: {
+    before: FlagStateSnapshot;
+    after: FlagStateSnapshot;
+    /** Plan edits since the version last approved (by anyone, for any phase); null when none was approved yet. */
+    sinceApproved: { planVersion: number; changes: string[] } | null;
+  };
+  /** The same flag's latest rollout in each environment that comes before this one (staging before production). */
+  earlierEnvironments: EarlierEnvironment[];
+  rollback: {
+    /** The exact state a rollback restores: the flag as it was before the rollout's first phase. */
+    restores: FlagStateSnapshot;
+    /** Environments (earlier ones) where a rollout of this flag was rolled back: the rollback was exercised there. */
+    exercisedIn: string[];
+  };
+  monitoring: {
+    guardrails: {
+      metric: GuardrailMetric;
+      threshold: number;
+      windowSeconds: number;
+      minSamples: number;
+      action: GuardrailAction;
+      dryRun: boolean;
+    }[];
+  };
+  communication: { webhooks: { name: string; host: string; enabled: boolean }[] };
+  /** `on` against `off` over this rollout so far (null before any split traffic). */
+  evidence: RolloutComparison | null;
+}
+
+export interface EarlierEnvironment {
+  environment: string;
+  name: string;
+  rollout: {
+    id: string;
+    status: string;
+    createdAt: string;
+    endedAt: string | null;
+    /** Time at each exposure the rollout set, in the order reached; the last runs until now while the flag still holds it. */
+    exposures: ExposureSpan[];
+    /** Seconds the flag has been at 100 % since the rollout took it there (still counting while it is). */
+    secondsAtFull: number | null;
+    incidents: number;
+    rollbacks: number;
+    comparison: RolloutComparison["errors"] | null;
+  } | null;
+}
+
+export async function loadApprovalPacket(db: Tx, rollout: RolloutDto, phaseIndex: number, now = new Date()): Promise<ApprovalPacket> {
+  const flag = await db.flag.findUniqueOrThrow({ where: { key: rollout.flagKey }, select: { id: true } });
+  const [stored, state, environments, guardrails, webhooks, evidence, sinceApproved] = await Promise.all([
+    db.rollout.findUniqueOrThrow({ where: { id: rollout.id }, select: { stateBefore: true } }),
+    db.flagState.findUnique({ where: { flagId_environmentKey: { flagId: flag.id, environmentKey: rollout.environment } } }),
+    db.environment.findMany({ orderBy: [{ sortOrder: "asc" }, { key: "asc" }], select: { key: true, name: true, sortOrder: true } }),
+    db.guardrail.findMany({ where: { flagId: flag.id, environmentKey: rollout.environment }, orderBy: { createdAt: "asc" } }),
+    db.webhook.findMany({ where: { environmentKey: rollout.environment }, orderBy: { name: "asc" } }),
+    getRolloutComparison(db, rollout.id, now).catch(() => null),
+    planChangesSinceApproved(db, rollout),
+  ]);
+  const current: FlagStateSnapshot = state
+    ? { enabled: state.enabled && !state.killed, rolloutPercent: state.rolloutPercent, allowlist: state.allowlist }
+    : { enabled: false, rolloutPercent: 0, allowlist: [] };
+  // A draft has not changed the flag yet: its first phase starts from the flag as it is now.
+  const restores = (stored.stateBefore as FlagStateSnapshot | null) ?? current;
+  const previous = rollout.phases[phaseIndex - 1];
+  const phase = rollout.phases[phaseIndex]!;
+  const before = previous ? { enabled: true, rolloutPercent: previous.percent, allowlist: previous.allowlist } : restores;
+  const after = { enabled: true, rolloutPercent: phase.percent, allowlist: phase.allowlist };
+
+  const here = environments.find((e) => e.key === rollout.environment);
+  const earlier = environments.filter((e) => here && e.sortOrder < here.sortOrder && e.key !== rollout.environment);
+  const earlierEnvironments = await Promise.all(earlier.map((e) => earlierResult(db, flag.id, rollout.flagKey, e, now)));
+
+  return {
+    change: { before, after, sinceApproved },
+    earlierEnvironments,
+    rollback: {
+      restores,
+      exercisedIn: earlierEnvironments.filter((e) => e.rollout && e.rollout.rollbacks > 0).map((e) => e.name),
+    },
+    monitoring: {
+      guardrails: guardrails.map((g) => ({
+        metric: g.metric as GuardrailMetric,
+        threshold: g.threshold,
+        windowSeconds: g.windowSeconds,
+        minSamples: g.minSamples,
+        action: g.action as GuardrailAction,
+        dryRun: g.dryRun,
+      })),
+    },
+    // Only the host: a webhook's path often is its secret (Slack, Teams).
+    communication: { webhooks: webhooks.map((w) => ({ name: w.name, host: hostOf(w.url), enabled: w.enabled })) },
+    evidence: evidence && evidence.errors.minutes > 0 ? evidence : null,
+  };
+}
+
+function hostOf(url: string): string {
+  try {
+    return new URL(url).host;
+  } catch {
+    return "(invalid URL)";
+  }
+}
+
+/** The plan as it was when it was last approved, against the plan now. */
+async function planChangesSinceApproved(db: Tx, rollout: RolloutDto): Promise<ApprovalPacket["change"]["sinceApproved"]> {
+  const approvedVersions = rollout.approvals.filter((a) => a.decision !== "rejected").map((a) => a.planVersion);
+  if (approvedVersions.length === 0) return null;
+  const approved = Math.max(...approvedVersions);
+  if (approved >= rollout.planVersion) return { planVersion: approved, changes: [] };
+  // The edit that moved the plan away from the approved version kept it as its `before`.
+  const edits = await db.auditLog.findMany({
+    where: { action: "rollout.edit", targetId: `${rollout.flagKey}/${rollout.environment}/${rollout.id}` },
+    orderBy: { id: "asc" },
+    select: { before: true },
+  });
+  const then = edits.map((e) => e.before as (PlanSnapshot & { planVersion: number }) | null).find((b) => b?.planVersion === approved);
+  if (!then) return { planVersion: approved, changes: ["the approved version is not in the audit log"] };
+  return { planVersion: approved, changes: describePlanChanges(then, { phases: rollout.phases, impact: rollout.impact }) };
+}
+
+async function earlierResult(
+  db: Tx,
+  flagId: string,
+  flagKey: string,
+  env: { key: string; name: string },
+  now: Date,
+): Promise<EarlierEnvironment> {
+  const latest = await db.rollout.findFirst({
+    where: { flagId, environmentKey: env.key, status: { not: "draft" } },
+    orderBy: { createdAt: "desc" },
+    select: {
+      id: true,
+      status: true,
+      createdAt: true,
+      endedAt: true,
+      stateBefore: true,
+      phases: { select: { percent: true, allowlist: true, startedAt: true }, orderBy: { index: "asc" } },
+    },
+  });
+  if (!latest) return { environment: env.key, name: env.name, rollout: null };
+  const [state, incidents, rollbacks, comparison] = await Promise.all([
+    db.flagState.findUnique({ where: { flagId_environmentKey: { flagId, environmentKey: env.key } } }),
+    db.incident.count({
+      where: {
+        OR: [
+          { rolloutId: latest.id },
+          { flagId, environmentKey: env.key, openedAt: { gte: latest.createdAt, ...(latest.endedAt ? { lte: latest.endedAt } : {}) } },
+        ],
+      },
+    }),
+    db.rollout.count({ where: { flagId, environmentKey: env.key, status: "rolled_back" } }),
+    getRolloutComparison(db, latest.id, now).catch(() => null),
+  ]);
+  const changes: ExposureChange[] = latest.phases
+    .filter((p) => p.startedAt !== null)
+    .map((p) => ({ at: p.startedAt!.getTime(), state: { enabled: true, rolloutPercent: p.percent, allowlist: p.allowlist } }));
+  if (latest.status === "rolled_back" && latest.endedAt && latest.stateBefore) {
+    changes.push({ at: latest.endedAt.getTime(), state: latest.stateBefore as unknown as FlagStateSnapshot });
+  }
+  const last = changes.at(-1);
+  const holds =
+    !!state &&
+    !!last &&
+    state.enabled === last.state.enabled &&
+    !state.killed &&
+    state.rolloutPercent === last.state.rolloutPercent &&
+    state.allowlist.length === last.state.allowlist.length;
+  // The last exposure lasts while the flag still holds it; otherwise until the flag last changed.
+  const end = Math.max(holds ? now.getTime() : (state?.updatedAt.getTime() ?? now.getTime()), last?.at ?? 0);
+  const reachedFull = changes.find((c) => c.state.enabled && c.state.rolloutPercent === 100);
+  return {
+    environment: env.key,
+    name: env.name,
+    rollout: {
+      id: latest.id,
+      status: latest.status,
+      createdAt: latest.createdAt.toISOString(),
+      endedAt: latest.endedAt?.toISOString() ?? null,
+      exposures: timeAtEachExposure(changes, end),
+      secondsAtFull: reachedFull ? secondsAtFull(changes, reachedFull, end) : null,
+      incidents,
+      rollbacks,
+      comparison: comparison && comparison.errors.minutes > 0 ? comparison.errors : null,
+    },
+  };
+}
+
+/** From reaching 100 % until the next change (a rollback) or `end`. */
+function secondsAtFull(changes: readonly ExposureChange[], reached: ExposureChange, end: number): number {
+  const after = changes[changes.indexOf(reached) + 1];
+  return Math.max(0, ((after?.at ?? end) - reached.at) / 1000);
+}

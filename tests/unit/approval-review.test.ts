@@ -1,0 +1,75 @@
+import { describe, expect, it } from "vitest";
+import { describeExposure, describePlanChanges, timeAtEachExposure, type PlannedPhase } from "../../lib/domain/approval-review";
+
+const on = (rolloutPercent: number, allowlist: string[] = []) => ({ enabled: true, rolloutPercent, allowlist });
+const MIN = 60_000;
+
+describe("exposure in words", () => {
+  it("names off, an allowlist, a percentage and both", () => {
+    expect(describeExposure({ enabled: false, rolloutPercent: 50, allowlist: ["a"] })).toBe("off");
+    expect(describeExposure(on(0, ["a"]))).toBe("on for 1 allowlisted key");
+    expect(describeExposure(on(0, ["a", "b"]))).toBe("on for 2 allowlisted keys");
+    expect(describeExposure(on(10))).toBe("on for 10 %");
+    expect(describeExposure(on(10, ["a", "b"]))).toBe("on for 10 % and 2 allowlisted keys");
+  });
+});
+
+describe("time at each exposure", () => {
+  it("sums the time each state was held until the next change, the last until the end", () => {
+    const spans = timeAtEachExposure(
+      [
+        { at: 0, state: on(0, ["qa"]) },
+        { at: 20 * MIN, state: on(10) },
+        { at: 60 * MIN, state: on(50) },
+        // Back to 10 % (a hand change the rollout recorded) counts with the first 10 %.
+        { at: 90 * MIN, state: on(10) },
+      ],
+      100 * MIN,
+    );
+    expect(spans).toEqual([
+      { exposure: "on for 1 allowlisted key", percent: 0, enabled: true, seconds: 1200 },
+      { exposure: "on for 10 %", percent: 10, enabled: true, seconds: 2400 + 600 },
+      { exposure: "on for 50 %", percent: 50, enabled: true, seconds: 1800 },
+    ]);
+    expect(timeAtEachExposure([], 5)).toEqual([]);
+  });
+});
+
+describe("what changed in the plan", () => {
+  const phase = (p: Partial<PlannedPhase> = {}): PlannedPhase => ({
+    name: "10%",
+    percent: 10,
+    minSoakSeconds: 3600,
+    requiredApprovals: 1,
+    criteria: { maxErrorRate: 0.01 },
+    checklist: [],
+    allowlist: [],
+    notBefore: null,
+    ...p,
+  });
+  it("says nothing when nothing changed", () => {
+    expect(describePlanChanges({ phases: [phase()], impact: { risks: "x" } }, { phases: [phase()], impact: { risks: "x" } })).toEqual([]);
+  });
+  it("names each changed field, added and removed phases, and the impact", () => {
+    const before = { phases: [phase(), phase({ name: "50%", percent: 50 })], impact: { risks: "a", riskLevel: "low" } };
+    const after = {
+      phases: [
+        phase({ percent: 15, minSoakSeconds: 7200, criteria: { maxErrorRate: 0.02 }, allowlist: ["qa"] }),
+        phase({ name: "half", percent: 50, requiredApprovals: 2 }),
+        phase({ name: "100%", percent: 100 }),
+      ],
+      impact: { risks: "b", riskLevel: "low" },
+    };
+    expect(describePlanChanges(before, after)).toEqual([
+      "Phase 1 “10%”: 10 % → 15 %",
+      "Phase 1 “10%”: soak 1 h → 2 h",
+      "Phase 1 “10%”: criteria maxErrorRate 0.01 → maxErrorRate 0.02",
+      "Phase 1 “10%”: allowlist 0 → 1 keys",
+      "Phase 2 renamed “50%” → “half”",
+      "Phase 2 “half”: approvals 1 → 2",
+      "Phase 3 “100%” added (100 %)",
+      "Impact assessment: risks changed",
+    ]);
+    expect(describePlanChanges(after, before)).toContain("Phase 3 “100%” removed");
+  });
+});
