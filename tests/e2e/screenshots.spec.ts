@@ -26,3 +26,23 @@ test("screenshots of the rollout page's comparison chart", async ({ page }) => {
     await page.screenshot({ path: path.join(DIR!, `rollout-page-${name}.png`), fullPage: true });
   }
 });
+
+test("screenshots of the approval form with its review sections open", async ({ page }) => {
+  mkdirSync(DIR!, { recursive: true });
+  await signIn(page, "po@rollgate.dev");
+  const res = await page.request.get("/api/v1/rollouts?flagKey=messaging-v2");
+  const rollouts = ((await res.json()) as { rollouts: { id: string; environment: string; currentPhase: number }[] }).rollouts;
+  const rollout = rollouts.find((r) => r.environment === "production")!;
+  for (const [name, width, height] of [
+    ["desktop-1440", 1440, 900],
+    ["phone-390", 390, 844],
+  ] as const) {
+    await page.setViewportSize({ width, height });
+    await page.goto(`/rollouts/${rollout.id}/phases/${rollout.currentPhase + 1}/approve`);
+    for (const item of ["change", "test results", "current evidence"]) {
+      await page.locator(`[data-review-item="${item}"] > summary`).click();
+    }
+    await expect(page.getByTestId("review-test-results")).toContainText("Staging: completed");
+    await page.getByRole("form", { name: "Approval form" }).screenshot({ path: path.join(DIR!, `approval-form-${name}.png`) });
+  }
+});
