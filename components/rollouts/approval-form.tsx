@@ -119,6 +119,7 @@ export function ApprovalForm({
           <FieldError id="conditions-error" message={f.conditions} />
         </label>
       ) : null}
+      {decision === "conditional" ? <TimeConditions notBeforeError={f.notBefore} timeZoneError={f.officeHoursTimeZone} /> : null}
       {decision === "rejected" ? (
         <label className="block text-sm">
           <span className="font-medium text-slate-700">Reason</span>
@@ -146,6 +147,53 @@ export function ApprovalForm({
         {pending ? "Signing…" : "Sign"}
       </Button>
     </form>
+  );
+}
+
+/**
+ * Conditions that are a time, which the gate holds: "not before" (typed in the signer's own time,
+ * sent as an instant) and "office hours only" in a time zone (the browser's by default).
+ */
+function TimeConditions({ notBeforeError, timeZoneError }: { notBeforeError?: string; timeZoneError?: string }) {
+  const [notBefore, setNotBefore] = useState("");
+  const [officeHours, setOfficeHours] = useState(false);
+  const [timeZone] = useState(() => Intl.DateTimeFormat().resolvedOptions().timeZone || "UTC");
+  return (
+    <fieldset className="space-y-3 text-sm">
+      <legend className="font-medium text-slate-700">Time conditions (held by the gate)</legend>
+      <label className="block">
+        <span className="text-slate-700">Not before (your time)</span>
+        <TextInput
+          type="datetime-local"
+          invalid={!!notBeforeError}
+          className="mt-1 w-60"
+          aria-describedby="notBefore-error"
+          onChange={(e) => {
+            const value = e.currentTarget.value;
+            setNotBefore(value ? new Date(value).toISOString() : "");
+          }}
+        />
+        <input type="hidden" name="notBefore" value={notBefore} />
+        <FieldError id="notBefore-error" message={notBeforeError} />
+      </label>
+      <label className="flex items-center gap-2">
+        <input type="checkbox" checked={officeHours} onChange={(e) => setOfficeHours(e.currentTarget.checked)} className="h-4 w-4" />
+        Only during office hours (Mon–Fri 09:00–17:00)
+      </label>
+      {officeHours ? (
+        <label className="block">
+          <span className="text-slate-700">Time zone</span>
+          <TextInput
+            name="officeHoursTimeZone"
+            defaultValue={timeZone}
+            invalid={!!timeZoneError}
+            className="mt-1 w-60"
+            aria-describedby="officeHoursTimeZone-error"
+          />
+          <FieldError id="officeHoursTimeZone-error" message={timeZoneError} />
+        </label>
+      ) : null}
+    </fieldset>
   );
 }
 

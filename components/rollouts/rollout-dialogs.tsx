@@ -66,6 +66,7 @@ export function TransitionDialog({
             )}
           </div>
         ) : null}
+        {action === "advance" ? <ConditionsToAcknowledge rollout={rollout} /> : null}
         <label className="block text-sm">
           <span className="font-medium text-slate-700">Reason{action === "rollback" ? "" : " (optional)"}</span>
           <TextArea
@@ -91,6 +92,34 @@ export function TransitionDialog({
         </div>
       </ActionForm>
     </Overlay>
+  );
+}
+
+/**
+ * The next phase's conditional approvals, quoted, with the box the person advancing ticks to say they
+ * read them (the server refuses the advance without it).
+ */
+function ConditionsToAcknowledge({ rollout }: { rollout: RolloutDto }) {
+  const next = rollout.currentPhase + 1;
+  const conditional = rollout.approvals.filter((a) => a.phaseIndex === next && a.state === "live" && a.decision === "conditional");
+  if (conditional.length === 0) return null;
+  return (
+    <div className="rounded-md bg-amber-50 p-3 text-sm text-amber-900 ring-1 ring-amber-200" data-testid="approval-conditions">
+      <p className="font-medium">Approved with conditions:</p>
+      <ul className="mt-1 list-disc space-y-1 pl-5">
+        {conditional.map((a) => (
+          <li key={a.id}>
+            “{a.conditions}” — {a.signer.name}
+            {a.notBefore ? ` · not before ${a.notBefore.replace("T", " ").slice(0, 16)} UTC` : ""}
+            {a.officeHoursTimeZone ? ` · office hours only (Mon–Fri 09:00–17:00 ${a.officeHoursTimeZone})` : ""}
+          </li>
+        ))}
+      </ul>
+      <label className="mt-2 flex items-center gap-2 font-medium">
+        <input type="checkbox" name="acknowledgeConditions" required className="h-4 w-4 rounded border-slate-300" /> I have read these
+        conditions and this step keeps them
+      </label>
+    </div>
   );
 }
 

@@ -1,3 +1,4 @@
+import { timeConditionsUnmet, type ApprovalConditions } from "./approval-conditions";
 /**
  * The rollout workflow as pure functions: the status machine, plan validation, and the gates that
  * decide whether the next phase may start. No I/O: services feed in what they read and write back
@@ -122,6 +123,10 @@ export interface ApprovalView {
   signerName: string;
   decision: "approved" | "conditional" | "rejected";
   reason?: string | null;
+  /** A conditional approval's conditions, and those of them that are a time (approval-conditions.ts). */
+  conditions?: string | null;
+  notBefore?: Date | null;
+  officeHoursTimeZone?: string | null;
   /** Signed on an older plan version: no longer counts. */
   void: boolean;
   superseded: boolean;
@@ -138,6 +143,8 @@ export interface Gate {
     | "checklist"
     | "incidents"
     | "schedule"
+    // A conditional approval's conditions: shown at Advance; a time among them holds the phase.
+    | "conditions"
     | "status"
     // A token's reports held out of the metric gates (lib/domain/token-agreement.ts).
     | "telemetry"
@@ -220,6 +227,8 @@ export function evaluateGates(input: GateInput): Gate[] {
 
   if (next) {
     gates.push(approvalGate(next.requiredApprovals, input.approvals));
+    const conditions = conditionsGate(input.approvals, input.now);
+    if (conditions) gates.push(conditions);
     const missing = next.checklist.filter((item) => !input.ticked.has(item));
     if (next.checklist.length > 0) {
       gates.push({
@@ -361,6 +370,28 @@ function approvalGate(required: number, approvals: readonly ApprovalView[]): Gat
     ok,
     reason: `needs ${required} approval${required > 1 ? "s" : ""}, has ${approving.length}${approving.length ? ` (${approving.map((a) => a.signerName).join(", ")})` : ""}${voided ? `; ${voided} void after a plan change` : ""}`,
   };
+}
+
+/** The live conditional approvals' conditions, when there are any: red while a time among them is not met. */
+function conditionsGate(approvals: readonly ApprovalView[], now: Date): Gate | null {
+  const conditional = liveConditions(approvals);
+  if (conditional.length === 0) return null;
+  const unmet = conditional.flatMap((c) => timeConditionsUnmet(c, now).map((u) => `${u} (${c.signerName})`));
+  if (unmet.length) return { name: "conditions", ok: false, reason: `approval condition not met: ${unmet.join("; ")}` };
+  const quoted = conditional.map((c) => `“${c.conditions}” (${c.signerName})`).join("; ");
+  return { name: "conditions", ok: true, reason: `conditions to acknowledge when advancing: ${quoted}` };
+}
+
+/** The conditions of the live conditional approvals among `approvals` (those of the next phase). */
+export function liveConditions(approvals: readonly ApprovalView[]): ApprovalConditions[] {
+  return approvals
+    .filter((a) => !a.void && !a.superseded && a.decision === "conditional")
+    .map((a) => ({
+      signerName: a.signerName,
+      conditions: a.conditions ?? "",
+      notBefore: a.notBefore ?? null,
+      officeHoursTimeZone: a.officeHoursTimeZone ?? null,
+    }));
 }
 
 export const allGreen = (gates: readonly Gate[]) => gates.every((g) => g.ok);

@@ -94,7 +94,9 @@ export function startAutoAdvance(db: Db, databaseUrl: string, options: AutoAdvan
         const at = now();
         const view = await loadRollout(db, id, at);
         // Re-checked here because the list above is not a snapshot of this read.
+        // A conditional approval's conditions are for a person to acknowledge: never advanced by itself.
         if (!view.autoAdvance || view.status !== "active" || !allGreen(view.gates)) continue;
+        if (view.gates.some((g) => g.name === "conditions")) continue;
         const after = await applyTransition(db, SYSTEM_ACTOR, id, "advance", { version: view.version }, at);
         moved++;
         log(

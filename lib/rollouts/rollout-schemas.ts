@@ -1,3 +1,4 @@
+import { isTimeZone } from "../domain/approval-conditions";
 import { z } from "zod";
 import { FLAG_KEY_PATTERN } from "../flags/flag-schemas";
 import { plainText } from "../validation/text";
@@ -89,6 +90,8 @@ export const transitionSchema = z.strictObject({
   reason: plainText({ max: 500, multiline: true }).optional(),
   /** Admins may advance past red gates with a written reason; it is audited and shown. */
   override: z.boolean({ error: "must be true or false" }).optional(),
+  /** Advancing into a phase with conditional approvals: the person advancing has read their conditions. */
+  acknowledgeConditions: z.boolean({ error: "must be true or false" }).optional(),
 });
 export type TransitionInput = z.infer<typeof transitionSchema>;
 
@@ -108,6 +111,14 @@ export const approvalFormSchema = z
     riskLevel: z.enum(["low", "medium", "high"], { error: "choose low, medium or high" }),
     reviewed: z.array(plainText({ min: 1, max: 120 }), { error: "reviewed must be a list" }).max(20),
     conditions: plainText({ max: 2000, multiline: true }).optional(),
+    /** Conditions that are a time, held by the gate: not before this instant (ISO 8601)… */
+    notBefore: z.iso.datetime({ offset: true, error: "must be an ISO 8601 time, e.g. 2026-12-07T09:00:00Z" }).optional(),
+    /** …and only Monday–Friday 09:00–17:00 in this IANA time zone. */
+    officeHoursTimeZone: z
+      .string({ error: "must be a time zone name" })
+      .max(64)
+      .refine(isTimeZone, { error: "must be an IANA time zone, e.g. Europe/Berlin or UTC" })
+      .optional(),
     reason: plainText({ max: 2000, multiline: true }).optional(),
     signature: plainText({ min: 1, max: 120, minMessage: "type your name to sign" }),
     /** Replaces this signer's live form for the phase (a new record; the old one is kept). */
@@ -118,6 +129,10 @@ export const approvalFormSchema = z
       ctx.addIssue({ code: "custom", path: ["conditions"], message: "state the conditions of your approval" });
     if (form.decision === "rejected" && !form.reason) ctx.addIssue({ code: "custom", path: ["reason"], message: "say why you reject it" });
     if (form.reviewed.length === 0) ctx.addIssue({ code: "custom", path: ["reviewed"], message: "tick what you reviewed" });
+    for (const field of ["notBefore", "officeHoursTimeZone"] as const) {
+      if (form[field] !== undefined && form.decision !== "conditional")
+        ctx.addIssue({ code: "custom", path: [field], message: "only a conditional approval has time conditions" });
+    }
   });
 export type ApprovalFormInput = z.infer<typeof approvalFormSchema>;
 

@@ -41,6 +41,9 @@ export interface ApprovalDto {
   riskLevel: string;
   reviewed: string[];
   conditions: string | null;
+  /** A conditional approval's time conditions, held by the gate `conditions`. */
+  notBefore: string | null;
+  officeHoursTimeZone: string | null;
   reason: string | null;
   signature: string;
   signedAt: string;
@@ -135,6 +138,8 @@ export async function loadRollout(tx: Tx, id: string, now = new Date()): Promise
     riskLevel: a.riskLevel,
     reviewed: a.reviewed,
     conditions: a.conditions,
+    notBefore: a.notBefore?.toISOString() ?? null,
+    officeHoursTimeZone: a.officeHoursTimeZone,
     reason: a.reason,
     signature: a.signature,
     signedAt: a.signedAt.toISOString(),
@@ -174,6 +179,9 @@ export async function loadRollout(tx: Tx, id: string, now = new Date()): Promise
         signerName: a.signer.name,
         decision: a.decision,
         reason: a.reason,
+        conditions: a.conditions,
+        notBefore: a.notBefore ? new Date(a.notBefore) : null,
+        officeHoursTimeZone: a.officeHoursTimeZone,
         void: a.state === "void",
         superseded: a.state === "superseded",
       })),

@@ -79,6 +79,14 @@ export async function applyTransition(
         }
         overrides = [...overrides, { kind: "advance", at: now.toISOString(), by: actor.label, reason: input.reason!, gates: view.gates }];
       }
+      // A conditional approval's conditions are read by whoever advances, and acknowledged.
+      const conditions = view.gates.find((g) => g.name === "conditions");
+      if (action === "advance" && conditions && !input.acknowledgeConditions) {
+        throw new AppError("UNPROCESSABLE", `Cannot advance: ${conditions.reason}`, {
+          fields: { acknowledgeConditions: "acknowledge the approval's conditions to advance" },
+          gates: view.gates,
+        });
+      }
 
       const state = flag.state;
       const flagBefore: FlagStateSnapshot = { enabled: state.enabled, rolloutPercent: state.rolloutPercent, allowlist: state.allowlist };

@@ -116,6 +116,9 @@ test("plan from the playbook, sign a conditional approval, advance; self-approva
   await expect(eve.getByTestId("approvals")).toContainText("Priya Product");
   // Eve starts the rollout: the Internal audience gets the flag.
   await eve.getByRole("button", { name: "Start rollout" }).click();
+  // Priya's condition is quoted in the confirmation, and Eve acknowledges it there.
+  await expect(eve.getByTestId("approval-conditions")).toContainText("Only outside the Friday release window");
+  await eve.getByRole("checkbox", { name: /I have read these conditions/ }).check();
   await eve.getByRole("button", { name: "Start", exact: true }).click();
   await expect(eve.getByRole("status").filter({ hasText: "Done" })).toContainText("phase 1 (Internal)");
   await expect(eve.getByTestId("timeline").locator('[data-phase-state="current"]')).toContainText("Internal");

@@ -117,6 +117,7 @@ export async function transitionRolloutAction(_prev: RolloutFormState, form: For
     version: Number(form.get("version")),
     ...(reason ? { reason } : {}),
     ...(form.get("override") === "on" ? { override: true } : {}),
+    ...(form.get("acknowledgeConditions") === "on" ? { acknowledgeConditions: true } : {}),
   });
   if (!parsed.success) return { status: "invalid", fields: fieldErrors(parsed.error) };
   try {
@@ -165,6 +166,8 @@ export async function signApprovalAction(_prev: RolloutFormState, form: FormData
     riskLevel: form.get("riskLevel") ?? undefined,
     reviewed: form.getAll("reviewed").map(String),
     conditions: text("conditions"),
+    notBefore: text("notBefore"),
+    officeHoursTimeZone: text("officeHoursTimeZone"),
     reason: text("reason"),
     signature: String(form.get("signature") ?? "").trim(),
     supersedes: text("supersedes"),
