@@ -28,8 +28,8 @@ export interface InboxItem {
 
 /**
  * What waits for a product owner: each live rollout whose next phase needs approvals that this person
- * has not given on the current plan version, and which they may sign (not requested or last edited
- * by them).
+ * has not given on the current plan version, and which they may sign (not requested by them, nor
+ * with any version of the plan edited by them).
  */
 export async function approvalInbox(db: Db, principal: Principal | null): Promise<InboxItem[]> {
   const user = requireUser(principal);
@@ -39,7 +39,7 @@ export async function approvalInbox(db: Db, principal: Principal | null): Promis
     const phaseIndex = rollout.currentPhase + 1;
     const phase = rollout.phases[phaseIndex];
     if (!phase || phase.requiredApprovals === 0) return [];
-    if (rollout.requestedBy === user.userId || rollout.lastEditedBy === user.userId) return [];
+    if (rollout.requestedBy === user.userId || rollout.planEditors.includes(user.userId)) return [];
     const signed = rollout.approvals.some((a) => a.phaseIndex === phaseIndex && a.signer.id === user.userId && a.state === "live");
     return signed ? [] : [{ rollout, phaseIndex, phaseName: phase.name }];
   });
@@ -56,9 +56,16 @@ export async function countApprovalInbox(db: Db, principal: Principal | null): P
     SELECT count(*)::int AS n
     FROM rollouts r
     JOIN rollout_phases p ON p.rollout_id = r.id AND p.index = r.current_phase + 1 AND p.required_approvals > 0
+    JOIN flags f ON f.id = r.flag_id
     WHERE r.status IN ('draft', 'active', 'paused')
       AND r.requested_by <> ${user.userId}::uuid
       AND r.last_edited_by IS DISTINCT FROM ${user.userId}::uuid
+      -- Any earlier plan editor too, as planEditors() reads them.
+      AND NOT EXISTS (
+        SELECT 1 FROM audit_log e
+        WHERE e.target_type = 'rollout' AND e.target_id = f.key || '/' || r.environment_key || '/' || r.id::text
+          AND e.action = 'rollout.edit' AND e.actor_id = ${user.userId}::uuid
+          AND (e.after->>'planVersion') IS DISTINCT FROM (e.before->>'planVersion'))
       AND NOT EXISTS (
         SELECT 1 FROM approvals a
         WHERE a.rollout_id = r.id AND a.phase_index = p.index AND a.signer_id = ${user.userId}::uuid

@@ -1,4 +1,5 @@
 import { promotionEvidence } from "./promotion-evidence";
+import { planEditors } from "./plan-editors";
 import type { Tx } from "../db/client";
 import { notFound } from "../errors";
 import { quantileUpperBoundMs, LATENCY_SLOTS } from "../domain/latency-buckets";
@@ -62,6 +63,8 @@ export interface RolloutDto {
   requestedBy: string;
   requester: { id: string; name: string; email: string };
   lastEditedBy: string | null;
+  /** Every user who changed the plan (phases or impact) in any version: none of them may approve it. */
+  planEditors: string[];
   autoAdvance: boolean;
   impact: Record<string, unknown>;
   phaseStartedAt: string | null;
@@ -98,11 +101,12 @@ const include = {
 export async function loadRollout(tx: Tx, id: string, now = new Date()): Promise<RolloutDto> {
   const row = await tx.rollout.findUnique({ where: { id }, include });
   if (!row) throw notFound(`Rollout '${id}'`);
-  const [requester, approvalRows, ticks, incidents] = await Promise.all([
+  const [requester, approvalRows, ticks, incidents, editors] = await Promise.all([
     tx.user.findUniqueOrThrow({ where: { id: row.requestedBy }, select: { id: true, name: true, email: true } }),
     tx.approval.findMany({ where: { rolloutId: id }, orderBy: { signedAt: "asc" } }),
     tx.checklistTick.findMany({ where: { rolloutId: id } }),
     tx.incident.count({ where: { flagId: row.flagId, environmentKey: row.environmentKey, status: { not: "resolved" } } }),
+    planEditors(tx, { id, flagKey: row.flag.key, environment: row.environmentKey }),
   ]);
   const tickers = new Map(
     (await tx.user.findMany({ where: { id: { in: [...new Set(ticks.map((t) => t.tickedBy))] } }, select: { id: true, name: true } })).map(
@@ -193,6 +197,8 @@ export async function loadRollout(tx: Tx, id: string, now = new Date()): Promise
     requestedBy: row.requestedBy,
     requester,
     lastEditedBy: row.lastEditedBy,
+    // The latest editor too, should their audit entry be filed under another target name.
+    planEditors: row.lastEditedBy && !editors.includes(row.lastEditedBy) ? [...editors, row.lastEditedBy] : editors,
     autoAdvance: row.autoAdvance,
     impact: row.impact as Record<string, unknown>,
     phaseStartedAt: row.phaseStartedAt?.toISOString() ?? null,

@@ -13,7 +13,7 @@ import { stableStringify } from "../domain/stable-json";
  * A product owner's signed form for one phase (Appendix C). The record is immutable (a trigger
  * refuses edits) and bound to the plan version it was signed on: a later plan edit voids it. It keeps
  * what the signer saw (gates and metrics) and a SHA-256 over all of it, also written to the audit log.
- * The requester and the last editor of the plan may not approve it; a signer replaces their own form
+ * The requester and everyone who edited any version of the plan may not approve it; a signer replaces their own form
  * only by naming it (`supersedes`), which keeps the old one as superseded.
  */
 export async function signApproval(
@@ -43,8 +43,11 @@ export async function signApproval(
         throw new AppError("CONFLICT", `Phase ${target.phaseIndex} (${phase.name}) has already started`);
       if (user.userId === view.requestedBy)
         throw new AppError("FORBIDDEN", "You requested this rollout; another product owner must approve it");
-      if (user.userId === view.lastEditedBy)
-        throw new AppError("FORBIDDEN", "You last edited this plan; another product owner must approve it");
+      if (view.planEditors.includes(user.userId))
+        throw new AppError(
+          "FORBIDDEN",
+          "You edited this rollout's plan (an edit stays in every later version); another product owner must approve it",
+        );
 
       const mine = await tx.approval.findFirst({
         where: { rolloutId: target.rolloutId, phaseIndex: target.phaseIndex, signerId: user.userId, supersededBy: null },

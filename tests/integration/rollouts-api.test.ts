@@ -296,6 +296,58 @@ describe("rollouts API", () => {
     expect(editorIsPo.status).toBe(200);
   });
 
+  it("four eyes: whoever edited any version of the plan may not approve it, even after someone else edits it", async () => {
+    const key = await newFlag();
+    const created = await call(app.url, "POST", "/api/v1/rollouts", {
+      token: eng,
+      body: {
+        flagKey: key,
+        environment: "production",
+        phases: [
+          { name: "A", percent: 10 },
+          { name: "B", percent: 50, requiredApprovals: 1 },
+        ],
+        impact: { riskLevel: "low", benefits: "faster", risks: "none" },
+      },
+    });
+    expect(created.status).toBe(201);
+    const id = created.body.id;
+    // The engineer + product owner changes phase B…
+    const byEngPo = await call(app.url, "PATCH", `/api/v1/rollouts/${id}`, {
+      token: ENG_PO,
+      body: {
+        version: created.body.version,
+        phases: [
+          { name: "A", percent: 10 },
+          { name: "B", percent: 40, requiredApprovals: 1 },
+        ],
+      },
+    });
+    expect(byEngPo.status).toBe(200);
+    // …then someone else edits only the impact text, so the last editor is no longer them.
+    const byEng = await call(app.url, "PATCH", `/api/v1/rollouts/${id}`, {
+      token: eng,
+      body: { version: byEngPo.body.version, impact: { riskLevel: "low", benefits: "faster", risks: "none known" } },
+    });
+    expect(byEng.status).toBe(200);
+    expect(byEng.body.planVersion).toBe(3);
+    expect(byEng.body.lastEditedBy).not.toBe(byEngPo.body.lastEditedBy);
+    expect(byEng.body.planEditors).toHaveLength(2);
+    expect(byEng.body.planEditors).toContain(byEngPo.body.lastEditedBy);
+
+    const before = await counts();
+    const own = await call(app.url, "POST", `/api/v1/rollouts/${id}/phases/1/approvals`, approve(ENG_PO, "eng-po-bot"));
+    expect(own.status).toBe(403);
+    expect(own.body.error.message).toBe(
+      "You edited this rollout's plan (an edit stays in every later version); another product owner must approve it",
+    );
+    expect(await counts()).toEqual(before);
+
+    // A product owner who touched no version of the plan still may.
+    const other = await call(app.url, "POST", `/api/v1/rollouts/${id}/phases/1/approvals`, approve(POS[0]!.token, POS[0]!.name));
+    expect(other.status).toBe(201);
+  });
+
   it("20 concurrent advances with one version: exactly one wins, the rest get 409 with the current rollout", async () => {
     const key = await newFlag();
     const created = await call(app.url, "POST", "/api/v1/rollouts", {

@@ -56,7 +56,7 @@ export default async function RolloutPage({
   const next = rollout.phases[rollout.currentPhase + 1];
   const current = rollout.phases[rollout.currentPhase];
   const isPo = user.roles.includes("product_owner");
-  const mayApprove = isPo && user.userId !== rollout.requestedBy && user.userId !== rollout.lastEditedBy;
+  const mayApprove = isPo && user.userId !== rollout.requestedBy && !rollout.planEditors.includes(user.userId);
   const live = rollout.status === "draft" || rollout.status === "active" || rollout.status === "paused";
   const signed = (await searchParams).signed === "1";
   const envState = flag?.environments[rollout.environment];

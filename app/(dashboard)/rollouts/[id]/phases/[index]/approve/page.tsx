@@ -34,8 +34,8 @@ export default async function ApprovePage({ params }: { params: Promise<{ id: st
     ? "Only product owners sign approval forms."
     : user.userId === rollout.requestedBy
       ? "You requested this rollout, so you cannot approve it: another product owner must."
-      : user.userId === rollout.lastEditedBy
-        ? "You last edited this plan, so you cannot approve it: another product owner must."
+      : rollout.planEditors.includes(user.userId)
+        ? "You edited this plan, so you cannot approve it: another product owner must."
         : index <= rollout.currentPhase
           ? `${phase.name} has already started.`
           : rollout.status === "completed" || rollout.status === "rolled_back"
