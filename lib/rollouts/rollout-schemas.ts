@@ -89,6 +89,8 @@ export const transitionSchema = z.strictObject({
   reason: plainText({ max: 500, multiline: true }).optional(),
   /** Admins may advance past red gates with a written reason; it is audited and shown. */
   override: z.boolean({ error: "must be true or false" }).optional(),
+  /** A roll back that would serve "on" to more subjects than now needs this (and an engineer or admin). */
+  confirmWiden: z.boolean({ error: "must be true or false" }).optional(),
 });
 export type TransitionInput = z.infer<typeof transitionSchema>;
 

@@ -66,6 +66,8 @@ export interface RolloutDto {
   /** Every user who changed the plan (phases or impact) in any version: none of them may approve it. */
   planEditors: string[];
   autoAdvance: boolean;
+  /** The flag state a roll back restores (from before the rollout started); null for a draft. */
+  rollbackTo: FlagStateSnapshot | null;
   impact: Record<string, unknown>;
   phaseStartedAt: string | null;
   /** Seconds in the current phase as of the read (what the soak gate measures). */
@@ -200,6 +202,7 @@ export async function loadRollout(tx: Tx, id: string, now = new Date()): Promise
     // The latest editor too, should their audit entry be filed under another target name.
     planEditors: row.lastEditedBy && !editors.includes(row.lastEditedBy) ? [...editors, row.lastEditedBy] : editors,
     autoAdvance: row.autoAdvance,
+    rollbackTo: (row.stateBefore as FlagStateSnapshot | null) ?? null,
     impact: row.impact as Record<string, unknown>,
     phaseStartedAt: row.phaseStartedAt?.toISOString() ?? null,
     phaseElapsedSeconds: row.phaseStartedAt ? Math.max(0, Math.floor((now.getTime() - row.phaseStartedAt.getTime()) / 1000)) : 0,

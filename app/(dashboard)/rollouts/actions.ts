@@ -117,6 +117,7 @@ export async function transitionRolloutAction(_prev: RolloutFormState, form: For
     version: Number(form.get("version")),
     ...(reason ? { reason } : {}),
     ...(form.get("override") === "on" ? { override: true } : {}),
+    ...(form.get("confirmWiden") === "on" ? { confirmWiden: true } : {}),
   });
   if (!parsed.success) return { status: "invalid", fields: fieldErrors(parsed.error) };
   try {

@@ -75,6 +75,10 @@ export default async function RolloutPage({
           canEngineer={user.roles.includes("engineer")}
           canRollback={user.roles.includes("engineer") || user.roles.includes("oncall")}
           isAdmin={user.roles.includes("admin")}
+          mayWiden={user.roles.includes("engineer") || user.roles.includes("admin")}
+          flagNow={
+            envState ? { enabled: envState.enabled, rolloutPercent: envState.rolloutPercent, allowlist: envState.allowlist } : undefined
+          }
         />
       ) : null}
 
