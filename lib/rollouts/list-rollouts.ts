@@ -2,6 +2,7 @@ import type { Db } from "../db/client";
 import { requireUser, type Principal } from "../auth/principal";
 import { LIVE_STATUSES } from "../domain/rollout";
 import { loadRollout, type RolloutDto } from "./rollout-view";
+import { can } from "../auth/permissions";
 
 /** Rollouts, newest first: live ones only unless `all`; optionally for one flag. */
 export async function listRollouts(
@@ -33,7 +34,7 @@ export interface InboxItem {
  */
 export async function approvalInbox(db: Db, principal: Principal | null): Promise<InboxItem[]> {
   const user = requireUser(principal);
-  if (!user.roles.includes("product_owner")) return [];
+  if (!can(user, "rollout.approve")) return [];
   const rollouts = await listRollouts(db, principal);
   return rollouts.flatMap((rollout) => {
     const phaseIndex = rollout.currentPhase + 1;
@@ -51,7 +52,7 @@ export async function approvalInbox(db: Db, principal: Principal | null): Promis
  */
 export async function countApprovalInbox(db: Db, principal: Principal | null): Promise<number> {
   const user = requireUser(principal);
-  if (!user.roles.includes("product_owner")) return 0;
+  if (!can(user, "rollout.approve")) return 0;
   const rows = await db.$queryRaw<{ n: number }[]>`
     SELECT count(*)::int AS n
     FROM rollouts r

@@ -2,12 +2,13 @@ import { createHash, randomUUID } from "node:crypto";
 import type { Db } from "../db/client";
 import { AppError, notFound, validationFailed } from "../errors";
 import { recordAudit } from "../audit/record-audit";
-import { actorLabel, requireRole, type Principal } from "../auth/principal";
+import { actorLabel, type Principal } from "../auth/principal";
 import type { ApprovalFormInput } from "./rollout-schemas";
 import { lockRollout } from "./lock-rollout";
 import { loadRollout, type ApprovalDto } from "./rollout-view";
 import { notifyApprovalSigned } from "./rollout-notifications";
 import { stableStringify } from "../domain/stable-json";
+import { requirePermission } from "../auth/permissions";
 
 /**
  * A product owner's signed form for one phase (Appendix C). The record is immutable (a trigger
@@ -23,7 +24,7 @@ export async function signApproval(
   input: ApprovalFormInput,
   now = new Date(),
 ): Promise<ApprovalDto> {
-  const user = requireRole(principal, "product_owner");
+  const user = requirePermission(principal, "rollout.approve");
   if (input.signature !== user.name) {
     throw validationFailed(
       { signature: `type your name exactly as Rollgate knows it: ${user.name}` },

@@ -1,7 +1,7 @@
 import type { Db } from "../db/client";
 import { AppError, validationFailed } from "../errors";
 import { recordAudit } from "../audit/record-audit";
-import { actorLabel, requireRole, type Principal } from "../auth/principal";
+import { actorLabel, type Principal } from "../auth/principal";
 import type { Role } from "../auth/roles";
 import { allGreen, transition, type Gate, type RolloutAction } from "../domain/rollout";
 import { describeExposure, widensExposure, type FlagExposure } from "../domain/flag-exposure";
@@ -9,6 +9,7 @@ import type { TransitionInput } from "./rollout-schemas";
 import { lockRollout } from "./lock-rollout";
 import { loadRollout, type RolloutDto } from "./rollout-view";
 import { notifyTransition } from "./rollout-notifications";
+import { can, requirePermission } from "../auth/permissions";
 
 export type TransitionAction = Exclude<RolloutAction, "edit">;
 
@@ -18,16 +19,6 @@ export interface RolloutActor {
   label: string;
   roles: readonly Role[];
 }
-
-const ROLES_FOR: Record<TransitionAction, Role[]> = {
-  advance: ["engineer"],
-  pause: ["engineer"],
-  resume: ["engineer"],
-  rollback: ["engineer", "oncall"],
-};
-
-/** Who may roll back to a state wider than now (with `confirmWiden`); on-call alone may only narrow. */
-const MAY_WIDEN: Role[] = ["engineer", "admin"];
 
 type FlagStateSnapshot = FlagExposure;
 
@@ -39,7 +30,7 @@ function checkWidening(actor: RolloutActor, before: FlagExposure, after: FlagExp
   if (actor.id === null || !widensExposure(before, after)) return;
   const change = `from ${describeExposure(before)} to ${describeExposure(after)}`;
   const widening = { before, after };
-  if (!actor.roles.some((r) => MAY_WIDEN.includes(r))) {
+  if (!can(actor, "rollout.rollback.widen")) {
     throw new AppError(
       "FORBIDDEN",
       `Rolling back would widen exposure ${change}; on-call may only narrow it: use Kill to turn the flag off`,
@@ -67,7 +58,7 @@ export async function transitionRollout(
   now = new Date(),
 ): Promise<RolloutDto> {
   // Advancing past red gates is an admin's call, whatever else they may do.
-  const user = input.override && action === "advance" ? requireRole(principal, "admin") : requireRole(principal, ...ROLES_FOR[action]);
+  const user = requirePermission(principal, input.override && action === "advance" ? "rollout.advance.override" : `rollout.${action}`);
   return applyTransition(db, { id: user.userId, label: actorLabel(user), roles: user.roles }, id, action, input, now);
 }
 

@@ -9,6 +9,7 @@ import { REVIEW_ITEMS } from "@/lib/rollouts/rollout-schemas";
 import { GateList } from "@/components/rollouts/gate-list";
 import { ApprovalForm } from "@/components/rollouts/approval-form";
 import { requirePageUser } from "../../../../../../_request/session";
+import { can } from "@/lib/auth/permissions";
 
 export const metadata: Metadata = { title: "Approval form" };
 
@@ -30,7 +31,7 @@ export default async function ApprovePage({ params }: { params: Promise<{ id: st
   const from = rollout.phases[index - 1];
   const impact = rollout.impact as { riskLevel?: string; benefits?: string; risks?: string; links?: string[] };
   const mine = rollout.approvals.find((a) => a.phaseIndex === index && a.signer.id === user.userId && a.state !== "superseded");
-  const refusal = !user.roles.includes("product_owner")
+  const refusal = !can(user, "rollout.approve")
     ? "Only product owners sign approval forms."
     : user.userId === rollout.requestedBy
       ? "You requested this rollout, so you cannot approve it: another product owner must."
