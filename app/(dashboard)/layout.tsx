@@ -7,6 +7,7 @@ import { CommandPalette } from "@/components/nav/command-palette";
 import { getDb } from "@/lib/db/client";
 import { countApprovalInbox } from "@/lib/rollouts/list-rollouts";
 import { countOpenIncidents } from "@/lib/incidents/incident-view";
+import { can } from "@/lib/auth/permissions";
 
 export const dynamic = "force-dynamic";
 
@@ -50,7 +51,7 @@ export default async function DashboardLayout({ children }: { children: React.Re
               ) : null}
             </NavLink>
             <NavLink href="/audit">Audit log</NavLink>
-            {user.roles.includes("admin") ? <NavLink href="/admin">Admin</NavLink> : null}
+            {can(user, "admin.open") ? <NavLink href="/admin">Admin</NavLink> : null}
           </nav>
           <div className="ml-auto flex min-w-0 items-center gap-3 text-sm">
             <Link href="/account" className="text-right leading-tight hover:opacity-80">
@@ -68,7 +69,7 @@ export default async function DashboardLayout({ children }: { children: React.Re
         </div>
       </header>
       <main className="mx-auto max-w-6xl px-4 py-8">{children}</main>
-      <CommandPalette canKill={user.roles.includes("oncall") || user.roles.includes("admin")} />
+      <CommandPalette canKill={can(user, "flag.kill")} />
     </div>
   );
 }

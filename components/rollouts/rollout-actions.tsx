@@ -4,14 +4,19 @@ import { useActionState, useEffect, useState } from "react";
 import { useRouter } from "next/navigation";
 import { transitionRolloutAction, type RolloutFormState } from "@/app/(dashboard)/rollouts/actions";
 import type { RolloutDto } from "@/lib/rollouts/rollout-view";
+import { describeExposure, widensExposure, type FlagExposure } from "@/lib/domain/flag-exposure";
 import { Button } from "../ui/button";
-import { RolloutConflictDialog, TransitionDialog, type Action } from "./rollout-dialogs";
+import { RolloutConflictDialog, TransitionDialog, type Action, type Widening } from "./rollout-dialogs";
 
 const pct = (p: RolloutDto["phases"][number] | undefined) =>
   p ? (p.percent === 0 ? `its allowlist (${p.allowlist.length} keys)` : `${p.percent} % of users`) : "";
 
 /** What exactly will happen, in words, before anyone clicks "confirm". */
-function consequence(r: RolloutDto, action: Action): { title: string; body: string; confirm: string } {
+function consequence(
+  r: RolloutDto,
+  action: Action,
+  change: { before: FlagExposure; after: FlagExposure } | null,
+): { title: string; body: string; confirm: string } {
   const where = `${r.flagKey} in ${r.environment}`;
   const next = r.phases[r.currentPhase + 1];
   const current = r.phases[r.currentPhase];
@@ -43,7 +48,7 @@ function consequence(r: RolloutDto, action: Action): { title: string; body: stri
     case "rollback":
       return {
         title: "Roll back",
-        body: `${where} goes back to the state it had before the rollout started (enabled, percentage and allowlist), in one step, and the plan ends as rolled back.`,
+        body: `${where} goes back to the state it had before the rollout started (enabled, percentage and allowlist), in one step, and the plan ends as rolled back.${change ? ` Exposure: ${describeExposure(change.before)} → ${describeExposure(change.after)}.` : ""}`,
         confirm: "Roll back now",
       };
   }
@@ -54,11 +59,17 @@ export function RolloutActions({
   canEngineer,
   canRollback,
   isAdmin,
+  mayWiden,
+  flagNow,
 }: {
   rollout: RolloutDto;
   canEngineer: boolean;
   canRollback: boolean;
   isAdmin: boolean;
+  /** May confirm a roll back that serves "on" to more subjects than now (on-call alone may not). */
+  mayWiden: boolean;
+  /** The flag's state in the rollout's environment as the page read it. */
+  flagNow?: FlagExposure;
 }) {
   const router = useRouter();
   const [state, formAction, pending] = useActionState<RolloutFormState, FormData>(transitionRolloutAction, { status: "idle" });
@@ -97,7 +108,13 @@ export function RolloutActions({
   const allowed = buttons.filter((b) => b.allowed);
   // A viewer (or anyone with no action here) gets no empty row where the buttons would be.
   if (allowed.length === 0) return null;
-  const dialog = open && !finished ? consequence(rollout, open) : null;
+  const change = flagNow && rollout.rollbackTo ? { before: flagNow, after: rollout.rollbackTo } : null;
+  // The server decides again on the state it locks; this only says beforehand what it will say.
+  const widening: Widening | null =
+    change && widensExposure(change.before, change.after)
+      ? { before: describeExposure(change.before), after: describeExposure(change.after), allowed: mayWiden }
+      : null;
+  const dialog = open && !finished ? consequence(rollout, open, change) : null;
   const conflict = state.status === "conflict" && seen !== state ? state.current : undefined;
   return (
     <div className="space-y-3">
@@ -133,6 +150,7 @@ export function RolloutActions({
           action={open}
           dialog={dialog}
           isAdmin={isAdmin}
+          widening={open === "rollback" ? widening : null}
           formAction={formAction}
           pending={pending}
           state={answered ? state : null}

@@ -9,6 +9,13 @@ import { Overlay } from "../ui/overlay";
 
 export type Action = "advance" | "pause" | "resume" | "rollback";
 
+/** A roll back that would serve "on" to more subjects than now, and whether this user may confirm it. */
+export interface Widening {
+  before: string;
+  after: string;
+  allowed: boolean;
+}
+
 /**
  * One step (advance, pause, resume, roll back) spelled out before it happens: its consequence, the
  * red gates an advance would pass, and a reason. `state` is the answer to this dialog's own
@@ -19,6 +26,7 @@ export function TransitionDialog({
   action,
   dialog,
   isAdmin,
+  widening,
   formAction,
   pending,
   state,
@@ -28,6 +36,7 @@ export function TransitionDialog({
   action: Action;
   dialog: { title: string; body: string; confirm: string };
   isAdmin: boolean;
+  widening: Widening | null;
   formAction: (form: FormData) => void;
   pending: boolean;
   state: RolloutFormState | null;
@@ -67,6 +76,21 @@ export function TransitionDialog({
           </div>
         ) : null}
         {action === "advance" ? <ConditionsToAcknowledge rollout={rollout} /> : null}
+        {widening ? (
+          <div className="rounded-md bg-amber-50 p-3 text-sm text-amber-900" data-testid="widening">
+            <p className="font-medium">
+              This widens exposure: {widening.before} → {widening.after}.
+            </p>
+            {widening.allowed ? (
+              <label className="mt-2 flex items-center gap-2 font-medium">
+                <input type="checkbox" name="confirmWiden" required className="h-4 w-4 rounded border-slate-300" /> Widen exposure to{" "}
+                {widening.after}
+              </label>
+            ) : (
+              <p className="mt-2">On-call may only narrow exposure: use Kill to turn the flag off.</p>
+            )}
+          </div>
+        ) : null}
         <label className="block text-sm">
           <span className="font-medium text-slate-700">Reason{action === "rollback" ? "" : " (optional)"}</span>
           <TextArea
@@ -86,7 +110,7 @@ export function TransitionDialog({
           <Button variant="secondary" type="button" onClick={onCancel}>
             Cancel
           </Button>
-          <Button variant={action === "rollback" ? "danger" : "primary"} type="submit" disabled={pending}>
+          <Button variant={action === "rollback" ? "danger" : "primary"} type="submit" disabled={pending || widening?.allowed === false}>
             {pending ? "Working…" : dialog.confirm}
           </Button>
         </div>

@@ -31,15 +31,6 @@ export function requireUser(p: Principal | null): UserPrincipal {
   return p;
 }
 
-/** Any one of `roles` suffices. */
-export function requireRole(p: Principal | null, ...roles: Role[]): UserPrincipal {
-  const user = requireUser(p);
-  if (!roles.some((r) => user.roles.includes(r))) {
-    throw new AppError("FORBIDDEN", `This needs the ${roles.join(" or ")} role`);
-  }
-  return user;
-}
-
 export function requireSdk(p: Principal | null): SdkPrincipal {
   if (!p) throw new AppError("UNAUTHENTICATED", "Send an SDK token");
   if (p.kind !== "sdk") throw new AppError("FORBIDDEN", "This route needs an SDK token");

@@ -3,7 +3,8 @@ import { plainText } from "../validation/text";
 import type { Db } from "../db/client";
 import { AppError } from "../errors";
 import { recordAudit } from "../audit/record-audit";
-import { actorLabel, requireRole, type Principal } from "../auth/principal";
+import { actorLabel, type Principal } from "../auth/principal";
+import { requirePermission } from "../auth/permissions";
 
 export const createEnvironmentSchema = z.strictObject({
   key: z
@@ -20,7 +21,7 @@ export async function createEnvironment(
   principal: Principal | null,
   input: CreateEnvironmentInput,
 ): Promise<{ key: string; name: string }> {
-  const admin = requireRole(principal, "admin");
+  const admin = requirePermission(principal, "environment.create");
   return db.$transaction(async (tx) => {
     const inserted = await tx.$queryRaw<{ key: string }[]>`
       INSERT INTO environments (key, name, sort_order)

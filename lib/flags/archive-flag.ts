@@ -2,8 +2,9 @@ import type { Db } from "../db/client";
 import { FLAG_KEY_PATTERN } from "./flag-schemas";
 import { AppError, notFound } from "../errors";
 import { recordAudit } from "../audit/record-audit";
-import { actorLabel, requireRole, type Principal } from "../auth/principal";
+import { actorLabel, type Principal } from "../auth/principal";
 import type { ArchiveFlagInput } from "./flag-schemas";
+import { requirePermission } from "../auth/permissions";
 
 /**
  * Retires a flag: it disappears from lists and from evaluation (SDKs get FLAG_NOT_FOUND and fall back
@@ -11,7 +12,7 @@ import type { ArchiveFlagInput } from "./flag-schemas";
  * and audit entries keep pointing at one flag. Refused while a rollout of it is still in progress.
  */
 export async function archiveFlag(db: Db, principal: Principal | null, key: string, input: ArchiveFlagInput): Promise<void> {
-  const user = requireRole(principal, "engineer");
+  const user = requirePermission(principal, "flag.archive");
   if (!FLAG_KEY_PATTERN.test(key)) throw notFound("Flag");
   await db.$transaction(async (tx) => {
     // Lock the flag row so a rollout cannot be created between the check and the archive.

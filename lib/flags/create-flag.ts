@@ -1,13 +1,14 @@
 import type { Db } from "../db/client";
 import { AppError } from "../errors";
 import { recordAudit } from "../audit/record-audit";
-import { actorLabel, requireRole, type Principal } from "../auth/principal";
+import { actorLabel, type Principal } from "../auth/principal";
 import { listEnvironmentKeys } from "./environments";
 import { toFlagDto, type FlagDto } from "./flag-dto";
 import type { CreateFlagInput } from "./flag-schemas";
+import { requirePermission } from "../auth/permissions";
 
 export async function createFlag(db: Db, principal: Principal | null, input: CreateFlagInput): Promise<FlagDto> {
-  const user = requireRole(principal, "engineer");
+  const user = requirePermission(principal, "flag.create");
   return db.$transaction(async (tx) => {
     // ON CONFLICT keeps a duplicate key from aborting the transaction with a unique violation.
     const inserted = await tx.$queryRaw<{ id: string }[]>`

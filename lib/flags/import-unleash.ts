@@ -4,11 +4,12 @@ import { AppError } from "../errors";
 import { recordAudit, type AuditInput } from "../audit/record-audit";
 import { lockFlagsForChange } from "../db/lock-order";
 import { allowLongStatements } from "../db/long-statements";
-import { actorLabel, requireRole, type Principal } from "../auth/principal";
+import { actorLabel, type Principal, type UserPrincipal } from "../auth/principal";
 import { mapUnleashFlag, readUnleashExport, type MappedState } from "../domain/unleash-import";
 import { plainText } from "../validation/text";
 import { listEnvironmentKeys } from "./environments";
 import { FLAG_KEY_PATTERN } from "./flag-schemas";
+import { requirePermission } from "../auth/permissions";
 
 export const importUnleashSchema = z.strictObject({
   export: z.unknown().refine((v) => typeof v === "object" && v !== null, "must be the exported JSON document"),
@@ -59,7 +60,7 @@ const sameState = (a: MappedState | null, b: MappedState) =>
  * same export twice changes nothing the second time: only states that differ are written.
  */
 export async function importUnleash(db: Db, principal: Principal | null, input: ImportUnleashInput): Promise<ImportResult> {
-  const user = requireRole(principal, "admin");
+  const user = requirePermission(principal, "flag.import");
   let read;
   try {
     read = readUnleashExport(input.export);
@@ -178,7 +179,7 @@ async function compareWithRollgate(tx: Tx, entry: ImportPlanEntry): Promise<void
 }
 
 /** Writes one flag's planned states (creating the flag first if need be). */
-async function apply(tx: Tx, entry: ImportPlanEntry, user: ReturnType<typeof requireRole>): Promise<void> {
+async function apply(tx: Tx, entry: ImportPlanEntry, user: UserPrincipal): Promise<void> {
   if (entry.action === "create") {
     await tx.$executeRaw`
       INSERT INTO flags (key, description, owner_id, bucket_group)
@@ -194,7 +195,7 @@ async function apply(tx: Tx, entry: ImportPlanEntry, user: ReturnType<typeof req
   }
 }
 
-function importAudit(entry: ImportPlanEntry, user: ReturnType<typeof requireRole>): AuditInput {
+function importAudit(entry: ImportPlanEntry, user: UserPrincipal): AuditInput {
   return {
     actor: { id: user.userId, label: actorLabel(user) },
     action: "flag.import",

@@ -2,11 +2,12 @@ import type { Db, Tx } from "../db/client";
 import { AppError } from "../errors";
 import { lockFlagForChange } from "../db/lock-order";
 import { recordAudit } from "../audit/record-audit";
-import { actorLabel, requireRole, type Principal } from "../auth/principal";
+import { actorLabel, type Principal } from "../auth/principal";
 import { loadRollout } from "../rollouts/rollout-view";
 import { notifyTransition } from "../rollouts/rollout-notifications";
 import { toFlagStateDto, type FlagStateDto } from "./flag-dto";
 import type { UpdateFlagStateInput } from "./flag-schemas";
+import { requirePermission } from "../auth/permissions";
 
 /** Who last changed a flag state, from the audit log (a person, a token, a guardrail, the auto-advance worker). */
 export interface LastChange {
@@ -45,7 +46,7 @@ export async function updateFlagState(
   now = new Date(),
 ): Promise<FlagStateDto> {
   // Overriding a rollout is also an admin's call; an ordinary edit is an engineer's.
-  const user = input.override ? requireRole(principal, "engineer", "admin") : requireRole(principal, "engineer");
+  const user = requirePermission(principal, input.override ? "flag_state.override" : "flag_state.update");
   const reason = input.override?.reason ?? input.reason ?? null;
   if (options.requireReason && !reason) {
     throw new AppError("VALIDATION_FAILED", "Say why you change this environment", {
@@ -83,9 +84,9 @@ export async function updateFlagState(
             { rollout, current: toFlagStateDto(before) },
           );
         }
-      } else if (!user.roles.includes("engineer")) {
+      } else {
         // No rollout to override: an ordinary edit, which stays an engineer's.
-        throw new AppError("FORBIDDEN", "This needs the engineer role");
+        requirePermission(user, "flag_state.update");
       }
 
       const { count } = await tx.flagState.updateMany({

@@ -2,17 +2,18 @@ import type { Db } from "../db/client";
 import { FLAG_KEY_PATTERN } from "./flag-schemas";
 import { notFound } from "../errors";
 import { recordAudit } from "../audit/record-audit";
-import { actorLabel, requireRole, type Principal } from "../auth/principal";
+import { actorLabel, type Principal } from "../auth/principal";
 import { getFlag } from "./get-flag";
 import type { FlagDto } from "./flag-dto";
 import type { UpdateFlagInput } from "./flag-schemas";
+import { requirePermission } from "../auth/permissions";
 
 /**
  * Edits what describes a flag and its raw-event sampling (not its per-environment state, which has its
  * own versioned update).
  */
 export async function updateFlag(db: Db, principal: Principal | null, key: string, input: UpdateFlagInput): Promise<FlagDto> {
-  const user = requireRole(principal, "engineer");
+  const user = requirePermission(principal, "flag.update");
   if (!FLAG_KEY_PATTERN.test(key)) throw notFound("Flag");
   await db.$transaction(async (tx) => {
     const before = await tx.flag.findUnique({ where: { key } });

@@ -1,11 +1,12 @@
 import type { Db } from "../db/client";
 import { notFound } from "../errors";
 import { recordAudit } from "../audit/record-audit";
-import { actorLabel, requireRole, requireUser, type Principal } from "../auth/principal";
+import { actorLabel, requireUser, type Principal } from "../auth/principal";
 import { FLAG_KEY_PATTERN } from "../flags/flag-schemas";
 import type { GuardrailAction, GuardrailMetric, Verdict } from "../domain/guardrail";
 import type { EvidenceTest, EvidenceVerdict } from "../domain/guardrail-evidence";
 import type { SetGuardrailsInput } from "./guardrail-schemas";
+import { requirePermission } from "../auth/permissions";
 
 export interface GuardrailDto {
   id: string;
@@ -55,7 +56,7 @@ export async function setGuardrails(
   target: { flagKey: string; environment: string },
   input: SetGuardrailsInput,
 ): Promise<GuardrailDto[]> {
-  const user = requireRole(principal, "engineer", "oncall", "admin");
+  const user = requirePermission(principal, "guardrails.update");
   const id = await flagId(db, target.flagKey, target.environment);
   await db.$transaction(async (tx) => {
     const before = await tx.guardrail.findMany({ where: { flagId: id, environmentKey: target.environment } });

@@ -2,12 +2,13 @@ import type { Db, Tx } from "../db/client";
 import { notFound } from "../errors";
 import { lockFlagForChange } from "../db/lock-order";
 import { recordAudit } from "../audit/record-audit";
-import { actorLabel, requireRole, type Principal } from "../auth/principal";
+import { actorLabel, type Principal } from "../auth/principal";
 import { toFlagStateDto, type FlagStateDto } from "../flags/flag-dto";
 import { FLAG_KEY_PATTERN } from "../flags/flag-schemas";
 import { enqueueNotification } from "../notifications";
 import { loadRollout } from "../rollouts/rollout-view";
 import type { KillInput } from "./incident-schemas";
+import { requirePermission } from "../auth/permissions";
 
 export interface KillResult extends FlagStateDto {
   /** The open incident this kill opened or joined. */
@@ -38,7 +39,7 @@ export async function killFlag(
   input: KillInput,
   now = new Date(),
 ): Promise<KillResult> {
-  const user = requireRole(principal, "oncall", "admin");
+  const user = requirePermission(principal, "flag.kill");
   return killFlagAs(db, { id: user.userId, label: actorLabel(user) }, target, input, now);
 }
 
@@ -153,7 +154,7 @@ export async function restoreFlag(
   input: KillInput,
   now = new Date(),
 ): Promise<FlagStateDto> {
-  const user = requireRole(principal, "oncall", "admin");
+  const user = requirePermission(principal, "flag.restore");
   const actor = { id: user.userId, label: actorLabel(user) };
   return db.$transaction(
     async (tx) => {

@@ -1,9 +1,10 @@
 import type { Db } from "../db/client";
 import { AppError } from "../errors";
 import { recordAudit } from "../audit/record-audit";
-import { actorLabel, requireRole, type Principal } from "../auth/principal";
+import { actorLabel, type Principal } from "../auth/principal";
 import type { AcknowledgeInput, ResolveInput } from "./incident-schemas";
 import { loadIncident, type IncidentDto } from "./incident-view";
+import { requirePermission } from "../auth/permissions";
 
 async function update(
   db: Db,
@@ -12,7 +13,7 @@ async function update(
   version: number,
   change: (current: IncidentDto) => { status: IncidentDto["status"]; event: string; data: Record<string, unknown>; kind: string },
 ): Promise<IncidentDto> {
-  const user = requireRole(principal, "oncall", "engineer", "admin");
+  const user = requirePermission(principal, "incident.update");
   const label = actorLabel(user);
   return db.$transaction(async (tx) => {
     await tx.$queryRaw`SELECT 1 FROM incidents WHERE id = ${id}::uuid FOR UPDATE`;

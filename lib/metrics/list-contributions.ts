@@ -1,7 +1,8 @@
 import type { Db } from "../db/client";
 import { notFound } from "../errors";
-import { requireRole, type Principal } from "../auth/principal";
+import { type Principal } from "../auth/principal";
 import type { ContributionsQuery } from "./contribution-schemas";
+import { requirePermission } from "../auth/permissions";
 
 export interface Counts {
   requests: number;
@@ -41,7 +42,7 @@ const add = (into: Counts, r: { requests: bigint; errors: bigint; evaluations: b
 
 /** Who reported what for one flag: admins only, since it names every SDK token in use. */
 export async function listContributions(db: Db, principal: Principal | null, query: ContributionsQuery): Promise<ContributionsDto> {
-  requireRole(principal, "admin");
+  requirePermission(principal, "metrics.contributions");
   const [flag, environment] = await Promise.all([
     db.flag.findUnique({ where: { key: query.flag }, select: { id: true } }),
     db.environment.findUnique({ where: { key: query.environment }, select: { key: true } }),

@@ -1,10 +1,11 @@
 import type { Db } from "../db/client";
 import { AppError, notFound } from "../errors";
 import { recordAudit } from "../audit/record-audit";
-import { actorLabel, requireRole, type Principal } from "../auth/principal";
+import { actorLabel, type Principal } from "../auth/principal";
 import type { PurgeInput } from "./contribution-schemas";
 import { retryOnDeadlock } from "./ingest-events";
 import { METRICS_CHANNEL, type MetricsChange } from "./metrics-notifier";
+import { requirePermission } from "../auth/permissions";
 
 export interface PurgeResult {
   tokenId: string;
@@ -60,7 +61,7 @@ SELECT (SELECT count(*) FROM gone)::int AS rows,
           FROM (SELECT flag_id, environment_key, min(minute) AS minute FROM gone GROUP BY 1, 2) g JOIN flags f ON f.id = g.flag_id) AS touched`;
 
 export async function purgeTokenReports(db: Db, principal: Principal | null, input: PurgeInput): Promise<PurgeResult> {
-  const admin = requireRole(principal, "admin");
+  const admin = requirePermission(principal, "metrics.purge");
   const token = await db.apiToken.findUnique({ where: { id: input.tokenId }, select: { id: true, kind: true, name: true } });
   if (!token) throw notFound("API token");
   if (token.kind !== "sdk") {

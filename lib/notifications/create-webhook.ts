@@ -1,12 +1,13 @@
 import type { Db } from "../db/client";
 import { AppError, validationFailed } from "../errors";
 import { recordAudit } from "../audit/record-audit";
-import { actorLabel, requireRole, type Principal } from "../auth/principal";
+import { actorLabel, type Principal } from "../auth/principal";
 import { maskWebhookUrl, MAX_WEBHOOKS_PER_ENVIRONMENT, type CreateWebhookInput } from "./webhook-schemas";
+import { requirePermission } from "../auth/permissions";
 
 /** Registers a receiver for one environment's rollout notifications (admins only, audited). */
 export async function createWebhook(db: Db, principal: Principal | null, input: CreateWebhookInput): Promise<{ id: string }> {
-  const admin = requireRole(principal, "admin");
+  const admin = requirePermission(principal, "webhook.manage");
   return db.$transaction(async (tx) => {
     // Serialises concurrent adds for one environment, so the per-environment limit holds.
     const env = await tx.$queryRaw<{ key: string }[]>`SELECT key FROM environments WHERE key = ${input.environment} FOR SHARE`;

@@ -1,12 +1,13 @@
 import type { Db } from "../db/client";
 import { notFound } from "../errors";
 import { recordAudit } from "../audit/record-audit";
-import { actorLabel, requireRole, type Principal } from "../auth/principal";
+import { actorLabel, type Principal } from "../auth/principal";
 import { maskWebhookUrl } from "./webhook-schemas";
+import { requirePermission } from "../auth/permissions";
 
 /** Removes a webhook with its delivery history; pending deliveries go with it (admins only, audited). */
 export async function deleteWebhook(db: Db, principal: Principal | null, webhookId: string): Promise<void> {
-  const admin = requireRole(principal, "admin");
+  const admin = requirePermission(principal, "webhook.manage");
   await db.$transaction(async (tx) => {
     const rows = await tx.$queryRaw<{ environment: string; name: string; url: string; enabled: boolean }[]>`
       DELETE FROM webhooks WHERE id = ${webhookId}::uuid RETURNING environment_key AS environment, name, url, enabled`;

@@ -1,6 +1,7 @@
 import type { Db } from "../db/client";
-import { requireRole, type Principal } from "../auth/principal";
+import { type Principal } from "../auth/principal";
 import { maskWebhookUrl } from "./webhook-schemas";
+import { requirePermission } from "../auth/permissions";
 
 export interface WebhookDto {
   id: string;
@@ -32,7 +33,7 @@ export async function listWebhooks(
   principal: Principal | null,
   options: { deliveries?: number } = {},
 ): Promise<{ webhooks: WebhookDto[]; deliveries: WebhookDeliveryDto[] }> {
-  requireRole(principal, "admin");
+  requirePermission(principal, "webhook.manage");
   const [webhooks, deliveries] = await Promise.all([
     db.webhook.findMany({ orderBy: [{ environmentKey: "asc" }, { createdAt: "asc" }] }),
     db.webhookDelivery.findMany({

@@ -1,13 +1,14 @@
 import type { Db } from "../db/client";
 import { AppError, notFound } from "../errors";
-import { actorLabel, requireRole, type Principal } from "../auth/principal";
+import { actorLabel, type Principal } from "../auth/principal";
 import { wakeDeliveryWorkers } from "./enqueue-notification";
 import { TEST_KIND } from "./kinds";
 import { buildPayload } from "./payload";
+import { requirePermission } from "../auth/permissions";
 
 /** Queues a test message to one webhook; the deliveries table shows whether the receiver took it. */
 export async function sendTestWebhook(db: Db, principal: Principal | null, webhookId: string, now = new Date()): Promise<void> {
-  const admin = requireRole(principal, "admin");
+  const admin = requirePermission(principal, "webhook.manage");
   await db.$transaction(async (tx) => {
     const webhook = await tx.webhook.findUnique({ where: { id: webhookId }, select: { environmentKey: true, name: true, enabled: true } });
     if (!webhook) throw notFound("Webhook");

@@ -1,15 +1,16 @@
 import type { Db } from "../db/client";
 import { notFound } from "../errors";
 import { recordAudit } from "../audit/record-audit";
-import { actorLabel, requireRole, type Principal } from "../auth/principal";
+import { actorLabel, type Principal } from "../auth/principal";
 import type { SetWebhookEnabledInput } from "./webhook-schemas";
+import { requirePermission } from "../auth/permissions";
 
 /**
  * Turns a webhook off or on again. Turning it off also gives up its pending deliveries, so switching
  * a receiver back on later does not flood it with stale news.
  */
 export async function setWebhookEnabled(db: Db, principal: Principal | null, input: SetWebhookEnabledInput): Promise<void> {
-  const admin = requireRole(principal, "admin");
+  const admin = requirePermission(principal, "webhook.manage");
   await db.$transaction(async (tx) => {
     const current = await tx.webhook.findUnique({ where: { id: input.webhookId }, select: { enabled: true } });
     if (!current) throw notFound("Webhook");

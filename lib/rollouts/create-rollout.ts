@@ -1,12 +1,13 @@
 import type { Db } from "../db/client";
 import { AppError, validationFailed } from "../errors";
 import { recordAudit } from "../audit/record-audit";
-import { actorLabel, requireRole, type Principal } from "../auth/principal";
+import { actorLabel, type Principal } from "../auth/principal";
 import { planProblems, templatePlan, type PhasePlan } from "../domain/rollout";
 import { sqlStateOf } from "../db/db-errors";
 import type { CreateRolloutInput, PhaseInput } from "./rollout-schemas";
 import { loadRollout, type RolloutDto } from "./rollout-view";
 import { notifyApprovalRequested } from "./rollout-notifications";
+import { requirePermission } from "../auth/permissions";
 
 export function toPhasePlan(p: PhaseInput): PhasePlan {
   return { ...p, allowlist: [...new Set(p.allowlist)], notBefore: p.notBefore ? new Date(p.notBefore) : null };
@@ -28,7 +29,7 @@ const liveConflict = (flagKey: string, environment: string) =>
  * live rollout per flag and environment, enforced by a partial unique index.
  */
 export async function createRollout(db: Db, principal: Principal | null, input: CreateRolloutInput): Promise<RolloutDto> {
-  const user = requireRole(principal, "engineer");
+  const user = requirePermission(principal, "rollout.create");
   if (!input.phases && !input.template) throw validationFailed({ phases: "add phases, or choose the playbook template" });
   const phases = input.phases ? input.phases.map(toPhasePlan) : templatePlan(input.internalAllowlist ?? []);
   assertValidPlan(phases);

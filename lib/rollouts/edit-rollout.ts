@@ -1,13 +1,14 @@
 import type { Db } from "../db/client";
 import { AppError, validationFailed } from "../errors";
 import { recordAudit } from "../audit/record-audit";
-import { actorLabel, requireRole, type Principal } from "../auth/principal";
+import { actorLabel, type Principal } from "../auth/principal";
 import { transition } from "../domain/rollout";
 import { assertValidPlan, toPhasePlan } from "./create-rollout";
 import type { EditRolloutInput } from "./rollout-schemas";
 import { lockRollout } from "./lock-rollout";
 import { loadRollout, type RolloutDto } from "./rollout-view";
 import { notifyApprovalRequested } from "./rollout-notifications";
+import { requirePermission } from "../auth/permissions";
 
 const comparable = (p: {
   name: string;
@@ -42,7 +43,7 @@ export async function editRollout(
   input: EditRolloutInput,
   now = new Date(),
 ): Promise<RolloutDto> {
-  const user = requireRole(principal, "engineer");
+  const user = requirePermission(principal, "rollout.edit");
   return db.$transaction(
     async (tx) => {
       // A plan edit writes no flag state: the rollout's lock alone keeps the lock order.

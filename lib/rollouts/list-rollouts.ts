@@ -2,6 +2,7 @@ import type { Db } from "../db/client";
 import { requireUser, type Principal } from "../auth/principal";
 import { LIVE_STATUSES } from "../domain/rollout";
 import { loadRollout, type RolloutDto } from "./rollout-view";
+import { can } from "../auth/permissions";
 
 /** Rollouts, newest first: live ones only unless `all`; optionally for one flag. */
 export async function listRollouts(
@@ -28,18 +29,18 @@ export interface InboxItem {
 
 /**
  * What waits for a product owner: each live rollout whose next phase needs approvals that this person
- * has not given on the current plan version, and which they may sign (not requested or last edited
- * by them).
+ * has not given on the current plan version, and which they may sign (not requested by them, nor
+ * with any version of the plan edited by them).
  */
 export async function approvalInbox(db: Db, principal: Principal | null): Promise<InboxItem[]> {
   const user = requireUser(principal);
-  if (!user.roles.includes("product_owner")) return [];
+  if (!can(user, "rollout.approve")) return [];
   const rollouts = await listRollouts(db, principal);
   return rollouts.flatMap((rollout) => {
     const phaseIndex = rollout.currentPhase + 1;
     const phase = rollout.phases[phaseIndex];
     if (!phase || phase.requiredApprovals === 0) return [];
-    if (rollout.requestedBy === user.userId || rollout.lastEditedBy === user.userId) return [];
+    if (rollout.requestedBy === user.userId || rollout.planEditors.includes(user.userId)) return [];
     const signed = rollout.approvals.some((a) => a.phaseIndex === phaseIndex && a.signer.id === user.userId && a.state === "live");
     return signed ? [] : [{ rollout, phaseIndex, phaseName: phase.name }];
   });
@@ -51,14 +52,21 @@ export async function approvalInbox(db: Db, principal: Principal | null): Promis
  */
 export async function countApprovalInbox(db: Db, principal: Principal | null): Promise<number> {
   const user = requireUser(principal);
-  if (!user.roles.includes("product_owner")) return 0;
+  if (!can(user, "rollout.approve")) return 0;
   const rows = await db.$queryRaw<{ n: number }[]>`
     SELECT count(*)::int AS n
     FROM rollouts r
     JOIN rollout_phases p ON p.rollout_id = r.id AND p.index = r.current_phase + 1 AND p.required_approvals > 0
+    JOIN flags f ON f.id = r.flag_id
     WHERE r.status IN ('draft', 'active', 'paused')
       AND r.requested_by <> ${user.userId}::uuid
       AND r.last_edited_by IS DISTINCT FROM ${user.userId}::uuid
+      -- Any earlier plan editor too, as planEditors() reads them.
+      AND NOT EXISTS (
+        SELECT 1 FROM audit_log e
+        WHERE e.target_type = 'rollout' AND e.target_id = f.key || '/' || r.environment_key || '/' || r.id::text
+          AND e.action = 'rollout.edit' AND e.actor_id = ${user.userId}::uuid
+          AND (e.after->>'planVersion') IS DISTINCT FROM (e.before->>'planVersion'))
       AND NOT EXISTS (
         SELECT 1 FROM approvals a
         WHERE a.rollout_id = r.id AND a.phase_index = p.index AND a.signer_id = ${user.userId}::uuid

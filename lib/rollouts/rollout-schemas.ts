@@ -92,6 +92,8 @@ export const transitionSchema = z.strictObject({
   override: z.boolean({ error: "must be true or false" }).optional(),
   /** Advancing into a phase with conditional approvals: the person advancing has read their conditions. */
   acknowledgeConditions: z.boolean({ error: "must be true or false" }).optional(),
+  /** A roll back that would serve "on" to more subjects than now needs this (and an engineer or admin). */
+  confirmWiden: z.boolean({ error: "must be true or false" }).optional(),
 });
 export type TransitionInput = z.infer<typeof transitionSchema>;
 

@@ -1,4 +1,5 @@
 import { promotionEvidence } from "./promotion-evidence";
+import { planEditors } from "./plan-editors";
 import type { Tx } from "../db/client";
 import { notFound } from "../errors";
 import { quantileUpperBoundMs, LATENCY_SLOTS } from "../domain/latency-buckets";
@@ -67,7 +68,11 @@ export interface RolloutDto {
   requestedBy: string;
   requester: { id: string; name: string; email: string };
   lastEditedBy: string | null;
+  /** Every user who changed the plan (phases or impact) in any version: none of them may approve it. */
+  planEditors: string[];
   autoAdvance: boolean;
+  /** The flag state a roll back restores (from before the rollout started); null for a draft. */
+  rollbackTo: FlagStateSnapshot | null;
   impact: Record<string, unknown>;
   phaseStartedAt: string | null;
   /** Seconds in the current phase as of the read (what the soak gate measures). */
@@ -103,11 +108,12 @@ const include = {
 export async function loadRollout(tx: Tx, id: string, now = new Date()): Promise<RolloutDto> {
   const row = await tx.rollout.findUnique({ where: { id }, include });
   if (!row) throw notFound(`Rollout '${id}'`);
-  const [requester, approvalRows, ticks, incidents] = await Promise.all([
+  const [requester, approvalRows, ticks, incidents, editors] = await Promise.all([
     tx.user.findUniqueOrThrow({ where: { id: row.requestedBy }, select: { id: true, name: true, email: true } }),
     tx.approval.findMany({ where: { rolloutId: id }, orderBy: { signedAt: "asc" } }),
     tx.checklistTick.findMany({ where: { rolloutId: id } }),
     tx.incident.count({ where: { flagId: row.flagId, environmentKey: row.environmentKey, status: { not: "resolved" } } }),
+    planEditors(tx, { id, flagKey: row.flag.key, environment: row.environmentKey }),
   ]);
   const tickers = new Map(
     (await tx.user.findMany({ where: { id: { in: [...new Set(ticks.map((t) => t.tickedBy))] } }, select: { id: true, name: true } })).map(
@@ -204,7 +210,10 @@ export async function loadRollout(tx: Tx, id: string, now = new Date()): Promise
     requestedBy: row.requestedBy,
     requester,
     lastEditedBy: row.lastEditedBy,
+    // The latest editor too, should their audit entry be filed under another target name.
+    planEditors: row.lastEditedBy && !editors.includes(row.lastEditedBy) ? [...editors, row.lastEditedBy] : editors,
     autoAdvance: row.autoAdvance,
+    rollbackTo: (row.stateBefore as FlagStateSnapshot | null) ?? null,
     impact: row.impact as Record<string, unknown>,
     phaseStartedAt: row.phaseStartedAt?.toISOString() ?? null,
     phaseElapsedSeconds: row.phaseStartedAt ? Math.max(0, Math.floor((now.getTime() - row.phaseStartedAt.getTime()) / 1000)) : 0,

@@ -2,18 +2,19 @@ import { createHash, randomUUID } from "node:crypto";
 import type { Db } from "../db/client";
 import { AppError, notFound, validationFailed } from "../errors";
 import { recordAudit } from "../audit/record-audit";
-import { actorLabel, requireRole, type Principal } from "../auth/principal";
+import { actorLabel, type Principal } from "../auth/principal";
 import type { ApprovalFormInput } from "./rollout-schemas";
 import { lockRollout } from "./lock-rollout";
 import { loadRollout, type ApprovalDto } from "./rollout-view";
 import { notifyApprovalSigned } from "./rollout-notifications";
 import { stableStringify } from "../domain/stable-json";
+import { requirePermission } from "../auth/permissions";
 
 /**
  * A product owner's signed form for one phase (Appendix C). The record is immutable (a trigger
  * refuses edits) and bound to the plan version it was signed on: a later plan edit voids it. It keeps
  * what the signer saw (gates and metrics) and a SHA-256 over all of it, also written to the audit log.
- * The requester and the last editor of the plan may not approve it; a signer replaces their own form
+ * The requester and everyone who edited any version of the plan may not approve it; a signer replaces their own form
  * only by naming it (`supersedes`), which keeps the old one as superseded.
  */
 export async function signApproval(
@@ -23,7 +24,7 @@ export async function signApproval(
   input: ApprovalFormInput,
   now = new Date(),
 ): Promise<ApprovalDto> {
-  const user = requireRole(principal, "product_owner");
+  const user = requirePermission(principal, "rollout.approve");
   if (input.signature !== user.name) {
     throw validationFailed(
       { signature: `type your name exactly as Rollgate knows it: ${user.name}` },
@@ -43,8 +44,11 @@ export async function signApproval(
         throw new AppError("CONFLICT", `Phase ${target.phaseIndex} (${phase.name}) has already started`);
       if (user.userId === view.requestedBy)
         throw new AppError("FORBIDDEN", "You requested this rollout; another product owner must approve it");
-      if (user.userId === view.lastEditedBy)
-        throw new AppError("FORBIDDEN", "You last edited this plan; another product owner must approve it");
+      if (view.planEditors.includes(user.userId))
+        throw new AppError(
+          "FORBIDDEN",
+          "You edited this rollout's plan (an edit stays in every later version); another product owner must approve it",
+        );
 
       const mine = await tx.approval.findFirst({
         where: { rolloutId: target.rolloutId, phaseIndex: target.phaseIndex, signerId: user.userId, supersededBy: null },

@@ -1,10 +1,11 @@
 import type { Db } from "../db/client";
 import { AppError, notFound, validationFailed } from "../errors";
 import { recordAudit } from "../audit/record-audit";
-import { actorLabel, requireRole, type Principal } from "../auth/principal";
+import { actorLabel, type Principal } from "../auth/principal";
 import type { ChecklistTickInput } from "./rollout-schemas";
 import { lockRollout } from "./lock-rollout";
 import { loadRollout, type RolloutDto } from "./rollout-view";
+import { requirePermission } from "../auth/permissions";
 
 /** Marks one checklist item of a phase done (or not). Idempotent: the same tick twice is one tick. */
 export async function tickChecklist(
@@ -13,7 +14,7 @@ export async function tickChecklist(
   target: { rolloutId: string; phaseIndex: number },
   input: ChecklistTickInput,
 ): Promise<RolloutDto> {
-  const user = requireRole(principal, "engineer");
+  const user = requirePermission(principal, "rollout.checklist");
   return db.$transaction(async (tx) => {
     // A tick writes no flag state: the rollout's lock alone keeps the lock order (lib/db/lock-order.ts).
     const { view } = await lockRollout(tx, target.rolloutId);

@@ -1,34 +1,51 @@
 import type { Db } from "../db/client";
 import { AppError, validationFailed } from "../errors";
 import { recordAudit } from "../audit/record-audit";
-import { actorLabel, requireRole, type Principal } from "../auth/principal";
+import { actorLabel, type Principal } from "../auth/principal";
 import type { Role } from "../auth/roles";
 import { allGreen, transition, type Gate, type RolloutAction } from "../domain/rollout";
+import { describeExposure, widensExposure, type FlagExposure } from "../domain/flag-exposure";
 import type { TransitionInput } from "./rollout-schemas";
 import { lockRollout } from "./lock-rollout";
 import { loadRollout, type RolloutDto } from "./rollout-view";
 import { notifyTransition } from "./rollout-notifications";
+import { can, requirePermission } from "../auth/permissions";
 
 export type TransitionAction = Exclude<RolloutAction, "edit">;
 
-/** Who acts: a person (with roles) or the automatic-progression worker. */
+/** Who acts: a person (with roles) or an automatic worker (id null). */
 export interface RolloutActor {
   id: string | null;
   label: string;
   roles: readonly Role[];
 }
 
-const ROLES_FOR: Record<TransitionAction, Role[]> = {
-  advance: ["engineer"],
-  pause: ["engineer"],
-  resume: ["engineer"],
-  rollback: ["engineer", "oncall"],
-};
+type FlagStateSnapshot = FlagExposure;
 
-interface FlagStateSnapshot {
-  enabled: boolean;
-  rolloutPercent: number;
-  allowlist: string[];
+/**
+ * Refuses a person's roll back that would widen exposure unless they may widen it and said so. The
+ * automatic workers are left as they were: a guardrail's roll back restores the state it was told to.
+ */
+function checkWidening(actor: RolloutActor, before: FlagExposure, after: FlagExposure, confirmed: boolean): void {
+  if (actor.id === null || !widensExposure(before, after)) return;
+  const change = `from ${describeExposure(before)} to ${describeExposure(after)}`;
+  const widening = { before, after };
+  if (!can(actor, "rollout.rollback.widen")) {
+    throw new AppError(
+      "FORBIDDEN",
+      `Rolling back would widen exposure ${change}; on-call may only narrow it: use Kill to turn the flag off`,
+      {
+        fields: { confirmWiden: `rolling back widens exposure ${change}, which needs an engineer or admin; use Kill to turn the flag off` },
+        widening,
+      },
+    );
+  }
+  if (!confirmed) {
+    throw new AppError("CONFLICT", `Rolling back would widen exposure ${change}; send confirmWiden: true to roll back anyway`, {
+      fields: { confirmWiden: `required: rolling back widens exposure ${change}` },
+      widening,
+    });
+  }
 }
 
 /** advance / pause / resume / roll back on behalf of a signed-in user or token. */
@@ -41,7 +58,7 @@ export async function transitionRollout(
   now = new Date(),
 ): Promise<RolloutDto> {
   // Advancing past red gates is an admin's call, whatever else they may do.
-  const user = input.override && action === "advance" ? requireRole(principal, "admin") : requireRole(principal, ...ROLES_FOR[action]);
+  const user = requirePermission(principal, input.override && action === "advance" ? "rollout.advance.override" : `rollout.${action}`);
   return applyTransition(db, { id: user.userId, label: actorLabel(user), roles: user.roles }, id, action, input, now);
 }
 
@@ -95,9 +112,8 @@ export async function applyTransition(
         const phase = view.phases[next.phase]!;
         flagAfter = { enabled: true, rolloutPercent: phase.percent, allowlist: phase.allowlist };
       } else if (action === "rollback") {
-        const saved = (await tx.rollout.findUniqueOrThrow({ where: { id }, select: { stateBefore: true } }))
-          .stateBefore as FlagStateSnapshot | null;
-        flagAfter = saved; // a draft never changed the flag: nothing to restore
+        flagAfter = view.rollbackTo; // a draft never changed the flag: nothing to restore
+        if (flagAfter) checkWidening(actor, flagBefore, flagAfter, input.confirmWiden === true);
       }
       if (flagAfter) {
         await tx.$executeRaw`
@@ -135,6 +151,7 @@ export async function applyTransition(
           flag: flagAfter ?? flagBefore,
           ...(action === "advance" ? { gates: view.gates satisfies Gate[] } : {}),
           ...(overrides.length > view.overrides.length ? { override: true } : {}),
+          ...(action === "rollback" && flagAfter && widensExposure(flagBefore, flagAfter) ? { widened: true } : {}),
         },
         reason: input.reason ?? null,
       });

@@ -1,9 +1,10 @@
 import type { Db } from "../db/client";
 import { AppError } from "../errors";
 import { recordAudit } from "../audit/record-audit";
-import { actorLabel, requireRole, type Principal } from "../auth/principal";
+import { actorLabel, type Principal } from "../auth/principal";
 import { displayPrefix, hashSecret, newSecret } from "../auth/secrets";
 import type { CreateApiTokenInput } from "./token-schemas";
+import { requirePermission } from "../auth/permissions";
 
 /** Returns the secret exactly once; only its hash is stored. */
 export async function createApiToken(
@@ -11,7 +12,7 @@ export async function createApiToken(
   principal: Principal | null,
   input: CreateApiTokenInput,
 ): Promise<{ id: string; token: string }> {
-  const admin = requireRole(principal, "admin");
+  const admin = requirePermission(principal, "token.manage");
   const token = newSecret(input.kind === "sdk" ? "rg_sdk" : "rg_usr");
   return db.$transaction(async (tx) => {
     if (input.kind === "sdk" && !(await tx.environment.findUnique({ where: { key: input.environment } }))) {

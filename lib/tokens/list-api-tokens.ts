@@ -1,5 +1,6 @@
 import type { Db } from "../db/client";
-import { requireRole, type Principal } from "../auth/principal";
+import { type Principal } from "../auth/principal";
+import { requirePermission } from "../auth/permissions";
 
 export interface ApiTokenDto {
   id: string;
@@ -13,7 +14,7 @@ export interface ApiTokenDto {
 }
 
 export async function listApiTokens(db: Db, principal: Principal | null): Promise<ApiTokenDto[]> {
-  requireRole(principal, "admin");
+  requirePermission(principal, "token.manage");
   const rows = await db.apiToken.findMany({ include: { user: true }, orderBy: { createdAt: "desc" } });
   return rows.map((t) => ({
     id: t.id,

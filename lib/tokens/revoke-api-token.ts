@@ -1,10 +1,11 @@
 import type { Db } from "../db/client";
 import { notFound } from "../errors";
 import { recordAudit } from "../audit/record-audit";
-import { actorLabel, requireRole, type Principal } from "../auth/principal";
+import { actorLabel, type Principal } from "../auth/principal";
+import { requirePermission } from "../auth/permissions";
 
 export async function revokeApiToken(db: Db, principal: Principal | null, tokenId: string): Promise<void> {
-  const admin = requireRole(principal, "admin");
+  const admin = requirePermission(principal, "token.manage");
   await db.$transaction(async (tx) => {
     const { count } = await tx.apiToken.updateMany({ where: { id: tokenId, revokedAt: null }, data: { revokedAt: new Date() } });
     if (count === 0) {

@@ -2,12 +2,13 @@ import type { Db } from "../db/client";
 import { AppError } from "../errors";
 import { recordAudit } from "../audit/record-audit";
 import { hashPassword } from "../auth/password";
-import { actorLabel, requireRole, type Principal } from "../auth/principal";
+import { actorLabel, type Principal } from "../auth/principal";
 import { toUserDto, type UserDto } from "./user-dto";
 import type { CreateUserInput } from "./user-schemas";
+import { requirePermission } from "../auth/permissions";
 
 export async function createUser(db: Db, principal: Principal | null, input: CreateUserInput): Promise<UserDto> {
-  const admin = requireRole(principal, "admin");
+  const admin = requirePermission(principal, "user.manage");
   const passwordHash = await hashPassword(input.password);
   return db.$transaction(async (tx) => {
     const inserted = await tx.$queryRaw<{ id: string }[]>`

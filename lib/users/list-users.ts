@@ -1,8 +1,9 @@
 import type { Db } from "../db/client";
-import { requireRole, type Principal } from "../auth/principal";
+import { type Principal } from "../auth/principal";
 import { toUserDto, type UserDto } from "./user-dto";
+import { requirePermission } from "../auth/permissions";
 
 export async function listUsers(db: Db, principal: Principal | null): Promise<UserDto[]> {
-  requireRole(principal, "admin");
+  requirePermission(principal, "user.manage");
   return (await db.user.findMany({ orderBy: [{ isService: "asc" }, { email: "asc" }] })).map(toUserDto);
 }

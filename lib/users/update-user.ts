@@ -1,16 +1,17 @@
 import type { Db } from "../db/client";
 import { AppError, notFound } from "../errors";
 import { recordAudit } from "../audit/record-audit";
-import { actorLabel, requireRole, type Principal } from "../auth/principal";
+import { actorLabel, type Principal } from "../auth/principal";
 import { toUserDto, type UserDto } from "./user-dto";
 import type { UpdateUserInput } from "./user-schemas";
+import { requirePermission } from "../auth/permissions";
 
 /**
  * Changes roles and the disabled flag. Refuses to leave the system without an active admin, so an
  * admin cannot lock everyone out by accident.
  */
 export async function updateUser(db: Db, principal: Principal | null, input: UpdateUserInput): Promise<UserDto> {
-  const admin = requireRole(principal, "admin");
+  const admin = requirePermission(principal, "user.manage");
   return db.$transaction(async (tx) => {
     // Serialise admin changes so two concurrent demotions cannot both pass the last-admin check.
     await tx.$executeRaw`SELECT pg_advisory_xact_lock(7346010002)`;

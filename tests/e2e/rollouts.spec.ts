@@ -150,6 +150,57 @@ test("plan from the playbook, sign a conditional approval, advance; self-approva
   for (const p of [admin, eve, priya]) await p.context().close();
 });
 
+test("a roll back that would widen exposure says before → after: on-call is sent to Kill, an engineer must confirm", async ({
+  browser,
+}) => {
+  test.setTimeout(90_000);
+  const flagKey = `e2e-widen-${Date.now().toString(36)}`;
+  const erin = await personIn(browser, "engineer@rollgate.dev");
+  const api = async (method: "POST" | "PATCH" | "GET", path: string, data?: unknown) => {
+    const res = await erin.request.fetch(path, { method, data, headers: fromPage(erin) });
+    expect(res.status(), `${method} ${path}`).toBeLessThan(300);
+    return res.json();
+  };
+  // The flag served everyone before the rollout started at 10 %: rolling back would restore 100 %.
+  await api("POST", "/api/v1/flags", { key: flagKey });
+  const flag = await api("GET", `/api/v1/flags/${flagKey}`);
+  await api("PATCH", `/api/v1/flags/${flagKey}/environments/production`, {
+    version: flag.environments.production.version,
+    enabled: true,
+    rolloutPercent: 100,
+    reason: "everyone has it",
+  });
+  const rollout = await api("POST", "/api/v1/rollouts", {
+    flagKey,
+    environment: "production",
+    phases: [
+      { name: "10 %", percent: 10 },
+      { name: "100 %", percent: 100 },
+    ],
+  });
+  await api("POST", `/api/v1/rollouts/${rollout.id}/advance`, { version: 1 });
+
+  const omar = await personIn(browser, "oncall@rollgate.dev");
+  await omar.goto(`/rollouts/${rollout.id}`);
+  await omar.getByRole("button", { name: "Roll back", exact: true }).click();
+  let dialog = omar.getByRole("dialog");
+  await expect(dialog.getByTestId("consequence")).toContainText("Exposure: 10 % → 100 %.");
+  await expect(dialog.getByTestId("widening")).toContainText("On-call may only narrow exposure: use Kill to turn the flag off.");
+  await expect(dialog.getByRole("button", { name: "Roll back now" })).toBeDisabled();
+
+  await erin.goto(`/rollouts/${rollout.id}`);
+  await erin.getByRole("button", { name: "Roll back", exact: true }).click();
+  dialog = erin.getByRole("dialog");
+  await expect(dialog.getByTestId("widening")).toContainText("This widens exposure: 10 % → 100 %.");
+  await dialog.getByLabel(/^Reason/).fill("the new path breaks checkout");
+  const confirm = dialog.getByRole("checkbox", { name: "Widen exposure to 100 %" });
+  await confirm.check();
+  await dialog.getByRole("button", { name: "Roll back now" }).click();
+  await expect.poll(async () => (await api("GET", `/api/v1/rollouts/${rollout.id}`)).status).toBe("rolled_back");
+  const after = await api("GET", `/api/v1/flags/${flagKey}`);
+  expect(after.environments.production).toMatchObject({ enabled: true, rolloutPercent: 100 });
+});
+
 /** Opens one "I have reviewed" item of the approval form and ticks it. */
 async function review(page: Page, item: string) {
   await page.locator(`[data-review-item="${item}"] > summary`).click();

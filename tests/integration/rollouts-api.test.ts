@@ -296,6 +296,165 @@ describe("rollouts API", () => {
     expect(editorIsPo.status).toBe(200);
   });
 
+  it("four eyes: whoever edited any version of the plan may not approve it, even after someone else edits it", async () => {
+    const key = await newFlag();
+    const created = await call(app.url, "POST", "/api/v1/rollouts", {
+      token: eng,
+      body: {
+        flagKey: key,
+        environment: "production",
+        phases: [
+          { name: "A", percent: 10 },
+          { name: "B", percent: 50, requiredApprovals: 1 },
+        ],
+        impact: { riskLevel: "low", benefits: "faster", risks: "none" },
+      },
+    });
+    expect(created.status).toBe(201);
+    const id = created.body.id;
+    // The engineer + product owner changes phase B…
+    const byEngPo = await call(app.url, "PATCH", `/api/v1/rollouts/${id}`, {
+      token: ENG_PO,
+      body: {
+        version: created.body.version,
+        phases: [
+          { name: "A", percent: 10 },
+          { name: "B", percent: 40, requiredApprovals: 1 },
+        ],
+      },
+    });
+    expect(byEngPo.status).toBe(200);
+    // …then someone else edits only the impact text, so the last editor is no longer them.
+    const byEng = await call(app.url, "PATCH", `/api/v1/rollouts/${id}`, {
+      token: eng,
+      body: { version: byEngPo.body.version, impact: { riskLevel: "low", benefits: "faster", risks: "none known" } },
+    });
+    expect(byEng.status).toBe(200);
+    expect(byEng.body.planVersion).toBe(3);
+    expect(byEng.body.lastEditedBy).not.toBe(byEngPo.body.lastEditedBy);
+    expect(byEng.body.planEditors).toHaveLength(2);
+    expect(byEng.body.planEditors).toContain(byEngPo.body.lastEditedBy);
+
+    const before = await counts();
+    const own = await call(app.url, "POST", `/api/v1/rollouts/${id}/phases/1/approvals`, approve(ENG_PO, "eng-po-bot"));
+    expect(own.status).toBe(403);
+    expect(own.body.error.message).toBe(
+      "You edited this rollout's plan (an edit stays in every later version); another product owner must approve it",
+    );
+    expect(await counts()).toEqual(before);
+
+    // A product owner who touched no version of the plan still may.
+    const other = await call(app.url, "POST", `/api/v1/rollouts/${id}/phases/1/approvals`, approve(POS[0]!.token, POS[0]!.name));
+    expect(other.status).toBe(201);
+  });
+
+  describe("a roll back that would widen exposure", () => {
+    /** A flag at `from`, then a live rollout of it at 10 %: rolling back would restore `from`. */
+    async function liveFrom(from: Record<string, unknown>) {
+      const key = await newFlag();
+      const flag = await call(app.url, "GET", `/api/v1/flags/${key}`, { token: eng });
+      const set = await call(app.url, "PATCH", `/api/v1/flags/${key}/environments/production`, {
+        token: eng,
+        body: { version: flag.body.environments.production.version, ...from },
+      });
+      expect(set.status).toBe(200);
+      const created = await call(app.url, "POST", "/api/v1/rollouts", {
+        token: eng,
+        body: { flagKey: key, environment: "production", phases: quickPhases },
+      });
+      const started = await call(app.url, "POST", `/api/v1/rollouts/${created.body.id}/advance`, { token: eng, body: { version: 1 } });
+      expect(started.body).toMatchObject({ status: "active", currentPhase: 0 });
+      return { key, id: created.body.id as string, version: started.body.version as number };
+    }
+    const flagNow = async (key: string) => {
+      const { enabled, rolloutPercent, allowlist } = (await call(app.url, "GET", `/api/v1/flags/${key}`, { token: eng })).body.environments
+        .production;
+      return { enabled, rolloutPercent, allowlist };
+    };
+
+    it("is refused to on-call, who is pointed at the kill switch, and changes nothing", async () => {
+      const { key, id, version } = await liveFrom({ enabled: true, rolloutPercent: 100 });
+      const before = await counts();
+      const res = await call(app.url, "POST", `/api/v1/rollouts/${id}/rollback`, {
+        token: ROLE_TOKENS.oncall,
+        body: { version, reason: "errors in checkout", confirmWiden: true },
+      });
+      expect(res.status).toBe(403);
+      expect(res.body.error.message).toBe(
+        "Rolling back would widen exposure from 10 % to 100 %; on-call may only narrow it: use Kill to turn the flag off",
+      );
+      expect(res.body.error.fields.confirmWiden).toMatch(/use Kill/);
+      expect(res.body.widening).toEqual({
+        before: { enabled: true, rolloutPercent: 10, allowlist: [] },
+        after: { enabled: true, rolloutPercent: 100, allowlist: [] },
+      });
+      expect(await counts()).toEqual(before);
+      expect(await flagNow(key)).toEqual({ enabled: true, rolloutPercent: 10, allowlist: [] });
+      expect((await call(app.url, "GET", `/api/v1/rollouts/${id}`, { token: eng })).body.status).toBe("active");
+    });
+
+    it("still lets on-call roll back what narrows exposure", async () => {
+      const { key, id, version } = await liveFrom({ enabled: true, rolloutPercent: 5 });
+      const res = await call(app.url, "POST", `/api/v1/rollouts/${id}/rollback`, {
+        token: ROLE_TOKENS.oncall,
+        body: { version, reason: "errors in checkout" },
+      });
+      expect(res.status).toBe(200);
+      expect(res.body.status).toBe("rolled_back");
+      expect(await flagNow(key)).toEqual({ enabled: true, rolloutPercent: 5, allowlist: [] });
+    });
+
+    it("needs an engineer's explicit confirmWiden, answering 409 with before and after until then", async () => {
+      const { key, id, version } = await liveFrom({ enabled: true, rolloutPercent: 100 });
+      const before = await counts();
+      const unconfirmed = await call(app.url, "POST", `/api/v1/rollouts/${id}/rollback`, {
+        token: eng,
+        body: { version, reason: "errors in checkout" },
+      });
+      expect(unconfirmed.status).toBe(409);
+      expect(unconfirmed.body.error.message).toBe(
+        "Rolling back would widen exposure from 10 % to 100 %; send confirmWiden: true to roll back anyway",
+      );
+      expect(unconfirmed.body.error.fields).toEqual({ confirmWiden: "required: rolling back widens exposure from 10 % to 100 %" });
+      expect(unconfirmed.body.widening).toEqual({
+        before: { enabled: true, rolloutPercent: 10, allowlist: [] },
+        after: { enabled: true, rolloutPercent: 100, allowlist: [] },
+      });
+      expect(await counts()).toEqual(before);
+      expect(await flagNow(key)).toEqual({ enabled: true, rolloutPercent: 10, allowlist: [] });
+
+      const confirmed = await call(app.url, "POST", `/api/v1/rollouts/${id}/rollback`, {
+        token: eng,
+        body: { version, reason: "errors in checkout", confirmWiden: true },
+      });
+      expect(confirmed.status).toBe(200);
+      expect(confirmed.body.status).toBe("rolled_back");
+      expect(await flagNow(key)).toEqual({ enabled: true, rolloutPercent: 100, allowlist: [] });
+      const audit = await call(app.url, "GET", `/api/v1/audit?target=${key}&action=rollout.rollback`, { token: eng });
+      expect(audit.body.entries[0]).toMatchObject({ action: "rollout.rollback", after: { widened: true, flag: { rolloutPercent: 100 } } });
+    });
+
+    it("counts turning a disabled flag back on as widening", async () => {
+      const { id, version } = await liveFrom({ enabled: true, rolloutPercent: 100 });
+      const flagKey = (await call(app.url, "GET", `/api/v1/rollouts/${id}`, { token: eng })).body.flagKey;
+      // Turned off by hand (with an override, which pauses the rollout) while it was live.
+      const flag = await call(app.url, "GET", `/api/v1/flags/${flagKey}`, { token: eng });
+      const off = await call(app.url, "PATCH", `/api/v1/flags/${flagKey}/environments/production`, {
+        token: eng,
+        body: { version: flag.body.environments.production.version, enabled: false, override: { reason: "off for now" } },
+      });
+      expect(off.status).toBe(200);
+      const current = (await call(app.url, "GET", `/api/v1/rollouts/${id}`, { token: eng })).body;
+      expect(current.version).toBeGreaterThan(version);
+      const res = await call(app.url, "POST", `/api/v1/rollouts/${id}/rollback`, {
+        token: ROLE_TOKENS.oncall,
+        body: { version: current.version, reason: "errors in checkout" },
+      });
+      expect(res.status).toBe(403);
+      expect(res.body.error.message).toMatch(/^Rolling back would widen exposure from off to 100 %/);
+    });
+  });
+
   it("20 concurrent advances with one version: exactly one wins, the rest get 409 with the current rollout", async () => {
     const key = await newFlag();
     const created = await call(app.url, "POST", "/api/v1/rollouts", {

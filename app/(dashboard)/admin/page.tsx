@@ -21,12 +21,13 @@ import { listWebhooks, type WebhookDeliveryDto, type WebhookDto } from "@/lib/no
 import type { ApiTokenDto } from "@/lib/tokens/list-api-tokens";
 import type { UserDto } from "@/lib/users/user-dto";
 import { requirePageUser } from "../../_request/session";
+import { can } from "@/lib/auth/permissions";
 
 export const metadata: Metadata = { title: "Admin" };
 
 export default async function AdminPage() {
   const user = await requirePageUser();
-  if (!user.roles.includes("admin")) redirect("/flags");
+  if (!can(user, "admin.open")) redirect("/flags");
   const db = getDb();
   const [users, tokens, environments, webhooks] = await Promise.all([
     listUsers(db, user),

@@ -4,6 +4,7 @@ import { getDb } from "@/lib/db/client";
 import { approvalInbox, listRollouts } from "@/lib/rollouts/list-rollouts";
 import { DataTable } from "@/components/ui/data-table";
 import { requirePageUser } from "../../_request/session";
+import { can } from "@/lib/auth/permissions";
 
 export const metadata: Metadata = { title: "Approvals" };
 
@@ -21,7 +22,7 @@ export default async function ApprovalsPage() {
           Phases of live rollouts that need a product owner&apos;s signed approval before they may start.
         </p>
       </div>
-      {user.roles.includes("product_owner") ? (
+      {can(user, "rollout.approve") ? (
         <section aria-labelledby="inbox-title" className="space-y-3">
           <h2 id="inbox-title" className="text-lg font-semibold">
             Waiting for you ({inbox.length})

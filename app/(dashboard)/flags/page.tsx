@@ -11,6 +11,7 @@ import { CreateFlagForm } from "@/components/flags/create-flag-form";
 import { CellLabel, DataTable } from "@/components/ui/data-table";
 import { controlOutline } from "@/components/ui/field";
 import { requirePageUser } from "../../_request/session";
+import { can } from "@/lib/auth/permissions";
 
 export const metadata: Metadata = { title: "Flags" };
 
@@ -31,7 +32,7 @@ export default async function FlagsPage() {
             {flags.length} flags across {environments.join(" and ")}
           </p>
         </div>
-        {user.roles.includes("admin") ? (
+        {can(user, "flag.import") ? (
           <Link
             href="/admin/import"
             className={`rounded-md bg-white px-3 py-2 text-sm font-semibold text-slate-800 shadow-sm ${controlOutline} hover:bg-slate-50`}
@@ -40,7 +41,7 @@ export default async function FlagsPage() {
           </Link>
         ) : null}
       </div>
-      {user.roles.includes("engineer") ? (
+      {can(user, "flag.create") ? (
         <section className="rounded-xl bg-white p-4 shadow-sm ring-1 ring-slate-200">
           <h2 className="mb-3 text-sm font-semibold text-slate-700">New flag</h2>
           <CreateFlagForm />

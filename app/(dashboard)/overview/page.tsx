@@ -10,6 +10,7 @@ import { LiveRefresh } from "@/components/live/live-refresh";
 import { KillSwitchButton } from "@/components/incidents/kill-switch-button";
 import { ErrorSparkline } from "@/components/metrics/sparkline";
 import { requirePageUser } from "../../_request/session";
+import { can } from "@/lib/auth/permissions";
 
 export const metadata: Metadata = { title: "Overview" };
 
@@ -26,7 +27,7 @@ export default async function OverviewPage() {
       .filter(([, s]) => s.killed)
       .map(([env]) => ({ key: f.key, env })),
   );
-  const canKill = user.roles.includes("oncall") || user.roles.includes("admin");
+  const canKill = can(user, "flag.kill");
   return (
     <div className="space-y-8">
       <LiveRefresh versions={versions} />

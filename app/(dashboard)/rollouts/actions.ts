@@ -118,6 +118,7 @@ export async function transitionRolloutAction(_prev: RolloutFormState, form: For
     ...(reason ? { reason } : {}),
     ...(form.get("override") === "on" ? { override: true } : {}),
     ...(form.get("acknowledgeConditions") === "on" ? { acknowledgeConditions: true } : {}),
+    ...(form.get("confirmWiden") === "on" ? { confirmWiden: true } : {}),
   });
   if (!parsed.success) return { status: "invalid", fields: fieldErrors(parsed.error) };
   try {

@@ -5,13 +5,14 @@ import { getDb } from "@/lib/db/client";
 import { listEnvironmentKeys } from "@/lib/flags/environments";
 import { UnleashImportForm } from "@/components/import/unleash-import-form";
 import { requirePageUser } from "../../../_request/session";
+import { can } from "@/lib/auth/permissions";
 
 export const metadata: Metadata = { title: "Import from Unleash" };
 
 /** Admins only, like `POST /api/v1/import/unleash`, which the form calls. */
 export default async function UnleashImportPage() {
   const user = await requirePageUser();
-  if (!user.roles.includes("admin")) redirect("/flags");
+  if (!can(user, "flag.import")) redirect("/flags");
   const environments = await listEnvironmentKeys(getDb());
   return (
     <div className="space-y-6">

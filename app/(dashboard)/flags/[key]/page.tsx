@@ -19,6 +19,7 @@ import { ContributionsTable } from "@/components/metrics/contributions-table";
 import { listContributions } from "@/lib/metrics/list-contributions";
 import { controlOutline } from "@/components/ui/field";
 import { requirePageUser } from "../../../_request/session";
+import { can } from "@/lib/auth/permissions";
 
 export async function generateMetadata({ params }: { params: Promise<{ key: string }> }): Promise<Metadata> {
   const key = (await params).key;
@@ -32,9 +33,9 @@ export default async function FlagPage({ params }: { params: Promise<{ key: stri
     if (err instanceof AppError && err.code === "NOT_FOUND") notFound();
     throw err;
   });
-  const canEdit = user.roles.includes("engineer");
-  const canKill = user.roles.includes("oncall") || user.roles.includes("admin");
-  const canGuard = canEdit || canKill;
+  const canEdit = can(user, "flag.update");
+  const canKill = can(user, "flag.kill");
+  const canGuard = can(user, "guardrails.update");
   const guardrails = await Promise.all(
     Object.keys(flag.environments).map(async (env) => {
       const target = { flagKey: flag.key, environment: env };
@@ -47,7 +48,7 @@ export default async function FlagPage({ params }: { params: Promise<{ key: stri
     const r = rollouts.find((x) => x.environment === env && (x.status === "active" || x.status === "paused"));
     return r ? { id: r.id, status: r.status, phase: r.phases[r.currentPhase]?.name ?? null } : null;
   };
-  const isAdmin = user.roles.includes("admin");
+  const isAdmin = can(user, "metrics.contributions");
   const to = new Date();
   const from = new Date(to.getTime() - 24 * 3600 * 1000);
   const contributions = isAdmin

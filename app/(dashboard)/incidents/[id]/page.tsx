@@ -10,6 +10,7 @@ import { controlOutline } from "@/components/ui/field";
 import { KillSwitchButton } from "@/components/incidents/kill-switch-button";
 import { AcknowledgeButton, ResolveForm } from "@/components/incidents/incident-forms";
 import { requirePageUser } from "../../../_request/session";
+import { can } from "@/lib/auth/permissions";
 
 export const metadata: Metadata = { title: "Incident" };
 
@@ -27,8 +28,8 @@ export default async function IncidentPage({ params }: { params: Promise<{ id: s
     }
   })();
   const state = (await getFlag(db, incident.flagKey).catch(() => null))?.environments[incident.environment];
-  const canAct = user.roles.some((r) => r === "oncall" || r === "engineer" || r === "admin");
-  const canKill = user.roles.some((r) => r === "oncall" || r === "admin");
+  const canAct = can(user, "incident.update");
+  const canKill = can(user, "flag.kill");
   const snapshot = incident.metricsSnapshot as {
     rollout?: { requests: number; errors: number; p95Ms: number | null; windowSeconds: number } | null;
   };

@@ -23,6 +23,7 @@ import { MetricsCharts } from "@/components/metrics/metrics-charts";
 import { ComparisonChart } from "@/components/metrics/comparison-chart";
 import { getRolloutComparison } from "@/lib/metrics/get-rollout-comparison";
 import { requirePageUser } from "../../../_request/session";
+import { can } from "@/lib/auth/permissions";
 
 export const metadata: Metadata = { title: "Rollout" };
 
@@ -55,8 +56,8 @@ export default async function RolloutPage({
     .map((e) => ({ phase: (e.after as { currentPhase: number }).currentPhase, by: e.actor, at: e.at }));
   const next = rollout.phases[rollout.currentPhase + 1];
   const current = rollout.phases[rollout.currentPhase];
-  const isPo = user.roles.includes("product_owner");
-  const mayApprove = isPo && user.userId !== rollout.requestedBy && user.userId !== rollout.lastEditedBy;
+  const isPo = can(user, "rollout.approve");
+  const mayApprove = isPo && user.userId !== rollout.requestedBy && !rollout.planEditors.includes(user.userId);
   const live = rollout.status === "draft" || rollout.status === "active" || rollout.status === "paused";
   const signed = (await searchParams).signed === "1";
   const envState = flag?.environments[rollout.environment];
@@ -66,15 +67,19 @@ export default async function RolloutPage({
       <RolloutAutoRefresh rolloutId={rollout.id} environment={rollout.environment} configVersion={configVersion} />
       <RolloutHeader rollout={rollout} current={current} envState={envState} signed={signed} />
 
-      {envState && (user.roles.includes("oncall") || user.roles.includes("admin")) ? (
+      {envState && can(user, "flag.kill") ? (
         <KillSwitchButton flagKey={rollout.flagKey} environment={rollout.environment} killed={envState.killed} liveRollout={live} />
       ) : null}
       {live ? (
         <RolloutActions
           rollout={rollout}
-          canEngineer={user.roles.includes("engineer")}
-          canRollback={user.roles.includes("engineer") || user.roles.includes("oncall")}
-          isAdmin={user.roles.includes("admin")}
+          canEngineer={can(user, "rollout.advance")}
+          canRollback={can(user, "rollout.rollback")}
+          isAdmin={can(user, "rollout.advance.override")}
+          mayWiden={can(user, "rollout.rollback.widen")}
+          flagNow={
+            envState ? { enabled: envState.enabled, rolloutPercent: envState.rolloutPercent, allowlist: envState.allowlist } : undefined
+          }
         />
       ) : null}
 
@@ -95,7 +100,7 @@ export default async function RolloutPage({
                 Checklist for {next.name}
               </h2>
               <div className="mt-3">
-                <Checklist rolloutId={rollout.id} phase={next} canTick={user.roles.includes("engineer")} />
+                <Checklist rolloutId={rollout.id} phase={next} canTick={can(user, "rollout.checklist")} />
               </div>
             </section>
           ) : null}
@@ -104,7 +109,7 @@ export default async function RolloutPage({
 
       <ApprovalsSection rollout={rollout} next={live ? next : undefined} mayApprove={mayApprove} isPo={isPo} />
 
-      {live && user.roles.includes("engineer") ? <PlanEditor rollout={rollout} /> : null}
+      {live && can(user, "rollout.edit") ? <PlanEditor rollout={rollout} /> : null}
 
       <ImpactSection impact={rollout.impact as Impact} />
 

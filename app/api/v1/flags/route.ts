@@ -1,8 +1,9 @@
 import { json, parseWith, readJson, route } from "@/lib/api/http";
-import { requireRole, requireUser } from "@/lib/auth/principal";
+import { requireUser } from "@/lib/auth/principal";
 import { createFlag } from "@/lib/flags/create-flag";
 import { createFlagSchema } from "@/lib/flags/flag-schemas";
 import { listFlags } from "@/lib/flags/list-flags";
+import { requirePermission } from "@/lib/auth/permissions";
 
 export const GET = route(async ({ db, principal }) => {
   requireUser(principal);
@@ -10,7 +11,7 @@ export const GET = route(async ({ db, principal }) => {
 });
 
 export const POST = route(async ({ req, db, principal }) => {
-  requireRole(principal, "engineer");
+  requirePermission(principal, "flag.create");
   const input = parseWith(createFlagSchema, await readJson(req));
   return json(await createFlag(db, principal, input), 201);
 });

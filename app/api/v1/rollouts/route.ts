@@ -1,10 +1,10 @@
 import { z } from "zod";
 import { json, parseWith, readJson, route } from "@/lib/api/http";
-import { requireRole } from "@/lib/auth/principal";
 import { createRollout } from "@/lib/rollouts/create-rollout";
 import { listRollouts } from "@/lib/rollouts/list-rollouts";
 import { createRolloutSchema } from "@/lib/rollouts/rollout-schemas";
 import { FLAG_KEY_PATTERN } from "@/lib/flags/flag-schemas";
+import { requirePermission } from "@/lib/auth/permissions";
 
 const querySchema = z.strictObject({
   flagKey: z.string().regex(FLAG_KEY_PATTERN, "not a flag key").optional(),
@@ -17,7 +17,7 @@ export const GET = route(async ({ req, db, principal }) => {
 });
 
 export const POST = route(async ({ req, db, principal }) => {
-  requireRole(principal, "engineer");
+  requirePermission(principal, "rollout.create");
   const input = parseWith(createRolloutSchema, await readJson(req));
   return json(await createRollout(db, principal, input), 201);
 });

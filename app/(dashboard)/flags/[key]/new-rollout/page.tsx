@@ -6,6 +6,7 @@ import { getFlag } from "@/lib/flags/get-flag";
 import { AppError } from "@/lib/errors";
 import { NewRolloutForm } from "@/components/rollouts/new-rollout-form";
 import { requirePageUser } from "../../../../_request/session";
+import { can } from "@/lib/auth/permissions";
 
 export const metadata: Metadata = { title: "New rollout" };
 
@@ -27,7 +28,7 @@ export default async function NewRolloutPage({ params }: { params: Promise<{ key
         <p className="text-sm text-slate-500">Nothing changes for users until you start it.</p>
       </div>
       <section className="rounded-xl bg-white p-5 shadow-sm ring-1 ring-slate-200">
-        {user.roles.includes("engineer") ? (
+        {can(user, "rollout.create") ? (
           <NewRolloutForm flagKey={flag.key} environments={Object.keys(flag.environments)} />
         ) : (
           <p className="text-sm text-slate-600">Only engineers create rollout plans.</p>

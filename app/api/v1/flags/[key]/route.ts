@@ -1,5 +1,6 @@
 import { json, parseWith, readJson, route } from "@/lib/api/http";
-import { requireRole, requireUser } from "@/lib/auth/principal";
+import { requireUser } from "@/lib/auth/principal";
+import { requirePermission } from "@/lib/auth/permissions";
 import { archiveFlag } from "@/lib/flags/archive-flag";
 import { archiveFlagSchema, updateFlagSchema } from "@/lib/flags/flag-schemas";
 import { getFlag } from "@/lib/flags/get-flag";
@@ -11,14 +12,14 @@ export const GET = route<{ key: string }>(async ({ db, principal, params }) => {
 });
 
 export const PATCH = route<{ key: string }>(async ({ req, db, principal, params }) => {
-  requireRole(principal, "engineer");
+  requirePermission(principal, "flag.update");
   const input = parseWith(updateFlagSchema, await readJson(req));
   return json(await updateFlag(db, principal, params.key, input));
 });
 
 /** Archives the flag (see lib/flags/archive-flag.ts); the body carries the reason for the audit log. */
 export const DELETE = route<{ key: string }>(async ({ req, db, principal, params }) => {
-  requireRole(principal, "engineer");
+  requirePermission(principal, "flag.archive");
   const input = parseWith(archiveFlagSchema, await readJson(req));
   await archiveFlag(db, principal, params.key, input);
   return new Response(null, { status: 204 });

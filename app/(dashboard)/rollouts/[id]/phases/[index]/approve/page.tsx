@@ -11,6 +11,7 @@ import { GateList } from "@/components/rollouts/gate-list";
 import { ApprovalForm } from "@/components/rollouts/approval-form";
 import { reviewSections } from "@/components/rollouts/review-sections";
 import { requirePageUser } from "../../../../../../_request/session";
+import { can } from "@/lib/auth/permissions";
 
 export const metadata: Metadata = { title: "Approval form" };
 
@@ -31,12 +32,12 @@ export default async function ApprovePage({ params }: { params: Promise<{ id: st
   if (!phase) notFound();
   const packet = await loadApprovalPacket(getDb(), rollout, index);
   const mine = rollout.approvals.find((a) => a.phaseIndex === index && a.signer.id === user.userId && a.state !== "superseded");
-  const refusal = !user.roles.includes("product_owner")
+  const refusal = !can(user, "rollout.approve")
     ? "Only product owners sign approval forms."
     : user.userId === rollout.requestedBy
       ? "You requested this rollout, so you cannot approve it: another product owner must."
-      : user.userId === rollout.lastEditedBy
-        ? "You last edited this plan, so you cannot approve it: another product owner must."
+      : rollout.planEditors.includes(user.userId)
+        ? "You edited this plan, so you cannot approve it: another product owner must."
         : index <= rollout.currentPhase
           ? `${phase.name} has already started.`
           : rollout.status === "completed" || rollout.status === "rolled_back"

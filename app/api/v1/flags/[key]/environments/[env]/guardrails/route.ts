@@ -1,7 +1,8 @@
 import { json, parseWith, readJson, route } from "@/lib/api/http";
-import { requireRole, requireUser } from "@/lib/auth/principal";
+import { requireUser } from "@/lib/auth/principal";
 import { setGuardrailsSchema } from "@/lib/guardrails/guardrail-schemas";
 import { getComparison, listGuardrails, setGuardrails } from "@/lib/guardrails/guardrails";
+import { requirePermission } from "@/lib/auth/permissions";
 
 export const GET = route<{ key: string; env: string }>(async ({ db, principal, params }) => {
   requireUser(principal);
@@ -11,7 +12,7 @@ export const GET = route<{ key: string; env: string }>(async ({ db, principal, p
 
 /** Replaces the set: `{ guardrails: [{ metric, threshold, windowSeconds?, minSamples?, action }], dryRun? }`. */
 export const PUT = route<{ key: string; env: string }>(async ({ req, db, principal, params }) => {
-  requireRole(principal, "engineer", "oncall", "admin");
+  requirePermission(principal, "guardrails.update");
   const input = parseWith(setGuardrailsSchema, await readJson(req));
   return json({ guardrails: await setGuardrails(db, principal, { flagKey: params.key, environment: params.env }, input) });
 });
