@@ -2,6 +2,7 @@
 
 import { startTransition, useActionState, useState } from "react";
 import { createRolloutAction, type RolloutFormState } from "@/app/(dashboard)/rollouts/actions";
+import { RequireEarlierField } from "./require-earlier-field";
 import { Button } from "../ui/button";
 import { Select, TextArea } from "../ui/field";
 import { PhaseTable, type PhaseRow } from "./phase-table";
@@ -87,6 +88,8 @@ export function NewRolloutForm({ flagKey, environments }: { flagKey: string; env
           green
         </label>
       </div>
+
+      <RequireEarlierField initial={null} error={f["requireEarlier.hoursAtFull"] ?? f.requireEarlier} />
 
       <fieldset className="space-y-3">
         <legend className="text-sm font-medium text-slate-700">Plan</legend>

@@ -4,6 +4,7 @@ import { startTransition, useActionState, useEffect, useState } from "react";
 import { useRouter } from "next/navigation";
 import { editRolloutAction, type RolloutFormState } from "@/app/(dashboard)/rollouts/actions";
 import type { RolloutDto } from "@/lib/rollouts/rollout-view";
+import { RequireEarlierField } from "./require-earlier-field";
 import { Button } from "../ui/button";
 import { TextArea } from "../ui/field";
 import { PhaseTable, rowFromPhase, type PhaseRow } from "./phase-table";
@@ -66,6 +67,10 @@ export function PlanEditor({ rollout }: { rollout: RolloutDto }) {
             <TextArea compact name="links" rows={2} defaultValue={(impact.links ?? []).join("\n")} className="mt-1 font-mono" />
           </label>
         </fieldset>
+        <RequireEarlierField
+          initial={rollout.requireEarlier}
+          error={state.fields?.["requireEarlier.hoursAtFull"] ?? state.fields?.requireEarlier}
+        />
         <label className="flex items-center gap-2 text-sm">
           <input type="checkbox" name="autoAdvance" defaultChecked={rollout.autoAdvance} className="h-4 w-4 rounded border-slate-300" />{" "}
           Advance automatically when every gate is green

@@ -1,7 +1,8 @@
 import type { ReactNode } from "react";
 import { describeExposure } from "@/lib/domain/approval-review";
 import { formatDuration } from "@/lib/domain/rollout";
-import type { ApprovalPacket, EarlierEnvironment } from "@/lib/rollouts/approval-packet";
+import type { ApprovalPacket } from "@/lib/rollouts/approval-packet";
+import type { EarlierEnvironment } from "@/lib/rollouts/earlier-environments";
 import type { RolloutDto } from "@/lib/rollouts/rollout-view";
 
 /** One "I have reviewed" item of the approval form with what it names. */
@@ -129,24 +130,31 @@ function planSection({ rollout, phaseIndex }: Input): ReviewSection {
     title: "Deployment plan",
     summary: `${rollout.phases.length} phases, this is phase ${phaseIndex + 1}`,
     content: (
-      <ol className="space-y-1.5" data-testid="review-plan">
-        {rollout.phases.map((p) => (
-          <li
-            key={p.index}
-            data-this-phase={p.index === phaseIndex}
-            className={p.index === phaseIndex ? "rounded-md bg-indigo-50 px-2 py-1 ring-1 ring-indigo-200" : "px-2"}
-          >
-            <span className="font-medium">
-              {p.index + 1}. {p.name}
-            </span>{" "}
-            ({p.percent === 0 ? `allowlist of ${p.allowlist.length}` : `${p.percent} %`}) · soak {formatDuration(p.minSoakSeconds)} ·
-            criteria {criteriaText(p.criteria)} · {p.requiredApprovals} approval{p.requiredApprovals === 1 ? "" : "s"}
-            {p.checklist.length ? ` · checklist: ${p.checklist.join("; ")}` : ""}
-            {p.notBefore ? ` · not before ${p.notBefore.replace("T", " ").slice(0, 16)} UTC` : ""}
-            {p.index === phaseIndex ? <strong className="ml-1 text-indigo-800">← this approval</strong> : null}
-          </li>
-        ))}
-      </ol>
+      <div className="space-y-2">
+        <ol className="space-y-1.5" data-testid="review-plan">
+          {rollout.phases.map((p) => (
+            <li
+              key={p.index}
+              data-this-phase={p.index === phaseIndex}
+              className={p.index === phaseIndex ? "rounded-md bg-indigo-50 px-2 py-1 ring-1 ring-indigo-200" : "px-2"}
+            >
+              <span className="font-medium">
+                {p.index + 1}. {p.name}
+              </span>{" "}
+              ({p.percent === 0 ? `allowlist of ${p.allowlist.length}` : `${p.percent} %`}) · soak {formatDuration(p.minSoakSeconds)} ·
+              criteria {criteriaText(p.criteria)} · {p.requiredApprovals} approval{p.requiredApprovals === 1 ? "" : "s"}
+              {p.checklist.length ? ` · checklist: ${p.checklist.join("; ")}` : ""}
+              {p.notBefore ? ` · not before ${p.notBefore.replace("T", " ").slice(0, 16)} UTC` : ""}
+              {p.index === phaseIndex ? <strong className="ml-1 text-indigo-800">← this approval</strong> : null}
+            </li>
+          ))}
+        </ol>
+        <p className="text-slate-600" data-testid="review-require-earlier">
+          {rollout.requireEarlier
+            ? `Every step requires the environment before this one: rollout completed, ≥ ${rollout.requireEarlier.hoursAtFull} h at 100 %, no incident.`
+            : "The plan does not require results from an earlier environment."}
+        </p>
+      </div>
     ),
   };
 }

@@ -145,6 +145,8 @@ export interface Gate {
     | "schedule"
     // A conditional approval's conditions: shown at Advance; a time among them holds the phase.
     | "conditions"
+    // The plan requires the flag's results in the environment before this one (`requireEarlier`).
+    | "earlier environment"
     | "status"
     // A token's reports held out of the metric gates (lib/domain/token-agreement.ts).
     | "telemetry"
@@ -169,6 +171,17 @@ export interface GateInput {
   openIncidents: number;
   /** The current phase's change vs control, for a phase that splits traffic (null: no split traffic yet). */
   evidence?: PromotionEvidence | null;
+  /** What the plan requires of the environment before this one, and what happened there. */
+  earlier?: EarlierRequirement | null;
+}
+
+/** The seeds' production checklist: the environment before "completed, ≥ N h at 100 %, no incident". */
+export interface EarlierRequirement {
+  hoursAtFull: number;
+  /** The environment just before this one (null: there is none). */
+  environment: string | null;
+  /** The flag's latest rollout there (null: none). */
+  rollout: { status: string; secondsAtFull: number | null; incidents: number } | null;
 }
 
 /** What the promotion gate reads of the comparison with control (research §7.4 rule 3). */
@@ -251,6 +264,7 @@ export function evaluateGates(input: GateInput): Gate[] {
       });
     }
   }
+  if (input.earlier && next) gates.push(earlierGate(input.earlier));
   gates.push({
     name: "incidents",
     ok: input.openIncidents === 0,
@@ -370,6 +384,27 @@ function approvalGate(required: number, approvals: readonly ApprovalView[]): Gat
     ok,
     reason: `needs ${required} approval${required > 1 ? "s" : ""}, has ${approving.length}${approving.length ? ` (${approving.map((a) => a.signerName).join(", ")})` : ""}${voided ? `; ${voided} void after a plan change` : ""}`,
   };
+}
+
+function earlierGate(r: EarlierRequirement): Gate {
+  const name = "earlier environment" as const;
+  const hours = `${r.hoursAtFull} h`;
+  if (!r.environment)
+    return { name, ok: false, reason: "the plan requires an earlier environment's results, but none comes before this one" };
+  const rollout = r.rollout;
+  if (!rollout)
+    return {
+      name,
+      ok: false,
+      reason: `${r.environment}: no rollout of this flag yet (required: completed, ≥ ${hours} at 100 %, no incident)`,
+    };
+  const problems: string[] = [];
+  if (rollout.status !== "completed") problems.push(`rollout ${rollout.status.replace("_", " ")}, not completed`);
+  const atFull = rollout.secondsAtFull ?? 0;
+  if (atFull < r.hoursAtFull * 3600) problems.push(`${formatDuration(atFull)} at 100 % of ${hours}`);
+  if (rollout.incidents > 0) problems.push(`${rollout.incidents} incident${rollout.incidents > 1 ? "s" : ""}`);
+  if (problems.length) return { name, ok: false, reason: `${r.environment}: ${problems.join(", ")}` };
+  return { name, ok: true, reason: `${r.environment} completed, ${formatDuration(atFull)} at 100 %, no incident` };
 }
 
 /** The live conditional approvals' conditions, when there are any: red while a time among them is not met. */

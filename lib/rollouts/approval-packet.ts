@@ -1,15 +1,9 @@
 import type { Tx } from "../db/client";
-import {
-  describePlanChanges,
-  timeAtEachExposure,
-  type ExposureChange,
-  type ExposureSpan,
-  type FlagStateSnapshot,
-  type PlanSnapshot,
-} from "../domain/approval-review";
+import { describePlanChanges, type FlagStateSnapshot, type PlanSnapshot } from "../domain/approval-review";
 import type { GuardrailAction, GuardrailMetric } from "../domain/guardrail";
 import { getRolloutComparison } from "../metrics/get-rollout-comparison";
 import type { RolloutComparison } from "../metrics/rollout-comparison";
+import { earlierEnvironmentResults, type EarlierEnvironment } from "./earlier-environments";
 import type { RolloutDto } from "./rollout-view";
 
 /**
@@ -46,24 +40,6 @@ export interface ApprovalPacket {
   evidence: RolloutComparison | null;
 }
 
-export interface EarlierEnvironment {
-  environment: string;
-  name: string;
-  rollout: {
-    id: string;
-    status: string;
-    createdAt: string;
-    endedAt: string | null;
-    /** Time at each exposure the rollout set, in the order reached; the last runs until now while the flag still holds it. */
-    exposures: ExposureSpan[];
-    /** Seconds the flag has been at 100 % since the rollout took it there (still counting while it is). */
-    secondsAtFull: number | null;
-    incidents: number;
-    rollbacks: number;
-    comparison: RolloutComparison["errors"] | null;
-  } | null;
-}
-
 export async function loadApprovalPacket(db: Tx, rollout: RolloutDto, phaseIndex: number, now = new Date()): Promise<ApprovalPacket> {
   const flag = await db.flag.findUniqueOrThrow({ where: { key: rollout.flagKey }, select: { id: true } });
   const [stored, state, environments, guardrails, webhooks, evidence, sinceApproved] = await Promise.all([
@@ -85,9 +61,7 @@ export async function loadApprovalPacket(db: Tx, rollout: RolloutDto, phaseIndex
   const before = previous ? { enabled: true, rolloutPercent: previous.percent, allowlist: previous.allowlist } : restores;
   const after = { enabled: true, rolloutPercent: phase.percent, allowlist: phase.allowlist };
 
-  const here = environments.find((e) => e.key === rollout.environment);
-  const earlier = environments.filter((e) => here && e.sortOrder < here.sortOrder && e.key !== rollout.environment);
-  const earlierEnvironments = await Promise.all(earlier.map((e) => earlierResult(db, flag.id, rollout.flagKey, e, now)));
+  const earlierEnvironments = await earlierEnvironmentResults(db, flag.id, rollout.environment, environments, now, getRolloutComparison);
 
   return {
     change: { before, after, sinceApproved },
@@ -135,77 +109,4 @@ async function planChangesSinceApproved(db: Tx, rollout: RolloutDto): Promise<Ap
   const then = edits.map((e) => e.before as (PlanSnapshot & { planVersion: number }) | null).find((b) => b?.planVersion === approved);
   if (!then) return { planVersion: approved, changes: ["the approved version is not in the audit log"] };
   return { planVersion: approved, changes: describePlanChanges(then, { phases: rollout.phases, impact: rollout.impact }) };
-}
-
-async function earlierResult(
-  db: Tx,
-  flagId: string,
-  flagKey: string,
-  env: { key: string; name: string },
-  now: Date,
-): Promise<EarlierEnvironment> {
-  const latest = await db.rollout.findFirst({
-    where: { flagId, environmentKey: env.key, status: { not: "draft" } },
-    orderBy: { createdAt: "desc" },
-    select: {
-      id: true,
-      status: true,
-      createdAt: true,
-      endedAt: true,
-      stateBefore: true,
-      phases: { select: { percent: true, allowlist: true, startedAt: true }, orderBy: { index: "asc" } },
-    },
-  });
-  if (!latest) return { environment: env.key, name: env.name, rollout: null };
-  const [state, incidents, rollbacks, comparison] = await Promise.all([
-    db.flagState.findUnique({ where: { flagId_environmentKey: { flagId, environmentKey: env.key } } }),
-    db.incident.count({
-      where: {
-        OR: [
-          { rolloutId: latest.id },
-          { flagId, environmentKey: env.key, openedAt: { gte: latest.createdAt, ...(latest.endedAt ? { lte: latest.endedAt } : {}) } },
-        ],
-      },
-    }),
-    db.rollout.count({ where: { flagId, environmentKey: env.key, status: "rolled_back" } }),
-    getRolloutComparison(db, latest.id, now).catch(() => null),
-  ]);
-  const changes: ExposureChange[] = latest.phases
-    .filter((p) => p.startedAt !== null)
-    .map((p) => ({ at: p.startedAt!.getTime(), state: { enabled: true, rolloutPercent: p.percent, allowlist: p.allowlist } }));
-  if (latest.status === "rolled_back" && latest.endedAt && latest.stateBefore) {
-    changes.push({ at: latest.endedAt.getTime(), state: latest.stateBefore as unknown as FlagStateSnapshot });
-  }
-  const last = changes.at(-1);
-  const holds =
-    !!state &&
-    !!last &&
-    state.enabled === last.state.enabled &&
-    !state.killed &&
-    state.rolloutPercent === last.state.rolloutPercent &&
-    state.allowlist.length === last.state.allowlist.length;
-  // The last exposure lasts while the flag still holds it; otherwise until the flag last changed.
-  const end = Math.max(holds ? now.getTime() : (state?.updatedAt.getTime() ?? now.getTime()), last?.at ?? 0);
-  const reachedFull = changes.find((c) => c.state.enabled && c.state.rolloutPercent === 100);
-  return {
-    environment: env.key,
-    name: env.name,
-    rollout: {
-      id: latest.id,
-      status: latest.status,
-      createdAt: latest.createdAt.toISOString(),
-      endedAt: latest.endedAt?.toISOString() ?? null,
-      exposures: timeAtEachExposure(changes, end),
-      secondsAtFull: reachedFull ? secondsAtFull(changes, reachedFull, end) : null,
-      incidents,
-      rollbacks,
-      comparison: comparison && comparison.errors.minutes > 0 ? comparison.errors : null,
-    },
-  };
-}
-
-/** From reaching 100 % until the next change (a rollback) or `end`. */
-function secondsAtFull(changes: readonly ExposureChange[], reached: ExposureChange, end: number): number {
-  const after = changes[changes.indexOf(reached) + 1];
-  return Math.max(0, ((after?.at ?? end) - reached.at) / 1000);
 }

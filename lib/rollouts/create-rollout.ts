@@ -51,6 +51,7 @@ export async function createRollout(db: Db, principal: Principal | null, input: 
             requestedBy: user.userId,
             impact: input.impact ?? {},
             autoAdvance: input.autoAdvance,
+            ...(input.requireEarlier ? { requireEarlier: input.requireEarlier } : {}),
             phases: {
               create: phases.map((p, index) => ({
                 index,
@@ -71,7 +72,12 @@ export async function createRollout(db: Db, principal: Principal | null, input: 
           actor: { id: user.userId, label: actorLabel(user) },
           action: "rollout.create",
           target: { type: "rollout", id: `${input.flagKey}/${input.environment}/${rollout.id}` },
-          after: { phases: view.phases.map((p) => ({ ...p, ticked: undefined })), impact: view.impact, autoAdvance: view.autoAdvance },
+          after: {
+            phases: view.phases.map((p) => ({ ...p, ticked: undefined })),
+            impact: view.impact,
+            autoAdvance: view.autoAdvance,
+            requireEarlier: view.requireEarlier,
+          },
         });
         await notifyApprovalRequested(tx, view);
         return view;

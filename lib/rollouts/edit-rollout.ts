@@ -1,4 +1,5 @@
 import type { Db } from "../db/client";
+import { Prisma } from "../db/generated/client";
 import { AppError, validationFailed } from "../errors";
 import { recordAudit } from "../audit/record-audit";
 import { actorLabel, type Principal } from "../auth/principal";
@@ -87,6 +88,10 @@ export async function editRollout(
         }
       }
       if (input.impact && JSON.stringify(input.impact) !== JSON.stringify(view.impact)) planChanged = true;
+      // The requirement is part of what approvers signed: changing it is a plan change.
+      const requireChanged =
+        input.requireEarlier !== undefined && JSON.stringify(input.requireEarlier) !== JSON.stringify(view.requireEarlier);
+      if (requireChanged) planChanged = true;
       const autoChanged = input.autoAdvance !== undefined && input.autoAdvance !== view.autoAdvance;
       if (!planChanged && !autoChanged) return view;
 
@@ -97,6 +102,7 @@ export async function editRollout(
           updatedAt: now,
           ...(input.impact ? { impact: input.impact } : {}),
           ...(input.autoAdvance !== undefined ? { autoAdvance: input.autoAdvance } : {}),
+          ...(requireChanged ? { requireEarlier: input.requireEarlier ?? Prisma.DbNull } : {}),
           ...(planChanged ? { planVersion: { increment: 1 }, lastEditedBy: user.userId, planChangedAt: now } : {}),
         },
       });
@@ -111,12 +117,14 @@ export async function editRollout(
           phases: view.phases.map((p) => ({ ...p, ticked: undefined })),
           impact: view.impact,
           autoAdvance: view.autoAdvance,
+          requireEarlier: view.requireEarlier,
         },
         after: {
           planVersion: after.planVersion,
           phases: after.phases.map((p) => ({ ...p, ticked: undefined })),
           impact: after.impact,
           autoAdvance: after.autoAdvance,
+          requireEarlier: after.requireEarlier,
           voidedApprovals: voided,
         },
       });

@@ -65,6 +65,16 @@ export const impactSchema = z.strictObject({
 });
 export type ImpactInput = z.infer<typeof impactSchema>;
 
+/** The seeds' production checklist as a gate: the environment before this one "completed, ≥ N h at 100 %, no incident". */
+const requireEarlierSchema = z
+  .strictObject({
+    hoursAtFull: z
+      .number({ error: "hoursAtFull must be a number of hours" })
+      .min(0, "at least 0 hours")
+      .max(720, "at most 720 hours (30 days)"),
+  })
+  .nullable();
+
 export const createRolloutSchema = z.strictObject({
   flagKey: z.string({ error: "flagKey is required" }).regex(FLAG_KEY_PATTERN, "not a flag key"),
   environment: plainText({ min: 1, max: 40, minMessage: "environment is required" }),
@@ -74,6 +84,7 @@ export const createRolloutSchema = z.strictObject({
   internalAllowlist: z.array(targetingKey).max(1000).optional(),
   impact: impactSchema.optional(),
   autoAdvance: z.boolean({ error: "must be true or false" }).default(false),
+  requireEarlier: requireEarlierSchema.optional(),
 });
 export type CreateRolloutInput = z.infer<typeof createRolloutSchema>;
 
@@ -82,6 +93,7 @@ export const editRolloutSchema = z.strictObject({
   phases: z.array(phaseSchema, { error: "phases must be a list" }).min(1, "add at least one phase").max(10, "at most 10 phases").optional(),
   impact: impactSchema.optional(),
   autoAdvance: z.boolean({ error: "must be true or false" }).optional(),
+  requireEarlier: requireEarlierSchema.optional(),
 });
 export type EditRolloutInput = z.infer<typeof editRolloutSchema>;
 

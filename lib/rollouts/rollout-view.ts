@@ -1,3 +1,4 @@
+import { earlierEnvironmentResults } from "./earlier-environments";
 import { promotionEvidence } from "./promotion-evidence";
 import { planEditors } from "./plan-editors";
 import type { Tx } from "../db/client";
@@ -71,6 +72,8 @@ export interface RolloutDto {
   /** Every user who changed the plan (phases or impact) in any version: none of them may approve it. */
   planEditors: string[];
   autoAdvance: boolean;
+  /** The environment before this one must be "completed, ≥ hoursAtFull h at 100 %, no incident" (gate `earlier environment`). */
+  requireEarlier: { hoursAtFull: number } | null;
   /** The flag state a roll back restores (from before the rollout started); null for a draft. */
   rollbackTo: FlagStateSnapshot | null;
   impact: Record<string, unknown>;
@@ -170,6 +173,8 @@ export async function loadRollout(tx: Tx, id: string, now = new Date()): Promise
         metrics.heldOut.map((h) => h.tokenId),
       )
     : null;
+  const requireEarlier = (row.requireEarlier as { hoursAtFull: number } | null) ?? null;
+  const nearest = requireEarlier ? (await earlierEnvironmentResults(tx, row.flagId, row.environmentKey, undefined, now)).at(-1) : undefined;
   const nextIndex = row.currentPhase + 1;
   const plans: PhasePlan[] = phases.map((p) => ({ ...p, notBefore: p.notBefore ? new Date(p.notBefore) : null }));
   const gates = evaluateGates({
@@ -194,6 +199,15 @@ export async function loadRollout(tx: Tx, id: string, now = new Date()): Promise
     ticked: new Set(phases[nextIndex]?.ticked.map((t) => t.item) ?? []),
     openIncidents: incidents,
     evidence,
+    earlier: requireEarlier
+      ? {
+          hoursAtFull: requireEarlier.hoursAtFull,
+          environment: nearest?.name ?? null,
+          rollout: nearest?.rollout
+            ? { status: nearest.rollout.status, secondsAtFull: nearest.rollout.secondsAtFull, incidents: nearest.rollout.incidents }
+            : null,
+        }
+      : null,
   });
   // Informational (green): the held-out token's reports are already out of the numbers above, and a
   // red gate here would let one token stall every rollout it reports for.
@@ -213,6 +227,7 @@ export async function loadRollout(tx: Tx, id: string, now = new Date()): Promise
     // The latest editor too, should their audit entry be filed under another target name.
     planEditors: row.lastEditedBy && !editors.includes(row.lastEditedBy) ? [...editors, row.lastEditedBy] : editors,
     autoAdvance: row.autoAdvance,
+    requireEarlier,
     rollbackTo: (row.stateBefore as FlagStateSnapshot | null) ?? null,
     impact: row.impact as Record<string, unknown>,
     phaseStartedAt: row.phaseStartedAt?.toISOString() ?? null,

@@ -92,6 +92,7 @@ export async function createRolloutAction(_prev: RolloutFormState, form: FormDat
       links: lines(form.get("links")),
     },
     autoAdvance: form.get("autoAdvance") === "on",
+    requireEarlier: requireEarlierFrom(form),
   };
   const parsed = createRolloutSchema.safeParse(raw);
   if (!parsed.success) return { status: "invalid", message: "Check the highlighted fields", fields: fieldErrors(parsed.error) };
@@ -230,6 +231,7 @@ export async function editRolloutAction(_prev: RolloutFormState, form: FormData)
       links: lines(form.get("links")),
     },
     autoAdvance: form.get("autoAdvance") === "on",
+    requireEarlier: requireEarlierFrom(form),
   });
   if (!parsed.success) return { status: "invalid", message: "Check the highlighted fields", fields: fieldErrors(parsed.error) };
   try {
@@ -246,4 +248,11 @@ export async function editRolloutAction(_prev: RolloutFormState, form: FormData)
   } catch (err) {
     return failure(err);
   }
+}
+
+/** The plan's "environment before" requirement from its checkbox and hours (null when unticked). */
+function requireEarlierFrom(form: FormData): { hoursAtFull: number } | null {
+  if (form.get("requireEarlier") !== "on") return null;
+  const hours = String(form.get("requireEarlierHours") ?? "").trim();
+  return { hoursAtFull: hours === "" ? Number.NaN : Number(hours) };
 }

@@ -91,6 +91,12 @@ export default async function RolloutPage({
           <div className="mt-3">
             <PhaseTimeline phases={rollout.phases} currentPhase={rollout.currentPhase} status={rollout.status} steps={steps} />
           </div>
+          {rollout.requireEarlier ? (
+            <p className="mt-3 text-sm text-slate-600" data-testid="require-earlier">
+              Every step requires the environment before this one: rollout completed, ≥ {rollout.requireEarlier.hoursAtFull} h at 100 %, no
+              incident.
+            </p>
+          ) : null}
         </section>
         <div className="space-y-6">
           {live ? <GateList gates={rollout.gates} title={next ? `Gates for ${next.name}` : "Gates for completing"} /> : null}

@@ -1,0 +1,38 @@
+"use client";
+
+import { useState } from "react";
+import { TextInput } from "../ui/field";
+
+/**
+ * The seeds' production checklist as a gate the plan states: the environment before this one
+ * "completed, ≥ N h at 100 %, no incident" (gate `earlier environment`).
+ */
+export function RequireEarlierField({ initial, error }: { initial: { hoursAtFull: number } | null; error?: string }) {
+  const [on, setOn] = useState(initial !== null);
+  return (
+    <div className="text-sm">
+      <label className="flex flex-wrap items-center gap-2">
+        <input type="checkbox" name="requireEarlier" checked={on} onChange={(e) => setOn(e.currentTarget.checked)} className="h-4 w-4" />
+        Require the environment before this one: rollout completed, at 100 % for at least
+        <TextInput
+          type="number"
+          name="requireEarlierHours"
+          aria-label="Hours at 100 % required in the environment before"
+          min={0}
+          max={720}
+          defaultValue={initial?.hoursAtFull ?? 24}
+          disabled={!on}
+          invalid={!!error}
+          compact
+          className="w-20"
+        />
+        h, no incident
+      </label>
+      {error ? (
+        <span className="mt-1 block text-red-600" role="alert">
+          {error}
+        </span>
+      ) : null}
+    </div>
+  );
+}
