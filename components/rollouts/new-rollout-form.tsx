@@ -6,6 +6,7 @@ import { RequireEarlierField } from "./require-earlier-field";
 import { Button } from "../ui/button";
 import { Select, TextArea } from "../ui/field";
 import { PhaseTable, type PhaseRow } from "./phase-table";
+import { formatDuration, playbookSoaks } from "@/lib/domain/rollout";
 
 const DEFAULT_ROWS: PhaseRow[] = [
   {
@@ -48,6 +49,8 @@ export function NewRolloutForm({ flagKey, environments }: { flagKey: string; env
   const [state, action, pending] = useActionState<RolloutFormState, FormData>(createRolloutAction, { status: "idle" });
   const [mode, setMode] = useState<"playbook" | "custom">("playbook");
   const [rows, setRows] = useState<PhaseRow[]>(DEFAULT_ROWS);
+  const [environment, setEnvironment] = useState(environments.includes("production") ? "production" : (environments[0] ?? ""));
+  const soak = playbookSoaks(environment).map(formatDuration);
   const f = state.fields ?? {};
   return (
     <form
@@ -65,12 +68,7 @@ export function NewRolloutForm({ flagKey, environments }: { flagKey: string; env
       <div className="grid gap-4 sm:grid-cols-2">
         <label className="block text-sm">
           <span className="font-medium text-slate-700">Environment</span>
-          <Select
-            compact
-            name="environment"
-            defaultValue={environments.includes("production") ? "production" : environments[0]}
-            className="mt-1"
-          >
+          <Select compact name="environment" value={environment} onChange={(e) => setEnvironment(e.currentTarget.value)} className="mt-1">
             {environments.map((e) => (
               <option key={e} value={e}>
                 {e}
@@ -108,14 +106,16 @@ export function NewRolloutForm({ flagKey, environments }: { flagKey: string; env
           <span className="mt-1 block text-xs text-slate-500">
             {mode === "playbook"
               ? "The first phase serves only these; they stay on in later phases."
-              : "With your own phases, a first phase at 0 % serves only these."}
+              : "They keep the flag in every phase; a first phase at 0 % serves only them."}
           </span>
         </label>
         {mode === "playbook" ? (
           <p className="rounded-md bg-slate-50 p-3 text-sm text-slate-600">
-            Internal (allowlist, soak 2 d, success ≥ 95 %, p95 ≤ 500 ms, checklist: backup verified, rollback tested, monitoring in place) →
-            10 % (3 d, success ≥ 95 %, errors ≤ 1 %) → 50 % (7 d, success ≥ 97 %) → 100 % (14 d, success ≥ 99 %). Each phase needs one
-            product owner approval. You can edit the plan later.
+            Internal (allowlist, soak {soak[0]}, success ≥ 95 %, p95 ≤ 500 ms, checklist: backup verified, rollback tested, monitoring in
+            place) → 10 % ({soak[1]}, success ≥ 95 %, errors ≤ 1 %) → 50 % ({soak[2]}, success ≥ 97 %) → 100 % ({soak[3]}, success ≥ 99 %).
+            Each phase needs one product owner approval.{" "}
+            {environment === "production" ? "Soaks are the seeds' days in production" : `Soaks are minutes in ${environment}`}; edit them in
+            the plan at any time.
           </p>
         ) : (
           <PhaseTable rows={rows} setRows={setRows} fields={f} />

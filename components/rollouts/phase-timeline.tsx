@@ -31,7 +31,17 @@ export function PhaseTimeline({
   return (
     <ol className="space-y-3" data-testid="timeline">
       {phases.map((p) => {
-        const state = status === "completed" || p.index < currentPhase ? "done" : p.index === currentPhase ? "current" : "next";
+        // A rolled-back rollout has no current phase: the one it was in is where it was rolled back from.
+        const state =
+          status === "completed" || p.index < currentPhase
+            ? "done"
+            : p.index === currentPhase
+              ? status === "rolled_back"
+                ? "rolled-back"
+                : "current"
+              : status === "rolled_back"
+                ? "not-reached"
+                : "next";
         const step = steps.find((s) => s.phase === p.index);
         return (
           <li key={p.index} className="flex gap-3" data-phase-state={state}>
@@ -42,7 +52,9 @@ export function PhaseTimeline({
                   ? "bg-indigo-600 text-white"
                   : state === "current"
                     ? "bg-amber-400 text-slate-900"
-                    : "bg-slate-200 text-slate-600"
+                    : state === "rolled-back"
+                      ? "bg-red-600 text-white"
+                      : "bg-slate-200 text-slate-600"
               }`}
             >
               {p.index + 1}
@@ -56,7 +68,15 @@ export function PhaseTimeline({
                     ? ""
                     : ` · ${p.percent} %`}
                 <span className="ml-2 text-xs font-normal text-slate-500">
-                  {state === "current" ? "current" : state === "done" ? "done" : "upcoming"}
+                  {
+                    {
+                      current: "current",
+                      done: "done",
+                      next: "upcoming",
+                      "rolled-back": "rolled back from here",
+                      "not-reached": "not reached",
+                    }[state]
+                  }
                 </span>
               </div>
               <div className="text-xs text-slate-500">

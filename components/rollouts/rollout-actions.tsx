@@ -46,6 +46,13 @@ function consequence(
         confirm: "Resume",
       };
     case "rollback":
+      // A draft never changed the flag: there is nothing to roll back, only a plan to drop.
+      if (r.status === "draft")
+        return {
+          title: "Discard the draft",
+          body: `${where} does not change (the draft never touched it); the plan is closed as rolled back and kept in the history.`,
+          confirm: "Discard draft",
+        };
       return {
         title: "Roll back",
         body: `${where} goes back to the state it had before the rollout started (enabled, percentage and allowlist), in one step, and the plan ends as rolled back.${change ? ` Exposure: ${describeExposure(change.before)} → ${describeExposure(change.after)}.` : ""}`,
@@ -103,7 +110,7 @@ export function RolloutActions({
     },
     { action: "pause", label: "Pause", variant: "secondary", allowed: canEngineer && rollout.status === "active" },
     { action: "resume", label: "Resume", variant: "secondary", allowed: canEngineer && rollout.status === "paused" },
-    { action: "rollback", label: "Roll back", variant: "danger", allowed: canRollback },
+    { action: "rollback", label: rollout.status === "draft" ? "Discard draft" : "Roll back", variant: "danger", allowed: canRollback },
   ];
   const allowed = buttons.filter((b) => b.allowed);
   // A viewer (or anyone with no action here) gets no empty row where the buttons would be.

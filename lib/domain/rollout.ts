@@ -231,7 +231,10 @@ export function evaluateGates(input: GateInput): Gate[] {
     gates.push({
       name: "soak",
       ok: elapsed >= current.minSoakSeconds,
-      reason: `soak: ${formatDuration(elapsed)} of ${formatDuration(current.minSoakSeconds)}`,
+      reason:
+        current.minSoakSeconds === 0
+          ? `soak: none required (${formatDuration(elapsed)} in ${current.name})`
+          : `soak: ${formatDuration(elapsed)} of ${formatDuration(current.minSoakSeconds)}`,
     });
     gates.push(...criteriaGates(current.criteria, input.metrics));
     const evidence = evidenceGate(current, input.evidence ?? null);
@@ -431,15 +434,24 @@ export function liveConditions(approvals: readonly ApprovalView[]): ApprovalCond
 
 export const allGreen = (gates: readonly Gate[]) => gates.every((g) => g.ok);
 
+/**
+ * The playbook's soak per phase (internal, 10 %, 50 %, 100 %), in seconds: the seeds' 2–14 days in
+ * production, minutes elsewhere, where the point is to exercise the plan, not to wait a fortnight.
+ */
+export function playbookSoaks(environment: string): [number, number, number, number] {
+  return environment === "production" ? [2 * 86_400, 3 * 86_400, 7 * 86_400, 14 * 86_400] : [15 * 60, 30 * 60, 3600, 2 * 3600];
+}
+
 /** The rollout playbook of the seeds (internal → 10 % → 50 % → 100 %) as a starting plan. */
-export function templatePlan(internalAllowlist: string[]): PhasePlan[] {
+export function templatePlan(internalAllowlist: string[], environment = "production"): PhasePlan[] {
   const checklist = ["backup verified", "rollback tested", "monitoring in place"];
+  const [internal, ten, half, full] = playbookSoaks(environment);
   return [
     {
       name: "Internal",
       percent: 0,
       allowlist: internalAllowlist,
-      minSoakSeconds: 2 * 86_400,
+      minSoakSeconds: internal,
       criteria: { minSuccessRate: 0.95, maxP95Ms: 500, minSamples: 100, windowSeconds: 3600 },
       requiredApprovals: 1,
       checklist,
@@ -448,7 +460,7 @@ export function templatePlan(internalAllowlist: string[]): PhasePlan[] {
       name: "10 %",
       percent: 10,
       allowlist: internalAllowlist,
-      minSoakSeconds: 3 * 86_400,
+      minSoakSeconds: ten,
       criteria: { minSuccessRate: 0.95, maxErrorRate: 0.01, minSamples: 1000, windowSeconds: 3600 },
       requiredApprovals: 1,
       checklist: [],
@@ -457,7 +469,7 @@ export function templatePlan(internalAllowlist: string[]): PhasePlan[] {
       name: "50 %",
       percent: 50,
       allowlist: internalAllowlist,
-      minSoakSeconds: 7 * 86_400,
+      minSoakSeconds: half,
       criteria: { minSuccessRate: 0.97, maxErrorRate: 0.01, maxP95Ms: 500, minSamples: 5000, windowSeconds: 3600 },
       requiredApprovals: 1,
       checklist: [],
@@ -466,7 +478,7 @@ export function templatePlan(internalAllowlist: string[]): PhasePlan[] {
       name: "100 %",
       percent: 100,
       allowlist: [],
-      minSoakSeconds: 14 * 86_400,
+      minSoakSeconds: full,
       criteria: { minSuccessRate: 0.99, maxErrorRate: 0.01, maxP95Ms: 500, minSamples: 10000, windowSeconds: 3600 },
       requiredApprovals: 1,
       checklist: [],

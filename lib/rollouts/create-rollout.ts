@@ -31,7 +31,7 @@ const liveConflict = (flagKey: string, environment: string) =>
 export async function createRollout(db: Db, principal: Principal | null, input: CreateRolloutInput): Promise<RolloutDto> {
   const user = requirePermission(principal, "rollout.create");
   if (!input.phases && !input.template) throw validationFailed({ phases: "add phases, or choose the playbook template" });
-  const phases = input.phases ? input.phases.map(toPhasePlan) : templatePlan(input.internalAllowlist ?? []);
+  const phases = input.phases ? input.phases.map(toPhasePlan) : templatePlan(input.internalAllowlist ?? [], input.environment);
   assertValidPlan(phases);
   try {
     return await db.$transaction(

@@ -54,6 +54,11 @@ describe("rollout status machine", () => {
 describe("plan validation", () => {
   it("accepts the playbook template", () => {
     expect(planProblems(templatePlan(["qa-1"]))).toEqual({});
+    expect(planProblems(templatePlan(["qa-1"], "staging"))).toEqual({});
+  });
+  it("soaks the seeds' days in production and minutes elsewhere", () => {
+    expect(templatePlan([]).map((p) => p.minSoakSeconds)).toEqual([2, 3, 7, 14].map((d) => d * 86_400));
+    expect(templatePlan([], "staging").map((p) => p.minSoakSeconds)).toEqual([900, 1800, 3600, 7200]);
   });
   it("needs strictly increasing percents from 0 to 100, and an allowlist for a 0 % first phase only", () => {
     expect(planProblems([])).toEqual({ phases: "add at least one phase" });
@@ -102,6 +107,9 @@ describe("gates", () => {
       phases: [phase({ minSoakSeconds: 86_400 }), phase({ percent: 50 })],
     });
     expect(gate(early, "soak")).toEqual({ name: "soak", ok: false, reason: "soak: 3 h 12 min of 1 d" });
+    // No soak required reads as that, not "2 h of 0 s".
+    const none = base({ phases: [phase({ minSoakSeconds: 0, name: "10 %" }), phase({ percent: 50 })] });
+    expect(gate(none, "soak")).toEqual({ name: "soak", ok: true, reason: "soak: none required (2 h in 10 %)" });
   });
 
   it("success criteria: too few samples is red (never green), then each criterion decides", () => {

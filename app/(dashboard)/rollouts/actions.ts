@@ -69,7 +69,8 @@ function phasesFrom(form: FormData) {
       minSoakSeconds: optionalNumber(at("phaseSoakHours"), 3600) ?? 0,
       requiredApprovals: optionalNumber(at("phaseApprovals")) ?? 0,
       checklist: lines(at("phaseChecklist")),
-      allowlist: i === 0 ? lines(form.get("internalAllowlist")) : [],
+      // Internal users keep the flag in every phase, as in the playbook (not only in the first).
+      allowlist: lines(form.get("internalAllowlist")),
       criteria: Object.fromEntries(Object.entries(criteria).filter(([, v]) => v !== undefined)),
     };
   });

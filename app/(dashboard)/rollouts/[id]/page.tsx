@@ -155,7 +155,9 @@ function RolloutHeader({
       <p className="text-sm text-slate-500">
         Requested by {rollout.requester.name} · plan v{rollout.planVersion} · version{" "}
         <span data-testid="rollout-version">{rollout.version}</span>
-        {current ? ` · in ${current.name} for ${formatDuration(rollout.phaseElapsedSeconds)}` : ""}
+        {current && (rollout.status === "active" || rollout.status === "paused")
+          ? ` · in ${current.name} for ${formatDuration(rollout.phaseElapsedSeconds)}`
+          : ""}
         {envState
           ? ` · flag now ${envState.enabled ? (envState.rolloutPercent === 0 ? `on for ${envState.allowlist.length} allowlisted` : `on for ${envState.rolloutPercent} %`) : "off"}`
           : ""}
