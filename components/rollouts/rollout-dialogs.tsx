@@ -23,6 +23,7 @@ export function TransitionDialog({
   pending,
   state,
   onCancel,
+  returnFocusTo,
 }: {
   rollout: RolloutDto;
   action: Action;
@@ -32,10 +33,11 @@ export function TransitionDialog({
   pending: boolean;
   state: RolloutFormState | null;
   onCancel: () => void;
+  returnFocusTo: () => HTMLElement | null;
 }) {
   const red = rollout.gates.filter((g) => !g.ok);
   return (
-    <ModalDialog title={dialog.title} onClose={onCancel} closable={!pending}>
+    <ModalDialog title={dialog.title} onClose={onCancel} closable={!pending} returnFocusTo={returnFocusTo}>
       <ActionForm action={formAction} className="mt-4 space-y-4">
         <p className="text-sm text-slate-700" data-testid="consequence">
           {dialog.body}
@@ -98,14 +100,16 @@ export function RolloutConflictDialog({
   current,
   onCancel,
   onReload,
+  returnFocusTo,
 }: {
   version: number;
   current: RolloutDto;
   onCancel: () => void;
   onReload: () => void;
+  returnFocusTo: () => HTMLElement | null;
 }) {
   return (
-    <ModalDialog title="Someone else changed this rollout" onClose={onCancel}>
+    <ModalDialog title="Someone else changed this rollout" onClose={onCancel} returnFocusTo={returnFocusTo}>
       <p className="mt-2 text-sm text-slate-600">
         You acted on version {version}; it is now at version {current.version} ({current.status.replace("_", " ")}, phase{" "}
         {current.currentPhase + 1}). Nothing was changed. Reload to see what happened, then decide again.

@@ -181,6 +181,23 @@ test("engineer: each rollout dialog on a rollout page", async ({ page }) => {
       focused: (d) => d.getByLabel(/^Reason/),
     });
   }
+
+  // The conflict: a pause sent with a version the rollout is not at. The page's version is changed in
+  // place (the live stream would refresh the page before a real second writer could be raced), so the
+  // server refuses and nothing changes. Focus goes back to the rollout's first action.
+  await exercise(page, path, {
+    name: "Someone else changed this rollout",
+    // The advance button, or Resume when another spec left the rollout paused.
+    opener: (p) => p.getByRole("button", { name: /^(Start rollout|Advance to .+|Complete|Resume)$/ }),
+    open: async (p) => {
+      await p.getByRole("button", { name: /^(Pause|Resume)$/ }).click();
+      const transition = p.getByRole("dialog", { name: /^(Pause|Resume) the rollout$/ });
+      await transition.locator("input[name=version]").evaluate((input: HTMLInputElement) => {
+        input.value = String(Number(input.value) + 1);
+      });
+      await transition.getByRole("button", { name: /^(Pause|Resume)$/ }).click();
+    },
+  });
 });
 
 test("viewer: the flag and rollout pages pass axe with their charts drawn; the charts are named pictures, not tab stops", async ({
