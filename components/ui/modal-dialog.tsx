@@ -81,8 +81,12 @@ export function ModalDialog({
       document.removeEventListener("focusin", onFocusIn);
       openPanels.splice(openPanels.indexOf(own), 1);
       unlockScroll();
-      const back = [opener, latest.current.returnFocusTo?.()].find((el) => el?.isConnected && el !== document.body);
-      back?.focus();
+      // The opener may be gone or disabled (a save in flight): then the fallback, if it takes focus.
+      for (const el of [opener, latest.current.returnFocusTo?.()]) {
+        if (!el?.isConnected || el === document.body) continue;
+        el.focus();
+        if (document.activeElement === el) break;
+      }
     };
   }, [opener]);
 
