@@ -65,10 +65,13 @@ const clickToOpen = async (_page: Page, opener: Locator) => {
   await opener.click();
 };
 
-async function liveRolloutId(page: Page): Promise<string> {
+async function liveRollout(page: Page): Promise<{ id: string; status: string }> {
   const res = await page.request.get("/api/v1/rollouts?flagKey=messaging-v2");
-  return ((await res.json()) as { rollouts: { id: string }[] }).rollouts[0]!.id;
+  return ((await res.json()) as { rollouts: { id: string; status: string }[] }).rollouts[0]!;
 }
+
+const liveRolloutId = async (page: Page) => (await liveRollout(page)).id;
+const rolloutStatus = async (page: Page) => (await liveRollout(page)).status;
 
 test.describe.configure({ timeout: 120_000 });
 
@@ -186,22 +189,26 @@ test("engineer: each rollout dialog on a rollout page", async ({ page }) => {
     });
   }
 
-  // The conflict: a pause sent with a version the rollout is not at. The page's version is changed in
-  // place (the live stream would refresh the page before a real second writer could be raced), so the
-  // server refuses and nothing changes. Focus goes back to the rollout's first action.
+  // The conflict: a pause sent with a version the rollout is far from, so the server refuses it and
+  // nothing changes. (A real second writer cannot be raced: the live stream refreshes the page first.)
+  // Focus goes back to the rollout's first action.
+  const statusBefore = await rolloutStatus(page);
   await exercise(page, path, {
     name: "Someone else changed this rollout",
     // The advance button, or Resume when another spec left the rollout paused.
     opener: (p) => p.getByRole("button", { name: /^(Start rollout|Advance to .+|Complete|Resume)$/ }),
     open: async (p) => {
       await p.getByRole("button", { name: /^(Pause|Resume)$/ }).click();
-      const transition = p.getByRole("dialog", { name: /^(Pause|Resume) the rollout$/ });
-      await transition.locator("input[name=version]").evaluate((input: HTMLInputElement) => {
-        input.value = String(Number(input.value) + 1);
+      const form = p.getByRole("dialog", { name: /^(Pause|Resume) the rollout$/ }).locator("form");
+      // Changed and sent in one step: a re-render in between would put the page's version back.
+      await form.evaluate((f: HTMLFormElement) => {
+        const version = f.elements.namedItem("version") as HTMLInputElement;
+        version.value = String(Number(version.value) + 1000);
+        f.requestSubmit(f.querySelector<HTMLButtonElement>("button[type=submit]"));
       });
-      await transition.getByRole("button", { name: /^(Pause|Resume)$/ }).click();
     },
   });
+  expect(await rolloutStatus(page)).toBe(statusBefore);
 });
 
 test("viewer: the flag and rollout pages pass axe with their charts drawn; the charts are named pictures, not tab stops", async ({
