@@ -3,7 +3,7 @@
 import type { FlagStateDto } from "@/lib/flags/flag-dto";
 import { Button } from "../ui/button";
 import { TextArea } from "../ui/field";
-import { Overlay } from "../ui/overlay";
+import { ModalDialog } from "../ui/modal-dialog";
 import { Changes } from "./state-changes";
 import type { Draft } from "./use-flag-state-form";
 
@@ -32,48 +32,42 @@ export function ConfirmChangeDialog({
   onConfirm: () => void;
 }) {
   return (
-    <Overlay>
-      <div
-        className="max-h-full w-full max-w-md space-y-4 overflow-y-auto rounded-xl bg-white p-6 shadow-xl"
-        role="dialog"
-        aria-modal="true"
-        aria-labelledby={`confirm-${environment}`}
-      >
-        <h2 id={`confirm-${environment}`} className="text-lg font-semibold">
-          {override ? `Override the rollout in ${environment}?` : `Change ${flagKey} in ${environment}?`}
-        </h2>
-        <Changes before={before} after={draft} />
-        {override ? (
-          <p className="text-sm text-amber-900">
-            A live rollout sets this state. Saving overrides it: the change and your reason are recorded on the rollout and in the audit
-            log, and the rollout is paused until someone resumes it.
-          </p>
-        ) : (
-          <p className="text-sm text-slate-600">SDKs pick the change up within a second.</p>
-        )}
-        <label className="block text-sm">
-          <span className="font-medium text-slate-700">Reason (required, goes to the audit log)</span>
-          <TextArea
-            value={reason}
-            onChange={(e) => onReason(e.target.value)}
-            rows={2}
-            autoFocus
-            aria-describedby={`reason-hint-${environment}`}
-            className="mt-1"
-          />
-          <span id={`reason-hint-${environment}`} className="mt-1 block text-xs text-slate-500">
-            At least 3 characters, e.g. “support ticket 4121: enable for everyone”.
-          </span>
-        </label>
-        <div className="flex flex-wrap justify-end gap-2">
-          <Button variant="secondary" type="button" onClick={onCancel}>
-            Cancel
-          </Button>
-          <Button type="button" variant={override ? "danger" : "primary"} disabled={!reasonOk} onClick={onConfirm}>
-            {override ? "Override and save" : `Save ${environment}`}
-          </Button>
-        </div>
+    <ModalDialog
+      title={override ? `Override the rollout in ${environment}?` : `Change ${flagKey} in ${environment}?`}
+      onClose={onCancel}
+      className="max-w-md space-y-4 p-6"
+    >
+      <Changes before={before} after={draft} />
+      {override ? (
+        <p className="text-sm text-amber-900">
+          A live rollout sets this state. Saving overrides it: the change and your reason are recorded on the rollout and in the audit log,
+          and the rollout is paused until someone resumes it.
+        </p>
+      ) : (
+        <p className="text-sm text-slate-600">SDKs pick the change up within a second.</p>
+      )}
+      <label className="block text-sm">
+        <span className="font-medium text-slate-700">Reason (required, goes to the audit log)</span>
+        <TextArea
+          value={reason}
+          onChange={(e) => onReason(e.target.value)}
+          rows={2}
+          data-autofocus
+          aria-describedby={`reason-hint-${environment}`}
+          className="mt-1"
+        />
+        <span id={`reason-hint-${environment}`} className="mt-1 block text-xs text-slate-500">
+          At least 3 characters, e.g. “support ticket 4121: enable for everyone”.
+        </span>
+      </label>
+      <div className="flex flex-wrap justify-end gap-2">
+        <Button variant="secondary" type="button" onClick={onCancel}>
+          Cancel
+        </Button>
+        <Button type="button" variant={override ? "danger" : "primary"} disabled={!reasonOk} onClick={onConfirm}>
+          {override ? "Override and save" : `Save ${environment}`}
+        </Button>
       </div>
-    </Overlay>
+    </ModalDialog>
   );
 }

@@ -3,7 +3,7 @@
 import type { FormState } from "@/app/(dashboard)/flags/actions";
 import type { FlagStateDto } from "@/lib/flags/flag-dto";
 import { Button } from "../ui/button";
-import { Overlay } from "../ui/overlay";
+import { ModalDialog } from "../ui/modal-dialog";
 import { listText } from "./state-changes";
 import type { Draft } from "./use-flag-state-form";
 
@@ -17,6 +17,7 @@ export function ConflictDialog({
   onCancel,
   onOverwrite,
   onReload,
+  returnFocusTo,
 }: {
   environment: string;
   baseVersion: number;
@@ -26,43 +27,35 @@ export function ConflictDialog({
   onCancel: () => void;
   onOverwrite: () => void;
   onReload: () => void;
+  /** The save that ran into the conflict: it had no focus left to give back while it was saving. */
+  returnFocusTo: () => HTMLElement | null;
 }) {
   return (
-    <Overlay>
-      <div
-        className="max-h-full w-full max-w-lg overflow-y-auto rounded-xl bg-white p-6 shadow-xl"
-        role="dialog"
-        aria-modal="true"
-        aria-labelledby={`conflict-${environment}`}
-      >
-        <h2 id={`conflict-${environment}`} className="text-lg font-semibold">
-          Someone else changed this flag
-        </h2>
-        <p className="mt-2 text-sm text-slate-600">
-          Your edit was based on version {baseVersion}, but {environment} is now at version {current.version}
-          {lastChange ? (
-            <>
-              , last changed by <strong data-testid="conflict-by">{lastChange.by}</strong> (
-              {lastChange.action.replace("flag_state.", "").replace("rollout.", "rollout ")}, {lastChange.at.replace("T", " ").slice(0, 19)}{" "}
-              UTC)
-            </>
-          ) : null}
-          . Nothing was saved. Load their change and start again, or save yours over it (theirs stays in the audit log).
-        </p>
-        <ConflictTable theirs={current} yours={submitted} />
-        <div className="mt-5 flex flex-wrap justify-end gap-2">
-          <Button variant="secondary" type="button" onClick={onCancel}>
-            Cancel
-          </Button>
-          <Button variant="secondary" type="button" onClick={onOverwrite}>
-            Overwrite with mine
-          </Button>
-          <Button type="button" onClick={onReload}>
-            Reload latest
-          </Button>
-        </div>
+    <ModalDialog title="Someone else changed this flag" onClose={onCancel} returnFocusTo={returnFocusTo} className="max-w-lg p-6">
+      <p className="mt-2 text-sm text-slate-600">
+        Your edit was based on version {baseVersion}, but {environment} is now at version {current.version}
+        {lastChange ? (
+          <>
+            , last changed by <strong data-testid="conflict-by">{lastChange.by}</strong> (
+            {lastChange.action.replace("flag_state.", "").replace("rollout.", "rollout ")}, {lastChange.at.replace("T", " ").slice(0, 19)}{" "}
+            UTC)
+          </>
+        ) : null}
+        . Nothing was saved. Load their change and start again, or save yours over it (theirs stays in the audit log).
+      </p>
+      <ConflictTable theirs={current} yours={submitted} />
+      <div className="mt-5 flex flex-wrap justify-end gap-2">
+        <Button variant="secondary" type="button" onClick={onCancel}>
+          Cancel
+        </Button>
+        <Button variant="secondary" type="button" onClick={onOverwrite}>
+          Overwrite with mine
+        </Button>
+        <Button type="button" onClick={onReload}>
+          Reload latest
+        </Button>
       </div>
-    </Overlay>
+    </ModalDialog>
   );
 }
 

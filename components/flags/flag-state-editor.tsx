@@ -61,6 +61,7 @@ function EditorForm({
   pending,
 }: EditorProps & { result: FormState; action: (form: FormData) => void; pending: boolean }) {
   const formRef = useRef<HTMLFormElement>(null);
+  const saveRef = useRef<HTMLButtonElement>(null);
   const form = useFlagStateForm({ state, guarded, liveRollout, result, action, formRef });
   const { fields, rollout, conflict, confirming } = form;
 
@@ -101,11 +102,11 @@ function EditorForm({
           <p className="text-xs text-slate-500">Updated {new Date(state.updatedAt).toLocaleString("en-GB", { timeZone: "UTC" })} UTC</p>
           {canEdit ? (
             form.needsConfirmation ? (
-              <Button type="button" disabled={pending} onClick={form.openConfirmation}>
+              <Button ref={saveRef} type="button" disabled={pending} onClick={form.openConfirmation}>
                 {pending ? "Saving…" : rollout ? `Override and save ${environment}…` : `Save ${environment}…`}
               </Button>
             ) : (
-              <Button type="submit" disabled={pending}>
+              <Button ref={saveRef} type="submit" disabled={pending}>
                 {pending ? "Saving…" : `Save ${environment}`}
               </Button>
             )
@@ -150,6 +151,7 @@ function EditorForm({
           onCancel={form.dismissConflict}
           onOverwrite={() => form.overwrite(conflict.version)}
           onReload={form.reloadLatest}
+          returnFocusTo={() => saveRef.current}
         />
       ) : null}
     </>

@@ -2,7 +2,7 @@
 
 import { Button } from "../ui/button";
 import { TextArea } from "../ui/field";
-import { Overlay } from "../ui/overlay";
+import { ModalDialog } from "../ui/modal-dialog";
 import { ActionForm } from "../ui/action-form";
 
 /**
@@ -18,6 +18,7 @@ export function KillReasonDialog({
   error,
   onSubmit,
   onCancel,
+  returnFocusTo,
 }: {
   flagKey: string;
   environment: string;
@@ -27,13 +28,17 @@ export function KillReasonDialog({
   error?: string;
   onSubmit: (form: FormData) => void;
   onCancel: () => void;
+  /** Where focus goes back to when what opened it is gone (the command palette). */
+  returnFocusTo?: () => HTMLElement | null;
 }) {
   return (
-    <Overlay role="dialog" aria-modal="true" aria-labelledby={`kill-dialog-${environment}`}>
-      <ActionForm action={onSubmit} className="w-full max-w-md space-y-4 rounded-xl bg-white p-6 shadow-xl">
-        <h2 id={`kill-dialog-${environment}`} className="text-lg font-semibold">
-          {restore ? "Restore" : "Kill"} {flagKey} in {environment}
-        </h2>
+    <ModalDialog
+      title={`${restore ? "Restore" : "Kill"} ${flagKey} in ${environment}`}
+      onClose={onCancel}
+      closable={!pending}
+      returnFocusTo={returnFocusTo}
+    >
+      <ActionForm action={onSubmit} className="mt-4 space-y-4">
         <p className="text-sm text-slate-700" data-testid="kill-consequence">
           {restore
             ? `${flagKey} goes back to its percentage and allowlist in ${environment}. The incident stays open until someone resolves it${liveRollout ? "; the paused rollout stays paused" : ""}.`
@@ -43,7 +48,7 @@ export function KillReasonDialog({
         <input type="hidden" name="environment" value={environment} />
         <label className="block text-sm">
           <span className="font-medium text-slate-700">Reason</span>
-          <TextArea name="reason" rows={2} required minLength={3} autoFocus className="mt-1" />
+          <TextArea name="reason" rows={2} required minLength={3} data-autofocus className="mt-1" />
         </label>
         {error ? (
           <p className="text-sm text-red-600" role="alert">
@@ -59,6 +64,6 @@ export function KillReasonDialog({
           </Button>
         </div>
       </ActionForm>
-    </Overlay>
+    </ModalDialog>
   );
 }

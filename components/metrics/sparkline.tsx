@@ -46,7 +46,7 @@ export function ErrorSparkline({ flagKey, environment }: { flagKey: string; envi
   return (
     <div className="flex items-center gap-2" role="img" aria-label={label} data-testid={`sparkline-${flagKey}-${environment}`}>
       {points && points.length > 1 ? (
-        <LineChart width={120} height={28} data={points}>
+        <LineChart width={120} height={28} data={points} accessibilityLayer={false}>
           <YAxis hide domain={[0, "auto"]} />
           <Line
             type="monotone"

@@ -4,6 +4,7 @@ import { useActionState, useEffect, useMemo, useRef, useState } from "react";
 import { useRouter } from "next/navigation";
 import { killFlagAction, restoreFlagAction, type IncidentFormState } from "@/app/(dashboard)/incidents/actions";
 import { KillReasonDialog } from "../incidents/kill-reason-dialog";
+import { aDialogIsOpen, ModalDialog } from "../ui/modal-dialog";
 
 interface FlagRow {
   key: string;
@@ -28,17 +29,25 @@ export function CommandPalette({ canKill }: { canKill: boolean }) {
   const [flags, setFlags] = useState<FlagRow[] | null>(null);
   const [selected, setSelected] = useState(0);
   const [confirm, setConfirm] = useState<{ flagKey: string; environment: string; restore: boolean } | null>(null);
-  const inputRef = useRef<HTMLInputElement>(null);
+  // What had focus before the palette: focus goes back there after a kill it opened, too.
+  const [opener, setOpener] = useState<HTMLElement | null>(null);
+  const openNow = useRef(false);
+  useEffect(() => {
+    openNow.current = open;
+  }, [open]);
 
   useEffect(() => {
     const onKey = (e: KeyboardEvent) => {
-      if ((e.metaKey || e.ctrlKey) && e.key.toLowerCase() === "k") {
-        e.preventDefault();
+      if (!((e.metaKey || e.ctrlKey) && e.key.toLowerCase() === "k")) return;
+      e.preventDefault();
+      if (openNow.current) setOpen(false);
+      // Not over another dialog: it would hide what that one is asking.
+      else if (!aDialogIsOpen()) {
+        setOpener(document.activeElement instanceof HTMLElement ? document.activeElement : null);
         setQuery("");
         setSelected(0);
-        setOpen((o) => !o);
+        setOpen(true);
       }
-      if (e.key === "Escape") setOpen(false);
     };
     window.addEventListener("keydown", onKey);
     return () => window.removeEventListener("keydown", onKey);
@@ -46,7 +55,6 @@ export function CommandPalette({ canKill }: { canKill: boolean }) {
 
   useEffect(() => {
     if (!open) return;
-    inputRef.current?.focus();
     void fetch("/api/v1/flags")
       .then((r) => (r.ok ? (r.json() as Promise<{ flags: FlagRow[] }>) : { flags: [] }))
       .then((b) => setFlags(b.flags))
@@ -76,66 +84,59 @@ export function CommandPalette({ canKill }: { canKill: boolean }) {
   return (
     <>
       {open && !confirm ? (
-        <div className="fixed inset-0 z-50 flex items-start justify-center bg-slate-900/40 p-4 pt-24" onClick={() => setOpen(false)}>
-          <div
-            className="w-full max-w-lg overflow-hidden rounded-xl bg-white shadow-xl"
-            role="dialog"
-            aria-modal="true"
-            aria-label="Command palette"
-            onClick={(e) => e.stopPropagation()}
-          >
-            <input
-              ref={inputRef}
-              value={query}
-              onChange={(e) => {
-                setQuery(e.target.value);
-                setSelected(0);
-              }}
-              onKeyDown={(e) => {
-                if (e.key === "ArrowDown") setSelected((i) => Math.min(i + 1, commands.length - 1));
-                if (e.key === "ArrowUp") setSelected((i) => Math.max(i - 1, 0));
-                if (e.key === "Enter" && commands[selected]) {
-                  commands[selected].run();
+        <ModalDialog label="Command palette" onClose={() => setOpen(false)} closeOnBackdrop placement="top" className="max-w-lg">
+          <input
+            value={query}
+            onChange={(e) => {
+              setQuery(e.target.value);
+              setSelected(0);
+            }}
+            onKeyDown={(e) => {
+              if (e.key === "ArrowDown") setSelected((i) => Math.min(i + 1, commands.length - 1));
+              if (e.key === "ArrowUp") setSelected((i) => Math.max(i - 1, 0));
+              if (e.key === "Enter" && commands[selected]) {
+                // Otherwise the key's newline lands in the reason field of the dialog it opens.
+                e.preventDefault();
+                commands[selected].run();
+                setOpen(false);
+              }
+            }}
+            placeholder={canKill ? "kill messaging-v2 in production…" : "open a flag…"}
+            aria-label="Command"
+            className="block w-full border-0 border-b border-slate-200 px-4 py-3 text-sm focus:ring-0"
+          />
+          {/* Messages sit outside the listbox: a listbox may only hold options. */}
+          {flags === null ? (
+            <p className="px-4 py-2 text-sm text-slate-600" role="status">
+              Loading flags…
+            </p>
+          ) : null}
+          {flags !== null && commands.length === 0 ? (
+            <p className="px-4 py-2 text-sm text-slate-600" role="status">
+              No command matches.
+            </p>
+          ) : null}
+          <ul role="listbox" aria-label="Commands" className="max-h-80 overflow-y-auto py-1 text-sm" hidden={commands.length === 0}>
+            {commands.map((c, i) => (
+              <li
+                key={c.id}
+                role="option"
+                aria-selected={i === selected}
+                onMouseEnter={() => setSelected(i)}
+                onClick={() => {
+                  c.run();
                   setOpen(false);
-                }
-              }}
-              placeholder={canKill ? "kill messaging-v2 in production…" : "open a flag…"}
-              aria-label="Command"
-              className="block w-full border-0 border-b border-slate-200 px-4 py-3 text-sm focus:ring-0"
-            />
-            {/* Messages sit outside the listbox: a listbox may only hold options. */}
-            {flags === null ? (
-              <p className="px-4 py-2 text-sm text-slate-600" role="status">
-                Loading flags…
-              </p>
-            ) : null}
-            {flags !== null && commands.length === 0 ? (
-              <p className="px-4 py-2 text-sm text-slate-600" role="status">
-                No command matches.
-              </p>
-            ) : null}
-            <ul role="listbox" aria-label="Commands" className="max-h-80 overflow-y-auto py-1 text-sm" hidden={commands.length === 0}>
-              {commands.map((c, i) => (
-                <li
-                  key={c.id}
-                  role="option"
-                  aria-selected={i === selected}
-                  onMouseEnter={() => setSelected(i)}
-                  onClick={() => {
-                    c.run();
-                    setOpen(false);
-                  }}
-                  className={`flex cursor-pointer justify-between px-4 py-2 ${i === selected ? "bg-indigo-50 text-indigo-900" : ""}`}
-                >
-                  <span className={c.label.startsWith("kill") ? "font-medium text-red-700" : ""}>{c.label}</span>
-                  <span className="text-xs text-slate-600">{c.hint}</span>
-                </li>
-              ))}
-            </ul>
-          </div>
-        </div>
+                }}
+                className={`flex cursor-pointer justify-between px-4 py-2 ${i === selected ? "bg-indigo-50 text-indigo-900" : ""}`}
+              >
+                <span className={c.label.startsWith("kill") ? "font-medium text-red-700" : ""}>{c.label}</span>
+                <span className="text-xs text-slate-600">{c.hint}</span>
+              </li>
+            ))}
+          </ul>
+        </ModalDialog>
       ) : null}
-      {confirm ? <PaletteKillDialog {...confirm} onDone={() => setConfirm(null)} /> : null}
+      {confirm ? <PaletteKillDialog {...confirm} returnFocusTo={() => opener} onDone={() => setConfirm(null)} /> : null}
     </>
   );
 }
@@ -144,11 +145,13 @@ function PaletteKillDialog({
   flagKey,
   environment,
   restore,
+  returnFocusTo,
   onDone,
 }: {
   flagKey: string;
   environment: string;
   restore: boolean;
+  returnFocusTo: () => HTMLElement | null;
   onDone: () => void;
 }) {
   const router = useRouter();
@@ -170,6 +173,7 @@ function PaletteKillDialog({
       error={state.status !== "ok" ? (state.fields?.reason ?? state.message) : undefined}
       onSubmit={action}
       onCancel={onDone}
+      returnFocusTo={returnFocusTo}
     />
   );
 }

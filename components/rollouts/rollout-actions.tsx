@@ -1,6 +1,6 @@
 "use client";
 
-import { useActionState, useEffect, useState } from "react";
+import { useActionState, useEffect, useRef, useState } from "react";
 import { useRouter } from "next/navigation";
 import { transitionRolloutAction, type RolloutFormState } from "@/app/(dashboard)/rollouts/actions";
 import type { RolloutDto } from "@/lib/rollouts/rollout-view";
@@ -86,6 +86,10 @@ export function RolloutActions({
 
   // The result the open dialog started from: anything newer is the answer to its own submission.
   const [openedWith, setOpenedWith] = useState<RolloutFormState | null>(null);
+  // Where focus goes after a dialog whose button is gone (Pause became Resume) or that opened by
+  // itself (the conflict): back to this rollout's actions.
+  const actionsRef = useRef<HTMLDivElement>(null);
+  const firstAction = () => actionsRef.current?.querySelector<HTMLElement>("button:not([disabled])") ?? null;
   const answered = open !== null && state !== openedWith;
 
   useEffect(() => {
@@ -125,7 +129,7 @@ export function RolloutActions({
   const conflict = state.status === "conflict" && seen !== state ? state.current : undefined;
   return (
     <div className="space-y-3">
-      <div className="flex flex-wrap gap-2">
+      <div ref={actionsRef} className="flex flex-wrap gap-2">
         {allowed.map((b) => (
           <Button
             key={b.action}
@@ -162,6 +166,7 @@ export function RolloutActions({
           pending={pending}
           state={answered ? state : null}
           onCancel={() => setOpen(null)}
+          returnFocusTo={firstAction}
         />
       ) : null}
 
@@ -170,6 +175,7 @@ export function RolloutActions({
           version={rollout.version}
           current={conflict}
           onCancel={() => setSeen(state)}
+          returnFocusTo={firstAction}
           onReload={() => {
             setSeen(state);
             router.refresh();

@@ -5,7 +5,7 @@ import type { RolloutDto } from "@/lib/rollouts/rollout-view";
 import { Button } from "../ui/button";
 import { ActionForm } from "../ui/action-form";
 import { TextArea } from "../ui/field";
-import { Overlay } from "../ui/overlay";
+import { ModalDialog } from "../ui/modal-dialog";
 
 export type Action = "advance" | "pause" | "resume" | "rollback";
 
@@ -31,6 +31,7 @@ export function TransitionDialog({
   pending,
   state,
   onCancel,
+  returnFocusTo,
 }: {
   rollout: RolloutDto;
   action: Action;
@@ -41,14 +42,12 @@ export function TransitionDialog({
   pending: boolean;
   state: RolloutFormState | null;
   onCancel: () => void;
+  returnFocusTo: () => HTMLElement | null;
 }) {
   const red = rollout.gates.filter((g) => !g.ok);
   return (
-    <Overlay role="dialog" aria-modal="true" aria-labelledby="confirm-title">
-      <ActionForm action={formAction} className="max-h-full w-full max-w-md space-y-4 overflow-y-auto rounded-xl bg-white p-6 shadow-xl">
-        <h2 id="confirm-title" className="text-lg font-semibold">
-          {dialog.title}
-        </h2>
+    <ModalDialog title={dialog.title} onClose={onCancel} closable={!pending} returnFocusTo={returnFocusTo}>
+      <ActionForm action={formAction} className="mt-4 space-y-4">
         <p className="text-sm text-slate-700" data-testid="consequence">
           {dialog.body}
         </p>
@@ -98,6 +97,7 @@ export function TransitionDialog({
             rows={2}
             required={action === "rollback"}
             minLength={action === "rollback" ? 3 : undefined}
+            data-autofocus
             className="mt-1"
           />
         </label>
@@ -115,7 +115,7 @@ export function TransitionDialog({
           </Button>
         </div>
       </ActionForm>
-    </Overlay>
+    </ModalDialog>
   );
 }
 
@@ -153,31 +153,28 @@ export function RolloutConflictDialog({
   current,
   onCancel,
   onReload,
+  returnFocusTo,
 }: {
   version: number;
   current: RolloutDto;
   onCancel: () => void;
   onReload: () => void;
+  returnFocusTo: () => HTMLElement | null;
 }) {
   return (
-    <Overlay role="dialog" aria-modal="true" aria-labelledby="rollout-conflict">
-      <div className="w-full max-w-md rounded-xl bg-white p-6 shadow-xl">
-        <h2 id="rollout-conflict" className="text-lg font-semibold">
-          Someone else changed this rollout
-        </h2>
-        <p className="mt-2 text-sm text-slate-600">
-          You acted on version {version}; it is now at version {current.version} ({current.status.replace("_", " ")}, phase{" "}
-          {current.currentPhase + 1}). Nothing was changed. Reload to see what happened, then decide again.
-        </p>
-        <div className="mt-5 flex justify-end gap-2">
-          <Button variant="secondary" type="button" onClick={onCancel}>
-            Cancel
-          </Button>
-          <Button type="button" onClick={onReload}>
-            Reload
-          </Button>
-        </div>
+    <ModalDialog title="Someone else changed this rollout" onClose={onCancel} returnFocusTo={returnFocusTo}>
+      <p className="mt-2 text-sm text-slate-600">
+        You acted on version {version}; it is now at version {current.version} ({current.status.replace("_", " ")}, phase{" "}
+        {current.currentPhase + 1}). Nothing was changed. Reload to see what happened, then decide again.
+      </p>
+      <div className="mt-5 flex justify-end gap-2">
+        <Button variant="secondary" type="button" onClick={onCancel}>
+          Cancel
+        </Button>
+        <Button type="button" onClick={onReload}>
+          Reload
+        </Button>
       </div>
-    </Overlay>
+    </ModalDialog>
   );
 }

@@ -37,7 +37,7 @@ test("charts show traffic and change when new events arrive, without a reload", 
   await expect(charts.getByTestId("metrics-totals")).toContainText("on: 200 requests", { timeout: 10_000 });
   await expect(charts.getByTestId("chart-success").locator("path.recharts-line-curve")).toHaveCount(2);
   for (const id of ["chart-success", "chart-errors", "chart-latency", "chart-requests", "chart-adoption"]) {
-    await expect(charts.getByTestId(id).getByRole("application")).toBeVisible();
+    await expect(charts.getByTestId(id).getByRole("img", { name: /, over time$/ })).toBeVisible();
   }
   const before = await linePaths(page);
   expect(before.filter((d) => d.length > 0).length).toBeGreaterThan(0);

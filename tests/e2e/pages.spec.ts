@@ -83,7 +83,7 @@ type Step = {
 /** The rollout page's "change vs control" chart draws the demo rollout's randomized traffic (issue 23). */
 const comparisonDrawn = async (page: Page) => {
   const chart = page.getByTestId("comparison-chart");
-  await expect(chart.getByRole("application")).toBeVisible();
+  await expect(chart.getByRole("img", { name: /^Δ error rate/ })).toBeVisible();
   await expect(chart.getByTestId("comparison-explanation")).toContainText(/^on: [\d.]+ % errors, off: [\d.]+ %/);
   await expect(chart.getByTestId("comparison-table").getByRole("row", { name: /^10%/ })).toContainText(" pp");
 };

@@ -20,7 +20,7 @@ test("screenshots of the rollout page's comparison chart", async ({ page }) => {
     await page.setViewportSize({ width, height });
     await page.goto(`/rollouts/${rollout.id}`);
     const chart = page.getByTestId("comparison-chart");
-    await expect(chart.getByRole("application")).toBeVisible();
+    await expect(chart.getByRole("img", { name: /^Δ error rate/ })).toBeVisible();
     await chart.scrollIntoViewIfNeeded();
     await chart.screenshot({ path: path.join(DIR!, `comparison-chart-${name}.png`) });
     await page.screenshot({ path: path.join(DIR!, `rollout-page-${name}.png`), fullPage: true });
