@@ -26,7 +26,7 @@ export function PaletteButton({ canKill }: { canKill: boolean }) {
         <path d="m13 13 4 4" strokeLinecap="round" />
       </svg>
       {canKill ? "Kill switch…" : "Search…"}
-      <kbd className="hidden rounded bg-slate-100 px-1 font-sans text-xs text-slate-500 md:inline">⌘K</kbd>
+      <kbd className="hidden rounded bg-slate-100 px-1 font-sans text-xs text-slate-700 md:inline">⌘K</kbd>
     </button>
   );
 }
