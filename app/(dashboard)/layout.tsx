@@ -4,6 +4,7 @@ import { signOutAction } from "../sign-in/actions";
 import { requirePageUser } from "../_request/session";
 import { NavLink } from "@/components/nav/nav-link";
 import { CommandPalette } from "@/components/nav/command-palette";
+import { PaletteButton } from "@/components/nav/palette-button";
 import { getDb } from "@/lib/db/client";
 import { countApprovalInbox } from "@/lib/rollouts/list-rollouts";
 import { countOpenIncidents } from "@/lib/incidents/incident-view";
@@ -54,11 +55,13 @@ export default async function DashboardLayout({ children }: { children: React.Re
             {can(user, "admin.open") ? <NavLink href="/admin">Admin</NavLink> : null}
           </nav>
           <div className="ml-auto flex min-w-0 items-center gap-3 text-sm">
-            <Link href="/account" className="text-right leading-tight hover:opacity-80">
-              <div className="font-medium" data-testid="current-user">
+            {/* On every page and every width: a phone has no Ctrl/⌘-K. */}
+            <PaletteButton canKill={can(user, "flag.kill")} />
+            <Link href="/account" className="min-w-0 text-right leading-tight hover:opacity-80">
+              <div className="truncate font-medium" data-testid="current-user">
                 {user.name}
               </div>
-              <div className="text-xs text-slate-500">{user.roles.map((r) => ROLE_LABELS[r]).join(" · ")}</div>
+              <div className="truncate text-xs text-slate-500">{user.roles.map((r) => ROLE_LABELS[r]).join(" · ")}</div>
             </Link>
             <form action={signOutAction}>
               <button className="rounded-md px-2 py-1 text-slate-600 ring-1 ring-slate-300 hover:bg-slate-50" type="submit">

@@ -2,9 +2,15 @@
 
 import { startTransition, useActionState, useEffect } from "react";
 import { useRouter } from "next/navigation";
-import { acknowledgeIncidentAction, resolveIncidentAction, type IncidentFormState } from "@/app/(dashboard)/incidents/actions";
+import {
+  acknowledgeIncidentAction,
+  addIncidentNoteAction,
+  resolveIncidentAction,
+  triageIncidentAction,
+  type IncidentFormState,
+} from "@/app/(dashboard)/incidents/actions";
 import { Button } from "../ui/button";
-import { TextArea } from "../ui/field";
+import { Select, TextArea } from "../ui/field";
 
 export function AcknowledgeButton({ incidentId, version }: { incidentId: string; version: number }) {
   const router = useRouter();
@@ -78,6 +84,110 @@ export function ResolveForm({ incidentId, version }: { incidentId: string; versi
           </span>
         ) : null}
       </div>
+    </form>
+  );
+}
+
+const SEVERITY_LABEL = { sev1: "sev1 — critical", sev2: "sev2 — major", sev3: "sev3 — minor" } as const;
+
+/** Severity and assignee, saved together against the version the page was rendered with. */
+export function TriageForm({
+  incidentId,
+  version,
+  severity,
+  assigneeId,
+  people,
+  me,
+}: {
+  incidentId: string;
+  version: number;
+  severity: keyof typeof SEVERITY_LABEL;
+  assigneeId: string | null;
+  people: { id: string; name: string }[];
+  me: string;
+}) {
+  const router = useRouter();
+  const [state, action, pending] = useActionState<IncidentFormState, FormData>(triageIncidentAction, { status: "idle" });
+  useEffect(() => {
+    if (state.status === "ok") router.refresh();
+  }, [state, router]);
+  const f = state.fields ?? {};
+  return (
+    <div className="space-y-2">
+      {/* Keyed by version: after a save or someone else's change the controls show what is stored. */}
+      <form action={action} key={version} className="flex flex-wrap items-end gap-3" aria-label="Triage">
+        <input type="hidden" name="incidentId" value={incidentId} />
+        <input type="hidden" name="version" value={version} />
+        <label className="block text-sm">
+          <span className="font-medium text-slate-700">Severity</span>
+          <Select name="severity" defaultValue={severity} invalid={!!f.severity} className="mt-1">
+            {Object.entries(SEVERITY_LABEL).map(([value, label]) => (
+              <option key={value} value={value}>
+                {label}
+              </option>
+            ))}
+          </Select>
+        </label>
+        <label className="block min-w-0 text-sm">
+          <span className="font-medium text-slate-700">Assignee</span>
+          <Select name="assigneeId" defaultValue={assigneeId ?? ""} invalid={!!f.assigneeId} className="mt-1">
+            <option value="">Nobody</option>
+            {people.map((p) => (
+              <option key={p.id} value={p.id}>
+                {p.name}
+              </option>
+            ))}
+          </Select>
+        </label>
+        <Button type="submit" variant="secondary" disabled={pending}>
+          Save
+        </Button>
+      </form>
+      {assigneeId !== me ? (
+        <form action={action}>
+          <input type="hidden" name="incidentId" value={incidentId} />
+          <input type="hidden" name="version" value={version} />
+          <input type="hidden" name="assigneeId" value={me} />
+          <Button type="submit" variant="secondary" disabled={pending}>
+            Assign to me
+          </Button>
+        </form>
+      ) : null}
+      {state.message && state.status !== "ok" ? (
+        <p className="text-sm text-red-600" role="alert">
+          {[state.message, ...Object.values(f)].join(": ")}
+        </p>
+      ) : null}
+    </div>
+  );
+}
+
+/** A note on the timeline; notes are never edited or deleted. */
+export function NoteForm({ incidentId }: { incidentId: string }) {
+  const router = useRouter();
+  const [state, action, pending] = useActionState<IncidentFormState, FormData>(addIncidentNoteAction, { status: "idle" });
+  useEffect(() => {
+    if (state.status === "ok") router.refresh();
+  }, [state, router]);
+  return (
+    <form action={action} className="mt-4 space-y-2" aria-label="Add a note">
+      <input type="hidden" name="incidentId" value={incidentId} />
+      <label className="block text-sm">
+        <span className="font-medium text-slate-700">Add a note</span>
+        <TextArea name="body" rows={2} required invalid={!!state.fields?.body} className="mt-1" />
+      </label>
+      {state.fields?.body ? (
+        <p className="text-sm text-red-600" role="alert">
+          {state.fields.body}
+        </p>
+      ) : state.message && state.status !== "ok" ? (
+        <p className="text-sm text-red-600" role="alert">
+          {state.message}
+        </p>
+      ) : null}
+      <Button type="submit" variant="secondary" disabled={pending}>
+        Add note
+      </Button>
     </form>
   );
 }

@@ -11,6 +11,8 @@ export interface ReportInput {
   openedBy: string;
   openedAt: string;
   resolvedAt: string | null;
+  severity?: string;
+  assignee?: { name: string } | null;
   report: { summary?: string; impact?: string; rootCause?: string; actionsTaken?: string; followUps?: string };
   timeline: { at: string; actor: string; message: string }[];
 }
@@ -29,7 +31,8 @@ export function incidentReportMarkdown(i: ReportInput): string {
     `# Incident report: ${oneLine(i.title)}`,
     "",
     `- **Flag:** \`${i.flagKey}\` in ${i.environment}`,
-    `- **Status:** ${i.status}`,
+    `- **Status:** ${i.status}${i.severity ? ` (${i.severity})` : ""}`,
+    ...(i.assignee !== undefined ? [`- **Assignee:** ${i.assignee ? oneLine(i.assignee.name) : "nobody"}`] : []),
     `- **Opened:** ${utc(i.openedAt)} by ${oneLine(i.openedBy)} — ${oneLine(i.reason)}`,
     `- **Resolved:** ${i.resolvedAt ? utc(i.resolvedAt) : "not yet"} (duration ${duration})`,
     "",

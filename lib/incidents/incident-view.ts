@@ -2,6 +2,8 @@ import type { Db, Tx } from "../db/client";
 import { notFound } from "../errors";
 import { uuidParam } from "../validation/text";
 import { requireUser, type Principal } from "../auth/principal";
+import type { Severity } from "./incident-schemas";
+import { rolesFor } from "../auth/permissions";
 
 export type IncidentStatus = "open" | "acknowledged" | "resolved";
 
@@ -35,6 +37,11 @@ export interface IncidentDto {
   metricsSnapshot: unknown;
   report: IncidentReport;
   version: number;
+  /** sev1 (worst) to sev3. */
+  severity: Severity;
+  assignee: { id: string; name: string } | null;
+  /** The timeline's notes alone, oldest first (they are in `timeline` too, as kind "note"). */
+  notes: { at: string; actor: string; body: string }[];
   /** The incident's own entries and the flag's audit entries from an hour before it opened until it closed. */
   timeline: TimelineEntry[];
 }
@@ -49,6 +56,7 @@ export async function loadIncident(tx: Tx, id: string): Promise<IncidentDto> {
   const row = await tx.incident.findUnique({ where: { id }, include: { events: { orderBy: { id: "asc" } } } });
   if (!row) throw notFound(`Incident '${id}'`);
   const flag = await tx.flag.findUniqueOrThrow({ where: { id: row.flagId }, select: { key: true } });
+  const assignee = row.assigneeId ? await tx.user.findUnique({ where: { id: row.assigneeId }, select: { id: true, name: true } }) : null;
   const from = new Date(row.openedAt.getTime() - 3600_000);
   const until = row.resolvedAt ?? new Date();
   const audit = await tx.auditLog.findMany({
@@ -62,7 +70,9 @@ export async function loadIncident(tx: Tx, id: string): Promise<IncidentDto> {
   const timeline: TimelineEntry[] = [
     ...row.events.map((e) => ({ at: e.at.toISOString(), actor: e.actor, kind: e.kind, message: e.message })),
     ...audit
-      .filter((a) => !["flag_state.kill"].includes(a.action)) // the incident's own entry says it better
+      // The incident's own events say these better: the kill, and the incident's own changes (whose
+      // audit entries target `<flag>/<env>/<incident>` and so match the flag's prefix too).
+      .filter((a) => a.action !== "flag_state.kill" && !a.action.startsWith("incident."))
       .map((a) => ({ at: a.at.toISOString(), actor: a.actor, kind: a.action, message: a.reason ? `${a.action}: ${a.reason}` : a.action })),
   ].sort((a, b) => a.at.localeCompare(b.at));
   return {
@@ -80,6 +90,9 @@ export async function loadIncident(tx: Tx, id: string): Promise<IncidentDto> {
     metricsSnapshot: row.metricsSnapshot,
     report: row.report as IncidentReport,
     version: row.version,
+    severity: row.severity as Severity,
+    assignee: assignee ? { id: assignee.id, name: assignee.name } : null,
+    notes: row.events.filter((e) => e.kind === "note").map((e) => ({ at: e.at.toISOString(), actor: e.actor, body: e.message })),
     timeline,
   };
 }
@@ -93,6 +106,8 @@ export interface IncidentSummary {
   reason: string;
   openedBy: string;
   openedAt: string;
+  severity: Severity;
+  assigneeId: string | null;
 }
 
 /** Newest first; `open` lists open and acknowledged ones. */
@@ -121,9 +136,20 @@ export async function listIncidents(
     reason: r.reason,
     openedBy: r.openedByLabel,
     openedAt: r.openedAt.toISOString(),
+    severity: r.severity as Severity,
+    assigneeId: r.assigneeId,
   }));
 }
 
 export async function countOpenIncidents(db: Db): Promise<number> {
   return db.incident.count({ where: { status: { not: "resolved" } } });
+}
+
+/** Who an incident can be assigned to: active people who may work incidents (as triageIncident checks). */
+export async function listAssignableUsers(db: Db): Promise<{ id: string; name: string }[]> {
+  return db.user.findMany({
+    where: { disabledAt: null, isService: false, roles: { hasSome: [...rolesFor("incident.update")] } },
+    orderBy: { name: "asc" },
+    select: { id: true, name: true },
+  });
 }

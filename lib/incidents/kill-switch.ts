@@ -7,7 +7,7 @@ import { toFlagStateDto, type FlagStateDto } from "../flags/flag-dto";
 import { FLAG_KEY_PATTERN } from "../flags/flag-schemas";
 import { enqueueNotification } from "../notifications";
 import { loadRollout } from "../rollouts/rollout-view";
-import type { KillInput } from "./incident-schemas";
+import type { KillInput, Severity } from "./incident-schemas";
 import { requirePermission } from "../auth/permissions";
 
 export interface KillResult extends FlagStateDto {
@@ -98,6 +98,7 @@ export async function killFlagAs(
             flagId,
             environmentKey: target.environment,
             title: `${target.flagKey} killed in ${target.environment}`,
+            severity: defaultSeverity(target.environment),
             openedBy: actor.id,
             openedByLabel: actor.label,
             reason: input.reason,
@@ -197,4 +198,9 @@ export async function restoreFlag(
     },
     { timeout: 20_000, maxWait: 20_000 },
   );
+}
+
+/** A kill in production starts as sev1, anywhere else as sev2; whoever triages changes it. */
+export function defaultSeverity(environment: string): Severity {
+  return /^prod/i.test(environment) ? "sev1" : "sev2";
 }

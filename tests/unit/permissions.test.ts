@@ -44,6 +44,8 @@ const ROUTES: Record<string, () => string> = {
   "PUT /api/v1/flags/{key}/environments/{env}/guardrails": () => roleList("guardrails.update"),
   "GET /api/v1/incidents?status=open\\|all": () => ANY,
   "GET /api/v1/incidents/{id}": () => ANY,
+  "PATCH /api/v1/incidents/{id}": () => roleList("incident.update"),
+  "POST /api/v1/incidents/{id}/notes": () => roleList("incident.update"),
   "POST /api/v1/incidents/{id}/acknowledge": () => roleList("incident.update"),
   "POST /api/v1/incidents/{id}/resolve": () => roleList("incident.update"),
   "GET /api/v1/incidents/{id}/report": () => ANY,

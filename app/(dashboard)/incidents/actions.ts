@@ -6,9 +6,9 @@ import { getDb } from "@/lib/db/client";
 import { fieldErrors } from "@/lib/api/http";
 import { AppError } from "@/lib/errors";
 import { isInvalidInputError } from "@/lib/db/db-errors";
-import { acknowledgeSchema, killSchema, resolveSchema } from "@/lib/incidents/incident-schemas";
+import { acknowledgeSchema, killSchema, noteSchema, resolveSchema, triageSchema } from "@/lib/incidents/incident-schemas";
 import { killFlag, restoreFlag } from "@/lib/incidents/kill-switch";
-import { acknowledgeIncident, resolveIncident } from "@/lib/incidents/update-incident";
+import { acknowledgeIncident, addIncidentNote, resolveIncident, triageIncident } from "@/lib/incidents/update-incident";
 import { FLAG_KEY_PATTERN } from "@/lib/flags/flag-schemas";
 import { setGuardrailsSchema } from "@/lib/guardrails/guardrail-schemas";
 import { setGuardrails } from "@/lib/guardrails/guardrails";
@@ -100,6 +100,43 @@ export async function resolveIncidentAction(_prev: IncidentFormState, form: Form
     await resolveIncident(getDb(), await currentUser(), id.data, parsed.data);
     revalidatePath("/", "layout");
     return { status: "ok", message: "Resolved" };
+  } catch (err) {
+    return failure(err);
+  }
+}
+
+/** Severity or assignee ("assign to me" sends the signed-in user's id; "" unassigns). */
+export async function triageIncidentAction(_prev: IncidentFormState, form: FormData): Promise<IncidentFormState> {
+  if (!isForm(form)) return unreadable;
+  const id = UUID.safeParse(form.get("incidentId"));
+  if (!id.success) return unreadable;
+  const severity = form.get("severity");
+  const assigneeId = form.get("assigneeId");
+  const parsed = triageSchema.safeParse({
+    version: Number(form.get("version")),
+    ...(severity !== null ? { severity } : {}),
+    ...(assigneeId !== null ? { assigneeId: assigneeId === "" ? null : assigneeId } : {}),
+  });
+  if (!parsed.success) return { status: "invalid", fields: fieldErrors(parsed.error), message: "Check the highlighted fields" };
+  try {
+    await triageIncident(getDb(), await currentUser(), id.data, parsed.data);
+    revalidatePath("/", "layout");
+    return { status: "ok", message: "Saved" };
+  } catch (err) {
+    return failure(err);
+  }
+}
+
+export async function addIncidentNoteAction(_prev: IncidentFormState, form: FormData): Promise<IncidentFormState> {
+  if (!isForm(form)) return unreadable;
+  const id = UUID.safeParse(form.get("incidentId"));
+  if (!id.success) return unreadable;
+  const parsed = noteSchema.safeParse({ body: String(form.get("body") ?? "") });
+  if (!parsed.success) return { status: "invalid", fields: fieldErrors(parsed.error), message: "Write the note" };
+  try {
+    await addIncidentNote(getDb(), await currentUser(), id.data, parsed.data);
+    revalidatePath(`/incidents/${id.data}`);
+    return { status: "ok", message: "Note added" };
   } catch (err) {
     return failure(err);
   }

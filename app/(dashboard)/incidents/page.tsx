@@ -10,6 +10,7 @@ import { requirePageUser } from "../../_request/session";
 export const metadata: Metadata = { title: "Incidents" };
 
 const TONE = { open: "red", acknowledged: "amber", resolved: "gray" } as const;
+const SEVERITY_TONE = { sev1: "red", sev2: "amber", sev3: "gray" } as const;
 
 export default async function IncidentsPage({ searchParams }: { searchParams: Promise<{ status?: string | string[] }> }) {
   const user = await requirePageUser();
@@ -35,7 +36,7 @@ export default async function IncidentsPage({ searchParams }: { searchParams: Pr
               </Link>
             </td>
             <td className="px-4 py-3">
-              <Badge tone={TONE[i.status]}>{i.status}</Badge>
+              <Badge tone={TONE[i.status]}>{i.status}</Badge> <Badge tone={SEVERITY_TONE[i.severity]}>{i.severity}</Badge>
             </td>
             <td className="px-4 py-3 text-slate-600">
               {i.openedAt.replace("T", " ").slice(0, 16)} UTC by {i.openedBy}

@@ -14,6 +14,7 @@ import { can } from "@/lib/auth/permissions";
 
 export const metadata: Metadata = { title: "Overview" };
 
+const SEVERITY_TONE = { sev1: "red", sev2: "amber", sev3: "gray" } as const;
 const STATUS_TONE = { draft: "indigo", active: "amber", paused: "gray", completed: "green", rolled_back: "red" } as const;
 
 /** What on-call opens first: open incidents, killed flags, and every live rollout with its health. */
@@ -28,12 +29,17 @@ export default async function OverviewPage() {
       .map(([env]) => ({ key: f.key, env })),
   );
   const canKill = can(user, "flag.kill");
+  // A draft serves nothing yet: on-call sees it as planned, not among what is live.
+  const live = rollouts.filter((r) => r.status === "active" || r.status === "paused");
+  const planned = rollouts.filter((r) => r.status === "draft");
   return (
     <div className="space-y-8">
       <LiveRefresh versions={versions} />
       <div>
         <h1 className="text-2xl font-semibold tracking-tight">Overview</h1>
-        <p className="text-sm text-slate-500">Open incidents, killed flags and live rollouts. Ctrl/⌘-K kills any flag from anywhere.</p>
+        <p className="text-sm text-slate-500">
+          Open incidents, killed flags and live rollouts. The kill switch button at the top (or Ctrl/⌘-K) kills any flag from anywhere.
+        </p>
       </div>
 
       <section aria-labelledby="incidents-title" className="space-y-3">
@@ -45,11 +51,12 @@ export default async function OverviewPage() {
         ) : (
           <ul className="space-y-2">
             {incidents.map((i) => (
-              <li key={i.id} className="rounded-xl bg-white p-4 shadow-sm ring-1 ring-red-200">
+              <li key={i.id} className="rounded-xl bg-white p-4 break-words shadow-sm ring-1 ring-red-200">
                 <Link href={`/incidents/${i.id}`} className="font-medium text-red-800 hover:underline">
                   {i.title}
                 </Link>{" "}
-                <Badge tone={i.status === "open" ? "red" : "amber"}>{i.status}</Badge>
+                <Badge tone={i.status === "open" ? "red" : "amber"}>{i.status}</Badge>{" "}
+                <Badge tone={SEVERITY_TONE[i.severity]}>{i.severity}</Badge>
                 <p className="text-sm text-slate-600">
                   {i.openedAt.replace("T", " ").slice(0, 16)} UTC by {i.openedBy}: {i.reason}
                 </p>
@@ -70,9 +77,9 @@ export default async function OverviewPage() {
             {killed.map((k) => (
               <li
                 key={`${k.key}/${k.env}`}
-                className="flex items-center justify-between gap-3 rounded-xl bg-white p-4 shadow-sm ring-1 ring-slate-200"
+                className="flex min-w-0 flex-wrap items-center justify-between gap-3 rounded-xl bg-white p-4 shadow-sm ring-1 ring-slate-200"
               >
-                <Link href={`/flags/${k.key}`} className="font-mono text-indigo-700 hover:underline">
+                <Link href={`/flags/${k.key}`} className="min-w-0 font-mono break-all text-indigo-700 hover:underline">
                   {k.key} <span className="font-sans text-slate-500">in {k.env}</span>
                 </Link>
                 <ErrorSparkline flagKey={k.key} environment={k.env} />
@@ -85,19 +92,19 @@ export default async function OverviewPage() {
 
       <section aria-labelledby="rollouts-title" className="space-y-3">
         <h2 id="rollouts-title" className="text-lg font-semibold">
-          Live rollouts ({rollouts.length})
+          Live rollouts ({live.length})
         </h2>
-        {rollouts.length === 0 ? (
+        {live.length === 0 ? (
           <p className="text-sm text-slate-500">No rollout in progress.</p>
         ) : (
           <ul className="space-y-3" data-testid="overview-rollouts">
-            {rollouts.map((r) => {
+            {live.map((r) => {
               const red = r.gates.filter((g) => !g.ok);
               const errorRate = r.metrics.requests ? r.metrics.errors / r.metrics.requests : null;
               return (
                 <li key={r.id} className="rounded-xl bg-white p-4 shadow-sm ring-1 ring-slate-200">
                   <div className="flex flex-wrap items-center justify-between gap-3">
-                    <div>
+                    <div className="min-w-0 break-words">
                       <Link href={`/rollouts/${r.id}`} className="font-mono font-medium text-indigo-700 hover:underline">
                         {r.flagKey}
                       </Link>{" "}
@@ -129,6 +136,20 @@ export default async function OverviewPage() {
             })}
           </ul>
         )}
+        {planned.length > 0 ? (
+          <p className="text-sm text-slate-600" data-testid="overview-planned">
+            Planned (draft, not started):{" "}
+            {planned.map((r, i) => (
+              <span key={r.id}>
+                {i > 0 ? ", " : ""}
+                <Link href={`/rollouts/${r.id}`} className="font-mono break-all text-indigo-700 hover:underline">
+                  {r.flagKey}
+                </Link>{" "}
+                in {r.environment}
+              </span>
+            ))}
+          </p>
+        ) : null}
       </section>
     </div>
   );

@@ -164,6 +164,8 @@ export const HTTP_TARGETS: HttpTarget[] = [
   { kind: "http", id: "GET /api/v1/incidents/{id}", role: "viewer" },
   { kind: "http", id: "GET /api/v1/incidents/{id}/report", role: "viewer" },
   { kind: "http", id: "POST /api/v1/incidents/{id}/acknowledge", role: "oncall", body: () => ({ version: 1, note: "on it" }) },
+  { kind: "http", id: "PATCH /api/v1/incidents/{id}", role: "oncall", body: () => ({ version: 1, severity: "sev3", assigneeId: null }) },
+  { kind: "http", id: "POST /api/v1/incidents/{id}/notes", role: "oncall", body: () => ({ body: "rolled back the deploy" }) },
   {
     kind: "http",
     id: "POST /api/v1/incidents/{id}/resolve",
@@ -547,6 +549,32 @@ ACTION_TARGETS.push(
       ["incidentId", text(...w.rolloutIds)],
       ["version", text("1", "x")],
       ["note", text("on it", "")],
+    ],
+  },
+  {
+    kind: "action",
+    id: "action triageIncidentAction",
+    name: "triageIncidentAction",
+    page: "/incidents/{id}",
+    role: "oncall",
+    args: "state-form",
+    fields: (w) => [
+      ["incidentId", text(...w.rolloutIds)],
+      ["version", text("1", "x")],
+      ["severity", text("sev1", "sev9")],
+      ["assigneeId", text("", ...w.rolloutIds)],
+    ],
+  },
+  {
+    kind: "action",
+    id: "action addIncidentNoteAction",
+    name: "addIncidentNoteAction",
+    page: "/incidents/{id}",
+    role: "oncall",
+    args: "state-form",
+    fields: (w) => [
+      ["incidentId", text(...w.rolloutIds)],
+      ["body", text("rolled back", "")],
     ],
   },
   {

@@ -4,17 +4,18 @@ import { notFound } from "next/navigation";
 import { getDb } from "@/lib/db/client";
 import { AppError } from "@/lib/errors";
 import { getFlag } from "@/lib/flags/get-flag";
-import { incidentIdParam, loadIncident } from "@/lib/incidents/incident-view";
+import { incidentIdParam, listAssignableUsers, loadIncident } from "@/lib/incidents/incident-view";
 import { Badge } from "@/components/ui/badge";
 import { controlOutline } from "@/components/ui/field";
 import { KillSwitchButton } from "@/components/incidents/kill-switch-button";
-import { AcknowledgeButton, ResolveForm } from "@/components/incidents/incident-forms";
+import { AcknowledgeButton, NoteForm, ResolveForm, TriageForm } from "@/components/incidents/incident-forms";
 import { requirePageUser } from "../../../_request/session";
 import { can } from "@/lib/auth/permissions";
 
 export const metadata: Metadata = { title: "Incident" };
 
 const TONE = { open: "red", acknowledged: "amber", resolved: "gray" } as const;
+const SEVERITY_TONE = { sev1: "red", sev2: "amber", sev3: "gray" } as const;
 
 export default async function IncidentPage({ params }: { params: Promise<{ id: string }> }) {
   const user = await requirePageUser();
@@ -30,6 +31,7 @@ export default async function IncidentPage({ params }: { params: Promise<{ id: s
   const state = (await getFlag(db, incident.flagKey).catch(() => null))?.environments[incident.environment];
   const canAct = can(user, "incident.update");
   const canKill = can(user, "flag.kill");
+  const people = canAct && incident.status !== "resolved" ? await listAssignableUsers(db) : [];
   const snapshot = incident.metricsSnapshot as {
     rollout?: { requests: number; errors: number; p95Ms: number | null; windowSeconds: number } | null;
   };
@@ -42,10 +44,14 @@ export default async function IncidentPage({ params }: { params: Promise<{ id: s
         <div className="mt-1 flex flex-wrap items-center gap-3">
           <h1 className="text-2xl font-semibold tracking-tight">{incident.title}</h1>
           <Badge tone={TONE[incident.status]}>{incident.status}</Badge>
+          <Badge tone={SEVERITY_TONE[incident.severity]}>{incident.severity}</Badge>
         </div>
         <p className="text-sm text-slate-500">
           Opened {incident.openedAt.replace("T", " ").slice(0, 16)} UTC by {incident.openedBy}: {incident.reason}
           {state ? ` · the flag is ${state.killed ? "killed (serving off)" : "not killed"} now` : ""}
+        </p>
+        <p className="text-sm text-slate-700" data-testid="incident-assignee">
+          {incident.assignee ? `Assigned to ${incident.assignee.name}` : "Nobody is assigned"}
         </p>
       </div>
       <div className="flex flex-wrap items-start gap-3">
@@ -70,6 +76,16 @@ export default async function IncidentPage({ params }: { params: Promise<{ id: s
           </Link>
         ) : null}
       </div>
+      {canAct && incident.status !== "resolved" ? (
+        <TriageForm
+          incidentId={incident.id}
+          version={incident.version}
+          severity={incident.severity}
+          assigneeId={incident.assignee?.id ?? null}
+          people={people}
+          me={user.userId}
+        />
+      ) : null}
       <section className="rounded-xl bg-white p-5 shadow-sm ring-1 ring-slate-200" aria-labelledby="timeline-title">
         <h2 id="timeline-title" className="font-semibold">
           Timeline
@@ -78,8 +94,9 @@ export default async function IncidentPage({ params }: { params: Promise<{ id: s
           {incident.timeline.map((t, i) => (
             <li key={i} className="grid gap-1 sm:grid-cols-[11rem_1fr]">
               <span className="text-slate-500">{t.at.replace("T", " ").slice(0, 19)} UTC</span>
-              <span>
-                <span className="font-medium">{t.actor}</span> — {t.message}
+              <span className="min-w-0 break-words whitespace-pre-line">
+                <span className="font-medium">{t.actor}</span>
+                {t.kind === "note" ? " noted" : ""} — {t.message}
               </span>
             </li>
           ))}
@@ -94,6 +111,7 @@ export default async function IncidentPage({ params }: { params: Promise<{ id: s
             {snapshot.rollout.p95Ms !== null ? `, p95 ≤ ${snapshot.rollout.p95Ms} ms` : ""}.
           </p>
         ) : null}
+        {canAct ? <NoteForm incidentId={incident.id} /> : null}
       </section>
       <section className="rounded-xl bg-white p-5 shadow-sm ring-1 ring-slate-200" aria-labelledby="report-title">
         <h2 id="report-title" className="font-semibold">

@@ -1,0 +1,94 @@
+import { expect, test, type Locator, type Page } from "@playwright/test";
+import { fromPage, signIn } from "./helpers";
+
+// A phone: 390 × 844 CSS pixels, touch, no keyboard shortcut to reach for.
+test.use({ viewport: { width: 390, height: 844 }, hasTouch: true, isMobile: true });
+
+async function horizontalOverflow(page: Page): Promise<number> {
+  return page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+}
+
+test("on-call kills a flag from a phone with the visible button in at most 4 taps; the overview does not scroll sideways after", async ({
+  page,
+  browser,
+}) => {
+  // A draft rollout (an engineer's plan, not started) must not show as live on the overview.
+  const engineerContext = await browser.newContext();
+  const engineer = await engineerContext.newPage();
+  await signIn(engineer, "engineer@rollgate.dev");
+  const key = `e2e-phone-draft-${Date.now().toString(36)}`;
+  expect((await engineer.request.post("/api/v1/flags", { headers: fromPage(engineer), data: { key } })).status()).toBe(201);
+  const draft = await engineer.request.post("/api/v1/rollouts", {
+    headers: fromPage(engineer),
+    data: { flagKey: key, environment: "production", phases: [{ name: "100 %", percent: 100, minSoakSeconds: 0 }] },
+  });
+  expect(draft.status()).toBe(201);
+  expect((await draft.json()).status).toBe("draft");
+  await engineerContext.close();
+
+  await signIn(page, "oncall@rollgate.dev");
+  // The button is on every page, inside the screen.
+  for (const path of ["/overview", "/flags", "/flags/checkout-redesign", "/approvals", "/incidents", "/audit"]) {
+    await page.goto(path);
+    const button = page.getByRole("button", { name: "Kill switch…" });
+    await expect(button, path).toBeInViewport({ ratio: 1 });
+    expect(await horizontalOverflow(page), path).toBe(0);
+  }
+
+  await page.goto("/overview");
+  await expect(page.getByTestId("overview-rollouts")).not.toContainText(key);
+  await expect(page.getByTestId("overview-rollouts")).not.toContainText(/\bdraft\b/);
+  await expect(page.getByTestId("overview-planned")).toContainText(key);
+
+  let taps = 0;
+  const tap = async (target: Locator) => {
+    taps++;
+    await target.tap();
+  };
+  await tap(page.getByRole("button", { name: "Kill switch…" }));
+  // Typing is not a tap; the palette takes focus itself.
+  await page.keyboard.type("kill checkout-redesign production");
+  const option = page.getByRole("option", { name: /kill checkout-redesign in production/ });
+  await tap(option);
+  const reason = page.getByRole("dialog").getByLabel("Reason");
+  await tap(reason);
+  await page.keyboard.type("Checkout 500s on mobile");
+  await tap(page.getByRole("button", { name: "Kill now" }));
+  await expect(page).toHaveURL(/\/incidents\/[0-9a-f-]{36}$/);
+  await expect(page.getByRole("heading", { name: "checkout-redesign killed in production" })).toBeVisible();
+  expect(taps).toBeLessThanOrEqual(4);
+  // The reason is the one typed, nothing added.
+  await expect(page.getByTestId("incident-timeline")).toContainText("Checkout 500s on mobile");
+  await expect(page.getByText("sev1", { exact: true })).toBeVisible();
+  expect(await horizontalOverflow(page)).toBe(0);
+  await page.screenshot({ path: "test-results/e2e/phone-incident.png", fullPage: true });
+
+  // Triage from the phone: assign to me, lower the severity, add a note.
+  await page.getByRole("button", { name: "Assign to me" }).tap();
+  await expect(page.getByTestId("incident-assignee")).toHaveText("Assigned to Omar Oncall");
+  await page.getByRole("combobox", { name: "Severity" }).selectOption("sev2");
+  await page.getByRole("form", { name: "Triage" }).getByRole("button", { name: "Save" }).tap();
+  await expect(page.getByTestId("incident-timeline")).toContainText("Severity sev1 → sev2");
+  await page.getByRole("textbox", { name: "Add a note" }).fill("Rolled back the CDN config");
+  await page.getByRole("button", { name: "Add note" }).tap();
+  await expect(page.getByTestId("incident-timeline")).toContainText("oncall@rollgate.dev noted — Rolled back the CDN config");
+  await expect(page.getByRole("textbox", { name: "Add a note" })).toHaveValue("");
+
+  await page.goto("/overview");
+  await expect(page.getByRole("region", { name: /Killed flags/ })).toContainText("checkout-redesign in production");
+  // Wait for the sparklines to settle into their final width before measuring.
+  await expect(page.getByTestId("sparkline-checkout-redesign-production")).not.toContainText("…");
+  expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBe(390);
+  await page.screenshot({ path: "test-results/e2e/phone-overview.png", fullPage: true });
+});
+
+test("a viewer's button searches and offers no kill", async ({ page }) => {
+  await signIn(page, "viewer@rollgate.dev");
+  await page.goto("/overview");
+  await expect(page.getByRole("button", { name: "Kill switch…" })).toHaveCount(0);
+  await page.getByRole("button", { name: "Search…" }).tap();
+  await page.keyboard.type("checkout");
+  await expect(page.getByRole("option").first()).toHaveText(/open checkout-redesign/);
+  await expect(page.getByRole("option", { name: /^kill/ })).toHaveCount(0);
+  expect(await horizontalOverflow(page)).toBe(0);
+});
