@@ -30,6 +30,8 @@ export interface InboxItem {
   requests: ApprovalRequestDto[];
   /** The first request for the phase, or else when the phase before it started: how long it has waited. */
   waitingSince: string | null;
+  /** Seconds from `waitingSince` to when the inbox was read. */
+  waitingSeconds: number | null;
   /** Some request named this product owner (rather than any product owner, or others). */
   askedYou: boolean;
 }
@@ -39,7 +41,7 @@ export interface InboxItem {
  * has not given on the current plan version, and which they may sign (not requested by them, nor
  * with any version of the plan edited by them). Those that named them come first, then the longest waiting.
  */
-export async function approvalInbox(db: Db, principal: Principal | null): Promise<InboxItem[]> {
+export async function approvalInbox(db: Db, principal: Principal | null, now = new Date()): Promise<InboxItem[]> {
   const user = requireUser(principal);
   if (!can(user, "rollout.approve")) return [];
   const rollouts = await listRollouts(db, principal);
@@ -58,10 +60,12 @@ export async function approvalInbox(db: Db, principal: Principal | null): Promis
   );
   const items = waiting.map((w): InboxItem => {
     const mine = requests.filter((r) => r.rolloutId === w.rollout.id && r.phaseIndex === w.phaseIndex);
+    const waitingSince = mine[0]?.requestedAt ?? w.rollout.phaseStartedAt;
     return {
       ...w,
       requests: mine,
-      waitingSince: mine[0]?.requestedAt ?? w.rollout.phaseStartedAt,
+      waitingSince,
+      waitingSeconds: waitingSince ? Math.max(0, Math.floor((now.getTime() - Date.parse(waitingSince)) / 1000)) : null,
       askedYou: mine.some((r) => r.productOwners.some((p) => p.id === user.userId)),
     };
   });

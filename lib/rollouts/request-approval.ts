@@ -126,3 +126,13 @@ export async function listApprovalRequests(db: Db | Tx, principal: Principal | n
     note: r.note,
   }));
 }
+
+/** The people an engineer may ask: enabled, human users holding product_owner, by name. */
+export async function listProductOwners(db: Db, principal: Principal | null): Promise<{ id: string; name: string; email: string }[]> {
+  requireUser(principal);
+  return db.user.findMany({
+    where: { roles: { has: "product_owner" }, disabledAt: null, isService: false },
+    select: { id: true, name: true, email: true },
+    orderBy: { name: "asc" },
+  });
+}

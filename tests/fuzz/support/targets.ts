@@ -662,6 +662,33 @@ ACTION_TARGETS.push(
       ["supersedes", text("00000000-0000-4000-8000-000000000000", "")],
     ],
   },
+  {
+    kind: "action",
+    id: "action requestApprovalAction",
+    name: "requestApprovalAction",
+    page: "/rollouts/{id}",
+    role: "engineer",
+    args: "state-form",
+    fields: (w) => [
+      ["rolloutId", text(...w.rolloutIds)],
+      ["phaseIndex", text("0", "1", "3")],
+      ["productOwners", text(...w.spareUserIds, "po@example.com", "")],
+      ["note", text("please look at the error rate", "")],
+    ],
+  },
+  {
+    kind: "action",
+    id: "action commentOnPhaseAction",
+    name: "commentOnPhaseAction",
+    page: "/rollouts/{id}/phases/{index}/approve",
+    role: "product_owner",
+    args: "state-form",
+    fields: (w) => [
+      ["rolloutId", text(...w.rolloutIds)],
+      ["phaseIndex", text("0", "1", "3")],
+      ["body", text("Why 50 % so soon?", "")],
+    ],
+  },
 );
 
 export const ALL_TARGETS: Target[] = [...HTTP_TARGETS, ...ACTION_TARGETS];
