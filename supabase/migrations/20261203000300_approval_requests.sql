@@ -41,6 +41,12 @@ CREATE TRIGGER approval_requests_immutable BEFORE UPDATE OR DELETE ON approval_r
 CREATE TRIGGER phase_comments_immutable BEFORE UPDATE OR DELETE ON phase_comments
   FOR EACH ROW EXECUTE FUNCTION rollgate_append_only();
 
+-- Open rollout pages show the thread: a new request or comment refreshes them like an approval does.
+CREATE TRIGGER approval_requests_notify AFTER INSERT ON approval_requests
+  FOR EACH ROW EXECUTE FUNCTION rollgate_notify_rollout();
+CREATE TRIGGER phase_comments_notify AFTER INSERT ON phase_comments
+  FOR EACH ROW EXECUTE FUNCTION rollgate_notify_rollout();
+
 SELECT rollgate_lock_down();
 
 -- migrate:down
