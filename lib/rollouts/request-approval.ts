@@ -22,9 +22,14 @@ export interface ApprovalRequestDto {
 
 /**
  * The people a request names, each by user id or email: every one must be an enabled user holding
- * product_owner, otherwise 400 on `productOwners` naming the entry, so a typo never silently asks nobody.
+ * product_owner who may sign this rollout, otherwise 400 on `productOwners` naming the entry, so a typo
+ * never silently asks nobody.
  */
-async function resolveProductOwners(tx: Tx, entries: string[]): Promise<{ id: string; name: string; email: string }[]> {
+async function resolveProductOwners(
+  tx: Tx,
+  entries: string[],
+  barred: { requestedBy: string; planEditors: string[] },
+): Promise<{ id: string; name: string; email: string }[]> {
   const found: { id: string; name: string; email: string }[] = [];
   for (const [i, entry] of entries.entries()) {
     const id = uuidParam(entry);
@@ -35,6 +40,12 @@ async function resolveProductOwners(tx: Tx, entries: string[]): Promise<{ id: st
     if (!user || user.disabledAt) throw validationFailed({ productOwners: `'${entry}' is not a user` }, "Unknown product owner");
     if (!user.roles.includes("product_owner"))
       throw validationFailed({ productOwners: `${user.name} is not a product owner` }, `Entry ${i} cannot approve`);
+    // Four eyes: asking someone the approval would refuse only delays the rollout.
+    if (user.id === barred.requestedBy || barred.planEditors.includes(user.id))
+      throw validationFailed(
+        { productOwners: `${user.name} requested this rollout or edited its plan, so cannot approve it` },
+        `Entry ${i} cannot approve`,
+      );
     if (!found.some((u) => u.id === user.id)) found.push({ id: user.id, name: user.name, email: user.email });
   }
   return found;
@@ -65,7 +76,7 @@ export async function requestApproval(
       if (target.phaseIndex <= view.currentPhase)
         throw new AppError("CONFLICT", `Phase ${target.phaseIndex} (${phase.name}) has already started`);
       if (phase.requiredApprovals === 0) throw new AppError("CONFLICT", `Phase ${target.phaseIndex} (${phase.name}) needs no approval`);
-      const owners = await resolveProductOwners(tx, input.productOwners);
+      const owners = await resolveProductOwners(tx, input.productOwners, view);
       const row = await tx.approvalRequest.create({
         data: {
           rolloutId: view.id,

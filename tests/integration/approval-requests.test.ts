@@ -11,7 +11,10 @@ const eng = ROLE_TOKENS.engineer;
 const po = ROLE_TOKENS.product_owner;
 const PO2_TOKEN = "tok-po-0002";
 const PO_EMAIL = "product_owner-bot@bootstrap.rollgate.local";
-const { t, app } = setUpTestApp({ bootstrapTokens: `${BOOTSTRAP},po-two:product_owner:${PO2_TOKEN}` });
+const BOTH_TOKEN = "tok-both-0001";
+const { t, app } = setUpTestApp({
+  bootstrapTokens: `${BOOTSTRAP},po-two:product_owner:${PO2_TOKEN},both-bot:engineer+product_owner:${BOTH_TOKEN}`,
+});
 
 let receiver: Awaited<ReturnType<typeof startReceiver>>;
 beforeAll(async () => {
@@ -24,7 +27,7 @@ afterAll(async () => {
 
 let seq = 0;
 /** A live rollout at phase 0 whose phase 1 needs one approval. */
-async function rolloutAwaitingApproval(): Promise<{ id: string; key: string }> {
+async function rolloutAwaitingApproval(eng = ROLE_TOKENS.engineer): Promise<{ id: string; key: string }> {
   const key = `ask-${process.pid}-${++seq}`;
   expect((await call(app.url, "POST", "/api/v1/flags", { token: eng, body: { key } })).status).toBe(201);
   const created = await call(app.url, "POST", "/api/v1/rollouts", {
@@ -80,6 +83,14 @@ describe("asking for approval", () => {
     expect((await ask(id, {}, 0)).status).toBe(409);
     expect((await ask(id, {}, 2)).status).toBe(409);
     expect((await ask(id, {}, 7)).status).toBe(404);
+    expect(await requestRows(id)).toEqual([]);
+  });
+
+  it("refuses to ask a product owner who may not sign this rollout", async () => {
+    const { id } = await rolloutAwaitingApproval(BOTH_TOKEN);
+    const own = await ask(id, { productOwners: ["both-bot@bootstrap.rollgate.local"] });
+    expect(own.status).toBe(400);
+    expect(own.body.error.fields).toEqual({ productOwners: "both-bot requested this rollout or edited its plan, so cannot approve it" });
     expect(await requestRows(id)).toEqual([]);
   });
 
