@@ -124,7 +124,10 @@ export default async function RolloutPage({
         mayApprove={mayApprove}
         isPo={isPo}
         requests={nextRequests}
-        productOwners={mayRequest ? productOwners : null}
+        productOwners={
+          // Only those who may sign: the API refuses the requester and plan editors.
+          mayRequest ? productOwners.filter((p) => p.id !== rollout.requestedBy && !rollout.planEditors.includes(p.id)) : null
+        }
       />
       {next ? (
         <PhaseComments
