@@ -33,6 +33,10 @@ export const PERMISSIONS = {
   "rollout.rollback.widen": ["engineer", "admin"],
   "rollout.checklist": ["engineer"],
   "rollout.approve": ["product_owner"],
+  /** Asking product owners for a phase's approval (issue 24). */
+  "rollout.request_approval": ["engineer"],
+  /** Writing in a phase's comment thread: whoever takes part in a rollout, not viewers. */
+  "rollout.comment": ["engineer", "product_owner", "oncall", "admin"],
   "metrics.contributions": ["admin"],
   "metrics.purge": ["admin"],
   /** The admin pages: users, API tokens, webhooks, environments. */

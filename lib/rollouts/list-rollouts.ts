@@ -3,6 +3,7 @@ import { requireUser, type Principal } from "../auth/principal";
 import { LIVE_STATUSES } from "../domain/rollout";
 import { loadRollout, type RolloutDto } from "./rollout-view";
 import { can } from "../auth/permissions";
+import { listApprovalRequests, type ApprovalRequestDto } from "./request-approval";
 
 /** Rollouts, newest first: live ones only unless `all`; optionally for one flag. */
 export async function listRollouts(
@@ -25,18 +26,26 @@ export interface InboxItem {
   rollout: RolloutDto;
   phaseIndex: number;
   phaseName: string;
+  /** Engineers' requests for this phase, oldest first (issue 24). */
+  requests: ApprovalRequestDto[];
+  /** The first request for the phase, or else when the phase before it started: how long it has waited. */
+  waitingSince: string | null;
+  /** Seconds from `waitingSince` to when the inbox was read. */
+  waitingSeconds: number | null;
+  /** Some request named this product owner (rather than any product owner, or others). */
+  askedYou: boolean;
 }
 
 /**
  * What waits for a product owner: each live rollout whose next phase needs approvals that this person
  * has not given on the current plan version, and which they may sign (not requested by them, nor
- * with any version of the plan edited by them).
+ * with any version of the plan edited by them). Those that named them come first, then the longest waiting.
  */
-export async function approvalInbox(db: Db, principal: Principal | null): Promise<InboxItem[]> {
+export async function approvalInbox(db: Db, principal: Principal | null, now = new Date()): Promise<InboxItem[]> {
   const user = requireUser(principal);
   if (!can(user, "rollout.approve")) return [];
   const rollouts = await listRollouts(db, principal);
-  return rollouts.flatMap((rollout) => {
+  const waiting = rollouts.flatMap((rollout) => {
     const phaseIndex = rollout.currentPhase + 1;
     const phase = rollout.phases[phaseIndex];
     if (!phase || phase.requiredApprovals === 0) return [];
@@ -44,6 +53,39 @@ export async function approvalInbox(db: Db, principal: Principal | null): Promis
     const signed = rollout.approvals.some((a) => a.phaseIndex === phaseIndex && a.signer.id === user.userId && a.state === "live");
     return signed ? [] : [{ rollout, phaseIndex, phaseName: phase.name }];
   });
+  const requests = await listApprovalRequests(
+    db,
+    principal,
+    waiting.map((w) => w.rollout.id),
+  );
+  const items = waiting.map((w): InboxItem => {
+    const mine = requests.filter((r) => r.rolloutId === w.rollout.id && r.phaseIndex === w.phaseIndex);
+    const waitingSince = mine[0]?.requestedAt ?? w.rollout.phaseStartedAt;
+    return {
+      ...w,
+      requests: mine,
+      waitingSince,
+      waitingSeconds: waitingSince ? Math.max(0, Math.floor((now.getTime() - Date.parse(waitingSince)) / 1000)) : null,
+      askedYou: mine.some((r) => r.productOwners.some((p) => p.id === user.userId)),
+    };
+  });
+  const since = (i: InboxItem) => (i.waitingSince ? Date.parse(i.waitingSince) : Infinity);
+  return items.sort((a, b) => Number(b.askedYou) - Number(a.askedYou) || since(a) - since(b));
+}
+
+/** The inbox as the API answers it: plain fields instead of the whole rollout. */
+export function inboxItemJson(item: InboxItem) {
+  return {
+    rolloutId: item.rollout.id,
+    flagKey: item.rollout.flagKey,
+    environment: item.rollout.environment,
+    phaseIndex: item.phaseIndex,
+    phaseName: item.phaseName,
+    requester: item.rollout.requester.name,
+    waitingSince: item.waitingSince,
+    askedYou: item.askedYou,
+    requests: item.requests,
+  };
 }
 
 /**

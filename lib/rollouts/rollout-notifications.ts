@@ -25,17 +25,35 @@ function notify(tx: Tx, r: RolloutDto, kind: NotificationKind, text: string, fie
   });
 }
 
-/** When the next phase needs signatures: tell product owners it waits for them. */
-export async function notifyApprovalRequested(tx: Tx, r: RolloutDto): Promise<void> {
-  const next = r.phases[r.currentPhase + 1];
+/** An engineer's explicit request (issue 24): who asked, whom, and why, on top of the automatic notice. */
+export interface ApprovalRequestNotice {
+  phaseIndex: number;
+  by: string;
+  /** Names of the product owners asked; empty when any may answer. */
+  productOwners: string[];
+  note: string | null;
+}
+
+/**
+ * When the next phase needs signatures: tell product owners it waits for them. With `request`, an
+ * engineer asked explicitly (perhaps again, perhaps for a later phase), so the notice names them and
+ * the people they asked.
+ */
+export async function notifyApprovalRequested(tx: Tx, r: RolloutDto, request?: ApprovalRequestNotice): Promise<void> {
+  const phaseIndex = request?.phaseIndex ?? r.currentPhase + 1;
+  const next = r.phases[phaseIndex];
   if (!next || next.requiredApprovals === 0 || r.status === "completed" || r.status === "rolled_back") return;
+  const asked = request?.productOwners.length ? ` (asked: ${request.productOwners.join(", ")})` : "";
   await notify(
     tx,
     r,
     "approval.requested",
-    `${r.flagKey} in ${r.environment}: ${next.name} needs ${next.requiredApprovals} product owner approval${next.requiredApprovals > 1 ? "s" : ""}`,
+    `${r.flagKey} in ${r.environment}: ${next.name} needs ${next.requiredApprovals} product owner approval${next.requiredApprovals > 1 ? "s" : ""}${asked}`,
     {
-      "Requested by": r.requester.name,
+      "Requested by": request?.by ?? r.requester.name,
+      ...(request ? { "Phase to approve": `${next.name} (${phaseIndex + 1} of ${r.phases.length})` } : {}),
+      ...(request?.productOwners.length ? { "Product owners": request.productOwners.join(", ") } : {}),
+      ...(request?.note ? { Note: request.note } : {}),
     },
   );
 }

@@ -155,3 +155,21 @@ export const checklistTickSchema = z.strictObject({
   done: z.boolean({ error: "must be true or false" }),
 });
 export type ChecklistTickInput = z.infer<typeof checklistTickSchema>;
+
+/**
+ * An engineer's request for a phase's approval. `productOwners` names people by user id or by email
+ * (whichever the caller has; the dashboard sends ids); none means any product owner.
+ */
+export const approvalRequestSchema = z.strictObject({
+  productOwners: z
+    .array(plainText({ min: 1, max: 320, minMessage: "entries cannot be empty" }), { error: "productOwners must be a list" })
+    .max(20, "at most 20 people")
+    .default([]),
+  note: plainText({ max: 2000, multiline: true }).optional(),
+});
+export type ApprovalRequestInput = z.infer<typeof approvalRequestSchema>;
+
+export const phaseCommentSchema = z.strictObject({
+  body: plainText({ min: 1, max: 2000, multiline: true, minMessage: "write a comment" }),
+});
+export type PhaseCommentInput = z.infer<typeof phaseCommentSchema>;

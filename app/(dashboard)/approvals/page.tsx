@@ -5,6 +5,8 @@ import { approvalInbox, listRollouts } from "@/lib/rollouts/list-rollouts";
 import { DataTable } from "@/components/ui/data-table";
 import { requirePageUser } from "../../_request/session";
 import { can } from "@/lib/auth/permissions";
+import { formatDuration } from "@/lib/domain/rollout";
+import { Badge } from "@/components/ui/badge";
 
 export const metadata: Metadata = { title: "Approvals" };
 
@@ -31,21 +33,40 @@ export default async function ApprovalsPage() {
             <p className="text-sm text-slate-500">Nothing waits for your signature.</p>
           ) : (
             <ul className="space-y-2" data-testid="inbox">
-              {inbox.map((item) => (
-                <li key={`${item.rollout.id}:${item.phaseIndex}`} className="rounded-xl bg-white p-4 shadow-sm ring-1 ring-slate-200">
-                  <Link
-                    href={`/rollouts/${item.rollout.id}/phases/${item.phaseIndex}/approve`}
-                    className="font-medium text-indigo-700 hover:underline"
+              {inbox.map((item) => {
+                const last = item.requests.at(-1);
+                return (
+                  <li
+                    key={`${item.rollout.id}:${item.phaseIndex}`}
+                    className="rounded-xl bg-white p-4 break-words shadow-sm ring-1 ring-slate-200"
+                    data-testid="inbox-item"
                   >
-                    {item.rollout.flagKey} in {item.rollout.environment}: {item.phaseName}
-                  </Link>
-                  <p className="text-sm text-slate-500">
-                    Requested by {item.rollout.requester.name} · risk{" "}
-                    {String((item.rollout.impact as { riskLevel?: string }).riskLevel ?? "not stated")} ·{" "}
-                    {item.rollout.gates.filter((g) => g.ok).length}/{item.rollout.gates.length} gates green
-                  </p>
-                </li>
-              ))}
+                    <div className="flex flex-wrap items-center gap-2">
+                      <Link
+                        href={`/rollouts/${item.rollout.id}/phases/${item.phaseIndex}/approve`}
+                        className="font-medium text-indigo-700 hover:underline"
+                      >
+                        {item.rollout.flagKey} in {item.rollout.environment}: {item.phaseName}
+                      </Link>
+                      {item.askedYou ? <Badge tone="amber">asked you</Badge> : null}
+                    </div>
+                    <p className="text-sm text-slate-500">
+                      {last
+                        ? `Asked by ${last.requestedBy.name}${last.productOwners.length ? ` (of ${last.productOwners.map((p) => p.name).join(", ")})` : " (of any product owner)"}`
+                        : `Requested by ${item.rollout.requester.name}`}{" "}
+                      · risk {String((item.rollout.impact as { riskLevel?: string }).riskLevel ?? "not stated")} ·{" "}
+                      {item.rollout.gates.filter((g) => g.ok).length}/{item.rollout.gates.length} gates green
+                    </p>
+                    {item.waitingSince ? (
+                      <p className="text-sm text-slate-500">
+                        Waiting since <time dateTime={item.waitingSince}>{item.waitingSince.replace("T", " ").slice(0, 16)} UTC</time> (
+                        {formatDuration(item.waitingSeconds ?? 0)})
+                      </p>
+                    ) : null}
+                    {last?.note ? <p className="mt-1 text-sm whitespace-pre-line text-slate-700">“{last.note}”</p> : null}
+                  </li>
+                );
+              })}
             </ul>
           )}
         </section>

@@ -12,7 +12,16 @@ import { signApproval } from "@/lib/rollouts/sign-approval";
 import { tickChecklist } from "@/lib/rollouts/tick-checklist";
 import { transitionRollout } from "@/lib/rollouts/transition-rollout";
 import { editRollout } from "@/lib/rollouts/edit-rollout";
-import { approvalFormSchema, createRolloutSchema, editRolloutSchema, transitionSchema } from "@/lib/rollouts/rollout-schemas";
+import {
+  approvalFormSchema,
+  approvalRequestSchema,
+  createRolloutSchema,
+  editRolloutSchema,
+  phaseCommentSchema,
+  transitionSchema,
+} from "@/lib/rollouts/rollout-schemas";
+import { requestApproval } from "@/lib/rollouts/request-approval";
+import { commentOnPhase } from "@/lib/rollouts/comment-on-phase";
 import { loadRollout, type RolloutDto } from "@/lib/rollouts/rollout-view";
 import type { Gate } from "@/lib/domain/rollout";
 import { currentUser } from "../../_request/session";
@@ -256,4 +265,41 @@ function requireEarlierFrom(form: FormData): { hoursAtFull: number } | null {
   if (form.get("requireEarlier") !== "on") return null;
   const hours = String(form.get("requireEarlierHours") ?? "").trim();
   return { hoursAtFull: hours === "" ? Number.NaN : Number(hours) };
+}
+
+/** An engineer asks the chosen product owners (none ticked: any) to approve a phase. */
+export async function requestApprovalAction(_prev: RolloutFormState, form: FormData): Promise<RolloutFormState> {
+  if (!isForm(form)) return unreadable;
+  const id = UUID.safeParse(form.get("rolloutId"));
+  const index = z.coerce.number().int().min(0).max(99).safeParse(form.get("phaseIndex"));
+  if (!id.success || !index.success) return unreadable;
+  const note = String(form.get("note") ?? "").trim();
+  const parsed = approvalRequestSchema.safeParse({ productOwners: form.getAll("productOwners").map(String), note: note || undefined });
+  if (!parsed.success) return { status: "invalid", message: "Check the highlighted fields", fields: fieldErrors(parsed.error) };
+  try {
+    await requestApproval(getDb(), await currentUser(), { rolloutId: id.data, phaseIndex: index.data }, parsed.data);
+  } catch (err) {
+    return failure(err);
+  }
+  revalidatePath(`/rollouts/${id.data}`);
+  revalidatePath("/approvals");
+  return { status: "ok", message: "Approval requested" };
+}
+
+/** Adds a comment to a phase's thread, from the rollout page or the approval form. */
+export async function commentOnPhaseAction(_prev: RolloutFormState, form: FormData): Promise<RolloutFormState> {
+  if (!isForm(form)) return unreadable;
+  const id = UUID.safeParse(form.get("rolloutId"));
+  const index = z.coerce.number().int().min(0).max(99).safeParse(form.get("phaseIndex"));
+  if (!id.success || !index.success) return unreadable;
+  const parsed = phaseCommentSchema.safeParse({ body: String(form.get("body") ?? "") });
+  if (!parsed.success) return { status: "invalid", message: "Check the highlighted fields", fields: fieldErrors(parsed.error) };
+  try {
+    await commentOnPhase(getDb(), await currentUser(), { rolloutId: id.data, phaseIndex: index.data }, parsed.data);
+  } catch (err) {
+    return failure(err);
+  }
+  revalidatePath(`/rollouts/${id.data}`);
+  revalidatePath(`/rollouts/${id.data}/phases/${index.data}/approve`);
+  return { status: "ok", message: "Comment added" };
 }

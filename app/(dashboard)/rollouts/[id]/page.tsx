@@ -24,6 +24,10 @@ import { ComparisonChart } from "@/components/metrics/comparison-chart";
 import { getRolloutComparison } from "@/lib/metrics/get-rollout-comparison";
 import { requirePageUser } from "../../../_request/session";
 import { can } from "@/lib/auth/permissions";
+import { listApprovalRequests, listProductOwners, type ApprovalRequestDto } from "@/lib/rollouts/request-approval";
+import { listPhaseComments } from "@/lib/rollouts/comment-on-phase";
+import { RequestApprovalForm } from "@/components/rollouts/request-approval-form";
+import { PhaseComments } from "@/components/rollouts/phase-comments";
 
 export const metadata: Metadata = { title: "Rollout" };
 
@@ -61,6 +65,13 @@ export default async function RolloutPage({
   const live = rollout.status === "draft" || rollout.status === "active" || rollout.status === "paused";
   const signed = (await searchParams).signed === "1";
   const envState = flag?.environments[rollout.environment];
+  const mayRequest = live && !!next && next.requiredApprovals > 0 && can(user, "rollout.request_approval");
+  const [requests, comments, productOwners] = await Promise.all([
+    listApprovalRequests(db, user, [rollout.id]),
+    next ? listPhaseComments(db, user, { rolloutId: rollout.id, phaseIndex: next.index }) : [],
+    mayRequest ? listProductOwners(db, user) : [],
+  ]);
+  const nextRequests = next ? requests.filter((r) => r.phaseIndex === next.index) : [];
   const configVersion = (await loadConfigVersions(db)).get(rollout.environment) ?? 0;
   return (
     <div className="space-y-6">
@@ -113,7 +124,27 @@ export default async function RolloutPage({
         </div>
       </div>
 
-      <ApprovalsSection rollout={rollout} next={live ? next : undefined} mayApprove={mayApprove} isPo={isPo} />
+      <ApprovalsSection
+        rollout={rollout}
+        next={live ? next : undefined}
+        mayApprove={mayApprove}
+        isPo={isPo}
+        requests={nextRequests}
+        productOwners={
+          // Only those who may sign: the API refuses the requester and plan editors.
+          mayRequest ? productOwners.filter((p) => p.id !== rollout.requestedBy && !rollout.planEditors.includes(p.id)) : null
+        }
+      />
+      {next ? (
+        <PhaseComments
+          rolloutId={rollout.id}
+          phaseIndex={next.index}
+          phaseName={next.name}
+          requests={nextRequests}
+          comments={comments}
+          canComment={can(user, "rollout.comment")}
+        />
+      ) : null}
 
       {live && can(user, "rollout.edit") ? <PlanEditor rollout={rollout} /> : null}
 
@@ -178,13 +209,20 @@ function ApprovalsSection({
   next,
   mayApprove,
   isPo,
+  requests,
+  productOwners,
 }: {
   rollout: RolloutDto;
   /** The next phase, while the rollout is live. */
   next: Phase | undefined;
   mayApprove: boolean;
   isPo: boolean;
+  /** Requests for the next phase's approval, oldest first. */
+  requests: ApprovalRequestDto[];
+  /** Whom an engineer may ask; null when this user may not ask. */
+  productOwners: { id: string; name: string; email: string }[] | null;
 }) {
+  const last = requests.at(-1);
   return (
     <section className="rounded-xl bg-white p-5 shadow-sm ring-1 ring-slate-200" aria-labelledby="approvals-title">
       <div className="flex flex-wrap items-center justify-between gap-2">
@@ -208,6 +246,22 @@ function ApprovalsSection({
           )
         ) : null}
       </div>
+      {next && next.requiredApprovals > 0 && last ? (
+        <p className="mt-2 text-sm text-slate-600" data-testid="approval-requested">
+          {last.requestedBy.name} requested approval{" "}
+          {last.productOwners.length ? `from ${last.productOwners.map((p) => p.name).join(", ")}` : "from any product owner"} on{" "}
+          {last.requestedAt.replace("T", " ").slice(0, 16)} UTC
+          {requests.length > 1 ? ` (${requests.length} requests in all)` : ""}.
+        </p>
+      ) : null}
+      {next && productOwners ? (
+        <div className="mt-3 border-t border-slate-100 pt-3">
+          <h3 className="text-sm font-semibold">Request approval</h3>
+          <div className="mt-2">
+            <RequestApprovalForm rolloutId={rollout.id} phaseIndex={next.index} phaseName={next.name} productOwners={productOwners} />
+          </div>
+        </div>
+      ) : null}
       <div className="mt-3">
         <ApprovalsList approvals={rollout.approvals} phases={rollout.phases} planChangedAtVersion={rollout.planVersion} />
       </div>

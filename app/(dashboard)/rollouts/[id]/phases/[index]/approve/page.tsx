@@ -12,6 +12,9 @@ import { ApprovalForm } from "@/components/rollouts/approval-form";
 import { reviewSections } from "@/components/rollouts/review-sections";
 import { requirePageUser } from "../../../../../../_request/session";
 import { can } from "@/lib/auth/permissions";
+import { listApprovalRequests } from "@/lib/rollouts/request-approval";
+import { listPhaseComments } from "@/lib/rollouts/comment-on-phase";
+import { PhaseComments } from "@/components/rollouts/phase-comments";
 
 export const metadata: Metadata = { title: "Approval form" };
 
@@ -30,7 +33,11 @@ export default async function ApprovePage({ params }: { params: Promise<{ id: st
   const { rollout, index } = found;
   const phase = rollout.phases[index];
   if (!phase) notFound();
-  const packet = await loadApprovalPacket(getDb(), rollout, index);
+  const [packet, requests, comments] = await Promise.all([
+    loadApprovalPacket(getDb(), rollout, index),
+    listApprovalRequests(getDb(), user, [rollout.id]),
+    listPhaseComments(getDb(), user, { rolloutId: rollout.id, phaseIndex: index }),
+  ]);
   const mine = rollout.approvals.find((a) => a.phaseIndex === index && a.signer.id === user.userId && a.state !== "superseded");
   const refusal = !can(user, "rollout.approve")
     ? "Only product owners sign approval forms."
@@ -56,6 +63,14 @@ export default async function ApprovePage({ params }: { params: Promise<{ id: st
           {rollout.requester.name} · plan v{rollout.planVersion}
         </p>
       </div>
+      <PhaseComments
+        rolloutId={rollout.id}
+        phaseIndex={index}
+        phaseName={phase.name}
+        requests={requests.filter((r) => r.phaseIndex === index)}
+        comments={comments}
+        canComment={can(user, "rollout.comment")}
+      />
       {index === rollout.currentPhase + 1 ? <GateList gates={rollout.gates} title={`Live gates for ${phase.name}`} /> : null}
       <section className="rounded-xl bg-white p-5 shadow-sm ring-1 ring-slate-200" aria-labelledby="sign-title">
         <h2 id="sign-title" className="font-semibold">
