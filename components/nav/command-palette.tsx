@@ -15,6 +15,8 @@ interface Command {
   id: string;
   label: string;
   hint: string;
+  /** Lower first: production's kill switch is what on-call reaches for at 3 a.m. */
+  rank: number;
   run: () => void;
 }
 
@@ -37,20 +39,30 @@ export function CommandPalette({ canKill }: { canKill: boolean }) {
   }, [open]);
 
   useEffect(() => {
+    const show = () => {
+      setOpener(document.activeElement instanceof HTMLElement ? document.activeElement : null);
+      setQuery("");
+      setSelected(0);
+      setOpen(true);
+    };
     const onKey = (e: KeyboardEvent) => {
       if (!((e.metaKey || e.ctrlKey) && e.key.toLowerCase() === "k")) return;
       e.preventDefault();
       if (openNow.current) setOpen(false);
       // Not over another dialog: it would hide what that one is asking.
-      else if (!aDialogIsOpen()) {
-        setOpener(document.activeElement instanceof HTMLElement ? document.activeElement : null);
-        setQuery("");
-        setSelected(0);
-        setOpen(true);
-      }
+      else if (!aDialogIsOpen()) show();
+    };
+    // The header's button (palette-button.tsx), for phones without a keyboard: opens, never toggles.
+    const onButton = (e: Event) => {
+      e.preventDefault();
+      if (!openNow.current && !aDialogIsOpen()) show();
     };
     window.addEventListener("keydown", onKey);
-    return () => window.removeEventListener("keydown", onKey);
+    window.addEventListener("rollgate:open-palette", onButton);
+    return () => {
+      window.removeEventListener("keydown", onKey);
+      window.removeEventListener("rollgate:open-palette", onButton);
+    };
   }, []);
 
   useEffect(() => {
@@ -70,14 +82,18 @@ export function CommandPalette({ canKill }: { canKill: boolean }) {
             id: `${s.killed ? "restore" : "kill"}:${f.key}:${env}`,
             label: `${s.killed ? "restore" : "kill"} ${f.key} in ${env}`,
             hint: s.killed ? "killed now" : s.enabled ? `on for ${s.rolloutPercent} %` : "off",
+            rank: env === "production" ? 0 : 1,
             run: () => setConfirm({ flagKey: f.key, environment: env, restore: s.killed }),
           });
         }
       }
-      all.push({ id: `open:${f.key}`, label: `open ${f.key}`, hint: "flag page", run: () => router.push(`/flags/${f.key}`) });
+      all.push({ id: `open:${f.key}`, label: `open ${f.key}`, hint: "flag page", rank: 2, run: () => router.push(`/flags/${f.key}`) });
     }
     const words = query.toLowerCase().split(/\s+/).filter(Boolean);
-    return all.filter((c) => words.every((w) => c.label.toLowerCase().includes(w))).slice(0, 8);
+    return all
+      .filter((c) => words.every((w) => c.label.toLowerCase().includes(w)))
+      .sort((a, b) => a.rank - b.rank)
+      .slice(0, 8);
   }, [flags, query, canKill, router]);
 
   if (!open && !confirm) return null;

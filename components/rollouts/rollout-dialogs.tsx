@@ -70,7 +70,7 @@ export function TransitionDialog({
                 audited)
               </label>
             ) : (
-              <p className="mt-2">The server will refuse this until they are green.</p>
+              <p className="mt-2">This step waits until they are green.</p>
             )}
           </div>
         ) : null}
@@ -110,7 +110,11 @@ export function TransitionDialog({
           <Button variant="secondary" type="button" onClick={onCancel}>
             Cancel
           </Button>
-          <Button variant={action === "rollback" ? "danger" : "primary"} type="submit" disabled={pending || widening?.allowed === false}>
+          <Button
+            variant={action === "rollback" ? "danger" : "primary"}
+            type="submit"
+            disabled={pending || widening?.allowed === false || (action === "advance" && red.length > 0 && !isAdmin)}
+          >
             {pending ? "Working…" : dialog.confirm}
           </Button>
         </div>

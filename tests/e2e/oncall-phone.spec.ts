@@ -47,7 +47,11 @@ test("on-call kills a flag from a phone with the visible button in at most 4 tap
   };
   await tap(page.getByRole("button", { name: "Kill switch…" }));
   // Typing is not a tap; the palette takes focus itself.
-  await page.keyboard.type("kill checkout-redesign production");
+  // Two words are enough: production's kill switch comes first, above staging's.
+  await page.keyboard.type("kill checkout");
+  await expect(page.getByRole("option").first()).toHaveText(/kill checkout-redesign in production/);
+  await expect(page.getByRole("option", { name: /kill checkout-redesign in staging/ })).toBeVisible();
+  await page.keyboard.type("-redesign production");
   const option = page.getByRole("option", { name: /kill checkout-redesign in production/ });
   await tap(option);
   const reason = page.getByRole("dialog").getByLabel("Reason");

@@ -71,9 +71,10 @@ test("plan from the playbook, sign a conditional approval, advance; self-approva
   await expect(eve.locator('[data-gate="checklist"]')).toHaveAttribute("data-ok", "true");
   await eve.getByRole("button", { name: "Start rollout" }).click();
   await expect(eve.getByTestId("consequence")).toContainText(`${flagKey} in production will serve “on” to its allowlist (2 keys)`);
-  await eve.getByRole("button", { name: "Start", exact: true }).click();
-  // The refusal is shown in the dialog, which stays open with what was typed until Eve cancels it.
-  await expect(eve.getByRole("dialog").getByRole("alert").filter({ hasText: "Cannot advance" })).toContainText("needs 1 approval, has 0");
+  // The red gate is named and Start is not offered (an admin could override; Eve is not one).
+  await expect(eve.getByRole("dialog")).toContainText("needs 1 approval, has 0");
+  await expect(eve.getByRole("dialog")).toContainText("This step waits until they are green.");
+  await expect(eve.getByRole("button", { name: "Start", exact: true })).toBeDisabled();
   await eve.getByRole("dialog").getByRole("button", { name: "Cancel" }).click();
 
   // Priya finds it in her inbox and signs a conditional approval.

@@ -131,7 +131,7 @@ describe("the rollout page's change vs control chart", () => {
   });
 
   it("the demo rollout has randomized traffic to compare", async () => {
-    const demo = await t.db.rollout.findFirstOrThrow({ where: { flag: { key: "messaging-v2" } } });
+    const demo = await t.db.rollout.findFirstOrThrow({ where: { flag: { key: "messaging-v2" }, environmentKey: "production" } });
     const c = await getRolloutComparison(t.db, demo.id);
     expect(c.phases.map((p) => p.name)).toEqual(["Internal", "10%"]);
     expect(c.phases[0]!.errors).toBeNull();
