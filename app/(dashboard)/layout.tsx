@@ -24,7 +24,7 @@ export default async function DashboardLayout({ children }: { children: React.Re
             <span className="flex h-7 w-7 items-center justify-center rounded-md bg-indigo-600 text-sm font-bold text-white">R</span>
             Rollgate
           </Link>
-          <nav className="order-last -mx-4 flex w-[calc(100%+2rem)] gap-1 overflow-x-auto px-4 text-sm whitespace-nowrap md:order-none md:mx-0 md:w-auto md:px-0">
+          <nav className="relative order-last -mx-4 flex w-[calc(100%+2rem)] gap-1 overflow-x-auto px-4 text-sm whitespace-nowrap md:order-none md:mx-0 md:w-auto md:px-0">
             <NavLink href="/overview">Overview</NavLink>
             <NavLink href="/flags">Flags</NavLink>
             <NavLink href="/approvals">

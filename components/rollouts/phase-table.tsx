@@ -52,7 +52,7 @@ export function PhaseTable({
   offset?: number;
 }) {
   return (
-    <div className="overflow-x-auto">
+    <div className="relative overflow-x-auto">
       <table className="min-w-full text-sm">
         <thead>
           <tr className="text-left text-xs text-slate-500">

@@ -1,0 +1,151 @@
+import { expect, test, type Browser, type Page } from "@playwright/test";
+import { DEMO_PASSWORD, fromPage, signIn } from "./helpers";
+
+// Issue 24's rules, each at a desktop and a phone size: a conditional approval's condition is shown
+// and acknowledged at Advance; a time condition holds the gate; whoever edited any version of the
+// plan cannot approve it (the dual-role case); on-call's widening rollback is refused; the plan
+// editor does not scroll sideways.
+const SIZES = [
+  ["desktop", 1440, 900],
+  ["phone", 390, 844],
+] as const;
+
+async function personIn(browser: Browser, email: string, width: number, height: number, password = DEMO_PASSWORD): Promise<Page> {
+  const page = await (await browser.newContext({ viewport: { width, height } })).newPage();
+  await signIn(page, email, password);
+  return page;
+}
+
+/** The page's session calling the API, failing the test on anything but 2xx. */
+function apiOf(page: Page) {
+  return async (method: "POST" | "PATCH" | "GET", path: string, data?: unknown) => {
+    const res = await page.request.fetch(path, { method, data, headers: fromPage(page) });
+    expect(res.status(), `${method} ${path}: ${await res.text()}`).toBeLessThan(300);
+    return res.json();
+  };
+}
+
+const phases = [
+  { name: "10 %", percent: 10, minSoakSeconds: 0 },
+  { name: "50 %", percent: 50, minSoakSeconds: 0, requiredApprovals: 1 },
+];
+
+for (const [size, width, height] of SIZES) {
+  test(`conditions at Advance, a time condition, and the plan editor (${size})`, async ({ browser }) => {
+    test.setTimeout(120_000);
+    const erin = await personIn(browser, "engineer@rollgate.dev", width, height);
+    const priya = await personIn(browser, "po@rollgate.dev", width, height);
+    const asErin = apiOf(erin);
+    const asPriya = apiOf(priya);
+    const sign = (id: string, extra: object) =>
+      asPriya("POST", `/api/v1/rollouts/${id}/phases/1/approvals`, {
+        decision: "conditional",
+        riskLevel: "low",
+        reviewed: ["change"],
+        signature: "Priya Product",
+        ...extra,
+      });
+    const live = async (suffix: string) => {
+      const key = `e2e-rules-${size}-${suffix}-${Date.now().toString(36)}`;
+      await asErin("POST", "/api/v1/flags", { key });
+      const r = await asErin("POST", "/api/v1/rollouts", { flagKey: key, environment: "production", phases });
+      await asErin("POST", `/api/v1/rollouts/${r.id}/advance`, { version: 1 });
+      return r.id as string;
+    };
+
+    // A condition is quoted in the Advance confirmation and must be ticked there.
+    const withCondition = await live("cond");
+    await sign(withCondition, { conditions: "Only with support on call" });
+    await erin.goto(`/rollouts/${withCondition}`);
+    await erin.getByRole("button", { name: "Advance to 50 %" }).click();
+    const dialog = erin.getByRole("dialog");
+    await expect(dialog.getByTestId("approval-conditions")).toContainText("“Only with support on call” — Priya Product");
+    const acknowledge = dialog.getByRole("checkbox", { name: /I have read these conditions/ });
+    await expect(acknowledge).not.toBeChecked();
+    await acknowledge.check();
+    await dialog.getByRole("button", { name: "Advance to 50 %" }).click();
+    await expect.poll(async () => (await asErin("GET", `/api/v1/rollouts/${withCondition}`)).currentPhase).toBe(1);
+
+    // A time condition holds the gate, and Advance is not offered.
+    const withTime = await live("time");
+    await sign(withTime, { conditions: "After the freeze", notBefore: "2030-01-01T00:00:00Z" });
+    await erin.goto(`/rollouts/${withTime}`);
+    await expect(erin.locator('[data-gate="conditions"]')).toHaveAttribute("data-ok", "false");
+    await expect(erin.locator('[data-gate="conditions"]')).toContainText("not before 2030-01-01 00:00 UTC (Priya Product)");
+    await erin.getByRole("button", { name: "Advance to 50 %" }).click();
+    await expect(erin.getByRole("dialog").getByRole("button", { name: "Advance to 50 %" })).toBeDisabled();
+    await erin.keyboard.press("Escape");
+
+    // The plan editor fits the screen.
+    await erin.getByText("Edit plan").click();
+    await expect(erin.getByRole("form", { name: "Edit plan" })).toBeVisible();
+    expect(await erin.evaluate(() => document.documentElement.scrollWidth)).toBe(width);
+
+    for (const p of [erin, priya]) await p.context().close();
+  });
+
+  test(`four eyes over every plan version, and on-call's widening rollback (${size})`, async ({ browser }) => {
+    test.setTimeout(120_000);
+    const stamp = `${size}-${Date.now().toString(36)}`;
+    // A person who both engineers and owns product, created by the admin.
+    const admin = await personIn(browser, "admin@rollgate.dev", 1440, 900);
+    await admin.goto("/admin");
+    const form = admin.locator("div", { has: admin.getByRole("heading", { name: "Add a user" }) }).last();
+    const email = `both-${stamp}@example.com`;
+    await form.getByLabel("Email").fill(email);
+    await form.getByLabel("Name").fill("Bo Both");
+    await form.getByLabel("Initial password").fill("both-password-1");
+    await form.getByRole("checkbox", { name: "Engineer" }).check();
+    await form.getByRole("checkbox", { name: "Product owner" }).check();
+    await form.getByRole("button", { name: /Create user/ }).click();
+    await expect(form.getByRole("status")).toContainText(`Created ${email}`);
+
+    const erin = await personIn(browser, "engineer@rollgate.dev", width, height);
+    const bo = await personIn(browser, email, width, height, "both-password-1");
+    const asErin = apiOf(erin);
+    const asBo = apiOf(bo);
+    const key = `e2e-eyes-${stamp}`;
+    await asErin("POST", "/api/v1/flags", { key });
+    const r = await asErin("POST", "/api/v1/rollouts", { flagKey: key, environment: "production", phases });
+    // Bo edits phase 2; then Erin edits the impact text: Bo is no longer the last editor.
+    let view = await asBo("PATCH", `/api/v1/rollouts/${r.id}`, {
+      version: 1,
+      phases: [phases[0], { ...phases[1], minSoakSeconds: 600 }],
+    });
+    view = await asErin("PATCH", `/api/v1/rollouts/${r.id}`, { version: view.version, impact: { riskLevel: "medium", risks: "new write path" } });
+    expect(view.planEditors).toHaveLength(2);
+    await bo.goto(`/rollouts/${r.id}/phases/1/approve`);
+    await expect(bo.getByTestId("approval-refused")).toContainText("edited");
+    const refused = await bo.request.post(`/api/v1/rollouts/${r.id}/phases/1/approvals`, {
+      headers: fromPage(bo),
+      data: { decision: "approved", riskLevel: "low", reviewed: ["change"], signature: "Bo Both" },
+    });
+    expect(refused.status()).toBe(403);
+
+    // The flag served everyone before this rollout: on-call's roll back would widen it, and is refused.
+    const widen = `e2e-widen-${stamp}`;
+    await asErin("POST", "/api/v1/flags", { key: widen });
+    const flag = await asErin("GET", `/api/v1/flags/${widen}`);
+    await asErin("PATCH", `/api/v1/flags/${widen}/environments/production`, {
+      version: flag.environments.production.version,
+      enabled: true,
+      rolloutPercent: 100,
+      reason: "everyone has it",
+    });
+    const w = await asErin("POST", "/api/v1/rollouts", { flagKey: widen, environment: "production", phases });
+    await asErin("POST", `/api/v1/rollouts/${w.id}/advance`, { version: 1 });
+    const omar = await personIn(browser, "oncall@rollgate.dev", width, height);
+    await omar.goto(`/rollouts/${w.id}`);
+    await omar.getByRole("button", { name: "Roll back", exact: true }).click();
+    await expect(omar.getByRole("dialog").getByTestId("widening")).toContainText("use Kill to turn the flag off");
+    await expect(omar.getByRole("dialog").getByRole("button", { name: "Roll back now" })).toBeDisabled();
+    const api = await omar.request.post(`/api/v1/rollouts/${w.id}/rollback`, {
+      headers: fromPage(omar),
+      data: { version: 2, reason: "bad" },
+    });
+    expect(api.status()).toBe(403);
+    expect(await omar.evaluate(() => document.documentElement.scrollWidth)).toBe(width);
+
+    for (const p of [admin, erin, bo, omar]) await p.context().close();
+  });
+}
