@@ -112,7 +112,10 @@ for (const [size, width, height] of SIZES) {
       version: 1,
       phases: [phases[0], { ...phases[1], minSoakSeconds: 600 }],
     });
-    view = await asErin("PATCH", `/api/v1/rollouts/${r.id}`, { version: view.version, impact: { riskLevel: "medium", risks: "new write path" } });
+    view = await asErin("PATCH", `/api/v1/rollouts/${r.id}`, {
+      version: view.version,
+      impact: { riskLevel: "medium", risks: "new write path" },
+    });
     expect(view.planEditors).toHaveLength(2);
     await bo.goto(`/rollouts/${r.id}/phases/1/approve`);
     await expect(bo.getByTestId("approval-refused")).toContainText("edited");
