@@ -1,6 +1,7 @@
 import type { Tx } from "../db/client";
 import { describePlanChanges, type FlagStateSnapshot, type PlanSnapshot } from "../domain/approval-review";
 import type { GuardrailAction, GuardrailMetric } from "../domain/guardrail";
+import type { GuardrailDto } from "../guardrails/guardrails";
 import { getRolloutComparison } from "../metrics/get-rollout-comparison";
 import type { RolloutComparison } from "../metrics/rollout-comparison";
 import { earlierEnvironmentResults, type EarlierEnvironment } from "./earlier-environments";
@@ -26,14 +27,7 @@ export interface ApprovalPacket {
     exercisedIn: string[];
   };
   monitoring: {
-    guardrails: {
-      metric: GuardrailMetric;
-      threshold: number;
-      windowSeconds: number;
-      minSamples: number;
-      action: GuardrailAction;
-      dryRun: boolean;
-    }[];
+    guardrails: Pick<GuardrailDto, "metric" | "threshold" | "windowSeconds" | "minSamples" | "action" | "dryRun">[];
   };
   communication: { webhooks: { name: string; host: string; enabled: boolean }[] };
   /** `on` against `off` over this rollout so far (null before any split traffic). */

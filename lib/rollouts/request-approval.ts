@@ -1,10 +1,11 @@
 import type { Db, Tx } from "../db/client";
-import { AppError, notFound, validationFailed } from "../errors";
+import { AppError, validationFailed } from "../errors";
 import { recordAudit } from "../audit/record-audit";
 import { actorLabel, requireUser, type Principal } from "../auth/principal";
 import { requirePermission } from "../auth/permissions";
 import { uuidParam } from "../validation/text";
 import { lockRollout } from "./lock-rollout";
+import { phaseToApprove } from "./phase-to-approve";
 import { notifyApprovalRequested } from "./rollout-notifications";
 import type { ApprovalRequestInput } from "./rollout-schemas";
 
@@ -69,12 +70,7 @@ export async function requestApproval(
       // The rollout's lock orders this against plan edits and advances, so the phase checked below is
       // still the one asked about when the request commits.
       const { view } = await lockRollout(tx, target.rolloutId, { now });
-      const phase = view.phases[target.phaseIndex];
-      if (!phase) throw notFound(`Phase ${target.phaseIndex} of this rollout`);
-      if (view.status === "completed" || view.status === "rolled_back")
-        throw new AppError("CONFLICT", `The rollout is ${view.status.replace("_", " ")}; nothing left to approve`);
-      if (target.phaseIndex <= view.currentPhase)
-        throw new AppError("CONFLICT", `Phase ${target.phaseIndex} (${phase.name}) has already started`);
+      const phase = phaseToApprove(view, target.phaseIndex);
       if (phase.requiredApprovals === 0) throw new AppError("CONFLICT", `Phase ${target.phaseIndex} (${phase.name}) needs no approval`);
       const owners = await resolveProductOwners(tx, input.productOwners, view);
       const row = await tx.approvalRequest.create({

@@ -1,10 +1,11 @@
 import { createHash, randomUUID } from "node:crypto";
 import type { Db } from "../db/client";
-import { AppError, notFound, validationFailed } from "../errors";
+import { AppError, validationFailed } from "../errors";
 import { recordAudit } from "../audit/record-audit";
 import { actorLabel, type Principal } from "../auth/principal";
 import type { ApprovalFormInput } from "./rollout-schemas";
 import { lockRollout } from "./lock-rollout";
+import { phaseToApprove } from "./phase-to-approve";
 import { loadRollout, type ApprovalDto } from "./rollout-view";
 import { notifyApprovalSigned } from "./rollout-notifications";
 import { stableStringify } from "../domain/stable-json";
@@ -36,12 +37,7 @@ export async function signApproval(
       // Serialises signers of one rollout, so the checks below see every earlier form. A signature
       // writes no flag state, so the rollout's lock alone keeps the lock order (lib/db/lock-order.ts).
       const { view } = await lockRollout(tx, target.rolloutId, { now });
-      const phase = view.phases[target.phaseIndex];
-      if (!phase) throw notFound(`Phase ${target.phaseIndex} of this rollout`);
-      if (view.status === "completed" || view.status === "rolled_back")
-        throw new AppError("CONFLICT", `The rollout is ${view.status.replace("_", " ")}; nothing left to approve`);
-      if (target.phaseIndex <= view.currentPhase)
-        throw new AppError("CONFLICT", `Phase ${target.phaseIndex} (${phase.name}) has already started`);
+      const phase = phaseToApprove(view, target.phaseIndex);
       if (user.userId === view.requestedBy)
         throw new AppError("FORBIDDEN", "You requested this rollout; another product owner must approve it");
       if (view.planEditors.includes(user.userId))
