@@ -1,6 +1,6 @@
 import { expect, test, type Locator, type Page } from "@playwright/test";
 import { axeViolations } from "./axe";
-import { fromPage, signIn } from "./helpers";
+import { fromPage, signIn, openPalette } from "./helpers";
 
 // Issue 24: every dialog is one primitive. Opened from its real opener, it takes focus, keeps Tab
 // inside, closes on Escape and gives focus back, and axe finds nothing with it open; the palette does
@@ -94,7 +94,7 @@ test("on-call: the kill switch dialog on a flag page, and the command palette wi
     opener: killButton,
     open: async (p, opener) => {
       await opener.focus();
-      await p.keyboard.press("Control+k");
+      await openPalette(p);
     },
     focused: (d) => d.getByRole("textbox", { name: "Command" }),
   });
@@ -106,7 +106,7 @@ test("on-call: the kill switch dialog on a flag page, and the command palette wi
     opener: killButton,
     open: async (p, opener) => {
       await opener.focus();
-      await p.keyboard.press("Control+k");
+      await openPalette(p);
       await p.getByRole("textbox", { name: "Command" }).fill("search-ranking-ml in production");
       await expect(p.getByRole("dialog").getByRole("option").first()).toHaveText(/^(kill|restore) search-ranking-ml in production/);
       await p.keyboard.press("Enter");

@@ -55,3 +55,15 @@ export async function saveProduction(page: Page, reason: string) {
   await dialog.getByLabel(/^Reason/).fill(reason);
   await dialog.getByRole("button", { name: /^(Save production|Override and save)$/ }).click();
 }
+
+/**
+ * Ctrl-K until the palette is open: a press that lands before the page has hydrated finds no
+ * listener and does nothing, and pressing again once it is open would close it.
+ */
+export async function openPalette(page: Page) {
+  const palette = page.getByRole("dialog", { name: "Command palette" });
+  await expect(async () => {
+    if (!(await palette.isVisible())) await page.keyboard.press("Control+k");
+    await expect(palette).toBeVisible({ timeout: 1000 });
+  }).toPass({ timeout: 15_000 });
+}

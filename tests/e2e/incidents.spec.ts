@@ -1,5 +1,5 @@
 import { expect, test } from "@playwright/test";
-import { fromPage, signIn } from "./helpers";
+import { fromPage, signIn, openPalette } from "./helpers";
 import { E2E_SDK_TOKEN } from "./sdk-token";
 import { RollgateClient } from "../../lib/sdk/client";
 
@@ -63,7 +63,7 @@ test("on-call kills from the command palette (Ctrl-K) with a reason; a real SDK 
     const user = Array.from({ length: 1000 }, (_, i) => `user-${i}`).find((u) => sdk.isEnabled("search-ranking-ml", u));
     expect(user).toBeDefined();
     await signIn(page, "oncall@rollgate.dev");
-    await page.keyboard.press("Control+k");
+    await openPalette(page);
     await page.getByRole("textbox", { name: "Command" }).fill("kill search-ranking-ml in production");
     await expect(page.getByRole("option").first()).toHaveText(/kill search-ranking-ml in production/);
     await page.keyboard.press("Enter");

@@ -1,6 +1,6 @@
 import { expect, test, type Browser, type Page } from "@playwright/test";
 import { axeViolations } from "./axe";
-import { fromPage, signIn } from "./helpers";
+import { fromPage, signIn, openPalette } from "./helpers";
 
 // Issue #17: each role's main pages at a desktop and a phone size: nothing wider than the screen,
 // every control on screen (or in a container that scrolls on purpose), and no axe violations, also
@@ -128,7 +128,7 @@ async function liveRollout(page: Page): Promise<{ id: string; currentPhase: numb
   return body.rollouts[0]!;
 }
 
-const palette = { name: "command palette", open: (page: Page) => page.keyboard.press("Control+k") };
+const palette = { name: "command palette", open: (page: Page) => openPalette(page) };
 
 test.describe.configure({ timeout: 240_000 });
 
