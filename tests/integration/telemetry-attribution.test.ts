@@ -24,7 +24,10 @@ beforeAll(async () => {
   }
 });
 
-const minuteAgo = (n: number) => new Date(Math.floor(Date.now() / 60_000) * 60_000 - n * 60_000).toISOString();
+// One "now" for the whole file: a test that reads "3 minutes ago" after the minute turned would
+// otherwise name another minute than the reports sent earlier.
+const THIS_MINUTE = Math.floor(Date.now() / 60_000) * 60_000;
+const minuteAgo = (n: number) => new Date(THIS_MINUTE - n * 60_000).toISOString();
 const slots = (n: number) => [n, ...new Array<number>(LATENCY_SLOTS - 1).fill(0)];
 const summary = (flagKey: string, variant: "on" | "off", minute: string, requests: number, errors: number) => ({
   flagKey,
