@@ -1,9 +1,10 @@
 import { defineConfig } from "@playwright/test";
 import { CHROMIUM_ARGS, chromiumExecutable } from "./tests/support/find-browser";
 
-const PORT = Number(process.env.E2E_PORT ?? 3100);
-// The Supabase Auth stand-in that tests/e2e/serve.ts starts; workers inherit this, so specs can reach it.
-process.env.E2E_SUPABASE_PORT ??= String(PORT + 1);
+import { e2eServers } from "./tests/e2e/servers";
+
+// One server (and database) per worker: see tests/e2e/test.ts.
+const SERVERS = e2eServers();
 
 export default defineConfig({
   testDir: "tests/e2e",
@@ -12,26 +13,29 @@ export default defineConfig({
   outputDir: "test-results/e2e",
   // Screenshots for the README and issues are taken on demand only (tests/e2e/screenshots.spec.ts).
   testIgnore: process.env.SCREENSHOTS_DIR ? [] : ["**/screenshots.spec.ts"],
+  // A file's tests run in order in one worker (later tests build on earlier ones); files spread over
+  // the workers.
   fullyParallel: false,
-  workers: 1,
+  workers: SERVERS.length,
   retries: 0,
   timeout: 60_000,
   expect: { timeout: 10_000 },
   reporter: process.env.CI ? [["list"]] : [["list"]],
   use: {
-    baseURL: `http://localhost:${PORT}`,
+    // Each worker's own server: tests/e2e/test.ts.
+    baseURL: SERVERS[0]!.url,
     browserName: "chromium",
     launchOptions: { executablePath: chromiumExecutable(), args: CHROMIUM_ARGS },
     trace: "retain-on-failure",
     screenshot: "only-on-failure",
   },
-  webServer: {
+  webServer: SERVERS.map((server) => ({
     command: "npx tsx tests/e2e/serve.ts",
-    url: `http://localhost:${PORT}/sign-in`,
-    env: { PORT: String(PORT), E2E_SUPABASE_PORT: process.env.E2E_SUPABASE_PORT },
+    url: `${server.url}/sign-in`,
+    env: { PORT: String(server.port), E2E_SUPABASE_PORT: String(server.supabasePort) },
     timeout: 180_000,
     reuseExistingServer: false,
-    stdout: "ignore",
-    stderr: "pipe",
-  },
+    stdout: "ignore" as const,
+    stderr: "pipe" as const,
+  })),
 });

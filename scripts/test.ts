@@ -7,12 +7,18 @@ import { readFileSync, rmSync } from "node:fs";
 import { chromiumExecutable } from "../tests/support/find-browser";
 import { freePort } from "../tests/support/free-port";
 
-// A free port for the browser tests' server, so a busy 3100 on the machine cannot fail the run.
+// Free ports for the browser tests' servers (one per Playwright worker, each with a Supabase Auth
+// stand-in), so a busy 3100 on the machine cannot fail the run. E2E_PORT pins them instead.
+const e2eWorkers = Number(process.env.E2E_WORKERS ?? 2);
+// Asked for all at once, so no two are the same.
+const ports = await Promise.all(Array.from({ length: 2 * e2eWorkers }, () => freePort()));
 const env = {
   ...process.env,
   NEXT_TELEMETRY_DISABLED: "1",
-  E2E_PORT: process.env.E2E_PORT ?? String(await freePort()),
-  E2E_SUPABASE_PORT: process.env.E2E_SUPABASE_PORT ?? String(await freePort()),
+  E2E_WORKERS: String(e2eWorkers),
+  ...(process.env.E2E_PORT || process.env.E2E_PORTS
+    ? {}
+    : { E2E_PORTS: ports.slice(0, e2eWorkers).join(","), E2E_SUPABASE_PORTS: ports.slice(e2eWorkers).join(",") }),
 };
 
 try {

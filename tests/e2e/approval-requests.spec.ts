@@ -1,4 +1,4 @@
-import { expect, test, type Browser, type Page } from "@playwright/test";
+import { expect, test, type Browser, type Page } from "./test";
 import { axeViolations } from "./axe";
 import { signIn } from "./helpers";
 

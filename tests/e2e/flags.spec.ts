@@ -1,4 +1,4 @@
-import { expect, test } from "@playwright/test";
+import { expect, test } from "./test";
 import { saveProduction, signIn } from "./helpers";
 
 test("signed-out visitors land on sign-in; a wrong password shows a form error", async ({ page }) => {

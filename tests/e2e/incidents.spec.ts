@@ -1,4 +1,4 @@
-import { expect, test } from "@playwright/test";
+import { expect, test } from "./test";
 import { fromPage, signIn, openPalette } from "./helpers";
 import { E2E_SDK_TOKEN } from "./sdk-token";
 import { RollgateClient } from "../../lib/sdk/client";

@@ -1,4 +1,4 @@
-import { expect, test, type APIRequestContext, type Page } from "@playwright/test";
+import { expect, test, type APIRequestContext, type Page } from "./test";
 import { signIn } from "./helpers";
 import { E2E_SDK_TOKEN } from "./sdk-token";
 

@@ -1,4 +1,4 @@
-import { expect, test, type Locator, type Page } from "@playwright/test";
+import { expect, test, type Locator, type Page } from "./test";
 import { fromPage, signIn } from "./helpers";
 
 // A phone: 390 × 844 CSS pixels, touch, no keyboard shortcut to reach for.

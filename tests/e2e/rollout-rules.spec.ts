@@ -1,4 +1,4 @@
-import { expect, test, type Browser, type Page } from "@playwright/test";
+import { expect, test, type Browser, type Page } from "./test";
 import { DEMO_PASSWORD, fromPage, signIn } from "./helpers";
 
 // Issue 24's rules, each at a desktop and a phone size: a conditional approval's condition is shown

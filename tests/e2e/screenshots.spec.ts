@@ -1,4 +1,4 @@
-import { expect, test } from "@playwright/test";
+import { expect, test } from "./test";
 import { mkdirSync } from "node:fs";
 import path from "node:path";
 import { signIn } from "./helpers";

@@ -8,7 +8,8 @@ import { startSupabaseAuthStandin } from "../support/supabase-auth-standin";
 import { SUPABASE_USERS } from "./supabase-users";
 import { E2E_SDK_TOKEN } from "./sdk-token";
 
-const dataDir = path.resolve(".data", "e2e");
+// One data directory per server: several run side by side, one per Playwright worker.
+const dataDir = path.resolve(".data", `e2e-${process.env.PORT ?? "3100"}`);
 rmSync(dataDir, { recursive: true, force: true });
 process.env.ROLLGATE_DATA_DIR = dataDir;
 process.env.ROLLGATE_PG_PORT = String(await freePort());

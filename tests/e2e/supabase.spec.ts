@@ -1,8 +1,9 @@
-import { expect, test, type Page } from "@playwright/test";
+import { expect, test, type Page } from "./test";
+import type { E2EServer } from "./servers";
 import { SUPABASE_USERS } from "./supabase-users";
 
-// serve.ts runs the server with SUPABASE_URL pointing at a local stand-in of Supabase Auth.
-const STANDIN = `http://127.0.0.1:${process.env.E2E_SUPABASE_PORT}`;
+// serve.ts runs each server with SUPABASE_URL pointing at a local stand-in of Supabase Auth.
+const standin = (server: E2EServer) => `http://127.0.0.1:${server.supabasePort}`;
 const password = (email: string) => SUPABASE_USERS.find((u) => u.email === email)!.password;
 
 async function openSupabaseForm(page: Page) {
@@ -50,13 +51,15 @@ test("someone Supabase knows but Rollgate does not is asked to get access from a
   await expect(page).toHaveURL(/\/sign-in$/);
 });
 
-test("a Supabase magic link signs in", async ({ page, request }) => {
+test("a Supabase magic link signs in", async ({ page, request, server }) => {
   await openSupabaseForm(page);
   await page.getByLabel("Supabase email").fill("engineer@rollgate.dev");
   await page.getByRole("button", { name: "Email me a link" }).click();
   await expect(page.getByRole("status")).toHaveText("Check engineer@rollgate.dev for a sign-in link.");
 
-  const { link } = (await (await request.get(`${STANDIN}/__standin/last-link?email=engineer@rollgate.dev`)).json()) as { link: string };
+  const { link } = (await (await request.get(`${standin(server)}/__standin/last-link?email=engineer@rollgate.dev`)).json()) as {
+    link: string;
+  };
   expect(link).toMatch(/\/sign-in\/supabase#access_token=/);
   await page.goto(link);
   await expect(page).toHaveURL(/\/flags$/);

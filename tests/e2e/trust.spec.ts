@@ -1,4 +1,4 @@
-import { expect, test, type Browser, type Page } from "@playwright/test";
+import { expect, test, type Browser, type Page } from "./test";
 import { fromPage, signIn } from "./helpers";
 
 // Issue #17, "the dashboard a person trusts at 3 a.m.": what a person sees before, during and after

@@ -1,0 +1,16 @@
+// The `test` every spec imports: Playwright's own, pointed at this worker's server. The browser tests
+// run in several workers, each against a server and database of its own (playwright.config.ts starts
+// them), so specs never see each other's changes half-way and the run takes as long as its longest
+// worker rather than the sum of all specs.
+import { test as base } from "@playwright/test";
+import { e2eServers, type E2EServer } from "./servers";
+
+export { expect } from "@playwright/test";
+export type { APIRequestContext, Browser, Locator, Page } from "@playwright/test";
+
+export const test = base.extend<object, { server: E2EServer }>({
+  // A worker keeps its index when it is restarted after a failure, so it keeps its server too.
+  // (`provide`, not `use`: the React hooks lint rule reads any function named `use` as a hook.)
+  server: [async ({}, provide, workerInfo) => provide(e2eServers()[workerInfo.parallelIndex % e2eServers().length]!), { scope: "worker" }],
+  baseURL: async ({ server }, provide) => provide(server.url),
+});
