@@ -18,6 +18,19 @@ const schema = z.object({
   ROLLGATE_PG_PORT: z.coerce.number().int().min(1).max(65535).default(54329),
   // Test suites only: the embedded PostgreSQL without fsync, synchronous commit or full-page writes.
   ROLLGATE_PG_UNSAFE_NO_FSYNC: z.enum(["0", "1"], { error: "must be 0 or 1" }).default("0"),
+  // Bounded waits on the database (lib/db/bounded-pool.ts): a connection, and a statement's answer.
+  ROLLGATE_DB_CONNECT_TIMEOUT_MS: z.coerce
+    .number()
+    .int("must be whole milliseconds")
+    .min(100, "at least 100")
+    .max(60_000, "at most 60000")
+    .default(2000),
+  ROLLGATE_DB_STATEMENT_TIMEOUT_MS: z.coerce
+    .number()
+    .int("must be whole milliseconds")
+    .min(100, "at least 100")
+    .max(300_000, "at most 300000")
+    .default(2500),
   ROLLGATE_BOOTSTRAP_TOKENS: z.string().default(""),
   ROLLGATE_DEMO: z.enum(["auto", "off"]).default("auto"),
   ROLLGATE_DEMO_PASSWORD: z.string().min(8, "at least 8 characters").default("rollgate-demo"),

@@ -1,7 +1,7 @@
 // npm test — every test: unit, integration (real embedded PostgreSQL, real HTTP server) and
 // end-to-end (real Chromium). Builds the app first because the HTTP and browser tests run the
 // production server.
-import { spawn } from "node:child_process";
+import { spawn, type ChildProcess } from "node:child_process";
 import { once } from "node:events";
 import { readFileSync, rmSync } from "node:fs";
 import { chromiumExecutable } from "../tests/support/find-browser";
@@ -37,42 +37,109 @@ function fail(message: string, code: number): never {
   process.exit(code || 1);
 }
 
-/** Runs one stage, printing its time; a failure ends the run with its exit code. */
-async function step(name: string, cmd: string, args: string[]): Promise<void> {
-  console.log(`\n▶ ${name}`);
+interface Stage {
+  name: string;
+  cmd: string;
+  args: string[];
+  /** Checks after a zero exit that the stage really did its work; a message fails the run. */
+  verify?: () => string | null;
+}
+
+/** Runs one stage with its output on the terminal, printing its time; a failure ends the run. */
+async function step(stage: Stage): Promise<void> {
+  console.log(`\n▶ ${stage.name}`);
   const started = Date.now();
-  const child = spawn(cmd, args, { stdio: "inherit", env });
+  const child = spawn(stage.cmd, stage.args, { stdio: "inherit", env });
   const [code, signal] = (await once(child, "exit")) as [number | null, NodeJS.Signals | null];
-  if (code !== 0) fail(`✖ ${name} failed (exit ${code ?? signal})`, code ?? 1);
+  if (code !== 0) fail(`✖ ${stage.name} failed (exit ${code ?? signal})`, code ?? 1);
+  const problem = stage.verify?.();
+  if (problem) fail(`✖ ${stage.name}: ${problem}`, 1);
+  done(stage.name, started);
+}
+
+function done(name: string, started: number) {
   const seconds = ((Date.now() - started) / 1000).toFixed(1);
   console.log(`✔ ${name} (${seconds} s)`);
   stages.push(`${name} ${seconds} s`);
 }
 
-await step("prisma generate", "npx", ["--no-install", "tsx", "scripts/prisma-generate.ts"]);
-await step("typecheck", "npx", ["--no-install", "tsc", "--noEmit"]);
-// One after the other: side by side they took longer in all on two cores (the build is multi-process).
-if (only !== "unit") await step("next build", "npx", ["--no-install", "next", "build"]);
+/**
+ * Runs stages side by side. Each one's output is kept apart and printed whole when it ends, so the log
+ * reads stage by stage; the first failure stops the others and ends the run with its exit code.
+ */
+async function together(list: Stage[]): Promise<void> {
+  console.log(`\n▶ ${list.map((s) => s.name).join(" ‖ ")}`);
+  const children = new Set<ChildProcess>();
+  const stopAll = () => {
+    // Each stage leads a process group of its own: the browsers and servers it started go with it.
+    for (const child of children) if (child.pid && child.exitCode === null) tryKill(-child.pid);
+  };
+  process.once("SIGINT", () => (stopAll(), process.exit(130)));
+  process.once("SIGTERM", () => (stopAll(), process.exit(143)));
+  await Promise.all(
+    list.map(async (stage) => {
+      const started = Date.now();
+      const child = spawn(stage.cmd, stage.args, { stdio: ["ignore", "pipe", "pipe"], env: { ...env, FORCE_COLOR: "1" }, detached: true });
+      children.add(child);
+      let output = "";
+      child.stdout!.on("data", (d: Buffer) => (output += d.toString()));
+      child.stderr!.on("data", (d: Buffer) => (output += d.toString()));
+      const [code, signal] = (await once(child, "exit")) as [number | null, NodeJS.Signals | null];
+      children.delete(child);
+      console.log(`\n──── ${stage.name} ────\n${output.trimEnd()}`);
+      const problem = code !== 0 ? `failed (exit ${code ?? signal})` : stage.verify?.();
+      if (problem) {
+        stopAll();
+        fail(`✖ ${stage.name} ${problem}`, code || 1);
+      }
+      done(stage.name, started);
+    }),
+  );
+}
 
-if (!only || only === "unit" || only === "integration") {
-  const report = "test-results/vitest.json";
-  rmSync(report, { force: true });
-  await step("vitest", "npx", [
+function tryKill(pid: number) {
+  try {
+    process.kill(pid, "SIGTERM");
+  } catch {
+    // Already gone.
+  }
+}
+
+const report = "test-results/vitest.json";
+const vitest: Stage = {
+  name: "vitest",
+  cmd: "npx",
+  args: [
     "--no-install",
     "vitest",
     "run",
     "--reporter=default",
     "--reporter=json",
     `--outputFile.json=${report}`,
-    ...(only ? ["--project", only] : []),
-  ]);
+    ...(only === "unit" || only === "integration" ? ["--project", only] : []),
+  ],
   // Vitest can exit 0 after a configuration error that ran nothing; the report cannot lie about that.
-  const result = JSON.parse(readFileSync(report, "utf8")) as { success: boolean; numTotalTests: number; numFailedTests: number };
-  if (!result.success || result.numTotalTests === 0 || result.numFailedTests > 0) {
-    fail(`✖ vitest: ${result.numTotalTests} tests, ${result.numFailedTests} failed, success=${result.success}`, 1);
-  }
+  verify() {
+    const result = JSON.parse(readFileSync(report, "utf8")) as { success: boolean; numTotalTests: number; numFailedTests: number };
+    const ok = result.success && result.numTotalTests > 0 && result.numFailedTests === 0;
+    return ok ? null : `${result.numTotalTests} tests, ${result.numFailedTests} failed, success=${result.success}`;
+  },
+};
+const typecheck: Stage = { name: "typecheck", cmd: "npx", args: ["--no-install", "tsc", "--noEmit"] };
+const playwright: Stage = { name: "playwright", cmd: "npx", args: ["--no-install", "playwright", "test"] };
+rmSync(report, { force: true });
+
+await step({ name: "prisma generate", cmd: "npx", args: ["--no-install", "tsx", "scripts/prisma-generate.ts"] });
+if (only === "unit") {
+  await step(typecheck);
+  await step(vitest);
+} else {
+  // The HTTP and browser tests run the production build.
+  await step({ name: "next build", cmd: "npx", args: ["--no-install", "next", "build"] });
+  const wanted = only === "integration" ? [typecheck, vitest] : only === "e2e" ? [typecheck, playwright] : [typecheck, vitest, playwright];
+  // Side by side: on two cores the suite is mostly waiting (servers starting, timers, a browser
+  // rendering), so the stages fill each other's gaps. ROLLGATE_TEST_SERIAL=1 runs them one by one.
+  if (process.env.ROLLGATE_TEST_SERIAL === "1") for (const stage of wanted) await step(stage);
+  else await together(wanted);
 }
-// After vitest, not beside it: side by side, the load pushed the integration tests' bounded database
-// waits (2 s to acquire a connection) past their limit, so they answered 503.
-if (!only || only === "e2e") await step("playwright", "npx", ["--no-install", "playwright", "test"]);
 console.log(`\nStages: ${stages.join(", ")}; total ${((Date.now() - runStarted) / 1000).toFixed(1)} s`);

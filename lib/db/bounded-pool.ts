@@ -34,7 +34,26 @@ export const ANSWER_GRACE_MS = 500;
  * connection from a full pool. No statement on a request path legitimately runs for seconds; the
  * known long ones raise their own limit for their transaction (allowLongStatements).
  */
-export const INTERACTIVE_LIMITS: DatabaseLimits = { connectMs: 2000, statementMs: 2500, idleInTransactionMs: 60_000 };
+export const DEFAULT_INTERACTIVE_LIMITS: DatabaseLimits = { connectMs: 2000, statementMs: 2500, idleInTransactionMs: 60_000 };
+
+/**
+ * The interactive limits, with ROLLGATE_DB_CONNECT_TIMEOUT_MS and ROLLGATE_DB_STATEMENT_TIMEOUT_MS
+ * when set (lib/config.ts refuses values out of range at start-up; here they fall back to the default).
+ * For hosts whose database is far or slow to fork a backend, and for test machines under heavy load.
+ */
+export function interactiveLimits(env: NodeJS.ProcessEnv = process.env): DatabaseLimits {
+  const ms = (value: string | undefined, min: number, max: number, fallback: number) => {
+    const n = Number(value);
+    return value && Number.isInteger(n) && n >= min && n <= max ? n : fallback;
+  };
+  return {
+    connectMs: ms(env.ROLLGATE_DB_CONNECT_TIMEOUT_MS, 100, 60_000, DEFAULT_INTERACTIVE_LIMITS.connectMs),
+    statementMs: ms(env.ROLLGATE_DB_STATEMENT_TIMEOUT_MS, 100, 300_000, DEFAULT_INTERACTIVE_LIMITS.statementMs),
+    idleInTransactionMs: DEFAULT_INTERACTIVE_LIMITS.idleInTransactionMs,
+  };
+}
+
+export const INTERACTIVE_LIMITS: DatabaseLimits = interactiveLimits();
 
 /**
  * Housekeeping that legitimately runs long statements (retention's bulk deletes and partition DDL,

@@ -16,6 +16,9 @@ process.env.ROLLGATE_PG_PORT = String(await freePort());
 process.env.ROLLGATE_DEMO = "auto";
 // A throwaway database: speed over crash safety.
 process.env.ROLLGATE_PG_UNSAFE_NO_FSYNC = "1";
+// Patient bounds on database waits: the browser tests run beside the integration tests on two cores.
+process.env.ROLLGATE_DB_CONNECT_TIMEOUT_MS = "10000";
+process.env.ROLLGATE_DB_STATEMENT_TIMEOUT_MS = "10000";
 // Tests send their own events; synthetic traffic would make what they assert depend on timing.
 process.env.ROLLGATE_DEMO_TRAFFIC = "off";
 delete process.env.DATABASE_URL;

@@ -10,7 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { postgresIdentity } from "../../lib/auth/identity";
 import { startSession } from "../../lib/auth/sessions";
 import { createDb } from "../../lib/db/client";
-import { ANSWER_GRACE_MS, INTERACTIVE_LIMITS } from "../../lib/db/bounded-pool";
+import { ANSWER_GRACE_MS, DEFAULT_INTERACTIVE_LIMITS } from "../../lib/db/bounded-pool";
 import { databaseUrl, startEmbeddedPostgres, type EmbeddedDatabase } from "../../lib/db/embedded-postgres";
 import { ensureDatabase } from "../../lib/db/runtime";
 import { migrateUp } from "../../lib/db/migrate";
@@ -26,7 +26,7 @@ const SDK = "hang-sdk-token";
 const dataDir = path.resolve(".data", `hang-${process.pid}`);
 /** The bound the README states: a request meeting a hung database answers 503 within it. */
 const BOUND_MS = 5000;
-const STATEMENT_MS = INTERACTIVE_LIMITS.statementMs;
+const STATEMENT_MS = DEFAULT_INTERACTIVE_LIMITS.statementMs;
 let postgres: EmbeddedDatabase | null = null;
 let app: TestApp;
 let url: string;
@@ -55,7 +55,15 @@ beforeAll(async () => {
   const owner = createDb(url, { max: 1 });
   await owner.$executeRawUnsafe(`ALTER ROLE rollgate_app LOGIN PASSWORD '${TEST_APP_ROLE_PASSWORD}'`);
   await owner.$disconnect();
-  app = await startTestApp({ databaseUrl: url, bootstrapTokens: `admin:admin+engineer:${ADMIN},sdk:production:${SDK}` });
+  app = await startTestApp({
+    databaseUrl: url,
+    bootstrapTokens: `admin:admin+engineer:${ADMIN},sdk:production:${SDK}`,
+    // The bounds under test are the defaults, not the test servers' patient ones (test-app.ts).
+    env: {
+      ROLLGATE_DB_CONNECT_TIMEOUT_MS: String(DEFAULT_INTERACTIVE_LIMITS.connectMs),
+      ROLLGATE_DB_STATEMENT_TIMEOUT_MS: String(STATEMENT_MS),
+    },
+  });
   const db = createDb(url, { max: 2 });
   const me = (await postgresIdentity(db).fromApiToken(ADMIN))!;
   const user = await db.user.findUniqueOrThrow({ where: { id: me.kind === "user" ? me.userId : "" } });

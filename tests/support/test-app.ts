@@ -7,6 +7,8 @@ import { asAppRole } from "./app-role";
 
 export interface TestApp {
   url: string;
+  /** The server process (to read its CPU time, or to signal it). */
+  pid: number;
   /** Everything the process printed so far. */
   output(): string;
   /** Sends `signal` and resolves with the exit code. */
@@ -30,7 +32,10 @@ export async function startTestApp(options: {
   delete env.DATABASE_URL;
   // A data dir of its own (the server exports the audit anchor there) unless the test names one.
   const ownDataDir = options.env?.ROLLGATE_DATA_DIR ? null : mkdtempSync(path.join(tmpdir(), "rollgate-app-"));
-  const child = spawn(process.execPath, ["--enable-source-maps", options.serverEntry ?? inject("serverEntry")], {
+  // Source maps make the server's stack traces name lib/ files, but reading them costs a sixth of every
+  // start: ROLLGATE_TEST_SOURCE_MAPS=1 turns them on to debug a failure.
+  const sourceMaps = process.env.ROLLGATE_TEST_SOURCE_MAPS === "1" ? ["--enable-source-maps"] : [];
+  const child = spawn(process.execPath, [...sourceMaps, options.serverEntry ?? inject("serverEntry")], {
     env: {
       ...env,
       ...(options.databaseUrl ? { DATABASE_URL: asAppRole(options.databaseUrl), DATABASE_MIGRATION_URL: options.databaseUrl } : {}),
@@ -40,6 +45,12 @@ export async function startTestApp(options: {
       ROLLGATE_SKIP_BUILD: "1",
       ROLLGATE_BOOTSTRAP_TOKENS: options.bootstrapTokens ?? "",
       NODE_ENV: "production",
+      // Tests visit a few pages per server: loading all of them at start is wasted (next.config.ts).
+      ROLLGATE_PRELOAD_PAGES: "0",
+      // Patient bounds on database waits: the suite runs beside the browser tests on two cores, where a
+      // connection or an answer can take seconds. database-hang.test.ts tests the default bounds.
+      ROLLGATE_DB_CONNECT_TIMEOUT_MS: "10000",
+      ROLLGATE_DB_STATEMENT_TIMEOUT_MS: "10000",
       ...(ownDataDir ? { ROLLGATE_DATA_DIR: ownDataDir } : {}),
       // Throwaway databases: speed over crash safety, unless a test asks for the default.
       ROLLGATE_PG_UNSAFE_NO_FSYNC: "1",
@@ -79,6 +90,7 @@ export async function startTestApp(options: {
   });
   return {
     url,
+    pid: child.pid!,
     output: () => output,
     stop: (signal = "SIGTERM") =>
       new Promise<number | null>((resolve) => {

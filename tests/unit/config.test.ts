@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { loadConfig } from "../../lib/config";
+import { DEFAULT_INTERACTIVE_LIMITS, interactiveLimits } from "../../lib/db/bounded-pool";
 
 const env = (vars: Record<string, string>) => vars as NodeJS.ProcessEnv;
 
@@ -52,5 +53,21 @@ describe("ROLLGATE_PG_UNSAFE_NO_FSYNC", () => {
     expect(loadConfig(env({})).ROLLGATE_PG_UNSAFE_NO_FSYNC).toBe("0");
     expect(loadConfig(env({ ROLLGATE_PG_UNSAFE_NO_FSYNC: "1" })).ROLLGATE_PG_UNSAFE_NO_FSYNC).toBe("1");
     expect(() => loadConfig(env({ ROLLGATE_PG_UNSAFE_NO_FSYNC: "yes" }))).toThrow(/ROLLGATE_PG_UNSAFE_NO_FSYNC: must be 0 or 1/);
+  });
+});
+
+describe("ROLLGATE_DB_CONNECT_TIMEOUT_MS and ROLLGATE_DB_STATEMENT_TIMEOUT_MS", () => {
+  it("default to the documented bounds, are taken when in range, and refused with the variable named otherwise", () => {
+    expect(interactiveLimits(env({}))).toEqual(DEFAULT_INTERACTIVE_LIMITS);
+    expect(DEFAULT_INTERACTIVE_LIMITS).toMatchObject({ connectMs: 2000, statementMs: 2500 });
+    const patient = env({ ROLLGATE_DB_CONNECT_TIMEOUT_MS: "10000", ROLLGATE_DB_STATEMENT_TIMEOUT_MS: "12000" });
+    expect(interactiveLimits(patient)).toMatchObject({ connectMs: 10_000, statementMs: 12_000 });
+    expect(loadConfig(patient)).toMatchObject({ ROLLGATE_DB_CONNECT_TIMEOUT_MS: 10_000, ROLLGATE_DB_STATEMENT_TIMEOUT_MS: 12_000 });
+    expect(() => loadConfig(env({ ROLLGATE_DB_CONNECT_TIMEOUT_MS: "50" }))).toThrow(/ROLLGATE_DB_CONNECT_TIMEOUT_MS: at least 100/);
+    expect(() => loadConfig(env({ ROLLGATE_DB_STATEMENT_TIMEOUT_MS: "2.5" }))).toThrow(/ROLLGATE_DB_STATEMENT_TIMEOUT_MS: must be whole/);
+    // What start-up refuses never reaches the pools: they keep the defaults.
+    expect(interactiveLimits(env({ ROLLGATE_DB_CONNECT_TIMEOUT_MS: "50", ROLLGATE_DB_STATEMENT_TIMEOUT_MS: "soon" }))).toEqual(
+      DEFAULT_INTERACTIVE_LIMITS,
+    );
   });
 });
