@@ -1,11 +1,11 @@
 "use client";
 
 import { useState } from "react";
-import { KIND_LABELS, ROLLOUT_STEP_KINDS, SAFETY_KINDS } from "@/lib/notifications/kinds";
+import { kindsInWords, ROLLOUT_STEP_KINDS, SAFETY_KINDS } from "@/lib/notifications/kinds";
 import type { WebhookChoice } from "@/lib/rollouts/communication-plan";
 
-const STEPS = ROLLOUT_STEP_KINDS.map((k) => KIND_LABELS[k]).join(", ");
-const SAFETY = SAFETY_KINDS.map((k) => KIND_LABELS[k]).join(", ");
+const STEPS = kindsInWords(ROLLOUT_STEP_KINDS);
+const SAFETY = kindsInWords(SAFETY_KINDS);
 
 /**
  * The plan's communication plan: every enabled webhook of the environment (the default), or only the

@@ -1,7 +1,7 @@
 import type { ReactNode } from "react";
 import { describeExposure } from "@/lib/domain/approval-review";
 import { formatDuration } from "@/lib/domain/rollout";
-import { KIND_LABELS } from "@/lib/notifications/kinds";
+import { kindsInWords } from "@/lib/notifications/kinds";
 import type { ApprovalPacket } from "@/lib/rollouts/approval-packet";
 import type { EarlierEnvironment } from "@/lib/rollouts/earlier-environments";
 import type { RolloutDto } from "@/lib/rollouts/rollout-view";
@@ -242,8 +242,8 @@ function communicationSection({ rollout, packet }: Input): ReviewSection {
   const { communication } = packet;
   const notified = communication.webhooks.filter((w) => w.notified);
   const excluded = communication.webhooks.filter((w) => !w.notified);
-  const steps = communication.stepKinds.map((k) => KIND_LABELS[k]).join(", ");
-  const safety = communication.safetyKinds.map((k) => KIND_LABELS[k]).join(", ");
+  const steps = kindsInWords(communication.stepKinds);
+  const safety = kindsInWords(communication.safetyKinds);
   return {
     item: "communication plan",
     title: "Communication plan",

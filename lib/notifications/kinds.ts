@@ -27,7 +27,7 @@ export const ROLLOUT_STEP_KINDS = NOTIFICATION_KINDS.filter(
 /** Each kind as a step a person recognises, for the plan editor and the approval form. */
 export const KIND_LABELS: Record<NotificationKind, string> = {
   "flag.killed": "kill",
-  "flag.restored": "restore after a kill",
+  "flag.restored": "restore",
   "guardrail.breached": "guardrail breach",
   "approval.requested": "approval requested",
   "approval.signed": "approval signed",
@@ -36,6 +36,12 @@ export const KIND_LABELS: Record<NotificationKind, string> = {
   "rollout.resumed": "resume",
   "rollout.rolled_back": "roll back",
 };
+
+/** "kill, restore and guardrail breach". */
+export function kindsInWords(kinds: readonly NotificationKind[]): string {
+  const words = kinds.map((k) => KIND_LABELS[k]);
+  return words.length > 1 ? `${words.slice(0, -1).join(", ")} and ${words.at(-1)}` : (words[0] ?? "");
+}
 
 /** Sent only by an admin's "send test" button, to one webhook. */
 export const TEST_KIND = "webhook.test";

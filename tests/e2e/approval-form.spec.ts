@@ -102,8 +102,13 @@ for (const [name, width, height] of [
       const editor = erin.getByRole("form", { name: "Edit plan" });
       const plan = editor.getByRole("group", { name: "Communication plan" });
       await expect(plan.getByRole("radio", { name: "Every enabled webhook of production (default)" })).toBeChecked();
-      await plan.getByRole("radio", { name: "Only the webhooks ticked below" }).check();
-      await plan.getByRole("checkbox", { name: new RegExp(`^${team} `) }).check();
+      const teamBox = plan.getByRole("checkbox", { name: new RegExp(`^${team} `) });
+      // A click before hydration is undone by it (the choice is React state): choose until it holds.
+      await expect(async () => {
+        await plan.getByRole("radio", { name: "Only the webhooks ticked below" }).check();
+        await expect(teamBox).toBeEnabled({ timeout: 1_000 });
+      }).toPass({ timeout: 15_000 });
+      await teamBox.check();
       await plan.getByRole("checkbox", { name: new RegExp(`^${pager} `) }).uncheck();
       await expect(plan).toContainText("always go to every enabled webhook of production");
       expect(await erin.evaluate(() => document.documentElement.scrollWidth)).toBe(width);
@@ -121,7 +126,7 @@ for (const [name, width, height] of [
       await expect(section.getByTestId("review-webhooks-excluded")).toContainText(`${pager} (127.0.0.1:`);
       await expect(section.getByTestId("review-webhooks-excluded")).toContainText("left out by the plan");
       await expect(section).toContainText("start and advance");
-      await expect(section).toContainText("Safety first: kill, restore after a kill, guardrail breach notices go to every enabled webhook");
+      await expect(section).toContainText("Safety first: kill, restore and guardrail breach notices go to every enabled webhook");
       expect(await priya.evaluate(() => document.documentElement.scrollWidth)).toBe(width);
       expect(await axeViolations(priya)).toEqual([]);
       for (const p of [erin, priya]) await p.context().close();

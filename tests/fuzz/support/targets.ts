@@ -655,6 +655,8 @@ ACTION_TARGETS.push(
       ["riskLevel", text("low", "bogus")],
       ["links", text("https://example.com", "ftp://x")],
       ["autoAdvance", text("on", "")],
+      ["notifyMode", text("all", "chosen", "bogus")],
+      ["notifyWebhookIds", text("00000000-0000-4000-8000-000000000000", "not-a-webhook")],
     ],
   },
   {
