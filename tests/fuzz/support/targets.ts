@@ -117,7 +117,7 @@ export const HTTP_TARGETS: HttpTarget[] = [
     kind: "http",
     id: "PATCH /api/v1/rollouts/{id}",
     role: "engineer",
-    body: () => ({ version: 1, phases: [phase, { ...phase, name: "50 %", percent: 50 }], autoAdvance: false }),
+    body: () => ({ version: 1, phases: [phase, { ...phase, name: "50 %", percent: 50 }], autoAdvance: false, notifyWebhookIds: [] }),
   },
   {
     kind: "http",
