@@ -4,7 +4,9 @@ import { startTransition, useActionState, useEffect, useState } from "react";
 import { useRouter } from "next/navigation";
 import { editRolloutAction, type RolloutFormState } from "@/app/(dashboard)/rollouts/actions";
 import type { RolloutDto } from "@/lib/rollouts/rollout-view";
+import type { WebhookChoice } from "@/lib/rollouts/communication-plan";
 import { RequireEarlierField } from "./require-earlier-field";
+import { CommunicationPlanField } from "./communication-plan-field";
 import { Button } from "../ui/button";
 import { TextArea } from "../ui/field";
 import { PhaseTable, rowFromPhase, type PhaseRow } from "./phase-table";
@@ -13,7 +15,7 @@ import { PhaseTable, rowFromPhase, type PhaseRow } from "./phase-table";
  * Edits what is still to come. Saving raises the plan version: forms signed for the changed plan
  * become void (the approvers reviewed something else), which the editor is told before saving.
  */
-export function PlanEditor({ rollout }: { rollout: RolloutDto }) {
+export function PlanEditor({ rollout, webhooks }: { rollout: RolloutDto; webhooks: WebhookChoice[] }) {
   const router = useRouter();
   const [state, action, pending] = useActionState<RolloutFormState, FormData>(editRolloutAction, { status: "idle" });
   const started = rollout.currentPhase + 1;
@@ -70,6 +72,12 @@ export function PlanEditor({ rollout }: { rollout: RolloutDto }) {
         <RequireEarlierField
           initial={rollout.requireEarlier}
           error={state.fields?.["requireEarlier.hoursAtFull"] ?? state.fields?.requireEarlier}
+        />
+        <CommunicationPlanField
+          environment={rollout.environment}
+          webhooks={webhooks}
+          initial={rollout.notifyWebhookIds}
+          error={state.fields?.notifyWebhookIds ?? Object.entries(state.fields ?? {}).find(([k]) => k.startsWith("notifyWebhookIds."))?.[1]}
         />
         <label className="flex items-center gap-2 text-sm">
           <input type="checkbox" name="autoAdvance" defaultChecked={rollout.autoAdvance} className="h-4 w-4 rounded border-slate-300" />{" "}

@@ -1,6 +1,7 @@
 import type { ReactNode } from "react";
 import { describeExposure } from "@/lib/domain/approval-review";
 import { formatDuration } from "@/lib/domain/rollout";
+import { kindsInWords } from "@/lib/notifications/kinds";
 import type { ApprovalPacket } from "@/lib/rollouts/approval-packet";
 import type { EarlierEnvironment } from "@/lib/rollouts/earlier-environments";
 import type { RolloutDto } from "@/lib/rollouts/rollout-view";
@@ -239,27 +240,60 @@ function monitoringSection({ rollout, phaseIndex, packet }: Input): ReviewSectio
 
 function communicationSection({ rollout, packet }: Input): ReviewSection {
   const { communication } = packet;
+  const notified = communication.webhooks.filter((w) => w.notified);
+  const excluded = communication.webhooks.filter((w) => !w.notified);
+  const steps = kindsInWords(communication.stepKinds);
+  const safety = kindsInWords(communication.safetyKinds);
   return {
     item: "communication plan",
     title: "Communication plan",
-    summary: communication.webhooks.length
-      ? `${communication.webhooks.filter((w) => w.enabled).length} webhooks notified`
-      : "nobody notified",
-    content: communication.webhooks.length ? (
-      <div className="space-y-1">
-        <p>
-          Every step in {rollout.environment} (approval requested, start, advance, pause, roll back, guardrail breach, kill) is posted to:
-        </p>
-        <ul className="list-disc pl-5" data-testid="review-webhooks">
-          {communication.webhooks.map((w) => (
-            <li key={w.name}>
-              {w.name} ({w.host}){w.enabled ? "" : " — disabled"}
-            </li>
-          ))}
-        </ul>
+    summary: notified.length
+      ? `${notified.length} of ${communication.webhooks.length} webhook${communication.webhooks.length === 1 ? "" : "s"} notified of each step`
+      : "nobody notified of the steps",
+    content: (
+      <div className="space-y-2" data-testid="review-communication">
+        {notified.length ? (
+          <>
+            <p>
+              Each step of this rollout ({steps}) is posted to
+              {communication.notifyWebhookIds === null
+                ? ` every enabled webhook of ${rollout.environment}`
+                : " the webhooks the plan chose"}
+              :
+            </p>
+            <ul className="list-disc pl-5 break-words" data-testid="review-webhooks">
+              {notified.map((w) => (
+                <li key={w.id}>
+                  {w.name} ({w.host})
+                </li>
+              ))}
+            </ul>
+          </>
+        ) : (
+          <p className="font-medium text-amber-800">
+            {communication.webhooks.length
+              ? `The plan notifies no webhook of ${rollout.environment}: nobody is notified of this rollout's steps.`
+              : `No webhooks in ${rollout.environment}: nobody is notified of its steps.`}
+          </p>
+        )}
+        {excluded.length ? (
+          <div>
+            <p>Not notified of the steps:</p>
+            <ul className="list-disc pl-5 break-words" data-testid="review-webhooks-excluded">
+              {excluded.map((w) => (
+                <li key={w.id}>
+                  {w.name} ({w.host}) — {w.enabled ? "left out by the plan" : "disabled"}
+                </li>
+              ))}
+            </ul>
+          </div>
+        ) : null}
+        {communication.webhooks.length ? (
+          <p className="text-slate-600">
+            Safety first: {safety} notices go to every enabled webhook of {rollout.environment}, whatever the plan says.
+          </p>
+        ) : null}
       </div>
-    ) : (
-      <p className="font-medium text-amber-800">No webhooks in {rollout.environment}: nobody is notified of its steps.</p>
     ),
   };
 }

@@ -62,6 +62,16 @@ export interface PlannedPhase {
 export interface PlanSnapshot {
   phases: readonly PlannedPhase[];
   impact: Record<string, unknown>;
+  /** The communication plan: null (or absent, in plans recorded before it existed) = every enabled webhook. */
+  notifyWebhookIds?: readonly string[] | null;
+}
+
+/** A communication plan in words: "every enabled webhook", "no webhook", "“Team channel” and “Pager”". */
+export function describeRecipients(ids: readonly string[] | null | undefined, names: ReadonlyMap<string, string>): string {
+  if (ids == null) return "every enabled webhook";
+  if (ids.length === 0) return "no webhook";
+  const named = ids.map((id) => (names.has(id) ? `“${names.get(id)}”` : "a deleted webhook")).sort();
+  return named.length === 1 ? named[0]! : `${named.slice(0, -1).join(", ")} and ${named.at(-1)}`;
 }
 
 const seconds = (s: number) =>
@@ -74,8 +84,15 @@ const criteriaText = (c: object) =>
         .join(", ")
     : "none";
 
-/** What changed between two versions of a plan, one sentence per change (empty when nothing did). */
-export function describePlanChanges(before: PlanSnapshot, after: PlanSnapshot): string[] {
+/**
+ * What changed between two versions of a plan, one sentence per change (empty when nothing did).
+ * `webhookNames` (id → name) names the webhooks of a changed communication plan.
+ */
+export function describePlanChanges(
+  before: PlanSnapshot,
+  after: PlanSnapshot,
+  webhookNames: ReadonlyMap<string, string> = new Map(),
+): string[] {
   const out: string[] = [];
   const count = Math.max(before.phases.length, after.phases.length);
   for (let i = 0; i < count; i++) {
@@ -103,5 +120,10 @@ export function describePlanChanges(before: PlanSnapshot, after: PlanSnapshot): 
     if (!same(before.impact[field], after.impact[field]))
       out.push(`Impact assessment: ${field === "riskLevel" ? "risk level" : field} changed`);
   }
+  const recipients = (p: PlanSnapshot) => (p.notifyWebhookIds == null ? null : [...p.notifyWebhookIds].sort());
+  if (!same(recipients(before), recipients(after)))
+    out.push(
+      `Communication plan: ${describeRecipients(before.notifyWebhookIds, webhookNames)} → ${describeRecipients(after.notifyWebhookIds, webhookNames)}`,
+    );
   return out;
 }

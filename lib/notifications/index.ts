@@ -1,4 +1,4 @@
 // What the rollout workflow calls: enqueue inside its own transaction; the worker does the sending.
-export { NOTIFICATION_KINDS, isNotificationKind, type NotificationKind } from "./kinds";
+export { NOTIFICATION_KINDS, ROLLOUT_STEP_KINDS, SAFETY_KINDS, isNotificationKind, type NotificationKind } from "./kinds";
 export type { NotificationInput, WebhookPayload } from "./payload";
 export { enqueueNotification } from "./enqueue-notification";

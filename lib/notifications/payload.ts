@@ -2,8 +2,13 @@ import type { DeliveryKind } from "./kinds";
 
 /** What a caller says about an event; becomes a Slack-compatible message plus machine-readable fields. */
 export interface NotificationInput<K extends DeliveryKind = DeliveryKind> {
-  /** Environment key: the event goes to every enabled webhook of this environment. */
+  /** Environment key: the event goes to every enabled webhook of this environment… */
   environment: string;
+  /**
+   * …or only to these of them (a rollout's communication plan; empty: none). Ignored for SAFETY_KINDS,
+   * which always reach every enabled webhook. Not part of the payload.
+   */
+  webhookIds?: readonly string[] | null;
   kind: K;
   /** One line a person reads, e.g. "checkout-redesign advanced to 50 % in production by ana@example.com". */
   text: string;

@@ -4,6 +4,8 @@ import type { GuardrailAction, GuardrailMetric } from "../domain/guardrail";
 import type { GuardrailDto } from "../guardrails/guardrails";
 import { getRolloutComparison } from "../metrics/get-rollout-comparison";
 import type { RolloutComparison } from "../metrics/rollout-comparison";
+import { ROLLOUT_STEP_KINDS, SAFETY_KINDS, type NotificationKind } from "../notifications/kinds";
+import { webhookChoices, type WebhookChoice } from "./communication-plan";
 import { earlierEnvironmentResults, type EarlierEnvironment } from "./earlier-environments";
 import type { RolloutDto } from "./rollout-view";
 
@@ -29,22 +31,32 @@ export interface ApprovalPacket {
   monitoring: {
     guardrails: Pick<GuardrailDto, "metric" | "threshold" | "windowSeconds" | "minSamples" | "action" | "dryRun">[];
   };
-  communication: { webhooks: { name: string; host: string; enabled: boolean }[] };
+  communication: {
+    /** The rollout's communication plan: null = every enabled webhook of the environment. */
+    notifyWebhookIds: string[] | null;
+    /** Every webhook of the environment; `notified`: this rollout's steps reach it (else it is disabled or left out). */
+    webhooks: (WebhookChoice & { notified: boolean })[];
+    /** The rollout's steps, posted to the notified webhooks. */
+    stepKinds: NotificationKind[];
+    /** Kill switch and guardrail notices, posted to every enabled webhook whatever the plan says. */
+    safetyKinds: NotificationKind[];
+  };
   /** `on` against `off` over this rollout so far (null before any split traffic). */
   evidence: RolloutComparison | null;
 }
 
 export async function loadApprovalPacket(db: Tx, rollout: RolloutDto, phaseIndex: number, now = new Date()): Promise<ApprovalPacket> {
   const flag = await db.flag.findUniqueOrThrow({ where: { key: rollout.flagKey }, select: { id: true } });
-  const [stored, state, environments, guardrails, webhooks, evidence, sinceApproved] = await Promise.all([
+  const [stored, state, environments, guardrails, webhooks, evidence] = await Promise.all([
     db.rollout.findUniqueOrThrow({ where: { id: rollout.id }, select: { stateBefore: true } }),
     db.flagState.findUnique({ where: { flagId_environmentKey: { flagId: flag.id, environmentKey: rollout.environment } } }),
     db.environment.findMany({ orderBy: [{ sortOrder: "asc" }, { key: "asc" }], select: { key: true, name: true, sortOrder: true } }),
     db.guardrail.findMany({ where: { flagId: flag.id, environmentKey: rollout.environment }, orderBy: { createdAt: "asc" } }),
-    db.webhook.findMany({ where: { environmentKey: rollout.environment }, orderBy: { name: "asc" } }),
+    webhookChoices(db, rollout.environment),
     getRolloutComparison(db, rollout.id, now).catch(() => null),
-    planChangesSinceApproved(db, rollout),
   ]);
+  const sinceApproved = await planChangesSinceApproved(db, rollout, new Map(webhooks.map((w) => [w.id, w.name])));
+  const chosen = rollout.notifyWebhookIds;
   const current: FlagStateSnapshot = state
     ? { enabled: state.enabled && !state.killed, rolloutPercent: state.rolloutPercent, allowlist: state.allowlist }
     : { enabled: false, rolloutPercent: 0, allowlist: [] };
@@ -74,22 +86,22 @@ export async function loadApprovalPacket(db: Tx, rollout: RolloutDto, phaseIndex
         dryRun: g.dryRun,
       })),
     },
-    // Only the host: a webhook's path often is its secret (Slack, Teams).
-    communication: { webhooks: webhooks.map((w) => ({ name: w.name, host: hostOf(w.url), enabled: w.enabled })) },
+    communication: {
+      notifyWebhookIds: chosen,
+      webhooks: webhooks.map((w) => ({ ...w, notified: w.enabled && (chosen === null || chosen.includes(w.id)) })),
+      stepKinds: [...ROLLOUT_STEP_KINDS],
+      safetyKinds: [...SAFETY_KINDS],
+    },
     evidence: evidence && evidence.errors.minutes > 0 ? evidence : null,
   };
 }
 
-function hostOf(url: string): string {
-  try {
-    return new URL(url).host;
-  } catch {
-    return "(invalid URL)";
-  }
-}
-
 /** The plan as it was when it was last approved, against the plan now. */
-async function planChangesSinceApproved(db: Tx, rollout: RolloutDto): Promise<ApprovalPacket["change"]["sinceApproved"]> {
+async function planChangesSinceApproved(
+  db: Tx,
+  rollout: RolloutDto,
+  webhookNames: ReadonlyMap<string, string>,
+): Promise<ApprovalPacket["change"]["sinceApproved"]> {
   const approvedVersions = rollout.approvals.filter((a) => a.decision !== "rejected").map((a) => a.planVersion);
   if (approvedVersions.length === 0) return null;
   const approved = Math.max(...approvedVersions);
@@ -102,5 +114,12 @@ async function planChangesSinceApproved(db: Tx, rollout: RolloutDto): Promise<Ap
   });
   const then = edits.map((e) => e.before as (PlanSnapshot & { planVersion: number }) | null).find((b) => b?.planVersion === approved);
   if (!then) return { planVersion: approved, changes: ["the approved version is not in the audit log"] };
-  return { planVersion: approved, changes: describePlanChanges(then, { phases: rollout.phases, impact: rollout.impact }) };
+  return {
+    planVersion: approved,
+    changes: describePlanChanges(
+      then,
+      { phases: rollout.phases, impact: rollout.impact, notifyWebhookIds: rollout.notifyWebhookIds },
+      webhookNames,
+    ),
+  };
 }

@@ -8,6 +8,7 @@ import type { CreateRolloutInput, PhaseInput } from "./rollout-schemas";
 import { loadRollout, type RolloutDto } from "./rollout-view";
 import { notifyApprovalRequested } from "./rollout-notifications";
 import { requirePermission } from "../auth/permissions";
+import { assertEnvironmentWebhooks, normalizeRecipients } from "./communication-plan";
 
 export function toPhasePlan(p: PhaseInput): PhasePlan {
   return { ...p, allowlist: [...new Set(p.allowlist)], notBefore: p.notBefore ? new Date(p.notBefore) : null };
@@ -44,6 +45,8 @@ export async function createRollout(db: Db, principal: Principal | null, input: 
           where: { flagId: flag.id, environmentKey: input.environment, status: { in: ["draft", "active", "paused"] } },
         });
         if (live > 0) throw liveConflict(input.flagKey, input.environment);
+        const recipients = input.notifyWebhookIds === undefined ? null : normalizeRecipients(input.notifyWebhookIds);
+        await assertEnvironmentWebhooks(tx, input.environment, recipients);
         const rollout = await tx.rollout.create({
           data: {
             flagId: flag.id,
@@ -52,6 +55,7 @@ export async function createRollout(db: Db, principal: Principal | null, input: 
             impact: input.impact ?? {},
             autoAdvance: input.autoAdvance,
             ...(input.requireEarlier ? { requireEarlier: input.requireEarlier } : {}),
+            ...(recipients ? { notifyAllWebhooks: false, notifyWebhookIds: recipients } : {}),
             phases: {
               create: phases.map((p, index) => ({
                 index,
@@ -77,6 +81,7 @@ export async function createRollout(db: Db, principal: Principal | null, input: 
             impact: view.impact,
             autoAdvance: view.autoAdvance,
             requireEarlier: view.requireEarlier,
+            notifyWebhookIds: view.notifyWebhookIds,
           },
         });
         await notifyApprovalRequested(tx, view);

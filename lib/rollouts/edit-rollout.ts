@@ -10,6 +10,7 @@ import { lockRollout } from "./lock-rollout";
 import { loadRollout, type RolloutDto } from "./rollout-view";
 import { notifyApprovalRequested } from "./rollout-notifications";
 import { requirePermission } from "../auth/permissions";
+import { assertEnvironmentWebhooks, normalizeRecipients, sameRecipients } from "./communication-plan";
 
 const comparable = (p: {
   name: string;
@@ -32,8 +33,8 @@ const comparable = (p: {
   ]);
 
 /**
- * Changes the phases still to come, the impact assessment, or automatic progression. A change to
- * what approvers signed (phases or impact) raises the plan version, which voids every form signed on
+ * Changes the phases still to come, the impact assessment, the communication plan, or automatic
+ * progression. A change to what approvers signed (phases, impact, requirements, who is notified) raises the plan version, which voids every form signed on
  * an older one; the editor, like the requester, may not approve the result. Phases already started
  * cannot change.
  */
@@ -92,6 +93,13 @@ export async function editRollout(
       const requireChanged =
         input.requireEarlier !== undefined && JSON.stringify(input.requireEarlier) !== JSON.stringify(view.requireEarlier);
       if (requireChanged) planChanged = true;
+      // So is the communication plan (an item approvers tick as reviewed).
+      const recipients = input.notifyWebhookIds === undefined ? undefined : normalizeRecipients(input.notifyWebhookIds);
+      const recipientsChanged = recipients !== undefined && !sameRecipients(recipients, view.notifyWebhookIds);
+      if (recipientsChanged) {
+        await assertEnvironmentWebhooks(tx, view.environment, recipients);
+        planChanged = true;
+      }
       const autoChanged = input.autoAdvance !== undefined && input.autoAdvance !== view.autoAdvance;
       if (!planChanged && !autoChanged) return view;
 
@@ -103,6 +111,7 @@ export async function editRollout(
           ...(input.impact ? { impact: input.impact } : {}),
           ...(input.autoAdvance !== undefined ? { autoAdvance: input.autoAdvance } : {}),
           ...(requireChanged ? { requireEarlier: input.requireEarlier ?? Prisma.DbNull } : {}),
+          ...(recipientsChanged ? { notifyAllWebhooks: recipients === null, notifyWebhookIds: recipients ?? [] } : {}),
           ...(planChanged ? { planVersion: { increment: 1 }, lastEditedBy: user.userId, planChangedAt: now } : {}),
         },
       });
@@ -118,6 +127,7 @@ export async function editRollout(
           impact: view.impact,
           autoAdvance: view.autoAdvance,
           requireEarlier: view.requireEarlier,
+          notifyWebhookIds: view.notifyWebhookIds,
         },
         after: {
           planVersion: after.planVersion,
@@ -125,6 +135,7 @@ export async function editRollout(
           impact: after.impact,
           autoAdvance: after.autoAdvance,
           requireEarlier: after.requireEarlier,
+          notifyWebhookIds: after.notifyWebhookIds,
           voidedApprovals: voided,
         },
       });

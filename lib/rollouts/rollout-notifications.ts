@@ -10,6 +10,8 @@ function notify(tx: Tx, r: RolloutDto, kind: NotificationKind, text: string, fie
   const phase = r.phases[r.currentPhase];
   return enqueueNotification(tx, {
     environment: r.environment,
+    // The rollout's communication plan decides who hears of its steps.
+    webhookIds: r.notifyWebhookIds,
     kind,
     text,
     flagKey: r.flagKey,

@@ -75,6 +75,15 @@ const requireEarlierSchema = z
   })
   .nullable();
 
+/**
+ * The communication plan: which of the environment's webhooks hear of this rollout's steps. null: every
+ * enabled one (the default); a list: only those (empty: none). Kill and guardrail notices ignore it.
+ */
+const notifyWebhookIdsSchema = z
+  .array(z.uuid({ error: "must be a webhook id" }), { error: "notifyWebhookIds must be a list of webhook ids, or null for all" })
+  .max(50, "at most 50 webhooks")
+  .nullable();
+
 export const createRolloutSchema = z.strictObject({
   flagKey: z.string({ error: "flagKey is required" }).regex(FLAG_KEY_PATTERN, "not a flag key"),
   environment: plainText({ min: 1, max: 40, minMessage: "environment is required" }),
@@ -85,6 +94,7 @@ export const createRolloutSchema = z.strictObject({
   impact: impactSchema.optional(),
   autoAdvance: z.boolean({ error: "must be true or false" }).default(false),
   requireEarlier: requireEarlierSchema.optional(),
+  notifyWebhookIds: notifyWebhookIdsSchema.optional(),
 });
 export type CreateRolloutInput = z.infer<typeof createRolloutSchema>;
 
@@ -94,6 +104,7 @@ export const editRolloutSchema = z.strictObject({
   impact: impactSchema.optional(),
   autoAdvance: z.boolean({ error: "must be true or false" }).optional(),
   requireEarlier: requireEarlierSchema.optional(),
+  notifyWebhookIds: notifyWebhookIdsSchema.optional(),
 });
 export type EditRolloutInput = z.infer<typeof editRolloutSchema>;
 

@@ -74,6 +74,11 @@ export interface RolloutDto {
   autoAdvance: boolean;
   /** The environment before this one must be "completed, ≥ hoursAtFull h at 100 %, no incident" (gate `earlier environment`). */
   requireEarlier: { hoursAtFull: number } | null;
+  /**
+   * The communication plan: the webhooks of the environment that hear of this rollout's steps; null
+   * means every enabled one. Kill and guardrail notices go to every enabled webhook regardless.
+   */
+  notifyWebhookIds: string[] | null;
   /** The flag state a roll back restores (from before the rollout started); null for a draft. */
   rollbackTo: FlagStateSnapshot | null;
   impact: Record<string, unknown>;
@@ -174,6 +179,16 @@ export async function loadRollout(tx: Tx, id: string, now = new Date()): Promise
       )
     : null;
   const requireEarlier = (row.requireEarlier as { hoursAtFull: number } | null) ?? null;
+  // A webhook deleted since the plan named it receives nothing: leave it out, so saving the plan
+  // unchanged is not a change.
+  const notifyWebhookIds = row.notifyAllWebhooks
+    ? null
+    : row.notifyWebhookIds.length
+      ? (await tx.webhook.findMany({ where: { id: { in: row.notifyWebhookIds } }, select: { id: true } }))
+          .map((w) => w.id)
+          .filter((id) => row.notifyWebhookIds.includes(id))
+          .sort()
+      : [];
   const nearest = requireEarlier ? (await earlierEnvironmentResults(tx, row.flagId, row.environmentKey, undefined, now)).at(-1) : undefined;
   const nextIndex = row.currentPhase + 1;
   const plans: PhasePlan[] = phases.map((p) => ({ ...p, notBefore: p.notBefore ? new Date(p.notBefore) : null }));
@@ -228,6 +243,7 @@ export async function loadRollout(tx: Tx, id: string, now = new Date()): Promise
     planEditors: row.lastEditedBy && !editors.includes(row.lastEditedBy) ? [...editors, row.lastEditedBy] : editors,
     autoAdvance: row.autoAdvance,
     requireEarlier,
+    notifyWebhookIds,
     rollbackTo: (row.stateBefore as FlagStateSnapshot | null) ?? null,
     impact: row.impact as Record<string, unknown>,
     phaseStartedAt: row.phaseStartedAt?.toISOString() ?? null,

@@ -1,6 +1,7 @@
-import { expect, test } from "./test";
+import { expect, test, type Browser, type Page } from "./test";
+import { startReceiver } from "../support/webhook-receiver";
 import { axeViolations } from "./axe";
-import { signIn } from "./helpers";
+import { fromPage, signIn } from "./helpers";
 
 // Issue 24: a product owner opens every "I have reviewed" item of the approval form, on a desktop and
 // on a phone; each shows what it names (the demo's staging history among them), axe finds nothing
@@ -38,5 +39,109 @@ for (const [name, width, height] of [
     }
     expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBe(width);
     expect(await axeViolations(page)).toEqual([]);
+  });
+}
+
+async function personIn(browser: Browser, email: string, width: number, height: number): Promise<Page> {
+  const page = await (await browser.newContext({ viewport: { width, height } })).newPage();
+  await signIn(page, email);
+  return page;
+}
+
+/** The admin page's webhook table, where webhooks are added and deleted. */
+const webhookSection = (page: Page) => page.locator("section", { has: page.getByRole("heading", { name: "Webhooks" }) });
+
+// Issue 24's communication plan: an engineer chooses in the plan editor which of production's webhooks
+// hear of the rollout's steps, and the product owner sees who is told and who is left out on the form.
+for (const [name, width, height] of [
+  ["desktop", 1440, 900],
+  ["phone", 390, 844],
+] as const) {
+  test(`an engineer's communication plan is on the product owner's approval form (${name})`, async ({ browser }) => {
+    test.setTimeout(120_000);
+    const stamp = `${name}-${Date.now().toString(36)}`;
+    const team = `Team ${stamp}`;
+    const pager = `Pager ${stamp}`;
+    const receiver = await startReceiver();
+    const admin = await personIn(browser, "admin@rollgate.dev", 1440, 900);
+    try {
+      await admin.goto("/admin");
+      for (const [hook, path] of [
+        [team, "/team"],
+        [pager, "/pager"],
+      ] as const) {
+        const section = webhookSection(admin);
+        await section.getByLabel("Environment").selectOption("production");
+        await section.getByLabel("Name").fill(hook);
+        await section.getByLabel("URL").fill(receiver.url(path));
+        await section.getByRole("button", { name: "Add webhook" }).click();
+        await expect(section.getByRole("button", { name: `Delete ${hook}` })).toBeVisible();
+      }
+
+      const erin = await personIn(browser, "engineer@rollgate.dev", width, height);
+      const api = async (method: "POST" | "GET", path: string, data?: unknown) => {
+        const res = await erin.request.fetch(path, { method, data, headers: fromPage(erin) });
+        expect(res.status(), `${method} ${path}: ${await res.text()}`).toBeLessThan(300);
+        return res.json();
+      };
+      const key = `e2e-comm-${stamp}`;
+      await api("POST", "/api/v1/flags", { key });
+      const rollout = await api("POST", "/api/v1/rollouts", {
+        flagKey: key,
+        environment: "production",
+        phases: [
+          { name: "10 %", percent: 10, minSoakSeconds: 0 },
+          { name: "50 %", percent: 50, minSoakSeconds: 0, requiredApprovals: 1 },
+        ],
+      });
+      await api("POST", `/api/v1/rollouts/${rollout.id}/advance`, { version: 1 });
+
+      await erin.goto(`/rollouts/${rollout.id}`);
+      await expect(erin.getByTestId("communication-plan")).toContainText("every enabled webhook of production");
+      await erin.getByText("Edit plan").click();
+      const editor = erin.getByRole("form", { name: "Edit plan" });
+      const plan = editor.getByRole("group", { name: "Communication plan" });
+      await expect(plan.getByRole("radio", { name: "Every enabled webhook of production (default)" })).toBeChecked();
+      const teamBox = plan.getByRole("checkbox", { name: new RegExp(`^${team} `) });
+      // A click before hydration is undone by it (the choice is React state): choose until it holds.
+      await expect(async () => {
+        await plan.getByRole("radio", { name: "Only the webhooks ticked below" }).check();
+        await expect(teamBox).toBeEnabled({ timeout: 1_000 });
+      }).toPass({ timeout: 15_000 });
+      await teamBox.check();
+      await plan.getByRole("checkbox", { name: new RegExp(`^${pager} `) }).uncheck();
+      await expect(plan).toContainText("always go to every enabled webhook of production");
+      expect(await erin.evaluate(() => document.documentElement.scrollWidth)).toBe(width);
+      await editor.getByRole("button", { name: "Save plan" }).click();
+      await expect(erin.getByRole("status").filter({ hasText: "Saved as plan v2" })).toBeVisible();
+      await expect(erin.getByTestId("communication-plan")).toContainText(`each step is posted to “${team}”`);
+
+      const priya = await personIn(browser, "po@rollgate.dev", width, height);
+      await priya.goto(`/rollouts/${rollout.id}/phases/1/approve`);
+      const section = priya.locator('[data-review-item="communication plan"]');
+      await expect(section.locator("summary")).toContainText("1 of");
+      await section.locator("summary").click();
+      await expect(section.getByTestId("review-webhooks")).toContainText(team);
+      await expect(section.getByTestId("review-webhooks")).not.toContainText(pager);
+      await expect(section.getByTestId("review-webhooks-excluded")).toContainText(`${pager} (127.0.0.1:`);
+      await expect(section.getByTestId("review-webhooks-excluded")).toContainText("left out by the plan");
+      await expect(section).toContainText("start and advance");
+      await expect(section).toContainText("Safety first: kill, restore and guardrail breach notices go to every enabled webhook");
+      expect(await priya.evaluate(() => document.documentElement.scrollWidth)).toBe(width);
+      expect(await axeViolations(priya)).toEqual([]);
+      for (const p of [erin, priya]) await p.context().close();
+    } finally {
+      // Later specs' production steps should not be sent to a receiver that is gone.
+      await admin.goto("/admin");
+      for (const hook of [team, pager]) {
+        const button = webhookSection(admin).getByRole("button", { name: `Delete ${hook}` });
+        if (await button.count()) {
+          await button.click();
+          await expect(button).toHaveCount(0);
+        }
+      }
+      await admin.context().close();
+      await receiver.close();
+    }
   });
 }

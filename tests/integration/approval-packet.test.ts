@@ -80,7 +80,12 @@ describe("the approval form's review packet", () => {
     expect(packet.monitoring.guardrails.map((g: { metric: string; action: string }) => [g.metric, g.action])).toEqual(
       SEED_GUARDRAILS.map((g) => [g.metric, g.action]),
     );
-    expect(packet.communication).toEqual({ webhooks: [{ name: "release-channel", host: "hooks.example.com", enabled: true }] });
+    expect(packet.communication).toEqual({
+      notifyWebhookIds: null,
+      webhooks: [{ id: expect.any(String), name: "release-channel", host: "hooks.example.com", enabled: true, notified: true }],
+      stepKinds: ["approval.requested", "approval.signed", "rollout.advanced", "rollout.paused", "rollout.resumed", "rollout.rolled_back"],
+      safetyKinds: ["flag.killed", "flag.restored", "guardrail.breached"],
+    });
     expect(JSON.stringify(packet)).not.toContain("SECRETPATH");
     expect(packet.evidence).toBeNull();
 

@@ -72,4 +72,17 @@ describe("what changed in the plan", () => {
     ]);
     expect(describePlanChanges(after, before)).toContain("Phase 3 “100%” removed");
   });
+  it("names a changed communication plan by its webhooks; a plan recorded before it existed meant every webhook", () => {
+    const names = new Map([
+      ["a", "Team channel"],
+      ["b", "Pager"],
+    ]);
+    const plan = (notifyWebhookIds?: string[] | null) => ({ phases: [phase()], impact: {}, notifyWebhookIds });
+    expect(describePlanChanges(plan(), plan(null), names)).toEqual([]);
+    expect(describePlanChanges(plan(["b", "a"]), plan(["a", "b"]), names)).toEqual([]);
+    expect(describePlanChanges(plan(), plan(["a"]), names)).toEqual(["Communication plan: every enabled webhook → “Team channel”"]);
+    expect(describePlanChanges(plan(["a", "b", "gone"]), plan([]), names)).toEqual([
+      "Communication plan: a deleted webhook, “Pager” and “Team channel” → no webhook",
+    ]);
+  });
 });

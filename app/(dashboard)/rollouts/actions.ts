@@ -41,7 +41,9 @@ const UUID = z.uuid();
 function failure(err: unknown): RolloutFormState {
   if (err instanceof AppError) {
     if (err.code === "VERSION_CONFLICT") return { status: "conflict", message: err.message, current: err.details.current as RolloutDto };
-    if (err.code === "UNPROCESSABLE") return { status: "blocked", message: err.message, gates: err.details.gates as Gate[] };
+    // A red gate blocks; a refused reference without gates (a webhook of another environment) names its field.
+    if (err.code === "UNPROCESSABLE" && err.details.gates)
+      return { status: "blocked", message: err.message, gates: err.details.gates as Gate[] };
     return { status: err.details.fields ? "invalid" : "error", message: err.message, fields: err.details.fields };
   }
   if (isInvalidInputError(err)) return { status: "invalid", message: "The form contains a value that cannot be stored" };
@@ -242,6 +244,7 @@ export async function editRolloutAction(_prev: RolloutFormState, form: FormData)
     },
     autoAdvance: form.get("autoAdvance") === "on",
     requireEarlier: requireEarlierFrom(form),
+    notifyWebhookIds: form.get("notifyMode") === "chosen" ? form.getAll("notifyWebhookIds").map(String) : null,
   });
   if (!parsed.success) return { status: "invalid", message: "Check the highlighted fields", fields: fieldErrors(parsed.error) };
   try {

@@ -117,7 +117,7 @@ export const HTTP_TARGETS: HttpTarget[] = [
     kind: "http",
     id: "PATCH /api/v1/rollouts/{id}",
     role: "engineer",
-    body: () => ({ version: 1, phases: [phase, { ...phase, name: "50 %", percent: 50 }], autoAdvance: false }),
+    body: () => ({ version: 1, phases: [phase, { ...phase, name: "50 %", percent: 50 }], autoAdvance: false, notifyWebhookIds: [] }),
   },
   {
     kind: "http",
@@ -655,6 +655,8 @@ ACTION_TARGETS.push(
       ["riskLevel", text("low", "bogus")],
       ["links", text("https://example.com", "ftp://x")],
       ["autoAdvance", text("on", "")],
+      ["notifyMode", text("all", "chosen", "bogus")],
+      ["notifyWebhookIds", text("00000000-0000-4000-8000-000000000000", "not-a-webhook")],
     ],
   },
   {

@@ -28,6 +28,8 @@ import { listApprovalRequests, listProductOwners, type ApprovalRequestDto } from
 import { listPhaseComments } from "@/lib/rollouts/comment-on-phase";
 import { RequestApprovalForm } from "@/components/rollouts/request-approval-form";
 import { PhaseComments } from "@/components/rollouts/phase-comments";
+import { webhookChoices, type WebhookChoice } from "@/lib/rollouts/communication-plan";
+import { describeRecipients } from "@/lib/domain/approval-review";
 
 export const metadata: Metadata = { title: "Rollout" };
 
@@ -66,10 +68,11 @@ export default async function RolloutPage({
   const signed = (await searchParams).signed === "1";
   const envState = flag?.environments[rollout.environment];
   const mayRequest = live && !!next && next.requiredApprovals > 0 && can(user, "rollout.request_approval");
-  const [requests, comments, productOwners] = await Promise.all([
+  const [requests, comments, productOwners, webhooks] = await Promise.all([
     listApprovalRequests(db, user, [rollout.id]),
     next ? listPhaseComments(db, user, { rolloutId: rollout.id, phaseIndex: next.index }) : [],
     mayRequest ? listProductOwners(db, user) : [],
+    webhookChoices(db, rollout.environment),
   ]);
   const nextRequests = next ? requests.filter((r) => r.phaseIndex === next.index) : [];
   const configVersion = (await loadConfigVersions(db)).get(rollout.environment) ?? 0;
@@ -108,6 +111,7 @@ export default async function RolloutPage({
               incident.
             </p>
           ) : null}
+          <CommunicationSummary rollout={rollout} webhooks={webhooks} />
         </section>
         <div className="space-y-6">
           {live ? <GateList gates={rollout.gates} title={next ? `Gates for ${next.name}` : "Gates for completing"} /> : null}
@@ -146,7 +150,7 @@ export default async function RolloutPage({
         />
       ) : null}
 
-      {live && can(user, "rollout.edit") ? <PlanEditor rollout={rollout} /> : null}
+      {live && can(user, "rollout.edit") ? <PlanEditor rollout={rollout} webhooks={webhooks} /> : null}
 
       <ImpactSection impact={rollout.impact as Impact} />
 
@@ -266,6 +270,18 @@ function ApprovalsSection({
         <ApprovalsList approvals={rollout.approvals} phases={rollout.phases} planChangedAtVersion={rollout.planVersion} />
       </div>
     </section>
+  );
+}
+
+/** Who hears of the rollout's steps, as the plan says (the approval form has the details). */
+function CommunicationSummary({ rollout, webhooks }: { rollout: RolloutDto; webhooks: WebhookChoice[] }) {
+  const names = new Map(webhooks.map((w) => [w.id, w.name]));
+  return (
+    <p className="mt-3 text-sm break-words text-slate-600" data-testid="communication-plan">
+      {webhooks.length === 0
+        ? `Communication: no webhooks in ${rollout.environment}, nobody is notified.`
+        : `Communication: each step is posted to ${describeRecipients(rollout.notifyWebhookIds, names)}${rollout.notifyWebhookIds === null ? ` of ${rollout.environment}` : ""}; kill and guardrail notices to every enabled webhook.`}
+    </p>
   );
 }
 
