@@ -15,7 +15,10 @@ import { DEMO_USERS, seedDemo } from "../lib/demo/seed-demo";
 import { startAppServer } from "../lib/server/app-server";
 import { buildIsStale } from "../lib/server/build-freshness";
 import { ConfigStore } from "../lib/evaluation/config-store";
-import { dataPlaneEntries } from "../lib/server/data-plane";
+import { dataPlaneEntries, defaultReadiness } from "../lib/server/data-plane";
+import { createStreamStats } from "../lib/server/data-plane/stream";
+import { rollgateMetrics } from "../lib/server/metrics/rollgate-metrics";
+import { collectConfiguration, collectDatabase, collectProcess, collectStreams } from "../lib/server/metrics/collectors";
 import { startDemoTraffic } from "../lib/demo/demo-traffic";
 import { markDemoTrafficRunning } from "../lib/demo/demo-spike";
 import { startWebhookDelivery } from "../lib/notifications/delivery-worker";
@@ -161,13 +164,29 @@ try {
   const anchor = startAnchorExport(db, config.dataDir, { log: (m) => console.log(`[rollgate] ${m}`) });
   cleanups.push(() => anchor.stop());
 
+  // What GET /metrics reads at each scrape, besides what the request paths count as they go.
+  const streamStats = createStreamStats();
+  const readiness = defaultReadiness(store, db);
+  const { registry } = rollgateMetrics();
+  collectConfiguration(registry, store);
+  collectStreams(registry, streamStats);
+  collectDatabase(registry, { requests: db, maintenance: maintenanceDb }, readiness);
+  collectProcess(registry);
+
+  const entries = dataPlaneEntries(store, db, {
+    sdkRateLimit: config.ROLLGATE_SDK_RATE_LIMIT,
+    streamStats,
+    readiness,
+    metricsToken: config.ROLLGATE_METRICS_TOKEN,
+  });
   const app = await startAppServer({
     dir: root,
     dev,
     host: config.HOST,
     port: config.PORT,
     trustProxy: config.ROLLGATE_TRUST_PROXY === "1",
-    dataPlane: dataPlaneEntries(store, db, { sdkRateLimit: config.ROLLGATE_SDK_RATE_LIMIT }).map((entry) => entry.handler),
+    dataPlane: entries.map((entry) => entry.handler),
+    dataPlaneServes: entries.flatMap((entry) => entry.serves),
   });
   cleanups.push(() => app.close());
 

@@ -1,4 +1,5 @@
 import { isDatabaseUnavailableError, noteDatabaseUnavailable, unavailableSummary } from "./availability";
+import { rollgateMetrics } from "../server/metrics/rollgate-metrics";
 
 /**
  * During an outage every request and every worker pass fails the same way, and a line (or a
@@ -66,6 +67,8 @@ export function reportRepeated(key: string, first: string, summary: (count: numb
  */
 export function reportDatabaseUnavailable(kind: FailureKind, err: unknown, options: { first?: string; write?: Write } = {}): void {
   const reason = typeof err === "string" ? err : unavailableSummary(err);
+  // Every failure counts, not only the lines written: a rate shows how bad the outage is.
+  rollgateMetrics().databaseUnavailable.labels({ kind: kind.many }).inc();
   const seconds = OUTAGE_WINDOW_MS / 1000;
   reportRepeated(
     `database unavailable|${kind.many}|${reason}`,

@@ -8,6 +8,21 @@ import { stableStringify } from "../../domain/stable-json";
 import { handleCors, pathOf, sendJson } from "./http-utils";
 import { BodyTooLarge, readBodyThen } from "../request-body";
 import type { SdkAuth } from "./sdk-auth";
+import { rollgateMetrics } from "../metrics/rollgate-metrics";
+import type { CounterChild } from "../metrics/registry";
+
+/** The evaluation counters of one environment, looked up once: counting then costs an add. */
+type Counted = { single: CounterChild; bulk: CounterChild };
+const counted = new Map<string, Counted>();
+function countersFor(environment: string): Counted {
+  let c = counted.get(environment);
+  if (!c) {
+    const { evaluations } = rollgateMetrics();
+    c = { single: evaluations.labels({ environment, kind: "single" }), bulk: evaluations.labels({ environment, kind: "bulk" }) };
+    counted.set(environment, c);
+  }
+  return c;
+}
 
 const SINGLE = "/ofrep/v1/evaluate/flags/";
 const BULK = "/ofrep/v1/evaluate/flags";
@@ -143,6 +158,7 @@ function evaluateRequest(
       return;
     }
     const out = evaluationBody(flag, snapshot, targetingKey);
+    countersFor(environment).single.inc();
     sendJson(res, out.ok ? 200 : 400, out.body);
     return;
   }
@@ -155,5 +171,6 @@ function evaluateRequest(
     return;
   }
   const flags = [...snapshot.flags.values()].map((f) => evaluationBody(f, snapshot, targetingKey).body);
+  countersFor(environment).bulk.inc(flags.length);
   sendJson(res, 200, { flags, metadata: { configVersion: snapshot.version, environment } }, { etag, "cache-control": "no-cache" });
 }

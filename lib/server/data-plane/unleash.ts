@@ -12,6 +12,7 @@ import { parseJson } from "../../validation/json";
 import { pathOf, sendDatabaseUnavailable, sendJson } from "./http-utils";
 import { BodyTooLarge, readBody } from "../request-body";
 import { AUTH_CODES, type SdkAuth } from "./sdk-auth";
+import { refusalReason, rollgateMetrics } from "../metrics/rollgate-metrics";
 
 const FEATURES = "/api/client/features";
 const REGISTER = "/api/client/register";
@@ -29,9 +30,8 @@ export function unleashRoute(
   authenticate: (req: IncomingMessage) => SdkAuth | Promise<SdkAuth>,
   announce: (change: IngestedChange) => void,
 ) {
-  return async (req: IncomingMessage, res: ServerResponse): Promise<boolean> => {
-    const path = pathOf(req);
-    if (path !== FEATURES && path !== REGISTER && path !== METRICS) return false;
+  const { eventBatchesRefused } = rollgateMetrics();
+  const handle = async (req: IncomingMessage, res: ServerResponse, path: string): Promise<boolean> => {
     const method = path === FEATURES ? "GET" : "POST";
     if (req.method !== method) {
       sendJson(res, 405, { error: { code: "METHOD_NOT_ALLOWED", message: `use ${method}` } }, { allow: method });
@@ -87,6 +87,14 @@ export function unleashRoute(
       return true;
     }
     sendJson(res, 200, toUnleashFeatures(snapshot), { etag, "cache-control": "no-cache" });
+    return true;
+  };
+  return async (req: IncomingMessage, res: ServerResponse): Promise<boolean> => {
+    const path = pathOf(req);
+    if (path !== FEATURES && path !== REGISTER && path !== METRICS) return false;
+    await handle(req, res, path);
+    if (path === METRICS && res.statusCode >= 400)
+      eventBatchesRefused.labels({ source: "unleash", reason: refusalReason(res.statusCode) }).inc();
     return true;
   };
 }
