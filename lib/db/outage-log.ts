@@ -1,5 +1,6 @@
 import { isDatabaseUnavailableError, noteDatabaseUnavailable, unavailableSummary } from "./availability";
 import { rollgateMetrics } from "../server/metrics/rollgate-metrics";
+import { logger } from "../log/logger";
 
 /**
  * During an outage every request and every worker pass fails the same way, and a line (or a
@@ -25,7 +26,8 @@ export const REQUESTS_ANSWERED_503: FailureKind = { one: "request answered 503",
 export const SERVER_ERRORS: FailureKind = { one: "server error", many: "server errors" };
 
 type Write = (line: string) => void;
-const stderr: Write = (line) => process.stderr.write(`[rollgate] ${line}\n`);
+const databaseLog = logger("database");
+const stderr: Write = (line) => databaseLog.warn(line);
 
 interface Run {
   count: number;

@@ -11,6 +11,9 @@ import { quietDatabaseOutagesOnConsole, reportDatabaseUnavailable, REQUESTS_ANSW
 import { databaseUnavailablePage } from "./unavailable-page";
 import { endAfterRequestBody, isClientAbort } from "./request-body";
 import { httpMetrics } from "./metrics/http-metrics";
+import { logger, requestIdOf } from "../log/logger";
+
+const log = logger("http");
 
 /** Handles a request itself and returns true, or returns false to let Next serve it. */
 export type DataPlaneRoute = (req: IncomingMessage, res: ServerResponse) => boolean | Promise<boolean>;
@@ -153,9 +156,11 @@ export async function startAppServer(options: {
       } else res.destroy();
       return;
     }
-    console.error("request failed", req.method, req.url, err);
+    // Unexpected: the stack is logged, and the id in the answer finds it.
+    const requestId = requestIdOf(req);
+    log.error(`request failed: ${req.method} ${pathOf(req)}`, { requestId, error: err });
     if (!res.headersSent) {
-      res.writeHead(500, { "content-type": "application/json; charset=utf-8" });
+      res.writeHead(500, { "content-type": "application/json; charset=utf-8", "x-request-id": requestId });
       res.end(JSON.stringify({ error: { code: "INTERNAL", message: "Internal server error" } }));
     } else res.destroy();
   };
@@ -201,6 +206,7 @@ export async function startAppServer(options: {
     setPagePolicy(req, res, options.dev);
     if (await refuseMalformed(req, res, appRoutes)) return;
     await runWithDatabaseScope((state) => {
+      state.requestId = requestIdOf(req);
       answerOutagesWith503(res, state);
       // Counted once it is answered: whatever failed (a page, a route, an action), this is the 503.
       // On "close", which also comes when the client hangs up before the body is through.

@@ -1,4 +1,5 @@
-// /readyz and /metrics while the database goes away and comes back, on a server with a metrics token.
+// /readyz and /metrics while the database goes away and comes back, on a server with a metrics token
+// that logs in the JSON format (every line of its output must be a JSON object, outage lines too).
 // The server gets a PostgreSQL of its own: the shared test cluster cannot be stopped under other files.
 import { rm } from "node:fs/promises";
 import path from "node:path";
@@ -33,7 +34,7 @@ beforeAll(async () => {
   const owner = createDb(url, { max: 1 });
   await owner.$executeRawUnsafe(`ALTER ROLE rollgate_app LOGIN PASSWORD '${TEST_APP_ROLE_PASSWORD}'`);
   await owner.$disconnect();
-  app = await startTestApp({ databaseUrl: url, env: { ROLLGATE_METRICS_TOKEN: METRICS_TOKEN } });
+  app = await startTestApp({ databaseUrl: url, env: { ROLLGATE_METRICS_TOKEN: METRICS_TOKEN, ROLLGATE_LOG_FORMAT: "json" } });
 });
 afterAll(async () => {
   await app?.stop();
@@ -84,5 +85,37 @@ describe("operations during a database outage", () => {
     await eventually(async () => (await ready()).status === 200, 30_000, "/readyz to recover");
     expect(await (await ready()).json()).toEqual({ status: "ready", checks: { database: "ok", configuration: "ok" } });
     expect(sampleValue(parseExposition(await (await metrics(METRICS_TOKEN)).text()), "rollgate_database_up")).toBe(1);
+  });
+
+  it("ROLLGATE_LOG_FORMAT=json: every line is one JSON object with time, level, component and msg; no stacks for the outage", async () => {
+    // The outage above made the database and the configuration store log; a request that fails logs too.
+    expect((await fetch(`${app.url}/api/v1/flags`, { headers: { authorization: "Bearer nobody" } })).status).toBe(401);
+    const lines = app
+      .output()
+      .split("\n")
+      .filter((l) => l !== "");
+    expect(lines.length).toBeGreaterThan(5);
+    const entries = lines.map((line) => {
+      let entry: Record<string, unknown>;
+      try {
+        entry = JSON.parse(line) as Record<string, unknown>;
+      } catch {
+        throw new Error(`not a JSON line: ${line}`);
+      }
+      expect(typeof entry.time === "string" && !Number.isNaN(Date.parse(entry.time)), line).toBe(true);
+      expect(["info", "warn", "error"], line).toContain(entry.level);
+      expect(typeof entry.component, line).toBe("string");
+      expect(typeof entry.msg, line).toBe("string");
+      return entry as { level: string; component: string; msg: string; error?: unknown };
+    });
+    expect(entries).toContainEqual(
+      expect.objectContaining({ level: "info", component: "server", msg: expect.stringMatching(/^listening on http:/) }),
+    );
+    const outage = entries.filter((e) => /database unavailable|unreachable|terminat|ECONNREFUSED|listener disconnected/i.test(e.msg));
+    expect(outage.length).toBeGreaterThan(0);
+    for (const e of outage) {
+      expect(e.error, e.msg).toBeUndefined();
+      expect(e.msg).not.toMatch(/\n\s+at /);
+    }
   });
 });

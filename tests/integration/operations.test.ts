@@ -1,5 +1,6 @@
 // The probes and the metrics an operator watches, through the real server: /healthz, /readyz and
 // /metrics (read by a strict exposition-format parser), and that the figures move with traffic.
+import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { setUpTestApp } from "../support/fixture";
 import { BOOTSTRAP, call, patchFlagState, ROLE_TOKENS, SDK_TOKEN } from "../support/http";
@@ -84,6 +85,17 @@ describe("GET /metrics", () => {
     expect(sampleValue(families, "rollgate_config_listening")).toBe(1);
     expect(sampleValue(families, "rollgate_database_pool_max", { pool: "requests" })).toBe(20);
     expect(sampleValue(families, "rollgate_config_version", { environment: "production" })).toBeGreaterThanOrEqual(0);
+  });
+
+  it("exposes every metric the README's table and the Grafana dashboard name", async () => {
+    const families = await scrape();
+    const names = (text: string) => new Set(text.match(/\b(?:rollgate|process|nodejs)_[a-z_]+[a-z]\b/g) ?? []);
+    const readme = readFileSync("README.md", "utf8");
+    const operating = readme.slice(readme.indexOf("## Operating it"), readme.indexOf("\n## ", readme.indexOf("## Operating it") + 5));
+    const named = [...names(operating), ...names(readFileSync("docs/grafana-dashboard.json", "utf8"))];
+    expect(named.length).toBeGreaterThan(20);
+    const family = (name: string) => name.replace(/_(bucket|sum|count)$/, "");
+    expect(named.filter((n) => !families.has(n) && !families.has(family(n)))).toEqual([]);
   });
 
   it("moves with traffic: evaluations, requests by route, events, configuration; counters never go back", async () => {

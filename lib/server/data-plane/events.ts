@@ -13,6 +13,9 @@ import { handleCors, pathOf, sendDatabaseUnavailable, sendJson } from "./http-ut
 import { BodyTooLarge, readBody } from "../request-body";
 import { AUTH_CODES, type SdkAuth } from "./sdk-auth";
 import { refusalReason, rollgateMetrics } from "../metrics/rollgate-metrics";
+import { logger, requestIdOf } from "../../log/logger";
+
+const dataPlaneLog = logger("data-plane");
 
 const PATH = "/api/v1/events";
 
@@ -103,7 +106,7 @@ export function eventsRoute(
       else if (isInvalidInputError(err)) fail(400, "VALIDATION_FAILED", "The batch contains a value that cannot be stored");
       else if (isDatabaseUnavailableError(err)) sendDatabaseUnavailable(res, err, "event ingestion", "the batch");
       else {
-        console.error("event ingestion failed", err);
+        dataPlaneLog.error("event ingestion failed", { requestId: requestIdOf(req), error: err });
         fail(500, "INTERNAL", "Internal server error");
       }
     }

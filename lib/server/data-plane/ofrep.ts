@@ -10,6 +10,9 @@ import { BodyTooLarge, readBodyThen } from "../request-body";
 import type { SdkAuth } from "./sdk-auth";
 import { rollgateMetrics } from "../metrics/rollgate-metrics";
 import type { CounterChild } from "../metrics/registry";
+import { logger, requestIdOf } from "../../log/logger";
+
+const dataPlaneLog = logger("data-plane");
 
 /** The evaluation counters of one environment, looked up once: counting then costs an add. */
 type Counted = { single: CounterChild; bulk: CounterChild };
@@ -114,7 +117,7 @@ export function ofrepRoute(store: ConfigStore, authenticate: (req: IncomingMessa
           }
           evaluateRequest(store, auth.environment, buffer!.toString("utf8"), { req, res, key, isBulk, error });
         } catch (failure) {
-          console.error("OFREP evaluation failed", failure);
+          dataPlaneLog.error("OFREP evaluation failed", { requestId: requestIdOf(req), error: failure });
           if (!res.headersSent) error(500, "GENERAL", "internal error");
         }
       });

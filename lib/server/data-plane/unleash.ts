@@ -13,6 +13,9 @@ import { pathOf, sendDatabaseUnavailable, sendJson } from "./http-utils";
 import { BodyTooLarge, readBody } from "../request-body";
 import { AUTH_CODES, type SdkAuth } from "./sdk-auth";
 import { refusalReason, rollgateMetrics } from "../metrics/rollgate-metrics";
+import { logger } from "../../log/logger";
+
+const dataPlaneLog = logger("data-plane");
 
 const FEATURES = "/api/client/features";
 const REGISTER = "/api/client/register";
@@ -158,7 +161,7 @@ async function countMetrics(
       // Unleash SDKs keep the bucket and back off on a 503.
       sendDatabaseUnavailable(res, err, "Unleash metrics", "the metrics");
     } else {
-      console.error("Unleash metrics failed", err);
+      dataPlaneLog.error("Unleash metrics failed", { error: err });
       sendJson(res, 500, { error: { code: "INTERNAL", message: "Internal server error" } });
     }
   }
