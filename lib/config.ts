@@ -75,6 +75,10 @@ const schema = z.object({
     .min(0, "at least 0 (0 keeps none)")
     .max(100_000, "at most 100000")
     .default(256),
+  // One JSON object per log line, or the `[rollgate] …` lines; read by lib/log/logger.ts (default: pretty on a terminal, else json).
+  ROLLGATE_LOG_FORMAT: z.enum(["json", "pretty"], { error: "must be json or pretty" }).optional(),
+  // When set, GET /metrics answers only `Authorization: Bearer <this>`.
+  ROLLGATE_METRICS_TOKEN: z.string().min(16, "at least 16 characters").optional(),
   // How often the automatic-progression worker looks for rollouts whose gates turned green.
   ROLLGATE_AUTO_ADVANCE_INTERVAL_MS: z.coerce
     .number({ error: "must be a number of milliseconds" })

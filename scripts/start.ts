@@ -15,7 +15,10 @@ import { DEMO_USERS, seedDemo } from "../lib/demo/seed-demo";
 import { startAppServer } from "../lib/server/app-server";
 import { buildIsStale } from "../lib/server/build-freshness";
 import { ConfigStore } from "../lib/evaluation/config-store";
-import { dataPlaneEntries } from "../lib/server/data-plane";
+import { dataPlaneEntries, defaultReadiness } from "../lib/server/data-plane";
+import { createStreamStats } from "../lib/server/data-plane/stream";
+import { rollgateMetrics } from "../lib/server/metrics/rollgate-metrics";
+import { collectConfiguration, collectDatabase, collectProcess, collectStreams } from "../lib/server/metrics/collectors";
 import { startDemoTraffic } from "../lib/demo/demo-traffic";
 import { markDemoTrafficRunning } from "../lib/demo/demo-spike";
 import { startWebhookDelivery } from "../lib/notifications/delivery-worker";
@@ -24,16 +27,34 @@ import { startAutoAdvance } from "../lib/rollouts/auto-advance";
 import { startRetention } from "../lib/metrics/retention";
 import { startAnchorExport } from "../lib/audit/anchor";
 import { projectRoot } from "../lib/project-root";
+import { captureConsole, logger } from "../lib/log/logger";
+import { currentRequestId } from "../lib/db/availability";
 
 const root = projectRoot();
 const dev = process.argv.includes("--dev");
-const config = loadConfig();
+// In the JSON log format, whatever prints through the console (Next.js among others) is a JSON line too.
+captureConsole(currentRequestId);
+const log = logger("server");
+const config = (() => {
+  try {
+    return loadConfig();
+  } catch (err) {
+    // A configuration mistake is expected: its message names the variable, a stack trace adds nothing.
+    log.error(err instanceof Error ? err.message : String(err));
+    process.exit(1);
+  }
+})();
 const bootstrap = parseBootstrapTokens(config.ROLLGATE_BOOTSTRAP_TOKENS);
+/** A worker's or component's lines, tagged with what it is. */
+const logTo = (component: string) => {
+  const l = logger(component);
+  return (line: string) => l.info(line);
+};
 
 if (!dev && process.env.ROLLGATE_SKIP_BUILD === "1") {
   // Tests build once up front; many server processes building concurrently would clobber .next.
 } else if (!dev && buildIsStale(root)) {
-  console.log("[rollgate] building the dashboard (first start or sources changed)…");
+  log.info("building the dashboard (first start or sources changed)…");
   const built = spawnSync("npm", ["run", "-s", "build"], { cwd: root, stdio: "inherit" });
   if (built.status !== 0) process.exit(built.status ?? 1);
 }
@@ -44,16 +65,17 @@ const cleanups: (() => Promise<unknown>)[] = [];
 async function shutdown(reason: string, code: number) {
   if (stopping) return;
   stopping = true;
-  console.log(`[rollgate] ${reason}: shutting down`);
+  log.info(`${reason}: shutting down`);
   setTimeout(() => process.exit(1), 10_000).unref();
   // Reverse order of start-up: stop taking requests, then the listeners, then the database.
-  for (const cleanup of cleanups.reverse()) await cleanup().catch((err: unknown) => console.error("[rollgate] shutdown step failed", err));
+  for (const cleanup of cleanups.reverse()) await cleanup().catch((err: unknown) => log.error("shutdown step failed", { error: err }));
   process.exit(code);
 }
 // Registered before anything starts, so Ctrl-C during migrations still stops PostgreSQL cleanly.
 process.on("SIGINT", () => void shutdown("SIGINT", 0));
 process.on("SIGTERM", () => void shutdown("SIGTERM", 0));
 
+const postgresLog = logger("postgres");
 try {
   const database = await openDatabase(
     config,
@@ -63,33 +85,31 @@ try {
       // backend and every refused connection says the same thing (timestamps and PIDs left out).
       for (const line of output.split("\n")) {
         const fatal = /\b(FATAL|PANIC):\s+(.*)$/.exec(line);
-        if (fatal) reportRepeatedLine(`[postgres] ${fatal[1]}: ${fatal[2]!.trim()}`, (l) => console.error(l));
+        if (fatal) reportRepeatedLine(`${fatal[1]}: ${fatal[2]!.trim()}`, (l) => postgresLog.warn(l));
       }
     },
-    (line) => console.log(`[rollgate] ${line}`),
+    logTo("database"),
     {
       // The embedded PostgreSQL is restarted when it dies under us; if it cannot be, exit non-zero so a
       // process manager restarts the whole (README, Durability).
       supervise: {
-        log: (line) => console.log(`[rollgate] ${line}`),
+        log: logTo("database"),
         giveUp: (reason) => {
-          console.error(`[rollgate] ${reason}`);
+          logger("database").error(reason);
           void shutdown("the embedded database is down", 1);
         },
       },
     },
   );
   cleanups.push(() => database.stop());
-  console.log(
-    `[rollgate] database: ${database.embedded ? `embedded PostgreSQL (${path.join(config.dataDir, "postgres")})` : "DATABASE_URL"}${config.DATABASE_POOLED_URL ? ", queries through DATABASE_POOLED_URL" : ""}`,
+  log.info(
+    `database: ${database.embedded ? `embedded PostgreSQL (${path.join(config.dataDir, "postgres")})` : "DATABASE_URL"}${config.DATABASE_POOLED_URL ? ", queries through DATABASE_POOLED_URL" : ""}`,
   );
   if (database.embedded && config.ROLLGATE_PG_UNSAFE_NO_FSYNC === "1") {
-    console.log("[rollgate] WARNING: ROLLGATE_PG_UNSAFE_NO_FSYNC=1: fsync is off, a crash can lose or corrupt data (for test suites only)");
+    log.warn("WARNING: ROLLGATE_PG_UNSAFE_NO_FSYNC=1: fsync is off, a crash can lose or corrupt data (for test suites only)");
   }
   if (config.supabase) {
-    console.log(
-      `[rollgate] Supabase sign-in: ${config.supabase.url} (keys from its JWKS${config.supabase.jwtSecret ? " or the HS256 secret" : ""})`,
-    );
+    log.info(`Supabase sign-in: ${config.supabase.url} (keys from its JWKS${config.supabase.jwtSecret ? " or the HS256 secret" : ""})`);
   }
   // Migrations run as the owner; the app then connects as the least-privileged rollgate_app role:
   // for the embedded database start-up gives it a password kept in the data dir, with DATABASE_URL
@@ -113,39 +133,39 @@ try {
   cleanups.push(() => maintenanceDb.$disconnect());
   const [role] = await db.$queryRaw<{ name: string; superuser: boolean }[]>`
     SELECT current_user::text AS name, rolsuper AS superuser FROM pg_roles WHERE rolname = current_user`;
-  console.log(
-    `[rollgate] connected as ${role?.name}${role?.superuser ? " — a superuser: set DATABASE_URL to the rollgate_app role and DATABASE_MIGRATION_URL to the owner (README, Configuration)" : ""}`,
+  log.info(
+    `connected as ${role?.name}${role?.superuser ? " — a superuser: set DATABASE_URL to the rollgate_app role and DATABASE_MIGRATION_URL to the owner (README, Configuration)" : ""}`,
   );
 
   await withStartupLock(database.migrationUrl, async () => {
     await applyBootstrapTokens(db, bootstrap);
     if (config.ROLLGATE_DEMO === "auto" && (await seedDemo(db, config.ROLLGATE_DEMO_PASSWORD))) {
-      console.log("[rollgate] seeded demo data");
+      log.info("seeded demo data");
     }
   });
   if (config.ROLLGATE_DEMO === "auto" && (await db.user.count({ where: { email: { in: DEMO_USERS.map((u) => u.email) } } })) > 0) {
-    console.log(
-      `[rollgate] demo users (password "${config.ROLLGATE_DEMO_PASSWORD}"): ${DEMO_USERS.map((u) => `${u.email} (${u.roles.join("+")})`).join(", ")}`,
+    log.info(
+      `demo users (password "${config.ROLLGATE_DEMO_PASSWORD}"): ${DEMO_USERS.map((u) => `${u.email} (${u.roles.join("+")})`).join(", ")}`,
     );
   }
 
   // The data plane answers from this in-memory configuration, never from a query per request.
   const store = new ConfigStore(db, appUrl, {
-    log: (m) => console.log(`[rollgate] ${m}`),
+    log: logTo("config"),
     history: { maxPatches: config.ROLLGATE_STREAM_HISTORY },
   });
   await store.start();
   cleanups.push(() => store.stop());
 
   // Sends the webhook outbox; woken by NOTIFY on commit of any transaction that queued a notification.
-  const webhooks = await startWebhookDelivery(db, { listenUrl: appUrl, log: (m) => console.log(`[rollgate] ${m}`) });
+  const webhooks = await startWebhookDelivery(db, { listenUrl: appUrl, log: logTo("webhooks") });
   cleanups.push(() => webhooks.stop());
 
   // Alert thresholds that act by themselves; exactly one instance evaluates at a time.
   const guardrails = startGuardrails(db, {
     intervalMs: config.ROLLGATE_GUARDRAIL_INTERVAL_MS,
     noDataMs: config.ROLLGATE_GUARDRAIL_NO_DATA_SECONDS * 1000,
-    log: (m) => console.log(`[rollgate] ${m}`),
+    log: logTo("guardrails"),
   });
   cleanups.push(() => guardrails.stop());
 
@@ -153,31 +173,47 @@ try {
   const retention = startRetention(
     maintenanceDb,
     { eventDays: config.ROLLGATE_EVENT_RETENTION_DAYS, rollupDays: config.ROLLGATE_ROLLUP_RETENTION_DAYS },
-    { log: (m) => console.log(`[rollgate] ${m}`) },
+    { log: logTo("retention") },
   );
   cleanups.push(() => retention.stop());
 
   // Copies the audit chain's head out of the database, so cutting entries off the end shows.
-  const anchor = startAnchorExport(db, config.dataDir, { log: (m) => console.log(`[rollgate] ${m}`) });
+  const anchor = startAnchorExport(db, config.dataDir, { log: logTo("audit-anchor") });
   cleanups.push(() => anchor.stop());
 
+  // What GET /metrics reads at each scrape, besides what the request paths count as they go.
+  const streamStats = createStreamStats();
+  const readiness = defaultReadiness(store, db);
+  const { registry } = rollgateMetrics();
+  collectConfiguration(registry, store);
+  collectStreams(registry, streamStats);
+  collectDatabase(registry, { requests: db, maintenance: maintenanceDb }, readiness);
+  collectProcess(registry);
+
+  const entries = dataPlaneEntries(store, db, {
+    sdkRateLimit: config.ROLLGATE_SDK_RATE_LIMIT,
+    streamStats,
+    readiness,
+    metricsToken: config.ROLLGATE_METRICS_TOKEN,
+  });
   const app = await startAppServer({
     dir: root,
     dev,
     host: config.HOST,
     port: config.PORT,
     trustProxy: config.ROLLGATE_TRUST_PROXY === "1",
-    dataPlane: dataPlaneEntries(store, db, { sdkRateLimit: config.ROLLGATE_SDK_RATE_LIMIT }).map((entry) => entry.handler),
+    dataPlane: entries.map((entry) => entry.handler),
+    dataPlaneServes: entries.flatMap((entry) => entry.serves),
   });
   cleanups.push(() => app.close());
 
   // Automatic progression: every instance runs the worker; an advisory lock lets one act per pass.
   const autoAdvance = startAutoAdvance(db, appUrl, {
     intervalMs: config.ROLLGATE_AUTO_ADVANCE_INTERVAL_MS,
-    log: (m) => console.log(`[rollgate] ${m}`),
+    log: logTo("auto-advance"),
   });
   cleanups.push(() => autoAdvance.stop());
-  console.log(`[rollgate] listening on http://localhost:${app.port}`);
+  log.info(`listening on http://localhost:${app.port}`);
 
   if (
     config.ROLLGATE_DEMO === "auto" &&
@@ -190,16 +226,16 @@ try {
         db,
         baseUrl: `http://127.0.0.1:${app.port}`,
         dataDir: config.dataDir,
-        log: (m) => console.log(`[rollgate] ${m}`),
+        log: logTo("demo-traffic"),
       });
       markDemoTrafficRunning(true);
       // Stopped before the server closes (cleanups run in reverse), so its last events still land.
       cleanups.push(() => traffic.stop());
     } catch (err) {
-      console.error("[rollgate] demo traffic did not start:", err instanceof Error ? err.message : err);
+      log.warn(`demo traffic did not start: ${err instanceof Error ? err.message : String(err)}`);
     }
   }
 } catch (err) {
-  console.error("[rollgate] failed to start:", err instanceof Error ? err.message : err);
+  log.error(`failed to start: ${err instanceof Error ? err.message : String(err)}`);
   await shutdown("start-up failed", 1);
 }

@@ -74,6 +74,8 @@ export interface RequestState {
   databaseUnavailable: boolean;
   /** The first such failure in one line (unavailableSummary), for the server's outage log. */
   reason?: string;
+  /** The request's id in the log (lib/log/logger.ts). */
+  requestId?: string;
 }
 const KEY = Symbol.for("rollgate.databaseRequestScope");
 const holder = globalThis as unknown as { [KEY]?: AsyncLocalStorage<RequestState> };
@@ -82,6 +84,11 @@ const scope = (holder[KEY] ??= new AsyncLocalStorage<RequestState>());
 export function runWithDatabaseScope<T>(fn: (state: RequestState) => T): T {
   const state: RequestState = { databaseUnavailable: false };
   return scope.run(state, () => fn(state));
+}
+
+/** The id of the request being served (through Next.js), for a line logged on its behalf. */
+export function currentRequestId(): string | undefined {
+  return scope.getStore()?.requestId;
 }
 
 /**

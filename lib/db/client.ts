@@ -1,4 +1,5 @@
 import { PrismaPg } from "@prisma/adapter-pg";
+import type pg from "pg";
 import { PrismaClient } from "./generated/client";
 import { createBoundedPool, INTERACTIVE_LIMITS, type DatabaseLimits } from "./bounded-pool";
 
@@ -22,7 +23,17 @@ export function createDb(url: string, options: DbOptions = {}): Db {
   });
   // The pool is ours (bounded clients), so $disconnect must end it.
   const adapter = new PrismaPg(pool, { disposeExternalPool: true });
-  return new PrismaClient({ adapter });
+  const db = new PrismaClient({ adapter });
+  pools.set(db, pool);
+  return db;
+}
+
+const pools = new WeakMap<Db, pg.Pool>();
+
+/** The connections behind `db` (for the pool gauges at /metrics); undefined for a client made elsewhere. */
+export function poolStats(db: Db): { total: number; idle: number; waiting: number; max: number } | undefined {
+  const pool = pools.get(db);
+  return pool && { total: pool.totalCount, idle: pool.idleCount, waiting: pool.waitingCount, max: pool.options.max ?? 10 };
 }
 
 const globalForDb = globalThis as unknown as { __rollgateDb?: { url: string; db: Db } };

@@ -1,4 +1,6 @@
 import { isDatabaseUnavailableError, noteDatabaseUnavailable, unavailableSummary } from "./availability";
+import { rollgateMetrics } from "../server/metrics/rollgate-metrics";
+import { logger } from "../log/logger";
 
 /**
  * During an outage every request and every worker pass fails the same way, and a line (or a
@@ -24,7 +26,8 @@ export const REQUESTS_ANSWERED_503: FailureKind = { one: "request answered 503",
 export const SERVER_ERRORS: FailureKind = { one: "server error", many: "server errors" };
 
 type Write = (line: string) => void;
-const stderr: Write = (line) => process.stderr.write(`[rollgate] ${line}\n`);
+const databaseLog = logger("database");
+const stderr: Write = (line) => databaseLog.warn(line);
 
 interface Run {
   count: number;
@@ -66,6 +69,8 @@ export function reportRepeated(key: string, first: string, summary: (count: numb
  */
 export function reportDatabaseUnavailable(kind: FailureKind, err: unknown, options: { first?: string; write?: Write } = {}): void {
   const reason = typeof err === "string" ? err : unavailableSummary(err);
+  // Every failure counts, not only the lines written: a rate shows how bad the outage is.
+  rollgateMetrics().databaseUnavailable.labels({ kind: kind.many }).inc();
   const seconds = OUTAGE_WINDOW_MS / 1000;
   reportRepeated(
     `database unavailable|${kind.many}|${reason}`,

@@ -43,10 +43,14 @@ export class ConfigStore {
   private patchHints = new Map<string, Map<number, string>>();
   /** How often a change was applied by reloading one flag vs. the whole environment (benchmarks). */
   readonly reloads = { patched: 0, full: 0 };
+  /** The same, per environment (for /metrics). */
+  readonly reloadsByEnvironment = new Map<string, { patched: number; full: number }>();
   private readonly history: ChangeHistory;
   private listener: pg.Client | null = null;
   private pollTimer: NodeJS.Timeout | null = null;
   private stopped = false;
+  /** True once every environment's configuration has been loaded (start() done). */
+  loaded = false;
 
   constructor(
     private readonly db: Db,
@@ -59,6 +63,7 @@ export class ConfigStore {
   async start(): Promise<void> {
     await this.connectListener();
     await this.reloadAll();
+    this.loaded = true;
     this.pollTimer = setInterval(() => void this.poll(), this.options.pollMs ?? 30_000);
     this.pollTimer.unref();
   }
@@ -68,6 +73,20 @@ export class ConfigStore {
     if (this.pollTimer) clearInterval(this.pollTimer);
     await this.listener?.end().catch(() => {});
     this.listener = null;
+  }
+
+  /**
+   * Whether the store hears about changes as they commit. While its LISTEN connection is down (the
+   * database is unreachable), the snapshots still serve but may be stale.
+   */
+  get listening(): boolean {
+    return this.listener !== null;
+  }
+
+  private reloadsOf(environment: string): { patched: number; full: number } {
+    let counts = this.reloadsByEnvironment.get(environment);
+    if (!counts) this.reloadsByEnvironment.set(environment, (counts = { patched: 0, full: 0 }));
+    return counts;
   }
 
   environments(): string[] {
@@ -193,6 +212,7 @@ export class ConfigStore {
           this.patchHints.delete(environment);
           if (hints && (await this.tryPatch(environment, hints))) continue;
           this.reloads.full++;
+          this.reloadsOf(environment).full++;
           const loaded = await loadSnapshot(this.db, environment);
           if (!loaded) {
             this.snapshots.delete(environment);
@@ -261,6 +281,7 @@ export class ConfigStore {
     }
     const patch: ConfigPatch = { environment, from: current.version, version: loaded.version, flags, removed };
     this.reloads.patched++;
+    this.reloadsOf(environment).patched++;
     this.publish(environment, applyPatch(current, patch), patch);
     return true;
   }

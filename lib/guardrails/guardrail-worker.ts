@@ -10,6 +10,14 @@ import type { EvidenceTest, EvidenceVerdict } from "../domain/guardrail-evidence
 import { MIN_TREATMENT_REQUESTS } from "../domain/split-evidence";
 import { formatDuration } from "../domain/rollout";
 import { claimAlarm, compareArms, NO_DATA_MS, type Comparison } from "./compare-arms";
+import { rollgateMetrics } from "../server/metrics/rollgate-metrics";
+
+/** One verdict reached on this instance, by what followed it (README, "Operating it"). */
+function countVerdict(action: GuardrailAction | "none" | "already_acted", dryRun = false): void {
+  rollgateMetrics()
+    .guardrailVerdicts.labels({ action: dryRun && action !== "none" && action !== "already_acted" ? "dry_run" : action })
+    .inc();
+}
 
 const LOCK_KEY = 7_274_101; // one evaluator across all instances
 const SYSTEM = { id: null, label: "system (guardrail)", roles: [] as const };
@@ -119,6 +127,7 @@ async function actOnComparison(
   const verdict = comparison.verdicts[test]!;
   const action: GuardrailAction = verdict.action === "rollback" ? "rollback" : comparison.rolloutStatus === "active" ? "pause" : "notify";
   if (!(await claimAlarm(db, target, test, dryRun ? `dry run: would ${action}` : action))) return false;
+  countVerdict(action, dryRun);
   const where = { flagKey: flag.key, environment: target.environment };
   // Without a rollout to roll back, an error alarm kills (actOnBreach), and the sentence says so.
   const kills = action === "rollback" && comparison.rolloutId === null;
@@ -236,6 +245,7 @@ async function holdSplit(
 ): Promise<boolean> {
   const action: GuardrailAction = comparison.rolloutStatus === "active" ? "pause" : "notify";
   if (!(await claimAlarm(db, target, hold.test, dryRun ? `dry run: would ${action}` : action))) return false;
+  countVerdict(action, dryRun);
   const where = { flagKey: flag.key, environment: target.environment };
   const acted = dryRun
     ? `dry run: would ${action}`
@@ -333,11 +343,13 @@ async function evaluateOne(
   const heldOut = metrics.heldOut.length ? { heldOut: metrics.heldOut.map((h) => h.reason) } : {};
   const record = (extra: Record<string, unknown> = {}) => ({ ...verdict, at: now.toISOString(), ...heldOut, ...extra }) as object;
   if (!verdict.breached) {
+    countVerdict("none");
     // Recovery needs a judged, healthy window; too few samples keeps the breach open.
     await db.guardrail.update({ where: { id: g.id }, data: { lastVerdict: record(), ...(verdict.judged ? { breachedSince: null } : {}) } });
     return false;
   }
   if (g.breachedSince) {
+    countVerdict("already_acted");
     await db.guardrail.update({ where: { id: g.id }, data: { lastVerdict: record({ acted: "already acted on this breach" }) } });
     return false;
   }
@@ -349,6 +361,7 @@ async function evaluateOne(
   // the weather, not the flag) notifies instead of acting.
   const demoted = configured !== "notify" && defersToComparison(g.metric as GuardrailMetric, comparison);
   const action: GuardrailAction = demoted ? "notify" : configured;
+  countVerdict(action, g.dryRun);
   const target = { flagKey: flag.key, environment: g.environmentKey };
   const reason = `guardrail: ${verdict.message}`;
   let acted: string = g.dryRun ? `dry run: would ${action}` : action;

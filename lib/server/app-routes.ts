@@ -11,6 +11,8 @@ export interface AppRoutes {
   isApiRoute(pathname: string): boolean;
   /** Whether `actionId` exists, and whether the page at `pathname` renders it. */
   action(actionId: string, pathname: string): "unknown" | "elsewhere" | "here";
+  /** The page or API route serving `pathname`, as a template (`/flags/{key}`); null when none does. */
+  template(pathname: string): string | null;
 }
 
 /** `/(dashboard)/flags/[key]/page` → a regex for `/flags/<anything but a slash>`. */
@@ -30,6 +32,16 @@ export function routePattern(entry: string): RegExp {
   return new RegExp(`^${body || "/"}$`);
 }
 
+/** `/(dashboard)/flags/[key]/page` → `/flags/{key}`: the route's name in metrics, as the fuzz inventory spells it. */
+export function routeTemplate(entry: string): string {
+  const segments = entry
+    .split("/")
+    .filter((s) => s && !/^\(.*\)$/.test(s))
+    .slice(0, -1)
+    .map((s) => s.replace(/^\[+(?:\.\.\.)?([^\]]+)\]+$/, "{$1}"));
+  return `/${segments.join("/")}`;
+}
+
 function normalise(pathname: string): string {
   return pathname.length > 1 && pathname.endsWith("/") ? pathname.slice(0, -1) : pathname;
 }
@@ -40,9 +52,12 @@ export function loadAppRoutes(dir: string): AppRoutes {
   const references = JSON.parse(readFileSync(path.join(server, "server-reference-manifest.json"), "utf8")) as {
     node: Record<string, { workers?: Record<string, unknown> }>;
   };
-  const api = Object.keys(appPaths)
-    .filter((entry) => entry.startsWith("/api/") && entry.endsWith("/route"))
-    .map(routePattern);
+  const apiEntries = Object.keys(appPaths).filter((entry) => entry.startsWith("/api/") && entry.endsWith("/route"));
+  const api = apiEntries.map(routePattern);
+  // Static segments before dynamic ones, as Next matches them (`/flags/new` before `/flags/{key}`).
+  const templates = [...apiEntries, ...Object.keys(appPaths).filter((entry) => entry.endsWith("/page"))]
+    .map((entry) => ({ pattern: routePattern(entry), template: routeTemplate(entry) }))
+    .sort((a, b) => Number(a.template.includes("{")) - Number(b.template.includes("{")));
   const pages = new Map<string, RegExp>(
     Object.keys(appPaths)
       .filter((entry) => entry.endsWith("/page"))
@@ -57,6 +72,10 @@ export function loadAppRoutes(dir: string): AppRoutes {
       const renderedOn = actions.get(actionId);
       if (!renderedOn) return "unknown";
       return renderedOn.some((re) => re.test(normalise(pathname))) ? "here" : "elsewhere";
+    },
+    template(pathname) {
+      const path = normalise(pathname);
+      return templates.find((t) => t.pattern.test(path))?.template ?? null;
     },
   };
 }

@@ -3,13 +3,17 @@ import type { AddressInfo } from "node:net";
 import { readFileSync } from "node:fs";
 import path from "node:path";
 import next from "next";
-import { loadAppRoutes } from "./app-routes";
+import { loadAppRoutes, type AppRoutes } from "./app-routes";
 import { refuseMalformed } from "./request-guard";
 import { applyProxyPolicy, setPagePolicy, setSecurityHeaders } from "./origin";
 import { isDatabaseUnavailableError, RETRY_AFTER_SECONDS, runWithDatabaseScope } from "../db/availability";
 import { quietDatabaseOutagesOnConsole, reportDatabaseUnavailable, REQUESTS_ANSWERED_503 } from "../db/outage-log";
 import { databaseUnavailablePage } from "./unavailable-page";
 import { endAfterRequestBody, isClientAbort } from "./request-body";
+import { httpMetrics } from "./metrics/http-metrics";
+import { logger, requestIdOf } from "../log/logger";
+
+const log = logger("http");
 
 /** Handles a request itself and returns true, or returns false to let Next serve it. */
 export type DataPlaneRoute = (req: IncomingMessage, res: ServerResponse) => boolean | Promise<boolean>;
@@ -122,6 +126,8 @@ export async function startAppServer(options: {
   host: string;
   port: number;
   dataPlane?: DataPlaneRoute[];
+  /** `METHOD /template` of each data-plane route, so /metrics names their requests by route. */
+  dataPlaneServes?: readonly string[];
   /** Believe X-Forwarded-* (ROLLGATE_TRUST_PROXY=1): only when a proxy in front sets them. */
   trustProxy?: boolean;
 }): Promise<AppServer> {
@@ -150,9 +156,11 @@ export async function startAppServer(options: {
       } else res.destroy();
       return;
     }
-    console.error("request failed", req.method, req.url, err);
+    // Unexpected: the stack is logged, and the id in the answer finds it.
+    const requestId = requestIdOf(req);
+    log.error(`request failed: ${req.method} ${pathOf(req)}`, { requestId, error: err });
     if (!res.headersSent) {
-      res.writeHead(500, { "content-type": "application/json; charset=utf-8" });
+      res.writeHead(500, { "content-type": "application/json; charset=utf-8", "x-request-id": requestId });
       res.end(JSON.stringify({ error: { code: "INTERNAL", message: "Internal server error" } }));
     } else res.destroy();
   };
@@ -173,7 +181,10 @@ export async function startAppServer(options: {
       fail(req, res, err);
     }
   };
+  let appRoutes: AppRoutes | null = null;
+  const metrics = httpMetrics(options.dataPlaneServes ?? [], () => (appRoutes ? (path) => appRoutes!.template(path) : null));
   const server = createServer((req, res) => {
+    metrics.track(req, res);
     applyProxyPolicy(req, options.trustProxy ?? false);
     setSecurityHeaders(res);
     // Whoever answers (a data-plane route, the request guard, Next), the client reads the answer.
@@ -190,11 +201,12 @@ export async function startAppServer(options: {
   const app = next({ dev: options.dev, dir: options.dir, hostname: options.host, port });
   await app.prepare();
   const handle = app.getRequestHandler();
-  const appRoutes = options.dev ? null : loadAppRoutes(options.dir);
+  appRoutes = options.dev ? null : loadAppRoutes(options.dir);
   ready(async (req, res) => {
     setPagePolicy(req, res, options.dev);
     if (await refuseMalformed(req, res, appRoutes)) return;
     await runWithDatabaseScope((state) => {
+      state.requestId = requestIdOf(req);
       answerOutagesWith503(res, state);
       // Counted once it is answered: whatever failed (a page, a route, an action), this is the 503.
       // On "close", which also comes when the client hangs up before the body is through.

@@ -9,6 +9,14 @@ import { requirePermission } from "../auth/permissions";
 
 export async function createUser(db: Db, principal: Principal | null, input: CreateUserInput): Promise<UserDto> {
   const admin = requirePermission(principal, "user.manage");
+  return createUserAs(db, { id: admin.userId, label: actorLabel(admin) }, input);
+}
+
+/**
+ * Creates the user and audits it as `actor`: an admin (createUser), or the operator at the command
+ * line (`npm run user:create`), who is trusted because they hold the database's credentials.
+ */
+export async function createUserAs(db: Db, actor: { id: string | null; label: string }, input: CreateUserInput): Promise<UserDto> {
   const passwordHash = await hashPassword(input.password);
   return db.$transaction(async (tx) => {
     const inserted = await tx.$queryRaw<{ id: string }[]>`
@@ -19,7 +27,7 @@ export async function createUser(db: Db, principal: Principal | null, input: Cre
     if (!id) throw new AppError("CONFLICT", `A user with email ${input.email} already exists`, { fields: { email: "already exists" } });
     const user = toUserDto(await tx.user.findUniqueOrThrow({ where: { id } }));
     await recordAudit(tx, {
-      actor: { id: admin.userId, label: actorLabel(admin) },
+      actor,
       action: "user.create",
       target: { type: "user", id: input.email },
       after: { email: user.email, name: user.name, roles: user.roles },

@@ -54,6 +54,8 @@ export async function startTestApp(options: {
       ...(ownDataDir ? { ROLLGATE_DATA_DIR: ownDataDir } : {}),
       // Throwaway databases: speed over crash safety, unless a test asks for the default.
       ROLLGATE_PG_UNSAFE_NO_FSYNC: "1",
+      // The lines tests read are the human ones; a test of the JSON format asks for it.
+      ROLLGATE_LOG_FORMAT: "pretty",
       ...options.env,
     },
     stdio: ["ignore", "pipe", "pipe"],
@@ -80,7 +82,8 @@ export async function startTestApp(options: {
       reject(err);
     }
     function check() {
-      const m = output.match(/listening on (http:\/\/\S+)/);
+      // The URL ends at a space or, in the JSON log format, at the closing quote.
+      const m = output.match(/listening on (http:\/\/[^\s"]+)/);
       if (!m?.[1]) return;
       done();
       resolve(m[1].replace("localhost", "127.0.0.1"));

@@ -12,6 +12,10 @@ import { isDatabaseUnavailableError } from "../../db/availability";
 import { handleCors, pathOf, sendDatabaseUnavailable, sendJson } from "./http-utils";
 import { BodyTooLarge, readBody } from "../request-body";
 import { AUTH_CODES, type SdkAuth } from "./sdk-auth";
+import { refusalReason, rollgateMetrics } from "../metrics/rollgate-metrics";
+import { logger, requestIdOf } from "../../log/logger";
+
+const dataPlaneLog = logger("data-plane");
 
 const PATH = "/api/v1/events";
 
@@ -22,8 +26,8 @@ export function eventsRoute(
   authenticate: (req: IncomingMessage) => SdkAuth | Promise<SdkAuth>,
   announce: (change: IngestedChange) => void,
 ) {
-  return async (req: IncomingMessage, res: ServerResponse): Promise<boolean> => {
-    if (pathOf(req) !== PATH) return false;
+  const metrics = rollgateMetrics();
+  const handle = async (req: IncomingMessage, res: ServerResponse): Promise<boolean> => {
     const fail = (status: number, code: string, message: string, extra: Record<string, unknown> = {}) =>
       sendJson(res, status, {
         error: { code, message, ...(extra.fields ? { fields: extra.fields } : {}) },
@@ -89,6 +93,8 @@ export function eventsRoute(
     try {
       const now = new Date();
       const result = await ingestEvents(db, environment, events, now, summaries, auth.tokenId);
+      metrics.eventsIngested.labels({ environment }).inc(result.accepted);
+      metrics.eventsIgnored.labels({ environment }).inc(result.ignored);
       if (result.accepted > 0) {
         const oldest = Math.min(...events.map((e) => eventTimeMs(e, now)), ...summaries.map((x) => new Date(x.minute).getTime()));
         // Before the 202, so a read after it sees the batch (see dataPlaneEntries).
@@ -100,10 +106,16 @@ export function eventsRoute(
       else if (isInvalidInputError(err)) fail(400, "VALIDATION_FAILED", "The batch contains a value that cannot be stored");
       else if (isDatabaseUnavailableError(err)) sendDatabaseUnavailable(res, err, "event ingestion", "the batch");
       else {
-        console.error("event ingestion failed", err);
+        dataPlaneLog.error("event ingestion failed", { requestId: requestIdOf(req), error: err });
         fail(500, "INTERNAL", "Internal server error");
       }
     }
+    return true;
+  };
+  return async (req: IncomingMessage, res: ServerResponse): Promise<boolean> => {
+    if (pathOf(req) !== PATH) return false;
+    await handle(req, res);
+    if (res.statusCode >= 400) metrics.eventBatchesRefused.labels({ source: "sdk", reason: refusalReason(res.statusCode) }).inc();
     return true;
   };
 }

@@ -11,6 +11,9 @@ import { statusRoute } from "./status";
 import { createStreamStats, streamRoute, type StreamStats } from "./stream";
 import { unleashRoute } from "./unleash";
 import { RateLimiter, sdkAuthenticator } from "./sdk-auth";
+import { healthRoute, metricsEndpoint, readyRoute } from "../operations/routes";
+import { readinessProbe, type ReadinessProbe } from "../operations/readiness";
+import { rollgateMetrics } from "../metrics/rollgate-metrics";
 
 /** Requests per second per SDK token and instance: far above any sane client, a brake on a runaway one. */
 export const DEFAULT_SDK_RATE_LIMIT = 50_000;
@@ -28,7 +31,7 @@ export interface DataPlaneEntry {
 export function dataPlaneEntries(
   store: ConfigStore,
   db: Db,
-  options: { sdkRateLimit?: number; streamStats?: StreamStats } = {},
+  options: { sdkRateLimit?: number; streamStats?: StreamStats; readiness?: ReadinessProbe; metricsToken?: string } = {},
 ): DataPlaneEntry[] {
   const authenticate = sdkAuthenticator(store, db, new RateLimiter(options.sdkRateLimit ?? DEFAULT_SDK_RATE_LIMIT));
   const metricsCache = new MetricsCache();
@@ -41,8 +44,13 @@ export function dataPlaneEntries(
     notifier.touch(change.environment, change.flags, change.sinceMs);
   };
   const streamStats = options.streamStats ?? createStreamStats();
+  const readiness = options.readiness ?? defaultReadiness(store, db);
   return [
     { handler: ofrepRoute(store, authenticate), serves: ["POST /ofrep/v1/evaluate/flags/{key}", "POST /ofrep/v1/evaluate/flags"] },
+    // Right after evaluation (which they cost one path comparison), before anything that needs the database.
+    { handler: healthRoute(), serves: ["GET /healthz"] },
+    { handler: readyRoute(readiness), serves: ["GET /readyz"] },
+    { handler: metricsEndpoint(() => rollgateMetrics().registry, options.metricsToken), serves: ["GET /metrics"] },
     { handler: streamRoute(store, authenticate, { stats: streamStats }), serves: ["GET /api/v1/stream"] },
     { handler: eventsRoute(store, db, authenticate, announce), serves: ["POST /api/v1/events"] },
     { handler: liveRoute(store, db), serves: ["GET /api/v1/live"] },
@@ -53,4 +61,15 @@ export function dataPlaneEntries(
     { handler: metricsRoute(store, db, metricsCache), serves: ["GET /api/v1/flags/{key}/metrics"] },
     { handler: statusRoute(store, db, streamStats), serves: ["GET /api/v1/status"] },
   ];
+}
+
+/** Ready when the database answers `SELECT 1` and every environment's configuration is loaded and kept current. */
+export function defaultReadiness(store: ConfigStore, db: Db): ReadinessProbe {
+  return readinessProbe({
+    pingDatabase: () => db.$queryRaw`SELECT 1`,
+    configurationProblem: () => {
+      if (!store.loaded) return "not loaded";
+      return store.listening ? null : "not current: reconnecting to hear about changes";
+    },
+  });
 }

@@ -8,6 +8,24 @@ import { stableStringify } from "../../domain/stable-json";
 import { handleCors, pathOf, sendJson } from "./http-utils";
 import { BodyTooLarge, readBodyThen } from "../request-body";
 import type { SdkAuth } from "./sdk-auth";
+import { rollgateMetrics } from "../metrics/rollgate-metrics";
+import type { CounterChild } from "../metrics/registry";
+import { logger, requestIdOf } from "../../log/logger";
+
+const dataPlaneLog = logger("data-plane");
+
+/** The evaluation counters of one environment, looked up once: counting then costs an add. */
+type Counted = { single: CounterChild; bulk: CounterChild };
+const counted = new Map<string, Counted>();
+function countersFor(environment: string): Counted {
+  let c = counted.get(environment);
+  if (!c) {
+    const { evaluations } = rollgateMetrics();
+    c = { single: evaluations.labels({ environment, kind: "single" }), bulk: evaluations.labels({ environment, kind: "bulk" }) };
+    counted.set(environment, c);
+  }
+  return c;
+}
 
 const SINGLE = "/ofrep/v1/evaluate/flags/";
 const BULK = "/ofrep/v1/evaluate/flags";
@@ -99,7 +117,7 @@ export function ofrepRoute(store: ConfigStore, authenticate: (req: IncomingMessa
           }
           evaluateRequest(store, auth.environment, buffer!.toString("utf8"), { req, res, key, isBulk, error });
         } catch (failure) {
-          console.error("OFREP evaluation failed", failure);
+          dataPlaneLog.error("OFREP evaluation failed", { requestId: requestIdOf(req), error: failure });
           if (!res.headersSent) error(500, "GENERAL", "internal error");
         }
       });
@@ -143,6 +161,7 @@ function evaluateRequest(
       return;
     }
     const out = evaluationBody(flag, snapshot, targetingKey);
+    countersFor(environment).single.inc();
     sendJson(res, out.ok ? 200 : 400, out.body);
     return;
   }
@@ -155,5 +174,6 @@ function evaluateRequest(
     return;
   }
   const flags = [...snapshot.flags.values()].map((f) => evaluationBody(f, snapshot, targetingKey).body);
+  countersFor(environment).bulk.inc(flags.length);
   sendJson(res, 200, { flags, metadata: { configVersion: snapshot.version, environment } }, { etag, "cache-control": "no-cache" });
 }

@@ -12,6 +12,10 @@ import { parseJson } from "../../validation/json";
 import { pathOf, sendDatabaseUnavailable, sendJson } from "./http-utils";
 import { BodyTooLarge, readBody } from "../request-body";
 import { AUTH_CODES, type SdkAuth } from "./sdk-auth";
+import { refusalReason, rollgateMetrics } from "../metrics/rollgate-metrics";
+import { logger } from "../../log/logger";
+
+const dataPlaneLog = logger("data-plane");
 
 const FEATURES = "/api/client/features";
 const REGISTER = "/api/client/register";
@@ -29,9 +33,8 @@ export function unleashRoute(
   authenticate: (req: IncomingMessage) => SdkAuth | Promise<SdkAuth>,
   announce: (change: IngestedChange) => void,
 ) {
-  return async (req: IncomingMessage, res: ServerResponse): Promise<boolean> => {
-    const path = pathOf(req);
-    if (path !== FEATURES && path !== REGISTER && path !== METRICS) return false;
+  const { eventBatchesRefused } = rollgateMetrics();
+  const handle = async (req: IncomingMessage, res: ServerResponse, path: string): Promise<boolean> => {
     const method = path === FEATURES ? "GET" : "POST";
     if (req.method !== method) {
       sendJson(res, 405, { error: { code: "METHOD_NOT_ALLOWED", message: `use ${method}` } }, { allow: method });
@@ -87,6 +90,14 @@ export function unleashRoute(
       return true;
     }
     sendJson(res, 200, toUnleashFeatures(snapshot), { etag, "cache-control": "no-cache" });
+    return true;
+  };
+  return async (req: IncomingMessage, res: ServerResponse): Promise<boolean> => {
+    const path = pathOf(req);
+    if (path !== FEATURES && path !== REGISTER && path !== METRICS) return false;
+    await handle(req, res, path);
+    if (path === METRICS && res.statusCode >= 400)
+      eventBatchesRefused.labels({ source: "unleash", reason: refusalReason(res.statusCode) }).inc();
     return true;
   };
 }
@@ -150,7 +161,7 @@ async function countMetrics(
       // Unleash SDKs keep the bucket and back off on a 503.
       sendDatabaseUnavailable(res, err, "Unleash metrics", "the metrics");
     } else {
-      console.error("Unleash metrics failed", err);
+      dataPlaneLog.error("Unleash metrics failed", { error: err });
       sendJson(res, 500, { error: { code: "INTERNAL", message: "Internal server error" } });
     }
   }

@@ -230,6 +230,10 @@ export const HTTP_TARGETS: HttpTarget[] = [
   { kind: "http", id: "POST /ofrep/v1/evaluate/flags", role: "sdk", body: () => ({ context: { targetingKey: "user-1" } }) },
   { kind: "http", id: "GET /api/v1/stream", role: "sdk", streaming: true },
   { kind: "http", id: "GET /api/v1/live", role: "viewer", streaming: true },
+  // Operations: unauthenticated probes and the metrics (open in the fuzz server: no ROLLGATE_METRICS_TOKEN).
+  { kind: "http", id: "GET /healthz" },
+  { kind: "http", id: "GET /readyz" },
+  { kind: "http", id: "GET /metrics" },
   {
     kind: "http",
     id: "POST /api/v1/import/unleash",
