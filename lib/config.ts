@@ -94,6 +94,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   if (env.DATABASE_MIGRATION_URL && !env.DATABASE_URL)
     lines.push("  DATABASE_MIGRATION_URL: needs DATABASE_URL (the app's connection) as well");
   if (env.DATABASE_POOLED_URL && !env.DATABASE_URL) lines.push("  DATABASE_POOLED_URL: needs DATABASE_URL (the direct connection) as well");
+  // One mistake is one line (as a log line should be); several are listed one per line.
+  if (lines.length === 1) throw new Error(`Invalid configuration: ${lines[0]!.trim()}`);
   if (!parsed.success || lines.length) throw new Error(`Invalid configuration:\n${lines.join("\n")}`);
   return { ...parsed.data, dataDir: path.resolve(parsed.data.ROLLGATE_DATA_DIR), supabase };
 }

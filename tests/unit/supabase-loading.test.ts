@@ -99,25 +99,32 @@ describe("Supabase settings", () => {
   });
 
   it("a malformed SUPABASE_ANON_KEY stops start-up with one line naming it, no stack", () => {
-    const run = spawnSync(process.execPath, ["--import", "tsx", path.resolve("scripts/start.ts")], {
-      env: {
-        ...process.env,
-        SUPABASE_URL: "https://abcd.supabase.co",
-        SUPABASE_ANON_KEY: "not-a-key-but-long-enough",
-        ROLLGATE_LOG_FORMAT: "json",
-        ROLLGATE_SKIP_BUILD: "1",
-        DATABASE_URL: "",
-      },
-      encoding: "utf8",
-      timeout: 30_000,
-    });
-    expect(run.status).toBe(1);
-    const lines = `${run.stdout}${run.stderr}`.trim().split("\n");
-    expect(lines).toHaveLength(1);
-    const entry = JSON.parse(lines[0]!) as { level: string; msg: string; error?: unknown };
+    expect(() => loadConfig(env({ SUPABASE_URL: "https://abcd.supabase.co", SUPABASE_ANON_KEY: "placeholder" }))).toThrow(
+      /^Invalid configuration: SUPABASE_ANON_KEY: must be the project's anon key \(a JWT whose role is anon\) or its publishable key \(sb_publishable_…\), from the project's API settings$/,
+    );
+    const start = (format: "json" | "pretty") => {
+      const run = spawnSync(process.execPath, ["--import", "tsx", path.resolve("scripts/start.ts")], {
+        env: {
+          ...process.env,
+          SUPABASE_URL: "https://abcd.supabase.co",
+          SUPABASE_ANON_KEY: "not-a-key-but-long-enough",
+          ROLLGATE_LOG_FORMAT: format,
+          ROLLGATE_SKIP_BUILD: "1",
+          DATABASE_URL: "",
+        },
+        encoding: "utf8",
+        timeout: 30_000,
+      });
+      expect(run.status).toBe(1);
+      const lines = `${run.stdout}${run.stderr}`.trim().split("\n");
+      expect(lines).toHaveLength(1);
+      return lines[0]!;
+    };
+    const entry = JSON.parse(start("json")) as { level: string; msg: string; error?: unknown };
     expect(entry).toMatchObject({ level: "error" });
-    expect(entry.msg).toMatch(/SUPABASE_ANON_KEY: must be the project's anon key/);
+    expect(entry.msg).toMatch(/^Invalid configuration: SUPABASE_ANON_KEY: must be the project's anon key/);
     expect(entry.error).toBeUndefined();
+    expect(start("pretty")).toMatch(/Invalid configuration: SUPABASE_ANON_KEY: must be the project's anon key .*API settings$/);
   });
 
   it("a bad Supabase variable stops start-up with a message naming it, alongside other bad values", () => {
