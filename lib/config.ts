@@ -2,14 +2,17 @@ import path from "node:path";
 import { z } from "zod";
 import { supabaseSettings, type SupabaseSettings } from "./auth/supabase-settings";
 
+/** A URL variable; set but empty counts as unset (as `VAR=` or compose's `${VAR:-}` leave it). */
+const optionalUrl = () => z.preprocess((v) => (v === "" ? undefined : v), z.string().url("must be a postgres:// URL").optional());
+
 const schema = z.object({
-  DATABASE_URL: z.string().url("must be a postgres:// URL").optional(),
+  DATABASE_URL: optionalUrl(),
   // Optional second URL for ordinary queries, e.g. a transaction pooler; DATABASE_URL (a direct or
   // session connection) still carries migrations, the start-up lock and LISTEN.
-  DATABASE_POOLED_URL: z.string().url("must be a postgres:// URL").optional(),
+  DATABASE_POOLED_URL: optionalUrl(),
   // The owner of the tables, for migrations and the start-up lock, when DATABASE_URL is the
   // least-privileged app role. Defaults to DATABASE_URL.
-  DATABASE_MIGRATION_URL: z.string().url("must be a postgres:// URL").optional(),
+  DATABASE_MIGRATION_URL: optionalUrl(),
   PORT: z.coerce.number().int().min(0).max(65535).default(3000),
   HOST: z.string().default("0.0.0.0"),
   // Believe X-Forwarded-Host/-Proto only when a proxy in front of every instance sets them.
@@ -104,6 +107,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   if (env.DATABASE_MIGRATION_URL && !env.DATABASE_URL)
     lines.push("  DATABASE_MIGRATION_URL: needs DATABASE_URL (the app's connection) as well");
   if (env.DATABASE_POOLED_URL && !env.DATABASE_URL) lines.push("  DATABASE_POOLED_URL: needs DATABASE_URL (the direct connection) as well");
+  // One mistake is one line (as a log line should be); several are listed one per line.
+  if (lines.length === 1) throw new Error(`Invalid configuration: ${lines[0]!.trim()}`);
   if (!parsed.success || lines.length) throw new Error(`Invalid configuration:\n${lines.join("\n")}`);
   return { ...parsed.data, dataDir: path.resolve(parsed.data.ROLLGATE_DATA_DIR), supabase };
 }

@@ -10,11 +10,10 @@
 // (found through the data dir's postmaster.pid) instead of starting a second one on the same files.
 import { createDb } from "../lib/db/client";
 import { MAINTENANCE_LIMITS } from "../lib/db/bounded-pool";
-import { isDatabaseUnavailableError, unavailableSummary } from "../lib/db/availability";
 import { loadConfig } from "../lib/config";
 import { verifyAuditChain, type ChainReport } from "../lib/audit/verify-chain";
 import { exportAnchor, checkExportedAnchor, type AnchorCheck } from "../lib/audit/anchor";
-import { withDatabase } from "./database-runtime";
+import { oneLineReason, withDatabase } from "./database-runtime";
 
 const EXIT_INTACT = 0;
 const EXIT_BROKEN = 1;
@@ -38,7 +37,7 @@ async function verify(): Promise<{ report: ChainReport; anchor: AnchorCheck }> {
         await db.$disconnect();
       }
     },
-    { shareRunning: true, notice: (line) => console.log(line) },
+    { shareRunning: true, notice: (line) => console.log(line), as: "app" },
   );
   if (!result) throw new Error("verification did not finish");
   return result;
@@ -48,11 +47,7 @@ let outcome: { report: ChainReport; anchor: AnchorCheck };
 try {
   outcome = await verify();
 } catch (err) {
-  const why = isDatabaseUnavailableError(err)
-    ? `the database is unavailable (${unavailableSummary(err)})`
-    : err instanceof Error
-      ? err.message
-      : String(err);
+  const why = oneLineReason(err);
   console.error(`audit:verify could not run: ${why}`);
   process.exit(EXIT_COULD_NOT_RUN);
 }

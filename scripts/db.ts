@@ -1,6 +1,7 @@
-// npm run db:migrate | db:rollback — dbmate as the owner: DATABASE_MIGRATION_URL (or DATABASE_URL) or the embedded database.
+// npm run db:migrate | db:rollback — dbmate as the owner: DATABASE_MIGRATION_URL (or DATABASE_URL) or the embedded database,
+// the same environment as `npm start`. A failure is one line (what is wrong and how to fix it) and exit code 1.
 import { runDbmate } from "../lib/db/migrate";
-import { withDatabase } from "./database-runtime";
+import { oneLineReason, withDatabase } from "./database-runtime";
 
 const command = process.argv[2];
 const args = { migrate: ["up"], rollback: ["rollback"], status: ["status"] }[command ?? ""];
@@ -8,6 +9,14 @@ if (!args) {
   console.error("usage: tsx scripts/db.ts migrate|rollback|status");
   process.exit(2);
 }
-await withDatabase(async ({ migrationUrl }) => {
-  process.stdout.write(await runDbmate(migrationUrl, args));
-});
+try {
+  await withDatabase(
+    async ({ migrationUrl }) => {
+      process.stdout.write(await runDbmate(migrationUrl, args));
+    },
+    { as: "owner" },
+  );
+} catch (err) {
+  console.error(`db:${command}: ${oneLineReason(err)}`);
+  process.exit(1);
+}

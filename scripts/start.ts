@@ -4,7 +4,9 @@ import { spawnSync } from "node:child_process";
 import path from "node:path";
 import { loadConfig } from "../lib/config";
 import { openDatabase } from "../lib/db/runtime";
-import { prepareAppRole } from "../lib/db/app-role";
+import { APP_ROLE, prepareAppRole } from "../lib/db/app-role";
+import { checkOwner, ensureAppRoleLogin } from "../lib/db/external-database";
+import { connectOrExplain } from "../lib/db/connection-failure";
 import { migrateUp } from "../lib/db/migrate";
 import { withStartupLock } from "../lib/db/startup-lock";
 import { createDb, shareDb } from "../lib/db/client";
@@ -112,9 +114,23 @@ try {
     log.info(`Supabase sign-in: ${config.supabase.url} (keys from its JWKS${config.supabase.jwtSecret ? " or the HS256 secret" : ""})`);
   }
   // Migrations run as the owner; the app then connects as the least-privileged rollgate_app role:
-  // for the embedded database start-up gives it a password kept in the data dir, with DATABASE_URL
-  // the operator points DATABASE_URL at it and DATABASE_MIGRATION_URL at the owner.
-  await withStartupLock(database.migrationUrl, () => migrateUp(database.migrationUrl));
+  // for the embedded database start-up gives it a password kept in the data dir; with DATABASE_URL
+  // (rollgate_app) and DATABASE_MIGRATION_URL (the owner) it creates the role or sets the password in
+  // DATABASE_URL. What the operator may have got wrong is found before anything changes, each with a
+  // one-line fix (lib/db/external-database.ts).
+  const external = database.embedded ? null : { appUrl: database.url, ownerUrl: database.migrationUrl };
+  const owner = external ? await checkOwner(external) : null;
+  await withStartupLock(database.migrationUrl, async () => {
+    await migrateUp(database.migrationUrl);
+    if (external && owner?.managesAppRole) {
+      const done = await ensureAppRoleLogin(external, owner.owner);
+      if (done !== "ready") log.info(`${APP_ROLE} ${done === "created" ? "created: it" : "now"} logs in with the password in DATABASE_URL`);
+    }
+  });
+  if (external) {
+    await (await connectOrExplain(external.appUrl, "DATABASE_URL")).end();
+    if (config.DATABASE_POOLED_URL) await (await connectOrExplain(config.DATABASE_POOLED_URL, "DATABASE_POOLED_URL")).end();
+  }
   const appUrl = database.embedded ? ((await prepareAppRole(database.migrationUrl, config.dataDir)) ?? database.url) : database.url;
   process.env.DATABASE_URL = appUrl;
   // One pool for the whole process: Next's route handlers get it through getDb(). It only runs
@@ -131,11 +147,17 @@ try {
   // own with long bounds: it neither trips the request bound nor takes connections from requests.
   const maintenanceDb = createDb(queryUrl, { max: 2, limits: MAINTENANCE_LIMITS, serverSettings });
   cleanups.push(() => maintenanceDb.$disconnect());
-  const [role] = await db.$queryRaw<{ name: string; superuser: boolean }[]>`
-    SELECT current_user::text AS name, rolsuper AS superuser FROM pg_roles WHERE rolname = current_user`;
-  log.info(
-    `connected as ${role?.name}${role?.superuser ? " — a superuser: set DATABASE_URL to the rollgate_app role and DATABASE_MIGRATION_URL to the owner (README, Configuration)" : ""}`,
-  );
+  const [role] = await db.$queryRaw<{ name: string; superuser: boolean; owner: boolean }[]>`
+    SELECT current_user::text AS name, rolsuper AS superuser,
+           coalesce((SELECT relowner FROM pg_class WHERE oid = to_regclass('public.schema_migrations')) = oid, false) AS owner
+      FROM pg_roles WHERE rolname = current_user`;
+  log.info(`connected as ${role?.name}`);
+  if (role?.superuser || role?.owner) {
+    // Works, but without the guarantees of "Database roles": it could alter the schema, the audit log and its triggers.
+    log.warn(
+      `WARNING: the app connects as ${role.name}, ${role.superuser ? "a superuser" : "the owner of its tables"}: set DATABASE_URL to the ${APP_ROLE} role (start-up creates it) and DATABASE_MIGRATION_URL to the owner (README, Database roles)`,
+    );
+  }
 
   await withStartupLock(database.migrationUrl, async () => {
     await applyBootstrapTokens(db, bootstrap);
@@ -236,6 +258,8 @@ try {
     }
   }
 } catch (err) {
+  // Expected failures (DeploymentError, DbmateError) are one line by construction; anything else is a
+  // bug whose message is still enough to start from, and a stack would bury the line that matters.
   log.error(`failed to start: ${err instanceof Error ? err.message : String(err)}`);
   await shutdown("start-up failed", 1);
 }

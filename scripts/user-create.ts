@@ -13,11 +13,10 @@ import { randomBytes } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { parseArgs } from "node:util";
 import { createDb } from "../lib/db/client";
-import { isDatabaseUnavailableError, unavailableSummary } from "../lib/db/availability";
 import { createUserAs } from "../lib/users/create-user";
 import { createUserSchema } from "../lib/users/user-schemas";
 import { AppError } from "../lib/errors";
-import { withDatabase } from "./database-runtime";
+import { oneLineReason, withDatabase } from "./database-runtime";
 
 const EXIT_REFUSED = 1;
 const EXIT_COULD_NOT_RUN = 2;
@@ -73,15 +72,11 @@ try {
         await db.$disconnect();
       }
     },
-    { shareRunning: true, notice: (line) => console.log(line) },
+    { shareRunning: true, notice: (line) => console.log(line), as: "app" },
   );
 } catch (err) {
   if (err instanceof AppError) refuse(err.message);
-  const why = isDatabaseUnavailableError(err)
-    ? `the database is unavailable (${unavailableSummary(err)})`
-    : err instanceof Error
-      ? err.message
-      : String(err);
+  const why = oneLineReason(err);
   console.error(`user:create could not run: ${why}`);
   process.exit(EXIT_COULD_NOT_RUN);
 }

@@ -12,13 +12,46 @@ export const supabaseEnvSchema = z
       .url("must be the project URL, e.g. https://abcd.supabase.co")
       .transform((u) => u.replace(/\/+$/, ""))
       .optional(),
-    SUPABASE_ANON_KEY: z.string().min(20, "must be the project's anon (publishable) key").optional(),
+    SUPABASE_ANON_KEY: z
+      .string()
+      .superRefine((key, ctx) => {
+        const problem = anonKeyProblem(key);
+        if (problem) ctx.addIssue({ code: "custom", message: problem });
+      })
+      .optional(),
     SUPABASE_JWT_SECRET: z.string().min(32, "must be the project's JWT secret (at least 32 characters)").optional(),
   })
   .refine((v) => !v.SUPABASE_URL === !v.SUPABASE_ANON_KEY, {
     message: "SUPABASE_URL and SUPABASE_ANON_KEY are set together or not at all",
     path: ["SUPABASE_URL"],
   });
+
+const EXPECTED_KEY =
+  "must be the project's anon key (a JWT whose role is anon) or its publishable key (sb_publishable_…), from the project's API settings";
+
+/**
+ * Why SUPABASE_ANON_KEY is not a usable anon key, or null. The browser gets this key, so a secret one
+ * (service_role, sb_secret_…) is refused outright; anything else malformed (a truncated copy, quotes,
+ * a placeholder) would otherwise only fail in a browser at sign-in. Decoded by hand: this module must
+ * not load jose while Supabase is off.
+ */
+export function anonKeyProblem(key: string): string | null {
+  if (/^sb_publishable_[A-Za-z0-9_-]{10,}$/.test(key)) return null;
+  const secret = "is a secret key (it bypasses row-level security and would be sent to every browser): use the anon or publishable key";
+  if (key.startsWith("sb_secret_")) return secret;
+  const parts = key.split(".");
+  if (parts.length !== 3 || !parts.every((p) => /^[A-Za-z0-9_-]+$/.test(p))) return EXPECTED_KEY;
+  let role: unknown;
+  try {
+    const header = JSON.parse(Buffer.from(parts[0]!, "base64url").toString("utf8")) as { alg?: unknown };
+    if (typeof header.alg !== "string") return EXPECTED_KEY;
+    role = (JSON.parse(Buffer.from(parts[1]!, "base64url").toString("utf8")) as { role?: unknown }).role;
+  } catch {
+    return EXPECTED_KEY;
+  }
+  if (role === "service_role") return secret;
+  return role === "anon" ? null : EXPECTED_KEY;
+}
 
 export interface SupabaseSettings {
   url: string;

@@ -22,8 +22,25 @@ export function runDbmate(url: string, args: string[]): Promise<string> {
     child.stdout.on("data", (d: Buffer) => (out += d.toString()));
     child.stderr.on("data", (d: Buffer) => (out += d.toString()));
     child.on("error", reject);
-    child.on("close", (code) => (code === 0 ? resolve(out) : reject(new Error(`dbmate ${args.join(" ")} failed (${code}):\n${out}`))));
+    child.on("close", (code) => (code === 0 ? resolve(out) : reject(new DbmateError(args, code, out))));
   });
+}
+
+/** One line (dbmate's own `Error: …`, which names the migration's SQL error); the whole output kept beside it. */
+export class DbmateError extends Error {
+  constructor(
+    args: string[],
+    readonly exitCode: number | null,
+    readonly output: string,
+  ) {
+    const lines = output
+      .split("\n")
+      .map((l) => l.trim())
+      .filter(Boolean);
+    const why = lines.find((l) => l.startsWith("Error:")) ?? lines.at(-1) ?? `exit code ${exitCode}`;
+    super(`dbmate ${args.join(" ")} failed: ${why.replace(/^Error:\s*/, "")}`);
+    this.name = "DbmateError";
+  }
 }
 
 export const migrateUp = (url: string) => runDbmate(url, ["up"]);

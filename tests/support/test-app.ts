@@ -23,6 +23,11 @@ export interface TestApp {
  */
 export async function startTestApp(options: {
   databaseUrl?: string;
+  /**
+   * Both URLs exactly as an operator sets them (DATABASE_URL as the app, DATABASE_MIGRATION_URL as the
+   * owner), instead of deriving the app's from `databaseUrl` with the test cluster's app password.
+   */
+  databaseUrls?: { app: string; migration: string };
   bootstrapTokens?: string;
   env?: Record<string, string>;
   /** The bundled server; the global setup's by default (outside vitest, e.g. the bench, pass one). */
@@ -39,6 +44,7 @@ export async function startTestApp(options: {
     env: {
       ...env,
       ...(options.databaseUrl ? { DATABASE_URL: asAppRole(options.databaseUrl), DATABASE_MIGRATION_URL: options.databaseUrl } : {}),
+      ...(options.databaseUrls ? { DATABASE_URL: options.databaseUrls.app, DATABASE_MIGRATION_URL: options.databaseUrls.migration } : {}),
       PORT: "0",
       HOST: "127.0.0.1",
       ROLLGATE_DEMO: "off",
