@@ -138,7 +138,14 @@ describe("the embedded PostgreSQL under supervision", () => {
       ROLLGATE_DATA_DIR: path.join(root, "verify"),
     });
     expect(unreachable.code).toBe(2);
-    expect(unreachable.stderr).toMatch(/^audit:verify could not run: the database is unavailable \(.*Can't reach database server/m);
+    // One line that names the variable, the address and what to check (lib/db/connection-failure.ts).
+    expect(unreachable.stderr).toMatch(
+      new RegExp(
+        `^audit:verify could not run: DATABASE_URL: cannot reach PostgreSQL at 127\\.0\\.0\\.1:${closed} \\(ECONNREFUSED\\): check`,
+        "m",
+      ),
+    );
+    expect(unreachable.stderr.trim().split("\n")).toHaveLength(1);
     const misconfigured = await auditVerify({ ROLLGATE_PG_PORT: "not-a-port", ROLLGATE_DATA_DIR: path.join(root, "verify") });
     expect(misconfigured.code).toBe(2);
     expect(misconfigured.stderr).toContain("ROLLGATE_PG_PORT");
