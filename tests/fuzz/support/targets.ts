@@ -76,7 +76,12 @@ const event = {
 };
 
 export const HTTP_TARGETS: HttpTarget[] = [
-  { kind: "http", id: "GET /api/v1/flags", role: "viewer" },
+  {
+    kind: "http",
+    id: "GET /api/v1/flags",
+    role: "viewer",
+    query: ["limit", "cursor", "q", "environment", "state", "owner", "tag", "stale", "sort"],
+  },
   {
     kind: "http",
     id: "POST /api/v1/flags",
