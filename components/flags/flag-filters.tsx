@@ -34,7 +34,7 @@ export function FlagFilters({ params, environments }: { params: FlagListParams; 
       action="/flags"
       role="search"
       aria-label="Flags"
-      className="grid grid-cols-2 gap-3 rounded-xl bg-white p-4 shadow-sm ring-1 ring-slate-200 sm:grid-cols-4 lg:grid-cols-8 lg:items-end"
+      className="grid grid-cols-2 gap-3 rounded-xl bg-white p-4 shadow-sm ring-1 ring-slate-200 sm:grid-cols-4 lg:grid-cols-8 lg:items-start"
     >
       {field(
         "flags-q",
@@ -99,12 +99,12 @@ export function FlagFilters({ params, environments }: { params: FlagListParams; 
           Potentially stale only
         </label>
         {params.limit ? <input type="hidden" name="limit" value={params.limit} /> : null}
-        <Button type="submit" className="ml-auto">
-          Search
-        </Button>
-        <Link href="/flags" className={`rounded-md px-3 py-2 text-sm font-semibold text-slate-700 ${controlOutline} hover:bg-slate-50`}>
-          Clear
-        </Link>
+        <div className="ml-auto flex gap-3">
+          <Button type="submit">Search</Button>
+          <Link href="/flags" className={`rounded-md px-3 py-2 text-sm font-semibold text-slate-700 ${controlOutline} hover:bg-slate-50`}>
+            Clear
+          </Link>
+        </div>
       </div>
     </form>
   );

@@ -47,14 +47,19 @@ SELECT r.flag_id, r.environment_key, max(r.minute)
   JOIN environments e ON e.key = r.environment_key
  GROUP BY r.flag_id, r.environment_key;
 
--- Sorted, so two flushes covering the same flags lock these rows in one order; the WHERE leaves a row
--- alone (no new version) when the minute did not advance, the common case within one minute.
+-- Only rows whose minute advances are written (the common flush, within a minute already noted,
+-- touches and locks nothing here); sorted, so two flushes covering the same flags lock in one order.
+-- Each ingest path writes metric_rollups in one statement per transaction, so a transaction takes
+-- these locks once, after its rollup rows, and no cycle of waits can form between flushes.
 CREATE FUNCTION rollgate_note_last_evaluated() RETURNS trigger
 LANGUAGE plpgsql SET search_path = pg_catalog, public AS $$
 BEGIN
   INSERT INTO flag_last_evaluated AS l (flag_id, environment_key, last_minute)
-  SELECT flag_id, environment_key, max(minute) FROM changed_rollups
-   GROUP BY flag_id, environment_key ORDER BY flag_id, environment_key
+  SELECT c.flag_id, c.environment_key, c.last_minute
+    FROM (SELECT flag_id, environment_key, max(minute) AS last_minute FROM changed_rollups GROUP BY flag_id, environment_key) c
+   WHERE NOT EXISTS (SELECT 1 FROM flag_last_evaluated e
+                      WHERE e.flag_id = c.flag_id AND e.environment_key = c.environment_key AND e.last_minute >= c.last_minute)
+   ORDER BY c.flag_id, c.environment_key
   ON CONFLICT (flag_id, environment_key) DO UPDATE SET last_minute = excluded.last_minute
    WHERE l.last_minute < excluded.last_minute;
   RETURN NULL;
