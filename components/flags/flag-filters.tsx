@@ -91,6 +91,7 @@ export function FlagFilters({ params, environments }: { params: FlagListParams; 
         <Select id="flags-sort" name="sort" defaultValue={params.sort ?? "key"} className="mt-1" compact>
           <option value="key">Key</option>
           <option value="updated">Last changed</option>
+          <option value="evaluated">Last evaluated</option>
         </Select>,
       )}
       <div className="col-span-2 flex flex-wrap items-center gap-3 sm:col-span-4 lg:col-span-8">

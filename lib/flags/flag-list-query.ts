@@ -9,7 +9,8 @@ export const MAX_PAGE_SIZE = 500;
 export const FLAG_STATE_FILTERS = ["on", "off", "killed", "rolling_out", "full"] as const;
 export type FlagStateFilter = (typeof FLAG_STATE_FILTERS)[number];
 
-export const FLAG_SORTS = ["key", "updated"] as const;
+/** key A→Z; updated and evaluated newest first (never evaluated last). */
+export const FLAG_SORTS = ["key", "updated", "evaluated"] as const;
 export type FlagSort = (typeof FLAG_SORTS)[number];
 
 /** Where a page starts: after (`next`) or before (`prev`) the row with this sort value and id. */
@@ -41,7 +42,7 @@ export function decodeCursor(text: string): FlagCursor | null {
   if (!Array.isArray(parsed) || parsed.length !== 4 || !parsed.every((p) => typeof p === "string")) return null;
   const [sort, dir, value, id] = parsed as [string, string, string, string];
   if (!(FLAG_SORTS as readonly string[]).includes(sort) || (dir !== "n" && dir !== "p") || !UUID.test(id)) return null;
-  if (sort === "updated" && !ISO_MICROS.test(value)) return null;
+  if (sort !== "key" && !ISO_MICROS.test(value)) return null;
   if (sort === "key" && (value.length === 0 || value.length > 100)) return null;
   return { sort: sort as FlagSort, direction: dir === "n" ? "next" : "prev", value, id };
 }

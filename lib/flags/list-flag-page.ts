@@ -61,12 +61,15 @@ export async function listFlagPage(db: Db, query: FlagListQuery, now = new Date(
   if (query.tag) where.push(Prisma.sql`f.tags @> ARRAY[${query.tag}]::text[]`);
   if (query.stale) where.push(Prisma.sql`(${stale.notEvaluated} OR ${stale.fullyRolledOut})`);
 
-  // "updated": the newest state change in any environment, newest first; microseconds as text so a
-  // cursor compares exactly what the database stored.
+  // "updated": the newest state change in any environment; "evaluated": the newest evaluated minute in
+  // any environment, never-evaluated flags last (as of the epoch). Both newest first; microseconds as
+  // text so a cursor compares exactly what the database stored.
   const byKey = query.sort === "key";
   const sortExpr = byKey
     ? Prisma.sql`f.key`
-    : Prisma.sql`coalesce((SELECT max(s.updated_at) FROM flag_states s WHERE s.flag_id = f.id), f.created_at)`;
+    : query.sort === "updated"
+      ? Prisma.sql`coalesce((SELECT max(s.updated_at) FROM flag_states s WHERE s.flag_id = f.id), f.created_at)`
+      : Prisma.sql`coalesce((SELECT max(e.last_minute) FROM flag_last_evaluated e WHERE e.flag_id = f.id), 'epoch'::timestamptz)`;
   const sortText = byKey ? sortExpr : Prisma.sql`to_char(${sortExpr} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')`;
   const cursorValue = (c: FlagCursor) => (byKey ? Prisma.sql`${c.value}` : Prisma.sql`${c.value}::timestamptz`);
   // Ascending by key, descending by time; a "prev" cursor reads the other way and the rows are turned back.

@@ -102,6 +102,7 @@ export async function benchDashboard(app: TestApp, databaseUrl: string, engineer
   await timed("/flags first page (HTML)", runs, page("/flags"));
   await timed("/flags?q=fleet-0123 (10 matches)", runs, page("/flags?q=fleet-0123"));
   await timed("/flags?stale=1&owner=team-7", runs, page("/flags?stale=1&owner=team-7"));
+  await timed("/flags?sort=evaluated", runs, page("/flags?sort=evaluated"));
   await timed("GET /api/v1/flags (first page, 100 flags)", runs, api("/api/v1/flags"));
   const first = (await (await api("/api/v1/flags?limit=100")()).json()) as { next: string };
   await timed("GET /api/v1/flags (a later page by cursor)", runs, api(`/api/v1/flags?cursor=${encodeURIComponent(first.next)}`));

@@ -111,6 +111,13 @@ describe("last evaluated and potentially stale", () => {
     expect(byKey.get("life-full-rolling")!.lastEvaluated.staging).toEqual(expect.any(String));
     expect(byKey.get("life-young")!.stale).toBeNull();
     expect(await keysOf("q=life-&stale=1")).toEqual(["life-full", "life-never", "life-quiet"]);
+    // Last evaluated, newest first, never-evaluated flags last (in id order among themselves).
+    const byEvaluated = await keysOf("q=life-&sort=evaluated&limit=3");
+    expect(byEvaluated).toEqual(["life-full-rolling", "life-full", "life-fresh"]);
+    const res2 = await call(app.url, "GET", "/api/v1/flags?q=life-&sort=evaluated&limit=3", { token: ROLE_TOKENS.viewer });
+    const rest = await keysOf(`q=life-&sort=evaluated&limit=10&cursor=${encodeURIComponent(res2.body.next)}`);
+    expect(rest.slice(0, 1)).toEqual(["life-quiet"]);
+    expect(new Set(rest.slice(1))).toEqual(new Set(["life-never", "life-young"]));
   });
 });
 

@@ -129,7 +129,7 @@ describe("GET /api/v1/flags: pages and filters", () => {
     expect((await bad("limit=ten")).limit).toMatch(/whole number/);
     expect((await bad("cursor=garbage")).cursor).toMatch(/not a cursor/);
     expect((await bad("state=maybe")).state).toMatch(/rolling_out/);
-    expect((await bad("sort=random")).sort).toMatch(/key, updated/);
+    expect((await bad("sort=random")).sort).toMatch(/key, updated, evaluated/);
     expect((await bad("environment=moon&state=on")).environment).toMatch(/no environment 'moon'/);
     expect((await bad("tag=Not%20A%20Tag")).tag).toMatch(/not a tag/);
     expect((await bad("stale=maybe")).stale).toBeDefined();
