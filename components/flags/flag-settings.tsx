@@ -8,14 +8,22 @@ import { ActionForm } from "../ui/action-form";
 
 const idle: FormState = { status: "idle" };
 
-/** Description, raw-event sampling, and the archive "danger zone", for engineers. */
+/** "tags" or "tags.3": one message under the one field. */
+const firstTagError = (fields: Record<string, string> | undefined) =>
+  fields && Object.entries(fields).find(([k]) => k === "tags" || k.startsWith("tags."))?.[1];
+
+/** Description, owner, tags, raw-event sampling, and the archive "danger zone", for engineers. */
 export function FlagSettings({
   flagKey,
   description,
+  owner,
+  tags,
   rawEventSamplePercent,
 }: {
   flagKey: string;
   description: string;
+  owner: string | null;
+  tags: string[];
   rawEventSamplePercent: number;
 }) {
   const [saved, saveAction, saving] = useActionState(updateFlagSettingsAction, idle);
@@ -28,6 +36,14 @@ export function FlagSettings({
         <Field label="Description" error={saved.fields?.description}>
           <TextInput name="description" defaultValue={description} invalid={!!saved.fields?.description} />
         </Field>
+        <div className="grid gap-3 sm:grid-cols-2">
+          <Field label="Owner" hint="A team or person; empty for nobody" error={saved.fields?.owner}>
+            <TextInput name="owner" defaultValue={owner ?? ""} invalid={!!saved.fields?.owner} autoComplete="off" />
+          </Field>
+          <Field label="Tags" hint="Comma-separated, e.g. payments, q3-cleanup" error={firstTagError(saved.fields)}>
+            <TextInput name="tags" defaultValue={tags.join(", ")} invalid={!!firstTagError(saved.fields)} autoComplete="off" />
+          </Field>
+        </div>
         <Field
           label="Raw events kept (%)"
           hint="Charts, gates and guardrails count every event from the per-minute rollups. Raw rows are only a sample for debugging: 0 keeps none."

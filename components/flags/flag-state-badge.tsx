@@ -1,14 +1,24 @@
 import type { FlagStateDto } from "@/lib/flags/flag-dto";
 import { Badge } from "../ui/badge";
 
+type Tone = "red" | "gray" | "green" | "indigo" | "amber";
+
 /** One word for what a flag state serves: the precedence of evaluation, read left to right. */
-export function FlagStateBadge({ state }: { state: FlagStateDto }) {
-  if (state.killed) return <Badge tone="red">Killed</Badge>;
-  if (!state.enabled) return <Badge tone="gray">Off</Badge>;
-  if (state.rolloutPercent === 100) return <Badge tone="green">On · 100%</Badge>;
+export function flagStateSummary(state: Pick<FlagStateDto, "killed" | "enabled" | "rolloutPercent" | "allowlist">): {
+  tone: Tone;
+  text: string;
+} {
+  if (state.killed) return { tone: "red", text: "Killed" };
+  if (!state.enabled) return { tone: "gray", text: "Off" };
+  if (state.rolloutPercent === 100) return { tone: "green", text: "On · 100%" };
   if (state.rolloutPercent === 0)
-    return <Badge tone="indigo">{state.allowlist.length ? `Allowlist only (${state.allowlist.length})` : "On · 0%"}</Badge>;
-  return <Badge tone="amber">Rolling out · {state.rolloutPercent}%</Badge>;
+    return { tone: "indigo", text: state.allowlist.length ? `Allowlist only (${state.allowlist.length})` : "On · 0%" };
+  return { tone: "amber", text: `Rolling out · ${state.rolloutPercent}%` };
+}
+
+export function FlagStateBadge({ state }: { state: FlagStateDto }) {
+  const { tone, text } = flagStateSummary(state);
+  return <Badge tone={tone}>{text}</Badge>;
 }
 
 export function PercentBar({ percent }: { percent: number }) {

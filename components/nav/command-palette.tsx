@@ -11,6 +11,11 @@ interface FlagRow {
   environments: Record<string, { killed: boolean; enabled: boolean; rolloutPercent: number }>;
 }
 
+/** Words of "kill <flag> in <environment>" that are not the flag. */
+const GRAMMAR_WORDS = new Set(["kill", "restore", "open", "in"]);
+const FLAGS_PER_SEARCH = 20;
+const SEARCH_PAUSE_MS = 80;
+
 interface Command {
   id: string;
   label: string;
@@ -65,13 +70,35 @@ export function CommandPalette({ canKill }: { canKill: boolean }) {
     };
   }, []);
 
+  // The flags come from the server's search, not one list of all of them (10,000 flags would be
+  // megabytes): the first word that is not part of the command's grammar is taken as the flag's key
+  // (or part of it), fetched after a pause in typing, and the commands are built from what matched.
+  const term = useMemo(
+    () =>
+      query
+        .toLowerCase()
+        .split(/\s+/)
+        .find((w) => w && !GRAMMAR_WORDS.has(w)) ?? "",
+    [query],
+  );
   useEffect(() => {
     if (!open) return;
-    void fetch("/api/v1/flags")
-      .then((r) => (r.ok ? (r.json() as Promise<{ flags: FlagRow[] }>) : { flags: [] }))
-      .then((b) => setFlags(b.flags))
-      .catch(() => setFlags([]));
-  }, [open]);
+    const request = new AbortController();
+    const timer = setTimeout(() => {
+      const params = new URLSearchParams({ limit: String(FLAGS_PER_SEARCH) });
+      if (term) params.set("q", term);
+      void fetch(`/api/v1/flags?${params}`, { signal: request.signal })
+        .then((r) => (r.ok ? (r.json() as Promise<{ flags: FlagRow[] }>) : { flags: [] }))
+        .then((b) => setFlags(b.flags))
+        .catch(() => {
+          if (!request.signal.aborted) setFlags([]);
+        });
+    }, SEARCH_PAUSE_MS);
+    return () => {
+      clearTimeout(timer);
+      request.abort();
+    };
+  }, [open, term]);
 
   const commands = useMemo<Command[]>(() => {
     const all: Command[] = [];

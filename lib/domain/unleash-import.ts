@@ -23,6 +23,10 @@ export interface UnleashFlag {
   description: string;
   archived: boolean;
   dependencies: number;
+  /** Unleash's project, if the export says. */
+  project: string | null;
+  /** Tag values from the export's featureTags. */
+  tags: string[];
   environments: Map<string, { enabled: boolean; strategies: UnleashStrategy[]; variants: unknown[] }>;
 }
 
@@ -40,6 +44,23 @@ export interface MappedFlag {
   environments: Map<string, { state: MappedState; problems: string[] }>;
   /** Problems that hold in every environment (dependencies, several bucketing groups). */
   problems: string[];
+  /** Unleash's project as the owner; null for its catch-all "default" project, which says nobody. */
+  owner: string | null;
+  /** The tags as Rollgate slugs, at most 20. */
+  tags: string[];
+}
+
+/** As many tags as flags.tags holds (lib/flags/flag-catalog-schemas.ts MAX_TAGS; the domain has no imports from lib/flags). */
+const MAX_IMPORTED_TAGS = 20;
+
+/** An Unleash tag value as a Rollgate tag: lowercase, runs of other characters as one '-', ≤ 40. */
+export function unleashTagSlug(value: string): string {
+  return value
+    .toLowerCase()
+    .replace(/[^a-z0-9]+/g, "-")
+    .replace(/^-+/, "")
+    .slice(0, 40)
+    .replace(/-+$/, "");
 }
 
 const asRecord = (v: unknown): Record<string, unknown> =>
@@ -82,6 +103,8 @@ export function readUnleashExport(doc: unknown): UnleashFlag[] {
       description: asString(f.description) ?? "",
       archived: f.archived === true || f.archivedAt != null,
       dependencies: asArray(f.dependencies).length,
+      project: asString(f.project) ?? null,
+      tags: [],
       environments: new Map(),
     });
     if (isStateExport) {
@@ -91,6 +114,14 @@ export function readUnleashExport(doc: unknown): UnleashFlag[] {
         variants: asArray(f.variants),
       });
     }
+  }
+  // Both export shapes list tags beside the features: { featureName, tagType, tagValue } (or an older
+  // { featureName, tag: { type, value } }).
+  for (const raw of asArray(root.featureTags)) {
+    const t = asRecord(raw);
+    const value = asString(t.tagValue) ?? asString(asRecord(t.tag).value);
+    const flag = flags.get(asString(t.featureName) ?? "");
+    if (flag && value) flag.tags.push(value);
   }
   if (!isStateExport) {
     for (const raw of asArray(root.featureEnvironments)) {
@@ -188,5 +219,16 @@ export function mapUnleashFlag(flag: UnleashFlag): MappedFlag {
     });
   }
   if (groups.size > 1) problems.push(`rollouts bucket by several groups (${[...groups].join(", ")})`);
-  return { key: flag.name, description: flag.description, bucketGroup: [...groups][0] ?? flag.name, environments, problems };
+  const tags = [...new Set(flag.tags.map(unleashTagSlug).filter(Boolean))];
+  if (tags.length > MAX_IMPORTED_TAGS) problems.push(`${tags.length} tags; a Rollgate flag keeps ${MAX_IMPORTED_TAGS}`);
+  const project = flag.project?.trim().slice(0, 100) || null;
+  return {
+    key: flag.name,
+    description: flag.description,
+    bucketGroup: [...groups][0] ?? flag.name,
+    environments,
+    problems,
+    owner: project === "default" ? null : project,
+    tags: tags.slice(0, MAX_IMPORTED_TAGS),
+  };
 }

@@ -12,8 +12,8 @@ export async function createFlag(db: Db, principal: Principal | null, input: Cre
   return db.$transaction(async (tx) => {
     // ON CONFLICT keeps a duplicate key from aborting the transaction with a unique violation.
     const inserted = await tx.$queryRaw<{ id: string }[]>`
-      INSERT INTO flags (key, description, owner_id, bucket_group)
-      VALUES (${input.key}, ${input.description}, ${user.userId}::uuid, ${input.bucketGroup ?? null})
+      INSERT INTO flags (key, description, owner_id, bucket_group, owner, tags)
+      VALUES (${input.key}, ${input.description}, ${user.userId}::uuid, ${input.bucketGroup ?? null}, ${input.owner}, ${input.tags}::text[])
       ON CONFLICT (key) DO NOTHING RETURNING id`;
     const id = inserted[0]?.id;
     if (!id) {

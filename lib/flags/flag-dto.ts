@@ -16,6 +16,10 @@ export interface FlagDto {
   /** Share of raw events stored (0 … 100, default 0); the rollups count every event regardless. */
   rawEventSamplePercent: number;
   createdAt: string;
+  /** Who answers for the flag (a team or person), or null. */
+  owner: string | null;
+  /** Lowercase slugs. */
+  tags: string[];
   environments: Record<string, FlagStateDto>;
 }
 
@@ -47,6 +51,8 @@ export function toFlagDto(
     createdAt: Date;
     bucketGroup?: string | null;
     rawEventSamplePercent?: number;
+    owner?: string | null;
+    tags?: string[];
     states: StateRow[];
   },
   environmentOrder: string[],
@@ -63,6 +69,8 @@ export function toFlagDto(
     bucketGroup: flag.bucketGroup ?? flag.key,
     rawEventSamplePercent: flag.rawEventSamplePercent ?? 0,
     createdAt: flag.createdAt.toISOString(),
+    owner: flag.owner ?? null,
+    tags: flag.tags ?? [],
     environments,
   };
 }

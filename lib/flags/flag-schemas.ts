@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { plainText } from "../validation/text";
+import { ownerSchema, tagsSchema } from "./flag-catalog-schemas";
 
 /** Case-sensitive, like Unleash feature names; no spaces or slashes (a key is one path segment). */
 export const FLAG_KEY_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._~-]{0,99}$/;
@@ -19,6 +20,8 @@ export const createFlagSchema = z.strictObject({
     .refine((v) => v.trim() === v, "no leading or trailing spaces")
     .optional(),
   description: plainText({ max: 500, multiline: true, typeMessage: "description must be text" }).optional().default(""),
+  owner: ownerSchema.optional().default(null),
+  tags: tagsSchema.optional().default([]),
 });
 export type CreateFlagInput = z.infer<typeof createFlagSchema>;
 
@@ -63,9 +66,11 @@ export const updateFlagSchema = z
       .min(0, "must be between 0 and 100")
       .max(100, "must be between 0 and 100")
       .optional(),
+    owner: ownerSchema.optional(),
+    tags: tagsSchema.optional(),
   })
-  .refine((v) => v.description !== undefined || v.rawEventSamplePercent !== undefined, {
-    message: "change at least one of description, rawEventSamplePercent",
+  .refine((v) => v.description !== undefined || v.rawEventSamplePercent !== undefined || v.owner !== undefined || v.tags !== undefined, {
+    message: "change at least one of description, rawEventSamplePercent, owner, tags",
     path: ["description"],
   });
 export type UpdateFlagInput = z.infer<typeof updateFlagSchema>;

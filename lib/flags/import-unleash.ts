@@ -38,6 +38,9 @@ export interface ImportPlanEntry {
   action: "create" | "update" | "unchanged" | "skip";
   reason?: string;
   bucketGroup: string;
+  /** Set on a flag the import creates (Unleash's project and tags); an existing flag keeps its own. */
+  owner: string | null;
+  tags: string[];
   problems: string[];
   environments: Record<string, EnvPlan>;
 }
@@ -90,6 +93,8 @@ export async function importUnleash(db: Db, principal: Principal | null, input: 
           key: flag.name,
           action: "create",
           bucketGroup: mapped.bucketGroup,
+          owner: mapped.owner,
+          tags: mapped.tags,
           problems: mapped.problems,
           environments: {},
         };
@@ -182,8 +187,9 @@ async function compareWithRollgate(tx: Tx, entry: ImportPlanEntry): Promise<void
 async function apply(tx: Tx, entry: ImportPlanEntry, user: UserPrincipal): Promise<void> {
   if (entry.action === "create") {
     await tx.$executeRaw`
-      INSERT INTO flags (key, description, owner_id, bucket_group)
-      VALUES (${entry.key}, ${"Imported from Unleash"}, ${user.userId}::uuid, ${entry.bucketGroup === entry.key ? null : entry.bucketGroup})`;
+      INSERT INTO flags (key, description, owner_id, bucket_group, owner, tags)
+      VALUES (${entry.key}, ${"Imported from Unleash"}, ${user.userId}::uuid, ${entry.bucketGroup === entry.key ? null : entry.bucketGroup},
+              ${entry.owner}, ${entry.tags}::text[])`;
   }
   const flag = await tx.flag.findUniqueOrThrow({ where: { key: entry.key }, select: { id: true } });
   for (const [env, plan] of Object.entries(entry.environments)) {
@@ -204,6 +210,7 @@ function importAudit(entry: ImportPlanEntry, user: UserPrincipal): AuditInput {
     after: {
       source: "unleash",
       bucketGroup: entry.bucketGroup,
+      ...(entry.action === "create" ? { owner: entry.owner, tags: entry.tags } : {}),
       environments: Object.fromEntries(Object.entries(entry.environments).map(([env, p]) => [env, p.to])),
     },
   };

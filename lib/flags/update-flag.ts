@@ -9,7 +9,7 @@ import type { UpdateFlagInput } from "./flag-schemas";
 import { requirePermission } from "../auth/permissions";
 
 /**
- * Edits what describes a flag and its raw-event sampling (not its per-environment state, which has its
+ * Edits what describes a flag (description, owner, tags) and its raw-event sampling (not its per-environment state, which has its
  * own versioned update).
  */
 export async function updateFlag(db: Db, principal: Principal | null, key: string, input: UpdateFlagInput): Promise<FlagDto> {
@@ -21,13 +21,20 @@ export async function updateFlag(db: Db, principal: Principal | null, key: strin
     const after = {
       description: input.description ?? before.description,
       rawEventSamplePercent: input.rawEventSamplePercent ?? before.rawEventSamplePercent,
+      owner: input.owner !== undefined ? input.owner : before.owner,
+      tags: input.tags ?? before.tags,
     };
     await tx.flag.update({ where: { id: before.id }, data: after });
     await recordAudit(tx, {
       actor: { id: user.userId, label: actorLabel(user) },
       action: "flag.update",
       target: { type: "flag", id: key },
-      before: { description: before.description, rawEventSamplePercent: before.rawEventSamplePercent },
+      before: {
+        description: before.description,
+        rawEventSamplePercent: before.rawEventSamplePercent,
+        owner: before.owner,
+        tags: before.tags,
+      },
       after,
     });
   });

@@ -7,6 +7,7 @@
 //  6. kill switch: kill API call → an SDK serves off
 //  7. summary ingestion from 50 simulated SDKs
 //  8. fan-out: 10,000 flags, 5,000 SSE clients on one instance, one flag changed (BENCH_FANOUT_FLAGS, BENCH_FANOUT_CLIENTS)
+//  9. dashboard: /flags, search, the flags API and the audit page at 10,000 flags (tests/bench/dashboard.ts)
 import net from "node:net";
 import { spawn } from "node:child_process";
 import { rm } from "node:fs/promises";
@@ -26,6 +27,7 @@ import { freePort } from "../support/free-port";
 import { startTestApp, type TestApp } from "../support/test-app";
 import { bundleServer } from "../support/server-bundle";
 import { call } from "../support/http";
+import { benchDashboard } from "./dashboard";
 
 const only = process.argv[2];
 const ENG = "bench-engineer-token";
@@ -678,6 +680,7 @@ if (!only || only === "metrics") await benchMetrics();
 if (!only || only === "kill") await benchKill();
 if (!only || only === "summaries") await benchSummaries();
 if (!only || only === "fanout") await benchFanout();
+if (!only || only === "dashboard") await withCluster(1, ([app], url) => benchDashboard(app!, url, ENG));
 if (!only || only === "propagation") {
   await benchPropagation(1);
   await benchPropagation(3);

@@ -46,3 +46,23 @@ test("screenshots of the approval form with its review sections open", async ({ 
     await page.getByRole("form", { name: "Approval form" }).screenshot({ path: path.join(DIR!, `approval-form-${name}.png`) });
   }
 });
+
+test("screenshots of the flag list with its search, filters and pages (issue 26)", async ({ page }) => {
+  mkdirSync(DIR!, { recursive: true });
+  await signIn(page, "engineer@rollgate.dev");
+  for (const [name, width, height] of [
+    ["desktop-1440", 1440, 900],
+    ["phone-390", 390, 844],
+  ] as const) {
+    await page.setViewportSize({ width, height });
+    await page.goto(`/flags?limit=2&cursor=${await firstCursor(page)}`);
+    await expect(page.getByRole("navigation", { name: "Pages" })).toBeVisible();
+    await page.screenshot({ path: path.join(DIR!, `flags-${name}.png`), fullPage: true });
+  }
+});
+
+/** A second page's cursor, so the screenshot shows both Previous and Next. */
+async function firstCursor(page: import("./test").Page): Promise<string> {
+  const res = await page.request.get("/api/v1/flags?limit=2");
+  return encodeURIComponent(((await res.json()) as { next: string }).next);
+}

@@ -224,7 +224,7 @@ describe("bad input gets 400 with field messages and changes nothing", () => {
     ["key with spaces", { body: { key: "Bad Key" } }, "key"],
     ["key too long", { body: { key: "a".repeat(101) } }, "key"],
     ["description too long", { body: { key: "ok-key", description: "x".repeat(501) } }, "description"],
-    ["unknown field", { body: { key: "ok-key", owner: "me" } }, "body"],
+    ["unknown field", { body: { key: "ok-key", colour: "blue" } }, "body"],
     ["not JSON", { rawBody: "{nope" }, "body"],
     ["empty body", { rawBody: "" }, "body"],
     ["array body", { body: [1, 2] }, "body"],

@@ -25,6 +25,8 @@ const flagWith = (strategies: UnleashStrategy[], over: Partial<UnleashFlag> & { 
     description: "",
     archived: false,
     dependencies: 0,
+    project: null as string | null,
+    tags: [] as string[],
     environments: new Map([["production", { enabled, strategies, variants }]]),
     ...rest,
   } satisfies UnleashFlag;
@@ -91,6 +93,8 @@ describe("readUnleashExport: the older state export", () => {
       description: "first",
       archived: false,
       dependencies: 0,
+      project: null,
+      tags: [],
       environments: new Map([
         [
           "default",
@@ -396,5 +400,30 @@ describe("reading and mapping together", () => {
     expect(mapped.environments).toEqual(
       new Map([["default", { state: { enabled: true, rolloutPercent: 15, allowlist: [] }, problems: [] }]]),
     );
+  });
+});
+
+describe("owner and tags from the export (issue 26)", () => {
+  it("reads each feature's project and its featureTags, as an owner and slugs", () => {
+    const [checkout, plain] = readUnleashExport({
+      features: [
+        { name: "checkout", project: "team-payments", enabled: true, strategies: [] },
+        { name: "plain", project: "default", enabled: true, strategies: [] },
+      ],
+      featureTags: [
+        { featureName: "checkout", tagType: "simple", tagValue: "Q3 Cleanup!" },
+        { featureName: "checkout", tag: { type: "simple", value: "payments" } },
+        { featureName: "checkout", tagType: "simple", tagValue: "payments" },
+        { featureName: "nobody", tagType: "simple", tagValue: "lost" },
+      ],
+    });
+    expect(mapUnleashFlag(checkout!)).toMatchObject({ owner: "team-payments", tags: ["q3-cleanup", "payments"] });
+    expect(mapUnleashFlag(plain!)).toMatchObject({ owner: null, tags: [] });
+  });
+
+  it("keeps 20 tags and says so", () => {
+    const mapped = mapUnleashFlag(flagWith([], { tags: Array.from({ length: 25 }, (_, i) => `t${i}`) }));
+    expect(mapped.tags).toHaveLength(20);
+    expect(mapped.problems).toContain("25 tags; a Rollgate flag keeps 20");
   });
 });

@@ -11,6 +11,8 @@ import { isInvalidInputError } from "@/lib/db/db-errors";
 import { createFlag } from "@/lib/flags/create-flag";
 import { archiveFlagSchema, createFlagSchema, updateFlagSchema, updateFlagStateSchema } from "@/lib/flags/flag-schemas";
 import { archiveFlag } from "@/lib/flags/archive-flag";
+import { archiveFlags, archiveFlagsSchema } from "@/lib/flags/archive-flags";
+import { parseTagList } from "@/lib/flags/flag-catalog-schemas";
 import { updateFlag } from "@/lib/flags/update-flag";
 import { updateFlagState, type LastChange, type LiveRolloutRef } from "@/lib/flags/update-flag-state";
 import { isGuardedEnvironment } from "@/lib/flags/environments";
@@ -51,7 +53,12 @@ function failure(err: unknown): FormState {
 
 export async function createFlagAction(_prev: FormState, form: FormData): Promise<FormState> {
   if (!isForm(form)) return unreadable;
-  const parsed = createFlagSchema.safeParse({ key: form.get("key"), description: form.get("description") ?? "" });
+  const parsed = createFlagSchema.safeParse({
+    key: form.get("key"),
+    description: form.get("description") ?? "",
+    owner: String(form.get("owner") ?? ""),
+    tags: parseTagList(String(form.get("tags") ?? "")),
+  });
   if (!parsed.success) return { status: "invalid", fields: fieldErrors(parsed.error) };
   try {
     await createFlag(getDb(), await currentUser(), parsed.data);
@@ -123,6 +130,9 @@ export async function updateFlagSettingsAction(_prev: FormState, form: FormData)
   const sampling = String(form.get("rawEventSamplePercent") ?? "").trim();
   const parsed = updateFlagSchema.safeParse({
     description: form.get("description") ?? "",
+    // Fields the form did not send stay as they are (older forms, other callers).
+    ...(form.has("owner") ? { owner: String(form.get("owner")) } : {}),
+    ...(form.has("tags") ? { tags: parseTagList(String(form.get("tags"))) } : {}),
     // Empty means "leave as is"; anything else must read as a number (the schema says what is wrong).
     ...(sampling === "" ? {} : { rawEventSamplePercent: /^\d+(\.\d+)?$/.test(sampling) ? Number(sampling) : sampling }),
   });
@@ -148,4 +158,18 @@ export async function archiveFlagAction(_prev: FormState, form: FormData): Promi
   }
   revalidatePath("/flags");
   redirect("/flags");
+}
+
+/** Archives the flags ticked in the list (checkboxes named `keys`) with one reason. */
+export async function archiveFlagsAction(_prev: FormState, form: FormData): Promise<FormState> {
+  if (!isForm(form)) return unreadable;
+  const parsed = archiveFlagsSchema.safeParse({ keys: form.getAll("keys").map(String), reason: form.get("reason") ?? "" });
+  if (!parsed.success) return { status: "invalid", fields: fieldErrors(parsed.error) };
+  try {
+    const { archived } = await archiveFlags(getDb(), await currentUser(), parsed.data);
+    revalidatePath("/flags");
+    return { status: "saved", message: `Archived ${archived.length} ${archived.length === 1 ? "flag" : "flags"}: ${archived.join(", ")}` };
+  } catch (err) {
+    return failure(err);
+  }
 }

@@ -76,15 +76,25 @@ const event = {
 };
 
 export const HTTP_TARGETS: HttpTarget[] = [
-  { kind: "http", id: "GET /api/v1/flags", role: "viewer" },
+  {
+    kind: "http",
+    id: "GET /api/v1/flags",
+    role: "viewer",
+    query: ["limit", "cursor", "q", "environment", "state", "owner", "tag", "stale", "sort"],
+  },
   {
     kind: "http",
     id: "POST /api/v1/flags",
     role: "engineer",
-    body: () => ({ key: `fz-${Math.random().toString(36).slice(2, 8)}`, description: "fuzz" }),
+    body: () => ({ key: `fz-${Math.random().toString(36).slice(2, 8)}`, description: "fuzz", owner: "team-fuzz", tags: ["fuzz"] }),
   },
   { kind: "http", id: "GET /api/v1/flags/{key}", role: "viewer" },
-  { kind: "http", id: "PATCH /api/v1/flags/{key}", role: "engineer", body: () => ({ description: "changed" }) },
+  {
+    kind: "http",
+    id: "PATCH /api/v1/flags/{key}",
+    role: "engineer",
+    body: () => ({ description: "changed", owner: "team-fuzz", tags: ["fuzz", "q3"] }),
+  },
   { kind: "http", id: "DELETE /api/v1/flags/{key}", role: "engineer", body: () => ({ reason: "fuzz archive" }) },
   {
     kind: "http",
@@ -290,7 +300,12 @@ export const HTTP_TARGETS: HttpTarget[] = [
   { kind: "http", id: "GET /sign-in" },
   { kind: "http", id: "GET /sign-in/no-access", query: ["email"] },
   { kind: "http", id: "GET /sign-in/supabase" },
-  { kind: "http", id: "GET /flags", role: "viewer" },
+  {
+    kind: "http",
+    id: "GET /flags",
+    role: "viewer",
+    query: ["q", "environment", "state", "owner", "tag", "stale", "sort", "limit", "cursor"],
+  },
   { kind: "http", id: "GET /flags/{key}", role: "engineer" },
   { kind: "http", id: "GET /audit", role: "viewer", query: ["target", "actor", "action", "before", "signins"] },
   { kind: "http", id: "GET /admin", role: "admin" },
@@ -336,6 +351,21 @@ export const ACTION_TARGETS: ActionTarget[] = [
     fields: (w) => [
       ["key", text("fz-action-flag", one(w.flagKeys, "x"), "UPPER")],
       ["description", text("made by the fuzzer")],
+      ["owner", text("team-fuzz", "")],
+      ["tags", text("fuzz, q3", "Not A Slug", "")],
+    ],
+  },
+  {
+    kind: "action",
+    id: "action archiveFlagsAction",
+    name: "archiveFlagsAction",
+    page: "/flags",
+    role: "engineer",
+    args: "state-form",
+    fields: (w) => [
+      ["keys", text(...w.spareFlagKeys)],
+      ["keys", text(...w.spareFlagKeys, "no-such-flag")],
+      ["reason", text("bulk cleanup", "")],
     ],
   },
   {
@@ -366,6 +396,8 @@ export const ACTION_TARGETS: ActionTarget[] = [
     fields: (w) => [
       ["flagKey", text(...w.flagKeys)],
       ["description", text("new words")],
+      ["owner", text("team-fuzz", "")],
+      ["tags", text("fuzz, q3", "Not A Slug", "")],
       ["rawEventSamplePercent", text("12.5", "0", "100")],
     ],
   },

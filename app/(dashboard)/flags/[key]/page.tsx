@@ -125,7 +125,13 @@ export default async function FlagPage({ params }: { params: Promise<{ key: stri
         </div>
       </section>
       {canEdit ? (
-        <FlagSettings flagKey={flag.key} description={flag.description} rawEventSamplePercent={flag.rawEventSamplePercent} />
+        <FlagSettings
+          flagKey={flag.key}
+          description={flag.description}
+          owner={flag.owner}
+          tags={flag.tags}
+          rawEventSamplePercent={flag.rawEventSamplePercent}
+        />
       ) : null}
       <p className="text-sm">
         <Link href={`/audit?target=${encodeURIComponent(flag.key)}`} className="text-indigo-700 hover:underline">

@@ -2,12 +2,14 @@ import { json, parseWith, readJson, route } from "@/lib/api/http";
 import { requireUser } from "@/lib/auth/principal";
 import { createFlag } from "@/lib/flags/create-flag";
 import { createFlagSchema } from "@/lib/flags/flag-schemas";
-import { listFlags } from "@/lib/flags/list-flags";
+import { flagListQuerySchema } from "@/lib/flags/flag-list-query";
+import { listFlagPage } from "@/lib/flags/list-flag-page";
 import { requirePermission } from "@/lib/auth/permissions";
 
-export const GET = route(async ({ db, principal }) => {
+export const GET = route(async ({ req, db, principal }) => {
   requireUser(principal);
-  return json({ flags: await listFlags(db) });
+  const query = parseWith(flagListQuerySchema, Object.fromEntries(new URL(req.url).searchParams));
+  return json(await listFlagPage(db, query));
 });
 
 export const POST = route(async ({ req, db, principal }) => {

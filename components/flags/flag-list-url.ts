@@ -1,0 +1,29 @@
+/** The /flags query parameters a link or form carries (all strings, as in the URL). */
+export type FlagListParams = Partial<
+  Record<"q" | "environment" | "state" | "owner" | "tag" | "stale" | "sort" | "limit" | "cursor", string>
+>;
+
+const PARAM_NAMES = ["q", "environment", "state", "owner", "tag", "stale", "sort", "limit", "cursor"] as const;
+
+/** The first value of each known parameter; others (and empty ones) are dropped. */
+export function flagListParams(search: Record<string, string | string[] | undefined>): FlagListParams {
+  const params: FlagListParams = {};
+  for (const name of PARAM_NAMES) {
+    const raw = search[name];
+    const value = Array.isArray(raw) ? raw[0] : raw;
+    if (value) params[name] = value;
+  }
+  return params;
+}
+
+/** `/flags?…` with `params` changed by `change` (undefined removes a parameter). */
+export function flagsHref(params: FlagListParams, change: FlagListParams = {}): string {
+  const merged = { ...params, ...change };
+  const query = new URLSearchParams();
+  for (const name of PARAM_NAMES) {
+    const value = name in change ? change[name] : merged[name];
+    if (value) query.set(name, value);
+  }
+  const text = query.toString();
+  return text ? `/flags?${text}` : "/flags";
+}

@@ -1,0 +1,111 @@
+// npm run bench -- dashboard: the dashboard at 10,000 flags (issue 26). Seeds BENCH_DASHBOARD_FLAGS flags
+// (default 10,000, with owners, tags and rollups) and BENCH_AUDIT_ENTRIES audit entries (default
+// 1,000,000; through the hash-chain trigger, so this takes a while), then times sequential requests:
+// the /flags first page (server time to the last byte, and its HTML size), a search matching 10
+// flags, a GET /api/v1/flags page and the audit page.
+import { writeFile } from "node:fs/promises";
+import pgLib from "pg";
+import { hashSecret } from "../../lib/auth/secrets";
+import type { TestApp } from "../support/test-app";
+
+const percentile = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
+const fmt = (n: number, digits = 0) => n.toLocaleString("en-US", { maximumFractionDigits: digits, minimumFractionDigits: digits });
+
+async function seed(databaseUrl: string, flagCount: number, auditCount: number): Promise<string> {
+  const db = new pgLib.Client({ connectionString: databaseUrl });
+  await db.connect();
+  try {
+    const t0 = performance.now();
+    // Keys fleet-00000 …: "fleet-0123" then matches exactly ten flags (fleet-01230 … fleet-01239).
+    // Created 60 days ago, so the two thirds without rollups are "potentially stale".
+    await db.query(
+      `INSERT INTO flags (key, description, owner, tags, created_at)
+       SELECT 'fleet-' || lpad(i::text, 5, '0'), 'Fleet flag number ' || i || ' guarding a migrated Unleash toggle',
+              'team-' || (i % 40), ARRAY['fleet', 'batch-' || (i % 25)], now() - interval '60 days'
+         FROM generate_series(0, $1::int - 1) i`,
+      [flagCount],
+    );
+    // A spread of states, and a week of rollups for every third flag in production.
+    await db.query(`UPDATE flag_states s SET enabled = true, rollout_percent = (hashtext(f.key) & 127) % 101
+                      FROM flags f WHERE f.id = s.flag_id AND f.key LIKE 'fleet-%' AND hashtext(f.key) % 3 = 0`);
+    await db.query(`INSERT INTO metric_rollups (flag_id, environment_key, variant, minute, requests, latency_buckets)
+                    SELECT f.id, 'production', 'on', date_trunc('minute', now()) - (d || ' days')::interval, 10, '{}'
+                      FROM flags f, generate_series(0, 6) d WHERE f.key LIKE 'fleet-%' AND hashtext(f.key) % 3 = 0`);
+    console.log(`   seeded ${fmt(flagCount)} flags in ${fmt((performance.now() - t0) / 1000, 1)} s`);
+    const t1 = performance.now();
+    // The hash-chain trigger costs about a millisecond per row (a million would take a quarter of an
+    // hour), so the bench inserts with it off and placeholder hashes: this database is thrown away, and
+    // the audit page reads rows without verifying the chain.
+    await db.query("ALTER TABLE audit_log DISABLE TRIGGER audit_log_chain");
+    for (let done = 0; done < auditCount; done += 100_000) {
+      const n = Math.min(100_000, auditCount - done);
+      await db.query(
+        `INSERT INTO audit_log (id, at, actor, action, target_type, target_id, after, prev_hash, hash)
+         SELECT (SELECT last_id FROM audit_anchor) + i - $1::int + 1, now() - make_interval(secs => $1::int + $3::int - i), 'import-bot', 'flag.import',
+                'flag', 'fleet-' || lpad((i % $2::int)::text, 5, '0'), jsonb_build_object('n', i), 'bench', 'bench-' || i
+           FROM generate_series($1::int, $1::int + $3::int - 1) i`,
+        [done, flagCount, n],
+      );
+      // The chain's head moves as the trigger would move it, so later entries append after these.
+      await db.query(
+        `UPDATE audit_anchor SET last_id = h.id, last_hash = h.hash, entries = entries + $1::int
+                        FROM (SELECT id, hash FROM audit_log ORDER BY id DESC LIMIT 1) h`,
+        [n],
+      );
+    }
+    await db.query("ALTER TABLE audit_log ENABLE TRIGGER audit_log_chain");
+    console.log(`   seeded ${fmt(auditCount)} audit entries in ${fmt((performance.now() - t1) / 1000, 1)} s`);
+    await db.query("ANALYZE");
+    const user = await db.query(
+      `INSERT INTO users (email, name, roles) VALUES ('bench-viewer@rollgate.dev', 'Bench', '{engineer}') RETURNING id`,
+    );
+    const secret = `bench-session-${process.pid}`;
+    await db.query(`INSERT INTO sessions (token_hash, user_id, expires_at) VALUES ($1, $2, now() + interval '1 day')`, [
+      hashSecret(secret),
+      user.rows[0].id,
+    ]);
+    return secret;
+  } finally {
+    await db.end();
+  }
+}
+
+async function timed(label: string, runs: number, fetchOnce: () => Promise<Response>): Promise<void> {
+  const times: number[] = [];
+  let bytes = 0;
+  for (let i = 0; i < runs + 3; i++) {
+    const t0 = performance.now();
+    const res = await fetchOnce();
+    const body = await res.arrayBuffer();
+    if (!res.ok) throw new Error(`${label}: ${res.status} ${Buffer.from(body).toString("utf8").slice(0, 300)}`);
+    if (i >= 3) times.push(performance.now() - t0); // the first few warm caches and the JIT
+    bytes = body.byteLength;
+  }
+  times.sort((a, b) => a - b);
+  console.log(
+    `   ${label}: p50 ${fmt(percentile(times, 50), 1)} ms, **p95 ${fmt(percentile(times, 95), 1)} ms**, ${fmt(bytes / 1024, 1)} KB`,
+  );
+}
+
+export async function benchDashboard(app: TestApp, databaseUrl: string, engineerToken: string): Promise<void> {
+  const flagCount = Number(process.env.BENCH_DASHBOARD_FLAGS ?? 10_000);
+  const auditCount = Number(process.env.BENCH_AUDIT_ENTRIES ?? 1_000_000);
+  const runs = Number(process.env.BENCH_DASHBOARD_RUNS ?? 40);
+  console.log(`\n9. Dashboard at ${fmt(flagCount)} flags and ${fmt(auditCount)} audit entries (${runs} sequential requests each)`);
+  const secret = await seed(databaseUrl, flagCount, auditCount);
+  const page = (path: string) => () => fetch(`${app.url}${path}`, { headers: { cookie: `rollgate_session=${secret}` } });
+  const api = (path: string) => () => fetch(`${app.url}${path}`, { headers: { authorization: `Bearer ${engineerToken}` } });
+  if (process.env.BENCH_DASHBOARD_HTML) {
+    // To see where the bytes go: the first page as served.
+    await writeFile(process.env.BENCH_DASHBOARD_HTML, await (await page("/flags")()).text());
+  }
+  await timed("/flags first page (HTML)", runs, page("/flags"));
+  await timed("/flags?q=fleet-0123 (10 matches)", runs, page("/flags?q=fleet-0123"));
+  await timed("/flags?stale=1&owner=team-7", runs, page("/flags?stale=1&owner=team-7"));
+  await timed("/flags?sort=evaluated", runs, page("/flags?sort=evaluated"));
+  await timed("GET /api/v1/flags (first page, 100 flags)", runs, api("/api/v1/flags"));
+  const first = (await (await api("/api/v1/flags?limit=100")()).json()) as { next: string };
+  await timed("GET /api/v1/flags (a later page by cursor)", runs, api(`/api/v1/flags?cursor=${encodeURIComponent(first.next)}`));
+  await timed("GET /api/v1/flags?q=fleet-0123", runs, api("/api/v1/flags?q=fleet-0123"));
+  await timed("/audit (first page)", runs, page("/audit"));
+}

@@ -1,0 +1,118 @@
+import { expect, test, type Page } from "./test";
+import { axeViolations } from "./axe";
+import { fromPage, signIn } from "./helpers";
+
+// Issue 26: the flag list for thousands of flags, at a desktop and a phone size. Each size makes its
+// own flags (prefix lst<width>-) so the two tests never see each other's.
+const SIZES = [
+  { width: 1440, height: 900 },
+  { width: 390, height: 844 },
+] as const;
+
+async function createFlags(page: Page, prefix: string) {
+  for (let i = 1; i <= 12; i++) {
+    const key = `${prefix}${String(i).padStart(2, "0")}`;
+    const res = await page.request.post("/api/v1/flags", {
+      headers: fromPage(page),
+      data: {
+        key,
+        description: i === 7 ? `The needle in the haystack of ${prefix}` : "A listed flag",
+        owner: i % 2 ? `team-${prefix}` : null,
+      },
+    });
+    expect(res.status(), await res.text()).toBe(201);
+  }
+  const flag = (await (await page.request.get(`/api/v1/flags/${prefix}03`)).json()) as {
+    environments: { production: { version: number } };
+  };
+  const res = await page.request.patch(`/api/v1/flags/${prefix}03/environments/production`, {
+    headers: fromPage(page),
+    data: { version: flag.environments.production.version, enabled: true, rolloutPercent: 30, reason: "start the test" },
+  });
+  expect(res.status(), await res.text()).toBe(200);
+}
+
+const rows = (page: Page) => page.locator('[data-testid^="flag-row-"]');
+
+async function expectAccessibleAndNarrow(page: Page, width: number) {
+  // A button still under the pointer shows its hover colour, which is not what axe should judge.
+  await page.mouse.move(0, 0);
+  expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(width);
+  expect((await axeViolations(page)).map((v) => `${v.id}: ${v.nodes.map((n) => n.target.join(" ")).join(" | ")}`)).toEqual([]);
+}
+
+for (const { width, height } of SIZES) {
+  test(`at ${width} px: search, filter by state and owner, page through, the stale filter, bulk archive`, async ({ page }) => {
+    const prefix = `lst${width}-`;
+    await page.setViewportSize({ width, height });
+    await signIn(page, "engineer@rollgate.dev");
+    await page.goto("/flags");
+    await createFlags(page, prefix);
+
+    // Search (server-side, in the URL).
+    const search = page.getByRole("search", { name: "Flags" });
+    await search.getByLabel("Search").fill(`${prefix}`);
+    await search.getByRole("button", { name: "Search" }).click();
+    await expect(page).toHaveURL(new RegExp(`q=${prefix}`));
+    await expect(rows(page)).toHaveCount(12);
+    await search.getByLabel("Search").fill(`needle in the HAYSTACK of ${prefix}`);
+    await search.getByRole("button", { name: "Search" }).click();
+    await expect(rows(page)).toHaveCount(1);
+    await expect(page.getByTestId(`flag-row-${prefix}07`)).toBeVisible();
+    await expectAccessibleAndNarrow(page, width);
+
+    // State in production, then owner.
+    await search.getByLabel("Search").fill(prefix);
+    await search.getByLabel("Environment").selectOption("production");
+    await search.getByLabel("State").selectOption("rolling_out");
+    await search.getByRole("button", { name: "Search" }).click();
+    await expect(page).toHaveURL(/state=rolling_out/);
+    await expect(rows(page)).toHaveCount(1);
+    await expect(page.getByTestId(`flag-row-${prefix}03`)).toContainText("Rolling out · 30%");
+    await search.getByLabel("State").selectOption("");
+    await search.getByLabel("Owner").fill(`TEAM-${prefix}`);
+    await search.getByRole("button", { name: "Search" }).click();
+    await expect(rows(page)).toHaveCount(6);
+    await expect(page.getByTestId(`flag-row-${prefix}01`)).toContainText(`Owner: team-${prefix}`);
+    await expect(page.getByTestId(`flag-row-${prefix}02`)).toHaveCount(0);
+
+    // Pages of five, forwards and back; the filtered view is a link that opens as it was.
+    await page.goto(`/flags?q=${prefix}&limit=5`);
+    const pages = page.getByRole("navigation", { name: "Pages" });
+    await expect(rows(page)).toHaveCount(5);
+    await expect(rows(page).first()).toHaveAttribute("data-testid", `flag-row-${prefix}01`);
+    await pages.getByRole("link", { name: "Next →" }).click();
+    await expect(rows(page).first()).toHaveAttribute("data-testid", `flag-row-${prefix}06`);
+    await pages.getByRole("link", { name: "Next →" }).click();
+    await expect(rows(page)).toHaveCount(2);
+    await expect(pages.getByRole("link", { name: "Next →" })).toHaveCount(0);
+    await pages.getByRole("link", { name: "← Previous" }).click();
+    await expect(rows(page).first()).toHaveAttribute("data-testid", `flag-row-${prefix}06`);
+    await expect(rows(page)).toHaveCount(5);
+    await expectAccessibleAndNarrow(page, width);
+
+    // Stale: these flags are minutes old and nothing in them has been on for 30 days.
+    await page.goto(`/flags?q=${prefix}`);
+    await search.getByLabel("Potentially stale only").check();
+    await search.getByRole("button", { name: "Search" }).click();
+    await expect(page).toHaveURL(/stale=1/);
+    await expect(page.getByText("No flags match.")).toBeVisible();
+
+    // Bulk archive: a reason is required; two selected flags go with one reason.
+    await page.goto(`/flags?q=${prefix}`);
+    const bulk = page.getByRole("form", { name: "Archive selected flags" });
+    await page.getByLabel(`Select ${prefix}05`).check();
+    await page.getByLabel(`Select ${prefix}06`).check();
+    await bulk.getByRole("button", { name: "Archive selected" }).click();
+    await expect(bulk.getByRole("alert")).toContainText("say why");
+    await bulk.getByLabel("Reason for archiving the selected flags").fill("experiment over, code removed");
+    await bulk.getByRole("button", { name: "Archive selected" }).click();
+    await expect(bulk.getByRole("status")).toContainText(`Archived 2 flags: ${prefix}05, ${prefix}06`);
+    await expect(rows(page)).toHaveCount(10);
+    await expect(page.getByTestId(`flag-row-${prefix}05`)).toHaveCount(0);
+    await expectAccessibleAndNarrow(page, width);
+
+    await page.goto(`/audit`);
+    await expect(page.getByTestId("audit-row").first()).toContainText("experiment over, code removed");
+  });
+}
