@@ -33,7 +33,6 @@ export function CommandPalette({ canKill }: { canKill: boolean }) {
   const router = useRouter();
   const [open, setOpen] = useState(false);
   const [query, setQuery] = useState("");
-  const [flags, setFlags] = useState<FlagRow[] | null>(null);
   const [selected, setSelected] = useState(0);
   const [confirm, setConfirm] = useState<{ flagKey: string; environment: string; restore: boolean } | null>(null);
   // What had focus before the palette: focus goes back there after a kill it opened, too.
@@ -70,35 +69,7 @@ export function CommandPalette({ canKill }: { canKill: boolean }) {
     };
   }, []);
 
-  // The flags come from the server's search, not one list of all of them (10,000 flags would be
-  // megabytes): the first word that is not part of the command's grammar is taken as the flag's key
-  // (or part of it), fetched after a pause in typing, and the commands are built from what matched.
-  const term = useMemo(
-    () =>
-      query
-        .toLowerCase()
-        .split(/\s+/)
-        .find((w) => w && !GRAMMAR_WORDS.has(w)) ?? "",
-    [query],
-  );
-  useEffect(() => {
-    if (!open) return;
-    const request = new AbortController();
-    const timer = setTimeout(() => {
-      const params = new URLSearchParams({ limit: String(FLAGS_PER_SEARCH) });
-      if (term) params.set("q", term);
-      void fetch(`/api/v1/flags?${params}`, { signal: request.signal })
-        .then((r) => (r.ok ? (r.json() as Promise<{ flags: FlagRow[] }>) : { flags: [] }))
-        .then((b) => setFlags(b.flags))
-        .catch(() => {
-          if (!request.signal.aborted) setFlags([]);
-        });
-    }, SEARCH_PAUSE_MS);
-    return () => {
-      clearTimeout(timer);
-      request.abort();
-    };
-  }, [open, term]);
+  const flags = useFlagSearch(open, query);
 
   const commands = useMemo<Command[]>(() => {
     const all: Command[] = [];
@@ -182,6 +153,42 @@ export function CommandPalette({ canKill }: { canKill: boolean }) {
       {confirm ? <PaletteKillDialog {...confirm} returnFocusTo={() => opener} onDone={() => setConfirm(null)} /> : null}
     </>
   );
+}
+
+/**
+ * The flags come from the server's search, not one list of all of them (10,000 flags would be
+ * megabytes): the first word that is not part of the command's grammar is taken as the flag's key
+ * (or part of it), fetched after a pause in typing, and the commands are built from what matched.
+ */
+function useFlagSearch(open: boolean, query: string): FlagRow[] | null {
+  const [flags, setFlags] = useState<FlagRow[] | null>(null);
+  const term = useMemo(
+    () =>
+      query
+        .toLowerCase()
+        .split(/\s+/)
+        .find((w) => w && !GRAMMAR_WORDS.has(w)) ?? "",
+    [query],
+  );
+  useEffect(() => {
+    if (!open) return;
+    const request = new AbortController();
+    const timer = setTimeout(() => {
+      const params = new URLSearchParams({ limit: String(FLAGS_PER_SEARCH) });
+      if (term) params.set("q", term);
+      void fetch(`/api/v1/flags?${params}`, { signal: request.signal })
+        .then((r) => (r.ok ? (r.json() as Promise<{ flags: FlagRow[] }>) : { flags: [] }))
+        .then((b) => setFlags(b.flags))
+        .catch(() => {
+          if (!request.signal.aborted) setFlags([]);
+        });
+    }, SEARCH_PAUSE_MS);
+    return () => {
+      clearTimeout(timer);
+      request.abort();
+    };
+  }, [open, term]);
+  return flags;
 }
 
 function PaletteKillDialog({
