@@ -102,7 +102,10 @@ describe("raw-event sampling", () => {
     expect((await call(app.url, "GET", "/api/v1/flags/sampled-bad", { token: eng })).body.rawEventSamplePercent).toBe(10);
     const { rows } = await t.sql(`SELECT before, after FROM audit_log WHERE action = 'flag.update' AND target_id = 'sampled-bad'`);
     expect(rows).toEqual([
-      { before: { description: "", rawEventSamplePercent: 0 }, after: { description: "", rawEventSamplePercent: 10 } },
+      {
+        before: { description: "", owner: null, tags: [], rawEventSamplePercent: 0 },
+        after: { description: "", owner: null, tags: [], rawEventSamplePercent: 10 },
+      },
     ]);
   });
 });
