@@ -1,10 +1,14 @@
 import { compileFlag, type CompiledFlag, type FlagRule } from "./evaluation";
+import { stableStringify } from "./stable-json";
+import type { Segment } from "./targeting/model";
 
 /** What `GET /api/v1/stream` sends first: one environment's whole configuration at one version. */
 export interface ConfigSnapshot {
   environment: string;
   version: number;
   flags: Record<string, FlagRule>;
+  /** Every segment a flag of this environment refers to, by id (as a string, JSON's key type). */
+  segments?: Record<string, Segment>;
 }
 
 /**
@@ -20,6 +24,8 @@ export interface ConfigPatch {
   flags: Record<string, FlagRule>;
   /** Flags that left the environment (archived, deleted, no state there any more). */
   removed: string[];
+  /** Segments added or changed since `from`; flags that refer to them are recompiled. */
+  segments?: Record<string, Segment>;
 }
 
 export interface CompiledSnapshot {
@@ -78,14 +84,19 @@ const RULE_FIELDS = {
   groupId: "value",
   version: "value",
   allowlist: "list",
-} as const satisfies Record<keyof FlagRule, "value" | "list">;
-const FIELD_ENTRIES = Object.entries(RULE_FIELDS) as [keyof FlagRule, "value" | "list"][];
+  targeting: "json",
+} as const satisfies Record<keyof FlagRule, "value" | "list" | "json">;
+const FIELD_ENTRIES = Object.entries(RULE_FIELDS) as [keyof FlagRule, "value" | "list" | "json"][];
 
 export function sameRule(a: FlagRule, b: FlagRule): boolean {
   if (a === b) return true;
   for (const [field, kind] of FIELD_ENTRIES) {
     if (kind === "value") {
       if (a[field] !== b[field]) return false;
+      continue;
+    }
+    if (kind === "json") {
+      if (a[field] !== b[field] && stableStringify(a[field]) !== stableStringify(b[field])) return false;
       continue;
     }
     const x = a[field] as readonly string[];

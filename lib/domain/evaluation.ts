@@ -1,4 +1,5 @@
 import { bucketOf } from "./bucketing";
+import type { Targeting } from "./targeting/model";
 
 /** One flag in one environment, as evaluation needs it (and as the stream sends it to SDKs). */
 export interface FlagRule {
@@ -9,6 +10,11 @@ export interface FlagRule {
   /** Bucketing group; defaults to the flag key so that flags bucket independently. */
   groupId?: string;
   version: number;
+  /**
+   * Strategies, variants and dependencies (lib/domain/targeting/model.ts). Absent or with no
+   * strategies: the plain rollout above decides alone.
+   */
+  targeting?: Targeting;
 }
 
 export interface CompiledFlag {
