@@ -131,6 +131,15 @@ export class ConfigStore {
     return entry;
   }
 
+  /**
+   * A live SDK token by id, with its hash (what OFREP event-stream tickets are signed with); undefined
+   * when unknown or revoked. A scan: it runs when a stream connects, not per evaluation.
+   */
+  sdkTokenById(id: string): { id: string; hash: string; environment: string } | undefined {
+    for (const [hash, entry] of this.sdkTokens) if (entry.id === id) return { id, hash, environment: entry.environment };
+    return undefined;
+  }
+
   private setSdkTokens(tokens: Map<string, SdkTokenEntry>): void {
     this.sdkTokens = tokens;
     this.tokenCache = new Map();

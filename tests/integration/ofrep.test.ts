@@ -2,6 +2,8 @@ import { OFREPProvider } from "@openfeature/ofrep-provider";
 import { OFREPWebProvider } from "@openfeature/ofrep-web-provider";
 import { OpenFeature as ServerOpenFeature, type Client } from "@openfeature/server-sdk";
 import { OpenFeature as WebOpenFeature } from "@openfeature/web-sdk";
+import { spawn } from "node:child_process";
+import { createInterface } from "node:readline";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { setUpTestApp } from "../support/fixture";
 import { bucketOf } from "../../lib/domain/bucketing";
@@ -144,6 +146,8 @@ describe("OFREP with the published OpenFeature server provider", () => {
 describe("OFREP error bodies (raw HTTP)", () => {
   it.each([
     ["not JSON", "{oops", 400, "PARSE_ERROR"],
+    ["no context", "{}", 400, "INVALID_CONTEXT"],
+    ["an empty body", "", 400, "INVALID_CONTEXT"],
     ["context not an object", JSON.stringify({ context: 5 }), 400, "INVALID_CONTEXT"],
     ["targetingKey not a string", JSON.stringify({ context: { targetingKey: 7 } }), 400, "INVALID_CONTEXT"],
   ])("%s → %i %s with key", async (_n, body, status, errorCode) => {
@@ -213,7 +217,11 @@ describe("bulk evaluation", () => {
 describe("SDK token revocation", () => {
   it("a revoked token stops working on the data plane as soon as the change is committed", async () => {
     const evalWith = (token: string) =>
-      fetch(`${app.url}/ofrep/v1/evaluate/flags/of-static`, { method: "POST", headers: { authorization: `Bearer ${token}` }, body: "{}" });
+      fetch(`${app.url}/ofrep/v1/evaluate/flags/of-static`, {
+        method: "POST",
+        headers: { authorization: `Bearer ${token}` },
+        body: `{"context":{}}`,
+      });
     expect((await evalWith(SDK_STAGING)).status).toBe(200); // now cached in memory
     await t.sql("UPDATE api_tokens SET revoked_at = now() WHERE token_hash = encode(sha256(convert_to($1, 'UTF8')), 'hex')", [SDK_STAGING]);
     await eventually(async () => (await evalWith(SDK_STAGING)).status === 401, 5000, "revocation reaches the data plane");
@@ -297,10 +305,160 @@ describe("environments added while running", () => {
       "INSERT INTO api_tokens (name, kind, environment_key, token_hash, token_prefix) VALUES ('late', 'sdk', 'late-env', encode(sha256(convert_to('late-env-token', 'UTF8')), 'hex'), 'late-env')",
     );
     const bulk = () =>
-      fetch(`${app.url}/ofrep/v1/evaluate/flags`, { method: "POST", headers: { authorization: "Bearer late-env-token" }, body: "{}" });
+      fetch(`${app.url}/ofrep/v1/evaluate/flags`, {
+        method: "POST",
+        headers: { authorization: "Bearer late-env-token" },
+        body: `{"context":{}}`,
+      });
     await eventually(async () => (await bulk()).status === 200, 5000, "the new environment is served");
     const body = await (await bulk()).json();
     expect(body.metadata.environment).toBe("late-env");
     expect(body.flags.find((f: { key: string }) => f.key === "of-static")).toMatchObject({ value: false, reason: "DISABLED" });
+  });
+});
+
+/** Reads an SSE response as text, resolving `saw` once a pattern has arrived. */
+function sseReader(res: Response) {
+  const reader = res.body!.getReader();
+  let text = "";
+  const waiters = new Set<() => void>();
+  const ended = (async () => {
+    try {
+      for (;;) {
+        const { done, value } = await reader.read();
+        if (done) return true;
+        text += Buffer.from(value).toString("utf8");
+        for (const w of waiters) w();
+      }
+    } catch {
+      return false;
+    }
+  })();
+  const saw = (pattern: RegExp, timeoutMs = 5000) =>
+    new Promise<RegExpMatchArray>((resolve, reject) => {
+      const check = () => {
+        const m = text.match(pattern);
+        if (!m) return;
+        waiters.delete(check);
+        clearTimeout(timer);
+        resolve(m);
+      };
+      const timer = setTimeout(() => (waiters.delete(check), reject(new Error(`no ${pattern} in:\n${text}`))), timeoutMs);
+      waiters.add(check);
+      check();
+    });
+  return { saw, ended, text: () => text, cancel: () => reader.cancel().catch(() => {}) };
+}
+
+describe("OFREP event stream (ADR-0008, OFREP 0.3)", () => {
+  const bulk = (token = SDK, query = "") =>
+    fetch(`${app.url}/ofrep/v1/evaluate/flags${query}`, {
+      method: "POST",
+      headers: { authorization: `Bearer ${token}`, "content-type": "application/json" },
+      body: JSON.stringify({ context: { targetingKey: "qa-1" } }),
+    });
+  const streamUri = async (token = SDK): Promise<string> => {
+    const body = await (await bulk(token)).json();
+    expect(body.eventStreams).toEqual([
+      { type: "sse", endpoint: { requestUri: expect.stringMatching(/^\/ofrep\/v1\/events\?ticket=/) }, inactivityDelaySec: 120 },
+    ]);
+    return body.eventStreams[0].endpoint.requestUri;
+  };
+
+  it("a bulk answer advertises a stream that says refetchEvaluation on every change, with the config version as id", async () => {
+    const uri = await streamUri();
+    expect(uri).not.toContain(SDK); // the ticket never carries the token itself
+    const res = await fetch(`${app.url}${uri}`);
+    expect(res.status).toBe(200);
+    expect(res.headers.get("content-type")).toMatch(/^text\/event-stream/);
+    const stream = sseReader(res);
+    const [, connectedAt] = await stream.saw(/id: (\d+)\nevent: message/);
+    await setState("of-disabled", { enabled: true, rolloutPercent: 100 });
+    const [, id, data] = await stream.saw(new RegExp(`id: (?!${connectedAt}\\n)(\\d+)\\nevent: message\\ndata: (.*)\\n\\n`));
+    expect(Number(id)).toBeGreaterThan(Number(connectedAt));
+    expect(JSON.parse(data!)).toMatchObject({ type: "refetchEvaluation", etag: `"${id}"`, lastModified: expect.any(Number) });
+    // The re-fetch the provider makes (with the SSE metadata as query parameters) sees the change.
+    const refetched = await (await bulk(SDK, `?sseEtag=${encodeURIComponent(`"${id}"`)}`)).json();
+    expect(refetched.metadata.configVersion).toBe(Number(id));
+    expect(refetched.flags.find((f: { key: string }) => f.key === "of-disabled")).toMatchObject({ value: true });
+    await stream.cancel();
+    await setState("of-disabled", { enabled: false });
+  });
+
+  it("a first connection and a reconnect whose Last-Event-ID is behind are told to refetch at once; a current one is not", async () => {
+    const uri = await streamUri();
+    // Earlier tests' last changes must have reached the data plane, or they would arrive as news below.
+    const { rows } = await t.sql("SELECT config_version::int AS v FROM environments WHERE key = 'production'");
+    const configVersion = rows[0].v as number;
+    await eventually(async () => (await (await bulk()).json()).metadata.configVersion === configVersion, 5000, "the data plane caught up");
+    const first = sseReader(await fetch(`${app.url}${uri}`));
+    await first.saw(new RegExp(`id: ${configVersion}\\nevent: message`));
+    const behind = sseReader(await fetch(`${app.url}${uri}`, { headers: { "last-event-id": String(configVersion - 1) } }));
+    await behind.saw(new RegExp(`id: ${configVersion}\\nevent: message`));
+    const current = sseReader(await fetch(`${app.url}${uri}`, { headers: { "last-event-id": String(configVersion) } }));
+    await current.saw(/retry: \d+\n\n/);
+    await setState("of-split", { rolloutPercent: 31 });
+    await current.saw(/event: message/);
+    expect(current.text().match(/event: message/g)).toHaveLength(1); // only the new change
+    await Promise.all([first.cancel(), behind.cancel(), current.cancel()]);
+    await setState("of-split", { rolloutPercent: 30 });
+  });
+
+  it("refuses a missing, forged or tampered ticket with a message a provider can show", async () => {
+    const uri = await streamUri();
+    const ticket = new URL(uri, app.url).searchParams.get("ticket")!;
+    const [id, expires, mac] = ticket.split(".");
+    for (const bad of ["", "nonsense", `${id}.${Number(expires) + 86400}.${mac}`, `${id}.${expires}.${mac!.slice(1)}A`]) {
+      const res = await fetch(`${app.url}/ofrep/v1/events?ticket=${encodeURIComponent(bad)}`);
+      expect(res.status, bad).toBe(401);
+      expect((await res.json()).errorDetails).toMatch(/ticket/);
+    }
+  });
+
+  it("closes when the SDK token is revoked, and its tickets stop working", async () => {
+    const token = "ofrep-events-revoked";
+    await t.sql(
+      "INSERT INTO api_tokens (name, kind, environment_key, token_hash, token_prefix) VALUES ('events', 'sdk', 'production', encode(sha256(convert_to($1, 'UTF8')), 'hex'), 'ofrep-ev')",
+      [token],
+    );
+    await eventually(async () => (await bulk(token)).status === 200, 5000, "the new token is served");
+    const uri = await streamUri(token);
+    const stream = sseReader(await fetch(`${app.url}${uri}`));
+    await stream.saw(/retry:/);
+    await t.sql("UPDATE api_tokens SET revoked_at = now() WHERE token_hash = encode(sha256(convert_to($1, 'UTF8')), 'hex')", [token]);
+    expect(await stream.ended).toBe(true);
+    expect((await fetch(`${app.url}${uri}`)).status).toBe(401);
+  });
+
+  it("the published OpenFeature web provider, with polling off, picks up a change through the stream", async () => {
+    // Node 20 has EventSource only behind this flag; the provider needs it to follow eventStreams.
+    const child = spawn(
+      process.execPath,
+      ["--experimental-eventsource", "--no-warnings", "tests/support/ofrep-sse-client.mjs", app.url, SDK, "of-disabled"],
+      {
+        stdio: ["ignore", "pipe", "pipe"],
+      },
+    );
+    let stderr = "";
+    child.stderr.on("data", (d) => (stderr += d));
+    const lines = createInterface({ input: child.stdout })[Symbol.asyncIterator]();
+    const next = async () => {
+      const timeout = new Promise<never>((_, reject) =>
+        setTimeout(() => reject(new Error(`no line from the provider; stderr:\n${stderr}`)), 15_000),
+      );
+      return JSON.parse((await Promise.race([lines.next(), timeout])).value as string) as { event: string; value: boolean };
+    };
+    try {
+      expect(await next()).toEqual({ event: "ready", value: false });
+      // The SSE connection may open after this change: the refetch every first connection is told
+      // to make catches it then.
+      await setState("of-disabled", { enabled: true, rolloutPercent: 100 });
+      let seen = await next();
+      while (!seen.value) seen = await next();
+      expect(seen).toEqual({ event: "changed", value: true });
+    } finally {
+      child.kill();
+      await setState("of-disabled", { enabled: false });
+    }
   });
 });

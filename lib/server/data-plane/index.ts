@@ -7,6 +7,7 @@ import { MetricsCache, type IngestedChange } from "../../metrics/metrics-cache";
 import { MetricsNotifier } from "../../metrics/metrics-notifier";
 import { metricsRoute } from "./metrics";
 import { ofrepRoute } from "./ofrep";
+import { ofrepEventsRoute } from "./ofrep-events";
 import { statusRoute } from "./status";
 import { createStreamStats, streamRoute, type StreamStats } from "./stream";
 import { unleashRoute } from "./unleash";
@@ -47,6 +48,7 @@ export function dataPlaneEntries(
   const readiness = options.readiness ?? defaultReadiness(store, db);
   return [
     { handler: ofrepRoute(store, authenticate), serves: ["POST /ofrep/v1/evaluate/flags/{key}", "POST /ofrep/v1/evaluate/flags"] },
+    { handler: ofrepEventsRoute(store), serves: ["GET /ofrep/v1/events"] },
     // Right after evaluation (which they cost one path comparison), before anything that needs the database.
     { handler: healthRoute(), serves: ["GET /healthz"] },
     { handler: readyRoute(readiness), serves: ["GET /readyz"] },

@@ -8,6 +8,7 @@ import { stableStringify } from "../../domain/stable-json";
 import { handleCors, pathOf, sendJson } from "./http-utils";
 import { BodyTooLarge, readBodyThen } from "../request-body";
 import type { SdkAuth } from "./sdk-auth";
+import { eventStreamsFor } from "./ofrep-events";
 import { rollgateMetrics } from "../metrics/rollgate-metrics";
 import type { CounterChild } from "../metrics/registry";
 import { logger, requestIdOf } from "../../log/logger";
@@ -44,7 +45,10 @@ function parseContext(body: string): ContextResult {
   if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed)) {
     return { ok: false, status: 400, code: "PARSE_ERROR", details: "request body must be a JSON object" };
   }
-  const context = (parsed as { context?: unknown }).context ?? {};
+  const context = (parsed as { context?: unknown }).context;
+  if (context === undefined) {
+    return { ok: false, status: 400, code: "INVALID_CONTEXT", details: 'send the evaluation context: {"context": {"targetingKey": "…"}}' };
+  }
   if (typeof context !== "object" || context === null || Array.isArray(context)) {
     return { ok: false, status: 400, code: "INVALID_CONTEXT", details: "context must be an object" };
   }
@@ -115,7 +119,7 @@ export function ofrepRoute(store: ConfigStore, authenticate: (req: IncomingMessa
             else error(400, "PARSE_ERROR", "could not read the request body");
             return;
           }
-          evaluateRequest(store, auth.environment, buffer!.toString("utf8"), { req, res, key, isBulk, error });
+          evaluateRequest(store, auth, buffer!.toString("utf8"), { req, res, key, isBulk, error });
         } catch (failure) {
           dataPlaneLog.error("OFREP evaluation failed", { requestId: requestIdOf(req), error: failure });
           if (!res.headersSent) error(500, "GENERAL", "internal error");
@@ -131,7 +135,7 @@ export function ofrepRoute(store: ConfigStore, authenticate: (req: IncomingMessa
 
 function evaluateRequest(
   store: ConfigStore,
-  environment: string,
+  auth: Extract<SdkAuth, { ok: true }>,
   body: string,
   r: {
     req: IncomingMessage;
@@ -142,6 +146,7 @@ function evaluateRequest(
   },
 ): void {
   const { req, res, key, isBulk, error } = r;
+  const { environment } = auth;
   const parsed = parseContext(body);
   if (!parsed.ok) {
     error(parsed.status, parsed.code, parsed.details);
@@ -166,7 +171,10 @@ function evaluateRequest(
     return;
   }
 
-  const etag = `"${snapshot.version}-${createHash("sha1").update(environment).update("\0").update(stableStringify(parsed.context)).digest("base64url").slice(0, 22)}"`;
+  // The advertised event stream's ticket changes daily, so the day is part of what the ETag validates.
+  const streams = eventStreamsFor(auth.token, auth.tokenId, environment, Date.now());
+  const contextHash = createHash("sha1").update(environment).update("\0").update(stableStringify(parsed.context)).digest("base64url");
+  const etag = `"${snapshot.version}-${streams.day}-${contextHash.slice(0, 22)}"`;
   const ifNoneMatch = req.headers["if-none-match"];
   if (ifNoneMatch && ifNoneMatch.split(",").some((t) => t.trim().replace(/^W\//, "") === etag)) {
     res.writeHead(304, { etag, "cache-control": "no-cache" });
@@ -175,5 +183,10 @@ function evaluateRequest(
   }
   const flags = [...snapshot.flags.values()].map((f) => evaluationBody(f, snapshot, targetingKey).body);
   countersFor(environment).bulk.inc(flags.length);
-  sendJson(res, 200, { flags, metadata: { configVersion: snapshot.version, environment } }, { etag, "cache-control": "no-cache" });
+  sendJson(
+    res,
+    200,
+    { flags, eventStreams: streams.entries, metadata: { configVersion: snapshot.version, environment } },
+    { etag, "cache-control": "no-cache" },
+  );
 }

@@ -239,6 +239,8 @@ export const HTTP_TARGETS: HttpTarget[] = [
   },
   { kind: "http", id: "POST /ofrep/v1/evaluate/flags", role: "sdk", body: () => ({ context: { targetingKey: "user-1" } }) },
   { kind: "http", id: "GET /api/v1/stream", role: "sdk", streaming: true },
+  // The ticket comes from a bulk answer; the fuzz's are all forged, so every request must be a clean 401.
+  { kind: "http", id: "GET /ofrep/v1/events", query: ["ticket"], streaming: true },
   { kind: "http", id: "GET /api/v1/live", role: "viewer", streaming: true },
   // Operations: unauthenticated probes and the metrics (open in the fuzz server: no ROLLGATE_METRICS_TOKEN).
   { kind: "http", id: "GET /healthz" },
