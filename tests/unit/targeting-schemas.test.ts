@@ -158,3 +158,21 @@ describe("segment validation", () => {
     ).toEqual(["constraints.0.values.0"]);
   });
 });
+
+describe("constraints in words", () => {
+  it("reads as a sentence, with inversion, case and long lists", async () => {
+    const { describeConstraint, describeConstraints } = await import("../../lib/targeting/describe-constraint");
+    expect(describeConstraint({ contextName: "email", operator: "STR_ENDS_WITH", values: ["@acme.com"] })).toBe(
+      "email ends with @acme.com",
+    );
+    expect(describeConstraint({ contextName: "tenant", operator: "IN", values: ["a", "b", "c", "d", "e"], inverted: true })).toBe(
+      "not (tenant is one of a, b, c or 2 more)",
+    );
+    expect(
+      describeConstraints([
+        { contextName: "appVersion", operator: "SEMVER_GTE", value: "2.0.0" },
+        { contextName: "email", operator: "STR_CONTAINS", values: ["acme"], caseInsensitive: true },
+      ]),
+    ).toBe("appVersion is at least version 2.0.0 and email contains acme (any case)");
+  });
+});
