@@ -59,7 +59,7 @@ export function ConstraintEditor({
         return (
           <fieldset key={d.id} className="rounded-md border border-slate-200 p-3" data-testid={`${idPrefix}-${i}`}>
             <legend className="px-1 text-xs font-medium text-slate-500">{i === 0 ? "Constraint 1" : `and constraint ${i + 1}`}</legend>
-            <div className="grid gap-3 md:grid-cols-[11rem_13rem_minmax(0,1fr)]">
+            <div className="grid gap-3 md:grid-cols-2 lg:grid-cols-[11rem_19rem_minmax(0,1fr)]">
               <Field label="Context field" error={at("contextName")}>
                 <TextInput
                   value={d.contextName}
@@ -83,26 +83,29 @@ export function ConstraintEditor({
                   ))}
                 </Select>
               </Field>
-              {list ? (
-                <Field label="Values" error={at("values")} hint={valueHint(d.operator)}>
-                  <TextInput
-                    value={d.values}
-                    onChange={(e) => update(i, { values: e.target.value })}
-                    placeholder={d.operator === "IN_CIDR" ? "10.0.0.0/8" : "@acme.com"}
-                    autoComplete="off"
-                    invalid={!!at("values")}
-                  />
-                </Field>
-              ) : (
-                <Field label="Value" error={at("value")} hint={valueHint(d.operator)}>
-                  <TextInput
-                    value={d.value}
-                    onChange={(e) => update(i, { value: e.target.value })}
-                    autoComplete="off"
-                    invalid={!!at("value")}
-                  />
-                </Field>
-              )}
+              {/* Beside the others on a wide screen; under them, full width, on a tablet. */}
+              <div className="md:col-span-2 lg:col-span-1">
+                {list ? (
+                  <Field label="Values" error={at("values")} hint={valueHint(d.operator)}>
+                    <TextInput
+                      value={d.values}
+                      onChange={(e) => update(i, { values: e.target.value })}
+                      placeholder={d.operator === "IN_CIDR" ? "10.0.0.0/8" : "@acme.com"}
+                      autoComplete="off"
+                      invalid={!!at("values")}
+                    />
+                  </Field>
+                ) : (
+                  <Field label="Value" error={at("value")} hint={valueHint(d.operator)}>
+                    <TextInput
+                      value={d.value}
+                      onChange={(e) => update(i, { value: e.target.value })}
+                      autoComplete="off"
+                      invalid={!!at("value")}
+                    />
+                  </Field>
+                )}
+              </div>
             </div>
             <div className="mt-3 flex flex-wrap items-center gap-x-5 gap-y-2">
               <Checkbox label="Not (invert)" checked={d.inverted} onChange={(e) => update(i, { inverted: e.target.checked })} />

@@ -17,7 +17,8 @@ export const MAX_LIST_VALUES = 1000;
 export const MAX_VARIANTS = 100;
 export const MAX_DEPENDENCIES = 20;
 
-const name100 = (what: string) => plainText({ min: 1, max: 100, typeMessage: `${what} must be text`, minMessage: `${what} is required` });
+// "required", not "<field> is required": the message is shown next to the field (and keyed by it in the API).
+const name100 = (what: string) => plainText({ min: 1, max: 100, typeMessage: `${what} must be text`, minMessage: "required" });
 const entry = plainText({ min: 1, max: 200, trim: false, minMessage: "entries cannot be empty", typeMessage: "entries must be text" });
 
 export const contextNameSchema = name100("contextName").refine(
