@@ -44,7 +44,8 @@ $$;
 CREATE FUNCTION rollgate_flag_state_segments_sync() RETURNS trigger
 LANGUAGE plpgsql SET search_path = pg_catalog, public AS $$
 BEGIN
-  IF TG_OP = 'UPDATE' AND OLD.targeting IS NOT DISTINCT FROM NEW.targeting THEN
+  -- Nothing to do for a new state without targeting (every flag creation) or an update that kept it.
+  IF (TG_OP = 'INSERT' AND NEW.targeting IS NULL) OR (TG_OP = 'UPDATE' AND OLD.targeting IS NOT DISTINCT FROM NEW.targeting) THEN
     RETURN NULL;
   END IF;
   DELETE FROM flag_state_segments WHERE flag_id = NEW.flag_id AND environment_key = NEW.environment_key
