@@ -27,6 +27,7 @@ export default async function DashboardLayout({ children }: { children: React.Re
           <nav className="relative order-last -mx-4 flex w-[calc(100%+2rem)] gap-1 overflow-x-auto px-4 text-sm whitespace-nowrap md:order-none md:mx-0 md:w-auto md:px-0">
             <NavLink href="/overview">Overview</NavLink>
             <NavLink href="/flags">Flags</NavLink>
+            <NavLink href="/segments">Segments</NavLink>
             <NavLink href="/approvals">
               Approvals
               {waiting > 0 ? (

@@ -52,3 +52,13 @@ export function TextArea({ invalid, compact, className, ...props }: TextareaHTML
 export function Select({ invalid, compact, className, ...props }: SelectHTMLAttributes<HTMLSelectElement> & ControlProps) {
   return <select aria-invalid={invalid || undefined} {...props} className={controlClass({ invalid, compact, className })} />;
 }
+
+/** A checkbox with its label beside it (the label is the click target too). */
+export function Checkbox({ label, className = "", ...props }: Omit<InputHTMLAttributes<HTMLInputElement>, "type"> & { label: ReactNode }) {
+  return (
+    <label className={`inline-flex items-center gap-2 text-sm text-slate-700 ${className}`}>
+      <input type="checkbox" {...props} className="h-4 w-4 rounded border-slate-300 text-indigo-600 focus:ring-indigo-600" />
+      {label}
+    </label>
+  );
+}

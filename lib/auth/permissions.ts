@@ -18,6 +18,8 @@ export const PERMISSIONS = {
   "flag_state.override": ["engineer", "admin"],
   "flag.kill": ["oncall", "admin"],
   "flag.restore": ["oncall", "admin"],
+  /** Creating, editing and deleting segments (named constraint sets that flags' targeting refers to). */
+  "segment.manage": ["engineer", "admin"],
   "guardrails.update": ["engineer", "oncall", "admin"],
   "flag.import": ["admin"],
   "incident.update": ["oncall", "engineer", "admin"],

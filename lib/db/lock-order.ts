@@ -10,6 +10,9 @@ import { notFound } from "../errors";
  *   1. flags row           FOR KEY SHARE  (archiving takes FOR UPDATE here)
  *   2. flag_states rows    FOR UPDATE     several: by flag id, then environment key
  *   3. rollouts rows       FOR UPDATE     the environment's live rollouts and the one acted on, by id
+ *  3b. segments rows       FOR KEY SHARE  those a new targeting names, by id (lib/targeting/check-targeting.ts);
+ *                                         a segment's edit locks its row FOR NO KEY UPDATE (no conflict) and its
+ *                                         delete FOR UPDATE, and neither then waits for levels 1–3
  *   4. environments row    implicit: the flag_states trigger bumps its config_version on every state write
  *   5. audit chain lock    implicit: every audit_log insert takes one global advisory lock (7346010001)
  *

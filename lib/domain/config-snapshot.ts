@@ -32,6 +32,8 @@ export interface CompiledSnapshot {
   readonly environment: string;
   readonly version: number;
   readonly flags: ReadonlyMap<string, CompiledFlag>;
+  /** The segments the flags use, by id; sent with the snapshot (absent from its JSON when there are none). */
+  readonly segments: Readonly<Record<string, Segment>>;
   /**
    * The snapshot as the stream sends it. Serialised on first use and then shared: with deltas most
    * versions are never sent whole, and stringifying 10,000 flags per change would cost more than the
@@ -40,16 +42,23 @@ export interface CompiledSnapshot {
   readonly json: string;
 }
 
-function compiled(environment: string, version: number, flags: ReadonlyMap<string, CompiledFlag>): CompiledSnapshot {
+function compiled(
+  environment: string,
+  version: number,
+  flags: ReadonlyMap<string, CompiledFlag>,
+  segments: Readonly<Record<string, Segment>>,
+): CompiledSnapshot {
   let json: string | undefined;
   return Object.freeze({
     environment,
     version,
     flags,
+    segments,
     get json() {
       if (json === undefined) {
         const wire: ConfigSnapshot = { environment, version, flags: {} };
         for (const [key, flag] of flags) wire.flags[key] = flag.rule;
+        if (Object.keys(segments).length) wire.segments = { ...segments };
         json = JSON.stringify(wire);
       }
       return json;
@@ -60,7 +69,7 @@ function compiled(environment: string, version: number, flags: ReadonlyMap<strin
 export function compileSnapshot(snapshot: ConfigSnapshot): CompiledSnapshot {
   const flags = new Map<string, CompiledFlag>();
   for (const [key, rule] of Object.entries(snapshot.flags)) flags.set(key, compileFlag(key, rule));
-  return compiled(snapshot.environment, snapshot.version, flags);
+  return compiled(snapshot.environment, snapshot.version, flags, Object.freeze({ ...snapshot.segments }));
 }
 
 /**
@@ -72,7 +81,9 @@ export function applyPatch(current: CompiledSnapshot, patch: ConfigPatch): Compi
   const flags = new Map(current.flags);
   for (const key of patch.removed) flags.delete(key);
   for (const [key, rule] of Object.entries(patch.flags)) flags.set(key, compileFlag(key, rule));
-  return compiled(current.environment, patch.version, flags);
+  // A segment no flag uses any more stays until the next whole snapshot: harmless, and cheaper than looking.
+  const segments = patch.segments ? Object.freeze({ ...current.segments, ...patch.segments }) : current.segments;
+  return compiled(current.environment, patch.version, flags, segments);
 }
 
 // Adding a field to FlagRule fails to compile here until `sameRule` compares it too: a field the
@@ -106,14 +117,26 @@ export function sameRule(a: FlagRule, b: FlagRule): boolean {
   return true;
 }
 
-/** The patch that turns `current` into `next` (a full reload), naming only the flags that differ. */
+/**
+ * The patch that turns `current` into `next` (a full reload), naming only the flags and segments
+ * that differ, and with a changed segment every flag that uses it.
+ */
 export function diffSnapshot(current: CompiledSnapshot, next: ConfigSnapshot): ConfigPatch {
   const flags: Record<string, FlagRule> = {};
   const removed: string[] = [];
+  const segments: Record<string, Segment> = {};
+  for (const [id, segment] of Object.entries(next.segments ?? {})) {
+    const had = current.segments[id];
+    if (!had || stableStringify(had) !== stableStringify(segment)) segments[id] = segment;
+  }
+  const changed = new Set(Object.values(segments).map((s) => s.id));
   for (const [key, rule] of Object.entries(next.flags)) {
     const had = current.flags.get(key);
-    if (!had || !sameRule(had.rule, rule)) flags[key] = rule;
+    const usesChanged = changed.size > 0 && (rule.targeting?.strategies.some((s) => s.segments.some((id) => changed.has(id))) ?? false);
+    if (!had || usesChanged || !sameRule(had.rule, rule)) flags[key] = rule;
   }
   for (const key of current.flags.keys()) if (!Object.hasOwn(next.flags, key)) removed.push(key);
-  return { environment: next.environment, from: current.version, version: next.version, flags, removed };
+  const patch: ConfigPatch = { environment: next.environment, from: current.version, version: next.version, flags, removed };
+  if (changed.size) patch.segments = segments;
+  return patch;
 }

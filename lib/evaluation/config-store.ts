@@ -5,6 +5,8 @@ import { logFailure } from "../db/outage-log";
 import { hashSecret } from "../auth/secrets";
 import { applyPatch, compileSnapshot, diffSnapshot, sameRule, type CompiledSnapshot, type ConfigPatch } from "../domain/config-snapshot";
 import type { FlagRule } from "../domain/evaluation";
+import { stableStringify } from "../domain/stable-json";
+import type { Segment } from "../domain/targeting/model";
 import { METRICS_CHANNEL, type MetricsChange } from "../metrics/metrics-notifier";
 import { ChangeHistory, DEFAULT_HISTORY_LIMITS, type HistoryLimits, type RecordedPatch } from "./change-history";
 import { loadConfigVersions, loadFlagRules, loadSdkTokens, loadSnapshot, type SdkTokenEntry } from "./load-snapshot";
@@ -14,6 +16,9 @@ import { loadConfigVersions, loadFlagRules, loadSdkTokens, loadSnapshot, type Sd
  * that one to this (null for an environment's first snapshot).
  */
 type Listener = (snapshot: CompiledSnapshot, change: RecordedPatch | null) => void;
+
+/** What one configuration version changed, as its NOTIFY named it: a flag's state, or a segment. */
+type ChangeHint = { flag: string } | { segment: number };
 
 const RELOAD_FAILED = { one: "configuration reload failed", many: "configuration reloads failed" };
 
@@ -38,9 +43,10 @@ export class ConfigStore {
   private credentialListeners = new Set<(userId: string | null) => void>();
   private reloading = new Map<string, Promise<void>>();
   private pending = new Set<string>();
-  // Single-flag changes announced per environment since the last reload: the next reload reads just
-  // those flags when they are exactly the versions that follow the snapshot in hand.
-  private patchHints = new Map<string, Map<number, string>>();
+  // Single-flag and single-segment changes announced per environment since the last reload: the next
+  // reload reads just those flags (and a segment with the flags using it) when they are exactly the
+  // versions that follow the snapshot in hand.
+  private patchHints = new Map<string, Map<number, ChangeHint>>();
   /** How often a change was applied by reloading one flag vs. the whole environment (benchmarks). */
   readonly reloads = { patched: 0, full: 0 };
   /** The same, per environment (for /metrics). */
@@ -266,29 +272,41 @@ export class ConfigStore {
    * versions after the snapshot in hand and nothing else changed meanwhile (the flags and the version
    * are read in one statement); false otherwise, and the caller reloads everything.
    */
-  private async tryPatch(environment: string, hints: Map<number, string>): Promise<boolean> {
+  private async tryPatch(environment: string, hints: Map<number, ChangeHint>): Promise<boolean> {
     const current = this.snapshots.get(environment);
     if (!current) return false;
     const last = Math.max(...hints.keys());
     const flagIds = new Set<string>();
+    const segmentIds = new Set<number>();
     for (let v = current.version + 1; v <= last; v++) {
-      const id = hints.get(v);
-      if (!id) return false; // a change nobody named (or a lost notification)
-      flagIds.add(id);
+      const hint = hints.get(v);
+      if (!hint) return false; // a change nobody named (or a lost notification)
+      if ("flag" in hint) flagIds.add(hint.flag);
+      else segmentIds.add(hint.segment);
     }
-    if (!flagIds.size) return true; // already applied
-    const loaded = await loadFlagRules(this.db, environment, [...flagIds]);
+    if (!flagIds.size && !segmentIds.size) return true; // already applied
+    const loaded = await loadFlagRules(this.db, environment, [...flagIds], [...segmentIds]);
     if (!loaded || this.snapshots.get(environment) !== current || loaded.version !== last || loaded.flags.some((f) => f.key === null)) {
       return false;
     }
     const flags: Record<string, FlagRule> = {};
     const removed: string[] = [];
+    // A changed segment is sent with every flag that uses it (read above), changed or not, so a client
+    // recompiles them; a segment a changed flag starts using is sent with it.
+    const segments: Record<string, Segment> = {};
+    for (const [id, segment] of Object.entries(loaded.segments)) {
+      const had = current.segments[id];
+      if (segmentIds.has(segment.id) || !had || stableStringify(had) !== stableStringify(segment)) segments[id] = segment;
+    }
+    const usesChanged = (rule: FlagRule) =>
+      rule.targeting?.strategies.some((s) => s.segments.some((id) => Object.hasOwn(segments, String(id)))) ?? false;
     for (const f of loaded.flags) {
       const had = current.flags.get(f.key!);
-      if (f.rule && !(had && sameRule(had.rule, f.rule))) flags[f.key!] = f.rule;
+      if (f.rule && !(had && sameRule(had.rule, f.rule) && !usesChanged(f.rule))) flags[f.key!] = f.rule;
       else if (!f.rule && had) removed.push(f.key!);
     }
     const patch: ConfigPatch = { environment, from: current.version, version: loaded.version, flags, removed };
+    if (Object.keys(segments).length) patch.segments = segments;
     this.reloads.patched++;
     this.reloadsOf(environment).patched++;
     this.publish(environment, applyPatch(current, patch), patch);
@@ -351,13 +369,19 @@ export class ConfigStore {
         return;
       }
       try {
-        const { environment, version, flag } = JSON.parse(msg.payload ?? "{}") as { environment?: string; version?: number; flag?: string };
+        const { environment, version, flag, segment } = JSON.parse(msg.payload ?? "{}") as {
+          environment?: string;
+          version?: number;
+          flag?: string;
+          segment?: number;
+        };
         if (!environment) return;
         if ((this.snapshots.get(environment)?.version ?? 0) >= (version ?? Infinity)) return;
-        if (flag && version !== undefined) {
+        const hint: ChangeHint | null = flag ? { flag } : typeof segment === "number" ? { segment } : null;
+        if (hint && version !== undefined) {
           let hints = this.patchHints.get(environment);
           if (!hints) this.patchHints.set(environment, (hints = new Map()));
-          hints.set(version, flag);
+          hints.set(version, hint);
         }
         void this.reload(environment).catch((err: unknown) =>
           logFailure(this.options.log, RELOAD_FAILED, err, `reload ${environment} failed: ${String(err)}`),

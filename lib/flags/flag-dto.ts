@@ -1,3 +1,5 @@
+import type { Targeting } from "../domain/targeting/model";
+
 /** The shapes of API.md ("Flag", "FlagState"); also what the dashboard renders. */
 export interface FlagStateDto {
   enabled: boolean;
@@ -6,6 +8,8 @@ export interface FlagStateDto {
   killed: boolean;
   version: number;
   updatedAt: string;
+  /** Strategies, variants and dependencies; null when the plain rollout decides alone. */
+  targeting: Targeting | null;
 }
 
 export interface FlagDto {
@@ -31,6 +35,8 @@ interface StateRow {
   killed: boolean;
   version: number;
   updatedAt: Date;
+  /** Stored as validated by lib/targeting/targeting-schemas.ts. */
+  targeting?: unknown;
 }
 
 export function toFlagStateDto(s: StateRow): FlagStateDto {
@@ -41,6 +47,7 @@ export function toFlagStateDto(s: StateRow): FlagStateDto {
     killed: s.killed,
     version: s.version,
     updatedAt: s.updatedAt.toISOString(),
+    targeting: (s.targeting ?? null) as Targeting | null,
   };
 }
 

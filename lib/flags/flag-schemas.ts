@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { plainText } from "../validation/text";
 import { ownerSchema, tagsSchema } from "./flag-catalog-schemas";
+import { targetingSchema } from "../targeting/targeting-schemas";
 
 /** Case-sensitive, like Unleash feature names; no spaces or slashes (a key is one path segment). */
 export const FLAG_KEY_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._~-]{0,99}$/;
@@ -46,13 +47,15 @@ export const updateFlagStateSchema = z
       .max(100, "must be between 0 and 100")
       .optional(),
     allowlist: z.array(targetingKey, { error: "must be a list of targeting keys" }).max(1000, "at most 1000 entries").optional(),
+    /** Strategies, variants and dependencies (lib/domain/targeting/model.ts); null removes them. */
+    targeting: targetingSchema.nullable().optional(),
     // Why: recorded in the audit log. The dashboard requires one for production; the API accepts one anywhere.
     reason: reasonText.optional(),
     // Changing a flag by hand while its rollout is live is refused unless the caller says why.
     override: z.strictObject({ reason: reasonText }, { error: "override must be { reason }" }).optional(),
   })
-  .refine((v) => v.enabled !== undefined || v.rolloutPercent !== undefined || v.allowlist !== undefined, {
-    message: "change at least one of enabled, rolloutPercent, allowlist",
+  .refine((v) => v.enabled !== undefined || v.rolloutPercent !== undefined || v.allowlist !== undefined || v.targeting !== undefined, {
+    message: "change at least one of enabled, rolloutPercent, allowlist, targeting",
     path: ["enabled"],
   });
 export type UpdateFlagStateInput = z.infer<typeof updateFlagStateSchema>;

@@ -8,6 +8,10 @@ import { notifyTransition } from "../rollouts/rollout-notifications";
 import { toFlagStateDto, type FlagStateDto } from "./flag-dto";
 import type { UpdateFlagStateInput } from "./flag-schemas";
 import { requirePermission } from "../auth/permissions";
+import { Prisma } from "../db/generated/client";
+import type { Targeting } from "../domain/targeting/model";
+import { checkTargeting } from "../targeting/check-targeting";
+import { completeTargeting } from "../targeting/targeting-schemas";
 
 /** Who last changed a flag state, from the audit log (a person, a token, a guardrail, the auto-advance worker). */
 export interface LastChange {
@@ -89,12 +93,15 @@ export async function updateFlagState(
         requirePermission(user, "flag_state.update");
       }
 
+      const targeting = await resolveTargeting(tx, { flagId: flag.id, flagKey: flag.key, environment: target.environment }, input);
       const { count } = await tx.flagState.updateMany({
         where: { flagId: flag.id, environmentKey: target.environment, version: input.version },
         data: {
           enabled: input.enabled,
           rolloutPercent: input.rolloutPercent,
           allowlist: input.allowlist ? [...new Set(input.allowlist)] : undefined,
+          targeting:
+            targeting === undefined ? undefined : targeting === null ? Prisma.DbNull : (targeting as unknown as Prisma.InputJsonObject),
           version: { increment: 1 },
           updatedAt: now,
           updatedBy: user.userId,
@@ -120,6 +127,23 @@ export async function updateFlagState(
     },
     { timeout: 20_000, maxWait: 20_000 },
   );
+}
+
+/**
+ * The targeting to store: undefined to leave it, null to remove it, else the document with each
+ * strategy's bucketing group filled in (the flag's own) and its references checked in this
+ * transaction (segments exist and stay; dependencies are real flags, one level deep).
+ */
+async function resolveTargeting(
+  tx: Tx,
+  target: { flagId: string; flagKey: string; environment: string },
+  input: UpdateFlagStateInput,
+): Promise<Targeting | null | undefined> {
+  if (input.targeting === undefined || input.targeting === null) return input.targeting;
+  const flag = await tx.flag.findUniqueOrThrow({ where: { id: target.flagId }, select: { bucketGroup: true } });
+  const targeting = completeTargeting(input.targeting, flag.bucketGroup ?? target.flagKey);
+  await checkTargeting(tx, target, targeting);
+  return targeting;
 }
 
 /** The override on the rollout itself: its overrides list, the pause, the audit entry and the webhook. */

@@ -124,7 +124,8 @@ export class RollgateClient {
     if (!snapshot) return null;
     const flags: Record<string, FlagRule> = {};
     for (const [key, flag] of snapshot.flags) flags[key] = flag.rule;
-    return { environment: snapshot.environment, version: snapshot.version, flags };
+    const segments = Object.keys(snapshot.segments).length ? { segments: { ...snapshot.segments } } : {};
+    return { environment: snapshot.environment, version: snapshot.version, flags, ...segments };
   }
 
   onChange(listener: ChangeListener): () => void {

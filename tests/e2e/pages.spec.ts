@@ -130,6 +130,33 @@ async function liveRollout(page: Page): Promise<{ id: string; currentPhase: numb
 
 const palette = { name: "command palette", open: (page: Page) => openPalette(page) };
 
+/** A segment with two constraints for the segments page to show (created once; a second run finds it). */
+async function layoutSegment(page: Page): Promise<void> {
+  const res = await page.request.post("/api/v1/segments", {
+    headers: fromPage(page),
+    data: {
+      name: "Layout check",
+      description: "Two constraints, one of them a long list",
+      constraints: [
+        {
+          contextName: "email",
+          operator: "STR_ENDS_WITH",
+          values: ["@acme.com", "@acme.io", "@acme-corporation.example"],
+          caseInsensitive: true,
+        },
+        { contextName: "remoteAddress", operator: "IN_CIDR", values: ["10.0.0.0/8", "2001:db8::/32"], inverted: true },
+      ],
+    },
+  });
+  expect([201, 409]).toContain(res.status());
+}
+
+/** The segments page with a segment's editor open, so its constraint rows are measured too. */
+const openSegmentEditor = async (page: Page) => {
+  await page.getByRole("button", { name: "Edit Layout check" }).click();
+  await expect(page.getByTestId("segment-Layout check").getByRole("button", { name: "Save segment" })).toBeVisible();
+};
+
 test.describe.configure({ timeout: 240_000 });
 
 test("the checks can fail: a planted image without alt text and a too-wide element are reported", async ({ page }) => {
@@ -186,6 +213,7 @@ test("viewer: flags, a flag, a rollout, overview, incidents, audit, approvals, a
       { path: "/audit?signins=1" },
       { path: "/approvals" },
       { path: "/account" },
+      { path: "/segments" },
     ];
   });
 });
@@ -193,8 +221,10 @@ test("viewer: flags, a flag, a rollout, overview, incidents, audit, approvals, a
 test("engineer: flags, a flag with the production confirmation, a rollout with its confirmation, planning", async ({ browser }) => {
   await visitAll(browser, "engineer@rollgate.dev", async (page) => {
     const rollout = (await liveRollout(page)).id;
+    await layoutSegment(page);
     return [
       { path: "/flags" },
+      { path: "/segments", expect: openSegmentEditor },
       {
         path: "/flags/dark-mode",
         dialogs: [

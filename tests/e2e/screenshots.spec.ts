@@ -66,3 +66,37 @@ async function firstCursor(page: import("./test").Page): Promise<string> {
   const res = await page.request.get("/api/v1/flags?limit=2");
   return encodeURIComponent(((await res.json()) as { next: string }).next);
 }
+
+test("screenshots of the segments page: the list, a field error, and a segment's editor", async ({ page }) => {
+  mkdirSync(DIR!, { recursive: true });
+  await signIn(page, "engineer@rollgate.dev");
+  await page.goto("/segments");
+  const made = await page.request.post("/api/v1/segments", {
+    headers: { origin: new URL(page.url()).origin },
+    data: {
+      name: "Screenshot staff",
+      description: "Everyone at Acme on version 2",
+      constraints: [
+        { contextName: "email", operator: "STR_ENDS_WITH", values: ["@acme.com", "@acme.io"], caseInsensitive: true },
+        { contextName: "appVersion", operator: "SEMVER_GTE", value: "2.0.0" },
+      ],
+    },
+  });
+  expect([201, 409]).toContain(made.status());
+  for (const [name, width, height] of [
+    ["desktop-1440", 1440, 900],
+    ["phone-390", 390, 844],
+  ] as const) {
+    await page.setViewportSize({ width, height });
+    await page.goto("/segments");
+    await page.screenshot({ path: path.join(DIR!, `segments-${name}.png`), fullPage: true });
+    const form = page.locator("section", { has: page.getByRole("heading", { name: "New segment" }) });
+    await form.getByLabel("Name", { exact: true }).fill("Broken");
+    await form.getByTestId("new-segment-0").getByLabel("Operator").selectOption("NUM_GT");
+    await form.getByTestId("new-segment-0").getByLabel("Value").fill("ten");
+    await form.getByRole("button", { name: "Create segment" }).click();
+    await expect(form.getByText("must be a number, like 42 or 3.5")).toBeVisible();
+    await page.getByRole("button", { name: "Edit Screenshot staff" }).click();
+    await page.screenshot({ path: path.join(DIR!, `segments-editing-${name}.png`), fullPage: true });
+  }
+});

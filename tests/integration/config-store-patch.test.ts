@@ -36,8 +36,9 @@ async function converged(): Promise<void> {
   const { rows } = await t.sql(`SELECT config_version::int AS v FROM environments WHERE key = 'production'`);
   await eventually(() => store.snapshot("production")?.version === rows[0].v, 5000, "the store catches up");
   const full = await loadSnapshot(t.db, "production");
-  const mine = JSON.parse(store.snapshot("production")!.json) as { flags: unknown };
+  const mine = JSON.parse(store.snapshot("production")!.json) as { flags: unknown; segments?: unknown };
   expect(mine.flags).toEqual(full!.flags);
+  expect(mine.segments).toEqual(full!.segments);
   expect(gaps).toEqual([]);
   expect(client.version).toBe(full!.version);
   expect(JSON.parse(client.json)).toEqual(full);
@@ -73,5 +74,41 @@ describe("incremental configuration", () => {
     expect(store.reloads.patched, counts).toBeGreaterThan(20); // one patch may carry a burst of changes
     expect(patches, counts).toBeGreaterThanOrEqual(store.reloads.patched); // full reloads publish patches too
     expect(store.reloads.full, counts).toBeGreaterThan(0); // archiving still reloads everything
+  });
+
+  it("a segment edit is applied as a patch carrying the segment and every flag using it, and equals a full reload", async () => {
+    const [{ id }] = (
+      await t.sql(
+        `INSERT INTO segments (name, constraints) VALUES ('Staff', '[{"contextName":"email","operator":"STR_ENDS_WITH","values":["@acme.com"]}]') RETURNING id`,
+      )
+    ).rows as [{ id: number }];
+    const targeting = JSON.stringify({
+      strategies: [{ rollout: 100, stickiness: "default", groupId: "g", constraints: [], segments: [id], variants: [] }],
+      variants: [],
+      dependencies: [],
+    });
+    await t.sql(`INSERT INTO flags (key) VALUES ('uses-staff-1'), ('uses-staff-2'), ('no-segment')`);
+    await t.sql(
+      `UPDATE flag_states s SET targeting = $1::jsonb, version = version + 1 FROM flags f
+        WHERE f.id = s.flag_id AND f.key IN ('uses-staff-1', 'uses-staff-2') AND s.environment_key = 'production'`,
+      [targeting],
+    );
+    await converged();
+    expect(store.snapshot("production")!.segments[String(id)]).toMatchObject({ id, name: "Staff" });
+
+    const published: ConfigPatch[] = [];
+    const stop = store.subscribe("production", (_s, change) => change && published.push(JSON.parse(change.json) as ConfigPatch));
+    const patchedBefore = store.reloads.patched;
+    await t.sql(
+      `UPDATE segments SET constraints = '[{"contextName":"email","operator":"STR_ENDS_WITH","values":["@acme.org"]}]', version = version + 1 WHERE id = $1`,
+      [id],
+    );
+    await converged();
+    stop();
+    expect(store.reloads.patched).toBe(patchedBefore + 1);
+    expect(published).toHaveLength(1);
+    expect(Object.keys(published[0]!.flags).sort()).toEqual(["uses-staff-1", "uses-staff-2"]);
+    expect(published[0]!.segments![String(id)]!.constraints[0]!.values).toEqual(["@acme.org"]);
+    expect(published[0]!.removed).toEqual([]);
   });
 });

@@ -145,6 +145,17 @@ describe("role matrix (API.md): each role gets exactly the documented status", (
   const expected = (allowed: Role[], ok: number) => (c: Caller) =>
     c === "anonymous" || c === "bad-token" ? 401 : c !== "sdk" && allowed.includes(c) ? ok : 403;
 
+  const matrixRule = { contextName: "email", operator: "STR_ENDS_WITH", values: ["@acme.com"] };
+  /** A fresh segment (version 1, unused), created by an engineer. */
+  const matrixSegment = async (): Promise<number> => {
+    const res = await call(app.url, "POST", "/api/v1/segments", {
+      token: eng,
+      body: { name: uniqueKey("Matrix"), constraints: [matrixRule] },
+    });
+    expect(res.status).toBe(201);
+    return res.body.id as number;
+  };
+
   const routes: { name: string; allowed: Role[]; ok: number; run: (token?: string) => Promise<number> }[] = [
     {
       name: "POST /api/v1/flags",
@@ -188,6 +199,39 @@ describe("role matrix (API.md): each role gets exactly the documented status", (
       allowed: [...ROLES],
       ok: 200,
       run: async (token) => (await call(app.url, "GET", "/api/v1/flags", { token })).status,
+    },
+    {
+      name: "GET /api/v1/segments",
+      allowed: [...ROLES],
+      ok: 200,
+      run: async (token) => (await call(app.url, "GET", "/api/v1/segments", { token })).status,
+    },
+    {
+      name: "POST /api/v1/segments",
+      allowed: ["engineer", "admin"],
+      ok: 201,
+      run: async (token) =>
+        (await call(app.url, "POST", "/api/v1/segments", { token, body: { name: uniqueKey("Matrix"), constraints: [matrixRule] } })).status,
+    },
+    {
+      name: "GET /api/v1/segments/{id}",
+      allowed: [...ROLES],
+      ok: 200,
+      run: async (token) => (await call(app.url, "GET", `/api/v1/segments/${await matrixSegment()}`, { token })).status,
+    },
+    {
+      name: "PATCH /api/v1/segments/{id}",
+      allowed: ["engineer", "admin"],
+      ok: 200,
+      run: async (token) =>
+        (await call(app.url, "PATCH", `/api/v1/segments/${await matrixSegment()}`, { token, body: { version: 1, description: "x" } }))
+          .status,
+    },
+    {
+      name: "DELETE /api/v1/segments/{id}",
+      allowed: ["engineer", "admin"],
+      ok: 204,
+      run: async (token) => (await call(app.url, "DELETE", `/api/v1/segments/${await matrixSegment()}`, { token })).status,
     },
     {
       name: "GET /api/v1/audit",

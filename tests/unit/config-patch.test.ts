@@ -125,3 +125,53 @@ describe("patching a snapshot", () => {
     }
   });
 });
+
+describe("segments in snapshots and patches", () => {
+  const staff = (domain: string) => ({
+    id: 7,
+    name: "Staff",
+    constraints: [{ contextName: "email", operator: "STR_ENDS_WITH" as const, values: [domain] }],
+  });
+  const rule = (segments: number[]): FlagRule => ({
+    enabled: true,
+    killed: false,
+    rolloutPercent: 0,
+    allowlist: [],
+    version: 1,
+    targeting: {
+      strategies: [{ rollout: 100, stickiness: "default", groupId: "g", constraints: [], segments, variants: [] }],
+      variants: [],
+      dependencies: [],
+    },
+  });
+  const plain: FlagRule = { enabled: true, killed: false, rolloutPercent: 5, allowlist: [], version: 1 };
+
+  it("a full reload's diff carries a changed segment with every flag using it, and the client's copy ends up equal", () => {
+    const current = compileSnapshot({
+      environment: "production",
+      version: 1,
+      flags: { a: rule([7]), b: rule([7]), c: plain },
+      segments: { "7": staff("@acme.com") },
+    });
+    expect(JSON.parse(current.json).segments).toEqual({ "7": staff("@acme.com") });
+    const next = {
+      environment: "production",
+      version: 2,
+      flags: { a: rule([7]), b: rule([7]), c: plain },
+      segments: { "7": staff("@acme.org") },
+    };
+    const patch = diffSnapshot(current, next);
+    expect(patch.segments).toEqual({ "7": staff("@acme.org") });
+    expect(Object.keys(patch.flags).sort()).toEqual(["a", "b"]);
+    const applied = applyPatch(current, JSON.parse(JSON.stringify(patch)) as ConfigPatch);
+    expect(JSON.parse(applied.json)).toEqual(next);
+  });
+
+  it("no segment change: no segments in the patch, and a snapshot without segments has none in its JSON", () => {
+    const current = compileSnapshot({ environment: "production", version: 1, flags: { c: plain } });
+    expect(JSON.parse(current.json)).not.toHaveProperty("segments");
+    const patch = diffSnapshot(current, { environment: "production", version: 2, flags: { c: { ...plain, rolloutPercent: 6 } } });
+    expect(patch).not.toHaveProperty("segments");
+    expect(Object.keys(patch.flags)).toEqual(["c"]);
+  });
+});

@@ -76,11 +76,28 @@ export async function buildWorld(t: TestDatabase, baseUrl: string): Promise<Worl
   const flags = await t.sql(`SELECT key FROM flags WHERE archived_at IS NULL AND key NOT LIKE 'spare-%' ORDER BY key`);
   const environments = await t.sql(`SELECT key FROM environments ORDER BY sort_order`);
   const rollouts = await t.sql(`SELECT id::text FROM rollouts`);
+  const segmentIds: string[] = [];
+  for (const [i, name] of ["Fuzz staff", "Fuzz beta", "Fuzz spare"].entries()) {
+    const res = await call(baseUrl, "POST", "/api/v1/segments", {
+      token: ROLE_TOKENS.engineer,
+      body: { name, constraints: [{ contextName: "email", operator: "STR_ENDS_WITH", values: [`@fuzz-${i}.example`] }] },
+    });
+    if (res.status !== 201) throw new Error(`could not create segment ${name}: ${res.status}`);
+    segmentIds.push(String(res.body.id));
+  }
+  // The first segment is in use (by a spare flag, which the fuzzer may archive: it still refers to it), so
+  // deleting it is refused.
+  const used = await call(baseUrl, "PATCH", `/api/v1/flags/${spareFlagKeys[0]}/environments/staging`, {
+    token: ROLE_TOKENS.engineer,
+    body: { version: 1, targeting: { strategies: [{ rollout: 100, segments: [Number(segmentIds[0])] }] } },
+  });
+  if (used.status !== 200) throw new Error(`could not use segment ${segmentIds[0]}: ${used.status} ${JSON.stringify(used.body)}`);
   return {
     flagKeys: flags.rows.map((r) => r.key as string),
     spareFlagKeys,
     environments: environments.rows.map((r) => r.key as string),
     rolloutIds: [...rollouts.rows.map((r) => r.id as string), "00000000-0000-4000-8000-000000000000", "1"],
+    segmentIds,
     spareUserIds,
     spareTokenIds,
     webhookIds: webhooks.rows.map((r) => r.id as string),
@@ -113,6 +130,9 @@ export async function fingerprint(t: TestDatabase): Promise<string> {
            (SELECT count(*) FROM checklist_ticks) AS ticks,
            (SELECT count(*) FROM approvals) AS approvals,
            (SELECT count(*) FROM incidents) AS incidents,
+           (SELECT count(*) FROM segments) AS segments,
+           (SELECT coalesce(sum(version), 0) FROM segments) AS segment_versions,
+           (SELECT string_agg(md5(coalesce(targeting::text, '')), '' ORDER BY flag_id, environment_key) FROM flag_states) AS targeting,
            -- Ordered by the digest itself: two flags can share a metric and threshold, and heap order is not stable.
            (SELECT string_agg(h, '' ORDER BY h) FROM (SELECT md5(flag_id::text || environment_key || metric || threshold || action || dry_run) AS h FROM guardrails) g) AS guardrails,
            (SELECT coalesce(sum(version), 0) FROM incidents) AS incident_versions,

@@ -9,6 +9,8 @@ export interface World {
   spareFlagKeys: string[];
   environments: string[];
   rolloutIds: string[];
+  /** Segments, the first used by a flag state (so deleting it is refused), the others free. */
+  segmentIds: string[];
   spareUserIds: string[];
   spareTokenIds: string[];
   /** Webhooks (to closed loopback ports) that actions may test, disable and delete. */
@@ -100,15 +102,63 @@ export const HTTP_TARGETS: HttpTarget[] = [
     kind: "http",
     id: "PATCH /api/v1/flags/{key}/environments/{env}",
     role: "engineer",
-    body: () => ({
+    body: (w) => ({
       version: 1,
       enabled: true,
       rolloutPercent: 25,
       allowlist: ["qa-1"],
       reason: "fuzz",
       override: { reason: "fuzz override" },
+      targeting: {
+        strategies: [
+          {
+            rollout: 50,
+            stickiness: "userId",
+            constraints: [{ contextName: "email", operator: "STR_ENDS_WITH", values: ["@acme.com"], caseInsensitive: true }],
+            segments: w.segmentIds.slice(0, 1).map(Number),
+          },
+        ],
+        variants: [{ name: "blue", weight: 500, payload: { type: "json", value: '{"a":1}' } }],
+        dependencies: [],
+      },
     }),
+    hazards: () => [
+      {
+        version: 1,
+        targeting: { strategies: [{ rollout: 10, constraints: [{ contextName: "x", operator: "REGEX", value: "^(a+)+$" }] }] },
+      },
+      { version: 1, targeting: { strategies: [{ rollout: 10, segments: [2147483647] }] } },
+      { version: 1, targeting: { dependencies: [{ feature: "checkout-redesign" }, { feature: "checkout-redesign" }] } },
+      { version: 1, targeting: null },
+    ],
   },
+  { kind: "http", id: "GET /api/v1/segments", role: "viewer" },
+  {
+    kind: "http",
+    id: "POST /api/v1/segments",
+    role: "engineer",
+    body: () => ({
+      name: `fz-${Math.random().toString(36).slice(2, 8)}`,
+      description: "fuzz",
+      constraints: [{ contextName: "email", operator: "STR_ENDS_WITH", values: ["@acme.com"] }],
+    }),
+    hazards: () => [
+      { name: "Staff", constraints: [{ contextName: "n", operator: "NUM_GT", value: "1e999" }] },
+      { name: "x", constraints: [{ contextName: "ip", operator: "IN_CIDR", values: ["::1/129"] }] },
+    ],
+  },
+  { kind: "http", id: "GET /api/v1/segments/{id}", role: "viewer" },
+  {
+    kind: "http",
+    id: "PATCH /api/v1/segments/{id}",
+    role: "engineer",
+    body: () => ({ version: 1, name: "Fuzzed", constraints: [{ contextName: "userId", operator: "IN", values: ["u-1"] }], confirm: true }),
+    hazards: () => [
+      { version: 2147483648, name: "x" },
+      { version: 1, constraints: [] },
+    ],
+  },
+  { kind: "http", id: "DELETE /api/v1/segments/{id}", role: "engineer" },
   { kind: "http", id: "POST /api/v1/flags/{key}/environments/{env}/kill", role: "oncall", body: () => ({ reason: "errors spiking" }) },
   { kind: "http", id: "POST /api/v1/flags/{key}/environments/{env}/restore", role: "oncall", body: () => ({ reason: "fixed" }) },
   { kind: "http", id: "GET /api/v1/flags/{key}/metrics", role: "viewer", query: ["environment", "windowSeconds", "bucketSeconds"] },
@@ -309,6 +359,7 @@ export const HTTP_TARGETS: HttpTarget[] = [
     query: ["q", "environment", "state", "owner", "tag", "stale", "sort", "limit", "cursor"],
   },
   { kind: "http", id: "GET /flags/{key}", role: "engineer" },
+  { kind: "http", id: "GET /segments", role: "engineer" },
   { kind: "http", id: "GET /audit", role: "viewer", query: ["target", "actor", "action", "before", "signins"] },
   { kind: "http", id: "GET /admin", role: "admin" },
   { kind: "http", id: "GET /admin/import", role: "admin" },
@@ -356,6 +407,41 @@ export const ACTION_TARGETS: ActionTarget[] = [
       ["owner", text("team-fuzz", "")],
       ["tags", text("fuzz, q3", "Not A Slug", "")],
     ],
+  },
+  {
+    kind: "action",
+    id: "action saveSegmentAction",
+    name: "saveSegmentAction",
+    page: "/segments",
+    role: "engineer",
+    args: "state-form",
+    fields: (w) => [
+      ["id", text("", ...w.segmentIds, "0", "abc")],
+      ["version", text("1", "2", "-1", "x")],
+      ["name", text("Fuzz action segment", "Fuzz staff", "")],
+      ["description", text("made by the fuzzer", "")],
+      [
+        "constraints",
+        text(
+          '[{"contextName":"email","operator":"STR_ENDS_WITH","values":["@acme.com"]}]',
+          '[{"contextName":"n","operator":"NUM_GT","value":"x"}]',
+          "[]",
+          "{",
+          "null",
+        ),
+      ],
+      ["confirm", text("on", "")],
+      ["reason", text("fuzzing", "")],
+    ],
+  },
+  {
+    kind: "action",
+    id: "action deleteSegmentAction",
+    name: "deleteSegmentAction",
+    page: "/segments",
+    role: "engineer",
+    args: "state-form",
+    fields: (w) => [["id", text(...w.segmentIds, "0", "99999999", "abc")]],
   },
   {
     kind: "action",
@@ -769,7 +855,8 @@ export function paramValues(name: string, w: World): readonly string[] {
     case "env":
       return w.environments;
     case "id":
-      return w.rolloutIds;
+      // Rollouts, incidents and segments share the name; a value that names none is a 404 to test too.
+      return [...w.rolloutIds, ...w.segmentIds];
     case "index":
       return ["0", "1", "3"];
     default:

@@ -1,0 +1,47 @@
+import type { Metadata } from "next";
+import { getDb } from "@/lib/db/client";
+import { can } from "@/lib/auth/permissions";
+import { listSegments } from "@/lib/segments/list-segments";
+import { SegmentCard } from "@/components/segments/segment-card";
+import { SegmentForm } from "@/components/segments/segment-form";
+import { requirePageUser } from "../../_request/session";
+
+export const metadata: Metadata = { title: "Segments" };
+
+export default async function SegmentsPage() {
+  const user = await requirePageUser();
+  const segments = await listSegments(getDb());
+  const canEdit = can(user, "segment.manage");
+  return (
+    <div className="space-y-6">
+      <div>
+        <h1 className="text-2xl font-semibold tracking-tight">Segments</h1>
+        <p className="text-sm text-slate-500">
+          Named audiences (&ldquo;Staff&rdquo;: email ends with @acme.com) that flags and rollout phases target.
+        </p>
+      </div>
+      {canEdit ? (
+        <section className="rounded-xl bg-white p-4 shadow-sm ring-1 ring-slate-200" aria-labelledby="new-segment">
+          <h2 id="new-segment" className="mb-3 text-sm font-semibold text-slate-700">
+            New segment
+          </h2>
+          <SegmentForm />
+        </section>
+      ) : null}
+      <section aria-labelledby="segment-list">
+        <h2 id="segment-list" className="mb-3 text-sm font-semibold text-slate-700">
+          {segments.length === 1 ? "1 segment" : `${segments.length} segments`}
+        </h2>
+        {segments.length ? (
+          <ul className="space-y-3">
+            {segments.map((s) => (
+              <SegmentCard key={`${s.id}-${s.version}`} segment={s} canEdit={canEdit} />
+            ))}
+          </ul>
+        ) : (
+          <p className="rounded-xl bg-white p-4 text-sm text-slate-500 shadow-sm ring-1 ring-slate-200">No segments yet.</p>
+        )}
+      </section>
+    </div>
+  );
+}

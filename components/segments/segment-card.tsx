@@ -1,0 +1,73 @@
+"use client";
+
+import { useActionState, useState } from "react";
+import { deleteSegmentAction, type SegmentFormState } from "@/app/(dashboard)/segments/actions";
+import type { SegmentSummaryDto } from "@/lib/segments/segment-dto";
+import { describeConstraints } from "@/lib/targeting/describe-constraint";
+import { ActionForm } from "../ui/action-form";
+import { Badge } from "../ui/badge";
+import { Button } from "../ui/button";
+import { SegmentForm } from "./segment-form";
+
+/** One segment: its audience in words, where it is used, and (for those who may) edit and delete. */
+export function SegmentCard({ segment, canEdit }: { segment: SegmentSummaryDto; canEdit: boolean }) {
+  const [editing, setEditing] = useState(false);
+  const [deleted, remove, deleting] = useActionState<SegmentFormState, FormData>(deleteSegmentAction, { status: "idle" });
+  return (
+    <li
+      className="rounded-xl bg-white p-4 shadow-sm ring-1 ring-slate-200"
+      data-testid={`segment-${segment.name}`}
+      id={`segment-${segment.id}`}
+    >
+      <div className="flex flex-wrap items-start justify-between gap-3">
+        <div className="min-w-0">
+          <h3 className="font-semibold text-slate-900">{segment.name}</h3>
+          {segment.description ? <p className="text-sm text-slate-500">{segment.description}</p> : null}
+          <p className="mt-1 text-sm break-words text-slate-700" data-testid="segment-audience">
+            {describeConstraints(segment.constraints)}
+          </p>
+        </div>
+        <div className="flex flex-wrap items-center gap-2">
+          <Badge tone={segment.usedBy ? "indigo" : "gray"}>
+            {segment.usedBy === 0 ? "Not used" : `Used by ${segment.usedBy} flag ${segment.usedBy === 1 ? "state" : "states"}`}
+          </Badge>
+          {segment.liveRollouts ? (
+            <Badge tone="amber">{`${segment.liveRollouts} live ${segment.liveRollouts === 1 ? "rollout" : "rollouts"}`}</Badge>
+          ) : null}
+          <span className="text-xs text-slate-500">v{segment.version}</span>
+        </div>
+      </div>
+      {canEdit && !editing ? (
+        <div className="mt-3 flex flex-wrap gap-2">
+          <Button variant="secondary" className="px-2.5 py-1.5" onClick={() => setEditing(true)} aria-label={`Edit ${segment.name}`}>
+            Edit
+          </Button>
+          {segment.usedBy === 0 ? (
+            <ActionForm action={remove}>
+              <input type="hidden" name="id" value={segment.id} />
+              <Button
+                variant="secondary"
+                className="px-2.5 py-1.5 text-red-700"
+                type="submit"
+                disabled={deleting}
+                aria-label={`Delete ${segment.name}`}
+              >
+                Delete
+              </Button>
+            </ActionForm>
+          ) : null}
+        </div>
+      ) : null}
+      {deleted.message ? (
+        <p className="mt-2 text-sm text-red-600" role="alert">
+          {deleted.message}
+        </p>
+      ) : null}
+      {editing ? (
+        <div className="mt-4 border-t border-slate-200 pt-4">
+          <SegmentForm segment={segment} onSaved={() => setEditing(false)} onCancel={() => setEditing(false)} />
+        </div>
+      ) : null}
+    </li>
+  );
+}

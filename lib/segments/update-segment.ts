@@ -1,0 +1,90 @@
+import type { Db, Tx } from "../db/client";
+import { AppError, notFound } from "../errors";
+import { recordAudit } from "../audit/record-audit";
+import { actorLabel, type Principal } from "../auth/principal";
+import { requirePermission } from "../auth/permissions";
+import { sqlStateOf } from "../db/db-errors";
+import { stableStringify } from "../domain/stable-json";
+import { nameTaken } from "./create-segment";
+import { toSegmentDto, type SegmentDetailDto, type SegmentRow } from "./segment-dto";
+import { segmentIdParam, type UpdateSegmentInput } from "./segment-schemas";
+import { segmentUsage } from "./segment-usage";
+
+/** The segment row, locked against other edits and deletion but not against flag states that refer to it. */
+async function lockSegment(tx: Tx, id: number): Promise<SegmentRow | null> {
+  const rows = await tx.$queryRaw<(Omit<SegmentRow, "createdAt" | "updatedAt"> & { created_at: Date; updated_at: Date })[]>`
+    SELECT id, name, description, constraints, version, created_at, updated_at FROM segments WHERE id = ${id} FOR NO KEY UPDATE`;
+  const r = rows[0];
+  return r ? { ...r, createdAt: r.created_at, updatedAt: r.updated_at } : null;
+}
+
+/**
+ * Optimistic locking like a flag state: the caller sends the version it read; a stale one is 409
+ * with the segment as it is now. A segment's constraints are part of every flag that uses it, so a
+ * change of who matches (name or constraints) on a segment that a live rollout's flag uses must be
+ * confirmed (`confirm: true`), else 409 naming those rollouts; the audit entry records the
+ * confirmation and the rollouts. The configuration version of every environment using it is bumped
+ * by a trigger in this transaction, so the data plane reloads it.
+ */
+export async function updateSegment(
+  db: Db,
+  principal: Principal | null,
+  rawId: string,
+  input: UpdateSegmentInput,
+  now = new Date(),
+): Promise<SegmentDetailDto> {
+  const user = requirePermission(principal, "segment.manage");
+  const id = segmentIdParam(rawId);
+  if (id === null) throw notFound("Segment");
+  return db.$transaction(
+    async (tx) => {
+      const before = await lockSegment(tx, id);
+      if (!before) throw notFound(`Segment ${id}`);
+      const usage = await segmentUsage(tx, id);
+      const current = { ...toSegmentDto(before), usage };
+      if (before.version !== input.version) {
+        throw new AppError(
+          "VERSION_CONFLICT",
+          `The segment was changed by someone else (you sent version ${input.version}, current is ${before.version}). Reload and try again.`,
+          { current },
+        );
+      }
+      const audienceChanges =
+        (input.name !== undefined && input.name !== before.name) ||
+        (input.constraints !== undefined && stableStringify(input.constraints) !== stableStringify(before.constraints));
+      const rollouts = usage.flatMap((u) => (u.rollout ? [{ ...u.rollout, flagKey: u.flagKey, environment: u.environment }] : []));
+      if (audienceChanges && rollouts.length && input.confirm !== true) {
+        throw new AppError(
+          "CONFLICT",
+          `${before.name} is used by ${rollouts.length === 1 ? "a live rollout" : `${rollouts.length} live rollouts`} (` +
+            rollouts.map((r) => `${r.flagKey} in ${r.environment}, ${r.status}`).join("; ") +
+            "): the change reaches their audience at once. Send confirm: true to make it.",
+          { rollouts, current, fields: { confirm: "confirm the change to a segment a live rollout uses" } },
+        );
+      }
+      try {
+        await tx.$executeRaw`
+          UPDATE segments
+             SET name = ${input.name ?? before.name},
+                 description = ${input.description ?? before.description},
+                 constraints = ${JSON.stringify(input.constraints ?? before.constraints)}::jsonb,
+                 version = version + 1, updated_at = ${now}, updated_by = ${user.userId}::uuid
+           WHERE id = ${id}`;
+      } catch (err) {
+        if (sqlStateOf(err) === "23505") throw nameTaken(input.name ?? before.name);
+        throw err;
+      }
+      const after = toSegmentDto(await tx.segment.findUniqueOrThrow({ where: { id } }));
+      await recordAudit(tx, {
+        actor: { id: user.userId, label: actorLabel(user) },
+        action: "segment.update",
+        target: { type: "segment", id: String(id) },
+        before: toSegmentDto(before),
+        after: audienceChanges && rollouts.length ? { ...after, confirmed: true, rollouts } : after,
+        reason: input.reason || null,
+      });
+      return { ...after, usage };
+    },
+    { timeout: 20_000, maxWait: 20_000 },
+  );
+}

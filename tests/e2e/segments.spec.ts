@@ -1,0 +1,100 @@
+import { expect, test, type Page } from "./test";
+import { fromPage, signIn } from "./helpers";
+
+// Issue 25: segments on their own page. An engineer creates "Staff" (email ends with @acme.com), is
+// told what is wrong with a constraint next to it, edits the segment, and confirms an edit that
+// reaches a live rollout's audience.
+
+const newSegmentForm = (page: Page) => page.locator("section", { has: page.getByRole("heading", { name: "New segment" }) });
+
+test("an engineer creates the Staff segment, fixes a field error, and edits it", async ({ page }) => {
+  await signIn(page, "engineer@rollgate.dev");
+  await page.getByRole("navigation").getByRole("link", { name: "Segments" }).click();
+  await expect(page).toHaveURL(/\/segments$/);
+
+  const form = newSegmentForm(page);
+  await form.getByLabel("Name", { exact: true }).fill("Staff");
+  await form.getByLabel("Description", { exact: true }).fill("Everyone at Acme");
+  const first = form.getByTestId("new-segment-0");
+  await first.getByLabel("Context field").fill("email");
+  await first.getByLabel("Operator").selectOption("STR_ENDS_WITH");
+  await form.getByRole("button", { name: "Create segment" }).click();
+  // No value yet: the message is on the values field, and nothing was created.
+  await expect(first.getByRole("alert")).toHaveText("STR_ENDS_WITH needs at least one value");
+  await expect(page.getByTestId("segment-Staff")).toHaveCount(0);
+
+  await first.getByLabel("Values").fill("@acme.com");
+  await form.getByRole("button", { name: "Create segment" }).click();
+  const card = page.getByTestId("segment-Staff");
+  await expect(card.getByTestId("segment-audience")).toHaveText("email ends with @acme.com");
+  await expect(card).toContainText("Not used");
+  await expect(card).toContainText("v1");
+  // The create form is empty again for the next one.
+  await expect(form.getByLabel("Name", { exact: true })).toHaveValue("");
+
+  await card.getByRole("button", { name: "Edit Staff" }).click();
+  await card.getByLabel("Values").fill("@acme.com, @acme.io");
+  await card.getByLabel("Any case").check();
+  await card.getByRole("button", { name: "Add constraint" }).click();
+  const second = card.getByTestId(/^segment-\d+-1$/);
+  await second.getByLabel("Context field").fill("appVersion");
+  await second.getByLabel("Operator").selectOption("SEMVER_GTE");
+  await second.getByLabel("Value").fill("two");
+  await card.getByRole("button", { name: "Save segment" }).click();
+  await expect(second.getByRole("alert")).toContainText("must be a semantic version");
+  await second.getByLabel("Value").fill("2.0.0");
+  await card.getByRole("button", { name: "Save segment" }).click();
+
+  await expect(card.getByTestId("segment-audience")).toHaveText(
+    "email ends with @acme.com or @acme.io (any case) and appVersion is at least version 2.0.0",
+  );
+  await expect(card).toContainText("v2");
+  await page.reload();
+  await expect(page.getByTestId("segment-Staff").getByTestId("segment-audience")).toContainText("@acme.io");
+
+  await page.goto("/audit");
+  await expect(page.getByTestId("audit-row").first()).toContainText("segment.update");
+});
+
+test("editing a segment a live rollout uses asks for confirmation, names the rollout, and saves once confirmed", async ({ page }) => {
+  await signIn(page, "engineer@rollgate.dev");
+  await page.goto("/segments");
+  const headers = fromPage(page);
+  const made = await page.request.post("/api/v1/segments", {
+    headers,
+    data: { name: "Beta testers", constraints: [{ contextName: "tenant", operator: "IN", values: ["t-1", "t-2"] }] },
+  });
+  expect(made.status()).toBe(201);
+  const segment = (await made.json()) as { id: number };
+  const key = `segment-rollout-${Date.now()}`;
+  expect((await page.request.post("/api/v1/flags", { headers, data: { key } })).status()).toBe(201);
+  const targeted = await page.request.patch(`/api/v1/flags/${key}/environments/production`, {
+    headers,
+    data: { version: 1, targeting: { strategies: [{ rollout: 100, segments: [segment.id] }] } },
+  });
+  expect(targeted.status()).toBe(200);
+  const rollout = await page.request.post("/api/v1/rollouts", {
+    headers,
+    data: { flagKey: key, environment: "production", phases: [{ name: "10 %", percent: 10, minSoakSeconds: 0 }] },
+  });
+  const { id } = (await rollout.json()) as { id: string };
+  expect((await page.request.post(`/api/v1/rollouts/${id}/advance`, { headers, data: { version: 1 } })).status()).toBe(200);
+
+  await page.reload();
+  const card = page.getByTestId("segment-Beta testers");
+  await expect(card).toContainText("Used by 1 flag state");
+  await expect(card).toContainText("1 live rollout");
+  await card.getByRole("button", { name: "Edit Beta testers" }).click();
+  await card.getByLabel("Values").fill("t-1, t-2, t-3");
+  await card.getByRole("button", { name: "Save segment" }).click();
+
+  const confirm = card.getByTestId("segment-confirm");
+  await expect(confirm).toContainText("used by a live rollout");
+  await expect(confirm.getByRole("link", { name: `${key} in production` })).toHaveAttribute("href", `/rollouts/${id}`);
+  await expect(card).toContainText("v1"); // not saved yet
+  await confirm.getByLabel("Reason (recorded in the audit log)").fill("t-3 joins the beta");
+  await confirm.getByLabel("I understand: change the audience of these rollouts").check();
+  await card.getByRole("button", { name: "Save segment" }).click();
+  await expect(card.getByTestId("segment-audience")).toHaveText("tenant is one of t-1, t-2 or t-3");
+  await expect(card).toContainText("v2");
+});
