@@ -1,5 +1,6 @@
-import { compileFlag, type CompiledFlag, type FlagRule } from "./evaluation";
+import { compileFlag, type CompiledFlag, type EvaluationEnv, type FlagRule, type Sources } from "./evaluation";
 import { stableStringify } from "./stable-json";
+import { segmentIdsOf } from "./targeting/compile";
 import type { Segment } from "./targeting/model";
 
 /** What `GET /api/v1/stream` sends first: one environment's whole configuration at one version. */
@@ -32,6 +33,8 @@ export interface CompiledSnapshot {
   readonly environment: string;
   readonly version: number;
   readonly flags: ReadonlyMap<string, CompiledFlag>;
+  /** The segments the flags were compiled with, by id. */
+  readonly segments: Readonly<Record<string, Segment>>;
   /**
    * The snapshot as the stream sends it. Serialised on first use and then shared: with deltas most
    * versions are never sent whole, and stringifying 10,000 flags per change would cost more than the
@@ -40,15 +43,22 @@ export interface CompiledSnapshot {
   readonly json: string;
 }
 
-function compiled(environment: string, version: number, flags: ReadonlyMap<string, CompiledFlag>): CompiledSnapshot {
+function compiled(
+  environment: string,
+  version: number,
+  flags: ReadonlyMap<string, CompiledFlag>,
+  segments: Readonly<Record<string, Segment>>,
+): CompiledSnapshot {
   let json: string | undefined;
   return Object.freeze({
     environment,
     version,
     flags,
+    segments,
     get json() {
       if (json === undefined) {
         const wire: ConfigSnapshot = { environment, version, flags: {} };
+        if (Object.keys(segments).length) wire.segments = { ...segments };
         for (const [key, flag] of flags) wire.flags[key] = flag.rule;
         json = JSON.stringify(wire);
       }
@@ -58,9 +68,19 @@ function compiled(environment: string, version: number, flags: ReadonlyMap<strin
 }
 
 export function compileSnapshot(snapshot: ConfigSnapshot): CompiledSnapshot {
+  const segments = snapshot.segments ?? {};
   const flags = new Map<string, CompiledFlag>();
-  for (const [key, rule] of Object.entries(snapshot.flags)) flags.set(key, compileFlag(key, rule));
-  return compiled(snapshot.environment, snapshot.version, flags);
+  for (const [key, rule] of Object.entries(snapshot.flags)) flags.set(key, compileFlag(key, rule, segments));
+  return compiled(snapshot.environment, snapshot.version, flags, segments);
+}
+
+/**
+ * What `evaluateWithContext` needs from a snapshot: its flags (for dependencies) and the caller's
+ * sources of chance and time. Made once per snapshot, not per evaluation.
+ */
+export function snapshotEnv(snapshot: CompiledSnapshot, sources: Sources): EvaluationEnv {
+  const { flags } = snapshot;
+  return { flag: (key) => flags.get(key), random: sources.random, now: sources.now };
 }
 
 /**
@@ -69,10 +89,18 @@ export function compileSnapshot(snapshot: ConfigSnapshot): CompiledSnapshot {
  * checks continuity (`patch.from === current.version`).
  */
 export function applyPatch(current: CompiledSnapshot, patch: ConfigPatch): CompiledSnapshot {
+  const changed = new Set(Object.keys(patch.segments ?? {}).map(Number));
+  const segments = changed.size ? { ...current.segments, ...patch.segments } : current.segments;
   const flags = new Map(current.flags);
   for (const key of patch.removed) flags.delete(key);
-  for (const [key, rule] of Object.entries(patch.flags)) flags.set(key, compileFlag(key, rule));
-  return compiled(current.environment, patch.version, flags);
+  // A flag using a changed segment is compiled again, with the new segment.
+  if (changed.size) {
+    for (const [key, flag] of flags) {
+      if (segmentIdsOf(flag.rule.targeting).some((id) => changed.has(id))) flags.set(key, compileFlag(key, flag.rule, segments));
+    }
+  }
+  for (const [key, rule] of Object.entries(patch.flags)) flags.set(key, compileFlag(key, rule, segments));
+  return compiled(current.environment, patch.version, flags, segments);
 }
 
 // Adding a field to FlagRule fails to compile here until `sameRule` compares it too: a field the
@@ -115,5 +143,12 @@ export function diffSnapshot(current: CompiledSnapshot, next: ConfigSnapshot): C
     if (!had || !sameRule(had.rule, rule)) flags[key] = rule;
   }
   for (const key of current.flags.keys()) if (!Object.hasOwn(next.flags, key)) removed.push(key);
-  return { environment: next.environment, from: current.version, version: next.version, flags, removed };
+  const patch: ConfigPatch = { environment: next.environment, from: current.version, version: next.version, flags, removed };
+  const segments: Record<string, Segment> = {};
+  for (const [id, segment] of Object.entries(next.segments ?? {})) {
+    const had = current.segments[id];
+    if (!had || stableStringify(had) !== stableStringify(segment)) segments[id] = segment;
+  }
+  if (Object.keys(segments).length) patch.segments = segments;
+  return patch;
 }

@@ -9,6 +9,11 @@
  *   environment, named "default".
  */
 
+import type { Dependency, Strategy, Targeting } from "./targeting/model";
+import { asArray, asRecord, asString, mapStrategy, mapVariants, type MappedSegment } from "./unleash-strategies";
+
+export { readUnleashSegments, type MappedSegment } from "./unleash-strategies";
+
 export interface UnleashStrategy {
   name: string;
   parameters: Record<string, unknown>;
@@ -23,6 +28,8 @@ export interface UnleashFlag {
   description: string;
   archived: boolean;
   dependencies: number;
+  /** The parents this feature depends on, as Unleash's client API lists them. */
+  parents: Dependency[];
   /** Unleash's project, if the export says. */
   project: string | null;
   /** Tag values from the export's featureTags. */
@@ -34,6 +41,12 @@ export interface MappedState {
   enabled: boolean;
   rolloutPercent: number;
   allowlist: string[];
+  /**
+   * Strategies, variants and dependencies, when the plain rollout above cannot say it alone. Segment
+   * ids are Unleash's (the importer creates the segments of `readUnleashSegments` and renumbers them);
+   * dependencies name Unleash features (each must be imported exactly too: `dependencyProblems`).
+   */
+  targeting?: Targeting;
 }
 
 export interface MappedFlag {
@@ -63,10 +76,17 @@ export function unleashTagSlug(value: string): string {
     .replace(/-+$/, "");
 }
 
-const asRecord = (v: unknown): Record<string, unknown> =>
-  typeof v === "object" && v !== null && !Array.isArray(v) ? (v as Record<string, unknown>) : {};
-const asArray = (v: unknown): unknown[] => (Array.isArray(v) ? v : []);
-const asString = (v: unknown): string | undefined => (typeof v === "string" ? v : typeof v === "number" ? String(v) : undefined);
+function parentsOf(raw: unknown): Dependency[] {
+  return asArray(raw).flatMap((r) => {
+    const d = asRecord(r);
+    const feature = asString(d.feature);
+    if (!feature) return [];
+    const out: Dependency = { feature };
+    if (d.enabled === false) out.enabled = false;
+    if (Array.isArray(d.variants)) out.variants = d.variants.filter((v): v is string => typeof v === "string");
+    return [out];
+  });
+}
 
 function strategyOf(raw: unknown): UnleashStrategy {
   const s = asRecord(raw);
@@ -103,6 +123,7 @@ export function readUnleashExport(doc: unknown): UnleashFlag[] {
       description: asString(f.description) ?? "",
       archived: f.archived === true || f.archivedAt != null,
       dependencies: asArray(f.dependencies).length,
+      parents: parentsOf(f.dependencies),
       project: asString(f.project) ?? null,
       tags: [],
       environments: new Map(),
@@ -143,7 +164,9 @@ export function readUnleashExport(doc: unknown): UnleashFlag[] {
     for (const raw of asArray(root.dependencies)) {
       const d = asRecord(raw);
       const flag = flags.get(asString(d.feature) ?? asString(d.child) ?? "");
-      if (flag) flag.dependencies += Math.max(1, asArray(d.dependencies).length);
+      if (!flag) continue;
+      flag.dependencies += Math.max(1, asArray(d.dependencies).length);
+      flag.parents.push(...parentsOf(d.dependencies));
     }
   }
   return [...flags.values()];
@@ -154,81 +177,132 @@ export function unleashEnvironments(flags: UnleashFlag[]): string[] {
   return [...new Set(flags.flatMap((f) => [...f.environments.keys()]))].sort();
 }
 
-const STICKY_ROLLOUTS = new Set(["flexibleRollout", "gradualRolloutUserId", "gradualRolloutSessionId"]);
 /** The most entries a Rollgate allowlist holds (the `allowlist` limit in lib/flags/flag-schemas.ts). */
 const MAX_ALLOWLIST = 1000;
 
+/** The plain rollout an environment's strategies amount to, when they amount to one exactly. */
+interface Plain {
+  rolloutPercent: number;
+  allowlist: string[];
+  /** The bucketing group the percentage needs (null: none, 0 % or 100 %). */
+  group: string | null;
+}
+
 /**
- * What Rollgate state behaves as this Unleash flag does for a targeting key that is the user id (or
- * the session id, for session stickiness). Anything Rollgate cannot reproduce is named in `problems`.
+ * Strategies a plain rollout reproduces: on for everyone; `userId IN (…)` (the allowlist); and one
+ * user-sticky percentage below 100 % in a named group (Rollgate's bucket). Anything else (constraints,
+ * segments, variants, other stickiness, two percentages) needs the targeting.
  */
-export function mapUnleashFlag(flag: UnleashFlag): MappedFlag {
-  const problems: string[] = [];
-  if (flag.dependencies > 0) problems.push("depends on other features (Rollgate has no dependencies)");
-  const groups = new Set<string>();
-  const environments = new Map<string, { state: MappedState; problems: string[] }>();
-  for (const [env, e] of flag.environments) {
-    const envProblems: string[] = [];
-    const active = e.strategies.filter((s) => !s.disabled);
-    if (e.variants.length) envProblems.push("variants (Rollgate flags are on/off)");
-    let everyone = active.length === 0; // an enabled feature without strategies is on for everyone
-    let percent: number | null = null;
-    const allowlist: string[] = [];
-    for (const s of active) {
-      if (s.constraints.length) envProblems.push(`constraints on ${s.name}`);
-      if (s.segments.length) envProblems.push(`segments on ${s.name}`);
-      if (s.variants.length) envProblems.push(`strategy variants on ${s.name}`);
-      if (s.name === "default") everyone = true;
-      else if (s.name === "userWithId") {
-        allowlist.push(
-          ...String(s.parameters.userIds ?? "")
-            .split(",")
-            .map((id) => id.trim())
-            .filter(Boolean),
-        );
-      } else if (STICKY_ROLLOUTS.has(s.name)) {
-        const stickiness = asString(s.parameters.stickiness) ?? "default";
-        if (s.name === "flexibleRollout" && !["default", "userId", "sessionId"].includes(stickiness)) {
-          envProblems.push(`custom stickiness '${stickiness}'`);
-        }
-        const value = Number(asString(s.name === "flexibleRollout" ? s.parameters.rollout : s.parameters.percentage));
-        if (!Number.isInteger(value) || value < 0 || value > 100) {
-          envProblems.push(`${s.name} with a rollout of '${String(s.parameters.rollout ?? s.parameters.percentage)}'`);
-          continue;
-        }
-        // Unleash needs the sticky id even at 100 % (random fallback only for "default" stickiness);
-        // Rollgate's 100 % serves everyone, with or without a targeting key.
-        if (value === 100 && !(s.name === "flexibleRollout" && stickiness === "default")) {
-          envProblems.push(
-            `${s.name} at 100 % is off in Unleash without a ${stickiness === "sessionId" || s.name === "gradualRolloutSessionId" ? "session" : "user"} id, on in Rollgate`,
-          );
-        }
-        if (percent !== null && percent !== value && !envProblems.includes("several percentage rollouts")) {
-          envProblems.push("several percentage rollouts");
-        }
-        percent = Math.max(percent ?? 0, value);
-        groups.add(asString(s.parameters.groupId) || flag.name);
-      } else envProblems.push(`the ${s.name || "unnamed"} strategy`);
-    }
-    const users = [...new Set(allowlist)];
-    if (users.length > MAX_ALLOWLIST)
-      envProblems.push(`userWithId lists ${users.length} users; a Rollgate allowlist holds ${MAX_ALLOWLIST}`);
-    environments.set(env, {
-      state: { enabled: e.enabled, rolloutPercent: everyone ? 100 : (percent ?? 0), allowlist: users.slice(0, MAX_ALLOWLIST) },
-      problems: envProblems,
-    });
+function plainOf(strategies: Strategy[]): Plain | null {
+  const allowlist: string[] = [];
+  let percent: { p: number; group: string } | null = null;
+  if (strategies.some((s) => s.variants.length)) return null;
+  const everyone = (s: Strategy) => s.rollout >= 100 && (s.stickiness === "default" || s.stickiness === "random");
+  if (strategies.some((s) => everyone(s) && !s.constraints.length && !s.segments.length)) {
+    return { rolloutPercent: 100, allowlist: [], group: null };
   }
-  if (groups.size > 1) problems.push(`rollouts bucket by several groups (${[...groups].join(", ")})`);
+  for (const s of strategies) {
+    if (s.rollout <= 0) continue; // never matches
+    if (s.segments.length) return null;
+    const [c, ...more] = s.constraints;
+    if (everyone(s) && c && !more.length && c.contextName === "userId" && c.operator === "IN" && !c.inverted) {
+      allowlist.push(...(c.values ?? []).filter(Boolean).map((v) => v.trim()));
+      continue;
+    }
+    if (c || s.stickiness !== "userId" || s.rollout >= 100 || !s.groupId) return null;
+    if (percent && (percent.p !== s.rollout || percent.group !== s.groupId)) return null;
+    percent = { p: s.rollout, group: s.groupId };
+  }
+  const users = [...new Set(allowlist)];
+  if (users.length > MAX_ALLOWLIST) return null;
+  return { rolloutPercent: percent?.p ?? 0, allowlist: users, group: percent?.group ?? null };
+}
+
+/** One environment: Rollgate strategies for the active Unleash ones, the variants, the parents. */
+function mapEnvironment(
+  flag: UnleashFlag,
+  e: { enabled: boolean; strategies: UnleashStrategy[]; variants: unknown[] },
+  segments: ReadonlyMap<number, MappedSegment> | null,
+) {
+  const problems: string[] = [];
+  const active = e.strategies.filter((s) => !s.disabled);
+  const strategies: Strategy[] = [];
+  for (const s of active) {
+    const mapped = mapStrategy(s, segments);
+    strategies.push(...mapped.value);
+    problems.push(...mapped.problems);
+  }
+  const variants = mapVariants(e.variants);
+  problems.push(...variants.problems);
+  const targeting: Targeting = { strategies, variants: variants.value, dependencies: flag.parents };
+  return { problems, targeting, noStrategies: active.length === 0 };
+}
+
+/**
+ * What Rollgate state behaves as this Unleash flag does, environment by environment, for Rollgate's
+ * evaluator (lib/domain/targeting) and so for every Unleash SDK reading Rollgate's client API. What
+ * cannot be reproduced exactly is named in `problems` (the importer then imports it disabled).
+ * `segments`: the export's global segments (`readUnleashSegments`); null names every strategy using
+ * one as a problem.
+ */
+export function mapUnleashFlag(flag: UnleashFlag, segments: ReadonlyMap<number, MappedSegment> | null = null): MappedFlag {
+  const problems: string[] = [];
+  const environments = new Map<string, { state: MappedState; problems: string[] }>();
+  let bucketGroup: string | null = null;
+  for (const [env, e] of flag.environments) {
+    const { problems: envProblems, targeting, noStrategies } = mapEnvironment(flag, e, segments);
+    // An enabled feature without (active) strategies is on for everyone, its variants served.
+    const base = { enabled: e.enabled, rolloutPercent: noStrategies ? 100 : 0, allowlist: [] as string[] };
+    const plain = noStrategies ? null : plainOf(targeting.strategies);
+    const plainFits =
+      plain &&
+      !targeting.variants.length &&
+      !targeting.dependencies.length &&
+      (!plain.group || (bucketGroup ?? plain.group) === plain.group);
+    let state: MappedState;
+    if (plainFits) {
+      if (plain.group) bucketGroup = plain.group;
+      state = { enabled: e.enabled, rolloutPercent: plain.rolloutPercent, allowlist: plain.allowlist };
+    } else if (targeting.strategies.length || targeting.variants.length || targeting.dependencies.length) {
+      state = { ...base, targeting };
+    } else state = base;
+    environments.set(env, { state, problems: envProblems });
+  }
   const tags = [...new Set(flag.tags.map(unleashTagSlug).filter(Boolean))];
   if (tags.length > MAX_IMPORTED_TAGS) problems.push(`${tags.length} tags; a Rollgate flag keeps ${MAX_IMPORTED_TAGS}`);
   const project = flag.project?.trim().slice(0, 100) || null;
   return {
     key: flag.name,
     description: flag.description,
-    bucketGroup: [...groups][0] ?? flag.name,
+    bucketGroup: bucketGroup ?? flag.name,
     environments,
     problems,
     owner: project === "default" ? null : project,
     tags: tags.slice(0, MAX_IMPORTED_TAGS),
   };
+}
+
+/**
+ * A dependency is reproduced only when its parent is too: a parent in the export that is imported
+ * with problems (so disabled) would turn the child off where Unleash has it on. Returns, by flag key
+ * and environment, the problems to add. (A parent missing from the export is missing in Unleash too:
+ * the dependency is unmet in both.)
+ */
+export function dependencyProblems(flags: readonly MappedFlag[]): Map<string, Map<string, string[]>> {
+  const byKey = new Map(flags.map((f) => [f.key, f]));
+  const out = new Map<string, Map<string, string[]>>();
+  for (const flag of flags) {
+    for (const [env, e] of flag.environments) {
+      for (const d of e.state.targeting?.dependencies ?? []) {
+        const parent = byKey.get(d.feature);
+        if (!parent) continue;
+        const parentEnv = parent.environments.get(env);
+        if (parentEnv && !parent.problems.length && !parentEnv.problems.length) continue;
+        if (!out.has(flag.key)) out.set(flag.key, new Map());
+        const envs = out.get(flag.key)!;
+        envs.set(env, [...(envs.get(env) ?? []), `depends on '${d.feature}', which is not imported exactly`]);
+      }
+    }
+  }
+  return out;
 }
