@@ -84,13 +84,10 @@ export interface EvaluationEnv extends Sources {
  * `env` (default: no other flags, so a dependency is unmet; Math.random and Date.now). Callers that
  * have a context and the snapshot call `evaluateWithContext`.
  */
-export function evaluate(
-  flag: CompiledFlag,
-  targetingKey: string | undefined,
-  env: EvaluationEnv = LONE_FLAG,
-): Evaluation | TargetingKeyMissing {
+export function evaluate(flag: CompiledFlag, targetingKey: string | undefined, env?: EvaluationEnv): Evaluation | TargetingKeyMissing {
   const { rule } = flag;
-  if (flag.targeting !== null) return onOff(evaluateWithContext(flag, { userId: targetingKey }, env));
+  // Kept small, so that the percentage-only path stays inlined into its callers' loops.
+  if (flag.targeting !== null) return evaluateAsOnOff(flag, targetingKey, env);
   if (rule.killed || !rule.enabled) return OFF_DISABLED;
   if (targetingKey !== undefined && flag.allow.has(targetingKey)) return ON_ALLOWLIST;
   if (rule.rolloutPercent >= 100) return ON_STATIC;
@@ -115,8 +112,10 @@ const OFF_BY: Record<TargetedEvaluation["reason"], Evaluation> = {
   SPLIT: OFF_SPLIT,
   STATIC: OFF_STATIC,
 };
-const onOff = (r: TargetedEvaluation | TargetingKeyMissing): Evaluation | TargetingKeyMissing =>
-  "error" in r ? r : (r.value ? ON_BY : OFF_BY)[r.reason];
+function evaluateAsOnOff(flag: CompiledFlag, targetingKey: string | undefined, env = LONE_FLAG): Evaluation | TargetingKeyMissing {
+  const r = evaluateWithContext(flag, { userId: targetingKey }, env);
+  return "error" in r ? r : (r.value ? ON_BY : OFF_BY)[r.reason];
+}
 
 function dependenciesMet(flag: CompiledFlag, t: CompiledTargeting, context: TargetingContext, env: EvaluationEnv): boolean {
   for (const d of t.dependencies) {
