@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import type { Constraint, ConstraintOperator, TargetingContext } from "../../lib/domain/targeting/model";
 import { compileConstraint } from "../../lib/domain/targeting/operators";
+import { regexProblem } from "../../lib/domain/targeting/regex";
 
 const NOW = Date.parse("2026-06-01T12:00:00Z");
 const sources = { random: () => 0.5, now: () => NOW };
@@ -147,6 +148,15 @@ describe("REGEX (RE2)", () => {
     ["(unclosed", "(unclosed", false],
   ] as const)("%s against %j is %s", (value, actual, expected) => {
     expect(check(on("userId", "REGEX", { value }), { userId: actual })).toBe(expected);
+  });
+
+  it("what RE2 reads otherwise than JavaScript, or what could backtrack for ever, is named, and never matches", () => {
+    expect(regexProblem("^(a+)+$")).toBe("regular expression '^(a+)+$': a repeated group that repeats or branches inside");
+    expect(regexProblem("\\p{Greek}")).toBe("regular expression '\\p{Greek}': the escape \\p");
+    expect(regexProblem("^(?i)abc$")).toBeNull();
+    const started = Date.now();
+    expect(check(on("userId", "REGEX", { value: "^(a+)+$" }), { userId: `${"a".repeat(40)}!` })).toBe(false);
+    expect(Date.now() - started).toBeLessThan(100);
   });
 
   it("case-insensitive on request; a missing field never matches", () => {

@@ -45,6 +45,8 @@ class Translator {
   private ignoreCase = false;
   /** Whether anything but anchors and flags has been written: a later `(?i)` would not cover it. */
   private matchedSomething = false;
+  /** Repetitions and alternations written so far (a group that raised it repeats or branches inside). */
+  private branching = 0;
   constructor(private readonly p: string) {}
 
   run(): { source: string; ignoreCase: boolean } {
@@ -55,6 +57,7 @@ class Translator {
 
   private alternation(flags: Flags, depth: number): void {
     let canRepeat = false;
+    let lastAtomBranches = false;
     while (this.i < this.p.length) {
       const ch = [...this.p.slice(this.i, this.i + 2)][0]!;
       if (ch === ")") {
@@ -65,12 +68,20 @@ class Translator {
         const repeat = this.repetition();
         if (repeat !== null) {
           if (!canRepeat) throw new Invalid("missing argument to repetition operator");
+          if (!/^(\?\??|\{[01](,[01]?)?\}\??)$/.test(repeat)) {
+            // RE2 runs in linear time; JavaScript backtracks, and a repeated group that itself repeats
+            // or branches, such as (a+)+ or (a|ab)*, can take exponential time on a crafted value.
+            if (lastAtomBranches) throw new Unsupported("a repeated group that repeats or branches inside");
+            this.branching++;
+          }
           this.out += repeat;
           canRepeat = false;
           continue;
         }
       }
+      const before = this.branching;
       canRepeat = this.atom(ch, flags, depth);
+      lastAtomBranches = this.branching > before;
     }
     if (depth > 0) throw new Invalid("missing ')'");
   }
@@ -97,6 +108,7 @@ class Translator {
     this.i += ch.length;
     switch (ch) {
       case "|":
+        this.branching++;
         this.out += "|";
         return false;
       case "^":
