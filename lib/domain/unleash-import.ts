@@ -218,6 +218,15 @@ function plainOf(strategies: Strategy[]): Plain | null {
   return { rolloutPercent: percent?.p ?? 0, allowlist: users, group: percent?.group ?? null };
 }
 
+/** What a targeting holds, in a few words, for a problem's message. */
+function targetingSummary(t: Targeting): string {
+  const parts: string[] = [];
+  if (t.strategies.length) parts.push(`${t.strategies.length} ${t.strategies.length === 1 ? "strategy" : "strategies"}`);
+  if (t.variants.length || t.strategies.some((s) => s.variants.length)) parts.push("variants");
+  if (t.dependencies.length) parts.push("dependencies");
+  return parts.join(", ");
+}
+
 /** One environment: Rollgate strategies for the active Unleash ones, the variants, the parents. */
 function mapEnvironment(
   flag: UnleashFlag,
@@ -242,10 +251,20 @@ function mapEnvironment(
  * What Rollgate state behaves as this Unleash flag does, environment by environment, for Rollgate's
  * evaluator (lib/domain/targeting) and so for every Unleash SDK reading Rollgate's client API. What
  * cannot be reproduced exactly is named in `problems` (the importer then imports it disabled).
- * `segments`: the export's global segments (`readUnleashSegments`); null names every strategy using
- * one as a problem.
  */
-export function mapUnleashFlag(flag: UnleashFlag, segments: ReadonlyMap<number, MappedSegment> | null = null): MappedFlag {
+export interface MapOptions {
+  /** The export's global segments (`readUnleashSegments`); without them a strategy using one is a problem. */
+  segments?: ReadonlyMap<number, MappedSegment>;
+  /**
+   * Whether the caller stores `state.targeting`. Without it, an environment that needs targeting is
+   * named as a problem ("needs targeting rules"), so it is imported disabled rather than without its
+   * rules: an importer that predates targeting never imports a flag that answers differently.
+   */
+  storesTargeting?: boolean;
+}
+
+export function mapUnleashFlag(flag: UnleashFlag, options: MapOptions = {}): MappedFlag {
+  const segments = options.segments ?? null;
   const problems: string[] = [];
   const environments = new Map<string, { state: MappedState; problems: string[] }>();
   let bucketGroup: string | null = null;
@@ -265,6 +284,8 @@ export function mapUnleashFlag(flag: UnleashFlag, segments: ReadonlyMap<number, 
       state = { enabled: e.enabled, rolloutPercent: plain.rolloutPercent, allowlist: plain.allowlist };
     } else if (targeting.strategies.length || targeting.variants.length || targeting.dependencies.length) {
       state = { ...base, targeting };
+      if (!options.storesTargeting)
+        envProblems.push(`needs targeting rules (${targetingSummary(targeting)}), which this import does not store`);
     } else state = base;
     environments.set(env, { state, problems: envProblems });
   }

@@ -61,7 +61,7 @@ export interface ImportedSpec {
 export function importSpecState(state: Json): ImportedSpec {
   const doc = clientState(state);
   const segmentMap = readUnleashSegments(doc);
-  const mapped = readUnleashExport(doc).map((f) => mapUnleashFlag(f, segmentMap));
+  const mapped = readUnleashExport(doc).map((f) => mapUnleashFlag(f, { segments: segmentMap, storesTargeting: true }));
   const depProblems = dependencyProblems(mapped);
   const flags: Record<string, FlagRule> = {};
   const problems = new Map<string, string[]>();

@@ -35,9 +35,13 @@ const flagWith = (strategies: UnleashStrategy[], over: Partial<UnleashFlag> & { 
   } satisfies UnleashFlag;
 };
 
+/** Mapped for an importer that stores targeting (the spec and client API tests use the same). */
+const map = (flag: UnleashFlag, options: Parameters<typeof mapUnleashFlag>[1] = {}) =>
+  mapUnleashFlag(flag, { storesTargeting: true, ...options });
+
 /** The one environment's mapping. */
 const mapOne = (strategies: UnleashStrategy[], over: Parameters<typeof flagWith>[1] = {}) =>
-  mapUnleashFlag(flagWith(strategies, over)).environments.get("production")!;
+  map(flagWith(strategies, over)).environments.get("production")!;
 
 describe("readUnleashExport: what is not an export", () => {
   it.each([
@@ -270,7 +274,7 @@ describe("mapUnleashFlag: what a plain rollout reproduces stays one", () => {
   });
 
   it("userWithId and a user-sticky rollout add up: the allowlist plus the percentage", () => {
-    const mapped = mapUnleashFlag(
+    const mapped = map(
       flagWith([
         strategy("userWithId", { userIds: "qa-1" }),
         strategy("flexibleRollout", { rollout: "20", stickiness: "userId", groupId: "g" }),
@@ -281,7 +285,7 @@ describe("mapUnleashFlag: what a plain rollout reproduces stays one", () => {
   });
 
   it("keeps the key and description", () => {
-    expect(mapUnleashFlag(flagWith([], { description: "one-click checkout" }))).toMatchObject({
+    expect(map(flagWith([], { description: "one-click checkout" }))).toMatchObject({
       key: "Checkout.OneClick",
       description: "one-click checkout",
       problems: [],
@@ -364,18 +368,18 @@ describe("mapUnleashFlag: everything else is targeting, exactly", () => {
       constraints: [{ contextName: "email", operator: "STR_ENDS_WITH", values: ["@a.com"] }],
     });
     const flag = flagWith([strategy("default", {}, { segments: [7] }), strategy("default", {}, { segments: [404] })]);
-    expect(mapUnleashFlag(flag, segments).environments.get("production")).toEqual({
+    expect(map(flag, { segments }).environments.get("production")).toEqual({
       state: targeted([rs(100, "default", "undefined", { segments: [7] })]),
       problems: [],
     });
     // Without the export's segments, a strategy using one cannot be judged.
-    expect(mapUnleashFlag(flag).environments.get("production")!.problems).toEqual(["segments on default", "segments on default"]);
+    expect(map(flag).environments.get("production")!.problems).toEqual(["segments on default", "segments on default"]);
   });
 
   it("dependencies are the flag's; a parent imported with problems is named on the child", () => {
     const child = flagWith([], { name: "child", parents: [{ feature: "parent", variants: ["blue"] }] });
     const parent = flagWith([strategy("applicationHostname", { hostNames: "a" })], { name: "parent" });
-    const mapped = [mapUnleashFlag(child), mapUnleashFlag(parent)];
+    const mapped = [map(child), map(parent)];
     expect(mapped[0]!.environments.get("production")!.state).toEqual({
       ...plain(100),
       targeting: { strategies: [], variants: [], dependencies: [{ feature: "parent", variants: ["blue"] }] },
@@ -399,7 +403,7 @@ describe("mapUnleashFlag: everything else is targeting, exactly", () => {
         ],
       ]),
     };
-    const mapped = mapUnleashFlag(flag);
+    const mapped = map(flag);
     expect(mapped.bucketGroup).toBe("a");
     expect(mapped.environments.get("production")!.state).toEqual(plain(10));
     expect(mapped.environments.get("staging")!.state).toEqual(targeted([rs(90, "userId", "b")]));
@@ -407,6 +411,17 @@ describe("mapUnleashFlag: everything else is targeting, exactly", () => {
 });
 
 describe("mapUnleashFlag: what does not reproduce is named", () => {
+  it("an importer that does not store targeting gets every environment needing it named, so it imports it disabled", () => {
+    const flag = flagWith([strategy("flexibleRollout", { rollout: "25", stickiness: "default", groupId: "g" })], {
+      variants: [{ name: "v", weight: 1 }],
+    });
+    expect(mapUnleashFlag(flag).environments.get("production")!.problems).toEqual([
+      "needs targeting rules (1 strategy, variants), which this import does not store",
+    ]);
+    // What a plain rollout says needs nothing more.
+    expect(mapUnleashFlag(flagWith([strategy("userWithId", { userIds: "a" })])).environments.get("production")!.problems).toEqual([]);
+  });
+
   it.each([
     [strategy("applicationHostname", { hostNames: "web-1" }), "the applicationHostname strategy (it depends on the host that evaluates)"],
     [strategy("myCustomStrategy"), "the myCustomStrategy strategy"],
