@@ -46,7 +46,7 @@ export function mapConstraint(raw: unknown): Mapped<Constraint | null> {
     if (c.value !== undefined && typeof c.value !== "string") problems.push(`a ${op} constraint whose value is not text`);
     if (typeof c.value === "string") out.value = c.value;
     if (op === "REGEX") {
-      const problem = regexProblem(out.value ?? "");
+      const problem = regexProblem(out.value ?? "", out.caseInsensitive);
       if (problem) problems.push(problem);
     }
   }

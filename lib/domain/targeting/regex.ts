@@ -47,6 +47,8 @@ class Translator {
   private matchedSomething = false;
   /** Repetitions and alternations written so far (a group that raised it repeats or branches inside). */
   private branching = 0;
+  /** Whether \b or \B is used: with case folding JavaScript counts K (Kelvin) and ſ as word characters, RE2 does not. */
+  wordBoundary = false;
   constructor(private readonly p: string) {}
 
   run(): { source: string; ignoreCase: boolean } {
@@ -148,7 +150,7 @@ class Translator {
       const inner = { m: (flags.m || on.includes("m")) && !off.includes("m"), s: (flags.s || on.includes("s")) && !off.includes("s") };
       if (on.includes("i")) {
         // Only a leading (?i) at the top level maps onto the whole RegExp's `i`.
-        if (this.matchedSomething || depth > 0) throw new Unsupported("(?i) after the start of the pattern");
+        if (this.matchedSomething || depth > 0 || setFlags[3] === ":") throw new Unsupported("(?i) for part of the pattern");
         this.ignoreCase = true;
       }
       if (setFlags[3] === ")") {
@@ -177,15 +179,13 @@ class Translator {
     this.i++;
     if (/[1-9]/.test(c)) throw new Invalid("backreferences are not RE2 syntax");
     if (c === "b" || c === "B") {
+      this.wordBoundary = true;
       this.out += `\\${c}`;
       return false;
     }
-    if (c === "A") {
-      this.out += "(?<![\\s\\S])";
-      return false;
-    }
-    if (c === "z") {
-      this.out += "(?![\\s\\S])";
+    // The RegExp never has JavaScript's `m` flag, so ^ and $ are the text's start and end.
+    if (c === "A" || c === "z") {
+      this.out += c === "A" ? "^" : "$";
       return false;
     }
     this.matchedSomething = true;
@@ -249,8 +249,11 @@ class Translator {
 
 export function translateRe2(pattern: string, caseInsensitive = false): TranslatedRegex {
   try {
-    const { source, ignoreCase } = new Translator(pattern).run();
-    return { regex: new RegExp(source, caseInsensitive || ignoreCase ? "iu" : "u") };
+    const translator = new Translator(pattern);
+    const { source, ignoreCase } = translator.run();
+    const fold = caseInsensitive || ignoreCase;
+    if (fold && translator.wordBoundary) return { unsupported: "a word boundary (\\b) with case-insensitive matching" };
+    return { regex: new RegExp(source, fold ? "iu" : "u") };
   } catch (e) {
     if (e instanceof Unsupported) return { unsupported: e.message };
     if (e instanceof Invalid) return { invalid: e.message };
@@ -259,7 +262,7 @@ export function translateRe2(pattern: string, caseInsensitive = false): Translat
 }
 
 /** Why a REGEX constraint's pattern is not reproduced exactly, or null when it is. */
-export function regexProblem(pattern: string): string | null {
-  const t = translateRe2(pattern);
+export function regexProblem(pattern: string, caseInsensitive = false): string | null {
+  const t = translateRe2(pattern, caseInsensitive);
   return "unsupported" in t ? `regular expression '${pattern}': ${t.unsupported}` : null;
 }
