@@ -76,3 +76,34 @@ describe("and on many more subjects than the specification's", () => {
     expect(disagreements).toEqual([]);
   });
 });
+
+describe("variant stickiness without a user or session id", () => {
+  it("default stickiness picks by the remote address, as unleash-client does", async () => {
+    const { compileSnapshot } = await import("../../lib/domain/config-snapshot");
+    const variants = ["a", "b", "c"].map((name) => ({ name, weight: 333 }));
+    const snapshot = compileSnapshot({
+      environment: "e",
+      version: 1,
+      flags: {
+        f: {
+          enabled: true,
+          killed: false,
+          rolloutPercent: 100,
+          allowlist: [],
+          version: 1,
+          targeting: { strategies: [], variants, dependencies: [] },
+        },
+      },
+    });
+    const client = clientFor(toUnleashFeatures(snapshot).features);
+    const imported = { snapshot, problems: new Map<string, string[]>() };
+    const picks = new Set<string>();
+    for (let i = 0; i < 200; i++) {
+      const c = { description: "", toggleName: "f", expectedResult: false, context: { remoteAddress: `10.0.${i}.1` } };
+      const ours = rollgateAnswer(imported, c, true) as { name: string };
+      expect(ours.name).toBe(client.getVariant("f", c.context as never).name);
+      picks.add(ours.name);
+    }
+    expect([...picks].sort()).toEqual(["a", "b", "c"]);
+  });
+});
