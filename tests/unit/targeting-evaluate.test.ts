@@ -3,6 +3,7 @@ import { applyPatch, compileSnapshot, diffSnapshot, snapshotEnv } from "../../li
 import { bucketOf } from "../../lib/domain/bucketing";
 import { compileFlag, evaluate, evaluateWithContext, type EvaluationEnv, type FlagRule } from "../../lib/domain/evaluation";
 import type { Segment, Strategy, Targeting, TargetingContext, VariantDefinition } from "../../lib/domain/targeting/model";
+import { targetingContextOf } from "../../lib/domain/targeting/context";
 import { targetingProblems } from "../../lib/domain/targeting/validate";
 import { distributeVariantWeights } from "../../lib/domain/targeting/variants";
 import { toUnleashFeature } from "../../lib/domain/unleash-features";
@@ -314,5 +315,33 @@ describe("targetingProblems: what an editor says", () => {
       "dependencies.0.feature",
     ]);
     expect(targetingProblems(targeting({ strategies: [strategy({ segments: [3] })] }), { segments: { "3": STAFF } })).toEqual([]);
+  });
+});
+
+describe("targetingContextOf: an OFREP context as a targeting context", () => {
+  it("targetingKey is the user id; the standard attributes are themselves; the rest are properties, as text", () => {
+    expect(
+      targetingContextOf({
+        targetingKey: "u-1",
+        userId: "ignored",
+        sessionId: "s",
+        remoteAddress: "10.0.0.1",
+        currentTime: "2026-01-01T00:00:00Z",
+        email: "a@acme.com",
+        age: 42,
+        beta: true,
+        nested: { a: 1 },
+        list: [1],
+        none: null,
+      }),
+    ).toEqual({
+      userId: "u-1",
+      sessionId: "s",
+      remoteAddress: "10.0.0.1",
+      currentTime: "2026-01-01T00:00:00Z",
+      properties: { email: "a@acme.com", age: "42", beta: "true" },
+    });
+    expect(targetingContextOf({ userId: "u-2" })).toEqual({ userId: "u-2" });
+    expect(targetingContextOf({})).toEqual({});
   });
 });

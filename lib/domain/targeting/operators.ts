@@ -59,8 +59,8 @@ function numbers(read: FieldReader, op: ConstraintOperator, value: number): Matc
 
 /** Unleash compares the context's currentTime (now when absent), whatever the constraint's field. */
 function dates(op: ConstraintOperator, value: string | undefined): Matcher {
-  const at = new Date(value as string).getTime();
-  const now = (c: TargetingContext, s: Sources) => (c.currentTime ? new Date(c.currentTime).getTime() : s.now());
+  const at = value === undefined ? NaN : Date.parse(value); // as `new Date(value)`, without the object
+  const now = (c: TargetingContext, s: Sources) => (c.currentTime ? Date.parse(c.currentTime) : s.now());
   return op === "DATE_AFTER" ? (c, s) => now(c, s) > at : (c, s) => now(c, s) < at;
 }
 
