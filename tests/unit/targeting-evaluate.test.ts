@@ -4,6 +4,7 @@ import { bucketOf } from "../../lib/domain/bucketing";
 import { compileFlag, evaluate, evaluateWithContext, type EvaluationEnv, type FlagRule } from "../../lib/domain/evaluation";
 import type { Segment, Strategy, Targeting, TargetingContext, VariantDefinition } from "../../lib/domain/targeting/model";
 import { targetingContextOf } from "../../lib/domain/targeting/context";
+import { describeConstraint, describeStrategy } from "../../lib/domain/targeting/describe";
 import { targetingProblems } from "../../lib/domain/targeting/validate";
 import { distributeVariantWeights } from "../../lib/domain/targeting/variants";
 import { toUnleashFeature } from "../../lib/domain/unleash-features";
@@ -343,5 +344,27 @@ describe("targetingContextOf: an OFREP context as a targeting context", () => {
     });
     expect(targetingContextOf({ userId: "u-2" })).toEqual({ userId: "u-2" });
     expect(targetingContextOf({})).toEqual({});
+  });
+});
+
+describe("targeting in words", () => {
+  it("says a strategy's audience as the approval form shows it", () => {
+    expect(describeStrategy(strategy({ segments: [3] }), { "3": STAFF })).toBe("Staff (email ends with @acme.com)");
+    expect(
+      describeStrategy(
+        strategy({
+          rollout: 10,
+          stickiness: "userId",
+          constraints: [{ contextName: "tenant", operator: "IN", values: ["a", "b", "c", "d", "e"] }],
+        }),
+      ),
+    ).toBe("10 % of tenant is one of a, b, c and 2 more, by user id");
+    expect(describeStrategy(strategy({ segments: [9] }))).toBe("segment 9 (missing: matches no one)");
+    expect(describeConstraint({ contextName: "version", operator: "SEMVER_GTE", value: "2.3.0", inverted: true })).toBe(
+      "not (version is version 2.3.0 or later)",
+    );
+    expect(describeConstraint({ contextName: "email", operator: "STR_ENDS_WITH", values: ["@a.com"], caseInsensitive: true })).toBe(
+      "email ends with @a.com (any case)",
+    );
   });
 });
