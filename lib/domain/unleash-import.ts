@@ -16,6 +16,7 @@ export { dependencyProblems, mapUnleashFlag, unleashTagSlug, type MapOptions, ty
 
 export interface UnleashStrategy {
   name: string;
+  title?: string;
   parameters: Record<string, unknown>;
   constraints: unknown[];
   segments: unknown[];
@@ -58,6 +59,7 @@ function strategyOf(raw: unknown): UnleashStrategy {
     segments: asArray(s.segments),
     variants: asArray(s.variants),
     disabled: s.disabled === true,
+    ...(typeof s.title === "string" && s.title ? { title: s.title } : {}),
   };
 }
 

@@ -132,6 +132,7 @@ function kindsOf(s: { name: string; parameters: Record<string, unknown> }, hasVa
     case "default":
       return [everyone];
     case "userWithId":
+      if (!asString(p.userIds)) return []; // Unleash: no ids, never matches
       return [
         { ...everyone, extra: [{ contextName: "userId", operator: "IN", values: listParameter("userWithId", p.userIds, problems) }] },
       ];
@@ -171,6 +172,8 @@ function kindsOf(s: { name: string; parameters: Record<string, unknown> }, hasVa
 
 export interface StrategyInput {
   name: string;
+  /** Unleash's strategy title, kept as the Rollgate strategy's title. */
+  title?: string;
   parameters: Record<string, unknown>;
   constraints: unknown[];
   segments: unknown[];
@@ -203,6 +206,7 @@ export function mapStrategy(s: StrategyInput, segments: ReadonlyMap<number, Mapp
     constraints: [...(extra ?? []), ...constraints.value],
     segments: segmentIds,
     variants: variants.value,
+    ...(s.title ? { title: s.title } : {}),
   }));
   return { value, problems };
 }

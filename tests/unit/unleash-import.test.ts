@@ -343,6 +343,14 @@ describe("mapUnleashFlag: everything else is targeting, exactly", () => {
     ]);
   });
 
+  it("a strategy's title is kept; userWithId without ids never matches, so it goes", () => {
+    expect(
+      mapOne([strategy("flexibleRollout", { rollout: "30", groupId: "g" }, { title: "Canada 30 %" })]).state.targeting!.strategies[0]!
+        .title,
+    ).toBe("Canada 30 %");
+    expect(mapOne([strategy("userWithId", { userIds: "" })])).toEqual({ state: plain(0), problems: [] });
+  });
+
   it("more users than an allowlist holds are a userId constraint", () => {
     const ids = Array.from({ length: 1203 }, (_, i) => `user-${i}`);
     const mapped = mapOne([strategy("userWithId", { userIds: ids.join(",") })]);
