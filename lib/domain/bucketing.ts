@@ -1,4 +1,4 @@
-import { murmur3 } from "./murmur3";
+import { murmur3 } from "./targeting/murmur3";
 
 /**
  * Unleash's `normalizedHash`: a stable bucket in 1..100 for a (group, user) pair. A user is in a

@@ -1,5 +1,6 @@
-import { compileFlag, type CompiledFlag, type FlagRule } from "./evaluation";
+import { compileFlag, type CompiledFlag, type EvaluationEnv, type FlagRule, type Sources } from "./evaluation";
 import { stableStringify } from "./stable-json";
+import { segmentIdsOf } from "./targeting/compile";
 import type { Segment } from "./targeting/model";
 
 /** What `GET /api/v1/stream` sends first: one environment's whole configuration at one version. */
@@ -67,9 +68,19 @@ function compiled(
 }
 
 export function compileSnapshot(snapshot: ConfigSnapshot): CompiledSnapshot {
+  const segments = snapshot.segments ?? {};
   const flags = new Map<string, CompiledFlag>();
-  for (const [key, rule] of Object.entries(snapshot.flags)) flags.set(key, compileFlag(key, rule));
-  return compiled(snapshot.environment, snapshot.version, flags, Object.freeze({ ...snapshot.segments }));
+  for (const [key, rule] of Object.entries(snapshot.flags)) flags.set(key, compileFlag(key, rule, segments));
+  return compiled(snapshot.environment, snapshot.version, flags, Object.freeze({ ...segments }));
+}
+
+/**
+ * What `evaluateWithContext` needs from a snapshot: its flags (for dependencies) and the caller's
+ * sources of chance and time. Made once per snapshot, not per evaluation.
+ */
+export function snapshotEnv(snapshot: CompiledSnapshot, sources: Sources): EvaluationEnv {
+  const { flags } = snapshot;
+  return { flag: (key) => flags.get(key), random: sources.random, now: sources.now };
 }
 
 /**
@@ -78,11 +89,18 @@ export function compileSnapshot(snapshot: ConfigSnapshot): CompiledSnapshot {
  * checks continuity (`patch.from === current.version`).
  */
 export function applyPatch(current: CompiledSnapshot, patch: ConfigPatch): CompiledSnapshot {
+  const changed = new Set(Object.keys(patch.segments ?? {}).map(Number));
+  // A segment no flag uses any more stays until the next whole snapshot: harmless, and cheaper than looking.
+  const segments = changed.size ? Object.freeze({ ...current.segments, ...patch.segments }) : current.segments;
   const flags = new Map(current.flags);
   for (const key of patch.removed) flags.delete(key);
-  for (const [key, rule] of Object.entries(patch.flags)) flags.set(key, compileFlag(key, rule));
-  // A segment no flag uses any more stays until the next whole snapshot: harmless, and cheaper than looking.
-  const segments = patch.segments ? Object.freeze({ ...current.segments, ...patch.segments }) : current.segments;
+  // A flag using a changed segment is compiled again, with the new segment.
+  if (changed.size) {
+    for (const [key, flag] of flags) {
+      if (segmentIdsOf(flag.rule.targeting).some((id) => changed.has(id))) flags.set(key, compileFlag(key, flag.rule, segments));
+    }
+  }
+  for (const [key, rule] of Object.entries(patch.flags)) flags.set(key, compileFlag(key, rule, segments));
   return compiled(current.environment, patch.version, flags, segments);
 }
 

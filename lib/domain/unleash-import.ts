@@ -1,6 +1,6 @@
 /**
- * Reading an Unleash export and deciding, flag by flag and environment by environment, what Rollgate
- * state reproduces it exactly. Pure: no database, so every mapping rule is unit-testable.
+ * Reading an Unleash export; unleash-mapping.ts decides, flag by flag and environment by environment,
+ * what Rollgate state reproduces it exactly (re-exported here). Pure: no database.
  *
  * Two export shapes are read:
  * - the feature export (Unleash 5+: `features`, `featureStrategies`, `featureEnvironments`,
@@ -8,9 +8,15 @@
  * - the older state export (`{ version, features: [{ name, enabled, strategies }] }`), one implicit
  *   environment, named "default".
  */
+import type { Dependency } from "./targeting/model";
+import { asArray, asRecord, asString } from "./unleash-strategies";
+
+export { readUnleashSegments, type MappedSegment } from "./unleash-strategies";
+export { dependencyProblems, mapUnleashFlag, unleashTagSlug, type MapOptions, type MappedFlag, type MappedState } from "./unleash-mapping";
 
 export interface UnleashStrategy {
   name: string;
+  title?: string;
   parameters: Record<string, unknown>;
   constraints: unknown[];
   segments: unknown[];
@@ -23,6 +29,8 @@ export interface UnleashFlag {
   description: string;
   archived: boolean;
   dependencies: number;
+  /** The parents this feature depends on, as Unleash's client API lists them. */
+  parents: Dependency[];
   /** Unleash's project, if the export says. */
   project: string | null;
   /** Tag values from the export's featureTags. */
@@ -30,43 +38,17 @@ export interface UnleashFlag {
   environments: Map<string, { enabled: boolean; strategies: UnleashStrategy[]; variants: unknown[] }>;
 }
 
-export interface MappedState {
-  enabled: boolean;
-  rolloutPercent: number;
-  allowlist: string[];
+function parentsOf(raw: unknown): Dependency[] {
+  return asArray(raw).flatMap((r) => {
+    const d = asRecord(r);
+    const feature = asString(d.feature);
+    if (!feature) return [];
+    const out: Dependency = { feature };
+    if (d.enabled === false) out.enabled = false;
+    if (Array.isArray(d.variants)) out.variants = d.variants.filter((v): v is string => typeof v === "string");
+    return [out];
+  });
 }
-
-export interface MappedFlag {
-  key: string;
-  description: string;
-  bucketGroup: string;
-  /** Per Unleash environment: Rollgate's state, and why it would not behave the same (empty: exact). */
-  environments: Map<string, { state: MappedState; problems: string[] }>;
-  /** Problems that hold in every environment (dependencies, several bucketing groups). */
-  problems: string[];
-  /** Unleash's project as the owner; null for its catch-all "default" project, which says nobody. */
-  owner: string | null;
-  /** The tags as Rollgate slugs, at most 20. */
-  tags: string[];
-}
-
-/** As many tags as flags.tags holds (lib/flags/flag-catalog-schemas.ts MAX_TAGS; the domain has no imports from lib/flags). */
-const MAX_IMPORTED_TAGS = 20;
-
-/** An Unleash tag value as a Rollgate tag: lowercase, runs of other characters as one '-', ≤ 40. */
-export function unleashTagSlug(value: string): string {
-  return value
-    .toLowerCase()
-    .replace(/[^a-z0-9]+/g, "-")
-    .replace(/^-+/, "")
-    .slice(0, 40)
-    .replace(/-+$/, "");
-}
-
-const asRecord = (v: unknown): Record<string, unknown> =>
-  typeof v === "object" && v !== null && !Array.isArray(v) ? (v as Record<string, unknown>) : {};
-const asArray = (v: unknown): unknown[] => (Array.isArray(v) ? v : []);
-const asString = (v: unknown): string | undefined => (typeof v === "string" ? v : typeof v === "number" ? String(v) : undefined);
 
 function strategyOf(raw: unknown): UnleashStrategy {
   const s = asRecord(raw);
@@ -77,6 +59,7 @@ function strategyOf(raw: unknown): UnleashStrategy {
     segments: asArray(s.segments),
     variants: asArray(s.variants),
     disabled: s.disabled === true,
+    ...(typeof s.title === "string" && s.title ? { title: s.title } : {}),
   };
 }
 
@@ -103,6 +86,7 @@ export function readUnleashExport(doc: unknown): UnleashFlag[] {
       description: asString(f.description) ?? "",
       archived: f.archived === true || f.archivedAt != null,
       dependencies: asArray(f.dependencies).length,
+      parents: parentsOf(f.dependencies),
       project: asString(f.project) ?? null,
       tags: [],
       environments: new Map(),
@@ -143,7 +127,9 @@ export function readUnleashExport(doc: unknown): UnleashFlag[] {
     for (const raw of asArray(root.dependencies)) {
       const d = asRecord(raw);
       const flag = flags.get(asString(d.feature) ?? asString(d.child) ?? "");
-      if (flag) flag.dependencies += Math.max(1, asArray(d.dependencies).length);
+      if (!flag) continue;
+      flag.dependencies += Math.max(1, asArray(d.dependencies).length);
+      flag.parents.push(...parentsOf(d.dependencies));
     }
   }
   return [...flags.values()];
@@ -152,83 +138,4 @@ export function readUnleashExport(doc: unknown): UnleashFlag[] {
 /** The Unleash environments an export has flags in, sorted (the state export's one is "default"). */
 export function unleashEnvironments(flags: UnleashFlag[]): string[] {
   return [...new Set(flags.flatMap((f) => [...f.environments.keys()]))].sort();
-}
-
-const STICKY_ROLLOUTS = new Set(["flexibleRollout", "gradualRolloutUserId", "gradualRolloutSessionId"]);
-/** The most entries a Rollgate allowlist holds (the `allowlist` limit in lib/flags/flag-schemas.ts). */
-const MAX_ALLOWLIST = 1000;
-
-/**
- * What Rollgate state behaves as this Unleash flag does for a targeting key that is the user id (or
- * the session id, for session stickiness). Anything Rollgate cannot reproduce is named in `problems`.
- */
-export function mapUnleashFlag(flag: UnleashFlag): MappedFlag {
-  const problems: string[] = [];
-  if (flag.dependencies > 0) problems.push("depends on other features (Rollgate has no dependencies)");
-  const groups = new Set<string>();
-  const environments = new Map<string, { state: MappedState; problems: string[] }>();
-  for (const [env, e] of flag.environments) {
-    const envProblems: string[] = [];
-    const active = e.strategies.filter((s) => !s.disabled);
-    if (e.variants.length) envProblems.push("variants (Rollgate flags are on/off)");
-    let everyone = active.length === 0; // an enabled feature without strategies is on for everyone
-    let percent: number | null = null;
-    const allowlist: string[] = [];
-    for (const s of active) {
-      if (s.constraints.length) envProblems.push(`constraints on ${s.name}`);
-      if (s.segments.length) envProblems.push(`segments on ${s.name}`);
-      if (s.variants.length) envProblems.push(`strategy variants on ${s.name}`);
-      if (s.name === "default") everyone = true;
-      else if (s.name === "userWithId") {
-        allowlist.push(
-          ...String(s.parameters.userIds ?? "")
-            .split(",")
-            .map((id) => id.trim())
-            .filter(Boolean),
-        );
-      } else if (STICKY_ROLLOUTS.has(s.name)) {
-        const stickiness = asString(s.parameters.stickiness) ?? "default";
-        if (s.name === "flexibleRollout" && !["default", "userId", "sessionId"].includes(stickiness)) {
-          envProblems.push(`custom stickiness '${stickiness}'`);
-        }
-        const value = Number(asString(s.name === "flexibleRollout" ? s.parameters.rollout : s.parameters.percentage));
-        if (!Number.isInteger(value) || value < 0 || value > 100) {
-          envProblems.push(`${s.name} with a rollout of '${String(s.parameters.rollout ?? s.parameters.percentage)}'`);
-          continue;
-        }
-        // Unleash needs the sticky id even at 100 % (random fallback only for "default" stickiness);
-        // Rollgate's 100 % serves everyone, with or without a targeting key.
-        if (value === 100 && !(s.name === "flexibleRollout" && stickiness === "default")) {
-          envProblems.push(
-            `${s.name} at 100 % is off in Unleash without a ${stickiness === "sessionId" || s.name === "gradualRolloutSessionId" ? "session" : "user"} id, on in Rollgate`,
-          );
-        }
-        if (percent !== null && percent !== value && !envProblems.includes("several percentage rollouts")) {
-          envProblems.push("several percentage rollouts");
-        }
-        percent = Math.max(percent ?? 0, value);
-        groups.add(asString(s.parameters.groupId) || flag.name);
-      } else envProblems.push(`the ${s.name || "unnamed"} strategy`);
-    }
-    const users = [...new Set(allowlist)];
-    if (users.length > MAX_ALLOWLIST)
-      envProblems.push(`userWithId lists ${users.length} users; a Rollgate allowlist holds ${MAX_ALLOWLIST}`);
-    environments.set(env, {
-      state: { enabled: e.enabled, rolloutPercent: everyone ? 100 : (percent ?? 0), allowlist: users.slice(0, MAX_ALLOWLIST) },
-      problems: envProblems,
-    });
-  }
-  if (groups.size > 1) problems.push(`rollouts bucket by several groups (${[...groups].join(", ")})`);
-  const tags = [...new Set(flag.tags.map(unleashTagSlug).filter(Boolean))];
-  if (tags.length > MAX_IMPORTED_TAGS) problems.push(`${tags.length} tags; a Rollgate flag keeps ${MAX_IMPORTED_TAGS}`);
-  const project = flag.project?.trim().slice(0, 100) || null;
-  return {
-    key: flag.name,
-    description: flag.description,
-    bucketGroup: [...groups][0] ?? flag.name,
-    environments,
-    problems,
-    owner: project === "default" ? null : project,
-    tags: tags.slice(0, MAX_IMPORTED_TAGS),
-  };
 }

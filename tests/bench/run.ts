@@ -28,6 +28,7 @@ import { startTestApp, type TestApp } from "../support/test-app";
 import { bundleServer } from "../support/server-bundle";
 import { call } from "../support/http";
 import { benchDashboard } from "./dashboard";
+import { benchTargeting } from "./targeting";
 
 const only = process.argv[2];
 const ENG = "bench-engineer-token";
@@ -674,6 +675,7 @@ async function benchFanout(): Promise<void> {
 }
 
 if (!only || only === "eval") benchLocalEvaluation();
+if (!only || only === "eval" || only === "targeting") benchTargeting();
 if (!only || only === "ofrep") await benchOfrep();
 if (!only || only === "ingest") await benchIngestion();
 if (!only || only === "metrics") await benchMetrics();

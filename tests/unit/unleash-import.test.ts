@@ -1,7 +1,9 @@
 import { describe, expect, it } from "vitest";
 import {
+  dependencyProblems,
   mapUnleashFlag,
   readUnleashExport,
+  readUnleashSegments,
   unleashEnvironments,
   type UnleashFlag,
   type UnleashStrategy,
@@ -25,6 +27,7 @@ const flagWith = (strategies: UnleashStrategy[], over: Partial<UnleashFlag> & { 
     description: "",
     archived: false,
     dependencies: 0,
+    parents: [],
     project: null as string | null,
     tags: [] as string[],
     environments: new Map([["production", { enabled, strategies, variants }]]),
@@ -32,9 +35,13 @@ const flagWith = (strategies: UnleashStrategy[], over: Partial<UnleashFlag> & { 
   } satisfies UnleashFlag;
 };
 
+/** Mapped for an importer that stores targeting (the spec and client API tests use the same). */
+const map = (flag: UnleashFlag, options: Parameters<typeof mapUnleashFlag>[1] = {}) =>
+  mapUnleashFlag(flag, { storesTargeting: true, ...options });
+
 /** The one environment's mapping. */
 const mapOne = (strategies: UnleashStrategy[], over: Parameters<typeof flagWith>[1] = {}) =>
-  mapUnleashFlag(flagWith(strategies, over)).environments.get("production")!;
+  map(flagWith(strategies, over)).environments.get("production")!;
 
 describe("readUnleashExport: what is not an export", () => {
   it.each([
@@ -93,6 +100,7 @@ describe("readUnleashExport: the older state export", () => {
       description: "first",
       archived: false,
       dependencies: 0,
+      parents: [],
       project: null,
       tags: [],
       environments: new Map([
@@ -210,72 +218,74 @@ describe("readUnleashExport: the feature export (Unleash 5+)", () => {
   });
 });
 
-describe("mapUnleashFlag: what reproduces exactly", () => {
+const plain = (rolloutPercent: number, allowlist: string[] = [], enabled = true) => ({ enabled, rolloutPercent, allowlist });
+/** The targeting form: no plain rollout, these strategies (each with no variants unless given). */
+const targeted = (strategies: object[], more: { variants?: object[]; dependencies?: object[] } = {}) => ({
+  enabled: true,
+  rolloutPercent: 0,
+  allowlist: [],
+  targeting: { strategies, variants: more.variants ?? [], dependencies: more.dependencies ?? [] },
+});
+const rs = (rollout: number, stickiness: string, groupId: string, over: object = {}) => ({
+  rollout,
+  stickiness,
+  groupId,
+  constraints: [],
+  segments: [],
+  variants: [],
+  ...over,
+});
+
+describe("mapUnleashFlag: what a plain rollout reproduces stays one", () => {
   it("an enabled environment without strategies is on for everyone", () => {
-    expect(mapOne([])).toEqual({ state: { enabled: true, rolloutPercent: 100, allowlist: [] }, problems: [] });
+    expect(mapOne([])).toEqual({ state: plain(100), problems: [] });
   });
 
   it("only disabled strategies count as none (Unleash does not evaluate disabled strategies)", () => {
-    expect(mapOne([strategy("remoteAddress", {}, { disabled: true })])).toEqual({
-      state: { enabled: true, rolloutPercent: 100, allowlist: [] },
-      problems: [],
-    });
+    expect(mapOne([strategy("remoteAddress", {}, { disabled: true })])).toEqual({ state: plain(100), problems: [] });
   });
 
   it("the default (standard) strategy is 100 %, whatever else is there", () => {
-    expect(mapOne([strategy("flexibleRollout", { rollout: "10" }), strategy("default")]).state.rolloutPercent).toBe(100);
+    expect(mapOne([strategy("flexibleRollout", { rollout: "10", groupId: "g" }), strategy("default")]).state).toEqual(plain(100));
   });
 
   it("a disabled environment keeps its mapping, switched off", () => {
-    expect(mapOne([strategy("flexibleRollout", { rollout: "40" })], { enabled: false })).toEqual({
-      state: { enabled: false, rolloutPercent: 40, allowlist: [] },
+    expect(mapOne([strategy("flexibleRollout", { rollout: "40", stickiness: "userId", groupId: "g" })], { enabled: false })).toEqual({
+      state: plain(40, [], false),
       problems: [],
     });
   });
 
   it.each([
-    ["flexibleRollout", { rollout: "25", stickiness: "default" }, 25],
-    ["flexibleRollout", { rollout: "0" }, 0],
-    ["flexibleRollout", { rollout: 60, stickiness: "userId" }, 60], // a number, as some exports have it
-    ["flexibleRollout", { rollout: "100", stickiness: "default" }, 100],
-    ["gradualRolloutUserId", { percentage: "30" }, 30],
-    ["gradualRolloutSessionId", { percentage: "5" }, 5],
-  ])("%s %o is %i %", (name, parameters, percent) => {
-    expect(mapOne([strategy(name, parameters)])).toEqual({
-      state: { enabled: true, rolloutPercent: percent, allowlist: [] },
+    ["flexibleRollout", { rollout: "25", stickiness: "userId", groupId: "g" }, 25],
+    ["flexibleRollout", { rollout: 60, stickiness: "userId", groupId: "g" }, 60], // a number, as some exports have it
+    ["flexibleRollout", { rollout: "100", stickiness: "default", groupId: "g" }, 100],
+    ["flexibleRollout", { rollout: "0", groupId: "g" }, 0],
+    ["gradualRolloutUserId", { percentage: "30", groupId: "g" }, 30],
+  ])("%s %o is %i % (user-sticky, in its group)", (name, parameters, percent) => {
+    expect(mapOne([strategy(name, parameters)])).toEqual({ state: plain(percent), problems: [] });
+  });
+
+  it("userWithId is the allowlist, without repeats, in order", () => {
+    expect(mapOne([strategy("userWithId", { userIds: "qa-1, qa-2,qa-1 ,qa-3" })])).toEqual({
+      state: plain(0, ["qa-1", "qa-2", "qa-3"]),
       problems: [],
     });
   });
 
-  it("userWithId is the allowlist: trimmed, without empty entries or repeats, in order", () => {
-    expect(mapOne([strategy("userWithId", { userIds: " qa-1, qa-2,,qa-1 , qa-3" })])).toEqual({
-      state: { enabled: true, rolloutPercent: 0, allowlist: ["qa-1", "qa-2", "qa-3"] },
-      problems: [],
-    });
-  });
-
-  it("userWithId and a rollout add up: the allowlist plus the percentage", () => {
-    expect(mapOne([strategy("userWithId", { userIds: "qa-1" }), strategy("flexibleRollout", { rollout: "20" })]).state).toEqual({
-      enabled: true,
-      rolloutPercent: 20,
-      allowlist: ["qa-1"],
-    });
-  });
-
-  it("the same percentage twice is one rollout", () => {
-    expect(
-      mapOne([strategy("flexibleRollout", { rollout: "20" }), strategy("gradualRolloutUserId", { percentage: "20" })]).problems,
-    ).toEqual([]);
-  });
-
-  it("buckets by the rollout's groupId, else by the flag's name", () => {
-    expect(mapUnleashFlag(flagWith([strategy("flexibleRollout", { rollout: "10", groupId: "checkout" })])).bucketGroup).toBe("checkout");
-    expect(mapUnleashFlag(flagWith([strategy("flexibleRollout", { rollout: "10", groupId: "" })])).bucketGroup).toBe("Checkout.OneClick");
-    expect(mapUnleashFlag(flagWith([strategy("default")])).bucketGroup).toBe("Checkout.OneClick");
+  it("userWithId and a user-sticky rollout add up: the allowlist plus the percentage", () => {
+    const mapped = map(
+      flagWith([
+        strategy("userWithId", { userIds: "qa-1" }),
+        strategy("flexibleRollout", { rollout: "20", stickiness: "userId", groupId: "g" }),
+      ]),
+    );
+    expect(mapped.environments.get("production")!.state).toEqual(plain(20, ["qa-1"]));
+    expect(mapped.bucketGroup).toBe("g");
   });
 
   it("keeps the key and description", () => {
-    expect(mapUnleashFlag(flagWith([], { description: "one-click checkout" }))).toMatchObject({
+    expect(map(flagWith([], { description: "one-click checkout" }))).toMatchObject({
       key: "Checkout.OneClick",
       description: "one-click checkout",
       problems: [],
@@ -283,107 +293,163 @@ describe("mapUnleashFlag: what reproduces exactly", () => {
   });
 });
 
-describe("mapUnleashFlag: what does not reproduce is named", () => {
-  it.each([
-    ["flexibleRollout", { rollout: "50.5" }, "flexibleRollout with a rollout of '50.5'"],
-    ["flexibleRollout", { rollout: "101" }, "flexibleRollout with a rollout of '101'"],
-    ["flexibleRollout", { rollout: "-1" }, "flexibleRollout with a rollout of '-1'"],
-    ["flexibleRollout", { rollout: "half" }, "flexibleRollout with a rollout of 'half'"],
-    ["gradualRolloutUserId", { percentage: "1e9" }, "gradualRolloutUserId with a rollout of '1e9'"],
-  ])("%s %o: a percentage Rollgate cannot hold", (name, parameters, problem) => {
-    expect(mapOne([strategy(name, parameters)])).toEqual({
-      state: { enabled: true, rolloutPercent: 0, allowlist: [] },
-      problems: [problem],
+describe("mapUnleashFlag: everything else is targeting, exactly", () => {
+  it("default stickiness (user, then session, then random) is a strategy, not the plain user bucket", () => {
+    expect(mapOne([strategy("flexibleRollout", { rollout: "25", stickiness: "default", groupId: "g" })])).toEqual({
+      state: targeted([rs(25, "default", "g")]),
+      problems: [],
     });
   });
 
   it.each([
-    [
-      "flexibleRollout",
-      { rollout: "100", stickiness: "userId" },
-      "flexibleRollout at 100 % is off in Unleash without a user id, on in Rollgate",
-    ],
-    [
-      "flexibleRollout",
-      { rollout: "100", stickiness: "sessionId" },
-      "flexibleRollout at 100 % is off in Unleash without a session id, on in Rollgate",
-    ],
-    ["gradualRolloutUserId", { percentage: "100" }, "gradualRolloutUserId at 100 % is off in Unleash without a user id, on in Rollgate"],
-    [
-      "gradualRolloutSessionId",
-      { percentage: "100" },
-      "gradualRolloutSessionId at 100 % is off in Unleash without a session id, on in Rollgate",
-    ],
-  ])("%s %o: 100 % that needs an id in Unleash", (name, parameters, problem) => {
-    expect(mapOne([strategy(name, parameters)])).toEqual({
-      state: { enabled: true, rolloutPercent: 100, allowlist: [] },
-      problems: [problem],
-    });
+    ["gradualRolloutSessionId", { percentage: "5", groupId: "g" }, rs(5, "sessionId", "g")],
+    ["gradualRolloutRandom", { percentage: "5" }, rs(5, "random", "")],
+    ["flexibleRollout", { rollout: "30", stickiness: "tenantId", groupId: "g" }, rs(30, "tenantId", "g")],
+    // At 100 % a user-sticky rollout still needs the user id in Unleash.
+    ["flexibleRollout", { rollout: "100", stickiness: "userId", groupId: "g" }, rs(100, "userId", "g")],
+    ["gradualRolloutUserId", { percentage: "100" }, rs(100, "userId", "")],
+  ])("%s %o", (name, parameters, expected) => {
+    expect(mapOne([strategy(name, parameters)])).toEqual({ state: targeted([expected]), problems: [] });
   });
 
-  it("custom stickiness", () => {
-    expect(mapOne([strategy("flexibleRollout", { rollout: "30", stickiness: "tenantId" })]).problems).toEqual([
-      "custom stickiness 'tenantId'",
-    ]);
-  });
-
-  it("constraints, segments and variants, on the strategy or the environment", () => {
-    const rich = strategy("flexibleRollout", { rollout: "30" }, { constraints: [{}], segments: [1], variants: [{ name: "a" }] });
-    expect(mapOne([rich], { variants: [{ name: "blue" }] }).problems).toEqual([
-      "variants (Rollgate flags are on/off)",
-      "constraints on flexibleRollout",
-      "segments on flexibleRollout",
-      "strategy variants on flexibleRollout",
-    ]);
-  });
-
-  it("strategies Rollgate has no counterpart for, named (or 'unnamed')", () => {
-    expect(mapOne([strategy("remoteAddress", { IPs: "10.0.0.1" }), strategy("")]).problems).toEqual([
-      "the remoteAddress strategy",
-      "the unnamed strategy",
-    ]);
-  });
-
-  it("several different percentages: the largest wins, and it is said once, however many there are", () => {
+  it.each([
+    ["50.5", 50],
+    ["101", 100],
+    ["1e9", 100],
+  ])("a percentage of '%s' is %i, as Unleash compares a bucket with it", (rollout, percent) => {
     expect(
-      mapOne([
-        strategy("flexibleRollout", { rollout: "10" }),
-        strategy("flexibleRollout", { rollout: "30" }),
-        strategy("gradualRolloutUserId", { percentage: "20" }),
-      ]),
-    ).toEqual({ state: { enabled: true, rolloutPercent: 30, allowlist: [] }, problems: ["several percentage rollouts"] });
+      mapOne([strategy("flexibleRollout", { rollout, stickiness: "sessionId", groupId: "g" })]).state.targeting!.strategies[0]!.rollout,
+    ).toBe(percent);
   });
 
-  it("more users than an allowlist holds: the first 1000 are kept and the rest is named, not dropped silently", () => {
+  it.each(["-1", "half", ""])("a percentage of '%s' never matches: the strategy is 0 %", (rollout) => {
+    expect(mapOne([strategy("flexibleRollout", { rollout, groupId: "g" })]).state).toEqual(plain(0));
+  });
+
+  it("constraints and strategy variants stay on their strategy; the environment's variants on the flag", () => {
+    const c = { contextName: "email", operator: "STR_ENDS_WITH", values: ["@acme.com"], caseInsensitive: true };
+    const v = { name: "blue", weight: 1000, stickiness: "default", payload: { type: "json", value: '{"a":1}' } };
+    const mapped = mapOne([strategy("default", {}, { constraints: [c], variants: [v] })], { variants: [{ name: "red", weight: 1 }] });
+    expect(mapped).toEqual({
+      state: targeted([rs(100, "default", "undefined", { constraints: [c], variants: [v] })], { variants: [{ name: "red", weight: 1 }] }),
+      problems: [],
+    });
+  });
+
+  it("remoteAddress: the addresses as listed, or inside an IPv4 range listed", () => {
+    expect(mapOne([strategy("remoteAddress", { IPs: "10.0.0.0/8, ::1" })]).state.targeting!.strategies).toEqual([
+      rs(100, "default", "undefined", { constraints: [{ contextName: "remoteAddress", operator: "IN", values: ["10.0.0.0/8", "::1"] }] }),
+      rs(100, "default", "undefined", { constraints: [{ contextName: "remoteAddress", operator: "IN_CIDR", values: ["10.0.0.0/8"] }] }),
+    ]);
+  });
+
+  it("a strategy's title is kept; userWithId without ids never matches, so it goes", () => {
+    expect(
+      mapOne([strategy("flexibleRollout", { rollout: "30", groupId: "g" }, { title: "Canada 30 %" })]).state.targeting!.strategies[0]!
+        .title,
+    ).toBe("Canada 30 %");
+    expect(mapOne([strategy("userWithId", { userIds: "" })])).toEqual({ state: plain(0), problems: [] });
+  });
+
+  it("more users than an allowlist holds are a userId constraint", () => {
     const ids = Array.from({ length: 1203 }, (_, i) => `user-${i}`);
     const mapped = mapOne([strategy("userWithId", { userIds: ids.join(",") })]);
-    expect(mapped.state.allowlist).toEqual(ids.slice(0, 1000));
-    expect(mapped.problems).toEqual(["userWithId lists 1203 users; a Rollgate allowlist holds 1000"]);
-    // Exactly 1000 fits (repeats do not count).
-    expect(mapOne([strategy("userWithId", { userIds: [...ids.slice(0, 1000), "user-0"].join(",") })]).problems).toEqual([]);
+    expect(mapped.problems).toEqual([]);
+    expect(mapped.state.targeting!.strategies[0]!.constraints).toEqual([{ contextName: "userId", operator: "IN", values: ids }]);
   });
 
-  it("dependencies on other features hold in every environment", () => {
-    expect(mapUnleashFlag(flagWith([], { dependencies: 2 })).problems).toEqual([
-      "depends on other features (Rollgate has no dependencies)",
+  it("several percentages are several strategies (on when any matches)", () => {
+    const mapped = mapOne([
+      strategy("flexibleRollout", { rollout: "10", stickiness: "userId", groupId: "g" }),
+      strategy("flexibleRollout", { rollout: "30", stickiness: "userId", groupId: "g" }),
     ]);
+    expect(mapped).toEqual({ state: targeted([rs(10, "userId", "g"), rs(30, "userId", "g")]), problems: [] });
   });
 
-  it("rollouts bucketing by different groups in different environments", () => {
+  it("segments: kept by id when the export has them; a strategy naming a missing one never matches, so it goes", () => {
+    const segments = readUnleashSegments({
+      segments: [{ id: 7, name: "Staff", constraints: [{ contextName: "email", operator: "STR_ENDS_WITH", values: ["@a.com"] }] }],
+    });
+    expect(segments.get(7)!.segment).toEqual({
+      id: 7,
+      name: "Staff",
+      constraints: [{ contextName: "email", operator: "STR_ENDS_WITH", values: ["@a.com"] }],
+    });
+    const flag = flagWith([strategy("default", {}, { segments: [7] }), strategy("default", {}, { segments: [404] })]);
+    expect(map(flag, { segments }).environments.get("production")).toEqual({
+      state: targeted([rs(100, "default", "undefined", { segments: [7] })]),
+      problems: [],
+    });
+    // Without the export's segments, a strategy using one cannot be judged.
+    expect(map(flag).environments.get("production")!.problems).toEqual(["segments on default", "segments on default"]);
+  });
+
+  it("dependencies are the flag's; a parent imported with problems is named on the child", () => {
+    const child = flagWith([], { name: "child", parents: [{ feature: "parent", variants: ["blue"] }] });
+    const parent = flagWith([strategy("applicationHostname", { hostNames: "a" })], { name: "parent" });
+    const mapped = [map(child), map(parent)];
+    expect(mapped[0]!.environments.get("production")!.state).toEqual({
+      ...plain(100),
+      targeting: { strategies: [], variants: [], dependencies: [{ feature: "parent", variants: ["blue"] }] },
+    });
+    expect(dependencyProblems(mapped)).toEqual(
+      new Map([["child", new Map([["production", ["depends on 'parent', which is not imported exactly"]]])]]),
+    );
+  });
+
+  it("a user-sticky rollout in another group than the flag's is targeting in that environment", () => {
     const flag: UnleashFlag = {
       ...flagWith([]),
       environments: new Map([
-        ["production", { enabled: true, strategies: [strategy("flexibleRollout", { rollout: "10", groupId: "a" })], variants: [] }],
-        ["staging", { enabled: true, strategies: [strategy("flexibleRollout", { rollout: "90" })], variants: [] }],
+        [
+          "production",
+          { enabled: true, strategies: [strategy("flexibleRollout", { rollout: "10", stickiness: "userId", groupId: "a" })], variants: [] },
+        ],
+        [
+          "staging",
+          { enabled: true, strategies: [strategy("flexibleRollout", { rollout: "90", stickiness: "userId", groupId: "b" })], variants: [] },
+        ],
       ]),
     };
-    const mapped = mapUnleashFlag(flag);
-    expect(mapped.problems).toEqual(["rollouts bucket by several groups (a, Checkout.OneClick)"]);
+    const mapped = map(flag);
     expect(mapped.bucketGroup).toBe("a");
-    expect([...mapped.environments].map(([env, e]) => [env, e.state.rolloutPercent, e.problems])).toEqual([
-      ["production", 10, []],
-      ["staging", 90, []],
+    expect(mapped.environments.get("production")!.state).toEqual(plain(10));
+    expect(mapped.environments.get("staging")!.state).toEqual(targeted([rs(90, "userId", "b")]));
+  });
+});
+
+describe("mapUnleashFlag: what does not reproduce is named", () => {
+  it("an importer that does not store targeting gets every environment needing it named, so it imports it disabled", () => {
+    const flag = flagWith([strategy("flexibleRollout", { rollout: "25", stickiness: "default", groupId: "g" })], {
+      variants: [{ name: "v", weight: 1 }],
+    });
+    expect(mapUnleashFlag(flag).environments.get("production")!.problems).toEqual([
+      "needs targeting rules (1 strategy, variants), which this import does not store",
     ]);
+    // What a plain rollout says needs nothing more.
+    expect(mapUnleashFlag(flagWith([strategy("userWithId", { userIds: "a" })])).environments.get("production")!.problems).toEqual([]);
+  });
+
+  it.each([
+    [strategy("applicationHostname", { hostNames: "web-1" }), "the applicationHostname strategy (it depends on the host that evaluates)"],
+    [strategy("myCustomStrategy"), "the myCustomStrategy strategy"],
+    [strategy(""), "the unnamed strategy"],
+    [strategy("flexibleRollout", { rollout: "10" }), "flexibleRollout without a groupId (Unleash SDKs bucket it differently)"],
+    [strategy("userWithId", { userIds: "a,,b" }), "userWithId lists an empty or space-padded entry"],
+    [
+      strategy("default", {}, { constraints: [{ contextName: "x", operator: "GEO_NEAR", values: [] }] }),
+      "the constraint operator 'GEO_NEAR' on default",
+    ],
+    [
+      strategy("default", {}, { constraints: [{ contextName: "x", operator: "REGEX", value: "\\p{Greek}" }] }),
+      "regular expression '\\p{Greek}': the escape \\p on default",
+    ],
+    [
+      strategy("default", {}, { variants: [{ name: "a", weight: 1, payload: { type: "xml", value: "<a/>" } }] }),
+      "variant 'a' has a payload of type 'xml'",
+    ],
+  ])("%o", (s, problem) => {
+    expect(mapOne([s]).problems).toEqual([problem]);
   });
 });
 
