@@ -3,6 +3,7 @@ import type { FlagListItem } from "@/lib/flags/list-flag-page";
 import type { RolloutDto } from "@/lib/rollouts/rollout-view";
 import { flagStateSummary } from "./flag-state-badge";
 import { flagsHref } from "./flag-list-url";
+import { descriptionPreview } from "./description-preview";
 
 const STALE_TEXT = {
   not_evaluated: "not evaluated for 30 days",
@@ -45,7 +46,7 @@ export function FlagListRow({
         <Link href={`/flags/${flag.key}`} className="fl-key">
           {flag.key}
         </Link>
-        <div className="text-slate-500">{flag.description || "—"}</div>
+        <div className="text-slate-500">{descriptionPreview(flag.description) || "—"}</div>
         {flag.owner || flag.tags.length || flag.stale ? (
           <div className="fl-meta">
             {flag.owner ? <span data-testid="flag-owner">{`Owner: ${flag.owner}`}</span> : null}
