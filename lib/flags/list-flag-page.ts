@@ -112,15 +112,24 @@ export async function listFlagPage(db: Db, query: FlagListQuery, now = new Date(
 
 async function loadListItems(db: Db, ids: string[], environments: string[], now: Date): Promise<FlagListItem[]> {
   if (ids.length === 0) return [];
-  const stale = staleConditions(now);
-  const [flags, evaluated, staleRows] = await Promise.all([
-    db.flag.findMany({ where: { id: { in: ids } }, include: { states: true } }),
+  // Per flag, behind the fence: see staleConditions.
+  const stale = staleConditions(now, { perFlag: true });
+  // Flags and their states side by side (an `include` reads them one after the other).
+  const [flags, states, evaluated, staleRows] = await Promise.all([
+    db.flag.findMany({ where: { id: { in: ids } } }),
+    db.flagState.findMany({ where: { flagId: { in: ids } } }),
     db.flagLastEvaluated.findMany({ where: { flagId: { in: ids } } }),
     db.$queryRaw<{ id: string; not_evaluated: boolean; fully_rolled_out: boolean }[]>`
       SELECT f.id, ${stale.notEvaluated} AS not_evaluated, ${stale.fullyRolledOut} AS fully_rolled_out
         FROM flags f WHERE f.id = ANY(${ids}::uuid[])`,
   ]);
-  const byId = new Map(flags.map((f) => [f.id, f]));
+  const statesOf = new Map<string, (typeof states)[number][]>();
+  for (const s of states) {
+    const list = statesOf.get(s.flagId);
+    if (list) list.push(s);
+    else statesOf.set(s.flagId, [s]);
+  }
+  const byId = new Map(flags.map((f) => [f.id, { ...f, states: statesOf.get(f.id) ?? [] }]));
   const evaluatedAt = new Map(evaluated.map((e) => [`${e.flagId}/${e.environmentKey}`, e.lastMinute.toISOString()]));
   const staleById = new Map(
     staleRows.map((r) => [r.id, r.not_evaluated ? ("not_evaluated" as const) : r.fully_rolled_out ? ("fully_rolled_out" as const) : null]),
