@@ -47,9 +47,85 @@ DROP TRIGGER flags_create_states ON flags;
 CREATE TRIGGER flags_create_states AFTER INSERT ON flags
   REFERENCING NEW TABLE AS rollgate_new_flags FOR EACH STATEMENT EXECUTE FUNCTION rollgate_flag_states_for_new_flags();
 
+-- The audit chain's head (audit_anchor) moves once per statement, no longer once per entry: a
+-- statement appending 10,000 entries (the import) updated that one row 10,000 times in one
+-- transaction, and each update left a version the next entry's read had to step over. Each entry
+-- still chains onto the one before: the anchor's head, or the newest entry past it, which can only be
+-- an earlier row of the same statement (appenders hold the chain's advisory lock, and every statement
+-- moves the anchor to its last entry before it ends).
+CREATE OR REPLACE FUNCTION rollgate_audit_chain() RETURNS trigger
+LANGUAGE plpgsql
+SECURITY DEFINER
+SET search_path = pg_catalog, public
+AS $$
+DECLARE
+  head audit_anchor%ROWTYPE;
+  prev_id bigint;
+  prev_hash text;
+BEGIN
+  PERFORM pg_advisory_xact_lock(7346010001);
+  SELECT * INTO head FROM audit_anchor WHERE singleton;
+  IF NOT FOUND THEN
+    RAISE EXCEPTION 'audit_anchor is missing: the audit log cannot be appended to (run npm run audit:verify)'
+      USING ERRCODE = 'data_corrupted';
+  END IF;
+  SELECT a.id, a.hash INTO prev_id, prev_hash FROM audit_log a WHERE a.id > head.last_id ORDER BY a.id DESC LIMIT 1;
+  IF prev_id IS NULL THEN
+    prev_id := head.last_id;
+    prev_hash := head.last_hash;
+  END IF;
+  NEW.id := prev_id + 1;
+  NEW.at := clock_timestamp();
+  NEW.prev_hash := prev_hash;
+  NEW.hash := rollgate_audit_hash(NEW.prev_hash, NEW.id, NEW.at, NEW.actor_id, NEW.actor, NEW.action,
+                                  NEW.target_type, NEW.target_id, NEW.before, NEW.after, NEW.reason);
+  RETURN NEW;
+END $$;
+
+CREATE FUNCTION rollgate_audit_anchor_advance() RETURNS trigger
+LANGUAGE plpgsql
+SECURITY DEFINER
+SET search_path = pg_catalog, public
+AS $$
+BEGIN
+  UPDATE audit_anchor a
+     SET last_id = n.id, last_hash = n.hash, entries = a.entries + n.added, updated_at = n.at
+    FROM (SELECT id, hash, at, count(*) OVER () AS added FROM rollgate_new_entries ORDER BY id DESC LIMIT 1) n
+   WHERE a.singleton;
+  RETURN NULL;
+END $$;
+CREATE TRIGGER audit_log_anchor AFTER INSERT ON audit_log
+  REFERENCING NEW TABLE AS rollgate_new_entries FOR EACH STATEMENT EXECUTE FUNCTION rollgate_audit_anchor_advance();
+
 SELECT rollgate_lock_down();
 
 -- migrate:down
+
+DROP TRIGGER audit_log_anchor ON audit_log;
+DROP FUNCTION rollgate_audit_anchor_advance();
+CREATE OR REPLACE FUNCTION rollgate_audit_chain() RETURNS trigger
+LANGUAGE plpgsql
+SECURITY DEFINER
+SET search_path = pg_catalog, public
+AS $$
+DECLARE
+  head audit_anchor%ROWTYPE;
+BEGIN
+  PERFORM pg_advisory_xact_lock(7346010001);
+  SELECT * INTO head FROM audit_anchor WHERE singleton;
+  IF NOT FOUND THEN
+    RAISE EXCEPTION 'audit_anchor is missing: the audit log cannot be appended to (run npm run audit:verify)'
+      USING ERRCODE = 'data_corrupted';
+  END IF;
+  NEW.id := head.last_id + 1;
+  NEW.at := clock_timestamp();
+  NEW.prev_hash := head.last_hash;
+  NEW.hash := rollgate_audit_hash(NEW.prev_hash, NEW.id, NEW.at, NEW.actor_id, NEW.actor, NEW.action,
+                                  NEW.target_type, NEW.target_id, NEW.before, NEW.after, NEW.reason);
+  UPDATE audit_anchor SET last_id = NEW.id, last_hash = NEW.hash, entries = entries + 1, updated_at = NEW.at
+    WHERE singleton;
+  RETURN NEW;
+END $$;
 
 DROP TRIGGER flags_create_states ON flags;
 CREATE TRIGGER flags_create_states AFTER INSERT ON flags
