@@ -10,7 +10,7 @@ import { notFound } from "../errors";
  *   1. flags row           FOR KEY SHARE  (archiving takes FOR UPDATE here)
  *   2. flag_states rows    FOR UPDATE     several: by flag id, then environment key
  *   3. rollouts rows       FOR UPDATE     the environment's live rollouts and the one acted on, by id
- *   4. environments row    implicit: the flag_states trigger bumps its config_version on every state write
+ *   4. environments row    implicit: the flag_states trigger bumps its config_version for every statement writing states
  *   5. audit chain lock    implicit: every audit_log insert takes one global advisory lock (7346010001)
  *
  * Why: two transactions that take the same locks in opposite orders can each wait for the other, and
