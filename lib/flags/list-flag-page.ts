@@ -52,7 +52,8 @@ export async function listFlagPage(db: Db, query: FlagListQuery, now = new Date(
   }
   const stale = staleConditions(now);
   const where: Prisma.Sql[] = [Prisma.sql`f.archived_at IS NULL`];
-  if (query.q) where.push(Prisma.sql`lower(f.key || E'\n' || f.description) LIKE ${containsPattern(query.q)}`);
+  // The indexed expression (migration 20261203000700): key and description joined by a newline, lowered.
+  if (query.q) where.push(Prisma.sql`rollgate_flag_search_text(f.key, f.description) LIKE ${containsPattern(query.q)}`);
   if (query.state) {
     const env = query.environment ? Prisma.sql`AND s.environment_key = ${query.environment}` : Prisma.empty;
     where.push(Prisma.sql`EXISTS (SELECT 1 FROM flag_states s WHERE s.flag_id = f.id ${env} AND ${STATE_CONDITION[query.state]})`);

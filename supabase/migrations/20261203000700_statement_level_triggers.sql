@@ -97,9 +97,41 @@ END $$;
 CREATE TRIGGER audit_log_anchor AFTER INSERT ON audit_log
   REFERENCING NEW TABLE AS rollgate_new_entries FOR EACH STATEMENT EXECUTE FUNCTION rollgate_audit_anchor_advance();
 
+-- The flag search (`q`) over a function the planner knows is costly per row. Over the bare
+-- lower(key || E'\n' || description) it priced a sequential scan (lowering 10,000 descriptions of up
+-- to 500 characters, 100 ms) below the trigram index (5 ms): it charges an expression the same
+-- whatever the length of its text. A SQL function with a SET clause is not inlined, so its COST stands.
+CREATE FUNCTION rollgate_flag_search_text(flag_key text, flag_description text) RETURNS text
+LANGUAGE sql IMMUTABLE PARALLEL SAFE COST 1000
+SET search_path = pg_catalog
+AS $$ SELECT lower(flag_key || E'\n' || flag_description) $$;
+
+DROP INDEX flags_search_trgm;
+DO $$
+DECLARE
+  s text;
+BEGIN
+  SELECT n.nspname INTO s FROM pg_extension e JOIN pg_namespace n ON n.oid = e.extnamespace WHERE e.extname = 'pg_trgm';
+  EXECUTE format(
+    'CREATE INDEX flags_search_trgm ON flags USING gin (rollgate_flag_search_text(key, description) %I.gin_trgm_ops) WHERE archived_at IS NULL',
+    s);
+END $$;
+
 SELECT rollgate_lock_down();
 
 -- migrate:down
+
+DROP INDEX flags_search_trgm;
+DO $$
+DECLARE
+  s text;
+BEGIN
+  SELECT n.nspname INTO s FROM pg_extension e JOIN pg_namespace n ON n.oid = e.extnamespace WHERE e.extname = 'pg_trgm';
+  EXECUTE format(
+    'CREATE INDEX flags_search_trgm ON flags USING gin ((lower(key || E''\n'' || description)) %I.gin_trgm_ops) WHERE archived_at IS NULL',
+    s);
+END $$;
+DROP FUNCTION rollgate_flag_search_text(text, text);
 
 DROP TRIGGER audit_log_anchor ON audit_log;
 DROP FUNCTION rollgate_audit_anchor_advance();
