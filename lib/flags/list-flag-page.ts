@@ -44,12 +44,6 @@ interface PageRow {
  * others out of view. The query only finds ids; the page's flags are then read whole.
  */
 export async function listFlagPage(db: Db, query: FlagListQuery, now = new Date()): Promise<FlagPage> {
-  const environments = await listEnvironmentKeys(db);
-  if (query.environment && !environments.includes(query.environment)) {
-    throw new AppError("VALIDATION_FAILED", "The request is invalid", {
-      fields: { environment: `no environment '${query.environment}' (${environments.join(", ")})` },
-    });
-  }
   const stale = staleConditions(now);
   const where: Prisma.Sql[] = [Prisma.sql`f.archived_at IS NULL`];
   // The indexed expression (migration 20261203000700): key and description joined by a newline, lowered.
@@ -84,11 +78,21 @@ export async function listFlagPage(db: Db, query: FlagListQuery, now = new Date(
     );
   }
   const order = ascending ? Prisma.sql`ASC` : Prisma.sql`DESC`;
-  const rows = await db.$queryRaw<PageRow[]>`
-    SELECT f.id, ${sortText} AS sort_value FROM flags f
-     WHERE ${Prisma.join(where, " AND ")}
-     ORDER BY ${sortExpr} ${order}, f.id ${order}
-     LIMIT ${query.limit + 1}`;
+  // The environments beside the page, not before it: one wait fewer. An unknown environment only
+  // matches nothing in the page's query, and is refused here before anything is answered.
+  const [environments, rows] = await Promise.all([
+    listEnvironmentKeys(db),
+    db.$queryRaw<PageRow[]>`
+      SELECT f.id, ${sortText} AS sort_value FROM flags f
+       WHERE ${Prisma.join(where, " AND ")}
+       ORDER BY ${sortExpr} ${order}, f.id ${order}
+       LIMIT ${query.limit + 1}`,
+  ]);
+  if (query.environment && !environments.includes(query.environment)) {
+    throw new AppError("VALIDATION_FAILED", "The request is invalid", {
+      fields: { environment: `no environment '${query.environment}' (${environments.join(", ")})` },
+    });
+  }
   const more = rows.length > query.limit;
   const page = rows.slice(0, query.limit);
   if (backwards) page.reverse();
