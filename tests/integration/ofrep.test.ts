@@ -280,6 +280,22 @@ describe("dashboard live stream", () => {
     expect(change.flags).toEqual({ "of-live-patch": 1 });
     expect(change.version).toBeGreaterThan(versions[change.environment]!);
 
+    // A change of more flags than an event lists (one statement creating 150) names none of them:
+    // pages that care fetch what they show.
+    const beforeMany = text.length;
+    await t.sql("INSERT INTO flags (key) SELECT 'of-many-' || i FROM generate_series(1, 150) i");
+    const manyVersion = Number((await t.sql("SELECT config_version::int AS v FROM environments WHERE key = 'production'")).rows[0].v);
+    while (!text.slice(beforeMany).includes(`"environment":"production","version":${manyVersion}`)) {
+      const { value, done } = await reader.read();
+      if (done) break;
+      text += new TextDecoder().decode(value);
+    }
+    const many = text
+      .slice(beforeMany)
+      .split("\n\n")
+      .find((e) => e.includes(`"environment":"production","version":${manyVersion}`))!;
+    expect(JSON.parse(many.slice(many.indexOf("data: ") + 6))).toEqual({ environment: "production", version: manyVersion });
+
     // An environment added after the page connected is streamed too.
     await t.sql("INSERT INTO environments (key, name) VALUES ('qa-live', 'QA')");
     while (!text.includes('"environment":"qa-live"')) {

@@ -211,6 +211,12 @@ describe("Unleash import", () => {
         WHERE f.key LIKE 'bulk.%' AND s.environment_key = 'production' ORDER BY f.key`,
     );
     expect(states.rows).toEqual(names.map((key, i) => ({ key, enabled: true, rollout_percent: i % 100, version: 2 })));
+    // An environment the export does not name gets the default state, as for any new flag.
+    const staging = await t.sql(
+      `SELECT count(*)::int AS n, bool_and(NOT s.enabled AND s.rollout_percent = 0 AND s.version = 1) AS defaults
+         FROM flags f JOIN flag_states s ON s.flag_id = f.id WHERE f.key LIKE 'bulk.%' AND s.environment_key = 'staging'`,
+    );
+    expect(staging.rows[0]).toEqual({ n: 300, defaults: true });
     const created = await t.sql(
       `SELECT target_id, before, after FROM audit_log WHERE action = 'flag.import' AND target_id LIKE 'bulk.%' ORDER BY id`,
     );

@@ -23,6 +23,7 @@ const ROUTES: Record<string, () => string> = {
   "GET /api/v1/flags/{key}": () => ANY,
   "PATCH /api/v1/flags/{key}": () => roleList("flag.update"),
   "DELETE /api/v1/flags/{key}": () => roleList("flag.archive"),
+  "POST /api/v1/flags/archive": () => roleList("flag.archive"),
   "PATCH /api/v1/flags/{key}/environments/{env}": () => roleList("flag_state.update"),
   "GET /api/v1/segments": () => ANY,
   "POST /api/v1/segments": () => roleList("segment.manage"),
