@@ -215,3 +215,85 @@ describe("flag state targeting", () => {
     }
   });
 });
+
+describe("targeted flags over OFREP", () => {
+  const ofrep = (key: string, context: Record<string, unknown>) =>
+    call(app.url, "POST", `/ofrep/v1/evaluate/flags/${key}`, { token: SDK_TOKEN, body: { context } });
+
+  it("constraints read the context's attributes, segments apply, the staged percentage still counts, and a segment edit reaches evaluation", async () => {
+    const key = unique("ofrep-targeted");
+    await createFlag(key);
+    const segment = await createSegment(unique("Staff"));
+    const { version } = await stateOf(key);
+    const res = await patch(key, {
+      version,
+      enabled: true,
+      rolloutPercent: 0,
+      targeting: {
+        strategies: [
+          { title: "Staff", rollout: 100, segments: [segment] },
+          { title: "Big tenants", rollout: 100, constraints: [{ contextName: "seats", operator: "NUM_GTE", value: "500" }] },
+        ],
+      },
+    });
+    expect(res.status).toBe(200);
+    await eventually(
+      async () => (await ofrep(key, { targetingKey: "u1", email: "a@acme.com" })).body.value === true,
+      5000,
+      "the targeting is served",
+    );
+    expect((await ofrep(key, { targetingKey: "u1", email: "a@acme.com" })).body).toMatchObject({
+      value: true,
+      reason: "TARGETING_MATCH",
+      variant: "on",
+    });
+    expect((await ofrep(key, { targetingKey: "u1", email: "a@other.com" })).body).toMatchObject({ value: false, variant: "off" });
+    expect((await ofrep(key, { targetingKey: "u1", seats: 800 })).body).toMatchObject({ value: true });
+    expect((await ofrep(key, { targetingKey: "u1", seats: 20 })).body).toMatchObject({ value: false });
+
+    // The segment's change is evaluated at once, without touching the flag.
+    const seg = (await call(app.url, "GET", `/api/v1/segments/${segment}`, { token: eng })).body;
+    const edited = await call(app.url, "PATCH", `/api/v1/segments/${segment}`, {
+      token: eng,
+      body: {
+        version: seg.version,
+        constraints: [{ contextName: "email", operator: "STR_ENDS_WITH", values: ["@acme.com", "@other.com"] }],
+      },
+    });
+    expect(edited.status).toBe(200);
+    await eventually(
+      async () => (await ofrep(key, { targetingKey: "u1", email: "a@other.com" })).body.value === true,
+      5000,
+      "the segment edit is served",
+    );
+  });
+
+  it("a flag with variants serves the payload as a typed value, the variant's name, and whether it is on", async () => {
+    const key = unique("ofrep-variants");
+    await createFlag(key);
+    const { version } = await stateOf(key);
+    const res = await patch(key, {
+      version,
+      enabled: true,
+      rolloutPercent: 0,
+      targeting: {
+        strategies: [{ rollout: 100, constraints: [{ contextName: "plan", operator: "IN", values: ["pro"] }] }],
+        variants: [{ name: "layout", weight: 1000, payload: { type: "json", value: '{"columns":3}' } }],
+      },
+    });
+    expect(res.status).toBe(200);
+    await eventually(
+      async () => (await ofrep(key, { targetingKey: "u", plan: "pro" })).body.variant === "layout",
+      5000,
+      "the variants are served",
+    );
+    expect((await ofrep(key, { targetingKey: "u", plan: "pro" })).body).toMatchObject({
+      value: { columns: 3 },
+      variant: "layout",
+      metadata: { enabled: true },
+    });
+    const off = (await ofrep(key, { targetingKey: "u", plan: "free" })).body;
+    expect(off).toMatchObject({ variant: "disabled", metadata: { enabled: false } });
+    expect(off).not.toHaveProperty("value");
+  });
+});

@@ -231,13 +231,13 @@ describe("snapshots carry segments", () => {
     expect(JSON.parse(next.json).segments).toEqual({ "3": widened });
   });
 
-  it("a diff names the segments that changed", () => {
+  it("a diff names the segments that changed, and the flags that use them (for stream readers that do not recompile)", () => {
     const patch = diffSnapshot(base, { environment: "e", version: 2, flags, segments: { "3": { ...STAFF, name: "Staff (all)" } } });
     expect(patch).toEqual({
       environment: "e",
       from: 1,
       version: 2,
-      flags: {},
+      flags: { f: flags.f },
       removed: [],
       segments: { "3": { ...STAFF, name: "Staff (all)" } },
     });

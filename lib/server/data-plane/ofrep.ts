@@ -1,7 +1,9 @@
 import { createHash } from "node:crypto";
 import type { IncomingMessage, ServerResponse } from "node:http";
-import type { CompiledSnapshot } from "../../domain/config-snapshot";
-import { evaluate, isEvaluation, type CompiledFlag } from "../../domain/evaluation";
+import { snapshotEnv, type CompiledSnapshot } from "../../domain/config-snapshot";
+import { evaluate, evaluateWithContext, isEvaluation, type CompiledFlag, type EvaluationEnv } from "../../domain/evaluation";
+import { targetingContextOf } from "../../domain/targeting/context";
+import type { TargetingContext } from "../../domain/targeting/model";
 import type { ConfigStore } from "../../evaluation/config-store";
 import { MAX_JSON_DEPTH, parseJson } from "../../validation/json";
 import { stableStringify } from "../../domain/stable-json";
@@ -59,26 +61,59 @@ function parseContext(body: string): ContextResult {
   return { ok: true, context: context as Context };
 }
 
-function evaluationBody(flag: CompiledFlag, snapshot: CompiledSnapshot, targetingKey: string | undefined) {
-  const result = evaluate(flag, targetingKey);
-  if (!isEvaluation(result)) {
-    return {
-      ok: false as const,
-      body: {
-        key: flag.key,
-        errorCode: "TARGETING_KEY_MISSING",
-        errorDetails: "this flag is rolled out by percentage: send context.targetingKey",
-      },
-    };
+const KEY_MISSING_BODY = (key: string) => ({
+  key,
+  errorCode: "TARGETING_KEY_MISSING",
+  errorDetails: "this flag is rolled out by percentage: send context.targetingKey",
+});
+
+/** What a request's evaluations share: the context, read once and only when a targeted flag needs it. */
+interface EvaluationRequest {
+  readonly snapshot: CompiledSnapshot;
+  readonly context: Context;
+  targeting?: TargetingContext;
+}
+
+// One evaluation environment per snapshot (dependencies look up the other flags in it).
+const envs = new WeakMap<CompiledSnapshot, EvaluationEnv>();
+function envOf(snapshot: CompiledSnapshot): EvaluationEnv {
+  let env = envs.get(snapshot);
+  if (!env) envs.set(snapshot, (env = snapshotEnv(snapshot, { random: Math.random, now: Date.now })));
+  return env;
+}
+
+function evaluationBody(flag: CompiledFlag, r: EvaluationRequest) {
+  const { snapshot } = r;
+  const metadata = { flagVersion: flag.rule.version, configVersion: snapshot.version, environment: snapshot.environment };
+  if (flag.targeting === null) {
+    // A plain rollout: the hot path, as before.
+    const result = evaluate(flag, r.context.targetingKey);
+    if (!isEvaluation(result)) return { ok: false as const, body: KEY_MISSING_BODY(flag.key) };
+    return { ok: true as const, body: { key: flag.key, value: result.value, reason: result.reason, variant: result.variant, metadata } };
   }
+  if (!r.targeting) {
+    r.targeting = targetingContextOf(r.context);
+    // Unleash SDKs send the environment they serve; an OFREP context names one only to override it.
+    r.targeting.environment ??= snapshot.environment;
+  }
+  const result = evaluateWithContext(flag, r.targeting, envOf(snapshot));
+  if (!isEvaluation(result)) return { ok: false as const, body: KEY_MISSING_BODY(flag.key) };
+  if (!flag.targeting.multivariate) {
+    return { ok: true as const, body: { key: flag.key, value: result.value, reason: result.reason, variant: result.variant, metadata } };
+  }
+  // A flag with variants serves the variant's payload as a typed value (or its name when it has none);
+  // off, or on with no variant, it sends no value, so the caller's default applies (OFREP ADR-0006).
+  // Whether the flag is on for this context is metadata.enabled.
+  const served = result.value && result.variant !== "disabled";
+  const value = served ? (result.payload ? result.payload.value : result.variant) : undefined;
   return {
     ok: true as const,
     body: {
       key: flag.key,
-      value: result.value,
+      ...(value === undefined ? {} : { value }),
       reason: result.reason,
       variant: result.variant,
-      metadata: { flagVersion: flag.rule.version, configVersion: snapshot.version, environment: snapshot.environment },
+      metadata: { ...metadata, enabled: result.value },
     },
   };
 }
@@ -157,7 +192,7 @@ function evaluateRequest(
     error(503, "GENERAL", "configuration for this environment is still loading; retry shortly", { "retry-after": "1" });
     return;
   }
-  const targetingKey = parsed.context.targetingKey;
+  const request: EvaluationRequest = { snapshot, context: parsed.context };
 
   if (!isBulk) {
     const flag = snapshot.flags.get(key);
@@ -165,7 +200,7 @@ function evaluateRequest(
       sendJson(res, 404, { key, errorCode: "FLAG_NOT_FOUND", errorDetails: `flag '${key}' does not exist in ${environment}` });
       return;
     }
-    const out = evaluationBody(flag, snapshot, targetingKey);
+    const out = evaluationBody(flag, request);
     countersFor(environment).single.inc();
     sendJson(res, out.ok ? 200 : 400, out.body);
     return;
@@ -181,7 +216,7 @@ function evaluateRequest(
     res.end();
     return;
   }
-  const flags = [...snapshot.flags.values()].map((f) => evaluationBody(f, snapshot, targetingKey).body);
+  const flags = [...snapshot.flags.values()].map((f) => evaluationBody(f, request).body);
   countersFor(environment).bulk.inc(flags.length);
   sendJson(
     res,
