@@ -3,29 +3,29 @@
 import { useEffect, useRef } from "react";
 
 /**
- * An environment's configuration as the live stream tells it: on connect every flag (`config`), after
- * that only the flags a change touched (`patch`), so a flag missing here did not change.
+ * What the live stream says about an environment: its configuration version, on connect and after
+ * every change. A change names the flags it touched with their new versions (null: the flag left the
+ * environment) when it touched only a few; without `flags`, anything may have changed, and a page that
+ * cares asks the server for what it shows. The stream never carries configuration itself.
  */
-export interface LiveSnapshot {
+export interface LiveVersion {
   environment: string;
   version: number;
-  flags: Record<string, { version: number; enabled: boolean; killed: boolean; rolloutPercent: number }>;
+  flags?: Record<string, number | null>;
 }
 
 /** Subscribes to `/api/v1/live` for as long as the component is mounted. */
-export function useLiveConfig(onSnapshot: (s: LiveSnapshot) => void): void {
-  const handler = useRef(onSnapshot);
+export function useLiveConfig(onVersion: (s: LiveVersion) => void): void {
+  const handler = useRef(onVersion);
   useEffect(() => {
-    handler.current = onSnapshot;
+    handler.current = onVersion;
   });
   useEffect(() => {
     const source = new EventSource("/api/v1/live");
-    const listener = (e: MessageEvent<string>) => handler.current(JSON.parse(e.data) as LiveSnapshot);
+    const listener = (e: MessageEvent<string>) => handler.current(JSON.parse(e.data) as LiveVersion);
     source.addEventListener("config", listener);
-    source.addEventListener("patch", listener);
     return () => {
       source.removeEventListener("config", listener);
-      source.removeEventListener("patch", listener);
       source.close();
     };
   }, []);

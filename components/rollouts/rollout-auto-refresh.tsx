@@ -6,16 +6,18 @@ import { useRouter } from "next/navigation";
 /**
  * Keeps a rollout page current over the dashboard stream (`/api/v1/live`): a `rollout` event for
  * this rollout (phase, plan, approval or checklist changed, on any instance) or a newer config of
- * its environment re-renders the page. A slow timer covers what moves without any write: soak time
+ * its environment that touched its flag (or does not say which flags it touched) re-renders the page. A slow timer covers what moves without any write: soak time
  * and metrics.
  */
 export function RolloutAutoRefresh({
   rolloutId,
+  flagKey,
   environment,
   configVersion,
   everyMs = 15_000,
 }: {
   rolloutId: string;
+  flagKey: string;
   environment: string;
   configVersion: number;
   everyMs?: number;
@@ -32,8 +34,8 @@ export function RolloutAutoRefresh({
       if ((JSON.parse(e.data) as { id?: string }).id === rolloutId) refresh();
     };
     const onConfig = (e: MessageEvent<string>) => {
-      const s = JSON.parse(e.data) as { environment?: string; version?: number };
-      if (s.environment === environment && (s.version ?? 0) > configVersion) refresh();
+      const s = JSON.parse(e.data) as { environment?: string; version?: number; flags?: Record<string, number | null> };
+      if (s.environment === environment && (s.version ?? 0) > configVersion && (!s.flags || flagKey in s.flags)) refresh();
     };
     source.addEventListener("rollout", onRollout);
     source.addEventListener("config", onConfig);
@@ -45,6 +47,6 @@ export function RolloutAutoRefresh({
       if (pending.current) clearTimeout(pending.current);
       source.close();
     };
-  }, [router, rolloutId, environment, configVersion, everyMs]);
+  }, [router, rolloutId, flagKey, environment, configVersion, everyMs]);
   return null;
 }

@@ -13,7 +13,7 @@ import { notFound } from "../errors";
  *  3b. segments rows       FOR KEY SHARE  those a new targeting names, by id (lib/targeting/check-targeting.ts);
  *                                         a segment's edit locks its row FOR NO KEY UPDATE (no conflict) and its
  *                                         delete FOR UPDATE, and neither then waits for levels 1–3
- *   4. environments row    implicit: the flag_states trigger bumps its config_version on every state write
+ *   4. environments row    implicit: the flag_states trigger bumps its config_version for every statement writing states
  *   5. audit chain lock    implicit: every audit_log insert takes one global advisory lock (7346010001)
  *
  * Why: two transactions that take the same locks in opposite orders can each wait for the other, and

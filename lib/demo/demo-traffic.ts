@@ -4,7 +4,7 @@ import path from "node:path";
 import type { Db } from "../db/client";
 import { applyBootstrapTokens } from "../auth/bootstrap-tokens";
 import { hashSecret } from "../auth/secrets";
-import { RollgateClient } from "../sdk/client";
+import { RollgateClient, reportedAs } from "../sdk/client";
 import { currentSpike } from "./demo-spike";
 
 const DEMO_FLAGS = ["messaging-v2", "checkout-redesign", "dark-mode", "search-ranking-ml"];
@@ -59,14 +59,15 @@ export async function startDemoTraffic(options: {
       for (const flagKey of DEMO_FLAGS) {
         const result = client.evaluate(flagKey, user);
         if (result.reason === "ERROR") continue;
-        const on = result.variant === "on";
+        const { variant, reason } = reportedAs(result);
+        const on = variant === "on";
         const spiking = spike && (spike.mode === "both" || on);
         const errorRate = spiking ? 0.25 : on ? 0.004 : 0.002;
         const failed = Math.random() < errorRate;
         client.track({
           flagKey,
-          variant: result.variant,
-          reason: result.reason,
+          variant,
+          reason,
           outcome: failed ? "error" : "success",
           latencyMs: Math.round(gaussian(on ? 140 : 110, 35) * (spiking ? 3 : 1)),
           ...(failed ? { errorCode: spiking ? "UPSTREAM_503" : "TIMEOUT" } : {}),

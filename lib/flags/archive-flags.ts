@@ -20,7 +20,8 @@ export type ArchiveFlagsInput = z.infer<typeof archiveFlagsSchema>;
 /**
  * Archives several flags with one reason: one transaction, one audit entry per flag. All or nothing:
  * when any of them is unknown, already archived or mid-rollout (as a single archive refuses), nothing
- * is archived and the message names every flag in the way, so the person can deselect them and retry.
+ * is archived and the message names every flag in the way, so the person can deselect them and retry
+ * (422 with `fields.keys`: the request names flags it cannot archive, whatever their state).
  */
 export async function archiveFlags(db: Db, principal: Principal | null, input: ArchiveFlagsInput): Promise<{ archived: string[] }> {
   const user = requirePermission(principal, "flag.archive");
@@ -31,7 +32,7 @@ export async function archiveFlags(db: Db, principal: Principal | null, input: A
     const found = new Map(flags.filter((f) => !f.archived_at).map((f) => [f.key, f]));
     const missing = input.keys.filter((k) => !found.has(k));
     if (missing.length) {
-      throw new AppError("NOT_FOUND", `No such flag (or already archived): ${missing.join(", ")}`, {
+      throw new AppError("UNPROCESSABLE", `No such flag (or already archived), nothing archived: ${missing.join(", ")}`, {
         fields: { keys: `not found: ${missing.join(", ")}` },
       });
     }
@@ -41,7 +42,7 @@ export async function archiveFlags(db: Db, principal: Principal | null, input: A
     );
     if (busy.size) {
       const keys = [...found.values()].filter((f) => busy.has(f.id)).map((f) => f.key);
-      throw new AppError("CONFLICT", `Rollout in progress, nothing archived: ${keys.join(", ")}; complete or roll them back first`, {
+      throw new AppError("UNPROCESSABLE", `Rollout in progress, nothing archived: ${keys.join(", ")}; complete or roll them back first`, {
         fields: { keys: `rollout in progress: ${keys.join(", ")}` },
       });
     }

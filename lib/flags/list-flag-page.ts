@@ -44,15 +44,10 @@ interface PageRow {
  * others out of view. The query only finds ids; the page's flags are then read whole.
  */
 export async function listFlagPage(db: Db, query: FlagListQuery, now = new Date()): Promise<FlagPage> {
-  const environments = await listEnvironmentKeys(db);
-  if (query.environment && !environments.includes(query.environment)) {
-    throw new AppError("VALIDATION_FAILED", "The request is invalid", {
-      fields: { environment: `no environment '${query.environment}' (${environments.join(", ")})` },
-    });
-  }
   const stale = staleConditions(now);
   const where: Prisma.Sql[] = [Prisma.sql`f.archived_at IS NULL`];
-  if (query.q) where.push(Prisma.sql`lower(f.key || E'\n' || f.description) LIKE ${containsPattern(query.q)}`);
+  // The indexed expression (migration 20261203000700): key and description joined by a newline, lowered.
+  if (query.q) where.push(Prisma.sql`rollgate_flag_search_text(f.key, f.description) LIKE ${containsPattern(query.q)}`);
   if (query.state) {
     const env = query.environment ? Prisma.sql`AND s.environment_key = ${query.environment}` : Prisma.empty;
     where.push(Prisma.sql`EXISTS (SELECT 1 FROM flag_states s WHERE s.flag_id = f.id ${env} AND ${STATE_CONDITION[query.state]})`);
@@ -83,11 +78,21 @@ export async function listFlagPage(db: Db, query: FlagListQuery, now = new Date(
     );
   }
   const order = ascending ? Prisma.sql`ASC` : Prisma.sql`DESC`;
-  const rows = await db.$queryRaw<PageRow[]>`
-    SELECT f.id, ${sortText} AS sort_value FROM flags f
-     WHERE ${Prisma.join(where, " AND ")}
-     ORDER BY ${sortExpr} ${order}, f.id ${order}
-     LIMIT ${query.limit + 1}`;
+  // The environments beside the page, not before it: one wait fewer. An unknown environment only
+  // matches nothing in the page's query, and is refused here before anything is answered.
+  const [environments, rows] = await Promise.all([
+    listEnvironmentKeys(db),
+    db.$queryRaw<PageRow[]>`
+      SELECT f.id, ${sortText} AS sort_value FROM flags f
+       WHERE ${Prisma.join(where, " AND ")}
+       ORDER BY ${sortExpr} ${order}, f.id ${order}
+       LIMIT ${query.limit + 1}`,
+  ]);
+  if (query.environment && !environments.includes(query.environment)) {
+    throw new AppError("VALIDATION_FAILED", "The request is invalid", {
+      fields: { environment: `no environment '${query.environment}' (${environments.join(", ")})` },
+    });
+  }
   const more = rows.length > query.limit;
   const page = rows.slice(0, query.limit);
   if (backwards) page.reverse();
@@ -112,15 +117,24 @@ export async function listFlagPage(db: Db, query: FlagListQuery, now = new Date(
 
 async function loadListItems(db: Db, ids: string[], environments: string[], now: Date): Promise<FlagListItem[]> {
   if (ids.length === 0) return [];
-  const stale = staleConditions(now);
-  const [flags, evaluated, staleRows] = await Promise.all([
-    db.flag.findMany({ where: { id: { in: ids } }, include: { states: true } }),
+  // Per flag, behind the fence: see staleConditions.
+  const stale = staleConditions(now, { perFlag: true });
+  // Flags and their states side by side (an `include` reads them one after the other).
+  const [flags, states, evaluated, staleRows] = await Promise.all([
+    db.flag.findMany({ where: { id: { in: ids } } }),
+    db.flagState.findMany({ where: { flagId: { in: ids } } }),
     db.flagLastEvaluated.findMany({ where: { flagId: { in: ids } } }),
     db.$queryRaw<{ id: string; not_evaluated: boolean; fully_rolled_out: boolean }[]>`
       SELECT f.id, ${stale.notEvaluated} AS not_evaluated, ${stale.fullyRolledOut} AS fully_rolled_out
         FROM flags f WHERE f.id = ANY(${ids}::uuid[])`,
   ]);
-  const byId = new Map(flags.map((f) => [f.id, f]));
+  const statesOf = new Map<string, (typeof states)[number][]>();
+  for (const s of states) {
+    const list = statesOf.get(s.flagId);
+    if (list) list.push(s);
+    else statesOf.set(s.flagId, [s]);
+  }
+  const byId = new Map(flags.map((f) => [f.id, { ...f, states: statesOf.get(f.id) ?? [] }]));
   const evaluatedAt = new Map(evaluated.map((e) => [`${e.flagId}/${e.environmentKey}`, e.lastMinute.toISOString()]));
   const staleById = new Map(
     staleRows.map((r) => [r.id, r.not_evaluated ? ("not_evaluated" as const) : r.fully_rolled_out ? ("fully_rolled_out" as const) : null]),

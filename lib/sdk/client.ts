@@ -1,5 +1,24 @@
-import { applyPatch, compileSnapshot, type CompiledSnapshot, type ConfigPatch, type ConfigSnapshot } from "../domain/config-snapshot";
-import { evaluate, isEvaluation, type FlagRule, type Reason, type Variant } from "../domain/evaluation";
+import {
+  applyPatch,
+  compileSnapshot,
+  snapshotEnv,
+  type CompiledSnapshot,
+  type ConfigPatch,
+  type ConfigSnapshot,
+} from "../domain/config-snapshot";
+import {
+  evaluate,
+  evaluateWithContext,
+  isEvaluation,
+  type CompiledFlag,
+  type EvaluationEnv,
+  type FlagRule,
+  type Payload,
+  type Reason,
+  type TargetingReason,
+  type Variant,
+} from "../domain/evaluation";
+import { targetingContextOf } from "../domain/targeting/context";
 import { EventReporter, type ReportedEvent } from "./event-reporter";
 import { SseParser } from "./sse-parser";
 
@@ -17,13 +36,36 @@ export interface RollgateClientOptions {
   onError?: (err: Error) => void;
 }
 
+/**
+ * Who is asking: a targeting key, or OpenFeature-style attributes (`targetingKey`, `email`, `plan`, …)
+ * for flags whose strategies read more than the key (README: "Targeting context").
+ */
+export type EvaluationSubject = string | Readonly<Record<string, unknown>> | undefined;
+
 export interface EvaluationDetails {
   flagKey: string;
   value: boolean;
+  /** Whether the flag is on for this subject, as events report it. */
   variant: Variant;
-  reason: Reason | "ERROR";
+  reason: Reason | TargetingReason | "ERROR";
+  /** A flag with variants: the served variant's name (Unleash's "disabled" when none is served). */
+  variantName?: string;
+  /** The served variant's payload (flags with variants). */
+  payload?: Payload;
   errorCode?: "FLAG_NOT_FOUND" | "TARGETING_KEY_MISSING" | "PROVIDER_NOT_READY";
   flagVersion?: number;
+}
+
+type EventReason = NonNullable<ReportedEvent["reason"]>;
+
+/**
+ * How an evaluation is reported in events: on/off by whether the flag was on (a flag with variants
+ * included: charts and guardrails compare the subjects it was on for with the rest), and its reason,
+ * DEFAULT (on for nobody here) and errors counted as UNKNOWN.
+ */
+export function reportedAs(d: Pick<EvaluationDetails, "value" | "reason">): { variant: "on" | "off"; reason: EventReason } {
+  const reason = d.reason === "DEFAULT" || d.reason === "ERROR" ? "UNKNOWN" : d.reason;
+  return { variant: d.value ? "on" : "off", reason };
 }
 
 /** Rollgate refused the SDK key (HTTP 401: unknown or revoked; 403: not an SDK token). */
@@ -133,23 +175,46 @@ export class RollgateClient {
     return () => this.listeners.delete(listener);
   }
 
-  evaluate(flagKey: string, targetingKey?: string): EvaluationDetails {
+  evaluate(flagKey: string, subject?: EvaluationSubject): EvaluationDetails {
     const snapshot = this.snapshot;
     if (!snapshot) return { flagKey, value: false, variant: "off", reason: "ERROR", errorCode: "PROVIDER_NOT_READY" };
     const flag = snapshot.flags.get(flagKey);
     if (!flag) return { flagKey, value: false, variant: "off", reason: "ERROR", errorCode: "FLAG_NOT_FOUND" };
-    const result = evaluate(flag, targetingKey);
+    const result = this.evaluateFlag(snapshot, flag, subject);
     if (!isEvaluation(result))
       return { flagKey, value: false, variant: "off", reason: "ERROR", errorCode: result.error, flagVersion: flag.rule.version };
-    return { flagKey, value: result.value, variant: result.variant, reason: result.reason, flagVersion: flag.rule.version };
+    const details: EvaluationDetails = {
+      flagKey,
+      value: result.value,
+      variant: result.value ? "on" : "off",
+      reason: result.reason,
+      flagVersion: flag.rule.version,
+    };
+    if (flag.targeting?.multivariate) details.variantName = result.variant;
+    if ("payload" in result && result.payload) details.payload = result.payload;
+    return details;
   }
 
   /** The hot-path form: just the boolean, `defaultValue` on any error. */
-  isEnabled(flagKey: string, targetingKey?: string, defaultValue = false): boolean {
-    const flag = this.snapshot?.flags.get(flagKey);
+  isEnabled(flagKey: string, subject?: EvaluationSubject, defaultValue = false): boolean {
+    const snapshot = this.snapshot;
+    const flag = snapshot?.flags.get(flagKey);
     if (!flag) return defaultValue;
-    const result = evaluate(flag, targetingKey);
+    const result = this.evaluateFlag(snapshot!, flag, subject);
     return isEvaluation(result) ? result.value : defaultValue;
+  }
+
+  // The evaluation environment of the snapshot in hand (dependencies read its other flags).
+  private env: { snapshot: CompiledSnapshot; env: EvaluationEnv } | null = null;
+
+  /** A plain rollout needs only the key (the fast path); a targeted flag reads the whole context. */
+  private evaluateFlag(snapshot: CompiledSnapshot, flag: CompiledFlag, subject: EvaluationSubject) {
+    const targetingKey = typeof subject === "object" ? subject.targetingKey : subject;
+    if (flag.targeting === null) return evaluate(flag, typeof targetingKey === "string" ? targetingKey : undefined);
+    const context = targetingContextOf(typeof subject === "object" ? subject : subject === undefined ? {} : { targetingKey: subject });
+    context.environment ??= snapshot.environment;
+    if (this.env?.snapshot !== snapshot) this.env = { snapshot, env: snapshotEnv(snapshot, { random: Math.random, now: Date.now }) };
+    return evaluateWithContext(flag, context, this.env.env);
   }
 
   /** Records the outcome of work done under a flag; sent in batches in the background. */
@@ -169,10 +234,13 @@ export class RollgateClient {
    * rather than a guess. Callers holding the evaluation's details can pass `reason` themselves.
    */
   private reasonFor(event: ReportedEvent): NonNullable<ReportedEvent["reason"]> {
-    const flag = this.snapshot?.flags.get(event.flagKey);
+    const snapshot = this.snapshot;
+    const flag = snapshot?.flags.get(event.flagKey);
     if (!flag) return "UNKNOWN";
-    const result = evaluate(flag, event.targetingKey);
-    return isEvaluation(result) && result.variant === event.variant ? result.reason : "UNKNOWN";
+    const result = this.evaluateFlag(snapshot!, flag, event.targetingKey);
+    if (!isEvaluation(result)) return "UNKNOWN";
+    const reported = reportedAs(result);
+    return reported.variant === event.variant ? reported.reason : "UNKNOWN";
   }
 
   flushEvents(): Promise<void> {

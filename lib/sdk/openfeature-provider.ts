@@ -8,7 +8,7 @@ import type {
 } from "@openfeature/server-sdk";
 import { ErrorCode, OpenFeatureEventEmitter, ProviderEvents, StandardResolutionReasons, TypeMismatchError } from "@openfeature/server-sdk";
 import type { RollgateClient, RollgateClientOptions } from "./client";
-import { RollgateClient as Client } from "./client";
+import { RollgateClient as Client, reportedAs } from "./client";
 
 export { OutcomeHook, OutcomeTimer, OUTCOME_TIMER_HINT, type OutcomeTracker } from "./outcome-hook";
 
@@ -54,7 +54,8 @@ export class RollgateProvider implements Provider {
         errorMessage: "context.targetingKey must be a string",
       };
     }
-    const d = this.client.evaluate(flagKey, targetingKey);
+    // The whole context: a targeted flag's strategies read more than the key (email, plan, …).
+    const d = this.client.evaluate(flagKey, context);
     if (d.reason === "ERROR") {
       const errorCode =
         d.errorCode === "FLAG_NOT_FOUND"
@@ -64,7 +65,7 @@ export class RollgateProvider implements Provider {
             : ErrorCode.PROVIDER_NOT_READY;
       return { value: defaultValue, reason: StandardResolutionReasons.ERROR, errorCode };
     }
-    return { value: d.value, variant: d.variant, reason: d.reason, flagMetadata: { flagVersion: d.flagVersion ?? 0 } };
+    return { value: d.value, variant: d.variantName ?? d.variant, reason: d.reason, flagMetadata: { flagVersion: d.flagVersion ?? 0 } };
   }
 
   /**
@@ -79,12 +80,13 @@ export class RollgateProvider implements Provider {
     const targetingKey = typeof context.targetingKey === "string" ? context.targetingKey : undefined;
     const served = this.client.evaluate(trackingEventName, targetingKey);
     if (served.errorCode === "FLAG_NOT_FOUND") return;
-    const variant = details.variant === "on" || details.variant === "off" ? details.variant : served.variant;
+    const reported = reportedAs(served);
+    const variant = details.variant === "on" || details.variant === "off" ? details.variant : reported.variant;
     const latencyMs = typeof details.value === "number" && Number.isFinite(details.value) && details.value >= 0 ? details.value : 0;
     this.client.track({
       flagKey: trackingEventName,
       variant,
-      ...(served.reason !== "ERROR" && variant === served.variant ? { reason: served.reason } : {}),
+      ...(served.reason !== "ERROR" && variant === reported.variant ? { reason: reported.reason } : {}),
       outcome: details.outcome === "error" ? "error" : "success",
       latencyMs: Math.min(latencyMs, 3_600_000),
       ...(typeof details.errorCode === "string" ? { errorCode: details.errorCode.slice(0, 100) } : {}),

@@ -34,7 +34,8 @@ const only = process.argv[2];
 const ENG = "bench-engineer-token";
 const SDK = "bench-sdk-production";
 const ONCALL = "bench-oncall-token";
-const BOOT = `bench:engineer:${ENG},pager:oncall:${ONCALL},sdk:production:${SDK}`;
+const ADMIN = "bench-admin-token";
+const BOOT = `bench:engineer:${ENG},pager:oncall:${ONCALL},boss:admin:${ADMIN},sdk:production:${SDK}`;
 
 const percentile = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
 const fmt = (n: number, digits = 0) => n.toLocaleString("en-US", { maximumFractionDigits: digits, minimumFractionDigits: digits });
@@ -682,7 +683,7 @@ if (!only || only === "metrics") await benchMetrics();
 if (!only || only === "kill") await benchKill();
 if (!only || only === "summaries") await benchSummaries();
 if (!only || only === "fanout") await benchFanout();
-if (!only || only === "dashboard") await withCluster(1, ([app], url) => benchDashboard(app!, url, ENG));
+if (!only || only === "dashboard") await withCluster(1, ([app], url) => benchDashboard(app!, url, { engineer: ENG, admin: ADMIN }));
 if (!only || only === "propagation") {
   await benchPropagation(1);
   await benchPropagation(3);

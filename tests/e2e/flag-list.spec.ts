@@ -1,6 +1,27 @@
+import path from "node:path";
+import pg from "pg";
 import { expect, test, type Page } from "./test";
 import { axeViolations } from "./axe";
 import { fromPage, signIn } from "./helpers";
+import type { E2EServer } from "./servers";
+import { databaseUrl, embeddedServerUrl } from "../../lib/db/embedded-postgres";
+import { runningPostmaster } from "../../lib/db/postmaster-recovery";
+
+/**
+ * Runs one statement on the worker server's own database (tests/e2e/serve.ts: an embedded PostgreSQL
+ * in .data/e2e-<port>): for what no request can do, such as a flag that has existed for 60 days.
+ */
+async function onServerDatabase(server: E2EServer, text: string, params: unknown[]): Promise<number> {
+  const running = runningPostmaster(path.resolve(".data", `e2e-${server.port}`, "postgres"));
+  if (!running) throw new Error(`no PostgreSQL running for the server on port ${server.port}`);
+  const client = new pg.Client({ connectionString: databaseUrl(embeddedServerUrl(running.port, running.host), "rollgate") });
+  await client.connect();
+  try {
+    return (await client.query(text, params)).rowCount ?? 0;
+  } finally {
+    await client.end();
+  }
+}
 
 // Issue 26: the flag list for thousands of flags, at a desktop and a phone size. Each size makes its
 // own flags (prefix lst<width>-) so the two tests never see each other's.
@@ -114,5 +135,80 @@ for (const { width, height } of SIZES) {
 
     await page.goto(`/audit`);
     await expect(page.getByTestId("audit-row").first()).toContainText("experiment over, code removed");
+  });
+}
+
+for (const { width, height } of SIZES) {
+  test(`at ${width} px: owner and tags edited on the flag page and filtered by; a stale flag listed and archived with a reason`, async ({
+    page,
+    server,
+  }) => {
+    const prefix = `cat${width}-`;
+    const tag = `cleanup-${width}`;
+    await page.setViewportSize({ width, height });
+    await signIn(page, "engineer@rollgate.dev");
+    await page.goto("/flags");
+    for (const key of [`${prefix}owned`, `${prefix}other`, `${prefix}old`]) {
+      const res = await page.request.post("/api/v1/flags", { headers: fromPage(page), data: { key, description: "Catalog test" } });
+      expect(res.status(), await res.text()).toBe(201);
+    }
+
+    // Owner and tags, set on the flag's page.
+    await page.goto(`/flags/${prefix}owned`);
+    await page.getByLabel("Owner").fill(`Team Search ${width}`);
+    await page.getByLabel("Tags").fill(`ranking, ${tag}`);
+    await page.getByRole("button", { name: "Save settings" }).click();
+    await expect(page.getByText("Settings saved")).toBeVisible();
+    await page.reload();
+    await expect(page.getByLabel("Owner")).toHaveValue(`Team Search ${width}`);
+    await expect(page.getByLabel("Tags")).toHaveValue(`ranking, ${tag}`);
+    await expectAccessibleAndNarrow(page, width);
+
+    // …shown in the list, and filtered by: the tag's link, then the owner field (any case).
+    await page.goto(`/flags?q=${prefix}`);
+    const owned = page.getByTestId(`flag-row-${prefix}owned`);
+    await expect(owned.getByTestId("flag-owner")).toHaveText(`Owner: Team Search ${width}`);
+    await owned.getByRole("link", { name: `#${tag}` }).click();
+    await expect(page).toHaveURL(new RegExp(`tag=${tag}`));
+    await expect(rows(page)).toHaveCount(1);
+    await expect(rows(page).first()).toHaveAttribute("data-testid", `flag-row-${prefix}owned`);
+    const search = page.getByRole("search", { name: "Flags" });
+    await page.goto(`/flags?q=${prefix}`);
+    await expect(rows(page)).toHaveCount(3);
+    await search.getByLabel("Owner").fill(`team search ${width}`);
+    await search.getByRole("button", { name: "Search" }).click();
+    await expect(page).toHaveURL(/owner=/);
+    await expect(rows(page)).toHaveCount(1);
+    await expect(page.getByTestId(`flag-row-${prefix}owned`)).toBeVisible();
+
+    // A flag created 60 days ago that nothing evaluated is potentially stale; the others are new.
+    expect(
+      await onServerDatabase(server, "UPDATE flags SET created_at = now() - interval '60 days' WHERE key = $1", [`${prefix}old`]),
+    ).toBe(1);
+    await page.goto(`/flags?q=${prefix}`);
+    await expect(page.getByTestId(`flag-row-${prefix}old`).getByTestId("stale-marker")).toHaveText(
+      "Potentially stale: not evaluated for 30 days",
+    );
+    await expect(page.getByTestId(`flag-row-${prefix}owned`).getByTestId("stale-marker")).toHaveCount(0);
+    await search.getByLabel("Potentially stale only").check();
+    await search.getByRole("button", { name: "Search" }).click();
+    await expect(page).toHaveURL(/stale=1/);
+    await expect(rows(page)).toHaveCount(1);
+    await expect(rows(page).first()).toHaveAttribute("data-testid", `flag-row-${prefix}old`);
+    await expectAccessibleAndNarrow(page, width);
+
+    // Archived with a reason, which the audit log keeps; the stale view is empty then.
+    await page.goto(`/flags?q=${prefix}`);
+    const bulk = page.getByRole("form", { name: "Archive selected flags" });
+    await page.getByLabel(`Select ${prefix}old`).check();
+    await bulk.getByLabel("Reason for archiving the selected flags").fill(`stale since the ${width} px launch`);
+    await bulk.getByRole("button", { name: "Archive selected" }).click();
+    await expect(bulk.getByRole("status")).toContainText(`Archived 1 flag: ${prefix}old`);
+    await expect(rows(page)).toHaveCount(2);
+    await expectAccessibleAndNarrow(page, width);
+    await page.goto(`/flags?q=${prefix}&stale=1`);
+    await expect(page.getByText("No flags match.")).toBeVisible();
+    await page.goto("/audit");
+    await expect(page.getByTestId("audit-row").first()).toContainText(`stale since the ${width} px launch`);
   });
 }

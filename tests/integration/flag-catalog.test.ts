@@ -141,17 +141,93 @@ describe("bulk archive", () => {
     await startLiveRollout(app.url, eng, "bulk-live", quickPhases(10, 100));
     const before = (await t.sql("SELECT count(*)::int AS n FROM audit_log")).rows[0].n;
     await expect(archiveFlags(t.db, engineer, { keys: ["bulk-d", "bulk-live"], reason: "cleanup" })).rejects.toMatchObject({
-      code: "CONFLICT",
+      code: "UNPROCESSABLE",
       details: { fields: { keys: "rollout in progress: bulk-live" } },
     });
     await expect(archiveFlags(t.db, engineer, { keys: ["bulk-d", "bulk-a"], reason: "cleanup" })).rejects.toMatchObject({
-      code: "NOT_FOUND",
+      code: "UNPROCESSABLE",
+      details: { fields: { keys: "not found: bulk-a" } },
     });
     await expect(archiveFlags(t.db, { ...engineer, roles: ["viewer"] }, { keys: ["bulk-d"], reason: "cleanup" })).rejects.toMatchObject({
       code: "FORBIDDEN",
     });
     expect(await keysOf("q=bulk-")).toEqual(["bulk-c", "bulk-d", "bulk-live"]);
     expect((await t.sql("SELECT count(*)::int AS n FROM audit_log")).rows[0].n).toBe(before);
+  });
+});
+
+describe("POST /api/v1/flags/archive", () => {
+  const archive = (body: unknown, token = eng) => call(app.url, "POST", "/api/v1/flags/archive", { token, body });
+  const auditCount = async () => (await t.sql("SELECT count(*)::int AS n FROM audit_log")).rows[0].n as number;
+
+  it("archives every flag named with one reason, one audit entry each, as the token's user", async () => {
+    for (const key of ["http-a", "http-b", "http-c"]) await create({ key });
+    const res = await archive({ keys: ["http-b", "http-a", "http-b"], reason: "retired in the Q3 cleanup" });
+    expect(res.status, JSON.stringify(res.body)).toBe(200);
+    expect(res.body).toEqual({ archived: ["http-b", "http-a"] });
+    expect(await keysOf("q=http-")).toEqual(["http-c"]);
+    expect((await call(app.url, "GET", "/api/v1/flags/http-a", { token: eng })).status).toBe(404);
+    const audit = await t.sql(
+      `SELECT target_id, reason, actor FROM audit_log WHERE action = 'flag.archive' AND target_id LIKE 'http-%' ORDER BY id`,
+    );
+    expect(audit.rows.map((r) => [r.target_id, r.reason])).toEqual([
+      ["http-b", "retired in the Q3 cleanup"],
+      ["http-a", "retired in the Q3 cleanup"],
+    ]);
+    expect(new Set(audit.rows.map((r) => r.actor)).size).toBe(1);
+  });
+
+  it("answers 422 with a field-level message and archives nothing on bad input", async () => {
+    await create({ key: "http-keep" });
+    await startLiveRollout(app.url, eng, "http-live", quickPhases(10, 100));
+    const before = await auditCount();
+    const refused = async (body: unknown) => {
+      const res = await archive(body);
+      expect(res.status, JSON.stringify(res.body)).toBe(422);
+      return res.body.error.fields as Record<string, string>;
+    };
+    expect(await refused({ keys: ["http-keep", "http-nope"], reason: "cleanup" })).toEqual({ keys: "not found: http-nope" });
+    expect(await refused({ keys: ["http-keep", "http-a"], reason: "cleanup" })).toEqual({ keys: "not found: http-a" }); // archived above
+    expect(await refused({ keys: ["http-keep", "http-live"], reason: "cleanup" })).toEqual({ keys: "rollout in progress: http-live" });
+    expect((await refused({ keys: ["http-keep"], reason: "" })).reason).toMatch(/at least 3 characters/);
+    expect((await refused({ keys: ["http-keep"] })).reason).toMatch(/required/);
+    expect((await refused({ keys: [], reason: "cleanup" })).keys).toMatch(/at least one/);
+    const tooMany = Array.from({ length: 501 }, (_, i) => `http-many-${i}`);
+    expect((await refused({ keys: tooMany, reason: "cleanup" })).keys).toMatch(/at most 500/);
+    expect((await refused({ keys: ["not a key"], reason: "cleanup" }))["keys.0"]).toEqual(expect.any(String));
+    expect((await archive({ keys: ["http-keep"], reason: "cleanup" }, ROLE_TOKENS.viewer)).status).toBe(403);
+    expect(await keysOf("q=http-")).toEqual(["http-c", "http-keep", "http-live"]);
+    expect(await auditCount()).toBe(before);
+  });
+
+  it("lets exactly one of several concurrent archives of the same flags through", async () => {
+    for (const key of ["race-a", "race-b", "race-c"]) await create({ key });
+    const before = await auditCount();
+    // Overlapping sets, sent at once: the first to lock race-b archives; every other finds it archived.
+    const bodies = [["race-a", "race-b"], ["race-b", "race-c"], ["race-c", "race-b", "race-a"], ["race-b"]];
+    const results = await Promise.all(bodies.map((keys) => archive({ keys, reason: "race" })));
+    const ok = results.filter((r) => r.status === 200);
+    expect(ok, JSON.stringify(results.map((r) => [r.status, r.body]))).toHaveLength(1);
+    for (const r of results.filter((x) => x.status !== 200)) {
+      expect(r.status).toBe(422);
+      expect(r.body.error.fields.keys).toMatch(/^not found: .*race-b/);
+    }
+    const archived = ok[0]!.body.archived as string[];
+    const audit = await t.sql("SELECT target_id FROM audit_log WHERE action = 'flag.archive' AND target_id LIKE 'race-%' ORDER BY id");
+    expect(audit.rows.map((r) => r.target_id)).toEqual(archived);
+    expect(await auditCount()).toBe(before + archived.length);
+    expect(await keysOf("q=race-")).toEqual(["race-a", "race-b", "race-c"].filter((k) => !archived.includes(k)));
+  });
+
+  it("still serves a flag whose key is 'archive' at its own path", async () => {
+    await create({ key: "archive", description: "a flag named like the route" });
+    const got = await call(app.url, "GET", "/api/v1/flags/archive", { token: eng });
+    expect(got.status).toBe(200);
+    expect(got.body).toMatchObject({ key: "archive", description: "a flag named like the route" });
+    const edited = await call(app.url, "PATCH", "/api/v1/flags/archive", { token: eng, body: { owner: "routing" } });
+    expect(edited.body).toMatchObject({ key: "archive", owner: "routing" });
+    expect((await call(app.url, "DELETE", "/api/v1/flags/archive", { token: eng, body: { reason: "named badly" } })).status).toBe(204);
+    expect((await call(app.url, "GET", "/api/v1/flags/archive", { token: eng })).status).toBe(404);
   });
 });
 

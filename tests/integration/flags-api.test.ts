@@ -195,6 +195,16 @@ describe("role matrix (API.md): each role gets exactly the documented status", (
       },
     },
     {
+      name: "POST /api/v1/flags/archive",
+      allowed: ["engineer"],
+      ok: 200,
+      run: async (token) => {
+        const keys = [uniqueKey("matrix-bulk"), uniqueKey("matrix-bulk")];
+        for (const key of keys) await createFlag(key);
+        return (await call(app.url, "POST", "/api/v1/flags/archive", { token, body: { keys, reason: "matrix" } })).status;
+      },
+    },
+    {
       name: "GET /api/v1/flags",
       allowed: [...ROLES],
       ok: 200,

@@ -229,7 +229,7 @@ describe("SDK token revocation", () => {
 });
 
 describe("dashboard live stream", () => {
-  it("needs a user (not an SDK token) and starts with every environment's snapshot", async () => {
+  it("needs a user (not an SDK token), opens with every environment's version and names only the flags a change touched", async () => {
     expect((await fetch(`${app.url}/api/v1/live`)).status).toBe(401);
     expect((await fetch(`${app.url}/api/v1/live`, { headers: { authorization: `Bearer ${SDK}` } })).status).toBe(401);
     const ctrl = new AbortController();
@@ -243,10 +243,23 @@ describe("dashboard live stream", () => {
       if (done) break;
       text += new TextDecoder().decode(value);
     }
-    expect(text).toContain("event: config");
-    expect(text).toContain('"of-split"');
+    const versions = Object.fromEntries(
+      (await t.sql("SELECT key, config_version::int AS v FROM environments")).rows.map((r: { key: string; v: number }) => [r.key, r.v]),
+    );
+    const opening = text
+      .split("\n\n")
+      .filter((e) => e.startsWith("event: config"))
+      .map((e) => JSON.parse(e.slice(e.indexOf("data: ") + 6)) as unknown);
+    // Versions only: no flag, no configuration (a snapshot is a megabyte per environment at 10,000 flags).
+    expect(opening).toEqual(
+      expect.arrayContaining([
+        { environment: "production", version: versions.production },
+        { environment: "staging", version: versions.staging },
+      ]),
+    );
+    expect(text).not.toContain('"of-split"');
 
-    // After that, a change is a patch naming only the flag it touched.
+    // After that, a change names only the flag it touched, with its new version.
     const before = text.length;
     expect((await call(app.url, "POST", "/api/v1/flags", { token: ENG, body: { key: "of-live-patch" } })).status).toBe(201);
     while (!text.slice(before).includes('"of-live-patch"')) {
@@ -254,12 +267,18 @@ describe("dashboard live stream", () => {
       if (done) break;
       text += new TextDecoder().decode(value);
     }
-    const patches = text
+    const changes = text
       .slice(before)
       .split("\n\n")
       .filter((e) => e.includes('"of-live-patch"'));
-    expect(patches[0]).toContain("event: patch");
-    expect(patches[0]).not.toContain('"of-split"');
+    expect(changes[0]).toMatch(/^event: config\ndata: /);
+    const change = JSON.parse(changes[0]!.slice(changes[0]!.indexOf("data: ") + 6)) as {
+      environment: string;
+      version: number;
+      flags: unknown;
+    };
+    expect(change.flags).toEqual({ "of-live-patch": 1 });
+    expect(change.version).toBeGreaterThan(versions[change.environment]!);
 
     // An environment added after the page connected is streamed too.
     await t.sql("INSERT INTO environments (key, name) VALUES ('qa-live', 'QA')");

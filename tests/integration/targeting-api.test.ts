@@ -250,6 +250,17 @@ describe("targeted flags over OFREP", () => {
     expect((await ofrep(key, { targetingKey: "u1", email: "a@other.com" })).body).toMatchObject({ value: false, variant: "off" });
     expect((await ofrep(key, { targetingKey: "u1", seats: 800 })).body).toMatchObject({ value: true });
     expect((await ofrep(key, { targetingKey: "u1", seats: 20 })).body).toMatchObject({ value: false });
+    // The SDK evaluates the same in process, with the same context.
+    const sdk = await RollgateClient.connect({ url: app.url, sdkKey: SDK_TOKEN });
+    try {
+      await eventually(() => sdk.isEnabled(key, { targetingKey: "u1", email: "a@acme.com" }), 5000, "the SDK has the targeting");
+      expect(sdk.evaluate(key, { targetingKey: "u1", email: "a@acme.com" })).toMatchObject({ value: true, reason: "TARGETING_MATCH" });
+      expect(sdk.isEnabled(key, { targetingKey: "u1", email: "a@other.com" })).toBe(false);
+      expect(sdk.isEnabled(key, { targetingKey: "u1", seats: 800 })).toBe(true);
+      expect(sdk.isEnabled(key, "u1")).toBe(false); // the key alone matches no strategy
+    } finally {
+      await sdk.close();
+    }
 
     // The segment's change is evaluated at once, without touching the flag.
     const seg = (await call(app.url, "GET", `/api/v1/segments/${segment}`, { token: eng })).body;

@@ -3,13 +3,27 @@
 // outside clients after import, is tests/integration/unleash-spec.test.ts.
 import { describe, expect, it } from "vitest";
 import { setUpTestApp } from "../support/fixture";
-import { BOOTSTRAP, call, ROLE_TOKENS } from "../support/http";
+import { BOOTSTRAP, call, ROLE_TOKENS, SDK_TOKEN } from "../support/http";
+import { eventually } from "../support/eventually";
+import { verifyAuditChain } from "../../lib/audit/verify-chain";
 
 const admin = ROLE_TOKENS.admin;
 
 const { t, app } = setUpTestApp({ bootstrapTokens: BOOTSTRAP });
 
 const importExport = (body: Record<string, unknown>, token = admin) => call(app.url, "POST", "/api/v1/import/unleash", { token, body });
+
+async function dataPlaneCaughtUp(): Promise<void> {
+  const { rows } = await t.sql(`SELECT config_version::int AS v FROM environments WHERE key = 'production'`);
+  await eventually(
+    async () => {
+      const res = await call(app.url, "POST", "/ofrep/v1/evaluate/flags", { token: SDK_TOKEN, body: { context: { targetingKey: "x" } } });
+      return res.body.metadata?.configVersion >= rows[0].v;
+    },
+    5000,
+    "the import reaches the data plane",
+  );
+}
 
 describe("Unleash import", () => {
   const exportV5 = {
@@ -104,6 +118,65 @@ describe("Unleash import", () => {
     const second = await importExport({ export: exportV5, environments: { development: "staging" }, dryRun: false });
     expect(second.body.summary).toMatchObject({ create: 0, update: 0, unchanged: 2, skip: 1 });
     expect(await audit()).toBe(entries);
+  });
+
+  it("writes hundreds of flags set-based: one audit entry per flag in export order on an intact chain, exact states", async () => {
+    const names = Array.from({ length: 300 }, (_, i) => `bulk.${String(i).padStart(3, "0")}`);
+    const exportOf = (percent: (i: number) => number) => ({
+      version: 1,
+      features: names.map((name, i) => ({
+        name,
+        enabled: true,
+        strategies: [{ name: "flexibleRollout", parameters: { rollout: String(percent(i)), stickiness: "default", groupId: name } }],
+      })),
+    });
+    const first = await importExport({ export: exportOf((i) => i % 100), dryRun: false });
+    expect(first.status, JSON.stringify(first.body).slice(0, 300)).toBe(200);
+    expect(first.body.summary).toMatchObject({ create: 300, update: 0 });
+    const states = await t.sql(
+      `SELECT f.key, s.enabled, s.rollout_percent, s.version FROM flags f JOIN flag_states s ON s.flag_id = f.id
+        WHERE f.key LIKE 'bulk.%' AND s.environment_key = 'production' ORDER BY f.key`,
+    );
+    expect(states.rows).toEqual(names.map((key, i) => ({ key, enabled: true, rollout_percent: i % 100, version: 2 })));
+    const created = await t.sql(
+      `SELECT target_id, before, after FROM audit_log WHERE action = 'flag.import' AND target_id LIKE 'bulk.%' ORDER BY id`,
+    );
+    expect(created.rows.map((r) => r.target_id)).toEqual(names);
+    expect(created.rows[7]).toEqual({
+      target_id: "bulk.007",
+      before: null,
+      after: {
+        source: "unleash",
+        bucketGroup: "bulk.007",
+        owner: null,
+        tags: [],
+        environments: { production: { enabled: true, rolloutPercent: 7, allowlist: [] } },
+      },
+    });
+
+    // Again with every third flag changed: only those are written, each entry with what it replaced.
+    const second = await importExport({ export: exportOf((i) => (i % 3 === 0 ? 100 : i % 100)), dryRun: false });
+    expect(second.body.summary).toMatchObject({ create: 0, update: 100, unchanged: 200 });
+    const updated = await t.sql(
+      `SELECT target_id, before FROM audit_log WHERE action = 'flag.import' AND target_id LIKE 'bulk.%' ORDER BY id OFFSET 300`,
+    );
+    expect(updated.rows.map((r) => r.target_id)).toEqual(names.filter((_, i) => i % 3 === 0));
+    expect(updated.rows[1]).toEqual({ target_id: "bulk.003", before: { production: { enabled: true, rolloutPercent: 3, allowlist: [] } } });
+    const versions = await t.sql(
+      `SELECT f.key, s.version FROM flags f JOIN flag_states s ON s.flag_id = f.id
+        WHERE f.key IN ('bulk.003', 'bulk.004') AND s.environment_key = 'production' ORDER BY f.key`,
+    );
+    expect(versions.rows).toEqual([
+      { key: "bulk.003", version: 3 },
+      { key: "bulk.004", version: 2 },
+    ]);
+    expect(await verifyAuditChain(t.db)).toMatchObject({ ok: true, problems: [] });
+    await dataPlaneCaughtUp();
+    const evaluated = await call(app.url, "POST", "/ofrep/v1/evaluate/flags/bulk.003", {
+      token: SDK_TOKEN,
+      body: { context: { targetingKey: "u" } },
+    });
+    expect(evaluated.body.value).toBe(true); // 100 % now
   });
 
   it("refuses what is not an export, and anyone but an admin", async () => {

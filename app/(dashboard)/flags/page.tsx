@@ -13,6 +13,7 @@ import { CreateFlagForm } from "@/components/flags/create-flag-form";
 import { FlagFilters } from "@/components/flags/flag-filters";
 import { flagListParams, flagsHref } from "@/components/flags/flag-list-url";
 import { FlagListRow } from "@/components/flags/flag-list-row";
+import { toFlagRowView } from "@/components/flags/flag-row-view";
 import { BULK_ARCHIVE_FORM, BulkArchiveForm } from "@/components/flags/bulk-archive-form";
 import { DataTable } from "@/components/ui/data-table";
 import { controlOutline } from "@/components/ui/field";
@@ -104,10 +105,7 @@ export default async function FlagsPage({ searchParams }: { searchParams: Promis
         {page.flags.map((flag) => (
           <FlagListRow
             key={flag.key}
-            flag={flag}
-            environments={environments}
-            rolloutOf={rolloutOf}
-            now={now}
+            row={toFlagRowView(flag, environments, rolloutOf, now)}
             select={archiver ? BULK_ARCHIVE_FORM : undefined}
           />
         ))}

@@ -1,7 +1,7 @@
 import type { Metadata } from "next";
 import Link from "next/link";
 import { getDb } from "@/lib/db/client";
-import { listFlags } from "@/lib/flags/list-flags";
+import { killedAmong, listKilledFlags } from "@/lib/flags/killed-flags";
 import { listRollouts } from "@/lib/rollouts/list-rollouts";
 import { listIncidents } from "@/lib/incidents/incident-view";
 import { loadConfigVersions } from "@/lib/evaluation/load-snapshot";
@@ -22,15 +22,12 @@ export default async function OverviewPage() {
   const user = await requirePageUser();
   const db = getDb();
   const versions = Object.fromEntries(await loadConfigVersions(db));
-  const [flags, rollouts, incidents] = await Promise.all([listFlags(db), listRollouts(db, user), listIncidents(db, user)]);
-  const killed = flags.flatMap((f) =>
-    Object.entries(f.environments)
-      .filter(([, s]) => s.killed)
-      .map(([env]) => ({ key: f.key, env })),
-  );
+  // Bounded at any number of flags: a count and the first few killed flags, not the flag list.
+  const [killed, rollouts, incidents] = await Promise.all([listKilledFlags(db), listRollouts(db, user), listIncidents(db, user)]);
   const canKill = can(user, "flag.kill");
   // A draft serves nothing yet: on-call sees it as planned, not among what is live.
   const live = rollouts.filter((r) => r.status === "active" || r.status === "paused");
+  const liveKilled = await killedAmong(db, live);
   const planned = rollouts.filter((r) => r.status === "draft");
   return (
     <div className="space-y-8">
@@ -68,26 +65,34 @@ export default async function OverviewPage() {
 
       <section aria-labelledby="killed-title" className="space-y-3">
         <h2 id="killed-title" className="text-lg font-semibold">
-          Killed flags ({killed.length})
+          Killed flags ({killed.total})
         </h2>
-        {killed.length === 0 ? (
+        {killed.total === 0 ? (
           <p className="text-sm text-slate-500">No flag is killed.</p>
         ) : (
           <ul className="grid gap-3 sm:grid-cols-2">
-            {killed.map((k) => (
+            {killed.shown.map((k) => (
               <li
-                key={`${k.key}/${k.env}`}
+                key={`${k.key}/${k.environment}`}
                 className="flex min-w-0 flex-wrap items-center justify-between gap-3 rounded-xl bg-white p-4 shadow-sm ring-1 ring-slate-200"
               >
                 <Link href={`/flags/${k.key}`} className="min-w-0 font-mono break-all text-indigo-700 hover:underline">
-                  {k.key} <span className="font-sans text-slate-500">in {k.env}</span>
+                  {k.key} <span className="font-sans text-slate-500">in {k.environment}</span>
                 </Link>
-                <ErrorSparkline flagKey={k.key} environment={k.env} />
-                {canKill ? <KillSwitchButton flagKey={k.key} environment={k.env} killed /> : <Badge tone="red">Killed</Badge>}
+                <ErrorSparkline flagKey={k.key} environment={k.environment} />
+                {canKill ? <KillSwitchButton flagKey={k.key} environment={k.environment} killed /> : <Badge tone="red">Killed</Badge>}
               </li>
             ))}
           </ul>
         )}
+        {killed.total > killed.shown.length ? (
+          <p className="text-sm text-slate-600">
+            {killed.total - killed.shown.length} more:{" "}
+            <Link href="/flags?state=killed" className="text-indigo-700 hover:underline">
+              every killed flag
+            </Link>
+          </p>
+        ) : null}
       </section>
 
       <section aria-labelledby="rollouts-title" className="space-y-3">
@@ -126,7 +131,7 @@ export default async function OverviewPage() {
                       <KillSwitchButton
                         flagKey={r.flagKey}
                         environment={r.environment}
-                        killed={flags.find((f) => f.key === r.flagKey)?.environments[r.environment]?.killed ?? false}
+                        killed={liveKilled.has(`${r.flagKey}/${r.environment}`)}
                         liveRollout
                       />
                     ) : null}

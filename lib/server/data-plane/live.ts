@@ -1,32 +1,54 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { Db } from "../../db/client";
 import { nodeHeaders, postgresIdentity, resolvePrincipal } from "../../auth/identity";
-import type { CompiledSnapshot } from "../../domain/config-snapshot";
+import type { CompiledSnapshot, ConfigPatch } from "../../domain/config-snapshot";
 import type { RecordedPatch } from "../../evaluation/change-history";
 import type { ConfigStore } from "../../evaluation/config-store";
 import { openEventStream, pathOf, sendError, sendJson, writeOrDrop } from "./http-utils";
 
 const PATH = "/api/v1/live";
 
-// Encoded once per snapshot or patch and shared by every open dashboard.
-const frames = new WeakMap<CompiledSnapshot, Buffer>();
-function frameOf(snapshot: CompiledSnapshot): Buffer {
-  let frame = frames.get(snapshot);
-  if (!frame) frames.set(snapshot, (frame = Buffer.from(`event: config\ndata: ${snapshot.json}\n\n`)));
+/** Past this many flags, a change event does not list them: a page that cares fetches what it shows. */
+export const LIVE_CHANGE_LIST_LIMIT = 100;
+// A patch this large touches more flags than the list holds anyway; it is not parsed to find out.
+const PARSE_LIMIT_BYTES = 64 * 1024;
+
+const versionFrames = new WeakMap<CompiledSnapshot, Buffer>();
+/** `{ environment, version }`: on connect, and for a change this instance has no patch for. */
+function versionFrameOf(snapshot: CompiledSnapshot): Buffer {
+  let frame = versionFrames.get(snapshot);
+  if (!frame) {
+    const data = JSON.stringify({ environment: snapshot.environment, version: snapshot.version });
+    versionFrames.set(snapshot, (frame = Buffer.from(`event: config\ndata: ${data}\n\n`)));
+  }
   return frame;
 }
-const patchFrames = new WeakMap<RecordedPatch, Buffer>();
-function patchFrameOf(patch: RecordedPatch): Buffer {
-  let frame = patchFrames.get(patch);
-  if (!frame) patchFrames.set(patch, (frame = Buffer.from(`event: patch\ndata: ${patch.json}\n\n`)));
+
+// Encoded once per change and shared by every open dashboard.
+const changeFrames = new WeakMap<RecordedPatch, Buffer>();
+/** `{ environment, version, flags: { key: version | null } }`: the flags a change touched (null: removed). */
+function changeFrameOf(snapshot: CompiledSnapshot, patch: RecordedPatch): Buffer {
+  let frame = changeFrames.get(patch);
+  if (frame) return frame;
+  let flags: Record<string, number | null> | undefined;
+  if (patch.bytes <= PARSE_LIMIT_BYTES) {
+    const parsed = JSON.parse(patch.json) as ConfigPatch;
+    const keys = [...Object.keys(parsed.flags), ...parsed.removed];
+    if (keys.length <= LIVE_CHANGE_LIST_LIMIT) {
+      flags = Object.fromEntries(keys.map((key) => [key, snapshot.flags.get(key)?.rule.version ?? null]));
+    }
+  }
+  const data = JSON.stringify({ environment: patch.environment, version: patch.version, ...(flags ? { flags } : {}) });
+  changeFrames.set(patch, (frame = Buffer.from(`event: config\ndata: ${data}\n\n`)));
   return frame;
 }
 
 /**
- * Server-Sent Events for the dashboard (session cookie or user token): every environment's snapshot
- * on connect, then `patch` with just the flags that changed (a snapshot again when this instance has
- * no patch for a change), so open pages learn about changes made elsewhere without a megabyte per
- * change at 10,000 flags;
+ * Server-Sent Events for the dashboard (session cookie or user token). Versions only, never
+ * configuration: `config` with each environment's version on connect and after every change, naming
+ * the flags the change touched with their new versions when it touched at most
+ * LIVE_CHANGE_LIST_LIMIT (and this instance knows which); a page compares versions and fetches what
+ * it shows. At 10,000 flags a snapshot is a megabyte per environment, and no page shows them all.
  * `rollout` when a rollout changes and `metrics` when new events landed for some flags.
  * Identity is checked when the connection opens, not per event, and again whenever one of the user's
  * credentials may have ended (sign-out, password change, revoked token, user disabled: NOTIFY
@@ -54,7 +76,7 @@ export function liveRoute(store: ConfigStore, db: Db, options: { heartbeatMs?: n
       return true;
     }
     const send = (snapshot: CompiledSnapshot, change?: RecordedPatch | null) =>
-      writeOrDrop(res, change ? patchFrameOf(change) : frameOf(snapshot));
+      writeOrDrop(res, change && change.version === snapshot.version ? changeFrameOf(snapshot, change) : versionFrameOf(snapshot));
     const unsubscribeConfig = store.subscribeAll(send);
     // Rollout pages refresh on these; the event names the rollout only, never its content.
     const unsubscribeRollouts = store.subscribeRollouts((id) => writeOrDrop(res, `event: rollout\ndata: ${JSON.stringify({ id })}\n\n`));
@@ -105,7 +127,7 @@ export function liveRoute(store: ConfigStore, db: Db, options: { heartbeatMs?: n
     });
     for (const env of store.environments()) {
       const current = store.snapshot(env);
-      if (current) send(current);
+      if (current) writeOrDrop(res, versionFrameOf(current));
     }
     return true;
   };

@@ -100,6 +100,21 @@ export const HTTP_TARGETS: HttpTarget[] = [
   { kind: "http", id: "DELETE /api/v1/flags/{key}", role: "engineer", body: () => ({ reason: "fuzz archive" }) },
   {
     kind: "http",
+    id: "POST /api/v1/flags/archive",
+    role: "engineer",
+    body: (w) => ({ keys: w.spareFlagKeys.slice(0, 2), reason: "fuzz bulk archive" }),
+    hazards: (w) => [
+      { keys: [], reason: "x" },
+      { keys: [one(w.spareFlagKeys, "x"), "no-such-flag"], reason: "fuzz" },
+      { keys: ["a"], reason: "" },
+    ],
+  },
+  // The bulk-archive path shadows a flag named "archive"; its own routes answer there.
+  { kind: "http", id: "GET /api/v1/flags/archive", role: "viewer" },
+  { kind: "http", id: "PATCH /api/v1/flags/archive", role: "engineer", body: () => ({ description: "changed" }) },
+  { kind: "http", id: "DELETE /api/v1/flags/archive", role: "engineer", body: () => ({ reason: "fuzz archive" }) },
+  {
+    kind: "http",
     id: "PATCH /api/v1/flags/{key}/environments/{env}",
     role: "engineer",
     body: (w) => ({

@@ -8,6 +8,7 @@ import { FLAG_KEY_PATTERN } from "@/lib/flags/flag-schemas";
 import { AppError } from "@/lib/errors";
 import { FlagStateEditor } from "@/components/flags/flag-state-editor";
 import { RolloutProgress } from "@/components/rollouts/rollout-progress";
+import { loadConfigVersions } from "@/lib/evaluation/load-snapshot";
 import { FlagChangeNotice } from "@/components/live/flag-change-notice";
 import { FlagSettings } from "@/components/flags/flag-settings";
 import { KillSwitchButton } from "@/components/incidents/kill-switch-button";
@@ -29,6 +30,8 @@ export async function generateMetadata({ params }: { params: Promise<{ key: stri
 export default async function FlagPage({ params }: { params: Promise<{ key: string }> }) {
   const { key } = await params;
   const user = await requirePageUser();
+  // Versions first: a change landing between the two reads then shows up as "newer", never as missed.
+  const configVersions = Object.fromEntries(await loadConfigVersions(getDb()));
   const flag = await getFlag(getDb(), key).catch((err: unknown) => {
     if (err instanceof AppError && err.code === "NOT_FOUND") notFound();
     throw err;
@@ -66,7 +69,13 @@ export default async function FlagPage({ params }: { params: Promise<{ key: stri
         <h1 className="mt-1 font-mono text-2xl font-semibold tracking-tight">{flag.key}</h1>
         <p className="text-sm text-slate-500">{flag.description || "No description"}</p>
       </div>
-      <FlagChangeNotice key={JSON.stringify(versions)} flagKey={flag.key} versions={versions} autoRefresh={!canEdit} />
+      <FlagChangeNotice
+        key={JSON.stringify([versions, configVersions])}
+        flagKey={flag.key}
+        versions={versions}
+        configVersions={configVersions}
+        autoRefresh={!canEdit}
+      />
       {canKill ? (
         <section className="rounded-xl bg-red-50/60 p-4 ring-1 ring-red-200" aria-labelledby="kill-title">
           <h2 id="kill-title" className="text-sm font-semibold text-red-900">

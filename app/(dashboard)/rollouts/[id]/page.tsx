@@ -78,7 +78,12 @@ export default async function RolloutPage({
   const configVersion = (await loadConfigVersions(db)).get(rollout.environment) ?? 0;
   return (
     <div className="space-y-6">
-      <RolloutAutoRefresh rolloutId={rollout.id} environment={rollout.environment} configVersion={configVersion} />
+      <RolloutAutoRefresh
+        rolloutId={rollout.id}
+        flagKey={rollout.flagKey}
+        environment={rollout.environment}
+        configVersion={configVersion}
+      />
       <RolloutHeader rollout={rollout} current={current} envState={envState} signed={signed} />
 
       {envState && can(user, "flag.kill") ? (
