@@ -127,7 +127,8 @@ describe("Unleash import", () => {
       features: names.map((name, i) => ({
         name,
         enabled: true,
-        strategies: [{ name: "flexibleRollout", parameters: { rollout: String(percent(i)), stickiness: "default", groupId: name } }],
+        // userId stickiness: a plain percentage (default stickiness is a targeting strategy, tested with the specification).
+        strategies: [{ name: "flexibleRollout", parameters: { rollout: String(percent(i)), stickiness: "userId", groupId: name } }],
       })),
     });
     const first = await importExport({ export: exportOf((i) => i % 100), dryRun: false });
