@@ -35,7 +35,7 @@ test("an admin uploads an Unleash export, sees the dry run, imports it and finds
   await expect(page.getByLabel("Unleash development →")).toHaveValue("");
   await expect(page.getByLabel("Unleash production →")).toHaveValue("production");
 
-  // Skipping what cannot be reproduced leaves the constrained flag out of the plan.
+  // Skipping what cannot be reproduced leaves the host-dependent flag out of the plan.
   await page.getByLabel("Skip them").check();
   await page.getByRole("button", { name: "Dry run" }).click();
   await expect(page.getByTestId("import-summary")).toContainText("2 to create, 0 to update, 0 unchanged, 2 skipped.");
@@ -51,7 +51,8 @@ test("an admin uploads an Unleash export, sees the dry run, imports it and finds
   await expect(oneClick).toContainText("production: 25 % + 2 allowlisted exact");
   const facets = page.getByTestId("import-row-Search.Facets");
   await expect(facets).toContainText("not exact");
-  await expect(facets).toContainText("constraints on flexibleRollout — imported disabled");
+  await expect(facets).toContainText("the applicationHostname strategy (it depends on the host that evaluates)");
+  await expect(facets).toContainText("imported disabled");
   await expect(page.getByTestId("import-row-Pricing.Annual")).toContainText("production: 100 % exact");
   await expect(page.getByTestId("import-row-legacy-banner")).toContainText("archived in Unleash");
   // The dry run wrote nothing.
