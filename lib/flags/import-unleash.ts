@@ -5,11 +5,25 @@ import { recordAudits, type AuditInput } from "../audit/record-audit";
 import { lockFlagsForChange } from "../db/lock-order";
 import { allowLongStatements } from "../db/long-statements";
 import { actorLabel, type Principal, type UserPrincipal } from "../auth/principal";
-import { mapUnleashFlag, readUnleashExport, type MappedState } from "../domain/unleash-import";
+import {
+  dependencyProblems,
+  mapUnleashFlag,
+  readUnleashExport,
+  readUnleashSegments,
+  type MappedFlag,
+  type MappedSegment,
+  type MappedState,
+  type UnleashFlag,
+} from "../domain/unleash-import";
+import { stableStringify } from "../domain/stable-json";
+import type { Targeting } from "../domain/targeting/model";
 import { plainText } from "../validation/text";
 import { listEnvironmentKeys } from "./environments";
 import { FLAG_KEY_PATTERN } from "./flag-schemas";
 import { requirePermission } from "../auth/permissions";
+import { checkImportedSegments, createSegments, planSegments, renumberSegments, type SegmentPlan } from "./import-unleash-segments";
+
+export type { SegmentPlan } from "./import-unleash-segments";
 
 export const importUnleashSchema = z.strictObject({
   export: z.unknown().refine((v) => typeof v === "object" && v !== null, "must be the exported JSON document"),
@@ -29,6 +43,7 @@ interface EnvPlan {
   unleashEnvironment: string;
   from: MappedState | null;
   to: MappedState;
+  /** True only when Rollgate's evaluator answers as Unleash does for every context. */
   exact: boolean;
   problems: string[];
 }
@@ -48,6 +63,8 @@ export interface ImportPlanEntry {
 export interface ImportResult {
   dryRun: boolean;
   summary: Record<ImportPlanEntry["action"], number>;
+  /** The export's segments: created, reused (same name and constraints) or not imported. */
+  segments: SegmentPlan[];
   flags: ImportPlanEntry[];
 }
 
@@ -55,21 +72,43 @@ export interface ImportResult {
 const IMPORT_TIMEOUT_MS = 120_000;
 
 const sameState = (a: MappedState | null, b: MappedState) =>
-  a !== null && a.enabled === b.enabled && a.rolloutPercent === b.rolloutPercent && a.allowlist.join("\n") === b.allowlist.join("\n");
+  a !== null &&
+  a.enabled === b.enabled &&
+  a.rolloutPercent === b.rolloutPercent &&
+  a.allowlist.join("\n") === b.allowlist.join("\n") &&
+  stableStringify(a.targeting ?? null) === stableStringify(b.targeting ?? null);
 
-/**
- * Imports an Unleash export: plans every flag (what maps exactly, what does not and why), and unless
- * it is a dry run applies the plan in one transaction with one audit entry per flag. Importing the
- * same export twice changes nothing the second time: only states that differ are written.
- */
-export async function importUnleash(db: Db, principal: Principal | null, input: ImportUnleashInput): Promise<ImportResult> {
-  const user = requirePermission(principal, "flag.import");
-  let read;
+/** The export read and mapped, before the database is looked at. */
+interface Mapped {
+  read: UnleashFlag[];
+  segments: Map<number, MappedSegment>;
+  flags: Map<string, MappedFlag>;
+  /** Problems of a flag's environment that come from its parents, by flag key and Unleash environment. */
+  dependencies: Map<string, Map<string, string[]>>;
+}
+
+function mapExport(doc: unknown): Mapped {
+  let read: UnleashFlag[];
   try {
-    read = readUnleashExport(input.export);
+    read = readUnleashExport(doc);
   } catch (err) {
     throw new AppError("VALIDATION_FAILED", (err as Error).message, { fields: { export: (err as Error).message } });
   }
+  const segments = readUnleashSegments(doc);
+  checkImportedSegments(segments);
+  const mapped = read.map((flag) => mapUnleashFlag(flag, { segments, storesTargeting: true }));
+  return { read, segments, flags: new Map(mapped.map((m) => [m.key, m])), dependencies: dependencyProblems(mapped) };
+}
+
+/**
+ * Imports an Unleash export: plans every flag (what maps exactly, what does not and why) and the
+ * export's segments, and unless it is a dry run applies the plan in one transaction with one audit
+ * entry per flag and per segment created. Importing the same export twice changes nothing the second
+ * time: only states that differ are written, and the segments are found again and reused.
+ */
+export async function importUnleash(db: Db, principal: Principal | null, input: ImportUnleashInput): Promise<ImportResult> {
+  const user = requirePermission(principal, "flag.import");
+  const mapped = mapExport(input.export);
   return db.$transaction(
     async (tx) => {
       // A large export can keep single statements (locking every flag it names, writing them) busy
@@ -79,63 +118,21 @@ export async function importUnleash(db: Db, principal: Principal | null, input: 
       // one in the export's order, which two imports could meet in opposite orders).
       await lockFlagsForChange(
         tx,
-        read.filter((f) => !f.archived && FLAG_KEY_PATTERN.test(f.name)).map((f) => f.name),
+        mapped.read.filter((f) => !f.archived && FLAG_KEY_PATTERN.test(f.name)).map((f) => f.name),
       );
       const rollgateEnvs = new Set(await listEnvironmentKeys(tx));
-      const envFor = (unleashEnv: string) => {
-        const mapped = input.environments?.[unleashEnv];
-        return mapped !== undefined ? mapped : unleashEnv === "default" ? "production" : unleashEnv;
-      };
-      const flags: ImportPlanEntry[] = [];
-      const toCompare: ImportPlanEntry[] = [];
-      for (const flag of read) {
-        const mapped = mapUnleashFlag(flag);
-        const entry: ImportPlanEntry = {
-          key: flag.name,
-          action: "create",
-          bucketGroup: mapped.bucketGroup,
-          owner: mapped.owner,
-          tags: mapped.tags,
-          problems: mapped.problems,
-          environments: {},
-        };
-        flags.push(entry);
-        if (flag.archived) {
-          Object.assign(entry, { action: "skip", reason: "archived in Unleash" });
-          continue;
-        }
-        if (!FLAG_KEY_PATTERN.test(flag.name)) {
-          Object.assign(entry, { action: "skip", reason: "the name has characters a Rollgate key cannot hold (spaces, slashes…)" });
-          continue;
-        }
-        for (const [unleashEnv, env] of mapped.environments) {
-          const target = envFor(unleashEnv);
-          if (target === null) continue; // left out on purpose: not a problem
-          if (!rollgateEnvs.has(target)) {
-            entry.problems.push(`Unleash environment '${unleashEnv}' has no Rollgate environment '${target}'`);
-            continue;
-          }
-          const problems = [...mapped.problems, ...env.problems];
-          entry.environments[target] = {
-            unleashEnvironment: unleashEnv,
-            from: null,
-            to: problems.length ? { ...env.state, enabled: false } : env.state,
-            exact: problems.length === 0,
-            problems: env.problems,
-          };
-        }
-        const inexact = mapped.problems.length > 0 || Object.values(entry.environments).some((e) => !e.exact);
-        if (inexact && input.unmappable === "skip") {
-          Object.assign(entry, { action: "skip", reason: "cannot be reproduced exactly (see problems)" });
-          continue;
-        }
-        toCompare.push(entry);
-      }
+      const segments = await planSegments(tx, mapped.segments);
+      // New rows only (nobody else sees them yet), so creating them here keeps the lock order; their
+      // ids are needed to compare the flags' targeting with what Rollgate has.
+      const created = input.dryRun ? [] : await createSegments(tx, segments, user.userId);
+      const flags = planFlags(mapped, input, rollgateEnvs, segments);
       const existing = await loadExisting(
         tx,
-        toCompare.map((e) => e.key),
+        flags.filter((e) => e.action === "create").map((e) => e.key),
       );
-      for (const entry of toCompare) compareWithRollgate(entry, existing.get(entry.key));
+      for (const entry of flags) if (entry.action === "create") attachExisting(entry, existing.get(entry.key));
+      nameSkippedParents(flags, mapped, input);
+      for (const entry of flags) if (entry.action === "create") decideAction(entry, existing.get(entry.key));
       const summary = { create: 0, update: 0, unchanged: 0, skip: 0 };
       for (const f of flags) summary[f.action]++;
       if (!input.dryRun) {
@@ -146,15 +143,90 @@ export async function importUnleash(db: Db, principal: Principal | null, input: 
         // environment that a kill holds while the kill waits for the audit lock. A few statements for
         // the whole import, not a few per flag: 10,000 flags are a few seconds, not a minute and a half.
         await applyImport(tx, changed, user);
-        await recordAudits(
-          tx,
-          changed.map((f) => importAudit(f, user)),
-        );
+        const actor = { id: user.userId, label: actorLabel(user) };
+        await recordAudits(tx, [
+          ...created.map((s) => ({
+            actor,
+            action: "segment.create",
+            target: { type: "segment", id: String(s.id) },
+            after: { source: "unleash", unleashId: s.unleashId, name: s.name, constraints: s.constraints },
+          })),
+          ...changed.map((f) => importAudit(f, user)),
+        ]);
       }
-      return { dryRun: input.dryRun, summary, flags };
+      return { dryRun: input.dryRun, summary, segments, flags };
     },
     { timeout: IMPORT_TIMEOUT_MS, maxWait: 20_000 },
   );
+}
+
+/** Every flag of the export with its target states (segments renumbered), before Rollgate's are compared. */
+function planFlags(mapped: Mapped, input: ImportUnleashInput, rollgateEnvs: Set<string>, segments: SegmentPlan[]): ImportPlanEntry[] {
+  const envFor = (unleashEnv: string) => {
+    const to = input.environments?.[unleashEnv];
+    return to !== undefined ? to : unleashEnv === "default" ? "production" : unleashEnv;
+  };
+  return mapped.read.map((flag) => {
+    const m = mapped.flags.get(flag.name)!;
+    const entry: ImportPlanEntry = {
+      key: flag.name,
+      action: "create",
+      bucketGroup: m.bucketGroup,
+      owner: m.owner,
+      tags: m.tags,
+      problems: [...m.problems],
+      environments: {},
+    };
+    if (flag.archived) return Object.assign(entry, { action: "skip", reason: "archived in Unleash" });
+    if (!FLAG_KEY_PATTERN.test(flag.name)) {
+      return Object.assign(entry, { action: "skip", reason: "the name has characters a Rollgate key cannot hold (spaces, slashes…)" });
+    }
+    for (const [unleashEnv, env] of m.environments) {
+      const target = envFor(unleashEnv);
+      if (target === null) continue; // left out on purpose: not a problem
+      if (!rollgateEnvs.has(target)) {
+        entry.problems.push(`Unleash environment '${unleashEnv}' has no Rollgate environment '${target}'`);
+        continue;
+      }
+      const envProblems = [...env.problems, ...(mapped.dependencies.get(flag.name)?.get(unleashEnv) ?? [])];
+      const exact = m.problems.length === 0 && envProblems.length === 0;
+      const targeting: Targeting | undefined = env.state.targeting && renumberSegments(env.state.targeting, segments);
+      const to: MappedState = { ...env.state, ...(exact ? {} : { enabled: false }), ...(targeting ? { targeting } : {}) };
+      entry.environments[target] = { unleashEnvironment: unleashEnv, from: null, to, exact, problems: envProblems };
+    }
+    const inexact = m.problems.length > 0 || Object.values(entry.environments).some((e) => !e.exact);
+    if (inexact && input.unmappable === "skip") {
+      Object.assign(entry, { action: "skip", reason: "cannot be reproduced exactly (see problems)" });
+    }
+    return entry;
+  });
+}
+
+/**
+ * A dependency is reproduced only when its parent is imported too (or left as Rollgate has it when
+ * the export does not hold it): a parent of the export that is skipped keeps Rollgate's state, not
+ * Unleash's, so its children are named (and imported disabled, or skipped). One pass is enough:
+ * Rollgate's dependencies are one level deep, and a child disabled here does not change its parent.
+ */
+function nameSkippedParents(flags: ImportPlanEntry[], mapped: Mapped, input: ImportUnleashInput): void {
+  const byKey = new Map(flags.map((f) => [f.key, f]));
+  for (const entry of flags) {
+    if (entry.action === "skip") continue;
+    const wasExact = Object.values(entry.environments).every((e) => e.exact);
+    for (const plan of Object.values(entry.environments)) {
+      for (const d of plan.to.targeting?.dependencies ?? []) {
+        const parent = byKey.get(d.feature);
+        if (!parent || parent.action !== "skip" || !mapped.flags.has(d.feature)) continue;
+        if (plan.problems.some((p) => p.startsWith(`depends on '${d.feature}'`))) continue; // named already
+        plan.problems.push(`depends on '${d.feature}', which is not imported (${parent.reason})`);
+        plan.exact = false;
+        plan.to = { ...plan.to, enabled: false };
+      }
+    }
+    if (wasExact && input.unmappable === "skip" && Object.values(entry.environments).some((e) => !e.exact)) {
+      Object.assign(entry, { action: "skip", reason: "cannot be reproduced exactly (see problems)" });
+    }
+  }
 }
 
 interface ExistingFlag {
@@ -176,40 +248,57 @@ async function loadExisting(tx: Tx, keys: string[]): Promise<Map<string, Existin
     SELECT id, key, archived_at IS NOT NULL AS archived, bucket_group FROM flags WHERE key = ANY(${keys}::text[])`;
   if (flags.length === 0) return found;
   const ids = flags.map((f) => f.id);
-  const [states, live] = await Promise.all([
-    tx.$queryRaw<{ flag_id: string; environment_key: string; enabled: boolean; rollout_percent: number; allowlist: string[] }[]>`
-      SELECT flag_id, environment_key, enabled, rollout_percent, allowlist FROM flag_states WHERE flag_id = ANY(${ids}::uuid[])`,
-    tx.$queryRaw<{ flag_id: string; environment_key: string }[]>`
-      SELECT flag_id, environment_key FROM rollouts WHERE flag_id = ANY(${ids}::uuid[]) AND status IN ('active', 'paused')`,
-  ]);
+  const states = await tx.$queryRaw<
+    {
+      flag_id: string;
+      environment_key: string;
+      enabled: boolean;
+      rollout_percent: number;
+      allowlist: string[];
+      targeting: Targeting | null;
+    }[]
+  >`SELECT flag_id, environment_key, enabled, rollout_percent, allowlist, targeting FROM flag_states WHERE flag_id = ANY(${ids}::uuid[])`;
+  const live = await tx.$queryRaw<{ flag_id: string; environment_key: string }[]>`
+    SELECT flag_id, environment_key FROM rollouts WHERE flag_id = ANY(${ids}::uuid[]) AND status IN ('active', 'paused')`;
   const byId = new Map<string, ExistingFlag>();
   for (const f of flags) {
-    const entry = { archived: f.archived, bucketGroup: f.bucket_group, states: new Map(), liveIn: new Set<string>() };
+    const entry = { archived: f.archived, bucketGroup: f.bucket_group, states: new Map<string, MappedState>(), liveIn: new Set<string>() };
     found.set(f.key, entry);
     byId.set(f.id, entry);
   }
   for (const s of states) {
-    byId.get(s.flag_id)?.states.set(s.environment_key, { enabled: s.enabled, rolloutPercent: s.rollout_percent, allowlist: s.allowlist });
+    byId.get(s.flag_id)?.states.set(s.environment_key, {
+      enabled: s.enabled,
+      rolloutPercent: s.rollout_percent,
+      allowlist: s.allowlist,
+      ...(s.targeting ? { targeting: s.targeting } : {}),
+    });
   }
   for (const r of live) byId.get(r.flag_id)?.liveIn.add(r.environment_key);
   return found;
 }
 
-/** Fills in Rollgate's current state and the action. */
-function compareWithRollgate(entry: ImportPlanEntry, existing: ExistingFlag | undefined): void {
+/** Fills in Rollgate's current state, or skips a flag Rollgate cannot take this way. */
+function attachExisting(entry: ImportPlanEntry, existing: ExistingFlag | undefined): void {
   if (!existing) return;
   if (existing.archived) {
     Object.assign(entry, { action: "skip", reason: "archived in Rollgate (keys are not reused)" });
     return;
   }
-  if ((existing.bucketGroup ?? entry.key) !== entry.bucketGroup) {
-    Object.assign(entry, {
-      action: "skip",
-      reason: `buckets by '${existing.bucketGroup ?? entry.key}' in Rollgate, '${entry.bucketGroup}' in Unleash`,
-    });
+  const current = existing.bucketGroup ?? entry.key;
+  // The group matters only to a plain percentage the import brings (mapUnleashFlag names one only
+  // then); targeting strategies carry their own groups.
+  if (entry.bucketGroup !== entry.key && current !== entry.bucketGroup) {
+    Object.assign(entry, { action: "skip", reason: `buckets by '${current}' in Rollgate, '${entry.bucketGroup}' in Unleash` });
     return;
   }
+  entry.bucketGroup = current;
   for (const [env, plan] of Object.entries(entry.environments)) plan.from = existing.states.get(env) ?? null;
+}
+
+/** create (no flag yet), update, unchanged, or skip when a live rollout owns a state that would change. */
+function decideAction(entry: ImportPlanEntry, existing: ExistingFlag | undefined): void {
+  if (!existing) return;
   const changed = Object.entries(entry.environments).filter(([, p]) => !sameState(p.from, p.to));
   const blocked = changed.filter(([env]) => existing.liveIn.has(env));
   if (blocked.length) {
@@ -219,7 +308,6 @@ function compareWithRollgate(entry: ImportPlanEntry, existing: ExistingFlag | un
   entry.action = changed.length ? "update" : "unchanged";
 }
 
-/** One planned state as the statements below read it (jsonb_to_recordset). */
 const stateRows = (entries: ImportPlanEntry[], changedOnly: boolean) =>
   entries.flatMap((e) =>
     Object.entries(e.environments)
@@ -230,6 +318,7 @@ const stateRows = (entries: ImportPlanEntry[], changedOnly: boolean) =>
         enabled: plan.to.enabled,
         rollout_percent: plan.to.rolloutPercent,
         allowlist: plan.to.allowlist,
+        targeting: plan.to.targeting ?? null,
       })),
   );
 
@@ -255,10 +344,11 @@ async function applyImport(tx: Tx, entries: ImportPlanEntry[], user: UserPrincip
           FROM jsonb_to_recordset(${JSON.stringify(flags)}::jsonb) AS r(key text, bucket_group text, owner text, tags text[])
         RETURNING id, key
       )
-      INSERT INTO flag_states (flag_id, environment_key, enabled, rollout_percent, allowlist, version, updated_at, updated_by)
-      SELECT c.id, r.environment, r.enabled, r.rollout_percent, r.allowlist, 2, now(), ${user.userId}::uuid
+      INSERT INTO flag_states (flag_id, environment_key, enabled, rollout_percent, allowlist, targeting, version, updated_at, updated_by)
+      SELECT c.id, r.environment, r.enabled, r.rollout_percent, r.allowlist,
+             CASE WHEN jsonb_typeof(r.targeting) = 'object' THEN r.targeting END, 2, now(), ${user.userId}::uuid
         FROM jsonb_to_recordset(${JSON.stringify(stateRows(created, false))}::jsonb)
-               AS r(key text, environment text, enabled boolean, rollout_percent int, allowlist text[])
+               AS r(key text, environment text, enabled boolean, rollout_percent int, allowlist text[], targeting jsonb)
         JOIN created c ON c.key = r.key`;
   }
   const updates = stateRows(
@@ -269,9 +359,10 @@ async function applyImport(tx: Tx, entries: ImportPlanEntry[], user: UserPrincip
     await tx.$executeRaw`
       UPDATE flag_states s
          SET enabled = r.enabled, rollout_percent = r.rollout_percent, allowlist = r.allowlist,
+             targeting = CASE WHEN jsonb_typeof(r.targeting) = 'object' THEN r.targeting END,
              version = s.version + 1, updated_at = now(), updated_by = ${user.userId}::uuid
         FROM jsonb_to_recordset(${JSON.stringify(updates)}::jsonb)
-               AS r(key text, environment text, enabled boolean, rollout_percent int, allowlist text[]),
+               AS r(key text, environment text, enabled boolean, rollout_percent int, allowlist text[], targeting jsonb),
              flags f
        WHERE f.key = r.key AND s.flag_id = f.id AND s.environment_key = r.environment`;
   }
