@@ -41,13 +41,14 @@ export function emptyStrategy(): StrategyDraft {
   };
 }
 
-export function toStrategyDraft(s: Strategy): StrategyDraft {
+/** `flagGroup`: the flag's own bucketing group, shown as the empty default rather than spelled out. */
+export function toStrategyDraft(s: Strategy, flagGroup?: string): StrategyDraft {
   return {
     id: nextId++,
     title: s.title ?? "",
     rollout: String(s.rollout),
     stickiness: s.stickiness || "default",
-    groupId: s.groupId ?? "",
+    groupId: s.groupId && s.groupId !== flagGroup ? s.groupId : "",
     constraints: s.constraints.map(toConstraintDraft),
     segments: [...s.segments],
     variants: s.variants,

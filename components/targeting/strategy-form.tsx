@@ -72,7 +72,7 @@ export function StrategyForm({
             <option value="custom">Custom field…</option>
           </Select>
         </Field>
-        <Field label="Group id" error={at("groupId")} hint={`Empty: the flag's group (${flagGroup}).`}>
+        <Field label="Group id" error={at("groupId")} hint="Empty: the flag's own group.">
           <TextInput
             value={draft.groupId}
             onChange={(e) => set({ groupId: e.target.value })}

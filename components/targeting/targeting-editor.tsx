@@ -40,7 +40,7 @@ export function TargetingEditor({
   flagGroup: string;
 }) {
   const [result, action, pending] = useActionState<FormState, FormData>(updateTargetingAction, idle);
-  const form = useTargetingForm({ state, result });
+  const form = useTargetingForm({ state, result, flagGroup });
   const formRef = useRef<HTMLFormElement>(null);
   const fresh = result.status !== "idle" && !form.dirty;
   const reasonError = form.errors.reason;

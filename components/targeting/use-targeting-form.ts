@@ -6,7 +6,7 @@ import type { FormState } from "@/app/(dashboard)/flags/actions";
 import type { FlagStateDto } from "@/lib/flags/flag-dto";
 import { emptyStrategy, strategiesWithErrors, toStrategyDraft, type StrategyDraft } from "./strategy-drafts";
 
-const draftsOf = (state: FlagStateDto) => (state.targeting?.strategies ?? []).map(toStrategyDraft);
+const draftsOf = (state: FlagStateDto, flagGroup: string) => (state.targeting?.strategies ?? []).map((s) => toStrategyDraft(s, flagGroup));
 
 /**
  * The Targeting section's state between the page and the server action: the strategies being
@@ -16,10 +16,10 @@ const draftsOf = (state: FlagStateDto) => (state.targeting?.strategies ?? []).ma
  * once something is, they stay, and a save against an older version is answered "changed
  * elsewhere" with the current state, to overwrite or to load.
  */
-export function useTargetingForm({ state, result }: { state: FlagStateDto; result: FormState }) {
+export function useTargetingForm({ state, result, flagGroup }: { state: FlagStateDto; result: FormState; flagGroup: string }) {
   const router = useRouter();
   const [base, setBase] = useState(state);
-  const [drafts, setDrafts] = useState<StrategyDraft[]>(() => draftsOf(state));
+  const [drafts, setDrafts] = useState<StrategyDraft[]>(() => draftsOf(state, flagGroup));
   const [dirty, setDirty] = useState(false);
   const [open, setOpen] = useState<ReadonlySet<number>>(new Set());
   const [seen, setSeen] = useState(result);
@@ -32,7 +32,7 @@ export function useTargetingForm({ state, result }: { state: FlagStateDto; resul
 
   const reset = (to: FlagStateDto) => {
     setBase(to);
-    setDrafts(draftsOf(to));
+    setDrafts(draftsOf(to, flagGroup));
     setDirty(false);
     setOpen(new Set());
     setErrors({});
