@@ -1,5 +1,6 @@
-import type { Segment, Strategy, Targeting, VariantDefinition } from "@/lib/domain/targeting/model";
+import type { Segment, Strategy, VariantDefinition } from "@/lib/domain/targeting/model";
 import { describeStrategy } from "@/lib/domain/targeting/describe";
+import { toDependencyInput, toVariantInput, type DependencyDraft, type VariantDraft } from "./flag-variant-drafts";
 import {
   emptyDraft as emptyConstraint,
   toConstraintInput,
@@ -70,15 +71,18 @@ export function toStrategyInput(d: StrategyDraft): Record<string, unknown> {
   };
 }
 
-/**
- * The document to send: the strategies as edited, the flag's variants and dependencies as they
- * were. Nothing left at all is `null`: back to the plain rollout.
- */
-export function toTargetingInput(drafts: StrategyDraft[], kept: Targeting | null): Record<string, unknown> | null {
-  const variants = kept?.variants ?? [];
-  const dependencies = kept?.dependencies ?? [];
+/** The document to send. Nothing left at all is `null`: back to the plain rollout. */
+export function toTargetingInput(
+  drafts: StrategyDraft[],
+  variants: VariantDraft[],
+  dependencies: DependencyDraft[],
+): Record<string, unknown> | null {
   if (!drafts.length && !variants.length && !dependencies.length) return null;
-  return { strategies: drafts.map(toStrategyInput), variants, dependencies };
+  return {
+    strategies: drafts.map(toStrategyInput),
+    variants: variants.map(toVariantInput),
+    dependencies: dependencies.map(toDependencyInput),
+  };
 }
 
 /** A draft in words, as it would read once saved (values the server would refuse read as typed). */

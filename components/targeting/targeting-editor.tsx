@@ -12,7 +12,9 @@ import { ClearTargetingDialog } from "./clear-targeting-dialog";
 import { StrategyItem } from "./strategy-item";
 import { toTargetingInput } from "./strategy-drafts";
 import { TargetingConflict } from "./targeting-conflict";
-import { RestOfTargeting } from "./targeting-summary";
+import { RolloutNote } from "./targeting-summary";
+import { FlagVariantsEditor } from "./flag-variants-editor";
+import { DependenciesEditor } from "./dependencies-editor";
 import { useTargetingForm } from "./use-targeting-form";
 
 const idle: FormState = { status: "idle" };
@@ -45,7 +47,7 @@ export function TargetingEditor({
   const fresh = result.status !== "idle" && !form.dirty;
   const reasonError = form.errors.reason;
   const failed = (result.status === "error" || result.status === "rollout" || result.status === "invalid") && result.message;
-  const payload = form.clearing ? "null" : JSON.stringify(toTargetingInput(form.drafts, state.targeting));
+  const payload = form.clearing ? "null" : JSON.stringify(toTargetingInput(form.drafts, form.variants, form.dependencies));
   return (
     <ActionForm ref={formRef} action={action} className="space-y-3" noValidate aria-label={`Targeting of ${environment}`}>
       <input type="hidden" name="flagKey" value={flagKey} />
@@ -79,7 +81,7 @@ export function TargetingEditor({
       ) : (
         <p className="text-sm text-slate-500">No strategies: the rollout percentage alone decides.</p>
       )}
-      <RestOfTargeting targeting={state.targeting} rolloutPercent={state.rolloutPercent} />
+      <RolloutNote strategies={form.drafts.length} rolloutPercent={state.rolloutPercent} />
       <Button type="button" variant="secondary" onClick={form.add}>
         Add strategy
       </Button>
@@ -88,6 +90,8 @@ export function TargetingEditor({
           {form.errors["targeting.strategies"]}
         </p>
       ) : null}
+      <FlagVariantsEditor drafts={form.variants} onChange={form.setVariants} errors={form.errors} />
+      <DependenciesEditor drafts={form.dependencies} onChange={form.setDependencies} errors={form.errors} />
       {guarded ? (
         <Field label="Reason (required in production, goes to the audit log)" error={reasonError}>
           <TextInput name="reason" autoComplete="off" invalid={!!reasonError} placeholder="ticket 4121: Staff first" />

@@ -38,13 +38,7 @@ export function RestOfTargeting({ targeting, rolloutPercent }: { targeting: Targ
   const dependencies = targeting?.dependencies ?? [];
   return (
     <>
-      {targeting?.strategies.length ? (
-        <p className="text-xs text-slate-500">
-          {rolloutPercent > 0
-            ? `or ${rolloutPercent} % of everyone, by user id (the rollout percentage above).`
-            : "The rollout percentage above (0 %) adds no one."}
-        </p>
-      ) : null}
+      <RolloutNote strategies={targeting?.strategies.length ?? 0} rolloutPercent={rolloutPercent} />
       {variants.length || dependencies.length ? (
         <p className="text-xs text-slate-500">
           {variants.length ? `Variants: ${variants.map((v) => `${v.name} (${v.weight})`).join(", ")}. ` : ""}
@@ -54,5 +48,17 @@ export function RestOfTargeting({ targeting, rolloutPercent }: { targeting: Targ
         </p>
       ) : null}
     </>
+  );
+}
+
+/** How the rollout percentage adds to the strategies (lib/domain/targeting/model.ts: one more strategy, last). */
+export function RolloutNote({ strategies, rolloutPercent }: { strategies: number; rolloutPercent: number }) {
+  if (!strategies) return null;
+  return (
+    <p className="text-xs text-slate-500">
+      {rolloutPercent > 0
+        ? `or ${rolloutPercent} % of everyone, by user id (the rollout percentage above).`
+        : "The rollout percentage above (0 %) adds no one."}
+    </p>
   );
 }

@@ -4,6 +4,7 @@ import { useState } from "react";
 import { useRouter } from "next/navigation";
 import type { FormState } from "@/app/(dashboard)/flags/actions";
 import type { FlagStateDto } from "@/lib/flags/flag-dto";
+import { toDependencyDraft, toVariantDraft, type DependencyDraft, type VariantDraft } from "./flag-variant-drafts";
 import { emptyStrategy, strategiesWithErrors, toStrategyDraft, type StrategyDraft } from "./strategy-drafts";
 
 const draftsOf = (state: FlagStateDto, flagGroup: string) => (state.targeting?.strategies ?? []).map((s) => toStrategyDraft(s, flagGroup));
@@ -20,6 +21,8 @@ export function useTargetingForm({ state, result, flagGroup }: { state: FlagStat
   const router = useRouter();
   const [base, setBase] = useState(state);
   const [drafts, setDrafts] = useState<StrategyDraft[]>(() => draftsOf(state, flagGroup));
+  const [variants, setVariants] = useState<VariantDraft[]>(() => (state.targeting?.variants ?? []).map(toVariantDraft));
+  const [dependencies, setDependencies] = useState<DependencyDraft[]>(() => (state.targeting?.dependencies ?? []).map(toDependencyDraft));
   const [dirty, setDirty] = useState(false);
   const [open, setOpen] = useState<ReadonlySet<number>>(new Set());
   const [seen, setSeen] = useState(result);
@@ -33,6 +36,8 @@ export function useTargetingForm({ state, result, flagGroup }: { state: FlagStat
   const reset = (to: FlagStateDto) => {
     setBase(to);
     setDrafts(draftsOf(to, flagGroup));
+    setVariants((to.targeting?.variants ?? []).map(toVariantDraft));
+    setDependencies((to.targeting?.dependencies ?? []).map(toDependencyDraft));
     setDirty(false);
     setOpen(new Set());
     setErrors({});
@@ -59,8 +64,20 @@ export function useTargetingForm({ state, result, flagGroup }: { state: FlagStat
   };
   const conflict = result.status === "conflict" && dismissed !== result ? result.current : undefined;
 
+  const edited =
+    <T>(set: (next: T) => void) =>
+    (next: T, structural = false) => {
+      set(next);
+      setDirty(true);
+      if (structural) setErrors({});
+    };
+
   return {
     drafts,
+    variants,
+    dependencies,
+    setVariants: edited(setVariants),
+    setDependencies: edited(setDependencies),
     baseVersion: base.version,
     dirty,
     errors,

@@ -138,6 +138,11 @@ test("screenshots of the flag page's Targeting section: strategies in words, one
             constraints: [{ contextName: "country", operator: "IN", values: ["CA"] }],
           },
         ],
+        variants: [
+          { name: "blue", weight: 500, payload: { type: "json", value: '{"color":"#00f"}' } },
+          { name: "green", weight: 500 },
+        ],
+        dependencies: [{ feature: "dark-mode" }],
       },
     },
   });

@@ -179,3 +179,48 @@ test("a viewer reads the strategies in words and gets no controls", async ({ pag
   await expect(page.getByRole("button", { name: "Add strategy" })).toHaveCount(0);
   await expect(page.getByRole("button", { name: /^Save targeting/ })).toHaveCount(0);
 });
+
+test("an engineer adds variants with a typed payload and a dependency, fixing what the server refuses", async ({ page }) => {
+  await signIn(page, "engineer@rollgate.dev");
+  await page.goto("/flags");
+  const { key } = await flagAndSegment(page, "variants");
+  await page.goto(`/flags/${key}`);
+  const section = page.getByTestId("targeting-staging");
+  const variants = section.getByTestId("flag-variants");
+  await variants.getByRole("button", { name: "Add variant" }).click();
+  await variants.getByRole("button", { name: "Add variant" }).click();
+  await variants.getByTestId("variant-0").getByLabel("Variant name").fill("blue");
+  await variants
+    .getByTestId("variant-0")
+    .getByRole("combobox", { name: /^Payload/ })
+    .selectOption("json");
+  await variants.getByTestId("variant-0").getByLabel("Payload value").fill("{not json");
+  await variants.getByTestId("variant-1").getByLabel("Variant name").fill("green");
+  await variants.getByTestId("variant-1").getByLabel("Weight").fill("300");
+  const dependencies = section.getByTestId("dependencies");
+  await dependencies.getByRole("button", { name: "Add dependency" }).click();
+  await dependencies.getByLabel("Parent flag key").fill("no-such-flag");
+  await section.getByRole("button", { name: "Save targeting of staging" }).click();
+  await expect(variants.getByTestId("variant-0").getByRole("alert")).toHaveText("must be valid JSON");
+  expect((await stagingState(page, key)).version).toBe(1);
+
+  await variants.getByTestId("variant-0").getByLabel("Payload value").fill('{"color":"#00f"}');
+  await section.getByRole("button", { name: "Save targeting of staging" }).click();
+  // The schema passes now; the service says the parent does not exist.
+  await expect(dependencies.getByRole("alert")).toHaveText("no flag 'no-such-flag'");
+  expect((await stagingState(page, key)).version).toBe(1);
+
+  await dependencies.getByLabel("Parent flag key").fill("dark-mode");
+  await section.getByRole("button", { name: "Save targeting of staging" }).click();
+  await expect(section.getByTestId("targeting-saved")).toHaveText("✓ Saved the targeting of staging: version 2");
+  const res = await page.request.get(`/api/v1/flags/${key}`);
+  const stored = ((await res.json()) as { environments: Record<string, { targeting: unknown }> }).environments.staging!.targeting;
+  expect(stored).toEqual({
+    strategies: [],
+    variants: [
+      { name: "blue", weight: 500, payload: { type: "json", value: '{"color":"#00f"}' } },
+      { name: "green", weight: 300 },
+    ],
+    dependencies: [{ feature: "dark-mode" }],
+  });
+});
