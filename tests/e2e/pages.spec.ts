@@ -157,6 +157,14 @@ const openSegmentEditor = async (page: Page) => {
   await expect(page.getByTestId("segment-Layout check").getByRole("button", { name: "Save segment" })).toBeVisible();
 };
 
+/** The flag page's Targeting section with a new strategy open: its fields, constraint rows and segment list (issue 25). */
+const openTargetingEditor = async (page: Page) => {
+  const section = page.getByTestId("targeting-staging");
+  await section.getByRole("button", { name: "Add strategy" }).click();
+  await expect(section.getByTestId("strategy-0").getByLabel("Context field")).toBeVisible();
+  await expect(section.getByTestId("strategy-0")).toContainText("Layout check");
+};
+
 test.describe.configure({ timeout: 240_000 });
 
 test("the checks can fail: a planted image without alt text and a too-wide element are reported", async ({ page }) => {
@@ -225,6 +233,7 @@ test("engineer: flags, a flag with the production confirmation, a rollout with i
     return [
       { path: "/flags" },
       { path: "/segments", expect: openSegmentEditor },
+      { path: "/flags/search-ranking-ml", expect: openTargetingEditor },
       {
         path: "/flags/dark-mode",
         dialogs: [

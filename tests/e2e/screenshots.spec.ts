@@ -100,3 +100,69 @@ test("screenshots of the segments page: the list, a field error, and a segment's
     await page.screenshot({ path: path.join(DIR!, `segments-editing-${name}.png`), fullPage: true });
   }
 });
+
+test("screenshots of the flag page's Targeting section: strategies in words, one open with a field error (issue 25)", async ({ page }) => {
+  mkdirSync(DIR!, { recursive: true });
+  await signIn(page, "engineer@rollgate.dev");
+  await page.goto("/flags");
+  const headers = { origin: new URL(page.url()).origin };
+  const made = await page.request.post("/api/v1/segments", {
+    headers,
+    data: {
+      name: "Screenshot beta",
+      description: "Tenants in the beta",
+      constraints: [{ contextName: "tenant", operator: "IN", values: ["t-1", "t-2", "t-3", "t-4", "t-5"] }],
+    },
+  });
+  expect([201, 409]).toContain(made.status());
+  const segments = (await (await page.request.get("/api/v1/segments")).json()) as { segments: { id: number; name: string }[] };
+  const segment = segments.segments.find((s) => s.name === "Screenshot beta")!;
+  const key = `screenshot-targeting-${Date.now()}`;
+  expect((await page.request.post("/api/v1/flags", { headers, data: { key } })).status()).toBe(201);
+  const targeted = await page.request.patch(`/api/v1/flags/${key}/environments/staging`, {
+    headers,
+    data: {
+      version: 1,
+      targeting: {
+        strategies: [
+          {
+            title: "Staff",
+            rollout: 100,
+            constraints: [{ contextName: "email", operator: "STR_ENDS_WITH", values: ["@acme.com", "@acme.io"], caseInsensitive: true }],
+          },
+          {
+            title: "Beta tenants in Canada",
+            rollout: 10,
+            stickiness: "sessionId",
+            segments: [segment.id],
+            constraints: [{ contextName: "country", operator: "IN", values: ["CA"] }],
+          },
+        ],
+        variants: [
+          { name: "blue", weight: 500, payload: { type: "json", value: '{"color":"#00f"}' } },
+          { name: "green", weight: 500 },
+        ],
+        dependencies: [{ feature: "dark-mode" }],
+      },
+    },
+  });
+  expect(targeted.status()).toBe(200);
+  for (const [name, width, height] of [
+    ["desktop-1440", 1440, 900],
+    ["phone-390", 390, 844],
+  ] as const) {
+    await page.setViewportSize({ width, height });
+    await page.goto(`/flags/${key}`);
+    const section = page.getByTestId("targeting-staging");
+    await section.screenshot({ path: path.join(DIR!, `targeting-${name}.png`) });
+    await section.getByRole("button", { name: "Edit Beta tenants in Canada" }).click();
+    await section.getByTestId("strategy-1").getByRole("button", { name: "Add constraint" }).click();
+    const added = section.getByTestId("strategy-1").locator("fieldset").filter({ hasText: "and constraint 2" });
+    await added.getByLabel("Context field").fill("seats");
+    await added.getByLabel("Operator").selectOption("NUM_GT");
+    await added.getByLabel("Value").fill("abc");
+    await section.getByRole("button", { name: "Save targeting of staging" }).click();
+    await expect(added.getByRole("alert")).toHaveText("must be a number, like 42 or 3.5");
+    await section.screenshot({ path: path.join(DIR!, `targeting-editing-${name}.png`) });
+  }
+});

@@ -4,6 +4,7 @@ import { revalidatePath } from "next/cache";
 import { redirect } from "next/navigation";
 import { z } from "zod";
 import { plainText } from "@/lib/validation/text";
+import { parseJson } from "@/lib/validation/json";
 import { getDb } from "@/lib/db/client";
 import { fieldErrors } from "@/lib/api/http";
 import { AppError } from "@/lib/errors";
@@ -119,6 +120,42 @@ export async function updateFlagStateAction(_prev: FormState, form: FormData): P
     });
     revalidatePath(`/flags/${flagKey}`);
     return { status: "saved", current: state, message: `Saved ${environment}: version ${state.version}` };
+  } catch (err) {
+    return failure(err);
+  }
+}
+
+const targetingFormSchema = z.object({
+  flagKey: plainText({ min: 1, max: 100 }),
+  environment: plainText({ min: 1, max: 40 }),
+});
+
+/**
+ * Saves one environment's targeting (the flag page's Targeting section): the strategies as JSON in
+ * one hidden field (`null` clears it, back to the plain rollout), with the version the editor read.
+ * Messages come keyed as the API names them (`targeting.strategies.0.constraints.1.value`).
+ */
+export async function updateTargetingAction(_prev: FormState, form: FormData): Promise<FormState> {
+  if (!isForm(form)) return unreadable;
+  const target = targetingFormSchema.safeParse({ flagKey: form.get("flagKey"), environment: form.get("environment") });
+  if (!target.success) return { status: "invalid", fields: fieldErrors(target.error) };
+  const raw = form.get("targeting");
+  const json = typeof raw === "string" && raw.length <= 1_000_000 ? parseJson(raw) : null;
+  if (!json?.ok) return { status: "invalid", message: "The targeting could not be read; reload the page and try again" };
+  const reason = String(form.get("reason") ?? "").trim();
+  const parsed = updateFlagStateSchema.safeParse({
+    version: Number(form.get("version")),
+    targeting: json.value,
+    ...(reason ? { reason } : {}),
+  });
+  if (!parsed.success) return { status: "invalid", message: "Some fields need attention", fields: fieldErrors(parsed.error) };
+  const { flagKey, environment } = target.data;
+  try {
+    const state = await updateFlagState(getDb(), await currentUser(), { flagKey, environment }, parsed.data, {
+      requireReason: isGuardedEnvironment(environment),
+    });
+    revalidatePath(`/flags/${flagKey}`);
+    return { status: "saved", current: state, message: `Saved the targeting of ${environment}: version ${state.version}` };
   } catch (err) {
     return failure(err);
   }

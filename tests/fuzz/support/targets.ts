@@ -491,6 +491,32 @@ export const ACTION_TARGETS: ActionTarget[] = [
   },
   {
     kind: "action",
+    id: "action updateTargetingAction",
+    name: "updateTargetingAction",
+    page: "/flags/{key}",
+    role: "engineer",
+    args: "state-form",
+    fields: (w) => [
+      ["flagKey", text(...w.flagKeys)],
+      ["environment", text(...w.environments, "nowhere")],
+      ["version", text("1", "2", "0", "-1", "1e3", "999999999999")],
+      [
+        "targeting",
+        text(
+          '{"strategies":[{"rollout":100,"title":"Staff","constraints":[{"contextName":"email","operator":"STR_ENDS_WITH","values":["@acme.com"]}]}]}',
+          `{"strategies":[{"rollout":10,"segments":[${w.segmentIds.slice(0, 1).join(",") || "1"}]}],"variants":[],"dependencies":[]}`,
+          '{"strategies":[{"rollout":"abc","constraints":[{"contextName":"n","operator":"NUM_GT","value":"abc"}]}]}',
+          '{"strategies":[{"rollout":10,"segments":[2147483647]}]}',
+          "null",
+          "{",
+          "[]",
+        ),
+      ],
+      ["reason", text("", "x", "ticket 4121: Staff first")],
+    ],
+  },
+  {
+    kind: "action",
     id: "action updateFlagSettingsAction",
     name: "updateFlagSettingsAction",
     page: "/flags/{key}",

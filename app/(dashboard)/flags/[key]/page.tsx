@@ -7,6 +7,8 @@ import { isGuardedEnvironment } from "@/lib/flags/environments";
 import { FLAG_KEY_PATTERN } from "@/lib/flags/flag-schemas";
 import { AppError } from "@/lib/errors";
 import { FlagStateEditor } from "@/components/flags/flag-state-editor";
+import { TargetingSection } from "@/components/targeting/targeting-section";
+import { listSegments } from "@/lib/segments/list-segments";
 import { RolloutProgress } from "@/components/rollouts/rollout-progress";
 import { loadConfigVersions } from "@/lib/evaluation/load-snapshot";
 import { FlagChangeNotice } from "@/components/live/flag-change-notice";
@@ -46,6 +48,7 @@ export default async function FlagPage({ params }: { params: Promise<{ key: stri
     }),
   );
   const rollouts = await listRollouts(getDb(), user, { flagKey: flag.key });
+  const segments = (await listSegments(getDb())).map(({ id, name, constraints }) => ({ id, name, constraints }));
   const liveRolloutIn = (env: string) => {
     // Active or paused: such a rollout has set the flag's state, and hand edits would contradict it.
     const r = rollouts.find((x) => x.environment === env && (x.status === "active" || x.status === "paused"));
@@ -120,6 +123,14 @@ export default async function FlagPage({ params }: { params: Promise<{ key: stri
           />
         ))}
       </div>
+      <TargetingSection
+        flagKey={flag.key}
+        flagGroup={flag.bucketGroup}
+        environments={flag.environments}
+        segments={segments}
+        canEdit={canEdit}
+        guarded={isGuardedEnvironment}
+      />
       <section className="rounded-xl bg-white p-5 shadow-sm ring-1 ring-slate-200" aria-labelledby="guardrails-title">
         <h2 id="guardrails-title" className="font-semibold">
           Guardrails

@@ -1,0 +1,63 @@
+"use client";
+
+import Link from "next/link";
+import { describeConstraints } from "@/lib/targeting/describe-constraint";
+import type { Segment } from "@/lib/domain/targeting/model";
+import { Checkbox } from "../ui/field";
+
+/** The existing segments, each with its audience in words; the ticked ones must all match too. */
+export function SegmentPicker({
+  segments,
+  chosen,
+  onChange,
+  error,
+}: {
+  segments: readonly Segment[];
+  chosen: readonly number[];
+  onChange: (ids: number[]) => void;
+  error?: string;
+}) {
+  const known = new Set(segments.map((s) => s.id));
+  const missing = chosen.filter((id) => !known.has(id));
+  return (
+    <fieldset className="min-w-0 rounded-md border border-slate-200 p-3">
+      <legend className="px-1 text-xs font-medium text-slate-500">Segments (every ticked segment must match)</legend>
+      {segments.length ? (
+        <ul className="space-y-2">
+          {segments.map((s) => (
+            <li key={s.id} className="min-w-0">
+              <Checkbox
+                label={<span className="font-medium">{s.name}</span>}
+                checked={chosen.includes(s.id)}
+                onChange={(e) => onChange(e.target.checked ? [...chosen, s.id] : chosen.filter((id) => id !== s.id))}
+              />
+              <p className="ml-6 text-xs break-words text-slate-500">{describeConstraints(s.constraints)}</p>
+            </li>
+          ))}
+        </ul>
+      ) : (
+        <p className="text-sm text-slate-500">
+          No segments yet.{" "}
+          <Link href="/segments" className="text-indigo-700 underline">
+            Create one
+          </Link>{" "}
+          to reuse an audience (“Staff”) across flags.
+        </p>
+      )}
+      {missing.length ? (
+        <p className="mt-2 text-sm text-amber-800">
+          {missing.map((id) => `Segment ${id}`).join(", ")} no longer {missing.length === 1 ? "exists" : "exist"}: this strategy matches no
+          one until {missing.length === 1 ? "it is" : "they are"} removed.{" "}
+          <button type="button" className="underline" onClick={() => onChange(chosen.filter((id) => known.has(id)))}>
+            Remove
+          </button>
+        </p>
+      ) : null}
+      {error ? (
+        <p className="mt-2 text-sm text-red-600" role="alert">
+          {error}
+        </p>
+      ) : null}
+    </fieldset>
+  );
+}
