@@ -29,6 +29,13 @@ export async function generateMetadata({ params }: { params: Promise<{ key: stri
   return { title: FLAG_KEY_PATTERN.test(key) ? key : "Flag" };
 }
 
+/** Who reported what for the flag over the last 24 h, per environment (admins only). */
+function lastDayContributions(user: Parameters<typeof listContributions>[1], flagKey: string, environments: string[]) {
+  const to = new Date();
+  const from = new Date(to.getTime() - 24 * 3600 * 1000);
+  return Promise.all(environments.map((environment) => listContributions(getDb(), user, { flag: flagKey, environment, from, to })));
+}
+
 export default async function FlagPage({ params }: { params: Promise<{ key: string }> }) {
   const { key } = await params;
   const user = await requirePageUser();
@@ -55,13 +62,7 @@ export default async function FlagPage({ params }: { params: Promise<{ key: stri
     return r ? { id: r.id, status: r.status, phase: r.phases[r.currentPhase]?.name ?? null } : null;
   };
   const isAdmin = can(user, "metrics.contributions");
-  const to = new Date();
-  const from = new Date(to.getTime() - 24 * 3600 * 1000);
-  const contributions = isAdmin
-    ? await Promise.all(
-        Object.keys(flag.environments).map((environment) => listContributions(getDb(), user, { flag: flag.key, environment, from, to })),
-      )
-    : [];
+  const contributions = isAdmin ? await lastDayContributions(user, flag.key, Object.keys(flag.environments)) : [];
   const versions = Object.fromEntries(Object.entries(flag.environments).map(([env, state]) => [env, state.version]));
   return (
     <div className="space-y-6">
