@@ -116,7 +116,7 @@ test("an engineer edits a description and the raw-event sampling, and archives a
   await signIn(page, "engineer@rollgate.dev");
   await page.getByRole("link", { name: "messaging-v2" }).click();
   await page.getByRole("button", { name: "Archive flag…" }).click();
-  await page.getByLabel("Reason").fill("trying while rolling out");
+  await page.getByRole("textbox", { name: /^Reason(?! \(required)/ }).fill("trying while rolling out");
   await page.getByRole("button", { name: "Archive messaging-v2" }).click();
   await expect(page.getByRole("alert").filter({ hasText: "rollout in progress" })).toBeVisible();
 
@@ -139,7 +139,7 @@ test("an engineer edits a description and the raw-event sampling, and archives a
   await page.getByRole("button", { name: "Archive flag…" }).click();
   await page.getByRole("button", { name: "Archive short-lived" }).click();
   await expect(page.getByRole("alert").filter({ hasText: "say why" })).toBeVisible();
-  await page.getByLabel("Reason").fill("experiment over");
+  await page.getByRole("textbox", { name: /^Reason(?! \(required)/ }).fill("experiment over");
   await page.getByRole("button", { name: "Archive short-lived" }).click();
   await expect(page).toHaveURL(/\/flags$/);
   await expect(page.getByTestId("flag-row-short-lived")).toHaveCount(0);
