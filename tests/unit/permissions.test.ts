@@ -62,6 +62,7 @@ const ROUTES: Record<string, () => string> = {
   "GET /api/v1/audit?limit=&before=&target=": () => ANY,
   "GET /api/v1/metrics/contributions?flag=&environment=&from=&to=": () => roleList("metrics.contributions"),
   "POST /api/v1/metrics/purge": () => roleList("metrics.purge"),
+  "POST /api/v1/import/unleash": () => roleList("flag.import"),
 };
 
 /** The rows of README's "Management API (user tokens)" table: route cell and role cell. */

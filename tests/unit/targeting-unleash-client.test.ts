@@ -74,7 +74,7 @@ describe("and on many more subjects than the specification's", () => {
     }
     expect(compared).toBe(279 * 300 * 2);
     expect(disagreements).toEqual([]);
-  });
+  }, 60_000);
 });
 
 describe("variant stickiness without a user or session id", () => {
