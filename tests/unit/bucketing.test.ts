@@ -2,7 +2,7 @@ import fc from "fast-check";
 import { x86 } from "murmurhash3js-revisited";
 import { describe, expect, it } from "vitest";
 import { bucketOf } from "../../lib/domain/bucketing";
-import { murmur3 } from "../../lib/domain/murmur3";
+import { murmur3, murmur3Joined } from "../../lib/domain/murmur3";
 
 const reference = (s: string, seed = 0) => x86.hash32(new TextEncoder().encode(s), seed);
 
@@ -29,6 +29,35 @@ describe("murmur3 x86_32", () => {
     fc.assert(
       fc.property(fc.string({ unit: "grapheme", maxLength: 40 }), fc.nat(), (s, seed) => murmur3(s, seed) === reference(s, seed)),
       { numRuns: 2000 },
+    );
+  });
+});
+
+describe("murmur3Joined (the bucketing hash, without building the joined string)", () => {
+  it.each([
+    ["messaging-v2", "123", 0],
+    ["", "", 0],
+    ["abc", "", 7],
+    ["", "abcd", 0],
+    ["messaging-v2", "ünïcode", 0],
+    ["日本", "user-1", 86028157],
+  ])("murmur3Joined(%j, %j, %i) = murmur3 of the joined string", (group, id, seed) => {
+    expect(murmur3Joined(group, id, seed)).toBe(murmur3(`${group}:${id}`, seed));
+  });
+
+  it("agrees with the reference on arbitrary parts and seeds (every block alignment, ASCII or not)", () => {
+    fc.assert(
+      fc.property(
+        fc.string({ unit: "grapheme", maxLength: 20 }),
+        fc.string({ unit: "grapheme", maxLength: 20 }),
+        fc.nat(),
+        (g, k, seed) => murmur3Joined(g, k, seed) === reference(`${g}:${k}`, seed),
+      ),
+      { numRuns: 3000 },
+    );
+    fc.assert(
+      fc.property(fc.string({ maxLength: 20 }), fc.string({ maxLength: 20 }), (g, k) => murmur3Joined(g, k) === reference(`${g}:${k}`)),
+      { numRuns: 3000 },
     );
   });
 });

@@ -1,11 +1,11 @@
 import { fieldReader } from "./context";
-import { murmur3 } from "./murmur3";
+import { murmur3Joined } from "./murmur3";
 import type { TargetingContext } from "./model";
 import type { Sources } from "./operators";
 
 /** Unleash's normalizedHash: murmur3 of "group:id" (seed 0 for rollouts, 86028157 for variants), 1..normalizer. */
 export const normalizedHash = (groupId: string, id: string, normalizer: number, seed: number) =>
-  (murmur3(`${groupId}:${id}`, seed) % normalizer) + 1;
+  (murmur3Joined(groupId, id, seed) % normalizer) + 1;
 export const VARIANT_SEED = 86028157;
 
 /** 1..100 for the subject (0: no sticky value, never in the rollout). */
