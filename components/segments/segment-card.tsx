@@ -3,7 +3,7 @@
 import { useActionState, useState } from "react";
 import { deleteSegmentAction, type SegmentFormState } from "@/app/(dashboard)/segments/actions";
 import type { SegmentSummaryDto } from "@/lib/segments/segment-dto";
-import { describeConstraints } from "@/lib/targeting/describe-constraint";
+import { describeConstraints } from "@/lib/domain/targeting/describe";
 import { ActionForm } from "../ui/action-form";
 import { Badge } from "../ui/badge";
 import { Button } from "../ui/button";

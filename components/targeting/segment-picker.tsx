@@ -1,7 +1,7 @@
 "use client";
 
 import Link from "next/link";
-import { describeConstraints } from "@/lib/targeting/describe-constraint";
+import { describeConstraints } from "@/lib/domain/targeting/describe";
 import type { Segment } from "@/lib/domain/targeting/model";
 import { Checkbox } from "../ui/field";
 

@@ -87,6 +87,22 @@ export async function seedDemo(db: Db, password: string): Promise<boolean> {
         });
       }
       const engineerId = users.get("engineer@rollgate.dev") ?? null;
+      // A segment for the playbook's internal phase to target (issue 25): "everyone at the company".
+      const staff = await tx.segment.create({
+        data: {
+          name: "Rollgate staff",
+          description: "Everyone signed in with a company address",
+          constraints: [{ contextName: "email", operator: "STR_ENDS_WITH", values: ["@rollgate.dev"], caseInsensitive: true }],
+          createdBy: engineerId,
+          updatedBy: engineerId,
+        },
+      });
+      await recordAudit(tx, {
+        actor,
+        action: "segment.create",
+        target: { type: "segment", id: String(staff.id) },
+        after: { name: staff.name },
+      });
       for (const f of DEMO_FLAGS) {
         const flag = await tx.flag.create({ data: { key: f.key, description: f.description, ownerId: engineerId } });
         await recordAudit(tx, { actor, action: "flag.create", target: { type: "flag", id: f.key }, after: { key: f.key } });

@@ -7,14 +7,19 @@ export interface FlagStateSnapshot {
   enabled: boolean;
   rolloutPercent: number;
   allowlist: string[];
+  /** Segment ids a rollout phase serves (absent: none). */
+  rolloutSegments?: number[];
 }
 
-/** "off", "on for 3 allowlisted keys", "on for 10 %" (plus the allowlist when both apply). */
+/** "off", "on for 3 allowlisted keys", "on for 10 %", "on for 10 %, 2 allowlisted keys and 1 segment". */
 export function describeExposure(s: FlagStateSnapshot): string {
   if (!s.enabled) return "off";
-  const keys = `${s.allowlist.length} allowlisted key${s.allowlist.length === 1 ? "" : "s"}`;
-  if (s.rolloutPercent === 0) return `on for ${keys}`;
-  return s.allowlist.length ? `on for ${s.rolloutPercent} % and ${keys}` : `on for ${s.rolloutPercent} %`;
+  const segments = s.rolloutSegments?.length ?? 0;
+  const parts = s.rolloutPercent > 0 ? [`${s.rolloutPercent} %`] : [];
+  if (s.allowlist.length || (s.rolloutPercent === 0 && segments === 0))
+    parts.push(`${s.allowlist.length} allowlisted key${s.allowlist.length === 1 ? "" : "s"}`);
+  if (segments) parts.push(`${segments} segment${segments === 1 ? "" : "s"}`);
+  return `on for ${parts.slice(0, -1).join(", ")}${parts.length > 1 ? " and " : ""}${parts.at(-1)}`;
 }
 
 /** One change of the flag by the rollout (or its end), oldest first. */
@@ -56,6 +61,9 @@ export interface PlannedPhase {
   criteria: object;
   checklist: readonly string[];
   allowlist: readonly string[];
+  /** Segment ids, and the phase's audience in words (absent in plans recorded before segments). */
+  segments?: readonly number[];
+  audience?: string;
   notBefore?: string | null;
 }
 
@@ -114,6 +122,8 @@ export function describePlanChanges(
     if (!same(a.criteria, b.criteria)) out.push(`${label}: criteria ${criteriaText(a.criteria)} → ${criteriaText(b.criteria)}`);
     if (!same(a.checklist, b.checklist)) out.push(`${label}: checklist changed (${a.checklist.length} → ${b.checklist.length} items)`);
     if (!same(a.allowlist, b.allowlist)) out.push(`${label}: allowlist ${a.allowlist.length} → ${b.allowlist.length} keys`);
+    if (!same(a.segments ?? [], b.segments ?? []))
+      out.push(a.audience && b.audience ? `${label}: audience “${a.audience}” → “${b.audience}”` : `${label}: segments changed`);
     if (!same(a.notBefore, b.notBefore)) out.push(`${label}: not before ${a.notBefore ?? "—"} → ${b.notBefore ?? "—"}`);
   }
   for (const field of ["riskLevel", "benefits", "risks", "links"]) {

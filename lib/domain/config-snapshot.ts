@@ -1,6 +1,5 @@
-import { compileFlag, type CompiledFlag, type EvaluationEnv, type FlagRule, type Sources } from "./evaluation";
+import { compileFlag, ruleSegmentIds, type CompiledFlag, type EvaluationEnv, type FlagRule, type Sources } from "./evaluation";
 import { stableStringify } from "./stable-json";
-import { segmentIdsOf } from "./targeting/compile";
 import type { Segment } from "./targeting/model";
 
 /** What `GET /api/v1/stream` sends first: one environment's whole configuration at one version. */
@@ -97,7 +96,7 @@ export function applyPatch(current: CompiledSnapshot, patch: ConfigPatch): Compi
   // A flag using a changed segment is compiled again, with the new segment.
   if (changed.size) {
     for (const [key, flag] of flags) {
-      if (segmentIdsOf(flag.rule.targeting).some((id) => changed.has(id))) flags.set(key, compileFlag(key, flag.rule, segments));
+      if (ruleSegmentIds(flag.rule).some((id) => changed.has(id))) flags.set(key, compileFlag(key, flag.rule, segments));
     }
   }
   for (const [key, rule] of Object.entries(patch.flags)) flags.set(key, compileFlag(key, rule, segments));
@@ -114,6 +113,7 @@ const RULE_FIELDS = {
   version: "value",
   allowlist: "list",
   targeting: "json",
+  rolloutSegments: "json",
 } as const satisfies Record<keyof FlagRule, "value" | "list" | "json">;
 const FIELD_ENTRIES = Object.entries(RULE_FIELDS) as [keyof FlagRule, "value" | "list" | "json"][];
 
@@ -150,7 +150,7 @@ export function diffSnapshot(current: CompiledSnapshot, next: ConfigSnapshot): C
   const changed = new Set(Object.values(segments).map((s) => s.id));
   for (const [key, rule] of Object.entries(next.flags)) {
     const had = current.flags.get(key);
-    const usesChanged = changed.size > 0 && (rule.targeting?.strategies.some((s) => s.segments.some((id) => changed.has(id))) ?? false);
+    const usesChanged = changed.size > 0 && ruleSegmentIds(rule).some((id) => changed.has(id));
     if (!had || usesChanged || !sameRule(had.rule, rule)) flags[key] = rule;
   }
   for (const key of current.flags.keys()) if (!Object.hasOwn(next.flags, key)) removed.push(key);

@@ -1,5 +1,5 @@
 import { bucketOf } from "./bucketing";
-import { compileTargeting, hasTargeting, type CompiledTargeting } from "./targeting/compile";
+import { compileTargeting, hasTargeting, segmentIdsOf, withRolloutAudience, type CompiledTargeting } from "./targeting/compile";
 import { evaluateTargeting, KEY_MISSING, offResult, onResult } from "./targeting/evaluate";
 import type { Segment, Targeting, TargetingContext } from "./targeting/model";
 import type { Sources } from "./targeting/operators";
@@ -22,7 +22,17 @@ export interface FlagRule {
    * plain rollout above decides alone, on the fast path.
    */
   targeting?: Targeting;
+  /**
+   * Segment ids the live rollout phase serves ("Staff"): one more strategy at 100 % after the user's
+   * own and before `rolloutPercent`. Absent when empty. Owned by the rollout (advance and roll back
+   * set it), so a targeting edit never changes who the phase serves.
+   */
+  rolloutSegments?: readonly number[];
 }
+
+/** Every segment a rule refers to: its strategies' and its rollout phase's. */
+export const ruleSegmentIds = (rule: FlagRule): number[] =>
+  rule.rolloutSegments?.length ? [...new Set([...segmentIdsOf(rule.targeting), ...rule.rolloutSegments])] : segmentIdsOf(rule.targeting);
 
 export interface CompiledFlag {
   key: string;
@@ -64,9 +74,17 @@ export const TARGETING_KEY_MISSING: TargetingKeyMissing = Object.freeze({ error:
  */
 export function compileFlag(key: string, rule: FlagRule, segments: Readonly<Record<string, Segment>> = {}): CompiledFlag {
   const groupId = rule.groupId || key;
-  const targeting = hasTargeting(rule.targeting)
-    ? compileTargeting({ targeting: rule.targeting, flagKey: key, groupId, rolloutPercent: rule.rolloutPercent, segments })
-    : null;
+  const audience = rule.rolloutSegments ?? [];
+  const targeting =
+    hasTargeting(rule.targeting) || audience.length > 0
+      ? compileTargeting({
+          targeting: withRolloutAudience(rule.targeting, audience, groupId),
+          flagKey: key,
+          groupId,
+          rolloutPercent: rule.rolloutPercent,
+          segments,
+        })
+      : null;
   return { key, rule, groupId, allow: new Set(rule.allowlist), targeting };
 }
 

@@ -25,7 +25,7 @@ export interface SuccessCriteria {
 
 export interface PhasePlan {
   name: string;
-  /** Share of all subjects served `on`; 0 for an allowlist-only ("internal") phase. */
+  /** Share of all subjects served `on`; 0 for an audience-only ("internal") phase. */
   percent: number;
   minSoakSeconds: number;
   criteria: SuccessCriteria;
@@ -33,6 +33,11 @@ export interface PhasePlan {
   checklist: string[];
   /** Targeting keys served `on` regardless of percent (the internal phase's audience). */
   allowlist: string[];
+  /**
+   * Segment ids served `on` regardless of percent ("Staff": email ends with @acme.com), the internal
+   * phase's audience when it is described rather than listed. Absent: none.
+   */
+  segments?: number[];
   /** The phase may not start before this time. */
   notBefore?: Date | null;
 }
@@ -83,10 +88,10 @@ export function planProblems(phases: readonly PhasePlan[]): Record<string, strin
   phases.forEach((phase, i) => {
     if (!Number.isInteger(phase.percent) || phase.percent < 0 || phase.percent > 100) {
       problems[`phases.${i}.percent`] = "must be a whole number from 0 to 100";
-    } else if (phase.percent === 0 && phase.allowlist.length === 0) {
-      problems[`phases.${i}.percent`] = "a 0 % phase serves only its allowlist: add targeting keys";
+    } else if (phase.percent === 0 && phase.allowlist.length === 0 && !phase.segments?.length) {
+      problems[`phases.${i}.percent`] = "a 0 % phase serves only its audience: add a segment or targeting keys";
     } else if (phase.percent === 0 && i > 0) {
-      problems[`phases.${i}.percent`] = "only the first phase may be allowlist-only (0 %)";
+      problems[`phases.${i}.percent`] = "only the first phase may serve its audience alone (0 %)";
     } else if (phase.percent <= previous) {
       problems[`phases.${i}.percent`] = `must be more than the previous phase's ${previous} %`;
     }
@@ -443,7 +448,7 @@ export function playbookSoaks(environment: string): [number, number, number, num
 }
 
 /** The rollout playbook of the seeds (internal → 10 % → 50 % → 100 %) as a starting plan. */
-export function templatePlan(internalAllowlist: string[], environment = "production"): PhasePlan[] {
+export function templatePlan(internalAllowlist: string[], environment = "production", internalSegments: number[] = []): PhasePlan[] {
   const checklist = ["backup verified", "rollback tested", "monitoring in place"];
   const [internal, ten, half, full] = playbookSoaks(environment);
   return [
@@ -451,6 +456,7 @@ export function templatePlan(internalAllowlist: string[], environment = "product
       name: "Internal",
       percent: 0,
       allowlist: internalAllowlist,
+      segments: internalSegments,
       minSoakSeconds: internal,
       criteria: { minSuccessRate: 0.95, maxP95Ms: 500, minSamples: 100, windowSeconds: 3600 },
       requiredApprovals: 1,
@@ -460,6 +466,7 @@ export function templatePlan(internalAllowlist: string[], environment = "product
       name: "10 %",
       percent: 10,
       allowlist: internalAllowlist,
+      segments: internalSegments,
       minSoakSeconds: ten,
       criteria: { minSuccessRate: 0.95, maxErrorRate: 0.01, minSamples: 1000, windowSeconds: 3600 },
       requiredApprovals: 1,
@@ -469,6 +476,7 @@ export function templatePlan(internalAllowlist: string[], environment = "product
       name: "50 %",
       percent: 50,
       allowlist: internalAllowlist,
+      segments: internalSegments,
       minSoakSeconds: half,
       criteria: { minSuccessRate: 0.97, maxErrorRate: 0.01, maxP95Ms: 500, minSamples: 5000, windowSeconds: 3600 },
       requiredApprovals: 1,

@@ -14,6 +14,7 @@ interface Row {
   allowlist: string[] | null;
   version: number | null;
   targeting: Targeting | null;
+  rollout_segments: number[] | null;
   /** On the first row only: the segments the statement gathered, by id. */
   segments: Record<string, Segment> | null;
 }
@@ -28,6 +29,7 @@ function ruleOf(r: Row): FlagRule {
     version: r.version ?? 1,
     ...(r.bucket_group !== null ? { groupId: r.bucket_group } : {}),
     ...(r.targeting !== null ? { targeting: r.targeting } : {}),
+    ...(r.rollout_segments?.length ? { rolloutSegments: r.rollout_segments } : {}),
   };
 }
 
@@ -50,6 +52,7 @@ export async function loadSnapshot(db: Db, environment: string): Promise<ConfigS
                            WHERE u.environment_key = ${environment}`;
   const rows = await db.$queryRaw<Row[]>`
     SELECT e.config_version, f.key, f.bucket_group, s.enabled, s.killed, s.rollout_percent, s.allowlist, s.version, s.targeting,
+           s.rollout_segments,
            CASE WHEN row_number() OVER () = 1 THEN ${segmentsJson(used)} END AS segments
     FROM environments e
     LEFT JOIN flag_states s ON s.environment_key = e.key
@@ -87,7 +90,7 @@ export async function loadFlagRules(
                                      WHERE u.environment_key = ${environment} AND u.flag_id IN (${wanted})`;
   const rows = await db.$queryRaw<(Row & { archived: boolean | null })[]>`
     SELECT e.config_version, f.key, f.bucket_group, f.archived_at IS NOT NULL AS archived,
-           s.enabled, s.killed, s.rollout_percent, s.allowlist, s.version, s.targeting,
+           s.enabled, s.killed, s.rollout_percent, s.allowlist, s.version, s.targeting, s.rollout_segments,
            CASE WHEN row_number() OVER () = 1 THEN ${segmentsJson(segments)} END AS segments
     FROM environments e
     CROSS JOIN (${wanted}) AS wanted

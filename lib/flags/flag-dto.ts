@@ -10,6 +10,8 @@ export interface FlagStateDto {
   updatedAt: string;
   /** Strategies, variants and dependencies; null when the plain rollout decides alone. */
   targeting: Targeting | null;
+  /** Segment ids the live rollout phase serves besides the percentage and allowlist (set by the rollout). */
+  rolloutSegments: number[];
 }
 
 export interface FlagDto {
@@ -37,6 +39,7 @@ interface StateRow {
   updatedAt: Date;
   /** Stored as validated by lib/targeting/targeting-schemas.ts. */
   targeting?: unknown;
+  rolloutSegments?: number[];
 }
 
 export function toFlagStateDto(s: StateRow): FlagStateDto {
@@ -48,6 +51,7 @@ export function toFlagStateDto(s: StateRow): FlagStateDto {
     version: s.version,
     updatedAt: s.updatedAt.toISOString(),
     targeting: (s.targeting ?? null) as Targeting | null,
+    rolloutSegments: s.rolloutSegments ?? [],
   };
 }
 

@@ -1,5 +1,5 @@
 import type { Tx } from "../db/client";
-import { describePlanChanges, type FlagStateSnapshot, type PlanSnapshot } from "../domain/approval-review";
+import { describeExposure, describePlanChanges, type FlagStateSnapshot, type PlanSnapshot } from "../domain/approval-review";
 import type { GuardrailAction, GuardrailMetric } from "../domain/guardrail";
 import type { GuardrailDto } from "../guardrails/guardrails";
 import { getRolloutComparison } from "../metrics/get-rollout-comparison";
@@ -17,6 +17,11 @@ export interface ApprovalPacket {
   change: {
     before: FlagStateSnapshot;
     after: FlagStateSnapshot;
+    /**
+     * Who is served before and after the phase, in words with the segments' rules: "Staff (email
+     * ends with @acme.com)" → "Staff (…) and 10 % of everyone".
+     */
+    audience: { before: string; after: string };
     /** Plan edits since the version last approved (by anyone, for any phase); null when none was approved yet. */
     sinceApproved: { planVersion: number; changes: string[] } | null;
   };
@@ -58,19 +63,27 @@ export async function loadApprovalPacket(db: Tx, rollout: RolloutDto, phaseIndex
   const sinceApproved = await planChangesSinceApproved(db, rollout, new Map(webhooks.map((w) => [w.id, w.name])));
   const chosen = rollout.notifyWebhookIds;
   const current: FlagStateSnapshot = state
-    ? { enabled: state.enabled && !state.killed, rolloutPercent: state.rolloutPercent, allowlist: state.allowlist }
+    ? {
+        enabled: state.enabled && !state.killed,
+        rolloutPercent: state.rolloutPercent,
+        allowlist: state.allowlist,
+        rolloutSegments: state.rolloutSegments,
+      }
     : { enabled: false, rolloutPercent: 0, allowlist: [] };
   // A draft has not changed the flag yet: its first phase starts from the flag as it is now.
   const restores = (stored.stateBefore as FlagStateSnapshot | null) ?? current;
   const previous = rollout.phases[phaseIndex - 1];
   const phase = rollout.phases[phaseIndex]!;
-  const before = previous ? { enabled: true, rolloutPercent: previous.percent, allowlist: previous.allowlist } : restores;
-  const after = { enabled: true, rolloutPercent: phase.percent, allowlist: phase.allowlist };
+  const before = previous
+    ? { enabled: true, rolloutPercent: previous.percent, allowlist: previous.allowlist, rolloutSegments: previous.segments }
+    : restores;
+  const after = { enabled: true, rolloutPercent: phase.percent, allowlist: phase.allowlist, rolloutSegments: phase.segments };
+  const audience = { before: previous ? previous.audience : describeExposure(restores), after: phase.audience };
 
   const earlierEnvironments = await earlierEnvironmentResults(db, flag.id, rollout.environment, environments, now, getRolloutComparison);
 
   return {
-    change: { before, after, sinceApproved },
+    change: { before, after, audience, sinceApproved },
     earlierEnvironments,
     rollback: {
       restores,

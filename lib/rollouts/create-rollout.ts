@@ -1,4 +1,4 @@
-import type { Db } from "../db/client";
+import type { Db, Tx } from "../db/client";
 import { AppError, validationFailed } from "../errors";
 import { recordAudit } from "../audit/record-audit";
 import { actorLabel, type Principal } from "../auth/principal";
@@ -8,10 +8,33 @@ import type { CreateRolloutInput, PhaseInput } from "./rollout-schemas";
 import { loadRollout, type RolloutDto } from "./rollout-view";
 import { notifyApprovalRequested } from "./rollout-notifications";
 import { requirePermission } from "../auth/permissions";
+import { lockSegments } from "../segments/lock-segments";
 import { assertEnvironmentWebhooks, normalizeRecipients } from "./communication-plan";
 
 export function toPhasePlan(p: PhaseInput): PhasePlan {
-  return { ...p, allowlist: [...new Set(p.allowlist)], notBefore: p.notBefore ? new Date(p.notBefore) : null };
+  return {
+    ...p,
+    allowlist: [...new Set(p.allowlist)],
+    segments: [...new Set(p.segments)],
+    notBefore: p.notBefore ? new Date(p.notBefore) : null,
+  };
+}
+
+/**
+ * Every segment a phase names must exist: 422 naming the phase's field otherwise. Read with FOR KEY
+ * SHARE, so a segment cannot be deleted between this check and the commit that refers to it.
+ */
+export async function assertPhaseSegments(tx: Tx, phases: readonly PhasePlan[], firstIndex = 0): Promise<void> {
+  const known = await lockSegments(
+    tx,
+    phases.flatMap((p) => p.segments ?? []),
+  );
+  const problems: Record<string, string> = {};
+  phases.forEach((p, i) => {
+    const missing = (p.segments ?? []).filter((id) => !known.has(id));
+    if (missing.length) problems[`phases.${firstIndex + i}.segments`] = `no segment with id ${missing.join(", ")}`;
+  });
+  if (Object.keys(problems).length) throw new AppError("UNPROCESSABLE", "The plan names segments that do not exist", { fields: problems });
 }
 
 /** Checks a plan and answers field errors (400) naming the phase and field. */
@@ -32,7 +55,9 @@ const liveConflict = (flagKey: string, environment: string) =>
 export async function createRollout(db: Db, principal: Principal | null, input: CreateRolloutInput): Promise<RolloutDto> {
   const user = requirePermission(principal, "rollout.create");
   if (!input.phases && !input.template) throw validationFailed({ phases: "add phases, or choose the playbook template" });
-  const phases = input.phases ? input.phases.map(toPhasePlan) : templatePlan(input.internalAllowlist ?? [], input.environment);
+  const phases = input.phases
+    ? input.phases.map(toPhasePlan)
+    : templatePlan(input.internalAllowlist ?? [], input.environment, [...new Set(input.internalSegments ?? [])]);
   assertValidPlan(phases);
   try {
     return await db.$transaction(
@@ -45,6 +70,7 @@ export async function createRollout(db: Db, principal: Principal | null, input: 
           where: { flagId: flag.id, environmentKey: input.environment, status: { in: ["draft", "active", "paused"] } },
         });
         if (live > 0) throw liveConflict(input.flagKey, input.environment);
+        await assertPhaseSegments(tx, phases);
         const recipients = input.notifyWebhookIds === undefined ? null : normalizeRecipients(input.notifyWebhookIds);
         await assertEnvironmentWebhooks(tx, input.environment, recipients);
         const rollout = await tx.rollout.create({
@@ -66,6 +92,7 @@ export async function createRollout(db: Db, principal: Principal | null, input: 
                 requiredApprovals: p.requiredApprovals,
                 checklist: p.checklist,
                 allowlist: p.allowlist,
+                segments: p.segments ?? [],
                 notBefore: p.notBefore ?? null,
               })),
             },

@@ -4,7 +4,7 @@ import { AppError, validationFailed } from "../errors";
 import { recordAudit } from "../audit/record-audit";
 import { actorLabel, type Principal } from "../auth/principal";
 import { transition } from "../domain/rollout";
-import { assertValidPlan, toPhasePlan } from "./create-rollout";
+import { assertPhaseSegments, assertValidPlan, toPhasePlan } from "./create-rollout";
 import type { EditRolloutInput } from "./rollout-schemas";
 import { lockRollout } from "./lock-rollout";
 import { loadRollout, type RolloutDto } from "./rollout-view";
@@ -20,6 +20,7 @@ const comparable = (p: {
   requiredApprovals: number;
   checklist: string[];
   allowlist: string[];
+  segments?: number[];
 }) =>
   JSON.stringify([
     p.name,
@@ -30,6 +31,7 @@ const comparable = (p: {
     p.requiredApprovals,
     p.checklist,
     p.allowlist,
+    p.segments ?? [],
   ]);
 
 /**
@@ -71,6 +73,7 @@ export async function editRollout(
           );
         if (changed) {
           planChanged = true;
+          await assertPhaseSegments(tx, phases.slice(view.currentPhase + 1), view.currentPhase + 1);
           await tx.rolloutPhase.deleteMany({ where: { rolloutId: id, index: { gt: view.currentPhase } } });
           await tx.rolloutPhase.createMany({
             data: phases.slice(view.currentPhase + 1).map((p, k) => ({
@@ -83,6 +86,7 @@ export async function editRollout(
               requiredApprovals: p.requiredApprovals,
               checklist: p.checklist,
               allowlist: p.allowlist,
+              segments: p.segments ?? [],
               notBefore: p.notBefore ?? null,
             })),
           });

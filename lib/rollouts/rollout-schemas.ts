@@ -24,6 +24,12 @@ export const criteriaSchema = z.strictObject({
 });
 
 const targetingKey = plainText({ min: 1, max: 200, minMessage: "entries cannot be empty" });
+/** Segments by id (GET /api/v1/segments); a phase serves everyone they match ("Staff"). */
+const segmentIds = z
+  .array(z.number({ error: "must be a segment id" }).int("must be a segment id").positive("must be a segment id"), {
+    error: "segments must be a list of segment ids",
+  })
+  .max(10, "at most 10 segments");
 
 export const phaseSchema = z.strictObject({
   name: plainText({ min: 1, max: 60, minMessage: "name the phase" }),
@@ -50,6 +56,7 @@ export const phaseSchema = z.strictObject({
     .max(20, "at most 20 items")
     .default([]),
   allowlist: z.array(targetingKey).max(1000, "at most 1000 entries").default([]),
+  segments: segmentIds.default([]),
   notBefore: z.iso.datetime({ offset: true, error: "must be an ISO 8601 time" }).optional(),
 });
 export type PhaseInput = z.infer<typeof phaseSchema>;
@@ -91,6 +98,8 @@ export const createRolloutSchema = z.strictObject({
   template: z.literal("playbook", { error: "the only template is 'playbook'" }).optional(),
   phases: z.array(phaseSchema, { error: "phases must be a list" }).max(10, "at most 10 phases").optional(),
   internalAllowlist: z.array(targetingKey).max(1000).optional(),
+  /** The playbook's internal phase as segments ("Staff"), kept until 100 %. */
+  internalSegments: segmentIds.optional(),
   impact: impactSchema.optional(),
   autoAdvance: z.boolean({ error: "must be true or false" }).default(false),
   requireEarlier: requireEarlierSchema.optional(),

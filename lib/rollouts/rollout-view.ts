@@ -16,6 +16,19 @@ import {
   type WindowMetrics,
 } from "../domain/rollout";
 import { disagreeingTokens, type HeldOutToken } from "../domain/token-agreement";
+import type { FlagExposure } from "../domain/flag-exposure";
+import { describeAudience } from "../domain/rollout-audience";
+import type { Segment } from "../domain/targeting/model";
+
+/** The segments a rollout's phases name, by id, as the audience sentences need them. */
+async function phaseSegments(tx: Tx, phases: readonly { segments: number[] }[]): Promise<Record<string, Segment>> {
+  const ids = [...new Set(phases.flatMap((p) => p.segments))];
+  if (ids.length === 0) return {};
+  const rows = await tx.segment.findMany({ where: { id: { in: ids } }, select: { id: true, name: true, constraints: true } });
+  return Object.fromEntries(
+    rows.map((s) => [String(s.id), { id: s.id, name: s.name, constraints: s.constraints as unknown as Segment["constraints"] }]),
+  );
+}
 
 /** docs/API.md `Phase`, plus what the dashboard shows. */
 export interface PhaseDto {
@@ -27,6 +40,10 @@ export interface PhaseDto {
   requiredApprovals: number;
   checklist: string[];
   allowlist: string[];
+  /** Segment ids the phase serves besides its allowlist and percentage. */
+  segments: number[];
+  /** Who the phase serves, in words: "Staff (email ends with @acme.com) and 10 % of everyone". */
+  audience: string;
   notBefore: string | null;
   /** When the phase started (null: not yet). */
   startedAt: string | null;
@@ -97,11 +114,7 @@ export interface RolloutDto {
   gates: Gate[];
 }
 
-interface FlagStateSnapshot {
-  enabled: boolean;
-  rolloutPercent: number;
-  allowlist: string[];
-}
+type FlagStateSnapshot = FlagExposure;
 
 export type RolloutOverride =
   | { kind?: "advance"; at: string; by: string; reason: string; gates: Gate[] }
@@ -116,12 +129,13 @@ const include = {
 export async function loadRollout(tx: Tx, id: string, now = new Date()): Promise<RolloutDto> {
   const row = await tx.rollout.findUnique({ where: { id }, include });
   if (!row) throw notFound(`Rollout '${id}'`);
-  const [requester, approvalRows, ticks, incidents, editors] = await Promise.all([
+  const [requester, approvalRows, ticks, incidents, editors, segments] = await Promise.all([
     tx.user.findUniqueOrThrow({ where: { id: row.requestedBy }, select: { id: true, name: true, email: true } }),
     tx.approval.findMany({ where: { rolloutId: id }, orderBy: { signedAt: "asc" } }),
     tx.checklistTick.findMany({ where: { rolloutId: id } }),
     tx.incident.count({ where: { flagId: row.flagId, environmentKey: row.environmentKey, status: { not: "resolved" } } }),
     planEditors(tx, { id, flagKey: row.flag.key, environment: row.environmentKey }),
+    phaseSegments(tx, row.phases),
   ]);
   const tickers = new Map(
     (await tx.user.findMany({ where: { id: { in: [...new Set(ticks.map((t) => t.tickedBy))] } }, select: { id: true, name: true } })).map(
@@ -137,6 +151,8 @@ export async function loadRollout(tx: Tx, id: string, now = new Date()): Promise
     requiredApprovals: p.requiredApprovals,
     checklist: p.checklist,
     allowlist: p.allowlist,
+    segments: p.segments,
+    audience: describeAudience(p, segments),
     notBefore: p.notBefore?.toISOString() ?? null,
     startedAt: p.startedAt?.toISOString() ?? null,
     ticked: ticks

@@ -1,4 +1,4 @@
-import type { Db } from "../db/client";
+import type { Db, Tx } from "../db/client";
 import { AppError, validationFailed } from "../errors";
 import { recordAudit } from "../audit/record-audit";
 import { actorLabel, type Principal } from "../auth/principal";
@@ -10,6 +10,7 @@ import { lockRollout } from "./lock-rollout";
 import { loadRollout, type RolloutDto } from "./rollout-view";
 import { notifyTransition } from "./rollout-notifications";
 import { can, requirePermission } from "../auth/permissions";
+import { lockSegments } from "../segments/lock-segments";
 
 export type TransitionAction = Exclude<RolloutAction, "edit">;
 
@@ -46,6 +47,19 @@ function checkWidening(actor: RolloutActor, before: FlagExposure, after: FlagExp
       widening,
     });
   }
+}
+
+/**
+ * The segments a transition is about to serve, read FOR KEY SHARE so none is deleted before the
+ * commit; a segment deleted since the plan named it is a 422 on `field`, not a foreign-key 500.
+ */
+async function assertSegmentsExist(tx: Tx, ids: readonly number[], field: string): Promise<void> {
+  const found = await lockSegments(tx, ids);
+  const missing = ids.filter((id) => !found.has(id));
+  if (missing.length)
+    throw new AppError("UNPROCESSABLE", `Segment ${missing.join(", ")} no longer exists; edit the plan`, {
+      fields: { [field]: `no segment with id ${missing.join(", ")}` },
+    });
 }
 
 /** advance / pause / resume / roll back on behalf of a signed-in user or token. */
@@ -106,19 +120,34 @@ export async function applyTransition(
       }
 
       const state = flag.state;
-      const flagBefore: FlagStateSnapshot = { enabled: state.enabled, rolloutPercent: state.rolloutPercent, allowlist: state.allowlist };
+      const flagBefore: FlagStateSnapshot = {
+        enabled: state.enabled,
+        rolloutPercent: state.rolloutPercent,
+        allowlist: state.allowlist,
+        rolloutSegments: state.rolloutSegments,
+      };
       let flagAfter: FlagStateSnapshot | null = null;
       if (action === "advance" && next.status === "active") {
         const phase = view.phases[next.phase]!;
-        flagAfter = { enabled: true, rolloutPercent: phase.percent, allowlist: phase.allowlist };
+        // At 100 % everyone is served: the phase's segments would add no one, and keeping them would
+        // keep the segments in use (undeletable) for as long as the flag lives.
+        flagAfter = {
+          enabled: true,
+          rolloutPercent: phase.percent,
+          allowlist: phase.allowlist,
+          rolloutSegments: phase.percent >= 100 ? [] : phase.segments,
+        };
       } else if (action === "rollback") {
-        flagAfter = view.rollbackTo; // a draft never changed the flag: nothing to restore
+        const restore = view.rollbackTo; // a draft never changed the flag: nothing to restore
+        if (restore) flagAfter = { ...restore, rolloutSegments: restore.rolloutSegments ?? [] };
         if (flagAfter) checkWidening(actor, flagBefore, flagAfter, input.confirmWiden === true);
       }
       if (flagAfter) {
+        await assertSegmentsExist(tx, flagAfter.rolloutSegments ?? [], action === "advance" ? `phases.${next.phase}.segments` : "segments");
         await tx.$executeRaw`
           UPDATE flag_states SET enabled = ${flagAfter.enabled}, rollout_percent = ${flagAfter.rolloutPercent},
-                 allowlist = ${flagAfter.allowlist}::text[], version = version + 1, updated_at = ${now}, updated_by = ${actor.id}::uuid
+                 allowlist = ${flagAfter.allowlist}::text[], rollout_segments = ${flagAfter.rolloutSegments ?? []}::int[],
+                 version = version + 1, updated_at = ${now}, updated_by = ${actor.id}::uuid
           WHERE flag_id = ${state.flagId}::uuid AND environment_key = ${state.environmentKey}`;
       }
       if (action === "advance" && next.status === "active") {

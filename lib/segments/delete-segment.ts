@@ -24,10 +24,14 @@ export async function deleteSegment(db: Db, principal: Principal | null, rawId: 
     const usage = await segmentUsage(tx, id);
     if (usage.length) {
       const names = usage.map((u) => `${u.flagKey} in ${u.environment}${u.rollout ? ` (${u.rollout.status} rollout)` : ""}`);
-      throw new AppError("CONFLICT", `${row.name} is still used by ${names.join(", ")}. Remove it from their targeting first.`, {
-        usage,
-        current: toSegmentDto(row),
-      });
+      throw new AppError(
+        "CONFLICT",
+        `${row.name} is still used by ${names.join(", ")}. Remove it from their targeting and rollout plans first.`,
+        {
+          usage,
+          current: toSegmentDto(row),
+        },
+      );
     }
     await tx.segment.delete({ where: { id } });
     await recordAudit(tx, {

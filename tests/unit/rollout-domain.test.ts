@@ -70,10 +70,17 @@ describe("plan validation", () => {
     expect(planProblems([phase({ percent: -1 })])).toHaveProperty("phases.0.percent");
     expect(planProblems([phase({ percent: 2.5 })])).toHaveProperty("phases.0.percent");
     expect(planProblems([phase({ percent: 0 })])).toEqual({
-      "phases.0.percent": "a 0 % phase serves only its allowlist: add targeting keys",
+      "phases.0.percent": "a 0 % phase serves only its audience: add a segment or targeting keys",
     });
     expect(planProblems([phase({ percent: 10 }), phase({ percent: 0, allowlist: ["a"] })])).toHaveProperty("phases.1.percent");
     expect(planProblems([phase({ percent: 0, allowlist: ["a"] }), phase({ percent: 100 })])).toEqual({});
+  });
+  it("a 0 % first phase may serve a segment instead of an allowlist; the playbook carries it until 100 %", () => {
+    expect(planProblems([phase({ percent: 0, segments: [3] }), phase({ percent: 100 })])).toEqual({});
+    expect(planProblems([phase({ percent: 10 }), phase({ percent: 0, segments: [3] })])).toEqual({
+      "phases.1.percent": "only the first phase may serve its audience alone (0 %)",
+    });
+    expect(templatePlan([], "staging", [3]).map((p) => p.segments ?? [])).toEqual([[3], [3], [3], []]);
   });
 });
 

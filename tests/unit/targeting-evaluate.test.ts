@@ -358,10 +358,10 @@ describe("targeting in words", () => {
           constraints: [{ contextName: "tenant", operator: "IN", values: ["a", "b", "c", "d", "e"] }],
         }),
       ),
-    ).toBe("10 % of tenant is one of a, b, c and 2 more, by user id");
+    ).toBe("10 % of tenant is one of a, b, c or 2 more, by user id");
     expect(describeStrategy(strategy({ segments: [9] }))).toBe("segment 9 (missing: matches no one)");
     expect(describeConstraint({ contextName: "version", operator: "SEMVER_GTE", value: "2.3.0", inverted: true })).toBe(
-      "not (version is version 2.3.0 or later)",
+      "not (version is at least version 2.3.0)",
     );
     expect(describeConstraint({ contextName: "email", operator: "STR_ENDS_WITH", values: ["@a.com"], caseInsensitive: true })).toBe(
       "email ends with @a.com (any case)",

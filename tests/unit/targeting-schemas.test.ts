@@ -161,7 +161,7 @@ describe("segment validation", () => {
 
 describe("constraints in words", () => {
   it("reads as a sentence, with inversion, case and long lists", async () => {
-    const { describeConstraint, describeConstraints } = await import("../../lib/targeting/describe-constraint");
+    const { describeConstraint, describeConstraints } = await import("../../lib/domain/targeting/describe");
     expect(describeConstraint({ contextName: "email", operator: "STR_ENDS_WITH", values: ["@acme.com"] })).toBe(
       "email ends with @acme.com",
     );

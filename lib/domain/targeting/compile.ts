@@ -66,6 +66,23 @@ export function compileTargeting(input: TargetingInput): CompiledTargeting {
   };
 }
 
+/**
+ * The rollout phase's segments as a strategy: on at 100 % for every subject they match, after the
+ * user's own strategies (whose variants keep priority) and before the staged percentage.
+ */
+export function rolloutAudienceStrategy(segments: readonly number[], groupId: string): Strategy {
+  return { rollout: 100, stickiness: "default", groupId, constraints: [], segments: [...segments], variants: [], title: "Rollout phase" };
+}
+
+const NO_TARGETING: Targeting = Object.freeze({ strategies: [], variants: [], dependencies: [] }) as Targeting;
+
+/** A flag's targeting with its rollout phase's segments appended as a strategy (none: unchanged). */
+export function withRolloutAudience(t: Targeting | undefined, segments: readonly number[], groupId: string): Targeting {
+  const base = t ?? NO_TARGETING;
+  if (segments.length === 0) return base;
+  return { ...base, strategies: [...base.strategies, rolloutAudienceStrategy(segments, groupId)] };
+}
+
 /** Whether a targeting changes anything over the plain rollout (else the flag keeps the fast path). */
 export const hasTargeting = (t: Targeting | undefined): t is Targeting =>
   !!t && (t.strategies.length > 0 || t.variants.length > 0 || t.dependencies.length > 0);

@@ -2,12 +2,10 @@ import type { Constraint, Segment, Strategy } from "./model";
 
 /** Targeting in words, for the approval form, gates and the audit log ("Staff (email ends with @acme.com), 10 % by user id"). */
 
-const list = (values: readonly string[]) =>
-  values.length <= 3 ? values.join(", ") : `${values.slice(0, 3).join(", ")} and ${values.length - 3} more`;
-
-const PHRASES: Record<Constraint["operator"], string> = {
-  IN: "is",
-  NOT_IN: "is not",
+/** Operator names as people read them; the constraint editor lists them too (lib/targeting/describe-constraint.ts). */
+export const OPERATOR_LABELS: Record<Constraint["operator"], string> = {
+  IN: "is one of",
+  NOT_IN: "is not one of",
   STR_CONTAINS: "contains",
   STR_STARTS_WITH: "starts with",
   STR_ENDS_WITH: "ends with",
@@ -20,29 +18,33 @@ const PHRASES: Record<Constraint["operator"], string> = {
   DATE_BEFORE: "is before",
   SEMVER_EQ: "is version",
   SEMVER_GT: "is a version after",
-  SEMVER_GTE: "is version",
+  SEMVER_GTE: "is at least version",
   SEMVER_LT: "is a version before",
-  SEMVER_LTE: "is version",
+  SEMVER_LTE: "is at most version",
   REGEX: "matches",
-  IN_CIDR: "is in",
+  IN_CIDR: "is in the IP range",
 };
 
+/** How a list reads: "a", "a or b", "a, b or c", and "a, b, c or 7 more" past four. */
+function either(values: readonly string[]): string {
+  if (values.length <= 1) return values[0] ?? "";
+  const shown = values.length > 4 ? [...values.slice(0, 3), `${values.length - 3} more`] : [...values];
+  return `${shown.slice(0, -1).join(", ")} or ${shown.at(-1)}`;
+}
+
+/** "email ends with @acme.com (any case)", "not (tenant is one of a or b)"; DATE_* read the current time, whatever the field. */
 export function describeConstraint(c: Constraint): string {
   const field = c.operator.startsWith("DATE_") ? "the time" : c.contextName;
-  const many = (c.values ?? []).length > 1;
-  let what: string;
-  if (c.operator === "IN" || c.operator === "NOT_IN")
-    what = `${PHRASES[c.operator]}${many ? (c.operator === "IN" ? " one of" : " any of") : ""} ${list(c.values ?? [])}`;
-  else if (c.values) what = `${PHRASES[c.operator]} ${many ? "any of " : ""}${list(c.values)}`;
-  else if (c.operator === "REGEX") what = `matches /${c.value ?? ""}/`;
-  else
-    what = `${PHRASES[c.operator]} ${c.value ?? ""}${c.operator === "SEMVER_GTE" ? " or later" : c.operator === "SEMVER_LTE" ? " or earlier" : ""}`;
-  const text = `${field} ${what}${c.caseInsensitive ? " (any case)" : ""}`;
+  const operand = c.values ? either(c.values) : c.operator === "REGEX" ? `/${c.value ?? ""}/` : (c.value ?? "");
+  const text = `${field} ${OPERATOR_LABELS[c.operator] ?? c.operator} ${operand}${c.caseInsensitive ? " (any case)" : ""}`;
   return c.inverted ? `not (${text})` : text;
 }
 
-export const describeSegment = (s: Segment) =>
-  s.constraints.length ? `${s.name} (${s.constraints.map(describeConstraint).join(" and ")})` : `${s.name} (everyone)`;
+/** Constraints that must all match, in words: "email ends with @acme.com and tenant is acme" ("everyone" for none). */
+export const describeConstraints = (constraints: readonly Constraint[]) =>
+  constraints.length ? constraints.map(describeConstraint).join(" and ") : "everyone";
+
+export const describeSegment = (s: Segment) => `${s.name} (${describeConstraints(s.constraints)})`;
 
 const STICKY: Record<string, string> = { default: "user or session", userId: "user id", sessionId: "session id", random: "chance" };
 
