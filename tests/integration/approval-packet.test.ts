@@ -60,8 +60,9 @@ describe("the approval form's review packet", () => {
     expect(res.status).toBe(200);
     const packet = res.body;
     expect(packet.change).toEqual({
-      before: { enabled: false, rolloutPercent: 0, allowlist: [] },
-      after: { enabled: true, rolloutPercent: 10, allowlist: [] },
+      before: { enabled: false, rolloutPercent: 0, allowlist: [], rolloutSegments: [] },
+      after: { enabled: true, rolloutPercent: 10, allowlist: [], rolloutSegments: [] },
+      audience: { before: "off", after: "10 % of everyone" },
       sinceApproved: { planVersion: 1, changes: ["Phase 2 “50 %”: soak 2 h → 4 h"] },
     });
     const [staging, ...others] = packet.earlierEnvironments;
@@ -76,7 +77,10 @@ describe("the approval form's review packet", () => {
     await new Promise((r) => setTimeout(r, 1100));
     const later = await call(app.url, "GET", `/api/v1/rollouts/${prod.id}/phases/0/review`, { token: ROLE_TOKENS.viewer });
     expect(later.body.earlierEnvironments[0].rollout.secondsAtFull).toBeGreaterThan(staging.rollout.secondsAtFull + 1);
-    expect(packet.rollback).toEqual({ restores: { enabled: false, rolloutPercent: 0, allowlist: [] }, exercisedIn: ["Staging"] });
+    expect(packet.rollback).toEqual({
+      restores: { enabled: false, rolloutPercent: 0, allowlist: [], rolloutSegments: [] },
+      exercisedIn: ["Staging"],
+    });
     expect(packet.monitoring.guardrails.map((g: { metric: string; action: string }) => [g.metric, g.action])).toEqual(
       SEED_GUARDRAILS.map((g) => [g.metric, g.action]),
     );

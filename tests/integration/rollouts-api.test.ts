@@ -385,8 +385,8 @@ describe("rollouts API", () => {
       );
       expect(res.body.error.fields.confirmWiden).toMatch(/use Kill/);
       expect(res.body.widening).toEqual({
-        before: { enabled: true, rolloutPercent: 10, allowlist: [] },
-        after: { enabled: true, rolloutPercent: 100, allowlist: [] },
+        before: { enabled: true, rolloutPercent: 10, allowlist: [], rolloutSegments: [] },
+        after: { enabled: true, rolloutPercent: 100, allowlist: [], rolloutSegments: [] },
       });
       expect(await counts()).toEqual(before);
       expect(await flagNow(key)).toEqual({ enabled: true, rolloutPercent: 10, allowlist: [] });
@@ -417,8 +417,8 @@ describe("rollouts API", () => {
       );
       expect(unconfirmed.body.error.fields).toEqual({ confirmWiden: "required: rolling back widens exposure from 10 % to 100 %" });
       expect(unconfirmed.body.widening).toEqual({
-        before: { enabled: true, rolloutPercent: 10, allowlist: [] },
-        after: { enabled: true, rolloutPercent: 100, allowlist: [] },
+        before: { enabled: true, rolloutPercent: 10, allowlist: [], rolloutSegments: [] },
+        after: { enabled: true, rolloutPercent: 100, allowlist: [], rolloutSegments: [] },
       });
       expect(await counts()).toEqual(before);
       expect(await flagNow(key)).toEqual({ enabled: true, rolloutPercent: 10, allowlist: [] });
