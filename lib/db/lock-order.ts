@@ -12,7 +12,10 @@ import { notFound } from "../errors";
  *   3. rollouts rows       FOR UPDATE     the environment's live rollouts and the one acted on, by id
  *  3b. segments rows       FOR KEY SHARE  those a new targeting names, by id (lib/targeting/check-targeting.ts);
  *                                         a segment's edit locks its row FOR NO KEY UPDATE (no conflict) and its
- *                                         delete FOR UPDATE, and neither then waits for levels 1–3
+ *                                         delete FOR UPDATE, and neither then waits for levels 1–3; a rollout transition
+ *                                         takes it on the segments the phase serves (lib/segments/lock-segments.ts)
+ *  3c. dependency lock     advisory, per environment in key order: only writers that give flags dependencies
+ *                                         (lib/targeting/check-targeting.ts `lockDependencyGraph`, the import)
  *   4. environments row    implicit: the flag_states trigger bumps its config_version for every statement writing states
  *   5. audit chain lock    implicit: every audit_log insert takes one global advisory lock (7346010001)
  *

@@ -3,6 +3,7 @@ import type { Db, Tx } from "../db/client";
 import { AppError } from "../errors";
 import { recordAudits, type AuditInput } from "../audit/record-audit";
 import { lockFlagsForChange } from "../db/lock-order";
+import { lockDependencyGraph } from "../targeting/check-targeting";
 import { allowLongStatements } from "../db/long-statements";
 import { actorLabel, type Principal, type UserPrincipal } from "../auth/principal";
 import {
@@ -133,6 +134,17 @@ export async function importUnleash(db: Db, principal: Principal | null, input: 
       for (const entry of flags) if (entry.action === "create") attachExisting(entry, existing.get(entry.key));
       nameSkippedParents(flags, mapped, input);
       for (const entry of flags) if (entry.action === "create") decideAction(entry, existing.get(entry.key));
+      // Giving flags dependencies takes turns with single-flag edits doing the same (lock order 3c).
+      await lockDependencyGraph(
+        tx,
+        flags.flatMap((f) =>
+          f.action === "skip"
+            ? []
+            : Object.entries(f.environments)
+                .filter(([, p]) => p.to.targeting?.dependencies.length)
+                .map(([env]) => env),
+        ),
+      );
       const summary = { create: 0, update: 0, unchanged: 0, skip: 0 };
       for (const f of flags) summary[f.action]++;
       if (!input.dryRun) {

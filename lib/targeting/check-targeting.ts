@@ -11,7 +11,9 @@ import type { Targeting } from "../domain/targeting/model";
  *   before this transaction commits;
  * - every dependency names another live flag, once, and that parent depends on nothing itself;
  *   when this flag gains dependencies, no flag of the environment depends on it. Dependencies are
- *   one level deep, as in Unleash, so no cycle can form.
+ *   one level deep, as in Unleash, so no cycle can form. Writers that give flags dependencies take
+ *   turns per environment (`lockDependencyGraph`): two flags made to depend on each other at the
+ *   same moment would otherwise each see the other without dependencies, and both pass.
  *
  * 422 with a message per field (`targeting.strategies.0.segments.1`) when one fails.
  */
@@ -25,6 +27,17 @@ export async function checkTargeting(
   await checkDependencies(tx, target, targeting, fields);
   if (Object.keys(fields).length) {
     throw new AppError("UNPROCESSABLE", "The targeting refers to something that does not exist or is not allowed", { fields });
+  }
+}
+
+/**
+ * Serialises, per environment, the writers that give flags dependencies (lock order level 3c, see
+ * lib/db/lock-order.ts), so each one's checks read the others' committed dependencies. Environments
+ * in key order, so writers of several never wait on each other in opposite orders.
+ */
+export async function lockDependencyGraph(tx: Tx, environments: readonly string[]): Promise<void> {
+  for (const env of [...new Set(environments)].sort()) {
+    await tx.$executeRaw`SELECT pg_advisory_xact_lock(hashtext('rollgate_dependencies:' || ${env}))`;
   }
 }
 
@@ -48,6 +61,7 @@ async function checkDependencies(
 ): Promise<void> {
   const deps = targeting.dependencies;
   if (!deps.length) return;
+  await lockDependencyGraph(tx, [target.environment]);
   const keys = [...new Set(deps.map((d) => d.feature))];
   const parents = await tx.$queryRaw<{ key: string; has_dependencies: boolean }[]>`
     SELECT f.key, coalesce(jsonb_array_length(s.targeting -> 'dependencies') > 0, false) AS has_dependencies

@@ -184,6 +184,25 @@ describe("flag state targeting", () => {
     expect((await patch(key, { version: 1, targeting: { dependencies: [{ feature: grandparent, variants: ["on"] }] } })).status).toBe(200);
   });
 
+  it("two flags made to depend on each other at the same moment: one wins, the other is told why (10 rounds)", async () => {
+    for (let round = 0; round < 10; round++) {
+      const [a, b, c] = [unique("mutual-a"), unique("mutual-b"), unique("chain-c")];
+      await Promise.all([createFlag(a), createFlag(b), createFlag(c)]);
+      // A on B and B on A; and B on C at the same time as A on B (which would make A two levels deep).
+      const [ab, ba] = await Promise.all([
+        patch(a, { version: 1, targeting: { dependencies: [{ feature: b }] } }),
+        patch(b, { version: 1, targeting: { dependencies: [{ feature: round % 2 ? a : c }] } }),
+      ]);
+      expect([ab.status, ba.status].sort(), `round ${round}: ${JSON.stringify([ab.body, ba.body])}`).toEqual([200, 422]);
+      const rows = await t.sql(
+        `SELECT f.key FROM flag_states s JOIN flags f ON f.id = s.flag_id
+          WHERE s.environment_key = 'production' AND f.key = ANY($1) AND jsonb_array_length(coalesce(s.targeting -> 'dependencies', '[]')) > 0`,
+        [[a, b]],
+      );
+      expect(rows.rows).toHaveLength(1);
+    }
+  });
+
   it("of truly concurrent targeting writes with the same version exactly one wins; the others get 409 with its state", async () => {
     const key = unique("race");
     await createFlag(key);
