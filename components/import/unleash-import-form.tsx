@@ -6,6 +6,7 @@ import type { ImportResult } from "@/lib/flags/import-unleash";
 import { Button } from "../ui/button";
 import { Select } from "../ui/field";
 import { PlanTable } from "./import-plan-table";
+import { SegmentPlanTable } from "./import-segment-table";
 import { useUnleashImport, type Unmappable } from "./use-unleash-import";
 
 /**
@@ -64,6 +65,7 @@ export function UnleashImportForm({ environments }: { environments: string[] }) 
       <div role="status" aria-live="polite">
         {shown ? <ImportSummary shown={shown} imported={imported !== null} /> : null}
       </div>
+      {shown?.segments.length ? <SegmentPlanTable segments={shown.segments} /> : null}
       {shown ? <PlanTable flags={shown.flags} /> : null}
     </div>
   );

@@ -88,3 +88,39 @@ test("only admins see the import", async ({ page }) => {
   await page.goto("/admin/import");
   await expect(page).toHaveURL(/\/flags$/);
 });
+
+test("the dry run lists the export's segments with their rules, and the import creates them", async ({ page }) => {
+  await signIn(page, "admin@rollgate.dev");
+  await page.goto("/admin/import");
+  // Names of their own, so a retry against the same server imports something new.
+  const name = `Imported testers ${Date.now()}`;
+  const flag = `Imported.Banner${Date.now()}`;
+  const exported = {
+    features: [{ name: flag, type: "release", project: "default" }],
+    featureEnvironments: [{ featureName: flag, environment: "production", enabled: true }],
+    featureStrategies: [
+      {
+        featureName: flag,
+        environment: "production",
+        name: "flexibleRollout",
+        parameters: { rollout: "100", stickiness: "default", groupId: flag },
+        constraints: [],
+        segments: [41],
+      },
+    ],
+    segments: [{ id: 41, name, constraints: [{ contextName: "tier", operator: "IN", values: ["beta", "staff"] }] }],
+  };
+  await upload(page, "segments.json", JSON.stringify(exported));
+  await page.getByRole("button", { name: "Dry run" }).click();
+  const segment = page.getByTestId("import-segment-41");
+  await expect(segment).toContainText(name);
+  await expect(segment).toContainText("create");
+  await expect(segment).toContainText("tier is one of beta or staff");
+  expect((await axeViolations(page)).map((v) => `${v.id}: ${v.help}`)).toEqual([]);
+
+  await page.getByRole("button", { name: "Import 1 flag" }).click();
+  await expect(page.getByTestId("import-summary")).toContainText("Imported. 1 created");
+  await expect(segment).toContainText(/Rollgate id \d+/);
+  const listed = (await (await page.request.get("/api/v1/segments")).json()) as { segments: { name: string }[] };
+  expect(listed.segments.map((s) => s.name)).toContain(name);
+});
