@@ -5,7 +5,8 @@ import { judge, type GuardrailAction, type GuardrailMetric } from "../domain/gua
 import { killFlagAs } from "../incidents/kill-switch";
 import { enqueueNotification } from "../notifications";
 import { windowMetrics, type AttributedWindowMetrics } from "../rollouts/rollout-view";
-import { applyTransition } from "../rollouts/transition-rollout";
+import { applyTransition, AUTOMATIC_WIDENING } from "../rollouts/transition-rollout";
+import { AppError } from "../errors";
 import type { EvidenceTest, EvidenceVerdict } from "../domain/guardrail-evidence";
 import { MIN_TREATMENT_REQUESTS } from "../domain/split-evidence";
 import { formatDuration } from "../domain/rollout";
@@ -425,11 +426,17 @@ export async function actOnBreach(
     await applyTransition(db, SYSTEM, live.id, "pause", { version: live.version, reason }, now);
     return "paused the rollout";
   }
+  let why = "";
   if (action === "rollback" && live && live.status !== "draft") {
-    await applyTransition(db, SYSTEM, live.id, "rollback", { version: live.version, reason }, now);
-    return "rolled the rollout back";
+    try {
+      await applyTransition(db, SYSTEM, live.id, "rollback", { version: live.version, reason }, now);
+      return "rolled the rollout back";
+    } catch (err) {
+      if (!(err instanceof AppError && err.details.reason === AUTOMATIC_WIDENING)) throw err;
+      why = ` instead of rolling back: ${err.message.charAt(0).toLowerCase()}${err.message.slice(1)}`;
+    }
   }
-  // kill, or roll back with no rollout to roll back: stop the flag.
-  const result = await killFlagAs(db, { id: null, label: SYSTEM.label }, target, { reason, snapshot: verdict }, now);
-  return `killed the flag (incident ${result.incidentId})`;
+  // kill, or roll back with no rollout to roll back (or one that would widen exposure): stop the flag.
+  const result = await killFlagAs(db, { id: null, label: SYSTEM.label }, target, { reason: `${reason}${why}`, snapshot: verdict }, now);
+  return `killed the flag${why} (incident ${result.incidentId})`;
 }

@@ -23,14 +23,22 @@ export interface RolloutActor {
 
 type FlagStateSnapshot = FlagExposure;
 
+/** A guardrail's roll back that would serve more subjects than now: its breach is answered by a kill instead. */
+export const AUTOMATIC_WIDENING = "AUTOMATIC_ROLLBACK_WIDENS";
+
 /**
- * Refuses a person's roll back that would widen exposure unless they may widen it and said so. The
- * automatic workers are left as they were: a guardrail's roll back restores the state it was told to.
+ * Refuses a person's roll back that would widen exposure unless they may widen it and said so, and
+ * an automatic one always: a guardrail rolls back because the change hurts, and restoring a state
+ * that served more (a rollout that started from 100 %) would answer a breach by widening it. The
+ * guardrail worker kills the flag instead (lib/guardrails/guardrail-worker.ts `actOnBreach`).
  */
 function checkWidening(actor: RolloutActor, before: FlagExposure, after: FlagExposure, confirmed: boolean): void {
-  if (actor.id === null || !widensExposure(before, after)) return;
+  if (!widensExposure(before, after)) return;
   const change = `from ${describeExposure(before)} to ${describeExposure(after)}`;
   const widening = { before, after };
+  if (actor.id === null) {
+    throw new AppError("CONFLICT", `Rolling back would widen exposure ${change}`, { widening, reason: AUTOMATIC_WIDENING });
+  }
   if (!can(actor, "rollout.rollback.widen")) {
     throw new AppError(
       "FORBIDDEN",

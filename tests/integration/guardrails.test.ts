@@ -116,6 +116,9 @@ describe("guardrails", () => {
 
   it("roll back acts on a live rollout: the flag returns to its state before the rollout", async () => {
     const key = await liveFlag();
+    // Before the rollout the flag served 5 %: rolling back from 50 % narrows it (a roll back that
+    // would widen exposure kills instead: tests/integration/rollouts-api.test.ts).
+    expect((await patchFlagState(app.url, eng, key, "production", { rolloutPercent: 5 })).status).toBe(200);
     const created = await call(app.url, "POST", "/api/v1/rollouts", {
       token: eng,
       body: { flagKey: key, environment: "production", phases: [{ name: "50 %", percent: 50 }] },
@@ -134,7 +137,7 @@ describe("guardrails", () => {
       "the rollout rolled back",
     );
     const flag = await call(app.url, "GET", `/api/v1/flags/${key}`, { token: eng });
-    expect(flag.body.environments.production).toMatchObject({ enabled: true, rolloutPercent: 100, killed: false });
+    expect(flag.body.environments.production).toMatchObject({ enabled: true, rolloutPercent: 5, killed: false });
   });
 
   it("refuses bad guardrails with field messages and viewers", async () => {

@@ -3,6 +3,7 @@ import { setUpTestApp } from "../support/fixture";
 import { BOOTSTRAP, call, ROLE_TOKENS, SDK_TOKEN } from "../support/http";
 import { startReceiver } from "../support/webhook-receiver";
 import { eventually } from "../support/eventually";
+import { actOnBreach } from "../../lib/guardrails/guardrail-worker";
 
 const eng = ROLE_TOKENS.engineer;
 const po = ROLE_TOKENS.product_owner;
@@ -452,6 +453,28 @@ describe("rollouts API", () => {
       });
       expect(res.status).toBe(403);
       expect(res.body.error.message).toMatch(/^Rolling back would widen exposure from off to 100 %/);
+    });
+
+    it("a guardrail's roll back that would widen exposure kills the flag instead; one that narrows it rolls back", async () => {
+      const wide = await liveFrom({ enabled: true, rolloutPercent: 100 });
+      const action = await actOnBreach(
+        t.db,
+        "rollback",
+        { flagKey: wide.key, environment: "production" },
+        "error rate 9 % > 5 %",
+        {},
+        new Date(),
+      );
+      expect(action).toMatch(/^killed the flag instead of rolling back: rolling back would widen exposure from 10 % to 100 % \(incident /);
+      const killed = (await call(app.url, "GET", `/api/v1/flags/${wide.key}`, { token: eng })).body.environments.production;
+      expect(killed).toMatchObject({ killed: true, rolloutPercent: 10 });
+      expect((await call(app.url, "GET", `/api/v1/rollouts/${wide.id}`, { token: eng })).body.status).not.toBe("rolled_back");
+
+      const narrow = await liveFrom({ enabled: false, rolloutPercent: 0 });
+      expect(await actOnBreach(t.db, "rollback", { flagKey: narrow.key, environment: "production" }, "error rate", {}, new Date())).toBe(
+        "rolled the rollout back",
+      );
+      expect(await flagNow(narrow.key)).toEqual({ enabled: false, rolloutPercent: 0, allowlist: [] });
     });
   });
 
