@@ -1,3 +1,4 @@
+import type { MappedState } from "@/lib/domain/unleash-mapping";
 import type { ImportPlanEntry } from "@/lib/flags/import-unleash";
 import { Badge } from "../ui/badge";
 import { CellLabel, DataTable } from "../ui/data-table";
@@ -5,10 +6,19 @@ import { CellLabel, DataTable } from "../ui/data-table";
 const ACTION_TONE = { create: "green", update: "indigo", unchanged: "gray", skip: "amber" } as const;
 const ACTION_LABEL = { create: "create", update: "update", unchanged: "unchanged", skip: "skip" } as const;
 
-function stateText(s: { enabled: boolean; rolloutPercent: number; allowlist: string[] }): string {
+const count = (n: number, one: string, many: string) => (n ? ` + ${n} ${n === 1 ? one : many}` : "");
+
+/** "25 % + 2 allowlisted + 1 strategy + 2 variants": the targeting counts too, or a 0 % flag would read as off. */
+function stateText(s: MappedState): string {
   if (!s.enabled) return "disabled";
-  const allow = s.allowlist.length ? ` + ${s.allowlist.length} allowlisted` : "";
-  return `${s.rolloutPercent} %${allow}`;
+  const t = s.targeting;
+  return (
+    `${s.rolloutPercent} %` +
+    count(s.allowlist.length, "allowlisted", "allowlisted") +
+    count(t?.strategies.length ?? 0, "strategy", "strategies") +
+    count(t?.variants.length ?? 0, "variant", "variants") +
+    count(t?.dependencies.length ?? 0, "dependency", "dependencies")
+  );
 }
 
 /** What the dry run or the import does to each flag, environment by environment. */

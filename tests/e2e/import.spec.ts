@@ -116,6 +116,8 @@ test("the dry run lists the export's segments with their rules, and the import c
   await expect(segment).toContainText(name);
   await expect(segment).toContainText("create");
   await expect(segment).toContainText("tier is one of beta or staff");
+  // The flag's targeting counts in its state: a 0 % flag with a strategy is not "off".
+  await expect(page.getByTestId(`import-row-${flag}`)).toContainText("production: 0 % + 1 strategy exact");
   expect((await axeViolations(page)).map((v) => `${v.id}: ${v.help}`)).toEqual([]);
 
   await page.getByRole("button", { name: "Import 1 flag" }).click();

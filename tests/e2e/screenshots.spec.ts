@@ -166,3 +166,45 @@ test("screenshots of the flag page's Targeting section: strategies in words, one
     await section.screenshot({ path: path.join(DIR!, `targeting-editing-${name}.png`) });
   }
 });
+
+test("screenshots of the import dry run with the export's segments", async ({ page }) => {
+  mkdirSync(DIR!, { recursive: true });
+  await signIn(page, "admin@rollgate.dev");
+  const stamp = Date.now();
+  const flag = `Shot.Segments${stamp}`;
+  const exported = {
+    features: [{ name: flag, type: "release", project: "default" }],
+    featureEnvironments: [{ featureName: flag, environment: "production", enabled: true }],
+    featureStrategies: [
+      {
+        featureName: flag,
+        environment: "production",
+        name: "flexibleRollout",
+        parameters: { rollout: "25", stickiness: "default", groupId: flag },
+        constraints: [],
+        segments: [7, 8],
+      },
+    ],
+    segments: [
+      {
+        id: 7,
+        name: `Beta tenants ${stamp}`,
+        constraints: [{ contextName: "tenant", operator: "IN", values: ["acme", "globex", "initech"] }],
+      },
+      { id: 8, name: `Recent app ${stamp}`, constraints: [{ contextName: "appVersion", operator: "SEMVER_GTE", value: "2.4.0" }] },
+    ],
+  };
+  for (const [name, width, height] of [
+    ["desktop-1440", 1440, 900],
+    ["phone-390", 390, 844],
+  ] as const) {
+    await page.setViewportSize({ width, height });
+    await page.goto("/admin/import");
+    await page
+      .getByLabel("Unleash export (JSON)")
+      .setInputFiles({ name: "export.json", mimeType: "application/json", buffer: Buffer.from(JSON.stringify(exported)) });
+    await page.getByRole("button", { name: "Dry run" }).click();
+    await expect(page.getByTestId("import-segment-7")).toBeVisible();
+    await page.screenshot({ path: path.join(DIR!, `import-segments-${name}.png`), fullPage: true });
+  }
+});
