@@ -73,12 +73,14 @@ export class RollgateProvider implements Provider {
    * under a flag to `POST /api/v1/events`, batched like `RollgateClient.track`. The event name is the
    * flag key (other names are ignored), `details.value` the latency in ms, `details.outcome`
    * `"success"` (default) or `"error"`, `details.errorCode` optional, `details.variant` the variant
-   * served when the caller knows it (else the one this provider serves the context's targeting key).
+   * served when the caller knows it (else the one this provider serves the same context).
    */
   track(trackingEventName: string, context: EvaluationContext, details: TrackingEventDetails): void {
     if (!this.client) return;
     const targetingKey = typeof context.targetingKey === "string" ? context.targetingKey : undefined;
-    const served = this.client.evaluate(trackingEventName, targetingKey);
+    // The whole context, as the evaluation had it: a flag whose strategies or rollout phase read
+    // attributes (a "Staff" phase reads the email) is on for a subject its key alone does not match.
+    const served = this.client.evaluate(trackingEventName, context);
     if (served.errorCode === "FLAG_NOT_FOUND") return;
     const reported = reportedAs(served);
     const variant = details.variant === "on" || details.variant === "off" ? details.variant : reported.variant;

@@ -209,6 +209,43 @@ describe("OpenFeature tracking", () => {
   });
 });
 
+describe("OpenFeature tracking of a flag that reads more than the key", () => {
+  it("attributes the event to the arm the whole context was served (a Staff phase reads the email)", async () => {
+    expect((await call(url, "POST", "/api/v1/flags", { token: ENG, body: { key: "staff-flag" } })).status).toBe(201);
+    expect((await call(url, "PATCH", "/api/v1/flags/staff-flag", { token: ENG, body: { rawEventSamplePercent: 100 } })).status).toBe(200);
+    const segment = await call(url, "POST", "/api/v1/segments", {
+      token: ENG,
+      body: { name: "Tracking staff", constraints: [{ contextName: "email", operator: "STR_ENDS_WITH", values: ["@acme.com"] }] },
+    });
+    expect(segment.status).toBe(201);
+    await patch("staff-flag", {
+      enabled: true,
+      rolloutPercent: 0,
+      targeting: { strategies: [{ rollout: 100, segments: [segment.body.id] }] },
+    });
+    const provider = new RollgateProvider({ url, sdkKey: SDK, events: { flushIntervalMs: 60_000, summarize: false } });
+    await OpenFeature.setProviderAndWait("tracking-context", provider);
+    const client = OpenFeature.getClient("tracking-context");
+    try {
+      const staff = { targetingKey: "s-1", email: "ana@acme.com" };
+      await eventually(async () => (await client.getBooleanValue("staff-flag", false, staff)) === true);
+      client.track("staff-flag", staff, { value: 5 });
+      client.track("staff-flag", { targetingKey: "s-2", email: "bo@example.com" }, { value: 5 });
+      await provider.rollgate!.flushEvents();
+      const { rows } = await t.sql(
+        `SELECT e.targeting_key, e.variant, e.reason FROM events e JOIN flags f ON f.id = e.flag_id
+          WHERE f.key = 'staff-flag' ORDER BY e.targeting_key`,
+      );
+      expect(rows).toEqual([
+        { targeting_key: "s-1", variant: "on", reason: "TARGETING_MATCH" },
+        { targeting_key: "s-2", variant: "off", reason: "UNKNOWN" },
+      ]);
+    } finally {
+      await OpenFeature.close();
+    }
+  });
+});
+
 describe("OutcomeHook (OpenFeature hook)", () => {
   it("times the code path after an evaluation and reports success or error with the served variant into the rollups", async () => {
     expect((await call(url, "POST", "/api/v1/flags", { token: ENG, body: { key: "hook-flag" } })).status).toBe(201);
