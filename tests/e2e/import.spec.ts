@@ -3,6 +3,7 @@ import path from "node:path";
 import { expect, test, type Page } from "./test";
 import { axeViolations } from "./axe";
 import { signIn } from "./helpers";
+import { segmentedExport } from "./unleash-exports";
 
 const FIXTURE = path.join(import.meta.dirname, "fixtures/unleash-export.json");
 
@@ -95,21 +96,10 @@ test("the dry run lists the export's segments with their rules, and the import c
   // Names of their own, so a retry against the same server imports something new.
   const name = `Imported testers ${Date.now()}`;
   const flag = `Imported.Banner${Date.now()}`;
-  const exported = {
-    features: [{ name: flag, type: "release", project: "default" }],
-    featureEnvironments: [{ featureName: flag, environment: "production", enabled: true }],
-    featureStrategies: [
-      {
-        featureName: flag,
-        environment: "production",
-        name: "flexibleRollout",
-        parameters: { rollout: "100", stickiness: "default", groupId: flag },
-        constraints: [],
-        segments: [41],
-      },
-    ],
-    segments: [{ id: 41, name, constraints: [{ contextName: "tier", operator: "IN", values: ["beta", "staff"] }] }],
-  };
+  const exported = segmentedExport(flag, 100, [
+    { id: 41, name, constraints: [{ contextName: "tier", operator: "IN", values: ["beta", "staff"] }] },
+  ]);
+
   await upload(page, "segments.json", JSON.stringify(exported));
   await page.getByRole("button", { name: "Dry run" }).click();
   const segment = page.getByTestId("import-segment-41");

@@ -2,6 +2,7 @@ import { expect, test } from "./test";
 import { mkdirSync } from "node:fs";
 import path from "node:path";
 import { signIn } from "./helpers";
+import { segmentedExport } from "./unleash-exports";
 
 // Issue 23's acceptance: the rollout page's "change vs control" chart at a desktop and a phone size.
 // Run on demand: SCREENSHOTS_DIR=/work/screenshots npx playwright test tests/e2e/screenshots.spec.ts
@@ -172,28 +173,14 @@ test("screenshots of the import dry run with the export's segments", async ({ pa
   await signIn(page, "admin@rollgate.dev");
   const stamp = Date.now();
   const flag = `Shot.Segments${stamp}`;
-  const exported = {
-    features: [{ name: flag, type: "release", project: "default" }],
-    featureEnvironments: [{ featureName: flag, environment: "production", enabled: true }],
-    featureStrategies: [
-      {
-        featureName: flag,
-        environment: "production",
-        name: "flexibleRollout",
-        parameters: { rollout: "25", stickiness: "default", groupId: flag },
-        constraints: [],
-        segments: [7, 8],
-      },
-    ],
-    segments: [
-      {
-        id: 7,
-        name: `Beta tenants ${stamp}`,
-        constraints: [{ contextName: "tenant", operator: "IN", values: ["acme", "globex", "initech"] }],
-      },
-      { id: 8, name: `Recent app ${stamp}`, constraints: [{ contextName: "appVersion", operator: "SEMVER_GTE", value: "2.4.0" }] },
-    ],
-  };
+  const exported = segmentedExport(flag, 25, [
+    {
+      id: 7,
+      name: `Beta tenants ${stamp}`,
+      constraints: [{ contextName: "tenant", operator: "IN", values: ["acme", "globex", "initech"] }],
+    },
+    { id: 8, name: `Recent app ${stamp}`, constraints: [{ contextName: "appVersion", operator: "SEMVER_GTE", value: "2.4.0" }] },
+  ]);
   for (const [name, width, height] of [
     ["desktop-1440", 1440, 900],
     ["phone-390", 390, 844],
