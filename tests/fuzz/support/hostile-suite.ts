@@ -1,9 +1,9 @@
 import fc from "fast-check";
-import { beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { setUpTestApp } from "../../support/fixture";
 import { verifyAuditChain } from "../../../lib/audit/verify-chain";
 import { BOOTSTRAP } from "../../support/http";
-import { buildWorld, fingerprint, serverActionIds } from "./fuzz-world";
+import { buildWorld, openFingerprinter, serverActionIds, type Fingerprinter } from "./fuzz-world";
 import { describeRequest, sendRaw, type RawOutcome, type RawRequest } from "./raw-request";
 import { requestArbitrary } from "./requests";
 import { ALL_TARGETS, type Target, type World } from "./targets";
@@ -54,12 +54,18 @@ export function hostileRequestsSuite(shard: number, shards: number): void {
   const targets = ALL_TARGETS.map((target, index) => ({ target, index })).filter(({ index }) => index % shards === shard);
   let world: World;
   let actionIds: Map<string, string>;
+  let fingerprinter: Fingerprinter | undefined;
 
   // Guardrails act on their own; during the run nothing may change the database but the requests.
   const { t, app } = setUpTestApp({ bootstrapTokens: BOOTSTRAP, env: { ROLLGATE_GUARDRAIL_INTERVAL_MS: "60000" } });
   beforeAll(async () => {
     world = await buildWorld(t, app.url);
     actionIds = serverActionIds();
+    fingerprinter = await openFingerprinter(t);
+  });
+  // Registered after the fixture's, so it runs first: the database is dropped once nobody is connected.
+  afterAll(async () => {
+    await fingerprinter?.close();
   });
 
   describe(`hostile input, shard ${shard + 1} of ${shards} (seed ${SEED})`, () => {
@@ -68,7 +74,8 @@ export function hostileRequestsSuite(shard: number, shards: number): void {
       const statuses = new Map<number, number>();
       let sent = 0;
       let checkedRefusals = 0;
-      let before = await fingerprint(t);
+      const fingerprint = fingerprinter!;
+      let before = await fingerprint.read();
       for (const { target, index } of targets) {
         const requests: RawRequest[] = fc.sample(requestArbitrary(target, world, actionIds), {
           numRuns: runsFor(target),
@@ -77,7 +84,7 @@ export function hostileRequestsSuite(shard: number, shards: number): void {
         for (const req of requests) {
           const outcome = await sendRaw(app.url, req);
           sent++;
-          const after = await fingerprint(t);
+          const after = await fingerprint.read();
           if (outcome.kind !== "response") {
             failures.push(
               `${target.id}: ${outcome.kind === "hang" ? "no answer in 15 s" : `connection ${outcome.error}`}\n${describeRequest(req)}`,
