@@ -151,6 +151,38 @@ test("a save against a version changed elsewhere says so, shows the current stra
   ]);
 });
 
+test("in production a targeting save needs a reason, which the audit log keeps", async ({ page }) => {
+  await signIn(page, "engineer@rollgate.dev");
+  await page.goto("/flags");
+  const { key } = await flagAndSegment(page, "production");
+  await page.goto(`/flags/${key}`);
+  const section = page.getByTestId("targeting-production");
+  await section.getByRole("button", { name: "Add strategy" }).click();
+  await section.getByLabel("Title").fill("Canada");
+  await section.getByLabel("Context field").fill("country");
+  await section.getByLabel("Values").fill("CA");
+  const reason = section.getByLabel("Reason (required in production, goes to the audit log)");
+  await section.getByRole("button", { name: "Save targeting of production" }).click();
+  // No reason: refused next to the field, and nothing saved.
+  await expect(section.getByText("say why (at least 3 characters)")).toBeVisible();
+  await expect(section.getByTestId("targeting-error")).toHaveText("Say why you change this environment");
+  await expect(reason).toHaveAttribute("aria-invalid", "true");
+  const flag = async () =>
+    ((await (await page.request.get(`/api/v1/flags/${key}`)).json()) as { environments: Record<string, StoredState> }).environments
+      .production!;
+  expect(await flag()).toMatchObject({ version: 1, targeting: null });
+
+  await reason.fill("ticket 4121: Canada first");
+  await section.getByRole("button", { name: "Save targeting of production" }).click();
+  await expect(section.getByTestId("targeting-saved")).toHaveText("✓ Saved the targeting of production: version 2");
+  expect((await flag()).targeting?.strategies).toMatchObject([{ title: "Canada", constraints: [{ contextName: "country" }] }]);
+  const audit = await page.request.get(`/api/v1/audit?target=${key}`);
+  const entries = ((await audit.json()) as { entries: { action: string; reason: string | null }[] }).entries;
+  expect(entries).toContainEqual(
+    expect.objectContaining({ action: expect.stringMatching(/^flag_state\./), reason: "ticket 4121: Canada first" }),
+  );
+});
+
 test("a viewer reads the strategies in words and gets no controls", async ({ page }) => {
   await signIn(page, "engineer@rollgate.dev");
   await page.goto("/flags");
