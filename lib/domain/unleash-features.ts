@@ -80,7 +80,7 @@ function strategyOut(s: Strategy, segments: Readonly<Record<string, Segment>>): 
  * - the allowlist → `userWithId` first (a feature is on when any strategy says so);
  * - each strategy → `flexibleRollout` with its percentage, stickiness and group, its constraints and
  *   its segments' constraints (inlined, so every SDK version reads them), and its variants;
- * - the live rollout phase's segments → one more `flexibleRollout` at 100 % with their constraints;
+ * - each of the live rollout phase's segments → one more `flexibleRollout` at 100 % with its constraints;
  * - the staged rollout's percentage last: 100 % → `default` (on for everyone, with or without a user
  *   id, like Rollgate's STATIC); otherwise `flexibleRollout` with `userId` stickiness in the flag's
  *   bucketing group (Unleash's normalizedHash(groupId:userId) is Rollgate's bucket; without a user id
@@ -98,7 +98,7 @@ export function toUnleashFeature(flag: CompiledFlag, segments: Readonly<Record<s
   const userIds = rule.allowlist.filter((id) => id !== "" && !id.includes(",") && id.trim() === id);
   if (userIds.length) strategies.push({ name: "userWithId", parameters: { userIds: userIds.join(",") }, constraints: [] });
   for (const s of targeting?.strategies ?? []) strategies.push(strategyOut(s, segments));
-  if (rule.rolloutSegments?.length) strategies.push(strategyOut(rolloutAudienceStrategy(rule.rolloutSegments, flag.groupId), segments));
+  for (const id of rule.rolloutSegments ?? []) strategies.push(strategyOut(rolloutAudienceStrategy(id, flag.groupId), segments));
   if (rule.rolloutPercent >= 100) strategies.push({ name: "default", parameters: {}, constraints: [] });
   else if (rule.rolloutPercent > 0 || strategies.length === 0)
     strategies.push({

@@ -48,6 +48,16 @@ describe("a phase's segments in evaluation", () => {
     expect(evaluateWithContext(withStaff, { ...staff, userId: "user-0" }, env)).toMatchObject({ value: true });
   });
 
+  it("a phase with two segments serves everyone in either, not only those in both", () => {
+    const BETA: Segment = { id: 8, name: "Beta", constraints: [{ contextName: "tier", operator: "IN", values: ["beta"] }] };
+    const both = snapshot(rule({ rolloutSegments: [7, 8] }), { "7": STAFF, "8": BETA });
+    const flag = both.flags.get("checkout")!;
+    expect(evaluateWithContext(flag, staff, env)).toMatchObject({ value: true });
+    expect(evaluateWithContext(flag, { userId: "u-3", properties: { tier: "beta" } }, env)).toMatchObject({ value: true });
+    expect(evaluateWithContext(flag, customer, env)).toMatchObject({ value: false });
+    expect(toUnleashFeatures(both).features[0]!.strategies.map((s) => s.constraints)).toEqual([STAFF.constraints, BETA.constraints]);
+  });
+
   it("a deleted segment matches no one, and kill still wins", () => {
     expect(evaluateWithContext(snapshot(rule(), {}).flags.get("checkout")!, staff, env)).toMatchObject({ value: false });
     expect(evaluateWithContext(snapshot(rule({ killed: true })).flags.get("checkout")!, staff, env)).toMatchObject({

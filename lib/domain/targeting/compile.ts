@@ -67,20 +67,22 @@ export function compileTargeting(input: TargetingInput): CompiledTargeting {
 }
 
 /**
- * The rollout phase's segments as a strategy: on at 100 % for every subject they match, after the
- * user's own strategies (whose variants keep priority) and before the staged percentage.
+ * One of the rollout phase's segments as a strategy: on at 100 % for every subject it matches, after
+ * the user's own strategies (whose variants keep priority) and before the staged percentage. A phase
+ * serves each of its segments (one strategy per segment, so "Staff and Beta testers" is either, as
+ * its allowlist and percentage add to each other), never only their intersection.
  */
-export function rolloutAudienceStrategy(segments: readonly number[], groupId: string): Strategy {
-  return { rollout: 100, stickiness: "default", groupId, constraints: [], segments: [...segments], variants: [], title: "Rollout phase" };
+export function rolloutAudienceStrategy(segment: number, groupId: string): Strategy {
+  return { rollout: 100, stickiness: "default", groupId, constraints: [], segments: [segment], variants: [], title: "Rollout phase" };
 }
 
 const NO_TARGETING: Targeting = Object.freeze({ strategies: [], variants: [], dependencies: [] }) as Targeting;
 
-/** A flag's targeting with its rollout phase's segments appended as a strategy (none: unchanged). */
+/** A flag's targeting with its rollout phase's segments appended, a strategy each (none: unchanged). */
 export function withRolloutAudience(t: Targeting | undefined, segments: readonly number[], groupId: string): Targeting {
   const base = t ?? NO_TARGETING;
   if (segments.length === 0) return base;
-  return { ...base, strategies: [...base.strategies, rolloutAudienceStrategy(segments, groupId)] };
+  return { ...base, strategies: [...base.strategies, ...segments.map((id) => rolloutAudienceStrategy(id, groupId))] };
 }
 
 /** Whether a targeting changes anything over the plain rollout (else the flag keeps the fast path). */
