@@ -9,7 +9,7 @@ import { applyProxyPolicy, setPagePolicy, setSecurityHeaders } from "./origin";
 import { isDatabaseUnavailableError, RETRY_AFTER_SECONDS, runWithDatabaseScope } from "../db/availability";
 import { quietDatabaseOutagesOnConsole, reportDatabaseUnavailable, REQUESTS_ANSWERED_503 } from "../db/outage-log";
 import { databaseUnavailablePage } from "./unavailable-page";
-import { endAfterRequestBody, isClientAbort } from "./request-body";
+import { isClientAbort, LingeringResponse } from "./request-body";
 import { httpMetrics } from "./metrics/http-metrics";
 import { logger, requestIdOf } from "../log/logger";
 
@@ -183,12 +183,12 @@ export async function startAppServer(options: {
   };
   let appRoutes: AppRoutes | null = null;
   const metrics = httpMetrics(options.dataPlaneServes ?? [], () => (appRoutes ? (path) => appRoutes!.template(path) : null));
-  const server = createServer((req, res) => {
+  // Whoever answers (a data-plane route, the request guard, Next), the client reads the answer: a
+  // response's end waits for the rest of its request's body (lib/server/request-body.ts).
+  const server = createServer({ ServerResponse: LingeringResponse }, (req, res) => {
     metrics.track(req, res);
     applyProxyPolicy(req, options.trustProxy ?? false);
     setSecurityHeaders(res);
-    // Whoever answers (a data-plane route, the request guard, Next), the client reads the answer.
-    endAfterRequestBody(req, res);
     dispatch(req, res, 0);
   });
   server.keepAliveTimeout = 65_000;
