@@ -46,6 +46,10 @@ export function PhaseAudiencePicker({
       <p className="mt-2 text-sm break-words text-slate-700" data-testid="phase-audience">
         Serves: {audience}
       </p>
+      {chosen.length > 1 ? (
+        // The phase's segments are one strategy (lib/domain/targeting/compile.ts), so they narrow each other.
+        <p className="mt-1 text-xs text-slate-500">Through its segments, the phase serves only those in every ticked one.</p>
+      ) : null}
     </SegmentPicker>
   );
 }

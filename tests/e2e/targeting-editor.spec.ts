@@ -68,7 +68,9 @@ for (const [size, width, height] of [
     await beta.getByLabel("Rollout %").fill("10");
     await beta.getByRole("button", { name: "Remove constraint 1" }).click();
     await beta.getByLabel(segment.name).check();
-    await expect(beta.getByTestId("strategy-words")).toHaveText(`10 % of ${segment.name} (tenant is one of t-1 or t-2), by user or session`);
+    await expect(beta.getByTestId("strategy-words")).toHaveText(
+      `10 % of ${segment.name} (tenant is one of t-1 or t-2), by user or session`,
+    );
     await beta.getByRole("button", { name: "Close Beta" }).click();
 
     // 3. A number compared with "abc": the message is on that value, and nothing is stored.
