@@ -1,7 +1,9 @@
 "use client";
 
 import type { PhaseDto } from "@/lib/rollouts/rollout-view";
+import type { Segment } from "@/lib/domain/targeting/model";
 import { TextArea, TextInput } from "../ui/field";
+import { PhaseAudiences } from "./phase-audience-picker";
 
 /** One phase as the editor holds it: text fields, converted and validated on the server. */
 export interface PhaseRow {
@@ -14,6 +16,8 @@ export interface PhaseRow {
   maxP95: string;
   minSamples: string;
   checklist: string;
+  /** Segment ids the phase serves besides its percentage and listed keys. */
+  segments: number[];
 }
 
 const text = (n: number | undefined, scale = 1) => (n === undefined ? "" : String(Math.round(n * scale * 1000) / 1000));
@@ -29,11 +33,15 @@ export function rowFromPhase(p: PhaseDto): PhaseRow {
     maxP95: text(p.criteria.maxP95Ms),
     minSamples: text(p.criteria.minSamples),
     checklist: p.checklist.join("\n"),
+    segments: p.segments,
   };
 }
 
+/** A phase's first refused field, except its segments: those are said under its audience picker. */
 function phaseError(fields: Record<string, string>, i: number): string | undefined {
-  return Object.entries(fields).find(([k]) => k.startsWith(`phases.${i}.`) || k === `phases.${i}`)?.[1];
+  return Object.entries(fields).find(
+    ([k]) => (k.startsWith(`phases.${i}.`) && !k.startsWith(`phases.${i}.segments`)) || k === `phases.${i}`,
+  )?.[1];
 }
 
 /**
@@ -45,11 +53,17 @@ export function PhaseTable({
   setRows,
   fields,
   offset = 0,
+  segments,
+  allowlistOf,
 }: {
   rows: PhaseRow[];
   setRows: (rows: PhaseRow[]) => void;
   fields: Record<string, string>;
   offset?: number;
+  /** Every segment a phase may serve. */
+  segments: readonly Segment[];
+  /** The listed keys each row's phase serves (the audience sentence names them). */
+  allowlistOf: (row: number) => readonly string[];
 }) {
   return (
     <div className="relative overflow-x-auto">
@@ -132,12 +146,21 @@ export function PhaseTable({
               maxP95: "",
               minSamples: "",
               checklist: "",
+              segments: [],
             },
           ])
         }
       >
         + Add phase
       </button>
+      <PhaseAudiences
+        phases={rows}
+        offset={offset}
+        segments={segments}
+        allowlistOf={allowlistOf}
+        onChange={(row, ids) => setRows(rows.map((r, j) => (j === row ? { ...r, segments: ids } : r)))}
+        fields={fields}
+      />
       {fields.phases ? (
         <p className="text-sm text-red-600" role="alert">
           {fields.phases}

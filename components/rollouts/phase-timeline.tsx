@@ -62,11 +62,8 @@ export function PhaseTimeline({
             <div className="min-w-0 text-sm">
               <div className="font-medium">
                 {p.name}
-                {p.percent === 0
-                  ? ` · allowlist only (${p.allowlist.length})`
-                  : p.name.replace(/\s/g, "").includes(`${p.percent}%`)
-                    ? ""
-                    : ` · ${p.percent} %`}
+                {/* A 0 % phase's audience is all in the line below; a percentage its name already says is not repeated. */}
+                {p.percent === 0 || p.name.replace(/\s/g, "").includes(`${p.percent}%`) ? "" : ` · ${p.percent} %`}
                 <span className="ml-2 text-xs font-normal text-slate-500">
                   {
                     {
@@ -78,6 +75,9 @@ export function PhaseTimeline({
                     }[state]
                   }
                 </span>
+              </div>
+              <div className="break-words text-slate-700" data-testid="phase-audience">
+                Serves {p.audience}
               </div>
               <div className="text-xs text-slate-500">
                 soak {formatDuration(p.minSoakSeconds)} · {criteriaText(p.criteria)} · {p.requiredApprovals} approval

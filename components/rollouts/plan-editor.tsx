@@ -5,6 +5,7 @@ import { useRouter } from "next/navigation";
 import { editRolloutAction, type RolloutFormState } from "@/app/(dashboard)/rollouts/actions";
 import type { RolloutDto } from "@/lib/rollouts/rollout-view";
 import type { WebhookChoice } from "@/lib/rollouts/communication-plan";
+import type { Segment } from "@/lib/domain/targeting/model";
 import { RequireEarlierField } from "./require-earlier-field";
 import { CommunicationPlanField } from "./communication-plan-field";
 import { Button } from "../ui/button";
@@ -15,7 +16,16 @@ import { PhaseTable, rowFromPhase, type PhaseRow } from "./phase-table";
  * Edits what is still to come. Saving raises the plan version: forms signed for the changed plan
  * become void (the approvers reviewed something else), which the editor is told before saving.
  */
-export function PlanEditor({ rollout, webhooks }: { rollout: RolloutDto; webhooks: WebhookChoice[] }) {
+export function PlanEditor({
+  rollout,
+  webhooks,
+  segments,
+}: {
+  rollout: RolloutDto;
+  webhooks: WebhookChoice[];
+  /** Segments a phase still to come may serve. */
+  segments: readonly Segment[];
+}) {
   const router = useRouter();
   const [state, action, pending] = useActionState<RolloutFormState, FormData>(editRolloutAction, { status: "idle" });
   const started = rollout.currentPhase + 1;
@@ -46,7 +56,15 @@ export function PlanEditor({ rollout, webhooks }: { rollout: RolloutDto; webhook
             ? `Saving a change voids the ${liveForms} signed form${liveForms > 1 ? "s" : ""} for phases still to come; product owners must sign again.`
             : "No signed form would be voided."}
         </p>
-        <PhaseTable rows={rows} setRows={setRows} fields={state.fields ?? {}} offset={started} />
+        <PhaseTable
+          rows={rows}
+          setRows={setRows}
+          fields={state.fields ?? {}}
+          offset={started}
+          segments={segments}
+          // The editor has no allowlist column: a row keeps the listed keys of the phase it edits.
+          allowlistOf={(row) => rollout.phases[started + row]?.allowlist ?? []}
+        />
         <fieldset className="space-y-3">
           <legend className="text-sm font-medium text-slate-700">Impact assessment</legend>
           <div className="flex gap-4 text-sm">

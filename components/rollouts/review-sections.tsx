@@ -68,6 +68,10 @@ function changeSection({ rollout, phaseIndex, packet }: Input): ReviewSection {
           {phaseIndex + 1} “{phase.name}”: <strong>{describeExposure(change.before)}</strong> →{" "}
           <strong>{describeExposure(change.after)}</strong>.
         </p>
+        {/* The segments' rules in words: what the product owner attests is who, not only how many. */}
+        <p className="break-words" data-testid="change-audience">
+          Audience: <strong>{change.audience.before}</strong> → <strong>{change.audience.after}</strong>
+        </p>
         {change.after.allowlist.length ? (
           <p className="break-words text-slate-600">Allowlist: {change.after.allowlist.join(", ")}</p>
         ) : null}
@@ -142,8 +146,9 @@ function planSection({ rollout, phaseIndex }: Input): ReviewSection {
               <span className="font-medium">
                 {p.index + 1}. {p.name}
               </span>{" "}
-              ({p.percent === 0 ? `allowlist of ${p.allowlist.length}` : `${p.percent} %`}) · soak {formatDuration(p.minSoakSeconds)} ·
-              criteria {criteriaText(p.criteria)} · {p.requiredApprovals} approval{p.requiredApprovals === 1 ? "" : "s"}
+              ({p.segments.length ? p.audience : p.percent === 0 ? `allowlist of ${p.allowlist.length}` : `${p.percent} %`}) · soak{" "}
+              {formatDuration(p.minSoakSeconds)} · criteria {criteriaText(p.criteria)} · {p.requiredApprovals} approval
+              {p.requiredApprovals === 1 ? "" : "s"}
               {p.checklist.length ? ` · checklist: ${p.checklist.join("; ")}` : ""}
               {p.notBefore ? ` · not before ${p.notBefore.replace("T", " ").slice(0, 16)} UTC` : ""}
               {p.index === phaseIndex ? <strong className="ml-1 text-indigo-800">← this approval</strong> : null}

@@ -8,8 +8,9 @@ import { describeExposure, widensExposure, type FlagExposure } from "@/lib/domai
 import { Button } from "../ui/button";
 import { RolloutConflictDialog, TransitionDialog, type Action, type Widening } from "./rollout-dialogs";
 
+// A phase serving segments is said in full (its audience); "its allowlist (0 keys)" would hide them.
 const pct = (p: RolloutDto["phases"][number] | undefined) =>
-  p ? (p.percent === 0 ? `its allowlist (${p.allowlist.length} keys)` : `${p.percent} % of users`) : "";
+  p ? (p.segments.length ? p.audience : p.percent === 0 ? `its allowlist (${p.allowlist.length} keys)` : `${p.percent} % of users`) : "";
 
 /** What exactly will happen, in words, before anyone clicks "confirm". */
 function consequence(
@@ -30,7 +31,8 @@ function consequence(
         };
       return {
         title: r.status === "draft" ? "Start the rollout" : `Advance to ${next.name}`,
-        body: `${where} will serve “on” to ${pct(next)}${current ? ` (now ${pct(current)})` : " (the flag is enabled now)"}. SDKs pick it up within a second.`,
+        // The dialog says the next phase's audience in full below ("Advancing serves: …").
+        body: `${where} will serve “on” to ${next.segments.length ? "the audience below" : pct(next)}${current ? ` (now ${pct(current)})` : " (the flag is enabled now)"}. SDKs pick it up within a second.`,
         confirm: r.status === "draft" ? "Start" : `Advance to ${next.name}`,
       };
     case "pause":

@@ -45,12 +45,18 @@ export function TransitionDialog({
   returnFocusTo: () => HTMLElement | null;
 }) {
   const red = rollout.gates.filter((g) => !g.ok);
+  const next = rollout.phases[rollout.currentPhase + 1];
   return (
     <ModalDialog title={dialog.title} onClose={onCancel} closable={!pending} returnFocusTo={returnFocusTo}>
       <ActionForm action={formAction} className="mt-4 space-y-4">
         <p className="text-sm text-slate-700" data-testid="consequence">
           {dialog.body}
         </p>
+        {action === "advance" && next ? (
+          <p className="text-sm break-words text-slate-700" data-testid="advance-audience">
+            Advancing serves: <strong>{next.audience}</strong>
+          </p>
+        ) : null}
         <input type="hidden" name="rolloutId" value={rollout.id} />
         <input type="hidden" name="action" value={action} />
         <input type="hidden" name="version" value={rollout.version} />

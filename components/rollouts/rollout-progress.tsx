@@ -34,7 +34,9 @@ export function RolloutProgress({ rollout }: { rollout: RolloutDto }) {
                 {i + 1}. {phase.name}
               </div>
               <div className="text-xs text-slate-500">
-                {phase.percent === 0 ? "allowlist" : `${phase.percent}%`} · soak {formatDuration(phase.minSoakSeconds)}
+                {/* The rollout page says the audience in full; four columns only have room for its kind. */}
+                {phase.percent === 0 ? (phase.segments.length ? "segments" : "allowlist") : `${phase.percent}%`} · soak{" "}
+                {formatDuration(phase.minSoakSeconds)}
               </div>
             </li>
           );

@@ -1,7 +1,7 @@
 import type { Segment } from "@/lib/domain/targeting/model";
 import type { FlagStateDto } from "@/lib/flags/flag-dto";
 import { TargetingEditor } from "./targeting-editor";
-import { TargetingSummary } from "./targeting-summary";
+import { RolloutPhaseSegments, TargetingSummary } from "./targeting-summary";
 
 /**
  * The flag page's Targeting section: per environment, who gets the flag besides the rollout
@@ -44,6 +44,7 @@ export function TargetingSection({
                 : "plain rollout"}
             </span>
           </h3>
+          <RolloutPhaseSegments ids={state.rolloutSegments} segmentsById={segmentsById} />
           {canEdit ? (
             <TargetingEditor
               flagKey={flagKey}

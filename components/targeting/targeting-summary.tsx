@@ -1,4 +1,4 @@
-import { describeStrategy } from "@/lib/domain/targeting/describe";
+import { describeSegment, describeStrategy } from "@/lib/domain/targeting/describe";
 import type { Segment, Targeting } from "@/lib/domain/targeting/model";
 
 /** The targeting in words, read-only: the strategies in order, then the plain rollout they are OR-ed with. */
@@ -59,6 +59,23 @@ export function RolloutNote({ strategies, rolloutPercent }: { strategies: number
       {rolloutPercent > 0
         ? `or ${rolloutPercent} % of everyone, by user id (the rollout percentage above).`
         : "The rollout percentage above (0 %) adds no one."}
+    </p>
+  );
+}
+
+/**
+ * The segments the live rollout phase serves, read-only: the rollout owns them (advance and roll back
+ * set them), so they are not among the strategies this section edits, yet they do serve the flag.
+ */
+export function RolloutPhaseSegments({ ids, segmentsById }: { ids: readonly number[]; segmentsById: Readonly<Record<string, Segment>> }) {
+  if (ids.length === 0) return null;
+  const words = ids.map((id) => {
+    const segment = segmentsById[String(id)];
+    return segment ? describeSegment(segment) : `segment ${id} (deleted)`;
+  });
+  return (
+    <p className="mb-3 rounded-md bg-indigo-50 px-3 py-2 text-sm break-words text-indigo-900" data-testid="rollout-segments">
+      Rollout phase serves: {words.join(" and ")}
     </p>
   );
 }

@@ -68,7 +68,9 @@ for (const [size, width, height] of [
     await beta.getByLabel("Rollout %").fill("10");
     await beta.getByRole("button", { name: "Remove constraint 1" }).click();
     await beta.getByLabel(segment.name).check();
-    await expect(beta.getByTestId("strategy-words")).toHaveText(`10 % of ${segment.name} (tenant is one of t-1, t-2), by user or session`);
+    await expect(beta.getByTestId("strategy-words")).toHaveText(
+      `10 % of ${segment.name} (tenant is one of t-1 or t-2), by user or session`,
+    );
     await beta.getByRole("button", { name: "Close Beta" }).click();
 
     // 3. A number compared with "abc": the message is on that value, and nothing is stored.
@@ -206,7 +208,7 @@ test("a viewer reads the strategies in words and gets no controls", async ({ pag
   const words = page.getByTestId("targeting-staging").getByTestId("targeting-words").getByRole("listitem");
   await expect(words).toHaveText([
     "On for Staff: email ends with @acme.com",
-    `or 10 % of ${segment.name} (tenant is one of t-1, t-2), by user or session`,
+    `or 10 % of ${segment.name} (tenant is one of t-1 or t-2), by user or session`,
   ]);
   await expect(page.getByRole("button", { name: "Add strategy" })).toHaveCount(0);
   await expect(page.getByRole("button", { name: /^Save targeting/ })).toHaveCount(0);

@@ -56,6 +56,14 @@ const lines = (value: FormDataEntryValue | null) =>
     .map((s) => s.trim())
     .filter(Boolean);
 
+/** Segment ids as a picker posts them ("3,7"); a non-number is left for the schema to name. */
+const segmentIds = (value: FormDataEntryValue | null) =>
+  String(value ?? "")
+    .split(",")
+    .map((s) => s.trim())
+    .filter(Boolean)
+    .map((s) => (/^\d+$/.test(s) ? Number(s) : s));
+
 const optionalNumber = (value: FormDataEntryValue | null, scale = 1) => {
   const s = String(value ?? "").trim();
   if (!s) return undefined;
@@ -82,6 +90,7 @@ function phasesFrom(form: FormData) {
       checklist: lines(at("phaseChecklist")),
       // Internal users keep the flag in every phase, as in the playbook (not only in the first).
       allowlist: lines(form.get("internalAllowlist")),
+      segments: segmentIds(at("phaseSegments")),
       criteria: Object.fromEntries(Object.entries(criteria).filter(([, v]) => v !== undefined)),
     };
   });
@@ -95,7 +104,11 @@ export async function createRolloutAction(_prev: RolloutFormState, form: FormDat
     flagKey: form.get("flagKey"),
     environment: form.get("environment"),
     ...(playbook
-      ? { template: "playbook", internalAllowlist: lines(form.get("internalAllowlist")) }
+      ? {
+          template: "playbook",
+          internalAllowlist: lines(form.get("internalAllowlist")),
+          internalSegments: segmentIds(form.get("internalSegments")),
+        }
       : { phases: phasesFrom(form).map((p) => ({ ...p, minSoakSeconds: soakScale(p.minSoakSeconds) })) }),
     impact: {
       riskLevel: form.get("riskLevel"),
@@ -232,6 +245,8 @@ export async function editRolloutAction(_prev: RolloutFormState, form: FormData)
         requiredApprovals: p.requiredApprovals,
         checklist: p.checklist,
         allowlist: p.allowlist,
+        // Started phases are sent back as they are: without their segments they would read as changed.
+        segments: p.segments,
         ...(p.notBefore ? { notBefore: p.notBefore } : {}),
       })),
       ...future,

@@ -29,7 +29,8 @@ import { listPhaseComments } from "@/lib/rollouts/comment-on-phase";
 import { RequestApprovalForm } from "@/components/rollouts/request-approval-form";
 import { PhaseComments } from "@/components/rollouts/phase-comments";
 import { webhookChoices, type WebhookChoice } from "@/lib/rollouts/communication-plan";
-import { describeRecipients } from "@/lib/domain/approval-review";
+import { describeExposure, describeRecipients } from "@/lib/domain/approval-review";
+import { listSegments } from "@/lib/segments/list-segments";
 
 export const metadata: Metadata = { title: "Rollout" };
 
@@ -68,11 +69,13 @@ export default async function RolloutPage({
   const signed = (await searchParams).signed === "1";
   const envState = flag?.environments[rollout.environment];
   const mayRequest = live && !!next && next.requiredApprovals > 0 && can(user, "rollout.request_approval");
-  const [requests, comments, productOwners, webhooks] = await Promise.all([
+  const mayEdit = live && can(user, "rollout.edit");
+  const [requests, comments, productOwners, webhooks, segments] = await Promise.all([
     listApprovalRequests(db, user, [rollout.id]),
     next ? listPhaseComments(db, user, { rolloutId: rollout.id, phaseIndex: next.index }) : [],
     mayRequest ? listProductOwners(db, user) : [],
     webhookChoices(db, rollout.environment),
+    mayEdit ? listSegments(db) : [],
   ]);
   const nextRequests = next ? requests.filter((r) => r.phaseIndex === next.index) : [];
   const configVersion = (await loadConfigVersions(db)).get(rollout.environment) ?? 0;
@@ -97,7 +100,14 @@ export default async function RolloutPage({
           isAdmin={can(user, "rollout.advance.override")}
           mayWiden={can(user, "rollout.rollback.widen")}
           flagNow={
-            envState ? { enabled: envState.enabled, rolloutPercent: envState.rolloutPercent, allowlist: envState.allowlist } : undefined
+            envState
+              ? {
+                  enabled: envState.enabled,
+                  rolloutPercent: envState.rolloutPercent,
+                  allowlist: envState.allowlist,
+                  rolloutSegments: envState.rolloutSegments,
+                }
+              : undefined
           }
         />
       ) : null}
@@ -155,7 +165,16 @@ export default async function RolloutPage({
         />
       ) : null}
 
-      {live && can(user, "rollout.edit") ? <PlanEditor rollout={rollout} webhooks={webhooks} /> : null}
+      {mayEdit ? (
+        <PlanEditor
+          // Its rows are the phases still to come when it mounted: a step taken on this page (the
+          // page refreshes in place) starts it anew, or it would offer the started phase as the next.
+          key={rollout.currentPhase}
+          rollout={rollout}
+          webhooks={webhooks}
+          segments={segments.map(({ id, name, constraints }) => ({ id, name, constraints }))}
+        />
+      ) : null}
 
       <ImpactSection impact={rollout.impact as Impact} />
 
@@ -198,9 +217,7 @@ function RolloutHeader({
         {current && (rollout.status === "active" || rollout.status === "paused")
           ? ` · in ${current.name} for ${formatDuration(rollout.phaseElapsedSeconds)}`
           : ""}
-        {envState
-          ? ` · flag now ${envState.enabled ? (envState.rolloutPercent === 0 ? `on for ${envState.allowlist.length} allowlisted` : `on for ${envState.rolloutPercent} %`) : "off"}`
-          : ""}
+        {envState ? ` · flag now ${describeExposure(envState)}` : ""}
       </p>
       {rollout.endedReason ? <p className="mt-1 text-sm text-slate-700">Ended: {rollout.endedReason}</p> : null}
       {signed ? (

@@ -4,6 +4,7 @@ import { notFound } from "next/navigation";
 import { getDb } from "@/lib/db/client";
 import { getFlag } from "@/lib/flags/get-flag";
 import { AppError } from "@/lib/errors";
+import { listSegments } from "@/lib/segments/list-segments";
 import { NewRolloutForm } from "@/components/rollouts/new-rollout-form";
 import { requirePageUser } from "../../../../_request/session";
 import { can } from "@/lib/auth/permissions";
@@ -16,6 +17,7 @@ export default async function NewRolloutPage({ params }: { params: Promise<{ key
     if (err instanceof AppError && err.code === "NOT_FOUND") notFound();
     throw err;
   });
+  const segments = (await listSegments(getDb())).map(({ id, name, constraints }) => ({ id, name, constraints }));
   return (
     <div className="space-y-6">
       <div>
@@ -29,7 +31,7 @@ export default async function NewRolloutPage({ params }: { params: Promise<{ key
       </div>
       <section className="rounded-xl bg-white p-5 shadow-sm ring-1 ring-slate-200">
         {can(user, "rollout.create") ? (
-          <NewRolloutForm flagKey={flag.key} environments={Object.keys(flag.environments)} />
+          <NewRolloutForm flagKey={flag.key} environments={Object.keys(flag.environments)} segments={segments} />
         ) : (
           <p className="text-sm text-slate-600">Only engineers create rollout plans.</p>
         )}
