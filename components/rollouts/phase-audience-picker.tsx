@@ -47,8 +47,8 @@ export function PhaseAudiencePicker({
         Serves: {audience}
       </p>
       {chosen.length > 1 ? (
-        // The phase's segments are one strategy (lib/domain/targeting/compile.ts), so they narrow each other.
-        <p className="mt-1 text-xs text-slate-500">Through its segments, the phase serves only those in every ticked one.</p>
+        // A strategy per segment (lib/domain/targeting/compile.ts): the segments add to each other.
+        <p className="mt-1 text-xs text-slate-500">The phase serves everyone in any of the ticked segments.</p>
       ) : null}
     </SegmentPicker>
   );

@@ -79,7 +79,7 @@ export function TargetingEditor({
           ))}
         </ol>
       ) : (
-        <p className="text-sm text-slate-500">No strategies: the rollout percentage alone decides.</p>
+        <p className="text-sm text-slate-500">No strategies: the rollout (its percentage and any phase segments) alone decides.</p>
       )}
       <RolloutNote strategies={form.drafts.length} rolloutPercent={state.rolloutPercent} />
       <Button type="button" variant="secondary" onClick={form.add}>

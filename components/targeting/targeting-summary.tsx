@@ -25,7 +25,7 @@ export function TargetingSummary({
           ))}
         </ol>
       ) : (
-        <p className="text-slate-500">No strategies: the rollout percentage alone decides.</p>
+        <p className="text-slate-500">No strategies: the rollout (its percentage and any phase segments) alone decides.</p>
       )}
       <RestOfTargeting targeting={targeting} rolloutPercent={rolloutPercent} />
     </div>

@@ -49,7 +49,7 @@ for (const [size, width, height] of [
     const { key, segment } = await flagAndSegment(page, size);
     await page.goto(`/flags/${key}`);
     const section = page.getByTestId("targeting-staging");
-    await expect(section).toContainText("No strategies: the rollout percentage alone decides.");
+    await expect(section).toContainText("No strategies: the rollout (its percentage and any phase segments) alone decides.");
 
     // 1. "Staff": email ends with @acme.com, for everyone of them.
     await section.getByRole("button", { name: "Add strategy" }).click();
@@ -117,7 +117,7 @@ for (const [size, width, height] of [
     await looksRight(page);
     await dialog.getByRole("button", { name: "Clear targeting" }).click();
     await expect(section.getByTestId("targeting-saved")).toHaveText("✓ Saved the targeting of staging: version 3");
-    await expect(section).toContainText("No strategies: the rollout percentage alone decides.");
+    await expect(section).toContainText("No strategies: the rollout (its percentage and any phase segments) alone decides.");
     expect(await stagingState(page, key)).toMatchObject({ version: 3, targeting: null });
   });
 }
