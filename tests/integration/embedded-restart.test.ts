@@ -55,7 +55,10 @@ const fromTemplate = async (dir: string) => {
   expect(copied.status, copied.stderr).toBe(0);
 };
 
-describe("npm start without DATABASE_URL", () => {
+// Each test boots real PostgreSQL clusters and full servers, some twice (the first also runs initdb,
+// every migration and the demo seed): a start that takes 2 s alone took 10–15 s beside the rest of the
+// suite on two cores, and the first test passed 60 s once. The bound catches a hang, not slowness.
+describe("npm start without DATABASE_URL", { timeout: 180_000 }, () => {
   it("boots embedded PostgreSQL, seeds the demo once, keeps data across a Ctrl-C restart", async () => {
     const env = { ROLLGATE_DATA_DIR: dataDir, ROLLGATE_PG_PORT: String(await freePort()), ROLLGATE_DEMO: "auto" };
     const bootstrapTokens = "ci-bot:engineer:restart-token-1";
