@@ -60,7 +60,11 @@ function changeSection({ rollout, phaseIndex, packet }: Input): ReviewSection {
   return {
     item: "change",
     title: "Change",
-    summary: `${describeExposure(change.before)} → ${describeExposure(change.after)}`,
+    // With segments the audience is who, not how many ("off → Rollgate staff (…)", not "on for 1 segment").
+    summary:
+      change.before.rolloutSegments?.length || change.after.rolloutSegments?.length
+        ? `${change.audience.before} → ${change.audience.after}`
+        : `${describeExposure(change.before)} → ${describeExposure(change.after)}`,
     content: (
       <div className="space-y-2">
         <p>
