@@ -1,6 +1,7 @@
 "use client";
 
 import { Button } from "../ui/button";
+import { ListError, RemoveRowButton } from "./list-controls";
 import { Checkbox, Field, TextInput } from "../ui/field";
 import { emptyDependency, type DependencyDraft } from "./flag-variant-drafts";
 
@@ -52,29 +53,20 @@ export function DependenciesEditor({
               <Checkbox label="Parent must be on" checked={d.enabled} onChange={(e) => update(d.id, { enabled: e.target.checked })} />
             </div>
             <div className="flex items-center lg:pt-6">
-              <Button
-                type="button"
-                variant="secondary"
-                className="px-2 py-1 text-xs"
-                onClick={() =>
+              <RemoveRowButton
+                label={`Remove dependency ${i + 1}`}
+                onRemove={() =>
                   onChange(
                     drafts.filter((x) => x.id !== d.id),
                     true,
                   )
                 }
-                aria-label={`Remove dependency ${i + 1}`}
-              >
-                Remove
-              </Button>
+              />
             </div>
           </div>
         );
       })}
-      {errors["targeting.dependencies"] ? (
-        <p className="text-sm text-red-600" role="alert">
-          {errors["targeting.dependencies"]}
-        </p>
-      ) : null}
+      <ListError message={errors["targeting.dependencies"]} />
       <Button type="button" variant="secondary" onClick={() => onChange([...drafts, emptyDependency()], true)}>
         Add dependency
       </Button>

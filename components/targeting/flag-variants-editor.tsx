@@ -2,6 +2,7 @@
 
 import type { PayloadType } from "@/lib/domain/targeting/model";
 import { Button } from "../ui/button";
+import { ListError, RemoveRowButton } from "./list-controls";
 import { Field, Select, TextInput } from "../ui/field";
 import { emptyVariant, type VariantDraft } from "./flag-variant-drafts";
 
@@ -85,29 +86,20 @@ export function FlagVariantsEditor({
               <div className="hidden lg:block" />
             )}
             <div className="flex items-start lg:pt-6">
-              <Button
-                type="button"
-                variant="secondary"
-                className="px-2 py-1 text-xs"
-                onClick={() =>
+              <RemoveRowButton
+                label={`Remove variant ${i + 1}`}
+                onRemove={() =>
                   onChange(
                     drafts.filter((x) => x.id !== d.id),
                     true,
                   )
                 }
-                aria-label={`Remove variant ${i + 1}`}
-              >
-                Remove
-              </Button>
+              />
             </div>
           </div>
         );
       })}
-      {errors["targeting.variants"] ? (
-        <p className="text-sm text-red-600" role="alert">
-          {errors["targeting.variants"]}
-        </p>
-      ) : null}
+      <ListError message={errors["targeting.variants"]} />
       <Button type="button" variant="secondary" onClick={() => onChange([...drafts, emptyVariant()], true)}>
         Add variant
       </Button>

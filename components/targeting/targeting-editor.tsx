@@ -16,6 +16,7 @@ import { RolloutNote } from "./targeting-summary";
 import { FlagVariantsEditor } from "./flag-variants-editor";
 import { DependenciesEditor } from "./dependencies-editor";
 import { useTargetingForm } from "./use-targeting-form";
+import { ListError } from "./list-controls";
 
 const idle: FormState = { status: "idle" };
 
@@ -85,11 +86,7 @@ export function TargetingEditor({
       <Button type="button" variant="secondary" onClick={form.add}>
         Add strategy
       </Button>
-      {form.errors["targeting.strategies"] ? (
-        <p className="text-sm text-red-600" role="alert">
-          {form.errors["targeting.strategies"]}
-        </p>
-      ) : null}
+      <ListError message={form.errors["targeting.strategies"]} />
       <FlagVariantsEditor drafts={form.variants} onChange={form.setVariants} errors={form.errors} />
       <DependenciesEditor drafts={form.dependencies} onChange={form.setDependencies} errors={form.errors} />
       {guarded ? (
