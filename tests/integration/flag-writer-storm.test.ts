@@ -23,16 +23,19 @@ const ROUNDS = 50;
 const FRESH_ROUNDS = 24;
 /**
  * deadlock_timeout of this test's database: a writer in a lock cycle waits this long before PostgreSQL
- * looks. Raised from the default 1 s so that the latency check below separates the two cases with room
- * to spare on a busy machine: queueing behind one other writer takes milliseconds, a deadlock seconds.
+ * looks and aborts one side, which the server logs ("deadlock detected"). Raised from the default 1 s so
+ * that a busy machine's slow lock holder is not mistaken for a cycle: PostgreSQL only looks after this wait.
  */
 const DEADLOCK_TIMEOUT_MS = 5000;
 /**
- * Generous: a kill that took this long waited for something other than a writer finishing (a lock
- * cycle costs at least DEADLOCK_TIMEOUT_MS). A loaded two-core machine running the browser tests
- * beside this one has taken 2 s for a plain kill.
+ * A wall-clock bound, about the machine rather than locks. A kill caught in a lock cycle cannot pass
+ * quietly whatever its time: PostgreSQL aborts one side after DEADLOCK_TIMEOUT_MS and names it in the
+ * server's output (counted above), and a kill queued behind something that never finishes is cancelled
+ * by the test server's statement_timeout (10 s) and answers 503 (the 5xx check). Queueing behind one
+ * writer takes milliseconds (the whole 50-round storm runs in 7.5 s on an idle machine), but in CI,
+ * beside the browser tests on two cores, one kill took 4.4 s (median 865 ms): CPU, not locks.
  */
-const KILL_BOUND_MS = 4000;
+const KILL_BOUND_MS = 15_000;
 /** Rounds take well under a second each, but the storm must also finish (and report) where it deadlocks. */
 const STORM_TIMEOUT_MS = 600_000;
 
