@@ -10,6 +10,7 @@
 //  9. dashboard: /flags, search, the flags API and the audit page at 10,000 flags (tests/bench/dashboard.ts)
 import net from "node:net";
 import { spawn } from "node:child_process";
+import { readFileSync } from "node:fs";
 import { rm } from "node:fs/promises";
 import http from "node:http";
 import os from "node:os";
@@ -121,14 +122,19 @@ const ofrepLoad = (baseUrl: string, duration: number) =>
 async function benchOfrep(): Promise<void> {
   await withCluster(1, async ([app]) => {
     await ofrepLoad(app!.url, 2); // warm-up
+    const cpuBefore = processCpuMs(app!.pid);
     const result = await ofrepLoad(app!.url, 10);
+    const serverUs = ((processCpuMs(app!.pid) - cpuBefore) * 1000) / result.requests.total;
     // The yardstick, in the same run: a bare node:http server in its own process that reads the same
     // body, parses it and answers a fixed OFREP-shaped JSON, with no auth, lookup or evaluation.
     const bare = await startBareJsonServer();
     let baseline: autocannon.Result;
+    let bareUs: number;
     try {
       await ofrepLoad(bare.url, 2);
+      const bareBefore = processCpuMs(bare.pid);
       baseline = await ofrepLoad(bare.url, 10);
+      bareUs = ((processCpuMs(bare.pid) - bareBefore) * 1000) / baseline.requests.total;
     } finally {
       bare.stop();
     }
@@ -139,11 +145,23 @@ async function benchOfrep(): Promise<void> {
     console.log(
       `   a bare node:http JSON server in the same run: ${fmt(baseline.requests.average)} req/s, p99 ${baseline.latency.p99} ms → OFREP at ${fmt(result.requests.average / baseline.requests.average, 2)}× of it`,
     );
+    // Throughput shares two cores with the load generator, so it moves with whatever else runs; the
+    // server's own CPU time per answer does not depend on its share of the machine.
+    console.log(
+      `   server CPU per evaluation: ${fmt(serverUs, 1)} µs (the bare server: ${fmt(bareUs, 1)} µs per answer → ${fmt(serverUs / bareUs, 2)}× its cost)`,
+    );
   });
 }
 
+/** CPU time (user + system) a process has used so far, in ms, from /proc (Linux). */
+function processCpuMs(pid: number): number {
+  const fields = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1]!.split(" ");
+  // utime and stime (fields 14 and 15 of stat, counted from the state field here) in clock ticks of 10 ms.
+  return (Number(fields[11]) + Number(fields[12])) * 10;
+}
+
 /** A bare node:http server in a process of its own (as the app has), answering every POST with fixed JSON. */
-async function startBareJsonServer(): Promise<{ url: string; stop: () => void }> {
+async function startBareJsonServer(): Promise<{ url: string; pid: number; stop: () => void }> {
   const source = `
     const http = require("node:http");
     const answer = JSON.stringify({ key: "bench-flag", value: true, reason: "SPLIT", variant: "on", metadata: {} });
@@ -165,7 +183,7 @@ async function startBareJsonServer(): Promise<{ url: string; stop: () => void }>
     });
     child.on("exit", (code) => reject(new Error(`bare server exited with ${code}`)));
   });
-  return { url: `http://127.0.0.1:${port}`, stop: () => child.kill() };
+  return { url: `http://127.0.0.1:${port}`, pid: child.pid!, stop: () => child.kill() };
 }
 
 async function benchPropagation(instances: number, changes = 200): Promise<void> {

@@ -40,7 +40,9 @@ export async function startTestApp(options: {
   // Source maps make the server's stack traces name lib/ files, but reading them costs a sixth of every
   // start: ROLLGATE_TEST_SOURCE_MAPS=1 turns them on to debug a failure.
   const sourceMaps = process.env.ROLLGATE_TEST_SOURCE_MAPS === "1" ? ["--enable-source-maps"] : [];
-  const child = spawn(process.execPath, [...sourceMaps, options.serverEntry ?? inject("serverEntry")], {
+  // ROLLGATE_TEST_NODE_ARGS: more Node options for the server, e.g. "--cpu-prof --cpu-prof-dir=/tmp/p" to profile it.
+  const nodeArgs = (process.env.ROLLGATE_TEST_NODE_ARGS ?? "").split(" ").filter(Boolean);
+  const child = spawn(process.execPath, [...sourceMaps, ...nodeArgs, options.serverEntry ?? inject("serverEntry")], {
     env: {
       ...env,
       ...(options.databaseUrl ? { DATABASE_URL: asAppRole(options.databaseUrl), DATABASE_MIGRATION_URL: options.databaseUrl } : {}),
