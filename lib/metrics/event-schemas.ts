@@ -9,22 +9,36 @@ export const MAX_EVENTS_PER_REQUEST = 5000;
 export const EVENT_REASONS = ["SPLIT", "TARGETING_MATCH", "DISABLED", "STATIC", "UNKNOWN"] as const;
 export type EventReason = (typeof EVENT_REASONS)[number];
 
-const eventSchema = z.strictObject({
-  flagKey: plainText({ min: 1, max: 100, trim: false }),
-  variant: z.enum(["on", "off"], { error: "must be 'on' or 'off'" }),
-  // What served the variant, as the SDK's evaluation said; keeps a split's traffic apart from
-  // traffic an allowlist, a kill or a 0/100 % rule served. Absent → UNKNOWN.
-  reason: z.enum(EVENT_REASONS, { error: `must be one of ${"SPLIT, TARGETING_MATCH, DISABLED, STATIC, UNKNOWN"}` }).optional(),
-  outcome: z.enum(["success", "error"], { error: "must be 'success' or 'error'" }),
-  latencyMs: z
-    .number({ error: "must be a number of milliseconds" })
-    .finite()
-    .min(0, "must be >= 0")
-    .max(MAX_LATENCY_MS, `must be <= ${MAX_LATENCY_MS}`),
-  errorCode: plainText({ max: 100, trim: false }).optional(),
-  targetingKey: plainText({ max: 200, trim: false }).optional(),
-  timestamp: instant().optional(),
-});
+/**
+ * The served variant of a flag with variants (its name, as the evaluation said), so outcomes can be
+ * compared variant by variant (metric_variant_rollups). Only with `variant: "on"`: a subject the flag
+ * is off for got no variant (Unleash's "disabled").
+ */
+const variantName = plainText({ min: 1, max: 100, trim: false }).optional();
+const VARIANT_NAME_ONLY_ON = "only with variant 'on' (a subject the flag is off for gets no variant)";
+
+const eventSchema = z
+  .strictObject({
+    flagKey: plainText({ min: 1, max: 100, trim: false }),
+    variant: z.enum(["on", "off"], { error: "must be 'on' or 'off'" }),
+    variantName,
+    // What served the variant, as the SDK's evaluation said; keeps a split's traffic apart from
+    // traffic an allowlist, a kill or a 0/100 % rule served. Absent → UNKNOWN.
+    reason: z.enum(EVENT_REASONS, { error: `must be one of ${"SPLIT, TARGETING_MATCH, DISABLED, STATIC, UNKNOWN"}` }).optional(),
+    outcome: z.enum(["success", "error"], { error: "must be 'success' or 'error'" }),
+    latencyMs: z
+      .number({ error: "must be a number of milliseconds" })
+      .finite()
+      .min(0, "must be >= 0")
+      .max(MAX_LATENCY_MS, `must be <= ${MAX_LATENCY_MS}`),
+    errorCode: plainText({ max: 100, trim: false }).optional(),
+    targetingKey: plainText({ max: 200, trim: false }).optional(),
+    timestamp: instant().optional(),
+  })
+  .superRefine((e, ctx) => {
+    if (e.variantName !== undefined && e.variant !== "on")
+      ctx.addIssue({ code: "custom", path: ["variantName"], message: VARIANT_NAME_ONLY_ON });
+  });
 
 const count = (what: string) =>
   z
@@ -45,6 +59,7 @@ const summarySchema = z
   .strictObject({
     flagKey: plainText({ min: 1, max: 100, trim: false }),
     variant: z.enum(["on", "off"], { error: "must be 'on' or 'off'" }),
+    variantName,
     reason: z.enum(EVENT_REASONS, { error: "must be one of SPLIT, TARGETING_MATCH, DISABLED, STATIC, UNKNOWN" }).optional(),
     /** The minute the counts belong to (ISO 8601 or epoch ms); seconds are ignored. */
     minute: instant(),
@@ -67,6 +82,7 @@ const summarySchema = z
   })
   .superRefine((s, ctx) => {
     const issue = (path: string, message: string) => ctx.addIssue({ code: "custom", path: [path], message });
+    if (s.variantName !== undefined && s.variant !== "on") issue("variantName", VARIANT_NAME_ONLY_ON);
     if (s.errors > s.requests) issue("errors", "must not exceed requests");
     const histogramOk = s.latencyBuckets.reduce((a, b) => a + b, 0) === s.requests;
     if (!histogramOk) issue("latencyBuckets", "must add up to requests");

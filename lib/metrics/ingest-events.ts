@@ -2,6 +2,7 @@ import type { Db } from "../db/client";
 import { AppError } from "../errors";
 import { sqlStateOf } from "../db/db-errors";
 import { inRollupLane } from "./rollup-write-lanes";
+import { groupByVariant } from "./variant-groups";
 import { LATENCY_SLOTS, latencySlot } from "../domain/latency-buckets";
 import { addSubject, emptySketch, mergeSketch, type SubjectSketch } from "../domain/subject-sketch";
 import type { EventInput, SummaryInput } from "./event-schemas";
@@ -88,6 +89,22 @@ WITH flag_phase AS (
       FROM jsonb_object_keys(t.errors_by_code || EXCLUDED.errors_by_code) AS k
     ) END
   RETURNING flag_id, minute, variant, phase, reason, requests
+), by_variant AS (
+  -- Flags with variants: the same outcomes per variant name, for comparing variants with each other
+  -- (migration 20261203001000). Only what names its variant; a null token is a session's report.
+  INSERT INTO metric_variant_rollups AS v
+    (flag_id, environment_key, minute, variant_name, phase, token_id, requests, errors, latency_sum_ms, latency_buckets)
+  SELECT fp.flag_id, $1, g.minute, g.variant_name, fp.phase, $26::uuid, g.requests, g.errors, g.latency_sum_ms, g.slots::bigint[]
+  FROM unnest($28::text[], $29::text[], $30::timestamptz[], $31::bigint[], $32::bigint[], $33::float8[], $34::text[])
+    AS g(flag_key, variant_name, minute, requests, errors, latency_sum_ms, slots)
+  JOIN flag_phase fp ON fp.key = g.flag_key
+  ORDER BY fp.flag_id, g.minute, g.variant_name
+  ON CONFLICT (flag_id, environment_key, minute, variant_name, phase, token_id) DO UPDATE SET
+    requests = v.requests + EXCLUDED.requests,
+    errors = v.errors + EXCLUDED.errors,
+    latency_sum_ms = v.latency_sum_ms + EXCLUDED.latency_sum_ms,
+    latency_buckets = ARRAY(SELECT a + b FROM unnest(v.latency_buckets, EXCLUDED.latency_buckets) AS u(a, b))
+  RETURNING 1
 ), over_cap AS (
   -- The token's total for each flag and minute it just reported: the rows it wrote (their new
   -- values) plus its other rows of that minute (unchanged, so the snapshot has them right).
@@ -151,6 +168,7 @@ export async function ingestEvents(
   foldSummaries(groups, summaries);
   const groupList = [...groups.values()];
   const errorSubjects = groupList.flatMap((g) => [...g.erring].map((subject) => ({ g, subject })));
+  const byVariant = groupByVariant(events, times, summaries);
   const run = () =>
     db.$queryRawUnsafe<{ stored: number; rollups: number; refused: number; known: string[] }[]>(
       INGEST_SQL,
@@ -181,6 +199,13 @@ export async function ingestEvents(
       groupList.map((g) => (g.sketch ? Buffer.from(g.sketch).toString("hex") : null)),
       tokenId,
       MAX_REQUESTS_PER_TOKEN_FLAG_MINUTE,
+      byVariant.map((g) => g.flagKey),
+      byVariant.map((g) => g.variantName),
+      byVariant.map((g) => g.minute),
+      byVariant.map((g) => g.requests),
+      byVariant.map((g) => g.errors),
+      byVariant.map((g) => g.latencySumMs),
+      byVariant.map((g) => `{${g.slots.join(",")}}`),
     );
   let rows: Awaited<ReturnType<typeof run>>;
   try {

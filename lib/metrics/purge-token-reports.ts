@@ -25,7 +25,8 @@ export interface PurgeResult {
  * gates and guardrails read as if the reports had never come. DELETE … RETURNING hands the UPDATE the
  * values it removed: a batch from the token committing meanwhile is either wholly in them or
  * wholly left standing. Subjects sketches are not per token and stay; erroring-subject counts are
- * capped at the errors left. Rows left with nothing are dropped.
+ * capped at the errors left. Rows left with nothing are dropped. The token's per-variant rows
+ * (metric_variant_rollups, kept per token) are deleted in the same statement.
  */
 const PURGE_SQL = `
 WITH gone AS (
@@ -51,6 +52,12 @@ WITH gone AS (
   WHERE m.flag_id = g.flag_id AND m.environment_key = g.environment_key AND m.variant = g.variant
     AND m.minute = g.minute AND m.phase = g.phase AND m.reason = g.reason
   RETURNING m.flag_id
+), variants_gone AS (
+  -- Per-variant rows are kept per token already: taking them back is deleting them.
+  DELETE FROM metric_variant_rollups
+  WHERE token_id = $1::uuid AND minute >= date_trunc('minute', $2::timestamptz) AND minute < $3::timestamptz
+    AND ($4::uuid IS NULL OR flag_id = $4::uuid)
+  RETURNING 1
 )
 SELECT (SELECT count(*) FROM gone)::int AS rows,
        (SELECT coalesce(sum(requests), 0) FROM gone)::float8 AS requests,

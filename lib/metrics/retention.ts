@@ -45,6 +45,7 @@ export async function applyRetention(db: Db, settings: RetentionSettings, now = 
       const rollupsSince = new Date(now.getTime() - settings.rollupDays * DAY_MS);
       const rollupsDeleted = await tx.$executeRaw`DELETE FROM metric_rollups WHERE minute < ${rollupsSince}::timestamptz`;
       await tx.$executeRaw`DELETE FROM metric_rollups_by_token WHERE minute < ${rollupsSince}::timestamptz`;
+      await tx.$executeRaw`DELETE FROM metric_variant_rollups WHERE minute < ${rollupsSince}::timestamptz`;
       return { partitionsCreated: created?.n ?? 0, partitionsDropped: dropped?.n ?? 0, rollupsDeleted, errorSubjectsDeleted };
     },
     { timeout: 300_000, maxWait: 10_000 },

@@ -61,12 +61,22 @@ type EventReason = NonNullable<ReportedEvent["reason"]>;
 /**
  * How an evaluation is reported in events: on/off by whether the flag was on (a flag with variants
  * included: charts and guardrails compare the subjects it was on for with the rest), and its reason,
- * DEFAULT (on for nobody here) and errors counted as UNKNOWN.
+ * DEFAULT (on for nobody here) and errors counted as UNKNOWN; and, for a flag with variants that is
+ * on, the variant's name, so its outcomes can also be compared variant by variant.
  */
-export function reportedAs(d: Pick<EvaluationDetails, "value" | "reason">): { variant: "on" | "off"; reason: EventReason } {
+export function reportedAs(d: Pick<EvaluationDetails, "value" | "reason" | "variantName">): {
+  variant: "on" | "off";
+  reason: EventReason;
+  variantName?: string;
+} {
   const reason = d.reason === "DEFAULT" || d.reason === "ERROR" ? "UNKNOWN" : d.reason;
+  if (d.value && d.variantName !== undefined && d.variantName !== DISABLED_VARIANT)
+    return { variant: "on", reason, variantName: d.variantName };
   return { variant: d.value ? "on" : "off", reason };
 }
+
+/** Unleash's name for "no variant" (the flag is off for the subject, or has no variants). */
+const DISABLED_VARIANT = "disabled";
 
 /** Rollgate refused the SDK key (HTTP 401: unknown or revoked; 403: not an SDK token). */
 export class RollgateRefusedError extends Error {
@@ -225,22 +235,34 @@ export class RollgateClient {
       this.reporter.dropped++;
       return;
     }
-    this.reporter.add(event.reason ? event : { ...event, reason: this.reasonFor(event) });
+    this.reporter.add(this.completed(event));
   }
 
   /**
-   * The reason behind the reported variant, by evaluating again against the snapshot in hand: the
-   * same answer the caller got unless the flag changed in between, in which case it is UNKNOWN
-   * rather than a guess. Callers holding the evaluation's details can pass `reason` themselves.
+   * The event with its reason and, for a flag with variants that was on, its variant's name: as the
+   * caller gave them, else by evaluating again against the snapshot in hand. That is the answer the
+   * caller got unless the flag changed in between; then the reason is UNKNOWN and no variant is named
+   * rather than guessed. A variant name beside `off` is dropped (the server would refuse the batch).
    */
-  private reasonFor(event: ReportedEvent): NonNullable<ReportedEvent["reason"]> {
+  private completed(event: ReportedEvent): ReportedEvent {
+    const { variantName: given, ...rest } = event;
+    const on = event.variant === "on";
     const snapshot = this.snapshot;
     const flag = snapshot?.flags.get(event.flagKey);
-    if (!flag) return "UNKNOWN";
-    const result = this.evaluateFlag(snapshot!, flag, event.targetingKey);
-    if (!isEvaluation(result)) return "UNKNOWN";
-    const reported = reportedAs(result);
-    return reported.variant === event.variant ? reported.reason : "UNKNOWN";
+    const needsName = on && given === undefined && flag?.targeting?.multivariate === true;
+    if (event.reason !== undefined && !needsName) return on && given !== undefined ? event : rest;
+    const result = flag ? this.evaluateFlag(snapshot!, flag, event.targetingKey) : null;
+    const reported =
+      result && isEvaluation(result)
+        ? reportedAs({ value: result.value, reason: result.reason, variantName: needsName ? result.variant : undefined })
+        : null;
+    const same = reported?.variant === event.variant;
+    const variantName = on ? (given ?? (same ? reported!.variantName : undefined)) : undefined;
+    return {
+      ...rest,
+      reason: event.reason ?? (same ? reported!.reason : "UNKNOWN"),
+      ...(variantName !== undefined ? { variantName } : {}),
+    };
   }
 
   flushEvents(): Promise<void> {

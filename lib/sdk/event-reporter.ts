@@ -3,6 +3,11 @@ import { SummaryAggregator, type WireSummary } from "./summary-aggregator";
 export interface ReportedEvent {
   flagKey: string;
   variant: "on" | "off";
+  /**
+   * A flag with variants: the name of the variant served (only with `variant: "on"`), so its charts
+   * compare variants with each other. The client fills it in when left out.
+   */
+  variantName?: string;
   /** What served the variant (the evaluation's reason). The client fills it in when left out. */
   reason?: "SPLIT" | "TARGETING_MATCH" | "DISABLED" | "STATIC" | "UNKNOWN";
   outcome: "success" | "error";

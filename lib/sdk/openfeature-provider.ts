@@ -73,7 +73,8 @@ export class RollgateProvider implements Provider {
    * under a flag to `POST /api/v1/events`, batched like `RollgateClient.track`. The event name is the
    * flag key (other names are ignored), `details.value` the latency in ms, `details.outcome`
    * `"success"` (default) or `"error"`, `details.errorCode` optional, `details.variant` the variant
-   * served when the caller knows it (else the one this provider serves the same context).
+   * served when the caller knows it: on/off, or a flag's variant name (else the one this provider
+   * serves the same context).
    */
   track(trackingEventName: string, context: EvaluationContext, details: TrackingEventDetails): void {
     if (!this.client) return;
@@ -83,11 +84,16 @@ export class RollgateProvider implements Provider {
     const served = this.client.evaluate(trackingEventName, context);
     if (served.errorCode === "FLAG_NOT_FOUND") return;
     const reported = reportedAs(served);
-    const variant = details.variant === "on" || details.variant === "off" ? details.variant : reported.variant;
+    // `details.variant` is on/off, or the name of a flag's variant as this provider's evaluation
+    // details give it (a variant is only served while the flag is on).
+    const said = typeof details.variant === "string" && details.variant !== "" ? details.variant : undefined;
+    const variant = said === undefined ? reported.variant : said === "off" || said === "disabled" ? "off" : "on";
+    const variantName = variant !== "on" ? undefined : said !== undefined && said !== "on" ? said.slice(0, 100) : reported.variantName;
     const latencyMs = typeof details.value === "number" && Number.isFinite(details.value) && details.value >= 0 ? details.value : 0;
     this.client.track({
       flagKey: trackingEventName,
       variant,
+      ...(variantName !== undefined ? { variantName } : {}),
       ...(served.reason !== "ERROR" && variant === reported.variant ? { reason: reported.reason } : {}),
       outcome: details.outcome === "error" ? "error" : "success",
       latencyMs: Math.min(latencyMs, 3_600_000),
@@ -121,7 +127,8 @@ export async function withOutcomeTracking<T>(
 ): Promise<T> {
   const details = await client.getBooleanDetails(flagKey, false, context);
   const started = performance.now();
-  const variant = details.value ? "on" : "off";
+  // A flag with variants names the one served (this provider's details carry it); else on/off.
+  const variant = details.value ? (details.variant ?? "on") : "off";
   try {
     const result = await work(details.value);
     client.track(flagKey, context, { value: performance.now() - started, outcome: "success", variant });

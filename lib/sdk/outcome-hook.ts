@@ -22,6 +22,8 @@ interface Bound {
   flagKey: string;
   context: EvaluationContext;
   variant: "on" | "off";
+  /** A flag with variants that was on: the variant served. */
+  variantName?: string;
   tracker: OutcomeTracker;
 }
 
@@ -50,6 +52,11 @@ export class OutcomeTimer {
   /** The variant the evaluation served, once it has run through an OutcomeHook; else null. */
   get variant(): "on" | "off" | null {
     return this.bound?.variant ?? null;
+  }
+
+  /** A flag with variants that was on: the name of the variant served; else null. */
+  get variantName(): string | null {
+    return this.bound?.variantName ?? null;
   }
 
   /** Milliseconds since the evaluation started, or null before it has. */
@@ -89,7 +96,8 @@ export class OutcomeTimer {
     bound.tracker.track(bound.flagKey, bound.context, {
       value: elapsed,
       outcome,
-      variant: bound.variant,
+      // The provider's tracking takes a variant's name as `on` with that variant.
+      variant: bound.variantName ?? bound.variant,
       ...(errorCode !== undefined ? { errorCode } : {}),
     });
     return true;
@@ -129,7 +137,10 @@ export class OutcomeHook implements Hook {
         : evaluationDetails.value === true
           ? "on"
           : "off";
-    this.bind(hookContext, variant, hookHints);
+    // A flag with variants names the one served (Rollgate's provider gives it as the variant).
+    const named =
+      variant === "on" && typeof evaluationDetails.variant === "string" && !["on", "off", ""].includes(evaluationDetails.variant);
+    this.bind(hookContext, variant, hookHints, named ? evaluationDetails.variant : undefined);
   }
 
   // A failed evaluation gives the caller the default value, and the code path it runs for that value
@@ -139,10 +150,16 @@ export class OutcomeHook implements Hook {
     this.bind(hookContext, hookContext.defaultValue === true ? "on" : "off", hookHints);
   }
 
-  private bind(hookContext: HookContext, variant: "on" | "off", hookHints: HookHints | undefined): void {
+  private bind(hookContext: HookContext, variant: "on" | "off", hookHints: HookHints | undefined, variantName?: string): void {
     const timer = timerIn(hookHints);
     if (!timer || hookContext.flagValueType !== "boolean") return;
-    timer.bind({ flagKey: hookContext.flagKey, context: hookContext.context, variant, tracker: this.tracker });
+    timer.bind({
+      flagKey: hookContext.flagKey,
+      context: hookContext.context,
+      variant,
+      ...(variantName !== undefined ? { variantName } : {}),
+      tracker: this.tracker,
+    });
   }
 }
 

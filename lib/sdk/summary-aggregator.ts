@@ -6,6 +6,7 @@ import type { ReportedEvent } from "./event-reporter";
 export interface WireSummary {
   flagKey: string;
   variant: "on" | "off";
+  variantName?: string;
   reason?: NonNullable<ReportedEvent["reason"]>;
   minute: string;
   requests: number;
@@ -43,13 +44,15 @@ export class SummaryAggregator {
     const at = event.timestamp ? new Date(event.timestamp).getTime() : now;
     const minute = Math.floor(at / 60_000) * 60_000;
     const reason = event.reason ?? "UNKNOWN";
-    const key = `${event.flagKey}\u0000${event.variant}\u0000${reason}\u0000${minute}`;
+    const variantName = event.variant === "on" ? event.variantName : undefined;
+    const key = `${event.flagKey}\u0000${event.variant}\u0000${variantName ?? ""}\u0000${reason}\u0000${minute}`;
     let s = this.open.get(key);
     if (!s) {
       s = {
         wire: {
           flagKey: event.flagKey,
           variant: event.variant,
+          ...(variantName !== undefined ? { variantName } : {}),
           reason,
           minute: new Date(minute).toISOString(),
           requests: 0,

@@ -2,6 +2,7 @@ import { describe, expect, it } from "vitest";
 import { SseParser } from "../../lib/sdk/sse-parser";
 import { EventReporter, type ReportedEvent } from "../../lib/sdk/event-reporter";
 import type { WireSummary } from "../../lib/sdk/summary-aggregator";
+import { reportedAs } from "../../lib/sdk/client";
 
 describe("SseParser", () => {
   it("assembles messages across arbitrary chunk boundaries and line endings", () => {
@@ -136,5 +137,45 @@ describe("EventReporter", () => {
     expect(on.subjectsSketch).toMatch(/^[0-9a-f]{512}$/);
     expect(new Set(on.errorSubjects).size).toBe(on.errorSubjects!.length);
     expect(r.sent).toBe(100);
+  });
+
+  it("keeps each variant of a flag with variants in a summary of its own, and names it", async () => {
+    const server = fakeServer([]);
+    const r = new EventReporter({ url: "http://x", sdkKey: "k", fetch: server.fetchImpl, flushIntervalMs: 60_000 });
+    const timestamp = "2026-11-23T10:00:30.000Z";
+    const names = ["control", "blue", undefined];
+    for (let i = 0; i < 30; i++) {
+      const variantName = names[i % 3];
+      r.add({
+        flagKey: "f",
+        variant: "on",
+        ...(variantName ? { variantName } : {}),
+        reason: "SPLIT",
+        outcome: "success",
+        latencyMs: 1,
+        timestamp,
+      });
+    }
+    await r.close();
+    const [batch] = server.summaries;
+    expect(batch!.map((x) => [x.variantName ?? null, x.requests]).sort()).toEqual([
+      [null, 10], // sorted as text: ",10" first
+      ["blue", 10],
+      ["control", 10],
+    ]);
+    expect(batch!.find((x) => x.variantName === undefined)).not.toHaveProperty("variantName");
+  });
+});
+
+describe("reportedAs", () => {
+  it("names the variant of a flag with variants only while it is on", () => {
+    expect(reportedAs({ value: true, reason: "SPLIT", variantName: "blue" })).toEqual({
+      variant: "on",
+      reason: "SPLIT",
+      variantName: "blue",
+    });
+    expect(reportedAs({ value: false, reason: "DISABLED", variantName: "disabled" })).toEqual({ variant: "off", reason: "DISABLED" });
+    expect(reportedAs({ value: true, reason: "STATIC" })).toEqual({ variant: "on", reason: "STATIC" });
+    expect(reportedAs({ value: true, reason: "ERROR", variantName: "disabled" })).toEqual({ variant: "on", reason: "UNKNOWN" });
   });
 });
