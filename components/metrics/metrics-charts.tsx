@@ -1,11 +1,12 @@
 "use client";
 
 import { useMemo, useState } from "react";
-import { controlOutline, Select } from "@/components/ui/field";
+import { Select } from "@/components/ui/field";
 import type { MetricsResponse } from "@/lib/metrics/metrics-schemas";
 import { pct, RANGES, toRows, type RangeName } from "./chart-data";
 import type { ChartData } from "./chart-frame";
 import { useMetrics } from "./use-metrics";
+import { RangeButtons } from "./range-buttons";
 import { SuccessChart } from "./success-chart";
 import { ErrorChart } from "./error-chart";
 import { LatencyChart } from "./latency-chart";
@@ -135,19 +136,7 @@ function MetricsControls({
           </Select>
         </label>
       ) : null}
-      <div role="group" aria-label="Time range" className={`inline-flex rounded-md ${controlOutline}`}>
-        {(Object.keys(RANGES) as RangeName[]).map((r) => (
-          <button
-            key={r}
-            type="button"
-            aria-pressed={range === r}
-            onClick={() => onRange(r)}
-            className={`px-2.5 py-1 first:rounded-l-md last:rounded-r-md ${range === r ? "bg-indigo-600 text-white" : "text-slate-700 hover:bg-slate-50"}`}
-          >
-            {r}
-          </button>
-        ))}
-      </div>
+      <RangeButtons range={range} onRange={onRange} />
     </div>
   );
 }

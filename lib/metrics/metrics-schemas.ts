@@ -6,7 +6,8 @@ export const MIN_BUCKET_SECONDS = 60;
 export const MAX_BUCKET_SECONDS = 86_400;
 export const MAX_POINTS = 1500;
 
-const seconds = (name: string, fallback: number) =>
+/** A whole number of seconds from a query string, `fallback` when absent. */
+export const seconds = (name: string, fallback: number) =>
   z
     .string({ error: `${name} must be a whole number of seconds` })
     .regex(/^\d{1,9}$/, `${name} must be a whole number of seconds`)
@@ -29,17 +30,20 @@ export const metricsQuerySchema = z
         .refine((v) => v % 60 === 0, "must be a multiple of 60 (rollups are per minute)"),
     ),
   })
-  .superRefine((q, ctx) => {
-    if (q.bucketSeconds > q.windowSeconds) {
-      ctx.addIssue({ code: "custom", path: ["bucketSeconds"], message: "must not exceed windowSeconds" });
-    } else if (Math.ceil(q.windowSeconds / q.bucketSeconds) > MAX_POINTS) {
-      ctx.addIssue({
-        code: "custom",
-        path: ["bucketSeconds"],
-        message: `windowSeconds / bucketSeconds must be at most ${MAX_POINTS} points`,
-      });
-    }
-  });
+  .superRefine(checkBuckets);
+
+/** bucketSeconds against windowSeconds: at most the window, and at most MAX_POINTS buckets in it. */
+export function checkBuckets(q: { windowSeconds: number; bucketSeconds: number }, ctx: z.RefinementCtx): void {
+  if (q.bucketSeconds > q.windowSeconds) {
+    ctx.addIssue({ code: "custom", path: ["bucketSeconds"], message: "must not exceed windowSeconds" });
+  } else if (Math.ceil(q.windowSeconds / q.bucketSeconds) > MAX_POINTS) {
+    ctx.addIssue({
+      code: "custom",
+      path: ["bucketSeconds"],
+      message: `windowSeconds / bucketSeconds must be at most ${MAX_POINTS} points`,
+    });
+  }
+}
 export type MetricsQuery = z.infer<typeof metricsQuerySchema>;
 
 export type PercentileName = "p50" | "p95" | "p99";

@@ -286,3 +286,76 @@ describe("outcomes per variant", () => {
     expect(await onOffRequests("mv-purge")).toEqual({ on: 20 });
   });
 });
+
+describe("GET /api/v1/flags/{key}/variants", () => {
+  const variants = (query: string, token: string | null = eng) =>
+    call(app.url, "GET", `/api/v1/flags/mv-api/variants${query}`, token ? { token } : {});
+
+  beforeAll(async () => {
+    await multivariateFlag("mv-api");
+    // 30 minutes of traffic: control and blue at 1 % errors, green at 5 %.
+    const now = Math.floor(Date.now() / 60_000) * 60_000;
+    const summaries = [];
+    for (let m = 31; m >= 2; m--) {
+      const minute = new Date(now - m * 60_000).toISOString();
+      for (const [name, errors] of [
+        ["control", 4],
+        ["blue", 4],
+        ["green", 20],
+      ] as const) {
+        summaries.push({
+          flagKey: "mv-api",
+          variant: "on",
+          variantName: name,
+          minute,
+          requests: 400,
+          errors,
+          latencySumMs: 400 * 20,
+          latencyBuckets: [0, 0, 400, ...new Array(LATENCY_SLOTS - 3).fill(0)],
+        });
+      }
+    }
+    expect((await post(SDK_A, { summaries })).status).toBe(202);
+  });
+
+  it("judges each variant against control: the one that errs more is found, the other cleared", async () => {
+    const res = await variants("?windowSeconds=7200&bucketSeconds=600");
+    expect(res.status, JSON.stringify(res.body)).toBe(200);
+    expect(res.body).toMatchObject({
+      flagKey: "mv-api",
+      environment: "production",
+      control: "control",
+      compared: 2,
+      configured: ["control", "blue", "green"],
+    });
+    const byName = Object.fromEntries(res.body.variants.map((v: { name: string }) => [v.name, v]));
+    expect(byName.control).toMatchObject({ requests: 12_000, errors: 120, vsControl: null, p95Ms: 25 });
+    expect(byName.green.vsControl.verdict).toBe("worse");
+    expect(byName.green.vsControl.errorRateDelta).toBeCloseTo(0.04, 6);
+    expect(byName.blue.vsControl.verdict).toBe("clear");
+    // Ten-minute buckets per variant, adding up to the totals.
+    const greenSeries = res.body.series.filter((p: { name: string }) => p.name === "green");
+    expect(greenSeries.reduce((a: number, p: { requests: number }) => a + p.requests, 0)).toBe(12_000);
+  });
+
+  it("compares with the control asked for", async () => {
+    const res = await variants("?windowSeconds=7200&control=green");
+    expect(res.status).toBe(200);
+    expect(res.body.control).toBe("green");
+    expect(res.body.variants[0].name).toBe("green");
+    // Against a worse control, nobody is worse.
+    expect(res.body.variants.filter((v: { vsControl: { verdict: string } | null }) => v.vsControl?.verdict === "worse")).toEqual([]);
+  });
+
+  it("refuses what it cannot answer: 400 on the field, 401, 403 for an SDK token, 404", async () => {
+    const purple = await variants("?control=purple");
+    expect(purple.status).toBe(400);
+    expect(purple.body.error.fields.control).toBe("is not one of control, blue, green");
+    expect(Object.keys((await variants("?bucketSeconds=30")).body.error.fields)).toEqual(["bucketSeconds"]);
+    expect((await variants("?colour=red")).status).toBe(400);
+    expect((await variants("", null)).status).toBe(401);
+    expect((await variants("", SDK_A)).status).toBe(403);
+    expect((await call(app.url, "GET", "/api/v1/flags/no-such-flag/variants", { token: eng })).status).toBe(404);
+    expect((await variants("?environment=nowhere")).status).toBe(404);
+  });
+});

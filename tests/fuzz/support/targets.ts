@@ -177,6 +177,12 @@ export const HTTP_TARGETS: HttpTarget[] = [
   { kind: "http", id: "POST /api/v1/flags/{key}/environments/{env}/kill", role: "oncall", body: () => ({ reason: "errors spiking" }) },
   { kind: "http", id: "POST /api/v1/flags/{key}/environments/{env}/restore", role: "oncall", body: () => ({ reason: "fixed" }) },
   { kind: "http", id: "GET /api/v1/flags/{key}/metrics", role: "viewer", query: ["environment", "windowSeconds", "bucketSeconds"] },
+  {
+    kind: "http",
+    id: "GET /api/v1/flags/{key}/variants",
+    role: "viewer",
+    query: ["environment", "windowSeconds", "bucketSeconds", "control"],
+  },
   { kind: "http", id: "GET /api/v1/status", role: "viewer" },
   {
     kind: "http",

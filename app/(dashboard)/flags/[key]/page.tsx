@@ -18,6 +18,8 @@ import { GuardrailsPanel } from "@/components/incidents/guardrails-panel";
 import { getComparison, listGuardrails } from "@/lib/guardrails/guardrails";
 import { listRollouts } from "@/lib/rollouts/list-rollouts";
 import { MetricsCharts } from "@/components/metrics/metrics-charts";
+import { VariantComparison } from "@/components/metrics/variant-comparison";
+import { configuredVariants } from "@/lib/domain/variant-comparison";
 import { ContributionsTable } from "@/components/metrics/contributions-table";
 import { listContributions } from "@/lib/metrics/list-contributions";
 import { controlOutline } from "@/components/ui/field";
@@ -160,6 +162,7 @@ export default async function FlagPage({ params }: { params: Promise<{ key: stri
         </Link>
       </p>
       <MetricsCharts flagKey={flag.key} environments={Object.keys(flag.environments)} />
+      <VariantComparison flagKey={flag.key} variantsByEnvironment={variantsOf(flag.environments)} />
       {isAdmin ? (
         <section className="space-y-3" aria-labelledby="contributions-title">
           <div>
@@ -180,4 +183,9 @@ export default async function FlagPage({ params }: { params: Promise<{ key: stri
       ) : null}
     </div>
   );
+}
+
+/** The variants each environment serves (the Variants section shows those that have some). */
+function variantsOf(environments: Record<string, { targeting: unknown }>): Record<string, string[]> {
+  return Object.fromEntries(Object.entries(environments).map(([env, state]) => [env, configuredVariants(state.targeting)]));
 }
