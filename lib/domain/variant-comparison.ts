@@ -113,10 +113,26 @@ export function compareVariants(
       meanLatencyMs: requests > 0 ? sum(own, (r) => r.latencySumMs) / requests : null,
       p95Ms: p95Of(slots),
       vsControl:
-        hasControl && name !== control ? judgeVariant(name, control, minutesOf(byMinute, minutes, name, control), eachAlpha) : null,
+        hasControl && name !== control ? judgeVariant(name, control, minutesOf(byMinute, minutes, name, control), eachAlpha).vs : null,
     };
   });
   return { control: hasControl ? control : null, alpha, compared: others.length, variants, series: seriesOf(rows, bucketMs) };
+}
+
+/** Minute counts of `name` (treatment) against `control`, in minute order, from per-variant minutes. */
+export function minutesAgainst(rows: readonly VariantMinute[], name: string, control: string): MinuteCounts[] {
+  const byMinute = new Map<number, Map<string, VariantMinute>>();
+  for (const r of rows) {
+    const m = byMinute.get(r.minute) ?? new Map<string, VariantMinute>();
+    m.set(r.name, r);
+    byMinute.set(r.minute, m);
+  }
+  return minutesOf(
+    byMinute,
+    [...byMinute.keys()].sort((a, b) => a - b),
+    name,
+    control,
+  );
 }
 
 function minutesOf(byMinute: Map<number, Map<string, VariantMinute>>, minutes: number[], name: string, control: string): MinuteCounts[] {
@@ -127,11 +143,20 @@ function minutesOf(byMinute: Map<number, Map<string, VariantMinute>>, minutes: n
   });
 }
 
-/** The e-process minute by minute, keeping its running maximum and sticky alarm as a guardrail's look would. */
-function judgeVariant(name: string, control: string, minutes: MinuteCounts[], alpha: number): VariantVsControl {
+/**
+ * The e-process minute by minute, keeping its running maximum and sticky alarm as a guardrail's look
+ * would; `previous` is the track an earlier look stored (a guardrail's), so neither ever goes back.
+ */
+export function judgeVariant(
+  name: string,
+  control: string,
+  minutes: readonly MinuteCounts[],
+  alpha: number,
+  previous: EvidenceTrack | null = null,
+): { vs: VariantVsControl; track: EvidenceTrack } {
   const phi = temperFor(minutes);
   let llr = splitLlr([]);
-  let track: EvidenceTrack | null = null;
+  let track: EvidenceTrack | null = previous;
   let nT = 0;
   let eT = 0;
   let nC = 0;
@@ -162,7 +187,7 @@ function judgeVariant(name: string, control: string, minutes: MinuteCounts[], al
       : verdict === "clear"
         ? `${arms}; evidence ${figure(evidence)} < ${figure(bar)}: no sign that ${name} errs more than ${control}`
         : `${arms}; not judged until ${name} has 5 errors and 100 requests beside ${control}`;
-  return {
+  const vs: VariantVsControl = {
     errorRateDelta: rate !== null && controlRate !== null ? rate - controlRate : null,
     ratio,
     evidence,
@@ -170,6 +195,7 @@ function judgeVariant(name: string, control: string, minutes: MinuteCounts[], al
     verdict,
     explanation,
   };
+  return { vs, track: track ?? { maxLogE: 0, alarmed: false } };
 }
 
 function seriesOf(rows: readonly VariantMinute[], bucketMs: number): VariantPoint[] {

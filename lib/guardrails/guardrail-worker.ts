@@ -11,6 +11,7 @@ import type { EvidenceTest, EvidenceVerdict } from "../domain/guardrail-evidence
 import { MIN_TREATMENT_REQUESTS } from "../domain/split-evidence";
 import { formatDuration } from "../domain/rollout";
 import { claimAlarm, compareArms, NO_DATA_MS, type Comparison } from "./compare-arms";
+import { claimVariantAlarm, lookAtVariants, recordVariantAlarm, type VariantAlarm } from "./variant-guardrail";
 import { rollgateMetrics } from "../server/metrics/rollgate-metrics";
 
 /** One verdict reached on this instance, by what followed it (README, "Operating it"). */
@@ -111,8 +112,54 @@ async function evaluateGroup(db: Db, group: Row[], now: Date, noDataMs: number):
     if (comparison.newSilence && (await holdOnSilence(db, flag, target, comparison, dryRun, now, noDataMs))) acted++;
     if (comparison.newMismatch && (await holdOnMismatch(db, flag, target, comparison, dryRun, now))) acted++;
   }
+  // A flag with variants: each variant against the control variant, whatever the percentage.
+  for (const alarm of await lookAtVariants(db, target, now, heldOut)) {
+    if (
+      await actOnVariantAlarm(
+        db,
+        flag,
+        target,
+        alarm,
+        group.every((g) => g.dryRun),
+        now,
+      )
+    )
+      acted++;
+  }
   for (const [i, g] of group.entries()) if (await evaluateOne(db, flag, g, windows[i]!, comparison, now)) acted++;
   return acted;
+}
+
+/**
+ * A variant that errs more than the control variant holds an active rollout (pause: nothing widens
+ * while one variant fails) and notifies, once per variant. It does not kill or roll back: that would
+ * take every variant, control included, from everyone for one variant's fault.
+ */
+async function actOnVariantAlarm(
+  db: Db,
+  flag: Flag,
+  target: { flagId: string; environment: string },
+  alarm: VariantAlarm,
+  dryRun: boolean,
+  now: Date,
+) {
+  const live = await db.rollout.findFirst({
+    where: { flagId: target.flagId, environmentKey: target.environment, status: "active" },
+    select: { id: true },
+  });
+  const action: GuardrailAction = live ? "pause" : "notify";
+  if (!(await claimVariantAlarm(db, target, alarm.name, dryRun ? `dry run: would ${action}` : action))) return false;
+  countVerdict(action, dryRun);
+  const where = { flagKey: flag.key, environment: target.environment };
+  const reason = `guardrail (variant ${alarm.name} against ${alarm.control}): ${alarm.vs.explanation}`;
+  const acted = dryRun
+    ? `dry run: would ${action}`
+    : await actOnBreach(db, action, where, reason, { variant: alarm.name, ...alarm.vs }, now);
+  await db.$executeRaw`
+    UPDATE variant_evidence SET acted = acted || jsonb_build_object(${alarm.name}::text, ${acted}::text)
+    WHERE flag_id = ${target.flagId}::uuid AND environment_key = ${target.environment}`;
+  await recordVariantAlarm(db, where, alarm, acted, dryRun);
+  return true;
 }
 
 /** What a new comparative alarm does: errors roll back (or kill without a rollout), latency pauses. */
