@@ -24,24 +24,34 @@ interface State {
  * always-valid test; with the error rate of each variant over time. Reloads when new events land
  * (the dashboard stream) and every `pollMs`; keeps the last data on a failed reload and says so.
  */
-export function VariantComparison({
-  flagKey,
-  variantsByEnvironment,
-  pollMs = 15_000,
-}: {
+export function VariantComparison(props: {
   flagKey: string;
   /** The variants each environment serves now; environments without any are not offered. */
   variantsByEnvironment: Record<string, string[]>;
   pollMs?: number;
 }) {
-  const environments = Object.keys(variantsByEnvironment).filter((env) => variantsByEnvironment[env]!.length > 0);
+  const environments = Object.keys(props.variantsByEnvironment).filter((env) => props.variantsByEnvironment[env]!.length > 0);
+  // A flag without variants mounts nothing: no requests, no stream subscription.
+  return environments.length > 0 ? <VariantPanel {...props} environments={environments} /> : null;
+}
+
+function VariantPanel({
+  flagKey,
+  variantsByEnvironment,
+  environments,
+  pollMs = 15_000,
+}: {
+  flagKey: string;
+  variantsByEnvironment: Record<string, string[]>;
+  environments: string[];
+  pollMs?: number;
+}) {
   const [environment, setEnvironment] = useState(environments.includes("production") ? "production" : (environments[0] ?? ""));
   const [range, setRange] = useState<RangeName>("24 h");
   const [control, setControl] = useState<string | null>(null);
   const state = useVariantComparison(flagKey, environment, range, control, pollMs);
   const data = state.data;
   const chart = useMemo(() => (data ? chartOf(data, range) : null), [data, range]);
-  if (environments.length === 0) return null;
   const names = variantsByEnvironment[environment] ?? [];
 
   return (

@@ -54,17 +54,23 @@ export function reviewSections(rollout: RolloutDto, phaseIndex: number, packet: 
   ].map((section) => section(input));
 }
 
+/**
+ * The change as the form's header and the Change section's summary say it. With segments the audience
+ * is who, not how many ("off → Rollgate staff (…)", not "on for 1 segment").
+ */
+export function changeInWords(change: ApprovalPacket["change"]): { before: string; after: string } {
+  return change.before.rolloutSegments?.length || change.after.rolloutSegments?.length
+    ? { before: change.audience.before, after: change.audience.after }
+    : { before: describeExposure(change.before), after: describeExposure(change.after) };
+}
+
 function changeSection({ rollout, phaseIndex, packet }: Input): ReviewSection {
   const phase = rollout.phases[phaseIndex]!;
   const { change } = packet;
   return {
     item: "change",
     title: "Change",
-    // With segments the audience is who, not how many ("off → Rollgate staff (…)", not "on for 1 segment").
-    summary:
-      change.before.rolloutSegments?.length || change.after.rolloutSegments?.length
-        ? `${change.audience.before} → ${change.audience.after}`
-        : `${describeExposure(change.before)} → ${describeExposure(change.after)}`,
+    summary: `${changeInWords(change).before} → ${changeInWords(change).after}`,
     content: (
       <div className="space-y-2">
         <p>

@@ -105,6 +105,8 @@ test("a playbook's internal phase serves the Rollgate staff segment: planned, ap
   const change = priya.locator('[data-review-item="change"]');
   // Even closed, the section says who: the segment's rules, not "on for 1 segment".
   await expect(change.locator("summary")).toContainText(`off → ${STAFF}`);
+  // The form's header says it the same way.
+  await expect(priya.getByTestId("approval-change")).toContainText(`off → ${STAFF}`);
   await change.locator("summary").click();
   await expect(change.getByTestId("change-audience")).toHaveText(`Audience: off → ${STAFF}`);
   await priya.getByRole("checkbox", { name: "I have reviewed the change" }).check();

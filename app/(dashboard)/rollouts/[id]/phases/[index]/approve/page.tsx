@@ -6,10 +6,9 @@ import { AppError } from "@/lib/errors";
 import { loadRollout } from "@/lib/rollouts/rollout-view";
 import { phaseIndexParam, rolloutIdParam } from "@/lib/rollouts/rollout-params";
 import { loadApprovalPacket } from "@/lib/rollouts/approval-packet";
-import { describeExposure } from "@/lib/domain/approval-review";
 import { GateList } from "@/components/rollouts/gate-list";
 import { ApprovalForm } from "@/components/rollouts/approval-form";
-import { reviewSections } from "@/components/rollouts/review-sections";
+import { changeInWords, reviewSections } from "@/components/rollouts/review-sections";
 import { requirePageUser } from "../../../../../../_request/session";
 import { can } from "@/lib/auth/permissions";
 import { listApprovalRequests } from "@/lib/rollouts/request-approval";
@@ -57,9 +56,9 @@ export default async function ApprovePage({ params }: { params: Promise<{ id: st
           ← Rollout of {rollout.flagKey}
         </Link>
         <h1 className="mt-1 text-2xl font-semibold tracking-tight">Product owner approval: {phase.name}</h1>
-        <p className="text-sm text-slate-600">
+        <p className="text-sm text-slate-600" data-testid="approval-change">
           <span className="font-mono">{rollout.flagKey}</span> in <span className="capitalize">{rollout.environment}</span>:{" "}
-          {describeExposure(packet.change.before)} → <strong>{describeExposure(packet.change.after)}</strong> · requested by{" "}
+          {changeInWords(packet.change).before} → <strong>{changeInWords(packet.change).after}</strong> · requested by{" "}
           {rollout.requester.name} · plan v{rollout.planVersion}
         </p>
       </div>
