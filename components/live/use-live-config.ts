@@ -1,6 +1,7 @@
 "use client";
 
 import { useEffect, useRef } from "react";
+import { subscribeLive } from "./live-stream";
 
 /**
  * What the live stream says about an environment: its configuration version, on connect and after
@@ -14,19 +15,11 @@ export interface LiveVersion {
   flags?: Record<string, number | null>;
 }
 
-/** Subscribes to `/api/v1/live` for as long as the component is mounted. */
+/** Subscribes to `/api/v1/live` (the page's shared connection, live-stream.ts) for as long as the component is mounted. */
 export function useLiveConfig(onVersion: (s: LiveVersion) => void): void {
   const handler = useRef(onVersion);
   useEffect(() => {
     handler.current = onVersion;
   });
-  useEffect(() => {
-    const source = new EventSource("/api/v1/live");
-    const listener = (e: MessageEvent<string>) => handler.current(JSON.parse(e.data) as LiveVersion);
-    source.addEventListener("config", listener);
-    return () => {
-      source.removeEventListener("config", listener);
-      source.close();
-    };
-  }, []);
+  useEffect(() => subscribeLive("config", (data) => handler.current(JSON.parse(data) as LiveVersion)), []);
 }

@@ -2,6 +2,7 @@
 
 import { useEffect, useRef } from "react";
 import { useRouter } from "next/navigation";
+import { subscribeLive } from "@/components/live/live-stream";
 
 /**
  * Keeps a rollout page current over the dashboard stream (`/api/v1/live`): a `rollout` event for
@@ -29,23 +30,21 @@ export function RolloutAutoRefresh({
       if (pending.current) clearTimeout(pending.current);
       pending.current = setTimeout(() => router.refresh(), 150);
     };
-    const source = new EventSource("/api/v1/live");
-    const onRollout = (e: MessageEvent<string>) => {
-      if ((JSON.parse(e.data) as { id?: string }).id === rolloutId) refresh();
-    };
-    const onConfig = (e: MessageEvent<string>) => {
-      const s = JSON.parse(e.data) as { environment?: string; version?: number; flags?: Record<string, number | null> };
+    const offRollout = subscribeLive("rollout", (data) => {
+      if ((JSON.parse(data) as { id?: string }).id === rolloutId) refresh();
+    });
+    const offConfig = subscribeLive("config", (data) => {
+      const s = JSON.parse(data) as { environment?: string; version?: number; flags?: Record<string, number | null> };
       if (s.environment === environment && (s.version ?? 0) > configVersion && (!s.flags || flagKey in s.flags)) refresh();
-    };
-    source.addEventListener("rollout", onRollout);
-    source.addEventListener("config", onConfig);
+    });
     const timer = setInterval(() => {
       if (document.visibilityState === "visible") router.refresh();
     }, everyMs);
     return () => {
       clearInterval(timer);
       if (pending.current) clearTimeout(pending.current);
-      source.close();
+      offRollout();
+      offConfig();
     };
   }, [router, rolloutId, flagKey, environment, configVersion, everyMs]);
   return null;

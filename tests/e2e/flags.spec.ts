@@ -1,5 +1,5 @@
 import { expect, test } from "./test";
-import { saveProduction, signIn } from "./helpers";
+import { fromPage, saveProduction, signIn } from "./helpers";
 
 test("signed-out visitors land on sign-in; a wrong password shows a form error", async ({ page }) => {
   await page.goto("/flags");
@@ -170,4 +170,24 @@ test("after a conflict, an editor can deliberately save over the other change", 
   await tabB.goto("/audit?target=dark-mode&action=flag_state");
   await expect(tabB.getByTestId("audit-row").first()).toContainText("rolloutPercent 15 → 40");
   await expect(tabB.getByTestId("audit-row").nth(1)).toContainText("rolloutPercent 0 → 15");
+});
+
+test("five tabs of flag pages still leave the browser a connection to save with", async ({ context }) => {
+  // A browser keeps six connections per origin; every open page holds one for the live stream (shared
+  // by all its views), so five tabs leave one. Before it was shared, three tabs took all six.
+  const first = await context.newPage();
+  await signIn(first, "engineer@rollgate.dev");
+  const key = `e2e-tabs-${Date.now().toString(36)}`;
+  expect((await first.request.post("/api/v1/flags", { headers: fromPage(first), data: { key } })).status()).toBe(201);
+  const tabs = [first, ...(await Promise.all(Array.from({ length: 4 }, () => context.newPage())))];
+  for (const tab of tabs) {
+    await tab.goto(`/flags/${key}`);
+    await expect(tab.getByTestId("metrics-charts")).toBeVisible();
+  }
+  const last = tabs.at(-1)!;
+  const staging = last.getByTestId("env-staging");
+  await expect(staging.getByTestId("version")).toHaveText("v1");
+  await staging.getByLabel("staging rollout percentage").fill("15");
+  await staging.getByRole("button", { name: "Save staging" }).click();
+  await expect(staging.getByTestId("version")).toHaveText("v2");
 });
