@@ -6,8 +6,9 @@ import { applyBootstrapTokens } from "../auth/bootstrap-tokens";
 import { hashSecret } from "../auth/secrets";
 import { RollgateClient, reportedAs } from "../sdk/client";
 import { currentSpike } from "./demo-spike";
+import { DEMO_AB_FLAG } from "./demo-variant-history";
 
-const DEMO_FLAGS = ["messaging-v2", "checkout-redesign", "dark-mode", "search-ranking-ml"];
+const DEMO_FLAGS = ["messaging-v2", "checkout-redesign", "dark-mode", "search-ranking-ml", DEMO_AB_FLAG.key];
 
 /**
  * The SDK token the demo service uses: created once, its secret kept in the data directory (like any
@@ -62,7 +63,9 @@ export async function startDemoTraffic(options: {
         const { variant, reason } = reportedAs(result);
         const on = variant === "on";
         const spiking = spike && (spike.mode === "both" || on);
-        const errorRate = spiking ? 0.25 : on ? 0.004 : 0.002;
+        // The A/B/n flag's variants fail at their own rates ("playful" three times as often as control).
+        const variantRate = DEMO_AB_FLAG.variants.find((v) => flagKey === DEMO_AB_FLAG.key && v.name === result.variantName)?.errorRate;
+        const errorRate = spiking ? 0.25 : (variantRate ?? (on ? 0.004 : 0.002));
         const failed = Math.random() < errorRate;
         client.track({
           flagKey,

@@ -3,6 +3,7 @@ import { recordAudit } from "../audit/record-audit";
 import { hashPassword } from "../auth/password";
 import type { Role } from "../auth/roles";
 import { demoHistory } from "./demo-history";
+import { DEMO_AB_FLAG, demoVariantHistory } from "./demo-variant-history";
 
 export const DEMO_USERS: { email: string; name: string; roles: Role[] }[] = [
   { email: "admin@rollgate.dev", name: "Ada Admin", roles: ["admin", "viewer"] },
@@ -161,10 +162,45 @@ export async function seedDemo(db: Db, password: string): Promise<boolean> {
           environmentKey: "production",
         })),
       });
+      await seedAbTest(tx, engineerId, actor, now);
     },
     { timeout: 30_000 },
   );
   return true;
+}
+
+/**
+ * The A/B/n flag: on for everyone in production with three variants, and six hours of outcomes per
+ * variant, so the flag page's Variants section shows a comparison (and a variant that errs more).
+ */
+async function seedAbTest(
+  tx: Parameters<Parameters<Db["$transaction"]>[0]>[0],
+  engineerId: string | null,
+  actor: { id: null; label: string },
+  now: Date,
+) {
+  const flag = await tx.flag.create({ data: { key: DEMO_AB_FLAG.key, description: DEMO_AB_FLAG.description, ownerId: engineerId } });
+  await recordAudit(tx, { actor, action: "flag.create", target: { type: "flag", id: flag.key }, after: { key: flag.key } });
+  const targeting = {
+    strategies: [{ rollout: 100, stickiness: "default", groupId: flag.key, constraints: [], segments: [], variants: [] }],
+    variants: DEMO_AB_FLAG.variants.map((v) => ({
+      name: v.name,
+      weight: v.weight,
+      weightType: "variable",
+      stickiness: "default",
+      overrides: [],
+    })),
+    dependencies: [],
+  };
+  const after = { enabled: true, rolloutPercent: 0, targeting };
+  await tx.flagState.update({
+    where: { flagId_environmentKey: { flagId: flag.id, environmentKey: "production" } },
+    data: { ...after, version: 2, updatedBy: engineerId, updatedAt: new Date(now.getTime() - 6 * 3600_000) },
+  });
+  await recordAudit(tx, { actor, action: "flag_state.update", target: { type: "flag_state", id: `${flag.key}/production` }, after });
+  await tx.metricVariantRollup.createMany({
+    data: demoVariantHistory(now).map((r) => ({ ...r, flagId: flag.id, environmentKey: "production" })),
+  });
 }
 
 const HOUR = 3600_000;
