@@ -195,3 +195,19 @@ test("screenshots of the import dry run with the export's segments", async ({ pa
     await page.screenshot({ path: path.join(DIR!, `import-segments-${name}.png`), fullPage: true });
   }
 });
+
+test("screenshots of the demo A/B/n flag's Variants section (issue 25)", async ({ page }) => {
+  mkdirSync(DIR!, { recursive: true });
+  await signIn(page, "viewer@rollgate.dev");
+  for (const [name, width, height] of [
+    ["desktop-1440", 1440, 900],
+    ["phone-390", 390, 844],
+  ] as const) {
+    await page.setViewportSize({ width, height });
+    await page.goto("/flags/onboarding-copy");
+    const section = page.getByTestId("variant-comparison");
+    await expect(section.getByTestId("variant-row-playful")).toContainText("Errs more than control");
+    await section.scrollIntoViewIfNeeded();
+    await section.screenshot({ path: path.join(DIR!, `variants-${name}.png`) });
+  }
+});
