@@ -7,7 +7,7 @@ export const MAX_BUCKET_SECONDS = 86_400;
 export const MAX_POINTS = 1500;
 
 /** A whole number of seconds from a query string, `fallback` when absent. */
-export const seconds = (name: string, fallback: number) =>
+const seconds = (name: string, fallback: number) =>
   z
     .string({ error: `${name} must be a whole number of seconds` })
     .regex(/^\d{1,9}$/, `${name} must be a whole number of seconds`)
@@ -15,22 +15,28 @@ export const seconds = (name: string, fallback: number) =>
     .optional()
     .transform((v) => v ?? fallback);
 
-/** `GET /api/v1/flags/{key}/metrics` query parameters, as strings from the URL. */
-export const metricsQuerySchema = z
-  .strictObject({
+/**
+ * The fields every series query shares (metrics, variants): the environment, and a window in buckets
+ * of whole minutes, with the given defaults. Checked together by `checkBuckets`.
+ */
+export function seriesQueryFields(defaults: { windowSeconds: number; bucketSeconds: number }) {
+  return {
     environment: plainText({ min: 1, max: 100, typeMessage: "environment must be text" }).optional().default("production"),
-    windowSeconds: seconds("windowSeconds", 3600).pipe(
+    windowSeconds: seconds("windowSeconds", defaults.windowSeconds).pipe(
       z.number().min(60, "must be at least 60").max(MAX_WINDOW_SECONDS, `must be at most ${MAX_WINDOW_SECONDS} (7 days)`),
     ),
-    bucketSeconds: seconds("bucketSeconds", 60).pipe(
+    bucketSeconds: seconds("bucketSeconds", defaults.bucketSeconds).pipe(
       z
         .number()
         .min(MIN_BUCKET_SECONDS, `must be at least ${MIN_BUCKET_SECONDS}`)
         .max(MAX_BUCKET_SECONDS, `must be at most ${MAX_BUCKET_SECONDS} (1 day)`)
         .refine((v) => v % 60 === 0, "must be a multiple of 60 (rollups are per minute)"),
     ),
-  })
-  .superRefine(checkBuckets);
+  };
+}
+
+/** `GET /api/v1/flags/{key}/metrics` query parameters, as strings from the URL. */
+export const metricsQuerySchema = z.strictObject(seriesQueryFields({ windowSeconds: 3600, bucketSeconds: 60 })).superRefine(checkBuckets);
 
 /** bucketSeconds against windowSeconds: at most the window, and at most MAX_POINTS buckets in it. */
 export function checkBuckets(q: { windowSeconds: number; bucketSeconds: number }, ctx: z.RefinementCtx): void {

@@ -1,4 +1,7 @@
+import path from "node:path";
+import { mkdirSync } from "node:fs";
 import { expect, type Cookie, type Page } from "@playwright/test";
+import { axeViolations } from "./axe";
 
 export const DEMO_PASSWORD = "rollgate-demo";
 
@@ -66,4 +69,30 @@ export async function openPalette(page: Page) {
     if (!(await palette.isVisible())) await page.keyboard.press("Control+k");
     await expect(palette).toBeVisible({ timeout: 1000 });
   }).toPass({ timeout: 15_000 });
+}
+
+const LAYOUT_SIZES = [
+  [1440, 900],
+  [390, 844],
+] as const;
+
+/**
+ * The page as it is now, at a desktop's and a phone's width: nothing scrolls sideways, axe finds
+ * nothing. With SCREENSHOTS_DIR set each size is also saved for review: the whole page, or what
+ * `part` picks (by test id).
+ */
+export async function checkLayoutAndAxe(page: Page, where: string, part?: string) {
+  const dir = process.env.SCREENSHOTS_DIR;
+  for (const [width, height] of LAYOUT_SIZES) {
+    await page.setViewportSize({ width, height });
+    await expect.poll(() => page.evaluate(() => document.documentElement.scrollWidth), { message: `${where} at ${width} px` }).toBe(width);
+    expect(await axeViolations(page), `${where} at ${width} px`).toEqual([]);
+    if (dir) {
+      mkdirSync(dir, { recursive: true });
+      const file = path.join(dir, `${where.replace(/\W+/g, "-")}-${width}.png`);
+      if (part) await page.getByTestId(part).screenshot({ path: file });
+      else await page.screenshot({ path: file, fullPage: true });
+    }
+  }
+  await page.setViewportSize({ width: 1440, height: 900 });
 }

@@ -1,8 +1,5 @@
-import path from "node:path";
-import { mkdirSync } from "node:fs";
 import { expect, test, type Browser, type Page } from "./test";
-import { axeViolations } from "./axe";
-import { fromPage, signIn } from "./helpers";
+import { checkLayoutAndAxe, fromPage, signIn } from "./helpers";
 
 // Issue 25's acceptance item: the seed playbook's internal phase targets a segment ("Rollgate staff",
 // from the demo seed); an engineer plans it, a product owner approves the audience in words, the
@@ -13,32 +10,11 @@ import { fromPage, signIn } from "./helpers";
 // and search-ranking-ml's staging versions; messaging-v2's staging history is on the approval form).
 
 const STAFF = "Rollgate staff (email ends with @rollgate.dev (any case))";
-const SIZES = [
-  [1440, 900],
-  [390, 844],
-] as const;
 
 async function personIn(browser: Browser, email: string): Promise<Page> {
   const page = await (await browser.newContext({ viewport: { width: 1440, height: 900 } })).newPage();
   await signIn(page, email);
   return page;
-}
-
-// With SCREENSHOTS_DIR set, each checked page is also saved at both sizes (for review, as tests/e2e/screenshots.spec.ts).
-const SCREENSHOTS = process.env.SCREENSHOTS_DIR;
-
-/** The page as it is now, at a desktop's and a phone's width: nothing scrolls sideways, axe finds nothing. */
-async function checkLayoutAndAxe(page: Page, where: string) {
-  for (const [width, height] of SIZES) {
-    await page.setViewportSize({ width, height });
-    await expect.poll(() => page.evaluate(() => document.documentElement.scrollWidth), { message: `${where} at ${width} px` }).toBe(width);
-    expect(await axeViolations(page), `${where} at ${width} px`).toEqual([]);
-    if (SCREENSHOTS) {
-      mkdirSync(SCREENSHOTS, { recursive: true });
-      await page.screenshot({ path: path.join(SCREENSHOTS, `${where.replace(/\W+/g, "-")}-${width}.png`), fullPage: true });
-    }
-  }
-  await page.setViewportSize({ width: 1440, height: 900 });
 }
 
 /** An SDK token for staging, made the way an admin makes one (the e2e server bootstraps production's only). */

@@ -1,34 +1,10 @@
-import path from "node:path";
-import { mkdirSync } from "node:fs";
-import { expect, test, type Page } from "./test";
-import { axeViolations } from "./axe";
-import { fromPage, signIn } from "./helpers";
+import { expect, test } from "./test";
+import { checkLayoutAndAxe, fromPage, signIn } from "./helpers";
 import { E2E_SDK_TOKEN } from "./sdk-token";
 
 // Issue 25: a multivariate flag's variants compared with a control variant on the flag page. A new
 // flag (the demo flags' states are asserted elsewhere), three variants in production, and 30 minutes
 // of per-variant outcomes reported with the production SDK token: green errs 5 %, the others 1 %.
-
-const SIZES = [
-  [1440, 900],
-  [390, 844],
-] as const;
-const SCREENSHOTS = process.env.SCREENSHOTS_DIR;
-
-async function checkLayoutAndAxe(page: Page, where: string) {
-  for (const [width, height] of SIZES) {
-    await page.setViewportSize({ width, height });
-    await expect.poll(() => page.evaluate(() => document.documentElement.scrollWidth), { message: `${where} at ${width} px` }).toBe(width);
-    expect(await axeViolations(page), `${where} at ${width} px`).toEqual([]);
-    if (SCREENSHOTS) {
-      mkdirSync(SCREENSHOTS, { recursive: true });
-      await page
-        .getByTestId("variant-comparison")
-        .screenshot({ path: path.join(SCREENSHOTS, `${where.replace(/\W+/g, "-")}-${width}.png`) });
-    }
-  }
-  await page.setViewportSize({ width: 1440, height: 900 });
-}
 
 test("a multivariate flag's variants against control on the flag page: the one that errs more is named, control can be changed", async ({
   page,
@@ -90,7 +66,7 @@ test("a multivariate flag's variants against control on the flag page: the one t
   await expect(section.getByTestId("variant-row-blue")).toContainText("No sign of harm");
   await expect(section.getByTestId("variant-row-control")).toContainText("12,000");
   await expect(section.getByRole("img", { name: "Error rate by variant (%), over time" })).toBeVisible();
-  await checkLayoutAndAxe(page, "flag variants");
+  await checkLayoutAndAxe(page, "flag variants", "variant-comparison");
 
   // Green as control: nobody errs more than green; blue and control now read as better.
   await expect(async () => {
