@@ -89,6 +89,13 @@ const schema = z.object({
     .min(100, "at least 100 ms")
     .max(3_600_000, "at most 3600000 ms (1 h)")
     .default(15_000),
+  // How often OFREP's sample of the users it evaluated is written (lib/segments/audience-samples.ts).
+  ROLLGATE_AUDIENCE_FLUSH_MS: z.coerce
+    .number({ error: "must be a number of milliseconds" })
+    .int("must be a whole number of milliseconds")
+    .min(100, "at least 100 ms")
+    .max(3_600_000, "at most 3600000 ms (1 h)")
+    .default(10_000),
 });
 
 export type Config = z.infer<typeof schema> & { dataDir: string; supabase: SupabaseSettings | null };

@@ -217,6 +217,7 @@ try {
     streamStats,
     readiness,
     metricsToken: config.ROLLGATE_METRICS_TOKEN,
+    audienceFlushMs: config.ROLLGATE_AUDIENCE_FLUSH_MS,
   });
   const app = await startAppServer({
     dir: root,

@@ -79,6 +79,11 @@ export function PhaseTimeline({
               <div className="break-words text-slate-700" data-testid="phase-audience">
                 Serves {p.audience}
               </div>
+              {p.reach ? (
+                <div className="text-xs text-slate-600" data-testid="phase-reach">
+                  Reaches {p.reach}
+                </div>
+              ) : null}
               <div className="text-xs text-slate-500">
                 soak {formatDuration(p.minSoakSeconds)} · {criteriaText(p.criteria)} · {p.requiredApprovals} approval
                 {p.requiredApprovals === 1 ? "" : "s"}

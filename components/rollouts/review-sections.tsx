@@ -82,6 +82,13 @@ function changeSection({ rollout, phaseIndex, packet }: Input): ReviewSection {
         <p className="break-words" data-testid="change-audience">
           Audience: <strong>{change.audience.before}</strong> → <strong>{change.audience.after}</strong>
         </p>
+        {/* How many that is, from the users seen in this environment (lib/rollouts/phase-reach.ts). */}
+        {change.reach.after ? (
+          <p className="break-words text-slate-600" data-testid="change-reach">
+            Reach: {change.reach.before ? `${change.reach.before} → ` : ""}
+            {change.reach.after} in <span className="capitalize">{rollout.environment}</span>
+          </p>
+        ) : null}
         {change.after.allowlist.length ? (
           <p className="break-words text-slate-600">Allowlist: {change.after.allowlist.join(", ")}</p>
         ) : null}

@@ -57,6 +57,11 @@ export function TransitionDialog({
             Advancing serves: <strong>{next.audience}</strong>
           </p>
         ) : null}
+        {action === "advance" && next?.reach ? (
+          <p className="text-sm text-slate-600" data-testid="advance-reach">
+            That is {next.reach}.
+          </p>
+        ) : null}
         <input type="hidden" name="rolloutId" value={rollout.id} />
         <input type="hidden" name="action" value={action} />
         <input type="hidden" name="version" value={rollout.version} />

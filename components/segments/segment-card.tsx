@@ -10,7 +10,16 @@ import { Button } from "../ui/button";
 import { SegmentForm } from "./segment-form";
 
 /** One segment: its audience in words, where it is used, and (for those who may) edit and delete. */
-export function SegmentCard({ segment, canEdit }: { segment: SegmentSummaryDto; canEdit: boolean }) {
+export function SegmentCard({
+  segment,
+  canEdit,
+  reach = [],
+}: {
+  segment: SegmentSummaryDto;
+  canEdit: boolean;
+  /** Per environment, how many of the users seen last week it matches (lib/rollouts/phase-reach.ts). */
+  reach?: { environment: string; words: string }[];
+}) {
   const [editing, setEditing] = useState(false);
   const [deleted, remove, deleting] = useActionState<SegmentFormState, FormData>(deleteSegmentAction, { status: "idle" });
   return (
@@ -26,6 +35,15 @@ export function SegmentCard({ segment, canEdit }: { segment: SegmentSummaryDto; 
           <p className="mt-1 text-sm break-words text-slate-700" data-testid="segment-audience">
             {describeConstraints(segment.constraints)}
           </p>
+          {reach.length ? (
+            <ul className="mt-1 space-y-0.5 text-xs text-slate-500" data-testid="segment-reach" aria-label={`${segment.name}: users seen`}>
+              {reach.map((r) => (
+                <li key={r.environment}>
+                  <span className="capitalize">{r.environment}</span>: {r.words}
+                </li>
+              ))}
+            </ul>
+          ) : null}
         </div>
         <div className="flex flex-wrap items-center gap-2">
           <Badge tone={segment.usedBy ? "indigo" : "gray"}>

@@ -56,9 +56,12 @@ export async function startDemoTraffic(options: {
   const timer = setInterval(() => {
     const spike = currentSpike();
     for (let i = 0; i < perTick; i++) {
-      const user = `demo-user-${Math.floor(Math.random() * 5000)}`;
+      const n = Math.floor(Math.random() * 5000);
+      const user = `demo-user-${n}`;
+      // One in forty is staff, so the "Rollgate staff" segment reaches some of the users seen.
+      const subject = { targetingKey: user, email: `${user}@${n % 40 === 0 ? "rollgate.dev" : "example.com"}` };
       for (const flagKey of DEMO_FLAGS) {
-        const result = client.evaluate(flagKey, user);
+        const result = client.evaluate(flagKey, subject);
         if (result.reason === "ERROR") continue;
         const { variant, reason } = reportedAs(result);
         const on = variant === "on";

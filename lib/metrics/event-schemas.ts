@@ -2,10 +2,13 @@ import { z } from "zod";
 import { plainText } from "../validation/text";
 import { instant } from "../validation/time";
 import { LATENCY_SLOTS } from "../domain/latency-buckets";
+import { AUDIENCE_CONTEXT_LIMITS } from "../domain/audience-sample";
 import { estimateSubjects, sketchMayContain, SKETCH_REGISTERS } from "../domain/subject-sketch";
 import { latencySumRange, MAX_LATENCY_MS, MAX_REQUESTS_PER_TOKEN_FLAG_MINUTE, SKETCH_SLACK } from "./telemetry-bounds";
 
 export const MAX_EVENTS_PER_REQUEST = 5000;
+/** Users per request in `contexts` (the SDK sends at most 256 at a time). */
+export const MAX_CONTEXTS_PER_REQUEST = 1000;
 export const EVENT_REASONS = ["SPLIT", "TARGETING_MATCH", "DISABLED", "STATIC", "UNKNOWN"] as const;
 export type EventReason = (typeof EVENT_REASONS)[number];
 
@@ -113,8 +116,31 @@ const summarySchema = z
     }
   });
 
+const L = AUDIENCE_CONTEXT_LIMITS;
+const contextField = plainText({ max: L.maxField, trim: false }).optional();
+/**
+ * A user the SDK's audience sample took in (lib/domain/audience-sample.ts): the context it evaluated
+ * with, so the dashboard can say how many users a segment or a phase reaches.
+ */
+const contextSchema = z.strictObject({
+  userId: plainText({ min: 1, max: L.maxField, trim: false }),
+  sessionId: contextField,
+  remoteAddress: contextField,
+  appName: contextField,
+  properties: z
+    .record(plainText({ min: 1, max: L.maxName, trim: false }), plainText({ max: L.maxValue, trim: false }), {
+      error: "must be an object of text values",
+    })
+    .refine((p) => Object.keys(p).length <= L.maxProperties, `at most ${L.maxProperties} properties`)
+    .optional(),
+});
+
 export const eventBatchSchema = z
   .strictObject({
+    contexts: z
+      .array(contextSchema, { error: "contexts must be a list" })
+      .max(MAX_CONTEXTS_PER_REQUEST, `at most ${MAX_CONTEXTS_PER_REQUEST} contexts per request`)
+      .optional(),
     events: z
       .array(eventSchema, { error: "events must be a list" })
       .max(MAX_EVENTS_PER_REQUEST, `at most ${MAX_EVENTS_PER_REQUEST} events per request`)
@@ -125,7 +151,8 @@ export const eventBatchSchema = z
       .optional(),
   })
   .superRefine((b, ctx) => {
-    if (!b.events?.length && !b.summaries?.length) ctx.addIssue({ code: "custom", path: ["events"], message: "send at least one event" });
+    if (!b.events?.length && !b.summaries?.length && !b.contexts?.length)
+      ctx.addIssue({ code: "custom", path: ["events"], message: "send at least one event" });
   });
 export type EventInput = z.infer<typeof eventSchema>;
 export type SummaryInput = z.infer<typeof summarySchema>;

@@ -6,6 +6,7 @@ const DAY_MS = 24 * 3600 * 1000;
 /** Events are accepted up to 7 days old, so an erroring subject must be remembered that long. */
 const LATE_EVENT_DAYS = 7;
 const DAYS_AHEAD = 3;
+const AUDIENCE_DAYS = 8;
 
 export interface RetentionSettings {
   /** Raw events are kept at least this many days (whole UTC days: at most one day longer). */
@@ -46,6 +47,8 @@ export async function applyRetention(db: Db, settings: RetentionSettings, now = 
       const rollupsDeleted = await tx.$executeRaw`DELETE FROM metric_rollups WHERE minute < ${rollupsSince}::timestamptz`;
       await tx.$executeRaw`DELETE FROM metric_rollups_by_token WHERE minute < ${rollupsSince}::timestamptz`;
       await tx.$executeRaw`DELETE FROM metric_variant_rollups WHERE minute < ${rollupsSince}::timestamptz`;
+      // Who was seen is kept for the week a reach is counted over, and one day more.
+      await tx.$executeRaw`DELETE FROM audience_samples WHERE day < ${isoDate(utcDay(now.getTime() - AUDIENCE_DAYS * DAY_MS))}::date`;
       return { partitionsCreated: created?.n ?? 0, partitionsDropped: dropped?.n ?? 0, rollupsDeleted, errorSubjectsDeleted };
     },
     { timeout: 300_000, maxWait: 10_000 },

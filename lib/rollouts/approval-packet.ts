@@ -22,6 +22,8 @@ export interface ApprovalPacket {
      * ends with @acme.com)" → "Staff (…) and 10 % of everyone".
      */
     audience: { before: string; after: string };
+    /** How many users seen last week each side reaches (lib/rollouts/phase-reach.ts); null when not known. */
+    reach: { before: string | null; after: string | null };
     /** Plan edits since the version last approved (by anyone, for any phase); null when none was approved yet. */
     sinceApproved: { planVersion: number; changes: string[] } | null;
   };
@@ -83,7 +85,7 @@ export async function loadApprovalPacket(db: Tx, rollout: RolloutDto, phaseIndex
   const earlierEnvironments = await earlierEnvironmentResults(db, flag.id, rollout.environment, environments, now, getRolloutComparison);
 
   return {
-    change: { before, after, audience, sinceApproved },
+    change: { before, after, audience, reach: { before: previous?.reach ?? null, after: phase.reach ?? null }, sinceApproved },
     earlierEnvironments,
     rollback: {
       restores,

@@ -44,6 +44,11 @@ export interface PhaseDto {
   segments: number[];
   /** Who the phase serves, in words: "Staff (email ends with @acme.com) and 10 % of everyone". */
   audience: string;
+  /**
+   * How many of the users seen in the environment last week the phase serves: "≈ 120 of ≈ 9,800
+   * users seen last week" (lib/rollouts/phase-reach.ts). Only in the views that show it.
+   */
+  reach?: string;
   notBefore: string | null;
   /** When the phase started (null: not yet). */
   startedAt: string | null;

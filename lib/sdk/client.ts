@@ -19,6 +19,7 @@ import {
   type Variant,
 } from "../domain/evaluation";
 import { targetingContextOf } from "../domain/targeting/context";
+import { AudienceSampler } from "../domain/audience-sample";
 import { EventReporter, type ReportedEvent } from "./event-reporter";
 import { SseParser } from "./sse-parser";
 
@@ -33,6 +34,12 @@ export interface RollgateClientOptions {
   /** Upper bound of the reconnect backoff. Default 30 s. */
   maxReconnectDelayMs?: number;
   events?: { batchSize?: number; flushIntervalMs?: number; maxBuffer?: number; summarize?: boolean };
+  /**
+   * Send a sample of the users evaluated (at most 4,096 a day, with their context) so the dashboard
+   * can say how many users a segment or a rollout phase reaches (README: "Audience reach"). Default
+   * true; `false` sends no user ids or attributes beyond those in tracked outcomes.
+   */
+  sampleAudience?: boolean;
   onError?: (err: Error) => void;
 }
 
@@ -104,6 +111,7 @@ export class RollgateClient {
   private snapshot: CompiledSnapshot | null = null;
   private readonly fetchImpl: typeof fetch;
   private readonly reporter: EventReporter;
+  private readonly audience: AudienceSampler | null;
   private readonly listeners = new Set<ChangeListener>();
   private abort: AbortController | null = null;
   private closed = false;
@@ -120,11 +128,13 @@ export class RollgateClient {
 
   private constructor(private readonly options: RollgateClientOptions) {
     this.fetchImpl = options.fetch ?? fetch;
+    this.audience = options.sampleAudience === false ? null : new AudienceSampler();
     this.reporter = new EventReporter({
       url: options.url.replace(/\/$/, ""),
       sdkKey: options.sdkKey,
       fetch: this.fetchImpl,
       onError: options.onError,
+      audience: this.audience ?? undefined,
       ...options.events,
     });
     let resolve!: () => void;
@@ -220,8 +230,14 @@ export class RollgateClient {
   /** A plain rollout needs only the key (the fast path); a targeted flag reads the whole context. */
   private evaluateFlag(snapshot: CompiledSnapshot, flag: CompiledFlag, subject: EvaluationSubject) {
     const targetingKey = typeof subject === "object" ? subject.targetingKey : subject;
-    if (flag.targeting === null) return evaluate(flag, typeof targetingKey === "string" ? targetingKey : undefined);
+    const key = typeof targetingKey === "string" ? targetingKey : undefined;
+    if (flag.targeting === null) {
+      // One hash and a comparison; the context is built only for a user who enters the sample.
+      this.audience?.offer(key, () => targetingContextOf(typeof subject === "object" ? subject : { targetingKey: key }));
+      return evaluate(flag, key);
+    }
     const context = targetingContextOf(typeof subject === "object" ? subject : subject === undefined ? {} : { targetingKey: subject });
+    this.audience?.offer(context.userId, () => context);
     context.environment ??= snapshot.environment;
     if (this.env?.snapshot !== snapshot) this.env = { snapshot, env: snapshotEnv(snapshot, { random: Math.random, now: Date.now }) };
     return evaluateWithContext(flag, context, this.env.env);

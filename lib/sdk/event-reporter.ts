@@ -1,3 +1,4 @@
+import type { AudienceSampler, SampledUser } from "../domain/audience-sample";
 import { SummaryAggregator, type WireSummary } from "./summary-aggregator";
 
 export interface ReportedEvent {
@@ -33,6 +34,8 @@ export interface EventReporterOptions {
    * subjects. `false` sends every event, which also keeps raw rows on the server.
    */
   summarize?: boolean;
+  /** The client's sample of users evaluated: its new users are sent with each flush. */
+  audience?: AudienceSampler;
   onError?: (err: Error) => void;
 }
 
@@ -42,6 +45,8 @@ export interface EventReporterOptions {
  * and reported. Memory stays bounded whatever the server does.
  */
 type Item = ReportedEvent | WireSummary;
+const POST_TIMEOUT_MS = 15_000;
+const utcDay = () => Math.floor(Date.now() / 86_400_000);
 const weight = (item: Item) => ("requests" in item ? item.requests : 1);
 
 export class EventReporter {
@@ -99,6 +104,7 @@ export class EventReporter {
           const ok = await this.send(batch);
           if (!ok) return;
         }
+        await this.sendAudience();
       } finally {
         this.sending = null;
       }
@@ -113,19 +119,53 @@ export class EventReporter {
     await this.flush().catch(() => {});
   }
 
-  private async send(batch: Item[]): Promise<boolean> {
-    let status = 0;
+  private async post(body: unknown): Promise<number> {
     try {
       const res = await this.options.fetch(`${this.options.url}/api/v1/events`, {
         method: "POST",
         headers: { authorization: `Bearer ${this.options.sdkKey}`, "content-type": "application/json" },
-        body: JSON.stringify(this.aggregator ? { summaries: batch } : { events: batch }),
+        body: JSON.stringify(body),
+        // A server that never answers must not hold the batch (or close()) forever: it is retried.
+        signal: AbortSignal.timeout(POST_TIMEOUT_MS),
       });
-      status = res.status;
       await res.text().catch(() => "");
+      return res.status;
     } catch (err) {
       this.options.onError?.(err as Error);
+      return 0;
     }
+  }
+
+  private audienceDay = utcDay();
+
+  /**
+   * The users who entered the sample since the last flush, 256 a request. A new UTC day starts the
+   * sample afresh (the server keeps one per day), after yesterday's last users are sent.
+   */
+  private async sendAudience(): Promise<void> {
+    const audience = this.options.audience;
+    if (!audience) return;
+    const today = utcDay();
+    const newDay = today !== this.audienceDay;
+    while (audience.freshCount > 0) {
+      const users: SampledUser[] = audience.take(256);
+      const status = await this.post({ contexts: users.map((u) => u.context) });
+      if (status >= 200 && status < 300) continue;
+      if (status >= 400 && status < 500 && status !== 429 && status !== 408) {
+        this.options.onError?.(new Error(`user sample rejected with HTTP ${status}; dropped ${users.length}`));
+        continue;
+      }
+      audience.giveBack(users);
+      return;
+    }
+    if (newDay) {
+      audience.clear();
+      this.audienceDay = today;
+    }
+  }
+
+  private async send(batch: Item[]): Promise<boolean> {
+    const status = await this.post(this.aggregator ? { summaries: batch } : { events: batch });
     if (status >= 200 && status < 300) {
       this.removeSent(batch);
       this.sent += batch.reduce((a, i) => a + weight(i), 0);

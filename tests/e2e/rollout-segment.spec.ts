@@ -39,6 +39,13 @@ test("a playbook's internal phase serves the Rollgate staff segment: planned, ap
   const stamp = Date.now().toString(36);
   const flagKey = `e2e-staff-${stamp}`;
   const token = await stagingSdkToken(browser, `staff-check-${stamp}`);
+  // Forty users an SDK saw in staging, two of them staff: the plan says how many each phase reaches.
+  const seen = Array.from({ length: 40 }, (_, i) => ({
+    userId: `seen-${stamp}-${i}`,
+    properties: { email: `p${i}@${i % 20 === 0 ? "rollgate.dev" : "example.com"}` },
+  }));
+  const sent = await request.post("/api/v1/events", { headers: { authorization: `Bearer ${token}` }, data: { contexts: seen } });
+  expect(sent.status(), await sent.text()).toBe(202);
 
   // Erin plans the playbook in staging with the staff segment as the internal phase's audience.
   const erin = await personIn(browser, "engineer@rollgate.dev");
@@ -67,6 +74,24 @@ test("a playbook's internal phase serves the Rollgate staff segment: planned, ap
   const timeline = erin.getByTestId("timeline");
   await expect(timeline.locator("li").first().getByTestId("phase-audience")).toHaveText(`Serves ${STAFF}`);
   await expect(timeline.locator("li").nth(1).getByTestId("phase-audience")).toHaveText(`Serves ${STAFF} and 10 % of everyone`);
+  // Other specs may evaluate in staging too: at least our two staff of at least our forty users.
+  const reach = (await timeline.locator("li").first().getByTestId("phase-reach").textContent()) ?? "";
+  const counted = /^Reaches (\d+) of (\d+) users seen last week$/.exec(reach);
+  expect(counted, reach).not.toBeNull();
+  expect(Number(counted![1])).toBeGreaterThanOrEqual(2);
+  expect(Number(counted![2])).toBeGreaterThanOrEqual(40);
+  await expect(timeline.locator("li").last().getByTestId("phase-reach")).toHaveText(
+    `Reaches ${counted![2]} of ${counted![2]} users seen last week`,
+  );
+
+  // The segments page says the same per environment.
+  await erin.goto("/segments");
+  await expect(erin.getByTestId("segment-Rollgate staff").getByTestId("segment-reach")).toContainText(
+    `staging: ${reach.replace("Reaches ", "")}`,
+    { ignoreCase: true },
+  );
+  await checkLayoutAndAxe(erin, "segments page with reach");
+  await erin.goto(rolloutUrl);
 
   // The internal phase's checklist, ticked as a person would.
   for (const item of ["backup verified", "rollback tested", "monitoring in place"]) {
@@ -85,6 +110,7 @@ test("a playbook's internal phase serves the Rollgate staff segment: planned, ap
   await expect(priya.getByTestId("approval-change")).toContainText(`off → ${STAFF}`);
   await change.locator("summary").click();
   await expect(change.getByTestId("change-audience")).toHaveText(`Audience: off → ${STAFF}`);
+  await expect(change.getByTestId("change-reach")).toHaveText(`Reach: ${reach.replace("Reaches ", "")} in staging`);
   await priya.getByRole("checkbox", { name: "I have reviewed the change" }).check();
   await priya.getByRole("radio", { name: "Low" }).check();
   await priya.getByRole("radio", { name: /^Approved/ }).check();
@@ -99,6 +125,7 @@ test("a playbook's internal phase serves the Rollgate staff segment: planned, ap
   await erin.getByRole("button", { name: "Start rollout" }).click();
   const dialog = erin.getByRole("dialog");
   await expect(dialog.getByTestId("advance-audience")).toHaveText(`Advancing serves: ${STAFF}`);
+  await expect(dialog.getByTestId("advance-reach")).toHaveText(/^That is \d+ of \d+ users seen last week\.$/);
   await expect(dialog.getByTestId("consequence")).toContainText(`${flagKey} in staging will serve “on” to the audience below`);
   await checkLayoutAndAxe(erin, "rollout page with the Start dialog");
   await dialog.getByRole("button", { name: "Start", exact: true }).click();

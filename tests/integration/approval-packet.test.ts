@@ -63,6 +63,8 @@ describe("the approval form's review packet", () => {
       before: { enabled: false, rolloutPercent: 0, allowlist: [], rolloutSegments: [] },
       after: { enabled: true, rolloutPercent: 10, allowlist: [], rolloutSegments: [] },
       audience: { before: "off", after: "10 % of everyone" },
+      // No SDK has reported who it evaluates in production: the form says so rather than a guess.
+      reach: { before: null, after: "no users seen last week" },
       sinceApproved: { planVersion: 1, changes: ["Phase 2 “50 %”: soak 2 h → 4 h"] },
     });
     const [staging, ...others] = packet.earlierEnvironments;

@@ -50,7 +50,15 @@ describe("event retention", () => {
     const defaultRowsBefore = (await t.sql(`SELECT count(*)::int AS n FROM events_default`)).rows[0].n;
     expect(defaultRowsBefore).toBe(3);
 
+    // Who was seen: the week a reach counts over and one day more are kept (8 days before today).
+    for (const daysAgo of [9, 8, 0])
+      await t.sql(
+        `INSERT INTO audience_samples (environment_key, day, user_id, subject_hash, context) VALUES ('production', $1::date, $2, 1, '{}')`,
+        [new Date(today - daysAgo * DAY).toISOString().slice(0, 10), `seen-${daysAgo}-days-ago`],
+      );
     const result = await applyRetention(t.db, { eventDays: 7, rollupDays: 30 }, now);
+    const seen = await t.sql(`SELECT user_id FROM audience_samples ORDER BY day`);
+    expect(seen.rows.map((r) => r.user_id)).toEqual(["seen-8-days-ago", "seen-0-days-ago"]);
     // Days today − 7 … today + 3 created; the 40-day-old rollup and the 9-day-old error subject deleted.
     expect(result).toMatchObject({ partitionsCreated: 11, rollupsDeleted: 1, errorSubjectsDeleted: 1 });
 

@@ -3,6 +3,7 @@ import { SseParser } from "../../lib/sdk/sse-parser";
 import { EventReporter, type ReportedEvent } from "../../lib/sdk/event-reporter";
 import type { WireSummary } from "../../lib/sdk/summary-aggregator";
 import { reportedAs } from "../../lib/sdk/client";
+import { AudienceSampler } from "../../lib/domain/audience-sample";
 
 describe("SseParser", () => {
   it("assembles messages across arbitrary chunk boundaries and line endings", () => {
@@ -24,15 +25,17 @@ describe("SseParser", () => {
 function fakeServer(statuses: number[]) {
   const batches: ReportedEvent[][] = [];
   const summaries: WireSummary[][] = [];
+  const contexts: { userId: string }[][] = [];
   const fetchImpl = (async (_url: string, init: RequestInit) => {
     const status = statuses.shift() ?? 202;
     if (status === 0) throw new TypeError("fetch failed");
-    const body = JSON.parse(String(init.body)) as { events?: ReportedEvent[]; summaries?: WireSummary[] };
+    const body = JSON.parse(String(init.body)) as { events?: ReportedEvent[]; summaries?: WireSummary[]; contexts?: { userId: string }[] };
+    if (body.contexts) contexts.push(body.contexts);
     if (body.events) batches.push(body.events);
     if (body.summaries) summaries.push(body.summaries);
     return new Response("{}", { status });
   }) as unknown as typeof fetch;
-  return { fetchImpl, batches, summaries };
+  return { fetchImpl, batches, summaries, contexts };
 }
 
 const ev = (i: number): ReportedEvent => ({ flagKey: "f", variant: "on", outcome: "success", latencyMs: i });
@@ -177,5 +180,34 @@ describe("reportedAs", () => {
     expect(reportedAs({ value: false, reason: "DISABLED", variantName: "disabled" })).toEqual({ variant: "off", reason: "DISABLED" });
     expect(reportedAs({ value: true, reason: "STATIC" })).toEqual({ variant: "on", reason: "STATIC" });
     expect(reportedAs({ value: true, reason: "ERROR", variantName: "disabled" })).toEqual({ variant: "on", reason: "UNKNOWN" });
+  });
+});
+
+describe("EventReporter and the audience sample", () => {
+  it("sends the users who entered the sample, 256 a request, once; a failed send is retried, a refused one dropped", async () => {
+    const server = fakeServer([503, 202, 202, 400]);
+    const audience = new AudienceSampler();
+    const r = new EventReporter({ url: "http://x", sdkKey: "k", fetch: server.fetchImpl, flushIntervalMs: 60_000, audience });
+    for (let i = 0; i < 300; i++) audience.offer(`u${i}`, () => ({ userId: `u${i}`, properties: { plan: "pro" } }));
+    await r.flush(); // 503: kept for later
+    expect(server.contexts.map((c) => c.length)).toEqual([256]);
+    expect(audience.freshCount).toBe(300);
+    await new Promise((resolve) => setTimeout(resolve, 600)); // the backoff after a 5xx
+    await r.flush();
+    expect(server.contexts.map((c) => c.length)).toEqual([256, 256, 44]);
+    expect(
+      new Set(
+        server.contexts
+          .slice(1)
+          .flat()
+          .map((c) => c.userId),
+      ).size,
+    ).toBe(300);
+    expect(server.contexts[1]![0]).toEqual({ userId: server.contexts[1]![0]!.userId, properties: { plan: "pro" } });
+    audience.offer("u1", () => ({ userId: "u1" })); // already sent today: nothing new
+    audience.offer("late", () => ({ userId: "late" }));
+    await r.close(); // 400: dropped, not retried forever
+    expect(server.contexts.at(-1)).toEqual([{ userId: "late" }]);
+    expect(audience.freshCount).toBe(0);
   });
 });

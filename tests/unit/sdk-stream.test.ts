@@ -27,6 +27,11 @@ afterEach(async () => {
 async function scriptedServer(script: (n: number, res: ServerResponse) => void) {
   const lastEventIds: (string | undefined)[] = [];
   server = createServer((req: IncomingMessage, res: ServerResponse) => {
+    // What the client reports on closing (its sample of users) is taken and forgotten.
+    if (req.method === "POST") {
+      res.writeHead(202, { "content-type": "application/json" }).end("{}");
+      return;
+    }
     lastEventIds.push(req.headers["last-event-id"] as string | undefined);
     res.writeHead(200, { "content-type": "text/event-stream" });
     script(lastEventIds.length, res);

@@ -2,6 +2,7 @@ import type { Metadata } from "next";
 import { getDb } from "@/lib/db/client";
 import { can } from "@/lib/auth/permissions";
 import { listSegments } from "@/lib/segments/list-segments";
+import { segmentReach } from "@/lib/rollouts/phase-reach";
 import { SegmentCard } from "@/components/segments/segment-card";
 import { SegmentForm } from "@/components/segments/segment-form";
 import { requirePageUser } from "../../_request/session";
@@ -10,7 +11,20 @@ export const metadata: Metadata = { title: "Segments" };
 
 export default async function SegmentsPage() {
   const user = await requirePageUser();
-  const segments = await listSegments(getDb());
+  const db = getDb();
+  const [segments, environments] = await Promise.all([
+    listSegments(db),
+    db.environment.findMany({ orderBy: [{ sortOrder: "asc" }, { key: "asc" }], select: { key: true } }),
+  ]);
+  const reaches = await Promise.all(
+    segments.map((s) =>
+      segmentReach(
+        db,
+        s,
+        environments.map((e) => e.key),
+      ),
+    ),
+  );
   const canEdit = can(user, "segment.manage");
   return (
     <div className="space-y-6">
@@ -34,8 +48,13 @@ export default async function SegmentsPage() {
         </h2>
         {segments.length ? (
           <ul className="space-y-3">
-            {segments.map((s) => (
-              <SegmentCard key={`${s.id}-${s.version}`} segment={s} canEdit={canEdit} />
+            {segments.map((s, i) => (
+              <SegmentCard
+                key={`${s.id}-${s.version}`}
+                segment={s}
+                canEdit={canEdit}
+                reach={reaches[i]!.map((r) => ({ environment: r.environment, words: r.words }))}
+              />
             ))}
           </ul>
         ) : (

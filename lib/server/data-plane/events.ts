@@ -4,6 +4,7 @@ import { AppError } from "../../errors";
 import { eventBatchSchema } from "../../metrics/event-schemas";
 import type { ConfigStore } from "../../evaluation/config-store";
 import { eventTimeMs, ingestEvents } from "../../metrics/ingest-events";
+import { recordAudience } from "../../segments/audience-samples";
 import type { IngestedChange } from "../../metrics/metrics-cache";
 import { fieldErrors } from "../../api/http";
 import { parseJson } from "../../validation/json";
@@ -90,8 +91,16 @@ export function eventsRoute(
       });
       return true;
     }
+    const contexts = parsed.data.contexts ?? [];
     try {
       const now = new Date();
+      // Users first: recording them again is harmless, so a batch refused after this and sent again
+      // still counts its events once.
+      const sampled = contexts.length ? await recordAudience(db, environment, contexts, now.getTime()) : 0;
+      if (events.length === 0 && summaries.length === 0) {
+        sendJson(res, 202, { accepted: 0, ignored: 0, contexts: contexts.length, sampled });
+        return true;
+      }
       const result = await ingestEvents(db, environment, events, now, summaries, auth.tokenId);
       metrics.eventsIngested.labels({ environment }).inc(result.accepted);
       metrics.eventsIgnored.labels({ environment }).inc(result.ignored);
@@ -100,7 +109,7 @@ export function eventsRoute(
         // Before the 202, so a read after it sees the batch (see dataPlaneEntries).
         announce({ environment, flags: [...new Set([...events, ...summaries].map((e) => e.flagKey))], sinceMs: oldest });
       }
-      sendJson(res, 202, result);
+      sendJson(res, 202, contexts.length ? { ...result, contexts: contexts.length, sampled } : result);
     } catch (err) {
       if (err instanceof AppError) fail(400, err.code, err.message, err.details);
       else if (isInvalidInputError(err)) fail(400, "VALIDATION_FAILED", "The batch contains a value that cannot be stored");

@@ -7,6 +7,7 @@ import { MetricsCache, type IngestedChange } from "../../metrics/metrics-cache";
 import { MetricsNotifier } from "../../metrics/metrics-notifier";
 import { metricsRoute } from "./metrics";
 import { ofrepRoute } from "./ofrep";
+import { AudienceCollector } from "../../segments/audience-samples";
 import { ofrepEventsRoute } from "./ofrep-events";
 import { statusRoute } from "./status";
 import { createStreamStats, streamRoute, type StreamStats } from "./stream";
@@ -32,7 +33,13 @@ export interface DataPlaneEntry {
 export function dataPlaneEntries(
   store: ConfigStore,
   db: Db,
-  options: { sdkRateLimit?: number; streamStats?: StreamStats; readiness?: ReadinessProbe; metricsToken?: string } = {},
+  options: {
+    sdkRateLimit?: number;
+    streamStats?: StreamStats;
+    readiness?: ReadinessProbe;
+    metricsToken?: string;
+    audienceFlushMs?: number;
+  } = {},
 ): DataPlaneEntry[] {
   const authenticate = sdkAuthenticator(store, db, new RateLimiter(options.sdkRateLimit ?? DEFAULT_SDK_RATE_LIMIT));
   const metricsCache = new MetricsCache();
@@ -44,10 +51,15 @@ export function dataPlaneEntries(
     metricsCache.invalidate(change);
     notifier.touch(change.environment, change.flags, change.sinceMs);
   };
+  // Who OFREP evaluates, sampled for sizing audiences (lib/domain/audience-sample.ts), written every 10 s.
+  const audience = new AudienceCollector(db).start(options.audienceFlushMs ?? 10_000);
   const streamStats = options.streamStats ?? createStreamStats();
   const readiness = options.readiness ?? defaultReadiness(store, db);
   return [
-    { handler: ofrepRoute(store, authenticate), serves: ["POST /ofrep/v1/evaluate/flags/{key}", "POST /ofrep/v1/evaluate/flags"] },
+    {
+      handler: ofrepRoute(store, authenticate, audience),
+      serves: ["POST /ofrep/v1/evaluate/flags/{key}", "POST /ofrep/v1/evaluate/flags"],
+    },
     { handler: ofrepEventsRoute(store), serves: ["GET /ofrep/v1/events"] },
     // Right after evaluation (which they cost one path comparison), before anything that needs the database.
     { handler: healthRoute(), serves: ["GET /healthz"] },

@@ -3,6 +3,7 @@ import type { IncomingMessage, ServerResponse } from "node:http";
 import { snapshotEnv, type CompiledSnapshot } from "../../domain/config-snapshot";
 import { evaluate, evaluateWithContext, isEvaluation, type CompiledFlag, type EvaluationEnv } from "../../domain/evaluation";
 import { targetingContextOf } from "../../domain/targeting/context";
+import type { AudienceCollector } from "../../segments/audience-samples";
 import type { TargetingContext } from "../../domain/targeting/model";
 import type { ConfigStore } from "../../evaluation/config-store";
 import { MAX_JSON_DEPTH, parseJson } from "../../validation/json";
@@ -123,7 +124,11 @@ function evaluationBody(flag: CompiledFlag, r: EvaluationRequest) {
  * SDK token, a body to read, an answer) runs on callbacks without creating a promise: each promise
  * costs its async hooks in a process where Next.js keeps AsyncLocalStorage active.
  */
-export function ofrepRoute(store: ConfigStore, authenticate: (req: IncomingMessage) => SdkAuth | Promise<SdkAuth>) {
+export function ofrepRoute(
+  store: ConfigStore,
+  authenticate: (req: IncomingMessage) => SdkAuth | Promise<SdkAuth>,
+  audience?: AudienceCollector,
+) {
   return (req: IncomingMessage, res: ServerResponse): boolean | Promise<boolean> => {
     const path = pathOf(req);
     const isBulk = path === BULK || path === `${BULK}/`;
@@ -154,7 +159,7 @@ export function ofrepRoute(store: ConfigStore, authenticate: (req: IncomingMessa
             else error(400, "PARSE_ERROR", "could not read the request body");
             return;
           }
-          evaluateRequest(store, auth, buffer!.toString("utf8"), { req, res, key, isBulk, error });
+          evaluateRequest(store, auth, buffer!.toString("utf8"), { req, res, key, isBulk, error, audience });
         } catch (failure) {
           dataPlaneLog.error("OFREP evaluation failed", { requestId: requestIdOf(req), error: failure });
           if (!res.headersSent) error(500, "GENERAL", "internal error");
@@ -178,6 +183,7 @@ function evaluateRequest(
     key: string;
     isBulk: boolean;
     error: (status: number, errorCode: string, errorDetails: string, headers?: Record<string, string>) => void;
+    audience?: AudienceCollector;
   },
 ): void {
   const { req, res, key, isBulk, error } = r;
@@ -193,6 +199,8 @@ function evaluateRequest(
     return;
   }
   const request: EvaluationRequest = { snapshot, context: parsed.context };
+  const userId = parsed.context.targetingKey;
+  r.audience?.offer(environment, typeof userId === "string" ? userId : undefined, () => targetingContextOf(parsed.context));
 
   if (!isBulk) {
     const flag = snapshot.flags.get(key);

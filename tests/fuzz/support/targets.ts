@@ -267,6 +267,7 @@ export const HTTP_TARGETS: HttpTarget[] = [
     id: "POST /api/v1/events",
     role: "sdk",
     body: () => ({
+      contexts: [{ userId: "user-1", sessionId: "s-1", properties: { email: "ana@acme.com", plan: "pro" } }],
       events: [event, { ...event, outcome: "error", latencyMs: 900 }],
       summaries: [
         {
@@ -285,6 +286,10 @@ export const HTTP_TARGETS: HttpTarget[] = [
     }),
     // Times past the last a Date can hold were a RangeError and a 500 (issue 22).
     hazards: () => [
+      // The audience sample's users: limits on fields, properties and their number (issue 25).
+      { contexts: [{ userId: "a\u0000b" }] },
+      { contexts: [{ userId: "u", properties: { n: 1, o: { deep: true } } }] },
+      { contexts: Array.from({ length: 1001 }, (_, i) => ({ userId: `u-${i}` })) },
       { events: [{ ...event, timestamp: 9e15 }] },
       { events: [{ ...event, timestamp: 2 ** 53 - 1 }] },
       {

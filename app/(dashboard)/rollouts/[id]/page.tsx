@@ -5,6 +5,7 @@ import { getDb } from "@/lib/db/client";
 import { AppError } from "@/lib/errors";
 import { listAudit } from "@/lib/audit/list-audit";
 import { loadRollout, type RolloutDto } from "@/lib/rollouts/rollout-view";
+import { withPhaseReach } from "@/lib/rollouts/phase-reach";
 import { rolloutIdParam } from "@/lib/rollouts/rollout-params";
 import { getFlag } from "@/lib/flags/get-flag";
 import type { FlagStateDto } from "@/lib/flags/flag-dto";
@@ -47,7 +48,7 @@ export default async function RolloutPage({
   const db = getDb();
   const rollout = await (async () => {
     try {
-      return await loadRollout(db, rolloutIdParam((await params).id));
+      return await withPhaseReach(db, await loadRollout(db, rolloutIdParam((await params).id)));
     } catch (err) {
       if (err instanceof AppError && err.code === "NOT_FOUND") notFound();
       throw err;

@@ -4,11 +4,12 @@ import { editRollout } from "@/lib/rollouts/edit-rollout";
 import { rolloutIdParam } from "@/lib/rollouts/rollout-params";
 import { editRolloutSchema } from "@/lib/rollouts/rollout-schemas";
 import { loadRollout } from "@/lib/rollouts/rollout-view";
+import { withPhaseReach } from "@/lib/rollouts/phase-reach";
 import { requirePermission } from "@/lib/auth/permissions";
 
 export const GET = route<{ id: string }>(async ({ db, principal, params }) => {
   requireUser(principal);
-  return json(await loadRollout(db, rolloutIdParam(params.id)));
+  return json(await withPhaseReach(db, await loadRollout(db, rolloutIdParam(params.id))));
 });
 
 export const PATCH = route<{ id: string }>(async ({ req, db, principal, params }) => {

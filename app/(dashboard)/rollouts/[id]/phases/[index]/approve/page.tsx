@@ -12,6 +12,7 @@ import { changeInWords, reviewSections } from "@/components/rollouts/review-sect
 import { requirePageUser } from "../../../../../../_request/session";
 import { can } from "@/lib/auth/permissions";
 import { listApprovalRequests } from "@/lib/rollouts/request-approval";
+import { withPhaseReach } from "@/lib/rollouts/phase-reach";
 import { listPhaseComments } from "@/lib/rollouts/comment-on-phase";
 import { PhaseComments } from "@/components/rollouts/phase-comments";
 
@@ -22,7 +23,7 @@ export default async function ApprovePage({ params }: { params: Promise<{ id: st
   const p = await params;
   const found = await (async () => {
     try {
-      const rollout = await loadRollout(getDb(), rolloutIdParam(p.id));
+      const rollout = await withPhaseReach(getDb(), await loadRollout(getDb(), rolloutIdParam(p.id)));
       return { rollout, index: phaseIndexParam(p.index) };
     } catch (err) {
       if (err instanceof AppError && err.code === "NOT_FOUND") notFound();
