@@ -198,14 +198,27 @@ const VERDICTS = {
   insufficient: { label: "Too little data", className: "bg-slate-50 text-slate-700 ring-slate-200" },
 } as const;
 
+const LATENCY_VERDICTS = {
+  worse: { label: "Slower than control", className: VERDICTS.worse.className },
+  clear: { label: "No sign of a slowdown", className: VERDICTS.clear.className },
+  insufficient: { label: "Too little data on latency", className: VERDICTS.insufficient.className },
+} as const;
+
 function Verdict({ variant }: { variant: VariantSummary }) {
   const vs = variant.vsControl;
   if (!vs) return <span className="text-slate-500">—</span>;
   const { label, className } = VERDICTS[vs.verdict];
+  const latency = vs.latency ? LATENCY_VERDICTS[vs.latency.verdict] : null;
   return (
     <div className="space-y-0.5">
       <span className={`inline-block rounded px-1.5 py-0.5 text-xs font-medium ring-1 ${className}`}>{label}</span>
       <p className="text-xs text-slate-600">{vs.explanation}</p>
+      {vs.latency && latency ? (
+        <div className="space-y-0.5 pt-1" data-testid="variant-latency">
+          <span className={`inline-block rounded px-1.5 py-0.5 text-xs font-medium ring-1 ${latency.className}`}>{latency.label}</span>
+          <p className="text-xs text-slate-600">{vs.latency.explanation}</p>
+        </div>
+      ) : null}
     </div>
   );
 }

@@ -1,5 +1,6 @@
-import { ALPHA_ERRORS } from "./guardrail-evidence";
+import { ALPHA_ERRORS, ALPHA_LATENCY } from "./guardrail-evidence";
 import { quantileUpperBoundMs } from "./latency-buckets";
+import { relativeSlowThresholdMs, slowCount } from "./latency-evidence";
 import {
   addLlr,
   advanceTrack,
@@ -47,7 +48,28 @@ export interface VariantVsControl {
   /** worse: the variant errs more than control, at level α/k; clear: judged, not worse; insufficient: too few errors or requests to judge. */
   verdict: "worse" | "clear" | "insufficient";
   explanation: string;
+  /** The same test on slow requests (latency-evidence.ts); null before control has a latency baseline. */
+  latency?: VariantLatencyVsControl | null;
 }
+
+/**
+ * Latency against control: a request is slow above T, the histogram edge nearest control's p95 over
+ * the first 15 minutes control had traffic (frozen there: choosing T from the minutes under test would
+ * bias it). Slow counts after those minutes go through the same e-process as errors, at α_L/k.
+ */
+export interface VariantLatencyVsControl {
+  thresholdMs: number;
+  slowRate: number | null;
+  controlSlowRate: number | null;
+  ratio: number | null;
+  evidence: number;
+  p: number;
+  verdict: "worse" | "clear" | "insufficient";
+  explanation: string;
+}
+
+/** Minutes of control traffic that set the latency threshold; only later minutes are tested. */
+export const LATENCY_BASELINE_MINUTES = 15;
 
 export interface VariantSummary {
   name: string;
@@ -93,6 +115,7 @@ export function compareVariants(
   const hasControl = control !== null && names.includes(control);
   const others = hasControl ? names.filter((n) => n !== control) : [];
   const eachAlpha = alpha / Math.max(1, others.length);
+  const eachLatencyAlpha = ALPHA_LATENCY / Math.max(1, others.length);
   const byMinute = new Map<number, Map<string, VariantMinute>>();
   for (const r of rows) {
     const m = byMinute.get(r.minute) ?? new Map<string, VariantMinute>();
@@ -113,7 +136,12 @@ export function compareVariants(
       meanLatencyMs: requests > 0 ? sum(own, (r) => r.latencySumMs) / requests : null,
       p95Ms: p95Of(slots),
       vsControl:
-        hasControl && name !== control ? judgeVariant(name, control, minutesOf(byMinute, minutes, name, control), eachAlpha).vs : null,
+        hasControl && name !== control
+          ? {
+              ...judgeVariant(name, control, minutesOf(byMinute, minutes, name, control), eachAlpha).vs,
+              latency: judgeVariantLatency(name, control, latencyMinutesAgainst(rows, name, control), eachLatencyAlpha).vs,
+            }
+          : null,
     };
   });
   return { control: hasControl ? control : null, alpha, compared: others.length, variants, series: seriesOf(rows, bucketMs) };
@@ -154,29 +182,7 @@ export function judgeVariant(
   alpha: number,
   previous: EvidenceTrack | null = null,
 ): { vs: VariantVsControl; track: EvidenceTrack } {
-  const phi = temperFor(minutes);
-  let llr = splitLlr([]);
-  let track: EvidenceTrack | null = previous;
-  let nT = 0;
-  let eT = 0;
-  let nC = 0;
-  let eC = 0;
-  for (const m of minutes) {
-    if (m.nT <= 0 || m.nC <= 0) continue;
-    llr = addLlr(llr, splitLlr([m]));
-    nT += m.nT;
-    eT += m.eT;
-    nC += m.nC;
-    eC += m.eC;
-    track = advanceTrack(track, mixLogEvidence(llr, phi), alpha, enoughToAct(eT, nT));
-  }
-  const maxLogE = track?.maxLogE ?? 0;
-  const evidence = Math.exp(maxLogE);
-  const verdict = track?.alarmed ? "worse" : enoughToAct(eT, nT) ? "clear" : "insufficient";
-  const rate = nT > 0 ? eT / nT : null;
-  const controlRate = nC > 0 ? eC / nC : null;
-  const ratio = stratifiedRateRatio(minutes);
-  const bar = 1 / alpha;
+  const { track, maxLogE, evidence, verdict, rate, controlRate, ratio, bar } = runEvidence(minutes, alpha, previous);
   const arms =
     rate === null || controlRate === null
       ? `${name} and ${control} have not had traffic in the same minutes yet`
@@ -195,7 +201,102 @@ export function judgeVariant(
     verdict,
     explanation,
   };
-  return { vs, track: track ?? { maxLogE: 0, alarmed: false } };
+  return { vs, track };
+}
+
+/** The e-process over `minutes` (events are errors or slow requests), from `previous` on. */
+function runEvidence(minutes: readonly MinuteCounts[], alpha: number, previous: EvidenceTrack | null) {
+  const phi = temperFor(minutes);
+  let llr = splitLlr([]);
+  let track: EvidenceTrack | null = previous;
+  let nT = 0;
+  let eT = 0;
+  let nC = 0;
+  let eC = 0;
+  for (const m of minutes) {
+    if (m.nT <= 0 || m.nC <= 0) continue;
+    llr = addLlr(llr, splitLlr([m]));
+    nT += m.nT;
+    eT += m.eT;
+    nC += m.nC;
+    eC += m.eC;
+    track = advanceTrack(track, mixLogEvidence(llr, phi), alpha, enoughToAct(eT, nT));
+  }
+  const maxLogE = track?.maxLogE ?? 0;
+  const verdict: VariantVsControl["verdict"] = track?.alarmed ? "worse" : enoughToAct(eT, nT) ? "clear" : "insufficient";
+  return {
+    track: track ?? { maxLogE: 0, alarmed: false },
+    maxLogE,
+    evidence: Math.exp(maxLogE),
+    verdict,
+    rate: nT > 0 ? eT / nT : null,
+    controlRate: nC > 0 ? eC / nC : null,
+    ratio: stratifiedRateRatio(minutes),
+    bar: 1 / alpha,
+  };
+}
+
+/**
+ * Slow counts of `name` against `control` per minute, above the threshold set by control's first
+ * LATENCY_BASELINE_MINUTES minutes with traffic; only the minutes after those are tested. A null
+ * threshold until control has had that many minutes.
+ */
+export function latencyMinutesAgainst(
+  rows: readonly VariantMinute[],
+  name: string,
+  control: string,
+): { thresholdMs: number | null; minutes: MinuteCounts[] } {
+  const controlMinutes = rows.filter((r) => r.name === control && r.requests > 0).sort((a, b) => a.minute - b.minute);
+  if (controlMinutes.length < LATENCY_BASELINE_MINUTES) return { thresholdMs: null, minutes: [] };
+  const baseline = controlMinutes.slice(0, LATENCY_BASELINE_MINUTES);
+  const slots = baseline.reduce((acc, r) => acc.map((n, i) => n + (r.slots[i] ?? 0)), new Array<number>(baseline[0]!.slots.length).fill(0));
+  const thresholdMs = relativeSlowThresholdMs(slots);
+  if (thresholdMs === null) return { thresholdMs: null, minutes: [] };
+  const after = baseline.at(-1)!.minute;
+  const byMinute = new Map<number, { t?: VariantMinute; c?: VariantMinute }>();
+  for (const r of rows) {
+    if (r.minute <= after || (r.name !== name && r.name !== control)) continue;
+    const m = byMinute.get(r.minute) ?? {};
+    if (r.name === name) m.t = r;
+    else m.c = r;
+    byMinute.set(r.minute, m);
+  }
+  const minutes = [...byMinute.entries()]
+    .sort((a, b) => a[0] - b[0])
+    .map(([, { t, c }]) => ({
+      nT: t?.requests ?? 0,
+      eT: t ? slowCount(t.slots, thresholdMs) : 0,
+      nC: c?.requests ?? 0,
+      eC: c ? slowCount(c.slots, thresholdMs) : 0,
+    }));
+  return { thresholdMs, minutes };
+}
+
+/** The latency test of `name` against `control` (see VariantLatencyVsControl); null without a threshold. */
+export function judgeVariantLatency(
+  name: string,
+  control: string,
+  against: { thresholdMs: number | null; minutes: readonly MinuteCounts[] },
+  alpha: number,
+  previous: EvidenceTrack | null = null,
+): { vs: VariantLatencyVsControl | null; track: EvidenceTrack | null } {
+  if (against.thresholdMs === null) return { vs: null, track: previous };
+  const T = against.thresholdMs;
+  const { track, maxLogE, evidence, verdict, rate, controlRate, ratio, bar } = runEvidence(against.minutes, alpha, previous);
+  const arms =
+    rate === null || controlRate === null
+      ? `${name} and ${control} have not had traffic in the same minutes since the latency baseline`
+      : `${name}: ${pct(rate)} slower than ${T} ms, ${control}: ${pct(controlRate)}` + (ratio === null ? "" : `, ${ratio.toFixed(2)}×`);
+  const explanation =
+    verdict === "worse"
+      ? `${arms}; evidence ${figure(evidence)} ≥ ${figure(bar)}: ${name} is slower than ${control}`
+      : verdict === "clear"
+        ? `${arms}; evidence ${figure(evidence)} < ${figure(bar)}: no sign that ${name} is slower than ${control}`
+        : `${arms}; not judged until ${name} has 5 requests over ${T} ms and 100 requests beside ${control}`;
+  return {
+    vs: { thresholdMs: T, slowRate: rate, controlSlowRate: controlRate, ratio, evidence, p: alwaysValidP(maxLogE), verdict, explanation },
+    track,
+  };
 }
 
 function seriesOf(rows: readonly VariantMinute[], bucketMs: number): VariantPoint[] {

@@ -148,15 +148,15 @@ async function actOnVariantAlarm(
     select: { id: true },
   });
   const action: GuardrailAction = live ? "pause" : "notify";
-  if (!(await claimVariantAlarm(db, target, alarm.name, dryRun ? `dry run: would ${action}` : action))) return false;
+  if (!(await claimVariantAlarm(db, target, alarm.key, dryRun ? `dry run: would ${action}` : action))) return false;
   countVerdict(action, dryRun);
   const where = { flagKey: flag.key, environment: target.environment };
-  const reason = `guardrail (variant ${alarm.name} against ${alarm.control}): ${alarm.vs.explanation}`;
+  const reason = `guardrail (variant ${alarm.name} against ${alarm.control}, ${alarm.kind}): ${alarm.explanation}`;
   const acted = dryRun
     ? `dry run: would ${action}`
     : await actOnBreach(db, action, where, reason, { variant: alarm.name, ...alarm.vs }, now);
   await db.$executeRaw`
-    UPDATE variant_evidence SET acted = acted || jsonb_build_object(${alarm.name}::text, ${acted}::text)
+    UPDATE variant_evidence SET acted = acted || jsonb_build_object(${alarm.key}::text, ${acted}::text)
     WHERE flag_id = ${target.flagId}::uuid AND environment_key = ${target.environment}`;
   await recordVariantAlarm(db, where, alarm, acted, dryRun);
   return true;

@@ -1,16 +1,29 @@
 import type { Db } from "../db/client";
 import { recordAudit } from "../audit/record-audit";
 import { enqueueNotification } from "../notifications";
-import { ALPHA_ERRORS } from "../domain/guardrail-evidence";
-import { LATENCY_SLOTS } from "../domain/latency-buckets";
+import { ALPHA_ERRORS, ALPHA_LATENCY } from "../domain/guardrail-evidence";
+import { variantMinutes } from "../metrics/variant-minutes";
 import type { EvidenceTrack } from "../domain/split-evidence";
-import { configuredVariants, judgeVariant, minutesAgainst, type VariantMinute, type VariantVsControl } from "../domain/variant-comparison";
+import {
+  configuredVariants,
+  judgeVariant,
+  judgeVariantLatency,
+  latencyMinutesAgainst,
+  minutesAgainst,
+  type VariantVsControl,
+} from "../domain/variant-comparison";
 
 type Target = { flagId: string; environment: string };
 
 /** One variant's verdict at this look, and whether its alarm is new and has not acted yet. */
 export interface VariantAlarm {
   name: string;
+  /** What is worse than control: the error rate, or latency (slow requests over the frozen threshold). */
+  kind: "errors" | "latency";
+  /** The alarm's key in variant_evidence (`acted`, `tracks`): the variant's name, `#latency` added for latency. */
+  key: string;
+  /** The verdict's sentence, of the test that alarmed. */
+  explanation: string;
   control: string;
   /** How many variants are compared with control (each test runs at α / compared). */
   compared: number;
@@ -43,24 +56,49 @@ export async function lookAtVariants(db: Db, target: Target, now: Date, heldOutT
       update: { control, since: minuteOf(state.updatedAt), tracks: {}, verdicts: {}, acted: {}, updatedAt: now },
     });
   }
-  const rows = await variantMinutes(db, target, stored.since, heldOutTokenIds);
+  const rows = await variantMinutes(db, {
+    flagId: target.flagId,
+    environment: target.environment,
+    since: stored.since,
+    heldOut: heldOutTokenIds,
+  });
   const others = names.filter((n) => n !== control);
   const alpha = ALPHA_ERRORS / others.length;
+  const latencyAlpha = ALPHA_LATENCY / others.length;
   const tracks = stored.tracks as unknown as Record<string, EvidenceTrack>;
   const acted = stored.acted as Record<string, string>;
-  const judged = others.map((name) => ({
-    name,
-    ...judgeVariant(name, control, minutesAgainst(rows, name, control), alpha, tracks[name] ?? null),
-  }));
+  const judged = others.map((name) => {
+    const errors = judgeVariant(name, control, minutesAgainst(rows, name, control), alpha, tracks[name] ?? null);
+    const latency = judgeVariantLatency(
+      name,
+      control,
+      latencyMinutesAgainst(rows, name, control),
+      latencyAlpha,
+      tracks[`${name}#latency`] ?? null,
+    );
+    return { name, errors, latency, vs: { ...errors.vs, latency: latency.vs } };
+  });
+  const newTracks: Record<string, EvidenceTrack> = {};
+  for (const j of judged) {
+    newTracks[j.name] = j.errors.track;
+    if (j.latency.track) newTracks[`${j.name}#latency`] = j.latency.track;
+  }
   await db.variantEvidence.update({
     where: key,
     data: {
-      tracks: Object.fromEntries(judged.map((j) => [j.name, j.track])) as object,
+      tracks: newTracks as object,
       verdicts: JSON.parse(JSON.stringify(Object.fromEntries(judged.map((j) => [j.name, j.vs])))) as object,
       updatedAt: now,
     },
   });
-  return judged.filter((j) => j.track.alarmed && !acted[j.name]).map((j) => ({ name: j.name, control, compared: others.length, vs: j.vs }));
+  const alarms: VariantAlarm[] = [];
+  for (const j of judged) {
+    const base = { name: j.name, control, compared: others.length, vs: j.vs };
+    if (j.errors.track.alarmed && !acted[j.name]) alarms.push({ ...base, kind: "errors", key: j.name, explanation: j.vs.explanation });
+    if (j.latency.track?.alarmed && j.latency.vs && !acted[`${j.name}#latency`])
+      alarms.push({ ...base, kind: "latency", key: `${j.name}#latency`, explanation: j.latency.vs.explanation });
+  }
+  return alarms;
 }
 
 /** Claims a variant's alarm for acting (a conditional update): false when another look claimed it first. */
@@ -79,45 +117,24 @@ export async function recordVariantAlarm(
   acted: string,
   dryRun: boolean,
 ): Promise<void> {
-  const record = { variant: alarm.name, control: alarm.control, compared: alarm.compared, ...alarm.vs, acted, dryRun };
+  const record = { variant: alarm.name, kind: alarm.kind, control: alarm.control, compared: alarm.compared, ...alarm.vs, acted, dryRun };
   await db.$transaction(async (tx) => {
     await recordAudit(tx, {
       actor: { id: null, label: "system (guardrail)" },
       action: "guardrail.variant",
       target: { type: "flag_state", id: `${where.flagKey}/${where.environment}` },
       after: record,
-      reason: alarm.vs.explanation,
+      reason: alarm.explanation,
     });
     await enqueueNotification(tx, {
       environment: where.environment,
       kind: "guardrail.breached",
-      text: `:rotating_light: ${where.flagKey} in ${where.environment}: variant ${alarm.name} against ${alarm.control}: ${alarm.vs.explanation} (${acted})`,
+      text: `:rotating_light: ${where.flagKey} in ${where.environment}: variant ${alarm.name} against ${alarm.control}: ${alarm.explanation} (${acted})`,
       flagKey: where.flagKey,
-      fields: { Flag: where.flagKey, Environment: where.environment, Variant: alarm.name, Evidence: alarm.vs.explanation, Action: acted },
+      fields: { Flag: where.flagKey, Environment: where.environment, Variant: alarm.name, Evidence: alarm.explanation, Action: acted },
       data: record,
     });
   });
-}
-
-/** Per-variant minutes since `since`, summed over tokens and phases, without held-out tokens' reports. */
-async function variantMinutes(db: Db, target: Target, since: Date, heldOut: readonly string[]): Promise<VariantMinute[]> {
-  const rows = await db.$queryRaw<
-    { minute: Date; variant_name: string; requests: number; errors: number; latency_sum_ms: number; latency_buckets: number[] }[]
-  >`
-    SELECT minute, variant_name, sum(requests)::float8 AS requests, sum(errors)::float8 AS errors, sum(latency_sum_ms)::float8 AS latency_sum_ms,
-           '{}'::float8[] AS latency_buckets
-    FROM metric_variant_rollups
-    WHERE flag_id = ${target.flagId}::uuid AND environment_key = ${target.environment} AND minute >= ${since}::timestamptz
-      AND (token_id IS NULL OR NOT token_id = ANY(${[...heldOut]}::uuid[]))
-    GROUP BY minute, variant_name`;
-  return rows.map((r) => ({
-    minute: r.minute.getTime(),
-    name: r.variant_name,
-    requests: r.requests,
-    errors: r.errors,
-    latencySumMs: r.latency_sum_ms,
-    slots: new Array<number>(LATENCY_SLOTS).fill(0),
-  }));
 }
 
 const minuteOf = (d: Date) => new Date(Math.floor(d.getTime() / 60_000) * 60_000);

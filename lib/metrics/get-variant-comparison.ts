@@ -1,8 +1,9 @@
 import type { Db } from "../db/client";
 import { AppError, notFound } from "../errors";
 import { FLAG_KEY_PATTERN } from "../flags/flag-schemas";
-import { LATENCY_EDGES_MS, LATENCY_SLOTS } from "../domain/latency-buckets";
-import { compareVariants, configuredVariants, type VariantComparison, type VariantMinute } from "../domain/variant-comparison";
+import { LATENCY_EDGES_MS } from "../domain/latency-buckets";
+import { compareVariants, configuredVariants, type VariantComparison } from "../domain/variant-comparison";
+import { variantMinutes } from "./variant-minutes";
 import type { VariantQuery } from "./variant-schemas";
 
 export interface VariantComparisonResponse extends VariantComparison {
@@ -41,33 +42,10 @@ export async function getVariantComparison(
 
   const bucketMs = query.bucketSeconds * 1000;
   const from = new Date(Math.floor((now.getTime() - query.windowSeconds * 1000) / bucketMs) * bucketMs);
-  const rows = await db.$queryRaw<
-    { minute: Date; variant_name: string; requests: number; errors: number; latency_sum_ms: number; latency_buckets: number[] }[]
-  >`
-    SELECT minute, variant_name, requests::float8 AS requests, errors::float8 AS errors, latency_sum_ms, latency_buckets::float8[] AS latency_buckets
-    FROM metric_variant_rollups
-    WHERE flag_id = ${flag.id}::uuid AND environment_key = ${query.environment}
-      AND minute >= ${from}::timestamptz AND minute <= ${now}::timestamptz`;
-  const minutes = new Map<string, VariantMinute & { slots: number[] }>();
-  for (const r of rows) {
-    const key = `${r.minute.getTime()}\u0000${r.variant_name}`;
-    const m = minutes.get(key) ?? {
-      minute: r.minute.getTime(),
-      name: r.variant_name,
-      requests: 0,
-      errors: 0,
-      latencySumMs: 0,
-      slots: new Array<number>(LATENCY_SLOTS).fill(0),
-    };
-    m.requests += r.requests;
-    m.errors += r.errors;
-    m.latencySumMs += r.latency_sum_ms;
-    r.latency_buckets.forEach((n, i) => (m.slots[i]! += Number(n)));
-    minutes.set(key, m);
-  }
+  const rows = await variantMinutes(db, { flagId: flag.id, environment: query.environment, since: from, until: now });
 
   const configured = configuredVariants(state.targeting);
-  const reported = new Set([...minutes.values()].map((m) => m.name));
+  const reported = new Set(rows.map((m) => m.name));
   if (query.control !== undefined && !configured.includes(query.control) && !reported.has(query.control)) {
     const known = [...new Set([...configured, ...reported])];
     throw new AppError("VALIDATION_FAILED", `'${query.control}' is not a variant of ${flagKey} in ${query.environment}`, {
@@ -84,7 +62,7 @@ export async function getVariantComparison(
     to: now.toISOString(),
     latencyEdgesMs: LATENCY_EDGES_MS,
     configured,
-    ...compareVariants([...minutes.values()], control, bucketMs),
+    ...compareVariants(rows, control, bucketMs),
   };
 }
 

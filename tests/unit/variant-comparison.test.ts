@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { compareVariants, type VariantMinute } from "../../lib/domain/variant-comparison";
+import { compareVariants, LATENCY_BASELINE_MINUTES, type VariantMinute } from "../../lib/domain/variant-comparison";
 import { LATENCY_SLOTS, latencySlot } from "../../lib/domain/latency-buckets";
 
 const T0 = Date.UTC(2026, 11, 3, 10, 0);
@@ -66,5 +66,53 @@ describe("compareVariants", () => {
       { t: T0 + 300_000, name: "blue", requests: 250, errorRate: 0, p95Ms: 25 },
       { t: T0 + 300_000, name: "control", requests: 500, errorRate: 0.1, p95Ms: 25 },
     ]);
+  });
+});
+
+/** A minute whose requests spread over latencies: [ms, count] pairs. */
+function spread(name: string, minute: number, parts: [number, number][]): VariantMinute {
+  const slots = new Array<number>(LATENCY_SLOTS).fill(0);
+  for (const [ms, n] of parts) slots[latencySlot(ms)]! += n;
+  const requests = parts.reduce((a, [, n]) => a + n, 0);
+  return { minute: T0 + minute * 60_000, name, requests, errors: 0, latencySumMs: parts.reduce((a, [ms, n]) => a + ms * n, 0), slots };
+}
+
+describe("compareVariants: latency against control", () => {
+  const usual: [number, number][] = [
+    [20, 300],
+    [40, 80],
+    [80, 15],
+    [300, 5],
+  ];
+  const slower: [number, number][] = [
+    [20, 200],
+    [40, 100],
+    [80, 40],
+    [300, 60],
+  ];
+  it("finds the slower variant, with the threshold frozen at control's p95 over its first minutes, and clears the same one", () => {
+    const rows: VariantMinute[] = [];
+    for (let m = 0; m < 60; m++)
+      rows.push(spread("control", m, usual), spread("same", m, usual), spread("slow", m, m < 15 ? usual : slower));
+    const c = compareVariants(rows, "control");
+    const slow = c.variants.find((v) => v.name === "slow")!.vsControl!;
+    const same = c.variants.find((v) => v.name === "same")!.vsControl!;
+    expect(slow.verdict).toBe("insufficient"); // no errors anywhere: nothing to judge on errors
+    expect(slow.latency!.verdict).toBe("worse");
+    expect(slow.latency!.thresholdMs).toBeGreaterThan(40);
+    expect(slow.latency!.explanation).toMatch(/slow is slower than control/);
+    expect(same.latency!.verdict).toBe("clear");
+    expect(same.latency!.thresholdMs).toBe(slow.latency!.thresholdMs);
+  });
+
+  it("blames no variant for a slowdown that hits every variant alike, and says nothing before control's baseline", () => {
+    const rows: VariantMinute[] = [];
+    for (let m = 0; m < 60; m++) {
+      const now = m >= 30 && m < 45 ? slower : usual; // the weather: everyone slow for 15 minutes
+      rows.push(spread("control", m, now), spread("b", m, now));
+    }
+    expect(compareVariants(rows, "control").variants[1]!.vsControl!.latency!.verdict).toBe("clear");
+    const early = rows.filter((r) => r.minute < T0 + (LATENCY_BASELINE_MINUTES - 1) * 60_000);
+    expect(compareVariants(early, "control").variants[1]!.vsControl!.latency).toBeNull();
   });
 });
