@@ -125,7 +125,8 @@ describe("Supabase settings", () => {
     expect(entry.msg).toMatch(/^Invalid configuration: SUPABASE_ANON_KEY: must be the project's anon key/);
     expect(entry.error).toBeUndefined();
     expect(start("pretty")).toMatch(/Invalid configuration: SUPABASE_ANON_KEY: must be the project's anon key .*API settings$/);
-  });
+    // Two start-ups through tsx: a few seconds on an idle machine, many more beside the browser tests.
+  }, 60_000);
 
   it("a bad Supabase variable stops start-up with a message naming it, alongside other bad values", () => {
     expect(() => loadConfig(env({ SUPABASE_URL: "https://abcd.supabase.co", PORT: "-1" }))).toThrow(
