@@ -11,7 +11,17 @@ export default defineConfig({
     projects: [
       {
         resolve: { alias },
-        test: { name: "unit", include: ["tests/unit/**/*.test.ts"], environment: "node", sequence: { groupOrder: 0 } },
+        test: {
+          name: "unit",
+          include: ["tests/unit/**/*.test.ts"],
+          environment: "node",
+          // Two workers that keep their loaded modules from file to file (no unit test mocks a module;
+          // the two with fake timers restore real ones): 43 s → 15 s for the unit group on an idle
+          // 2-core machine, and half the CPU, since each file no longer imports lib/ afresh.
+          maxWorkers: 2,
+          isolate: false,
+          sequence: { groupOrder: 0 },
+        },
       },
       {
         resolve: { alias },
