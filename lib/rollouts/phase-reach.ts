@@ -2,7 +2,7 @@ import type { Db, Tx } from "../db/client";
 import { describeReach, estimateReach, phaseMatcher, segmentMatcher, type AudienceSample, type Reach } from "../domain/audience-sample";
 import type { Segment } from "../domain/targeting/model";
 import { weekSample } from "../segments/audience-samples";
-import type { RolloutDto } from "./rollout-view";
+import { phaseSegments, type RolloutDto } from "./rollout-view";
 
 const SOURCES = { random: Math.random, now: Date.now };
 // Per sample (replaced each minute): the same audience asked again is not matched against 4,096 users again.
@@ -16,14 +16,6 @@ function remembered(sample: AudienceSample, key: string, compute: () => Reach): 
   return reach;
 }
 
-async function segmentsByIds(db: Db | Tx, ids: readonly number[]): Promise<Record<string, Segment>> {
-  if (ids.length === 0) return {};
-  const rows = await db.segment.findMany({ where: { id: { in: [...ids] } }, select: { id: true, name: true, constraints: true } });
-  return Object.fromEntries(
-    rows.map((s) => [String(s.id), { id: s.id, name: s.name, constraints: s.constraints as unknown as Segment["constraints"] }]),
-  );
-}
-
 /**
  * The rollout with each phase's reach among the users seen in its environment last week: "≈ 120 of
  * ≈ 9,800 users seen last week" (the users its segments, allowlist and percentage serve). For the
@@ -34,7 +26,7 @@ export async function withPhaseReach(db: Db | Tx, rollout: RolloutDto, now = Dat
   const [sample, flag, segments] = await Promise.all([
     weekSample(db, rollout.environment, now),
     db.flag.findUnique({ where: { key: rollout.flagKey }, select: { bucketGroup: true } }),
-    segmentsByIds(db, [...new Set(rollout.phases.flatMap((p) => p.segments))]),
+    phaseSegments(db, rollout.phases),
   ]);
   const groupId = flag?.bucketGroup || rollout.flagKey;
   const phases = rollout.phases.map((p) => {

@@ -1,7 +1,7 @@
 import { earlierEnvironmentResults } from "./earlier-environments";
 import { promotionEvidence } from "./promotion-evidence";
 import { planEditors } from "./plan-editors";
-import type { Tx } from "../db/client";
+import type { Db, Tx } from "../db/client";
 import { notFound } from "../errors";
 import { quantileUpperBoundMs, LATENCY_SLOTS } from "../domain/latency-buckets";
 import {
@@ -21,7 +21,7 @@ import { describeAudience } from "../domain/rollout-audience";
 import type { Segment } from "../domain/targeting/model";
 
 /** The segments a rollout's phases name, by id, as the audience sentences need them. */
-async function phaseSegments(tx: Tx, phases: readonly { segments: number[] }[]): Promise<Record<string, Segment>> {
+export async function phaseSegments(tx: Tx | Db, phases: readonly { segments: number[] }[]): Promise<Record<string, Segment>> {
   const ids = [...new Set(phases.flatMap((p) => p.segments))];
   if (ids.length === 0) return {};
   const rows = await tx.segment.findMany({ where: { id: { in: ids } }, select: { id: true, name: true, constraints: true } });

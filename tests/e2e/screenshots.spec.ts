@@ -4,6 +4,12 @@ import path from "node:path";
 import { signIn } from "./helpers";
 import { segmentedExport } from "./unleash-exports";
 
+/** Every screenshot at a desktop and a phone width. */
+const SIZES = [
+  ["desktop-1440", 1440, 900],
+  ["phone-390", 390, 844],
+] as const;
+
 // Issue 23's acceptance: the rollout page's "change vs control" chart at a desktop and a phone size.
 // Run on demand: SCREENSHOTS_DIR=/work/screenshots npx playwright test tests/e2e/screenshots.spec.ts
 // (playwright.config.ts leaves this file out of runs without SCREENSHOTS_DIR, so no run reports it skipped).
@@ -14,10 +20,7 @@ test("screenshots of the rollout page's comparison chart", async ({ page }) => {
   await signIn(page, "viewer@rollgate.dev");
   const res = await page.request.get("/api/v1/rollouts?flagKey=messaging-v2");
   const rollout = ((await res.json()) as { rollouts: { id: string }[] }).rollouts[0]!;
-  for (const [name, width, height] of [
-    ["desktop-1440", 1440, 900],
-    ["phone-390", 390, 844],
-  ] as const) {
+  for (const [name, width, height] of SIZES) {
     await page.setViewportSize({ width, height });
     await page.goto(`/rollouts/${rollout.id}`);
     const chart = page.getByTestId("comparison-chart");
@@ -34,10 +37,7 @@ test("screenshots of the approval form with its review sections open", async ({ 
   const res = await page.request.get("/api/v1/rollouts?flagKey=messaging-v2");
   const rollouts = ((await res.json()) as { rollouts: { id: string; environment: string; currentPhase: number }[] }).rollouts;
   const rollout = rollouts.find((r) => r.environment === "production")!;
-  for (const [name, width, height] of [
-    ["desktop-1440", 1440, 900],
-    ["phone-390", 390, 844],
-  ] as const) {
+  for (const [name, width, height] of SIZES) {
     await page.setViewportSize({ width, height });
     await page.goto(`/rollouts/${rollout.id}/phases/${rollout.currentPhase + 1}/approve`);
     for (const item of ["change", "test results", "current evidence"]) {
@@ -51,10 +51,7 @@ test("screenshots of the approval form with its review sections open", async ({ 
 test("screenshots of the flag list with its search, filters and pages (issue 26)", async ({ page }) => {
   mkdirSync(DIR!, { recursive: true });
   await signIn(page, "engineer@rollgate.dev");
-  for (const [name, width, height] of [
-    ["desktop-1440", 1440, 900],
-    ["phone-390", 390, 844],
-  ] as const) {
+  for (const [name, width, height] of SIZES) {
     await page.setViewportSize({ width, height });
     await page.goto(`/flags?limit=2&cursor=${await firstCursor(page)}`);
     await expect(page.getByRole("navigation", { name: "Pages" })).toBeVisible();
@@ -84,10 +81,7 @@ test("screenshots of the segments page: the list, a field error, and a segment's
     },
   });
   expect([201, 409]).toContain(made.status());
-  for (const [name, width, height] of [
-    ["desktop-1440", 1440, 900],
-    ["phone-390", 390, 844],
-  ] as const) {
+  for (const [name, width, height] of SIZES) {
     await page.setViewportSize({ width, height });
     await page.goto("/segments");
     await page.screenshot({ path: path.join(DIR!, `segments-${name}.png`), fullPage: true });
@@ -148,10 +142,7 @@ test("screenshots of the flag page's Targeting section: strategies in words, one
     },
   });
   expect(targeted.status()).toBe(200);
-  for (const [name, width, height] of [
-    ["desktop-1440", 1440, 900],
-    ["phone-390", 390, 844],
-  ] as const) {
+  for (const [name, width, height] of SIZES) {
     await page.setViewportSize({ width, height });
     await page.goto(`/flags/${key}`);
     const section = page.getByTestId("targeting-staging");
@@ -181,10 +172,7 @@ test("screenshots of the import dry run with the export's segments", async ({ pa
     },
     { id: 8, name: `Recent app ${stamp}`, constraints: [{ contextName: "appVersion", operator: "SEMVER_GTE", value: "2.4.0" }] },
   ]);
-  for (const [name, width, height] of [
-    ["desktop-1440", 1440, 900],
-    ["phone-390", 390, 844],
-  ] as const) {
+  for (const [name, width, height] of SIZES) {
     await page.setViewportSize({ width, height });
     await page.goto("/admin/import");
     await page
@@ -199,10 +187,7 @@ test("screenshots of the import dry run with the export's segments", async ({ pa
 test("screenshots of the demo A/B/n flag's Variants section (issue 25)", async ({ page }) => {
   mkdirSync(DIR!, { recursive: true });
   await signIn(page, "viewer@rollgate.dev");
-  for (const [name, width, height] of [
-    ["desktop-1440", 1440, 900],
-    ["phone-390", 390, 844],
-  ] as const) {
+  for (const [name, width, height] of SIZES) {
     await page.setViewportSize({ width, height });
     await page.goto("/flags/onboarding-copy");
     const section = page.getByTestId("variant-comparison");
