@@ -30,6 +30,10 @@ export function parseBootstrapTokens(spec: string): BootstrapToken[] {
     });
 }
 
+// Start-up work on a cold client (Prisma's first queries) on a loaded machine took 5.5 s once in CI:
+// longer than Prisma's 5 s default, and no request waits on it.
+const START_UP_TRANSACTION = { maxWait: 30_000, timeout: 60_000 };
+
 /** Creates missing users and tokens; running it again with the same spec changes nothing. */
 export async function applyBootstrapTokens(db: Db, tokens: BootstrapToken[]): Promise<void> {
   for (const t of tokens) {
@@ -72,6 +76,6 @@ export async function applyBootstrapTokens(db: Db, tokens: BootstrapToken[]): Pr
         target: { type: "api_token", id: row.id },
         after: { kind: "user", user: email, roles: user.roles },
       });
-    });
+    }, START_UP_TRANSACTION);
   }
 }

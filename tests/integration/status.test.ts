@@ -24,7 +24,8 @@ describe("GET /api/v1/status", () => {
   it("reports the version served, that a one-flag change was patched rather than reloaded, and the open streams", async () => {
     const eng = ROLE_TOKENS.engineer;
     expect((await call(app.url, "POST", "/api/v1/flags", { token: eng, body: { key: "status-flag" } })).status).toBe(201);
-    await eventually(async () => production(await status()).flags === 1, 5000, "the flag is served");
+    // Every environment patches the new flag in; `before` must follow all of them, not only production.
+    await eventually(async () => (await status()).environments.every((e) => e.flags === 1), 5000, "the flag is served");
     const before = await status();
     expect(before.memory.rssBytes).toBeGreaterThan(0);
 
