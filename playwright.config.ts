@@ -1,5 +1,5 @@
 import { defineConfig } from "@playwright/test";
-import { CHROMIUM_ARGS, chromiumExecutable } from "./tests/support/find-browser";
+import { chromiumLaunchOptions } from "./tests/support/find-browser";
 
 import { e2eServers } from "./tests/e2e/servers";
 
@@ -25,8 +25,10 @@ export default defineConfig({
     // Each worker's own server: tests/e2e/test.ts.
     baseURL: SERVERS[0]!.url,
     browserName: "chromium",
-    launchOptions: { executablePath: chromiumExecutable(), args: CHROMIUM_ARGS },
-    trace: "retain-on-failure",
+    launchOptions: chromiumLaunchOptions(),
+    // Recording a trace for every test (to keep the failing ones) cost a fifth of the browser's CPU;
+    // E2E_TRACE=retain-on-failure records them when a failure needs one.
+    trace: process.env.E2E_TRACE === "retain-on-failure" ? "retain-on-failure" : "off",
     screenshot: "only-on-failure",
   },
   webServer: SERVERS.map((server) => ({

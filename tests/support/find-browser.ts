@@ -22,7 +22,7 @@ export function chromiumExecutable(): string | undefined {
   );
 }
 
-export const CHROMIUM_ARGS = [
+const CHROMIUM_SWITCHES = [
   "--no-sandbox",
   "--disable-gpu",
   "--disable-dev-shm-usage",
@@ -31,3 +31,36 @@ export const CHROMIUM_ARGS = [
   "--disable-sync",
   "--no-first-run",
 ];
+
+// Chromium reads only the last --disable-features, so ours repeats Playwright's (playwright-core's
+// chromiumSwitches.ts, 1.65) and replaces it. What we add: the omnibox popup WebUIs that headless
+// Chromium 15x preloads into a renderer of their own for every window, i.e. for every test's context
+// (about a seventh of the browser's CPU in the suite, and nothing a test looks at).
+export const PLAYWRIGHT_DISABLED_FEATURES = [
+  "AvoidUnnecessaryBeforeUnloadCheckSync",
+  "DestroyProfileOnBrowserClose",
+  "HttpsUpgrades",
+  "HttpsFirstBalancedModeAutoEnable",
+  "LensOverlay",
+  "MediaRouter",
+  "PaintHolding",
+  "ThirdPartyStoragePartitioning",
+  "AvoidCorsURLLoaderRestartOnRedirect",
+  "TcpPortRandomizationWin",
+  "OptimizationHints",
+  "NetworkTimeServiceQuerying",
+  "AimEnabled",
+  "PreconnectToSearch",
+  "msForceBrowserSignIn",
+  "msEdgeUpdateLaunchServicesPreferredVersion",
+];
+const OMNIBOX_POPUPS = ["WebUIOmniboxPopup", "WebUIOmniboxAimPopup", "WebUIOmniboxFullPopup"];
+
+/** Playwright's launch options for the browser tests: the browser above, with the switches they need. */
+export function chromiumLaunchOptions(): { executablePath?: string; args: string[]; ignoreDefaultArgs: string[] } {
+  return {
+    executablePath: chromiumExecutable(),
+    args: [...CHROMIUM_SWITCHES, `--disable-features=${[...PLAYWRIGHT_DISABLED_FEATURES, ...OMNIBOX_POPUPS].join(",")}`],
+    ignoreDefaultArgs: [`--disable-features=${PLAYWRIGHT_DISABLED_FEATURES.join(",")}`],
+  };
+}
