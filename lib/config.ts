@@ -122,5 +122,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
 
 /** The data dir alone, for code that runs inside Next (pages) where the full config is not passed in. */
 export function dataDirFromEnv(env: NodeJS.ProcessEnv = process.env): string {
-  return path.resolve(env.ROLLGATE_DATA_DIR || ".data");
+  // A directory chosen at run time, never a file to ship: without the comment Turbopack's output
+  // tracing followed it and traced the whole project into the server build.
+  return path.resolve(/* turbopackIgnore: true */ env.ROLLGATE_DATA_DIR || ".data");
 }
