@@ -1,6 +1,6 @@
 import { expect, test, type Browser, type Page } from "./test";
 import { axeViolations } from "./axe";
-import { signIn } from "./helpers";
+import { afterNextFrames, signIn } from "./helpers";
 
 /**
  * Issue 24 in the browser: an engineer asks a named product owner for the first phase's approval with
@@ -10,7 +10,7 @@ import { signIn } from "./helpers";
 /** At a phone's width: nothing scrolls sideways and axe finds nothing. */
 async function phoneChecks(page: Page) {
   await page.setViewportSize({ width: 390, height: 844 });
-  await page.evaluate(() => new Promise((resolve) => requestAnimationFrame(() => requestAnimationFrame(resolve))));
+  await afterNextFrames(page);
   expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(390);
   expect((await axeViolations(page)).map((v) => `${v.id}: ${v.nodes.map((n) => n.target.join(" ")).join(" | ")}`)).toEqual([]);
   await page.setViewportSize({ width: 1280, height: 900 });

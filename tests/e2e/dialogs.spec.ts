@@ -1,6 +1,6 @@
 import { expect, test, type Locator, type Page } from "./test";
 import { axeViolations } from "./axe";
-import { fromPage, signIn, openPalette } from "./helpers";
+import { afterNextFrames, fromPage, signIn, openPalette } from "./helpers";
 
 // Issue 24: every dialog is one primitive. Opened from its real opener, it takes focus, keeps Tab
 // inside, closes on Escape and gives focus back, and axe finds nothing with it open; the palette does
@@ -227,7 +227,7 @@ test("viewer: the flag and rollout pages pass axe with their charts drawn; the c
     await expect(page.locator("svg[tabindex]:not([tabindex='-1']), svg [tabindex]:not([tabindex='-1'])")).toHaveCount(0);
     for (const viewport of VIEWPORTS) {
       await page.setViewportSize({ width: viewport.width, height: viewport.height });
-      await page.evaluate(() => new Promise((resolve) => requestAnimationFrame(() => requestAnimationFrame(resolve))));
+      await afterNextFrames(page);
       await expectNoAxeViolations(page, `${path} (${viewport.name})`);
     }
   }

@@ -1,6 +1,6 @@
 import { expect, test, type Browser, type Page } from "./test";
 import { axeViolations } from "./axe";
-import { fromPage, signIn, openPalette } from "./helpers";
+import { afterNextFrames, fromPage, signIn, openPalette } from "./helpers";
 
 // Issue #17: each role's main pages at a desktop and a phone size: nothing wider than the screen,
 // every control on screen (or in a container that scrolls on purpose), and no axe violations, also
@@ -66,7 +66,7 @@ async function checkAtEverySize(page: Page, where: string, problems: Problem[]) 
   for (const viewport of VIEWPORTS) {
     await page.setViewportSize({ width: viewport.width, height: viewport.height });
     // Let the resize lay out (and media-query listeners re-render) before measuring.
-    await page.evaluate(() => new Promise((resolve) => requestAnimationFrame(() => requestAnimationFrame(resolve))));
+    await afterNextFrames(page);
     for (const what of [...(await layoutProblems(page)), ...(await axeProblems(page))]) {
       problems.push({ where: `${where} (${viewport.name})`, what });
     }
