@@ -125,7 +125,13 @@ const vitest: Stage = {
     return ok ? null : `${result.numTotalTests} tests, ${result.numFailedTests} failed, success=${result.success}`;
   },
 };
-const typecheck: Stage = { name: "typecheck", cmd: "npx", args: ["--no-install", "tsc", "--noEmit"] };
+// TypeScript 7, the native compiler: the same check in about 5 s where TypeScript 5.9 took 60–110 s of a
+// core (tools/typescript-7 says why it is not the root's `tsc`).
+const typecheck: Stage = {
+  name: "typecheck",
+  cmd: process.execPath,
+  args: ["tools/typescript-7/node_modules/typescript/bin/tsc", "--noEmit"],
+};
 const playwright: Stage = { name: "playwright", cmd: "npx", args: ["--no-install", "playwright", "test"] };
 rmSync(report, { force: true });
 
