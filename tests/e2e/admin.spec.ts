@@ -43,8 +43,7 @@ test("a viewer sees flags read-only and no admin page", async ({ page }) => {
 test("an admin adds a webhook, sends a test, and sees it delivered to a real receiver", async ({ page }) => {
   const receiver = await startReceiver();
   try {
-    await signIn(page, "admin@rollgate.dev");
-    await page.goto("/admin");
+    await signIn(page, "admin@rollgate.dev", { to: "/admin" });
     const section = page.locator("section", { has: page.getByRole("heading", { name: "Webhooks" }) });
     await section.getByLabel("Environment").selectOption("staging");
     await section.getByLabel("Name").fill("#releases-e2e");

@@ -42,9 +42,9 @@ for (const [name, width, height] of [
   });
 }
 
-async function personIn(browser: Browser, email: string, width: number, height: number): Promise<Page> {
+async function personIn(browser: Browser, email: string, width: number, height: number, to?: string): Promise<Page> {
   const page = await (await browser.newContext({ viewport: { width, height } })).newPage();
-  await signIn(page, email);
+  await signIn(page, email, { to });
   return page;
 }
 
@@ -63,9 +63,8 @@ for (const [name, width, height] of [
     const team = `Team ${stamp}`;
     const pager = `Pager ${stamp}`;
     const receiver = await startReceiver();
-    const admin = await personIn(browser, "admin@rollgate.dev", 1440, 900);
+    const admin = await personIn(browser, "admin@rollgate.dev", 1440, 900, "/admin");
     try {
-      await admin.goto("/admin");
       for (const [hook, path] of [
         [team, "/team"],
         [pager, "/pager"],
@@ -116,8 +115,7 @@ for (const [name, width, height] of [
       await expect(erin.getByRole("status").filter({ hasText: "Saved as plan v2" })).toBeVisible();
       await expect(erin.getByTestId("communication-plan")).toContainText(`each step is posted to “${team}”`);
 
-      const priya = await personIn(browser, "po@rollgate.dev", width, height);
-      await priya.goto(`/rollouts/${rollout.id}/phases/1/approve`);
+      const priya = await personIn(browser, "po@rollgate.dev", width, height, `/rollouts/${rollout.id}/phases/1/approve`);
       const section = priya.locator('[data-review-item="communication plan"]');
       await expect(section.locator("summary")).toContainText("1 of");
       await section.locator("summary").click();

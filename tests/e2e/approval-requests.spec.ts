@@ -16,17 +16,16 @@ async function phoneChecks(page: Page) {
   await page.setViewportSize({ width: 1280, height: 900 });
 }
 
-async function personIn(browser: Browser, email: string): Promise<Page> {
+async function personIn(browser: Browser, email: string, to: string): Promise<Page> {
   const page = await (await browser.newContext()).newPage();
-  await signIn(page, email);
+  await signIn(page, email, { to });
   return page;
 }
 
 test("request approval from a named product owner, see it in their inbox, discuss it on the form", async ({ browser }) => {
   test.setTimeout(120_000);
   const flagKey = `e2e-ask-${Date.now().toString(36)}`;
-  const engineer = await personIn(browser, "engineer@rollgate.dev");
-  await engineer.goto("/flags");
+  const engineer = await personIn(browser, "engineer@rollgate.dev", "/flags");
   await engineer.getByLabel("Key").fill(flagKey);
   await engineer.getByRole("button", { name: "Create flag" }).click();
   await expect(engineer).toHaveURL(new RegExp(`/flags/${flagKey}$`));
@@ -44,8 +43,7 @@ test("request approval from a named product owner, see it in their inbox, discus
   await expect(engineer.getByTestId("approval-requested")).toContainText("from Priya Product");
   await expect(engineer.getByTestId("phase-thread")).toContainText("Internal users only; dashboards linked in the plan");
 
-  const po = await personIn(browser, "po@rollgate.dev");
-  await po.goto("/approvals");
+  const po = await personIn(browser, "po@rollgate.dev", "/approvals");
   const item = po.getByTestId("inbox-item").filter({ hasText: flagKey });
   await expect(item).toContainText("asked you");
   await expect(item).toContainText("Asked by Erin Engineer");

@@ -76,9 +76,8 @@ const rolloutStatus = async (page: Page) => (await liveRollout(page)).status;
 test.describe.configure({ timeout: 120_000 });
 
 test("on-call: the kill switch dialog on a flag page, and the command palette with the kill dialog it opens", async ({ page }) => {
-  await signIn(page, "oncall@rollgate.dev");
   const path = "/flags/search-ranking-ml";
-  await page.goto(path);
+  await signIn(page, "oncall@rollgate.dev", { to: path });
   // Other specs may have killed it: the dialog is the same either way.
   const killButton = (p: Page) => p.getByRole("button", { name: /^(Kill|Restore) search-ranking-ml in production$/ });
   await exercise(page, path, {
@@ -136,9 +135,8 @@ test("on-call: the kill switch dialog on a flag page, and the command palette wi
 });
 
 test("engineer: the production confirmation and the conflict dialog on a flag page", async ({ page }) => {
-  await signIn(page, "engineer@rollgate.dev");
   const path = "/flags/dark-mode";
-  await page.goto(path);
+  await signIn(page, "engineer@rollgate.dev", { to: path });
   await page.getByTestId("env-production").getByLabel("production rollout percentage").fill("7");
   await exercise(page, path, {
     name: "Change dark-mode in production?",

@@ -66,8 +66,7 @@ for (const { width, height } of SIZES) {
   test(`at ${width} px: search, filter by state and owner, page through, the stale filter, bulk archive`, async ({ page }) => {
     const prefix = `lst${width}-`;
     await page.setViewportSize({ width, height });
-    await signIn(page, "engineer@rollgate.dev");
-    await page.goto("/flags");
+    await signIn(page, "engineer@rollgate.dev", { to: "/flags" });
     await createFlags(page, prefix);
 
     // Search (server-side, in the URL).
@@ -146,8 +145,7 @@ for (const { width, height } of SIZES) {
     const prefix = `cat${width}-`;
     const tag = `cleanup-${width}`;
     await page.setViewportSize({ width, height });
-    await signIn(page, "engineer@rollgate.dev");
-    await page.goto("/flags");
+    await signIn(page, "engineer@rollgate.dev", { to: "/flags" });
     for (const key of [`${prefix}owned`, `${prefix}other`, `${prefix}old`]) {
       const res = await page.request.post("/api/v1/flags", { headers: fromPage(page), data: { key, description: "Catalog test" } });
       expect(res.status(), await res.text()).toBe(201);

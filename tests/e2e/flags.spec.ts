@@ -35,8 +35,7 @@ test("an engineer edits a rollout percentage and it persists after reload", asyn
 });
 
 test("bad input shows a field error and changes nothing", async ({ page }) => {
-  await signIn(page, "engineer@rollgate.dev");
-  await page.goto("/flags/dark-mode");
+  await signIn(page, "engineer@rollgate.dev", { to: "/flags/dark-mode" });
   const prod = page.getByTestId("env-production");
   await prod.getByLabel("production rollout percentage").fill("150");
   await saveProduction(page, "testing the limits");
@@ -49,9 +48,8 @@ test("bad input shows a field error and changes nothing", async ({ page }) => {
 
 test("two tabs editing the same flag: the second save gets a conflict dialog with both values and who changed it", async ({ context }) => {
   const tabA = await context.newPage();
-  await signIn(tabA, "engineer@rollgate.dev");
+  await signIn(tabA, "engineer@rollgate.dev", { to: "/flags/checkout-redesign" });
   const tabB = await context.newPage();
-  await tabA.goto("/flags/checkout-redesign");
   await tabB.goto("/flags/checkout-redesign");
 
   const prodA = tabA.getByTestId("env-production");
@@ -147,9 +145,8 @@ test("an engineer edits a description and the raw-event sampling, and archives a
 
 test("after a conflict, an editor can deliberately save over the other change", async ({ context }) => {
   const tabA = await context.newPage();
-  await signIn(tabA, "engineer@rollgate.dev");
+  await signIn(tabA, "engineer@rollgate.dev", { to: "/flags/dark-mode" });
   const tabB = await context.newPage();
-  await tabA.goto("/flags/dark-mode");
   await tabB.goto("/flags/dark-mode");
   const stagingA = tabA.getByTestId("env-staging");
   const stagingB = tabB.getByTestId("env-staging");

@@ -12,12 +12,24 @@ export const DEMO_PASSWORD = "rollgate-demo";
  */
 const sessions = new Map<string, Cookie[]>();
 
-export async function signIn(page: Page, email: string, password = DEMO_PASSWORD, options: { fresh?: boolean } = {}) {
+export interface SignInOptions {
+  password?: string;
+  /** Sign in through the form even if this worker has the person's session. */
+  fresh?: boolean;
+  /**
+   * The page to end on (default: the person's landing page). A saved session goes there straight, so
+   * a spec that starts on a page of its own does not first load the landing page for nothing.
+   */
+  to?: string;
+}
+
+export async function signIn(page: Page, email: string, options: SignInOptions = {}) {
+  const password = options.password ?? DEMO_PASSWORD;
   const key = `${email}\n${password}`;
   const saved = options.fresh ? undefined : sessions.get(key);
   if (saved) {
     await page.context().addCookies(saved);
-    await page.goto("/");
+    await page.goto(options.to ?? "/");
     // A session some spec ended since (a sign-out) lands on sign-in: then sign in for real.
     if (!new URL(page.url()).pathname.startsWith("/sign-in")) {
       await expect(page.getByTestId("current-user")).toBeVisible();
@@ -38,6 +50,7 @@ export async function signIn(page: Page, email: string, password = DEMO_PASSWORD
     key,
     (await page.context().cookies()).filter((c) => c.name.startsWith("rollgate_")),
   );
+  if (options.to) await page.goto(options.to);
 }
 
 /**

@@ -11,8 +11,7 @@ const upload = (page: Page, name: string, content: string | Buffer) =>
   page.getByLabel("Unleash export (JSON)").setInputFiles({ name, mimeType: "application/json", buffer: Buffer.from(content) });
 
 test("an admin uploads an Unleash export, sees the dry run, imports it and finds the flags", async ({ page }) => {
-  await signIn(page, "admin@rollgate.dev");
-  await page.goto("/flags");
+  await signIn(page, "admin@rollgate.dev", { to: "/flags" });
   await page.getByRole("link", { name: "Import from Unleash" }).click();
   await expect(page).toHaveURL(/\/admin\/import$/);
   await expect(page.getByRole("heading", { name: "Import from Unleash" })).toBeVisible();
@@ -83,16 +82,14 @@ test("an admin uploads an Unleash export, sees the dry run, imports it and finds
 });
 
 test("only admins see the import", async ({ page }) => {
-  await signIn(page, "engineer@rollgate.dev");
-  await page.goto("/flags");
+  await signIn(page, "engineer@rollgate.dev", { to: "/flags" });
   await expect(page.getByRole("link", { name: "Import from Unleash" })).toHaveCount(0);
   await page.goto("/admin/import");
   await expect(page).toHaveURL(/\/flags$/);
 });
 
 test("the dry run lists the export's segments with their rules, and the import creates them", async ({ page }) => {
-  await signIn(page, "admin@rollgate.dev");
-  await page.goto("/admin/import");
+  await signIn(page, "admin@rollgate.dev", { to: "/admin/import" });
   // Names of their own, so a retry against the same server imports something new.
   const name = `Imported testers ${Date.now()}`;
   const flag = `Imported.Banner${Date.now()}`;

@@ -7,8 +7,7 @@ test("on-call kills a flag with a reason: the page shows it killed, an incident 
   page,
   browser,
 }) => {
-  await signIn(page, "oncall@rollgate.dev");
-  await page.goto("/flags/dark-mode");
+  await signIn(page, "oncall@rollgate.dev", { to: "/flags/dark-mode" });
   await page.getByRole("button", { name: "Kill dark-mode in production" }).click();
   await expect(page.getByTestId("kill-consequence")).toContainText("serves “off” to everyone in production within a second");
   await page.getByRole("button", { name: "Kill now" }).click(); // refused by the browser: reason required
@@ -45,8 +44,7 @@ test("on-call kills a flag with a reason: the page shows it killed, an incident 
   // A viewer has no kill switch, and the API refuses them.
   const viewerContext = await browser.newContext();
   const viewer = await viewerContext.newPage();
-  await signIn(viewer, "viewer@rollgate.dev");
-  await viewer.goto("/flags/dark-mode");
+  await signIn(viewer, "viewer@rollgate.dev", { to: "/flags/dark-mode" });
   await expect(viewer.getByRole("button", { name: /Kill/ })).toHaveCount(0);
   const refused = await viewer.request.post("/api/v1/flags/dark-mode/environments/production/kill", {
     headers: fromPage(viewer),
@@ -97,8 +95,7 @@ test("on-call kills from the command palette (Ctrl-K) with a reason; a real SDK 
 });
 
 test("on-call sets the seeds' guardrails on a flag and sees their verdicts", async ({ page }) => {
-  await signIn(page, "oncall@rollgate.dev");
-  await page.goto("/flags/search-ranking-ml");
+  await signIn(page, "oncall@rollgate.dev", { to: "/flags/search-ranking-ml" });
   const production = page.getByTestId("guardrails-production");
   await production.getByRole("button", { name: "Use the seeds' alert thresholds" }).click();
   await expect(production.getByRole("status")).toHaveText("Guardrails set");

@@ -26,8 +26,7 @@ const linePaths = (page: Page) =>
   page.locator("[data-testid=metrics-charts] path.recharts-line-curve").evaluateAll((paths) => paths.map((p) => p.getAttribute("d") ?? ""));
 
 test("charts show traffic and change when new events arrive, without a reload", async ({ page, request }) => {
-  await signIn(page, "viewer@rollgate.dev");
-  await page.goto(`/flags/${FLAG}`);
+  await signIn(page, "viewer@rollgate.dev", { to: `/flags/${FLAG}` });
   const charts = page.getByTestId("metrics-charts");
   await expect(charts.getByRole("heading", { name: /Metrics/ })).toBeVisible();
   await expect(charts.getByText("No traffic in this range")).toBeVisible();

@@ -87,8 +87,7 @@ test("on-call kills a flag from a phone with the visible button in at most 4 tap
 });
 
 test("a viewer's button searches and offers no kill", async ({ page }) => {
-  await signIn(page, "viewer@rollgate.dev");
-  await page.goto("/overview");
+  await signIn(page, "viewer@rollgate.dev", { to: "/overview" });
   await expect(page.getByRole("button", { name: "Kill switch…" })).toHaveCount(0);
   await page.getByRole("button", { name: "Search…" }).tap();
   // Specific enough that flags other specs import (Checkout.OneClick) do not match.

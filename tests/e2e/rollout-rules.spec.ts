@@ -1,5 +1,5 @@
 import { expect, test, type Browser, type Page } from "./test";
-import { DEMO_PASSWORD, fromPage, signIn } from "./helpers";
+import { fromPage, signIn, type SignInOptions } from "./helpers";
 
 // Issue 24's rules, each at a desktop and a phone size: a conditional approval's condition is shown
 // and acknowledged at Advance; a time condition holds the gate; whoever edited any version of the
@@ -10,9 +10,9 @@ const SIZES = [
   ["phone", 390, 844],
 ] as const;
 
-async function personIn(browser: Browser, email: string, width: number, height: number, password = DEMO_PASSWORD): Promise<Page> {
+async function personIn(browser: Browser, email: string, width: number, height: number, options: SignInOptions = {}): Promise<Page> {
   const page = await (await browser.newContext({ viewport: { width, height } })).newPage();
-  await signIn(page, email, password);
+  await signIn(page, email, options);
   return page;
 }
 
@@ -88,8 +88,7 @@ for (const [size, width, height] of SIZES) {
     test.setTimeout(120_000);
     const stamp = `${size}-${Date.now().toString(36)}`;
     // A person who both engineers and owns product, created by the admin.
-    const admin = await personIn(browser, "admin@rollgate.dev", 1440, 900);
-    await admin.goto("/admin");
+    const admin = await personIn(browser, "admin@rollgate.dev", 1440, 900, { to: "/admin" });
     const form = admin.locator("div", { has: admin.getByRole("heading", { name: "Add a user" }) }).last();
     const email = `both-${stamp}@example.com`;
     await form.getByLabel("Email").fill(email);
@@ -101,7 +100,7 @@ for (const [size, width, height] of SIZES) {
     await expect(form.getByRole("status")).toContainText(`Created ${email}`);
 
     const erin = await personIn(browser, "engineer@rollgate.dev", width, height);
-    const bo = await personIn(browser, email, width, height, "both-password-1");
+    const bo = await personIn(browser, email, width, height, { password: "both-password-1" });
     const asErin = apiOf(erin);
     const asBo = apiOf(bo);
     const key = `e2e-eyes-${stamp}`;
@@ -137,8 +136,7 @@ for (const [size, width, height] of SIZES) {
     });
     const w = await asErin("POST", "/api/v1/rollouts", { flagKey: widen, environment: "production", phases });
     await asErin("POST", `/api/v1/rollouts/${w.id}/advance`, { version: 1 });
-    const omar = await personIn(browser, "oncall@rollgate.dev", width, height);
-    await omar.goto(`/rollouts/${w.id}`);
+    const omar = await personIn(browser, "oncall@rollgate.dev", width, height, { to: `/rollouts/${w.id}` });
     await omar.getByRole("button", { name: "Roll back", exact: true }).click();
     await expect(omar.getByRole("dialog").getByTestId("widening")).toContainText("use Kill to turn the flag off");
     await expect(omar.getByRole("dialog").getByRole("button", { name: "Roll back now" })).toBeDisabled();

@@ -1,5 +1,5 @@
 import { expect, test, type Browser, type Page } from "./test";
-import { checkLayoutAndAxe, fromPage, signIn } from "./helpers";
+import { checkLayoutAndAxe, fromPage, signIn, type SignInOptions } from "./helpers";
 
 // Issue 25's acceptance item: the seed playbook's internal phase targets a segment ("Rollgate staff",
 // from the demo seed); an engineer plans it, a product owner approves the audience in words, the
@@ -11,16 +11,15 @@ import { checkLayoutAndAxe, fromPage, signIn } from "./helpers";
 
 const STAFF = "Rollgate staff (email ends with @rollgate.dev (any case))";
 
-async function personIn(browser: Browser, email: string): Promise<Page> {
+async function personIn(browser: Browser, email: string, options: SignInOptions = {}): Promise<Page> {
   const page = await (await browser.newContext({ viewport: { width: 1440, height: 900 } })).newPage();
-  await signIn(page, email);
+  await signIn(page, email, options);
   return page;
 }
 
 /** An SDK token for staging, made the way an admin makes one (the e2e server bootstraps production's only). */
 async function stagingSdkToken(browser: Browser, name: string): Promise<string> {
-  const admin = await personIn(browser, "admin@rollgate.dev");
-  await admin.goto("/admin");
+  const admin = await personIn(browser, "admin@rollgate.dev", { to: "/admin" });
   const tokens = admin.locator("section", { has: admin.getByRole("heading", { name: "API tokens" }) });
   await tokens.getByLabel("Name").fill(name);
   await tokens.getByLabel("Acts as").selectOption("sdk:staging");
@@ -101,8 +100,7 @@ test("a playbook's internal phase serves the Rollgate staff segment: planned, ap
   await expect(erin.locator('[data-gate="checklist"]')).toHaveAttribute("data-ok", "true");
 
   // Priya reads who the phase serves, in words, and approves.
-  const priya = await personIn(browser, "po@rollgate.dev");
-  await priya.goto(`/rollouts/${rolloutId}/phases/0/approve`);
+  const priya = await personIn(browser, "po@rollgate.dev", { to: `/rollouts/${rolloutId}/phases/0/approve` });
   const change = priya.locator('[data-review-item="change"]');
   // Even closed, the section says who: the segment's rules, not "on for 1 segment".
   await expect(change.locator("summary")).toContainText(`off → ${STAFF}`);

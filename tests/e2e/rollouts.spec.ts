@@ -1,15 +1,15 @@
 import { expect, test, type Browser, type Page } from "./test";
-import { DEMO_PASSWORD, fromPage, signIn } from "./helpers";
+import { fromPage, signIn, type SignInOptions } from "./helpers";
 
 /**
  * The workflow of the seeds with three people in separate browser contexts: an admin grants roles,
  * a requester (engineer and product owner at once) plans and starts a rollout, another product owner
  * signs, and nobody approves their own request.
  */
-async function personIn(browser: Browser, email: string, password = DEMO_PASSWORD): Promise<Page> {
+async function personIn(browser: Browser, email: string, options: SignInOptions = {}): Promise<Page> {
   const context = await browser.newContext();
   const page = await context.newPage();
-  await signIn(page, email, password);
+  await signIn(page, email, options);
   return page;
 }
 
@@ -22,8 +22,7 @@ test("plan from the playbook, sign a conditional approval, advance; self-approva
   const requesterEmail = `eve-${stamp}@example.com`;
 
   // The admin creates a person who both engineers and owns product.
-  const admin = await personIn(browser, "admin@rollgate.dev");
-  await admin.goto("/admin");
+  const admin = await personIn(browser, "admin@rollgate.dev", { to: "/admin" });
   const users = admin.locator("div", { has: admin.getByRole("heading", { name: "Add a user" }) }).last();
   await users.getByLabel("Email").fill(requesterEmail);
   await users.getByLabel("Name").fill("Eve Both");
@@ -34,7 +33,7 @@ test("plan from the playbook, sign a conditional approval, advance; self-approva
   await expect(users.getByRole("status")).toContainText(`Created ${requesterEmail}`);
 
   // Eve creates a flag and a plan from the playbook.
-  const eve = await personIn(browser, requesterEmail, "eve-password-1");
+  const eve = await personIn(browser, requesterEmail, { password: "eve-password-1" });
   // As a product owner with the demo's messaging-v2 waiting, Eve lands on the approvals inbox.
   await expect(eve).toHaveURL(/\/approvals$/);
   await eve.goto("/flags");
@@ -181,8 +180,7 @@ test("a roll back that would widen exposure says before → after: on-call is se
   });
   await api("POST", `/api/v1/rollouts/${rollout.id}/advance`, { version: 1 });
 
-  const omar = await personIn(browser, "oncall@rollgate.dev");
-  await omar.goto(`/rollouts/${rollout.id}`);
+  const omar = await personIn(browser, "oncall@rollgate.dev", { to: `/rollouts/${rollout.id}` });
   await omar.getByRole("button", { name: "Roll back", exact: true }).click();
   let dialog = omar.getByRole("dialog");
   await expect(dialog.getByTestId("consequence")).toContainText("Exposure: 10 % → 100 %.");

@@ -67,8 +67,7 @@ async function firstCursor(page: import("./test").Page): Promise<string> {
 
 test("screenshots of the segments page: the list, a field error, and a segment's editor", async ({ page }) => {
   mkdirSync(DIR!, { recursive: true });
-  await signIn(page, "engineer@rollgate.dev");
-  await page.goto("/segments");
+  await signIn(page, "engineer@rollgate.dev", { to: "/segments" });
   const made = await page.request.post("/api/v1/segments", {
     headers: { origin: new URL(page.url()).origin },
     data: {
@@ -98,8 +97,7 @@ test("screenshots of the segments page: the list, a field error, and a segment's
 
 test("screenshots of the flag page's Targeting section: strategies in words, one open with a field error (issue 25)", async ({ page }) => {
   mkdirSync(DIR!, { recursive: true });
-  await signIn(page, "engineer@rollgate.dev");
-  await page.goto("/flags");
+  await signIn(page, "engineer@rollgate.dev", { to: "/flags" });
   const headers = { origin: new URL(page.url()).origin };
   const made = await page.request.post("/api/v1/segments", {
     headers,

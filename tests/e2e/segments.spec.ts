@@ -57,8 +57,7 @@ test("an engineer creates the Staff segment, fixes a field error, and edits it",
 });
 
 test("editing a segment a live rollout uses asks for confirmation, names the rollout, and saves once confirmed", async ({ page }) => {
-  await signIn(page, "engineer@rollgate.dev");
-  await page.goto("/segments");
+  await signIn(page, "engineer@rollgate.dev", { to: "/segments" });
   const headers = fromPage(page);
   const made = await page.request.post("/api/v1/segments", {
     headers,

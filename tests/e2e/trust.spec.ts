@@ -1,12 +1,12 @@
 import { expect, test, type Browser, type Page } from "./test";
-import { fromPage, signIn } from "./helpers";
+import { fromPage, signIn, type SignInOptions } from "./helpers";
 
 // Issue #17, "the dashboard a person trusts at 3 a.m.": what a person sees before, during and after
 // changing a flag by hand.
 
-async function personIn(browser: Browser, email: string, options: { fresh?: boolean } = {}): Promise<Page> {
+async function personIn(browser: Browser, email: string, options: SignInOptions = {}): Promise<Page> {
   const page = await (await browser.newContext()).newPage();
-  await signIn(page, email, undefined, options);
+  await signIn(page, email, options);
   return page;
 }
 
@@ -69,8 +69,7 @@ test("a production change is confirmed with what changes (before → after) and 
 });
 
 test("forms keep what was typed after an error", async ({ browser }) => {
-  const page = await personIn(browser, "engineer@rollgate.dev");
-  await page.goto("/flags");
+  const page = await personIn(browser, "engineer@rollgate.dev", { to: "/flags" });
   await page.getByLabel("Key").fill("Not A Valid Key!");
   await page.getByLabel("Description").fill("Guards the new onboarding");
   await page.getByRole("button", { name: "Create flag" }).click();
@@ -107,8 +106,7 @@ test("a viewer's open flag page shows an engineer's change live, without reloadi
   const engineer = await personIn(browser, "engineer@rollgate.dev");
   const key = `e2e-live-${stamp()}`;
   await newFlag(engineer, key);
-  const viewer = await personIn(browser, "viewer@rollgate.dev");
-  await viewer.goto(`/flags/${key}`);
+  const viewer = await personIn(browser, "viewer@rollgate.dev", { to: `/flags/${key}` });
   const staging = viewer.getByTestId("env-staging");
   await expect(staging.getByTestId("version")).toHaveText("v1");
   await expect(staging.getByLabel("staging rollout percentage")).toBeDisabled();
