@@ -1,5 +1,5 @@
 import type { ReactNode } from "react";
-import { describeExposure } from "@/lib/domain/approval-review";
+import { exposureSentence } from "@/lib/domain/approval-review";
 import { formatDuration } from "@/lib/domain/rollout";
 import { kindsInWords } from "@/lib/notifications/kinds";
 import type { ApprovalPacket } from "@/lib/rollouts/approval-packet";
@@ -61,7 +61,7 @@ export function reviewSections(rollout: RolloutDto, phaseIndex: number, packet: 
 export function changeInWords(change: ApprovalPacket["change"]): { before: string; after: string } {
   return change.before.rolloutSegments?.length || change.after.rolloutSegments?.length
     ? { before: change.audience.before, after: change.audience.after }
-    : { before: describeExposure(change.before), after: describeExposure(change.after) };
+    : { before: exposureSentence(change.before), after: exposureSentence(change.after) };
 }
 
 function changeSection({ rollout, phaseIndex, packet }: Input): ReviewSection {
@@ -75,8 +75,8 @@ function changeSection({ rollout, phaseIndex, packet }: Input): ReviewSection {
       <div className="space-y-2">
         <p>
           <span className="font-mono">{rollout.flagKey}</span> in <span className="capitalize">{rollout.environment}</span>, phase{" "}
-          {phaseIndex + 1} “{phase.name}”: <strong>{describeExposure(change.before)}</strong> →{" "}
-          <strong>{describeExposure(change.after)}</strong>.
+          {phaseIndex + 1} “{phase.name}”: <strong>{exposureSentence(change.before)}</strong> →{" "}
+          <strong>{exposureSentence(change.after)}</strong>.
         </p>
         {/* The segments' rules in words: what the product owner attests is who, not only how many. */}
         <p className="break-words" data-testid="change-audience">
@@ -207,11 +207,11 @@ function rollbackSection({ packet }: Input): ReviewSection {
   return {
     item: "rollback plan",
     title: "Rollback plan",
-    summary: `restores ${describeExposure(rollback.restores)}`,
+    summary: `restores ${exposureSentence(rollback.restores)}`,
     content: (
       <div className="space-y-1">
         <p>
-          Roll back restores the flag to <strong>{describeExposure(rollback.restores)}</strong>, the state before the rollout&apos;s first
+          Roll back restores the flag to <strong>{exposureSentence(rollback.restores)}</strong>, the state before the rollout&apos;s first
           phase, in one step; the kill switch turns it off everywhere in this environment.
         </p>
         <p>

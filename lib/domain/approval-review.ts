@@ -1,18 +1,19 @@
+import type { FlagExposure } from "./flag-exposure";
+
 /**
  * Pure pieces of the approval form's review sections (lib/rollouts/approval-packet.ts): how long a
  * rollout held each exposure, what a plan edit changed, and a flag state in words.
  */
 
-export interface FlagStateSnapshot {
-  enabled: boolean;
-  rolloutPercent: number;
-  allowlist: string[];
-  /** Segment ids a rollout phase serves (absent: none). */
-  rolloutSegments?: number[];
-}
+/** A flag's state as the rollout changed it: the same shape the roll back and the audit entries use. */
+export type FlagStateSnapshot = FlagExposure;
 
-/** "off", "on for 3 allowlisted keys", "on for 10 %", "on for 10 %, 2 allowlisted keys and 1 segment". */
-export function describeExposure(s: FlagStateSnapshot): string {
+/**
+ * A flag state as a sentence for the approval form: "off", "on for 3 allowlisted keys", "on for 10 %",
+ * "on for 10 %, 2 allowlisted keys and 1 segment". (flag-exposure.ts's describeExposure is the terse
+ * "10 % + 2 allowlisted keys" of audit entries and the roll back dialog.)
+ */
+export function exposureSentence(s: FlagStateSnapshot): string {
   if (!s.enabled) return "off";
   const segments = s.rolloutSegments?.length ?? 0;
   const parts = s.rolloutPercent > 0 ? [`${s.rolloutPercent} %`] : [];
@@ -29,7 +30,7 @@ export interface ExposureChange {
 }
 
 export interface ExposureSpan {
-  /** describeExposure of the state held. */
+  /** exposureSentence of the state held. */
   exposure: string;
   percent: number;
   enabled: boolean;
@@ -44,7 +45,7 @@ export function timeAtEachExposure(changes: readonly ExposureChange[], end: numb
   const spans: ExposureSpan[] = [];
   changes.forEach((c, i) => {
     const until = i + 1 < changes.length ? changes[i + 1]!.at : end;
-    const exposure = describeExposure(c.state);
+    const exposure = exposureSentence(c.state);
     const seconds = Math.max(0, (until - c.at) / 1000);
     const same = spans.find((s) => s.exposure === exposure);
     if (same) same.seconds += seconds;

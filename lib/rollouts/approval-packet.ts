@@ -1,5 +1,5 @@
 import type { Tx } from "../db/client";
-import { describeExposure, describePlanChanges, type FlagStateSnapshot, type PlanSnapshot } from "../domain/approval-review";
+import { exposureSentence, describePlanChanges, type FlagStateSnapshot, type PlanSnapshot } from "../domain/approval-review";
 import type { GuardrailAction, GuardrailMetric } from "../domain/guardrail";
 import type { GuardrailDto } from "../guardrails/guardrails";
 import { getRolloutComparison } from "../metrics/get-rollout-comparison";
@@ -80,7 +80,7 @@ export async function loadApprovalPacket(db: Tx, rollout: RolloutDto, phaseIndex
     ? { enabled: true, rolloutPercent: previous.percent, allowlist: previous.allowlist, rolloutSegments: previous.segments }
     : restores;
   const after = { enabled: true, rolloutPercent: phase.percent, allowlist: phase.allowlist, rolloutSegments: phase.segments };
-  const audience = { before: previous ? previous.audience : describeExposure(restores), after: phase.audience };
+  const audience = { before: previous ? previous.audience : exposureSentence(restores), after: phase.audience };
 
   const earlierEnvironments = await earlierEnvironmentResults(db, flag.id, rollout.environment, environments, now, getRolloutComparison);
 

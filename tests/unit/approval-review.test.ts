@@ -1,16 +1,16 @@
 import { describe, expect, it } from "vitest";
-import { describeExposure, describePlanChanges, timeAtEachExposure, type PlannedPhase } from "../../lib/domain/approval-review";
+import { exposureSentence, describePlanChanges, timeAtEachExposure, type PlannedPhase } from "../../lib/domain/approval-review";
 
 const on = (rolloutPercent: number, allowlist: string[] = []) => ({ enabled: true, rolloutPercent, allowlist });
 const MIN = 60_000;
 
 describe("exposure in words", () => {
   it("names off, an allowlist, a percentage and both", () => {
-    expect(describeExposure({ enabled: false, rolloutPercent: 50, allowlist: ["a"] })).toBe("off");
-    expect(describeExposure(on(0, ["a"]))).toBe("on for 1 allowlisted key");
-    expect(describeExposure(on(0, ["a", "b"]))).toBe("on for 2 allowlisted keys");
-    expect(describeExposure(on(10))).toBe("on for 10 %");
-    expect(describeExposure(on(10, ["a", "b"]))).toBe("on for 10 % and 2 allowlisted keys");
+    expect(exposureSentence({ enabled: false, rolloutPercent: 50, allowlist: ["a"] })).toBe("off");
+    expect(exposureSentence(on(0, ["a"]))).toBe("on for 1 allowlisted key");
+    expect(exposureSentence(on(0, ["a", "b"]))).toBe("on for 2 allowlisted keys");
+    expect(exposureSentence(on(10))).toBe("on for 10 %");
+    expect(exposureSentence(on(10, ["a", "b"]))).toBe("on for 10 % and 2 allowlisted keys");
   });
 });
 

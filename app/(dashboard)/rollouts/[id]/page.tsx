@@ -30,7 +30,7 @@ import { listPhaseComments } from "@/lib/rollouts/comment-on-phase";
 import { RequestApprovalForm } from "@/components/rollouts/request-approval-form";
 import { PhaseComments } from "@/components/rollouts/phase-comments";
 import { webhookChoices, type WebhookChoice } from "@/lib/rollouts/communication-plan";
-import { describeExposure, describeRecipients } from "@/lib/domain/approval-review";
+import { exposureSentence, describeRecipients } from "@/lib/domain/approval-review";
 import { listSegments } from "@/lib/segments/list-segments";
 
 export const metadata: Metadata = { title: "Rollout" };
@@ -218,7 +218,7 @@ function RolloutHeader({
         {current && (rollout.status === "active" || rollout.status === "paused")
           ? ` · in ${current.name} for ${formatDuration(rollout.phaseElapsedSeconds)}`
           : ""}
-        {envState ? ` · flag now ${describeExposure(envState)}` : ""}
+        {envState ? ` · flag now ${exposureSentence(envState)}` : ""}
       </p>
       {rollout.endedReason ? <p className="mt-1 text-sm text-slate-700">Ended: {rollout.endedReason}</p> : null}
       {signed ? (
