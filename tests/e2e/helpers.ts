@@ -54,10 +54,6 @@ export async function signIn(page: Page, email: string, options: SignInOptions =
 }
 
 /**
- * The Origin a browser sends with the dashboard's own writes. `page.request` calls (API calls made
- * with the page's session cookie) send none, and a cookie-authenticated write without one is refused.
- */
-/**
  * Two animation frames, so a resize has laid out and its listeners have re-rendered. Chromium can stop
  * drawing a page for minutes on a loaded machine (no frame, so no requestAnimationFrame callback; one
  * CI run hung a test for 4 minutes here), so a short timer ends the wait instead of the test's timeout.
@@ -77,6 +73,10 @@ export async function afterNextFrames(page: Page) {
   );
 }
 
+/**
+ * The Origin a browser sends with the dashboard's own writes. `page.request` calls (API calls made
+ * with the page's session cookie) send none, and a cookie-authenticated write without one is refused.
+ */
 export function fromPage(page: Page): { origin: string } {
   return { origin: new URL(page.url()).origin };
 }
