@@ -2,24 +2,26 @@
 // bootstrap tokens, demo data, then the HTTP server on PORT.
 import { spawnSync } from "node:child_process";
 import path from "node:path";
-import { loadConfig } from "../lib/config";
+import { createInterface } from "node:readline";
+import { loadConfig, type Config } from "../lib/config";
 import { openDatabase } from "../lib/db/runtime";
 import { APP_ROLE, prepareAppRole } from "../lib/db/app-role";
 import { checkOwner, ensureAppRoleLogin } from "../lib/db/external-database";
 import { connectOrExplain } from "../lib/db/connection-failure";
 import { migrateUp } from "../lib/db/migrate";
 import { withStartupLock } from "../lib/db/startup-lock";
-import { createDb, shareDb } from "../lib/db/client";
+import { createDb, shareDb, type Db } from "../lib/db/client";
 import { INTERACTIVE_LIMITS, MAINTENANCE_LIMITS } from "../lib/db/bounded-pool";
 import { reportRepeatedLine } from "../lib/db/outage-log";
-import { applyBootstrapTokens, parseBootstrapTokens } from "../lib/auth/bootstrap-tokens";
+import { applyBootstrapTokens, parseBootstrapTokens, type BootstrapToken } from "../lib/auth/bootstrap-tokens";
 import { DEMO_USERS, seedDemo } from "../lib/demo/seed-demo";
-import { startAppServer } from "../lib/server/app-server";
+import { startAppServer, type AppServer, type DataPlaneRoute } from "../lib/server/app-server";
 import { buildIsStale } from "../lib/server/build-freshness";
 import { ConfigStore } from "../lib/evaluation/config-store";
-import { dataPlaneEntries, defaultReadiness } from "../lib/server/data-plane";
+import { dataPlaneEntries, defaultReadiness, type DataPlaneEntry } from "../lib/server/data-plane";
 import { createStreamStats } from "../lib/server/data-plane/stream";
 import { rollgateMetrics } from "../lib/server/metrics/rollgate-metrics";
+import { forgetAudienceWeeks } from "../lib/segments/audience-samples";
 import { collectConfiguration, collectDatabase, collectProcess, collectStreams } from "../lib/server/metrics/collectors";
 import { startDemoTraffic } from "../lib/demo/demo-traffic";
 import { markDemoTrafficRunning } from "../lib/demo/demo-spike";
@@ -61,16 +63,40 @@ if (!dev && process.env.ROLLGATE_SKIP_BUILD === "1") {
   if (built.status !== 0) process.exit(built.status ?? 1);
 }
 
+type Cleanup = () => Promise<unknown>;
+
+/**
+ * Everything that belongs to one database: the connection and migrations, the in-memory
+ * configuration, the workers and the data plane's routes. The HTTP server outlives it: a test server
+ * moves from one database to the next (ROLLGATE_TEST_CONTROL below).
+ */
+interface Session {
+  /** What start-up opened before the HTTP server listens, stopped after it closes. */
+  early: Cleanup[];
+  /** The workers started once it listens, stopped before it closes. */
+  late: Cleanup[];
+}
+
 let stopping = false;
-const cleanups: (() => Promise<unknown>)[] = [];
+let session: Session | null = null;
+let app: AppServer | null = null;
+/** The data plane's routes, swapped in place when a session opens (the HTTP server holds this array). */
+const routes: DataPlaneRoute[] = [];
+
+async function runCleanups(list: Cleanup[]) {
+  for (const cleanup of [...list].reverse()) await cleanup().catch((err: unknown) => log.error("shutdown step failed", { error: err }));
+  list.length = 0;
+}
 
 async function shutdown(reason: string, code: number) {
   if (stopping) return;
   stopping = true;
   log.info(`${reason}: shutting down`);
   setTimeout(() => process.exit(1), 10_000).unref();
-  // Reverse order of start-up: stop taking requests, then the listeners, then the database.
-  for (const cleanup of cleanups.reverse()) await cleanup().catch((err: unknown) => log.error("shutdown step failed", { error: err }));
+  // Reverse order of start-up: the workers, then stop taking requests, then the listeners, then the database.
+  if (session) await runCleanups(session.late);
+  if (app) await app.close().catch((err: unknown) => log.error("shutdown step failed", { error: err }));
+  if (session) await runCleanups(session.early);
   process.exit(code);
 }
 // Registered before anything starts, so Ctrl-C during migrations still stops PostgreSQL cleanly.
@@ -78,7 +104,14 @@ process.on("SIGINT", () => void shutdown("SIGINT", 0));
 process.on("SIGTERM", () => void shutdown("SIGTERM", 0));
 
 const postgresLog = logger("postgres");
-try {
+
+/** Opens the database and everything on it, up to the data plane's routes; `s` collects what to stop. */
+async function openSession(
+  s: Session,
+  config: Config,
+  bootstrap: BootstrapToken[],
+): Promise<{ entries: DataPlaneEntry[]; db: Db; appUrl: string }> {
+  const cleanups = s.early;
   const database = await openDatabase(
     config,
     (output) => {
@@ -207,36 +240,40 @@ try {
   const streamStats = createStreamStats();
   const readiness = defaultReadiness(store, db);
   const { registry } = rollgateMetrics();
-  collectConfiguration(registry, store);
-  collectStreams(registry, streamStats);
-  collectDatabase(registry, { requests: db, maintenance: maintenanceDb }, readiness);
-  collectProcess(registry);
+  const collectors = [
+    collectConfiguration(registry, store),
+    collectStreams(registry, streamStats),
+    collectDatabase(registry, { requests: db, maintenance: maintenanceDb }, readiness),
+  ];
+  cleanups.push(async () => collectors.forEach((stop) => stop()));
 
-  const entries = dataPlaneEntries(store, db, {
+  const { entries, stop: stopDataPlane } = dataPlaneEntries(store, db, {
     sdkRateLimit: config.ROLLGATE_SDK_RATE_LIMIT,
     streamStats,
     readiness,
     metricsToken: config.ROLLGATE_METRICS_TOKEN,
     audienceFlushMs: config.ROLLGATE_AUDIENCE_FLUSH_MS,
   });
-  const app = await startAppServer({
-    dir: root,
-    dev,
-    host: config.HOST,
-    port: config.PORT,
-    trustProxy: config.ROLLGATE_TRUST_PROXY === "1",
-    dataPlane: entries.map((entry) => entry.handler),
-    dataPlaneServes: entries.flatMap((entry) => entry.serves),
-  });
-  cleanups.push(() => app.close());
+  cleanups.push(stopDataPlane);
+  return { entries, db, appUrl };
+}
 
+/** The workers that start once the HTTP server listens on `port`; `listening` announces it in between. */
+async function startLate(
+  s: Session,
+  config: Config,
+  { db, appUrl }: { db: Db; appUrl: string },
+  port: number,
+  listening: () => void,
+): Promise<void> {
+  const cleanups = s.late;
   // Automatic progression: every instance runs the worker; an advisory lock lets one act per pass.
   const autoAdvance = startAutoAdvance(db, appUrl, {
     intervalMs: config.ROLLGATE_AUTO_ADVANCE_INTERVAL_MS,
     log: logTo("auto-advance"),
   });
   cleanups.push(() => autoAdvance.stop());
-  log.info(`listening on http://localhost:${app.port}`);
+  listening();
 
   if (
     config.ROLLGATE_DEMO === "auto" &&
@@ -247,7 +284,7 @@ try {
     try {
       const traffic = await startDemoTraffic({
         db,
-        baseUrl: `http://127.0.0.1:${app.port}`,
+        baseUrl: `http://127.0.0.1:${port}`,
         dataDir: config.dataDir,
         log: logTo("demo-traffic"),
       });
@@ -258,6 +295,76 @@ try {
       log.warn(`demo traffic did not start: ${err instanceof Error ? err.message : String(err)}`);
     }
   }
+}
+
+/**
+ * Test servers only: with ROLLGATE_TEST_CONTROL=stdin the suite keeps this process warm and moves it
+ * from one test file's database to the next (tests/support/server-pool.ts), since starting a server
+ * costs more CPU than most files' tests. One command per line on stdin, each answered by one log line:
+ * `detach` closes the session (workers, store, pools) and says "test control: detached"; `attach
+ * {"NAME": "value" | null, …}` sets (or, for null, unsets) those variables, reloads the configuration
+ * and opens a session on the database they name, then says "test control: attached". A failure says
+ * "test control: <command> failed: why". The HTTP server and Next.js stay up throughout. Stdin closing
+ * stops the server, so the servers of a test worker that dies go with it.
+ */
+function acceptTestControl(port: number) {
+  let queue = Promise.resolve();
+  const lines = createInterface({ input: process.stdin });
+  lines.on("line", (line) => {
+    queue = queue.then(() => testCommand(line.trim(), port));
+  });
+  lines.on("close", () => void queue.then(() => shutdown("test control closed", 0)));
+}
+
+async function testCommand(line: string, port: number) {
+  const [command, json] = line.split(/ (.*)/s);
+  try {
+    if (command === "detach") {
+      routes.length = 0;
+      if (session) {
+        await runCleanups(session.late);
+        await runCleanups(session.early);
+        session = null;
+      }
+      // The one cache outside a session that outlives a database: users seen, per environment name.
+      forgetAudienceWeeks();
+      log.info("test control: detached");
+    } else if (command === "attach" && !session) {
+      for (const [name, value] of Object.entries(JSON.parse(json ?? "{}") as Record<string, string | null>)) {
+        if (value === null) delete process.env[name];
+        else process.env[name] = value;
+      }
+      const next = loadConfig();
+      session = { early: [], late: [] };
+      const opened = await openSession(session, next, parseBootstrapTokens(next.ROLLGATE_BOOTSTRAP_TOKENS));
+      routes.push(...opened.entries.map((entry) => entry.handler));
+      await startLate(session, next, opened, port, () => {});
+      log.info("test control: attached");
+    } else throw new Error(session ? "attached already" : "unknown command");
+  } catch (err) {
+    log.error(`test control: ${command} failed: ${err instanceof Error ? err.message : String(err)}`);
+  }
+}
+
+try {
+  session = { early: [], late: [] };
+  const opened = await openSession(session, config, bootstrap);
+  const { entries } = opened;
+  routes.push(...entries.map((entry) => entry.handler));
+  // The process's own figures, whatever database it is on.
+  collectProcess(rollgateMetrics().registry);
+  app = await startAppServer({
+    dir: root,
+    dev,
+    host: config.HOST,
+    port: config.PORT,
+    trustProxy: config.ROLLGATE_TRUST_PROXY === "1",
+    dataPlane: routes,
+    dataPlaneServes: entries.flatMap((entry) => entry.serves),
+  });
+  const port = app.port;
+  await startLate(session, config, opened, port, () => log.info(`listening on http://localhost:${port}`));
+  if (process.env.ROLLGATE_TEST_CONTROL === "stdin") acceptTestControl(port);
 } catch (err) {
   // Expected failures (DeploymentError, DbmateError) are one line by construction; anything else is a
   // bug whose message is still enough to start from, and a stack would bury the line that matters.

@@ -66,6 +66,11 @@ const shared = globalThis as unknown as {
 };
 const weekCache = (shared.__rollgateAudienceWeek ??= new Map());
 
+/** Forgets every cached week: the database behind them is no longer this process's (scripts/start.ts). */
+export function forgetAudienceWeeks(): void {
+  weekCache.clear();
+}
+
 /**
  * The users seen in `environment` over the last seven UTC days (today included), merged: each user
  * once with their latest context, the 4,096 smallest hashes. Cached for a minute per environment

@@ -1,6 +1,6 @@
 import { readdirSync, readFileSync } from "node:fs";
 import path from "node:path";
-import { describe, expect, it } from "vitest";
+import { afterAll, describe, expect, it } from "vitest";
 import type { Db } from "../../lib/db/client";
 import type { ConfigStore } from "../../lib/evaluation/config-store";
 import { dataPlaneEntries } from "../../lib/server/data-plane";
@@ -63,7 +63,9 @@ const targetIds = new Set(ALL_TARGETS.map((t) => t.id));
 describe("fuzz inventory", () => {
   const contract = contractRoutes(readFileSync("docs/API.md", "utf8"));
   const handlers = routeHandlers();
-  const dataPlane = new Set(dataPlaneEntries({} as ConfigStore, {} as Db).flatMap((e) => e.serves));
+  const built = dataPlaneEntries({} as ConfigStore, {} as Db);
+  const dataPlane = new Set(built.entries.flatMap((e) => e.serves));
+  afterAll(() => built.stop());
   const dashboard = pages();
   const actions = new Set([...serverActionIds().keys()].map((name) => `action ${name}`));
 

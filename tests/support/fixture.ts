@@ -9,6 +9,7 @@
 import { afterAll, beforeAll } from "vitest";
 import { createTestDatabase, type TestDatabase } from "./test-database";
 import { startTestApp, type TestApp } from "./test-app";
+import { canShare, leaseServer, type Lease } from "./server-pool";
 
 /** A stand-in for a value that exists once the file's `beforeAll` has run. */
 function late<T extends object>(what: string): { handle: T; set(value: T | undefined): void } {
@@ -62,6 +63,13 @@ export interface TestAppOptions<I extends Instances = Instances> extends TestDat
   instances?: I;
   /** Runs on the database before any server starts (rows a server must find at start-up). */
   beforeStart?: (t: TestDatabase) => Promise<unknown>;
+  /**
+   * A server process of the file's own, started for it. Without it a single server with settings a
+   * warm server takes (tests/support/server-pool.ts) is the worker's warm one, moved to this file's
+   * database: for tests of the process itself (what it prints while starting, its signals, /metrics
+   * counters from zero), say `fresh: true`.
+   */
+  fresh?: boolean;
 }
 
 type Instances = 1 | 2 | 3 | readonly TestServerOptions[];
@@ -90,8 +98,25 @@ export function setUpTestApp<const I extends Instances = 1>(options: TestAppOpti
     typeof options.instances === "object" ? options.instances : Array.from({ length: options.instances ?? 1 }, () => ({}));
   const handles = instances.map((_, i) => late<TestApp>(`test server ${i + 1} of ${instances.length}`));
   const all: TestApp[] = [];
+  const shared =
+    !options.fresh &&
+    instances.length === 1 &&
+    typeof options.instances !== "object" &&
+    !options.databaseUrl &&
+    typeof options.env !== "function" &&
+    canShare(options.env);
+  let lease: Lease | undefined;
   beforeAll(async () => {
     await options.beforeStart?.(t);
+    if (shared) {
+      lease = await leaseServer({
+        databaseUrl: t.url,
+        bootstrapTokens: options.bootstrapTokens,
+        env: options.env as Record<string, string> | undefined,
+      });
+      handles[0]!.set(lease.app);
+      return;
+    }
     const started = await Promise.allSettled(
       instances.map((own) => {
         const settings = { ...options, ...own };
@@ -109,6 +134,8 @@ export function setUpTestApp<const I extends Instances = 1>(options: TestAppOpti
   });
   // Registered after the database's afterAll, so it runs first (vitest runs afterAll hooks in reverse).
   afterAll(async () => {
+    await lease?.release();
+    lease = undefined;
     await Promise.all(all.map((a) => a.stop()));
     all.length = 0;
     for (const handle of handles) handle.set(undefined);

@@ -13,6 +13,11 @@ export interface TestApp {
   output(): string;
   /** Sends `signal` and resolves with the exit code. */
   stop(signal?: NodeJS.Signals): Promise<number | null>;
+  /**
+   * With `control`: sends a test-control command (scripts/start.ts, acceptTestControl) and resolves
+   * once the server says it is done, or rejects with what it said instead.
+   */
+  command(line: string): Promise<void>;
 }
 
 /**
@@ -32,6 +37,8 @@ export async function startTestApp(options: {
   env?: Record<string, string>;
   /** The bundled server; the global setup's by default (outside vitest, e.g. the bench, pass one). */
   serverEntry?: string;
+  /** Takes test-control commands on stdin (tests/support/server-pool.ts), and stops when stdin closes. */
+  control?: boolean;
 }): Promise<TestApp> {
   const env: NodeJS.ProcessEnv = { ...process.env };
   delete env.DATABASE_URL;
@@ -64,18 +71,24 @@ export async function startTestApp(options: {
       ROLLGATE_PG_UNSAFE_NO_FSYNC: "1",
       // The lines tests read are the human ones; a test of the JSON format asks for it.
       ROLLGATE_LOG_FORMAT: "pretty",
+      ...(options.control ? { ROLLGATE_TEST_CONTROL: "stdin" } : {}),
       ...options.env,
     },
-    stdio: ["ignore", "pipe", "pipe"],
+    stdio: [options.control ? "pipe" : "ignore", "pipe", "pipe"],
   });
+  if (options.control) {
+    // A warm server must not keep its test worker alive: the worker's exit closes stdin, which stops it.
+    child.unref();
+    for (const stream of [child.stdin, child.stdout, child.stderr]) (stream as unknown as { unref?: () => void } | null)?.unref?.();
+  }
   let output = "";
   const listeners = new Set<() => void>();
   const onData = (d: Buffer) => {
     output += d.toString();
     for (const l of listeners) l();
   };
-  child.stdout.on("data", onData);
-  child.stderr.on("data", onData);
+  child.stdout!.on("data", onData);
+  child.stderr!.on("data", onData);
 
   const url = await new Promise<string>((resolve, reject) => {
     const timer = setTimeout(() => fail(new Error(`server did not start in 60 s:\n${output}`)), 60_000);
@@ -103,6 +116,29 @@ export async function startTestApp(options: {
     url,
     pid: child.pid!,
     output: () => output,
+    command: (line) =>
+      new Promise<void>((resolve, reject) => {
+        if (!child.stdin || child.exitCode !== null) return reject(new Error(`the server cannot take "${line}": no control, or it exited`));
+        const from = output.length;
+        const verb = line.split(" ")[0]!;
+        const timer = setTimeout(() => finish(new Error(`no answer to "${verb}" in 60 s:\n${output.slice(from)}`)), 60_000);
+        const onExit = (code: number | null) => finish(new Error(`server exited with ${code} during "${verb}":\n${output.slice(from)}`));
+        function finish(err?: Error) {
+          clearTimeout(timer);
+          listeners.delete(check);
+          child.off("exit", onExit);
+          if (err) reject(err);
+          else resolve();
+        }
+        function check() {
+          const said = output.slice(from);
+          if (new RegExp(`test control: ${verb}ed\\b`).test(said)) finish();
+          else if (said.includes(`test control: ${verb} failed`)) finish(new Error(said.trim()));
+        }
+        listeners.add(check);
+        child.on("exit", onExit);
+        child.stdin.write(`${line}\n`);
+      }),
     stop: (signal = "SIGTERM") =>
       new Promise<number | null>((resolve) => {
         const done = (code: number | null) => {

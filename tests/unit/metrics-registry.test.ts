@@ -49,8 +49,17 @@ describe("metrics registry", () => {
     expect(() => r.gauge<"__x">({ name: "t_g", help: "x", labelNames: ["__x"] })).toThrow(/invalid label name/);
     expect(() => r.histogram<"le">({ name: "t_h", help: "x", labelNames: ["le"] })).toThrow(/reserved/);
     expect(() => r.histogram({ name: "t_h2", help: "x", buckets: [1, 1] })).toThrow(/increasing/);
-    r.gauge({ name: "t_twice", help: "x" });
-    expect(() => r.gauge({ name: "t_twice", help: "x" })).toThrow(/twice/);
+    // A name taken by another kind, or with other labels, is a mistake.
+    const g = r.gauge({ name: "t_twice", help: "x" });
+    expect(() => r.counter({ name: "t_twice", help: "x" })).toThrow(/twice/);
+    expect(() => r.gauge<"a">({ name: "t_twice", help: "x", labelNames: ["a"] })).toThrow(/twice/);
+    // The same metric again (a re-opened database session registering its collectors) is the one
+    // already there, with its series: one family in the exposition, not two.
+    g.set(7);
+    const again = r.gauge({ name: "t_twice", help: "x" });
+    expect(again).toBe(g);
+    expect(r.expose().match(/^t_twice /gm)).toEqual(["t_twice "]);
+    expect(sampleValue(parseExposition(r.expose()), "t_twice")).toBe(7);
     const c = r.counter<"a">({ name: "t_c_total", help: "x", labelNames: ["a"] });
     expect(() => c.labels({} as { a: string })).toThrow(/missing/);
   });

@@ -40,7 +40,7 @@ export function dataPlaneEntries(
     metricsToken?: string;
     audienceFlushMs?: number;
   } = {},
-): DataPlaneEntry[] {
+): { entries: DataPlaneEntry[]; stop(): Promise<void> } {
   const authenticate = sdkAuthenticator(store, db, new RateLimiter(options.sdkRateLimit ?? DEFAULT_SDK_RATE_LIMIT));
   const metricsCache = new MetricsCache();
   const notifier = new MetricsNotifier(db);
@@ -55,7 +55,7 @@ export function dataPlaneEntries(
   const audience = new AudienceCollector(db).start(options.audienceFlushMs ?? 10_000);
   const streamStats = options.streamStats ?? createStreamStats();
   const readiness = options.readiness ?? defaultReadiness(store, db);
-  return [
+  const entries: DataPlaneEntry[] = [
     {
       handler: ofrepRoute(store, authenticate, audience),
       serves: ["POST /ofrep/v1/evaluate/flags/{key}", "POST /ofrep/v1/evaluate/flags"],
@@ -75,6 +75,14 @@ export function dataPlaneEntries(
     { handler: metricsRoute(store, db, metricsCache), serves: ["GET /api/v1/flags/{key}/metrics"] },
     { handler: statusRoute(store, db, streamStats), serves: ["GET /api/v1/status"] },
   ];
+  return {
+    entries,
+    // The users sampled since the last write are written, not lost with the process.
+    async stop() {
+      notifier.stop();
+      await audience.stop();
+    },
+  };
 }
 
 /** Ready when the database answers `SELECT 1` and every environment's configuration is loaded and kept current. */

@@ -29,7 +29,10 @@ export function eventStreamsFor(
   nowMs: number,
 ): { day: number; entries: EventStreamEntry[] } {
   const day = ticketDay(nowMs);
-  const cached = issued.get(token);
+  // By id and secret: the ticket names the token's id, which a token with the same secret in
+  // another database (another server's, or a test's) does not share.
+  const key = `${tokenId}\u0000${token}`;
+  const cached = issued.get(key);
   if (cached && cached.day === day) return cached;
   const ticket = issueTicket({ id: tokenId, hash: hashSecret(token), environment }, nowMs);
   const entry = {
@@ -43,7 +46,7 @@ export function eventStreamsFor(
     ],
   };
   if (issued.size >= 10_000) issued.clear();
-  issued.set(token, entry);
+  issued.set(key, entry);
   return entry;
 }
 

@@ -7,10 +7,11 @@ import type { Registry } from "./registry";
 
 /**
  * Values that live elsewhere, copied into the registry at each scrape: reading them costs nothing
- * between scrapes, and nothing on a request path.
+ * between scrapes, and nothing on a request path. Each returns what stops it, for a database session
+ * that closes while the process goes on (scripts/start.ts).
  */
 
-export function collectConfiguration(registry: Registry, store: ConfigStore): void {
+export function collectConfiguration(registry: Registry, store: ConfigStore): () => void {
   const version = registry.gauge<"environment">({
     name: "rollgate_config_version",
     help: "The configuration version this instance serves, by environment.",
@@ -30,7 +31,7 @@ export function collectConfiguration(registry: Registry, store: ConfigStore): vo
     name: "rollgate_config_listening",
     help: "1 while this instance hears about configuration changes as they commit (LISTEN), 0 while it reconnects.",
   });
-  registry.onCollect(() => {
+  return registry.onCollect(() => {
     // An environment that is gone is no longer served: its gauges go with it.
     version.reset();
     flags.reset();
@@ -48,21 +49,21 @@ export function collectConfiguration(registry: Registry, store: ConfigStore): vo
   });
 }
 
-export function collectStreams(registry: Registry, stats: StreamStats): void {
+export function collectStreams(registry: Registry, stats: StreamStats): () => void {
   const open = registry.gauge({ name: "rollgate_sdk_streams_open", help: "SDK streams (GET /api/v1/stream) open on this instance." });
   const sent = registry.counter<"kind">({
     name: "rollgate_sdk_stream_messages_total",
     help: "Configuration messages sent on SDK streams, by kind (snapshot, patch).",
     labelNames: ["kind"],
   });
-  registry.onCollect(() => {
+  return registry.onCollect(() => {
     open.set(stats.open);
     sent.set({ kind: "snapshot" }, stats.snapshots);
     sent.set({ kind: "patch" }, stats.patches);
   });
 }
 
-export function collectDatabase(registry: Registry, pools: Record<string, Db>, readiness: ReadinessProbe): void {
+export function collectDatabase(registry: Registry, pools: Record<string, Db>, readiness: ReadinessProbe): () => void {
   const connections = registry.gauge<"pool" | "state">({
     name: "rollgate_database_pool_connections",
     help: "Connections of each database pool (requests, maintenance), by state (busy, idle).",
@@ -82,7 +83,7 @@ export function collectDatabase(registry: Registry, pools: Record<string, Db>, r
     name: "rollgate_database_up",
     help: "1 when the database answered the last readiness check (at most 1 s old at a scrape), 0 when it did not.",
   });
-  registry.onCollect(() => {
+  return registry.onCollect(() => {
     for (const [pool, db] of Object.entries(pools)) {
       const stats = poolStats(db);
       if (!stats) continue;

@@ -248,8 +248,17 @@ export class Registry {
     return `${lines.join("\n")}\n`;
   }
 
+  /**
+   * Registering a name again returns the metric already there, series and all, when it is the same
+   * kind with the same labels: a database session re-opened in the same process registers its
+   * collectors again (scripts/start.ts). Anything else under a taken name is a mistake.
+   */
   private add<M extends AnyMetric>(metric: M): M {
-    if (this.metrics.has(metric.name)) throw new Error(`metric registered twice: ${metric.name}`);
+    const existing = this.metrics.get(metric.name);
+    if (existing) {
+      if (existing.type === metric.type && existing.labelNames.join() === metric.labelNames.join()) return existing as M;
+      throw new Error(`metric registered twice: ${metric.name}`);
+    }
     this.metrics.set(metric.name, metric as AnyMetric);
     return metric;
   }
