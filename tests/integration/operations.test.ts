@@ -7,7 +7,10 @@ import { BOOTSTRAP, call, patchFlagState, ROLE_TOKENS, SDK_TOKEN } from "../supp
 import { decreasedCounters, parseExposition, sampleValue, type Family } from "../support/prometheus-text";
 import { eventually } from "../support/eventually";
 
-const { app } = setUpTestApp({ bootstrapTokens: BOOTSTRAP });
+// A process of its own: /metrics counts from the process's start, and a warm server's counters carry
+// what earlier files did (a configuration-reload count copied from a new session's store would be
+// lower than the last one reported, which a counter never shows).
+const { app } = setUpTestApp({ bootstrapTokens: BOOTSTRAP, fresh: true });
 
 async function scrape(): Promise<Map<string, Family>> {
   const res = await fetch(`${app.url}/metrics`);
