@@ -1,6 +1,6 @@
 "use client";
 
-import { useActionState, useEffect, useMemo, useRef, useState } from "react";
+import { useActionState, useEffect, useId, useMemo, useRef, useState } from "react";
 import { useRouter } from "next/navigation";
 import { killFlagAction, restoreFlagAction, type IncidentFormState } from "@/app/(dashboard)/incidents/actions";
 import { KillReasonDialog } from "../incidents/kill-reason-dialog";
@@ -70,6 +70,8 @@ export function CommandPalette({ canKill }: { canKill: boolean }) {
   }, []);
 
   const flags = useFlagSearch(open, query);
+  const listId = useId();
+  const optionId = (i: number) => `${listId}-option-${i}`;
 
   const commands = useMemo<Command[]>(() => {
     const all: Command[] = [];
@@ -94,6 +96,11 @@ export function CommandPalette({ canKill }: { canKill: boolean }) {
       .slice(0, 8);
   }, [flags, query, canKill, router]);
 
+  // The arrow keys move through a list that scrolls: the chosen option stays in view.
+  useEffect(() => {
+    if (open) document.getElementById(optionId(selected))?.scrollIntoView({ block: "nearest" });
+  });
+
   if (!open && !confirm) return null;
   return (
     <>
@@ -117,6 +124,13 @@ export function CommandPalette({ canKill }: { canKill: boolean }) {
             }}
             placeholder={canKill ? "kill messaging-v2 in production…" : "open a flag…"}
             aria-label="Command"
+            // A combobox (ARIA 1.2): focus stays here, and the arrow keys choose among the options,
+            // which screen readers follow through aria-activedescendant.
+            role="combobox"
+            aria-expanded={commands.length > 0}
+            aria-controls={listId}
+            aria-autocomplete="list"
+            aria-activedescendant={commands[selected] ? optionId(selected) : undefined}
             className="block w-full border-0 border-b border-slate-200 px-4 py-3 text-sm focus:ring-0"
           />
           {/* Messages sit outside the listbox: a listbox may only hold options. */}
@@ -130,10 +144,19 @@ export function CommandPalette({ canKill }: { canKill: boolean }) {
               No command matches.
             </p>
           ) : null}
-          <ul role="listbox" aria-label="Commands" className="max-h-80 overflow-y-auto py-1 text-sm" hidden={commands.length === 0}>
+          {/* Focusable (not a tab stop) because it scrolls: the keyboard reaches it through the combobox. */}
+          <ul
+            id={listId}
+            role="listbox"
+            aria-label="Commands"
+            tabIndex={-1}
+            className="max-h-[min(20rem,50vh)] overflow-y-auto py-1 text-sm"
+            hidden={commands.length === 0}
+          >
             {commands.map((c, i) => (
               <li
                 key={c.id}
+                id={optionId(i)}
                 role="option"
                 aria-selected={i === selected}
                 onMouseEnter={() => setSelected(i)}

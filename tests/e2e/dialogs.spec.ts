@@ -95,7 +95,7 @@ test("on-call: the kill switch dialog on a flag page, and the command palette wi
       await opener.focus();
       await openPalette(p);
     },
-    focused: (d) => d.getByRole("textbox", { name: "Command" }),
+    focused: (d) => d.getByRole("combobox", { name: "Command" }),
   });
 
   // Enter on "kill … in production" opens the kill dialog: its reason starts empty (the Enter does
@@ -106,7 +106,7 @@ test("on-call: the kill switch dialog on a flag page, and the command palette wi
     open: async (p, opener) => {
       await opener.focus();
       await openPalette(p);
-      await p.getByRole("textbox", { name: "Command" }).fill("search-ranking-ml in production");
+      await p.getByRole("combobox", { name: "Command" }).fill("search-ranking-ml in production");
       await expect(p.getByRole("dialog").getByRole("option").first()).toHaveText(/^(kill|restore) search-ranking-ml in production/);
       await p.keyboard.press("Enter");
       const reason = p.getByRole("dialog").getByLabel("Reason");
@@ -131,6 +131,22 @@ test("on-call: the kill switch dialog on a flag page, and the command palette wi
   // And once it is closed, Ctrl-K opens the palette again.
   await page.keyboard.press("Control+k");
   await expect(page.getByRole("dialog", { name: "Command palette" })).toBeVisible();
+
+  // On a phone held sideways the list takes at most half the screen and scrolls: the arrow keys choose
+  // among the options, keep the chosen one in view, and tell a screen reader on the combobox which.
+  await page.setViewportSize({ width: 844, height: 390 });
+  const combobox = page.getByRole("combobox", { name: "Command" });
+  await combobox.fill("in");
+  const options = page.getByRole("dialog").getByRole("option");
+  await expect(options).toHaveCount(8);
+  const list = page.getByRole("listbox", { name: "Commands" });
+  expect(await list.evaluate((l) => l.scrollHeight > l.clientHeight)).toBe(true);
+  for (let i = 0; i < 7; i++) await combobox.press("ArrowDown");
+  const last = options.nth(7);
+  await expect(last).toHaveAttribute("aria-selected", "true");
+  await expect(combobox).toHaveAttribute("aria-activedescendant", (await last.getAttribute("id"))!);
+  await expect(last).toBeInViewport();
+  await expect(options.first()).not.toBeInViewport();
   await page.keyboard.press("Escape");
 });
 

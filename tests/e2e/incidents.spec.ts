@@ -62,7 +62,7 @@ test("on-call kills from the command palette (Ctrl-K) with a reason; a real SDK 
     expect(user).toBeDefined();
     await signIn(page, "oncall@rollgate.dev");
     await openPalette(page);
-    await page.getByRole("textbox", { name: "Command" }).fill("kill search-ranking-ml in production");
+    await page.getByRole("combobox", { name: "Command" }).fill("kill search-ranking-ml in production");
     await expect(page.getByRole("option").first()).toHaveText(/kill search-ranking-ml in production/);
     await page.keyboard.press("Enter");
     await page.getByRole("button", { name: "Kill now" }).click(); // no reason yet: the browser refuses
