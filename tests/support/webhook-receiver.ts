@@ -15,6 +15,10 @@ export type Behaviour = (n: number) => number | "hang";
 export async function startReceiver(): Promise<{
   url(path: string, behaviour?: Behaviour): string;
   received(path: string): ReceivedRequest[];
+  /** Requests held open by a "hang" behaviour, not answered yet. */
+  hanging(): number;
+  /** Answers every held request with 200. */
+  release(): void;
   close(): Promise<void>;
 }> {
   const behaviours = new Map<string, Behaviour>();
@@ -32,6 +36,8 @@ export async function startReceiver(): Promise<{
       const answer = (behaviours.get(path) ?? (() => 200))(n);
       if (answer === "hang") {
         hanging.add(res);
+        // A caller that gave up (its timeout) is no longer held.
+        res.on("close", () => hanging.delete(res));
         return;
       }
       res.writeHead(answer, { "content-type": "text/plain" }).end(answer < 300 ? "ok" : "nope");
@@ -45,6 +51,11 @@ export async function startReceiver(): Promise<{
       return `http://127.0.0.1:${port}${path}`;
     },
     received: (path) => log.get(path) ?? [],
+    hanging: () => hanging.size,
+    release() {
+      for (const res of hanging) res.writeHead(200, { "content-type": "text/plain" }).end("ok");
+      hanging.clear();
+    },
     async close() {
       for (const res of hanging) res.destroy();
       server.closeAllConnections();
