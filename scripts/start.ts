@@ -88,15 +88,22 @@ async function runCleanups(list: Cleanup[]) {
   list.length = 0;
 }
 
+/** Closes `s` in reverse order of start-up: the workers, then (`between`) the HTTP server, then the rest. */
+async function closeSession(s: Session, between?: () => Promise<void>) {
+  await runCleanups(s.late);
+  await between?.().catch((err: unknown) => log.error("shutdown step failed", { error: err }));
+  await runCleanups(s.early);
+}
+
 async function shutdown(reason: string, code: number) {
   if (stopping) return;
   stopping = true;
   log.info(`${reason}: shutting down`);
   setTimeout(() => process.exit(1), 10_000).unref();
-  // Reverse order of start-up: the workers, then stop taking requests, then the listeners, then the database.
-  if (session) await runCleanups(session.late);
-  if (app) await app.close().catch((err: unknown) => log.error("shutdown step failed", { error: err }));
-  if (session) await runCleanups(session.early);
+  // The workers, then stop taking requests, then the listeners, then the database.
+  const close = async () => app?.close();
+  if (session) await closeSession(session, close);
+  else await close();
   process.exit(code);
 }
 // Registered before anything starts, so Ctrl-C during migrations still stops PostgreSQL cleanly.
@@ -258,6 +265,15 @@ async function openSession(
   return { entries, db, appUrl };
 }
 
+/** A new session on the database `config` names, its data-plane routes the ones the HTTP server answers. */
+async function beginSession(config: Config, bootstrap: BootstrapToken[]) {
+  const s: Session = { early: [], late: [] };
+  session = s;
+  const opened = await openSession(s, config, bootstrap);
+  routes.splice(0, routes.length, ...opened.entries.map((entry) => entry.handler));
+  return { s, opened };
+}
+
 /** The workers that start once the HTTP server listens on `port`; `listening` announces it in between. */
 async function startLate(
   s: Session,
@@ -321,11 +337,8 @@ async function testCommand(line: string, port: number) {
   try {
     if (command === "detach") {
       routes.length = 0;
-      if (session) {
-        await runCleanups(session.late);
-        await runCleanups(session.early);
-        session = null;
-      }
+      if (session) await closeSession(session);
+      session = null;
       // The one cache outside a session that outlives a database: users seen, per environment name.
       forgetAudienceWeeks();
       log.info("test control: detached");
@@ -335,10 +348,8 @@ async function testCommand(line: string, port: number) {
         else process.env[name] = value;
       }
       const next = loadConfig();
-      session = { early: [], late: [] };
-      const opened = await openSession(session, next, parseBootstrapTokens(next.ROLLGATE_BOOTSTRAP_TOKENS));
-      routes.push(...opened.entries.map((entry) => entry.handler));
-      await startLate(session, next, opened, port, () => {});
+      const begun = await beginSession(next, parseBootstrapTokens(next.ROLLGATE_BOOTSTRAP_TOKENS));
+      await startLate(begun.s, next, begun.opened, port, () => {});
       log.info("test control: attached");
     } else throw new Error(session ? "attached already" : "unknown command");
   } catch (err) {
@@ -347,10 +358,7 @@ async function testCommand(line: string, port: number) {
 }
 
 try {
-  session = { early: [], late: [] };
-  const opened = await openSession(session, config, bootstrap);
-  const { entries } = opened;
-  routes.push(...entries.map((entry) => entry.handler));
+  const { s, opened } = await beginSession(config, bootstrap);
   // The process's own figures, whatever database it is on.
   collectProcess(rollgateMetrics().registry);
   app = await startAppServer({
@@ -360,10 +368,10 @@ try {
     port: config.PORT,
     trustProxy: config.ROLLGATE_TRUST_PROXY === "1",
     dataPlane: routes,
-    dataPlaneServes: entries.flatMap((entry) => entry.serves),
+    dataPlaneServes: opened.entries.flatMap((entry) => entry.serves),
   });
   const port = app.port;
-  await startLate(session, config, opened, port, () => log.info(`listening on http://localhost:${port}`));
+  await startLate(s, config, opened, port, () => log.info(`listening on http://localhost:${port}`));
   if (process.env.ROLLGATE_TEST_CONTROL === "stdin") acceptTestControl(port);
 } catch (err) {
   // Expected failures (DeploymentError, DbmateError) are one line by construction; anything else is a

@@ -16,7 +16,7 @@ export interface EventStreamEntry {
   inactivityDelaySec: number;
 }
 
-const issued = new Map<string, { day: number; entries: EventStreamEntry[] }>();
+const issued = new Map<string, { day: number; tokenId: string; entries: EventStreamEntry[] }>();
 
 /**
  * The `eventStreams` a bulk answer advertises for this SDK token: the same for a whole day, so it is
@@ -29,14 +29,14 @@ export function eventStreamsFor(
   nowMs: number,
 ): { day: number; entries: EventStreamEntry[] } {
   const day = ticketDay(nowMs);
-  // By id and secret: the ticket names the token's id, which a token with the same secret in
-  // another database (another server's, or a test's) does not share.
-  const key = `${tokenId}\u0000${token}`;
-  const cached = issued.get(key);
-  if (cached && cached.day === day) return cached;
+  const cached = issued.get(token);
+  // The ticket names the token's id, which a token with the same secret in another database (another
+  // server's, or a test's) does not share.
+  if (cached && cached.day === day && cached.tokenId === tokenId) return cached;
   const ticket = issueTicket({ id: tokenId, hash: hashSecret(token), environment }, nowMs);
   const entry = {
     day,
+    tokenId,
     entries: [
       {
         type: "sse" as const,
@@ -46,7 +46,7 @@ export function eventStreamsFor(
     ],
   };
   if (issued.size >= 10_000) issued.clear();
-  issued.set(key, entry);
+  issued.set(token, entry);
   return entry;
 }
 
