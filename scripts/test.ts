@@ -6,6 +6,7 @@ import { once } from "node:events";
 import { readFileSync, rmSync } from "node:fs";
 import { chromiumExecutable } from "../tests/support/find-browser";
 import { freePort } from "../tests/support/free-port";
+import { TSC_7 } from "./typescript";
 
 // Free ports for the browser tests' servers (one per Playwright worker, each with a Supabase Auth
 // stand-in), so a busy 3100 on the machine cannot fail the run. E2E_PORT pins them instead.
@@ -130,7 +131,7 @@ const vitest: Stage = {
 const typecheck: Stage = {
   name: "typecheck",
   cmd: process.execPath,
-  args: ["tools/typescript-7/node_modules/typescript/bin/tsc", "--noEmit"],
+  args: [TSC_7, "--noEmit"],
 };
 const playwright: Stage = { name: "playwright", cmd: "npx", args: ["--no-install", "playwright", "test"] };
 rmSync(report, { force: true });
