@@ -259,6 +259,7 @@ describe("@rollgate/sdk installed from its tarball", () => {
 
   // TypeScript 7 for today's resolutions and the misuse; TypeScript 5.9 for node10, which 7 removed and
   // older setups still use. Each run checks all of @types/node and the package (skipLibCheck off).
+  // `--pretty false`: TypeScript 7 colours its errors when FORCE_COLOR is set (npm test sets it).
   it("type-checks from TypeScript (nodenext ESM and CommonJS, bundler, node10) and rejects misuse", async () => {
     writeFileSync(path.join(scratch, "check.mts"), CHECK_TS);
     writeFileSync(path.join(scratch, "check.cts"), CHECK_TS);
@@ -279,7 +280,7 @@ describe("@rollgate/sdk installed from its tarball", () => {
     writeFileSync(path.join(scratch, "tsconfig.json"), JSON.stringify({ compilerOptions, files: ["check.mts", "check.cts"] }));
     writeFileSync(path.join(scratch, "tsconfig.bad.json"), JSON.stringify({ compilerOptions, files: ["bad.mts"] }));
 
-    const good = await run(process.execPath, [TSC_7, "-p", "tsconfig.json", "--traceResolution"], scratch);
+    const good = await run(process.execPath, [TSC_7, "-p", "tsconfig.json", "--pretty", "false", "--traceResolution"], scratch);
     const failures = good.stdout.split("\n").filter((l) => /error TS/.test(l));
     expect(failures).toEqual([]);
     expect(good.code).toBe(0);
@@ -300,12 +301,12 @@ describe("@rollgate/sdk installed from its tarball", () => {
         path.join(scratch, config),
         JSON.stringify({ compilerOptions: { ...compilerOptions, module, moduleResolution }, files: ["check.ts"] }),
       );
-      const other = await run(process.execPath, [tsc, "-p", config], scratch);
+      const other = await run(process.execPath, [tsc, "-p", config, "--pretty", "false"], scratch);
       expect(other.stdout.split("\n").filter((l) => /error TS/.test(l))).toEqual([]);
       expect(other.code).toBe(0);
     }
 
-    const bad = await run(process.execPath, [TSC_7, "-p", "tsconfig.bad.json"], scratch);
+    const bad = await run(process.execPath, [TSC_7, "-p", "tsconfig.bad.json", "--pretty", "false"], scratch);
     expect(bad.code).not.toBe(0);
     expect(bad.stdout).toMatch(/bad\.mts\(2,\d+\): error TS2322: Type 'number' is not assignable to type 'string'/);
     expect(bad.stdout).toMatch(/bad\.mts\(3,\d+\): error TS2741: Property 'sdkKey' is missing/);
