@@ -9,6 +9,7 @@ import { stableStringify } from "../domain/stable-json";
 import type { Segment } from "../domain/targeting/model";
 import { METRICS_CHANNEL, type MetricsChange } from "../metrics/metrics-notifier";
 import { ChangeHistory, DEFAULT_HISTORY_LIMITS, type HistoryLimits, type RecordedPatch } from "./change-history";
+import { latestStartedWins } from "./latest-started-wins";
 import { loadConfigVersions, loadFlagRules, loadSdkTokens, loadSnapshot, type SdkTokenEntry } from "./load-snapshot";
 
 /**
@@ -35,6 +36,10 @@ export class ConfigStore {
   // Raw token → environment for tokens seen recently, so the hot path skips hashing. Cleared whenever
   // the token set reloads, so a revocation takes effect as soon as the NOTIFY arrives.
   private tokenCache = new Map<string, SdkTokenEntry>();
+  // Start-up, the poll and NOTIFY rollgate_tokens each reload the token set, and their reads can finish
+  // out of order: a poll that read the table just before a revocation must not bring the token back
+  // after the notified reload dropped it (nor hide a token just created).
+  private readonly applySdkTokens = latestStartedWins((tokens: Map<string, SdkTokenEntry>) => this.setSdkTokens(tokens));
   private listeners = new Map<string, Set<Listener>>();
   private rolloutListeners = new Set<(rolloutId: string) => void>();
   private metricsListeners = new Set<(change: MetricsChange) => void>();
@@ -144,6 +149,10 @@ export class ConfigStore {
   sdkTokenById(id: string): { id: string; hash: string; environment: string } | undefined {
     for (const [hash, entry] of this.sdkTokens) if (entry.id === id) return { id, hash, environment: entry.environment };
     return undefined;
+  }
+
+  private reloadSdkTokens(): Promise<boolean> {
+    return this.applySdkTokens(() => loadSdkTokens(this.db));
   }
 
   private setSdkTokens(tokens: Map<string, SdkTokenEntry>): void {
@@ -314,8 +323,7 @@ export class ConfigStore {
   }
 
   async reloadAll(): Promise<void> {
-    const [versions, tokens] = await Promise.all([loadConfigVersions(this.db), loadSdkTokens(this.db)]);
-    this.setSdkTokens(tokens);
+    const [versions] = await Promise.all([loadConfigVersions(this.db), this.reloadSdkTokens()]);
     await Promise.all([...versions.keys()].map((env) => this.reload(env)));
   }
 
@@ -325,7 +333,7 @@ export class ConfigStore {
       for (const [env, version] of versions) {
         if ((this.snapshots.get(env)?.version ?? 0) < version) void this.reload(env);
       }
-      this.setSdkTokens(await loadSdkTokens(this.db));
+      await this.reloadSdkTokens();
     } catch (err) {
       logFailure(this.options.log, RELOAD_FAILED, err, `config poll failed: ${String(err)}`);
     }
@@ -363,9 +371,7 @@ export class ConfigStore {
         return;
       }
       if (msg.channel === "rollgate_tokens") {
-        void loadSdkTokens(this.db)
-          .then((t) => this.setSdkTokens(t))
-          .catch(() => {});
+        void this.reloadSdkTokens().catch(() => {});
         return;
       }
       try {
