@@ -225,7 +225,14 @@ describe("outcomes per variant", () => {
     const client = OpenFeature.getClient("variants");
     const hook = new OutcomeHook(provider);
     try {
-      await eventually(async () => (await client.getBooleanDetails("mv-of", false, { targetingKey: "of-1" })).variant !== "on", 5000);
+      // Until the provider has the flag's targeting it answers with no variant (flag not found yet) or
+      // "off" (created, not yet enabled): wait for a named variant, not merely for "not on".
+      const NAMES = THREE_VARIANTS.variants.map((v) => v.name);
+      await eventually(
+        async () => NAMES.includes((await client.getBooleanDetails("mv-of", false, { targetingKey: "of-1" })).variant ?? ""),
+        5000,
+        "the provider serves the named variants",
+      );
       const servedTo = async (user: string) => (await client.getBooleanDetails("mv-of", false, { targetingKey: user })).variant!;
       client.track("mv-of", { targetingKey: "of-1" }, { value: 4 });
       await withOutcomeTracking(client, "mv-of", { targetingKey: "of-2" }, async () => "done");
