@@ -37,6 +37,8 @@ export default defineConfig({
     env: { PORT: String(server.port), E2E_SUPABASE_PORT: String(server.supabasePort) },
     timeout: 180_000,
     reuseExistingServer: false,
+    // Not SIGKILL (Playwright's default): the server stops its PostgreSQL and removes its data (serve.ts).
+    gracefulShutdown: { signal: "SIGTERM" as const, timeout: 15_000 },
     stdout: "ignore" as const,
     stderr: "pipe" as const,
   })),

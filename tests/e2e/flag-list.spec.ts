@@ -6,13 +6,14 @@ import { fromPage, signIn } from "./helpers";
 import type { E2EServer } from "./servers";
 import { databaseUrl, embeddedServerUrl } from "../../lib/db/embedded-postgres";
 import { runningPostmaster } from "../../lib/db/postmaster-recovery";
+import { scratchPath } from "../support/scratch";
 
 /**
  * Runs one statement on the worker server's own database (tests/e2e/serve.ts: an embedded PostgreSQL
  * in .data/e2e-<port>): for what no request can do, such as a flag that has existed for 60 days.
  */
 async function onServerDatabase(server: E2EServer, text: string, params: unknown[]): Promise<number> {
-  const running = runningPostmaster(path.resolve(".data", `e2e-${server.port}`, "postgres"));
+  const running = runningPostmaster(path.join(scratchPath(`e2e-${server.port}`), "postgres"));
   if (!running) throw new Error(`no PostgreSQL running for the server on port ${server.port}`);
   const client = new pg.Client({ connectionString: databaseUrl(embeddedServerUrl(running.port, running.host), "rollgate") });
   await client.connect();

@@ -2,15 +2,18 @@
 // demo seed) on a fresh data directory, so every run starts from the same demo state. Supabase sign-in
 // is on, against a local stand-in of the Supabase Auth endpoints (real HTTP, real ES256 tokens).
 import { rmSync } from "node:fs";
-import path from "node:path";
 import { freePort } from "../support/free-port";
 import { startSupabaseAuthStandin } from "../support/supabase-auth-standin";
 import { SUPABASE_USERS } from "./supabase-users";
 import { E2E_SDK_TOKEN } from "./sdk-token";
+import { scratchPath } from "../support/scratch";
 
 // One data directory per server: several run side by side, one per Playwright worker.
-const dataDir = path.resolve(".data", `e2e-${process.env.PORT ?? "3100"}`);
+const dataDir = scratchPath(`e2e-${process.env.PORT ?? "3100"}`);
 rmSync(dataDir, { recursive: true, force: true });
+// It lives in RAM (tests/support/scratch.ts): gone with the server, which Playwright stops with SIGTERM
+// (playwright.config.ts), after PostgreSQL has shut down.
+process.on("exit", () => rmSync(dataDir, { recursive: true, force: true }));
 process.env.ROLLGATE_DATA_DIR = dataDir;
 process.env.ROLLGATE_PG_PORT = String(await freePort());
 process.env.ROLLGATE_DEMO = "auto";

@@ -8,6 +8,7 @@ import { setUpTestDatabase } from "../support/fixture";
 import { startTestApp } from "../support/test-app";
 import { freePort } from "../support/free-port";
 import { BOOTSTRAP, call, ROLE_TOKENS } from "../support/http";
+import { scratchPath } from "../support/scratch";
 
 /**
  * The app connects as rollgate_app, which may read and write rows but cannot do what would let it
@@ -77,7 +78,7 @@ describe("connected as the app role", () => {
 });
 
 describe("npm start with the embedded database", () => {
-  const dataDir = path.resolve(".data", `app-role-${process.pid}`);
+  const dataDir = scratchPath(`app-role-${process.pid}`);
   afterAll(() => rm(dataDir, { recursive: true, force: true }));
 
   it("creates the app role's login, keeps its password in the data dir (600), and audit:verify runs with the same environment", async () => {

@@ -1,6 +1,5 @@
 import { spawnSync } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync, statSync } from "node:fs";
-import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { setUpTestApp } from "../support/fixture";
@@ -8,13 +7,14 @@ import { signIn } from "../../lib/auth/sessions";
 import { seedDemo } from "../../lib/demo/seed-demo";
 import { BOOTSTRAP, call, ROLE_TOKENS } from "../support/http";
 import { eventually } from "../support/eventually";
+import { scratchRoot } from "../support/scratch";
 
 /**
  * Cutting entries off the end of the audit log leaves a chain that verifies by itself. The head is
  * kept outside the log (the audit_anchor row, and its export to the data dir), and verification
  * compares against both: first a superuser deletes the tail, then also rewrites the anchor row.
  */
-const dataDir = mkdtempSync(path.join(tmpdir(), "rollgate-anchor-"));
+const dataDir = mkdtempSync(path.join(scratchRoot(), "rollgate-anchor-"));
 let cookie: string;
 
 function verify() {

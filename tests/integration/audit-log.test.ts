@@ -1,13 +1,13 @@
 import { spawnSync } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { setUpTestDatabase } from "../support/fixture";
 import { recordAudit } from "../../lib/audit/record-audit";
 import { verifyAuditChain } from "../../lib/audit/verify-chain";
+import { scratchRoot } from "../support/scratch";
 
-const dataDir = mkdtempSync(path.join(tmpdir(), "rollgate-audit-"));
+const dataDir = mkdtempSync(path.join(scratchRoot(), "rollgate-audit-"));
 
 const t = setUpTestDatabase();
 beforeAll(async () => {

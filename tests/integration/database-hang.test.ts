@@ -4,7 +4,6 @@
 // while OFREP keeps answering from memory. The server gets a PostgreSQL of its own, so that freezing
 // it (SIGSTOP of every process, as a hung host would) does not freeze the other test files.
 import { rm } from "node:fs/promises";
-import path from "node:path";
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { postgresIdentity } from "../../lib/auth/identity";
@@ -20,10 +19,11 @@ import { freePort } from "../support/free-port";
 import { call, patchFlagState } from "../support/http";
 import { eventually } from "../support/eventually";
 import { freezeCluster } from "../support/postgres-processes";
+import { scratchPath } from "../support/scratch";
 
 const ADMIN = "hang-admin-token";
 const SDK = "hang-sdk-token";
-const dataDir = path.resolve(".data", `hang-${process.pid}`);
+const dataDir = scratchPath(`hang-${process.pid}`);
 /** The bound the README states: a request meeting a hung database answers 503 within it. */
 const BOUND_MS = 5000;
 const STATEMENT_MS = DEFAULT_INTERACTIVE_LIMITS.statementMs;

@@ -4,7 +4,6 @@
 // again once PostgreSQL is back. The server gets a PostgreSQL of its own: the shared test server
 // cannot be stopped under the other test files.
 import { rm } from "node:fs/promises";
-import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { postgresIdentity } from "../../lib/auth/identity";
 import { startSession } from "../../lib/auth/sessions";
@@ -17,10 +16,11 @@ import { startTestApp, type TestApp } from "../support/test-app";
 import { freePort } from "../support/free-port";
 import { call, patchFlagState } from "../support/http";
 import { eventually } from "../support/eventually";
+import { scratchPath } from "../support/scratch";
 
 const ENG = "outage-engineer-token";
 const SDK = "outage-sdk-token";
-const dataDir = path.resolve(".data", `outage-${process.pid}`);
+const dataDir = scratchPath(`outage-${process.pid}`);
 let pgPort: number;
 let postgres: EmbeddedDatabase | null = null;
 let app: TestApp;

@@ -6,8 +6,9 @@ import { setUpTestApp } from "../support/fixture";
 import { eventually } from "../support/eventually";
 import { signIn } from "../../lib/auth/sessions";
 import { serverActionIds } from "../fuzz/support/fuzz-world";
+import { scratchPath } from "../support/scratch";
 
-const dataDir = path.resolve(".data", `demo-traffic-${process.pid}`);
+const dataDir = scratchPath(`demo-traffic-${process.pid}`);
 
 const { t, app } = setUpTestApp({ env: { ROLLGATE_DEMO: "auto", ROLLGATE_DATA_DIR: dataDir, ROLLGATE_DEMO_PASSWORD: "demo-traffic-pw" } });
 afterAll(async () => {

@@ -11,6 +11,7 @@ import { startTestApp } from "../support/test-app";
 import { freePort } from "../support/free-port";
 import { call } from "../support/http";
 import { eventually } from "../support/eventually";
+import { scratchPath } from "../support/scratch";
 
 function isRunning(pid: number): boolean {
   try {
@@ -33,7 +34,7 @@ async function show(port: number, settings: string[]): Promise<string[]> {
   }
 }
 
-const dataDir = path.resolve(".data", `restart-${process.pid}`);
+const dataDir = scratchPath(`restart-${process.pid}`);
 const templateDir = `${dataDir}-template`;
 afterAll(() => Promise.all([dataDir, templateDir].map((dir) => rm(dir, { recursive: true, force: true }))));
 

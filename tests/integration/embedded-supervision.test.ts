@@ -14,9 +14,10 @@ import { freePort } from "../support/free-port";
 import { call } from "../support/http";
 import { eventually } from "../support/eventually";
 import { postmasterPid } from "../support/postgres-processes";
+import { scratchPath } from "../support/scratch";
 
 const TOKEN = "supervise-token-1";
-const root = path.resolve(".data", `supervise-${process.pid}`);
+const root = scratchPath(`supervise-${process.pid}`);
 afterAll(() => rm(root, { recursive: true, force: true }));
 
 /** `npm run audit:verify` with `env` on top of this process's environment, minus any DATABASE_URL. */

@@ -8,7 +8,6 @@
 import { spawnSync } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
 import path from "node:path";
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -18,6 +17,7 @@ import { eventually } from "../support/eventually";
 import { freePort } from "../support/free-port";
 import { parseExposition, sampleValue } from "../support/prometheus-text";
 import { startTestApp, type TestApp } from "../support/test-app";
+import { scratchPath, scratchRoot } from "../support/scratch";
 
 const APP_PASSWORD = "app-secret-from-database-url";
 
@@ -30,7 +30,7 @@ interface Server {
 }
 
 async function freshServer(name: string): Promise<Server> {
-  const dataDir = path.resolve(".data", `one-pass-${name}-${process.pid}`);
+  const dataDir = scratchPath(`one-pass-${name}-${process.pid}`);
   await rm(dataDir, { recursive: true, force: true });
   const postgres = await startEmbeddedPostgres({ dataDir, port: await freePort(), unsafeNoFsync: true });
   return {
@@ -106,7 +106,7 @@ function theFailureLine(output: string): string {
  */
 async function deploysInOnePass(server: Server, database: string, owner: { name: string; password: string }) {
   const urls = { app: server.url("rollgate_app", APP_PASSWORD, database), migration: server.url(owner.name, owner.password, database) };
-  const dataDir = mkdtempSync(path.join(tmpdir(), "rollgate-one-pass-"));
+  const dataDir = mkdtempSync(path.join(scratchRoot(), "rollgate-one-pass-"));
   const env = { DATABASE_URL: urls.app, DATABASE_MIGRATION_URL: urls.migration, ROLLGATE_DATA_DIR: dataDir };
   const apps: TestApp[] = [];
   try {
@@ -244,7 +244,7 @@ describe("one pass on your own PostgreSQL", () => {
   });
 
   it("db:migrate and audit:verify take the same environment and fail with one line", () => {
-    const anchors = mkdtempSync(path.join(tmpdir(), "rollgate-one-pass-verify-"));
+    const anchors = mkdtempSync(path.join(scratchRoot(), "rollgate-one-pass-verify-"));
     const env = (app: string, migration: string) => ({
       ...process.env,
       DATABASE_URL: app,

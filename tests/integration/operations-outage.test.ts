@@ -2,7 +2,6 @@
 // that logs in the JSON format (every line of its output must be a JSON object, outage lines too).
 // The server gets a PostgreSQL of its own: the shared test cluster cannot be stopped under other files.
 import { rm } from "node:fs/promises";
-import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createDb } from "../../lib/db/client";
 import { databaseUrl, startEmbeddedPostgres, type EmbeddedDatabase } from "../../lib/db/embedded-postgres";
@@ -13,9 +12,10 @@ import { startTestApp, type TestApp } from "../support/test-app";
 import { freePort } from "../support/free-port";
 import { eventually } from "../support/eventually";
 import { parseExposition, sampleValue } from "../support/prometheus-text";
+import { scratchPath } from "../support/scratch";
 
 const METRICS_TOKEN = "ops-metrics-token-0123456789";
-const dataDir = path.resolve(".data", `ops-outage-${process.pid}`);
+const dataDir = scratchPath(`ops-outage-${process.pid}`);
 let pgPort: number;
 let postgres: EmbeddedDatabase | null = null;
 let app: TestApp;

@@ -4,7 +4,6 @@
 // through the installed package's `exports`.
 import { execFile } from "node:child_process";
 import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { bucketOf } from "../../lib/domain/bucketing";
@@ -12,6 +11,7 @@ import { compileFlag, evaluate } from "../../lib/domain/evaluation";
 import { call, patchFlagState } from "../support/http";
 import { setUpTestApp } from "../support/fixture";
 import { TSC_5, TSC_7 } from "../../scripts/typescript";
+import { scratchRoot } from "../support/scratch";
 
 const repo = path.resolve(import.meta.dirname, "../..");
 const ENG = "sdk-package-engineer";
@@ -135,7 +135,7 @@ export const wrongVariant = (c: RollgateClient) => c.track({ flagKey: "f", varia
 
 /** Builds, packs and installs the SDK into a scratch service, as a user would. */
 async function packAndInstall(): Promise<void> {
-  work = mkdtempSync(path.join(tmpdir(), "rollgate-sdk-package-"));
+  work = mkdtempSync(path.join(scratchRoot(), "rollgate-sdk-package-"));
   await ok("npm", ["run", "build:sdk"], repo);
   const [info] = JSON.parse(await ok("npm", ["pack", "./packages/sdk", "--json", "--pack-destination", work], repo)) as [
     typeof packed & { filename: string },

@@ -10,6 +10,7 @@ import { freePort } from "./free-port";
 import pg from "pg";
 import { TEST_APP_ROLE_PASSWORD } from "./app-role";
 import { bundleServer } from "./server-bundle";
+import { scratchPath } from "./scratch";
 
 export const TEMPLATE_DB = "rollgate_template";
 
@@ -22,12 +23,14 @@ declare module "vitest" {
 }
 
 export default async function setup(project: TestProject) {
-  const dataDir = path.resolve(".data", `test-${process.pid}`);
-  await rm(dataDir, { recursive: true, force: true });
+  const dataDir = scratchPath(`test-${process.pid}`);
+  // Inside the checkout, so the bundle resolves packages from node_modules.
+  const bundleDir = path.resolve(".data", `test-${process.pid}-server`);
+  await Promise.all([dataDir, bundleDir].map((dir) => rm(dir, { recursive: true, force: true })));
   // Thrown away after the run: no fsync (the app's default is durable, see README "Durability").
   const [server, serverEntry] = await Promise.all([
     startEmbeddedPostgres({ dataDir: path.join(dataDir, "postgres"), port: await freePort(), unsafeNoFsync: true }),
-    bundleServer(path.join(dataDir, "server", "start.mjs")),
+    bundleServer(path.join(bundleDir, "start.mjs")),
   ]);
   await ensureDatabase(server.serverUrl, TEMPLATE_DB);
   await migrateUp(databaseUrl(server.serverUrl, TEMPLATE_DB));
@@ -40,6 +43,6 @@ export default async function setup(project: TestProject) {
   project.provide("serverEntry", serverEntry);
   return async () => {
     await server.stop();
-    await rm(dataDir, { recursive: true, force: true });
+    await Promise.all([dataDir, bundleDir].map((dir) => rm(dir, { recursive: true, force: true })));
   };
 }

@@ -8,10 +8,10 @@
 // is the process: loaded code, the HTTP server and its port, /metrics counters. Tests of the process
 // itself ask for one of their own (setUpTestApp's `fresh`).
 import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
 import path from "node:path";
 import { asAppRole } from "./app-role";
 import { startTestApp, type TestApp } from "./test-app";
+import { scratchRoot } from "./scratch";
 
 /**
  * The settings a warm server takes per file. Each is read through the configuration when a session
@@ -46,7 +46,7 @@ export async function leaseServer(settings: {
   bootstrapTokens?: string;
   env?: Record<string, string>;
 }): Promise<Lease> {
-  const dataDir = mkdtempSync(path.join(tmpdir(), "rollgate-app-"));
+  const dataDir = mkdtempSync(path.join(scratchRoot(), "rollgate-app-"));
   const env: Record<string, string | null> = {
     DATABASE_URL: asAppRole(settings.databaseUrl),
     DATABASE_MIGRATION_URL: settings.databaseUrl,

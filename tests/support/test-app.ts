@@ -1,9 +1,9 @@
 import { spawn } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
 import path from "node:path";
 import { inject } from "vitest";
 import { asAppRole } from "./app-role";
+import { scratchRoot } from "./scratch";
 
 export interface TestApp {
   url: string;
@@ -43,7 +43,7 @@ export async function startTestApp(options: {
   const env: NodeJS.ProcessEnv = { ...process.env };
   delete env.DATABASE_URL;
   // A data dir of its own (the server exports the audit anchor there) unless the test names one.
-  const ownDataDir = options.env?.ROLLGATE_DATA_DIR ? null : mkdtempSync(path.join(tmpdir(), "rollgate-app-"));
+  const ownDataDir = options.env?.ROLLGATE_DATA_DIR ? null : mkdtempSync(path.join(scratchRoot(), "rollgate-app-"));
   // Source maps make the server's stack traces name lib/ files, but reading them costs a sixth of every
   // start: ROLLGATE_TEST_SOURCE_MAPS=1 turns them on to debug a failure.
   const sourceMaps = process.env.ROLLGATE_TEST_SOURCE_MAPS === "1" ? ["--enable-source-maps"] : [];
@@ -100,6 +100,8 @@ export async function startTestApp(options: {
     }
     function fail(err: Error) {
       done();
+      // A server that exited while starting (the start-up failure tests) leaves nothing behind.
+      if (ownDataDir && child.exitCode !== null) rmSync(ownDataDir, { recursive: true, force: true });
       reject(err);
     }
     function check() {
