@@ -120,9 +120,24 @@ test("on-call: the kill switch dialog on a flag page, and the command palette wi
   await killButton(page).click();
   const kill = page.getByRole("dialog", { name: /search-ranking-ml in production$/ });
   await expect(kill.getByLabel("Reason")).toBeFocused();
+  // Proof that the palette's listener saw the press (it takes every Ctrl-K from the browser, whether it
+  // opens or not): a listener on window registered after it sees the press marked as handled.
+  await page.evaluate(() => {
+    const seen = (e: KeyboardEvent) => {
+      if (!(e.ctrlKey && e.key.toLowerCase() === "k")) return;
+      window.removeEventListener("keydown", seen);
+      (window as unknown as { ctrlKHandled: boolean }).ctrlKHandled = e.defaultPrevented;
+    };
+    window.addEventListener("keydown", seen);
+  });
   await page.keyboard.press("Control+k");
-  // The palette would have loaded its flags by now; there is still only the kill dialog.
-  await page.waitForTimeout(300);
+  const handled = await page.waitForFunction(() => {
+    const seen = (window as unknown as { ctrlKHandled?: boolean }).ctrlKHandled;
+    return seen === undefined ? null : { seen };
+  });
+  expect(await handled.jsonValue(), "the palette's listener took the press").toEqual({ seen: true });
+  // Whatever that press rendered is on screen two frames later: there is still only the kill dialog.
+  await afterNextFrames(page);
   await expect(page.getByRole("dialog")).toHaveCount(1);
   await expect(page.getByRole("dialog", { name: "Command palette" })).toHaveCount(0);
   await expect(kill.getByLabel("Reason")).toBeFocused();
