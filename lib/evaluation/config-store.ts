@@ -21,6 +21,8 @@ type Listener = (snapshot: CompiledSnapshot, change: RecordedPatch | null) => vo
 /** What one configuration version changed, as its NOTIFY named it: a flag's state, or a segment. */
 type ChangeHint = { flag: string } | { segment: number };
 
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
 const RELOAD_FAILED = { one: "configuration reload failed", many: "configuration reloads failed" };
 
 /**
@@ -149,6 +151,22 @@ export class ConfigStore {
   sdkTokenById(id: string): { id: string; hash: string; environment: string } | undefined {
     for (const [hash, entry] of this.sdkTokens) if (entry.id === id) return { id, hash, environment: entry.environment };
     return undefined;
+  }
+
+  /**
+   * `sdkTokenById`, except that an id this store does not know is looked up in the database. The data
+   * plane accepts a token created a moment ago on the database's word, before its NOTIFY has reached
+   * this store (sdk-auth.ts), so the event-stream ticket that bulk answer handed out must work at once
+   * too. One primary-key read per unknown id, as sdk-auth pays one per unknown token.
+   */
+  async sdkTokenByIdOrDatabase(id: string): Promise<{ id: string; hash: string; environment: string } | undefined> {
+    const known = this.sdkTokenById(id);
+    if (known || !UUID.test(id)) return known;
+    const row = await this.db.apiToken
+      .findUnique({ where: { id }, select: { tokenHash: true, environmentKey: true, kind: true, revokedAt: true } })
+      .catch(() => null);
+    if (!row || row.kind !== "sdk" || row.revokedAt || !row.environmentKey) return undefined;
+    return { id, hash: row.tokenHash, environment: row.environmentKey };
   }
 
   private reloadSdkTokens(): Promise<boolean> {

@@ -465,6 +465,28 @@ describe("OFREP event stream (ADR-0008, OFREP 0.3)", () => {
     expect((await fetch(`${app.url}${uri}`)).status).toBe(401);
   });
 
+  it("a ticket for a token created a moment ago works before its NOTIFY has reached the server", async () => {
+    // The insert's NOTIFY held back (triggers off for this one transaction): the server hears of the
+    // token only from the database, as in the moment between a token's creation and its NOTIFY.
+    const token = "ofrep-events-unannounced";
+    await t.sql(
+      `BEGIN; SET LOCAL session_replication_role = replica;
+       INSERT INTO api_tokens (name, kind, environment_key, token_hash, token_prefix)
+         VALUES ('unannounced', 'sdk', 'production', encode(sha256(convert_to('${token}', 'UTF8')), 'hex'), 'ofrep-un');
+       COMMIT;`,
+    );
+    // The bulk answer is vouched for by the database, and so is the ticket it hands out.
+    const uri = await streamUri(token);
+    const res = await fetch(`${app.url}${uri}`);
+    expect(res.status, await (res.status === 200 ? "" : res.clone().text())).toBe(200);
+    const stream = sseReader(res);
+    await stream.saw(/retry:/);
+    await stream.cancel();
+    // A ticket naming a token nobody has is still refused after the second look.
+    const forged = uri.replace(/ticket=[^.]+/, "ticket=00000000-0000-0000-0000-000000000000");
+    expect((await fetch(`${app.url}${forged}`)).status).toBe(401);
+  });
+
   it("the published OpenFeature web provider, with polling off, picks up a change through the stream", async () => {
     // Node 20 has EventSource only behind this flag; the provider needs it to follow eventStreams.
     const child = spawn(

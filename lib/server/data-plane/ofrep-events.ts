@@ -64,20 +64,9 @@ function refetchFrame(snapshot: CompiledSnapshot, atMs: number): string {
  */
 export function ofrepEventsRoute(store: ConfigStore, options: { heartbeatMs?: number; retryMs?: number; now?: () => number } = {}) {
   const now = options.now ?? Date.now;
-  return (req: IncomingMessage, res: ServerResponse): boolean => {
-    const url = new URL(req.url ?? "/", "http://x");
-    if (url.pathname !== OFREP_EVENTS_PATH) return false;
-    if (handleCors(req, res, "GET")) return true;
-    if (req.method !== "GET") {
-      sendJson(res, 405, { errorCode: "GENERAL", errorDetails: "use GET" }, { allow: "GET" });
-      return true;
-    }
-    const check = checkTicket(url.searchParams.get("ticket"), (id) => store.sdkTokenById(id), now());
-    if (!check.ok) {
-      sendJson(res, 401, { errorCode: "GENERAL", errorDetails: check.message });
-      return true;
-    }
-    const { environment, tokenId } = check;
+  const refuse = (res: ServerResponse, message: string) => sendJson(res, 401, { errorCode: "GENERAL", errorDetails: message });
+
+  function open(req: IncomingMessage, res: ServerResponse, { environment, tokenId }: { environment: string; tokenId: string }): void {
     let sent = -1;
     const notify = (snapshot: CompiledSnapshot) => {
       if (snapshot.version <= sent) return;
@@ -104,6 +93,35 @@ export function ofrepEventsRoute(store: ConfigStore, options: { heartbeatMs?: nu
     const lastEventId = typeof header === "string" && /^\d{1,15}$/.test(header.trim()) ? Number(header) : -1;
     if (current && lastEventId < current.version) notify(current);
     else if (current) sent = current.version;
+  }
+
+  return (req: IncomingMessage, res: ServerResponse): boolean => {
+    const url = new URL(req.url ?? "/", "http://x");
+    if (url.pathname !== OFREP_EVENTS_PATH) return false;
+    if (handleCors(req, res, "GET")) return true;
+    if (req.method !== "GET") {
+      sendJson(res, 405, { errorCode: "GENERAL", errorDetails: "use GET" }, { allow: "GET" });
+      return true;
+    }
+    const ticket = url.searchParams.get("ticket");
+    const check = checkTicket(ticket, (id) => store.sdkTokenById(id), now());
+    if (check.ok) {
+      open(req, res, check);
+      return true;
+    }
+    // A token this store does not know yet (created a moment ago, its NOTIFY still on the way): the bulk
+    // answer that issued the ticket was vouched for by the database (sdk-auth.ts), and so is the ticket.
+    const tokenId = ticket?.split(".")[0] ?? "";
+    if (!tokenId || store.sdkTokenById(tokenId)) {
+      refuse(res, check.message);
+      return true;
+    }
+    void store.sdkTokenByIdOrDatabase(tokenId).then((token) => {
+      if (res.destroyed) return;
+      const again = checkTicket(ticket, (id) => (id === tokenId ? token : undefined), now());
+      if (again.ok) open(req, res, again);
+      else refuse(res, again.message);
+    });
     return true;
   };
 }
