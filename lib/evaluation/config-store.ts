@@ -6,6 +6,7 @@ import { hashSecret } from "../auth/secrets";
 import { applyPatch, compileSnapshot, diffSnapshot, sameRule, type CompiledSnapshot, type ConfigPatch } from "../domain/config-snapshot";
 import type { FlagRule } from "../domain/evaluation";
 import { stableStringify } from "../domain/stable-json";
+import { uuidParam } from "../validation/text";
 import type { Segment } from "../domain/targeting/model";
 import { METRICS_CHANNEL, type MetricsChange } from "../metrics/metrics-notifier";
 import { ChangeHistory, DEFAULT_HISTORY_LIMITS, type HistoryLimits, type RecordedPatch } from "./change-history";
@@ -20,8 +21,6 @@ type Listener = (snapshot: CompiledSnapshot, change: RecordedPatch | null) => vo
 
 /** What one configuration version changed, as its NOTIFY named it: a flag's state, or a segment. */
 type ChangeHint = { flag: string } | { segment: number };
-
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 const RELOAD_FAILED = { one: "configuration reload failed", many: "configuration reloads failed" };
 
@@ -161,9 +160,10 @@ export class ConfigStore {
    */
   async sdkTokenByIdOrDatabase(id: string): Promise<{ id: string; hash: string; environment: string } | undefined> {
     const known = this.sdkTokenById(id);
-    if (known || !UUID.test(id)) return known;
+    const uuid = uuidParam(id);
+    if (known || !uuid) return known;
     const row = await this.db.apiToken
-      .findUnique({ where: { id }, select: { tokenHash: true, environmentKey: true, kind: true, revokedAt: true } })
+      .findUnique({ where: { id: uuid }, select: { tokenHash: true, environmentKey: true, kind: true, revokedAt: true } })
       .catch(() => null);
     if (!row || row.kind !== "sdk" || row.revokedAt || !row.environmentKey) return undefined;
     return { id, hash: row.tokenHash, environment: row.environmentKey };

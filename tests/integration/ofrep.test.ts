@@ -478,7 +478,7 @@ describe("OFREP event stream (ADR-0008, OFREP 0.3)", () => {
     // The bulk answer is vouched for by the database, and so is the ticket it hands out.
     const uri = await streamUri(token);
     const res = await fetch(`${app.url}${uri}`);
-    expect(res.status, await (res.status === 200 ? "" : res.clone().text())).toBe(200);
+    expect(res.status, res.status === 200 ? "" : await res.clone().text()).toBe(200);
     const stream = sseReader(res);
     await stream.saw(/retry:/);
     await stream.cancel();
