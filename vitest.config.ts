@@ -2,6 +2,9 @@ import path from "node:path";
 import { defineConfig } from "vitest/config";
 import SlowestFirst from "./tests/support/slowest-first";
 
+// ROLLGATE_TEST_WORKERS: workers per project (3 by default; `npm run bench:test-cpu` runs one).
+const workers = Number(process.env.ROLLGATE_TEST_WORKERS ?? 3);
+
 const alias = { "@": path.resolve(import.meta.dirname) };
 
 export default defineConfig({
@@ -20,7 +23,7 @@ export default defineConfig({
           // machine, and half the CPU, since each file no longer imports lib/ afresh. As many as the
           // integration project's: vitest runs projects side by side only when those match, and side
           // by side the integration files (the critical path) start 40 s sooner than after the unit files.
-          maxWorkers: 3,
+          maxWorkers: workers,
           isolate: false,
         },
       },
@@ -36,7 +39,7 @@ export default defineConfig({
           // each of ~70 files cost a third of the suite's CPU. Files share nothing else: each has its own
           // database and server processes (tests/support/fixture.ts), and none mocks modules.
           isolate: false,
-          maxWorkers: 3,
+          maxWorkers: workers,
           testTimeout: 60_000,
           hookTimeout: 120_000,
         },
