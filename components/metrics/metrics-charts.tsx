@@ -7,11 +7,7 @@ import { pct, RANGES, toRows, type RangeName } from "./chart-data";
 import type { ChartData } from "./chart-frame";
 import { useMetrics } from "./use-metrics";
 import { RangeButtons } from "./range-buttons";
-import { SuccessChart } from "./success-chart";
-import { ErrorChart } from "./error-chart";
-import { LatencyChart } from "./latency-chart";
-import { RequestsChart } from "./requests-chart";
-import { AdoptionChart } from "./adoption-chart";
+import { MetricsChartGrid } from "./lazy-charts";
 
 /** Thresholds drawn as lines: the current rollout phase's success criteria (rates 0–1). */
 export interface ChartThresholds {
@@ -96,13 +92,7 @@ export function MetricsCharts({
       {state.data && chart && !empty ? (
         <>
           <MetricsTotals data={state.data} range={range} />
-          <div className="mt-3 grid gap-4 lg:grid-cols-2">
-            <SuccessChart data={chart} minSuccessRate={thresholds?.minSuccessRate} />
-            <ErrorChart data={chart} maxErrorRate={thresholds?.maxErrorRate} />
-            <LatencyChart data={chart} maxP95Ms={thresholds?.maxP95Ms} />
-            <RequestsChart data={chart} />
-            <AdoptionChart data={chart} />
-          </div>
+          <MetricsChartGrid chart={chart} thresholds={thresholds} />
         </>
       ) : null}
     </section>

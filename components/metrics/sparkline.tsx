@@ -1,8 +1,8 @@
 "use client";
 
 import { useEffect, useState } from "react";
-import { Line, LineChart, YAxis } from "recharts";
 import type { MetricsResponse } from "@/lib/metrics/metrics-schemas";
+import { SparklineLine } from "./lazy-charts";
 
 /**
  * A flag's last hour at a glance: the error rate of `on` in 5-minute buckets, refreshed every 10 s.
@@ -45,19 +45,7 @@ export function ErrorSparkline({ flagKey, environment }: { flagKey: string; envi
         : `on error rate, last hour; now ${last === null ? "—" : `${last.toFixed(2)} %`}`;
   return (
     <div className="flex items-center gap-2" role="img" aria-label={label} data-testid={`sparkline-${flagKey}-${environment}`}>
-      {points && points.length > 1 ? (
-        <LineChart width={120} height={28} data={points} accessibilityLayer={false}>
-          <YAxis hide domain={[0, "auto"]} />
-          <Line
-            type="monotone"
-            dataKey="e"
-            stroke={last !== null && last > 1 ? "#dc2626" : "#059669"}
-            dot={false}
-            strokeWidth={2}
-            isAnimationActive={false}
-          />
-        </LineChart>
-      ) : null}
+      {points && points.length > 1 ? <SparklineLine points={points} alarming={last !== null && last > 1} /> : null}
       <span className={`text-xs ${last !== null && last > 1 ? "text-red-700" : "text-slate-500"}`}>
         {points === null ? "…" : points.length === 0 ? "no traffic" : `${last === null ? "—" : `${last.toFixed(1)} %`} errors`}
       </span>

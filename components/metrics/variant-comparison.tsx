@@ -1,17 +1,14 @@
 "use client";
 
 import { Fragment, useEffect, useMemo, useRef, useState } from "react";
-import { Line } from "recharts";
 import { Select } from "@/components/ui/field";
 import { useLiveMetrics } from "@/components/live/use-live-metrics";
 import type { VariantComparisonResponse } from "@/lib/metrics/get-variant-comparison";
 import type { VariantSummary } from "@/lib/domain/variant-comparison";
 import { pct, RANGES, type RangeName } from "./chart-data";
-import { ChartFrame, type ChartData } from "./chart-frame";
+import type { ChartData } from "./chart-frame";
+import { VariantErrorChart } from "./lazy-charts";
 import { RangeButtons } from "./range-buttons";
-
-/** Line colours per variant, in the order the API lists them (control first, drawn in slate). */
-const PALETTE = ["#64748b", "#4f46e5", "#0891b2", "#c026d3", "#d97706", "#059669", "#dc2626", "#7c3aed"];
 
 interface State {
   data: VariantComparisonResponse | null;
@@ -117,27 +114,7 @@ function VariantPanel({
         <>
           <VariantTable data={data} />
           <div className="mt-4">
-            <ChartFrame
-              title="Error rate by variant (%)"
-              testId="chart-variant-errors"
-              data={chart.data}
-              yAxis={{ domain: [0, "auto"], width: 44 }}
-              format={pct}
-            >
-              {chart.names.map((name, i) => (
-                <Line
-                  key={name}
-                  dataKey={`v_${i}`}
-                  name={name === data.control ? `${name} (control)` : name}
-                  stroke={PALETTE[i % PALETTE.length]}
-                  strokeDasharray={name === data.control ? "4 3" : undefined}
-                  dot={{ r: 1.5, strokeDasharray: "" }}
-                  isAnimationActive={false}
-                  connectNulls={false}
-                  type="linear"
-                />
-              ))}
-            </ChartFrame>
+            <VariantErrorChart data={chart.data} names={chart.names} control={data.control} />
           </div>
         </>
       ) : null}
