@@ -1,5 +1,5 @@
 // npm run bench:test-cpu — where the integration files' CPU goes: they run one after another in a single
-// worker, and each file is charged the machine's CPU-seconds between its start and its end (its worker,
+// worker, and each file is charged the machine's CPU-seconds from its being queued to its end (its worker,
 // server processes and PostgreSQL; tests/support/file-cpu-reporter.ts). Prints the files by CPU, most
 // first, and what they add up to. Run `npx next build` first (the files run the production server).
 // Alone on the machine the figures are the files' own; other tenants' work shows up in all of them.
