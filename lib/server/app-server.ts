@@ -11,6 +11,7 @@ import { quietDatabaseOutagesOnConsole, reportDatabaseUnavailable, REQUESTS_ANSW
 import { databaseUnavailablePage } from "./unavailable-page";
 import { isClientAbort, LingeringResponse } from "./request-body";
 import { httpMetrics } from "./metrics/http-metrics";
+import { staticAssets } from "./static-assets";
 import { logger, requestIdOf } from "../log/logger";
 
 const log = logger("http");
@@ -183,12 +184,16 @@ export async function startAppServer(options: {
   };
   let appRoutes: AppRoutes | null = null;
   const metrics = httpMetrics(options.dataPlaneServes ?? [], () => (appRoutes ? (path) => appRoutes!.template(path) : null));
+  // The build's hashed assets from memory, compressed once (lib/server/static-assets.ts); in dev
+  // they change under Next's hands, so Next serves them.
+  const serveStatic = options.dev ? () => false : staticAssets(path.join(options.dir, ".next"));
   // Whoever answers (a data-plane route, the request guard, Next), the client reads the answer: a
   // response's end waits for the rest of its request's body (lib/server/request-body.ts).
   const server = createServer({ ServerResponse: LingeringResponse }, (req, res) => {
     metrics.track(req, res);
     applyProxyPolicy(req, options.trustProxy ?? false);
     setSecurityHeaders(res);
+    if (serveStatic(req, res)) return;
     dispatch(req, res, 0);
   });
   server.keepAliveTimeout = 65_000;

@@ -1,7 +1,8 @@
 import { beforeAll, describe, expect, it } from "vitest";
 import { setUpTestApp } from "../support/fixture";
 import { BOOTSTRAP, call, ROLE_TOKENS, SDK_TOKEN, type HttpResult } from "../support/http";
-import { buildWorld, fingerprint, serverActionIds } from "./support/fuzz-world";
+import pg from "pg";
+import { buildWorld, fingerprint, openFingerprinter, serverActionIds } from "./support/fuzz-world";
 import { sendRaw } from "./support/raw-request";
 import { deep } from "./support/hostile";
 import type { World } from "./support/targets";
@@ -415,5 +416,37 @@ describe("bad-night regressions (issue 22): 500s, loose edges and credentials in
       403,
       expect.stringMatching(/user token/),
     ]);
+  });
+});
+
+describe("the fuzz run's fingerprinter (tests/fuzz/support/hostile-suite.ts)", () => {
+  it("sees every commit since its last read, also one by a transaction open across that read, and reads the same when nothing changed", async () => {
+    const fp = await openFingerprinter(t);
+    const writer = new pg.Client({ connectionString: t.url });
+    await writer.connect();
+    const key = world.flagKeys[0]!;
+    const original = (await t.sql("SELECT description FROM flags WHERE key = $1", [key])).rows[0]!.description as string;
+    try {
+      const start = await fp.read();
+      expect(await fp.read()).toBe(start);
+      // Begun (with an id of its own) before the next read, committed after it.
+      await writer.query("BEGIN");
+      await writer.query("UPDATE flags SET description = $2 WHERE key = $1", [key, `${original} (changed)`]);
+      expect(await fp.read()).toBe(start);
+      await writer.query("COMMIT");
+      const changed = await fp.read();
+      expect(changed).not.toBe(start);
+      // A write rolled back changes nothing, though it moved the snapshot on.
+      await writer.query("BEGIN");
+      await writer.query("UPDATE flags SET description = 'rolled back' WHERE key = $1", [key]);
+      await writer.query("ROLLBACK");
+      expect(await fp.read()).toBe(changed);
+      await writer.query("UPDATE flags SET description = $2 WHERE key = $1", [key, original]);
+      expect(await fp.read()).toBe(start);
+      expect(await fingerprint(t)).toBe(await fp.read());
+    } finally {
+      await writer.end();
+      await fp.close();
+    }
   });
 });

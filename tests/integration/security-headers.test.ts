@@ -1,3 +1,7 @@
+import { readFileSync } from "node:fs";
+import { get as httpGet, type IncomingHttpHeaders } from "node:http";
+import path from "node:path";
+import { brotliDecompressSync, gunzipSync } from "node:zlib";
 import { beforeAll, describe, expect, it } from "vitest";
 import { signIn } from "../../lib/auth/sessions";
 import { seedDemo } from "../../lib/demo/seed-demo";
@@ -52,6 +56,7 @@ describe("security headers", () => {
       ["unknown API route", fetch(`${app.url}/api/v1/nothing-here`, { headers: auth })],
       ["bad path", fetch(`${app.url}/flags/%zz`)],
       ["static asset", fetch(`${app.url}/favicon.ico`)],
+      ["build chunk", firstChunk().then((chunk) => fetch(`${app.url}${chunk}`))],
       ["OFREP", fetch(`${app.url}/ofrep/v1/evaluate/flags`, { method: "POST", headers: sdk, body: '{"context":{"targetingKey":"u1"}}' })],
     ];
     for (const [what, pending] of cases) {
@@ -61,6 +66,47 @@ describe("security headers", () => {
     }
   });
 });
+
+/** The first script a page loads from the build (/_next/static/…). */
+async function firstChunk(): Promise<string> {
+  const html = await (await fetch(`${app.url}/sign-in`)).text();
+  const chunk = html.match(/\/_next\/static\/chunks\/[\w.-]+\.js/)?.[0];
+  expect(chunk).toBeDefined();
+  return chunk!;
+}
+
+describe("the build's scripts (lib/server/static-assets.ts)", () => {
+  it("come Brotli-compressed to a browser, gzipped or plain to others, as the file the build wrote, and say they never change", async () => {
+    const chunk = await firstChunk();
+    const onDisk = readFileSync(path.join(".next", chunk.slice("/_next".length)));
+    const browser = await raw(chunk, { "accept-encoding": "gzip, deflate, br, zstd" });
+    expect(browser.headers["content-encoding"]).toBe("br");
+    expect(brotliDecompressSync(browser.body).equals(onDisk)).toBe(true);
+    expect(browser.headers["cache-control"]).toBe("public, max-age=31536000, immutable");
+    expect(browser.headers["content-type"]).toBe("application/javascript; charset=utf-8");
+    const gzip = await raw(chunk, { "accept-encoding": "gzip" });
+    expect(gunzipSync(gzip.body).equals(onDisk)).toBe(true);
+    const plain = await raw(chunk, {});
+    expect(plain.headers["content-encoding"]).toBeUndefined();
+    expect(plain.body.equals(onDisk)).toBe(true);
+    // A revalidation with the validator it was given is a 304.
+    expect((await raw(chunk, { "if-none-match": String(plain.headers.etag) })).status).toBe(304);
+    // A chunk the build did not write is Next's 404, as before.
+    expect((await raw("/_next/static/chunks/not-in-this-build.js", {})).status).toBe(404);
+  });
+});
+
+/** A GET whose body is left as sent (fetch would decompress it). */
+function raw(pathname: string, headers: Record<string, string>): Promise<{ status: number; headers: IncomingHttpHeaders; body: Buffer }> {
+  return new Promise((resolve, reject) => {
+    const req = httpGet(`${app.url}${pathname}`, { headers }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on("data", (c: Buffer) => chunks.push(c));
+      res.on("end", () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks) }));
+    });
+    req.on("error", reject);
+  });
+}
 
 describe("the script policy", () => {
   const page = async (headers: Record<string, string> = {}) => {

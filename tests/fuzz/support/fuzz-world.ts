@@ -129,18 +129,39 @@ export interface Fingerprinter {
 }
 
 /**
- * `fingerprint` for a run that reads it after every request (~1,600 times a shard): over a connection
+ * `fingerprint` for a run that reads it after every request (~2,200 times a shard): over a connection
  * of its own, as a prepared statement, so PostgreSQL parses and plans its 26 subqueries once instead
  * of every time (planning cost more than running them). The same query, so it sees the same changes.
+ *
+ * Most requests write nothing, so most reads only compare snapshots: two statements whose snapshots
+ * (`xmin:xmax:in-progress ids`) are equal see exactly the same committed rows. A commit since the
+ * last full read changes the snapshot whichever transaction made it (one in progress then leaves
+ * the list; a later one moves xmax past it), and then the full query runs again. The short cut
+ * cost 0.1 ms where the full query costs ~1.7 ms of PostgreSQL and client CPU.
  */
 export async function openFingerprinter(t: TestDatabase): Promise<Fingerprinter> {
   const client = new pg.Client({ connectionString: t.url });
   await client.connect();
+  let last: { snapshot: string; fingerprint: string } | null = null;
   return {
-    read: async () => JSON.stringify((await client.query({ name: "fuzz-fingerprint", text: FINGERPRINT_SQL })).rows[0]),
+    read: async () => {
+      if (last) {
+        const { rows } = await client.query<{ snapshot: string }>({ name: "fuzz-snapshot", text: SNAPSHOT_SQL });
+        if (rows[0]!.snapshot === last.snapshot) return last.fingerprint;
+      }
+      const { rows } = await client.query<Record<string, unknown>>({
+        name: "fuzz-fingerprint",
+        text: `SELECT pg_current_snapshot()::text AS snapshot, f.* FROM (${FINGERPRINT_SQL}) f`,
+      });
+      const { snapshot, ...fields } = rows[0]!;
+      last = { snapshot: String(snapshot), fingerprint: JSON.stringify(fields) };
+      return last.fingerprint;
+    },
     close: () => client.end(),
   };
 }
+
+const SNAPSHOT_SQL = "SELECT pg_current_snapshot()::text AS snapshot";
 
 const FINGERPRINT_SQL = `
     SELECT (SELECT count(*) FROM flags) AS flags,
