@@ -18,13 +18,17 @@ export default async function DashboardLayout({ children }: { children: React.Re
   return (
     <div className="min-h-screen">
       <header className="border-b border-slate-200 bg-white">
-        {/* Phones: logo and account on the first row, the navigation scrolls on its own row below. */}
-        <div className="mx-auto flex max-w-6xl flex-wrap items-center gap-x-6 gap-y-1 px-4 py-2 md:h-14 md:flex-nowrap md:py-0">
+        {/*
+          One row only where the header has its full width (xl): an admin's seven links, the kill
+          switch and the account need all of it. Narrower (phones, tablets, a phone held sideways):
+          logo and account on the first row, the navigation on its own row below, scrolling if need be.
+        */}
+        <div className="mx-auto flex max-w-6xl flex-wrap items-center gap-x-6 gap-y-1 px-4 py-2 xl:h-14 xl:flex-nowrap xl:py-0">
           <Link href="/flags" prefetch={false} className="flex items-center gap-2 font-semibold">
             <span className="flex h-7 w-7 items-center justify-center rounded-md bg-indigo-600 text-sm font-bold text-white">R</span>
             Rollgate
           </Link>
-          <nav className="relative order-last -mx-4 flex w-[calc(100%+2rem)] gap-1 overflow-x-auto px-4 text-sm whitespace-nowrap md:order-none md:mx-0 md:w-auto md:px-0">
+          <nav className="relative order-last -mx-4 flex w-[calc(100%+2rem)] gap-1 overflow-x-auto px-4 text-sm whitespace-nowrap xl:order-none xl:mx-0 xl:w-auto xl:px-0">
             <NavLink href="/overview">Overview</NavLink>
             <NavLink href="/flags">Flags</NavLink>
             <NavLink href="/segments">Segments</NavLink>

@@ -96,3 +96,22 @@ test("a viewer's button searches and offers no kill", async ({ page }) => {
   await expect(page.getByRole("option", { name: /^kill/ })).toHaveCount(0);
   expect(await horizontalOverflow(page)).toBe(0);
 });
+
+test("held sideways (844 × 390), the header shows every link and the whole account: nothing cut off, nothing to scroll to", async ({
+  page,
+}) => {
+  await page.setViewportSize({ width: 844, height: 390 });
+  // The admin has the most links (seven) and the longest account line.
+  await signIn(page, "admin@rollgate.dev", { to: "/flags" });
+  const links = page.getByRole("banner").getByRole("navigation").getByRole("link");
+  await expect(links).toHaveCount(7);
+  for (const link of await links.all()) await expect(link).toBeInViewport({ ratio: 1 });
+  const account = page.getByTestId("current-user");
+  await expect(account).toHaveText("Ada Admin");
+  expect(await account.evaluate((el) => el.scrollWidth <= el.clientWidth)).toBe(true);
+  // "Sign out" on one line: no taller than the kill switch beside it.
+  const signOut = await page.getByRole("button", { name: "Sign out" }).boundingBox();
+  const killSwitch = await page.getByRole("button", { name: "Kill switch…" }).boundingBox();
+  expect(signOut!.height).toBeLessThanOrEqual(killSwitch!.height);
+  expect(await horizontalOverflow(page)).toBe(0);
+});
