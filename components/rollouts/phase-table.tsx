@@ -44,6 +44,28 @@ function phaseError(fields: Record<string, string>, i: number): string | undefin
   )?.[1];
 }
 
+/** What each field is called on a phone's card, where the table's header row is hidden. */
+const CARD_LABELS: Record<Exclude<keyof PhaseRow, "segments">, string> = {
+  name: "Name",
+  percent: "Percent",
+  soakHours: "Soak (h)",
+  approvals: "Approvals",
+  minSuccess: "Min success %",
+  maxError: "Max errors %",
+  maxP95: "Max p95 ms",
+  minSamples: "Min samples",
+  checklist: "Checklist",
+};
+
+/** A card field's visible name; the input keeps its own accessible name ("Phase 2 percent"). */
+function CardLabel({ children }: { children: string }) {
+  return (
+    <span aria-hidden className="mb-0.5 block text-xs text-slate-500 md:hidden">
+      {children}
+    </span>
+  );
+}
+
 /**
  * Phases as an editable table; each cell posts as `phase<Field>` once per row, in order. `offset`
  * numbers the rows after phases that can no longer change (field errors name absolute indexes).
@@ -65,10 +87,13 @@ export function PhaseTable({
   /** The listed keys each row's phase serves (the audience sentence names them). */
   allowlistOf: (row: number) => readonly string[];
 }) {
+  // A table from md up; below that each phase is a card of labelled fields (a row of ten inputs
+  // squeezed into a phone's width left each a few characters wide). One set of inputs either way:
+  // the form posts each field once per phase, in order.
   return (
     <div className="relative overflow-x-auto">
-      <table className="min-w-full text-sm">
-        <thead>
+      <table className="min-w-full text-sm max-md:block">
+        <thead className="max-md:hidden">
           <tr className="text-left text-xs text-slate-500">
             <th className="px-1 font-medium">Name</th>
             <th className="px-1 font-medium">%</th>
@@ -84,11 +109,15 @@ export function PhaseTable({
             </th>
           </tr>
         </thead>
-        <tbody>
+        <tbody className="max-md:block max-md:space-y-3">
           {rows.map((row, i) => (
-            <tr key={i} className="align-top">
+            <tr
+              key={i}
+              className="align-top max-md:grid max-md:grid-cols-2 max-md:gap-x-3 max-md:gap-y-2 max-md:rounded-md max-md:border max-md:border-slate-200 max-md:p-3"
+            >
               {(["name", "percent", "soakHours", "approvals", "minSuccess", "maxError", "maxP95", "minSamples"] as const).map((k) => (
-                <td key={k} className="px-1 py-1">
+                <td key={k} className={`px-1 py-1 max-md:block max-md:p-0 ${k === "name" ? "max-md:col-span-2" : ""}`}>
+                  <CardLabel>{CARD_LABELS[k]}</CardLabel>
                   <TextInput
                     compact
                     aria-label={`Phase ${i + offset + 1} ${k}`}
@@ -98,7 +127,8 @@ export function PhaseTable({
                   />
                 </td>
               ))}
-              <td className="px-1 py-1">
+              <td className="px-1 py-1 max-md:col-span-2 max-md:block max-md:p-0">
+                <CardLabel>{CARD_LABELS.checklist}</CardLabel>
                 <TextArea
                   compact
                   aria-label={`Phase ${i + offset + 1} checklist`}
@@ -108,7 +138,7 @@ export function PhaseTable({
                   onChange={(e) => setRows(rows.map((r, j) => (j === i ? { ...r, checklist: e.target.value } : r)))}
                 />
               </td>
-              <td className="px-1 py-1">
+              <td className="px-1 py-1 max-md:col-span-2 max-md:block max-md:p-0 max-md:text-right">
                 <button
                   type="button"
                   className="text-xs text-red-600 hover:underline"
@@ -121,8 +151,8 @@ export function PhaseTable({
           ))}
           {rows.map((_, i) =>
             phaseError(fields, i + offset) ? (
-              <tr key={`e${i}`}>
-                <td colSpan={10} className="px-1 text-sm text-red-600" role="alert">
+              <tr key={`e${i}`} className="max-md:block">
+                <td colSpan={10} className="px-1 text-sm text-red-600 max-md:block" role="alert">
                   Phase {i + offset + 1}: {phaseError(fields, i + offset)}
                 </td>
               </tr>

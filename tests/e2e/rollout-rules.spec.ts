@@ -80,6 +80,14 @@ for (const [size, width, height] of SIZES) {
     await erin.getByText("Edit plan").click();
     await expect(erin.getByRole("form", { name: "Edit plan" })).toBeVisible();
     expect(await erin.evaluate(() => document.documentElement.scrollWidth)).toBe(width);
+    // Every phase field is wide enough to show what it holds (a phone gets a card per phase).
+    const fields = erin.getByRole("form", { name: "Edit plan" }).locator('input[aria-label^="Phase "]');
+    expect(await fields.count()).toBeGreaterThanOrEqual(8);
+    for (const field of await fields.all()) {
+      const label = await field.getAttribute("aria-label");
+      expect((await field.boundingBox())!.width, label!).toBeGreaterThanOrEqual(56);
+      expect(await field.evaluate((el) => el.scrollWidth <= el.clientWidth), label!).toBe(true);
+    }
 
     for (const p of [erin, priya]) await p.context().close();
   });
