@@ -11,22 +11,32 @@ export function RequireEarlierField({ initial, error }: { initial: { hoursAtFull
   const [on, setOn] = useState(initial !== null);
   return (
     <div className="text-sm">
-      <label className="flex flex-wrap items-center gap-2">
-        <input type="checkbox" name="requireEarlier" checked={on} onChange={(e) => setOn(e.currentTarget.checked)} className="h-4 w-4" />
-        Require the environment before this one: rollout completed, at 100 % for at least
-        <TextInput
-          type="number"
-          name="requireEarlierHours"
-          aria-label="Hours at 100 % required in the environment before"
-          min={0}
-          max={720}
-          defaultValue={initial?.hoursAtFull ?? 24}
-          disabled={!on}
-          invalid={!!error}
-          compact
-          className="w-20"
+      {/* The checkbox beside the sentence, which wraps around the hours field like text. */}
+      <label className="flex items-start gap-2">
+        <input
+          type="checkbox"
+          name="requireEarlier"
+          checked={on}
+          onChange={(e) => setOn(e.currentTarget.checked)}
+          className="mt-2 h-4 w-4 shrink-0"
         />
-        h, no incident
+        <span className="leading-8">
+          Require the environment before this one: rollout completed, at 100 % for at least{" "}
+          <span className="inline-block w-20 align-middle">
+            <TextInput
+              type="number"
+              name="requireEarlierHours"
+              aria-label="Hours at 100 % required in the environment before"
+              min={0}
+              max={720}
+              defaultValue={initial?.hoursAtFull ?? 24}
+              disabled={!on}
+              invalid={!!error}
+              compact
+            />
+          </span>{" "}
+          h, no incident
+        </span>
       </label>
       {error ? (
         <span className="mt-1 block text-red-600" role="alert">
