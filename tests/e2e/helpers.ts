@@ -129,3 +129,38 @@ export async function checkLayoutAndAxe(page: Page, where: string, part?: string
   }
   await page.setViewportSize({ width: 1440, height: 900 });
 }
+
+/** Horizontal overflow and controls cut off at the right or left edge. */
+export async function layoutProblems(page: Page): Promise<string[]> {
+  return page.evaluate(() => {
+    const problems: string[] = [];
+    const root = document.documentElement;
+    const scrollsSideways = (el: Element | null): boolean => {
+      for (let e = el?.parentElement; e; e = e.parentElement) {
+        const overflow = getComputedStyle(e).overflowX;
+        if ((overflow === "auto" || overflow === "scroll") && e !== root && e !== document.body) return true;
+      }
+      return false;
+    };
+    if (root.scrollWidth > root.clientWidth) {
+      // Name the outermost elements that stick out, so the failure says where to look.
+      const culprits = [...document.querySelectorAll("body *")]
+        .filter((el) => el.getBoundingClientRect().right > root.clientWidth + 1 && !scrollsSideways(el))
+        .filter((el, _, all) => !all.includes(el.parentElement!))
+        .slice(0, 3)
+        .map((el) => `${el.tagName.toLowerCase()}.${[...el.classList].slice(0, 4).join(".")}`);
+      problems.push(`page is ${root.scrollWidth}px wide in a ${root.clientWidth}px viewport: ${culprits.join(", ")}`);
+    }
+    for (const el of document.querySelectorAll("a[href], button, input:not([type=hidden]), select, textarea, [role=button]")) {
+      const rect = el.getBoundingClientRect();
+      if (rect.width === 0 || rect.height === 0 || getComputedStyle(el).visibility === "hidden") continue;
+      if (el.closest(".sr-only")) continue;
+      if (rect.left < -1 || rect.right > root.clientWidth + 1) {
+        if (scrollsSideways(el)) continue;
+        const label = (el.getAttribute("aria-label") ?? el.textContent ?? el.getAttribute("name") ?? el.tagName).trim().slice(0, 40);
+        problems.push(`control "${label}" is outside the screen (${Math.round(rect.left)}–${Math.round(rect.right)}px)`);
+      }
+    }
+    return problems;
+  });
+}

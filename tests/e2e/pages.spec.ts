@@ -1,6 +1,6 @@
 import { expect, test, type Browser, type Page } from "./test";
 import { axeViolations } from "./axe";
-import { afterNextFrames, fromPage, signIn, openPalette } from "./helpers";
+import { afterNextFrames, fromPage, layoutProblems, signIn, openPalette } from "./helpers";
 
 // Issue #17: each role's main pages at a desktop and a phone size: nothing wider than the screen,
 // every control on screen (or in a container that scrolls on purpose), and no axe violations, also
@@ -14,41 +14,6 @@ const VIEWPORTS = [
 interface Problem {
   where: string;
   what: string;
-}
-
-/** Horizontal overflow and controls cut off at the right or left edge. */
-async function layoutProblems(page: Page): Promise<string[]> {
-  return page.evaluate(() => {
-    const problems: string[] = [];
-    const root = document.documentElement;
-    const scrollsSideways = (el: Element | null): boolean => {
-      for (let e = el?.parentElement; e; e = e.parentElement) {
-        const overflow = getComputedStyle(e).overflowX;
-        if ((overflow === "auto" || overflow === "scroll") && e !== root && e !== document.body) return true;
-      }
-      return false;
-    };
-    if (root.scrollWidth > root.clientWidth) {
-      // Name the outermost elements that stick out, so the failure says where to look.
-      const culprits = [...document.querySelectorAll("body *")]
-        .filter((el) => el.getBoundingClientRect().right > root.clientWidth + 1 && !scrollsSideways(el))
-        .filter((el, _, all) => !all.includes(el.parentElement!))
-        .slice(0, 3)
-        .map((el) => `${el.tagName.toLowerCase()}.${[...el.classList].slice(0, 4).join(".")}`);
-      problems.push(`page is ${root.scrollWidth}px wide in a ${root.clientWidth}px viewport: ${culprits.join(", ")}`);
-    }
-    for (const el of document.querySelectorAll("a[href], button, input:not([type=hidden]), select, textarea, [role=button]")) {
-      const rect = el.getBoundingClientRect();
-      if (rect.width === 0 || rect.height === 0 || getComputedStyle(el).visibility === "hidden") continue;
-      if (el.closest(".sr-only")) continue;
-      if (rect.left < -1 || rect.right > root.clientWidth + 1) {
-        if (scrollsSideways(el)) continue;
-        const label = (el.getAttribute("aria-label") ?? el.textContent ?? el.getAttribute("name") ?? el.tagName).trim().slice(0, 40);
-        problems.push(`control "${label}" is outside the screen (${Math.round(rect.left)}–${Math.round(rect.right)}px)`);
-      }
-    }
-    return problems;
-  });
 }
 
 async function axeProblems(page: Page): Promise<string[]> {
@@ -78,6 +43,11 @@ type Step = {
   /** What must be on the page before it is checked (e.g. a chart that draws after loading). */
   expect?: (page: Page) => Promise<void>;
   dialogs?: { name: string; open: (page: Page) => Promise<void> }[];
+};
+
+/** The demo seed's traffic: every metrics chart of a flag or rollout page draws (axe then checks them too). */
+const metricsChartsDrawn = async (page: Page) => {
+  await expect(page.getByTestId("metrics-charts").getByRole("img", { name: /, over time$/ })).toHaveCount(5);
 };
 
 /** The rollout page's "change vs control" chart draws the demo rollout's randomized traffic (issue 23). */
@@ -213,8 +183,8 @@ test("viewer: flags, a flag, a rollout, overview, incidents, audit, approvals, a
     const rollout = (await liveRollout(page)).id;
     return [
       { path: "/flags" },
-      { path: "/flags/messaging-v2" },
-      { path: `/rollouts/${rollout}`, expect: comparisonDrawn },
+      { path: "/flags/messaging-v2", expect: metricsChartsDrawn },
+      { path: `/rollouts/${rollout}`, expect: async (p) => (await metricsChartsDrawn(p), await comparisonDrawn(p)) },
       { path: "/overview" },
       { path: "/incidents" },
       { path: "/audit" },
@@ -226,7 +196,7 @@ test("viewer: flags, a flag, a rollout, overview, incidents, audit, approvals, a
   });
 });
 
-test("engineer: flags, a flag with the production confirmation, a rollout with its confirmation, planning", async ({ browser }) => {
+test("engineer: flags, segments, flag pages with the palette and the override confirmation, a rollout, planning", async ({ browser }) => {
   await visitAll(browser, "engineer@rollgate.dev", async (page) => {
     const rollout = (await liveRollout(page)).id;
     await layoutSegment(page);
@@ -234,50 +204,15 @@ test("engineer: flags, a flag with the production confirmation, a rollout with i
       { path: "/flags" },
       { path: "/segments", expect: openSegmentEditor },
       { path: "/flags/search-ranking-ml", expect: openTargetingEditor },
-      {
-        path: "/flags/dark-mode",
-        dialogs: [
-          {
-            name: "production confirmation",
-            open: async (p) => {
-              await p.getByTestId("env-production").getByLabel("production rollout percentage").fill("7");
-              await p.getByRole("button", { name: "Save production…" }).click();
-            },
-          },
-          palette,
-          {
-            name: "conflict dialog",
-            open: async (p) => {
-              // Someone else saves staging between this page's read and its save.
-              const flag = (await (await p.request.get("/api/v1/flags/dark-mode")).json()) as {
-                environments: Record<string, { version: number }>;
-              };
-              const res = await p.request.patch("/api/v1/flags/dark-mode/environments/staging", {
-                headers: fromPage(p),
-                data: { version: flag.environments.staging!.version, rolloutPercent: 3 },
-              });
-              expect(res.status()).toBe(200);
-              await p.getByTestId("env-staging").getByLabel("staging rollout percentage").fill("9");
-              await p.getByRole("button", { name: "Save staging" }).click();
-            },
-          },
-        ],
-      },
+      // The flag page's production confirmation and conflict dialog, and the rollout page's pause,
+      // advance and rollback confirmations, are checked where every dialog is (dialogs.spec.ts):
+      // axe and layout at both sizes, with focus and Tab.
+      { path: "/flags/dark-mode", dialogs: [palette] },
       {
         path: "/flags/messaging-v2",
         dialogs: [{ name: "override confirmation", open: (p) => p.getByRole("button", { name: "Override and save production…" }).click() }],
       },
-      {
-        path: `/rollouts/${rollout}`,
-        dialogs: [
-          { name: "pause confirmation", open: (p) => p.getByRole("button", { name: /^(Pause|Resume)$/ }).click() },
-          {
-            name: "advance confirmation",
-            open: (p) => p.getByRole("button", { name: /^(Start rollout|Advance to .+|Complete)$/ }).click(),
-          },
-          { name: "rollback confirmation", open: (p) => p.getByRole("button", { name: "Roll back", exact: true }).click() },
-        ],
-      },
+      { path: `/rollouts/${rollout}` },
       { path: "/flags/messaging-v2/new-rollout" },
     ];
   });
@@ -294,7 +229,7 @@ test("product owner: the approvals inbox, a rollout, the approval form", async (
   });
 });
 
-test("on-call: overview, incidents, the kill switch dialog", async ({ browser }) => {
+test("on-call: overview, incidents, a flag, a rollout", async ({ browser }) => {
   await visitAll(browser, "oncall@rollgate.dev", async (page) => {
     const rollout = (await liveRollout(page)).id;
     const incidents = (await (await page.request.get("/api/v1/incidents")).json()) as { incidents: { id: string }[] };
@@ -302,16 +237,8 @@ test("on-call: overview, incidents, the kill switch dialog", async ({ browser })
       { path: "/overview" },
       { path: "/incidents" },
       ...(incidents.incidents[0] ? [{ path: `/incidents/${incidents.incidents[0].id}` }] : []),
-      {
-        path: "/flags/search-ranking-ml",
-        dialogs: [
-          {
-            name: "kill dialog",
-            // Other specs may have killed it: the dialog is the same either way.
-            open: (p) => p.getByRole("button", { name: /^(Kill|Restore) search-ranking-ml in production$/ }).click(),
-          },
-        ],
-      },
+      // Its kill dialog: dialogs.spec.ts.
+      { path: "/flags/search-ranking-ml" },
       { path: `/rollouts/${rollout}` },
     ];
   });
