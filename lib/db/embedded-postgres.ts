@@ -107,7 +107,17 @@ export async function startEmbeddedPostgres(options: {
     // Postgres refuses to run as root; CI and containers run as root.
     createPostgresUser: process.getuid?.() === 0,
     initdbFlags: ["--encoding=UTF8", "--locale=C.UTF-8"],
-    postgresFlags: ["-c", "max_connections=300", ...durabilityFlags(options.unsafeNoFsync ?? false), "-c", "listen_addresses=127.0.0.1"],
+    postgresFlags: [
+      "-c",
+      "max_connections=300",
+      ...durabilityFlags(options.unsafeNoFsync ?? false),
+      "-c",
+      "listen_addresses=127.0.0.1",
+      // TCP only: everything connects to 127.0.0.1, and a Unix socket would be one more file in /tmp
+      // (`.s.PGSQL.<port>` and its lock), left behind whenever the server is killed.
+      "-c",
+      "unix_socket_directories=",
+    ],
     onLog: (m: string) => {
       remember(String(m));
       log(String(m).trimEnd());

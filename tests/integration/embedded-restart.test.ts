@@ -66,6 +66,9 @@ describe("npm start without DATABASE_URL", { timeout: 180_000 }, () => {
 
     const first = await startTestApp({ env, bootstrapTokens });
     expect(first.output()).toContain("embedded PostgreSQL");
+    // TCP only: no Unix socket in PostgreSQL's default directory to be left behind by a kill.
+    expect(existsSync(`/tmp/.s.PGSQL.${env.ROLLGATE_PG_PORT}`)).toBe(false);
+    expect(readFileSync(path.join(dataDir, "postgres", "postmaster.pid"), "utf8").split("\n")[4]).toBe("");
     expect(first.output()).toContain("seeded demo data");
     expect(first.output()).toContain('demo users (password "rollgate-demo")');
     const landing = await fetch(first.url, { redirect: "manual" });
