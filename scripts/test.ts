@@ -5,14 +5,16 @@ import { spawn, type ChildProcess } from "node:child_process";
 import { once } from "node:events";
 import { readFileSync, rmSync } from "node:fs";
 import { chromiumExecutable } from "../tests/support/find-browser";
-import { freePort } from "../tests/support/free-port";
+import { reservedPort } from "../tests/support/free-port";
 import { TSC_7 } from "./typescript";
 
 // Free ports for the browser tests' servers (one per Playwright worker, each with a Supabase Auth
 // stand-in), so a busy 3100 on the machine cannot fail the run. E2E_PORT pins them instead.
 const e2eWorkers = Number(process.env.E2E_WORKERS ?? 2);
-// Asked for all at once, so no two are the same.
-const ports = await Promise.all(Array.from({ length: 2 * e2eWorkers }, () => freePort()));
+// Picked below the kernel's ephemeral range: they are bound only after the build, and a port from
+// listen(0) may meanwhile go to another test's server or connection.
+const ports: number[] = [];
+for (let i = 0; i < 2 * e2eWorkers; i++) ports.push(await reservedPort(new Set(ports)));
 const env = {
   ...process.env,
   NEXT_TELEMETRY_DISABLED: "1",
