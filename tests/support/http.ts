@@ -26,7 +26,10 @@ export async function call(
   path: string,
   options: { token?: string; body?: unknown; rawBody?: string } = {},
 ): Promise<HttpResult> {
-  const headers: Record<string, string> = {};
+  // Uncompressed, as most SDKs and scripts ask: Next.js gzips even a 100-byte answer for a client that
+  // accepts it (fetch does), which cost the server about a millisecond per request and the test the
+  // unzipping. Compression has tests of its own (static-assets, security-headers).
+  const headers: Record<string, string> = { "accept-encoding": "identity" };
   if (options.token) headers.authorization = `Bearer ${options.token}`;
   if (options.body !== undefined || options.rawBody !== undefined) headers["content-type"] = "application/json";
   const res = await fetch(`${baseUrl}${path}`, {
