@@ -44,18 +44,22 @@ function phaseError(fields: Record<string, string>, i: number): string | undefin
   )?.[1];
 }
 
-/** What each field is called on a phone's card, where the table's header row is hidden. */
-const CARD_LABELS: Record<Exclude<keyof PhaseRow, "segments">, string> = {
-  name: "Name",
-  percent: "Percent",
-  soakHours: "Soak (h)",
-  approvals: "Approvals",
-  minSuccess: "Min success %",
-  maxError: "Max errors %",
-  maxP95: "Max p95 ms",
-  minSamples: "Min samples",
-  checklist: "Checklist",
+/** The fields in column order (the checklist, a text area, comes after them). */
+const INPUT_FIELDS = ["name", "percent", "soakHours", "approvals", "minSuccess", "maxError", "maxP95", "minSamples"] as const;
+
+/** Each field's column header, and its name on a phone's card (where the header row is hidden) when that differs. */
+const LABELS: Record<Exclude<keyof PhaseRow, "segments">, { head: string; card?: string }> = {
+  name: { head: "Name" },
+  percent: { head: "%", card: "Percent" },
+  soakHours: { head: "Soak (h)" },
+  approvals: { head: "Approvals" },
+  minSuccess: { head: "Min success %" },
+  maxError: { head: "Max errors %" },
+  maxP95: { head: "Max p95 ms" },
+  minSamples: { head: "Min samples" },
+  checklist: { head: "Checklist" },
 };
+const cardLabel = (field: keyof typeof LABELS) => LABELS[field].card ?? LABELS[field].head;
 
 /** A card field's visible name; the input keeps its own accessible name ("Phase 2 percent"). */
 function CardLabel({ children }: { children: string }) {
@@ -95,15 +99,11 @@ export function PhaseTable({
       <table className="min-w-full text-sm max-md:block">
         <thead className="max-md:hidden">
           <tr className="text-left text-xs text-slate-500">
-            <th className="px-1 font-medium">Name</th>
-            <th className="px-1 font-medium">%</th>
-            <th className="px-1 font-medium">Soak (h)</th>
-            <th className="px-1 font-medium">Approvals</th>
-            <th className="px-1 font-medium">Min success %</th>
-            <th className="px-1 font-medium">Max errors %</th>
-            <th className="px-1 font-medium">Max p95 ms</th>
-            <th className="px-1 font-medium">Min samples</th>
-            <th className="px-1 font-medium">Checklist</th>
+            {[...INPUT_FIELDS, "checklist" as const].map((k) => (
+              <th key={k} className="px-1 font-medium">
+                {LABELS[k].head}
+              </th>
+            ))}
             <th className="px-1 font-medium">
               <span className="sr-only">Remove</span>
             </th>
@@ -115,9 +115,9 @@ export function PhaseTable({
               key={i}
               className="align-top max-md:grid max-md:grid-cols-2 max-md:gap-x-3 max-md:gap-y-2 max-md:rounded-md max-md:border max-md:border-slate-200 max-md:p-3"
             >
-              {(["name", "percent", "soakHours", "approvals", "minSuccess", "maxError", "maxP95", "minSamples"] as const).map((k) => (
+              {INPUT_FIELDS.map((k) => (
                 <td key={k} className={`px-1 py-1 max-md:block max-md:p-0 ${k === "name" ? "max-md:col-span-2" : ""}`}>
-                  <CardLabel>{CARD_LABELS[k]}</CardLabel>
+                  <CardLabel>{cardLabel(k)}</CardLabel>
                   <TextInput
                     compact
                     aria-label={`Phase ${i + offset + 1} ${k}`}
@@ -128,7 +128,7 @@ export function PhaseTable({
                 </td>
               ))}
               <td className="px-1 py-1 max-md:col-span-2 max-md:block max-md:p-0">
-                <CardLabel>{CARD_LABELS.checklist}</CardLabel>
+                <CardLabel>{cardLabel("checklist")}</CardLabel>
                 <TextArea
                   compact
                   aria-label={`Phase ${i + offset + 1} checklist`}

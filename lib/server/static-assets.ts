@@ -39,7 +39,6 @@ const CACHE_CONTROL = "public, max-age=31536000, immutable";
 type Encoding = "br" | "gzip" | "identity";
 
 interface Asset {
-  file: string;
   type: string;
   compressible: boolean;
   /** Next's own validator format (size and mtime in hex), so a revalidation after an upgrade still matches. */
@@ -104,7 +103,6 @@ export function staticAssets(nextDir: string): StaticAssetRoute {
     try {
       const stat = statSync(file);
       const asset: Asset = {
-        file,
         type: kind.type,
         compressible: kind.compressible && stat.size >= MIN_COMPRESSED_BYTES,
         etag: `W/"${stat.size.toString(16)}-${Math.floor(stat.mtimeMs).toString(16)}"`,
