@@ -15,6 +15,12 @@ const AXE_SOURCE = readFileSync(fromAxePlaywright.resolve("axe-core/axe.min.js")
  * 1–3 s per check here against 0.2–0.5 s for the run itself, with the same rules and results.
  */
 export async function axeViolations(page: Page): Promise<Result[]> {
+  // After a server action or a refresh, Next renders the page's <title> again in a boundary of its
+  // own, which can arrive after the rest: for that moment the document has none, and a loaded machine
+  // stretches it enough for axe to land in it (document-title, once in a CI run). Wait for it like for
+  // any other content; a page that never gets one still fails below. Polled by timer: Chromium may
+  // skip animation frames for long stretches on a loaded machine.
+  await page.waitForFunction(() => document.title.trim() !== "", null, { polling: 100, timeout: 10_000 }).catch(() => undefined);
   if (!(await page.evaluate(() => "axe" in window))) await page.evaluate(AXE_SOURCE);
   return page.evaluate(async () => {
     const { axe } = window as unknown as { axe: { run(context: Document, options: object): Promise<AxeResults> } };
