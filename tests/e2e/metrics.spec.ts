@@ -68,10 +68,13 @@ test("the metrics API refuses bad parameters and anonymous callers", async ({ pa
 test("the rollout page's change vs control chart takes in new randomized traffic without a reload", async ({ page, request }) => {
   await signIn(page, "viewer@rollgate.dev");
   const rollouts = (await (await page.request.get("/api/v1/rollouts?flagKey=messaging-v2")).json()) as { rollouts: { id: string }[] };
-  // Events posted before the page's stream is open would wait for the 15-second poll (seen on a loaded machine).
-  const streamOpen = page.waitForResponse((r) => new URL(r.url()).pathname === "/api/v1/live");
+  // Events posted before this page's stream is open would wait for the 15-second poll (seen on a
+  // loaded machine). A request, not a response: the sign-in's landing page opened a stream too, and
+  // its answer can arrive after this line, while only requests made from here on are this page's.
+  const streamRequested = page.waitForRequest((r) => new URL(r.url()).pathname === "/api/v1/live");
   await page.goto(`/rollouts/${rollouts.rollouts[0]!.id}`);
-  await streamOpen;
+  // The server subscribes the stream to metrics before it answers (lib/server/data-plane/live.ts).
+  expect((await (await streamRequested).response())?.status()).toBe(200);
   const row = page.getByTestId("comparison-table").getByRole("row", { name: /^10%/ });
   await expect(row).toContainText(" pp");
   const before = await row.textContent();
