@@ -118,6 +118,12 @@ export async function buildWorld(t: TestDatabase, baseUrl: string): Promise<Worl
  * failed sign-in is the point of a refused sign-in. So are the audit entries of the background
  * workers (guardrails, automatic progression), which act on their own clock.
  */
+/** True when a background worker wrote an audit entry between two fingerprints. */
+export function workerActed(before: string, after: string): boolean {
+  const actions = (fingerprint: string) => (JSON.parse(fingerprint) as { worker_actions?: unknown }).worker_actions;
+  return actions(before) !== actions(after);
+}
+
 export async function fingerprint(t: TestDatabase): Promise<string> {
   return JSON.stringify((await t.sql(FINGERPRINT_SQL)).rows[0]);
 }
@@ -192,4 +198,7 @@ const FINGERPRINT_SQL = `
            (SELECT count(*) FROM webhook_deliveries) AS webhook_deliveries,
            -- Not the workers' own entries: a guardrail pass judging events accepted earlier wrote two
            -- during refused requests once, when a loaded machine stretched a shard past the 60 s interval.
-           (SELECT count(*) FILTER (WHERE action NOT IN ('session.sign_in', 'user.sign_in_locked') AND actor NOT LIKE 'system (%') FROM audit_log) AS audit`;
+           (SELECT count(*) FILTER (WHERE action NOT IN ('session.sign_in', 'user.sign_in_locked') AND actor NOT LIKE 'system (%') FROM audit_log) AS audit,
+           -- The workers' own entries, each in the transaction of what it changed: when these moved
+           -- too, a worker acted during the request (workerActed), and the change is not the request's.
+           (SELECT count(*) FILTER (WHERE actor LIKE 'system (%') FROM audit_log) AS worker_actions`;
