@@ -21,18 +21,32 @@ async function sendEvents(request: APIRequestContext, n: number, onErrorShare: n
   expect(res.status()).toBe(202);
 }
 
+/**
+ * Opens `path` and waits until its dashboard stream is open. Events posted before that would wait for
+ * the charts' 15-second poll (seen on a loaded machine). A request, not a response: the page before
+ * (the sign-in's landing page) opened a stream too, and its answer can arrive after this starts
+ * waiting, while only requests made from here on are this page's. The server subscribes a stream to
+ * metrics before it answers (lib/server/data-plane/live.ts), so its 200 means the notices will come.
+ */
+async function openWithLiveStream(page: Page, path: string) {
+  const streamRequested = page.waitForRequest((r) => new URL(r.url()).pathname === "/api/v1/live");
+  await page.goto(path);
+  expect((await (await streamRequested).response())?.status()).toBe(200);
+}
+
 /** The `d` of every line the charts draw, in document order. */
 const linePaths = (page: Page) =>
   page.locator("[data-testid=metrics-charts] path.recharts-line-curve").evaluateAll((paths) => paths.map((p) => p.getAttribute("d") ?? ""));
 
 test("charts show traffic and change when new events arrive, without a reload", async ({ page, request }) => {
-  await signIn(page, "viewer@rollgate.dev", { to: `/flags/${FLAG}` });
+  await signIn(page, "viewer@rollgate.dev");
+  await openWithLiveStream(page, `/flags/${FLAG}`);
   const charts = page.getByTestId("metrics-charts");
   await expect(charts.getByRole("heading", { name: /Metrics/ })).toBeVisible();
   await expect(charts.getByText("No traffic in this range")).toBeVisible();
 
   await sendEvents(request, 400, 0.02, 80);
-  // Polling picks the events up without a reload.
+  // The stream says events landed, and the charts re-read without a reload (sooner than their 15-s poll).
   await expect(charts.getByTestId("metrics-totals")).toContainText("on: 200 requests", { timeout: 10_000 });
   await expect(charts.getByTestId("chart-success").locator("path.recharts-line-curve")).toHaveCount(2);
   for (const id of ["chart-success", "chart-errors", "chart-latency", "chart-requests", "chart-adoption"]) {
@@ -68,13 +82,7 @@ test("the metrics API refuses bad parameters and anonymous callers", async ({ pa
 test("the rollout page's change vs control chart takes in new randomized traffic without a reload", async ({ page, request }) => {
   await signIn(page, "viewer@rollgate.dev");
   const rollouts = (await (await page.request.get("/api/v1/rollouts?flagKey=messaging-v2")).json()) as { rollouts: { id: string }[] };
-  // Events posted before this page's stream is open would wait for the 15-second poll (seen on a
-  // loaded machine). A request, not a response: the sign-in's landing page opened a stream too, and
-  // its answer can arrive after this line, while only requests made from here on are this page's.
-  const streamRequested = page.waitForRequest((r) => new URL(r.url()).pathname === "/api/v1/live");
-  await page.goto(`/rollouts/${rollouts.rollouts[0]!.id}`);
-  // The server subscribes the stream to metrics before it answers (lib/server/data-plane/live.ts).
-  expect((await (await streamRequested).response())?.status()).toBe(200);
+  await openWithLiveStream(page, `/rollouts/${rollouts.rollouts[0]!.id}`);
   const row = page.getByTestId("comparison-table").getByRole("row", { name: /^10%/ });
   await expect(row).toContainText(" pp");
   const before = await row.textContent();
