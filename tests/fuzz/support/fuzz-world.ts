@@ -115,17 +115,18 @@ export async function buildWorld(t: TestDatabase, baseUrl: string): Promise<Worl
 /**
  * Everything a refused request must leave alone, as one comparable string. Sign-in bookkeeping
  * (sessions, failed-attempt counters and their lock-out audit entries) is excluded: recording a
- * failed sign-in is the point of a refused sign-in. So are the audit entries of the background
- * workers (guardrails, automatic progression), which act on their own clock.
+ * failed sign-in is the point of a refused sign-in. The audit entries of the background workers
+ * (guardrails, automatic progression), which act on their own clock, are counted apart
+ * (`worker_actions`), so a change one of them made can be told from a request's (`workerActed`).
  */
+export async function fingerprint(t: TestDatabase): Promise<string> {
+  return JSON.stringify((await t.sql(FINGERPRINT_SQL)).rows[0]);
+}
+
 /** True when a background worker wrote an audit entry between two fingerprints. */
 export function workerActed(before: string, after: string): boolean {
   const actions = (fingerprint: string) => (JSON.parse(fingerprint) as { worker_actions?: unknown }).worker_actions;
   return actions(before) !== actions(after);
-}
-
-export async function fingerprint(t: TestDatabase): Promise<string> {
-  return JSON.stringify((await t.sql(FINGERPRINT_SQL)).rows[0]);
 }
 
 export interface Fingerprinter {
