@@ -2,7 +2,7 @@
 
 import { Line } from "recharts";
 import { COLORS, pct } from "./chart-data";
-import { ChartFrame, type ChartData } from "./chart-frame";
+import { ChartFrame, isolatedDot, type ChartData } from "./chart-frame";
 
 export function AdoptionChart({ data }: { data: ChartData }) {
   return (
@@ -14,7 +14,7 @@ export function AdoptionChart({ data }: { data: ChartData }) {
       format={pct}
       legend={false}
     >
-      <Line dataKey="adoption" name="adoption" stroke={COLORS.on} dot={{ r: 1.5 }} isAnimationActive={false} connectNulls={false} />
+      <Line dataKey="adoption" name="adoption" stroke={COLORS.on} dot={isolatedDot} isAnimationActive={false} connectNulls={false} />
     </ChartFrame>
   );
 }

@@ -48,3 +48,11 @@ export const timeLabel = (windowSeconds: number) => (t: number) => {
 export const tooltipLabel = (t: unknown) => (typeof t === "number" ? new Date(t).toLocaleString() : "");
 export const pct = (v: unknown) => (typeof v === "number" ? `${Number(v.toFixed(2))} %` : "—");
 export const ms = (v: unknown) => (typeof v === "number" ? `${v.toLocaleString()} ms` : "—");
+
+/**
+ * Whether a line's point at `index` stands alone: drawn (it has a y) with no drawn neighbour, so no
+ * line segment reaches it. Only such points get a dot (`isolatedDot`).
+ */
+export function isLonePoint(points: readonly { y?: number | null }[], index: number): boolean {
+  return points[index]?.y != null && points[index - 1]?.y == null && points[index + 1]?.y == null;
+}

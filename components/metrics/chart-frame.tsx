@@ -12,10 +12,11 @@ import {
   Tooltip,
   XAxis,
   YAxis,
+  type DotItemDotProps,
   type YAxisProps,
 } from "recharts";
 import type { MetricMarker } from "@/lib/metrics/metrics-schemas";
-import { COLORS, timeLabel, tooltipLabel, type Row } from "./chart-data";
+import { COLORS, isLonePoint, timeLabel, tooltipLabel, type Row } from "./chart-data";
 
 /** What every chart of one load shares: the rows, the window they cover and what was done to the flag in it. */
 export interface ChartData {
@@ -118,12 +119,23 @@ export function variantLines(measure: string, label: string, dash?: string): Rea
       name={`${v} ${label}`}
       stroke={COLORS[v]}
       strokeDasharray={dash}
-      dot={{ r: 1.5, strokeDasharray: "" }}
+      dot={isolatedDot}
       isAnimationActive={false}
       connectNulls={false}
       type="linear"
     />
   ));
+}
+
+/**
+ * A line's dot, drawn only where a point has no neighbour to draw a line to: a bucket with traffic
+ * between empty ones (a gap, not a zero) would otherwise not show at all. Elsewhere the line says it,
+ * and the tooltip's active dot marks the point under the pointer. A dot on every point put ~640
+ * circles on a flag page (a third of its DOM), which the browser lays out and paints on each refresh.
+ */
+export function isolatedDot({ points, index, cx, cy, stroke }: DotItemDotProps): ReactNode {
+  if (cx == null || cy == null || !isLonePoint(points, index)) return null;
+  return <circle className="recharts-dot recharts-line-dot" cx={cx} cy={cy} r={2.5} stroke={stroke} strokeWidth={1} fill="#fff" />;
 }
 
 /** The current phase's criterion for this chart, as a red dashed line. */

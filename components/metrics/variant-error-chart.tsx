@@ -2,7 +2,7 @@
 
 import { Line } from "recharts";
 import { pct } from "./chart-data";
-import { ChartFrame, type ChartData } from "./chart-frame";
+import { ChartFrame, isolatedDot, type ChartData } from "./chart-frame";
 
 /** Line colours per variant, in the order the API lists them (control first, drawn in slate). */
 const PALETTE = ["#64748b", "#4f46e5", "#0891b2", "#c026d3", "#d97706", "#059669", "#dc2626", "#7c3aed"];
@@ -24,7 +24,7 @@ export function VariantErrorChart({ data, names, control }: { data: ChartData; n
           name={name === control ? `${name} (control)` : name}
           stroke={PALETTE[i % PALETTE.length]}
           strokeDasharray={name === control ? "4 3" : undefined}
-          dot={{ r: 1.5, strokeDasharray: "" }}
+          dot={isolatedDot}
           isAnimationActive={false}
           connectNulls={false}
           type="linear"
