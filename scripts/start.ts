@@ -160,8 +160,8 @@ async function openSession(
   // one-line fix (lib/db/external-database.ts).
   const external = database.embedded ? null : { appUrl: database.url, ownerUrl: database.migrationUrl };
   const owner = external ? await checkOwner(external) : null;
-  await withStartupLock(database.migrationUrl, async () => {
-    await migrateUp(database.migrationUrl);
+  await withStartupLock(database.migrationUrl, async (session) => {
+    await migrateUp(database.migrationUrl, session);
     if (external && owner?.managesAppRole) {
       const done = await ensureAppRoleLogin(external, owner.owner);
       if (done !== "ready") log.info(`${APP_ROLE} ${done === "created" ? "created: it" : "now"} logs in with the password in DATABASE_URL`);

@@ -1,7 +1,7 @@
 import { readdirSync } from "node:fs";
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { MIGRATIONS_DIR, migrateUp, rollbackOne } from "../../lib/db/migrate";
+import { MIGRATIONS_DIR, migrateUp, migrationVersions, rollbackOne } from "../../lib/db/migrate";
 import { createEmptyDatabase } from "../support/test-database";
 
 /** Everything in `public` that a migration can create, in a stable textual form. */
@@ -52,6 +52,30 @@ describe("migrations", () => {
 
     await migrateUp(database.url);
     expect(await schemaSnapshot(database.url)).toEqual(first);
+  });
+
+  it("run dbmate only when something is pending: every version it records is a file's, and an up-to-date database is left alone", async () => {
+    const recorded = async () => {
+      const client = new pg.Client({ connectionString: database.url });
+      await client.connect();
+      try {
+        return (await client.query<{ version: string }>("SELECT version FROM schema_migrations ORDER BY version")).rows.map(
+          (r) => r.version,
+        );
+      } finally {
+        await client.end();
+      }
+    };
+    // What start-up compares against is what dbmate wrote, so "nothing pending" means what it says.
+    expect(await recorded()).toEqual(migrationVersions());
+    expect(migrationVersions()).toHaveLength(migrationCount);
+    // Up to date: no dbmate (whose output names the database it checked).
+    expect(await migrateUp(database.url)).toBe("");
+    // One pending: dbmate applies it and says so.
+    await rollbackOne(database.url);
+    expect(await recorded()).toEqual(migrationVersions().slice(0, -1));
+    expect(await migrateUp(database.url)).toContain(migrationVersions().at(-1));
+    expect(await recorded()).toEqual(migrationVersions());
   });
 
   it("create the staging and production environments", async () => {
