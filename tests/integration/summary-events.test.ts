@@ -163,4 +163,37 @@ describe("summary events", () => {
     expect(Object.keys(res.body.error.fields)).toContain(field);
     expect(await rollups("sum-bad")).toEqual({});
   });
+
+  it("accepts a summary for a flag this instance's store does not know yet, once the database vouches for it", async () => {
+    // Triggers off: no NOTIFY and no configuration version, so the store stays as it was. What a
+    // flag created a moment ago on another instance looks like here until its NOTIFY arrives.
+    await t.sql(`SET session_replication_role = replica;
+      INSERT INTO flags (key) VALUES ('sum-unannounced');
+      INSERT INTO flag_states (flag_id, environment_key, enabled) SELECT id, 'production', true FROM flags WHERE key = 'sum-unannounced';
+      RESET session_replication_role;`);
+    const evaluation = await call(app.url, "POST", "/ofrep/v1/evaluate/flags/sum-unannounced", {
+      token: SDK_TOKEN,
+      body: { context: { targetingKey: "u1" } },
+    });
+    expect(evaluation.body.errorCode, "the store must not know the flag for this test to mean anything").toBe("FLAG_NOT_FOUND");
+    const summary = {
+      flagKey: "sum-unannounced",
+      variant: "on",
+      minute: new Date().toISOString(),
+      requests: 3,
+      errors: 1,
+      latencySumMs: 3,
+      latencyBuckets: [3, ...new Array(LATENCY_SLOTS - 1).fill(0)],
+    };
+    const res = await call(app.url, "POST", "/api/v1/events", { token: SDK_TOKEN, body: { summaries: [summary] } });
+    expect(res.status, JSON.stringify(res.body)).toBe(202);
+    expect(await rollups("sum-unannounced")).toMatchObject({ on: { requests: 3, errors: 1 } });
+    // An archived flag is no flag: still refused, naming the summary.
+    await t.sql(
+      `SET session_replication_role = replica; UPDATE flags SET archived_at = now() WHERE key = 'sum-unannounced'; RESET session_replication_role;`,
+    );
+    const archived = await call(app.url, "POST", "/api/v1/events", { token: SDK_TOKEN, body: { summaries: [summary] } });
+    expect(archived.status).toBe(400);
+    expect(Object.keys(archived.body.error.fields)).toEqual(["summaries.0.flagKey"]);
+  });
 });

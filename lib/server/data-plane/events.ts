@@ -3,6 +3,7 @@ import type { Db } from "../../db/client";
 import { AppError } from "../../errors";
 import { eventBatchSchema } from "../../metrics/event-schemas";
 import type { ConfigStore } from "../../evaluation/config-store";
+import { liveFlagKeys } from "../../evaluation/live-flag-keys";
 import { eventTimeMs, ingestEvents } from "../../metrics/ingest-events";
 import { recordAudience } from "../../segments/audience-samples";
 import type { IngestedChange } from "../../metrics/metrics-cache";
@@ -82,8 +83,7 @@ export function eventsRoute(
     const summaries = parsed.data.summaries ?? [];
     // A summary stands for many evaluations, so one for a flag this environment does not have is a
     // client bug to report, not noise to drop (single events for a just-deleted flag are dropped).
-    const snapshot = store.snapshot(environment);
-    const unknown = snapshot ? summaries.findIndex((x) => !snapshot.flags.has(x.flagKey)) : -1;
+    const unknown = await firstUnknownFlag(store, db, environment, summaries).catch(() => -1);
     if (unknown !== -1) {
       fail(400, "VALIDATION_FAILED", `Summary ${unknown} is for an unknown flag; the batch was rejected`, {
         fields: { [`summaries.${unknown}.flagKey`]: `no flag '${summaries[unknown]!.flagKey}' in ${environment}` },
@@ -127,4 +127,19 @@ export function eventsRoute(
     if (res.statusCode >= 400) metrics.eventBatchesRefused.labels({ source: "sdk", reason: refusalReason(res.statusCode) }).inc();
     return true;
   };
+}
+
+/**
+ * The index of the first summary for a flag the environment does not serve, or -1. The store answers
+ * without a query; a flag it does not know is looked up once more, since one created a moment ago
+ * (its NOTIFY not yet applied here) is real and refusing its batch would lose it: SDKs drop a batch
+ * refused with 400.
+ */
+async function firstUnknownFlag(store: ConfigStore, db: Db, environment: string, summaries: { flagKey: string }[]): Promise<number> {
+  const snapshot = store.snapshot(environment);
+  if (!snapshot) return -1;
+  const missing = [...new Set(summaries.filter((x) => !snapshot.flags.has(x.flagKey)).map((x) => x.flagKey))];
+  if (missing.length === 0) return -1;
+  const live = await liveFlagKeys(db, environment, missing);
+  return summaries.findIndex((x) => !snapshot.flags.has(x.flagKey) && !live.has(x.flagKey));
 }
