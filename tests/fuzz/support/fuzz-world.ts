@@ -125,7 +125,7 @@ export async function fingerprint(t: TestDatabase): Promise<string> {
 
 /** True when a background worker wrote an audit entry between two fingerprints. */
 export function workerActed(before: string, after: string): boolean {
-  const actions = (fingerprint: string) => (JSON.parse(fingerprint) as { worker_actions?: unknown }).worker_actions;
+  const actions = (snapshot: string) => (JSON.parse(snapshot) as { worker_actions?: unknown }).worker_actions;
   return actions(before) !== actions(after);
 }
 
