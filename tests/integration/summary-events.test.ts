@@ -188,12 +188,35 @@ describe("summary events", () => {
     const res = await call(app.url, "POST", "/api/v1/events", { token: SDK_TOKEN, body: { summaries: [summary] } });
     expect(res.status, JSON.stringify(res.body)).toBe(202);
     expect(await rollups("sum-unannounced")).toMatchObject({ on: { requests: 3, errors: 1 } });
-    // An archived flag is no flag: still refused, naming the summary.
-    await t.sql(
-      `SET session_replication_role = replica; UPDATE flags SET archived_at = now() WHERE key = 'sum-unannounced'; RESET session_replication_role;`,
-    );
-    const archived = await call(app.url, "POST", "/api/v1/events", { token: SDK_TOKEN, body: { summaries: [summary] } });
-    expect(archived.status).toBe(400);
-    expect(Object.keys(archived.body.error.fields)).toEqual(["summaries.0.flagKey"]);
+  });
+
+  it("counts a summary for a flag archived since the SDK counted it, and the rest of its batch", async () => {
+    // Archived through the API, so this instance's store has dropped it: what an SDK flushing the
+    // minute it still served the flag in sends.
+    const eng = { token: ROLE_TOKENS.engineer };
+    expect((await call(app.url, "POST", "/api/v1/flags", { ...eng, body: { key: "sum-archived" } })).status).toBe(201);
+    const archived = await call(app.url, "POST", "/api/v1/flags/archive", { ...eng, body: { keys: ["sum-archived"], reason: "retired" } });
+    expect(archived.status, JSON.stringify(archived.body)).toBe(200);
+    const evaluate = () =>
+      call(app.url, "POST", "/ofrep/v1/evaluate/flags/sum-archived", { token: SDK_TOKEN, body: { context: { targetingKey: "u1" } } });
+    await eventually(async () => (await evaluate()).body.errorCode === "FLAG_NOT_FOUND", 5000, "the store drops the archived flag");
+    const summary = (flagKey: string, requests: number) => ({
+      flagKey,
+      variant: "off",
+      minute: new Date().toISOString(),
+      requests,
+      errors: 0,
+      latencySumMs: requests,
+      latencyBuckets: [requests, ...new Array(LATENCY_SLOTS - 1).fill(0)],
+    });
+    const before = (await rollups("sum-http")).off?.requests ?? 0;
+    const res = await call(app.url, "POST", "/api/v1/events", {
+      token: SDK_TOKEN,
+      body: { summaries: [summary("sum-archived", 4), summary("sum-http", 5)] },
+    });
+    expect(res.status, JSON.stringify(res.body)).toBe(202);
+    expect(res.body).toEqual({ accepted: 2, ignored: 0 });
+    expect(await rollups("sum-archived")).toMatchObject({ off: { requests: 4 } });
+    expect((await rollups("sum-http")).off.requests).toBe(before + 5);
   });
 });

@@ -3,7 +3,7 @@ import type { Db } from "../../db/client";
 import { AppError } from "../../errors";
 import { eventBatchSchema } from "../../metrics/event-schemas";
 import type { ConfigStore } from "../../evaluation/config-store";
-import { liveFlagKeys } from "../../evaluation/live-flag-keys";
+import { knownFlagKeys } from "../../evaluation/known-flag-keys";
 import { eventTimeMs, ingestEvents } from "../../metrics/ingest-events";
 import { recordAudience } from "../../segments/audience-samples";
 import type { IngestedChange } from "../../metrics/metrics-cache";
@@ -81,8 +81,9 @@ export function eventsRoute(
     }
     const events = parsed.data.events ?? [];
     const summaries = parsed.data.summaries ?? [];
-    // A summary stands for many evaluations, so one for a flag this environment does not have is a
-    // client bug to report, not noise to drop (single events for a just-deleted flag are dropped).
+    // A summary stands for many evaluations, so one for a flag this environment never had is a client
+    // bug to report, not noise to drop. One for an archived flag is counted like its single events: it
+    // was served in that minute, and the SDK held the summary when the flag went.
     const unknown = await firstUnknownFlag(store, db, environment, summaries).catch(() => -1);
     if (unknown !== -1) {
       fail(400, "VALIDATION_FAILED", `Summary ${unknown} is for an unknown flag; the batch was rejected`, {
@@ -130,16 +131,16 @@ export function eventsRoute(
 }
 
 /**
- * The index of the first summary for a flag the environment does not serve, or -1. The store answers
- * without a query; a flag it does not know is looked up once more, since one created a moment ago
- * (its NOTIFY not yet applied here) is real and refusing its batch would lose it: SDKs drop a batch
- * refused with 400.
+ * The index of the first summary for a flag the environment never had, or -1. The store answers
+ * without a query; a flag it does not serve is looked up once more, since one created a moment ago
+ * (its NOTIFY not yet applied here) or archived since the SDK counted it is real, and refusing the
+ * batch would lose it: SDKs drop a batch refused with 400, and with it every other flag's counts.
  */
 async function firstUnknownFlag(store: ConfigStore, db: Db, environment: string, summaries: { flagKey: string }[]): Promise<number> {
   const snapshot = store.snapshot(environment);
   if (!snapshot) return -1;
   const missing = [...new Set(summaries.filter((x) => !snapshot.flags.has(x.flagKey)).map((x) => x.flagKey))];
   if (missing.length === 0) return -1;
-  const live = await liveFlagKeys(db, environment, missing);
-  return summaries.findIndex((x) => !snapshot.flags.has(x.flagKey) && !live.has(x.flagKey));
+  const known = await knownFlagKeys(db, environment, missing);
+  return summaries.findIndex((x) => !snapshot.flags.has(x.flagKey) && !known.has(x.flagKey));
 }
