@@ -2,7 +2,7 @@
 
 import type { ReactElement, ReactNode } from "react";
 import {
-  BarChart,
+  AreaChart,
   CartesianGrid,
   Legend,
   Line,
@@ -46,7 +46,7 @@ export function ChartFrame({
   title,
   testId,
   data,
-  bars = false,
+  areas = false,
   yAxis,
   format,
   legend = true,
@@ -55,15 +55,15 @@ export function ChartFrame({
   title: string;
   testId: string;
   data: ChartData;
-  /** A bar chart instead of a line chart. */
-  bars?: boolean;
+  /** An area chart instead of a line chart. */
+  areas?: boolean;
   yAxis: Pick<YAxisProps, "domain" | "width" | "allowDecimals">;
   /** How the tooltip shows a value; recharts' default when left out. */
   format?: (value: unknown) => string;
   legend?: boolean;
   children: ReactNode;
 }) {
-  const Chart = bars ? BarChart : LineChart;
+  const Chart = areas ? AreaChart : LineChart;
   return (
     <figure className="rounded-lg ring-1 ring-slate-200 p-3" data-testid={testId}>
       <figcaption className="mb-2 text-sm font-medium text-slate-700">{title}</figcaption>
