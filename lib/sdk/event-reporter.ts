@@ -1,5 +1,6 @@
 import type { AudienceSampler, SampledUser } from "../domain/audience-sample";
 import { SummaryAggregator, type WireSummary } from "./summary-aggregator";
+import { characterCount, cleanLabel, isCleanText } from "../domain/clean-text";
 
 export interface ReportedEvent {
   flagKey: string;
@@ -75,7 +76,8 @@ export class EventReporter {
     return this.buffer.length + (this.aggregator?.size ?? 0);
   }
 
-  add(event: ReportedEvent): void {
+  add(reported: ReportedEvent): void {
+    const event = wireEvent(reported, this.aggregator !== null);
     if (this.aggregator) {
       this.aggregator.add(event);
       return;
@@ -191,4 +193,26 @@ export class EventReporter {
     while (n < this.buffer.length && sent.has(this.buffer[n]!)) n++;
     this.buffer.splice(0, n);
   }
+}
+
+const isWireKey = (value: string, max: number) => value !== "" && characterCount(value) <= max && isCleanText(value);
+
+/**
+ * The event as the API accepts it. The API refuses a whole batch for one field it cannot store (a
+ * control character, a line break, a lone surrogate, too long), and every other flag's counts in the
+ * batch go with it: an error code taken from an exception's message ("timeout\nat fetch…") would
+ * do that on every flush while the errors last, just when guardrails need the counts. So an error
+ * code is cleaned into a label (lib/domain/clean-text.ts), and a variant name or (for single
+ * events) a targeting key the API would refuse is left out. Summaries still count such a subject
+ * in their sketch, which never leaves the client as text.
+ */
+function wireEvent(event: ReportedEvent, summarized: boolean): ReportedEvent {
+  const { errorCode, variantName, targetingKey, ...rest } = event;
+  const code = errorCode === undefined ? "" : cleanLabel(errorCode, 100);
+  return {
+    ...rest,
+    ...(code ? { errorCode: code } : {}),
+    ...(variantName !== undefined && isWireKey(variantName, 100) ? { variantName } : {}),
+    ...(targetingKey !== undefined && (summarized || isWireKey(targetingKey, 200)) ? { targetingKey } : {}),
+  };
 }

@@ -1,6 +1,7 @@
 import { LATENCY_SLOTS, latencySlot } from "../domain/latency-buckets";
 import { addSubject, emptySketch, type SubjectSketch } from "../domain/subject-sketch";
 import type { ReportedEvent } from "./event-reporter";
+import { characterCount, cleanLabel, isCleanText } from "../domain/clean-text";
 
 /** What `POST /api/v1/events` takes as `summaries`: one flag, variant and reason in one minute. */
 export interface WireSummary {
@@ -73,10 +74,13 @@ export class SummaryAggregator {
     if (event.targetingKey !== undefined) addSubject((s.sketch ??= emptySketch()), event.targetingKey);
     if (event.outcome === "error") {
       s.wire.errors++;
-      const code = (event.errorCode || "unknown").slice(0, 100);
+      // As the API accepts them (see wireEvent in event-reporter.ts): one bad code or subject would
+      // have the whole batch refused.
+      const code = cleanLabel(event.errorCode ?? "", 100) || "unknown";
       s.codes.set(code, (s.codes.get(code) ?? 0) + 1);
       const key = event.targetingKey;
-      if (key !== undefined && key !== "" && key.length <= 200 && s.erring.size < MAX_ERROR_SUBJECTS) s.erring.add(key);
+      if (key !== undefined && key !== "" && characterCount(key) <= 200 && isCleanText(key) && s.erring.size < MAX_ERROR_SUBJECTS)
+        s.erring.add(key);
     }
   }
 

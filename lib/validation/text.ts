@@ -1,29 +1,12 @@
 import { z } from "zod";
+import { isCleanText, textProblem, type TextProblem } from "../domain/clean-text";
 
 /**
- * The one place that decides what a string from outside may be. PostgreSQL `text` refuses NUL, and
- * control or bidirectional-override characters in a name, key or reason would let a caller make the
- * dashboard and the audit log show something other than what is stored ("Trojan Source" spoofing).
- * So every schema, path parameter and query parameter builds on these rules.
+ * The one place that decides what a string from outside may be, on the rules of
+ * lib/domain/clean-text.ts (which the SDK applies before it sends): every schema, path parameter and
+ * query parameter builds on them.
  */
-
-// C0 and C1 controls (tab, LF and CR are handled per kind below), line/paragraph separators, bidi
-// embeddings/overrides/isolates, and lone UTF-16 surrogates (they cannot be stored as UTF-8).
-const ALWAYS_REFUSED = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F\u2028\u2029\u202A-\u202E\u2066-\u2069]/;
-const LINE_BREAKS_AND_TABS = /[\t\n\r]/;
-const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
-
-export type TextProblem = "control" | "surrogate";
-
-/** Why `value` may not be stored or shown, or null when it is clean. */
-export function textProblem(value: string, options: { multiline?: boolean } = {}): TextProblem | null {
-  if (ALWAYS_REFUSED.test(value)) return "control";
-  if (!options.multiline && LINE_BREAKS_AND_TABS.test(value)) return "control";
-  if (LONE_SURROGATE.test(value)) return "surrogate";
-  return null;
-}
-
-export const isCleanText = (value: string, options: { multiline?: boolean } = {}) => textProblem(value, options) === null;
+export { isCleanText, textProblem, type TextProblem } from "../domain/clean-text";
 
 const PROBLEM_MESSAGE: Record<TextProblem, string> = {
   control: "contains control characters",

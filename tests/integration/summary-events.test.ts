@@ -219,4 +219,36 @@ describe("summary events", () => {
     expect(await rollups("sum-archived")).toMatchObject({ off: { requests: 4 } });
     expect((await rollups("sum-http")).off.requests).toBe(before + 5);
   });
+
+  it("the SDK sends only what the API accepts: an error code taken from an exception does not cost the batch", async () => {
+    const eng = { token: ROLE_TOKENS.engineer };
+    expect((await call(app.url, "POST", "/api/v1/flags", { ...eng, body: { key: "sum-messy" } })).status).toBe(201);
+    const before = (await rollups("sum-http")).off?.requests ?? 0;
+    // A line break, a bidi override, a NUL, and more than 100 characters: each alone is a field the
+    // API refuses, and with it the whole batch.
+    const fromException = `upstream timeout\n    at fetch (node:internal)\u202E\u0000 ${"x".repeat(57)}😀${"y".repeat(9)}`;
+    for (const summarize of [true, false]) {
+      const client = await RollgateClient.connect({ url: app.url, sdkKey: SDK_TOKEN, events: { flushIntervalMs: 60_000, summarize } });
+      try {
+        await eventually(() => client.evaluate("sum-messy", "x").reason !== "ERROR", 5000, "the SDK knows the flag");
+        const error = { flagKey: "sum-messy", variant: "on", outcome: "error", latencyMs: 5 } as const;
+        client.track({ ...error, errorCode: fromException, targetingKey: "tab\tuser" });
+        client.track({ ...error, errorCode: "\n\u0007", targetingKey: "u-1" });
+        client.track({ flagKey: "sum-http", variant: "off", outcome: "success", latencyMs: 5, targetingKey: "u-2" });
+        await client.flushEvents();
+        expect(client.eventStats, `summarize: ${summarize}`).toEqual({ pending: 0, sent: 3, dropped: 0 });
+      } finally {
+        await client.close();
+      }
+    }
+    expect(await rollups("sum-messy")).toMatchObject({ on: { requests: 4, errors: 4 } });
+    expect((await rollups("sum-http")).off.requests).toBe(before + 2);
+    const { rows } = await t.sql(
+      `SELECT DISTINCT jsonb_object_keys(m.errors_by_code) AS code FROM metric_rollups m JOIN flags f ON f.id = m.flag_id WHERE f.key = 'sum-messy'`,
+    );
+    const codes = rows.map((r) => r.code as string);
+    expect(codes).toContain("unknown");
+    const label = codes.find((c) => c.startsWith("upstream"));
+    expect(label).toBe(`upstream timeout at fetch (node:internal) ${"x".repeat(57)}😀`);
+  });
 });
