@@ -2,6 +2,7 @@ import { murmur3 } from "./murmur3";
 import { bucketOf } from "./bucketing";
 import { allOf, compileConstraint, type Matcher, type Sources } from "./targeting/operators";
 import type { Segment, TargetingContext } from "./targeting/model";
+import { isCleanText } from "./clean-text";
 
 /**
  * Who was seen, so an audience can be sized before it is served ("Staff: ≈ 120 users seen last
@@ -36,15 +37,16 @@ export interface SampledUser {
 
 /**
  * The context as the sample keeps it: the user id, session, address, app name, and at most 20
- * properties of at most 200 characters each. A property past those limits is left out rather than
- * cut short, so that no constraint matches a value the user never had.
+ * properties of at most 200 characters each. A property past those limits, or with text the events
+ * API refuses (control characters, line breaks: it would refuse the whole batch of users), is left
+ * out rather than cut short or cleaned, so that no constraint matches a value the user never had.
  */
 export function sampledContext(userId: string, context: TargetingContext): TargetingContext {
   const L = AUDIENCE_CONTEXT_LIMITS;
   const kept: TargetingContext = { userId };
   for (const field of KEPT_FIELDS) {
     const value = context[field];
-    if (value !== undefined && value.length <= L.maxField) kept[field] = value;
+    if (value !== undefined && value.length <= L.maxField && isCleanText(value)) kept[field] = value;
   }
   if (context.properties) {
     const properties: Record<string, string> = {};
@@ -52,6 +54,7 @@ export function sampledContext(userId: string, context: TargetingContext): Targe
     for (const [name, value] of Object.entries(context.properties)) {
       if (n >= L.maxProperties) break;
       if (name.length === 0 || name.length > L.maxName || typeof value !== "string" || value.length > L.maxValue) continue;
+      if (!isCleanText(name) || !isCleanText(value)) continue;
       properties[name] = value;
       n++;
     }
@@ -77,6 +80,8 @@ export class AudienceSampler {
     if (!userId) return;
     const hash = audienceHash(userId);
     if (hash >= this.threshold || this.users.has(userId)) return;
+    // An id the events API would refuse would have the whole batch of users refused with it.
+    if (userId.length > AUDIENCE_CONTEXT_LIMITS.maxField || !isCleanText(userId)) return;
     this.users.set(userId, { userId, hash, context: sampledContext(userId, context()) });
     this.fresh.add(userId);
     // Trimmed in batches (at 2k) so each entry costs a share of one sort, not a scan.

@@ -10,6 +10,7 @@ import {
   type AudienceSample,
 } from "@/lib/domain/audience-sample";
 import type { Segment, TargetingContext } from "@/lib/domain/targeting/model";
+import { eventBatchSchema } from "@/lib/metrics/event-schemas";
 
 const SOURCES = { random: Math.random, now: Date.now };
 const staff: Segment = {
@@ -105,6 +106,22 @@ describe("the bottom-k audience sample", () => {
     expect(kept.properties?.long).toBeUndefined();
     expect(Object.keys(kept.properties!)).toHaveLength(20);
     expect(kept.properties!.email).toBe("a@acme.com");
+  });
+
+  it("leaves out text the events API refuses, so one user's odd context does not cost the batch", () => {
+    const context: TargetingContext = {
+      userId: "u1",
+      sessionId: "s\n1",
+      appName: "shop",
+      properties: { email: "a@acme.com", note: "line\nbreak", ["bad\u202Ename"]: "v", plain: "ok" },
+    };
+    const kept = sampledContext("u1", context);
+    expect(kept).toEqual({ userId: "u1", appName: "shop", properties: { email: "a@acme.com", plain: "ok" } });
+    expect(eventBatchSchema.safeParse({ contexts: [kept] }).success).toBe(true);
+    expect(eventBatchSchema.safeParse({ contexts: [{ ...kept, sessionId: "s\n1" }] }).success).toBe(false);
+    const sampler = new AudienceSampler(10);
+    for (const id of ["tab\tuser", "nul\u0000", "x".repeat(201), "fine"]) sampler.offer(id, () => ({ userId: id }));
+    expect(sampler.take(10).map((u) => u.userId)).toEqual(["fine"]);
   });
 });
 
