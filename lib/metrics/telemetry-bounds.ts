@@ -17,11 +17,8 @@ export const MAX_LATENCY_MS = 3_600_000;
  */
 export const MAX_REQUESTS_PER_TOKEN_FLAG_MINUTE = 60_000_000;
 
-/** How late an event or summary may arrive: as long as erroring subjects are remembered. */
-export const MAX_EVENT_AGE_MS = 7 * 24 * 3600 * 1000;
-
-/** How far ahead of the server's clock a minute may be: clock skew, not the future. */
-export const MAX_CLOCK_SKEW_MS = 5 * 60 * 1000;
+/** The window a reported outcome's time must fall in (shared with the SDK, which checks before sending). */
+export { MAX_CLOCK_SKEW_MS, MAX_EVENT_AGE_MS } from "../domain/telemetry-window";
 
 /**
  * A sketch may estimate a few more subjects than requests (HyperLogLog's error, 6.5 % standard,

@@ -1,6 +1,7 @@
 import type { AudienceSampler, SampledUser } from "../domain/audience-sample";
 import { SummaryAggregator, type WireSummary } from "./summary-aggregator";
 import { characterCount, cleanLabel, isCleanText } from "../domain/clean-text";
+import { MAX_CLOCK_SKEW_MS, MAX_EVENT_AGE_MS } from "../domain/telemetry-window";
 
 export interface ReportedEvent {
   flagKey: string;
@@ -78,6 +79,10 @@ export class EventReporter {
 
   add(reported: ReportedEvent): void {
     const event = wireEvent(reported, this.aggregator !== null);
+    if (!event) {
+      this.dropped++;
+      return;
+    }
     if (this.aggregator) {
       this.aggregator.add(event);
       return;
@@ -198,15 +203,28 @@ export class EventReporter {
 const isWireKey = (value: string, max: number) => value !== "" && characterCount(value) <= max && isCleanText(value);
 
 /**
- * The event as the API accepts it. The API refuses a whole batch for one field it cannot store (a
- * control character, a line break, a lone surrogate, too long), and every other flag's counts in the
- * batch go with it: an error code taken from an exception's message ("timeout\nat fetch…") would
- * do that on every flush while the errors last, just when guardrails need the counts. So an error
- * code is cleaned into a label (lib/domain/clean-text.ts), and a variant name or (for single
- * events) a targeting key the API would refuse is left out. Summaries still count such a subject
- * in their sketch, which never leaves the client as text.
+ * How near the API's 7 days an event may be when tracked. It is sent a flush interval later, maybe
+ * after retries with backoff, so one nearer the limit is given up on here rather than have its batch
+ * refused on arrival.
  */
-function wireEvent(event: ReportedEvent, summarized: boolean): ReportedEvent {
+const SEND_MARGIN_MS = 3600 * 1000;
+
+/**
+ * The event as the API accepts it, or null when it cannot be. The API refuses a whole batch for one
+ * field it cannot store (a control character, a line break, a lone surrogate, too long, a time
+ * outside its window), and every other flag's counts in the batch go with it: an error code taken
+ * from an exception's message ("timeout\nat fetch…") would do that on every flush while the errors
+ * last, just when guardrails need the counts. So an error code is cleaned into a label
+ * (lib/domain/clean-text.ts); a variant name or (for single events) a targeting key the API would
+ * refuse is left out, and summaries still count such a subject in their sketch, which never leaves
+ * the client as text; an event whose timestamp is not a time, or not one the API takes, is dropped
+ * (and counted as dropped) instead of throwing at the caller or costing the batch.
+ */
+function wireEvent(event: ReportedEvent, summarized: boolean, now = Date.now()): ReportedEvent | null {
+  if (event.timestamp !== undefined) {
+    const at = new Date(event.timestamp).getTime();
+    if (!Number.isFinite(at) || at - now > MAX_CLOCK_SKEW_MS || now - at > MAX_EVENT_AGE_MS - SEND_MARGIN_MS) return null;
+  }
   const { errorCode, variantName, targetingKey, ...rest } = event;
   const code = errorCode === undefined ? "" : cleanLabel(errorCode, 100);
   return {

@@ -235,8 +235,12 @@ describe("summary events", () => {
         client.track({ ...error, errorCode: fromException, targetingKey: "tab\tuser" });
         client.track({ ...error, errorCode: "\n\u0007", targetingKey: "u-1" });
         client.track({ flagKey: "sum-http", variant: "off", outcome: "success", latencyMs: 5, targetingKey: "u-2" });
+        // A time that is none, and one the API no longer takes: dropped and counted, not thrown at
+        // the caller (the summariser used to throw RangeError) and not sent to cost the batch.
+        expect(() => client.track({ ...error, timestamp: "yesterday" })).not.toThrow();
+        client.track({ ...error, timestamp: new Date(Date.now() - 8 * 86_400_000).toISOString() });
         await client.flushEvents();
-        expect(client.eventStats, `summarize: ${summarize}`).toEqual({ pending: 0, sent: 3, dropped: 0 });
+        expect(client.eventStats, `summarize: ${summarize}`).toEqual({ pending: 0, sent: 3, dropped: 2 });
       } finally {
         await client.close();
       }

@@ -115,7 +115,8 @@ describe("EventReporter", () => {
   it("by default folds events into one summary per flag, variant, reason and minute, counting evaluations", async () => {
     const server = fakeServer([]);
     const r = new EventReporter({ url: "http://x", sdkKey: "k", fetch: server.fetchImpl, flushIntervalMs: 60_000 });
-    const minute = "2026-11-23T10:00:00.000Z";
+    // A minute ago, so every event is one the API still takes (older ones are dropped before sending).
+    const minute = new Date(Math.floor(Date.now() / 60_000) * 60_000 - 60_000).toISOString();
     for (let i = 0; i < 100; i++) {
       r.add({
         flagKey: "f",
@@ -145,7 +146,7 @@ describe("EventReporter", () => {
   it("keeps each variant of a flag with variants in a summary of its own, and names it", async () => {
     const server = fakeServer([]);
     const r = new EventReporter({ url: "http://x", sdkKey: "k", fetch: server.fetchImpl, flushIntervalMs: 60_000 });
-    const timestamp = "2026-11-23T10:00:30.000Z";
+    const timestamp = new Date(Math.floor(Date.now() / 60_000) * 60_000 - 30_000).toISOString();
     const names = ["control", "blue", undefined];
     for (let i = 0; i < 30; i++) {
       const variantName = names[i % 3];
