@@ -1,7 +1,11 @@
 /**
- * When a reported outcome may have happened, against the server's clock: the events API refuses a
- * whole batch for one timestamp outside it, so the SDK checks its own before sending.
+ * When a reported outcome may have happened, against the server's clock, and how long it may have
+ * taken: the events API refuses a whole batch for one value outside these, so the SDK checks its own
+ * before sending (lib/metrics/telemetry-bounds.ts has the rest of the API's bounds).
  */
+
+/** Longest latency one request may report: the SDK clamps to it, and one event may not exceed it. */
+export const MAX_LATENCY_MS = 3_600_000;
 
 /** How late an event or summary may arrive: as long as erroring subjects are remembered. */
 export const MAX_EVENT_AGE_MS = 7 * 24 * 3600 * 1000;

@@ -1,4 +1,5 @@
 import { LATENCY_EDGES_MS } from "../domain/latency-buckets";
+import { MAX_LATENCY_MS } from "../domain/telemetry-window";
 
 /**
  * What a report of traffic may claim, in one place (docs/API.md "Events and metrics", README
@@ -7,9 +8,6 @@ import { LATENCY_EDGES_MS } from "../domain/latency-buckets";
  * of 9e15 requests once turned every gate of a failing rollout green.
  */
 
-/** Longest latency one request may report: the SDK clamps to it, and one event may not exceed it. */
-export const MAX_LATENCY_MS = 3_600_000;
-
 /**
  * Most requests one SDK token may report for one flag in one minute, all variants and reasons
  * together, summed over every batch it sends: a million a second from one token for one flag for a
@@ -17,8 +15,8 @@ export const MAX_LATENCY_MS = 3_600_000;
  */
 export const MAX_REQUESTS_PER_TOKEN_FLAG_MINUTE = 60_000_000;
 
-/** The window a reported outcome's time must fall in (shared with the SDK, which checks before sending). */
-export { MAX_CLOCK_SKEW_MS, MAX_EVENT_AGE_MS } from "../domain/telemetry-window";
+/** The window a reported outcome's time must fall in, and the longest latency (shared with the SDK, which checks before sending). */
+export { MAX_CLOCK_SKEW_MS, MAX_EVENT_AGE_MS, MAX_LATENCY_MS } from "../domain/telemetry-window";
 
 /**
  * A sketch may estimate a few more subjects than requests (HyperLogLog's error, 6.5 % standard,

@@ -1,7 +1,7 @@
 import type { AudienceSampler, SampledUser } from "../domain/audience-sample";
 import { SummaryAggregator, type WireSummary } from "./summary-aggregator";
 import { characterCount, cleanLabel, isCleanText } from "../domain/clean-text";
-import { MAX_CLOCK_SKEW_MS, MAX_EVENT_AGE_MS } from "../domain/telemetry-window";
+import { MAX_CLOCK_SKEW_MS, MAX_EVENT_AGE_MS, MAX_LATENCY_MS } from "../domain/telemetry-window";
 
 export interface ReportedEvent {
   flagKey: string;
@@ -200,7 +200,9 @@ export class EventReporter {
   }
 }
 
-const isWireKey = (value: string, max: number) => value !== "" && characterCount(value) <= max && isCleanText(value);
+const REASONS = new Set<string>(["SPLIT", "TARGETING_MATCH", "DISABLED", "STATIC", "UNKNOWN"]);
+const isWireKey = (value: unknown, max: number): value is string =>
+  typeof value === "string" && value !== "" && characterCount(value) <= max && isCleanText(value);
 
 /**
  * How near the API's 7 days an event may be when tracked. It is sent a flush interval later, maybe
@@ -221,16 +223,21 @@ const SEND_MARGIN_MS = 3600 * 1000;
  * (and counted as dropped) instead of throwing at the caller or costing the batch.
  */
 function wireEvent(event: ReportedEvent, summarized: boolean, now = Date.now()): ReportedEvent | null {
+  // What TypeScript promises and plain JavaScript callers may not keep.
+  if ((event.variant !== "on" && event.variant !== "off") || (event.outcome !== "success" && event.outcome !== "error")) return null;
+  if (!isWireKey(event.flagKey, 100)) return null;
   if (event.timestamp !== undefined) {
     const at = new Date(event.timestamp).getTime();
     if (!Number.isFinite(at) || at - now > MAX_CLOCK_SKEW_MS || now - at > MAX_EVENT_AGE_MS - SEND_MARGIN_MS) return null;
   }
-  const { errorCode, variantName, targetingKey, ...rest } = event;
-  const code = errorCode === undefined ? "" : cleanLabel(errorCode, 100);
+  const { errorCode, variantName, targetingKey, reason, latencyMs, ...rest } = event;
+  const code = errorCode === undefined || errorCode === null ? "" : cleanLabel(String(errorCode), 100);
   return {
     ...rest,
+    latencyMs: Math.min(Math.max(0, Number.isFinite(latencyMs) ? latencyMs : 0), MAX_LATENCY_MS),
+    ...(reason !== undefined && REASONS.has(reason) ? { reason } : {}),
     ...(code ? { errorCode: code } : {}),
-    ...(variantName !== undefined && isWireKey(variantName, 100) ? { variantName } : {}),
+    ...(variantName !== undefined && event.variant === "on" && isWireKey(variantName, 100) ? { variantName } : {}),
     ...(targetingKey !== undefined && (summarized || isWireKey(targetingKey, 200)) ? { targetingKey } : {}),
   };
 }

@@ -239,19 +239,25 @@ describe("summary events", () => {
         // the caller (the summariser used to throw RangeError) and not sent to cost the batch.
         expect(() => client.track({ ...error, timestamp: "yesterday" })).not.toThrow();
         client.track({ ...error, timestamp: new Date(Date.now() - 8 * 86_400_000).toISOString() });
+        // What plain JavaScript may pass: sent as the API takes it (latency 0, reason UNKNOWN, the code
+        // as text), or, with no variant the API knows, dropped.
+        const untyped = (e: Record<string, unknown>) => client.track(e as unknown as Parameters<typeof client.track>[0]);
+        untyped({ ...error, latencyMs: Number.NaN, reason: "WHATEVER", errorCode: 500 });
+        untyped({ ...error, variant: "maybe" });
         await client.flushEvents();
-        expect(client.eventStats, `summarize: ${summarize}`).toEqual({ pending: 0, sent: 3, dropped: 2 });
+        expect(client.eventStats, `summarize: ${summarize}`).toEqual({ pending: 0, sent: 4, dropped: 3 });
       } finally {
         await client.close();
       }
     }
-    expect(await rollups("sum-messy")).toMatchObject({ on: { requests: 4, errors: 4 } });
+    expect(await rollups("sum-messy")).toMatchObject({ on: { requests: 6, errors: 6 } });
     expect((await rollups("sum-http")).off.requests).toBe(before + 2);
     const { rows } = await t.sql(
       `SELECT DISTINCT jsonb_object_keys(m.errors_by_code) AS code FROM metric_rollups m JOIN flags f ON f.id = m.flag_id WHERE f.key = 'sum-messy'`,
     );
     const codes = rows.map((r) => r.code as string);
     expect(codes).toContain("unknown");
+    expect(codes).toContain("500");
     const label = codes.find((c) => c.startsWith("upstream"));
     expect(label).toBe(`upstream timeout at fetch (node:internal) ${"x".repeat(57)}😀`);
   });
