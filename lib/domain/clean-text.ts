@@ -34,9 +34,8 @@ const REFUSED_GLOBAL = new RegExp(`${ALWAYS_REFUSED.source}|${LINE_BREAKS_AND_TA
  */
 export function cleanLabel(value: string, max: number): string {
   const text = value.replace(REFUSED_GLOBAL, " ").replace(/ {2,}/g, " ").trim();
-  const chars = [...text];
-  return chars.length > max ? chars.slice(0, max).join("").trimEnd() : text;
+  return fitsCharacters(text, max) ? text : [...text].slice(0, max).join("").trimEnd();
 }
 
-/** Characters as the API's schemas count them: code points, not UTF-16 units. */
-export const characterCount = (value: string) => [...value].length;
+/** Whether `value` has at most `max` characters as the API's schemas count them (code points, not UTF-16 units). */
+export const fitsCharacters = (value: string, max: number) => value.length <= max || [...value].length <= max;

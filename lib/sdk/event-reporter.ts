@@ -1,6 +1,6 @@
 import type { AudienceSampler, SampledUser } from "../domain/audience-sample";
 import { SummaryAggregator, type WireSummary } from "./summary-aggregator";
-import { characterCount, cleanLabel, isCleanText } from "../domain/clean-text";
+import { cleanLabel, fitsCharacters, isCleanText } from "../domain/clean-text";
 import { MAX_CLOCK_SKEW_MS, MAX_EVENT_AGE_MS, MAX_LATENCY_MS } from "../domain/telemetry-window";
 
 export interface ReportedEvent {
@@ -54,6 +54,8 @@ const weight = (item: Item) => ("requests" in item ? item.requests : 1);
 export class EventReporter {
   private buffer: Item[] = [];
   private readonly aggregator: SummaryAggregator | null;
+  /** Flag keys and variant names found acceptable: a service uses a handful, so each is checked once. */
+  private readonly acceptedKeys = new Set<string>();
   private timer: NodeJS.Timeout | null = null;
   private sending: Promise<void> | null = null;
   private backoffMs = 0;
@@ -78,7 +80,7 @@ export class EventReporter {
   }
 
   add(reported: ReportedEvent): void {
-    const event = wireEvent(reported, this.aggregator !== null);
+    const event = wireEvent(reported, this.aggregator !== null, this.acceptedKeys);
     if (!event) {
       this.dropped++;
       return;
@@ -201,8 +203,19 @@ export class EventReporter {
 }
 
 const REASONS = new Set<string>(["SPLIT", "TARGETING_MATCH", "DISABLED", "STATIC", "UNKNOWN"]);
+const MAX_REMEMBERED_KEYS = 10_000;
+
 const isWireKey = (value: unknown, max: number): value is string =>
-  typeof value === "string" && value !== "" && characterCount(value) <= max && isCleanText(value);
+  typeof value === "string" && value !== "" && fitsCharacters(value, max) && isCleanText(value);
+
+/** isWireKey for values a service repeats (flag keys, variant names), remembered once accepted. */
+function acceptedKey(value: unknown, accepted: Set<string>): value is string {
+  if (typeof value !== "string") return false;
+  if (accepted.has(value)) return true;
+  if (!isWireKey(value, 100)) return false;
+  if (accepted.size < MAX_REMEMBERED_KEYS) accepted.add(value);
+  return true;
+}
 
 /**
  * How near the API's 7 days an event may be when tracked. It is sent a flush interval later, maybe
@@ -220,24 +233,34 @@ const SEND_MARGIN_MS = 3600 * 1000;
  * (lib/domain/clean-text.ts); a variant name or (for single events) a targeting key the API would
  * refuse is left out, and summaries still count such a subject in their sketch, which never leaves
  * the client as text; an event whose timestamp is not a time, or not one the API takes, is dropped
- * (and counted as dropped) instead of throwing at the caller or costing the batch.
+ * (and counted as dropped) instead of throwing at the caller or costing the batch. `track` runs per
+ * request, so an event that needs nothing is passed on as it is, after a few comparisons.
  */
-function wireEvent(event: ReportedEvent, summarized: boolean, now = Date.now()): ReportedEvent | null {
+function wireEvent(event: ReportedEvent, summarized: boolean, accepted: Set<string>): ReportedEvent | null {
   // What TypeScript promises and plain JavaScript callers may not keep.
   if ((event.variant !== "on" && event.variant !== "off") || (event.outcome !== "success" && event.outcome !== "error")) return null;
-  if (!isWireKey(event.flagKey, 100)) return null;
+  if (!acceptedKey(event.flagKey, accepted)) return null;
   if (event.timestamp !== undefined) {
     const at = new Date(event.timestamp).getTime();
+    const now = Date.now();
     if (!Number.isFinite(at) || at - now > MAX_CLOCK_SKEW_MS || now - at > MAX_EVENT_AGE_MS - SEND_MARGIN_MS) return null;
   }
-  const { errorCode, variantName, targetingKey, reason, latencyMs, ...rest } = event;
+  const { errorCode, variantName, targetingKey, reason, latencyMs } = event;
+  const latencyOk = typeof latencyMs === "number" && latencyMs >= 0 && latencyMs <= MAX_LATENCY_MS;
+  const reasonOk = reason === undefined || REASONS.has(reason);
+  const variantOk = variantName === undefined || (event.variant === "on" && acceptedKey(variantName, accepted));
+  const targetingOk = targetingKey === undefined || summarized || isWireKey(targetingKey, 200);
+  if (errorCode === undefined && latencyOk && reasonOk && variantOk && targetingOk) return event;
   const code = errorCode === undefined || errorCode === null ? "" : cleanLabel(String(errorCode), 100);
   return {
-    ...rest,
-    latencyMs: Math.min(Math.max(0, Number.isFinite(latencyMs) ? latencyMs : 0), MAX_LATENCY_MS),
-    ...(reason !== undefined && REASONS.has(reason) ? { reason } : {}),
+    flagKey: event.flagKey,
+    variant: event.variant,
+    outcome: event.outcome,
+    latencyMs: latencyOk ? latencyMs : Math.min(Math.max(0, Number.isFinite(latencyMs) ? latencyMs : 0), MAX_LATENCY_MS),
+    ...(event.timestamp !== undefined ? { timestamp: event.timestamp } : {}),
+    ...(reason !== undefined && reasonOk ? { reason } : {}),
     ...(code ? { errorCode: code } : {}),
-    ...(variantName !== undefined && event.variant === "on" && isWireKey(variantName, 100) ? { variantName } : {}),
-    ...(targetingKey !== undefined && (summarized || isWireKey(targetingKey, 200)) ? { targetingKey } : {}),
+    ...(variantName !== undefined && variantOk ? { variantName } : {}),
+    ...(targetingKey !== undefined && targetingOk ? { targetingKey } : {}),
   };
 }

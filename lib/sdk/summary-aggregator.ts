@@ -1,7 +1,7 @@
 import { LATENCY_SLOTS, latencySlot } from "../domain/latency-buckets";
 import { addSubject, emptySketch, type SubjectSketch } from "../domain/subject-sketch";
 import type { ReportedEvent } from "./event-reporter";
-import { characterCount, cleanLabel, isCleanText } from "../domain/clean-text";
+import { cleanLabel, fitsCharacters, isCleanText } from "../domain/clean-text";
 
 /** What `POST /api/v1/events` takes as `summaries`: one flag, variant and reason in one minute. */
 export interface WireSummary {
@@ -79,7 +79,7 @@ export class SummaryAggregator {
       const code = cleanLabel(event.errorCode ?? "", 100) || "unknown";
       s.codes.set(code, (s.codes.get(code) ?? 0) + 1);
       const key = event.targetingKey;
-      if (key !== undefined && key !== "" && characterCount(key) <= 200 && isCleanText(key) && s.erring.size < MAX_ERROR_SUBJECTS)
+      if (key !== undefined && key !== "" && fitsCharacters(key, 200) && isCleanText(key) && s.erring.size < MAX_ERROR_SUBJECTS)
         s.erring.add(key);
     }
   }
