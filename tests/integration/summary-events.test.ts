@@ -31,6 +31,17 @@ async function rollups(key: string) {
 const rawRows = async (key: string) =>
   (await t.sql(`SELECT count(*)::int AS n FROM events e JOIN flags f ON f.id = e.flag_id WHERE f.key = $1`, [key])).rows[0].n;
 
+/** A valid summary for this minute: `requests` requests of 1 ms each (the histogram's first slot). */
+const summaryOf = (flagKey: string, variant: "on" | "off", requests: number, errors = 0) => ({
+  flagKey,
+  variant,
+  minute: new Date().toISOString(),
+  requests,
+  errors,
+  latencySumMs: requests,
+  latencyBuckets: [requests, ...new Array<number>(LATENCY_SLOTS - 1).fill(0)],
+});
+
 describe("summary events", () => {
   it("the SDK summarises by default: exact rollups, a few summaries instead of 2,000 events, no raw rows", async () => {
     const client = await RollgateClient.connect({ url: app.url, sdkKey: SDK_TOKEN, events: { flushIntervalMs: 60_000 } });
@@ -148,15 +159,7 @@ describe("summary events", () => {
     ["a malformed sketch", { subjectsSketch: "zz" }, "summaries.1.subjectsSketch"],
     ["an unknown flag", { flagKey: "no-such-flag" }, "summaries.1.flagKey"],
   ])("refuses %s with 400 naming the summary, and stores nothing of the batch", async (_what, change, field) => {
-    const good = {
-      flagKey: "sum-bad",
-      variant: "on",
-      minute: new Date().toISOString(),
-      requests: 1,
-      errors: 0,
-      latencySumMs: 3,
-      latencyBuckets: [1, ...new Array(LATENCY_SLOTS - 1).fill(0)],
-    };
+    const good = { ...summaryOf("sum-bad", "on", 1), latencySumMs: 3 };
     const res = await call(app.url, "POST", "/api/v1/events", { token: SDK_TOKEN, body: { summaries: [good, { ...good, ...change }] } });
     expect(res.status).toBe(400);
     expect(res.body.index).toBe(1);
@@ -176,16 +179,10 @@ describe("summary events", () => {
       body: { context: { targetingKey: "u1" } },
     });
     expect(evaluation.body.errorCode, "the store must not know the flag for this test to mean anything").toBe("FLAG_NOT_FOUND");
-    const summary = {
-      flagKey: "sum-unannounced",
-      variant: "on",
-      minute: new Date().toISOString(),
-      requests: 3,
-      errors: 1,
-      latencySumMs: 3,
-      latencyBuckets: [3, ...new Array(LATENCY_SLOTS - 1).fill(0)],
-    };
-    const res = await call(app.url, "POST", "/api/v1/events", { token: SDK_TOKEN, body: { summaries: [summary] } });
+    const res = await call(app.url, "POST", "/api/v1/events", {
+      token: SDK_TOKEN,
+      body: { summaries: [summaryOf("sum-unannounced", "on", 3, 1)] },
+    });
     expect(res.status, JSON.stringify(res.body)).toBe(202);
     expect(await rollups("sum-unannounced")).toMatchObject({ on: { requests: 3, errors: 1 } });
   });
@@ -200,19 +197,10 @@ describe("summary events", () => {
     const evaluate = () =>
       call(app.url, "POST", "/ofrep/v1/evaluate/flags/sum-archived", { token: SDK_TOKEN, body: { context: { targetingKey: "u1" } } });
     await eventually(async () => (await evaluate()).body.errorCode === "FLAG_NOT_FOUND", 5000, "the store drops the archived flag");
-    const summary = (flagKey: string, requests: number) => ({
-      flagKey,
-      variant: "off",
-      minute: new Date().toISOString(),
-      requests,
-      errors: 0,
-      latencySumMs: requests,
-      latencyBuckets: [requests, ...new Array(LATENCY_SLOTS - 1).fill(0)],
-    });
     const before = (await rollups("sum-http")).off?.requests ?? 0;
     const res = await call(app.url, "POST", "/api/v1/events", {
       token: SDK_TOKEN,
-      body: { summaries: [summary("sum-archived", 4), summary("sum-http", 5)] },
+      body: { summaries: [summaryOf("sum-archived", "off", 4), summaryOf("sum-http", "off", 5)] },
     });
     expect(res.status, JSON.stringify(res.body)).toBe(202);
     expect(res.body).toEqual({ accepted: 2, ignored: 0 });
