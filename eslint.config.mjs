@@ -8,6 +8,15 @@ const lazySupabase = {
   message: "Load Supabase code through loadSupabaseSignIn() or a dynamic import().",
 };
 
+// Only lib/ talks to the database; routes and components go through its services.
+const appPatterns = [
+  { group: ["**/db/generated/**", "@prisma/*", "pg"], message: "Use a service in lib/<feature>/ instead." },
+  lazySupabase,
+];
+
+// Prefetching only re-renders the layout for a page that is rendered again on the click.
+const noPrefetch = { group: ["next/link"], message: "Use Link from @/components/ui/link, which does not prefetch." };
+
 const config = [
   ...next,
   ...nextTs,
@@ -23,7 +32,6 @@ const config = [
     ],
   },
   {
-    // Only lib/ talks to the database; routes and components go through its services.
     // No function over 150 lines: a component that long is several components and a state hook.
     files: ["app/**/*.{ts,tsx}", "components/**/*.{ts,tsx}"],
     rules: {
@@ -31,13 +39,15 @@ const config = [
       "no-restricted-imports": [
         "error",
         {
-          patterns: [
-            { group: ["**/db/generated/**", "@prisma/*", "pg"], message: "Use a service in lib/<feature>/ instead." },
-            lazySupabase,
-          ],
+          patterns: [...appPatterns, noPrefetch],
         },
       ],
     },
+  },
+  {
+    // The one place that imports Next's Link, to turn its prefetching off.
+    files: ["components/ui/link.tsx"],
+    rules: { "no-restricted-imports": ["error", { patterns: appPatterns }] },
   },
   {
     // The domain core stays framework-free so it can be unit-tested and shipped in the SDK.

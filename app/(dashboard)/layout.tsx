@@ -1,4 +1,4 @@
-import Link from "next/link";
+import { Link } from "@/components/ui/link";
 import { ROLE_LABELS } from "@/lib/auth/roles";
 import { signOutAction } from "../sign-in/actions";
 import { requirePageUser } from "../_request/session";
@@ -24,7 +24,7 @@ export default async function DashboardLayout({ children }: { children: React.Re
           logo and account on the first row, the navigation on its own row below, scrolling if need be.
         */}
         <div className="mx-auto flex max-w-6xl flex-wrap items-center gap-x-6 gap-y-1 px-4 py-2 xl:h-14 xl:flex-nowrap xl:py-0">
-          <Link href="/flags" prefetch={false} className="flex items-center gap-2 font-semibold">
+          <Link href="/flags" className="flex items-center gap-2 font-semibold">
             <span className="flex h-7 w-7 items-center justify-center rounded-md bg-indigo-600 text-sm font-bold text-white">R</span>
             Rollgate
           </Link>
@@ -62,7 +62,7 @@ export default async function DashboardLayout({ children }: { children: React.Re
           <div className="ml-auto flex min-w-0 items-center gap-3 text-sm">
             {/* On every page and every width: a phone has no Ctrl/⌘-K. */}
             <PaletteButton canKill={can(user, "flag.kill")} />
-            <Link href="/account" prefetch={false} className="min-w-0 text-right leading-tight hover:opacity-80">
+            <Link href="/account" className="min-w-0 text-right leading-tight hover:opacity-80">
               <div className="truncate font-medium" data-testid="current-user">
                 {user.name}
               </div>

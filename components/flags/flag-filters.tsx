@@ -1,4 +1,4 @@
-import Link from "next/link";
+import { Link } from "@/components/ui/link";
 import { FLAG_STATE_FILTERS } from "@/lib/flags/flag-list-query";
 import { Button } from "../ui/button";
 import { Select, TextInput, controlOutline } from "../ui/field";

@@ -1,6 +1,6 @@
 "use client";
 
-import Link from "next/link";
+import { Link } from "@/components/ui/link";
 import { flagsHref } from "./flag-list-url";
 import type { FlagRowView } from "./flag-row-view";
 
@@ -25,7 +25,7 @@ export function FlagListRow({
         </td>
       ) : null}
       <td className="fl-td break-words">
-        <Link prefetch={false} href={`/flags/${row.key}`} className="fl-key">
+        <Link href={`/flags/${row.key}`} className="fl-key">
           {row.key}
         </Link>
         <div className="text-slate-500">{row.description || "—"}</div>
@@ -55,7 +55,7 @@ export function FlagListRow({
                 <i style={{ width: `${cell.width}%` }} />
               </span>
               {cell.rollout ? (
-                <Link prefetch={false} href={`/rollouts/${cell.rollout.id}`} className="fl-note hover:underline">
+                <Link href={`/rollouts/${cell.rollout.id}`} className="fl-note hover:underline">
                   {cell.rollout.text}
                   <span className={cell.rollout.green ? "text-emerald-700" : "text-red-700"}>{cell.rollout.gates}</span>
                 </Link>

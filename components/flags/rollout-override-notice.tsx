@@ -1,4 +1,4 @@
-import Link from "next/link";
+import { Link } from "@/components/ui/link";
 import type { LiveRolloutInfo } from "./use-flag-state-form";
 
 /** Why this environment's state is the rollout's to set, and what a change here would do. */

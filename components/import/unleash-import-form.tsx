@@ -1,6 +1,6 @@
 "use client";
 
-import Link from "next/link";
+import { Link } from "@/components/ui/link";
 import { MAX_UNLEASH_EXPORT_BYTES } from "@/lib/domain/unleash-import";
 import type { ImportResult } from "@/lib/flags/import-unleash";
 import { Button } from "../ui/button";

@@ -1,4 +1,4 @@
-import Link from "next/link";
+import { Link } from "@/components/ui/link";
 import type { RolloutDto } from "@/lib/rollouts/rollout-view";
 import { formatDuration } from "@/lib/domain/rollout";
 import { Badge } from "../ui/badge";

@@ -1,7 +1,7 @@
 "use client";
 
 import type { ReactNode } from "react";
-import Link from "next/link";
+import { Link } from "@/components/ui/link";
 import { describeConstraints } from "@/lib/domain/targeting/describe";
 import type { Segment } from "@/lib/domain/targeting/model";
 import { Checkbox } from "../ui/field";

@@ -4,7 +4,7 @@ import { afterNextFrames, fromPage, layoutProblems, signIn, openPalette } from "
 
 // Issue #17: each role's main pages at a desktop and a phone size: nothing wider than the screen,
 // every control on screen (or in a container that scrolls on purpose), and no axe violations, also
-// with the dialogs open.
+// with the dialogs open. And no page prefetches its links.
 
 const VIEWPORTS = [
   { name: "desktop", width: 1440, height: 900 },
@@ -71,6 +71,10 @@ async function visitAll(browser: Browser, email: string | null, steps: (page: Pa
     if (message.type() === "error" && /Content Security Policy/.test(message.text())) {
       problems.push({ where: `${who} ${page.url()}`, what: message.text().slice(0, 300) });
     }
+  });
+  // No link prefetches (components/ui/link.tsx): each would render a page's layout for nothing.
+  page.on("request", (request) => {
+    if (request.headers()["next-router-prefetch"]) problems.push({ where: `${who} ${page.url()}`, what: `prefetched ${request.url()}` });
   });
   const who = email ?? "signed out";
   if (email) await signIn(page, email);

@@ -69,3 +69,19 @@ describe("lint: lib/domain imports nothing outside itself", () => {
     expect(imports).toBeGreaterThanOrEqual(7); // not vacuous: the folder does import its own files
   });
 });
+
+describe("lint: the dashboard's links do not prefetch", () => {
+  const nextLink = `import Link from "next/link";\nexport const A = () => <Link href="/flags">Flags</Link>;\n`;
+  const problems = async (filePath: string) =>
+    (await eslint.lintText(nextLink, { filePath }))[0]!.messages.filter((m) => m.ruleId === "no-restricted-imports").map((m) => m.message);
+
+  it("refuses next/link in a component or a page, naming the Link to use", async () => {
+    for (const file of ["components/flags/probe.tsx", "app/(dashboard)/probe/page.tsx"]) {
+      expect(await problems(file), file).toEqual([expect.stringContaining("Use Link from @/components/ui/link")]);
+    }
+  });
+
+  it("allows it in components/ui/link.tsx, the one place that wraps it", async () => {
+    expect(await problems("components/ui/link.tsx")).toEqual([]);
+  });
+});

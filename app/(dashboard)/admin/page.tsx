@@ -1,5 +1,5 @@
 import type { Metadata } from "next";
-import Link from "next/link";
+import { Link } from "@/components/ui/link";
 import { redirect } from "next/navigation";
 import { getDb } from "@/lib/db/client";
 import { listUsers } from "@/lib/users/list-users";

@@ -1,5 +1,5 @@
 import type { Metadata } from "next";
-import Link from "next/link";
+import { Link } from "@/components/ui/link";
 import { getDb } from "@/lib/db/client";
 import { approvalInbox, listRollouts } from "@/lib/rollouts/list-rollouts";
 import { DataTable } from "@/components/ui/data-table";

@@ -1,5 +1,5 @@
 import type { Metadata } from "next";
-import Link from "next/link";
+import { Link } from "@/components/ui/link";
 import { getDb } from "@/lib/db/client";
 import { listAudit, SIGN_IN_ACTION } from "@/lib/audit/list-audit";
 import { AuditValue } from "@/components/audit/audit-value";

@@ -1,5 +1,5 @@
 import type { Metadata } from "next";
-import Link from "next/link";
+import { Link } from "@/components/ui/link";
 import { getDb } from "@/lib/db/client";
 import { listFlagPage, type FlagPage } from "@/lib/flags/list-flag-page";
 import { flagListQuerySchema } from "@/lib/flags/flag-list-query";

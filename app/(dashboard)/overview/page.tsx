@@ -1,5 +1,5 @@
 import type { Metadata } from "next";
-import Link from "next/link";
+import { Link } from "@/components/ui/link";
 import { getDb } from "@/lib/db/client";
 import { killedAmong, listKilledFlags } from "@/lib/flags/killed-flags";
 import { listRollouts } from "@/lib/rollouts/list-rollouts";
