@@ -39,3 +39,7 @@ export function cleanLabel(value: string, max: number): string {
 
 /** Whether `value` has at most `max` characters as the API's schemas count them (code points, not UTF-16 units). */
 export const fitsCharacters = (value: string, max: number) => value.length <= max || [...value].length <= max;
+
+/** A key or name as the API takes it: a non-empty string of at most `max` characters with nothing refused in it. */
+export const isWireKey = (value: unknown, max: number): value is string =>
+  typeof value === "string" && value !== "" && fitsCharacters(value, max) && isCleanText(value);

@@ -1,6 +1,6 @@
 import type { AudienceSampler, SampledUser } from "../domain/audience-sample";
 import { SummaryAggregator, type WireSummary } from "./summary-aggregator";
-import { cleanLabel, fitsCharacters, isCleanText } from "../domain/clean-text";
+import { cleanLabel, isWireKey } from "../domain/clean-text";
 import { MAX_CLOCK_SKEW_MS, MAX_EVENT_AGE_MS, MAX_LATENCY_MS } from "../domain/telemetry-window";
 
 export interface ReportedEvent {
@@ -204,9 +204,6 @@ export class EventReporter {
 
 const REASONS = new Set<string>(["SPLIT", "TARGETING_MATCH", "DISABLED", "STATIC", "UNKNOWN"]);
 const MAX_REMEMBERED_KEYS = 10_000;
-
-const isWireKey = (value: unknown, max: number): value is string =>
-  typeof value === "string" && value !== "" && fitsCharacters(value, max) && isCleanText(value);
 
 /** isWireKey for values a service repeats (flag keys, variant names), remembered once accepted. */
 function acceptedKey(value: unknown, accepted: Set<string>): value is string {

@@ -1,7 +1,7 @@
 import { LATENCY_SLOTS, latencySlot } from "../domain/latency-buckets";
 import { addSubject, emptySketch, type SubjectSketch } from "../domain/subject-sketch";
 import type { ReportedEvent } from "./event-reporter";
-import { cleanLabel, fitsCharacters, isCleanText } from "../domain/clean-text";
+import { isWireKey } from "../domain/clean-text";
 
 /** What `POST /api/v1/events` takes as `summaries`: one flag, variant and reason in one minute. */
 export interface WireSummary {
@@ -33,6 +33,8 @@ interface Open {
  * Folds reported outcomes into per-minute summaries on the client, so a service sends a few rows a
  * minute per flag instead of one event per evaluation, with the same figures: counts, the latency
  * histogram on the shared edges, error codes, a sketch of the subjects and the subjects that erred.
+ * Fed by EventReporter, which has already made each event what the API accepts (`wireEvent`: latency
+ * within bounds, error code a clean label), so those are not checked again here.
  */
 export class SummaryAggregator {
   private open = new Map<string, Open>();
@@ -67,20 +69,18 @@ export class SummaryAggregator {
       };
       this.open.set(key, s);
     }
-    const latency = Math.min(Math.max(0, Number.isFinite(event.latencyMs) ? event.latencyMs : 0), 3_600_000);
     s.wire.requests++;
-    s.wire.latencySumMs += latency;
-    s.wire.latencyBuckets[latencySlot(latency)]!++;
+    s.wire.latencySumMs += event.latencyMs;
+    s.wire.latencyBuckets[latencySlot(event.latencyMs)]!++;
     if (event.targetingKey !== undefined) addSubject((s.sketch ??= emptySketch()), event.targetingKey);
     if (event.outcome === "error") {
       s.wire.errors++;
-      // As the API accepts them (see wireEvent in event-reporter.ts): one bad code or subject would
-      // have the whole batch refused.
-      const code = cleanLabel(event.errorCode ?? "", 100) || "unknown";
+      const code = event.errorCode || "unknown";
       s.codes.set(code, (s.codes.get(code) ?? 0) + 1);
+      // The sketch takes any subject (it never leaves as text); the erring list is sent as it is, and
+      // one id the API refuses would have the whole batch refused.
       const key = event.targetingKey;
-      if (key !== undefined && key !== "" && fitsCharacters(key, 200) && isCleanText(key) && s.erring.size < MAX_ERROR_SUBJECTS)
-        s.erring.add(key);
+      if (isWireKey(key, 200) && s.erring.size < MAX_ERROR_SUBJECTS) s.erring.add(key);
     }
   }
 
