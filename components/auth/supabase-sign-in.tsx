@@ -139,7 +139,7 @@ export function SupabaseLinkLanding() {
       <p className="rounded-md bg-red-50 px-3 py-2 text-sm text-red-700" role="alert">
         {error}
       </p>
-      <a href="/sign-in" className="text-sm font-medium text-indigo-600 hover:text-indigo-500">
+      <a href="/sign-in" className="text-sm font-medium text-indigo-600 hover:text-indigo-800">
         Back to sign-in
       </a>
     </div>

@@ -2,9 +2,9 @@ import type { ButtonHTMLAttributes, Ref } from "react";
 import { controlOutline } from "./field";
 
 const VARIANTS = {
-  primary: "bg-indigo-600 text-white hover:bg-indigo-500 focus-visible:outline-indigo-600 disabled:bg-indigo-300",
+  primary: "bg-indigo-600 text-white hover:bg-indigo-700 focus-visible:outline-indigo-600 disabled:bg-indigo-300",
   secondary: `bg-white text-slate-800 ${controlOutline} hover:bg-slate-50 disabled:text-slate-400`,
-  danger: "bg-red-600 text-white hover:bg-red-500 focus-visible:outline-red-600 disabled:bg-red-300",
+  danger: "bg-red-600 text-white hover:bg-red-700 focus-visible:outline-red-600 disabled:bg-red-300",
 } as const;
 
 export function Button({

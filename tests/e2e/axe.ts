@@ -1,6 +1,6 @@
 import { readFileSync } from "node:fs";
 import { createRequire } from "node:module";
-import type { Page } from "@playwright/test";
+import type { Locator, Page } from "@playwright/test";
 import type { AxeResults, Result } from "axe-core";
 
 // The axe-core that @axe-core/playwright ships with (4.13), so the rules are the ones the README's
@@ -26,4 +26,19 @@ export async function axeViolations(page: Page): Promise<Result[]> {
     const { axe } = window as unknown as { axe: { run(context: Document, options: object): Promise<AxeResults> } };
     return (await axe.run(document, { resultTypes: ["violations"] })).violations;
   });
+}
+
+/**
+ * axe's color-contrast rule on one control with the pointer over it. A page is checked at rest, but a
+ * hover colour is what a mouse user reads while choosing, and what a tap leaves on a phone: a button's
+ * lighter hover shade once failed a dialog check whenever the pointer happened to rest on it.
+ */
+export async function contrastUnderPointer(page: Page, control: Locator): Promise<string[]> {
+  await control.hover();
+  if (!(await page.evaluate(() => "axe" in window))) await page.evaluate(AXE_SOURCE);
+  const violations = await control.evaluate(async (element) => {
+    const { axe } = window as unknown as { axe: { run(context: Element, options: object): Promise<AxeResults> } };
+    return (await axe.run(element, { runOnly: { type: "rule", values: ["color-contrast"] }, resultTypes: ["violations"] })).violations;
+  });
+  return violations.flatMap((v) => v.nodes.map((n) => n.failureSummary ?? v.help));
 }

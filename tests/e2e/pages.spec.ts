@@ -1,5 +1,5 @@
 import { expect, test, type Browser, type Page } from "./test";
-import { axeViolations } from "./axe";
+import { axeViolations, contrastUnderPointer } from "./axe";
 import { afterNextFrames, fromPage, layoutProblems, signIn, openPalette } from "./helpers";
 
 // Issue #17: each role's main pages at a desktop and a phone size: nothing wider than the screen,
@@ -180,6 +180,13 @@ test("signed out: the sign-in pages", async ({ browser }) => {
     { path: "/sign-in/no-access?email=someone%40example.com" },
     { path: "/sign-in/supabase" },
   ]);
+});
+
+test("a primary button and a link keep their contrast under the pointer", async ({ page }) => {
+  await page.goto("/sign-in");
+  expect(await contrastUnderPointer(page, page.getByRole("button", { name: "Sign in" })), "Sign in, hovered").toEqual([]);
+  await page.goto("/sign-in/no-access");
+  expect(await contrastUnderPointer(page, page.getByRole("link", { name: "Back to sign-in" })), "Back to sign-in, hovered").toEqual([]);
 });
 
 test("viewer: flags, a flag, a rollout, overview, incidents, audit, approvals, account", async ({ browser }) => {

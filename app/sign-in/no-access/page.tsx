@@ -25,7 +25,7 @@ export default async function NoAccessPage({ searchParams }: { searchParams: Pro
           , but this Rollgate has no account for that email address. Rollgate never creates accounts or grants roles on its own: ask a
           Rollgate admin to add you (Admin page, with the roles you need), then sign in again.
         </p>
-        <Link href="/sign-in" className="mt-6 inline-block text-sm font-medium text-indigo-600 hover:text-indigo-500">
+        <Link href="/sign-in" className="mt-6 inline-block text-sm font-medium text-indigo-600 hover:text-indigo-800">
           Back to sign-in
         </Link>
       </div>

@@ -260,7 +260,7 @@ function ApprovalsSection({
           mayApprove ? (
             <Link
               href={`/rollouts/${rollout.id}/phases/${next.index}/approve`}
-              className="rounded-md bg-indigo-600 px-3 py-1.5 text-sm font-semibold text-white hover:bg-indigo-500"
+              className="rounded-md bg-indigo-600 px-3 py-1.5 text-sm font-semibold text-white hover:bg-indigo-700"
             >
               Review and sign for {next.name}
             </Link>
