@@ -26,7 +26,7 @@ import { TEST_APP_ROLE_PASSWORD } from "../support/app-role";
 import { RollgateClient } from "../../lib/sdk";
 import { freePort } from "../support/free-port";
 import { startTestApp, type TestApp } from "../support/test-app";
-import { bundleServer } from "../support/server-bundle";
+import { bundleScripts } from "../support/server-bundle";
 import { call } from "../support/http";
 import { benchDashboard } from "./dashboard";
 import { benchTargeting } from "./targeting";
@@ -83,7 +83,7 @@ async function withCluster(instances: number, fn: (apps: TestApp[], databaseUrl:
     await admin.query(`ALTER ROLE rollgate_app LOGIN PASSWORD '${TEST_APP_ROLE_PASSWORD}'`);
     await admin.end();
     // Outside vitest there is no global setup to bundle the server: bundle it here.
-    const serverEntry = await bundleServer(path.resolve(".data", `bench-${process.pid}-server`, "start.mjs"));
+    const serverEntry = (await bundleScripts(path.resolve(".data", `bench-${process.pid}-server`), ["start"])).start;
     apps.push(await startTestApp({ databaseUrl: url, bootstrapTokens: BOOT, serverEntry }));
     for (let i = 1; i < instances; i++) apps.push(await startTestApp({ databaseUrl: url, bootstrapTokens: BOOT, serverEntry }));
     const first = apps[0]!;

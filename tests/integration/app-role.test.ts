@@ -1,4 +1,3 @@
-import { spawnSync } from "node:child_process";
 import { statSync } from "node:fs";
 import { rm } from "node:fs/promises";
 import path from "node:path";
@@ -9,6 +8,7 @@ import { startTestApp } from "../support/test-app";
 import { freePort } from "../support/free-port";
 import { BOOTSTRAP, call, ROLE_TOKENS } from "../support/http";
 import { scratchPath } from "../support/scratch";
+import { runCli } from "../support/cli";
 
 /**
  * The app connects as rollgate_app, which may read and write rows but cannot do what would let it
@@ -94,7 +94,7 @@ describe("npm start with the embedded database", () => {
     }
     const environment: NodeJS.ProcessEnv = { ...process.env, ...env };
     delete environment.DATABASE_URL;
-    const verify = spawnSync(process.execPath, ["--import", "tsx", "scripts/audit-verify.ts"], { env: environment, encoding: "utf8" });
+    const verify = runCli("audit-verify", [], { env: environment });
     expect(verify.status, verify.stderr + verify.stdout).toBe(0);
     expect(verify.stdout).toMatch(/audit chain intact: \d+ entries/);
   });

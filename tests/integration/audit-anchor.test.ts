@@ -1,4 +1,3 @@
-import { spawnSync } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync, statSync } from "node:fs";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -8,6 +7,7 @@ import { seedDemo } from "../../lib/demo/seed-demo";
 import { BOOTSTRAP, call, ROLE_TOKENS } from "../support/http";
 import { eventually } from "../support/eventually";
 import { scratchRoot } from "../support/scratch";
+import { runCli } from "../support/cli";
 
 /**
  * Cutting entries off the end of the audit log leaves a chain that verifies by itself. The head is
@@ -18,10 +18,9 @@ const dataDir = mkdtempSync(path.join(scratchRoot(), "rollgate-anchor-"));
 let cookie: string;
 
 function verify() {
-  return spawnSync(process.execPath, ["--import", "tsx", "scripts/audit-verify.ts"], {
+  return runCli("audit-verify", [], {
     // The same environment as the server: the app role, the owner for migrations.
     env: { ...process.env, DATABASE_URL: t.appUrl, DATABASE_MIGRATION_URL: t.url, ROLLGATE_DATA_DIR: dataDir },
-    encoding: "utf8",
   });
 }
 const maxId = async () => Number((await t.sql(`SELECT max(id) AS m FROM audit_log`)).rows[0].m);

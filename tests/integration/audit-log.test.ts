@@ -1,4 +1,3 @@
-import { spawnSync } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -6,6 +5,7 @@ import { setUpTestDatabase } from "../support/fixture";
 import { recordAudit } from "../../lib/audit/record-audit";
 import { verifyAuditChain } from "../../lib/audit/verify-chain";
 import { scratchRoot } from "../support/scratch";
+import { runCli } from "../support/cli";
 
 const dataDir = mkdtempSync(path.join(scratchRoot(), "rollgate-audit-"));
 
@@ -48,11 +48,7 @@ describe("audit log", () => {
   });
 
   it("a row changed by a superuser behind the triggers' back is detected, by the service and by npm run audit:verify", async () => {
-    const cli = () =>
-      spawnSync(process.execPath, ["--import", "tsx", "scripts/audit-verify.ts"], {
-        env: { ...process.env, DATABASE_URL: t.url, ROLLGATE_DATA_DIR: dataDir },
-        encoding: "utf8",
-      });
+    const cli = () => runCli("audit-verify", [], { env: { ...process.env, DATABASE_URL: t.url, ROLLGATE_DATA_DIR: dataDir } });
     const intact = cli();
     expect(intact.status, intact.stderr).toBe(0);
     expect(intact.stdout).toMatch(/audit chain intact: 40 entries/);

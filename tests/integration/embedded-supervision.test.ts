@@ -3,7 +3,6 @@
 // restarting Node, or, when it cannot, exits non-zero so a process manager restarts everything. And
 // `npm run audit:verify` works while the server holds the embedded database, with exit codes that
 // tell "broken" (1) from "could not run" (2).
-import { spawn } from "node:child_process";
 import { rm } from "node:fs/promises";
 import { createServer, type Server } from "node:net";
 import path from "node:path";
@@ -15,6 +14,7 @@ import { call } from "../support/http";
 import { eventually } from "../support/eventually";
 import { postmasterPid } from "../support/postgres-processes";
 import { scratchPath } from "../support/scratch";
+import { spawnCli } from "../support/cli";
 
 const TOKEN = "supervise-token-1";
 const root = scratchPath(`supervise-${process.pid}`);
@@ -25,7 +25,7 @@ function auditVerify(env: Record<string, string>): Promise<{ code: number | null
   const base = { ...process.env };
   delete base.DATABASE_URL;
   delete base.DATABASE_MIGRATION_URL;
-  const child = spawn(process.execPath, ["--import", "tsx", "scripts/audit-verify.ts"], { env: { ...base, ...env } });
+  const child = spawnCli("audit-verify", [], { env: { ...base, ...env } });
   let stdout = "";
   let stderr = "";
   child.stdout.on("data", (d: Buffer) => (stdout += d.toString()));

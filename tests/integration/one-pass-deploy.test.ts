@@ -5,7 +5,6 @@
 // rollgate_app, `npm run user:create` makes the first admin, who signs in, and a second instance sees
 // a change. Then the same on a server that has Supabase's roles and default grants first, and the
 // mistakes an operator makes, each stopped with one line that names the fix.
-import { spawnSync } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { rm } from "node:fs/promises";
 import path from "node:path";
@@ -18,6 +17,8 @@ import { freePort } from "../support/free-port";
 import { parseExposition, sampleValue } from "../support/prometheus-text";
 import { startTestApp, type TestApp } from "../support/test-app";
 import { scratchPath, scratchRoot } from "../support/scratch";
+import { runCli } from "../support/cli";
+import type { CliScript } from "../support/server-bundle";
 
 const APP_PASSWORD = "app-secret-from-database-url";
 
@@ -56,10 +57,7 @@ async function freshServer(name: string): Promise<Server> {
 
 /** `npm run user:create` with the same environment as the server. */
 function userCreate(env: Record<string, string>, args: string[]) {
-  return spawnSync(process.execPath, ["--import", "tsx", "scripts/user-create.ts", ...args], {
-    env: { ...process.env, ROLLGATE_DEMO: "off", ROLLGATE_LOG_FORMAT: "pretty", ...env },
-    encoding: "utf8",
-  });
+  return runCli("user-create", args, { env: { ...process.env, ROLLGATE_DEMO: "off", ROLLGATE_LOG_FORMAT: "pretty", ...env } });
 }
 
 /** Submits the sign-in form as React does; the session cookie it sets, if any. */
@@ -251,21 +249,20 @@ describe("one pass on your own PostgreSQL", () => {
       DATABASE_MIGRATION_URL: migration,
       ROLLGATE_DATA_DIR: anchors,
     });
-    const run = (script: string[], e: NodeJS.ProcessEnv) =>
-      spawnSync(process.execPath, ["--import", "tsx", ...script], { env: e, encoding: "utf8" });
+    const run = ([script, ...args]: [CliScript, ...string[]], e: NodeJS.ProcessEnv) => runCli(script, args, { env: e });
     const right = env(server.url("rollgate_app", APP_PASSWORD, "rollgate"), server.url("rollgate_owner", "owner-secret", "rollgate"));
-    const migrated = run(["scripts/db.ts", "migrate"], right);
+    const migrated = run(["db", "migrate"], right);
     expect(migrated.status, migrated.stderr).toBe(0);
-    const verified = run(["scripts/audit-verify.ts"], right);
+    const verified = run(["audit-verify"], right);
     expect(verified.status, verified.stderr + verified.stdout).toBe(0);
 
     const appOnly = { ...right, DATABASE_MIGRATION_URL: "" };
-    const refused = run(["scripts/db.ts", "migrate"], appOnly);
+    const refused = run(["db", "migrate"], appOnly);
     expect(refused.status).toBe(1);
     expect(refused.stderr.trim()).toBe(
       "db:migrate: DATABASE_URL connects as rollgate_app, which may not migrate: set DATABASE_MIGRATION_URL to the owner of Rollgate's tables as well (README, Database roles)",
     );
-    const wrong = run(["scripts/audit-verify.ts"], { ...right, DATABASE_URL: server.url("rollgate_app", "wrong", "rollgate") });
+    const wrong = run(["audit-verify"], { ...right, DATABASE_URL: server.url("rollgate_app", "wrong", "rollgate") });
     expect(wrong.status).toBe(2);
     expect(wrong.stderr.trim().split("\n")).toHaveLength(1);
     expect(wrong.stderr).toContain('audit:verify could not run: DATABASE_URL: password authentication failed for user "rollgate_app"');

@@ -1,16 +1,16 @@
 // `npm run user:create`: a first admin for a deployment without demo data, created at the command line
 // with the same environment as `npm start`, who can then sign in and act as an admin.
-import { spawnSync } from "node:child_process";
 import { describe, expect, it } from "vitest";
 import { signIn } from "../../lib/auth/sessions";
 import { setUpTestApp } from "../support/fixture";
 import { asAppRole } from "../support/app-role";
+import { runCli } from "../support/cli";
 
 const { t, app } = setUpTestApp();
 
 function userCreate(args: string[], stdin?: string) {
   const env: NodeJS.ProcessEnv = { ...process.env, DATABASE_URL: asAppRole(t.url), DATABASE_MIGRATION_URL: t.url, ROLLGATE_DEMO: "off" };
-  return spawnSync(process.execPath, ["--import", "tsx", "scripts/user-create.ts", ...args], { env, encoding: "utf8", input: stdin });
+  return runCli("user-create", args, { env, input: stdin });
 }
 
 describe("npm run user:create", () => {

@@ -9,7 +9,7 @@ import { migrateUp } from "../../lib/db/migrate";
 import { freePort } from "./free-port";
 import pg from "pg";
 import { TEST_APP_ROLE_PASSWORD } from "./app-role";
-import { bundleServer } from "./server-bundle";
+import { bundleScripts, CLI_SCRIPTS, type CliScript } from "./server-bundle";
 import { scratchPath } from "./scratch";
 
 export const TEMPLATE_DB = "rollgate_template";
@@ -19,6 +19,8 @@ declare module "vitest" {
     pgServerUrl: string;
     /** scripts/start.ts bundled for this run (tests/support/server-bundle.ts). */
     serverEntry: string;
+    /** The command-line scripts the tests run, bundled the same way (tests/support/cli.ts). */
+    cliEntries: Record<CliScript, string>;
   }
 }
 
@@ -28,9 +30,9 @@ export default async function setup(project: TestProject) {
   const bundleDir = path.resolve(".data", `test-${process.pid}-server`);
   await Promise.all([dataDir, bundleDir].map((dir) => rm(dir, { recursive: true, force: true })));
   // Thrown away after the run: no fsync (the app's default is durable, see README "Durability").
-  const [server, serverEntry] = await Promise.all([
+  const [server, { start: serverEntry, ...cliEntries }] = await Promise.all([
     startEmbeddedPostgres({ dataDir: path.join(dataDir, "postgres"), port: await freePort(), unsafeNoFsync: true }),
-    bundleServer(path.join(bundleDir, "start.mjs")),
+    bundleScripts(bundleDir, ["start", ...CLI_SCRIPTS]),
   ]);
   await ensureDatabase(server.serverUrl, TEMPLATE_DB);
   await migrateUp(databaseUrl(server.serverUrl, TEMPLATE_DB));
@@ -41,6 +43,7 @@ export default async function setup(project: TestProject) {
   await client.end();
   project.provide("pgServerUrl", server.serverUrl);
   project.provide("serverEntry", serverEntry);
+  project.provide("cliEntries", cliEntries);
   return async () => {
     await server.stop();
     await Promise.all([dataDir, bundleDir].map((dir) => rm(dir, { recursive: true, force: true })));
