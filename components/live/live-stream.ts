@@ -12,14 +12,30 @@ type Handler = (data: string) => void;
  * The stream sends each environment's configuration version when it connects; a subscriber that
  * joins an open connection is handed the latest `config` event of each environment, as if it had
  * connected itself.
+ *
+ * The last subscriber's leaving closes the connection only after LINGER_MS: a component whose effect
+ * runs again (a chart switched to another environment) or a client-side navigation to another page
+ * that follows the stream leaves and joins within one commit, and would otherwise drop the
+ * connection and open a new one, missing what happened in between.
  */
-let shared: { source: EventSource; handlers: Map<string, Set<Handler>>; lastConfig: Map<string, string> } | null = null;
+const LINGER_MS = 2_000;
+
+let shared: {
+  source: EventSource;
+  handlers: Map<string, Set<Handler>>;
+  lastConfig: Map<string, string>;
+  closing: ReturnType<typeof setTimeout> | null;
+} | null = null;
 
 export function subscribeLive(event: string, handler: Handler): () => void {
   if (!shared) {
-    shared = { source: new EventSource("/api/v1/live"), handlers: new Map(), lastConfig: new Map() };
+    shared = { source: new EventSource("/api/v1/live"), handlers: new Map(), lastConfig: new Map(), closing: null };
   }
   const current = shared;
+  if (current.closing) {
+    clearTimeout(current.closing);
+    current.closing = null;
+  }
   let handlers = current.handlers.get(event);
   if (!handlers) {
     const set = new Set<Handler>();
@@ -39,12 +55,18 @@ export function subscribeLive(event: string, handler: Handler): () => void {
   }
   return () => {
     handlers.delete(handler);
-    const left = [...current.handlers.values()].reduce((n, set) => n + set.size, 0);
-    if (left === 0) {
+    if (subscribers(current) > 0 || current.closing) return;
+    current.closing = setTimeout(() => {
+      current.closing = null;
+      if (subscribers(current) > 0) return;
       current.source.close();
       if (shared === current) shared = null;
-    }
+    }, LINGER_MS);
   };
+}
+
+function subscribers(connection: NonNullable<typeof shared>): number {
+  return [...connection.handlers.values()].reduce((n, set) => n + set.size, 0);
 }
 
 function environmentOf(data: string): string {

@@ -40,7 +40,15 @@ const linePaths = (page: Page) =>
 
 test("charts show traffic and change when new events arrive, without a reload", async ({ page, request }) => {
   await signIn(page, "viewer@rollgate.dev");
-  await openWithLiveStream(page, `/flags/${FLAG}`);
+  // To the flag page from the list, as a person goes: the list's stream stays open for the flag page
+  // (components/live/live-stream.ts) instead of closing as the list goes and opening again.
+  await openWithLiveStream(page, "/flags");
+  const streamsOpened: string[] = [];
+  page.on("request", (r) => {
+    if (new URL(r.url()).pathname === "/api/v1/live") streamsOpened.push(r.url());
+  });
+  await page.getByRole("link", { name: FLAG, exact: true }).click();
+  await expect(page).toHaveURL(new RegExp(`/flags/${FLAG}$`));
   const charts = page.getByTestId("metrics-charts");
   await expect(charts.getByRole("heading", { name: /Metrics/ })).toBeVisible();
   await expect(charts.getByText("No traffic in this range")).toBeVisible();
@@ -66,6 +74,9 @@ test("charts show traffic and change when new events arrive, without a reload", 
   await expect(charts.getByTestId("metrics-totals")).toContainText("on: 400 requests");
   await expect(charts.getByTestId("chart-latency").locator("path.recharts-line-curve")).toHaveCount(6);
   await expect(charts.getByTestId("chart-latency").locator(".recharts-line-dot").first()).toBeVisible();
+
+  // The flag list's stream carried the flag page and its charts: none was opened after it.
+  expect(streamsOpened).toEqual([]);
 });
 
 test("the metrics API refuses bad parameters and anonymous callers", async ({ page, playwright, baseURL }) => {
