@@ -2,7 +2,7 @@
 
 import { useEffect, useRef } from "react";
 import { useRouter } from "next/navigation";
-import { subscribeLive } from "@/components/live/live-stream";
+import { RECONNECTED, subscribeLive } from "@/components/live/live-stream";
 
 /**
  * Keeps a rollout page current over the dashboard stream (`/api/v1/live`): a `rollout` event for
@@ -37,6 +37,8 @@ export function RolloutAutoRefresh({
       const s = JSON.parse(data) as { environment?: string; version?: number; flags?: Record<string, number | null> };
       if (s.environment === environment && (s.version ?? 0) > configVersion && (!s.flags || flagKey in s.flags)) refresh();
     });
+    // A rollout event sent while the stream was down reached nobody.
+    const offReconnected = subscribeLive(RECONNECTED, refresh);
     const timer = setInterval(() => {
       if (document.visibilityState === "visible") router.refresh();
     }, everyMs);
@@ -45,6 +47,7 @@ export function RolloutAutoRefresh({
       if (pending.current) clearTimeout(pending.current);
       offRollout();
       offConfig();
+      offReconnected();
     };
   }, [router, rolloutId, flagKey, environment, configVersion, everyMs]);
   return null;

@@ -79,6 +79,40 @@ test("charts show traffic and change when new events arrive, without a reload", 
   expect(streamsOpened).toEqual([]);
 });
 
+test("a page whose stream was refused (a 503 while the database was away) opens it again and follows new events", async ({
+  page,
+  request,
+}) => {
+  await signIn(page, "viewer@rollgate.dev");
+  // The browser gives up on an EventSource for good when the answer is not a stream.
+  let refused = 0;
+  await page.route(
+    "**/api/v1/live",
+    async (route) => {
+      refused++;
+      await route.fulfill({
+        status: 503,
+        contentType: "application/json",
+        body: '{"error":{"code":"UNAVAILABLE","message":"database unavailable"}}',
+      });
+    },
+    { times: 1 },
+  );
+  // Reopened after 2 s (components/live/live-stream.ts); the old code never did.
+  const reopened = page.waitForResponse((r) => new URL(r.url()).pathname === "/api/v1/live" && r.status() === 200, { timeout: 15_000 });
+  await sendEvents(request, 100, 0, 80); // traffic to show, whichever tests ran before
+  await page.goto(`/flags/${FLAG}`);
+  const totals = page.getByTestId("metrics-charts").getByTestId("metrics-totals");
+  await expect(totals).toContainText(/on: \d+ requests/);
+  const onRequests = async () => Number(/on: (\d+) requests/.exec((await totals.textContent()) ?? "")?.[1]);
+  const before = await onRequests();
+  await reopened;
+  expect(refused).toBe(1);
+  // Live again: new events show without a reload, sooner than the charts' 15-s poll.
+  await sendEvents(request, 100, 0, 80);
+  await expect(totals).toContainText(`on: ${before + 50} requests`, { timeout: 10_000 });
+});
+
 test("the metrics API refuses bad parameters and anonymous callers", async ({ page, playwright, baseURL }) => {
   await signIn(page, "viewer@rollgate.dev");
   const bad = await page.request.get(`/api/v1/flags/${FLAG}/metrics?bucketSeconds=30`);
