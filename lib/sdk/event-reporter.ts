@@ -44,10 +44,13 @@ export interface EventReporterOptions {
 /**
  * Batches events to `POST /api/v1/events`. Network failures and 5xx/429 keep the batch for a retry
  * with exponential backoff; a 4xx other than 429 means the batch can never succeed, so it is dropped
- * and reported. Memory stays bounded whatever the server does.
+ * and reported, except for a 400 whose field errors name items of the batch (`events.3.latencyMs`):
+ * the API refuses a whole batch for one item it cannot store, so only the items it named are dropped
+ * and the rest go in the next request. Memory stays bounded whatever the server does.
  */
 type Item = ReportedEvent | WireSummary;
 const POST_TIMEOUT_MS = 15_000;
+const PARTIAL_REFUSALS = 5;
 const utcDay = () => Math.floor(Date.now() / 86_400_000);
 const weight = (item: Item) => ("requests" in item ? item.requests : 1);
 
@@ -59,6 +62,7 @@ export class EventReporter {
   private timer: NodeJS.Timeout | null = null;
   private sending: Promise<void> | null = null;
   private backoffMs = 0;
+  private partialRefusals = 0;
   private retryAt = 0;
   /** Evaluations given up on, and sent (a summary counts as the evaluations it stands for). */
   dropped = 0;
@@ -107,6 +111,7 @@ export class EventReporter {
     if (Date.now() < this.retryAt) return;
     for (const summary of this.aggregator?.drain() ?? []) this.push(summary);
     this.sending = (async () => {
+      this.partialRefusals = 0;
       try {
         while (this.buffer.length) {
           const batch = this.buffer.slice(0, this.batchSize);
@@ -128,7 +133,7 @@ export class EventReporter {
     await this.flush().catch(() => {});
   }
 
-  private async post(body: unknown): Promise<number> {
+  private async post(body: unknown): Promise<{ status: number; text: string }> {
     try {
       const res = await this.options.fetch(`${this.options.url}/api/v1/events`, {
         method: "POST",
@@ -137,11 +142,10 @@ export class EventReporter {
         // A server that never answers must not hold the batch (or close()) forever: it is retried.
         signal: AbortSignal.timeout(POST_TIMEOUT_MS),
       });
-      await res.text().catch(() => "");
-      return res.status;
+      return { status: res.status, text: await res.text().catch(() => "") };
     } catch (err) {
       this.options.onError?.(err as Error);
-      return 0;
+      return { status: 0, text: "" };
     }
   }
 
@@ -158,7 +162,7 @@ export class EventReporter {
     const newDay = today !== this.audienceDay;
     while (audience.freshCount > 0) {
       const users: SampledUser[] = audience.take(256);
-      const status = await this.post({ contexts: users.map((u) => u.context) });
+      const { status } = await this.post({ contexts: users.map((u) => u.context) });
       if (status >= 200 && status < 300) continue;
       if (status >= 400 && status < 500 && status !== 429 && status !== 408) {
         this.options.onError?.(new Error(`user sample rejected with HTTP ${status}; dropped ${users.length}`));
@@ -174,7 +178,8 @@ export class EventReporter {
   }
 
   private async send(batch: Item[]): Promise<boolean> {
-    const status = await this.post(this.aggregator ? { summaries: batch } : { events: batch });
+    const list = this.aggregator ? "summaries" : "events";
+    const { status, text } = await this.post({ [list]: batch });
     if (status >= 200 && status < 300) {
       this.removeSent(batch);
       this.sent += batch.reduce((a, i) => a + weight(i), 0);
@@ -182,10 +187,23 @@ export class EventReporter {
       return true;
     }
     if (status >= 400 && status < 500 && status !== 429 && status !== 408) {
-      this.removeSent(batch);
-      const lost = batch.reduce((a, i) => a + weight(i), 0);
+      // The items the API named, when it named only items of this batch; otherwise all of it.
+      // At most PARTIAL_REFUSALS a flush: an API that names one item at a time (a summary for an
+      // unknown flag) must not cost a request per item of a batch that is bad throughout.
+      const named = status === 400 && this.partialRefusals < PARTIAL_REFUSALS ? refusedItems(text, list, batch.length) : null;
+      const refused = named ? batch.filter((_, i) => named.has(i)) : batch;
+      if (named) {
+        this.partialRefusals++;
+        const gone = new Set(refused);
+        this.buffer = this.buffer.filter((item) => !gone.has(item));
+      } else this.removeSent(batch);
+      const lost = refused.reduce((a, i) => a + weight(i), 0);
       this.dropped += lost;
-      this.options.onError?.(new Error(`events rejected with HTTP ${status}; dropped ${lost}`));
+      this.options.onError?.(
+        new Error(
+          `events rejected with HTTP ${status}; dropped ${lost}${named ? ` (${[...named].map((i) => `${list}.${i}`).join(", ")}), sending the rest` : ""}`,
+        ),
+      );
       return true;
     }
     this.backoffMs = Math.min(this.backoffMs ? this.backoffMs * 2 : 500, 30_000);
@@ -260,4 +278,26 @@ function wireEvent(event: ReportedEvent, summarized: boolean, accepted: Set<stri
     ...(variantName !== undefined && variantOk ? { variantName } : {}),
     ...(targetingKey !== undefined && targetingOk ? { targetingKey } : {}),
   };
+}
+
+/**
+ * The indexes of `list` that a 400's field errors name (`events.3.latencyMs` → 3), when every error
+ * names one and some of the batch is left; null when the batch as a whole was refused.
+ */
+export function refusedItems(body: string, list: "events" | "summaries", size: number): Set<number> | null {
+  let fields: unknown;
+  try {
+    fields = (JSON.parse(body) as { error?: { fields?: unknown } }).error?.fields;
+  } catch {
+    return null;
+  }
+  if (!fields || typeof fields !== "object") return null;
+  const named = new Set<number>();
+  for (const path of Object.keys(fields)) {
+    const match = new RegExp(`^${list}\\.(\\d+)(?:\\.|$)`).exec(path);
+    const index = match ? Number(match[1]) : NaN;
+    if (!(index < size)) return null;
+    named.add(index);
+  }
+  return named.size > 0 && named.size < size ? named : null;
 }

@@ -5,6 +5,7 @@ import { setUpTestApp } from "../support/fixture";
 import { LATENCY_EDGES_MS, LATENCY_SLOTS, latencySlot } from "../../lib/domain/latency-buckets";
 import { addSubject, emptySketch, estimateSubjects } from "../../lib/domain/subject-sketch";
 import { RollgateClient } from "../../lib/sdk";
+import { EventReporter } from "../../lib/sdk/event-reporter";
 import { BOOTSTRAP, call, ROLE_TOKENS, SDK_TOKEN } from "../support/http";
 import { eventually } from "../support/eventually";
 
@@ -248,5 +249,28 @@ describe("summary events", () => {
     expect(codes).toContain("500");
     const label = codes.find((c) => c.startsWith("upstream"));
     expect(label).toBe(`upstream timeout at fetch (node:internal) ${"x".repeat(57)}😀`);
+  });
+  it("a summary the API refuses costs only itself: the SDK drops what the 400 named and sends the rest of the batch", async () => {
+    // A flag this environment never had (the client checks keys against its configuration; its
+    // reporter does not, so this stands for a flag that left the environment before the flush).
+    const errors: string[] = [];
+    const reporter = new EventReporter({
+      url: app.url,
+      sdkKey: SDK_TOKEN,
+      fetch,
+      flushIntervalMs: 60_000,
+      onError: (err) => errors.push(err.message),
+    });
+    const before = (await rollups("sum-bad")).on?.requests ?? 0;
+    try {
+      for (let i = 0; i < 30; i++) reporter.add({ flagKey: "sum-bad", variant: "on", outcome: "success", latencyMs: 3 });
+      for (let i = 0; i < 7; i++) reporter.add({ flagKey: "never-in-production", variant: "on", outcome: "success", latencyMs: 3 });
+      await reporter.flush();
+    } finally {
+      await reporter.close();
+    }
+    expect({ sent: reporter.sent, dropped: reporter.dropped, pending: reporter.pending }).toEqual({ sent: 30, dropped: 7, pending: 0 });
+    expect(errors).toEqual([expect.stringMatching(/^events rejected with HTTP 400; dropped 7 \(summaries\.\d+\), sending the rest$/)]);
+    expect((await rollups("sum-bad")).on.requests).toBe(before + 30);
   });
 });

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { SseParser } from "../../lib/sdk/sse-parser";
-import { EventReporter, type ReportedEvent } from "../../lib/sdk/event-reporter";
+import { EventReporter, refusedItems, type ReportedEvent } from "../../lib/sdk/event-reporter";
 import type { WireSummary } from "../../lib/sdk/summary-aggregator";
 import { reportedAs } from "../../lib/sdk/client";
 import { AudienceSampler } from "../../lib/domain/audience-sample";
@@ -94,6 +94,53 @@ describe("EventReporter", () => {
     expect(r.pending).toBe(0);
     expect(r.dropped).toBe(1);
     expect(errors[0]?.message).toMatch(/HTTP 400/);
+  });
+
+  it("drops only the items a 400 names and sends the rest; a server naming one at a time gets five such answers a flush", async () => {
+    const refusal = (path: string) => JSON.stringify({ error: { code: "VALIDATION_FAILED", message: "…", fields: { [path]: "bad" } } });
+    const sentBodies: number[][] = [];
+    // Refuses any batch holding latency 3 by naming it, then any batch at all by naming its first item.
+    let namesFirst = false;
+    const fetchImpl = (async (_url: string, init: RequestInit) => {
+      const events = (JSON.parse(String(init.body)) as { events: ReportedEvent[] }).events;
+      sentBodies.push(events.map((e) => e.latencyMs));
+      const bad = events.findIndex((e) => e.latencyMs === 3);
+      if (bad >= 0) return new Response(refusal(`events.${bad}.latencyMs`), { status: 400 });
+      if (namesFirst) return new Response(refusal("events.0.flagKey"), { status: 400 });
+      return new Response("{}", { status: 202 });
+    }) as unknown as typeof fetch;
+    const r = new EventReporter({ url: "http://x", sdkKey: "k", fetch: fetchImpl, flushIntervalMs: 60_000, summarize: false });
+    for (let i = 0; i < 6; i++) r.add(ev(i));
+    await r.flush();
+    expect(sentBodies).toEqual([
+      [0, 1, 2, 3, 4, 5],
+      [0, 1, 2, 4, 5],
+    ]);
+    expect({ sent: r.sent, dropped: r.dropped, pending: r.pending }).toEqual({ sent: 5, dropped: 1, pending: 0 });
+
+    namesFirst = true;
+    sentBodies.length = 0;
+    for (let i = 10; i < 20; i++) r.add(ev(i));
+    await r.close();
+    // Five items dropped one by one, then the sixth answer costs the rest of the batch.
+    expect(sentBodies.map((b) => b.length)).toEqual([10, 9, 8, 7, 6, 5]);
+    expect({ sent: r.sent, dropped: r.dropped, pending: r.pending }).toEqual({ sent: 5, dropped: 11, pending: 0 });
+  });
+
+  it("refusedItems reads the indexes a 400 names, and only when every error names an item and some are left", () => {
+    const body = (fields: Record<string, string>) => JSON.stringify({ error: { code: "VALIDATION_FAILED", message: "…", fields } });
+    expect(refusedItems(body({ "events.2.latencyMs": "x", "events.0": "y", "events.2.variant": "z" }), "events", 5)).toEqual(
+      new Set([0, 2]),
+    );
+    expect(refusedItems(body({ "summaries.1.flagKey": "x" }), "summaries", 3)).toEqual(new Set([1]));
+    expect(refusedItems(body({ "summaries.1.flagKey": "x" }), "events", 3)).toBeNull(); // another list
+    expect(refusedItems(body({ "events.1.x": "x", body: "too large" }), "events", 3)).toBeNull(); // the batch as a whole
+    expect(refusedItems(body({ "events.7.x": "x" }), "events", 3)).toBeNull(); // not an item of this batch
+    expect(refusedItems(body({ "events.12x": "x" }), "events", 30)).toBeNull();
+    expect(refusedItems(body({ "events.0.x": "x", "events.1.x": "x" }), "events", 2)).toBeNull(); // nothing left to send
+    expect(refusedItems(body({}), "events", 2)).toBeNull();
+    expect(refusedItems("not json", "events", 2)).toBeNull();
+    expect(refusedItems(JSON.stringify({ error: { fields: "x" } }), "events", 2)).toBeNull();
   });
 
   it("never buffers more than maxBuffer: the oldest are dropped and counted", async () => {
