@@ -280,6 +280,8 @@ function wireEvent(event: ReportedEvent, summarized: boolean, accepted: Set<stri
   };
 }
 
+const ITEM_PATH = { events: /^events\.(\d+)(?:\.|$)/, summaries: /^summaries\.(\d+)(?:\.|$)/ } as const;
+
 /**
  * The indexes of `list` that a 400's field errors name (`events.3.latencyMs` → 3), when every error
  * names one and some of the batch is left; null when the batch as a whole was refused.
@@ -293,8 +295,9 @@ export function refusedItems(body: string, list: "events" | "summaries", size: n
   }
   if (!fields || typeof fields !== "object") return null;
   const named = new Set<number>();
+  const item = ITEM_PATH[list];
   for (const path of Object.keys(fields)) {
-    const match = new RegExp(`^${list}\\.(\\d+)(?:\\.|$)`).exec(path);
+    const match = item.exec(path);
     const index = match ? Number(match[1]) : NaN;
     if (!(index < size)) return null;
     named.add(index);

@@ -21,7 +21,7 @@ export async function axeViolations(page: Page): Promise<Result[]> {
   // any other content; a page that never gets one still fails below. Polled by timer: Chromium may
   // skip animation frames for long stretches on a loaded machine.
   await page.waitForFunction(() => document.title.trim() !== "", null, { polling: 100, timeout: 10_000 }).catch(() => undefined);
-  if (!(await page.evaluate(() => "axe" in window))) await page.evaluate(AXE_SOURCE);
+  await injectAxe(page);
   return page.evaluate(async () => {
     const { axe } = window as unknown as { axe: { run(context: Document, options: object): Promise<AxeResults> } };
     return (await axe.run(document, { resultTypes: ["violations"] })).violations;
@@ -35,10 +35,15 @@ export async function axeViolations(page: Page): Promise<Result[]> {
  */
 export async function contrastUnderPointer(page: Page, control: Locator): Promise<string[]> {
   await control.hover();
-  if (!(await page.evaluate(() => "axe" in window))) await page.evaluate(AXE_SOURCE);
+  await injectAxe(page);
   const violations = await control.evaluate(async (element) => {
     const { axe } = window as unknown as { axe: { run(context: Element, options: object): Promise<AxeResults> } };
     return (await axe.run(element, { runOnly: { type: "rule", values: ["color-contrast"] }, resultTypes: ["violations"] })).violations;
   });
   return violations.flatMap((v) => v.nodes.map((n) => n.failureSummary ?? v.help));
+}
+
+/** axe into the page's current document, unless it is there already. */
+async function injectAxe(page: Page): Promise<void> {
+  if (!(await page.evaluate(() => "axe" in window))) await page.evaluate(AXE_SOURCE);
 }
