@@ -38,11 +38,6 @@ const CHROMIUM_SWITCHES = [
   // alternating pairs of runs: 252, 245 and 241 machine CPU-seconds with them, 231, 224 and 240
   // without (README). The tiers run the same JavaScript; only how fast differs.
   "--js-flags=--max-opt=1",
-  // The compositor in the browser process instead of a GPU process of its own (with --disable-gpu it
-  // only composites in software): one process and its IPC fewer. The browser tests, three alternating
-  // pairs of runs: 237.7, 244.3 and 229.1 machine CPU-seconds with the GPU process, 231.6, 213.1 and
-  // 204.3 without (README).
-  "--in-process-gpu",
 ];
 
 // Chromium reads only the last --disable-features, so ours repeats Playwright's (playwright-core's
