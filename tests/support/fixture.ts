@@ -64,10 +64,10 @@ export interface TestAppOptions<I extends Instances = Instances> extends TestDat
   /** Runs on the database before any server starts (rows a server must find at start-up). */
   beforeStart?: (t: TestDatabase) => Promise<unknown>;
   /**
-   * A server process of the file's own, started for it. Without it a single server with settings a
-   * warm server takes (tests/support/server-pool.ts) is the worker's warm one, moved to this file's
-   * database: for tests of the process itself (what it prints while starting, its signals, /metrics
-   * counters from zero), say `fresh: true`.
+   * A server process of the file's own, started for it. Without it the first (or only) server, when
+   * its settings are ones a warm server takes (tests/support/server-pool.ts), is the worker's warm one,
+   * moved to this file's database: for tests of the process itself (what it prints while starting, its
+   * signals, /metrics counters from zero), say `fresh: true`.
    */
   fresh?: boolean;
 }
@@ -98,39 +98,37 @@ export function setUpTestApp<const I extends Instances = 1>(options: TestAppOpti
     typeof options.instances === "object" ? options.instances : Array.from({ length: options.instances ?? 1 }, () => ({}));
   const handles = instances.map((_, i) => late<TestApp>(`test server ${i + 1} of ${instances.length}`));
   const all: TestApp[] = [];
-  const shared =
-    !options.fresh &&
-    instances.length === 1 &&
-    typeof options.instances !== "object" &&
-    !options.databaseUrl &&
-    typeof options.env !== "function" &&
-    canShare(options.env);
+  const settingsOf = (i: number) => ({ ...options, ...instances[i] });
+  // The first instance is the worker's warm server when its settings allow; the others (multi-instance
+  // tests) are started for the file either way.
+  const first = settingsOf(0);
+  const shared = !options.fresh && !first.databaseUrl && typeof first.env !== "function" && canShare(first.env);
   let lease: Lease | undefined;
   beforeAll(async () => {
     await options.beforeStart?.(t);
-    if (shared) {
-      lease = await leaseServer({
-        databaseUrl: t.url,
-        bootstrapTokens: options.bootstrapTokens,
-        env: options.env as Record<string, string> | undefined,
-      });
-      handles[0]!.set(lease.app);
-      return;
-    }
     const started = await Promise.allSettled(
-      instances.map((own) => {
-        const settings = { ...options, ...own };
-        return startTestApp({
+      instances.map(async (_, i) => {
+        const settings = settingsOf(i);
+        if (i === 0 && shared) {
+          lease = await leaseServer({
+            databaseUrl: t.url,
+            bootstrapTokens: settings.bootstrapTokens,
+            env: settings.env as Record<string, string> | undefined,
+          });
+          return lease.app;
+        }
+        const app = await startTestApp({
           databaseUrl: settings.databaseUrl ? settings.databaseUrl(t) : t.url,
           bootstrapTokens: settings.bootstrapTokens,
           env: typeof settings.env === "function" ? settings.env(t) : settings.env,
         });
+        all.push(app);
+        return app;
       }),
     );
-    for (const result of started) if (result.status === "fulfilled") all.push(result.value);
     const failed = started.find((r) => r.status === "rejected");
     if (failed) throw failed.reason;
-    all.forEach((app, i) => handles[i]!.set(app));
+    started.forEach((result, i) => handles[i]!.set((result as PromiseFulfilledResult<TestApp>).value));
   });
   // Registered after the database's afterAll, so it runs first (vitest runs afterAll hooks in reverse).
   afterAll(async () => {

@@ -27,8 +27,12 @@ export const PER_FILE_SETTINGS = [
   "ROLLGATE_METRICS_TOKEN",
 ] as const;
 
+/**
+ * Whether a warm server can take these settings. ROLLGATE_DATA_DIR too: a file that reads what the
+ * server writes there (the audit anchor) names its own, and a lease gets a fresh one otherwise.
+ */
 export function canShare(env: Record<string, string> | undefined): boolean {
-  return Object.keys(env ?? {}).every((name) => (PER_FILE_SETTINGS as readonly string[]).includes(name));
+  return Object.keys(env ?? {}).every((name) => name === "ROLLGATE_DATA_DIR" || (PER_FILE_SETTINGS as readonly string[]).includes(name));
 }
 
 // Files run one after another in a worker, which keeps this module loaded (isolate: false).
@@ -46,7 +50,9 @@ export async function leaseServer(settings: {
   bootstrapTokens?: string;
   env?: Record<string, string>;
 }): Promise<Lease> {
-  const dataDir = mkdtempSync(path.join(scratchRoot(), "rollgate-app-"));
+  // The file's own data directory is the file's to remove; one made here goes with the lease.
+  const ownDataDir = settings.env?.ROLLGATE_DATA_DIR ? null : mkdtempSync(path.join(scratchRoot(), "rollgate-app-"));
+  const dataDir = settings.env?.ROLLGATE_DATA_DIR ?? ownDataDir!;
   const env: Record<string, string | null> = {
     DATABASE_URL: asAppRole(settings.databaseUrl),
     DATABASE_MIGRATION_URL: settings.databaseUrl,
@@ -95,7 +101,7 @@ export async function leaseServer(settings: {
           await app.stop("SIGKILL");
         }
       }
-      rmSync(dataDir, { recursive: true, force: true });
+      if (ownDataDir) rmSync(ownDataDir, { recursive: true, force: true });
     },
   };
 }
