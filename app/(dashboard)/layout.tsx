@@ -5,6 +5,7 @@ import { requirePageUser } from "../_request/session";
 import { NavLink } from "@/components/nav/nav-link";
 import { CommandPalette } from "@/components/nav/command-palette";
 import { PaletteButton } from "@/components/nav/palette-button";
+import { LiveStatusBanner } from "@/components/live/live-status-banner";
 import { getDb } from "@/lib/db/client";
 import { countApprovalInbox } from "@/lib/rollouts/list-rollouts";
 import { countOpenIncidents } from "@/lib/incidents/incident-view";
@@ -76,6 +77,7 @@ export default async function DashboardLayout({ children }: { children: React.Re
           </div>
         </div>
       </header>
+      <LiveStatusBanner />
       <main className="mx-auto max-w-6xl px-4 py-8">{children}</main>
       <CommandPalette canKill={can(user, "flag.kill")} />
     </div>

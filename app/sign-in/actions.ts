@@ -11,6 +11,7 @@ import { fieldErrors } from "@/lib/api/http";
 import { isForm, UNREADABLE_FORM } from "../_request/form-input";
 import { secretText } from "@/lib/validation/text";
 import { setSessionCookie } from "../_request/session-cookie";
+import { returnPath } from "@/lib/auth/return-to";
 
 const signInSchema = z.object({
   email: z
@@ -41,8 +42,8 @@ export async function signInAction(_prev: SignInState, form: FormData): Promise<
     if (err instanceof AppError) return { error: err.message, fields: err.details.fields, email };
     throw err;
   }
-  // "/" sends each person to what needs them (lib/auth/landing.ts).
-  redirect("/");
+  // Back where they came from, or "/", which sends each person to what needs them (lib/auth/landing.ts).
+  redirect(returnPath(form.get("next")) ?? "/");
 }
 
 export async function signOutAction(): Promise<void> {

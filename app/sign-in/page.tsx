@@ -6,12 +6,14 @@ import { getDb } from "@/lib/db/client";
 import { activeDemoAccounts } from "@/lib/demo/seed-demo";
 import { supabaseSettings } from "@/lib/auth/supabase-settings";
 import { SupabaseSignIn } from "@/components/auth/supabase-sign-in";
+import { returnPath } from "@/lib/auth/return-to";
 
 export const metadata: Metadata = { title: "Sign in" };
 export const dynamic = "force-dynamic";
 
-export default async function SignInPage() {
-  if (await currentUser()) redirect("/");
+export default async function SignInPage({ searchParams }: { searchParams: Promise<{ next?: string | string[] }> }) {
+  const next = returnPath((await searchParams).next) ?? undefined;
+  if (await currentUser()) redirect(next ?? "/");
   const demo = await activeDemoAccounts(getDb());
   const supabase = supabaseSettings();
   return (
@@ -23,10 +25,10 @@ export default async function SignInPage() {
           <p className="mt-1 text-sm text-slate-500">Staged rollouts, approvals and the kill switch.</p>
         </div>
         <div className="rounded-xl bg-white p-6 shadow-sm ring-1 ring-slate-200">
-          <SignInForm />
+          <SignInForm next={next} />
           {supabase ? (
             <div className="mt-6 border-t border-slate-200 pt-6" data-testid="supabase-sign-in">
-              <SupabaseSignIn url={supabase.url} anonKey={supabase.anonKey} />
+              <SupabaseSignIn url={supabase.url} anonKey={supabase.anonKey} next={next} />
             </div>
           ) : null}
         </div>

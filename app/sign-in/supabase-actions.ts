@@ -7,6 +7,7 @@ import { getDb } from "@/lib/db/client";
 import { loadSupabaseSignIn } from "@/lib/auth/supabase-settings";
 import { AppError } from "@/lib/errors";
 import { setSessionCookie } from "../_request/session-cookie";
+import { returnPath } from "@/lib/auth/return-to";
 
 export interface SupabaseSignInState {
   error?: string;
@@ -21,9 +22,10 @@ const tokenSchema = z
 /**
  * The browser signed in with Supabase and hands over its access token: the one credential this
  * action trusts. The server verifies it and, for a known and confirmed email, opens an ordinary
- * Rollgate session, so everything after sign-in is the same as for a password.
+ * Rollgate session, so everything after sign-in is the same as for a password. `next`: the page to
+ * go back to (lib/auth/return-to.ts decides whether it may).
  */
-export async function supabaseSignInAction(accessToken: unknown): Promise<SupabaseSignInState> {
+export async function supabaseSignInAction(accessToken: unknown, next?: unknown): Promise<SupabaseSignInState> {
   const service = await loadSupabaseSignIn();
   if (!service) return { error: "Supabase sign-in is not enabled on this Rollgate" };
   const parsed = tokenSchema.safeParse(accessToken);
@@ -41,6 +43,6 @@ export async function supabaseSignInAction(accessToken: unknown): Promise<Supaba
   }
   if (!result.ok) redirect(`/sign-in/no-access?email=${encodeURIComponent(result.email)}`);
   await setSessionCookie(result.session);
-  // "/" sends each person to what needs them (lib/auth/landing.ts).
-  redirect("/");
+  // Back where they came from, or "/", which sends each person to what needs them (lib/auth/landing.ts).
+  redirect(returnPath(next) ?? "/");
 }

@@ -6,7 +6,8 @@ import { Button } from "../ui/button";
 import { Field, TextInput } from "../ui/field";
 import { ActionForm } from "../ui/action-form";
 
-export function SignInForm() {
+/** `next`: the page to go back to once signed in (lib/auth/return-to.ts checks it again on submit). */
+export function SignInForm({ next }: { next?: string }) {
   const [state, action, pending] = useActionState<SignInState, FormData>(signInAction, {});
   return (
     <ActionForm action={action} className="space-y-4" noValidate>
@@ -15,6 +16,7 @@ export function SignInForm() {
           {state.error}
         </p>
       ) : null}
+      {next ? <input type="hidden" name="next" value={next} /> : null}
       <Field label="Email" error={state.fields?.email}>
         <TextInput name="email" type="email" autoComplete="username" defaultValue={state.email} invalid={!!state.fields?.email} required />
       </Field>

@@ -15,7 +15,7 @@ async function supabaseClient(url: string, anonKey: string) {
   });
 }
 
-export function SupabaseSignIn({ url, anonKey }: { url: string; anonKey: string }) {
+export function SupabaseSignIn({ url, anonKey, next }: { url: string; anonKey: string; next?: string }) {
   const [open, setOpen] = useState(false);
   const [error, setError] = useState<string | null>(null);
   const [notice, setNotice] = useState<string | null>(null);
@@ -51,7 +51,7 @@ export function SupabaseSignIn({ url, anonKey }: { url: string; anonKey: string 
       const token = data.session.access_token;
       // The action redirects on success (to the dashboard, or to "ask an admin" for an unknown email).
       startTransition(async () => {
-        const result = await supabaseSignInAction(token);
+        const result = await supabaseSignInAction(token, next);
         if (result?.error) setError(result.error);
         setBusy(false);
       });

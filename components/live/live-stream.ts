@@ -30,10 +30,36 @@ export const RECONNECTED = "reconnected";
  * that is not a stream (a 503 while the database is unreachable, a proxy's 502 during a deploy): the
  * page would never hear of a change again until reloaded. Then a new connection is opened after
  * RETRY_MS, doubling up to MAX_RETRY_MS.
+ *
+ * While the page follows the stream and it has been down for STATUS_GRACE_MS, the page is told why
+ * (`watchLiveStatus`): the browser only learns that the stream failed, so a HEAD request to the same
+ * URL asks what a new connection would get. 401: the session ended (signed out elsewhere, expired),
+ * and the page will not update again until its reader signs in; anything else: the server or its
+ * database cannot be reached for now. A blip shorter than the grace shows nothing.
  */
 const LINGER_MS = 2_000;
 const RETRY_MS = 2_000;
 const MAX_RETRY_MS = 30_000;
+const STATUS_GRACE_MS = 4_000;
+
+/** Whether what the page shows still follows the server: `live` also while nothing on it follows the stream. */
+export type LiveStatus = "live" | "signed-out" | "unreachable";
+
+let status: LiveStatus = "live";
+const statusWatchers = new Set<(status: LiveStatus) => void>();
+
+/** Calls `watcher` with the status now and on every change; opens no connection of its own. */
+export function watchLiveStatus(watcher: (status: LiveStatus) => void): () => void {
+  statusWatchers.add(watcher);
+  watcher(status);
+  return () => statusWatchers.delete(watcher);
+}
+
+function setStatus(next: LiveStatus) {
+  if (next === status) return;
+  status = next;
+  for (const watcher of statusWatchers) watcher(next);
+}
 
 interface Connection {
   source: EventSource;
@@ -44,6 +70,8 @@ interface Connection {
   broken: boolean;
   retry: ReturnType<typeof setTimeout> | null;
   retryMs: number;
+  /** Until the stream has been down long enough to say so. */
+  grace: ReturnType<typeof setTimeout> | null;
 }
 
 let shared: Connection | null = null;
@@ -63,12 +91,22 @@ function open(connection: Connection) {
   connection.source = source;
   source.addEventListener("open", () => {
     connection.retryMs = RETRY_MS;
+    if (connection.grace) clearTimeout(connection.grace);
+    connection.grace = null;
+    setStatus("live");
     if (!connection.broken) return;
     connection.broken = false;
     dispatch(connection, RECONNECTED, "");
   });
   source.addEventListener("error", () => {
     connection.broken = true;
+    if (status !== "live") void diagnose(connection);
+    else if (!connection.grace) {
+      connection.grace = setTimeout(() => {
+        connection.grace = null;
+        void diagnose(connection);
+      }, STATUS_GRACE_MS);
+    }
     if (source.readyState !== EventSource.CLOSED || connection.retry || shared !== connection) return;
     connection.retry = setTimeout(() => {
       connection.retry = null;
@@ -78,6 +116,22 @@ function open(connection: Connection) {
     connection.retryMs = Math.min(MAX_RETRY_MS, connection.retryMs * 2);
   });
   for (const event of connection.handlers.keys()) listen(connection, event);
+}
+
+/** Why the stream is down, asked of the server (see STATUS_GRACE_MS); nothing once it is back. */
+async function diagnose(connection: Connection) {
+  const stillDown = () => shared === connection && connection.source.readyState !== EventSource.OPEN && subscribers(connection) > 0;
+  if (!stillDown()) return;
+  let answer: number;
+  try {
+    answer = (await fetch("/api/v1/live", { method: "HEAD", cache: "no-store" })).status;
+  } catch {
+    answer = 0; // no answer at all: the server is down or the network is
+  }
+  if (!stillDown()) return;
+  // 200: a stream would be served now, and the next attempt will get one; say nothing new till then.
+  if (answer === 401) setStatus("signed-out");
+  else if (answer !== 200) setStatus("unreachable");
 }
 
 export function subscribeLive(event: string, handler: Handler): () => void {
@@ -90,6 +144,7 @@ export function subscribeLive(event: string, handler: Handler): () => void {
       broken: false,
       retry: null,
       retryMs: RETRY_MS,
+      grace: null,
     };
     open(connection);
     shared = connection;
@@ -121,8 +176,11 @@ export function subscribeLive(event: string, handler: Handler): () => void {
       current.closing = null;
       if (subscribers(current) > 0) return;
       if (current.retry) clearTimeout(current.retry);
+      if (current.grace) clearTimeout(current.grace);
       current.source.close();
       if (shared === current) shared = null;
+      // Nothing on the page follows the server any more, so nothing on it has stopped following.
+      setStatus("live");
     }, LINGER_MS);
   };
 }

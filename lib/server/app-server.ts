@@ -13,6 +13,7 @@ import { isClientAbort, LingeringResponse } from "./request-body";
 import { httpMetrics } from "./metrics/http-metrics";
 import { staticAssets } from "./static-assets";
 import { logger, requestIdOf } from "../log/logger";
+import { REQUEST_PATH_HEADER } from "../auth/return-to";
 
 const log = logger("http");
 
@@ -209,6 +210,7 @@ export async function startAppServer(options: {
   appRoutes = options.dev ? null : loadAppRoutes(options.dir);
   ready(async (req, res) => {
     setPagePolicy(req, res, options.dev);
+    req.headers[REQUEST_PATH_HEADER] = req.url ?? "/";
     if (await refuseMalformed(req, res, appRoutes)) return;
     await runWithDatabaseScope((state) => {
       state.requestId = requestIdOf(req);

@@ -36,8 +36,9 @@ test("a viewer sees flags read-only and no admin page", async ({ page }) => {
 
   await page.getByRole("button", { name: "Sign out" }).click();
   await expect(page).toHaveURL(/\/sign-in$/);
+  // Signed out, a dashboard page sends them to sign in, remembering where they were going.
   await page.goto("/flags");
-  await expect(page).toHaveURL(/\/sign-in$/);
+  await expect(page).toHaveURL(/\/sign-in\?next=%2Fflags$/);
 });
 
 test("an admin adds a webhook, sends a test, and sees it delivered to a real receiver", async ({ page }) => {

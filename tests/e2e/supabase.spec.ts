@@ -48,7 +48,7 @@ test("someone Supabase knows but Rollgate does not is asked to get access from a
   await expect(page.getByRole("heading", { name: "Ask an admin for access" })).toBeVisible();
   await expect(page.getByTestId("no-access-email")).toHaveText("stranger@example.com");
   await page.goto("/flags");
-  await expect(page).toHaveURL(/\/sign-in$/);
+  await expect(page).toHaveURL(/\/sign-in\?next=%2Fflags$/);
 });
 
 test("a Supabase magic link signs in", async ({ page, request, server }) => {

@@ -16,11 +16,15 @@ beforeAll(async () => {
   actionId = serverActionIds().get("signInAction")!;
 });
 
-/** Submits the sign-in form as React does; returns the form state it answers with and any cookie set. */
-async function signInOverHttp(email: string, password: string) {
+/**
+ * Submits the sign-in form as React does (with the page to go back to, when given); returns the form
+ * state it answers with, any cookie set, and where it redirects.
+ */
+async function signInOverHttp(email: string, password: string, next?: string) {
   const body = new FormData();
   body.append("_1_email", email);
   body.append("_1_password", password);
+  if (next !== undefined) body.append("_1_next", next);
   body.append("0", '[{},"$K1"]');
   const started = performance.now();
   const res = await fetch(`${app.url}/sign-in`, {
@@ -33,7 +37,10 @@ async function signInOverHttp(email: string, password: string) {
   const ms = performance.now() - started;
   const line = text.split("\n").find((l) => l.startsWith("1:{"));
   const state = line ? (JSON.parse(line.slice(2)) as { error?: string; fields?: unknown; email?: string }) : null;
-  return { status: res.status, state, session: /rollgate_session=[^;]/.test(res.headers.get("set-cookie") ?? ""), ms };
+  const cookie = /(rollgate_session=[^;]+)/.exec(res.headers.get("set-cookie") ?? "")?.[1];
+  // A server action's redirect: "<path>;<push|replace>".
+  const redirectTo = res.headers.get("x-action-redirect")?.split(";")[0] ?? null;
+  return { status: res.status, state, session: cookie !== undefined, cookie, redirectTo, ms };
 }
 
 async function attempts(email: string) {
@@ -116,5 +123,43 @@ describe("no account enumeration", () => {
         .map(([k, v]) => `${k} ${median(v)}`)
         .join(", ")}`,
     );
+  });
+});
+
+// As on-call: the tests above lock the other demo accounts out.
+describe("back to the page after signing in (lib/auth/return-to.ts)", () => {
+  it("a dashboard page sends someone signed out to sign-in with its address, and signing in goes back there", async () => {
+    const page = "/flags/messaging-v2?env=production";
+    const res = await fetch(`${app.url}${page}`, { redirect: "manual" });
+    await res.text();
+    expect(res.status).toBe(307);
+    const location = res.headers.get("location")!;
+    expect(location).toBe(`/sign-in?next=${encodeURIComponent(page)}`);
+    // The sign-in page carries it into the form.
+    const form = await (await fetch(`${app.url}${location}`)).text();
+    expect(form).toContain(`name="next" value="${page.replace("&", "&amp;")}"`);
+
+    const back = await signInOverHttp("oncall@rollgate.dev", PASSWORD, page);
+    expect(back.session, JSON.stringify(back.state)).toBe(true);
+    expect(back.redirectTo).toBe(page);
+    // Without one, each role's landing page as before (lib/auth/landing.ts, through "/").
+    expect((await signInOverHttp("oncall@rollgate.dev", PASSWORD)).redirectTo).toBe("/");
+  });
+
+  it("goes nowhere off the site, whatever the form or the URL says", async () => {
+    for (const next of ["//evil.example/flags", "/\\evil.example", "https://evil.example", "/sign-in"]) {
+      const signedIn = await signInOverHttp("oncall@rollgate.dev", PASSWORD, next);
+      expect(signedIn.session, `${next}: ${JSON.stringify(signedIn.state)}`).toBe(true);
+      expect(signedIn.redirectTo, next).toBe("/");
+    }
+    const { cookie } = await signInOverHttp("oncall@rollgate.dev", PASSWORD);
+    const visit = async (next: string) => {
+      const res = await fetch(`${app.url}/sign-in?next=${encodeURIComponent(next)}`, { headers: { cookie: cookie! }, redirect: "manual" });
+      await res.text();
+      return [res.status, res.headers.get("location")];
+    };
+    // Someone already signed in who opens a sign-in link goes straight on: to the page, or home.
+    expect(await visit("/audit")).toEqual([307, "/audit"]);
+    expect(await visit("//evil.example")).toEqual([307, "/"]);
   });
 });

@@ -153,6 +153,17 @@ describe("GET /api/v1/live (dashboard)", () => {
       const again = await fetch(`${app.url}/api/v1/live`, { headers: { cookie: `rollgate_session=${one.secret}` } });
       expect(again.status).toBe(401);
       await again.body?.cancel();
+      // What a page whose stream was refused asks to tell "signed out" from "unreachable"
+      // (components/live/live-stream.ts): the status a GET would get, without opening a stream.
+      const head = (secret: string) =>
+        fetch(`${app.url}/api/v1/live`, { method: "HEAD", headers: { cookie: `rollgate_session=${secret}` } });
+      const ended = await head(one.secret);
+      expect([ended.status, await ended.text()]).toEqual([401, ""]);
+      const live = await head(two.secret);
+      expect([live.status, live.headers.get("content-type"), await live.text()]).toEqual([200, "text/event-stream; charset=utf-8", ""]);
+      const post = await fetch(`${app.url}/api/v1/live`, { method: "POST", headers: { cookie: `rollgate_session=${two.secret}` } });
+      expect([post.status, post.headers.get("allow")]).toEqual([405, "GET, HEAD"]);
+      await post.body?.cancel();
     } finally {
       await a.close();
       await b.close();

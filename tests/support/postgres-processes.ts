@@ -49,18 +49,49 @@ export function clusterCpuSeconds(dataDir: string): number {
   return ticks / 100;
 }
 
+/** A process's state letter from /proc (`T`: stopped), or null once it is gone. */
+function stateOf(pid: number): string | null {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+    return stat.slice(stat.lastIndexOf(")") + 2)[0] ?? null;
+  } catch {
+    return null;
+  }
+}
+
+const pause = (ms: number) => Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
+
 /**
  * Freezes the whole cluster as a hung host would (SIGSTOP): connections stay open, nothing answers.
- * The postmaster first, so it forks no new backend that would escape; then its children.
- * Returns the function that thaws them (SIGCONT).
+ * The postmaster first, so it forks no new backend that would escape; then its children. kill()
+ * returns before the signal has taken effect, and a postmaster caught in fork() still makes its
+ * child, which then serves a connection unfrozen (a loaded CI machine's run once got 160 answers of
+ * 200 from one): so it waits until the postmaster is stopped, and stops children until a look at
+ * /proc finds every one stopped. Returns the function that thaws them (SIGCONT).
  */
 export function freezeCluster(dataDir: string): () => void {
   const postmaster = postmasterPid(dataDir);
   process.kill(postmaster, "SIGSTOP");
-  const pids = clusterPids(dataDir);
-  for (const pid of pids) if (pid !== postmaster) process.kill(pid, "SIGSTOP");
+  const frozen = new Set<number>([postmaster]);
+  const deadline = Date.now() + 10_000;
+  for (;;) {
+    for (const pid of clusterPids(dataDir)) {
+      if (frozen.has(pid)) continue;
+      try {
+        process.kill(pid, "SIGSTOP");
+        frozen.add(pid);
+      } catch {
+        // Gone meanwhile.
+      }
+    }
+    const running = [...frozen].filter((pid) => !["T", "t", null].includes(stateOf(pid)));
+    const escaped = clusterPids(dataDir).filter((pid) => !frozen.has(pid));
+    if (running.length === 0 && escaped.length === 0) break;
+    if (Date.now() > deadline) throw new Error(`PostgreSQL did not freeze: still running ${[...running, ...escaped].join(", ")}`);
+    pause(5);
+  }
   return () => {
-    for (const pid of pids) {
+    for (const pid of frozen) {
       try {
         process.kill(pid, "SIGCONT");
       } catch {

@@ -2,7 +2,7 @@
 // the browser's EventSource that records what the module does with it and lets a test play the
 // server: open, deliver an event, break the connection.
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
-import { RECONNECTED, subscribeLive } from "@/components/live/live-stream";
+import { RECONNECTED, subscribeLive, watchLiveStatus, type LiveStatus } from "@/components/live/live-stream";
 
 class StandInEventSource {
   static readonly CONNECTING = 0;
@@ -173,5 +173,112 @@ describe("the dashboard's shared stream", () => {
     StandInEventSource.made[2]!.event("metrics", "m");
     expect(seen).toEqual(["m"]);
     offBack();
+  });
+});
+
+describe("telling the page when the stream has stopped following the server", () => {
+  /** What HEAD /api/v1/live answers: a status, or no answer at all (the server is down). */
+  let head: () => Promise<{ status: number }>;
+  const heads: string[] = [];
+  beforeEach(() => {
+    heads.length = 0;
+    vi.stubGlobal("fetch", (url: string, init: { method?: string }) => {
+      heads.push(`${init.method} ${url}`);
+      return head();
+    });
+  });
+
+  function watch(): { seen: LiveStatus[]; stop: () => void } {
+    const seen: LiveStatus[] = [];
+    const stop = watchLiveStatus((s) => seen.push(s));
+    return { seen, stop };
+  }
+
+  it("says nothing about a blip shorter than four seconds, and opens no connection just to watch", async () => {
+    head = () => Promise.resolve({ status: 503 });
+    const { seen, stop } = watch();
+    expect(StandInEventSource.made).toHaveLength(0);
+    const off = subscribeLive("config", () => {});
+    StandInEventSource.made[0]!.opened();
+    StandInEventSource.made[0]!.broke("retry"); // the server restarting: the browser retries by itself
+    await vi.advanceTimersByTimeAsync(3_999);
+    StandInEventSource.made[0]!.opened();
+    await vi.advanceTimersByTimeAsync(10_000);
+    expect(seen).toEqual(["live"]);
+    expect(heads).toEqual([]);
+    off();
+    stop();
+  });
+
+  it("signed out: a refused stream whose HEAD says 401, until a stream opens again (signed in in another tab)", async () => {
+    head = () => Promise.resolve({ status: 401 });
+    const { seen, stop } = watch();
+    let reconnected = 0;
+    const off = subscribeLive("config", () => {});
+    const offReconnected = subscribeLive(RECONNECTED, () => reconnected++);
+    StandInEventSource.made[0]!.opened();
+    // The session ended: the server closed the stream and refuses the browser's retry with a 401.
+    StandInEventSource.made[0]!.broke("closed");
+    await vi.advanceTimersByTimeAsync(3_999);
+    expect(seen).toEqual(["live"]);
+    await vi.advanceTimersByTimeAsync(1);
+    expect(heads).toEqual(["HEAD /api/v1/live"]);
+    expect(seen).toEqual(["live", "signed-out"]);
+    // The next attempt (opened at 2 s) is refused too: asked again, still signed out.
+    StandInEventSource.made[1]!.broke("closed");
+    await vi.advanceTimersByTimeAsync(0);
+    expect(heads).toHaveLength(2);
+    expect(seen).toEqual(["live", "signed-out"]);
+    await vi.advanceTimersByTimeAsync(4_000);
+    StandInEventSource.made[2]!.opened();
+    expect(seen).toEqual(["live", "signed-out", "live"]);
+    expect(reconnected).toBe(1);
+    off();
+    offReconnected();
+    stop();
+  });
+
+  it("unreachable: a 503 (the database away) or no answer at all (the server down)", async () => {
+    head = () => Promise.resolve({ status: 503 });
+    const { seen, stop } = watch();
+    const off = subscribeLive("metrics", () => {});
+    StandInEventSource.made[0]!.broke("closed");
+    await vi.advanceTimersByTimeAsync(4_000);
+    expect(seen).toEqual(["live", "unreachable"]);
+    head = () => Promise.reject(new TypeError("Failed to fetch"));
+    StandInEventSource.made[1]!.broke("retry");
+    await vi.advanceTimersByTimeAsync(0);
+    expect(seen).toEqual(["live", "unreachable"]);
+    head = () => Promise.resolve({ status: 401 });
+    StandInEventSource.made[1]!.broke("closed");
+    await vi.advanceTimersByTimeAsync(0);
+    expect(seen).toEqual(["live", "unreachable", "signed-out"]);
+    off();
+    stop();
+  });
+
+  it("a HEAD that finds the stream would be served changes nothing: the next attempt gets it", async () => {
+    head = () => Promise.resolve({ status: 200 });
+    const { seen, stop } = watch();
+    const off = subscribeLive("metrics", () => {});
+    StandInEventSource.made[0]!.broke("closed");
+    await vi.advanceTimersByTimeAsync(4_000);
+    expect(heads).toHaveLength(1);
+    expect(seen).toEqual(["live"]);
+    off();
+    stop();
+  });
+
+  it("is live again once nothing on the page follows the stream", async () => {
+    head = () => Promise.resolve({ status: 401 });
+    const { seen, stop } = watch();
+    const off = subscribeLive("metrics", () => {});
+    StandInEventSource.made[0]!.broke("closed");
+    await vi.advanceTimersByTimeAsync(4_000);
+    expect(seen).toEqual(["live", "signed-out"]);
+    off();
+    await vi.advanceTimersByTimeAsync(2_000);
+    expect(seen).toEqual(["live", "signed-out", "live"]);
+    stop();
   });
 });

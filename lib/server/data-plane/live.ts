@@ -53,14 +53,15 @@ function changeFrameOf(snapshot: CompiledSnapshot, patch: RecordedPatch): Buffer
  * Identity is checked when the connection opens, not per event, and again whenever one of the user's
  * credentials may have ended (sign-out, password change, revoked token, user disabled: NOTIFY
  * rollgate_credentials) and every `recheckMs` (sessions also end by expiring, which sends nothing);
- * the stream closes as soon as its credential no longer resolves to the same user.
+ * the stream closes as soon as its credential no longer resolves to the same user. HEAD answers what
+ * GET would (200, 401, 503) without the stream.
  */
 export function liveRoute(store: ConfigStore, db: Db, options: { heartbeatMs?: number; recheckMs?: number } = {}) {
   const identity = postgresIdentity(db);
   return async (req: IncomingMessage, res: ServerResponse): Promise<boolean> => {
     if (pathOf(req) !== PATH) return false;
-    if (req.method !== "GET") {
-      sendJson(res, 405, { error: { code: "METHOD_NOT_ALLOWED", message: "use GET" } }, { allow: "GET" });
+    if (req.method !== "GET" && req.method !== "HEAD") {
+      sendJson(res, 405, { error: { code: "METHOD_NOT_ALLOWED", message: "use GET" } }, { allow: "GET, HEAD" });
       return true;
     }
     const headers = nodeHeaders(req);
@@ -73,6 +74,13 @@ export function liveRoute(store: ConfigStore, db: Db, options: { heartbeatMs?: n
     }
     if (!principal || principal.kind !== "user") {
       sendJson(res, 401, { error: { code: "UNAUTHENTICATED", message: "sign in first" } });
+      return true;
+    }
+    if (req.method === "HEAD") {
+      // Why a refused stream was refused: an EventSource is told only that it failed, so the page asks
+      // this (signed out, or the database away) without opening a second stream.
+      res.writeHead(200, { "content-type": "text/event-stream; charset=utf-8", "cache-control": "no-store" });
+      res.end();
       return true;
     }
     const send = (snapshot: CompiledSnapshot, change?: RecordedPatch | null) =>
