@@ -15,6 +15,34 @@ async function supabaseClient(url: string, anonKey: string) {
   });
 }
 
+/**
+ * Where a magic link should come back to: the link opens in a new tab (from the mail), so the page to
+ * return to waits in this browser's storage for as long as a link lasts (Supabase: an hour). The
+ * server checks it again (lib/auth/return-to.ts); a link opened in another browser lands as usual.
+ */
+const LINK_NEXT_KEY = "rollgate.signInNext";
+const LINK_LIFETIME_MS = 60 * 60 * 1000;
+
+function rememberNextForLink(next: string | undefined) {
+  try {
+    if (next) localStorage.setItem(LINK_NEXT_KEY, JSON.stringify({ next, at: Date.now() }));
+    else localStorage.removeItem(LINK_NEXT_KEY);
+  } catch {
+    // Storage off (a private window's settings): the link lands on the usual page.
+  }
+}
+
+function nextForLink(): string | undefined {
+  try {
+    const saved = JSON.parse(localStorage.getItem(LINK_NEXT_KEY) ?? "null") as { next?: unknown; at?: unknown } | null;
+    localStorage.removeItem(LINK_NEXT_KEY);
+    const fresh = typeof saved?.at === "number" && Date.now() - saved.at < LINK_LIFETIME_MS;
+    return fresh && typeof saved?.next === "string" ? saved.next : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 export function SupabaseSignIn({ url, anonKey, next }: { url: string; anonKey: string; next?: string }) {
   const [open, setOpen] = useState(false);
   const [error, setError] = useState<string | null>(null);
@@ -74,7 +102,10 @@ export function SupabaseSignIn({ url, anonKey, next }: { url: string; anonKey: s
         options: { emailRedirectTo: `${window.location.origin}/sign-in/supabase`, shouldCreateUser: false },
       });
       if (failed) setError(failed.message);
-      else setNotice(`Check ${email} for a sign-in link.`);
+      else {
+        rememberNextForLink(next);
+        setNotice(`Check ${email} for a sign-in link.`);
+      }
     } catch {
       setError("Supabase could not be reached: try again");
     } finally {
@@ -129,7 +160,7 @@ export function SupabaseLinkLanding() {
     const missing = params.get("error_description") ?? "This sign-in link is incomplete or has expired";
     // The action redirects on success; only a refusal comes back.
     startTransition(async () => {
-      const result = token ? await supabaseSignInAction(token) : { error: missing };
+      const result = token ? await supabaseSignInAction(token, nextForLink()) : { error: missing };
       if (result?.error) setError(result.error);
     });
   }, []);

@@ -23,8 +23,10 @@ export const RECONNECTED = "reconnected";
  *
  * The last subscriber's leaving closes the connection only after LINGER_MS: a component whose effect
  * runs again (a chart switched to another environment) or a client-side navigation to another page
- * that follows the stream leaves and joins within one commit, and would otherwise drop the
- * connection and open a new one, missing what happened in between.
+ * that follows the stream leaves, and the next one joins once it has rendered (the flag page's charts
+ * after their scripts have loaded, seconds on a busy phone or machine: a CI run once took over two).
+ * Without it the connection would close and open again, missing what happened in between. An idle
+ * stream costs the server nothing but a socket.
  *
  * The browser reconnects by itself after a dropped connection, but gives up for good on an answer
  * that is not a stream (a 503 while the database is unreachable, a proxy's 502 during a deploy): the
@@ -37,7 +39,7 @@ export const RECONNECTED = "reconnected";
  * and the page will not update again until its reader signs in; anything else: the server or its
  * database cannot be reached for now. A blip shorter than the grace shows nothing.
  */
-const LINGER_MS = 2_000;
+const LINGER_MS = 10_000;
 const RETRY_MS = 2_000;
 const MAX_RETRY_MS = 30_000;
 const STATUS_GRACE_MS = 4_000;

@@ -3,7 +3,7 @@ import { fromPage, saveProduction, signIn } from "./helpers";
 
 test("signed-out visitors land on sign-in; a wrong password shows a form error", async ({ page }) => {
   await page.goto("/flags");
-  await expect(page).toHaveURL(/\/sign-in$/);
+  await expect(page).toHaveURL(/\/sign-in\?next=%2Fflags$/);
   await expect(page.getByTestId("demo-accounts")).toContainText("engineer@rollgate.dev");
   await page.getByLabel("Email").fill("engineer@rollgate.dev");
   await page.getByLabel("Password").fill("not-the-password");
@@ -11,7 +11,7 @@ test("signed-out visitors land on sign-in; a wrong password shows a form error",
   await expect(page.locator("form").getByRole("alert")).toHaveText(
     "Email or password is incorrect, or too many failed attempts: try again in a few minutes",
   );
-  await expect(page).toHaveURL(/\/sign-in$/);
+  await expect(page).toHaveURL(/\/sign-in\?next=%2Fflags$/);
 });
 
 test("an engineer edits a rollout percentage and it persists after reload", async ({ page }) => {

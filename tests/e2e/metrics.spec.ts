@@ -45,7 +45,7 @@ test("charts show traffic and change when new events arrive, without a reload", 
   await openWithLiveStream(page, "/flags");
   const streamsOpened: string[] = [];
   page.on("request", (r) => {
-    if (new URL(r.url()).pathname === "/api/v1/live") streamsOpened.push(r.url());
+    if (new URL(r.url()).pathname === "/api/v1/live") streamsOpened.push(`${r.method()} ${r.url()}`);
   });
   await page.getByRole("link", { name: FLAG, exact: true }).click();
   await expect(page).toHaveURL(new RegExp(`/flags/${FLAG}$`));

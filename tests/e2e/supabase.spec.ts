@@ -6,8 +6,8 @@ import { SUPABASE_USERS } from "./supabase-users";
 const standin = (server: E2EServer) => `http://127.0.0.1:${server.supabasePort}`;
 const password = (email: string) => SUPABASE_USERS.find((u) => u.email === email)!.password;
 
-async function openSupabaseForm(page: Page) {
-  await page.goto("/sign-in");
+async function openSupabaseForm(page: Page, path = "/sign-in") {
+  await page.goto(path);
   await page.getByRole("button", { name: "Continue with Supabase" }).click();
 }
 
@@ -64,4 +64,36 @@ test("a Supabase magic link signs in", async ({ page, request, server }) => {
   await page.goto(link);
   await expect(page).toHaveURL(/\/flags$/);
   await expect(page.getByTestId("current-user")).toHaveText("Erin Engineer");
+});
+
+test("a Supabase sign-in, by password or by a link opened in a new tab, comes back to the page that sent someone to sign in", async ({
+  page,
+  request,
+  server,
+}) => {
+  // Signed out, a link to a dashboard page leads to sign-in, which remembers it.
+  await page.goto("/segments");
+  await expect(page).toHaveURL(/\/sign-in\?next=%2Fsegments$/);
+  await page.getByRole("button", { name: "Continue with Supabase" }).click();
+  await page.getByLabel("Supabase email").fill("po@rollgate.dev");
+  await page.getByLabel("Supabase password").fill(password("po@rollgate.dev"));
+  await page.getByRole("button", { name: "Continue with password" }).click();
+  // Not the approvals inbox a product owner otherwise lands on.
+  await expect(page).toHaveURL(/\/segments$/);
+  await page.getByRole("button", { name: "Sign out" }).click();
+
+  await openSupabaseForm(page, `/sign-in?next=${encodeURIComponent("/incidents?status=all")}`);
+  await page.getByLabel("Supabase email").fill("engineer@rollgate.dev");
+  await page.getByRole("button", { name: "Email me a link" }).click();
+  await expect(page.getByRole("status")).toHaveText("Check engineer@rollgate.dev for a sign-in link.");
+  const { link } = (await (await request.get(`${standin(server)}/__standin/last-link?email=engineer@rollgate.dev`)).json()) as {
+    link: string;
+  };
+  // From the mail: another tab of the same browser.
+  const fromMail = await page.context().newPage();
+  await fromMail.goto(link);
+  await expect(fromMail).toHaveURL(/\/incidents\?status=all$/);
+  await expect(fromMail.getByTestId("current-user")).toHaveText("Erin Engineer");
+  // Used once: the next link lands as usual.
+  expect(await fromMail.evaluate(() => localStorage.getItem("rollgate.signInNext"))).toBeNull();
 });
