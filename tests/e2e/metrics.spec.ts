@@ -23,14 +23,18 @@ async function sendEvents(request: APIRequestContext, n: number, onErrorShare: n
 
 /**
  * Opens `path` and waits until its dashboard stream is open. Events posted before that would wait for
- * the charts' 15-second poll (seen on a loaded machine). A request, not a response: the page before
- * (the sign-in's landing page) opened a stream too, and its answer can arrive after this starts
- * waiting, while only requests made from here on are this page's. The server subscribes a stream to
- * metrics before it answers (lib/server/data-plane/live.ts), so its 200 means the notices will come.
+ * the charts' 15-second poll (seen on a loaded machine). The page before (the sign-in's landing page)
+ * may still be opening a stream of its own when this starts, so the stream waited for is the one
+ * whose Referer is this document's address, marked for it (taking the landing page's for it let a CI
+ * run count this page's own stream as a second one). The server subscribes a stream to metrics
+ * before it answers (lib/server/data-plane/live.ts), so its 200 means the notices will come.
  */
 async function openWithLiveStream(page: Page, path: string) {
-  const streamRequested = page.waitForRequest((r) => new URL(r.url()).pathname === "/api/v1/live");
-  await page.goto(path);
+  const mark = `opened=${Date.now()}`;
+  const streamRequested = page.waitForRequest(
+    (r) => new URL(r.url()).pathname === "/api/v1/live" && (r.headers().referer ?? "").includes(mark),
+  );
+  await page.goto(`${path}${path.includes("?") ? "&" : "?"}${mark}`);
   expect((await (await streamRequested).response())?.status()).toBe(200);
 }
 
