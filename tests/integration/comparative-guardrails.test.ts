@@ -187,7 +187,12 @@ describe("comparative guardrails", () => {
     expect(incident!.reason).toMatch(
       /^guardrail \(errors, on vs off\): on: 5 % errors, off: 0\.5 %, (9\.\d|10)× worse, evidence \S+ ≥ 33 → kill$/,
     );
-    const audit = await t.sql(`SELECT after FROM audit_log WHERE action = 'guardrail.evidence' AND target_id = $1`, [`${key}/production`]);
+    // The kill commits first and the evidence's audit entry once the action is done (as above): a
+    // loaded machine once read the log between the two.
+    const audited = () =>
+      t.sql(`SELECT after FROM audit_log WHERE action = 'guardrail.evidence' AND target_id = $1`, [`${key}/production`]);
+    await eventually(async () => (await audited()).rows.length > 0, 20_000, "the evidence's audit entry");
+    const audit = await audited();
     expect(audit.rows).toHaveLength(1);
     expect(audit.rows[0].after).toMatchObject({
       test: "errors",
