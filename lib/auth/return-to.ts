@@ -2,9 +2,9 @@
  * Where sign-in sends someone back to: the dashboard page they were on when their session ended, or
  * the one a link pointed them at. The value comes from the URL (`/sign-in?next=…`), which anyone can
  * write, so only a path on this site is taken: anything that would leave it (`//host`, `/\host`, a
- * scheme, a backslash or control character a browser might read as a host) is ignored, and so is
- * sign-in itself. Null when there is nothing safe to go back to; then sign-in lands where it always
- * does (lib/auth/landing.ts).
+ * scheme, a backslash or control character a browser might read as a host) is ignored, and so are
+ * sign-in itself and what is not a page (the API, build files). Null when there is nothing safe to go
+ * back to; then sign-in lands where it always does (lib/auth/landing.ts).
  */
 export const RETURN_TO_MAX_LENGTH = 2_000;
 
@@ -30,6 +30,8 @@ export function returnPath(raw: unknown): string | null {
   }
   if (url.origin !== BASE) return null;
   if (url.pathname === "/" || url.pathname === "/sign-in" || url.pathname.startsWith("/sign-in/")) return null;
+  // Pages only: an API answer or a build file is nothing to come back to.
+  if (/^\/(api|ofrep|_next)(\/|$)/.test(url.pathname)) return null;
   // What Next adds to a client-side navigation's request is not part of the page's address.
   url.searchParams.delete("_rsc");
   return `${url.pathname}${url.search}${url.hash}`;

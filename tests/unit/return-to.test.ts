@@ -26,6 +26,9 @@ describe("where sign-in sends someone back to", () => {
     ["sign-in itself (a loop)", "/sign-in"],
     ["a sign-in page", "/sign-in/no-access"],
     ["the root, where sign-in goes anyway", "/"],
+    ["an API answer", "/api/v1/flags"],
+    ["the evaluation API", "/ofrep/v1/evaluate/flags"],
+    ["a build file", "/_next/static/chunks/main.js"],
     ["something too long", `/flags/${"a".repeat(RETURN_TO_MAX_LENGTH)}`],
   ])("ignores %s", (_, raw) => {
     expect(returnPath(raw)).toBeNull();
