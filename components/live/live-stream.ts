@@ -24,9 +24,9 @@ export const RECONNECTED = "reconnected";
  * The last subscriber's leaving closes the connection only after LINGER_MS: a component whose effect
  * runs again (a chart switched to another environment) or a client-side navigation to another page
  * that follows the stream leaves, and the next one joins once it has rendered (the flag page's charts
- * after their scripts have loaded, seconds on a busy phone or machine: a CI run once took over two).
- * Without it the connection would close and open again, missing what happened in between. An idle
- * stream costs the server nothing but a socket.
+ * after their scripts have loaded, which can take seconds on a phone's network). Without it the
+ * connection would close and open again, missing what happened in between. An idle stream costs the
+ * server nothing but a socket.
  *
  * The browser reconnects by itself after a dropped connection, but gives up for good on an answer
  * that is not a stream (a 503 while the database is unreachable, a proxy's 502 during a deploy): the
