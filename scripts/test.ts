@@ -4,7 +4,9 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import { once } from "node:events";
 import { readFileSync, rmSync } from "node:fs";
+import { availableParallelism } from "node:os";
 import { chromiumExecutable } from "../tests/support/find-browser";
+import { machineBusySeconds } from "../tests/support/file-cpu-reporter";
 import { reservedPort } from "../tests/support/free-port";
 import { TSC_7 } from "./typescript";
 
@@ -32,6 +34,21 @@ try {
 }
 
 const runStarted = Date.now();
+const busyAtStart = machineBusy();
+
+/**
+ * The machine's busy CPU-seconds so far (every process, /proc/stat), or null off Linux. With the
+ * wall-clock total it tells a slow hour from slow code: on this shared two-core host the same suite
+ * has taken 544 CPU-seconds in one hour and 706 in the next, so a run that took longer and more
+ * CPU-seconds with the same code ran on a slower machine.
+ */
+function machineBusy(): number | null {
+  try {
+    return machineBusySeconds();
+  } catch {
+    return null;
+  }
+}
 const only = process.argv[2];
 const stages: string[] = [];
 
@@ -151,4 +168,10 @@ if (only === "unit") {
   if (process.env.ROLLGATE_TEST_SERIAL === "1") for (const stage of wanted) await step(stage);
   else await together(wanted);
 }
-console.log(`\nStages: ${stages.join(", ")}; total ${((Date.now() - runStarted) / 1000).toFixed(1)} s`);
+const wall = (Date.now() - runStarted) / 1000;
+const busyAtEnd = machineBusy();
+const busy =
+  busyAtStart !== null && busyAtEnd !== null
+    ? `; the machine busy for ${(busyAtEnd - busyAtStart).toFixed(0)} CPU-s (${((busyAtEnd - busyAtStart) / wall).toFixed(2)} of ${availableParallelism()} cores)`
+    : "";
+console.log(`\nStages: ${stages.join(", ")}; total ${wall.toFixed(1)} s${busy}`);
