@@ -3,6 +3,7 @@
 import { usePathname, useSearchParams } from "next/navigation";
 import { useEffect, useState } from "react";
 import { watchLiveStatus, type LiveStatus } from "./live-stream";
+import { signInPath } from "@/lib/auth/return-to";
 
 /**
  * Says when a page that updates itself has stopped doing so: an overview left open on a wall screen
@@ -24,7 +25,7 @@ export function LiveStatusBanner() {
         <p className="mt-4 flex flex-wrap items-center justify-between gap-x-4 gap-y-1 rounded-lg bg-red-50 px-4 py-3 text-sm text-red-900 ring-1 ring-red-200">
           <span>You were signed out, so this page has stopped updating.</span>
           {/* A full page load: the sign-in page is outside the dashboard's layout. */}
-          <a href={`/sign-in?next=${encodeURIComponent(here)}`} className="font-semibold underline hover:text-red-700">
+          <a href={signInPath(here)} className="font-semibold underline hover:text-red-700">
             Sign in again
           </a>
         </p>
