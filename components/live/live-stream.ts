@@ -47,20 +47,26 @@ const STATUS_GRACE_MS = 4_000;
 /** Whether what the page shows still follows the server: `live` also while nothing on it follows the stream. */
 export type LiveStatus = "live" | "signed-out" | "unreachable";
 
+/** `since`: when the page stopped following (the stream's first failure), null while it follows. */
+type StatusWatcher = (status: LiveStatus, since: number | null) => void;
+
 let status: LiveStatus = "live";
-const statusWatchers = new Set<(status: LiveStatus) => void>();
+let since: number | null = null;
+const statusWatchers = new Set<StatusWatcher>();
 
 /** Calls `watcher` with the status now and on every change; opens no connection of its own. */
-export function watchLiveStatus(watcher: (status: LiveStatus) => void): () => void {
+export function watchLiveStatus(watcher: StatusWatcher): () => void {
   statusWatchers.add(watcher);
-  watcher(status);
+  watcher(status, since);
   return () => statusWatchers.delete(watcher);
 }
 
-function setStatus(next: LiveStatus) {
-  if (next === status) return;
+function setStatus(next: LiveStatus, from: number | null = null) {
+  const nextSince = next === "live" ? null : from;
+  if (next === status && nextSince === since) return;
   status = next;
-  for (const watcher of statusWatchers) watcher(next);
+  since = nextSince;
+  for (const watcher of statusWatchers) watcher(next, nextSince);
 }
 
 interface Connection {
@@ -74,6 +80,8 @@ interface Connection {
   retryMs: number;
   /** Until the stream has been down long enough to say so. */
   grace: ReturnType<typeof setTimeout> | null;
+  /** When the stream last went down (epoch ms), null while it is open. */
+  downSince: number | null;
 }
 
 let shared: Connection | null = null;
@@ -95,6 +103,7 @@ function open(connection: Connection) {
     connection.retryMs = RETRY_MS;
     if (connection.grace) clearTimeout(connection.grace);
     connection.grace = null;
+    connection.downSince = null;
     setStatus("live");
     if (!connection.broken) return;
     connection.broken = false;
@@ -102,6 +111,7 @@ function open(connection: Connection) {
   });
   source.addEventListener("error", () => {
     connection.broken = true;
+    connection.downSince ??= Date.now();
     if (status !== "live") void diagnose(connection);
     else if (!connection.grace) {
       connection.grace = setTimeout(() => {
@@ -132,8 +142,8 @@ async function diagnose(connection: Connection) {
   }
   if (!stillDown()) return;
   // 200: a stream would be served now, and the next attempt will get one; say nothing new till then.
-  if (answer === 401) setStatus("signed-out");
-  else if (answer !== 200) setStatus("unreachable");
+  if (answer === 401) setStatus("signed-out", connection.downSince);
+  else if (answer !== 200) setStatus("unreachable", connection.downSince);
 }
 
 export function subscribeLive(event: string, handler: Handler): () => void {
@@ -147,6 +157,7 @@ export function subscribeLive(event: string, handler: Handler): () => void {
       retry: null,
       retryMs: RETRY_MS,
       grace: null,
+      downSince: null,
     };
     open(connection);
     shared = connection;

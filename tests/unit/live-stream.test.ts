@@ -269,6 +269,33 @@ describe("telling the page when the stream has stopped following the server", ()
     stop();
   });
 
+  it("says since when: the stream's first failure, kept through the retries, until a stream opens", async () => {
+    head = () => Promise.resolve({ status: 503 });
+    const seen: [LiveStatus, number | null][] = [];
+    const stop = watchLiveStatus((s, since) => seen.push([s, since]));
+    const off = subscribeLive("metrics", () => {});
+    StandInEventSource.made[0]!.opened();
+    const wentDown = new Date("2026-12-05T03:12:00Z").getTime();
+    vi.setSystemTime(wentDown);
+    StandInEventSource.made[0]!.broke("closed");
+    await vi.advanceTimersByTimeAsync(4_000);
+    StandInEventSource.made[1]!.broke("closed");
+    await vi.advanceTimersByTimeAsync(0);
+    head = () => Promise.resolve({ status: 401 });
+    await vi.advanceTimersByTimeAsync(4_000);
+    StandInEventSource.made[2]!.broke("closed");
+    await vi.advanceTimersByTimeAsync(0);
+    StandInEventSource.made[2]!.opened();
+    expect(seen).toEqual([
+      ["live", null],
+      ["unreachable", wentDown],
+      ["signed-out", wentDown],
+      ["live", null],
+    ]);
+    off();
+    stop();
+  });
+
   it("is live again once nothing on the page follows the stream", async () => {
     head = () => Promise.resolve({ status: 401 });
     const { seen, stop } = watch();
