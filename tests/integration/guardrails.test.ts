@@ -21,7 +21,7 @@ async function liveFlag(): Promise<string> {
   const key = `guard-${process.pid}-${++seq}`;
   expect((await call(app.url, "POST", "/api/v1/flags", { token: eng, body: { key } })).status).toBe(201);
   expect((await patchFlagState(app.url, eng, key, "production", { enabled: true, rolloutPercent: 100 })).status).toBe(200);
-  await eventually(async () => (await evaluate(key)).body.value === true, 3000, "SDKs serve the flag on");
+  await eventually(async () => (await evaluate(key)).body.value === true, 10_000, "SDKs serve the flag on");
   return key;
 }
 

@@ -29,7 +29,7 @@ const evaluate = (key: string) =>
 describe("kill switch", () => {
   it("kills at once for SDKs, opens one incident, is idempotent, and restore brings the state back", async () => {
     const key = await liveFlag();
-    await eventually(async () => (await evaluate(key)).body.value === true, 3000, "SDKs serve the flag on");
+    await eventually(async () => (await evaluate(key)).body.value === true, 10_000, "SDKs serve the flag on");
     const killed = await call(app.url, "POST", `/api/v1/flags/${key}/environments/production/kill`, {
       token: oncall,
       body: { reason: "checkout errors" },

@@ -180,7 +180,7 @@ describe("rollouts API", () => {
     // The SDK sees the internal audience as soon as the change notification arrives.
     const evaluateFor = (targetingKey: string) =>
       call(app.url, "POST", `/ofrep/v1/evaluate/flags/${key}`, { token: SDK_TOKEN, body: { context: { targetingKey } } });
-    await eventually(async () => (await evaluateFor("qa-1")).body.reason === "TARGETING_MATCH", 3000, "the allowlist reaches SDKs");
+    await eventually(async () => (await evaluateFor("qa-1")).body.reason === "TARGETING_MATCH", 10_000, "the allowlist reaches SDKs");
     expect((await evaluateFor("qa-1")).body).toMatchObject({ value: true, reason: "TARGETING_MATCH" });
     expect((await evaluateFor("someone-else")).body.value).toBe(false);
 
