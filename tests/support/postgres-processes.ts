@@ -6,31 +6,34 @@ export function postmasterPid(dataDir: string): number {
   return Number(readFileSync(path.join(dataDir, "postmaster.pid"), "utf8").split("\n")[0]);
 }
 
+/**
+ * The fields of /proc/<pid>/stat after the command name, from the state on (`[state, ppid, …]`), or
+ * null once the process is gone. Linux only. The command name may contain spaces and parentheses,
+ * so the fields start after the last ")".
+ */
+function statFields(pid: number | string): string[] | null {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+    return stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+  } catch {
+    return null;
+  }
+}
+
 /** Every process of the cluster: the postmaster and its children (backends, checkpointer, …). Linux only. */
 export function clusterPids(dataDir: string): number[] {
   const postmaster = postmasterPid(dataDir);
   const children: number[] = [];
   for (const entry of readdirSync("/proc")) {
-    if (!/^\d+$/.test(entry)) continue;
-    try {
-      const stat = readFileSync(`/proc/${entry}/stat`, "utf8");
-      // The command name (field 2) may contain spaces and parentheses: fields after the last ")".
-      const ppid = Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[1]);
-      if (ppid === postmaster) children.push(Number(entry));
-    } catch {
-      // Gone meanwhile.
-    }
+    if (/^\d+$/.test(entry) && Number(statFields(entry)?.[1]) === postmaster) children.push(Number(entry));
   }
   return [postmaster, ...children];
 }
 
 /** [CPU ticks of its own, ticks of the children it has reaped] of a process, from /proc (Linux). */
 function cpuTicks(pid: number): [number, number] {
-  const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
-  const f = stat
-    .slice(stat.lastIndexOf(")") + 2)
-    .split(" ")
-    .map(Number);
+  const f = statFields(pid)?.map(Number);
+  if (!f) throw new Error(`process ${pid} is gone`);
   return [f[11]! + f[12]!, f[13]! + f[14]!];
 }
 
@@ -49,25 +52,15 @@ export function clusterCpuSeconds(dataDir: string): number {
   return ticks / 100;
 }
 
-/** A process's state letter from /proc (`T`: stopped), or null once it is gone. */
-function stateOf(pid: number): string | null {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
-    return stat.slice(stat.lastIndexOf(")") + 2)[0] ?? null;
-  } catch {
-    return null;
-  }
-}
-
 const pause = (ms: number) => Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
 
 /**
  * Freezes the whole cluster as a hung host would (SIGSTOP): connections stay open, nothing answers.
  * The postmaster first, so it forks no new backend that would escape; then its children. kill()
  * returns before the signal has taken effect, and a postmaster caught in fork() still makes its
- * child, which then serves a connection unfrozen (a loaded CI machine's run once got 160 answers of
- * 200 from one): so it waits until the postmaster is stopped, and stops children until a look at
- * /proc finds every one stopped. Returns the function that thaws them (SIGCONT).
+ * child, which then serves a connection unfrozen (a run on a loaded machine once got 160 answers of
+ * 200 from one): so it stops children until a look at /proc finds no new one and every one stopped.
+ * Returns the function that thaws them (SIGCONT).
  */
 export function freezeCluster(dataDir: string): () => void {
   const postmaster = postmasterPid(dataDir);
@@ -75,8 +68,8 @@ export function freezeCluster(dataDir: string): () => void {
   const frozen = new Set<number>([postmaster]);
   const deadline = Date.now() + 10_000;
   for (;;) {
-    for (const pid of clusterPids(dataDir)) {
-      if (frozen.has(pid)) continue;
+    const escaped = clusterPids(dataDir).filter((pid) => !frozen.has(pid));
+    for (const pid of escaped) {
       try {
         process.kill(pid, "SIGSTOP");
         frozen.add(pid);
@@ -84,9 +77,9 @@ export function freezeCluster(dataDir: string): () => void {
         // Gone meanwhile.
       }
     }
-    const running = [...frozen].filter((pid) => !["T", "t", null].includes(stateOf(pid)));
-    const escaped = clusterPids(dataDir).filter((pid) => !frozen.has(pid));
-    if (running.length === 0 && escaped.length === 0) break;
+    // `T`: stopped; no fields: gone.
+    const running = [...frozen].filter((pid) => !["T", "t", undefined].includes(statFields(pid)?.[0]));
+    if (escaped.length === 0 && running.length === 0) break;
     if (Date.now() > deadline) throw new Error(`PostgreSQL did not freeze: still running ${[...running, ...escaped].join(", ")}`);
     pause(5);
   }

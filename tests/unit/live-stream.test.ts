@@ -194,6 +194,16 @@ describe("telling the page when the stream has stopped following the server", ()
     return { seen, stop };
   }
 
+  /** A page following the stream, whose first connection is refused, HEAD answering `answer`, past the grace. */
+  async function refusedPastGrace(answer: () => Promise<{ status: number }>) {
+    head = answer;
+    const watched = watch();
+    const off = subscribeLive("metrics", () => {});
+    StandInEventSource.made[0]!.broke("closed");
+    await vi.advanceTimersByTimeAsync(4_000);
+    return { ...watched, off };
+  }
+
   it("says nothing about a blip shorter than four seconds, and opens no connection just to watch", async () => {
     head = () => Promise.resolve({ status: 503 });
     const { seen, stop } = watch();
@@ -239,11 +249,7 @@ describe("telling the page when the stream has stopped following the server", ()
   });
 
   it("unreachable: a 503 (the database away) or no answer at all (the server down)", async () => {
-    head = () => Promise.resolve({ status: 503 });
-    const { seen, stop } = watch();
-    const off = subscribeLive("metrics", () => {});
-    StandInEventSource.made[0]!.broke("closed");
-    await vi.advanceTimersByTimeAsync(4_000);
+    const { seen, stop, off } = await refusedPastGrace(() => Promise.resolve({ status: 503 }));
     expect(seen).toEqual(["live", "unreachable"]);
     head = () => Promise.reject(new TypeError("Failed to fetch"));
     StandInEventSource.made[1]!.broke("retry");
@@ -258,11 +264,7 @@ describe("telling the page when the stream has stopped following the server", ()
   });
 
   it("a HEAD that finds the stream would be served changes nothing: the next attempt gets it", async () => {
-    head = () => Promise.resolve({ status: 200 });
-    const { seen, stop } = watch();
-    const off = subscribeLive("metrics", () => {});
-    StandInEventSource.made[0]!.broke("closed");
-    await vi.advanceTimersByTimeAsync(4_000);
+    const { seen, stop, off } = await refusedPastGrace(() => Promise.resolve({ status: 200 }));
     expect(heads).toHaveLength(1);
     expect(seen).toEqual(["live"]);
     off();
@@ -297,11 +299,7 @@ describe("telling the page when the stream has stopped following the server", ()
   });
 
   it("is live again once nothing on the page follows the stream", async () => {
-    head = () => Promise.resolve({ status: 401 });
-    const { seen, stop } = watch();
-    const off = subscribeLive("metrics", () => {});
-    StandInEventSource.made[0]!.broke("closed");
-    await vi.advanceTimersByTimeAsync(4_000);
+    const { seen, stop, off } = await refusedPastGrace(() => Promise.resolve({ status: 401 }));
     expect(seen).toEqual(["live", "signed-out"]);
     off();
     await vi.advanceTimersByTimeAsync(10_000);
