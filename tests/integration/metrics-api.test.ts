@@ -467,7 +467,10 @@ describe("live metrics", () => {
 
   it("a late event shows in its own minute on the next read, though that minute was served from the cache", async () => {
     const key = await newFlag();
-    const minuteAgo = (m: number) => new Date(Math.floor(Date.now() / 60_000) * 60_000 - m * 60_000);
+    // The minutes are fixed once: read against a clock that had moved on to the next minute, "30 minutes
+    // ago" would name an empty minute and the wait would never end (a CI failure at a minute boundary).
+    const thisMinute = Math.floor(Date.now() / 60_000) * 60_000;
+    const minuteAgo = (m: number) => new Date(thisMinute - m * 60_000);
     const send = (at: Date, n: number) =>
       call(app.url, "POST", "/api/v1/events", {
         token: SDK_TOKEN,
