@@ -129,16 +129,21 @@ describe("plausibility bounds on POST /api/v1/events", () => {
 
   it("caps one token's requests for one flag and minute across the batch and across batches", async () => {
     const half = MAX_REQUESTS_PER_TOKEN_FLAG_MINUTE / 2;
-    const big = { ...good(), requests: half, latencySumMs: half, latencyBuckets: [half, ...new Array<number>(LATENCY_SLOTS - 1).fill(0)] };
+    // All in last minute, fixed once: "this minute" read again after the clock turned would name a fresh,
+    // uncapped minute.
+    const minute = new Date(Date.parse(thisMinute()) - 60_000).toISOString();
+    const one = { ...good(), minute };
+    const big = { ...one, requests: half, latencySumMs: half, latencyBuckets: [half, ...new Array<number>(LATENCY_SLOTS - 1).fill(0)] };
     // Two halves and one more in one batch: the third summary goes over.
-    const res = await refused({ summaries: [big, { ...big, variant: "off" }, good()] }, "summaries.2.requests");
+    const res = await refused({ summaries: [big, { ...big, variant: "off" }, one] }, "summaries.2.requests");
     expect(res.body.index).toBe(2);
     // In separate batches: the first two fit, the third goes over and stores nothing.
     expect((await call(app.url, "POST", "/api/v1/events", { token: SDK_TOKEN, body: { summaries: [big] } })).status).toBe(202);
     expect(
       (await call(app.url, "POST", "/api/v1/events", { token: SDK_TOKEN, body: { summaries: [{ ...big, variant: "off" }] } })).status,
     ).toBe(202);
-    const late = await refused({ events: [event], summaries: [good()] }, "summaries.0.requests");
+    const lateEvent = { ...event, timestamp: new Date(Date.parse(minute) + 30_000).toISOString() };
+    const late = await refused({ events: [lateEvent], summaries: [one] }, "summaries.0.requests");
     expect(late.body.error.message).toMatch(/per token|this token/);
     const { rows } = await t.sql(`SELECT sum(requests)::bigint AS n FROM metric_rollups`);
     expect(Number(rows[0].n)).toBe(MAX_REQUESTS_PER_TOKEN_FLAG_MINUTE);
