@@ -1,4 +1,5 @@
 import type { NextConfig } from "next";
+import { preloadPagesOnStart } from "./lib/server/built-next-config";
 
 const config: NextConfig = {
   poweredByHeader: false,
@@ -8,9 +9,10 @@ const config: NextConfig = {
   typescript: { ignoreBuildErrors: true },
   experimental: {
     // Loading every page at start makes the first visit to each fast in production. The test suite
-    // starts ~80 short-lived servers that each visit a few pages, and there it only costs start-up time
-    // (read when the server starts, not at build time).
-    preloadEntriesOnStart: process.env.ROLLGATE_PRELOAD_PAGES !== "0",
+    // starts ~40 short-lived servers that each visit a few pages, and there it only costs start-up time.
+    // A production start serves the build's recorded configuration with this one setting read again
+    // (lib/server/built-next-config.ts): it belongs to the start, not the build.
+    preloadEntriesOnStart: preloadPagesOnStart(process.env),
   },
 };
 

@@ -1,7 +1,6 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
-import type { AddressInfo } from "node:net";
-import { readFileSync } from "node:fs";
 import path from "node:path";
+import type { AddressInfo } from "node:net";
 import next from "next";
 import { loadAppRoutes, type AppRoutes } from "./app-routes";
 import { refuseMalformed } from "./request-guard";
@@ -14,6 +13,7 @@ import { httpMetrics } from "./metrics/http-metrics";
 import { staticAssets } from "./static-assets";
 import { logger, requestIdOf } from "../log/logger";
 import { REQUEST_PATH_HEADER } from "../auth/return-to";
+import { builtNextConfig } from "./built-next-config";
 
 const log = logger("http");
 
@@ -97,12 +97,8 @@ function answerOutagesWith503(res: ServerResponse, state: { databaseUnavailable:
  * a result the build already wrote down. Without a build, Next reads next.config.ts as before.
  */
 function reuseBuiltConfig(dir: string): void {
-  try {
-    const { config } = JSON.parse(readFileSync(path.join(dir, ".next", "required-server-files.json"), "utf8")) as { config: unknown };
-    process.env.__NEXT_PRIVATE_STANDALONE_CONFIG = JSON.stringify(config);
-  } catch {
-    // no build (yet): nothing recorded to reuse
-  }
+  const config = builtNextConfig(dir, process.env);
+  if (config) process.env.__NEXT_PRIVATE_STANDALONE_CONFIG = JSON.stringify(config);
 }
 
 /** The path alone: query strings can carry things that do not belong in a log. */
