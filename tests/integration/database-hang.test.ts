@@ -82,6 +82,13 @@ afterAll(async () => {
 
 describe("bounded waits on the database", () => {
   it("a statement stuck past the bound is cancelled with a 503; the Unleash import may wait as long as its transaction", async () => {
+    // The import route's first request loads its code, which on a loaded machine blocks the server for
+    // long enough to run past the default bounds before the request even reaches the lock: warm it first.
+    const dryRun = await call(app.url, "POST", "/api/v1/import/unleash", {
+      token: ADMIN,
+      body: { export: { features: [{ name: "held-flag", enabled: true, strategies: [{ name: "default" }] }] }, dryRun: true },
+    });
+    expect(dryRun.status, JSON.stringify(dryRun.body)).toBe(200);
     // Another session holds the flag's production state: every writer of it waits.
     const holder = new pg.Client({ connectionString: url });
     await holder.connect();
@@ -90,9 +97,12 @@ describe("bounded waits on the database", () => {
       await holder.query(
         `SELECT 1 FROM flag_states s JOIN flags f ON f.id = s.flag_id WHERE f.key = 'held-flag' AND s.environment_key = 'production' FOR UPDATE`,
       );
+      let importAnswer: { status: number; body: unknown } | null = null;
       const waitingOnLock = (n: number) =>
         eventually(
           async () => {
+            // An import that answered never waits: say what it answered instead of timing out.
+            if (importAnswer) throw new Error(`the import answered before waiting: ${JSON.stringify(importAnswer)}`);
             const r = await holder.query(
               `SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'`,
             );
@@ -112,6 +122,7 @@ describe("bounded waits on the database", () => {
           body: { export: { features: [{ name: "held-flag", enabled: true, strategies: [{ name: "default" }] }] }, dryRun: false },
         }),
       );
+      void imported.then(({ result }) => (importAnswer = { status: result.status, body: result.body }));
       // The import waits first; its wait outlasts the edit's.
       await waitingOnLock(1);
       // A hand edit waits on the lock: PostgreSQL cancels it at the statement bound (57014) → 503.
