@@ -19,7 +19,9 @@ export default defineConfig({
   workers: SERVERS.length,
   retries: 0,
   timeout: 60_000,
-  expect: { timeout: 10_000 },
+  // How soon a page shows something is not a claim here (claims carry their own timeout): beside the
+  // integration files on two loaded cores, a render can take seconds (tests/support/eventually.ts).
+  expect: { timeout: 15_000 },
   reporter: process.env.CI ? [["list"]] : [["list"]],
   use: {
     // Each worker's own server: tests/e2e/test.ts.
