@@ -13,6 +13,9 @@ const config: NextConfig = {
     // A production start serves the build's recorded configuration with this one setting read again
     // (lib/server/built-next-config.ts): it belongs to the start, not the build.
     preloadEntriesOnStart: preloadPagesOnStart(process.env),
+    // The build cache makes a rebuild 8 s instead of 13 here, but writing it costs a fresh build 2 s and a
+    // fifth of its CPU (14 s and 24-26 CPU-s against 12 s and 20), and CI builds a fresh clone once.
+    turbopackFileSystemCacheForBuild: process.env.CI !== "true",
   },
 };
 
