@@ -89,6 +89,38 @@ export interface BoundedOptions {
 
 type QueryArgs = Parameters<pg.Client["query"]>;
 
+const TICK_MS = 50;
+
+/**
+ * Calls `expire` once `ms` of time in which this process was responsive has passed. A plain timer
+ * counts time the event loop was blocked (a heavy first render, a long pause on a loaded host), and a
+ * loop that was blocked runs expired timers before it reads the sockets: node-postgres's connect timer
+ * ended connections whose server had answered in time, and requests got a 503 from a healthy database.
+ * Here the time is counted in ticks, each at most twice its length, so a stall counts as 0.1 s however
+ * long it was, while a loop that is merely slow (ticks up to 50 ms late) keeps the bound; and the last
+ * look comes after the sockets were read. Returns a cancel function.
+ */
+export function afterResponsiveMs(ms: number, expire: () => void): () => void {
+  let counted = 0;
+  let last = performance.now();
+  let timer: NodeJS.Timeout | NodeJS.Immediate;
+  const tick = () => {
+    const now = performance.now();
+    counted += Math.min(now - last, 2 * TICK_MS);
+    last = now;
+    if (counted >= ms) {
+      timer = setImmediate(expire);
+      return;
+    }
+    timer = setTimeout(tick, Math.min(TICK_MS, ms - counted)).unref();
+  };
+  timer = setTimeout(tick, Math.min(TICK_MS, ms)).unref();
+  return () => {
+    clearTimeout(timer as NodeJS.Timeout);
+    clearImmediate(timer as NodeJS.Immediate);
+  };
+}
+
 function boundedClientClass({ limits, serverSettings = true }: BoundedOptions): typeof pg.Client {
   return class BoundedClient extends pg.Client {
     /** A `SET LOCAL statement_timeout` seen in the current transaction, so the answer bound follows it. */
@@ -98,7 +130,8 @@ function boundedClientClass({ limits, serverSettings = true }: BoundedOptions): 
       const base: pg.ClientConfig = typeof config === "string" ? { connectionString: config } : { ...config };
       super({
         ...base,
-        connectionTimeoutMillis: limits.connectMs,
+        // The connect bound is kept below (connectWithin), not by node-postgres's own timer.
+        connectionTimeoutMillis: 0,
         // A peer that vanished without a FIN (host down, network cut) is noticed by the kernel.
         keepAlive: true,
         keepAliveInitialDelayMillis: 10_000,
@@ -113,20 +146,45 @@ function boundedClientClass({ limits, serverSettings = true }: BoundedOptions): 
         limits.statementMs ? `SET statement_timeout = ${limits.statementMs}` : "",
         limits.idleInTransactionMs ? `SET idle_in_transaction_session_timeout = ${limits.idleInTransactionMs}` : "",
       ].filter(Boolean);
-      if (serverSettings && settings.length) {
-        // Connected means configured: pg-pool hands out the client (and its connect bound runs) only after this.
-        const connect = this.connect.bind(this) as () => Promise<unknown>;
-        this.connect = ((callback?: (err: Error | null, client?: pg.Client) => void) => {
-          const ready = connect()
-            .then(() => this.query(settings.join("; ")))
-            .then(() => this);
-          if (!callback) return ready;
-          ready.then(
-            (client) => callback(null, client),
-            (err: Error) => callback(err),
-          );
-        }) as typeof this.connect;
-      }
+      const configure = serverSettings && settings.length > 0;
+      // Connected means configured: pg-pool hands out the client only after this, within the connect bound.
+      const connect = this.connect.bind(this) as () => Promise<unknown>;
+      this.connect = ((callback?: (err: Error | null, client?: pg.Client) => void) => {
+        const ready = this.connectWithin(() => connect().then(() => (configure ? this.query(settings.join("; ")) : undefined))).then(
+          () => this,
+        );
+        if (!callback) return ready;
+        ready.then(
+          (client) => callback(null, client),
+          (err: Error) => callback(err),
+        );
+      }) as typeof this.connect;
+    }
+
+    /** `connect` within the connect bound, counted in time this process was responsive (afterResponsiveMs). */
+    private connectWithin(connect: () => Promise<unknown>): Promise<unknown> {
+      let settled = false;
+      let timedOut = false;
+      const cancel = afterResponsiveMs(limits.connectMs, () => {
+        if (settled) return;
+        timedOut = true;
+        // What node-postgres's own timer does: an ending connection, so its close is not a second error.
+        const connection = this.connection as unknown as { _ending: boolean; stream: { destroy(err?: Error): void } };
+        connection._ending = true;
+        connection.stream.destroy(new Error("timeout expired"));
+      });
+      const finish = () => {
+        settled = true;
+        cancel();
+      };
+      return connect().then(
+        (value) => (finish(), value),
+        (err: unknown) => {
+          finish();
+          // The words pg-pool uses for its own timer, which lib/db/availability.ts reads as "unavailable".
+          throw timedOut ? new Error("Connection terminated due to connection timeout", { cause: err }) : err;
+        },
+      );
     }
 
     private boundedQuery(query: (...args: QueryArgs) => unknown, args: QueryArgs): unknown {
@@ -174,9 +232,28 @@ function boundedClientClass({ limits, serverSettings = true }: BoundedOptions): 
   };
 }
 
+/**
+ * pg-pool with the timer for a new connection left to the client's connect bound (connectWithin),
+ * since pg-pool's own has the same blind spot. The wait for a free connection in a full pool keeps
+ * pg-pool's timer: a released connection is handed over at once, so there no late read can lose it.
+ */
+class BoundedPool extends pg.Pool {
+  newClient(pendingItem: unknown): void {
+    // pg-pool reads the setting as it starts the connection; it is back before anything else runs.
+    const options = (this as unknown as { options: { connectionTimeoutMillis?: number } }).options;
+    const bound = options.connectionTimeoutMillis;
+    options.connectionTimeoutMillis = 0;
+    try {
+      (pg.Pool.prototype as unknown as { newClient(item: unknown): void }).newClient.call(this, pendingItem);
+    } finally {
+      options.connectionTimeoutMillis = bound;
+    }
+  }
+}
+
 /** A pool whose every wait is bounded (see DatabaseLimits). */
 export function createBoundedPool(url: string, options: BoundedOptions & { max: number }): pg.Pool {
-  return new pg.Pool({
+  return new BoundedPool({
     connectionString: url,
     max: options.max,
     connectionTimeoutMillis: options.limits.connectMs,

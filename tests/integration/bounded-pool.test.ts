@@ -1,0 +1,78 @@
+// The connect bound (lib/db/bounded-pool.ts) against a real PostgreSQL: it ends a connection nobody
+// answers, and it does not end one that was answered in time while this process was too busy to read it.
+import { createServer, type AddressInfo, type Server, type Socket } from "node:net";
+import { afterAll, describe, expect, it } from "vitest";
+import { isDatabaseUnavailableError } from "../../lib/db/availability";
+import { createBoundedClient, createBoundedPool, type DatabaseLimits } from "../../lib/db/bounded-pool";
+import { setUpTestDatabase } from "../support/fixture";
+
+const t = setUpTestDatabase();
+const LIMITS: DatabaseLimits = { connectMs: 300, statementMs: 2000, idleInTransactionMs: 0 };
+
+/** Keeps this process's event loop to itself for `ms`, as a heavy render or a long pause would. */
+function stall(ms: number): void {
+  const end = performance.now() + ms;
+  while (performance.now() < end);
+}
+
+describe("the connect bound", () => {
+  it("keeps a connection the database answered in time, however late this process reads the answer", async () => {
+    for (const stallMs of [0, 3 * LIMITS.connectMs, 10 * LIMITS.connectMs]) {
+      const pool = createBoundedPool(t.url, { max: 2, limits: LIMITS });
+      try {
+        const answer = pool.query("SELECT 42 AS n");
+        // The connection is under way (a SCRAM handshake: several round trips); the process stalls past the bound.
+        setTimeout(() => stall(stallMs), 1);
+        expect((await answer).rows, `a stall of ${stallMs} ms`).toEqual([{ n: 42 }]);
+      } finally {
+        await pool.end();
+      }
+    }
+    // A client of its own (LISTEN sessions) too.
+    const client = createBoundedClient(t.url, { limits: LIMITS });
+    const connected = client.connect();
+    setTimeout(() => stall(3 * LIMITS.connectMs), 1);
+    await connected;
+    expect((await client.query("SELECT 7 AS n")).rows).toEqual([{ n: 7 }]);
+    await client.end();
+  });
+
+  describe("a server that accepts the connection and never answers", () => {
+    const sockets = new Set<Socket>();
+    const silent: Server = createServer((socket) => sockets.add(socket));
+    afterAll(async () => {
+      for (const s of sockets) s.destroy();
+      await new Promise((resolve) => silent.close(resolve));
+    });
+    const silentUrl = async () => {
+      if (!silent.listening) await new Promise<void>((resolve) => silent.listen(0, "127.0.0.1", resolve));
+      const url = new URL(t.url);
+      url.port = String((silent.address() as AddressInfo).port);
+      return url.toString();
+    };
+
+    it("ends the wait at the bound, as an outage, for a pool and for a client of its own", async () => {
+      const pool = createBoundedPool(await silentUrl(), { max: 1, limits: LIMITS });
+      const client = createBoundedClient(await silentUrl(), { limits: LIMITS });
+      const started = performance.now();
+      const [fromPool, fromClient] = await Promise.all([
+        pool.query("SELECT 1").then(
+          () => null,
+          (e: unknown) => ({ error: e, ms: performance.now() - started }),
+        ),
+        client.connect().then(
+          () => null,
+          (e: unknown) => ({ error: e, ms: performance.now() - started }),
+        ),
+      ]);
+      await pool.end();
+      for (const outcome of [fromPool, fromClient]) {
+        expect(outcome).not.toBeNull();
+        expect((outcome!.error as Error).message).toBe("Connection terminated due to connection timeout");
+        expect(isDatabaseUnavailableError(outcome!.error)).toBe(true);
+        expect(outcome!.ms).toBeGreaterThanOrEqual(LIMITS.connectMs - 5);
+        expect(outcome!.ms).toBeLessThan(LIMITS.connectMs + 2000);
+      }
+    });
+  });
+});
