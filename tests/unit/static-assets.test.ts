@@ -81,7 +81,9 @@ describe("the build's static assets", () => {
     expect(res.headers["content-type"]).toBe("application/javascript; charset=utf-8");
     expect(res.headers.vary).toBe("Accept-Encoding");
     expect(res.headers.etag).toMatch(/^W\/"[0-9a-f]+-[0-9a-f]+"$/);
-    expect(res.headers["last-modified"]).toBeDefined();
+    // The file's own time (written a moment ago), to the second, in HTTP's date format.
+    expect(res.headers["last-modified"]).toMatch(/^[A-Z][a-z]{2}, \d{2} [A-Z][a-z]{2} \d{4} \d{2}:\d{2}:\d{2} GMT$/);
+    expect(Math.abs(Date.parse(res.headers["last-modified"]!) - Date.now())).toBeLessThan(10 * 60_000);
     expect((await get("/_next/static/chunks/small.css", { "accept-encoding": "gzip" })).headers["content-type"]).toBe(
       "text/css; charset=utf-8",
     );
