@@ -90,15 +90,16 @@ export interface BoundedOptions {
 type QueryArgs = Parameters<pg.Client["query"]>;
 
 const TICK_MS = 50;
+const MAX_TICK_MS = 200;
 
 /**
  * Calls `expire` once `ms` of time in which this process was responsive has passed. A plain timer
  * counts time the event loop was blocked (a heavy first render, a long pause on a loaded host), and a
  * loop that was blocked runs expired timers before it reads the sockets: node-postgres's connect timer
  * ended connections whose server had answered in time, and requests got a 503 from a healthy database.
- * Here the time is counted in ticks, each at most twice its length, so a stall counts as 0.1 s however
- * long it was, while a loop that is merely slow (ticks up to 50 ms late) keeps the bound; and the last
- * look comes after the sockets were read. Returns a cancel function.
+ * Here the time is counted in 50-ms ticks, each counting at most 200 ms, so a stall counts as 0.2 s
+ * however long it was, while a loop that is merely slow (ticks up to 150 ms late, a loaded machine)
+ * keeps the bound; and the last look comes after the sockets were read. Returns a cancel function.
  */
 export function afterResponsiveMs(ms: number, expire: () => void): () => void {
   let counted = 0;
@@ -106,7 +107,7 @@ export function afterResponsiveMs(ms: number, expire: () => void): () => void {
   let timer: NodeJS.Timeout | NodeJS.Immediate;
   const tick = () => {
     const now = performance.now();
-    counted += Math.min(now - last, 2 * TICK_MS);
+    counted += Math.min(now - last, MAX_TICK_MS);
     last = now;
     if (counted >= ms) {
       timer = setImmediate(expire);
