@@ -94,7 +94,8 @@ function answerOutagesWith503(res: ServerResponse, state: { databaseUnavailable:
  * Serves with the configuration the production build recorded (.next/required-server-files.json),
  * as Next's own standalone server does, through the variable that server sets. Otherwise every start
  * transpiles next.config.ts again, loading Next's native SWC compiler: about half a second of CPU for
- * a result the build already wrote down. Without a build, Next reads next.config.ts as before.
+ * a result the build already wrote down; the settings that belong to the start are read again
+ * (built-next-config.ts). Without a build, Next reads next.config.ts as before.
  */
 function reuseBuiltConfig(dir: string): void {
   const config = builtNextConfig(dir, process.env);
