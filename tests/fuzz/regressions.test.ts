@@ -16,7 +16,7 @@ let world: World;
 let actions: Map<string, string>;
 const eng = ROLE_TOKENS.engineer;
 
-const { t, app } = setUpTestApp({ bootstrapTokens: BOOTSTRAP });
+const { t, app } = setUpTestApp({ bootstrapTokens: BOOTSTRAP, demo: true });
 beforeAll(async () => {
   world = await buildWorld(t, app.url);
   actions = serverActionIds();

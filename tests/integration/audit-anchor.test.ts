@@ -1,9 +1,8 @@
 import { mkdtempSync, readFileSync, rmSync, statSync } from "node:fs";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { setUpTestApp } from "../support/fixture";
+import { DEMO_TEST_PASSWORD, setUpTestApp } from "../support/fixture";
 import { signIn } from "../../lib/auth/sessions";
-import { seedDemo } from "../../lib/demo/seed-demo";
 import { BOOTSTRAP, call, ROLE_TOKENS } from "../support/http";
 import { eventually } from "../support/eventually";
 import { scratchRoot } from "../support/scratch";
@@ -29,10 +28,10 @@ const auditPage = async () => (await (await fetch(`${app.url}/audit`, { headers:
 const { t, app } = setUpTestApp({
   bootstrapTokens: BOOTSTRAP,
   env: { ROLLGATE_DATA_DIR: dataDir },
-  beforeStart: (t) => seedDemo(t.db, "anchor-test-pw"),
+  demo: true,
 });
 beforeAll(async () => {
-  cookie = `rollgate_session=${(await signIn(t.db, { email: "viewer@rollgate.dev", password: "anchor-test-pw" })).secret}`;
+  cookie = `rollgate_session=${(await signIn(t.db, { email: "viewer@rollgate.dev", password: DEMO_TEST_PASSWORD })).secret}`;
   for (let i = 0; i < 5; i++) {
     expect((await call(app.url, "POST", "/api/v1/flags", { token: ROLE_TOKENS.engineer, body: { key: `anchor-${i}` } })).status).toBe(201);
   }

@@ -2,19 +2,18 @@
 // read model and the page show each phase's Δ with its lower bound and the error test's sentence.
 import { beforeAll, describe, expect, it } from "vitest";
 import { signIn } from "../../lib/auth/sessions";
-import { seedDemo } from "../../lib/demo/seed-demo";
 import { LATENCY_SLOTS } from "../../lib/domain/latency-buckets";
 import { getRolloutComparison } from "../../lib/metrics/get-rollout-comparison";
 import type { RolloutComparison } from "../../lib/metrics/rollout-comparison";
-import { setUpTestApp } from "../support/fixture";
+import { DEMO_TEST_PASSWORD, setUpTestApp } from "../support/fixture";
 
-const PASSWORD = "comparison-test-pw";
+const PASSWORD = DEMO_TEST_PASSWORD;
 const MINUTE = 60_000;
 const START = Date.UTC(2026, 10, 30, 10, 0);
 let cookie: string;
 let rolloutId: string;
 
-const { t, app } = setUpTestApp({ beforeStart: (t) => seedDemo(t.db, PASSWORD) });
+const { t, app } = setUpTestApp({ demo: true });
 
 /** All latency in the 25–50 ms slot. */
 const slots = (n: number) => Array.from({ length: LATENCY_SLOTS }, (_, i) => (i === 3 ? n : 0));

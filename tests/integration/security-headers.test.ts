@@ -4,8 +4,7 @@ import path from "node:path";
 import { brotliDecompressSync, gunzipSync } from "node:zlib";
 import { beforeAll, describe, expect, it } from "vitest";
 import { signIn } from "../../lib/auth/sessions";
-import { seedDemo } from "../../lib/demo/seed-demo";
-import { setUpTestApp } from "../support/fixture";
+import { DEMO_TEST_PASSWORD, setUpTestApp } from "../support/fixture";
 import { BOOTSTRAP, ROLE_TOKENS, SDK_TOKEN } from "../support/http";
 import { serverActionIds } from "../fuzz/support/fuzz-world";
 
@@ -14,14 +13,14 @@ import { serverActionIds } from "../fuzz/support/fuzz-world";
  * cookie-authenticated writes: scheme, host and port must match, and X-Forwarded-* count only when
  * ROLLGATE_TRUST_PROXY=1 says a proxy sets them.
  */
-const PASSWORD = "headers-test-pw";
+const PASSWORD = DEMO_TEST_PASSWORD;
 let cookie: string;
 
 const {
   t,
   apps: [app, proxied],
 } = setUpTestApp({
-  beforeStart: (t) => seedDemo(t.db, PASSWORD),
+  demo: true,
   instances: [{ bootstrapTokens: BOOTSTRAP }, { env: { ROLLGATE_TRUST_PROXY: "1" } }],
 });
 beforeAll(async () => {

@@ -1,17 +1,16 @@
 import { beforeAll, describe, expect, it } from "vitest";
-import { setUpTestApp } from "../support/fixture";
+import { DEMO_TEST_PASSWORD, setUpTestApp } from "../support/fixture";
 import { SIGN_IN_REFUSED, signInAttemptKey } from "../../lib/auth/sessions";
-import { seedDemo } from "../../lib/demo/seed-demo";
 import { serverActionIds } from "../fuzz/support/fuzz-world";
 
 /**
  * Sign-in against the real server and database: the lock-out cannot be raced past, and nothing in the
  * answer tells an unknown email from a locked account or a wrong password.
  */
-const PASSWORD = "sign-in-security-pw";
+const PASSWORD = DEMO_TEST_PASSWORD;
 let actionId: string;
 
-const { t, app } = setUpTestApp({ beforeStart: (t) => seedDemo(t.db, PASSWORD) });
+const { t, app } = setUpTestApp({ demo: true });
 beforeAll(async () => {
   actionId = serverActionIds().get("signInAction")!;
 });

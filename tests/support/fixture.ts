@@ -7,7 +7,7 @@
 // `t` and `app` are handles that stand for the real objects once `beforeAll` has run, so test code
 // reads them like plain variables; touching one before that throws instead of reading `undefined`.
 import { afterAll, beforeAll } from "vitest";
-import { createTestDatabase, type TestDatabase } from "./test-database";
+import { createTestDatabase, type TestDatabase, type TestDatabaseOptions } from "./test-database";
 import { startTestApp, type TestApp } from "./test-app";
 import { canShare, leaseServer, type Lease } from "./server-pool";
 
@@ -25,10 +25,8 @@ function late<T extends object>(what: string): { handle: T; set(value: T | undef
   return { handle, set: (value) => (target = value) };
 }
 
-export interface TestDatabaseOptions {
-  /** Clone this database instead of the migrated template. */
-  template?: string;
-}
+export type { TestDatabaseOptions } from "./test-database";
+export { DEMO_TEST_PASSWORD } from "./test-database";
 
 /** A database of this file's own (no server): for tests of services and SQL. */
 export function setUpTestDatabase(options: TestDatabaseOptions = {}): TestDatabase {

@@ -3,6 +3,7 @@ import pg from "pg";
 import { inject } from "vitest";
 import { createDb, type Db } from "../../lib/db/client";
 import { databaseUrl } from "../../lib/db/embedded-postgres";
+import { seedDemo } from "../../lib/demo/seed-demo";
 import { asAppRole } from "./app-role";
 
 export interface TestDatabase {
@@ -30,11 +31,27 @@ export async function adminQuery(text: string): Promise<void> {
   await admin.query(text);
 }
 
-/** A fresh database cloned from the migrated template: empty apart from what migrations create. */
-export async function createTestDatabase(options: { template?: string } = {}): Promise<TestDatabase> {
+const TEMPLATE = "rollgate_template";
+const DEMO_TEMPLATE = "rollgate_demo_template";
+
+/** The password of the demo users (lib/demo/seed-demo.ts) in a database created with `demo: true`. */
+export const DEMO_TEST_PASSWORD = "demo-test-password";
+
+export interface TestDatabaseOptions {
+  /** Clone this database instead of the migrated template. */
+  template?: string;
+  /** Start from the demo data, its users' password DEMO_TEST_PASSWORD. */
+  demo?: boolean;
+}
+
+/**
+ * A fresh database cloned from the migrated template: empty apart from what migrations create, or
+ * with the demo data when asked.
+ */
+export async function createTestDatabase(options: TestDatabaseOptions = {}): Promise<TestDatabase> {
   const name = `t_${randomBytes(6).toString("hex")}`;
-  const template = options.template ?? "rollgate_template";
-  await adminQuery(`CREATE DATABASE ${name} TEMPLATE ${template}`);
+  const template = options.template ?? (options.demo ? await demoTemplate() : TEMPLATE);
+  await whileInUse(() => adminQuery(`CREATE DATABASE ${name} TEMPLATE ${template}`));
   const url = databaseUrl(inject("pgServerUrl"), name);
   const db = createDb(url, { max: 30 });
   const pool = new pg.Pool({ connectionString: url, max: 2 });
@@ -50,6 +67,62 @@ export async function createTestDatabase(options: { template?: string } = {}): P
       await dropDatabase(name);
     },
   };
+}
+
+let demoTemplateMade: Promise<string> | undefined;
+
+/**
+ * The migrated template with the demo data seeded once per run, for the files that start from it:
+ * seeding takes ~2 CPU-seconds (a password hash, five users, flags, a rollout and hours of rollups,
+ * each with its audit entry), a clone a tenth of that. Made by whichever worker asks first, while
+ * the others wait on an advisory lock; under another name until it is whole.
+ */
+function demoTemplate(): Promise<string> {
+  demoTemplateMade ??= makeDemoTemplate().catch((err: unknown) => {
+    demoTemplateMade = undefined;
+    throw err;
+  });
+  return demoTemplateMade;
+}
+
+async function makeDemoTemplate(): Promise<string> {
+  const lock = new pg.Client({ connectionString: inject("pgServerUrl") });
+  await lock.connect();
+  try {
+    await lock.query(`SELECT pg_advisory_lock(hashtext($1))`, [DEMO_TEMPLATE]);
+    const made = await lock.query(`SELECT 1 FROM pg_database WHERE datname = $1`, [DEMO_TEMPLATE]);
+    if (made.rowCount === 0) {
+      const draft = `${DEMO_TEMPLATE}_draft`;
+      await lock.query(`DROP DATABASE IF EXISTS ${draft}`);
+      await lock.query(`CREATE DATABASE ${draft} TEMPLATE ${TEMPLATE}`);
+      const db = createDb(databaseUrl(inject("pgServerUrl"), draft), { max: 2 });
+      try {
+        await seedDemo(db, DEMO_TEST_PASSWORD);
+      } finally {
+        await db.$disconnect();
+      }
+      await whileInUse(() => lock.query(`ALTER DATABASE ${draft} RENAME TO ${DEMO_TEMPLATE}`));
+    }
+  } finally {
+    await lock.end(); // and with the session, the lock
+  }
+  return DEMO_TEMPLATE;
+}
+
+/**
+ * Runs a statement that needs a database nobody is connected to, again while a closing connection
+ * is still on its way out (55006, object_in_use: a client's goodbye reaches PostgreSQL after its
+ * close resolved).
+ */
+async function whileInUse<T>(statement: () => Promise<T>): Promise<T> {
+  for (let attempt = 0; ; attempt++) {
+    try {
+      return await statement();
+    } catch (err) {
+      if ((err as { code?: string }).code !== "55006" || attempt >= 30) throw err;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  }
 }
 
 /** An empty database with no migrations applied (for migration tests). */

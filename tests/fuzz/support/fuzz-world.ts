@@ -4,13 +4,10 @@ import pg from "pg";
 import type { Role } from "../../../lib/auth/roles";
 import { startSession } from "../../../lib/auth/sessions";
 import { createApiToken } from "../../../lib/tokens/create-api-token";
-import { seedDemo } from "../../../lib/demo/seed-demo";
 import type { UserPrincipal } from "../../../lib/auth/principal";
 import type { TestDatabase } from "../../support/test-database";
 import { call, ROLE_TOKENS, SDK_TOKEN } from "../../support/http";
 import type { World } from "./targets";
-
-export const DEMO_PASSWORD = "fuzz-demo-password";
 
 const DEMO_LOGINS: Record<Role, string> = {
   admin: "admin@rollgate.dev",
@@ -33,12 +30,14 @@ export function serverActionIds(): Map<string, string> {
 }
 
 /**
- * Seeds the demo data into the test database and gathers everything the generators draw from:
+ * From a database with the demo data (`setUpTestApp({ demo: true })`), gathers everything the generators draw from:
  * real keys and ids, a session per role, and spare users, tokens and flags that the fuzzer may
  * disable, revoke and archive without starving the rest of the run.
  */
 export async function buildWorld(t: TestDatabase, baseUrl: string): Promise<World> {
-  await seedDemo(t.db, DEMO_PASSWORD);
+  if ((await t.db.user.count({ where: { email: { in: Object.values(DEMO_LOGINS) } } })) === 0) {
+    throw new Error("the fuzz world needs the demo data: setUpTestApp({ demo: true })");
+  }
   // Sessions as a password sign-in leaves them (the same rows and audit entry), without its scrypt:
   // 45 of them cost ~4 s of CPU per file, and the fuzz tests sign-in through its action and route.
   const session = async (email: string) => {

@@ -61,6 +61,7 @@ export function hostileRequestsSuite(shard: number, shards: number): void {
   // late as the settings allow: an hour for progression, a minute for guardrails (their maximum).
   const { t, app } = setUpTestApp({
     bootstrapTokens: BOOTSTRAP,
+    demo: true,
     env: { ROLLGATE_GUARDRAIL_INTERVAL_MS: "60000", ROLLGATE_AUTO_ADVANCE_INTERVAL_MS: "3600000" },
   });
   beforeAll(async () => {
