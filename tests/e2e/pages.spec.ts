@@ -141,7 +141,7 @@ const openTargetingEditor = async (page: Page) => {
 
 test.describe.configure({ timeout: 240_000 });
 
-test("the checks can fail: a planted image without alt text and a too-wide element are reported", async ({ page }) => {
+test("the checks can fail: a planted image without alt text, faint text and a too-wide element are reported", async ({ page }) => {
   await page.goto("/sign-in");
   await page.evaluate(() => {
     const img = document.createElement("img");
@@ -149,9 +149,16 @@ test("the checks can fail: a planted image without alt text and a too-wide eleme
     const wide = document.createElement("div");
     wide.style.width = "5000px";
     wide.textContent = "wide";
-    document.body.append(img, wide);
+    // Its colours parse like the page's own (axe.ts remembers parsed colours): still found.
+    const faint = document.createElement("p");
+    faint.textContent = "faint";
+    faint.style.color = "rgb(203, 213, 225)";
+    faint.style.background = "rgb(255, 255, 255)";
+    document.body.append(img, wide, faint);
   });
-  expect((await axeProblems(page)).some((p) => p.startsWith("axe image-alt"))).toBe(true);
+  const found = await axeProblems(page);
+  expect(found.some((p) => p.startsWith("axe image-alt"))).toBe(true);
+  expect(found.filter((p) => p.startsWith("axe color-contrast"))).toEqual([expect.stringContaining("p")]);
   expect((await layoutProblems(page)).some((p) => p.startsWith("page is"))).toBe(true);
 });
 
