@@ -1,3 +1,5 @@
+// First: how V8 compiles the query compiler, before the generated client loads it.
+import "./wasm-baseline";
 import { PrismaPg } from "@prisma/adapter-pg";
 import type pg from "pg";
 import { PrismaClient } from "./generated/client";
