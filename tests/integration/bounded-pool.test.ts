@@ -4,16 +4,11 @@ import { createServer, type AddressInfo, type Server, type Socket } from "node:n
 import { afterAll, describe, expect, it } from "vitest";
 import { isDatabaseUnavailableError } from "../../lib/db/availability";
 import { createBoundedClient, createBoundedPool, type DatabaseLimits } from "../../lib/db/bounded-pool";
+import { blockEventLoop as stall } from "../support/block-event-loop";
 import { setUpTestDatabase } from "../support/fixture";
 
 const t = setUpTestDatabase();
 const LIMITS: DatabaseLimits = { connectMs: 300, statementMs: 2000, idleInTransactionMs: 0 };
-
-/** Keeps this process's event loop to itself for `ms`, as a heavy render or a long pause would. */
-function stall(ms: number): void {
-  // Blocked, not spinning: the loop is held just the same, without burning a core the other tests need.
-  Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
-}
 
 describe("the connect bound", () => {
   it("keeps a connection the database answered in time, however late this process reads the answer", async () => {

@@ -1,5 +1,6 @@
 import { readdirSync, readFileSync } from "node:fs";
 import path from "node:path";
+import { blockEventLoop } from "./block-event-loop";
 
 /** The postmaster's PID, from `<dataDir>/postmaster.pid` (dataDir: the PostgreSQL data directory). */
 export function postmasterPid(dataDir: string): number {
@@ -52,8 +53,6 @@ export function clusterCpuSeconds(dataDir: string): number {
   return ticks / 100;
 }
 
-const pause = (ms: number) => Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
-
 /**
  * Freezes the whole cluster as a hung host would (SIGSTOP): connections stay open, nothing answers.
  * The postmaster first, so it forks no new backend that would escape; then its children. kill()
@@ -81,7 +80,7 @@ export function freezeCluster(dataDir: string): () => void {
     const running = [...frozen].filter((pid) => !["T", "t", undefined].includes(statFields(pid)?.[0]));
     if (escaped.length === 0 && running.length === 0) break;
     if (Date.now() > deadline) throw new Error(`PostgreSQL did not freeze: still running ${[...running, ...escaped].join(", ")}`);
-    pause(5);
+    blockEventLoop(5);
   }
   return () => {
     for (const pid of frozen) {

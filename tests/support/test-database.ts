@@ -142,14 +142,10 @@ export async function createEmptyDatabase(): Promise<{ name: string; url: string
  * Force only as the last resort (a server process of a test that never stopped).
  */
 async function dropDatabase(name: string): Promise<void> {
-  for (let attempt = 0; attempt < 30; attempt++) {
-    try {
-      await adminQuery(`DROP DATABASE IF EXISTS ${name}`);
-      return;
-    } catch (err) {
-      if ((err as { code?: string }).code !== "55006") throw err; // object_in_use: someone still connected
-      await new Promise((r) => setTimeout(r, 100));
-    }
+  try {
+    await whileInUse(() => adminQuery(`DROP DATABASE IF EXISTS ${name}`));
+  } catch (err) {
+    if ((err as { code?: string }).code !== "55006") throw err;
+    await adminQuery(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
   }
-  await adminQuery(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
 }

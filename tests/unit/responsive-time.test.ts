@@ -1,10 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { afterResponsiveMs } from "../../lib/db/bounded-pool";
-
-function stall(ms: number): void {
-  // Blocked, not spinning: the loop is held just the same, without burning a core the other tests need.
-  Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
-}
+import { blockEventLoop as stall } from "../support/block-event-loop";
 
 const expiry = (ms: number) => {
   const started = performance.now();
