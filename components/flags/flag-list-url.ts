@@ -1,3 +1,5 @@
+import { firstQueryString } from "@/lib/validation/text";
+
 /** The /flags query parameters a link or form carries (all strings, as in the URL). */
 export type FlagListParams = Partial<
   Record<"q" | "environment" | "state" | "owner" | "tag" | "stale" | "sort" | "limit" | "cursor", string>
@@ -6,11 +8,11 @@ export type FlagListParams = Partial<
 const PARAM_NAMES = ["q", "environment", "state", "owner", "tag", "stale", "sort", "limit", "cursor"] as const;
 
 /** The first value of each known parameter; others (and empty ones) are dropped. */
-export function flagListParams(search: Record<string, string | string[] | undefined>): FlagListParams {
+export function flagListParams(search: Record<string, unknown>): FlagListParams {
   const params: FlagListParams = {};
   for (const name of PARAM_NAMES) {
-    const raw = search[name];
-    const value = Array.isArray(raw) ? raw[0] : raw;
+    // Own properties only: a polluted prototype (lib/validation/text.ts, firstQueryString) is not the URL's.
+    const value = Object.hasOwn(search, name) ? firstQueryString(search[name]) : undefined;
     if (value) params[name] = value;
   }
   return params;

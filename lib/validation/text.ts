@@ -77,12 +77,22 @@ export function safeDecode(segment: string): string | null {
 }
 
 /**
+ * The first string a page's search parameter holds, or undefined. Next.js builds a page's
+ * `searchParams` with `key in query`, so `?__proto__=1` gives the object an array for a prototype and
+ * a later `&sort=name` arrives as `[Array.prototype.sort, "name"]` (the fuzzer's `GET /flags` 500):
+ * whatever is not a string is not the client's and is skipped.
+ */
+export function firstQueryString(value: unknown): string | undefined {
+  if (typeof value === "string") return value;
+  return Array.isArray(value) ? (value as unknown[]).find((v): v is string => typeof v === "string") : undefined;
+}
+
+/**
  * A search parameter for a page filter: the first value when repeated, trimmed, and dropped (as if
  * absent) when empty, overlong or not clean text. Pages show what they understood rather than fail.
  */
-export function queryValue(value: string | string[] | undefined, max = MAX_PARAM_LENGTH): string | undefined {
-  const first = Array.isArray(value) ? value[0] : value;
-  const trimmed = first?.trim();
+export function queryValue(value: unknown, max = MAX_PARAM_LENGTH): string | undefined {
+  const trimmed = firstQueryString(value)?.trim();
   if (!trimmed || trimmed.length > max || !isCleanText(trimmed)) return undefined;
   return trimmed;
 }

@@ -115,6 +115,15 @@ describe("hostile-input regressions", () => {
     expect(broken.kind === "response" && broken.body).toContain("not valid percent-encoding");
   });
 
+  it.each([
+    "/flags?__proto__=Infinity&x=1&owner=-1&sort=Infinity",
+    "/audit?__proto__=1&action=flag.update",
+    "/incidents?__proto__=1&status=all",
+  ])("a __proto__ search parameter does not reach the page (%s was a 500 for /flags, found by the fuzzer)", async (path) => {
+    const res = await sendRaw(app.url, { method: "GET", path, headers: [["cookie", world.cookies.viewer]] });
+    expect(res.kind === "response" && res.status).toBe(200);
+  });
+
   it.each(["target", "actor", "action"])("an encoded NUL in the audit filter %s is a 400 naming the filter", async (filter) => {
     const res = await sendRaw(app.url, {
       method: "GET",
