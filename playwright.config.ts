@@ -34,7 +34,8 @@ export default defineConfig({
     screenshot: "only-on-failure",
   },
   webServer: SERVERS.map((server) => ({
-    command: "npx tsx tests/e2e/serve.ts",
+    // serve.ts bundled first (serve-bundled.mjs): no transpiling at start or under Next's module loads.
+    command: "node tests/e2e/serve-bundled.mjs",
     url: `${server.url}/sign-in`,
     env: { PORT: String(server.port), E2E_SUPABASE_PORT: String(server.supabasePort) },
     timeout: 180_000,
