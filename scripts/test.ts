@@ -10,9 +10,14 @@ import { machineBusySeconds } from "../tests/support/file-cpu-reporter";
 import { reservedPort } from "../tests/support/free-port";
 import { TSC_7 } from "./typescript";
 
+const only = process.argv[2];
+// Playwright's workers: two when the browser tests run alone (`npm run test:e2e`), one beside vitest.
+// There the cores are busy throughout, and a second browser, server and database only add contention:
+// two alternating pairs of whole runs took 778 and 703 machine CPU-s with two, 666 and 592 with one,
+// and the browser tests still end with vitest. E2E_WORKERS sets it.
+const e2eWorkers = Number(process.env.E2E_WORKERS ?? (only === "e2e" ? 2 : 1));
 // Free ports for the browser tests' servers (one per Playwright worker, each with a Supabase Auth
 // stand-in), so a busy 3100 on the machine cannot fail the run. E2E_PORT pins them instead.
-const e2eWorkers = Number(process.env.E2E_WORKERS ?? 2);
 // Picked below the kernel's ephemeral range: they are bound only after the build, and a port from
 // listen(0) may meanwhile go to another test's server or connection.
 const ports: number[] = [];
@@ -49,7 +54,6 @@ function machineBusy(): number | null {
     return null;
   }
 }
-const only = process.argv[2];
 const stages: string[] = [];
 
 function fail(message: string, code: number): never {
