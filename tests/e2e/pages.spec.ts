@@ -26,10 +26,27 @@ async function axeProblems(page: Page): Promise<string[]> {
   );
 }
 
+/**
+ * Resizes within `ms`. Chromium answers a resize from the page's renderer, so a renderer whose main
+ * thread is stuck never answers; once, a whole run's viewer walk waited out its 240 s here without
+ * saying which page (issue 21's closing note). This says which, and sooner.
+ */
+async function resize(page: Page, viewport: (typeof VIEWPORTS)[number], where: string, ms = 30_000) {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const stuck = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`${where}: resizing to ${viewport.name} got no answer in ${ms / 1000} s`)), ms);
+  });
+  try {
+    await Promise.race([page.setViewportSize({ width: viewport.width, height: viewport.height }), stuck]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
 /** The layout and axe checks at every viewport, on the page as it is now (resized, not reloaded). */
 async function checkAtEverySize(page: Page, where: string, problems: Problem[]) {
   for (const viewport of VIEWPORTS) {
-    await page.setViewportSize({ width: viewport.width, height: viewport.height });
+    await resize(page, viewport, where);
     // Let the resize lay out (and media-query listeners re-render) before measuring.
     await afterNextFrames(page);
     for (const what of [...(await layoutProblems(page)), ...(await axeProblems(page))]) {
