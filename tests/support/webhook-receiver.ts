@@ -8,8 +8,8 @@ export interface ReceivedRequest {
   at: number;
 }
 
-/** What the receiver does with the n-th request (0-based) to a path: answer with a status, or never. */
-export type Behaviour = (n: number) => number | "hang";
+/** What the receiver does with the n-th request (0-based) to a path, given its headers: answer with a status, or never. */
+export type Behaviour = (n: number, headers: IncomingHttpHeaders) => number | "hang";
 
 /** A real HTTP server on a loopback port that records every request and answers per path. */
 export async function startReceiver(): Promise<{
@@ -33,7 +33,7 @@ export async function startReceiver(): Promise<{
       const n = list.length;
       list.push({ path, headers: req.headers, body: Buffer.concat(chunks).toString("utf8"), at: Date.now() });
       log.set(path, list);
-      const answer = (behaviours.get(path) ?? (() => 200))(n);
+      const answer = (behaviours.get(path) ?? (() => 200))(n, req.headers);
       if (answer === "hang") {
         hanging.add(res);
         // A caller that gave up (its timeout) is no longer held.
