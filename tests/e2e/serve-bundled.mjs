@@ -7,6 +7,7 @@ import { rmSync } from "node:fs";
 import path from "node:path";
 import { pathToFileURL } from "node:url";
 import { build } from "esbuild";
+import { NODE_BUNDLE } from "../support/node-bundle.mjs";
 
 // Inside the checkout (packages stay external and resolve from its node_modules), one per server:
 // several start side by side, one per Playwright worker.
@@ -17,13 +18,6 @@ process.on("exit", () => rmSync(dir, { recursive: true, force: true }));
 await build({
   entryPoints: [path.resolve("tests/e2e/serve.ts")],
   outfile,
-  bundle: true,
-  platform: "node",
-  format: "esm",
-  target: "node20",
-  packages: "external",
-  // Stack traces name the source files when Node is asked for them (--enable-source-maps).
-  sourcemap: "linked",
-  logLevel: "error",
+  ...NODE_BUNDLE,
 });
 await import(pathToFileURL(outfile).href);

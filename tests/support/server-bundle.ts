@@ -6,6 +6,7 @@
 import { mkdirSync } from "node:fs";
 import path from "node:path";
 import { build } from "esbuild";
+import { NODE_BUNDLE } from "./node-bundle.mjs";
 
 /** The command-line scripts the integration tests run, by name (scripts/<name>.ts). */
 export const CLI_SCRIPTS = ["audit-verify", "user-create", "db"] as const;
@@ -21,14 +22,7 @@ export async function bundleScripts<N extends string>(dir: string, names: readon
     entryPoints: names.map((name) => path.resolve("scripts", `${name}.ts`)),
     outdir: dir,
     outExtension: { ".js": ".mjs" },
-    bundle: true,
-    platform: "node",
-    format: "esm",
-    target: "node20",
-    packages: "external",
-    // Stack traces name the source files, so a failing test's server output points at lib/.
-    sourcemap: "linked",
-    logLevel: "error",
+    ...NODE_BUNDLE,
   });
   return Object.fromEntries(names.map((name) => [name, path.join(dir, `${name}.mjs`)])) as Record<N, string>;
 }
