@@ -182,6 +182,9 @@ describe("comparative guardrails", () => {
     await send(key, 1000, { on: 0.05, off: 0.005 });
     await eventually(async () => (await evaluate(key)).body.reason === "DISABLED", 30_000, "the comparison kills the flag");
     expect(Date.now() - started).toBeLessThan(30_000);
+    // The guardrail records its incident in a transaction after the kill's (claim, act, record), so the
+    // evaluation can say DISABLED a moment before the incident is there: a loaded CI run read it in between.
+    await eventually(async () => (await incidentsOf(key)).length > 0, 10_000, "the guardrail's incident");
     const [incident, ...more] = await incidentsOf(key);
     expect(more).toEqual([]);
     expect(incident!.reason).toMatch(
