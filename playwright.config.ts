@@ -37,7 +37,8 @@ export default defineConfig({
     // serve.ts bundled first (serve-bundled.mjs): no transpiling at start or under Next's module loads.
     command: "node tests/e2e/serve-bundled.mjs",
     url: `${server.url}/sign-in`,
-    env: { PORT: String(server.port), E2E_SUPABASE_PORT: String(server.supabasePort) },
+    // The runner's pid: the server stops itself when the runner is gone (tests/support/stop-with-process.ts).
+    env: { PORT: String(server.port), E2E_SUPABASE_PORT: String(server.supabasePort), E2E_RUNNER_PID: String(process.pid) },
     timeout: 180_000,
     reuseExistingServer: false,
     // Not SIGKILL (Playwright's default): the server stops its PostgreSQL and removes its data (serve.ts).

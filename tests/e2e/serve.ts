@@ -7,6 +7,7 @@ import { startSupabaseAuthStandin } from "../support/supabase-auth-standin";
 import { SUPABASE_USERS } from "./supabase-users";
 import { E2E_SDK_TOKEN } from "./sdk-token";
 import { scratchPath } from "../support/scratch";
+import { stopWithProcess } from "../support/stop-with-process";
 
 // One data directory per server: several run side by side, one per Playwright worker.
 const dataDir = scratchPath(`e2e-${process.env.PORT ?? "3100"}`);
@@ -15,6 +16,8 @@ rmSync(dataDir, { recursive: true, force: true });
 // (playwright.config.ts), after PostgreSQL has shut down.
 process.on("exit", () => rmSync(dataDir, { recursive: true, force: true }));
 process.env.ROLLGATE_DATA_DIR = dataDir;
+// Gone with the Playwright run that started it, however that run ends (playwright.config.ts).
+if (process.env.E2E_RUNNER_PID) stopWithProcess(Number(process.env.E2E_RUNNER_PID));
 process.env.ROLLGATE_PG_PORT = String(await freePort());
 process.env.ROLLGATE_DEMO = "auto";
 // A throwaway database: speed over crash safety.
