@@ -35,6 +35,9 @@ export default defineConfig({
           environment: "node",
           globalSetup: ["tests/support/global-setup.ts"],
           pool: "forks",
+          // ROLLGATE_TEST_WORKER_ARGS: Node options for the workers, e.g. "--cpu-prof --cpu-prof-dir=/tmp/p"
+          // (Node refuses those in NODE_OPTIONS). The servers take theirs from ROLLGATE_TEST_NODE_ARGS.
+          execArgv: (process.env.ROLLGATE_TEST_WORKER_ARGS ?? "").split(" ").filter(Boolean),
           // Files in a worker share loaded modules (Prisma's client, pg, lib/): importing them afresh for
           // each of ~70 files cost a third of the suite's CPU. Files share nothing else: each has its own
           // database and server processes (tests/support/fixture.ts), and none mocks modules.
