@@ -18,7 +18,12 @@ export const test = base.extend<{ closesItsContexts: void }, { server: E2EServer
       const before = new Set(browser.contexts());
       await provide();
       if (testInfo.status !== testInfo.expectedStatus) return;
-      await Promise.all(browser.contexts().filter((c) => !before.has(c)).map((c) => c.close()));
+      await Promise.all(
+        browser
+          .contexts()
+          .filter((c) => !before.has(c))
+          .map((c) => c.close()),
+      );
     },
     { auto: true },
   ],
