@@ -18,6 +18,7 @@ import { DEMO_USERS, seedDemo } from "../lib/demo/seed-demo";
 import { startAppServer, type AppServer, type DataPlaneRoute } from "../lib/server/app-server";
 import { buildIsStale } from "../lib/server/build-freshness";
 import { ConfigStore } from "../lib/evaluation/config-store";
+import { registerServedHere } from "../lib/evaluation/served-here";
 import { dataPlaneEntries, defaultReadiness, type DataPlaneEntry } from "../lib/server/data-plane";
 import { createStreamStats } from "../lib/server/data-plane/stream";
 import { rollgateMetrics } from "../lib/server/metrics/rollgate-metrics";
@@ -111,6 +112,8 @@ process.on("SIGINT", () => void shutdown("SIGINT", 0));
 process.on("SIGTERM", () => void shutdown("SIGTERM", 0));
 
 const postgresLog = logger("postgres");
+/** How long a write waits for this instance to serve it before answering anyway. */
+const WRITE_SERVED_WITHIN_MS = 1000;
 
 /** Opens the database and everything on it, up to the data plane's routes; `s` collects what to stop. */
 async function openSession(
@@ -218,6 +221,10 @@ async function openSession(
   });
   await store.start();
   cleanups.push(() => store.stop());
+  // A management write answers once this instance serves it (lib/evaluation/served-here.ts); within a
+  // second, or the answer goes without it: the write has committed, and the poll brings it regardless.
+  const unregister = registerServedHere(() => store.caughtUp(WRITE_SERVED_WITHIN_MS).catch(() => false));
+  cleanups.push(async () => unregister());
 
   // Sends the webhook outbox; woken by NOTIFY on commit of any transaction that queued a notification.
   const webhooks = await startWebhookDelivery(db, { listenUrl: appUrl, log: logTo("webhooks") });

@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { AppError, type ErrorCode } from "../errors";
 import { getDb, type Db } from "../db/client";
+import { untilServedHere } from "../evaluation/served-here";
 import { postgresIdentity, resolvePrincipal } from "../auth/identity";
 import type { Principal } from "../auth/principal";
 import { isInvalidInputError } from "../db/db-errors";
@@ -150,6 +151,8 @@ export interface RouteContext<P> {
   principal: Principal | null;
 }
 
+const READS = new Set(["GET", "HEAD", "OPTIONS"]);
+
 /** The one wrapper every route handler uses: resolve identity, run, map errors. */
 export function route<P = Record<string, string>>(fn: (ctx: RouteContext<P>) => Promise<Response>) {
   return async (req: Request, context: { params: Promise<P> }): Promise<Response> => {
@@ -158,7 +161,10 @@ export function route<P = Record<string, string>>(fn: (ctx: RouteContext<P>) => 
       const principal = await resolvePrincipal(postgresIdentity(db), req.headers);
       if (principal?.kind === "user" && principal.via === "session") assertSameOrigin(req);
       const params = checkParams(await context.params);
-      return await fn({ req, params, db, principal });
+      const res = await fn({ req, params, db, principal });
+      // A write answers once this instance's SDK-facing configuration has it (served-here.ts).
+      if (res.status < 400 && !READS.has(req.method)) await untilServedHere();
+      return res;
     } catch (err) {
       return errorResponse(err);
     }

@@ -340,6 +340,30 @@ export class ConfigStore {
     return true;
   }
 
+  /**
+   * True once every environment's snapshot here is at least at the version committed when this was
+   * called; false if `timeoutMs` passes first, or at once while the LISTEN connection is down (then
+   * only the poll brings changes, and a write should not wait on it). A write waits on this before
+   * answering (served-here.ts), so the same instance's data plane serves it from then on.
+   */
+  async caughtUp(timeoutMs: number): Promise<boolean> {
+    if (!this.listening) return false;
+    const committed = await loadConfigVersions(this.db);
+    const behind = () => [...committed].some(([environment, version]) => (this.snapshots.get(environment)?.version ?? -1) < version);
+    if (!behind()) return true;
+    return new Promise<boolean>((resolve) => {
+      const finish = (served: boolean) => {
+        clearTimeout(timer);
+        unsubscribe();
+        resolve(served);
+      };
+      const unsubscribe = this.subscribeAll(() => {
+        if (!behind()) finish(true);
+      });
+      const timer = setTimeout(() => finish(!behind()), timeoutMs);
+    });
+  }
+
   async reloadAll(): Promise<void> {
     const [versions] = await Promise.all([loadConfigVersions(this.db), this.reloadSdkTokens()]);
     await Promise.all([...versions.keys()].map((env) => this.reload(env)));
