@@ -1,3 +1,4 @@
+import { randomUUID } from "node:crypto";
 import pg from "pg";
 import type { Db } from "../db/client";
 import { createBoundedClient, INTERACTIVE_LIMITS } from "../db/bounded-pool";
@@ -24,6 +25,9 @@ type ChangeHint = { flag: string } | { segment: number };
 
 const RELOAD_FAILED = { one: "configuration reload failed", many: "configuration reloads failed" };
 
+/** caughtUp's channel: an instance hears its own NOTIFY there once it has heard everything before it. */
+const MARKER_CHANNEL = "rollgate_caught_up";
+
 /**
  * The data plane's view of configuration: every environment's compiled snapshot and the live SDK
  * tokens, held in memory. Postgres NOTIFY (sent by triggers in the writing transaction) tells it
@@ -48,6 +52,12 @@ export class ConfigStore {
   private sdkTokenListeners = new Set<() => void>();
   private credentialListeners = new Set<(userId: string | null) => void>();
   private reloading = new Map<string, Promise<void>>();
+  // The SDK token reload a NOTIFY set going last (caughtUp waits for it).
+  private tokenReload: Promise<unknown> | null = null;
+  // caughtUp's own notifications, by payload: this instance's prefix and a sequence number.
+  private readonly markerPrefix = `${randomUUID()}:`;
+  private markerSeq = 0;
+  private markers = new Map<string, () => void>();
   private pending = new Set<string>();
   // Single-flag and single-segment changes announced per environment since the last reload: the next
   // reload reads just those flags (and a segment with the flags using it) when they are exactly the
@@ -341,27 +351,31 @@ export class ConfigStore {
   }
 
   /**
-   * True once every environment's snapshot here is at least at the version committed when this was
-   * called; false if `timeoutMs` passes first, or at once while the LISTEN connection is down (then
-   * only the poll brings changes, and a write should not wait on it). A write waits on this before
-   * answering (served-here.ts), so the same instance's data plane serves it from then on.
+   * True once this instance has heard every NOTIFY committed before the call and applied what they
+   * announced (configuration reloaded, SDK tokens reloaded, credentials forgotten); false if `timeoutMs`
+   * passes first, or at once while the LISTEN connection is down (then only the poll brings changes,
+   * and a write should not wait on it). It sends a NOTIFY of its own and waits to hear it: PostgreSQL
+   * delivers a listener's notifications in the order they were queued, and a committed write queued
+   * its before this one. A write waits on this before answering (served-here.ts).
    */
   async caughtUp(timeoutMs: number): Promise<boolean> {
     if (!this.listening) return false;
-    const committed = await loadConfigVersions(this.db);
-    const behind = () => [...committed].some(([environment, version]) => (this.snapshots.get(environment)?.version ?? -1) < version);
-    if (!behind()) return true;
-    return new Promise<boolean>((resolve) => {
-      const finish = (served: boolean) => {
-        clearTimeout(timer);
-        unsubscribe();
-        resolve(served);
-      };
-      const unsubscribe = this.subscribeAll(() => {
-        if (!behind()) finish(true);
-      });
-      const timer = setTimeout(() => finish(!behind()), timeoutMs);
-    });
+    const marker = `${this.markerPrefix}${++this.markerSeq}`;
+    const heard = new Promise<void>((resolve) => this.markers.set(marker, resolve));
+    let timer: NodeJS.Timeout | undefined;
+    const late = new Promise<false>((resolve) => (timer = setTimeout(() => resolve(false), timeoutMs)));
+    try {
+      await this.db.$executeRaw`SELECT pg_notify(${MARKER_CHANNEL}, ${marker})`;
+      return await Promise.race([heard.then(() => this.settled()).then(() => true as const), late]);
+    } finally {
+      clearTimeout(timer);
+      this.markers.delete(marker);
+    }
+  }
+
+  /** What the notifications heard so far set going, done. */
+  private async settled(): Promise<void> {
+    await Promise.all([...this.reloading.values(), this.tokenReload].map((p) => p?.catch(() => {})));
   }
 
   async reloadAll(): Promise<void> {
@@ -413,7 +427,14 @@ export class ConfigStore {
         return;
       }
       if (msg.channel === "rollgate_tokens") {
-        void this.reloadSdkTokens().catch(() => {});
+        const reload = (this.tokenReload = this.reloadSdkTokens().catch(() => {}));
+        void reload.finally(() => {
+          if (this.tokenReload === reload) this.tokenReload = null;
+        });
+        return;
+      }
+      if (msg.channel === MARKER_CHANNEL) {
+        this.markers.get(msg.payload ?? "")?.();
         return;
       }
       try {
@@ -442,7 +463,7 @@ export class ConfigStore {
     client.on("end", () => this.scheduleReconnect(client));
     await client.connect();
     await client.query(
-      `LISTEN rollgate_config; LISTEN rollgate_tokens; LISTEN rollgate_rollouts; LISTEN rollgate_credentials; LISTEN ${METRICS_CHANNEL}`,
+      `LISTEN rollgate_config; LISTEN rollgate_tokens; LISTEN rollgate_rollouts; LISTEN rollgate_credentials; LISTEN ${METRICS_CHANNEL}; LISTEN ${MARKER_CHANNEL}`,
     );
     this.listener = client;
   }

@@ -3,9 +3,10 @@
  * rollout advanced) commits in PostgreSQL; the data plane (OFREP, the Unleash client API, SDK streams)
  * serves from this instance's in-memory configuration, which learns of the change from the commit's
  * NOTIFY a moment later. Answered before that, a flag created through the API could get a 404 from
- * OFREP on the same instance right after the 201 (a loaded machine stretches the moment). The server
- * that holds the configuration registers how to wait for it; route handlers, bundled separately by
- * Next.js, reach it through globalThis.
+ * OFREP on the same instance right after the 201 (a loaded machine stretches the moment), and a
+ * revoked SDK token still worked there for that moment. The server that holds the configuration
+ * registers how to wait for it (ConfigStore.caughtUp); route handlers and the dashboard's kill,
+ * restore and revoke actions, bundled separately by Next.js, reach it through globalThis.
  */
 const KEY = Symbol.for("rollgate.servedHere");
 const holder = globalThis as unknown as { [KEY]?: () => Promise<unknown> };

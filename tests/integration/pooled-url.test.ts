@@ -49,7 +49,7 @@ describe("DATABASE_POOLED_URL", () => {
     expect(pooled.length).toBeGreaterThan(0);
     // Only the listeners stay on it: the config store's and the webhook delivery worker's.
     expect(direct.map((r) => r.query).sort()).toEqual([
-      "LISTEN rollgate_config; LISTEN rollgate_tokens; LISTEN rollgate_rollouts; LISTEN rollgate_credentials; LISTEN rollgate_metrics",
+      "LISTEN rollgate_config; LISTEN rollgate_tokens; LISTEN rollgate_rollouts; LISTEN rollgate_credentials; LISTEN rollgate_metrics; LISTEN rollgate_caught_up",
       "LISTEN rollgate_webhooks",
     ]);
   });

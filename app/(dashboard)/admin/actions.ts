@@ -11,6 +11,7 @@ import { updateUser } from "@/lib/users/update-user";
 import { createUserSchema, updateUserSchema } from "@/lib/users/user-schemas";
 import { createApiToken } from "@/lib/tokens/create-api-token";
 import { revokeApiToken } from "@/lib/tokens/revoke-api-token";
+import { untilServedHere } from "@/lib/evaluation/served-here";
 import { createApiTokenSchema } from "@/lib/tokens/token-schemas";
 import { createEnvironment, createEnvironmentSchema } from "@/lib/environments/create-environment";
 import { createWebhook } from "@/lib/notifications/create-webhook";
@@ -99,6 +100,8 @@ export async function revokeTokenAction(_prev: AdminFormState, form: FormData): 
   if (!tokenId.success) return { status: "invalid", message: "Choose a token to revoke" };
   try {
     await revokeApiToken(getDb(), await currentUser(), tokenId.data);
+    // "Revoked" once this instance refuses the token (lib/evaluation/served-here.ts).
+    await untilServedHere();
   } catch (err) {
     return failure(err);
   }

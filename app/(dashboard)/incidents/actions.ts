@@ -8,6 +8,7 @@ import { AppError } from "@/lib/errors";
 import { isInvalidInputError } from "@/lib/db/db-errors";
 import { acknowledgeSchema, killSchema, noteSchema, resolveSchema, triageSchema } from "@/lib/incidents/incident-schemas";
 import { killFlag, restoreFlag } from "@/lib/incidents/kill-switch";
+import { untilServedHere } from "@/lib/evaluation/served-here";
 import { acknowledgeIncident, addIncidentNote, resolveIncident, triageIncident } from "@/lib/incidents/update-incident";
 import { FLAG_KEY_PATTERN } from "@/lib/flags/flag-schemas";
 import { setGuardrailsSchema } from "@/lib/guardrails/guardrail-schemas";
@@ -42,6 +43,8 @@ export async function killFlagAction(_prev: IncidentFormState, form: FormData): 
   if (!parsed.success) return { status: "invalid", fields: fieldErrors(parsed.error), message: "Say why you kill it" };
   try {
     const result = await killFlag(getDb(), await currentUser(), t.data, parsed.data);
+    // Said killed once this instance serves it off (lib/evaluation/served-here.ts).
+    await untilServedHere();
     revalidatePath("/", "layout");
     return { status: "ok", message: `${t.data.flagKey} is off in ${t.data.environment}.`, incidentId: result.incidentId };
   } catch (err) {
@@ -57,6 +60,7 @@ export async function restoreFlagAction(_prev: IncidentFormState, form: FormData
   if (!parsed.success) return { status: "invalid", fields: fieldErrors(parsed.error), message: "Say why you restore it" };
   try {
     await restoreFlag(getDb(), await currentUser(), t.data, parsed.data);
+    await untilServedHere();
     revalidatePath("/", "layout");
     return { status: "ok", message: `${t.data.flagKey} is restored in ${t.data.environment}; a paused rollout stays paused.` };
   } catch (err) {
