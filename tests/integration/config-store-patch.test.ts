@@ -14,10 +14,12 @@ let store: ConfigStore;
 let client: CompiledSnapshot;
 const gaps: string[] = [];
 let patches = 0;
+// What the store logged (a reconnect, a failed reload): a failure below says it.
+const said: string[] = [];
 
 const t = setUpTestDatabase();
 beforeAll(async () => {
-  store = new ConfigStore(t.db, t.url, { pollMs: 3_600_000 });
+  store = new ConfigStore(t.db, t.url, { pollMs: 3_600_000, log: (m) => said.push(m) });
   await store.start();
   client = compileSnapshot(JSON.parse(store.snapshot("production")!.json));
   store.subscribe("production", (_snapshot, change) => {
@@ -99,13 +101,16 @@ describe("incremental configuration", () => {
     const published: ConfigPatch[] = [];
     const stop = store.subscribe("production", (_s, change) => change && published.push(JSON.parse(change.json) as ConfigPatch));
     const patchedBefore = store.reloads.patched;
+    const fullBefore = store.reloads.full;
     await t.sql(
       `UPDATE segments SET constraints = '[{"contextName":"email","operator":"STR_ENDS_WITH","values":["@acme.org"]}]', version = version + 1 WHERE id = $1`,
       [id],
     );
     await converged();
     stop();
-    expect(store.reloads.patched).toBe(patchedBefore + 1);
+    expect(store.reloads.patched, `full reloads ${store.reloads.full - fullBefore}; the store said: ${said.join(" / ")}`).toBe(
+      patchedBefore + 1,
+    );
     expect(published).toHaveLength(1);
     expect(Object.keys(published[0]!.flags).sort()).toEqual(["uses-staff-1", "uses-staff-2"]);
     expect(published[0]!.segments![String(id)]!.constraints[0]!.values).toEqual(["@acme.org"]);
