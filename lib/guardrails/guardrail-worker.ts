@@ -1,4 +1,4 @@
-import type { Db } from "../db/client";
+import type { Db, Tx } from "../db/client";
 import { logFailure } from "../db/outage-log";
 import { recordAudit } from "../audit/record-audit";
 import { judge, type GuardrailAction, type GuardrailMetric } from "../domain/guardrail";
@@ -152,13 +152,14 @@ async function actOnVariantAlarm(
   countVerdict(action, dryRun);
   const where = { flagKey: flag.key, environment: target.environment };
   const reason = `guardrail (variant ${alarm.name} against ${alarm.control}, ${alarm.kind}): ${alarm.explanation}`;
-  const acted = dryRun
-    ? `dry run: would ${action}`
-    : await actOnBreach(db, action, where, reason, { variant: alarm.name, ...alarm.vs }, now);
-  await db.$executeRaw`
-    UPDATE variant_evidence SET acted = acted || jsonb_build_object(${alarm.key}::text, ${acted}::text)
-    WHERE flag_id = ${target.flagId}::uuid AND environment_key = ${target.environment}`;
-  await recordVariantAlarm(db, where, alarm, acted, dryRun);
+  const record: RecordActed = async (tx, acted) => {
+    await tx.$executeRaw`
+      UPDATE variant_evidence SET acted = acted || jsonb_build_object(${alarm.key}::text, ${acted}::text)
+      WHERE flag_id = ${target.flagId}::uuid AND environment_key = ${target.environment}`;
+    await recordVariantAlarm(tx, where, alarm, acted, dryRun);
+  };
+  if (dryRun) await db.$transaction((tx) => record(tx, `dry run: would ${action}`));
+  else await actOnBreach(db, action, where, reason, { variant: alarm.name, ...alarm.vs }, now, record);
   return true;
 }
 
@@ -185,8 +186,7 @@ async function actOnComparison(
       ? verdict.explanation.replace(/→ pause, not roll back$/, "→ notify, not kill")
       : verdict.explanation;
   const reason = `guardrail (${TEST_NAMES[test]}, on vs off): ${sentence}`;
-  const acted = dryRun ? `dry run: would ${action}` : await actOnBreach(db, action, where, reason, verdict, now);
-  await db.$transaction(async (tx) => {
+  const record: RecordActed = async (tx, acted) => {
     await tx.$executeRaw`
       UPDATE split_evidence SET acted = acted || jsonb_build_object(${test}::text, ${acted}::text)
       WHERE flag_id = ${target.flagId}::uuid AND environment_key = ${target.environment}`;
@@ -205,7 +205,9 @@ async function actOnComparison(
       fields: { Flag: flag.key, Environment: target.environment, Test: TEST_NAMES[test], Evidence: sentence, Action: acted },
       data: evidenceRecord(verdict, acted, dryRun),
     });
-  });
+  };
+  if (dryRun) await db.$transaction((tx) => record(tx, `dry run: would ${action}`));
+  else await actOnBreach(db, action, where, reason, verdict, now, record);
   return true;
 }
 
@@ -295,10 +297,7 @@ async function holdSplit(
   if (!(await claimAlarm(db, target, hold.test, dryRun ? `dry run: would ${action}` : action))) return false;
   countVerdict(action, dryRun);
   const where = { flagKey: flag.key, environment: target.environment };
-  const acted = dryRun
-    ? `dry run: would ${action}`
-    : await actOnBreach(db, action, where, `guardrail (${hold.name}): ${hold.sentence}`, hold.breachDetail, now);
-  await db.$transaction(async (tx) => {
+  const record: RecordActed = async (tx, acted) => {
     await tx.$executeRaw`
       UPDATE split_evidence SET acted = acted || jsonb_build_object(${hold.test}::text, ${acted}::text)
       WHERE flag_id = ${target.flagId}::uuid AND environment_key = ${target.environment}`;
@@ -323,7 +322,9 @@ async function holdSplit(
       },
       data: { test: hold.test, ...hold.record, acted, dryRun },
     });
-  });
+  };
+  if (dryRun) await db.$transaction((tx) => record(tx, `dry run: would ${action}`));
+  else await actOnBreach(db, action, where, `guardrail (${hold.name}): ${hold.sentence}`, hold.breachDetail, now, record);
   return true;
 }
 
@@ -412,14 +413,7 @@ async function evaluateOne(
   countVerdict(action, g.dryRun);
   const target = { flagKey: flag.key, environment: g.environmentKey };
   const reason = `guardrail: ${verdict.message}`;
-  let acted: string = g.dryRun ? `dry run: would ${action}` : action;
-  if (!g.dryRun) acted = await actOnBreach(db, action, target, reason, verdict, now);
-  if (demoted) {
-    const v = comparisonFor(g.metric as GuardrailMetric, comparison!)!;
-    const why = v.weather?.elevated ? "off is up too, an incident on both arms" : "on is not shown worse than off";
-    acted = `notified instead of ${GERUNDS[configured]}: ${why} (${v.explanation})`;
-  }
-  await db.$transaction(async (tx) => {
+  const recordActed: RecordActed = async (tx, acted) => {
     await tx.guardrail.update({ where: { id: g.id }, data: { lastVerdict: record({ acted }) } });
     await recordAudit(tx, {
       actor: { id: null, label: SYSTEM.label },
@@ -446,15 +440,26 @@ async function evaluateOne(
         data: { metric: g.metric, value: verdict.value, threshold: g.threshold, samples: verdict.samples },
       });
     }
-  });
+  };
+  if (g.dryRun) await db.$transaction((tx) => recordActed(tx, `dry run: would ${action}`));
+  else if (demoted) {
+    const v = comparisonFor(g.metric as GuardrailMetric, comparison!)!;
+    const why = v.weather?.elevated ? "off is up too, an incident on both arms" : "on is not shown worse than off";
+    await db.$transaction((tx) => recordActed(tx, `notified instead of ${GERUNDS[configured]}: ${why} (${v.explanation})`));
+  } else await actOnBreach(db, action, target, reason, verdict, now, recordActed);
   return true;
 }
 
 const GERUNDS: Record<GuardrailAction, string> = { notify: "notifying", pause: "pausing", rollback: "rolling back", kill: "killing" };
 
+/** Writes a guardrail's own record of what it did (audit entry, evidence, webhook) in the given transaction. */
+type RecordActed = (tx: Tx, acted: string) => Promise<void>;
+
 /**
- * What a breach does: pause or roll back the live rollout, or kill the flag. Exported so the lock-order
- * test can fire exactly this against a concurrent hand edit (tests/integration/flag-writer-storm.test.ts).
+ * What a breach does: pause or roll back the live rollout, or kill the flag. `record` writes the
+ * guardrail's own entry in the action's transaction, so the log never shows a kill without the
+ * evidence that caused it (nor the evidence without the kill). Exported so the lock-order test can
+ * fire exactly this against a concurrent hand edit (tests/integration/flag-writer-storm.test.ts).
  */
 export async function actOnBreach(
   db: Db,
@@ -463,27 +468,42 @@ export async function actOnBreach(
   reason: string,
   verdict: object,
   now: Date,
+  record: RecordActed = async () => {},
 ): Promise<string> {
-  if (action === "notify") return "notified";
+  const alone = async (acted: string) => {
+    await db.$transaction((tx) => record(tx, acted));
+    return acted;
+  };
+  if (action === "notify") return alone("notified");
   const live = await db.rollout.findFirst({
     where: { flag: { key: target.flagKey }, environmentKey: target.environment, status: { in: ["draft", "active", "paused"] } },
   });
   if (action === "pause") {
-    if (live?.status !== "active") return "nothing to pause (no active rollout)";
-    await applyTransition(db, SYSTEM, live.id, "pause", { version: live.version, reason }, now);
-    return "paused the rollout";
+    if (live?.status !== "active") return alone("nothing to pause (no active rollout)");
+    const acted = "paused the rollout";
+    await applyTransition(db, SYSTEM, live.id, "pause", { version: live.version, reason }, now, (tx) => record(tx, acted));
+    return acted;
   }
   let why = "";
   if (action === "rollback" && live && live.status !== "draft") {
     try {
-      await applyTransition(db, SYSTEM, live.id, "rollback", { version: live.version, reason }, now);
-      return "rolled the rollout back";
+      const acted = "rolled the rollout back";
+      await applyTransition(db, SYSTEM, live.id, "rollback", { version: live.version, reason }, now, (tx) => record(tx, acted));
+      return acted;
     } catch (err) {
       if (!(err instanceof AppError && err.details.reason === AUTOMATIC_WIDENING)) throw err;
       why = ` instead of rolling back: ${err.message.charAt(0).toLowerCase()}${err.message.slice(1)}`;
     }
   }
   // kill, or roll back with no rollout to roll back (or one that would widen exposure): stop the flag.
-  const result = await killFlagAs(db, { id: null, label: SYSTEM.label }, target, { reason: `${reason}${why}`, snapshot: verdict }, now);
-  return `killed the flag${why} (incident ${result.incidentId})`;
+  const killed = (incidentId: string) => `killed the flag${why} (incident ${incidentId})`;
+  const result = await killFlagAs(
+    db,
+    { id: null, label: SYSTEM.label },
+    target,
+    { reason: `${reason}${why}`, snapshot: verdict },
+    now,
+    (tx, incidentId) => record(tx, killed(incidentId)),
+  );
+  return killed(result.incidentId);
 }

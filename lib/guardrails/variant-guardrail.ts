@@ -1,4 +1,4 @@
-import type { Db } from "../db/client";
+import type { Db, Tx } from "../db/client";
 import { recordAudit } from "../audit/record-audit";
 import { enqueueNotification } from "../notifications";
 import { ALPHA_ERRORS, ALPHA_LATENCY } from "../domain/guardrail-evidence";
@@ -109,31 +109,29 @@ export async function claimVariantAlarm(db: Db, target: Target, name: string, ac
   return claimed === 1;
 }
 
-/** The audit entry `guardrail.variant` and the webhook of an alarm, with what was done. */
+/** The audit entry `guardrail.variant` and the webhook of an alarm, with what was done, in the action's transaction. */
 export async function recordVariantAlarm(
-  db: Db,
+  tx: Tx,
   where: { flagKey: string; environment: string },
   alarm: VariantAlarm,
   acted: string,
   dryRun: boolean,
 ): Promise<void> {
   const record = { variant: alarm.name, kind: alarm.kind, control: alarm.control, compared: alarm.compared, ...alarm.vs, acted, dryRun };
-  await db.$transaction(async (tx) => {
-    await recordAudit(tx, {
-      actor: { id: null, label: "system (guardrail)" },
-      action: "guardrail.variant",
-      target: { type: "flag_state", id: `${where.flagKey}/${where.environment}` },
-      after: record,
-      reason: alarm.explanation,
-    });
-    await enqueueNotification(tx, {
-      environment: where.environment,
-      kind: "guardrail.breached",
-      text: `:rotating_light: ${where.flagKey} in ${where.environment}: variant ${alarm.name} against ${alarm.control}: ${alarm.explanation} (${acted})`,
-      flagKey: where.flagKey,
-      fields: { Flag: where.flagKey, Environment: where.environment, Variant: alarm.name, Evidence: alarm.explanation, Action: acted },
-      data: record,
-    });
+  await recordAudit(tx, {
+    actor: { id: null, label: "system (guardrail)" },
+    action: "guardrail.variant",
+    target: { type: "flag_state", id: `${where.flagKey}/${where.environment}` },
+    after: record,
+    reason: alarm.explanation,
+  });
+  await enqueueNotification(tx, {
+    environment: where.environment,
+    kind: "guardrail.breached",
+    text: `:rotating_light: ${where.flagKey} in ${where.environment}: variant ${alarm.name} against ${alarm.control}: ${alarm.explanation} (${acted})`,
+    flagKey: where.flagKey,
+    fields: { Flag: where.flagKey, Environment: where.environment, Variant: alarm.name, Evidence: alarm.explanation, Action: acted },
+    data: record,
   });
 }
 

@@ -50,12 +50,17 @@ export async function killFlagAs(
   target: { flagKey: string; environment: string },
   input: KillInput & { snapshot?: unknown },
   now = new Date(),
+  /** More writes that belong to this kill, in its transaction (a guardrail's evidence record), given its incident. */
+  within?: (tx: Tx, incidentId: string) => Promise<void>,
 ): Promise<KillResult> {
   return db.$transaction(
     async (tx) => {
       const { flagId, state, live } = await lockState(tx, target.flagKey, target.environment);
       const open = await tx.incident.findFirst({ where: { flagId, environmentKey: target.environment, status: { not: "resolved" } } });
-      if (state.killed && open) return { ...toFlagStateDto(state), incidentId: open.id };
+      if (state.killed && open) {
+        await within?.(tx, open.id);
+        return { ...toFlagStateDto(state), incidentId: open.id };
+      }
 
       let after = state;
       if (!state.killed) {
@@ -138,6 +143,7 @@ export async function killFlagAs(
         fields: { Flag: target.flagKey, Environment: target.environment, By: actor.label, Reason: input.reason, Incident: incident.id },
         data: { incidentId: incident.id, version: after.version },
       });
+      await within?.(tx, incident.id);
       return { ...toFlagStateDto(after), incidentId: incident.id };
     },
     { timeout: 20_000, maxWait: 20_000 },

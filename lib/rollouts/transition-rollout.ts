@@ -98,6 +98,8 @@ export async function applyTransition(
   action: TransitionAction,
   input: TransitionInput,
   now = new Date(),
+  /** More writes that belong to this transition, in its transaction (a guardrail's evidence record). */
+  within?: (tx: Tx) => Promise<void>,
 ): Promise<RolloutDto> {
   if (action === "rollback" && (input.reason?.length ?? 0) < 3)
     throw validationFailed({ reason: "say why you roll back (at least 3 characters)" });
@@ -193,6 +195,7 @@ export async function applyTransition(
         reason: input.reason ?? null,
       });
       await notifyTransition(tx, action, after, actor.label, input.reason);
+      await within?.(tx);
       return after;
     },
     { timeout: 20_000, maxWait: 20_000 },

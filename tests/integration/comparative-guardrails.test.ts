@@ -191,13 +191,15 @@ describe("comparative guardrails", () => {
     expect(incident!.reason).toMatch(
       /^guardrail \(errors, on vs off\): on: 5 % errors, off: 0\.5 %, (9\.\d|10)× worse, evidence \S+ ≥ 33 → kill$/,
     );
-    // The kill commits first and the evidence's audit entry once the action is done (as above): a
-    // loaded machine once read the log between the two.
-    const audited = () =>
-      t.sql(`SELECT after FROM audit_log WHERE action = 'guardrail.evidence' AND target_id = $1`, [`${key}/production`]);
-    await eventually(async () => (await audited()).rows.length > 0, 20_000, "the evidence's audit entry");
-    const audit = await audited();
-    expect(audit.rows).toHaveLength(1);
+    // The evidence's audit entry is written in the kill's own transaction: there with the kill, never
+    // without it (the same xmin: one transaction inserted both rows).
+    const audit = await t.sql(
+      `SELECT action, after, xmin::text AS tx FROM audit_log WHERE action IN ('guardrail.evidence', 'flag_state.kill') AND target_id = $1 ORDER BY id`,
+      [`${key}/production`],
+    );
+    expect(audit.rows.map((r) => r.action)).toEqual(["flag_state.kill", "guardrail.evidence"]);
+    expect(audit.rows[1].tx).toBe(audit.rows[0].tx);
+    audit.rows.shift();
     expect(audit.rows[0].after).toMatchObject({
       test: "errors",
       on: { requests: 1000, events: 50 },

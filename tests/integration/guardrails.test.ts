@@ -76,6 +76,15 @@ describe("guardrails", () => {
     const incidents = await call(app.url, "GET", "/api/v1/incidents", { token: ROLE_TOKENS.viewer });
     const incident = incidents.body.incidents.find((i: { flagKey: string }) => i.flagKey === key);
     expect(incident).toMatchObject({ openedBy: "system (guardrail)", reason: "guardrail: error rate 20 % > 1 % over 1 min, 60 requests" });
+    // The guardrail's own audit entry is in the kill's transaction (one xmin for both rows), so it is
+    // there as soon as SDKs are served off, and names the incident.
+    const entries = await t.sql(
+      `SELECT action, after, xmin::text AS tx FROM audit_log WHERE action IN ('flag_state.kill', 'guardrail.breach') AND target_id = $1 ORDER BY id`,
+      [`${key}/production`],
+    );
+    expect(entries.rows.map((r) => r.action)).toEqual(["flag_state.kill", "guardrail.breach"]);
+    expect(entries.rows[1].tx).toBe(entries.rows[0].tx);
+    expect(entries.rows[1].after.acted).toBe(`killed the flag (incident ${incident.id})`);
     await eventually(() => alerts(key, "flag.killed").length === 1, 10_000, "the kill reached the webhook");
 
     await sendOn(key, 30, 0.5); // still breached: no second action
