@@ -58,7 +58,8 @@ export class ConfigStore {
   private readonly markerPrefix = `${randomUUID()}:`;
   private markerSeq = 0;
   private markers = new Map<string, () => void>();
-  private pending = new Set<string>();
+  // Environment → the highest version asked for while its reload was running (Infinity: unknown).
+  private pending = new Map<string, number>();
   // Single-flag and single-segment changes announced per environment since the last reload: the next
   // reload reads just those flags (and a segment with the flags using it) when they are exactly the
   // versions that follow the snapshot in hand.
@@ -249,20 +250,31 @@ export class ConfigStore {
     return () => set.delete(listener);
   }
 
-  /** Reloads one environment; concurrent requests coalesce into at most one extra load. */
-  reload(environment: string): Promise<void> {
+  /**
+   * Reloads one environment up to at least `version` (unknown: Infinity); concurrent requests coalesce
+   * into at most one extra load, and none when what the running one loaded already reaches theirs.
+   */
+  reload(environment: string, version = Infinity): Promise<void> {
     const running = this.reloading.get(environment);
     if (running) {
-      this.pending.add(environment);
+      this.pending.set(environment, Math.max(this.pending.get(environment) ?? -Infinity, version));
       return running;
     }
-    const run = (async () => {
+    // Started after it is registered: a reload with nothing to do ends without awaiting anything, and
+    // would otherwise end (and unregister) before it was registered, left behind as "running" forever.
+    const run: Promise<void> = Promise.resolve().then(async () => {
       try {
+        let wanted = version;
         do {
+          // The most asked for: also what a reload that failed left pending.
+          wanted = Math.max(wanted, this.pending.get(environment) ?? -Infinity);
           this.pending.delete(environment);
+          // A change announced while the last load ran is often in what it read (a full reload reads
+          // the latest): then loading again would be a second full reload for nothing.
           const hints = this.patchHints.get(environment);
           this.patchHints.delete(environment);
-          if (hints && (await this.tryPatch(environment, hints))) continue;
+          if ((this.snapshots.get(environment)?.version ?? -1) >= wanted) continue;
+          if (hints && (await this.tryPatch(environment, hints, wanted))) continue;
           this.reloads.full++;
           this.reloadsOf(environment).full++;
           const loaded = await loadSnapshot(this.db, environment);
@@ -283,9 +295,9 @@ export class ConfigStore {
           }
         } while (this.pending.has(environment));
       } finally {
-        this.reloading.delete(environment);
+        if (this.reloading.get(environment) === run) this.reloading.delete(environment);
       }
-    })();
+    });
     this.reloading.set(environment, run);
     return run;
   }
@@ -309,10 +321,12 @@ export class ConfigStore {
    * versions after the snapshot in hand and nothing else changed meanwhile (the flags and the version
    * are read in one statement); false otherwise, and the caller reloads everything.
    */
-  private async tryPatch(environment: string, hints: Map<number, ChangeHint>): Promise<boolean> {
+  private async tryPatch(environment: string, hints: Map<number, ChangeHint>, wanted: number): Promise<boolean> {
     const current = this.snapshots.get(environment);
     if (!current) return false;
     const last = Math.max(...hints.keys());
+    // Hints that stop short of what was announced leave a change nobody named.
+    if (last < wanted) return false;
     const flagIds = new Set<string>();
     const segmentIds = new Set<number>();
     for (let v = current.version + 1; v <= last; v++) {
@@ -380,14 +394,14 @@ export class ConfigStore {
 
   async reloadAll(): Promise<void> {
     const [versions] = await Promise.all([loadConfigVersions(this.db), this.reloadSdkTokens()]);
-    await Promise.all([...versions.keys()].map((env) => this.reload(env)));
+    await Promise.all([...versions].map(([env, version]) => this.reload(env, version)));
   }
 
   private async poll(): Promise<void> {
     try {
       const versions = await loadConfigVersions(this.db);
       for (const [env, version] of versions) {
-        if ((this.snapshots.get(env)?.version ?? 0) < version) void this.reload(env);
+        if ((this.snapshots.get(env)?.version ?? 0) < version) void this.reload(env, version);
       }
       await this.reloadSdkTokens();
     } catch (err) {
@@ -452,7 +466,7 @@ export class ConfigStore {
           if (!hints) this.patchHints.set(environment, (hints = new Map()));
           hints.set(version, hint);
         }
-        void this.reload(environment).catch((err: unknown) =>
+        void this.reload(environment, version ?? Infinity).catch((err: unknown) =>
           logFailure(this.options.log, RELOAD_FAILED, err, `reload ${environment} failed: ${String(err)}`),
         );
       } catch {
