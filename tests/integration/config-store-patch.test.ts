@@ -38,7 +38,9 @@ async function converged(): Promise<void> {
   const { rows } = await t.sql(`SELECT config_version::int AS v FROM environments WHERE key = 'production'`);
   await eventually(() => store.snapshot("production")?.version === rows[0].v, 5000, `the store catches up to ${rows[0].v}`).catch(
     (err: Error) => {
-      throw new Error(`${err.message}: it is at ${store.snapshot("production")?.version}; it said: ${said.slice(-40).join(" / ") || "nothing"}`);
+      throw new Error(
+        `${err.message}: it is at ${store.snapshot("production")?.version}; it said: ${said.slice(-40).join(" / ") || "nothing"}`,
+      );
     },
   );
   const full = await loadSnapshot(t.db, "production");
