@@ -269,10 +269,10 @@ export class ConfigStore {
           // The most asked for: also what a reload that failed left pending.
           wanted = Math.max(wanted, this.pending.get(environment) ?? -Infinity);
           this.pending.delete(environment);
-          // A change announced while the last load ran is often in what it read (a full reload reads
-          // the latest): then loading again would be a second full reload for nothing.
           const hints = this.patchHints.get(environment);
           this.patchHints.delete(environment);
+          // A change announced while the last load ran is often in what it read (a full reload reads
+          // the latest): then loading again would be a second full reload for nothing.
           if ((this.snapshots.get(environment)?.version ?? -1) >= wanted) continue;
           if (hints && (await this.tryPatch(environment, hints, wanted))) continue;
           this.reloads.full++;
