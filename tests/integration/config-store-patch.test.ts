@@ -2,6 +2,7 @@
 // full reload reads, whatever mix of changes (new flags, edits, archiving, groups) came through. The
 // patches it publishes (what the stream sends), applied by a client to the first snapshot it got,
 // end up there too.
+import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { setUpTestDatabase } from "../support/fixture";
 import { applyPatch, compileSnapshot, type CompiledSnapshot, type ConfigPatch } from "../../lib/domain/config-snapshot";
@@ -121,5 +122,38 @@ describe("incremental configuration", () => {
     expect(Object.keys(published[0]!.flags).sort()).toEqual(["uses-staff-1", "uses-staff-2"]);
     expect(published[0]!.segments![String(id)]!.constraints[0]!.values).toEqual(["@acme.org"]);
     expect(published[0]!.removed).toEqual([]);
+  });
+
+  it("a change announced while a full reload is held back is in what that reload reads: no second full reload", async () => {
+    // The store handles its notifications in order on one connection: once it has heard this probe,
+    // it has heard the changes committed before it.
+    const heard = new Promise<void>((resolve) => {
+      const stop = store.subscribeRollouts((id) => {
+        if (id !== "held-probe") return;
+        stop();
+        resolve();
+      });
+    });
+    const fullBefore = store.reloadsByEnvironment.get("production")!.full;
+    // Both full reloads and one-flag reads go through flag_state_segments; inserting flags without
+    // targeting never touches it, so this holds back the store's reload and not the writes.
+    const lock = new pg.Client({ connectionString: t.url });
+    await lock.connect();
+    try {
+      await lock.query("BEGIN");
+      await lock.query("LOCK TABLE flag_state_segments IN ACCESS EXCLUSIVE MODE");
+      // Two flags per statement: a change that names no single flag, reloaded in full.
+      await t.sql(`INSERT INTO flags (key) VALUES ('held-1a'), ('held-1b')`);
+      await t.sql(`INSERT INTO flags (key) VALUES ('held-2a'), ('held-2b')`);
+      await t.sql(`SELECT pg_notify('rollgate_rollouts', '{"id":"held-probe"}')`);
+      await heard;
+    } finally {
+      await lock.query("COMMIT");
+      await lock.end();
+    }
+    await converged();
+    expect([...store.snapshot("production")!.flags.keys()]).toEqual(expect.arrayContaining(["held-1a", "held-1b", "held-2a", "held-2b"]));
+    // The held-back reload read both changes; the second announcement needed no load of its own.
+    expect(store.reloadsByEnvironment.get("production")!.full - fullBefore).toBe(1);
   });
 });
