@@ -12,15 +12,7 @@ import { freePort } from "../support/free-port";
 import { call } from "../support/http";
 import { eventually } from "../support/eventually";
 import { scratchPath } from "../support/scratch";
-
-function isRunning(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === "EPERM";
-  }
-}
+import { isRunning } from "../support/stop-with-process";
 
 async function show(port: number, settings: string[]): Promise<string[]> {
   const client = new pg.Client({ connectionString: `postgres://rollgate:rollgate@127.0.0.1:${port}/rollgate` });

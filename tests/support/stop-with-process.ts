@@ -16,12 +16,12 @@ export function stopWithProcess(pid: number, everyMs = 500): () => void {
   return () => clearInterval(timer);
 }
 
-function isRunning(pid: number): boolean {
+/** Whether process `pid` exists (EPERM: there, but someone else's). */
+export function isRunning(pid: number): boolean {
   try {
     process.kill(pid, 0);
     return true;
   } catch (err) {
-    // EPERM: there, but someone else's.
     return (err as NodeJS.ErrnoException).code === "EPERM";
   }
 }
