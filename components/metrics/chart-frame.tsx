@@ -4,7 +4,6 @@ import type { ReactElement, ReactNode } from "react";
 import {
   AreaChart,
   CartesianGrid,
-  Legend,
   Line,
   LineChart,
   ReferenceLine,
@@ -17,6 +16,7 @@ import {
 } from "recharts";
 import type { MetricMarker } from "@/lib/metrics/metrics-schemas";
 import { COLORS, isLonePoint, timeLabel, tooltipLabel, type Row } from "./chart-data";
+import { ChartLegend, legendEntries } from "./chart-legend";
 
 /** What every chart of one load shares: the rows, the window they cover and what was done to the flag in it. */
 export interface ChartData {
@@ -39,8 +39,9 @@ const MARKER_COLOR: Record<string, string> = {
 
 /**
  * One chart's card and everything the charts have in common: grid, time axis, the markers, tooltip
- * and legend. `children` are the chart's own series and threshold lines. They are passed as elements
- * (see `variantLines`, `thresholdLine`) and stay direct children of the recharts chart.
+ * and legend (chart-legend.tsx, listing the named series). `children` are the chart's own series and
+ * threshold lines. They are passed as elements (see `variantLines`, `thresholdLine`) and stay direct
+ * children of the recharts chart.
  */
 export function ChartFrame({
   title,
@@ -101,11 +102,11 @@ export function ChartFrame({
             ))}
             <YAxis tick={{ fontSize: 11 }} {...yAxis} />
             <Tooltip labelFormatter={tooltipLabel} {...(format ? { formatter: format } : {})} />
-            {legend ? <Legend /> : null}
             {children}
           </Chart>
         </ResponsiveContainer>
       </div>
+      {legend ? <ChartLegend entries={legendEntries(children)} /> : null}
     </figure>
   );
 }
