@@ -6,6 +6,7 @@ import { z } from "zod";
 import { getDb } from "@/lib/db/client";
 import { SESSION_COOKIE } from "@/lib/auth/identity";
 import { signIn, signOut } from "@/lib/auth/sessions";
+import { untilServedHere } from "@/lib/evaluation/served-here";
 import { AppError } from "@/lib/errors";
 import { fieldErrors } from "@/lib/api/http";
 import { isForm, UNREADABLE_FORM } from "../_request/form-input";
@@ -49,7 +50,12 @@ export async function signInAction(_prev: SignInState, form: FormData): Promise<
 export async function signOutAction(): Promise<void> {
   const jar = await cookies();
   const secret = jar.get(SESSION_COOKIE)?.value;
-  if (secret) await signOut(getDb(), secret);
+  if (secret) {
+    await signOut(getDb(), secret);
+    // Signed out once this instance refuses the session (its metrics endpoint remembers sessions for a
+    // few seconds and forgets on the commit's NOTIFY: lib/evaluation/served-here.ts).
+    await untilServedHere();
+  }
   jar.delete(SESSION_COOKIE);
   redirect("/sign-in");
 }

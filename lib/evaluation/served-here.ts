@@ -6,7 +6,10 @@
  * OFREP on the same instance right after the 201 (a loaded machine stretches the moment), and a
  * revoked SDK token still worked there for that moment. The server that holds the configuration
  * registers how to wait for it (ConfigStore.caughtUp); route handlers and the dashboard's kill,
- * restore and revoke actions, bundled separately by Next.js, reach it through globalThis.
+ * restore and revoke actions, bundled separately by Next.js, reach it through globalThis. So do the
+ * actions that end someone's credentials (signing out, disabling a user or changing their roles, a
+ * password change ending the other sessions): the metrics endpoint remembers who a session belongs to
+ * and forgets on the commit's NOTIFY, so they answer once this instance refuses what they ended.
  */
 const KEY = Symbol.for("rollgate.servedHere");
 const holder = globalThis as unknown as { [KEY]?: () => Promise<unknown> };

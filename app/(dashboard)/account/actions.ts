@@ -6,6 +6,7 @@ import { fieldErrors } from "@/lib/api/http";
 import { AppError } from "@/lib/errors";
 import { SESSION_COOKIE } from "@/lib/auth/identity";
 import { changePassword, changePasswordSchema } from "@/lib/users/change-password";
+import { untilServedHere } from "@/lib/evaluation/served-here";
 import { currentUser } from "../../_request/session";
 import { isForm, UNREADABLE_FORM } from "../../_request/form-input";
 
@@ -25,6 +26,8 @@ export async function changePasswordAction(_prev: PasswordFormState, form: FormD
   if (!parsed.success) return { status: "invalid", fields: fieldErrors(parsed.error) };
   try {
     await changePassword(getDb(), await currentUser(), parsed.data, (await cookies()).get(SESSION_COOKIE)?.value);
+    // Changed once this instance refuses the other sessions it ended (lib/evaluation/served-here.ts).
+    await untilServedHere();
     return { status: "ok" };
   } catch (err) {
     if (err instanceof AppError) return { status: "invalid", message: err.message, fields: err.details.fields };

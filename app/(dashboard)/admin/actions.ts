@@ -71,6 +71,8 @@ export async function updateUserAction(_prev: AdminFormState, form: FormData): P
   if (!parsed.success) return { status: "invalid", fields: fieldErrors(parsed.error) };
   try {
     await updateUser(getDb(), await currentUser(), parsed.data);
+    // Saved once this instance refuses what the change ended (a disabled user's sessions, a dropped role).
+    await untilServedHere();
     revalidatePath("/admin");
     return { status: "ok", message: "Saved" };
   } catch (err) {
