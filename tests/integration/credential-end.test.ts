@@ -1,5 +1,5 @@
-// Ending a credential on the dashboard (signing out, an admin disabling someone, a password change
-// that ends the other sessions) answers once this instance refuses it. The metrics endpoint remembers
+// Ending a credential on the dashboard (signing out, an admin disabling someone or revoking their API
+// token, a password change that ends the other sessions) answers once this instance refuses it. The metrics endpoint remembers
 // who a session belongs to for a few seconds (lib/auth/cached-identity.ts) and forgets on the
 // rollgate_credentials NOTIFY; answered before that NOTIFY arrived, a signed-out session still read
 // metrics there. Here the server's LISTEN session hears of commits only after a delay (a proxy holds
@@ -35,28 +35,34 @@ async function personWithSession(email: string, roles: string[]): Promise<{ id: 
   return { id: user.id, cookie: `rollgate_session=${(await startSession(t.db, user, { via: "password" })).secret}` };
 }
 
-/** The metrics endpoint's answer to this cookie (answered by the server itself, with its identity cache). */
-async function metricsStatus(cookie: string): Promise<number> {
-  const res = await fetch(`${app.url}/api/v1/flags/credential-end/metrics?environment=production`, { headers: { cookie } });
+/**
+ * The metrics endpoint's answer to a session cookie (`rollgate_session=…`) or an API token (answered
+ * by the server itself, with its identity cache).
+ */
+async function metricsStatus(credential: string): Promise<number> {
+  const headers: Record<string, string> = credential.startsWith("rollgate_session=")
+    ? { cookie: credential }
+    : { authorization: `Bearer ${credential}` };
+  const res = await fetch(`${app.url}/api/v1/flags/credential-end/metrics?environment=production`, { headers });
   await res.arrayBuffer();
   return res.status;
 }
 
 /**
  * Sends `request` with the server's LISTEN session held back from just before it for HOLD_MS, then
- * asks the metrics endpoint about `cookie`. An action that answered before its instance heard of its
+ * asks the metrics endpoint about `credential`. An action that answered before its instance heard of its
  * commit gets that question answered while the notification is still held back.
  */
 async function metricsAfterHeld(
   request: () => Promise<Response>,
-  cookie: string,
+  credential: string,
 ): Promise<{ answer: Response; body: string; metrics: number }> {
   proxy.hold();
   const timer = setTimeout(() => proxy.release(), HOLD_MS);
   try {
     const answer = await request();
     const body = await answer.text();
-    return { answer, body, metrics: await metricsStatus(cookie) };
+    return { answer, body, metrics: await metricsStatus(credential) };
   } finally {
     clearTimeout(timer);
     proxy.release();
@@ -110,6 +116,21 @@ describe("a credential ended on the dashboard is refused here once the action an
     expect(answer.status, body).toBe(200);
     expect(body).toContain('"status":"ok"');
     expect((await t.db.user.findUniqueOrThrow({ where: { id: someone.id } })).disabledAt).not.toBeNull();
+    expect(metrics).toBe(401);
+  });
+
+  it("an admin revoking someone's API token on the Admin page: the token no longer reads metrics", async () => {
+    const admin = await personWithSession("admin-revoking@example.com", ["admin"]);
+    const someone = await personWithSession("token-holder@example.com", ["viewer"]);
+    const created = await formAction("/admin", "createTokenAction", admin.cookie, { target: `user:${someone.id}`, name: "laptop" })();
+    const token = /"token":"(rg_usr_[^"]+)"/.exec(await created.text())?.[1];
+    expect(token, "the new token, shown once").toBeDefined();
+    expect(await metricsStatus(token!)).toBe(200);
+    const { id: tokenId } = await t.db.apiToken.findFirstOrThrow({ where: { name: "laptop", userId: someone.id } });
+    const revoke = formAction("/admin", "revokeTokenAction", admin.cookie, { tokenId });
+    const { answer, body, metrics } = await metricsAfterHeld(revoke, token!);
+    expect(answer.status, body).toBe(200);
+    expect(body).toContain('"status":"ok"');
     expect(metrics).toBe(401);
   });
 
