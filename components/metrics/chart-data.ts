@@ -68,3 +68,32 @@ export const ms = (v: unknown) => (typeof v === "number" ? `${v.toLocaleString()
 export function isLonePoint(points: readonly { y?: number | null }[], index: number): boolean {
   return points[index]?.y != null && points[index - 1]?.y == null && points[index + 1]?.y == null;
 }
+
+/**
+ * Where a vertical marker's label goes: right of its line, or left of it in the last fifth of the
+ * window, where a label written rightwards runs off the chart. A kill is marked at "now", the right
+ * edge, which is when on-call reads the chart; its "kill" was cut to "k" there.
+ */
+export function markerLabelPosition(x: number, from: number, to: number): "insideTopLeft" | "insideTopRight" {
+  return to > from && x > from + 0.8 * (to - from) ? "insideTopRight" : "insideTopLeft";
+}
+
+/**
+ * Each marker's line position and label: its side (markerLabelPosition) and its row, counted down
+ * from the top, so that markers closer than 4 % of the window apart (a kill pauses the rollout in the
+ * same instant, and both are marked) do not write their labels over each other. In input order.
+ */
+export function markerLabels(
+  times: readonly number[],
+  from: number,
+  to: number,
+): { position: ReturnType<typeof markerLabelPosition>; row: number }[] {
+  const near = 0.04 * Math.max(to - from, 0);
+  const order = times.map((x, i) => ({ x, i })).sort((a, b) => a.x - b.x);
+  const rows = new Array<number>(times.length).fill(0);
+  order.forEach(({ x, i }, k) => {
+    const before = order[k - 1];
+    if (before && x - before.x <= near) rows[i] = rows[before.i]! + 1;
+  });
+  return times.map((x, i) => ({ position: markerLabelPosition(x, from, to), row: rows[i]! }));
+}

@@ -15,7 +15,7 @@ import {
   type YAxisProps,
 } from "recharts";
 import type { MetricMarker } from "@/lib/metrics/metrics-schemas";
-import { COLORS, isLonePoint, timeLabel, tooltipLabel, type Row } from "./chart-data";
+import { COLORS, isLonePoint, markerLabels, timeLabel, tooltipLabel, type Row } from "./chart-data";
 import { ChartLegend, legendEntries } from "./chart-legend";
 
 /** What every chart of one load shares: the rows, the window they cover and what was done to the flag in it. */
@@ -65,6 +65,11 @@ export function ChartFrame({
   children: ReactNode;
 }) {
   const Chart = areas ? AreaChart : LineChart;
+  const labels = markerLabels(
+    data.markers.map((m) => Date.parse(m.t)),
+    data.from,
+    data.to,
+  );
   return (
     <figure className="rounded-lg ring-1 ring-slate-200 p-3" data-testid={testId}>
       <figcaption className="mb-2 text-sm font-medium text-slate-700">{title}</figcaption>
@@ -90,13 +95,20 @@ export function ChartFrame({
             />
             {/* Phase changes, kills and restores on every chart, so a change in the numbers can be
                 read against what was done to the flag. */}
-            {data.markers.map((m) => (
+            {data.markers.map((m, i) => (
               <ReferenceLine
                 key={`${m.t}-${m.kind}`}
                 x={Date.parse(m.t)}
                 stroke={MARKER_COLOR[m.kind]}
                 strokeDasharray={m.kind === "kill" ? undefined : "2 3"}
-                label={{ value: m.kind, fontSize: 10, fill: MARKER_COLOR[m.kind], position: "insideTopLeft" }}
+                label={{
+                  value: m.kind,
+                  fontSize: 10,
+                  fill: MARKER_COLOR[m.kind],
+                  position: labels[i]!.position,
+                  // Recharts' default 5 px from the corner, a row further down per nearby marker.
+                  offset: 5 + 12 * labels[i]!.row,
+                }}
                 data-testid={`marker-${m.kind}`}
               />
             ))}

@@ -5,7 +5,7 @@ import { Area, CartesianGrid, ComposedChart, Line, ReferenceLine, ResponsiveCont
 import { useLiveMetrics } from "@/components/live/use-live-metrics";
 import type { RolloutComparison } from "@/lib/metrics/rollout-comparison";
 import { CellLabel } from "@/components/ui/data-table";
-import { COLORS, timeLabel, tooltipLabel } from "./chart-data";
+import { COLORS, markerLabelPosition, timeLabel, tooltipLabel } from "./chart-data";
 import { comparisonDomain, comparisonRows, percent, pp } from "./comparison-data";
 
 const REFRESH_EVERY_MS = 5_000;
@@ -187,7 +187,7 @@ function ComparisonPlot({ comparison: c }: { comparison: RolloutComparison }) {
                 x={p.startedAt}
                 stroke="#64748b"
                 strokeDasharray="2 3"
-                label={{ value: p.name, position: "insideTopLeft", fontSize: 10, fill: "#334155" }}
+                label={{ value: p.name, position: markerLabelPosition(p.startedAt, c.from, c.to), fontSize: 10, fill: "#334155" }}
               />
             ))}
             <Tooltip labelFormatter={tooltipLabel} formatter={format} />
