@@ -72,6 +72,23 @@ test("charts show traffic and change when new events arrive, without a reload", 
   await expect(charts.getByTestId("metrics-totals")).toContainText("on: 400 requests", { timeout: 10_000 });
   await expect.poll(async () => JSON.stringify(await linePaths(page)), { timeout: 10_000 }).not.toBe(JSON.stringify(before));
 
+  // Each chart's legend names its series, and pointing at a chart shows the bucket's values: here the
+  // last point the `on` line reaches (the spike's bucket, wherever the minute has moved on to since).
+  const success = charts.getByTestId("chart-success");
+  await expect(success.getByRole("listitem")).toHaveText(["on success", "off success"]);
+  const onLine = await success.locator("path.recharts-line-curve").first().getAttribute("d");
+  const [x, y] = onLine!
+    .match(/-?[\d.]+/g)!
+    .slice(-2)
+    .map(Number);
+  // `force`: the line drawn there takes the pointer, which is where recharts listens anyway.
+  await success.locator("svg.recharts-surface").hover({ position: { x: x!, y: y! }, force: true });
+  const tooltip = success.locator(".recharts-tooltip-wrapper");
+  await expect(tooltip).toBeVisible();
+  await expect(tooltip).toContainText(/on success : [\d.]+ %/);
+  await expect(tooltip).toContainText(/off success : [\d.]+ %/);
+  await page.mouse.move(0, 0);
+
   // Other ranges read the same traffic.
   await charts.getByRole("button", { name: "24 h" }).click();
   await expect(charts.getByRole("button", { name: "24 h" })).toHaveAttribute("aria-pressed", "true");
