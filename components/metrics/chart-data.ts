@@ -79,7 +79,7 @@ export function markerLabelPosition(x: number, from: number, to: number): "insid
 }
 
 /**
- * Each marker's line position and label: its side (markerLabelPosition) and its row, counted down
+ * Each marker's label placement: its side (markerLabelPosition) and its row, counted down
  * from the top, so that markers closer than 4 % of the window apart (a kill pauses the rollout in the
  * same instant, and both are marked) do not write their labels over each other. In input order.
  */

@@ -1,4 +1,5 @@
 import { connect, createServer, type Socket } from "node:net";
+import { linkSockets } from "./tcp-proxy";
 
 export interface NotifyHoldProxy {
   /** `databaseUrl` with its host and port replaced by the proxy's, which forwards to them. */
@@ -33,15 +34,8 @@ export async function startNotifyHoldProxy(channel: string): Promise<NotifyHoldP
       return;
     }
     const upstream = connect(target.port, target.host);
-    sockets.add(downstream).add(upstream);
+    linkSockets(downstream, upstream, sockets);
     let listener: { downstream: Socket; held: Buffer[] } | null = null;
-    const drop = () => {
-      downstream.destroy();
-      upstream.destroy();
-      sockets.delete(downstream);
-      sockets.delete(upstream);
-    };
-    for (const s of [downstream, upstream]) s.on("error", drop).on("close", drop);
     downstream.on("data", (chunk: Buffer) => {
       if (!listener && chunk.includes(marker)) listeners.push((listener = { downstream, held: [] }));
       upstream.write(chunk);

@@ -13,6 +13,21 @@ export interface TcpProxy {
   close(): Promise<void>;
 }
 
+/**
+ * Tracks a proxied connection's two sockets in `open` and ends both when either errors or closes, so
+ * a proxy can cut every connection it holds and none outlives its other half.
+ */
+export function linkSockets(downstream: Socket, upstream: Socket, open: Set<Socket>): void {
+  open.add(downstream).add(upstream);
+  const drop = () => {
+    downstream.destroy();
+    upstream.destroy();
+    open.delete(downstream);
+    open.delete(upstream);
+  };
+  for (const s of [downstream, upstream]) s.on("error", drop).on("close", drop);
+}
+
 /** A TCP proxy in front of `target` (http://host:port), so a test can cut a client off the server. */
 export async function startTcpProxy(target: string): Promise<TcpProxy> {
   let { hostname, port } = new URL(target);
@@ -25,14 +40,7 @@ export async function startTcpProxy(target: string): Promise<TcpProxy> {
       return;
     }
     const upstream = connect(Number(port), hostname);
-    sockets.add(downstream).add(upstream);
-    const drop = () => {
-      downstream.destroy();
-      upstream.destroy();
-      sockets.delete(downstream);
-      sockets.delete(upstream);
-    };
-    for (const s of [downstream, upstream]) s.on("error", drop).on("close", drop);
+    linkSockets(downstream, upstream, sockets);
     let head = "";
     downstream.on("data", (chunk: Buffer) => {
       // Requests on a kept-alive connection start where the previous one's head ended; streams here
