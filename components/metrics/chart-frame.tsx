@@ -99,6 +99,7 @@ export function ChartFrame({
               <ReferenceLine
                 key={`${m.t}-${m.kind}`}
                 x={Date.parse(m.t)}
+                zIndex={ABOVE_LINES}
                 stroke={MARKER_COLOR[m.kind]}
                 strokeDasharray={m.kind === "kill" ? undefined : "2 3"}
                 label={{
@@ -108,6 +109,7 @@ export function ChartFrame({
                   position: labels[i]!.position,
                   // Recharts' default 5 px from the corner, a row further down per nearby marker.
                   offset: 5 + 12 * labels[i]!.row,
+                  ...LABEL_HALO,
                 }}
                 data-testid={`marker-${m.kind}`}
               />
@@ -153,5 +155,21 @@ export function isolatedDot({ points, index, cx, cy, stroke }: DotItemDotProps):
 
 /** The current phase's criterion for this chart, as a red dashed line. */
 export function thresholdLine(y: number, label: string, position: "insideBottomRight" | "insideTopRight"): ReactElement {
-  return <ReferenceLine y={y} stroke="#dc2626" strokeDasharray="4 4" label={{ value: label, fontSize: 11, fill: "#dc2626", position }} />;
+  return (
+    <ReferenceLine
+      y={y}
+      stroke="#dc2626"
+      strokeDasharray="4 4"
+      zIndex={ABOVE_LINES}
+      label={{ value: label, fontSize: 11, fill: "#dc2626", position, ...LABEL_HALO }}
+    />
+  );
 }
+
+/**
+ * Threshold and marker lines, with their labels, are drawn over the series (recharts draws lines at
+ * z-index 400, reference lines too by default, in order) with a white outline under the letters: the
+ * success line crossing "min 99 %" made it hard to read exactly where the line dips below it.
+ */
+const ABOVE_LINES = 450;
+const LABEL_HALO = { stroke: "#fff", strokeWidth: 4, strokeLinejoin: "round", paintOrder: "stroke" } as const;

@@ -57,9 +57,11 @@ export async function startDemoTraffic(options: {
     const spike = currentSpike();
     for (let i = 0; i < perTick; i++) {
       const n = Math.floor(Math.random() * 5000);
-      const user = `demo-user-${n}`;
-      // One in forty is staff, so the "Rollgate staff" segment reaches some of the users seen.
-      const subject = { targetingKey: user, email: `${user}@${n % 40 === 0 ? "rollgate.dev" : "example.com"}` };
+      // Two of them are the QA accounts the demo rollout's Internal phase lists, so that phase reaches
+      // users who are seen like everyone else.
+      const user = n < 2 ? `internal-qa-${n + 1}` : `demo-user-${n}`;
+      // One in forty is staff (and QA), so the "Rollgate staff" segment reaches some of the users seen.
+      const subject = { targetingKey: user, email: `${user}@${n < 2 || n % 40 === 0 ? "rollgate.dev" : "example.com"}` };
       for (const flagKey of DEMO_FLAGS) {
         const result = client.evaluate(flagKey, subject);
         if (result.reason === "ERROR") continue;
