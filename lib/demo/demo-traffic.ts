@@ -5,6 +5,7 @@ import type { Db } from "../db/client";
 import { applyBootstrapTokens } from "../auth/bootstrap-tokens";
 import { hashSecret } from "../auth/secrets";
 import { RollgateClient, reportedAs } from "../sdk/client";
+import { DEMO_AUDIENCE_SIZE, demoSubject } from "./demo-audience";
 import { currentSpike } from "./demo-spike";
 import { DEMO_AB_FLAG } from "./demo-variant-history";
 
@@ -56,12 +57,7 @@ export async function startDemoTraffic(options: {
   const timer = setInterval(() => {
     const spike = currentSpike();
     for (let i = 0; i < perTick; i++) {
-      const n = Math.floor(Math.random() * 5000);
-      // Two of them are the QA accounts the demo rollout's Internal phase lists, so that phase reaches
-      // users who are seen like everyone else.
-      const user = n < 2 ? `internal-qa-${n + 1}` : `demo-user-${n}`;
-      // One in forty is staff (and QA), so the "Rollgate staff" segment reaches some of the users seen.
-      const subject = { targetingKey: user, email: `${user}@${n < 2 || n % 40 === 0 ? "rollgate.dev" : "example.com"}` };
+      const subject = demoSubject(Math.floor(Math.random() * DEMO_AUDIENCE_SIZE));
       for (const flagKey of DEMO_FLAGS) {
         const result = client.evaluate(flagKey, subject);
         if (result.reason === "ERROR") continue;
@@ -79,7 +75,7 @@ export async function startDemoTraffic(options: {
           outcome: failed ? "error" : "success",
           latencyMs: Math.round(gaussian(on ? 140 : 110, 35) * (spiking ? 3 : 1)),
           ...(failed ? { errorCode: spiking ? "UPSTREAM_503" : "TIMEOUT" } : {}),
-          targetingKey: user,
+          targetingKey: subject.targetingKey,
         });
       }
     }

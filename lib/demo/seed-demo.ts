@@ -2,6 +2,9 @@ import type { Db } from "../db/client";
 import { recordAudit } from "../audit/record-audit";
 import { hashPassword } from "../auth/password";
 import type { Role } from "../auth/roles";
+import { addToDaySample } from "../segments/audience-samples";
+import { targetingContextOf } from "../domain/targeting/context";
+import { DEMO_AUDIENCE_SIZE, demoSubject } from "./demo-audience";
 import { demoHistory } from "./demo-history";
 import { DEMO_AB_FLAG, demoVariantHistory } from "./demo-variant-history";
 
@@ -163,6 +166,11 @@ export async function seedDemo(db: Db, password: string): Promise<boolean> {
         })),
       });
       await seedAbTest(tx, engineerId, actor, now);
+      // The users production's history came from (the demo traffic's), so phases and segments say
+      // whom they reach there with demo traffic off too (the browser tests' server) instead of "no
+      // users seen" beside thousands of requests. Staging has no demo traffic, and no users seen.
+      const seen = Array.from({ length: DEMO_AUDIENCE_SIZE }, (_, n) => targetingContextOf(demoSubject(n)));
+      await addToDaySample(tx, "production", seen, now.getTime());
     },
     { timeout: 30_000 },
   );

@@ -29,14 +29,26 @@ export async function recordAudience(
   contexts: readonly TargetingContext[],
   now = Date.now(),
 ): Promise<number> {
+  if (!contexts.some((c) => c.userId)) return 0;
+  const added = await db.$transaction((tx) => addToDaySample(tx, environment, contexts, now));
+  weekCache.delete(environment);
+  return added;
+}
+
+/** recordAudience's write, inside the caller's transaction (the demo seed writes its users with it). */
+export async function addToDaySample(
+  tx: Tx,
+  environment: string,
+  contexts: readonly TargetingContext[],
+  now = Date.now(),
+): Promise<number> {
   const rows = new Map<string, { user_id: string; subject_hash: number; context: TargetingContext }>();
   for (const c of contexts)
     if (c.userId) rows.set(c.userId, { user_id: c.userId, subject_hash: audienceHash(c.userId), context: sampledContext(c.userId, c) });
   if (rows.size === 0) return 0;
   const day = isoDay(now);
-  const added = await db.$transaction(async (tx) => {
-    await tx.$executeRaw`SELECT pg_advisory_xact_lock(hashtext('rollgate_audience:' || ${environment}))`;
-    const inserted = await tx.$executeRaw`
+  await tx.$executeRaw`SELECT pg_advisory_xact_lock(hashtext('rollgate_audience:' || ${environment}))`;
+  const inserted = await tx.$executeRaw`
       INSERT INTO audience_samples (environment_key, day, user_id, subject_hash, context)
       SELECT ${environment}, ${day}::date, x.user_id, x.subject_hash, x.context
         FROM jsonb_to_recordset(${JSON.stringify([...rows.values()])}::jsonb) AS x(user_id text, subject_hash bigint, context jsonb)
@@ -45,17 +57,14 @@ export async function recordAudience(
                 WHERE environment_key = ${environment} AND day = ${day}::date
                 ORDER BY subject_hash OFFSET ${AUDIENCE_SAMPLE_SIZE - 1} LIMIT 1), 4294967295)
       ON CONFLICT (environment_key, day, user_id) DO UPDATE SET context = EXCLUDED.context`;
-    if (inserted > 0)
-      await tx.$executeRaw`
+  if (inserted > 0)
+    await tx.$executeRaw`
         DELETE FROM audience_samples
          WHERE environment_key = ${environment} AND day = ${day}::date
            AND subject_hash > (SELECT subject_hash FROM audience_samples
                                 WHERE environment_key = ${environment} AND day = ${day}::date
                                 ORDER BY subject_hash OFFSET ${AUDIENCE_SAMPLE_SIZE - 1} LIMIT 1)`;
-    return inserted;
-  });
-  weekCache.delete(environment);
-  return added;
+  return inserted;
 }
 
 const CACHE_MS = 60_000;

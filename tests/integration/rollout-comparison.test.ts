@@ -137,4 +137,26 @@ describe("the rollout page's change vs control chart", () => {
     expect(c.phases[1]!.series.length).toBeGreaterThan(100);
     expect(c.phases[1]!.errors!.on.requests).toBeGreaterThan(5000);
   });
+
+  it("the demo has seen the users its history came from: each phase of the demo rollout says whom it reaches", async () => {
+    const demo = await t.db.rollout.findFirstOrThrow({ where: { flag: { key: "messaging-v2" }, environmentKey: "production" } });
+    const res = await fetch(`${app.url}/api/v1/rollouts/${demo.id}`, { headers: { cookie } });
+    expect(res.status).toBe(200);
+    const reach = ((await res.json()) as { phases: { name: string; reach: string }[] }).phases.map((p) => p.reach);
+    const parsed = reach.map((words) => {
+      const m = /^([\d,]+) of ([\d,]+) users seen last week$/.exec(words);
+      expect(m, words).not.toBeNull();
+      return { matched: Number(m![1]!.replace(/,/g, "")), seen: Number(m![2]!.replace(/,/g, "")) };
+    });
+    // All 4,000 demo users, fewer than a day's sample keeps: exact counts.
+    expect(parsed.map((p) => p.seen)).toEqual([4000, 4000, 4000, 4000]);
+    // Internal serves its two listed QA accounts, who are among the users seen; 10 % and 50 % serve
+    // about that share of them (each user's bucket is fixed: ±3 σ), and 100 % all.
+    expect(parsed[0]!.matched).toBe(2);
+    expect(parsed[1]!.matched).toBeGreaterThan(400 - 57);
+    expect(parsed[1]!.matched).toBeLessThan(400 + 57);
+    expect(parsed[2]!.matched).toBeGreaterThan(2000 - 95);
+    expect(parsed[2]!.matched).toBeLessThan(2000 + 95);
+    expect(parsed[3]!.matched).toBe(4000);
+  });
 });
