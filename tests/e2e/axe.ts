@@ -22,8 +22,10 @@ export async function axeViolations(page: Page): Promise<Result[]> {
   // skip animation frames for long stretches on a loaded machine.
   await page.waitForFunction(() => document.title.trim() !== "", null, { polling: 100, timeout: 10_000 }).catch(() => undefined);
   await injectAxe(page);
-  // A live refresh (the flag list re-renders 250 ms after any flag changes) can start after that wait
-  // and take the title away again while axe runs (document-title, once in a CI run). A title that is
+  // A refresh can still land while axe runs: the flag list re-renders 250 ms after any flag changes,
+  // and the browser test beside it changes flags. Once in a CI run axe read a page without a title
+  // there (document-title on the flag list right after a bulk archive; not reproduced since in 21
+  // archives with flags changing every 100–400 ms, watched by a MutationObserver). A title that is
   // back when axe finishes was such a moment, and the page is checked again; one that stays missing
   // fails.
   for (let attempt = 1; ; attempt++) {
