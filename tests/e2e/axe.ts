@@ -24,7 +24,7 @@ export async function axeViolations(page: Page): Promise<Result[]> {
   await injectAxe(page);
   // A refresh can still land while axe runs: the flag list re-renders 250 ms after any flag changes,
   // and the browser test beside it changes flags. Once in a CI run axe read a page without a title
-  // there (document-title on the flag list right after a bulk archive; not reproduced since in 21
+  // there (document-title on the flag list right after a bulk archive; not reproduced since in 27
   // archives with flags changing every 100–400 ms, watched by a MutationObserver). A title that is
   // back when axe finishes was such a moment, and the page is checked again; one that stays missing
   // fails.
