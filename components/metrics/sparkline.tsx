@@ -47,7 +47,12 @@ export function ErrorSparkline({ flagKey, environment }: { flagKey: string; envi
     <div className="flex items-center gap-2" role="img" aria-label={label} data-testid={`sparkline-${flagKey}-${environment}`}>
       {points && points.length > 1 ? <SparklineLine points={points} alarming={last !== null && last > 1} /> : null}
       <span className={`text-xs ${last !== null && last > 1 ? "text-red-700" : "text-slate-500"}`}>
-        {points === null ? "…" : points.length === 0 ? "no traffic" : `${last === null ? "—" : `${last.toFixed(1)} %`} errors`}
+        {/* Which bucket: beside it the card states the gates' window (30 minutes of `on` in the demo). */}
+        {points === null
+          ? "…"
+          : points.length === 0
+            ? "no traffic"
+            : `on, last 5 min: ${last === null ? "—" : `${last.toFixed(1)} %`} errors`}
       </span>
     </div>
   );
