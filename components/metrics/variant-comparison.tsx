@@ -118,6 +118,15 @@ function VariantPanel({
           </div>
         </>
       ) : null}
+      {data && Object.keys(data.evaluations).length > 0 ? (
+        <p className="mt-3 text-sm text-slate-600" data-testid="variant-evaluations">
+          Served through Unleash SDKs in this range (they report no outcomes, so these are not compared):{" "}
+          {Object.entries(data.evaluations)
+            .map(([name, n]) => `${name} ${n.toLocaleString("en-US")}`)
+            .join(" · ")}
+          .
+        </p>
+      ) : null}
     </section>
   );
 }

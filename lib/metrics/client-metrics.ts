@@ -25,6 +25,9 @@ const count = (what: string) =>
 
 const epochMs = (t: string | number) => (typeof t === "number" ? t : Date.parse(t));
 
+/** Unleash's variant name for "no variant": the flag was off for the subject, or has no variants. */
+const UNLEASH_NO_VARIANT = "disabled";
+
 /**
  * What Unleash SDKs send to `POST /api/client/metrics` (the client specification's metrics format):
  * per toggle, how often it was on (`yes`) and off (`no`) between `start` and `stop`. Loose objects,
@@ -68,6 +71,26 @@ export const unleashMetricsSchema = z.looseObject({
         });
         return;
       }
+      // Variant names are kept (metric_variant_rollups): 1–100 characters of clean text, like a
+      // Rollgate variant's. The SDK reports the names the flag served, so another is a client bug.
+      for (const [name, toggle] of Object.entries(bucket.toggles ?? {})) {
+        for (const variant of Object.keys(toggle.variants ?? {})) {
+          const problem = variant.length === 0 || variant.length > 100 ? "length" : textProblem(variant);
+          if (!problem) continue;
+          ctx.addIssue({
+            code: "custom",
+            path: ["toggles", name, "variants"],
+            message: `variant name ${JSON.stringify(variant.slice(0, 100))} ${
+              problem === "length"
+                ? "must be 1–100 characters"
+                : problem === "control"
+                  ? "contains control characters"
+                  : "contains invalid Unicode"
+            }`,
+          });
+          return;
+        }
+      }
     }),
 });
 export type UnleashMetrics = z.infer<typeof unleashMetricsSchema>;
@@ -80,7 +103,8 @@ export type UnleashMetrics = z.infer<typeof unleashMetricsSchema>;
  * about success or latency, so they count toward adoption only (see the migration
  * 20261125004200_client_reported_evaluations.sql). Concurrent reports add up (ON CONFLICT increments).
  * Toggles Rollgate does not have are ignored: an Unleash SDK reports every toggle it was asked about.
- * Returns the flag keys that were counted.
+ * A toggle's `variants` counts (Unleash's `disabled` aside) go to metric_variant_rollups per variant
+ * name, as served counts only. Returns the flag keys that were counted.
  */
 export async function ingestUnleashMetrics(
   db: Db,
@@ -100,6 +124,8 @@ export async function ingestUnleashMetrics(
   const keys: string[] = [];
   const variants: string[] = [];
   const counts: number[] = [];
+  // Per variant name: what the SDK served of each (its `disabled` is Unleash's "no variant", i.e. off).
+  const named = { keys: [] as string[], names: [] as string[], counts: [] as number[] };
   for (const [name, toggle] of Object.entries(metrics.bucket.toggles)) {
     for (const [variant, n] of [
       ["on", toggle.yes],
@@ -110,8 +136,14 @@ export async function ingestUnleashMetrics(
       variants.push(variant);
       counts.push(n);
     }
+    for (const [variant, n] of Object.entries(toggle.variants ?? {})) {
+      if (n === 0 || variant === UNLEASH_NO_VARIANT) continue;
+      named.keys.push(name);
+      named.names.push(variant);
+      named.counts.push(n);
+    }
   }
-  if (keys.length === 0) return [];
+  if (keys.length === 0 && named.keys.length === 0) return [];
   const rows = await inRollupLane(environment, () =>
     retryOnDeadlock(() =>
       db.$queryRawUnsafe<{ key: string }[]>(
@@ -119,7 +151,7 @@ export async function ingestUnleashMetrics(
         SELECT f.id AS flag_id, f.key, coalesce(r.current_phase, -1) AS phase
         FROM flags f
         LEFT JOIN rollouts r ON r.flag_id = f.id AND r.environment_key = $1 AND r.status IN ('active', 'paused')
-        WHERE f.key = ANY($3::text[]) AND f.archived_at IS NULL
+        WHERE (f.key = ANY($3::text[]) OR f.key = ANY($7::text[])) AND f.archived_at IS NULL
       ), upserted AS (
         INSERT INTO metric_rollups AS m (flag_id, environment_key, variant, minute, phase, reason, evaluations)
         SELECT fp.flag_id, $1, c.variant, $2::timestamptz, fp.phase, 'CLIENT_METRICS', c.n
@@ -141,14 +173,30 @@ export async function ingestUnleashMetrics(
         ON CONFLICT (flag_id, environment_key, minute, token_id, variant, phase, reason) DO UPDATE SET
           evaluations = t.evaluations + EXCLUDED.evaluations
         RETURNING 1
+      ), by_variant AS (
+        -- Per variant name, beside what Rollgate's SDK reports there (migration 20261206000100): served
+        -- counts only, so these rows have no requests and no comparison reads them.
+        INSERT INTO metric_variant_rollups AS v (flag_id, environment_key, minute, variant_name, phase, token_id, evaluations)
+        SELECT fp.flag_id, $1, $2::timestamptz, c.variant_name, fp.phase, $6::uuid, c.n
+        FROM unnest($7::text[], $8::text[], $9::bigint[]) AS c(flag_key, variant_name, n)
+        JOIN flag_phase fp ON fp.key = c.flag_key
+        ORDER BY fp.flag_id, c.variant_name
+        ON CONFLICT (flag_id, environment_key, minute, variant_name, phase, token_id) DO UPDATE SET
+          evaluations = v.evaluations + EXCLUDED.evaluations
+        RETURNING flag_id
       )
-      SELECT DISTINCT fp.key FROM upserted u JOIN flag_phase fp ON fp.flag_id = u.flag_id`,
+      SELECT fp.key FROM upserted u JOIN flag_phase fp ON fp.flag_id = u.flag_id
+      UNION
+      SELECT fp.key FROM by_variant b JOIN flag_phase fp ON fp.flag_id = b.flag_id`,
         environment,
         minute,
         keys,
         variants,
         counts,
         tokenId,
+        named.keys,
+        named.names,
+        named.counts,
       ),
     ),
   );

@@ -3,7 +3,7 @@ import { AppError, notFound } from "../errors";
 import { FLAG_KEY_PATTERN } from "../flags/flag-schemas";
 import { LATENCY_EDGES_MS } from "../domain/latency-buckets";
 import { compareVariants, configuredVariants, type VariantComparison } from "../domain/variant-comparison";
-import { variantMinutes } from "./variant-minutes";
+import { variantEvaluations, variantMinutes } from "./variant-minutes";
 import type { VariantQuery } from "./variant-schemas";
 
 export interface VariantComparisonResponse extends VariantComparison {
@@ -17,6 +17,11 @@ export interface VariantComparisonResponse extends VariantComparison {
   latencyEdgesMs: readonly number[];
   /** The variants the flag serves in this environment now (strategy variants included), in order. */
   configured: string[];
+  /**
+   * How often Unleash SDKs reported serving each variant in the window (they report no outcomes, so
+   * these are not in `variants`' requests or verdicts). Empty without such reports.
+   */
+  evaluations: Record<string, number>;
 }
 
 /**
@@ -42,7 +47,8 @@ export async function getVariantComparison(
 
   const bucketMs = query.bucketSeconds * 1000;
   const from = new Date(Math.floor((now.getTime() - query.windowSeconds * 1000) / bucketMs) * bucketMs);
-  const rows = await variantMinutes(db, { flagId: flag.id, environment: query.environment, since: from, until: now });
+  const window = { flagId: flag.id, environment: query.environment, since: from, until: now };
+  const [rows, evaluations] = await Promise.all([variantMinutes(db, window), variantEvaluations(db, window)]);
 
   const configured = configuredVariants(state.targeting);
   const reported = new Set(rows.map((m) => m.name));
@@ -63,6 +69,7 @@ export async function getVariantComparison(
     latencyEdgesMs: LATENCY_EDGES_MS,
     configured,
     ...compareVariants(rows, control, bucketMs),
+    evaluations,
   };
 }
 

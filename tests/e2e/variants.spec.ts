@@ -57,6 +57,19 @@ test("a multivariate flag's variants against control on the flag page: the one t
   }
   const sent = await page.request.post("/api/v1/events", { headers: { authorization: `Bearer ${E2E_SDK_TOKEN}` }, data: { summaries } });
   expect(sent.status(), await sent.text()).toBe(202);
+  // A service still on an Unleash SDK reports what it served per variant (no outcomes).
+  const unleash = await page.request.post("/api/client/metrics", {
+    headers: { authorization: E2E_SDK_TOKEN },
+    data: {
+      appName: "legacy-checkout",
+      bucket: {
+        start: new Date(now - 60_000).toISOString(),
+        stop: new Date(now).toISOString(),
+        toggles: { [flagKey]: { yes: 60, no: 0, variants: { control: 30, blue: 20, green: 10 } } },
+      },
+    },
+  });
+  expect(unleash.status(), await unleash.text()).toBe(202);
 
   await page.goto(`/flags/${flagKey}`);
   const section = page.getByTestId("variant-comparison");
@@ -64,7 +77,10 @@ test("a multivariate flag's variants against control on the flag page: the one t
   await expect(section.getByTestId("variant-row-green")).toContainText("Errs more than control");
   await expect(section.getByTestId("variant-row-green")).toContainText("5 %");
   await expect(section.getByTestId("variant-row-blue")).toContainText("No sign of harm");
+  // Outcomes from the events alone; what the Unleash SDK served is listed apart.
   await expect(section.getByTestId("variant-row-control")).toContainText("12,000");
+  await expect(section.getByTestId("variant-evaluations")).toContainText("Served through Unleash SDKs in this range");
+  await expect(section.getByTestId("variant-evaluations")).toContainText("blue 20 · control 30 · green 10");
   await expect(section.getByRole("img", { name: "Error rate by variant (%), over time" })).toBeVisible();
   await checkLayoutAndAxe(page, "flag variants", "variant-comparison");
 

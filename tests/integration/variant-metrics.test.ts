@@ -365,4 +365,44 @@ describe("GET /api/v1/flags/{key}/variants", () => {
     expect((await call(app.url, "GET", "/api/v1/flags/no-such-flag/variants", { token: eng })).status).toBe(404);
     expect((await variants("?environment=nowhere")).status).toBe(404);
   });
+
+  it("what Unleash SDKs report serving per variant is listed apart: no requests, no verdict, `disabled` left out; a bad name counts nothing", async () => {
+    const key = "variants-from-unleash";
+    await multivariateFlag(key);
+    const report = (toggle: { yes: number; no: number; variants: Record<string, number> }) =>
+      fetch(`${app.url}/api/client/metrics`, {
+        method: "POST",
+        headers: { authorization: SDK_B, "content-type": "application/json" },
+        body: JSON.stringify({
+          appName: "checkout",
+          instanceId: "pod-1",
+          bucket: { start: new Date(Date.now() - 60_000).toISOString(), stop: new Date().toISOString(), toggles: { [key]: toggle } },
+        }),
+      });
+    expect((await report({ yes: 70, no: 30, variants: { control: 40, blue: 20, green: 10, disabled: 30 } })).status).toBe(202);
+    // A second report adds up.
+    expect((await report({ yes: 7, no: 3, variants: { control: 4, blue: 2, green: 1, disabled: 3 } })).status).toBe(202);
+    for (const bad of ["", "x".repeat(101), "bad\u0000name"]) {
+      const refused = await report({ yes: 1, no: 0, variants: { control: 1, [bad]: 1 } });
+      expect(refused.status).toBe(400);
+      const body = (await refused.json()) as { error: { fields: Record<string, string> } };
+      expect(Object.keys(body.error.fields)).toEqual([`bucket.toggles.${key}.variants`]);
+    }
+    const res = await call(app.url, "GET", `/api/v1/flags/${key}/variants?environment=production`, { token: eng });
+    expect(res.status).toBe(200);
+    // Exactly the two good reports: the refused ones counted nothing, not even their control.
+    expect(res.body.evaluations).toEqual({ blue: 22, control: 44, green: 11 });
+    // No outcomes were reported, so nothing is compared or judged.
+    expect(res.body.variants).toEqual([]);
+    expect(res.body.compared).toBe(0);
+    // The on/off rollups counted yes and no as before.
+    const { rows } = await t.sql(
+      `SELECT variant, sum(evaluations)::int AS n FROM metric_rollups m JOIN flags f ON f.id = m.flag_id WHERE f.key = $1 GROUP BY variant ORDER BY variant`,
+      [key],
+    );
+    expect(rows).toEqual([
+      { variant: "off", n: 33 },
+      { variant: "on", n: 77 },
+    ]);
+  });
 });
