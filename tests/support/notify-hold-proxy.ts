@@ -12,6 +12,14 @@ export interface NotifyHoldProxy {
   hold(): void;
   /** Delivers what was kept back, in order, and stops holding. */
   release(): void;
+  /**
+   * The same for every other session (ordinary queries): what PostgreSQL answers them from now on is
+   * kept back, so a query has run in PostgreSQL while its caller still waits for the answer.
+   */
+  holdQueries(): void;
+  /** How many bytes of answers to other sessions are kept back now. */
+  heldQueryBytes(): number;
+  releaseQueries(): void;
   close(): Promise<void>;
 }
 
@@ -24,8 +32,10 @@ export interface NotifyHoldProxy {
 export async function startNotifyHoldProxy(channel: string): Promise<NotifyHoldProxy> {
   let target: { host: string; port: number } | null = null;
   let holding = false;
+  let holdingQueries = false;
   const sockets = new Set<Socket>();
   const listeners: { downstream: Socket; held: Buffer[] }[] = [];
+  const heldQueries: { downstream: Socket; chunk: Buffer }[] = [];
   const marker = Buffer.from(`LISTEN ${channel}`);
 
   const server = createServer((downstream) => {
@@ -42,6 +52,7 @@ export async function startNotifyHoldProxy(channel: string): Promise<NotifyHoldP
     });
     upstream.on("data", (chunk: Buffer) => {
       if (listener && holding) listener.held.push(chunk);
+      else if (!listener && holdingQueries) heldQueries.push({ downstream, chunk });
       else downstream.write(chunk);
     });
   });
@@ -63,6 +74,16 @@ export async function startNotifyHoldProxy(channel: string): Promise<NotifyHoldP
     release() {
       holding = false;
       for (const l of listeners) for (const chunk of l.held.splice(0)) l.downstream.write(chunk);
+    },
+    holdQueries() {
+      holdingQueries = true;
+    },
+    heldQueryBytes() {
+      return heldQueries.reduce((n, h) => n + h.chunk.length, 0);
+    },
+    releaseQueries() {
+      holdingQueries = false;
+      for (const { downstream, chunk } of heldQueries.splice(0)) downstream.write(chunk);
     },
     close() {
       for (const s of sockets) s.destroy();
