@@ -68,6 +68,20 @@ for (const { width, height } of SIZES) {
     const prefix = `lst${width}-`;
     await page.setViewportSize({ width, height });
     await signIn(page, "engineer@rollgate.dev", { to: "/flags" });
+    // The New flag form: beside the list on a desktop; on a phone folded away behind "New flag", so
+    // the list comes first, and unfolded (focus moving in by Tab) when that is tapped.
+    const newFlag = page.getByRole("link", { name: "New flag", exact: true });
+    const form = page.getByRole("region", { name: "New flag" });
+    if (width < 640) {
+      await expect(form).toBeHidden();
+      await newFlag.click();
+      await expect(form.getByLabel("Key")).toBeVisible();
+      await page.keyboard.press("Tab");
+      await expect(form.getByLabel("Key")).toBeFocused();
+    } else {
+      await expect(newFlag).toBeHidden();
+      await expect(form.getByLabel("Key")).toBeVisible();
+    }
     await createFlags(page, prefix);
 
     // Search (server-side, in the URL).

@@ -56,18 +56,36 @@ export default async function FlagsPage({ searchParams }: { searchParams: Promis
           <h1 className="text-2xl font-semibold tracking-tight">Flags</h1>
           <p className="text-sm text-slate-500">Across {environments.join(" and ")}</p>
         </div>
-        {can(user, "flag.import") ? (
-          <Link
-            href="/admin/import"
-            className={`rounded-md bg-white px-3 py-2 text-sm font-semibold text-slate-800 shadow-sm ${controlOutline} hover:bg-slate-50`}
-          >
-            Import from Unleash
-          </Link>
-        ) : null}
+        <div className="flex flex-wrap gap-2">
+          {can(user, "flag.create") ? (
+            // On a phone the form is folded away so the list comes first: a plain fragment link (not
+            // the router's), so the section becomes the document's :target and unfolds without script.
+            <a
+              href="#new-flag"
+              className="rounded-md bg-indigo-600 px-3 py-2 text-sm font-semibold text-white shadow-sm hover:bg-indigo-700 focus-visible:outline-2 focus-visible:outline-offset-2 focus-visible:outline-indigo-600 sm:hidden"
+            >
+              New flag
+            </a>
+          ) : null}
+          {can(user, "flag.import") ? (
+            <Link
+              href="/admin/import"
+              className={`rounded-md bg-white px-3 py-2 text-sm font-semibold text-slate-800 shadow-sm ${controlOutline} hover:bg-slate-50`}
+            >
+              Import from Unleash
+            </Link>
+          ) : null}
+        </div>
       </div>
       {can(user, "flag.create") ? (
-        <section className="rounded-xl bg-white p-4 shadow-sm ring-1 ring-slate-200">
-          <h2 className="mb-3 text-sm font-semibold text-slate-700">New flag</h2>
+        <section
+          id="new-flag"
+          aria-labelledby="new-flag-title"
+          className="scroll-mt-4 rounded-xl bg-white p-4 shadow-sm ring-1 ring-slate-200 max-sm:[&:not(:target)]:hidden"
+        >
+          <h2 id="new-flag-title" className="mb-3 text-sm font-semibold text-slate-700">
+            New flag
+          </h2>
           <CreateFlagForm />
         </section>
       ) : null}
