@@ -4,6 +4,7 @@ import { AppError } from "../errors";
 import { retryOnDeadlock } from "./ingest-events";
 import { inRollupLane } from "./rollup-write-lanes";
 import { textProblem } from "../validation/text";
+import { VARIANT_NAME } from "./event-schemas";
 import { instant } from "../validation/time";
 import { MAX_CLOCK_SKEW_MS, MAX_EVENT_AGE_MS } from "./telemetry-bounds";
 
@@ -71,22 +72,16 @@ export const unleashMetricsSchema = z.looseObject({
         });
         return;
       }
-      // Variant names are kept (metric_variant_rollups): 1–100 characters of clean text, like a
-      // Rollgate variant's. The SDK reports the names the flag served, so another is a client bug.
+      // Variant names are kept (metric_variant_rollups), checked as in SDK events. The SDK reports
+      // the names the flag served, so another is a client bug.
       for (const [name, toggle] of Object.entries(bucket.toggles ?? {})) {
         for (const variant of Object.keys(toggle.variants ?? {})) {
-          const problem = variant.length === 0 || variant.length > 100 ? "length" : textProblem(variant);
-          if (!problem) continue;
+          const checked = VARIANT_NAME.safeParse(variant);
+          if (checked.success) continue;
           ctx.addIssue({
             code: "custom",
             path: ["toggles", name, "variants"],
-            message: `variant name ${JSON.stringify(variant.slice(0, 100))} ${
-              problem === "length"
-                ? "must be 1–100 characters"
-                : problem === "control"
-                  ? "contains control characters"
-                  : "contains invalid Unicode"
-            }`,
+            message: `variant name ${JSON.stringify(variant.slice(0, 100))}: ${checked.error.issues[0]!.message}`,
           });
           return;
         }

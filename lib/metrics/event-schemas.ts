@@ -17,7 +17,9 @@ export type EventReason = (typeof EVENT_REASONS)[number];
  * compared variant by variant (metric_variant_rollups). Only with `variant: "on"`: a subject the flag
  * is off for got no variant (Unleash's "disabled").
  */
-const variantName = plainText({ min: 1, max: 100, trim: false }).optional();
+/** A variant's name as reports give it (kept in metric_variant_rollups.variant_name, 1–100 characters). */
+export const VARIANT_NAME = plainText({ min: 1, max: 100, trim: false });
+const variantName = VARIANT_NAME.optional();
 const VARIANT_NAME_ONLY_ON = "only with variant 'on' (a subject the flag is off for gets no variant)";
 
 const eventSchema = z

@@ -17,6 +17,7 @@ import { toFlagRowView } from "@/components/flags/flag-row-view";
 import { BULK_ARCHIVE_FORM, BulkArchiveForm } from "@/components/flags/bulk-archive-form";
 import { DataTable } from "@/components/ui/data-table";
 import { controlOutline } from "@/components/ui/field";
+import { buttonClass } from "@/components/ui/button";
 import { requirePageUser } from "../../_request/session";
 import { can } from "@/lib/auth/permissions";
 
@@ -60,10 +61,7 @@ export default async function FlagsPage({ searchParams }: { searchParams: Promis
           {can(user, "flag.create") ? (
             // On a phone the form is folded away so the list comes first: a plain fragment link (not
             // the router's), so the section becomes the document's :target and unfolds without script.
-            <a
-              href="#new-flag"
-              className="rounded-md bg-indigo-600 px-3 py-2 text-sm font-semibold text-white shadow-sm hover:bg-indigo-700 focus-visible:outline-2 focus-visible:outline-offset-2 focus-visible:outline-indigo-600 sm:hidden"
-            >
+            <a href="#new-flag" className={buttonClass("primary", "sm:hidden")}>
               New flag
             </a>
           ) : null}
