@@ -29,3 +29,10 @@ export function flagsHref(params: FlagListParams, change: FlagListParams = {}): 
   const text = query.toString();
   return text ? `/flags?${text}` : "/flags";
 }
+
+/** Whether a filter other than the search text (or a sort other than by key) shapes the view. */
+export function narrowsBeyondSearch(params: FlagListParams): boolean {
+  return Boolean(
+    params.environment || params.state || params.owner || params.tag || params.stale || (params.sort && params.sort !== "key"),
+  );
+}

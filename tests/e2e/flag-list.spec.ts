@@ -56,6 +56,26 @@ async function createFlags(page: Page, prefix: string) {
 
 const rows = (page: Page) => page.locator('[data-testid^="flag-row-"]');
 
+/**
+ * The filters besides the search box. On a phone they are folded behind "More filters" while none of
+ * them shapes the view (so the list starts on the first screen); this unfolds them there and checks
+ * they are in sight at any size.
+ */
+async function unfoldFilters(page: Page, width: number) {
+  const search = page.getByRole("search", { name: "Flags" });
+  const more = search.getByRole("link", { name: "More filters" });
+  if (width < 640) {
+    await expect(search.getByLabel("Environment")).toBeHidden();
+    await expect(search.getByLabel("Potentially stale only")).toBeHidden();
+    await more.click();
+    await expect(more).toBeHidden();
+  } else {
+    await expect(more).toBeHidden();
+  }
+  await expect(search.getByLabel("Environment")).toBeVisible();
+  await expect(search.getByLabel("Potentially stale only")).toBeVisible();
+}
+
 async function expectAccessibleAndNarrow(page: Page, width: number) {
   // A button still under the pointer shows its hover colour, which is not what axe should judge.
   await page.mouse.move(0, 0);
@@ -94,15 +114,20 @@ for (const { width, height } of SIZES) {
     await search.getByRole("button", { name: "Search" }).click();
     await expect(rows(page)).toHaveCount(1);
     await expect(page.getByTestId(`flag-row-${prefix}07`)).toBeVisible();
+    // The flag found is on the first screen, at either size.
+    expect((await page.getByTestId(`flag-row-${prefix}07`).boundingBox())!.y).toBeLessThan(height);
     await expectAccessibleAndNarrow(page, width);
 
-    // State in production, then owner.
+    // State in production, then owner. A view narrowed by them keeps them unfolded, also on a phone.
+    await unfoldFilters(page, width);
     await search.getByLabel("Search").fill(prefix);
     await search.getByLabel("Environment").selectOption("production");
     await search.getByLabel("State").selectOption("rolling_out");
     await search.getByRole("button", { name: "Search" }).click();
     await expect(page).toHaveURL(/state=rolling_out/);
     await expect(rows(page)).toHaveCount(1);
+    await expect(search.getByLabel("State")).toBeVisible();
+    await expect(search.getByRole("link", { name: "More filters" })).toHaveCount(0);
     await expect(page.getByTestId(`flag-row-${prefix}03`)).toContainText("Rolling out · 30%");
     await search.getByLabel("State").selectOption("");
     await search.getByLabel("Owner").fill(`TEAM-${prefix}`);
@@ -128,6 +153,8 @@ for (const { width, height } of SIZES) {
 
     // Stale: these flags are minutes old and nothing in them has been on for 30 days.
     await page.goto(`/flags?q=${prefix}`);
+    await unfoldFilters(page, width);
+    await expectAccessibleAndNarrow(page, width);
     await search.getByLabel("Potentially stale only").check();
     await search.getByRole("button", { name: "Search" }).click();
     await expect(page).toHaveURL(/stale=1/);
@@ -188,6 +215,7 @@ for (const { width, height } of SIZES) {
     const search = page.getByRole("search", { name: "Flags" });
     await page.goto(`/flags?q=${prefix}`);
     await expect(rows(page)).toHaveCount(3);
+    await unfoldFilters(page, width);
     await search.getByLabel("Owner").fill(`team search ${width}`);
     await search.getByRole("button", { name: "Search" }).click();
     await expect(page).toHaveURL(/owner=/);
@@ -203,6 +231,7 @@ for (const { width, height } of SIZES) {
       "Potentially stale: not evaluated for 30 days",
     );
     await expect(page.getByTestId(`flag-row-${prefix}owned`).getByTestId("stale-marker")).toHaveCount(0);
+    await unfoldFilters(page, width);
     await search.getByLabel("Potentially stale only").check();
     await search.getByRole("button", { name: "Search" }).click();
     await expect(page).toHaveURL(/stale=1/);

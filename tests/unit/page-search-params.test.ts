@@ -4,7 +4,7 @@
 // component as Array.prototype.sort).
 import { createRequire } from "node:module";
 import { describe, expect, it } from "vitest";
-import { flagListParams } from "../../components/flags/flag-list-url";
+import { flagListParams, narrowsBeyondSearch } from "../../components/flags/flag-list-url";
 import { firstQueryString, queryValue } from "../../lib/validation/text";
 
 const { searchParamsToUrlQuery } = createRequire(import.meta.url)("next/dist/shared/lib/router/utils/querystring") as {
@@ -33,5 +33,15 @@ describe("page search parameters", () => {
     expect(queryValue(Array.prototype.sort)).toBeUndefined();
     expect(firstQueryString([Object.prototype, 7])).toBeUndefined();
     expect(firstQueryString("x")).toBe("x");
+  });
+
+  it("the flag list folds its filters on a phone only while none but the search text shapes the view", () => {
+    const narrows = (query: string) => narrowsBeyondSearch(flagListParams(asNextGivesIt(query)));
+    expect(narrows("")).toBe(false);
+    expect(narrows("q=checkout&limit=5&cursor=abc")).toBe(false);
+    expect(narrows("sort=key&environment=")).toBe(false);
+    for (const query of ["environment=production", "state=killed", "owner=team-a", "tag=billing", "stale=1", "sort=updated"]) {
+      expect(narrows(query), query).toBe(true);
+    }
   });
 });
