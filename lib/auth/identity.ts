@@ -30,31 +30,48 @@ function toUserPrincipal(user: UserRow, via: UserPrincipal["via"]): UserPrincipa
   return { kind: "user", userId: user.id, email: user.email, name: user.name, roles: user.roles.filter(isRole), via };
 }
 
+/**
+ * The lookups behind every signed-in request: one statement each (the credential joined to its user),
+ * where the client's `include` took two round trips.
+ */
 export function postgresIdentity(db: Db): IdentityProvider {
   return {
     async fromSession(secret) {
       const tokenHash = hashSecret(secret);
-      const session = await db.session.findUnique({ where: { tokenHash }, include: { user: true } });
+      const [session] = await db.$queryRaw<(UserRow & { createdAt: Date; expiresAt: Date })[]>`
+        SELECT s.created_at AS "createdAt", s.expires_at AS "expiresAt",
+               u.id, u.email, u.name, u.roles, u.disabled_at AS "disabledAt"
+          FROM sessions s JOIN users u ON u.id = s.user_id
+         WHERE s.token_hash = ${tokenHash}`;
       const now = new Date();
       if (!session || session.expiresAt <= now || session.createdAt.getTime() + SESSION_MAX_MS <= now.getTime()) return null;
       const renewed = renewedExpiry(session, now);
       if (renewed) await db.session.update({ where: { tokenHash }, data: { expiresAt: renewed } }).catch(() => {});
-      return toUserPrincipal(session.user, "session");
+      return toUserPrincipal(session, "session");
     },
     async fromApiToken(token) {
-      const row = await db.apiToken.findUnique({ where: { tokenHash: hashSecret(token) }, include: { user: true } });
+      const [row] = await db.$queryRaw<TokenRow[]>`
+        SELECT t.id AS "tokenId", t.kind, t.environment_key AS "environmentKey", t.revoked_at AS "revokedAt",
+               t.last_used_at AS "lastUsedAt", u.id, u.email, u.name, u.roles, u.disabled_at AS "disabledAt"
+          FROM api_tokens t LEFT JOIN users u ON u.id = t.user_id
+         WHERE t.token_hash = ${hashSecret(token)}`;
       if (!row || row.revokedAt) return null;
       // Coarse "last used" for the admin page: at most one write per token per minute, off the request path.
       if (!row.lastUsedAt || Date.now() - row.lastUsedAt.getTime() > 60_000) {
-        db.apiToken.update({ where: { id: row.id }, data: { lastUsedAt: new Date() } }).catch(() => {});
+        db.apiToken.update({ where: { id: row.tokenId }, data: { lastUsedAt: new Date() } }).catch(() => {});
       }
       if (row.kind === "sdk" && row.environmentKey) {
-        return { kind: "sdk", tokenId: row.id, environment: row.environmentKey };
+        return { kind: "sdk", tokenId: row.tokenId, environment: row.environmentKey };
       }
-      return row.user ? toUserPrincipal(row.user, "token") : null;
+      return row.id ? toUserPrincipal(row as UserRow, "token") : null;
     },
   };
 }
+
+/** An API token with its user's columns, null when the token has no user (an SDK token). */
+type TokenRow = { tokenId: string; kind: string; environmentKey: string | null; revokedAt: Date | null; lastUsedAt: Date | null } & {
+  [K in keyof UserRow]: UserRow[K] | null;
+};
 
 /** Anything headers can be read from: the Fetch API's `Headers`, or a Node request via `nodeHeaders`. */
 export interface HeaderSource {
