@@ -165,6 +165,14 @@ describe("bootstrap tokens", () => {
     expect(await identity.fromApiToken("xyz789xyz")).toMatchObject({ kind: "sdk", environment: "production" });
     expect(await identity.fromApiToken("abc123de")).toBeNull();
     expect(await t.db.apiToken.count({ where: { tokenHash: "abc123def" } })).toBe(0);
+
+    // A token acts as its user: once the user is disabled, it resolves to no one; revoked, likewise.
+    await t.db.user.update({ where: { email: "ci-bot@bootstrap.rollgate.local" }, data: { disabledAt: new Date() } });
+    expect(await identity.fromApiToken("abc123def")).toBeNull();
+    await t.db.user.update({ where: { email: "ci-bot@bootstrap.rollgate.local" }, data: { disabledAt: null } });
+    expect(await identity.fromApiToken("abc123def")).toMatchObject({ kind: "user", name: "ci-bot" });
+    await t.db.apiToken.updateMany({ where: { tokenHash: hashSecret("xyz789xyz") }, data: { revokedAt: new Date() } });
+    expect(await identity.fromApiToken("xyz789xyz")).toBeNull();
   });
 
   it("an unknown environment in an SDK token fails and creates nothing", async () => {
