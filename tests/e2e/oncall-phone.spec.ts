@@ -78,6 +78,17 @@ test("on-call kills a flag from a phone with the visible button in at most 4 tap
   await expect(page.getByTestId("incident-timeline")).toContainText("oncall@rollgate.dev noted — Rolled back the CDN config");
   await expect(page.getByRole("textbox", { name: "Add a note" })).toHaveValue("");
 
+  // The incident list stacks each incident on a phone: the reason is within the screen's width, not
+  // in a column cut off at the right edge.
+  await page.goto("/incidents");
+  const row = page.getByTestId("incident-row").filter({ hasText: "Checkout 500s on mobile" });
+  await expect(row.getByRole("link", { name: "checkout-redesign killed in production" })).toBeVisible();
+  const why = row.getByText("Checkout 500s on mobile");
+  const box = (await why.boundingBox())!;
+  expect([box.x >= 0, box.x + box.width <= 390]).toEqual([true, true]);
+  await expect(row).toContainText("sev2");
+  expect(await horizontalOverflow(page)).toBe(0);
+
   await page.goto("/overview");
   await expect(page.getByRole("region", { name: /Killed flags/ })).toContainText("checkout-redesign in production");
   // Wait for the sparklines to settle into their final width before measuring.

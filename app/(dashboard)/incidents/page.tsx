@@ -2,7 +2,7 @@ import type { Metadata } from "next";
 import { Link } from "@/components/ui/link";
 import { getDb } from "@/lib/db/client";
 import { listIncidents } from "@/lib/incidents/incident-view";
-import { DataTable } from "@/components/ui/data-table";
+import { CellLabel, DataTable, EmptyRow } from "@/components/ui/data-table";
 import { Badge } from "@/components/ui/badge";
 import { queryValue } from "@/lib/validation/text";
 import { requirePageUser } from "../../_request/session";
@@ -27,30 +27,30 @@ export default async function IncidentsPage({ searchParams }: { searchParams: Pr
           {all ? "Show open only" : "Show resolved too"}
         </Link>
       </div>
-      <DataTable columns={["Incident", "Status", "Opened", "Why"]}>
+      {/* Stacked on a phone (on-call's screen): a table there clipped its Why column, the reason for the kill. */}
+      <DataTable columns={["Incident", "Status", "Opened", "Why"]} stack bodyClassName="align-top">
         {incidents.map((i) => (
-          <tr key={i.id}>
+          <tr key={i.id} data-testid="incident-row">
             <td className="px-4 py-3">
               <Link href={`/incidents/${i.id}`} className="font-medium text-indigo-700 hover:underline">
                 {i.title}
               </Link>
             </td>
             <td className="px-4 py-3">
+              <CellLabel>Status</CellLabel>
               <Badge tone={TONE[i.status]}>{i.status}</Badge> <Badge tone={SEVERITY_TONE[i.severity]}>{i.severity}</Badge>
             </td>
             <td className="px-4 py-3 text-slate-600">
+              <CellLabel>Opened</CellLabel>
               {i.openedAt.replace("T", " ").slice(0, 16)} UTC by {i.openedBy}
             </td>
-            <td className="px-4 py-3 text-slate-600">{i.reason}</td>
-          </tr>
-        ))}
-        {incidents.length === 0 ? (
-          <tr>
-            <td colSpan={4} className="px-4 py-8 text-center text-slate-500">
-              {all ? "No incidents yet." : "No open incidents."}
+            <td className="px-4 py-3 text-slate-600">
+              <CellLabel>Why</CellLabel>
+              {i.reason}
             </td>
           </tr>
-        ) : null}
+        ))}
+        {incidents.length === 0 ? <EmptyRow colSpan={4}>{all ? "No incidents yet." : "No open incidents."}</EmptyRow> : null}
       </DataTable>
     </div>
   );
