@@ -13,6 +13,8 @@ test("an engineer creates the Staff segment, fixes a field error, and edits it",
   await expect(page).toHaveURL(/\/segments$/);
 
   const form = newSegmentForm(page);
+  // On a desktop the form is in place, and the phone's "New segment" link is not shown.
+  await expect(page.getByRole("link", { name: "New segment", exact: true })).toBeHidden();
   await form.getByLabel("Name", { exact: true }).fill("Staff");
   await form.getByLabel("Description", { exact: true }).fill("Everyone at Acme");
   const first = form.getByTestId("new-segment-0");
@@ -96,4 +98,25 @@ test("editing a segment a live rollout uses asks for confirmation, names the rol
   await card.getByRole("button", { name: "Save segment" }).click();
   await expect(card.getByTestId("segment-audience")).toHaveText("tenant is one of t-1, t-2 or t-3");
   await expect(card).toContainText("v2");
+});
+
+test("on a phone the segments come first, and New segment unfolds the form with focus moving in by Tab", async ({ page }) => {
+  await page.setViewportSize({ width: 390, height: 844 });
+  await signIn(page, "engineer@rollgate.dev", { to: "/segments" });
+  const form = newSegmentForm(page);
+  await expect(form).toBeHidden();
+  await expect(page.getByRole("heading", { name: /^\d+ segments?$/ })).toBeInViewport();
+  await page.getByRole("link", { name: "New segment", exact: true }).click();
+  await expect(form.getByLabel("Name", { exact: true })).toBeVisible();
+  await page.keyboard.press("Tab");
+  await expect(form.getByLabel("Name", { exact: true })).toBeFocused();
+  expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(390);
+});
+
+test("a viewer has no New segment link or form, at a phone's size either", async ({ page }) => {
+  await page.setViewportSize({ width: 390, height: 844 });
+  await signIn(page, "viewer@rollgate.dev", { to: "/segments" });
+  await expect(page.getByRole("heading", { name: "Segments", level: 1 })).toBeVisible();
+  await expect(page.getByRole("link", { name: "New segment", exact: true })).toHaveCount(0);
+  await expect(newSegmentForm(page)).toHaveCount(0);
 });

@@ -5,6 +5,7 @@ import { listSegments } from "@/lib/segments/list-segments";
 import { segmentReach } from "@/lib/rollouts/phase-reach";
 import { SegmentCard } from "@/components/segments/segment-card";
 import { SegmentForm } from "@/components/segments/segment-form";
+import { buttonClass } from "@/components/ui/button";
 import { requirePageUser } from "../../_request/session";
 
 export const metadata: Metadata = { title: "Segments" };
@@ -28,15 +29,28 @@ export default async function SegmentsPage() {
   const canEdit = can(user, "segment.manage");
   return (
     <div className="space-y-6">
-      <div>
-        <h1 className="text-2xl font-semibold tracking-tight">Segments</h1>
-        <p className="text-sm text-slate-500">
-          Named audiences (&ldquo;Staff&rdquo;: email ends with @acme.com) that flags and rollout phases target.
-        </p>
+      <div className="flex flex-wrap items-end justify-between gap-3">
+        <div>
+          <h1 className="text-2xl font-semibold tracking-tight">Segments</h1>
+          <p className="text-sm text-slate-500">
+            Named audiences (&ldquo;Staff&rdquo;: email ends with @acme.com) that flags and rollout phases target.
+          </p>
+        </div>
+        {canEdit ? (
+          // As on the flag list: on a phone the form is folded so the segments come first, and a plain
+          // fragment link unfolds it (the section becomes the document's :target, no script).
+          <a href="#new-segment" className={buttonClass("primary", "sm:hidden")}>
+            New segment
+          </a>
+        ) : null}
       </div>
       {canEdit ? (
-        <section className="rounded-xl bg-white p-4 shadow-sm ring-1 ring-slate-200" aria-labelledby="new-segment">
-          <h2 id="new-segment" className="mb-3 text-sm font-semibold text-slate-700">
+        <section
+          id="new-segment"
+          className="scroll-mt-4 rounded-xl bg-white p-4 shadow-sm ring-1 ring-slate-200 max-sm:[&:not(:target)]:hidden"
+          aria-labelledby="new-segment-title"
+        >
+          <h2 id="new-segment-title" className="mb-3 text-sm font-semibold text-slate-700">
             New segment
           </h2>
           <SegmentForm />
