@@ -80,3 +80,40 @@ test("an admin adds a webhook, sends a test, and sees it delivered to a real rec
     await receiver.close();
   }
 });
+
+test("on a phone an admin reaches a token's Revoke without scrolling sideways: tokens and webhooks are cards there", async ({ page }) => {
+  await page.setViewportSize({ width: 390, height: 844 });
+  await signIn(page, "admin@rollgate.dev", { to: "/admin" });
+  const tokens = page.getByRole("region", { name: "API tokens" });
+  const revoke = tokens.getByRole("button", { name: "Revoke sdk-production" });
+  await expect(revoke).toBeVisible();
+  const box = (await revoke.boundingBox())!;
+  expect([box.x >= 0, box.x + box.width <= 390]).toEqual([true, true]);
+  // Each value with its label, as a card.
+  await expect(tokens.getByRole("row", { name: /^sdk-production / }).getByText("Last used", { exact: true })).toBeVisible();
+  expect(await tokens.evaluate((region) => region.scrollWidth - region.clientWidth)).toBe(0);
+  // A webhook added from the phone: its actions (and its long URL) within the screen too.
+  const section = page.locator("section", { has: page.getByRole("heading", { name: "Webhooks" }) });
+  await section.getByLabel("Name").fill("#phone-check");
+  await section.getByLabel("URL").fill("https://hooks.example.com/services/T0000000/B0000000/a-long-secret-path-that-wraps");
+  await section.getByRole("button", { name: "Add webhook" }).click();
+  const webhooks = page.getByRole("region", { name: "Webhooks" });
+  const remove = webhooks.getByRole("button", { name: "Delete #phone-check" });
+  await expect(remove).toBeVisible();
+  const buttons = await webhooks
+    .getByRole("row", { name: /#phone-check/ })
+    .getByRole("button")
+    .all();
+  expect(buttons.length).toBeGreaterThan(1);
+  for (const button of buttons) {
+    const { x, width } = (await button.boundingBox())!;
+    expect({ button: await button.textContent(), inside: x >= 0 && x + width <= 390 }).toEqual({
+      button: await button.textContent(),
+      inside: true,
+    });
+  }
+  expect(await webhooks.evaluate((region) => region.scrollWidth - region.clientWidth)).toBe(0);
+  await remove.click();
+  await expect(remove).toHaveCount(0);
+  expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBe(390);
+});

@@ -15,7 +15,7 @@ import {
   RevokeTokenButton,
 } from "@/components/admin/admin-forms";
 import { demoTrafficRunning } from "@/lib/demo/demo-spike";
-import { DataTable } from "@/components/ui/data-table";
+import { CellLabel, DataTable } from "@/components/ui/data-table";
 import { CreateWebhookForm, WebhookActions } from "@/components/admin/webhook-forms";
 import { listWebhooks, type WebhookDeliveryDto, type WebhookDto } from "@/lib/notifications/list-webhooks";
 import type { ApiTokenDto } from "@/lib/tokens/list-api-tokens";
@@ -104,8 +104,10 @@ function TokensSection({ tokens, users, environments }: { tokens: ApiTokenDto[];
       <div className="rounded-xl bg-white p-4 shadow-sm ring-1 ring-slate-200">
         <CreateTokenForm users={users.filter((u) => !u.disabled).map((u) => ({ id: u.id, email: u.email }))} environments={environments} />
       </div>
+      {/* Stacked on a phone: revoking a leaked token from one should not need a sideways scroll. */}
       <DataTable
         scroll
+        stack
         label="API tokens"
         columns={[
           "Name",
@@ -122,12 +124,22 @@ function TokensSection({ tokens, users, environments }: { tokens: ApiTokenDto[];
           <tr key={t.id} className={t.revoked ? "text-slate-400" : ""}>
             <td className="px-4 py-3 font-medium">{t.name}</td>
             <td className="px-4 py-3">
+              <CellLabel>Kind</CellLabel>
               <Badge tone={t.kind === "sdk" ? "indigo" : "gray"}>{t.kind}</Badge>
             </td>
-            <td className="px-4 py-3">{t.owner}</td>
-            <td className="px-4 py-3 font-mono text-xs">{t.prefix}…</td>
-            <td className="px-4 py-3">{t.lastUsedAt ? t.lastUsedAt.replace("T", " ").slice(0, 16) : "never"}</td>
-            <td className="px-4 py-3 text-right">
+            <td className="px-4 py-3">
+              <CellLabel>Acts as</CellLabel>
+              {t.owner}
+            </td>
+            <td className="px-4 py-3">
+              <CellLabel>Prefix</CellLabel>
+              <span className="font-mono text-xs">{t.prefix}…</span>
+            </td>
+            <td className="px-4 py-3">
+              <CellLabel>Last used</CellLabel>
+              {t.lastUsedAt ? t.lastUsedAt.replace("T", " ").slice(0, 16) : "never"}
+            </td>
+            <td className="px-4 py-3 text-right max-md:text-left">
               {t.revoked ? <Badge tone="red">revoked</Badge> : <RevokeTokenButton tokenId={t.id} name={t.name} />}
             </td>
           </tr>
@@ -199,6 +211,7 @@ function WebhooksSection({
       </div>
       <DataTable
         scroll
+        stack
         label="Webhooks"
         columns={[
           "Name",
@@ -214,8 +227,14 @@ function WebhooksSection({
             <td className="px-4 py-3 font-medium">
               {w.name} {w.enabled ? null : <Badge tone="gray">disabled</Badge>}
             </td>
-            <td className="px-4 py-3">{w.environment}</td>
-            <td className="px-4 py-3 font-mono text-xs">{w.url}</td>
+            <td className="px-4 py-3">
+              <CellLabel>Environment</CellLabel>
+              {w.environment}
+            </td>
+            <td className="px-4 py-3">
+              <CellLabel>URL</CellLabel>
+              <span className="font-mono text-xs break-all">{w.url}</span>
+            </td>
             <td className="px-4 py-3">
               <WebhookActions webhook={w} />
             </td>
