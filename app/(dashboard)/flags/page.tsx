@@ -17,7 +17,7 @@ import { toFlagRowView } from "@/components/flags/flag-row-view";
 import { BULK_ARCHIVE_FORM, BulkArchiveForm } from "@/components/flags/bulk-archive-form";
 import { DataTable } from "@/components/ui/data-table";
 import { controlOutline } from "@/components/ui/field";
-import { buttonClass } from "@/components/ui/button";
+import { PhoneFoldedSection, PhoneFoldLink } from "@/components/ui/phone-fold";
 import { requirePageUser } from "../../_request/session";
 import { can } from "@/lib/auth/permissions";
 
@@ -58,13 +58,7 @@ export default async function FlagsPage({ searchParams }: { searchParams: Promis
           <p className="text-sm text-slate-500">Across {environments.join(" and ")}</p>
         </div>
         <div className="flex flex-wrap gap-2">
-          {can(user, "flag.create") ? (
-            // On a phone the form is folded away so the list comes first: a plain fragment link (not
-            // the router's), so the section becomes the document's :target and unfolds without script.
-            <a href="#new-flag" className={buttonClass("primary", "sm:hidden")}>
-              New flag
-            </a>
-          ) : null}
+          {can(user, "flag.create") ? <PhoneFoldLink target="new-flag">New flag</PhoneFoldLink> : null}
           {can(user, "flag.import") ? (
             <Link
               href="/admin/import"
@@ -76,16 +70,9 @@ export default async function FlagsPage({ searchParams }: { searchParams: Promis
         </div>
       </div>
       {can(user, "flag.create") ? (
-        <section
-          id="new-flag"
-          aria-labelledby="new-flag-title"
-          className="scroll-mt-4 rounded-xl bg-white p-4 shadow-sm ring-1 ring-slate-200 max-sm:[&:not(:target)]:hidden"
-        >
-          <h2 id="new-flag-title" className="mb-3 text-sm font-semibold text-slate-700">
-            New flag
-          </h2>
+        <PhoneFoldedSection id="new-flag" title="New flag">
           <CreateFlagForm />
-        </section>
+        </PhoneFoldedSection>
       ) : null}
       <FlagFilters params={params} environments={environments} />
       {problems ? (

@@ -5,7 +5,7 @@ import { listSegments } from "@/lib/segments/list-segments";
 import { segmentReach } from "@/lib/rollouts/phase-reach";
 import { SegmentCard } from "@/components/segments/segment-card";
 import { SegmentForm } from "@/components/segments/segment-form";
-import { buttonClass } from "@/components/ui/button";
+import { PhoneFoldedSection, PhoneFoldLink } from "@/components/ui/phone-fold";
 import { requirePageUser } from "../../_request/session";
 
 export const metadata: Metadata = { title: "Segments" };
@@ -36,25 +36,12 @@ export default async function SegmentsPage() {
             Named audiences (&ldquo;Staff&rdquo;: email ends with @acme.com) that flags and rollout phases target.
           </p>
         </div>
-        {canEdit ? (
-          // As on the flag list: on a phone the form is folded so the segments come first, and a plain
-          // fragment link unfolds it (the section becomes the document's :target, no script).
-          <a href="#new-segment" className={buttonClass("primary", "sm:hidden")}>
-            New segment
-          </a>
-        ) : null}
+        {canEdit ? <PhoneFoldLink target="new-segment">New segment</PhoneFoldLink> : null}
       </div>
       {canEdit ? (
-        <section
-          id="new-segment"
-          className="scroll-mt-4 rounded-xl bg-white p-4 shadow-sm ring-1 ring-slate-200 max-sm:[&:not(:target)]:hidden"
-          aria-labelledby="new-segment-title"
-        >
-          <h2 id="new-segment-title" className="mb-3 text-sm font-semibold text-slate-700">
-            New segment
-          </h2>
+        <PhoneFoldedSection id="new-segment" title="New segment">
           <SegmentForm />
-        </section>
+        </PhoneFoldedSection>
       ) : null}
       <section aria-labelledby="segment-list">
         <h2 id="segment-list" className="mb-3 text-sm font-semibold text-slate-700">
