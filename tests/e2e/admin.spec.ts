@@ -81,7 +81,7 @@ test("an admin adds a webhook, sends a test, and sees it delivered to a real rec
   }
 });
 
-test("on a phone an admin reaches a token's Revoke without scrolling sideways: tokens and webhooks are cards there", async ({ page }) => {
+test("on a phone tokens, webhooks and deliveries are cards: Revoke and a webhook's buttons need no sideways scroll", async ({ page }) => {
   await page.setViewportSize({ width: 390, height: 844 });
   await signIn(page, "admin@rollgate.dev", { to: "/admin" });
   const tokens = page.getByRole("region", { name: "API tokens" });
@@ -113,6 +113,16 @@ test("on a phone an admin reaches a token's Revoke without scrolling sideways: t
     });
   }
   expect(await webhooks.evaluate((region) => region.scrollWidth - region.clientWidth)).toBe(0);
+  // Its delivery (a test message to a host this machine cannot reach) is a card as well.
+  await webhooks.getByRole("button", { name: "Send a test to #phone-check" }).click();
+  await expect(section.getByText("Test queued")).toBeVisible();
+  await page.reload();
+  const deliveries = page.getByRole("region", { name: "Recent deliveries" });
+  const delivery = deliveries.getByRole("row", { name: /webhook\.test.*#phone-check/ });
+  await expect(delivery.getByText("Last answer", { exact: true })).toBeVisible();
+  const status = (await delivery.getByText(/^(pending|retrying|failed)$/).boundingBox())!;
+  expect([status.x >= 0, status.x + status.width <= 390]).toEqual([true, true]);
+  expect(await deliveries.evaluate((region) => region.scrollWidth - region.clientWidth)).toBe(0);
   await remove.click();
   await expect(remove).toHaveCount(0);
   expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBe(390);

@@ -15,7 +15,7 @@ import {
   RevokeTokenButton,
 } from "@/components/admin/admin-forms";
 import { demoTrafficRunning } from "@/lib/demo/demo-spike";
-import { CellLabel, DataTable } from "@/components/ui/data-table";
+import { CellLabel, DataTable, EmptyRow } from "@/components/ui/data-table";
 import { CreateWebhookForm, WebhookActions } from "@/components/admin/webhook-forms";
 import { listWebhooks, type WebhookDeliveryDto, type WebhookDto } from "@/lib/notifications/list-webhooks";
 import type { ApiTokenDto } from "@/lib/tokens/list-api-tokens";
@@ -144,13 +144,7 @@ function TokensSection({ tokens, users, environments }: { tokens: ApiTokenDto[];
             </td>
           </tr>
         ))}
-        {tokens.length === 0 ? (
-          <tr>
-            <td colSpan={6} className="px-4 py-8 text-center text-slate-500">
-              No tokens yet.
-            </td>
-          </tr>
-        ) : null}
+        {tokens.length === 0 ? <EmptyRow colSpan={6}>No tokens yet.</EmptyRow> : null}
       </DataTable>
     </section>
   );
@@ -240,40 +234,37 @@ function WebhooksSection({
             </td>
           </tr>
         ))}
-        {webhooks.length === 0 ? (
-          <tr>
-            <td colSpan={4} className="px-4 py-8 text-center text-slate-500">
-              No webhooks yet.
-            </td>
-          </tr>
-        ) : null}
+        {webhooks.length === 0 ? <EmptyRow colSpan={4}>No webhooks yet.</EmptyRow> : null}
       </DataTable>
       <h3 className="text-sm font-semibold text-slate-700">Recent deliveries</h3>
-      <DataTable scroll label="Recent deliveries" columns={["Time", "Event", "Webhook", "Status", "Attempts", "Last answer"]}>
+      {/* Stacked on a phone like the tables above: a failing receiver's error is read there too. */}
+      <DataTable scroll stack label="Recent deliveries" columns={["Time", "Event", "Webhook", "Status", "Attempts", "Last answer"]}>
         {deliveries.map((d) => (
           <tr key={d.id}>
-            <td className="px-4 py-3 whitespace-nowrap">{d.createdAt.replace("T", " ").slice(0, 19)}</td>
-            <td className="px-4 py-3 font-mono text-xs">{d.kind}</td>
+            <td className="px-4 py-3 whitespace-nowrap max-md:inline-block! max-md:font-medium">
+              {d.createdAt.replace("T", " ").slice(0, 19)}
+            </td>
+            <td className="px-4 py-3 font-mono text-xs max-md:inline-block!">{d.kind}</td>
             <td className="px-4 py-3">
+              <CellLabel>Webhook</CellLabel>
               {d.webhookName} <span className="text-slate-500">· {d.environment}</span>
             </td>
             <td className="px-4 py-3">
+              <CellLabel>Status</CellLabel>
               <DeliveryStatus delivery={d} />
             </td>
-            <td className="px-4 py-3">{d.attempts}</td>
-            <td className="px-4 py-3 text-xs text-slate-600">
+            <td className="px-4 py-3">
+              <CellLabel>Attempts</CellLabel>
+              {d.attempts}
+            </td>
+            <td className="px-4 py-3 text-xs text-slate-600 break-words">
+              <CellLabel>Last answer</CellLabel>
               {d.lastError ?? (d.lastStatus !== null ? `HTTP ${d.lastStatus}` : "—")}
               {d.nextAttemptAt ? <div className="text-slate-400">next try {d.nextAttemptAt.replace("T", " ").slice(0, 19)}</div> : null}
             </td>
           </tr>
         ))}
-        {deliveries.length === 0 ? (
-          <tr>
-            <td colSpan={6} className="px-4 py-8 text-center text-slate-500">
-              Nothing sent yet.
-            </td>
-          </tr>
-        ) : null}
+        {deliveries.length === 0 ? <EmptyRow colSpan={6}>Nothing sent yet.</EmptyRow> : null}
       </DataTable>
     </section>
   );
