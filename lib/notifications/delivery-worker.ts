@@ -2,6 +2,7 @@ import pg from "pg";
 import type { Db } from "../db/client";
 import { createBoundedClient, INTERACTIVE_LIMITS } from "../db/bounded-pool";
 import { logFailure } from "../db/outage-log";
+import { describeSendFailure } from "./describe-send-failure";
 import { WEBHOOK_CHANNEL } from "./enqueue-notification";
 
 export interface WebhookDeliveryOptions {
@@ -134,10 +135,7 @@ export async function startWebhookDelivery(db: Db, options: WebhookDeliveryOptio
       const ok = res.status >= 200 && res.status < 300;
       return { ok, status: res.status, error: ok ? null : `HTTP ${res.status}${res.statusText ? ` ${res.statusText}` : ""}` };
     } catch (err) {
-      const e = err as Error & { cause?: { code?: string; message?: string } };
-      const error =
-        e.name === "TimeoutError" ? `no answer within ${timeoutMs} ms` : (e.cause?.code ?? e.cause?.message ?? e.message ?? String(err));
-      return { ok: false, status: null, error };
+      return { ok: false, status: null, error: describeSendFailure(err, timeoutMs) };
     }
   }
 

@@ -179,7 +179,7 @@ describe("webhook delivery against a real HTTP receiver", () => {
     await worker({ maxAttempts: 2 });
     await notify(env);
     await eventually(async () => (await deliveries(id))[0]?.status === "failed", 5000, "given up");
-    expect((await deliveries(id))[0]).toMatchObject({ attempts: 2, last_status: null, last_error: "ECONNREFUSED" });
+    expect((await deliveries(id))[0]).toMatchObject({ attempts: 2, last_status: null, last_error: "connection refused (ECONNREFUSED)" });
   });
 
   it("an action whose transaction rolls back sends nothing", async () => {

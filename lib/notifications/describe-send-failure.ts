@@ -1,0 +1,33 @@
+/**
+ * Why a webhook request got no HTTP answer, in words an admin can act on. It is shown under Recent
+ * deliveries, where a bare `ENOTFOUND` left the reader to look up Node's error codes; the code stays
+ * in parentheses for searching and for support.
+ */
+
+const NETWORK_FAILURES: Record<string, string> = {
+  ENOTFOUND: "host name not found",
+  EAI_AGAIN: "host name lookup failed (temporary)",
+  ECONNREFUSED: "connection refused",
+  ECONNRESET: "connection reset by the receiver",
+  EPIPE: "connection closed by the receiver",
+  UND_ERR_SOCKET: "connection closed by the receiver",
+  EHOSTUNREACH: "host unreachable",
+  ENETUNREACH: "network unreachable",
+  ETIMEDOUT: "connection timed out",
+  UND_ERR_CONNECT_TIMEOUT: "connection timed out",
+  CERT_HAS_EXPIRED: "TLS certificate expired",
+  DEPTH_ZERO_SELF_SIGNED_CERT: "self-signed TLS certificate",
+  SELF_SIGNED_CERT_IN_CHAIN: "self-signed TLS certificate in the chain",
+  UNABLE_TO_VERIFY_LEAF_SIGNATURE: "TLS certificate not trusted",
+  UNABLE_TO_GET_ISSUER_CERT_LOCALLY: "TLS certificate not trusted",
+  ERR_TLS_CERT_ALTNAME_INVALID: "TLS certificate is for another host name",
+};
+
+/** `fetch`'s rejection as a short line: a timeout, a known network failure with its code, or its own message. */
+export function describeSendFailure(err: unknown, timeoutMs: number): string {
+  const e = err as { name?: string; message?: string; cause?: { code?: string; message?: string } } | null;
+  if (e?.name === "TimeoutError") return `no answer within ${timeoutMs} ms`;
+  const code = e?.cause?.code;
+  if (code) return NETWORK_FAILURES[code] ? `${NETWORK_FAILURES[code]} (${code})` : code;
+  return e?.cause?.message ?? e?.message ?? String(err);
+}
