@@ -15,9 +15,15 @@ export interface DemoRollup {
 }
 
 const MINUTE_MS = 60_000;
-const REQUESTS_PER_MINUTE = 600;
-const ERROR_RATE = { on: 0.0035, off: 0.0025 } as const;
-const LATENCY_MS = { on: 140, off: 110 } as const;
+/**
+ * The demo service's traffic, the same in the seeded history and in the live demo traffic
+ * (demo-traffic.ts), so its charts go on from the history without a step at the moment `npm start`
+ * began: per flag, requests a minute, and the errors and latency of each arm.
+ */
+export const DEMO_REQUESTS_PER_MINUTE = 600;
+export const DEMO_ERROR_RATE = { on: 0.0035, off: 0.0025 } as const;
+export const DEMO_LATENCY_MS = { on: 140, off: 110 } as const;
+export const DEMO_LATENCY_SD_MS = 35;
 
 /**
  * The demo rollout's randomized (SPLIT) traffic so far, so its page has a "change vs control" chart
@@ -37,7 +43,7 @@ export function demoHistory(from: Date, secondPhaseAt: Date, secondPercent: numb
   for (let t = first; t <= last; t += MINUTE_MS) {
     const phase = t >= Math.floor(secondPhaseAt.getTime() / MINUTE_MS) * MINUTE_MS ? 1 : 0;
     const share = phase === 1 ? secondPercent / 100 : 0;
-    const total = Math.round(gaussian(REQUESTS_PER_MINUTE, 25));
+    const total = Math.round(gaussian(DEMO_REQUESTS_PER_MINUTE, 25));
     for (const variant of ["on", "off"] as const) {
       const requests = Math.round(total * (variant === "on" ? share : 1 - share));
       if (requests === 0) continue;
@@ -45,10 +51,10 @@ export function demoHistory(from: Date, secondPhaseAt: Date, secondPercent: numb
       let latencySumMs = 0;
       let errors = 0;
       for (let i = 0; i < requests; i++) {
-        const ms = Math.round(gaussian(LATENCY_MS[variant], 35));
+        const ms = Math.round(gaussian(DEMO_LATENCY_MS[variant], DEMO_LATENCY_SD_MS));
         latencySumMs += ms;
         latencyBuckets[latencySlot(ms)]!++;
-        if (rnd() < ERROR_RATE[variant]) errors++;
+        if (rnd() < DEMO_ERROR_RATE[variant]) errors++;
       }
       rows.push({
         variant,

@@ -6,6 +6,7 @@ import { applyBootstrapTokens } from "../auth/bootstrap-tokens";
 import { hashSecret } from "../auth/secrets";
 import { RollgateClient, reportedAs } from "../sdk/client";
 import { DEMO_AUDIENCE_SIZE, demoSubject } from "./demo-audience";
+import { DEMO_ERROR_RATE, DEMO_LATENCY_MS, DEMO_LATENCY_SD_MS, DEMO_REQUESTS_PER_MINUTE } from "./demo-history";
 import { currentSpike } from "./demo-spike";
 import { DEMO_AB_FLAG } from "./demo-variant-history";
 
@@ -53,10 +54,15 @@ export async function startDemoTraffic(options: {
   const environment = options.environment ?? "production";
   const sdkKey = await demoSdkKey(options.db, options.dataDir, environment);
   const client = await RollgateClient.connect({ url: options.baseUrl, sdkKey, events: { flushIntervalMs: 1000, batchSize: 2000 } });
-  const perTick = Math.max(1, Math.round((options.requestsPerSecond ?? 100) / 4));
+  const perSecond = options.requestsPerSecond ?? DEMO_REQUESTS_PER_MINUTE / 60;
+  // Four ticks a second; a fractional share carries over, so any rate is kept on average.
+  let owed = 0;
   const timer = setInterval(() => {
     const spike = currentSpike();
-    for (let i = 0; i < perTick; i++) {
+    owed += perSecond / 4;
+    const now = Math.floor(owed);
+    owed -= now;
+    for (let i = 0; i < now; i++) {
       const subject = demoSubject(Math.floor(Math.random() * DEMO_AUDIENCE_SIZE));
       for (const flagKey of DEMO_FLAGS) {
         const result = client.evaluate(flagKey, subject);
@@ -66,14 +72,14 @@ export async function startDemoTraffic(options: {
         const spiking = spike && (spike.mode === "both" || on);
         // The A/B/n flag's variants fail at their own rates ("playful" three times as often as control).
         const variantRate = DEMO_AB_FLAG.variants.find((v) => flagKey === DEMO_AB_FLAG.key && v.name === result.variantName)?.errorRate;
-        const errorRate = spiking ? 0.25 : (variantRate ?? (on ? 0.004 : 0.002));
+        const errorRate = spiking ? 0.25 : (variantRate ?? DEMO_ERROR_RATE[variant]);
         const failed = Math.random() < errorRate;
         client.track({
           flagKey,
           variant,
           reason,
           outcome: failed ? "error" : "success",
-          latencyMs: Math.round(gaussian(on ? 140 : 110, 35) * (spiking ? 3 : 1)),
+          latencyMs: Math.round(gaussian(DEMO_LATENCY_MS[variant], DEMO_LATENCY_SD_MS) * (spiking ? 3 : 1)),
           ...(failed ? { errorCode: spiking ? "UPSTREAM_503" : "TIMEOUT" } : {}),
           targetingKey: subject.targetingKey,
         });
@@ -81,7 +87,7 @@ export async function startDemoTraffic(options: {
     }
   }, 250);
   timer.unref();
-  options.log?.(`demo traffic: ${perTick * 4} simulated requests/s on ${DEMO_FLAGS.length} flags in ${environment}`);
+  options.log?.(`demo traffic: ${perSecond} simulated requests/s on ${DEMO_FLAGS.length} flags in ${environment}`);
   return {
     async stop() {
       clearInterval(timer);
