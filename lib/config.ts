@@ -2,8 +2,7 @@ import path from "node:path";
 import { z } from "zod";
 import { supabaseSettings, type SupabaseSettings } from "./auth/supabase-settings";
 
-/** A URL variable; set but empty counts as unset (as `VAR=` or compose's `${VAR:-}` leave it). */
-const optionalUrl = () => z.preprocess((v) => (v === "" ? undefined : v), z.string().url("must be a postgres:// URL").optional());
+const optionalUrl = () => z.string().url("must be a postgres:// URL").optional();
 
 const schema = z.object({
   DATABASE_URL: optionalUrl(),
@@ -101,7 +100,8 @@ const schema = z.object({
 export type Config = z.infer<typeof schema> & { dataDir: string; supabase: SupabaseSettings | null };
 
 /** Parsed once at start-up; a bad value stops the process with a message naming the variable. */
-export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+export function loadConfig(given: NodeJS.ProcessEnv = process.env): Config {
+  const env = withoutEmpty(given);
   const parsed = schema.safeParse(env);
   const lines = parsed.success ? [] : parsed.error.issues.map((i) => `  ${i.path.join(".")}: ${i.message}`);
   // Supabase sign-in is optional (SUPABASE_URL + SUPABASE_ANON_KEY, and SUPABASE_JWT_SECRET for HS256 tokens).
@@ -118,6 +118,15 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   if (lines.length === 1) throw new Error(`Invalid configuration: ${lines[0]!.trim()}`);
   if (!parsed.success || lines.length) throw new Error(`Invalid configuration:\n${lines.join("\n")}`);
   return { ...parsed.data, dataDir: path.resolve(parsed.data.ROLLGATE_DATA_DIR), supabase };
+}
+
+/**
+ * The variables that are set to something. Set but empty counts as unset, as `VAR=` in a shell or an
+ * env file and compose's `${VAR:-}` leave a variable: otherwise `PORT=` would be port 0 (a random
+ * one), `ROLLGATE_SDK_RATE_LIMIT=` 0 (no limit) and `ROLLGATE_DEMO=` a refused start.
+ */
+function withoutEmpty(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
+  return Object.fromEntries(Object.entries(env).filter(([, value]) => value !== undefined && value !== "")) as NodeJS.ProcessEnv;
 }
 
 /** The data dir alone, for code that runs inside Next (pages) where the full config is not passed in. */

@@ -18,6 +18,36 @@ describe("configuration", () => {
   });
 });
 
+describe("a variable set to the empty string", () => {
+  it("counts as unset: each takes its default instead of 0, an empty string or a refusal", () => {
+    const empty = env({
+      PORT: "",
+      HOST: "",
+      ROLLGATE_DATA_DIR: "",
+      ROLLGATE_SDK_RATE_LIMIT: "",
+      ROLLGATE_STREAM_HISTORY: "",
+      ROLLGATE_DEMO: "",
+      ROLLGATE_LOG_FORMAT: "",
+      ROLLGATE_METRICS_TOKEN: "",
+      ROLLGATE_PG_PORT: "",
+      DATABASE_URL: "",
+      DATABASE_MIGRATION_URL: "",
+    });
+    const config = loadConfig(empty);
+    const defaults = loadConfig(env({}));
+    expect(config).toEqual(defaults);
+    expect(config).toMatchObject({
+      PORT: 3000,
+      HOST: "0.0.0.0",
+      ROLLGATE_SDK_RATE_LIMIT: 50_000,
+      ROLLGATE_STREAM_HISTORY: 256,
+      ROLLGATE_DEMO: "auto",
+    });
+    expect(config.ROLLGATE_METRICS_TOKEN).toBeUndefined();
+    expect(config.DATABASE_URL).toBeUndefined();
+  });
+});
+
 describe("DATABASE_MIGRATION_URL and ROLLGATE_TRUST_PROXY", () => {
   it("the migration URL comes with DATABASE_URL; trusting the proxy is 0 unless set to 1", () => {
     expect(() => loadConfig(env({ DATABASE_MIGRATION_URL: "postgres://owner:p@db:5432/postgres" }))).toThrow(
