@@ -430,16 +430,18 @@ async function evaluateOne(
       },
       reason: verdict.message,
     });
-    if (action === "notify" || g.dryRun) {
-      await enqueueNotification(tx, {
-        environment: g.environmentKey,
-        kind: "guardrail.breached",
-        text: `:warning: ${flag.key} in ${g.environmentKey}: ${verdict.message}${g.dryRun ? ` (dry run: would ${action})` : demoted ? ` (${acted})` : ""}`,
-        flagKey: flag.key,
-        fields: { Flag: flag.key, Environment: g.environmentKey, Verdict: verdict.message, Action: acted },
-        data: { metric: g.metric, value: verdict.value, threshold: g.threshold, samples: verdict.samples },
-      });
-    }
+    // Every breach is announced to every enabled webhook, what it did included: a pause or roll back
+    // is also announced as that step, but only to the webhooks the rollout's communication plan names,
+    // which may be none, and a pause with no active rollout to pause is no step at all.
+    const acting = action !== "notify" && !g.dryRun;
+    await enqueueNotification(tx, {
+      environment: g.environmentKey,
+      kind: "guardrail.breached",
+      text: `${acting ? ":rotating_light:" : ":warning:"} ${flag.key} in ${g.environmentKey}: ${verdict.message} (${acted})`,
+      flagKey: flag.key,
+      fields: { Flag: flag.key, Environment: g.environmentKey, Verdict: verdict.message, Action: acted },
+      data: { metric: g.metric, value: verdict.value, threshold: g.threshold, samples: verdict.samples },
+    });
   };
   if (g.dryRun) await db.$transaction((tx) => recordActed(tx, `dry run: would ${action}`));
   else if (demoted) {

@@ -123,14 +123,15 @@ describe("guardrails", () => {
     await eventually(() => alerts(key, "guardrail.breached").length === 1, 10_000, "the dry-run alert");
   });
 
-  it("roll back acts on a live rollout: the flag returns to its state before the rollout", async () => {
+  it("roll back acts on a live rollout: the flag returns to its state before the rollout, and every webhook hears why", async () => {
     const key = await liveFlag();
     // Before the rollout the flag served 5 %: rolling back from 50 % narrows it (a roll back that
     // would widen exposure kills instead: tests/integration/rollouts-api.test.ts).
     expect((await patchFlagState(app.url, eng, key, "production", { rolloutPercent: 5 })).status).toBe(200);
     const created = await call(app.url, "POST", "/api/v1/rollouts", {
       token: eng,
-      body: { flagKey: key, environment: "production", phases: [{ name: "50 %", percent: 50 }] },
+      // A communication plan that names no webhook: the rollout's own steps are announced to none.
+      body: { flagKey: key, environment: "production", phases: [{ name: "50 %", percent: 50 }], notifyWebhookIds: [] },
     });
     expect((await call(app.url, "POST", `/api/v1/rollouts/${created.body.id}/advance`, { token: eng, body: { version: 1 } })).status).toBe(
       200,
@@ -147,6 +148,14 @@ describe("guardrails", () => {
     );
     const flag = await call(app.url, "GET", `/api/v1/flags/${key}`, { token: eng });
     expect(flag.body.environments.production).toMatchObject({ enabled: true, rolloutPercent: 5, killed: false });
+    // Safety first: the breach and what it did reach every enabled webhook, whatever the plan says.
+    await eventually(() => alerts(key, "guardrail.breached").length === 1, 10_000, "the breach announced");
+    const [breach] = alerts(key, "guardrail.breached") as unknown as { text: string; rollgate: { fields: Record<string, string> } }[];
+    expect(breach!.rollgate.fields.Action).toBe("rolled the rollout back");
+    expect(breach!.text).toMatch(
+      /^:rotating_light: .* in production: error rate 10 % &gt; 1 % over 1 min, 60 requests \(rolled the rollout back\)$/,
+    );
+    expect(alerts(key, "rollout.rolled_back")).toEqual([]);
   });
 
   it("refuses bad guardrails with field messages and viewers", async () => {
