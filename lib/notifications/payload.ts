@@ -10,7 +10,7 @@ export interface NotificationInput<K extends DeliveryKind = DeliveryKind> {
    */
   webhookIds?: readonly string[] | null;
   kind: K;
-  /** One line a person reads, e.g. "checkout-redesign advanced to 50 % in production by ana@example.com". */
+  /** One line a person reads, e.g. "checkout-redesign in production advanced to 50 % by ana@example.com". */
   text: string;
   flagKey?: string;
   rolloutId?: string;
