@@ -80,6 +80,21 @@ describe("raw-event sampling", () => {
     expect(rows.length).toBeLessThan(280);
   });
 
+  it("samples events without a targeting key one by one: about the share asked for, not all or none", async () => {
+    await flag("sampled-keyless", 50);
+    const events = Array.from({ length: 2000 }, () => ({ flagKey: "sampled-keyless", variant: "on", outcome: "success", latencyMs: 5 }));
+    for (let i = 0; i < events.length; i += 1000) {
+      const res = await call(app.url, "POST", "/api/v1/events", { token: SDK_TOKEN, body: { events: events.slice(i, i + 1000) } });
+      expect(res.status).toBe(202);
+    }
+    const keyless = await counts("sampled-keyless");
+    expect(keyless.counted).toBe(2000);
+    // Binomial(2000, 0.5): mean 1000, standard deviation 22; ±250 is over 11 deviations. One decision
+    // for all keyless events (as if they were one subject) would keep 0 or 2000.
+    expect(keyless.raw).toBeGreaterThan(750);
+    expect(keyless.raw).toBeLessThan(1250);
+  });
+
   it("refuses a share outside 0 … 100 or not a number, changing nothing; the change is audited", async () => {
     await flag("sampled-bad", 10);
     for (const [bad, message] of [

@@ -107,6 +107,23 @@ describe("per-token attribution, contributions and purge", () => {
     expect((await contributions(``)).body.error.fields).toHaveProperty("flag");
   });
 
+  it("reports stored before attribution existed (rollups without a token's row) show as unattributed", async () => {
+    const legacy = "attrib-legacy";
+    expect((await call(app.url, "POST", "/api/v1/flags", { token: ROLE_TOKENS.engineer, body: { key: legacy } })).status).toBe(201);
+    // As a rollup written before per-token rows: in metric_rollups only.
+    await t.sql(
+      `INSERT INTO metric_rollups (flag_id, environment_key, variant, minute, phase, requests, errors, reason)
+       SELECT id, 'production', 'off', $2, -1, 70, 4, 'SPLIT' FROM flags WHERE key = $1`,
+      [legacy, minuteAgo(6)],
+    );
+    await send(SDK_A, [summary(legacy, "off", minuteAgo(6), 30, 1)]);
+    const res = await contributions(`flag=${legacy}&environment=production`);
+    expect(res.status).toBe(200);
+    expect(res.body.total).toEqual({ requests: 100, errors: 5, evaluations: 0 });
+    expect(res.body.unattributed).toEqual({ requests: 70, errors: 4, evaluations: 0 });
+    expect(res.body.tokens.map((c: { tokenId: string; requests: number }) => [c.tokenId, c.requests])).toEqual([[ids[SDK_A], 30]]);
+  });
+
   it("the flag page shows admins who reported what, and nobody else", async () => {
     const cookieOf = async (token: string) => {
       const me = (await postgresIdentity(t.db).fromApiToken(token))!;
