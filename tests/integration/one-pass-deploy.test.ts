@@ -241,6 +241,21 @@ describe("one pass on your own PostgreSQL", () => {
     }
   });
 
+  it("the owner as the app's own connection serves, but warns that it could alter the schema and the audit log", async () => {
+    // The database "plain" is migrated by now (above); its owner alone, as an operator who skipped the roles would set it.
+    const owner = server.url("plain_owner", "plain-secret", "plain");
+    const app = await startTestApp({ databaseUrls: { app: owner, migration: owner } });
+    try {
+      expect(app.output()).toContain("connected as plain_owner");
+      expect(app.output()).toContain(
+        "WARNING: the app connects as plain_owner, the owner of its tables: set DATABASE_URL to the rollgate_app role (start-up creates it) and DATABASE_MIGRATION_URL to the owner (README, Database roles)",
+      );
+      expect((await fetch(`${app.url}/readyz`)).status).toBe(200);
+    } finally {
+      await app.stop();
+    }
+  });
+
   it("db:migrate and audit:verify take the same environment and fail with one line", () => {
     const anchors = mkdtempSync(path.join(scratchRoot(), "rollgate-one-pass-verify-"));
     const env = (app: string, migration: string) => ({
