@@ -1,7 +1,7 @@
 // npm run bench -- dashboard: the dashboard at 10,000 flags (issue 26). Seeds BENCH_DASHBOARD_FLAGS flags
 // (default 10,000, with owners, tags and rollups) and BENCH_AUDIT_ENTRIES audit entries (default
-// 1,000,000; through the hash-chain trigger, so this takes a while), then times sequential requests:
-// the /flags first page (server time to the last byte, and its HTML size), a search matching 10
+// 1,000,000; with the hash-chain triggers off and placeholder hashes, below), then times sequential
+// requests: the /flags first page (request sent to last byte received, and its HTML size), a search matching 10
 // flags, a GET /api/v1/flags page and the audit page. Every description is 500 characters (the
 // longest allowed), so the page size is the worst case. Last, an Unleash export of
 // BENCH_IMPORT_FLAGS more flags (default 10,000) is imported in one request, timed.

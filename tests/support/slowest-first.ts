@@ -7,7 +7,8 @@ import { BaseSequencer, type TestSpecification } from "vitest/node";
  * file still runs.
  *
  * `npm test` runs these beside the browser tests on two cores, which keep both cores busy until they
- * end. So the files that mostly wait (for timers, demo traffic, a hung database) go first, while the
+ * end. So after two fuzz shards (long and busy, three-line files that would otherwise start last) the
+ * files that mostly wait (for timers, demo traffic, a hung database) go first, while the
  * browser tests fill their waits; then the long ones that use CPU (longest first, so none is left
  * running alone at the end); then the rest, short and busy, which keep both cores working to the end.
  * Measured with one worker (`npm run bench:test-cpu`): wall seconds against CPU-seconds.
