@@ -81,6 +81,9 @@ test("a Supabase sign-in, by password or by a link opened in a new tab, comes ba
   // Not the approvals inbox a product owner otherwise lands on.
   await expect(page).toHaveURL(/\/segments$/);
   await page.getByRole("button", { name: "Sign out" }).click();
+  // Signed out once the action answered: a sign-in page opened before that still sees the session
+  // and sends its user on to `next` (a CI run clicked into that gap).
+  await expect(page).toHaveURL(/\/sign-in$/);
 
   await openSupabaseForm(page, `/sign-in?next=${encodeURIComponent("/incidents?status=all")}`);
   await page.getByLabel("Supabase email").fill("engineer@rollgate.dev");
