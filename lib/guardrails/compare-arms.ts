@@ -168,6 +168,13 @@ export async function claimAlarm(db: Db, target: Target, test: EvidenceTest | "n
   return claimed === 1;
 }
 
+/** Gives a claimed alarm back (its action failed), so the next look acts on it. */
+export async function releaseAlarm(db: Db, target: Target, test: EvidenceTest | "no_data" | "sample_ratio"): Promise<void> {
+  await db.$executeRaw`
+    UPDATE split_evidence SET acted = acted - ${test}::text
+    WHERE flag_id = ${target.flagId}::uuid AND environment_key = ${target.environment}`;
+}
+
 /** The stored e-process, or a new one when none exists or it belonged to another rollout (or none). */
 async function currentEvidence(db: Db, target: Target, rollout: { id: string; createdAt: Date } | null, splitSince: Date) {
   const key = { flagId_environmentKey: { flagId: target.flagId, environmentKey: target.environment } };

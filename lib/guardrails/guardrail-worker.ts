@@ -10,8 +10,8 @@ import { AppError } from "../errors";
 import type { EvidenceTest, EvidenceVerdict } from "../domain/guardrail-evidence";
 import { MIN_TREATMENT_REQUESTS } from "../domain/split-evidence";
 import { formatDuration } from "../domain/rollout";
-import { claimAlarm, compareArms, NO_DATA_MS, type Comparison } from "./compare-arms";
-import { claimVariantAlarm, lookAtVariants, recordVariantAlarm, type VariantAlarm } from "./variant-guardrail";
+import { claimAlarm, compareArms, NO_DATA_MS, releaseAlarm, type Comparison } from "./compare-arms";
+import { claimVariantAlarm, lookAtVariants, recordVariantAlarm, releaseVariantAlarm, type VariantAlarm } from "./variant-guardrail";
 import { rollgateMetrics } from "../server/metrics/rollgate-metrics";
 
 /** One verdict reached on this instance, by what followed it (README, "Operating it"). */
@@ -158,8 +158,13 @@ async function actOnVariantAlarm(
       WHERE flag_id = ${target.flagId}::uuid AND environment_key = ${target.environment}`;
     await recordVariantAlarm(tx, where, alarm, acted, dryRun);
   };
-  if (dryRun) await db.$transaction((tx) => record(tx, `dry run: would ${action}`));
-  else await actOnBreach(db, action, where, reason, { variant: alarm.name, ...alarm.vs }, now, record);
+  await orRelease(
+    () =>
+      dryRun
+        ? db.$transaction((tx) => record(tx, `dry run: would ${action}`))
+        : actOnBreach(db, action, where, reason, { variant: alarm.name, ...alarm.vs }, now, record),
+    () => releaseVariantAlarm(db, target, alarm.key),
+  );
   return true;
 }
 
@@ -206,8 +211,13 @@ async function actOnComparison(
       data: evidenceRecord(verdict, acted, dryRun),
     });
   };
-  if (dryRun) await db.$transaction((tx) => record(tx, `dry run: would ${action}`));
-  else await actOnBreach(db, action, where, reason, verdict, now, record);
+  await orRelease(
+    () =>
+      dryRun
+        ? db.$transaction((tx) => record(tx, `dry run: would ${action}`))
+        : actOnBreach(db, action, where, reason, verdict, now, record),
+    () => releaseAlarm(db, target, test),
+  );
   return true;
 }
 
@@ -323,8 +333,13 @@ async function holdSplit(
       data: { test: hold.test, ...hold.record, acted, dryRun },
     });
   };
-  if (dryRun) await db.$transaction((tx) => record(tx, `dry run: would ${action}`));
-  else await actOnBreach(db, action, where, `guardrail (${hold.name}): ${hold.sentence}`, hold.breachDetail, now, record);
+  await orRelease(
+    () =>
+      dryRun
+        ? db.$transaction((tx) => record(tx, `dry run: would ${action}`))
+        : actOnBreach(db, action, where, `guardrail (${hold.name}): ${hold.sentence}`, hold.breachDetail, now, record),
+    () => releaseAlarm(db, target, hold.test),
+  );
   return true;
 }
 
@@ -443,13 +458,33 @@ async function evaluateOne(
       data: { metric: g.metric, value: verdict.value, threshold: g.threshold, samples: verdict.samples },
     });
   };
-  if (g.dryRun) await db.$transaction((tx) => recordActed(tx, `dry run: would ${action}`));
-  else if (demoted) {
-    const v = comparisonFor(g.metric as GuardrailMetric, comparison!)!;
-    const why = v.weather?.elevated ? "off is up too, an incident on both arms" : "on is not shown worse than off";
-    await db.$transaction((tx) => recordActed(tx, `notified instead of ${GERUNDS[configured]}: ${why} (${v.explanation})`));
-  } else await actOnBreach(db, action, target, reason, verdict, now, recordActed);
+  await orRelease(
+    async () => {
+      if (g.dryRun) await db.$transaction((tx) => recordActed(tx, `dry run: would ${action}`));
+      else if (demoted) {
+        const v = comparisonFor(g.metric as GuardrailMetric, comparison!)!;
+        const why = v.weather?.elevated ? "off is up too, an incident on both arms" : "on is not shown worse than off";
+        await db.$transaction((tx) => recordActed(tx, `notified instead of ${GERUNDS[configured]}: ${why} (${v.explanation})`));
+      } else await actOnBreach(db, action, target, reason, verdict, now, recordActed);
+    },
+    () => db.guardrail.updateMany({ where: { id: g.id, breachedSince: now }, data: { breachedSince: null } }),
+  );
   return true;
+}
+
+/**
+ * Runs what a claimed breach or alarm does; when that fails (a rollout step taken meanwhile makes the
+ * transition's version stale, the database goes away), releases the claim and rethrows, so the next
+ * look acts on it instead of taking it for acted on. The claim is a statement of its own so that two
+ * looks cannot both act; it must not outlive an action that did not happen.
+ */
+async function orRelease(act: () => Promise<unknown>, release: () => Promise<unknown>): Promise<void> {
+  try {
+    await act();
+  } catch (err) {
+    await release().catch(() => {});
+    throw err;
+  }
 }
 
 const GERUNDS: Record<GuardrailAction, string> = { notify: "notifying", pause: "pausing", rollback: "rolling back", kill: "killing" };

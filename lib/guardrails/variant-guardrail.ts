@@ -109,6 +109,13 @@ export async function claimVariantAlarm(db: Db, target: Target, name: string, ac
   return claimed === 1;
 }
 
+/** Gives a claimed variant alarm back (its action failed), so the next look acts on it. */
+export async function releaseVariantAlarm(db: Db, target: Target, name: string): Promise<void> {
+  await db.$executeRaw`
+    UPDATE variant_evidence SET acted = acted - ${name}::text
+    WHERE flag_id = ${target.flagId}::uuid AND environment_key = ${target.environment}`;
+}
+
 /** The audit entry `guardrail.variant` and the webhook of an alarm, with what was done, in the action's transaction. */
 export async function recordVariantAlarm(
   tx: Tx,

@@ -158,6 +158,50 @@ describe("guardrails", () => {
     expect(alerts(key, "rollout.rolled_back")).toEqual([]);
   });
 
+  it("a breach whose action failed is acted on at the next look, not taken for acted on", async () => {
+    const key = await liveFlag();
+    expect((await patchFlagState(app.url, eng, key, "production", { rolloutPercent: 5 })).status).toBe(200);
+    const created = await call(app.url, "POST", "/api/v1/rollouts", {
+      token: eng,
+      body: { flagKey: key, environment: "production", phases: [{ name: "50 %", percent: 50 }] },
+    });
+    expect((await call(app.url, "POST", `/api/v1/rollouts/${created.body.id}/advance`, { token: eng, body: { version: 1 } })).status).toBe(
+      200,
+    );
+    // The first roll back of this rollout fails in the database (as a transition does whose version a
+    // step taken meanwhile made stale, or an outage); a sequence, not a table, because the failing
+    // transaction rolls back whatever it wrote.
+    const trigger = `fail_once_${created.body.id.replaceAll("-", "")}`;
+    await t.sql(`CREATE SEQUENCE ${trigger}`);
+    await t.sql(
+      `CREATE FUNCTION ${trigger}() RETURNS trigger LANGUAGE plpgsql SECURITY DEFINER AS $$
+       BEGIN IF nextval('${trigger}') = 1 THEN RAISE EXCEPTION 'injected failure of the first roll back'; END IF; RETURN NEW; END $$`,
+    );
+    await t.sql(
+      `CREATE TRIGGER ${trigger} BEFORE UPDATE ON rollouts FOR EACH ROW
+       WHEN (NEW.id = '${created.body.id}'::uuid AND NEW.status = 'rolled_back') EXECUTE FUNCTION ${trigger}()`,
+    );
+    try {
+      await call(app.url, "PUT", `/api/v1/flags/${key}/environments/production/guardrails`, {
+        token: eng,
+        body: { guardrails: [{ ...killRule, action: "rollback" }] },
+      });
+      await sendOn(key, 60, 0.1);
+      await eventually(
+        async () => (await call(app.url, "GET", `/api/v1/rollouts/${created.body.id}`, { token: eng })).body.status === "rolled_back",
+        10_000,
+        "the rollout rolled back at a later look",
+      );
+      expect((await t.sql(`SELECT last_value::int AS n FROM ${trigger}`)).rows[0].n).toBeGreaterThanOrEqual(2); // it did fail once first
+      expect(await auditCount("guardrail.breach", key)).toBe(1);
+      expect((await guardrail(key)).lastVerdict.acted).toBe("rolled the rollout back");
+    } finally {
+      await t.sql(`DROP TRIGGER IF EXISTS ${trigger} ON rollouts`);
+      await t.sql(`DROP FUNCTION IF EXISTS ${trigger}()`);
+      await t.sql(`DROP SEQUENCE IF EXISTS ${trigger}`);
+    }
+  });
+
   it("refuses bad guardrails with field messages and viewers", async () => {
     const key = await liveFlag();
     const bad = await call(app.url, "PUT", `/api/v1/flags/${key}/environments/production/guardrails`, {
