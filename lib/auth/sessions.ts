@@ -59,7 +59,20 @@ export async function signIn(
     if (Math.random() < 0.01) await pruneAttempts(db, now);
     throw new AppError("UNAUTHENTICATED", SIGN_IN_REFUSED);
   }
-  return startSession(db, user, { userAgent: input.userAgent, via: "password" }, now);
+  return startSession(db, user, { userAgent: input.userAgent, via: "password", passwordHash: user.passwordHash }, now);
+}
+
+/**
+ * One password check against an email's attempt counter, the sign-in's: null while the email is
+ * locked. Any form that checks a password (changing it, too) counts here, so a borrowed session cannot
+ * guess the password at full speed; a success clears the counter.
+ */
+export async function reservePasswordCheck(
+  db: Db,
+  email: string,
+  now = new Date(),
+): Promise<{ failures: number; lockedUntil: Date | null } | null> {
+  return reserveAttempt(db, signInAttemptKey(email), now);
 }
 
 /**
@@ -85,7 +98,7 @@ async function reserveAttempt(db: Db, emailHash: string, now: Date): Promise<{ f
   return row ? { failures: row.failures, lockedUntil: row.locked_until } : null;
 }
 
-async function auditLock(db: Db, email: string, failures: number, lockedUntil: Date): Promise<void> {
+export async function auditLock(db: Db, email: string, failures: number, lockedUntil: Date): Promise<void> {
   await db.$transaction((tx) =>
     recordAudit(tx, {
       actor: { id: null, label: "rollgate" },
@@ -116,12 +129,26 @@ export interface NewSession {
 export async function startSession(
   db: Db,
   user: { id: string; email: string },
-  input: { userAgent?: string; via: "password" | "supabase"; detail?: Record<string, unknown> },
+  input: {
+    userAgent?: string;
+    via: "password" | "supabase";
+    detail?: Record<string, unknown>;
+    /** The hash the password was checked against: the session is refused if it changed since. */
+    passwordHash?: string;
+  },
   now = new Date(),
 ): Promise<NewSession> {
   const secret = newSecret("rgs");
   const expiresAt = new Date(now.getTime() + SESSION_TTL_MS);
   await db.$transaction(async (tx) => {
+    // The password was checked outside this transaction (scrypt takes ~90 ms): a password change or a
+    // disabling that committed meanwhile must win. FOR SHARE waits for one in progress; a change that
+    // starts after this commits ends this session with the others.
+    const [current] = await tx.$queryRaw<{ password_hash: string | null; disabled: boolean }[]>`
+      SELECT password_hash, disabled_at IS NOT NULL AS disabled FROM users WHERE id = ${user.id}::uuid FOR SHARE`;
+    if (!current || current.disabled || (input.passwordHash !== undefined && current.password_hash !== input.passwordHash)) {
+      throw new AppError("UNAUTHENTICATED", SIGN_IN_REFUSED);
+    }
     await tx.signInAttempt.deleteMany({ where: { emailHash: signInAttemptKey(user.email) } });
     await tx.session.create({
       data: { tokenHash: hashSecret(secret), userId: user.id, createdAt: now, expiresAt, userAgent: input.userAgent?.slice(0, 300) },

@@ -2,8 +2,9 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { setUpTestDatabase } from "../support/fixture";
 import { applyBootstrapTokens, parseBootstrapTokens } from "../../lib/auth/bootstrap-tokens";
 import { postgresIdentity, resolvePrincipal } from "../../lib/auth/identity";
-import { SIGN_IN_REFUSED, signIn, signInAttemptKey, signOut, SESSION_TTL_MS } from "../../lib/auth/sessions";
+import { SIGN_IN_REFUSED, signIn, signInAttemptKey, signOut, SESSION_TTL_MS, startSession } from "../../lib/auth/sessions";
 import { hashSecret } from "../../lib/auth/secrets";
+import { hashPassword } from "../../lib/auth/password";
 import { changePassword, changePasswordSchema } from "../../lib/users/change-password";
 import { DEMO_USERS, seedDemo } from "../../lib/demo/seed-demo";
 
@@ -92,6 +93,47 @@ describe("changing your own password", () => {
     await expect(signIn(t.db, { email, password: "demo-password" })).rejects.toThrow("Email or password is incorrect");
     await signIn(t.db, { email, password: "new-password-1" });
     expect(await t.db.auditLog.count({ where: { action: "user.password_change", targetId: email } })).toBe(1);
+  });
+
+  it("a sign-in whose password check read the old hash gets no session once the change committed", async () => {
+    const email = "racing-sign-in@rollgate.dev";
+    await t.db.user.create({ data: { email, name: "Racing", passwordHash: await hashPassword("demo-password") } });
+    const before = (await t.db.user.findUniqueOrThrow({ where: { email } })).passwordHash!;
+    const me = (await postgresIdentity(t.db).fromSession((await signIn(t.db, { email, password: "demo-password" })).secret))!;
+    await changePassword(t.db, me, { currentPassword: "demo-password", newPassword: "racing-new-1", confirmPassword: "racing-new-1" });
+    // As a sign-in that checked the old password just before the change committed, and opens its session now.
+    const user = await t.db.user.findUniqueOrThrow({ where: { email } });
+    await expect(startSession(t.db, user, { via: "password", passwordHash: before })).rejects.toThrow(SIGN_IN_REFUSED);
+    expect(await t.db.session.count({ where: { userId: user.id } })).toBe(0);
+    // The same with the hash it really is: a session.
+    await startSession(t.db, user, { via: "password", passwordHash: user.passwordHash! });
+    expect(await t.db.session.count({ where: { userId: user.id } })).toBe(1);
+  });
+
+  it("wrong current passwords count like sign-ins: after five, even the right one is refused for a while", async () => {
+    const email = "guessing-change@rollgate.dev";
+    await t.db.user.create({ data: { email, name: "Guessing", passwordHash: await hashPassword("demo-password") } });
+    const now = new Date();
+    const me = (await postgresIdentity(t.db).fromSession((await signIn(t.db, { email, password: "demo-password" }, now)).secret))!;
+    const change = (currentPassword: string) =>
+      changePassword(t.db, me, { currentPassword, newPassword: "engineer-new-1", confirmPassword: "engineer-new-1" }, undefined, now);
+    for (let i = 0; i < 5; i++) {
+      await expect(change(`guess-${i}`)).rejects.toMatchObject({ details: { fields: { currentPassword: "not your current password" } } });
+    }
+    await expect(change("demo-password")).rejects.toMatchObject({
+      details: { fields: { currentPassword: "too many wrong attempts; try again in a few minutes" } },
+    });
+    await expect(signIn(t.db, { email, password: "demo-password" }, now)).rejects.toThrow(SIGN_IN_REFUSED);
+    expect(await t.db.auditLog.count({ where: { action: "user.sign_in_locked", targetId: email } })).toBe(1);
+    // Once the lock has passed, the right password changes it and clears the count.
+    await changePassword(
+      t.db,
+      me,
+      { currentPassword: "demo-password", newPassword: "engineer-new-1", confirmPassword: "engineer-new-1" },
+      undefined,
+      new Date(now.getTime() + 31_000),
+    );
+    await signIn(t.db, { email, password: "engineer-new-1" });
   });
 
   it("validates the new password", () => {
