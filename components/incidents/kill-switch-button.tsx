@@ -15,13 +15,16 @@ export function KillSwitchButton({
   flagKey,
   environment,
   killed,
-  liveRollout,
+  rolloutStatus,
 }: {
   flagKey: string;
   environment: string;
   killed: boolean;
-  liveRollout?: boolean;
+  /** The status of the environment's active or paused rollout; null: none; undefined: not known here. */
+  rolloutStatus?: string | null;
 }) {
+  // What the dialog says of a rollout: a kill pauses an active one, a restore leaves a paused one paused.
+  const liveRollout = rolloutStatus === undefined ? undefined : rolloutStatus === (killed ? "paused" : "active");
   const router = useRouter();
   const [state, action, pending] = useActionState<IncidentFormState, FormData>(killed ? restoreFlagAction : killFlagAction, {
     status: "idle",

@@ -151,7 +151,9 @@ export function RolloutActions({
           {state.message}
         </p>
       ) : null}
-      {dialog === null && (state.status === "error" || state.status === "invalid" || state.status === "blocked") && state.message ? (
+      {dialog === null &&
+      (state.status === "error" || state.status === "invalid" || state.status === "blocked") &&
+      (state.message || state.fields?.reason) ? (
         <p className="text-sm text-red-600" role="alert">
           {state.fields?.reason ?? state.message}
         </p>

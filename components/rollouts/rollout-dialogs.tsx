@@ -4,6 +4,7 @@ import type { RolloutFormState } from "@/app/(dashboard)/rollouts/actions";
 import type { RolloutDto } from "@/lib/rollouts/rollout-view";
 import { Button } from "../ui/button";
 import { ActionForm } from "../ui/action-form";
+import { REASON_MAX } from "@/lib/domain/reason";
 import { TextArea } from "../ui/field";
 import { ModalDialog } from "../ui/modal-dialog";
 
@@ -108,11 +109,14 @@ export function TransitionDialog({
             rows={2}
             required={action === "rollback"}
             minLength={action === "rollback" ? 3 : undefined}
+            maxLength={REASON_MAX}
             data-autofocus
             className="mt-1"
           />
         </label>
-        {state && (state.status === "error" || state.status === "invalid" || state.status === "blocked") && state.message ? (
+        {state &&
+        (state.status === "error" || state.status === "invalid" || state.status === "blocked") &&
+        (state.message || state.fields?.reason) ? (
           <p className="text-sm text-red-600" role="alert">
             {state.fields?.reason ?? state.message}
           </p>

@@ -1,10 +1,11 @@
 import { z } from "zod";
+import { REASON_MAX } from "../domain/reason";
 import { plainText } from "../validation/text";
 
 export const killSchema = z.strictObject({
   reason: plainText({
     min: 3,
-    max: 500,
+    max: REASON_MAX,
     multiline: true,
     typeMessage: "reason is required",
     minMessage: "say why (at least 3 characters)",

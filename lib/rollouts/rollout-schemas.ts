@@ -1,6 +1,7 @@
 import { isTimeZone } from "../domain/approval-conditions";
 import { z } from "zod";
 import { FLAG_KEY_PATTERN } from "../flags/flag-schemas";
+import { REASON_MAX } from "../domain/reason";
 import { plainText } from "../validation/text";
 
 const rate = (what: string) =>
@@ -119,7 +120,7 @@ export type EditRolloutInput = z.infer<typeof editRolloutSchema>;
 
 export const transitionSchema = z.strictObject({
   version: z.number({ error: "version is required (the version you last read)" }).int().min(1),
-  reason: plainText({ max: 500, multiline: true }).optional(),
+  reason: plainText({ max: REASON_MAX, multiline: true }).optional(),
   /** Admins may advance past red gates with a written reason; it is audited and shown. */
   override: z.boolean({ error: "must be true or false" }).optional(),
   /** Advancing into a phase with conditional approvals: the person advancing has read their conditions. */

@@ -10,6 +10,10 @@ test("on-call kills a flag with a reason: the page shows it killed, an incident 
   await signIn(page, "oncall@rollgate.dev", { to: "/flags/dark-mode" });
   await page.getByRole("button", { name: "Kill dark-mode in production" }).click();
   await expect(page.getByTestId("kill-consequence")).toContainText("serves “off” to everyone in production within a second");
+  // dark-mode has no rollout in production: nothing is said to be paused.
+  await expect(page.getByTestId("kill-consequence")).not.toContainText("paused");
+  // The box stops where the server would refuse (mid-incident, a refusal after typing is the worst time).
+  await expect(page.getByRole("dialog").getByLabel("Reason")).toHaveAttribute("maxlength", "500");
   await page.getByRole("button", { name: "Kill now" }).click(); // refused by the browser: reason required
   await expect(page.getByRole("dialog")).toBeVisible();
   await page.getByLabel("Reason").fill("Dark mode breaks the payment iframe");
@@ -65,6 +69,8 @@ test("on-call kills from the command palette (Ctrl-K) with a reason; a real SDK 
     await page.getByRole("combobox", { name: "Command" }).fill("kill search-ranking-ml in production");
     await expect(page.getByRole("option").first()).toHaveText(/kill search-ranking-ml in production/);
     await page.keyboard.press("Enter");
+    // The palette does not know the environment's rollouts: it says what a kill does to one in general.
+    await expect(page.getByTestId("kill-consequence")).toContainText("an active rollout there, if any, is paused");
     await page.getByRole("button", { name: "Kill now" }).click(); // no reason yet: the browser refuses
     await page.getByLabel("Reason").fill("Ranking model returns empty results");
     const off = new Promise<number>((resolve) => {
@@ -92,6 +98,32 @@ test("on-call kills from the command palette (Ctrl-K) with a reason; a real SDK 
   await expect(page.getByTestId("overview-rollouts")).toContainText("messaging-v2");
   // Each has its health at a glance (no demo traffic in the tests: it says so rather than draw nothing).
   await expect(page.getByTestId("sparkline-messaging-v2-production")).toContainText(/no traffic|errors/);
+});
+
+test("the kill dialog on a flag page says the live rollout there is paused, and only there", async ({ page, browser }) => {
+  // A flag of its own with an active rollout in production (the demo's may be paused by another spec).
+  const flagKey = `kill-words-${Date.now()}`;
+  const erin = await browser.newPage();
+  await signIn(erin, "engineer@rollgate.dev");
+  const api = async (method: string, path: string, data?: unknown) => {
+    const res = await erin.request.fetch(path, { method, data, headers: fromPage(erin) });
+    expect(res.status(), `${method} ${path}`).toBeLessThan(300);
+    return res.json();
+  };
+  await api("POST", "/api/v1/flags", { key: flagKey });
+  const rollout = await api("POST", "/api/v1/rollouts", { flagKey, environment: "production", phases: [{ name: "10 %", percent: 10 }] });
+  await api("POST", `/api/v1/rollouts/${rollout.id}/advance`, { version: rollout.version });
+  await erin.close();
+
+  await signIn(page, "oncall@rollgate.dev", { to: `/flags/${flagKey}` });
+  const consequence = page.getByTestId("kill-consequence");
+  await page.getByRole("button", { name: `Kill ${flagKey} in production` }).click();
+  await expect(consequence).toContainText("the live rollout is paused (break-glass: no approval needed)");
+  await page.getByRole("dialog").getByRole("button", { name: "Cancel" }).click();
+  await page.getByRole("button", { name: `Kill ${flagKey} in staging` }).click();
+  await expect(consequence).toContainText("An incident is opened.");
+  await expect(consequence).not.toContainText("paused");
+  await page.getByRole("dialog").getByRole("button", { name: "Cancel" }).click();
 });
 
 test("on-call sets the seeds' guardrails on a flag and sees their verdicts", async ({ page }) => {

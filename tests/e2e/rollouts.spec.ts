@@ -191,6 +191,7 @@ test("a roll back that would widen exposure says before → after: on-call is se
   await erin.getByRole("button", { name: "Roll back", exact: true }).click();
   dialog = erin.getByRole("dialog");
   await expect(dialog.getByTestId("widening")).toContainText("This widens exposure: 10 % → 100 %.");
+  await expect(dialog.getByLabel(/^Reason/)).toHaveAttribute("maxlength", "500");
   await dialog.getByLabel(/^Reason/).fill("the new path breaks checkout");
   const confirm = dialog.getByRole("checkbox", { name: "Widen exposure to 100 %" });
   await confirm.check();

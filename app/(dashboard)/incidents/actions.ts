@@ -33,6 +33,12 @@ function failure(err: unknown): IncidentFormState {
   throw err;
 }
 
+/** A reason the schema refused, said as what is wrong with it (too short, too long), not only "say why". */
+function refusedReason(error: z.ZodError, verb: "kill" | "restore"): IncidentFormState {
+  const fields = fieldErrors(error);
+  return { status: "invalid", fields, message: fields.reason ? `Reason: ${fields.reason}` : `Say why you ${verb} it` };
+}
+
 const target = z.object({ flagKey: z.string().regex(FLAG_KEY_PATTERN), environment: z.string().min(1).max(40) });
 
 export async function killFlagAction(_prev: IncidentFormState, form: FormData): Promise<IncidentFormState> {
@@ -40,7 +46,7 @@ export async function killFlagAction(_prev: IncidentFormState, form: FormData): 
   const t = target.safeParse({ flagKey: form.get("flagKey"), environment: form.get("environment") });
   if (!t.success) return unreadable;
   const parsed = killSchema.safeParse({ reason: form.get("reason") ?? "" });
-  if (!parsed.success) return { status: "invalid", fields: fieldErrors(parsed.error), message: "Say why you kill it" };
+  if (!parsed.success) return refusedReason(parsed.error, "kill");
   try {
     const result = await killFlag(getDb(), await currentUser(), t.data, parsed.data);
     // Said killed once this instance serves it off (lib/evaluation/served-here.ts).
@@ -57,7 +63,7 @@ export async function restoreFlagAction(_prev: IncidentFormState, form: FormData
   const t = target.safeParse({ flagKey: form.get("flagKey"), environment: form.get("environment") });
   if (!t.success) return unreadable;
   const parsed = killSchema.safeParse({ reason: form.get("reason") ?? "" });
-  if (!parsed.success) return { status: "invalid", fields: fieldErrors(parsed.error), message: "Say why you restore it" };
+  if (!parsed.success) return refusedReason(parsed.error, "restore");
   try {
     await restoreFlag(getDb(), await currentUser(), t.data, parsed.data);
     await untilServedHere();

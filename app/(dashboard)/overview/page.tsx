@@ -132,7 +132,7 @@ export default async function OverviewPage() {
                         flagKey={r.flagKey}
                         environment={r.environment}
                         killed={liveKilled.has(`${r.flagKey}/${r.environment}`)}
-                        liveRollout
+                        rolloutStatus={r.status}
                       />
                     ) : null}
                   </div>

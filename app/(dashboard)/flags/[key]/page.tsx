@@ -94,7 +94,7 @@ export default async function FlagPage({ params }: { params: Promise<{ key: stri
                 flagKey={flag.key}
                 environment={env}
                 killed={state.killed}
-                liveRollout={rollouts.some((r) => r.environment === env)}
+                rolloutStatus={liveRolloutIn(env)?.status ?? null}
               />
             ))}
           </div>

@@ -60,7 +60,8 @@ export default async function IncidentPage({ params }: { params: Promise<{ id: s
             flagKey={incident.flagKey}
             environment={incident.environment}
             killed={state.killed}
-            liveRollout={!!incident.rolloutId}
+            // No rolloutStatus: the rollout the kill interrupted may have moved on since, so the dialog
+            // says what happens to one in general.
           />
         ) : null}
         {canAct && incident.status === "open" ? <AcknowledgeButton incidentId={incident.id} version={incident.version} /> : null}
@@ -138,7 +139,7 @@ export default async function IncidentPage({ params }: { params: Promise<{ id: s
           ) : canAct ? (
             <ResolveForm incidentId={incident.id} version={incident.version} />
           ) : (
-            <p className="text-sm text-slate-500">On-call or engineers resolve incidents.</p>
+            <p className="text-sm text-slate-500">On-call, engineers and admins resolve incidents.</p>
           )}
         </div>
       </section>

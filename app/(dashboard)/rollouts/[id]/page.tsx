@@ -90,9 +90,7 @@ export default async function RolloutPage({
       />
       <RolloutHeader rollout={rollout} current={current} envState={envState} signed={signed} />
 
-      {envState && can(user, "flag.kill") ? (
-        <KillSwitchButton flagKey={rollout.flagKey} environment={rollout.environment} killed={envState.killed} liveRollout={live} />
-      ) : null}
+      {envState && can(user, "flag.kill") ? <RolloutKillSwitch rollout={rollout} killed={envState.killed} /> : null}
       {live ? (
         <RolloutActions
           rollout={rollout}
@@ -265,7 +263,7 @@ function ApprovalsSection({
               Review and sign for {next.name}
             </Link>
           ) : isPo ? (
-            <p className="text-sm text-slate-500">You requested or last edited this plan, so another product owner must approve it.</p>
+            <p className="text-sm text-slate-500">You requested or edited this plan, so another product owner must approve it.</p>
           ) : (
             <p className="text-sm text-slate-500">
               {next.name} needs {next.requiredApprovals} approval{next.requiredApprovals > 1 ? "s" : ""} from a product owner.
@@ -360,4 +358,9 @@ function OverridesSection({ overrides }: { overrides: RolloutDto["overrides"] })
 function describeState(s: { enabled: boolean; rolloutPercent: number; allowlist: string[] }): string {
   if (!s.enabled) return "off";
   return s.rolloutPercent === 0 ? `on for ${s.allowlist.length} allowlisted` : `on for ${s.rolloutPercent} %`;
+}
+
+/** The kill switch of the rollout's flag and environment; what its dialog says of the rollout follows the rollout's status. */
+function RolloutKillSwitch({ rollout, killed }: { rollout: RolloutDto; killed: boolean }) {
+  return <KillSwitchButton flagKey={rollout.flagKey} environment={rollout.environment} killed={killed} rolloutStatus={rollout.status} />;
 }
