@@ -2,7 +2,7 @@
 
 import { useState } from "react";
 import { describeAudience } from "@/lib/domain/rollout-audience";
-import { formatDuration, playbookSoaks } from "@/lib/domain/rollout";
+import { criteriaInWords, formatDuration, templatePlan } from "@/lib/domain/rollout";
 import type { Segment } from "@/lib/domain/targeting/model";
 import { TextArea } from "../ui/field";
 import { PhaseTable, type PhaseRow } from "./phase-table";
@@ -145,19 +145,20 @@ function PlaybookPreview({
   chosen: readonly number[];
   segments: readonly Segment[];
 }) {
-  const soak = playbookSoaks(environment).map(formatDuration);
   const byId = Object.fromEntries(segments.map((s) => [String(s.id), s]));
   const serves = (percent: number) => describeAudience({ percent, allowlist: keys, segments: chosen }, byId);
-  const phases = [
-    {
-      name: "Internal",
-      percent: 0,
-      gates: `soak ${soak[0]}, success ≥ 95 %, p95 ≤ 500 ms, checklist: backup verified, rollback tested, monitoring in place`,
-    },
-    { name: "10 %", percent: 10, gates: `soak ${soak[1]}, success ≥ 95 %, errors ≤ 1 %` },
-    { name: "50 %", percent: 50, gates: `soak ${soak[2]}, success ≥ 97 %` },
-    { name: "100 %", percent: 100, gates: `soak ${soak[3]}, success ≥ 99 %` },
-  ];
+  // From the plan that will be created, so the preview cannot leave out a gate the plan has.
+  const phases = templatePlan([...keys], environment, [...chosen]).map((p) => ({
+    name: p.name,
+    percent: p.percent,
+    gates: [
+      `soak ${formatDuration(p.minSoakSeconds)}`,
+      criteriaInWords(p.criteria, { samples: true }),
+      p.checklist.length ? `checklist: ${p.checklist.join(", ")}` : null,
+    ]
+      .filter(Boolean)
+      .join(", "),
+  }));
   return (
     <div className="rounded-md bg-slate-50 p-3 text-sm text-slate-600">
       <ol className="space-y-1.5" data-testid="plan-preview">

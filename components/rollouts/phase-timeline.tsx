@@ -1,5 +1,5 @@
 import type { PhaseDto } from "@/lib/rollouts/rollout-view";
-import { formatDuration, type SuccessCriteria } from "@/lib/domain/rollout";
+import { criteriaInWords, formatDuration, type SuccessCriteria } from "@/lib/domain/rollout";
 
 export interface StepRecord {
   phase: number;
@@ -7,14 +7,7 @@ export interface StepRecord {
   at: string;
 }
 
-function criteriaText(c: SuccessCriteria): string {
-  const parts = [
-    c.minSuccessRate !== undefined ? `success ≥ ${Math.round(c.minSuccessRate * 1000) / 10} %` : null,
-    c.maxErrorRate !== undefined ? `errors ≤ ${Math.round(c.maxErrorRate * 1000) / 10} %` : null,
-    c.maxP95Ms !== undefined ? `p95 ≤ ${c.maxP95Ms} ms` : null,
-  ].filter(Boolean);
-  return parts.length ? parts.join(", ") : "no metric criteria";
-}
+const criteriaText = (c: SuccessCriteria) => criteriaInWords(c) ?? "no metric criteria";
 
 /** The plan as a timeline: done phases with who started them and when, the current one, the next ones. */
 export function PhaseTimeline({

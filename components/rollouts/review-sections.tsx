@@ -1,6 +1,6 @@
 import type { ReactNode } from "react";
 import { exposureSentence } from "@/lib/domain/approval-review";
-import { formatDuration } from "@/lib/domain/rollout";
+import { criteriaInWords, formatDuration } from "@/lib/domain/rollout";
 import { kindsInWords } from "@/lib/notifications/kinds";
 import type { ApprovalPacket } from "@/lib/rollouts/approval-packet";
 import type { EarlierEnvironment } from "@/lib/rollouts/earlier-environments";
@@ -23,15 +23,7 @@ const METRIC_NAMES = { error_rate: "Error rate", success_rate: "Success rate", p
 const threshold = (metric: string, value: number) => (metric === "p95_ms" ? `${value} ms` : `${+(value * 100).toFixed(2)} %`);
 const comparator = (metric: string) => (metric === "success_rate" ? "<" : ">");
 
-function criteriaText(c: RolloutDto["phases"][number]["criteria"]): string {
-  const parts = [
-    c.minSuccessRate !== undefined ? `success ≥ ${+(c.minSuccessRate * 100).toFixed(2)} %` : null,
-    c.maxErrorRate !== undefined ? `errors ≤ ${+(c.maxErrorRate * 100).toFixed(2)} %` : null,
-    c.maxP95Ms !== undefined ? `p95 ≤ ${c.maxP95Ms} ms` : null,
-    c.minSamples !== undefined ? `≥ ${c.minSamples} requests` : null,
-  ].filter(Boolean);
-  return parts.length ? parts.join(", ") : "none";
-}
+const criteriaText = (c: RolloutDto["phases"][number]["criteria"]) => criteriaInWords(c, { samples: true }) ?? "none";
 
 interface Input {
   rollout: RolloutDto;

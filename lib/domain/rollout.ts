@@ -206,6 +206,21 @@ const pct = (x: number) => {
 };
 const count = (n: number) => n.toLocaleString("en-US");
 
+/**
+ * A phase's success criteria in words, as the plan, the approval form and the new-rollout preview show
+ * them: "success ≥ 95 %, errors ≤ 1 %, p95 ≤ 500 ms" and, with `samples`, "≥ 1,000 requests". Null
+ * when there are none.
+ */
+export function criteriaInWords(c: SuccessCriteria, options: { samples?: boolean } = {}): string | null {
+  const parts = [
+    c.minSuccessRate !== undefined ? `success ≥ ${+(c.minSuccessRate * 100).toFixed(2)} %` : null,
+    c.maxErrorRate !== undefined ? `errors ≤ ${+(c.maxErrorRate * 100).toFixed(2)} %` : null,
+    c.maxP95Ms !== undefined ? `p95 ≤ ${c.maxP95Ms} ms` : null,
+    options.samples && c.minSamples !== undefined ? `≥ ${c.minSamples} requests` : null,
+  ].filter((p): p is string => p !== null);
+  return parts.length ? parts.join(", ") : null;
+}
+
 export function formatDuration(totalSeconds: number): string {
   const s = Math.max(0, Math.floor(totalSeconds));
   const d = Math.floor(s / 86_400);

@@ -64,6 +64,8 @@ test("a playbook's internal phase serves the Rollgate staff segment: planned, ap
   await expect(preview.nth(0)).toContainText(`1. Internal serves ${STAFF}`);
   await expect(preview.nth(1)).toContainText(`2. 10 % serves ${STAFF} and 10 % of everyone`);
   await expect(preview.nth(3)).toContainText("4. 100 % serves everyone");
+  // Every gate the plan will have, not a summary (the 50 % phase's errors and p95 were once left out).
+  await expect(preview.nth(2)).toContainText("success ≥ 97 %, errors ≤ 1 %, p95 ≤ 500 ms, ≥ 5000 requests");
   await checkLayoutAndAxe(erin, "new rollout form");
   await form.getByLabel("Benefits").fill("Staff try the new thing first");
   await form.getByRole("button", { name: "Create rollout plan" }).click();

@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import {
+  criteriaInWords,
   evaluateGates,
   formatDuration,
   planProblems,
@@ -286,6 +287,14 @@ describe("gates", () => {
 });
 
 describe("formatting and histograms", () => {
+  it("says every criterion of a phase, the playbook's 50 % phase included", () => {
+    const half = templatePlan([], "production")[2]!;
+    expect(criteriaInWords(half.criteria, { samples: true })).toBe("success ≥ 97 %, errors ≤ 1 %, p95 ≤ 500 ms, ≥ 5000 requests");
+    expect(criteriaInWords(half.criteria)).toBe("success ≥ 97 %, errors ≤ 1 %, p95 ≤ 500 ms");
+    expect(criteriaInWords({ minSuccessRate: 0.995 })).toBe("success ≥ 99.5 %");
+    expect(criteriaInWords({})).toBeNull();
+  });
+
   it("formats durations in the largest sensible units", () => {
     expect([0, 59, 60, 3600, 3660, 86_400, 90_000].map(formatDuration)).toEqual([
       "0 s",
