@@ -113,7 +113,8 @@ export function ApprovalForm({
         <label className="block text-sm">
           <span className="font-medium text-slate-700">Conditions</span>
           <span className="block text-xs text-slate-600">
-            Shown to whoever advances, who must acknowledge them. A time (&ldquo;not before 2026-12-07 09:00&rdquo;) is held by the gate.
+            Shown to whoever advances, who must acknowledge them. A time belongs in the time conditions below: the gate holds those, not a
+            time written here.
           </span>
           <TextArea name="conditions" rows={2} invalid={!!f.conditions} className="mt-1" aria-describedby="conditions-error" />
           <FieldError id="conditions-error" message={f.conditions} />

@@ -196,8 +196,9 @@ function WebhooksSection({
       <div>
         <h2 className="text-xl font-semibold tracking-tight">Webhooks</h2>
         <p className="text-sm text-slate-500">
-          Slack-compatible messages when an approval is requested or signed and when a rollout advances, pauses, resumes or rolls back, per
-          environment. Failed deliveries are retried with backoff; a slow receiver never holds up a rollout.
+          Slack-compatible messages, per environment, when an approval is requested or signed and when a rollout advances, pauses, resumes
+          or rolls back (to the webhooks its plan names), and when a flag is killed or restored or a guardrail breaches (to every enabled
+          one). Failed deliveries are retried with backoff; a slow receiver never holds up a rollout.
         </p>
       </div>
       <div className="rounded-xl bg-white p-4 shadow-sm ring-1 ring-slate-200">
