@@ -7,6 +7,7 @@ import type { GuardrailAction, GuardrailMetric, Verdict } from "../domain/guardr
 import type { EvidenceTest, EvidenceVerdict } from "../domain/guardrail-evidence";
 import type { SetGuardrailsInput } from "./guardrail-schemas";
 import { requirePermission } from "../auth/permissions";
+import { lockFlagForChange } from "../db/lock-order";
 
 export interface GuardrailDto {
   id: string;
@@ -57,8 +58,12 @@ export async function setGuardrails(
   input: SetGuardrailsInput,
 ): Promise<GuardrailDto[]> {
   const user = requirePermission(principal, "guardrails.update");
-  const id = await flagId(db, target.flagKey, target.environment);
+  await flagId(db, target.flagKey, target.environment);
   await db.$transaction(async (tx) => {
+    // The flag's state row, locked (lib/db/lock-order.ts levels 1–3): two replacements at once queue
+    // here instead of each deleting what it sees and both sets staying, and an archive that committed
+    // meanwhile is a 404.
+    const id = (await lockFlagForChange(tx, target)).flag.id;
     const before = await tx.guardrail.findMany({ where: { flagId: id, environmentKey: target.environment } });
     await tx.guardrail.deleteMany({ where: { flagId: id, environmentKey: target.environment } });
     await tx.guardrail.createMany({

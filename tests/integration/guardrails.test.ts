@@ -202,6 +202,28 @@ describe("guardrails", () => {
     }
   });
 
+  it("eight replacements at once: each answers 200 and one set remains, never two mixed or added up", async () => {
+    const key = await liveFlag();
+    const sets = Array.from({ length: 8 }, (_, i) => [
+      { metric: "error_rate", threshold: 0.01 + i / 100, windowSeconds: 60, minSamples: 40, action: "notify" },
+      { metric: "p95_ms", threshold: 1000 + i, windowSeconds: 60, minSamples: 40, action: "notify" },
+    ]);
+    const answers = await Promise.all(
+      sets.map((guardrails) =>
+        call(app.url, "PUT", `/api/v1/flags/${key}/environments/production/guardrails`, { token: eng, body: { guardrails } }),
+      ),
+    );
+    expect(answers.map((a) => a.status)).toEqual(sets.map(() => 200));
+    const now = (await call(app.url, "GET", `/api/v1/flags/${key}/environments/production/guardrails`, { token: eng })).body.guardrails as {
+      metric: string;
+      threshold: number;
+    }[];
+    expect(now).toHaveLength(2);
+    const which = Math.round((now.find((g) => g.metric === "error_rate")!.threshold - 0.01) * 100);
+    expect(now.find((g) => g.metric === "p95_ms")!.threshold).toBe(1000 + which);
+    expect(await auditCount("guardrails.set", key)).toBe(8);
+  });
+
   it("refuses bad guardrails with field messages and viewers", async () => {
     const key = await liveFlag();
     const bad = await call(app.url, "PUT", `/api/v1/flags/${key}/environments/production/guardrails`, {
