@@ -56,7 +56,7 @@ export async function killFlagAs(
   return db.$transaction(
     async (tx) => {
       const { flagId, state, live } = await lockState(tx, target.flagKey, target.environment);
-      const open = await tx.incident.findFirst({ where: { flagId, environmentKey: target.environment, status: { not: "resolved" } } });
+      const open = await lockOpenIncident(tx, flagId, target.environment);
       if (state.killed && open) {
         await within?.(tx, open.id);
         return { ...toFlagStateDto(state), incidentId: open.id };
@@ -171,7 +171,7 @@ export async function restoreFlag(
         where: { flagId_environmentKey: { flagId, environmentKey: target.environment } },
         data: { killed: false, version: { increment: 1 }, updatedAt: now, updatedBy: user.userId },
       });
-      const open = await tx.incident.findFirst({ where: { flagId, environmentKey: target.environment, status: { not: "resolved" } } });
+      const open = await lockOpenIncident(tx, flagId, target.environment);
       if (open) {
         await tx.incidentEvent.create({
           data: {
@@ -209,4 +209,16 @@ export async function restoreFlag(
 /** A kill in production starts as sev1, anywhere else as sev2; whoever triages changes it. */
 export function defaultSeverity(environment: string): Severity {
   return /^prod/i.test(environment) ? "sev1" : "sev2";
+}
+
+/**
+ * The open incident of a flag in an environment, locked: a resolve committing meanwhile is waited for
+ * and then seen (the row no longer matches), so a kill never joins, nor a restore writes to, an
+ * incident that was just resolved. After lib/db/lock-order.ts levels 1–3, before the audit entry.
+ */
+async function lockOpenIncident(tx: Tx, flagId: string, environment: string) {
+  const [row] = await tx.$queryRaw<{ id: string }[]>`
+    SELECT id FROM incidents WHERE flag_id = ${flagId}::uuid AND environment_key = ${environment} AND status <> 'resolved'
+    ORDER BY opened_at DESC LIMIT 1 FOR UPDATE`;
+  return row ? tx.incident.findUnique({ where: { id: row.id } }) : null;
 }

@@ -62,7 +62,10 @@ export async function createRollout(db: Db, principal: Principal | null, input: 
   try {
     return await db.$transaction(
       async (tx) => {
-        const flag = await tx.flag.findUnique({ where: { key: input.flagKey }, select: { id: true, archivedAt: true } });
+        // Level 1 of lib/db/lock-order.ts: an archive (FOR UPDATE) in progress finishes first and is
+        // seen here, and none starts until this rollout exists for it to refuse on.
+        const [flag] = await tx.$queryRaw<{ id: string; archivedAt: Date | null }[]>`
+          SELECT id, archived_at AS "archivedAt" FROM flags WHERE key = ${input.flagKey} FOR KEY SHARE`;
         if (!flag || flag.archivedAt) throw validationFailed({ flagKey: "no such flag" }, `Flag '${input.flagKey}' not found`);
         const env = await tx.environment.findUnique({ where: { key: input.environment } });
         if (!env) throw validationFailed({ environment: "no such environment" }, `Environment '${input.environment}' not found`);
