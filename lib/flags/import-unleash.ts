@@ -1,6 +1,7 @@
 import { z } from "zod";
 import type { Db, Tx } from "../db/client";
 import { AppError } from "../errors";
+import { sqlStateOf } from "../db/db-errors";
 import { recordAudits, type AuditInput } from "../audit/record-audit";
 import { lockFlagsForChange } from "../db/lock-order";
 import { lockDependencyGraph } from "../targeting/check-targeting";
@@ -110,66 +111,75 @@ function mapExport(doc: unknown): Mapped {
 export async function importUnleash(db: Db, principal: Principal | null, input: ImportUnleashInput): Promise<ImportResult> {
   const user = requirePermission(principal, "flag.import");
   const mapped = mapExport(input.export);
-  return db.$transaction(
-    async (tx) => {
-      // A large export can keep single statements (locking every flag it names, writing them) busy
-      // for longer than a request's bound; it may run as long as its transaction.
-      await allowLongStatements(tx, IMPORT_TIMEOUT_MS);
-      // Every flag the export names, locked up front in the order of lib/db/lock-order.ts (not one by
-      // one in the export's order, which two imports could meet in opposite orders).
-      await lockFlagsForChange(
-        tx,
-        mapped.read.filter((f) => !f.archived && FLAG_KEY_PATTERN.test(f.name)).map((f) => f.name),
-      );
-      const rollgateEnvs = new Set(await listEnvironmentKeys(tx));
-      const segments = await planSegments(tx, mapped.segments);
-      // New rows only (nobody else sees them yet), so creating them here keeps the lock order; their
-      // ids are needed to compare the flags' targeting with what Rollgate has.
-      const created = input.dryRun ? [] : await createSegments(tx, segments, user.userId);
-      const flags = planFlags(mapped, input, rollgateEnvs, segments);
-      const existing = await loadExisting(
-        tx,
-        flags.filter((e) => e.action === "create").map((e) => e.key),
-      );
-      for (const entry of flags) if (entry.action === "create") attachExisting(entry, existing.get(entry.key));
-      nameSkippedParents(flags, mapped, input);
-      for (const entry of flags) if (entry.action === "create") decideAction(entry, existing.get(entry.key));
-      // Giving flags dependencies takes turns with single-flag edits doing the same (lock order 3c).
-      await lockDependencyGraph(
-        tx,
-        flags.flatMap((f) =>
-          f.action === "skip"
-            ? []
-            : Object.entries(f.environments)
-                .filter(([, p]) => p.to.targeting?.dependencies.length)
-                .map(([env]) => env),
-        ),
-      );
-      const summary = { create: 0, update: 0, unchanged: 0, skip: 0 };
-      for (const f of flags) summary[f.action]++;
-      if (!input.dryRun) {
-        const changed = flags.filter((f) => f.action === "create" || f.action === "update");
-        // Every state write before the first audit entry: a write locks its environment's row
-        // (config version) and an audit entry the global audit-chain lock, levels 4 and 5 of the lock
-        // order. Taken the other way round, an import holding the audit lock would wait for an
-        // environment that a kill holds while the kill waits for the audit lock. A few statements for
-        // the whole import, not a few per flag: 10,000 flags are a few seconds, not a minute and a half.
-        await applyImport(tx, changed, user);
-        const actor = { id: user.userId, label: actorLabel(user) };
-        await recordAudits(tx, [
-          ...created.map((s) => ({
-            actor,
-            action: "segment.create",
-            target: { type: "segment", id: String(s.id) },
-            after: { source: "unleash", unleashId: s.unleashId, name: s.name, constraints: s.constraints },
-          })),
-          ...changed.map((f) => importAudit(f, user)),
-        ]);
-      }
-      return { dryRun: input.dryRun, summary, segments, flags };
-    },
-    { timeout: IMPORT_TIMEOUT_MS, maxWait: 20_000 },
-  );
+  return db
+    .$transaction(
+      async (tx) => {
+        // A large export can keep single statements (locking every flag it names, writing them) busy
+        // for longer than a request's bound; it may run as long as its transaction.
+        await allowLongStatements(tx, IMPORT_TIMEOUT_MS);
+        // Every flag the export names, locked up front in the order of lib/db/lock-order.ts (not one by
+        // one in the export's order, which two imports could meet in opposite orders).
+        await lockFlagsForChange(
+          tx,
+          mapped.read.filter((f) => !f.archived && FLAG_KEY_PATTERN.test(f.name)).map((f) => f.name),
+        );
+        const rollgateEnvs = new Set(await listEnvironmentKeys(tx));
+        const segments = await planSegments(tx, mapped.segments);
+        // New rows only (nobody else sees them yet), so creating them here keeps the lock order; their
+        // ids are needed to compare the flags' targeting with what Rollgate has.
+        const created = input.dryRun ? [] : await createSegments(tx, segments, user.userId);
+        const flags = planFlags(mapped, input, rollgateEnvs, segments);
+        const existing = await loadExisting(
+          tx,
+          flags.filter((e) => e.action === "create").map((e) => e.key),
+        );
+        for (const entry of flags) if (entry.action === "create") attachExisting(entry, existing.get(entry.key));
+        nameSkippedParents(flags, mapped, input);
+        for (const entry of flags) if (entry.action === "create") decideAction(entry, existing.get(entry.key));
+        // Giving flags dependencies takes turns with single-flag edits doing the same (lock order 3c).
+        await lockDependencyGraph(
+          tx,
+          flags.flatMap((f) =>
+            f.action === "skip"
+              ? []
+              : Object.entries(f.environments)
+                  .filter(([, p]) => p.to.targeting?.dependencies.length)
+                  .map(([env]) => env),
+          ),
+        );
+        const summary = { create: 0, update: 0, unchanged: 0, skip: 0 };
+        for (const f of flags) summary[f.action]++;
+        if (!input.dryRun) {
+          const changed = flags.filter((f) => f.action === "create" || f.action === "update");
+          // Every state write before the first audit entry: a write locks its environment's row
+          // (config version) and an audit entry the global audit-chain lock, levels 4 and 5 of the lock
+          // order. Taken the other way round, an import holding the audit lock would wait for an
+          // environment that a kill holds while the kill waits for the audit lock. A few statements for
+          // the whole import, not a few per flag: 10,000 flags are a few seconds, not a minute and a half.
+          await applyImport(tx, changed, user);
+          const actor = { id: user.userId, label: actorLabel(user) };
+          await recordAudits(tx, [
+            ...created.map((s) => ({
+              actor,
+              action: "segment.create",
+              target: { type: "segment", id: String(s.id) },
+              after: { source: "unleash", unleashId: s.unleashId, name: s.name, constraints: s.constraints },
+            })),
+            ...changed.map((f) => importAudit(f, user)),
+          ]);
+        }
+        return { dryRun: input.dryRun, summary, segments, flags };
+      },
+      { timeout: IMPORT_TIMEOUT_MS, maxWait: 20_000 },
+    )
+    .catch((err: unknown) => {
+      // A flag the plan creates was created by someone else after the plan read it (only existing
+      // flags can be locked up front): the import applied nothing, and the same request again plans
+      // that flag as an update.
+      if (sqlStateOf(err) === "23505")
+        throw new AppError("CONFLICT", "A flag of this export was created meanwhile; nothing was imported: import again");
+      throw err;
+    });
 }
 
 /** Every flag of the export with its target states (segments renumbered), before Rollgate's are compared. */

@@ -186,6 +186,34 @@ describe("Unleash import", () => {
     expect(evaluated.body.value).toBe(true); // 100 % now
   });
 
+  it("a flag created by someone else between the plan and the insert: 409, nothing imported, and the same request again works", async () => {
+    const keys = ["race.one", "race.two"];
+    const body = {
+      export: {
+        features: keys.map((name) => ({ name, description: "", type: "release", project: "default" })),
+        featureEnvironments: keys.map((featureName) => ({ featureName, environment: "production", enabled: true, variants: [] })),
+        featureStrategies: [],
+      },
+      dryRun: false,
+    };
+    // As the moment a concurrent create wins the key: the import's INSERT meets a unique violation.
+    await t.sql(`CREATE FUNCTION race_two_taken() RETURNS trigger LANGUAGE plpgsql AS $$
+      BEGIN IF NEW.key = 'race.two' THEN RAISE unique_violation USING MESSAGE = 'duplicate key value violates unique constraint "flags_key_key"'; END IF; RETURN NEW; END $$`);
+    await t.sql(`CREATE TRIGGER race_two_taken BEFORE INSERT ON flags FOR EACH ROW EXECUTE FUNCTION race_two_taken()`);
+    try {
+      const raced = await importExport(body);
+      expect(raced.status).toBe(409);
+      expect(raced.body.error.message).toContain("created meanwhile; nothing was imported");
+      expect((await t.sql(`SELECT count(*)::int AS n FROM flags WHERE key = ANY($1)`, [keys])).rows[0].n).toBe(0);
+    } finally {
+      await t.sql(`DROP TRIGGER race_two_taken ON flags`);
+      await t.sql(`DROP FUNCTION race_two_taken()`);
+    }
+    const again = await importExport(body);
+    expect(again.status).toBe(200);
+    expect(again.body.summary).toMatchObject({ create: 2 });
+  });
+
   it("refuses what is not an export, and anyone but an admin", async () => {
     const bad = await importExport({ export: { toggles: [] } });
     expect(bad.status).toBe(400);
@@ -205,6 +233,9 @@ describe("Unleash import", () => {
       .rows[0];
     expect(after).toEqual(before);
     expect((await importExport({ export: exportV5 }, ROLE_TOKENS.engineer)).status).toBe(403);
+    // The role before the body: a bad or oversized body from a non-admin is a 403 (not a 400), unread.
+    expect((await importExport({ export: { toggles: [] } }, ROLE_TOKENS.engineer)).status).toBe(403);
+    expect((await call(app.url, "POST", "/api/v1/import/unleash", { token: ROLE_TOKENS.viewer, rawBody: huge })).status).toBe(403);
     expect((await importExport({ export: exportV5, unmappable: "guess" })).status).toBe(400);
   });
   const staffAcme = [{ contextName: "email", operator: "STR_ENDS_WITH", values: ["@acme.com"] }];
