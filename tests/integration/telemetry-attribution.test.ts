@@ -145,6 +145,7 @@ describe("per-token attribution, contributions and purge", () => {
     const before = [await rollups(FLAG), await t.sql(`SELECT count(*)::int AS n FROM metric_rollups_by_token`)];
     const range = { from: minuteAgo(10), to: new Date().toISOString() };
     expect((await purge({ tokenId: ids[SDK_B], ...range, reason: "forged" }, ROLE_TOKENS.engineer)).status).toBe(403);
+    expect((await purge({ not: "a purge" }, ROLE_TOKENS.engineer)).status).toBe(403); // the role before the body
     expect((await purge({ tokenId: "00000000-0000-4000-8000-000000000000", ...range, reason: "forged" })).status).toBe(404);
     expect((await purge({ tokenId: ids[SDK_B], ...range, flag: "no-such-flag", reason: "forged" })).status).toBe(404);
     for (const [body, field] of [

@@ -24,6 +24,7 @@ import { requestApproval } from "@/lib/rollouts/request-approval";
 import { commentOnPhase } from "@/lib/rollouts/comment-on-phase";
 import { loadRollout, type RolloutDto } from "@/lib/rollouts/rollout-view";
 import type { Gate } from "@/lib/domain/rollout";
+import { requirePermission } from "@/lib/auth/permissions";
 import { currentUser } from "../../_request/session";
 import { isForm, UNREADABLE_FORM } from "../../_request/form-input";
 
@@ -220,6 +221,8 @@ export async function editRolloutAction(_prev: RolloutFormState, form: FormData)
   if (!id.success) return unreadable;
   let current: RolloutDto;
   try {
+    // The role first: loading a rollout runs its metrics queries and says whether the id exists.
+    requirePermission(await currentUser(), "rollout.edit");
     current = await loadRollout(getDb(), id.data);
   } catch (err) {
     return failure(err);

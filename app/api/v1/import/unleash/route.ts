@@ -1,5 +1,6 @@
 import { json, parseWith, readJson, route } from "@/lib/api/http";
 import { AppError } from "@/lib/errors";
+import { requirePermission } from "@/lib/auth/permissions";
 import { importUnleash, importUnleashSchema } from "@/lib/flags/import-unleash";
 import { MAX_UNLEASH_EXPORT_BYTES } from "@/lib/domain/unleash-import";
 
@@ -9,6 +10,8 @@ import { MAX_UNLEASH_EXPORT_BYTES } from "@/lib/domain/unleash-import";
  * the rest of it is read.
  */
 export const POST = route(async ({ req, db, principal }) => {
+  // Authorise before reading up to 10 MB: a caller without the role is refused without it.
+  requirePermission(principal, "flag.import");
   const body = await readJson(req, MAX_UNLEASH_EXPORT_BYTES).catch((err: unknown) => {
     if (err instanceof AppError && err.code === "PAYLOAD_TOO_LARGE") {
       const limit = `the export is larger than ${MAX_UNLEASH_EXPORT_BYTES / 1_000_000} MB (at most ${MAX_UNLEASH_EXPORT_BYTES} bytes)`;
