@@ -16,6 +16,10 @@ export async function updateFlag(db: Db, principal: Principal | null, key: strin
   const user = requirePermission(principal, "flag.update");
   if (!FLAG_KEY_PATTERN.test(key)) throw notFound("Flag");
   await db.$transaction(async (tx) => {
+    // Locked for the read-modify-write: two edits of different fields at once (a description here, tags
+    // there) both land instead of the later one writing back what the earlier one replaced. NO KEY:
+    // kills and rollouts (FOR KEY SHARE, lib/db/lock-order.ts) do not wait for it; an archive does.
+    await tx.$queryRaw`SELECT 1 FROM flags WHERE key = ${key} FOR NO KEY UPDATE`;
     const before = await tx.flag.findUnique({ where: { key } });
     if (!before || before.archivedAt) throw notFound(`Flag '${key}'`);
     const after = {

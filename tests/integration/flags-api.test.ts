@@ -79,6 +79,25 @@ describe("flags API", () => {
     expect(nobody.body.entries).toEqual([]);
   });
 
+  it("edits of different fields at once all land: description, owner and tags (10 rounds)", async () => {
+    for (let round = 0; round < 10; round++) {
+      const key = `parallel-edit-${process.pid}-${round}`;
+      expect((await call(app.url, "POST", "/api/v1/flags", { token: ROLE_TOKENS.engineer, body: { key } })).status).toBe(201);
+      const answers = await Promise.all(
+        [{ description: `round ${round}` }, { owner: "team-payments" }, { tags: ["q3", "payments"] }].map((body) =>
+          call(app.url, "PATCH", `/api/v1/flags/${key}`, { token: ROLE_TOKENS.engineer, body }),
+        ),
+      );
+      expect(answers.map((a) => a.status)).toEqual([200, 200, 200]);
+      const flag = await call(app.url, "GET", `/api/v1/flags/${key}`, { token: ROLE_TOKENS.viewer });
+      expect({ ...flag.body, tags: [...flag.body.tags].sort() }).toMatchObject({
+        description: `round ${round}`,
+        owner: "team-payments",
+        tags: ["payments", "q3"],
+      });
+    }
+  });
+
   it("edits a description and archives a flag with a reason; archived flags vanish and their keys are not reused", async () => {
     const key = uniqueKey("archive");
     await createFlag(key);
