@@ -5,8 +5,9 @@ import { createRolloutAction, type RolloutFormState } from "@/app/(dashboard)/ro
 import type { Segment } from "@/lib/domain/targeting/model";
 import { RequireEarlierField } from "./require-earlier-field";
 import { Button } from "../ui/button";
-import { Select, TextArea } from "../ui/field";
+import { Select } from "../ui/field";
 import { NewRolloutPlan } from "./new-rollout-plan";
+import { ImpactFields } from "./impact-fields";
 
 /** Starts a plan from the seeds' playbook, or from phases typed here, with the requester's impact assessment. */
 export function NewRolloutForm({
@@ -61,33 +62,7 @@ export function NewRolloutForm({
 
       <NewRolloutPlan environment={environment} segments={segments} fields={f} />
 
-      <fieldset className="space-y-3">
-        <legend className="text-sm font-medium text-slate-700">Impact assessment (what the approver reviews)</legend>
-        <div className="flex gap-4 text-sm">
-          {["low", "medium", "high"].map((r) => (
-            <label key={r} className="flex items-center gap-1.5 capitalize">
-              <input type="radio" name="riskLevel" value={r} defaultChecked={r === "medium"} /> {r}
-            </label>
-          ))}
-        </div>
-        <label className="block text-sm">
-          <span className="font-medium text-slate-700">Benefits</span>
-          <TextArea compact name="benefits" rows={2} className="mt-1" />
-        </label>
-        <label className="block text-sm">
-          <span className="font-medium text-slate-700">Risks and how they are mitigated</span>
-          <TextArea compact name="risks" rows={2} className="mt-1" />
-        </label>
-        <label className="block text-sm">
-          <span className="font-medium text-slate-700">Links (design doc, PR, dashboards; one per line)</span>
-          <TextArea compact name="links" rows={2} className="mt-1 font-mono" />
-          {Object.entries(f).find(([k]) => k.startsWith("impact"))?.[1] ? (
-            <span className="mt-1 block text-sm text-red-600" role="alert">
-              {Object.entries(f).find(([k]) => k.startsWith("impact"))?.[1]}
-            </span>
-          ) : null}
-        </label>
-      </fieldset>
+      <ImpactFields legend="Impact assessment (what the approver reviews)" fields={f} />
       {state.message ? (
         <p className="text-sm text-red-600" role="alert">
           {state.message}

@@ -37,11 +37,33 @@ export function rowFromPhase(p: PhaseDto): PhaseRow {
   };
 }
 
-/** A phase's first refused field, except its segments: those are said under its audience picker. */
+/** The column a refused field of a phase is in, by the field's name in the API. */
+const COLUMN_OF: Record<string, string> = {
+  name: "Name",
+  percent: "Percent",
+  minSoakSeconds: "Soak",
+  requiredApprovals: "Approvals",
+  "criteria.minSuccessRate": "Min success %",
+  "criteria.maxErrorRate": "Max errors %",
+  "criteria.maxP95Ms": "Max p95 ms",
+  "criteria.minSamples": "Min samples",
+  checklist: "Checklist",
+};
+
+/**
+ * A phase's first refused field, except its segments (those are said under its audience picker), with
+ * its column named. Rates are typed here as percentages and checked as the API's fractions, so their
+ * range is said in the form's unit: "Min success %: must be a number from 0 to 100", not "0 to 1".
+ */
 function phaseError(fields: Record<string, string>, i: number): string | undefined {
-  return Object.entries(fields).find(
+  const found = Object.entries(fields).find(
     ([k]) => (k.startsWith(`phases.${i}.`) && !k.startsWith(`phases.${i}.segments`)) || k === `phases.${i}`,
-  )?.[1];
+  );
+  if (!found) return undefined;
+  const field = found[0].slice(`phases.${i}.`.length);
+  const column = COLUMN_OF[field];
+  const message = field.startsWith("criteria.") && field.endsWith("Rate") ? "must be a number from 0 to 100" : found[1];
+  return column ? `${column}: ${message}` : message;
 }
 
 /** The fields in column order (the checklist, a text area, comes after them). */
@@ -120,7 +142,7 @@ export function PhaseTable({
                   <CardLabel>{cardLabel(k)}</CardLabel>
                   <TextInput
                     compact
-                    aria-label={`Phase ${i + offset + 1} ${k}`}
+                    aria-label={`Phase ${i + offset + 1} ${LABELS[k].card ?? LABELS[k].head}`}
                     name={`phase${k[0]!.toUpperCase()}${k.slice(1)}`}
                     value={row[k]}
                     onChange={(e) => setRows(rows.map((r, j) => (j === i ? { ...r, [k]: e.target.value } : r)))}

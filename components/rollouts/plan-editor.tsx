@@ -8,8 +8,8 @@ import type { WebhookChoice } from "@/lib/rollouts/communication-plan";
 import type { Segment } from "@/lib/domain/targeting/model";
 import { RequireEarlierField } from "./require-earlier-field";
 import { CommunicationPlanField } from "./communication-plan-field";
+import { ImpactFields, type ImpactValues } from "./impact-fields";
 import { Button } from "../ui/button";
-import { TextArea } from "../ui/field";
 import { PhaseTable, rowFromPhase, type PhaseRow } from "./phase-table";
 
 /**
@@ -30,13 +30,15 @@ export function PlanEditor({
   const [state, action, pending] = useActionState<RolloutFormState, FormData>(editRolloutAction, { status: "idle" });
   const started = rollout.currentPhase + 1;
   const [rows, setRows] = useState<PhaseRow[]>(() => rollout.phases.slice(started).map(rowFromPhase));
-  const impact = rollout.impact as { riskLevel?: string; benefits?: string; risks?: string; links?: string[] };
+  const impact = rollout.impact as ImpactValues;
   const liveForms = rollout.approvals.filter((a) => a.state === "live" && a.phaseIndex >= started).length;
   useEffect(() => {
     if (state.status === "ok") router.refresh();
   }, [state, router]);
   return (
-    <details className="rounded-xl bg-white p-5 shadow-sm ring-1 ring-slate-200" open={state.status === "invalid" || undefined}>
+    // Open once anything was sent: a refused save keeps it open, and so must the save that follows it
+    // (`open` going from true to undefined made React close it, hiding "Saved as plan v2").
+    <details className="rounded-xl bg-white p-5 shadow-sm ring-1 ring-slate-200" open={state.status !== "idle" || undefined}>
       <summary className="cursor-pointer font-semibold">Edit plan</summary>
       <form
         onSubmit={(e) => {
@@ -65,28 +67,7 @@ export function PlanEditor({
           // The editor has no allowlist column: a row keeps the listed keys of the phase it edits.
           allowlistOf={(row) => rollout.phases[started + row]?.allowlist ?? []}
         />
-        <fieldset className="space-y-3">
-          <legend className="text-sm font-medium text-slate-700">Impact assessment</legend>
-          <div className="flex gap-4 text-sm">
-            {["low", "medium", "high"].map((r) => (
-              <label key={r} className="flex items-center gap-1.5 capitalize">
-                <input type="radio" name="riskLevel" value={r} defaultChecked={(impact.riskLevel ?? "medium") === r} /> {r}
-              </label>
-            ))}
-          </div>
-          <label className="block text-sm">
-            <span className="font-medium text-slate-700">Benefits</span>
-            <TextArea compact name="benefits" rows={2} defaultValue={impact.benefits ?? ""} className="mt-1" />
-          </label>
-          <label className="block text-sm">
-            <span className="font-medium text-slate-700">Risks and how they are mitigated</span>
-            <TextArea compact name="risks" rows={2} defaultValue={impact.risks ?? ""} className="mt-1" />
-          </label>
-          <label className="block text-sm">
-            <span className="font-medium text-slate-700">Links (one per line)</span>
-            <TextArea compact name="links" rows={2} defaultValue={(impact.links ?? []).join("\n")} className="mt-1 font-mono" />
-          </label>
-        </fieldset>
+        <ImpactFields legend="Impact assessment" initial={impact} fields={state.fields ?? {}} />
         <RequireEarlierField
           initial={rollout.requireEarlier}
           error={state.fields?.["requireEarlier.hoursAtFull"] ?? state.fields?.requireEarlier}

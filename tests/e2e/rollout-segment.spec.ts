@@ -142,7 +142,7 @@ test("a playbook's internal phase serves the Rollgate staff segment: planned, ap
   const nextPhase = editor.getByRole("group", { name: "Phase 2 “10 %”: segments it serves" });
   await expect(nextPhase.getByRole("checkbox", { name: "Rollgate staff" })).toBeChecked();
   await expect(nextPhase.getByTestId("phase-audience")).toHaveText(`Serves: ${STAFF} and 10 % of everyone`);
-  await editor.getByLabel("Phase 2 soakHours").fill("1");
+  await editor.getByLabel("Phase 2 Soak (h)").fill("1");
   await editor.getByRole("button", { name: "Save plan" }).click();
   await expect(erin.getByRole("status").filter({ hasText: "Saved as plan v2" })).toBeVisible();
   await expect(timeline.locator("li").nth(1).getByTestId("phase-audience")).toHaveText(`Serves ${STAFF} and 10 % of everyone`);

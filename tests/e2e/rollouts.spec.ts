@@ -139,7 +139,17 @@ test("plan from the playbook, sign a conditional approval, advance; self-approva
   await eve.getByText("Edit plan").click();
   const editor = eve.getByRole("form", { name: "Edit plan" });
   await expect(editor).toContainText("Saving a change voids the 1 signed form");
-  await editor.getByLabel("Phase 2 percent").fill("15");
+  // A rate is typed as a percentage, and refused in that unit, with its column named.
+  await editor.getByLabel("Phase 2 Min success %").fill("150");
+  await editor.getByRole("button", { name: "Save plan" }).click();
+  await expect(editor).toContainText("Phase 2: Min success %: must be a number from 0 to 100");
+  // So is a link that is not http(s): said under Links, where it was typed.
+  await editor.getByLabel(/^Links/).fill("ftp://files.example.com/design");
+  await editor.getByRole("button", { name: "Save plan" }).click();
+  await expect(editor.getByRole("alert").filter({ hasText: "must be an http(s) URL" })).toBeVisible();
+  await editor.getByLabel(/^Links/).fill("");
+  await editor.getByLabel("Phase 2 Min success %").fill("99");
+  await editor.getByLabel("Phase 2 Percent").fill("15");
   await editor.getByRole("button", { name: "Save plan" }).click();
   await expect(eve.getByRole("status").filter({ hasText: "Saved as plan v2" })).toContainText("1 approval is void");
   await eve.reload();
