@@ -16,6 +16,8 @@ import { notFound } from "../errors";
  *                                         takes it on the segments the phase serves (lib/segments/lock-segments.ts)
  *  3c. dependency lock     advisory, per environment in key order: only writers that give flags dependencies
  *                                         (lib/targeting/check-targeting.ts `lockDependencyGraph`, the import)
+ *  3d. open incident       FOR UPDATE     the flag's open incident in the environment, which a kill joins or a restore
+ *                                         writes to (lib/incidents/kill-switch.ts); acknowledging or resolving takes it alone
  *   4. environments row    implicit: the flag_states trigger bumps its config_version for every statement writing states
  *   5. audit chain lock    implicit: every audit_log insert takes one global advisory lock (7346010001)
  *
@@ -32,6 +34,9 @@ import { notFound } from "../errors";
  * the rows they point at (an incident on its flag and rollout, an approval on its rollout); by then
  * the writer already holds those. A change of a rollout alone (signing an approval, editing the plan,
  * ticking the checklist) needs no flag lock: it takes 3, then 5, which keeps the order too.
+ *
+ * Adding an environment takes `LOCK TABLE flags IN SHARE MODE` before anything else and holds no
+ * other lock while it waits: flag inserts and updates wait for it, row locks (levels 1–3) do not.
  *
  * Level 1 is there for archiving, which locks the flag row and then every environment's row (its
  * trigger): without it, a kill holding an environment's row would wait on the flag row for its

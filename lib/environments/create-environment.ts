@@ -23,6 +23,11 @@ export async function createEnvironment(
 ): Promise<{ key: string; name: string }> {
   const admin = requirePermission(principal, "environment.create");
   return db.$transaction(async (tx) => {
+    // Its trigger gives a state here to every flag it can see, and a new flag's trigger to every
+    // environment it can see: a flag committing while this runs would be seen by neither. SHARE mode
+    // waits for flag writes in progress and holds new ones off until this commits (milliseconds, for
+    // a rare admin action); row locks (kills, archives) are not affected.
+    await tx.$executeRaw`LOCK TABLE flags IN SHARE MODE`;
     const inserted = await tx.$queryRaw<{ key: string }[]>`
       INSERT INTO environments (key, name, sort_order)
       VALUES (${input.key}, ${input.name}, (SELECT coalesce(max(sort_order), 0) + 10 FROM environments))

@@ -109,4 +109,18 @@ describe("user and token administration", () => {
     expect(await t.db.auditLog.count({ where: { action: "environment.create" } })).toBe(1);
     expect(createEnvironmentSchema.safeParse({ key: "Prod EU", name: "x" }).success).toBe(false);
   });
+
+  it("an environment added while flags are being created gives every one of them a state there", async () => {
+    const keys = Array.from({ length: 30 }, (_, i) => `racing-${i}`);
+    await Promise.all([
+      ...keys.slice(0, 15).map((key) => t.db.flag.create({ data: { key } })),
+      createEnvironment(t.db, admin, { key: "race-env", name: "Race" }),
+      ...keys.slice(15).map((key) => t.db.flag.create({ data: { key } })),
+    ]);
+    const { rows } = await t.sql(
+      `SELECT f.key FROM flags f WHERE f.key LIKE 'racing-%'
+          AND NOT EXISTS (SELECT 1 FROM flag_states s WHERE s.flag_id = f.id AND s.environment_key = 'race-env')`,
+    );
+    expect(rows).toEqual([]);
+  });
 });
