@@ -46,11 +46,16 @@ export function SegmentCard({
           ) : null}
         </div>
         <div className="flex flex-wrap items-center gap-2">
-          <Badge tone={segment.usedBy ? "indigo" : "gray"}>
-            {segment.usedBy === 0 ? "Not used" : `Used by ${segment.usedBy} flag ${segment.usedBy === 1 ? "state" : "states"}`}
-          </Badge>
+          {segment.usedBy ? (
+            <Badge tone="indigo">{`Used by ${segment.usedBy} flag ${segment.usedBy === 1 ? "state" : "states"}`}</Badge>
+          ) : segment.plannedBy ? null : (
+            <Badge tone="gray">Not used</Badge>
+          )}
           {segment.liveRollouts ? (
             <Badge tone="amber">{`${segment.liveRollouts} live ${segment.liveRollouts === 1 ? "rollout" : "rollouts"}`}</Badge>
+          ) : null}
+          {segment.plannedBy ? (
+            <Badge tone="amber">{`Planned in ${segment.plannedBy} ${segment.plannedBy === 1 ? "rollout" : "rollouts"}`}</Badge>
           ) : null}
           <span className="text-xs text-slate-500">v{segment.version}</span>
         </div>
@@ -60,7 +65,7 @@ export function SegmentCard({
           <Button variant="secondary" className="px-2.5 py-1.5" onClick={() => setEditing(true)} aria-label={`Edit ${segment.name}`}>
             Edit
           </Button>
-          {segment.usedBy === 0 ? (
+          {segment.usedBy === 0 && segment.plannedBy === 0 ? (
             <ActionForm action={remove}>
               <input type="hidden" name="id" value={segment.id} />
               <Button

@@ -26,6 +26,8 @@ export interface SegmentSummaryDto extends SegmentDto {
   usedBy: number;
   /** How many of them are under a live rollout. */
   liveRollouts: number;
+  /** Live rollouts (drafts included) whose phases still to come serve it: their approvers signed it, so it cannot be deleted. */
+  plannedBy: number;
 }
 
 export interface SegmentDetailDto extends SegmentDto {

@@ -143,6 +143,20 @@ describe("segments API", () => {
     expect(audit.rows[0].before.name).toBe(segment.name);
   });
 
+  it("a segment only a draft rollout's phase plans to serve is listed as planned, not 'not used', and is not deleted", async () => {
+    const segment = await createSegment(unique("planned"));
+    const key = unique("planned-flag");
+    await createFlag(key);
+    const draft = await call(app.url, "POST", "/api/v1/rollouts", {
+      token: eng,
+      body: { flagKey: key, environment: "production", phases: [{ name: "Staff", percent: 0, segments: [segment.id] }] },
+    });
+    expect(draft.status, JSON.stringify(draft.body)).toBe(201);
+    const list = await call(app.url, "GET", "/api/v1/segments", { token: ROLE_TOKENS.viewer });
+    expect(list.body.segments.find((s: { id: number }) => s.id === segment.id)).toMatchObject({ usedBy: 0, liveRollouts: 0, plannedBy: 1 });
+    expect((await call(app.url, "DELETE", `/api/v1/segments/${segment.id}`, { token: eng })).status).toBe(409);
+  });
+
   it("an edit that changes who matches a segment a live rollout uses needs confirm: true, and is audited with the rollouts", async () => {
     const segment = await createSegment(unique("Internal"));
     const key = unique("live-segment");
