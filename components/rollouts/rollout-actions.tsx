@@ -112,7 +112,9 @@ export function RolloutActions({
             ? `Advance to ${rollout.phases[rollout.currentPhase + 1]!.name}`
             : "Complete",
       variant: "primary",
-      allowed: (canEngineer || isAdmin) && rollout.status !== "paused",
+      // An admin who is no engineer advances only by overriding red gates: with every gate green there
+      // is nothing to override, and the server would refuse the plain step.
+      allowed: (canEngineer || (isAdmin && rollout.gates.some((g) => !g.ok))) && rollout.status !== "paused",
     },
     { action: "pause", label: "Pause", variant: "secondary", allowed: canEngineer && rollout.status === "active" },
     { action: "resume", label: "Resume", variant: "secondary", allowed: canEngineer && rollout.status === "paused" },
