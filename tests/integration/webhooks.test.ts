@@ -306,6 +306,17 @@ describe("webhook delivery against a real HTTP receiver", () => {
     expect((await deliveries(on))[1]).toMatchObject({ id: second!.id, status: "failed", attempts: 0 });
     expect(receiver.received("/on")).toHaveLength(1);
     expect(receiver.received("/off")).toEqual([]);
+
+    // A delivery a transaction queued while `off` was being disabled (it still saw it enabled and
+    // committed after): given up when `off` is enabled again, not sent then as stale news.
+    await t.sql(`INSERT INTO webhook_deliveries (webhook_id, kind, payload) VALUES ($1, 'rollout.advanced', '{}'::jsonb)`, [off]);
+    await setWebhookEnabled(t.db, admin, { webhookId: off, enabled: true });
+    expect(await deliveries(off)).toEqual([expect.objectContaining({ status: "failed", last_error: "webhook disabled before delivery" })]);
+    // Two toggles at once: one change, one audit entry.
+    await Promise.all([1, 2].map(() => setWebhookEnabled(t.db, admin, { webhookId: off, enabled: false })));
+    expect(
+      (await t.sql(`SELECT count(*)::int AS n FROM audit_log WHERE action = 'webhook.disable' AND target_id = $1`, [off])).rows[0].n,
+    ).toBe(2);
   });
 
   it("a test message goes to the one webhook, and the admin list shows it with the URL masked", async () => {
