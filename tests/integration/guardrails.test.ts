@@ -40,6 +40,35 @@ async function sendOn(key: string, n: number, errorShare: number) {
 const evaluate = (key: string) =>
   call(app.url, "POST", `/ofrep/v1/evaluate/flags/${key}`, { token: SDK_TOKEN, body: { context: { targetingKey: "someone" } } });
 const killRule = { metric: "error_rate", threshold: 0.01, windowSeconds: 60, minSamples: 40, action: "kill" };
+
+/**
+ * A rollout of `key` advanced to 50 % in production, from 5 % before it: rolling back narrows exposure
+ * (a roll back that would widen it kills instead: tests/integration/rollouts-api.test.ts).
+ */
+async function rolloutAt50(key: string, plan: Record<string, unknown> = {}): Promise<string> {
+  expect((await patchFlagState(app.url, eng, key, "production", { rolloutPercent: 5 })).status).toBe(200);
+  const created = await call(app.url, "POST", "/api/v1/rollouts", {
+    token: eng,
+    body: { flagKey: key, environment: "production", phases: [{ name: "50 %", percent: 50 }], ...plan },
+  });
+  const advanced = await call(app.url, "POST", `/api/v1/rollouts/${created.body.id}/advance`, { token: eng, body: { version: 1 } });
+  expect(advanced.status).toBe(200);
+  return created.body.id;
+}
+
+/** A roll-back guardrail on `key`, traffic that breaches it (10 % errors), and the wait for the roll back. */
+async function breachUntilRolledBack(key: string, rolloutId: string, what: string): Promise<void> {
+  await call(app.url, "PUT", `/api/v1/flags/${key}/environments/production/guardrails`, {
+    token: eng,
+    body: { guardrails: [{ ...killRule, action: "rollback" }] },
+  });
+  await sendOn(key, 60, 0.1);
+  await eventually(
+    async () => (await call(app.url, "GET", `/api/v1/rollouts/${rolloutId}`, { token: eng })).body.status === "rolled_back",
+    10_000,
+    what,
+  );
+}
 const guardrail = async (key: string) =>
   (await call(app.url, "GET", `/api/v1/flags/${key}/environments/production/guardrails`, { token: ROLE_TOKENS.viewer })).body.guardrails[0];
 const auditCount = async (action: string, key: string): Promise<number> =>
@@ -125,27 +154,9 @@ describe("guardrails", () => {
 
   it("roll back acts on a live rollout: the flag returns to its state before the rollout, and every webhook hears why", async () => {
     const key = await liveFlag();
-    // Before the rollout the flag served 5 %: rolling back from 50 % narrows it (a roll back that
-    // would widen exposure kills instead: tests/integration/rollouts-api.test.ts).
-    expect((await patchFlagState(app.url, eng, key, "production", { rolloutPercent: 5 })).status).toBe(200);
-    const created = await call(app.url, "POST", "/api/v1/rollouts", {
-      token: eng,
-      // A communication plan that names no webhook: the rollout's own steps are announced to none.
-      body: { flagKey: key, environment: "production", phases: [{ name: "50 %", percent: 50 }], notifyWebhookIds: [] },
-    });
-    expect((await call(app.url, "POST", `/api/v1/rollouts/${created.body.id}/advance`, { token: eng, body: { version: 1 } })).status).toBe(
-      200,
-    );
-    await call(app.url, "PUT", `/api/v1/flags/${key}/environments/production/guardrails`, {
-      token: eng,
-      body: { guardrails: [{ ...killRule, action: "rollback" }] },
-    });
-    await sendOn(key, 60, 0.1);
-    await eventually(
-      async () => (await call(app.url, "GET", `/api/v1/rollouts/${created.body.id}`, { token: eng })).body.status === "rolled_back",
-      10_000,
-      "the rollout rolled back",
-    );
+    // A communication plan that names no webhook: the rollout's own steps are announced to none.
+    const rolloutId = await rolloutAt50(key, { notifyWebhookIds: [] });
+    await breachUntilRolledBack(key, rolloutId, "the rollout rolled back");
     const flag = await call(app.url, "GET", `/api/v1/flags/${key}`, { token: eng });
     expect(flag.body.environments.production).toMatchObject({ enabled: true, rolloutPercent: 5, killed: false });
     // Safety first: the breach and what it did reach every enabled webhook, whatever the plan says.
@@ -160,18 +171,11 @@ describe("guardrails", () => {
 
   it("a breach whose action failed is acted on at the next look, not taken for acted on", async () => {
     const key = await liveFlag();
-    expect((await patchFlagState(app.url, eng, key, "production", { rolloutPercent: 5 })).status).toBe(200);
-    const created = await call(app.url, "POST", "/api/v1/rollouts", {
-      token: eng,
-      body: { flagKey: key, environment: "production", phases: [{ name: "50 %", percent: 50 }] },
-    });
-    expect((await call(app.url, "POST", `/api/v1/rollouts/${created.body.id}/advance`, { token: eng, body: { version: 1 } })).status).toBe(
-      200,
-    );
+    const rolloutId = await rolloutAt50(key);
     // The first roll back of this rollout fails in the database (as a transition does whose version a
     // step taken meanwhile made stale, or an outage); a sequence, not a table, because the failing
     // transaction rolls back whatever it wrote.
-    const trigger = `fail_once_${created.body.id.replaceAll("-", "")}`;
+    const trigger = `fail_once_${rolloutId.replaceAll("-", "")}`;
     await t.sql(`CREATE SEQUENCE ${trigger}`);
     await t.sql(
       `CREATE FUNCTION ${trigger}() RETURNS trigger LANGUAGE plpgsql SECURITY DEFINER AS $$
@@ -179,19 +183,10 @@ describe("guardrails", () => {
     );
     await t.sql(
       `CREATE TRIGGER ${trigger} BEFORE UPDATE ON rollouts FOR EACH ROW
-       WHEN (NEW.id = '${created.body.id}'::uuid AND NEW.status = 'rolled_back') EXECUTE FUNCTION ${trigger}()`,
+       WHEN (NEW.id = '${rolloutId}'::uuid AND NEW.status = 'rolled_back') EXECUTE FUNCTION ${trigger}()`,
     );
     try {
-      await call(app.url, "PUT", `/api/v1/flags/${key}/environments/production/guardrails`, {
-        token: eng,
-        body: { guardrails: [{ ...killRule, action: "rollback" }] },
-      });
-      await sendOn(key, 60, 0.1);
-      await eventually(
-        async () => (await call(app.url, "GET", `/api/v1/rollouts/${created.body.id}`, { token: eng })).body.status === "rolled_back",
-        10_000,
-        "the rollout rolled back at a later look",
-      );
+      await breachUntilRolledBack(key, rolloutId, "the rollout rolled back at a later look");
       expect((await t.sql(`SELECT last_value::int AS n FROM ${trigger}`)).rows[0].n).toBeGreaterThanOrEqual(2); // it did fail once first
       expect(await auditCount("guardrail.breach", key)).toBe(1);
       expect((await guardrail(key)).lastVerdict.acted).toBe("rolled the rollout back");
