@@ -147,7 +147,8 @@ test("plan from the playbook, sign a conditional approval, advance; self-approva
   await editor.getByLabel(/^Links/).fill("ftp://files.example.com/design");
   await editor.getByRole("button", { name: "Save plan" }).click();
   await expect(editor.getByRole("alert").filter({ hasText: "must be an http(s) URL" })).toBeVisible();
-  await editor.getByLabel(/^Links/).fill("");
+  // A link with a comma in it stays one link (links are one per line, not comma-separated).
+  await editor.getByLabel(/^Links/).fill("https://docs.example.com/plan?sections=risks,rollback");
   await editor.getByLabel("Phase 2 Min success %").fill("99");
   await editor.getByLabel("Phase 2 Percent").fill("15");
   await editor.getByRole("button", { name: "Save plan" }).click();
@@ -155,6 +156,9 @@ test("plan from the playbook, sign a conditional approval, advance; self-approva
   await eve.reload();
   await expect(eve.locator('[data-gate="approvals"]')).toHaveAttribute("data-ok", "false");
   await expect(eve.locator('[data-gate="approvals"]')).toContainText("1 void after a plan change");
+  await expect(eve.getByRole("region", { name: "Impact assessment" })).toContainText(
+    "https://docs.example.com/plan?sections=risks,rollback",
+  );
   await expect(eve.getByTestId("approvals").locator('[data-state="void"]')).toContainText("void: plan changed at v2");
 
   for (const p of [admin, eve, priya]) await p.context().close();

@@ -51,7 +51,15 @@ function failure(err: unknown): RolloutFormState {
   throw err;
 }
 
+/** A text area's lines, trimmed, empty ones dropped: links and checklist items may contain commas. */
 const lines = (value: FormDataEntryValue | null) =>
+  String(value ?? "")
+    .split("\n")
+    .map((s) => s.trim())
+    .filter(Boolean);
+
+/** Targeting keys, one per line or comma-separated (as the new-rollout form's preview reads them). */
+const keys = (value: FormDataEntryValue | null) =>
   String(value ?? "")
     .split(/[\n,]/)
     .map((s) => s.trim())
@@ -90,7 +98,7 @@ function phasesFrom(form: FormData) {
       requiredApprovals: optionalNumber(at("phaseApprovals")) ?? 0,
       checklist: lines(at("phaseChecklist")),
       // Internal users keep the flag in every phase, as in the playbook (not only in the first).
-      allowlist: lines(form.get("internalAllowlist")),
+      allowlist: keys(form.get("internalAllowlist")),
       segments: segmentIds(at("phaseSegments")),
       criteria: Object.fromEntries(Object.entries(criteria).filter(([, v]) => v !== undefined)),
     };
@@ -107,7 +115,7 @@ export async function createRolloutAction(_prev: RolloutFormState, form: FormDat
     ...(playbook
       ? {
           template: "playbook",
-          internalAllowlist: lines(form.get("internalAllowlist")),
+          internalAllowlist: keys(form.get("internalAllowlist")),
           internalSegments: segmentIds(form.get("internalSegments")),
         }
       : { phases: phasesFrom(form).map((p) => ({ ...p, minSoakSeconds: soakScale(p.minSoakSeconds) })) }),
