@@ -109,6 +109,10 @@ export function openEventStream(
   };
   req.on("close", close);
   res.on("error", close);
+  // A client that hung up while the route awaited (authentication may ask the database) had its
+  // "close" before the listener above, and it does not come again: without this its subscriptions,
+  // heartbeat and rechecks would live on for good.
+  if (req.destroyed || res.destroyed) close();
   return {
     end() {
       close();
