@@ -115,6 +115,14 @@ describe("hostile-input regressions", () => {
     expect(broken.kind === "response" && broken.body).toContain("not valid percent-encoding");
   });
 
+  it("a request target that no URL parses ('//[') is answered as not found or bad, not with a 500 (found by a review)", async () => {
+    for (const path of ["//[", "//[/api/v1/flags"]) {
+      const res = await sendRaw(app.url, { method: "GET", path, headers: [["cookie", world.cookies.viewer]] });
+      expect({ path, status: res.kind === "response" ? res.status : res.kind }).toEqual({ path, status: expect.any(Number) });
+      expect(res.kind === "response" && res.status, path).toBeLessThan(500);
+    }
+  });
+
   it.each([
     "/flags?__proto__=Infinity&x=1&owner=-1&sort=Infinity",
     "/audit?__proto__=1&action=flag.update",

@@ -96,7 +96,13 @@ export function ofrepEventsRoute(store: ConfigStore, options: { heartbeatMs?: nu
   }
 
   return (req: IncomingMessage, res: ServerResponse): boolean => {
-    const url = new URL(req.url ?? "/", "http://x");
+    // Every request passes here: a target URL cannot parse (`//[`) is not ours, and must not be a 500.
+    let url: URL;
+    try {
+      url = new URL(req.url ?? "/", "http://x");
+    } catch {
+      return false;
+    }
     if (url.pathname !== OFREP_EVENTS_PATH) return false;
     if (handleCors(req, res, "GET")) return true;
     if (req.method !== "GET") {
