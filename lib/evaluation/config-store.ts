@@ -5,7 +5,7 @@ import { createBoundedClient, INTERACTIVE_LIMITS } from "../db/bounded-pool";
 import { logFailure } from "../db/outage-log";
 import { hashSecret } from "../auth/secrets";
 import { applyPatch, compileSnapshot, diffSnapshot, sameRule, type CompiledSnapshot, type ConfigPatch } from "../domain/config-snapshot";
-import type { FlagRule } from "../domain/evaluation";
+import { ruleSegmentIds, type FlagRule } from "../domain/evaluation";
 import { stableStringify } from "../domain/stable-json";
 import { uuidParam } from "../validation/text";
 import type { Segment } from "../domain/targeting/model";
@@ -349,8 +349,8 @@ export class ConfigStore {
       const had = current.segments[id];
       if (segmentIds.has(segment.id) || !had || stableStringify(had) !== stableStringify(segment)) segments[id] = segment;
     }
-    const usesChanged = (rule: FlagRule) =>
-      rule.targeting?.strategies.some((s) => s.segments.some((id) => Object.hasOwn(segments, String(id)))) ?? false;
+    // Strategies' segments and a rollout phase's alike (what a full reload's diff reads).
+    const usesChanged = (rule: FlagRule) => ruleSegmentIds(rule).some((id) => Object.hasOwn(segments, String(id)));
     for (const f of loaded.flags) {
       const had = current.flags.get(f.key!);
       if (f.rule && !(had && sameRule(had.rule, f.rule) && !usesChanged(f.rule))) flags[f.key!] = f.rule;

@@ -210,6 +210,40 @@ describe("GET /api/v1/stream, event by event", () => {
     }
   });
 
+  it("a segment edit streams every flag that uses it, one whose rollout phase serves it included", async () => {
+    const rule = (values: string[]) => [
+      { contextName: "email", operator: "STR_ENDS_WITH", values, inverted: false, caseInsensitive: false },
+    ];
+    const { rows } = await t.sql(`INSERT INTO segments (name, constraints) VALUES ('phase-staff', $1::jsonb) RETURNING id`, [
+      JSON.stringify(rule(["@acme.com"])),
+    ]);
+    const id = rows[0].id as number;
+    // As a live rollout phase sets it: the flag serves the segment beside its percentage, no strategy.
+    await t.sql(
+      `UPDATE flag_states s SET rollout_segments = ARRAY[$2::int], version = version + 1 FROM flags f
+        WHERE f.id = s.flag_id AND f.key = $1 AND s.environment_key = 'production'`,
+      ["bulk-9", id],
+    );
+    await current(observer, "the server");
+    const stream = await openRaw();
+    try {
+      expect((await stream.next()).event).toBe("config");
+      await t.sql(`UPDATE segments SET constraints = $2::jsonb, version = version + 1 WHERE id = $1`, [
+        id,
+        JSON.stringify(rule(["@acme.io"])),
+      ]);
+      const next = await stream.next();
+      expect(next.event).toBe("patch");
+      const patch = JSON.parse(next.data) as ConfigPatch;
+      expect({ segments: Object.keys(patch.segments ?? {}), flags: Object.keys(patch.flags) }).toEqual({
+        segments: [String(id)],
+        flags: ["bulk-9"],
+      });
+    } finally {
+      stream.close();
+    }
+  });
+
   it("Last-Event-ID: the patches missed; nothing when current; a snapshot when unknown or from the future", async () => {
     await current(observer, "the server");
     const base = observer.version!;
