@@ -129,6 +129,9 @@ export class EventReporter {
   async close(): Promise<void> {
     if (this.timer) clearInterval(this.timer);
     this.timer = null;
+    // A flush in flight sends only what it drained when it began: summaries and events tracked since
+    // then are sent by one more, after it.
+    if (this.sending) await this.sending.catch(() => {});
     this.retryAt = 0;
     await this.flush().catch(() => {});
   }

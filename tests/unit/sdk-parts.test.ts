@@ -218,6 +218,32 @@ describe("EventReporter", () => {
   });
 });
 
+describe("EventReporter.close", () => {
+  it("sends what was tracked while a flush was in flight, after it", async () => {
+    const server = fakeServer([]);
+    let release!: () => void;
+    const held = new Promise<void>((resolve) => (release = resolve));
+    let first = true;
+    const slowFirst = (async (url: string, init: RequestInit) => {
+      if (first) {
+        first = false;
+        await held;
+      }
+      return server.fetchImpl(url, init);
+    }) as typeof fetch;
+    const r = new EventReporter({ url: "http://x", sdkKey: "k", fetch: slowFirst, flushIntervalMs: 60_000 });
+    const at = new Date(Math.floor(Date.now() / 60_000) * 60_000 - 60_000).toISOString();
+    r.add({ flagKey: "early", variant: "on", reason: "SPLIT", outcome: "success", latencyMs: 1, timestamp: at });
+    const inFlight = r.flush();
+    r.add({ flagKey: "late", variant: "on", reason: "SPLIT", outcome: "success", latencyMs: 1, timestamp: at });
+    const closing = r.close();
+    release();
+    await Promise.all([inFlight, closing]);
+    expect(server.summaries.map((batch) => batch.map((x) => x.flagKey))).toEqual([["early"], ["late"]]);
+    expect(r.pending).toBe(0);
+  });
+});
+
 describe("reportedAs", () => {
   it("names the variant of a flag with variants only while it is on", () => {
     expect(reportedAs({ value: true, reason: "SPLIT", variantName: "blue" })).toEqual({
