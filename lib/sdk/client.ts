@@ -114,6 +114,8 @@ export class RollgateClient {
   private readonly audience: AudienceSampler | null;
   private readonly listeners = new Set<ChangeListener>();
   private abort: AbortController | null = null;
+  /** Ends the wait before the next reconnect: close() must not leave a process waiting up to 30 s to exit. */
+  private wakeFromBackoff: (() => void) | null = null;
   private closed = false;
   private retryMs = 1000;
   private failures = 0;
@@ -292,6 +294,7 @@ export class RollgateClient {
   async close(): Promise<void> {
     this.closed = true;
     this.abort?.abort();
+    this.wakeFromBackoff?.();
     await this.reporter.close();
   }
 
@@ -318,7 +321,11 @@ export class RollgateClient {
       if (this.closed) return;
       this.failures++;
       const base = Math.min(this.retryMs * 2 ** Math.min(this.failures - 1, 10), this.options.maxReconnectDelayMs ?? 30_000);
-      await new Promise((r) => setTimeout(r, base / 2 + Math.random() * (base / 2)));
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, base / 2 + Math.random() * (base / 2));
+        this.wakeFromBackoff = () => (clearTimeout(timer), resolve());
+      });
+      this.wakeFromBackoff = null;
     }
   }
 
