@@ -345,6 +345,15 @@ describe("targetingContextOf: an OFREP context as a targeting context", () => {
     expect(targetingContextOf({ userId: "u-2" })).toEqual({ userId: "u-2" });
     expect(targetingContextOf({})).toEqual({});
   });
+
+  it("a Date (an OpenFeature context may hold one) reads as the ISO 8601 it becomes over OFREP; an invalid one is left out", () => {
+    const at = new Date("2026-03-01T12:00:00Z");
+    expect(targetingContextOf({ targetingKey: "u", currentTime: at, signedUp: at })).toEqual(
+      targetingContextOf(JSON.parse(JSON.stringify({ targetingKey: "u", currentTime: at, signedUp: at }))),
+    );
+    expect(targetingContextOf({ currentTime: at })).toEqual({ currentTime: "2026-03-01T12:00:00.000Z" });
+    expect(targetingContextOf({ currentTime: new Date(Number.NaN) })).toEqual({});
+  });
 });
 
 describe("targeting in words", () => {

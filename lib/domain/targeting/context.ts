@@ -25,12 +25,19 @@ export function fieldReader(field: string): FieldReader {
  * targeting context: `targetingKey` is the user id; `sessionId`, `remoteAddress`, `environment`,
  * `appName` and `currentTime` are themselves (a `userId` attribute too, when there is no targeting
  * key); every other attribute is a property. Numbers and booleans are read as text, as Unleash reads
- * context values; objects, lists and null are left out (no operator compares them).
+ * context values, and dates as ISO 8601; objects, lists and null are left out (no operator compares them).
  */
 export function targetingContextOf(attributes: Readonly<Record<string, unknown>>): TargetingContext {
   const context: TargetingContext = {};
   const properties: Record<string, string> = {};
-  const text = (raw: unknown) => (typeof raw === "string" || typeof raw === "number" || typeof raw === "boolean" ? String(raw) : undefined);
+  // A Date (OpenFeature contexts allow one) as ISO 8601, as it arrives over OFREP once JSON-encoded:
+  // local evaluation and the server then read `currentTime` alike.
+  const text = (raw: unknown) =>
+    typeof raw === "string" || typeof raw === "number" || typeof raw === "boolean"
+      ? String(raw)
+      : raw instanceof Date && !Number.isNaN(raw.getTime())
+        ? raw.toISOString()
+        : undefined;
   for (const [name, raw] of Object.entries(attributes)) {
     const value = text(raw);
     if (value === undefined || name === "targetingKey") continue;
