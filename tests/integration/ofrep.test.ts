@@ -191,6 +191,37 @@ describe("bulk evaluation", () => {
     await setState("of-disabled", { enabled: false });
   });
 
+  it("a flag that reads the clock (DATE_AFTER) is not answered 304 once the moment passed: its answers, not only the configuration, are validated", async () => {
+    const key = "of-dated";
+    expect((await call(app.url, "POST", "/api/v1/flags", { token: ENG, body: { key } })).status).toBe(201);
+    const at = new Date(Date.now() + 4000).toISOString();
+    await setState(key, {
+      enabled: true,
+      targeting: { strategies: [{ rollout: 100, constraints: [{ contextName: "currentTime", operator: "DATE_AFTER", value: at }] }] },
+    });
+    const bulk = (etag?: string) =>
+      fetch(`${app.url}/ofrep/v1/evaluate/flags`, {
+        method: "POST",
+        headers: { authorization: `Bearer ${SDK}`, "content-type": "application/json", ...(etag ? { "if-none-match": etag } : {}) },
+        body: JSON.stringify({ context: { targetingKey: "someone" } }),
+      });
+    const dated = async (res: Response) =>
+      ((await res.json()) as { flags: { key: string; value?: boolean }[] }).flags.find((f) => f.key === key);
+    let before = await bulk();
+    await eventually(
+      async () => (await dated((before = await bulk())))?.value === false,
+      5000,
+      "the dated flag served, off before its moment",
+    );
+    before = await bulk();
+    const etag = before.headers.get("etag")!;
+    expect((await bulk(etag)).status).toBe(304); // the same answers: still a 304
+    await new Promise((r) => setTimeout(r, Date.parse(at) - Date.now() + 100));
+    const after = await bulk(etag);
+    expect(after.status).toBe(200);
+    expect(await dated(after)).toMatchObject({ value: true });
+  });
+
   it("the published OpenFeature web provider evaluates from bulk and picks up changes by polling", async () => {
     await WebOpenFeature.setContext({ targetingKey: "qa-1" });
     await WebOpenFeature.setProviderAndWait(

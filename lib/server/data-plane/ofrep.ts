@@ -217,14 +217,22 @@ function evaluateRequest(
   // The advertised event stream's ticket changes daily, so the day is part of what the ETag validates.
   const streams = eventStreamsFor(auth.token, auth.tokenId, environment, Date.now());
   const contextHash = createHash("sha1").update(environment).update("\0").update(stableStringify(parsed.context)).digest("base64url");
-  const etag = `"${snapshot.version}-${streams.day}-${contextHash.slice(0, 22)}"`;
   const ifNoneMatch = req.headers["if-none-match"];
-  if (ifNoneMatch && ifNoneMatch.split(",").some((t) => t.trim().replace(/^W\//, "") === etag)) {
+  const matches = (etag: string) => !!ifNoneMatch && ifNoneMatch.split(",").some((t) => t.trim().replace(/^W\//, "") === etag);
+  const notModified = (etag: string) => {
     res.writeHead(304, { etag, "cache-control": "no-cache" });
     res.end();
-    return;
-  }
+  };
+  // Configuration and context decide the answers, unless a flag reads the clock or chance: then the
+  // answers themselves are what the ETag validates (a DATE_AFTER passing must not be a 304 till midnight).
+  const volatile = answersVaryWithoutChange(snapshot);
+  let etag = `"${snapshot.version}-${streams.day}-${contextHash.slice(0, 22)}"`;
+  if (!volatile && matches(etag)) return notModified(etag);
   const flags = [...snapshot.flags.values()].map((f) => evaluationBody(f, request).body);
+  if (volatile) {
+    etag = `"${snapshot.version}-${streams.day}-${createHash("sha1").update(contextHash).update(JSON.stringify(flags)).digest("base64url").slice(0, 22)}"`;
+    if (matches(etag)) return notModified(etag);
+  }
   countersFor(environment).bulk.inc(flags.length);
   sendJson(
     res,
@@ -232,4 +240,33 @@ function evaluateRequest(
     { flags, eventStreams: streams.entries, metadata: { configVersion: snapshot.version, environment } },
     { etag, "cache-control": "no-cache" },
   );
+}
+
+const VOLATILE = new WeakMap<CompiledSnapshot, boolean>();
+
+/**
+ * Whether some flag's answer can change with neither the configuration nor the context changing: a
+ * date constraint (DATE_AFTER/DATE_BEFORE read the clock when the context has no `currentTime`), in a
+ * strategy or a segment it uses, or "random" stickiness. Computed once per snapshot.
+ */
+function answersVaryWithoutChange(snapshot: CompiledSnapshot): boolean {
+  const known = VOLATILE.get(snapshot);
+  if (known !== undefined) return known;
+  const dated = (constraints: readonly { operator: string }[]) => constraints.some((c) => c.operator.startsWith("DATE_"));
+  const volatile = [...snapshot.flags.values()].some((flag) => {
+    const targeting = flag.rule.targeting;
+    if (!targeting) return false;
+    return (
+      targeting.variants.some((v) => v.stickiness === "random") ||
+      targeting.strategies.some(
+        (s) =>
+          s.stickiness === "random" ||
+          dated(s.constraints) ||
+          s.segments.some((id) => dated(snapshot.segments[String(id)]?.constraints ?? [])) ||
+          (s.variants ?? []).some((v) => v.stickiness === "random"),
+      )
+    );
+  });
+  VOLATILE.set(snapshot, volatile);
+  return volatile;
 }
