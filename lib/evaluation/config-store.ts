@@ -401,7 +401,12 @@ export class ConfigStore {
     try {
       const versions = await loadConfigVersions(this.db);
       for (const [env, version] of versions) {
-        if ((this.snapshots.get(env)?.version ?? 0) < version) void this.reload(env, version);
+        if ((this.snapshots.get(env)?.version ?? 0) < version) {
+          // Logged like a notified reload's failure, not left as an unhandled rejection.
+          void this.reload(env, version).catch((err: unknown) =>
+            logFailure(this.options.log, RELOAD_FAILED, err, `reload ${env} failed: ${String(err)}`),
+          );
+        }
       }
       await this.reloadSdkTokens();
     } catch (err) {
