@@ -1,5 +1,6 @@
 "use client";
 
+import { keysOf } from "@/lib/domain/text-lists";
 import { useState } from "react";
 import { describeAudience } from "@/lib/domain/rollout-audience";
 import { criteriaInWords, formatDuration, templatePlan } from "@/lib/domain/rollout";
@@ -47,13 +48,6 @@ const DEFAULT_ROWS: PhaseRow[] = [
   },
 ];
 
-/** The keys as the server action reads them: one per line or comma-separated. */
-const keyList = (text: string) =>
-  text
-    .split(/[\n,]/)
-    .map((s) => s.trim())
-    .filter(Boolean);
-
 /** The first refused field whose name starts with `prefix`. */
 const firstError = (fields: Record<string, string>, prefix: string) => Object.entries(fields).find(([k]) => k.startsWith(prefix))?.[1];
 
@@ -74,7 +68,7 @@ export function NewRolloutPlan({
   const [rows, setRows] = useState<PhaseRow[]>(DEFAULT_ROWS);
   const [internalKeys, setInternalKeys] = useState("");
   const [internalSegments, setInternalSegments] = useState<number[]>([]);
-  const keys = keyList(internalKeys);
+  const keys = keysOf(internalKeys);
   const keysError = firstError(fields, "internalAllowlist") ?? (mode === "playbook" ? firstError(fields, "phases.0.allowlist") : undefined);
   return (
     <fieldset className="min-w-0 space-y-3">

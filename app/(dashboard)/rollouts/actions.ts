@@ -27,6 +27,7 @@ import type { Gate } from "@/lib/domain/rollout";
 import { requirePermission } from "@/lib/auth/permissions";
 import { currentUser } from "../../_request/session";
 import { isForm, UNREADABLE_FORM } from "../../_request/form-input";
+import { keysOf, linesOf } from "@/lib/domain/text-lists";
 
 export interface RolloutFormState {
   status: "idle" | "ok" | "invalid" | "error" | "conflict" | "blocked";
@@ -51,19 +52,8 @@ function failure(err: unknown): RolloutFormState {
   throw err;
 }
 
-/** A text area's lines, trimmed, empty ones dropped: links and checklist items may contain commas. */
-const lines = (value: FormDataEntryValue | null) =>
-  String(value ?? "")
-    .split("\n")
-    .map((s) => s.trim())
-    .filter(Boolean);
-
-/** Targeting keys, one per line or comma-separated (as the new-rollout form's preview reads them). */
-const keys = (value: FormDataEntryValue | null) =>
-  String(value ?? "")
-    .split(/[\n,]/)
-    .map((s) => s.trim())
-    .filter(Boolean);
+const lines = (value: FormDataEntryValue | null) => linesOf(String(value ?? ""));
+const keys = (value: FormDataEntryValue | null) => keysOf(String(value ?? ""));
 
 /** Segment ids as a picker posts them ("3,7"); a non-number is left for the schema to name. */
 const segmentIds = (value: FormDataEntryValue | null) =>
