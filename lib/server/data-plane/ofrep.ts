@@ -15,6 +15,7 @@ import { eventStreamsFor } from "./ofrep-events";
 import { rollgateMetrics } from "../metrics/rollgate-metrics";
 import type { CounterChild } from "../metrics/registry";
 import { logger, requestIdOf } from "../../log/logger";
+import { readsClockOrChance } from "../../domain/targeting/reads-clock-or-chance";
 
 const dataPlaneLog = logger("data-plane");
 
@@ -244,29 +245,12 @@ function evaluateRequest(
 
 const VOLATILE = new WeakMap<CompiledSnapshot, boolean>();
 
-/**
- * Whether some flag's answer can change with neither the configuration nor the context changing: a
- * date constraint (DATE_AFTER/DATE_BEFORE read the clock when the context has no `currentTime`), in a
- * strategy or a segment it uses, or "random" stickiness. Computed once per snapshot.
- */
+/** Whether some flag of the snapshot reads the clock or chance (lib/domain/targeting), once per snapshot. */
 function answersVaryWithoutChange(snapshot: CompiledSnapshot): boolean {
-  const known = VOLATILE.get(snapshot);
-  if (known !== undefined) return known;
-  const dated = (constraints: readonly { operator: string }[]) => constraints.some((c) => c.operator.startsWith("DATE_"));
-  const volatile = [...snapshot.flags.values()].some((flag) => {
-    const targeting = flag.rule.targeting;
-    if (!targeting) return false;
-    return (
-      targeting.variants.some((v) => v.stickiness === "random") ||
-      targeting.strategies.some(
-        (s) =>
-          s.stickiness === "random" ||
-          dated(s.constraints) ||
-          s.segments.some((id) => dated(snapshot.segments[String(id)]?.constraints ?? [])) ||
-          (s.variants ?? []).some((v) => v.stickiness === "random"),
-      )
-    );
-  });
-  VOLATILE.set(snapshot, volatile);
+  let volatile = VOLATILE.get(snapshot);
+  if (volatile === undefined) {
+    volatile = [...snapshot.flags.values()].some((flag) => readsClockOrChance(flag.rule.targeting, snapshot.segments));
+    VOLATILE.set(snapshot, volatile);
+  }
   return volatile;
 }
