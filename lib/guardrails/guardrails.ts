@@ -58,11 +58,10 @@ export async function setGuardrails(
   input: SetGuardrailsInput,
 ): Promise<GuardrailDto[]> {
   const user = requirePermission(principal, "guardrails.update");
-  await flagId(db, target.flagKey, target.environment);
   await db.$transaction(async (tx) => {
     // The flag's state row, locked (lib/db/lock-order.ts levels 1–3): two replacements at once queue
-    // here instead of each deleting what it sees and both sets staying, and an archive that committed
-    // meanwhile is a 404.
+    // here instead of each deleting what it sees and both sets staying; an unknown or archived flag,
+    // or an unknown environment, is the same 404 as before the lock.
     const id = (await lockFlagForChange(tx, target)).flag.id;
     const before = await tx.guardrail.findMany({ where: { flagId: id, environmentKey: target.environment } });
     await tx.guardrail.deleteMany({ where: { flagId: id, environmentKey: target.environment } });
