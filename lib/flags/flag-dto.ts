@@ -26,6 +26,8 @@ export interface FlagDto {
   owner: string | null;
   /** Lowercase slugs. */
   tags: string[];
+  /** Of the settings above (description, owner, tags, sampling): send it back with an edit to be told of a newer save. */
+  version: number;
   environments: Record<string, FlagStateDto>;
 }
 
@@ -64,6 +66,7 @@ export function toFlagDto(
     rawEventSamplePercent?: number;
     owner?: string | null;
     tags?: string[];
+    version: number;
     states: StateRow[];
   },
   environmentOrder: string[],
@@ -82,6 +85,7 @@ export function toFlagDto(
     createdAt: flag.createdAt.toISOString(),
     owner: flag.owner ?? null,
     tags: flag.tags ?? [],
+    version: flag.version,
     environments,
   };
 }

@@ -71,6 +71,12 @@ export const updateFlagSchema = z
       .optional(),
     owner: ownerSchema.optional(),
     tags: tagsSchema.optional(),
+    /** The settings' version the edit was based on; when sent and no longer current, 409 with the current flag. */
+    version: z
+      .number({ error: "must be the flag's version, a whole number" })
+      .int("must be a whole number")
+      .min(1, "must be at least 1")
+      .optional(),
   })
   .refine((v) => v.description !== undefined || v.rawEventSamplePercent !== undefined || v.owner !== undefined || v.tags !== undefined, {
     message: "change at least one of description, rawEventSamplePercent, owner, tags",

@@ -1,16 +1,19 @@
 import type { Db } from "../db/client";
 import { FLAG_KEY_PATTERN } from "./flag-schemas";
-import { notFound } from "../errors";
+import { AppError, notFound } from "../errors";
 import { recordAudit } from "../audit/record-audit";
 import { actorLabel, type Principal } from "../auth/principal";
 import { getFlag } from "./get-flag";
+import { listEnvironmentKeys } from "./environments";
+import { toFlagDto } from "./flag-dto";
 import type { FlagDto } from "./flag-dto";
 import type { UpdateFlagInput } from "./flag-schemas";
 import { requirePermission } from "../auth/permissions";
 
 /**
  * Edits what describes a flag (description, owner, tags) and its raw-event sampling (not its per-environment state, which has its
- * own versioned update).
+ * own versioned update). With `version`, only over that version of these settings: else 409 VERSION_CONFLICT with the current
+ * flag, and nothing changes. Every edit bumps the version.
  */
 export async function updateFlag(db: Db, principal: Principal | null, key: string, input: UpdateFlagInput): Promise<FlagDto> {
   const user = requirePermission(principal, "flag.update");
@@ -22,13 +25,21 @@ export async function updateFlag(db: Db, principal: Principal | null, key: strin
     await tx.$queryRaw`SELECT 1 FROM flags WHERE key = ${key} FOR NO KEY UPDATE`;
     const before = await tx.flag.findUnique({ where: { key } });
     if (!before || before.archivedAt) throw notFound(`Flag '${key}'`);
+    if (input.version !== undefined && input.version !== before.version) {
+      const states = await tx.flagState.findMany({ where: { flagId: before.id } });
+      throw new AppError(
+        "VERSION_CONFLICT",
+        `The flag's settings were changed by someone else (you sent version ${input.version}, current is ${before.version}). Reload and try again.`,
+        { current: toFlagDto({ ...before, states }, await listEnvironmentKeys(tx)) },
+      );
+    }
     const after = {
       description: input.description ?? before.description,
       rawEventSamplePercent: input.rawEventSamplePercent ?? before.rawEventSamplePercent,
       owner: input.owner !== undefined ? input.owner : before.owner,
       tags: input.tags ?? before.tags,
     };
-    await tx.flag.update({ where: { id: before.id }, data: after });
+    await tx.flag.update({ where: { id: before.id }, data: { ...after, version: { increment: 1 } } });
     await recordAudit(tx, {
       actor: { id: user.userId, label: actorLabel(user) },
       action: "flag.update",

@@ -143,6 +143,39 @@ test("an engineer edits a description and the raw-event sampling, and archives a
   await expect(page.getByTestId("flag-row-short-lived")).toHaveCount(0);
 });
 
+test("two tabs editing a flag's settings: the later save is refused with what changed, and lands on top of theirs", async ({ context }) => {
+  const tabA = await context.newPage();
+  await signIn(tabA, "engineer@rollgate.dev", { to: "/flags" });
+  await tabA.getByLabel("Key").fill("settings-two-tabs");
+  await tabA.getByRole("button", { name: "Create flag" }).click();
+  await expect(tabA).toHaveURL(/\/flags\/settings-two-tabs$/);
+  const tabB = await context.newPage();
+  await tabB.goto("/flags/settings-two-tabs");
+  await expect(tabB.getByLabel("Owner")).toHaveValue("");
+
+  await tabA.getByLabel("Description").fill("Search ranking, second try");
+  await tabA.getByRole("button", { name: "Save settings" }).click();
+  await expect(tabA.getByText("Settings saved")).toBeVisible();
+
+  await tabB.getByLabel("Owner").fill("team-search");
+  await tabB.getByRole("button", { name: "Save settings" }).click();
+  const conflict = tabB.getByRole("alert").filter({ hasText: "someone else saved these settings" });
+  await expect(conflict).toContainText("Description");
+  await expect(conflict).toContainText("now “Search ranking, second try”, yours “(empty)”");
+  await expect(conflict).toContainText("now “(empty)”, yours “team-search”");
+  await expect(tabB.getByText("Settings saved")).toHaveCount(0);
+
+  await conflict.getByRole("button", { name: "Load their settings" }).click();
+  await expect(conflict).toBeHidden();
+  await expect(tabB.getByLabel("Description")).toHaveValue("Search ranking, second try");
+  await tabB.getByLabel("Owner").fill("team-search");
+  await tabB.getByRole("button", { name: "Save settings" }).click();
+  await expect(tabB.getByText("Settings saved")).toBeVisible();
+  await tabA.reload();
+  await expect(tabA.getByLabel("Description")).toHaveValue("Search ranking, second try");
+  await expect(tabA.getByLabel("Owner")).toHaveValue("team-search");
+});
+
 test("after a conflict, an editor can deliberately save over the other change", async ({ context }) => {
   const tabA = await context.newPage();
   await signIn(tabA, "engineer@rollgate.dev", { to: "/flags/dark-mode" });

@@ -98,6 +98,52 @@ describe("flags API", () => {
     }
   });
 
+  it("an edit based on an older version of the settings gets 409 with the current flag and changes nothing", async () => {
+    const key = uniqueKey("settings-version");
+    const created = await createFlag(key);
+    expect(created.version).toBe(1);
+    // Someone saves first (without a version, as older clients do): the version moves on.
+    const first = await call(app.url, "PATCH", `/api/v1/flags/${key}`, { token: eng, body: { description: "theirs", owner: "team-a" } });
+    expect(first.status).toBe(200);
+    expect(first.body.version).toBe(2);
+    const before = await counts();
+    // A form opened at version 1 saves over it: refused, with what is there now.
+    const stale = await call(app.url, "PATCH", `/api/v1/flags/${key}`, {
+      token: eng,
+      body: { version: 1, description: "mine", tags: ["q3"] },
+    });
+    expect(stale.status).toBe(409);
+    expect(stale.body.error.code).toBe("VERSION_CONFLICT");
+    expect(stale.body.current).toMatchObject({ key, description: "theirs", owner: "team-a", tags: [], version: 2 });
+    expect(await counts()).toEqual(before);
+    // With the current version it lands.
+    const fresh = await call(app.url, "PATCH", `/api/v1/flags/${key}`, { token: eng, body: { version: 2, description: "mine" } });
+    expect(fresh.status).toBe(200);
+    expect(fresh.body).toMatchObject({ description: "mine", owner: "team-a", version: 3 });
+    expect(
+      (await call(app.url, "PATCH", `/api/v1/flags/${key}`, { token: eng, body: { version: 0, tags: [] } })).body.error.fields,
+    ).toEqual({
+      version: "must be at least 1",
+    });
+  });
+
+  it("eight edits sent at once with the same version: one lands, seven get 409", async () => {
+    const key = uniqueKey("settings-race");
+    await createFlag(key);
+    const answers = await Promise.all(
+      Array.from({ length: 8 }, (_, i) =>
+        call(app.url, "PATCH", `/api/v1/flags/${key}`, { token: eng, body: { version: 1, description: `edit ${i}` } }),
+      ),
+    );
+    const statuses = answers.map((a) => a.status).sort();
+    expect(statuses).toEqual([200, 409, 409, 409, 409, 409, 409, 409]);
+    const winner = answers.find((a) => a.status === 200)!;
+    const flag = await call(app.url, "GET", `/api/v1/flags/${key}`, { token: eng });
+    expect(flag.body).toMatchObject({ description: winner.body.description, version: 2 });
+    const audit = await t.sql("SELECT count(*)::int AS n FROM audit_log WHERE action = 'flag.update' AND target_id = $1", [key]);
+    expect(audit.rows[0].n).toBe(1);
+  });
+
   it("edits a description and archives a flag with a reason; archived flags vanish and their keys are not reused", async () => {
     const key = uniqueKey("archive");
     await createFlag(key);

@@ -17,7 +17,7 @@ import { parseTagList } from "@/lib/flags/flag-catalog-schemas";
 import { updateFlag } from "@/lib/flags/update-flag";
 import { updateFlagState, type LastChange, type LiveRolloutRef } from "@/lib/flags/update-flag-state";
 import { isGuardedEnvironment } from "@/lib/flags/environments";
-import type { FlagStateDto } from "@/lib/flags/flag-dto";
+import type { FlagDto, FlagStateDto } from "@/lib/flags/flag-dto";
 import { currentUser } from "../../_request/session";
 import { isForm, UNREADABLE_FORM } from "../../_request/form-input";
 
@@ -161,10 +161,20 @@ export async function updateTargetingAction(_prev: FormState, form: FormData): P
   }
 }
 
-export async function updateFlagSettingsAction(_prev: FormState, form: FormData): Promise<FormState> {
-  if (!isForm(form)) return unreadable;
+/** The settings form's state: with "saved" and "conflict", the flag as it is now (and, on a conflict, what was sent). */
+export interface SettingsFormState {
+  status: "idle" | "saved" | "invalid" | "conflict" | "error";
+  message?: string;
+  fields?: Record<string, string>;
+  flag?: FlagDto;
+  submitted?: Pick<FlagDto, "description" | "owner" | "tags" | "rawEventSamplePercent">;
+}
+
+export async function updateFlagSettingsAction(_prev: SettingsFormState, form: FormData): Promise<SettingsFormState> {
+  if (!isForm(form)) return { status: "invalid", message: UNREADABLE_FORM };
   const key = String(form.get("flagKey") ?? "");
   const sampling = String(form.get("rawEventSamplePercent") ?? "").trim();
+  const version = String(form.get("version") ?? "").trim();
   const parsed = updateFlagSchema.safeParse({
     description: form.get("description") ?? "",
     // Fields the form did not send stay as they are (older forms, other callers).
@@ -172,15 +182,23 @@ export async function updateFlagSettingsAction(_prev: FormState, form: FormData)
     ...(form.has("tags") ? { tags: parseTagList(String(form.get("tags"))) } : {}),
     // Empty means "leave as is"; anything else must read as a number (the schema says what is wrong).
     ...(sampling === "" ? {} : { rawEventSamplePercent: /^\d+(\.\d+)?$/.test(sampling) ? Number(sampling) : sampling }),
+    // The version of the settings the form showed: a save in between is refused, not overwritten.
+    ...(version === "" ? {} : { version: /^\d+$/.test(version) ? Number(version) : version }),
   });
   if (!parsed.success) return { status: "invalid", fields: fieldErrors(parsed.error) };
   try {
-    await updateFlag(getDb(), await currentUser(), key, parsed.data);
+    const flag = await updateFlag(getDb(), await currentUser(), key, parsed.data);
+    revalidatePath(`/flags/${key}`);
+    return { status: "saved", message: "Settings saved", flag };
   } catch (err) {
-    return failure(err);
+    if (err instanceof AppError && err.code === "VERSION_CONFLICT") {
+      const flag = err.details.current as FlagDto;
+      const { description, owner, tags, rawEventSamplePercent } = { ...flag, ...parsed.data };
+      return { status: "conflict", message: err.message, flag, submitted: { description, owner, tags, rawEventSamplePercent } };
+    }
+    const state = failure(err);
+    return { status: state.status === "invalid" ? "invalid" : "error", message: state.message, fields: state.fields };
   }
-  revalidatePath(`/flags/${key}`);
-  return { status: "saved", message: "Settings saved" };
 }
 
 export async function archiveFlagAction(_prev: FormState, form: FormData): Promise<FormState> {

@@ -174,6 +174,7 @@ const FINGERPRINT_SQL = `
            (SELECT count(*) FILTER (WHERE archived_at IS NOT NULL) FROM flags) AS archived,
            (SELECT coalesce(sum(version), 0) FROM flag_states) AS state_versions,
            (SELECT string_agg(md5(description), '' ORDER BY key) FROM flags) AS descriptions,
+           (SELECT coalesce(sum(version), 0) FROM flags) AS flag_versions,
            (SELECT count(*) FROM users) AS users,
            (SELECT string_agg(md5(roles::text || coalesce(disabled_at::text, '') || coalesce(password_hash, '')), '' ORDER BY id) FROM users) AS user_state,
            (SELECT count(*) FROM api_tokens) AS tokens,

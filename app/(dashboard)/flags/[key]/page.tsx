@@ -154,6 +154,7 @@ export default async function FlagPage({ params }: { params: Promise<{ key: stri
           owner={flag.owner}
           tags={flag.tags}
           rawEventSamplePercent={flag.rawEventSamplePercent}
+          version={flag.version}
         />
       ) : null}
       <p className="text-sm">
