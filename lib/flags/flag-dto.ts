@@ -66,7 +66,7 @@ export function toFlagDto(
     rawEventSamplePercent?: number;
     owner?: string | null;
     tags?: string[];
-    version: number;
+    settingsVersion: number;
     states: StateRow[];
   },
   environmentOrder: string[],
@@ -85,7 +85,7 @@ export function toFlagDto(
     createdAt: flag.createdAt.toISOString(),
     owner: flag.owner ?? null,
     tags: flag.tags ?? [],
-    version: flag.version,
+    version: flag.settingsVersion,
     environments,
   };
 }

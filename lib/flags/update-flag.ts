@@ -25,11 +25,11 @@ export async function updateFlag(db: Db, principal: Principal | null, key: strin
     await tx.$queryRaw`SELECT 1 FROM flags WHERE key = ${key} FOR NO KEY UPDATE`;
     const before = await tx.flag.findUnique({ where: { key } });
     if (!before || before.archivedAt) throw notFound(`Flag '${key}'`);
-    if (input.version !== undefined && input.version !== before.version) {
+    if (input.version !== undefined && input.version !== before.settingsVersion) {
       const states = await tx.flagState.findMany({ where: { flagId: before.id } });
       throw new AppError(
         "VERSION_CONFLICT",
-        `The flag's settings were changed by someone else (you sent version ${input.version}, current is ${before.version}). Reload and try again.`,
+        `The flag's settings were changed by someone else (you sent version ${input.version}, current is ${before.settingsVersion}). Reload and try again.`,
         { current: toFlagDto({ ...before, states }, await listEnvironmentKeys(tx)) },
       );
     }
@@ -39,7 +39,7 @@ export async function updateFlag(db: Db, principal: Principal | null, key: strin
       owner: input.owner !== undefined ? input.owner : before.owner,
       tags: input.tags ?? before.tags,
     };
-    await tx.flag.update({ where: { id: before.id }, data: { ...after, version: { increment: 1 } } });
+    await tx.flag.update({ where: { id: before.id }, data: { ...after, settingsVersion: { increment: 1 } } });
     await recordAudit(tx, {
       actor: { id: user.userId, label: actorLabel(user) },
       action: "flag.update",
