@@ -137,8 +137,15 @@ const contextSchema = z.strictObject({
     .optional(),
 });
 
+/** What an SDK names a batch by, so a batch sent again (its answer lost) is not counted twice. */
+export const BATCH_ID_PATTERN = /^[A-Za-z0-9_-]{16,64}$/;
+
 export const eventBatchSchema = z
   .strictObject({
+    batchId: z
+      .string({ error: "batchId must be text" })
+      .regex(BATCH_ID_PATTERN, "16 to 64 letters, digits, '-' or '_', new for each batch")
+      .optional(),
     contexts: z
       .array(contextSchema, { error: "contexts must be a list" })
       .max(MAX_CONTEXTS_PER_REQUEST, `at most ${MAX_CONTEXTS_PER_REQUEST} contexts per request`)

@@ -17,11 +17,20 @@ import { MAX_CLOCK_SKEW_MS, MAX_EVENT_AGE_MS, MAX_REQUESTS_PER_TOKEN_FLAG_MINUTE
  * the row raise its `error_subjects`, so the count stays exact across batches and instances.
  */
 const INGEST_SQL = `
-WITH flag_phase AS (
+WITH claim AS (
+  -- A batch the SDK named is counted once per token: a second arrival (its first answer was lost)
+  -- finds the claim, or waits for the first arrival's transaction and then finds it, and counts
+  -- nothing, since every write below reads flag_phase. Refused batches roll their claim back.
+  INSERT INTO ingest_batches (token_id, batch_id)
+  SELECT $26::uuid, $35::text WHERE $26::uuid IS NOT NULL AND $35::text IS NOT NULL
+  ON CONFLICT DO NOTHING
+  RETURNING 1
+), flag_phase AS (
   SELECT f.id AS flag_id, f.key, coalesce(r.current_phase, -1) AS phase, f.raw_event_sample_percent AS sample_percent
   FROM flags f
   LEFT JOIN rollouts r ON r.flag_id = f.id AND r.environment_key = $1 AND r.status IN ('active', 'paused')
   WHERE f.key = ANY($10::text[])
+    AND ($26::uuid IS NULL OR $35::text IS NULL OR EXISTS (SELECT 1 FROM claim))
 ), stored AS (
   INSERT INTO events (flag_id, environment_key, variant, reason, outcome, latency_ms, error_code, targeting_key, occurred_at)
   SELECT fp.flag_id, $1, i.variant, i.reason, i.outcome, i.latency_ms, i.error_code, i.targeting_key, i.occurred_at
@@ -124,7 +133,8 @@ WITH flag_phase AS (
 )
 SELECT (SELECT count(*) FROM stored)::int AS stored, (SELECT count(*) FROM upserted)::int AS rollups,
        (SELECT count(*) FROM over_cap)::int AS refused,
-       (SELECT coalesce(array_agg(key), '{}') FROM flag_phase) AS known`;
+       (SELECT coalesce(array_agg(key), '{}') FROM flag_phase) AS known,
+       $26::uuid IS NOT NULL AND $35::text IS NOT NULL AND NOT EXISTS (SELECT 1 FROM claim) AS duplicate`;
 
 interface Group {
   flagKey: string;
@@ -147,7 +157,8 @@ export async function ingestEvents(
   now = new Date(),
   summaries: SummaryInput[] = [],
   tokenId: string | null = null,
-): Promise<{ accepted: number; ignored: number }> {
+  batchId: string | null = null,
+): Promise<{ accepted: number; ignored: number; duplicate?: true }> {
   const inWindow = (at: number, field: string, what: string) => {
     const skew = at - now.getTime();
     if (skew > MAX_CLOCK_SKEW_MS || -skew > MAX_EVENT_AGE_MS) {
@@ -170,7 +181,7 @@ export async function ingestEvents(
   const errorSubjects = groupList.flatMap((g) => [...g.erring].map((subject) => ({ g, subject })));
   const byVariant = groupByVariant(events, times, summaries);
   const run = () =>
-    db.$queryRawUnsafe<{ stored: number; rollups: number; refused: number; known: string[] }[]>(
+    db.$queryRawUnsafe<{ stored: number; rollups: number; refused: number; known: string[]; duplicate: boolean }[]>(
       INGEST_SQL,
       environment,
       events.map((e) => e.flagKey),
@@ -206,6 +217,7 @@ export async function ingestEvents(
       byVariant.map((g) => g.errors),
       byVariant.map((g) => g.latencySumMs),
       byVariant.map((g) => `{${g.slots.join(",")}}`),
+      batchId,
     );
   let rows: Awaited<ReturnType<typeof run>>;
   try {
@@ -214,6 +226,8 @@ export async function ingestEvents(
     if (sqlStateOf(err) === OVER_CAP) throw overCapOfBatch(events, times, summaries);
     throw err;
   }
+  // Counted when it first arrived: nothing of it again, and nothing to announce.
+  if (rows[0]?.duplicate) return { accepted: 0, ignored: 0, duplicate: true };
   const known = new Set(rows[0]?.known ?? []);
   const counted = events.filter((e) => known.has(e.flagKey)).length;
   const summarised = summaries.filter((s) => known.has(s.flagKey)).length;

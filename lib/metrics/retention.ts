@@ -49,6 +49,8 @@ export async function applyRetention(db: Db, settings: RetentionSettings, now = 
       await tx.$executeRaw`DELETE FROM metric_variant_rollups WHERE minute < ${rollupsSince}::timestamptz`;
       // Who was seen is kept for the week a reach is counted over, and one day more.
       await tx.$executeRaw`DELETE FROM audience_samples WHERE day < ${isoDate(utcDay(now.getTime() - AUDIENCE_DAYS * DAY_MS))}::date`;
+      // An SDK sends a batch again within its backoff (30 s at most): a day of batch ids is plenty.
+      await tx.$executeRaw`DELETE FROM ingest_batches WHERE received_at < ${new Date(now.getTime() - DAY_MS)}::timestamptz`;
       return { partitionsCreated: created?.n ?? 0, partitionsDropped: dropped?.n ?? 0, rollupsDeleted, errorSubjectsDeleted };
     },
     { timeout: 300_000, maxWait: 10_000 },

@@ -47,6 +47,10 @@ export interface EventReporterOptions {
  * and reported, except for a 400 whose field errors name items of the batch (`events.3.latencyMs`):
  * the API refuses a whole batch for one item it cannot store, so only the items it named are dropped
  * and the rest go in the next request. Memory stays bounded whatever the server does.
+ *
+ * A batch goes out with an id (`batchId`) and is retried as it is, under the same id: when the server
+ * counted it but its answer was lost (a timeout, a dropped connection), the retry is recognised and
+ * not counted again. The rest of a partly refused batch is a new batch (the refusal stored nothing).
  */
 type Item = ReportedEvent | WireSummary;
 const POST_TIMEOUT_MS = 15_000;
@@ -54,8 +58,27 @@ const PARTIAL_REFUSALS = 5;
 const utcDay = () => Math.floor(Date.now() / 86_400_000);
 const weight = (item: Item) => ("requests" in item ? item.requests : 1);
 
+/** A batch's id: random, so batches of several processes sharing a token do not collide. */
+function newBatchId(): string {
+  const uuid = (globalThis as { crypto?: { randomUUID?: () => string } }).crypto?.randomUUID?.();
+  if (uuid) return uuid;
+  let id = "";
+  while (id.length < 32)
+    id += Math.floor(Math.random() * 2 ** 32)
+      .toString(16)
+      .padStart(8, "0");
+  return id;
+}
+
+interface Batch {
+  id: string;
+  items: Item[];
+}
+
 export class EventReporter {
   private buffer: Item[] = [];
+  /** The batch being sent, out of the buffer until the server took it or refused it for good. */
+  private inFlight: Batch | null = null;
   private readonly aggregator: SummaryAggregator | null;
   /** Flag keys and variant names found acceptable: a service uses a handful, so each is checked once. */
   private readonly acceptedKeys = new Set<string>();
@@ -80,7 +103,7 @@ export class EventReporter {
 
   /** Items waiting to be sent: events, or summaries (open ones included) when summarising. */
   get pending(): number {
-    return this.buffer.length + (this.aggregator?.size ?? 0);
+    return this.buffer.length + (this.inFlight?.items.length ?? 0) + (this.aggregator?.size ?? 0);
   }
 
   add(reported: ReportedEvent): void {
@@ -99,8 +122,10 @@ export class EventReporter {
 
   private push(item: Item): void {
     this.buffer.push(item);
-    if (this.buffer.length > this.maxBuffer) {
-      const excess = this.buffer.splice(0, this.buffer.length - this.maxBuffer);
+    // The batch in flight counts too: at most maxBuffer unsent in all.
+    const room = this.maxBuffer - (this.inFlight?.items.length ?? 0);
+    if (this.buffer.length > room) {
+      const excess = this.buffer.splice(0, this.buffer.length - room);
       this.dropped += excess.reduce((a, i) => a + weight(i), 0);
     }
   }
@@ -113,9 +138,9 @@ export class EventReporter {
     this.sending = (async () => {
       this.partialRefusals = 0;
       try {
-        while (this.buffer.length) {
-          const batch = this.buffer.slice(0, this.batchSize);
-          const ok = await this.send(batch);
+        while (this.inFlight || this.buffer.length) {
+          this.inFlight ??= { id: newBatchId(), items: this.buffer.splice(0, this.batchSize) };
+          const ok = await this.send(this.inFlight);
           if (!ok) return;
         }
         await this.sendAudience();
@@ -180,11 +205,11 @@ export class EventReporter {
     }
   }
 
-  private async send(batch: Item[]): Promise<boolean> {
+  private async send({ id, items: batch }: Batch): Promise<boolean> {
     const list = this.aggregator ? "summaries" : "events";
-    const { status, text } = await this.post({ [list]: batch });
+    const { status, text } = await this.post({ batchId: id, [list]: batch });
     if (status >= 200 && status < 300) {
-      this.removeSent(batch);
+      this.inFlight = null;
       this.sent += batch.reduce((a, i) => a + weight(i), 0);
       this.backoffMs = 0;
       return true;
@@ -198,8 +223,9 @@ export class EventReporter {
       if (named) {
         this.partialRefusals++;
         const gone = new Set(refused);
-        this.buffer = this.buffer.filter((item) => !gone.has(item));
-      } else this.removeSent(batch);
+        const rest = batch.filter((item) => !gone.has(item));
+        this.inFlight = rest.length ? { id: newBatchId(), items: rest } : null;
+      } else this.inFlight = null;
       const lost = refused.reduce((a, i) => a + weight(i), 0);
       this.dropped += lost;
       this.options.onError?.(
@@ -212,14 +238,6 @@ export class EventReporter {
     this.backoffMs = Math.min(this.backoffMs ? this.backoffMs * 2 : 500, 30_000);
     this.retryAt = Date.now() + this.backoffMs;
     return false;
-  }
-
-  // The batch was taken from the front (overflow may have dropped some of it); new events went to the back.
-  private removeSent(batch: Item[]): void {
-    const sent = new Set(batch);
-    let n = 0;
-    while (n < this.buffer.length && sent.has(this.buffer[n]!)) n++;
-    this.buffer.splice(0, n);
   }
 }
 

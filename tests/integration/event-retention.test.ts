@@ -56,7 +56,18 @@ describe("event retention", () => {
         `INSERT INTO audience_samples (environment_key, day, user_id, subject_hash, context) VALUES ('production', $1::date, $2, 1, '{}')`,
         [new Date(today - daysAgo * DAY).toISOString().slice(0, 10), `seen-${daysAgo}-days-ago`],
       );
+    // Batch ids an SDK may send again: a day is kept.
+    const tokenId = (
+      await t.sql(
+        `INSERT INTO api_tokens (name, kind, environment_key, token_hash, token_prefix) VALUES ('sdk', 'sdk', 'production', 'h-retention', 'rg_') RETURNING id`,
+      )
+    ).rows[0].id;
+    await t.sql(
+      `INSERT INTO ingest_batches (token_id, batch_id, received_at) VALUES ($1, 'batch-of-two-days-ago', $2), ($1, 'batch-of-an-hour-ago', $3)`,
+      [tokenId, new Date(now.getTime() - 2 * DAY), new Date(now.getTime() - 3600_000)],
+    );
     const result = await applyRetention(t.db, { eventDays: 7, rollupDays: 30 }, now);
+    expect((await t.sql(`SELECT batch_id FROM ingest_batches`)).rows).toEqual([{ batch_id: "batch-of-an-hour-ago" }]);
     const seen = await t.sql(`SELECT user_id FROM audience_samples ORDER BY day`);
     expect(seen.rows.map((r) => r.user_id)).toEqual(["seen-8-days-ago", "seen-0-days-ago"]);
     // Days today − 7 … today + 3 created; the 40-day-old rollup and the 9-day-old error subject deleted.

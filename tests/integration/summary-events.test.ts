@@ -9,9 +9,11 @@ import { EventReporter } from "../../lib/sdk/event-reporter";
 import { BOOTSTRAP, call, ROLE_TOKENS, SDK_TOKEN } from "../support/http";
 import { eventually } from "../support/eventually";
 
-const { t, app } = setUpTestApp({ bootstrapTokens: BOOTSTRAP });
+/** A second SDK token of the same environment: batch ids are per token. */
+const OTHER_SDK_TOKEN = "tok-sdk-production-0002";
+const { t, app } = setUpTestApp({ bootstrapTokens: `${BOOTSTRAP},sdk:production:${OTHER_SDK_TOKEN}` });
 beforeAll(async () => {
-  for (const key of ["sum-sdk", "sum-http", "sum-bad"])
+  for (const key of ["sum-sdk", "sum-http", "sum-bad", "sum-again", "sum-race", "sum-lost", "sum-capped"])
     expect((await call(app.url, "POST", "/api/v1/flags", { token: ROLE_TOKENS.engineer, body: { key } })).status).toBe(201);
   // Raw rows on: that summaries leave none is then the summaries' doing, not the sampling's.
   const sampleAll = { token: ROLE_TOKENS.engineer, body: { rawEventSamplePercent: 100 } };
@@ -272,5 +274,76 @@ describe("summary events", () => {
     expect({ sent: reporter.sent, dropped: reporter.dropped, pending: reporter.pending }).toEqual({ sent: 30, dropped: 7, pending: 0 });
     expect(errors).toEqual([expect.stringMatching(/^events rejected with HTTP 400; dropped 7 \(summaries\.\d+\), sending the rest$/)]);
     expect((await rollups("sum-bad")).on.requests).toBe(before + 30);
+  });
+});
+
+describe("a batch sent again", () => {
+  const batchId = (name: string) => `${name}-${process.pid}-${Date.now()}`.padEnd(16, "0");
+  const post = (body: object, token = SDK_TOKEN) => call(app.url, "POST", "/api/v1/events", { token, body });
+
+  it("is counted once: the second arrival answers duplicate and counts nothing; another token's batch of that id counts", async () => {
+    const body = { batchId: batchId("again"), summaries: [summaryOf("sum-again", "on", 7, 2)] };
+    const first = await post(body);
+    expect([first.status, first.body]).toEqual([202, { accepted: 1, ignored: 0 }]);
+    const again = await post(body);
+    expect([again.status, again.body]).toEqual([202, { accepted: 0, ignored: 0, duplicate: true }]);
+    expect((await rollups("sum-again")).on).toMatchObject({ requests: 7, errors: 2 });
+    // Without an id every arrival counts (older SDKs); the same id from another token is that token's.
+    expect((await post({ summaries: [summaryOf("sum-again", "on", 1)] })).status).toBe(202);
+    expect((await post(body, OTHER_SDK_TOKEN)).body).toEqual({ accepted: 1, ignored: 0 });
+    expect((await rollups("sum-again")).on.requests).toBe(15);
+    expect((await post({ ...body, batchId: "short" })).body.error.fields).toEqual({
+      batchId: "16 to 64 letters, digits, '-' or '_', new for each batch",
+    });
+  });
+
+  it("eight copies at once count once", async () => {
+    const body = { batchId: batchId("race"), events: [{ flagKey: "sum-race", variant: "on", outcome: "error", latencyMs: 4 }] };
+    const answers = await Promise.all(Array.from({ length: 8 }, () => post(body)));
+    expect(answers.map((a) => a.status)).toEqual(new Array(8).fill(202));
+    expect(answers.filter((a) => a.body.accepted === 1)).toHaveLength(1);
+    expect(answers.filter((a) => a.body.duplicate === true)).toHaveLength(7);
+    expect((await rollups("sum-race")).on).toMatchObject({ requests: 1, errors: 1 });
+  });
+
+  it("the SDK whose answer was lost sends the batch again, and the server counts it once", async () => {
+    let posts = 0;
+    const errors: string[] = [];
+    const reporter = new EventReporter({
+      url: app.url,
+      sdkKey: SDK_TOKEN,
+      flushIntervalMs: 60_000,
+      onError: (e) => errors.push(e.message),
+      // The first request reaches the server and is counted; its answer never reaches the SDK.
+      fetch: (async (url: string, init: RequestInit) => {
+        const res = await fetch(url, init);
+        if (++posts === 1) {
+          await res.arrayBuffer();
+          throw new TypeError("fetch failed: the connection was reset");
+        }
+        return res;
+      }) as typeof fetch,
+    });
+    for (let i = 0; i < 20; i++) reporter.add({ flagKey: "sum-lost", variant: "on", outcome: i < 3 ? "error" : "success", latencyMs: 5 });
+    await reporter.flush();
+    expect(reporter.pending).toBeGreaterThan(0);
+    expect((await rollups("sum-lost")).on).toMatchObject({ requests: 20, errors: 3 });
+    await reporter.close(); // the retry
+    expect({ sent: reporter.sent, pending: reporter.pending, posts }).toEqual({ sent: 20, pending: 0, posts: 2 });
+    expect(errors).toEqual(["fetch failed: the connection was reset"]);
+    expect((await rollups("sum-lost")).on).toMatchObject({ requests: 20, errors: 3 });
+  });
+
+  it("a refused batch leaves no claim: its id counts when sent again in a form the server takes", async () => {
+    const minute = new Date(Math.floor(Date.now() / 60_000) * 60_000 - 180_000).toISOString();
+    const full = { ...summaryOf("sum-capped", "on", 60_000_000), minute };
+    expect((await post({ summaries: [full] })).status).toBe(202);
+    const id = batchId("capped");
+    // One more request in that minute is over the token's cap: the database refuses the whole batch.
+    const over = await post({ batchId: id, summaries: [{ ...summaryOf("sum-capped", "on", 1), minute }] });
+    expect(over.status).toBe(400);
+    const retried = await post({ batchId: id, summaries: [summaryOf("sum-capped", "on", 1)] });
+    expect([retried.status, retried.body]).toEqual([202, { accepted: 1, ignored: 0 }]);
+    expect((await rollups("sum-capped")).on.requests).toBe(60_000_001);
   });
 });

@@ -26,16 +26,24 @@ function fakeServer(statuses: number[]) {
   const batches: ReportedEvent[][] = [];
   const summaries: WireSummary[][] = [];
   const contexts: { userId: string }[][] = [];
+  /** The batchId of every request with events or summaries, failed ones too. */
+  const ids: string[] = [];
   const fetchImpl = (async (_url: string, init: RequestInit) => {
+    const body = JSON.parse(String(init.body)) as {
+      batchId?: string;
+      events?: ReportedEvent[];
+      summaries?: WireSummary[];
+      contexts?: { userId: string }[];
+    };
+    if (body.events || body.summaries) ids.push(body.batchId ?? "");
     const status = statuses.shift() ?? 202;
     if (status === 0) throw new TypeError("fetch failed");
-    const body = JSON.parse(String(init.body)) as { events?: ReportedEvent[]; summaries?: WireSummary[]; contexts?: { userId: string }[] };
     if (body.contexts) contexts.push(body.contexts);
     if (body.events) batches.push(body.events);
     if (body.summaries) summaries.push(body.summaries);
     return new Response("{}", { status });
   }) as unknown as typeof fetch;
-  return { fetchImpl, batches, summaries, contexts };
+  return { fetchImpl, batches, summaries, contexts, ids };
 }
 
 const ev = (i: number): ReportedEvent => ({ flagKey: "f", variant: "on", outcome: "success", latencyMs: i });
@@ -76,6 +84,51 @@ describe("EventReporter", () => {
     await r.close();
     expect(r.pending).toBe(0);
     expect(r.sent).toBe(1);
+  });
+
+  it("retries a batch as it was, under the same id; what was tracked meanwhile goes in a batch of its own", async () => {
+    const server = fakeServer([0, 503, 202, 202]);
+    const r = new EventReporter({
+      url: "http://x",
+      sdkKey: "k",
+      fetch: server.fetchImpl,
+      batchSize: 10,
+      flushIntervalMs: 60_000,
+      summarize: false,
+    });
+    r.add(ev(1));
+    r.add(ev(2));
+    await r.flush(); // no answer: the server may have counted it
+    r.add(ev(3));
+    expect(r.pending).toBe(3);
+    await r.close(); // 503
+    await r.close();
+    // The 503's and the 202's request (the first never reached the server), then the one tracked meanwhile.
+    expect(server.batches.map((b) => b.map((e) => e.latencyMs))).toEqual([[1, 2], [1, 2], [3]]);
+    const [first, retry, again, next] = server.ids;
+    expect(first).toMatch(/^[A-Za-z0-9_-]{16,64}$/);
+    expect([retry, again]).toEqual([first, first]);
+    expect(next).toMatch(/^[A-Za-z0-9_-]{16,64}$/);
+    expect(next).not.toBe(first);
+    expect(r.sent).toBe(3);
+  });
+
+  it("counts the batch in flight against maxBuffer", async () => {
+    const server = fakeServer([503]);
+    const r = new EventReporter({
+      url: "http://x",
+      sdkKey: "k",
+      fetch: server.fetchImpl,
+      batchSize: 3,
+      maxBuffer: 5,
+      flushIntervalMs: 60_000,
+      summarize: false,
+    });
+    for (let i = 0; i < 3; i++) r.add(ev(i));
+    await r.flush(); // three in flight, kept for a retry
+    for (let i = 3; i < 7; i++) r.add(ev(i));
+    expect(r.pending).toBe(5);
+    expect(r.dropped).toBe(2);
   });
 
   it("drops a batch the server rejects as invalid", async () => {

@@ -102,7 +102,7 @@ export function eventsRoute(
         sendJson(res, 202, { accepted: 0, ignored: 0, contexts: contexts.length, sampled });
         return true;
       }
-      const result = await ingestEvents(db, environment, events, now, summaries, auth.tokenId);
+      const result = await ingestEvents(db, environment, events, now, summaries, auth.tokenId, parsed.data.batchId ?? null);
       metrics.eventsIngested.labels({ environment }).inc(result.accepted);
       metrics.eventsIgnored.labels({ environment }).inc(result.ignored);
       if (result.accepted > 0) {
