@@ -191,6 +191,36 @@ describe("bulk evaluation", () => {
     await setState("of-disabled", { enabled: false });
   });
 
+  it("a percentage drawn by chance for a context without user or session id is validated by its answers, not answered 304 as it was", async () => {
+    const key = "of-anonymous";
+    expect((await call(app.url, "POST", "/api/v1/flags", { token: ENG, body: { key } })).status).toBe(201);
+    await setState(key, { enabled: true, targeting: { strategies: [{ rollout: 50, stickiness: "default" }] } });
+    const bulk = (context: object, etag?: string) =>
+      fetch(`${app.url}/ofrep/v1/evaluate/flags`, {
+        method: "POST",
+        headers: { authorization: `Bearer ${SDK}`, "content-type": "application/json", ...(etag ? { "if-none-match": etag } : {}) },
+        body: JSON.stringify({ context }),
+      });
+    const served = async (res: Response) =>
+      ((await res.json()) as { flags: { key: string; value?: boolean }[] }).flags.find((f) => f.key === key);
+    await eventually(async () => (await served(await bulk({ targetingKey: "someone" }))) !== undefined, 5000, "the flag served");
+
+    // With a user id the answer is the user's bucket: the configuration and context validate it.
+    const known = await bulk({ targetingKey: "someone" });
+    expect((await bulk({ targetingKey: "someone" }, known.headers.get("etag")!)).status).toBe(304);
+
+    // Without one, each evaluation draws: a 304 would keep the first draw for good. Twenty draws of a
+    // fair coin all equal to the first: one chance in a million.
+    const first = await bulk({ appName: "anonymous-page" });
+    const etag = first.headers.get("etag")!;
+    const firstValue = (await served(first))?.value;
+    const again = await Promise.all(Array.from({ length: 20 }, () => bulk({ appName: "anonymous-page" }, etag)));
+    const answered = again.filter((res) => res.status === 200);
+    const values = await Promise.all(answered.map(async (res) => (await served(res))?.value));
+    expect(values).toContain(!firstValue);
+    expect(answered.every((res) => res.headers.get("etag") !== etag)).toBe(true);
+  });
+
   it("a flag that reads the clock (DATE_AFTER) is not answered 304 once the moment passed: its answers, not only the configuration, are validated", async () => {
     const key = "of-dated";
     expect((await call(app.url, "POST", "/api/v1/flags", { token: ENG, body: { key } })).status).toBe(201);

@@ -15,6 +15,9 @@ export type RolloutCheck = (context: TargetingContext, sources: Sources) => bool
 
 const randomBucket = (s: Sources, n: number) => Math.floor(s.random() * n) + 1;
 
+/** What "default" stickiness buckets a strategy's percentage by; without it, a draw. */
+export const defaultRolloutId = (c: TargetingContext): string | undefined => c.userId || c.sessionId;
+
 /**
  * A strategy's percentage with its stickiness, as Unleash's flexibleRollout: "default" is the user
  * id, else the session id, else a random draw; "random" is a draw; any other name is that context
@@ -26,7 +29,7 @@ export function rolloutCheck(rollout: number, stickiness: string, groupId: strin
   if (stickiness === "default" || stickiness === "") {
     if (rollout >= 100) return () => true;
     return (c, s) => {
-      const id = c.userId || c.sessionId;
+      const id = defaultRolloutId(c);
       return (id ? normalizedHash(groupId, id, 100, 0) : randomBucket(s, 100)) <= rollout;
     };
   }

@@ -15,7 +15,7 @@ import { eventStreamsFor } from "./ofrep-events";
 import { rollgateMetrics } from "../metrics/rollgate-metrics";
 import type { CounterChild } from "../metrics/registry";
 import { logger, requestIdOf } from "../../log/logger";
-import { readsClockOrChance } from "../../domain/targeting/reads-clock-or-chance";
+import { drawsByChanceFor, readsClockOrChance, type DrawsFor } from "../../domain/targeting/reads-clock-or-chance";
 
 const dataPlaneLog = logger("data-plane");
 
@@ -93,12 +93,8 @@ function evaluationBody(flag: CompiledFlag, r: EvaluationRequest) {
     if (!isEvaluation(result)) return { ok: false as const, body: KEY_MISSING_BODY(flag.key) };
     return { ok: true as const, body: { key: flag.key, value: result.value, reason: result.reason, variant: result.variant, metadata } };
   }
-  if (!r.targeting) {
-    r.targeting = targetingContextOf(r.context);
-    // Unleash SDKs send the environment they serve; an OFREP context names one only to override it.
-    r.targeting.environment ??= snapshot.environment;
-  }
-  const result = evaluateWithContext(flag, r.targeting, envOf(snapshot));
+  // Unleash SDKs send the environment they serve; an OFREP context names one only to override it.
+  const result = evaluateWithContext(flag, contextOf(r, snapshot), envOf(snapshot));
   if (!isEvaluation(result)) return { ok: false as const, body: KEY_MISSING_BODY(flag.key) };
   if (!flag.targeting.multivariate) {
     return { ok: true as const, body: { key: flag.key, value: result.value, reason: result.reason, variant: result.variant, metadata } };
@@ -226,7 +222,8 @@ function evaluateRequest(
   };
   // Configuration and context decide the answers, unless a flag reads the clock or chance: then the
   // answers themselves are what the ETag validates (a DATE_AFTER passing must not be a 304 till midnight).
-  const volatile = answersVaryWithoutChange(snapshot);
+  const varies = answersVaryWithoutChange(snapshot);
+  const volatile = varies.always || (varies.drawsFor !== null && varies.drawsFor(contextOf(request, snapshot)));
   let etag = `"${snapshot.version}-${streams.day}-${contextHash.slice(0, 22)}"`;
   if (!volatile && matches(etag)) return notModified(etag);
   const flags = [...snapshot.flags.values()].map((f) => evaluationBody(f, request).body);
@@ -243,14 +240,34 @@ function evaluateRequest(
   );
 }
 
-const VOLATILE = new WeakMap<CompiledSnapshot, boolean>();
+interface Volatility {
+  /** Some flag reads the clock or chance whatever the context. */
+  always: boolean;
+  /** The contexts for which some flag's answer is drawn by chance (no sticky id), or null for none. */
+  drawsFor: DrawsFor | null;
+}
+const VOLATILE = new WeakMap<CompiledSnapshot, Volatility>();
 
 /** Whether some flag of the snapshot reads the clock or chance (lib/domain/targeting), once per snapshot. */
-function answersVaryWithoutChange(snapshot: CompiledSnapshot): boolean {
+function answersVaryWithoutChange(snapshot: CompiledSnapshot): Volatility {
   let volatile = VOLATILE.get(snapshot);
   if (volatile === undefined) {
-    volatile = [...snapshot.flags.values()].some((flag) => readsClockOrChance(flag.rule.targeting, snapshot.segments));
+    const flags = [...snapshot.flags.values()];
+    const draws = flags.map((flag) => drawsByChanceFor(flag.rule.targeting)).filter((d): d is DrawsFor => d !== null);
+    volatile = {
+      always: flags.some((flag) => readsClockOrChance(flag.rule.targeting, snapshot.segments)),
+      drawsFor: draws.length ? (c) => draws.some((d) => d(c)) : null,
+    };
     VOLATILE.set(snapshot, volatile);
   }
   return volatile;
+}
+
+/** The request's targeting context, made once (evaluationBody reuses it). */
+function contextOf(r: EvaluationRequest, snapshot: CompiledSnapshot): TargetingContext {
+  if (!r.targeting) {
+    r.targeting = targetingContextOf(r.context);
+    r.targeting.environment ??= snapshot.environment;
+  }
+  return r.targeting;
 }
