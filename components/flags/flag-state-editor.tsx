@@ -111,7 +111,7 @@ function EditorForm({
               </Button>
             )
           ) : (
-            <p className="text-xs text-slate-500">Only engineers can change flag state.</p>
+            <p className="text-xs text-slate-500">Engineers change flag state; admins may override a live rollout.</p>
           )}
         </div>
         {result.status === "saved" && result.current?.version === state.version ? (

@@ -174,6 +174,21 @@ test("during a live rollout a hand edit is an override: it needs a reason, is re
   await expect(page.getByTestId("overrides")).toContainText(
     "engineer@rollgate.dev changed the flag by hand (on for 10 % → on for 25 %) and paused the rollout: “error budget: hold at 25 % for the partner demo”",
   );
+
+  // An admin who is no engineer may change the state only as an override of the live (paused) rollout.
+  const admin = await personIn(browser, "admin@rollgate.dev", { to: `/flags/${key}` });
+  await expect(admin.getByTestId("env-staging")).toContainText("Engineers change flag state; admins may override a live rollout.");
+  await expect(admin.getByTestId("env-staging").getByLabel("staging rollout percentage")).toBeDisabled();
+  const adminProd = admin.getByTestId("env-production");
+  await adminProd.getByLabel("production rollout percentage").fill("5");
+  await adminProd.getByRole("button", { name: "Override and save production…" }).click();
+  await admin
+    .getByRole("dialog")
+    .getByLabel(/^Reason/)
+    .fill("partner asked to narrow it for the weekend");
+  await admin.getByRole("dialog").getByRole("button", { name: "Override and save" }).click();
+  await expect(adminProd.getByTestId("saved")).toHaveText("✓ Saved production: version 4");
+  await admin.context().close();
 });
 
 test("each role lands on what needs them after signing in", async ({ browser }) => {

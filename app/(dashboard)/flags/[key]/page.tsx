@@ -120,7 +120,8 @@ export default async function FlagPage({ params }: { params: Promise<{ key: stri
             flagKey={flag.key}
             environment={env}
             state={state}
-            canEdit={canEdit}
+            // An admin who is no engineer may change a state only as an override of its live rollout.
+            canEdit={can(user, "flag_state.update") || (can(user, "flag_state.override") && !!liveRolloutIn(env))}
             guarded={isGuardedEnvironment(env)}
             liveRollout={liveRolloutIn(env)}
           />
