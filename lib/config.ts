@@ -16,6 +16,8 @@ const schema = z.object({
   HOST: z.string().default("0.0.0.0"),
   // Believe X-Forwarded-Host/-Proto only when a proxy in front of every instance sets them.
   ROLLGATE_TRUST_PROXY: z.enum(["0", "1"], { error: "must be 0 or 1" }).default("0"),
+  /** Whether webhooks may target loopback, private and link-local addresses (lib/notifications/private-networks.ts). */
+  ROLLGATE_WEBHOOK_PRIVATE_NETWORKS: z.enum(["deny", "allow"], { error: "must be deny or allow" }).default("deny"),
   ROLLGATE_DATA_DIR: z.string().default(".data"),
   ROLLGATE_PG_PORT: z.coerce.number().int().min(1).max(65535).default(54329),
   // Test suites only: the embedded PostgreSQL without fsync, synchronous commit or full-page writes.

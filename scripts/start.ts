@@ -227,7 +227,11 @@ async function openSession(
   cleanups.push(async () => unregister());
 
   // Sends the webhook outbox; woken by NOTIFY on commit of any transaction that queued a notification.
-  const webhooks = await startWebhookDelivery(db, { listenUrl: appUrl, log: logTo("webhooks") });
+  const webhooks = await startWebhookDelivery(db, {
+    listenUrl: appUrl,
+    allowPrivateNetworks: config.ROLLGATE_WEBHOOK_PRIVATE_NETWORKS === "allow",
+    log: logTo("webhooks"),
+  });
   cleanups.push(() => webhooks.stop());
 
   // Alert thresholds that act by themselves; exactly one instance evaluates at a time.

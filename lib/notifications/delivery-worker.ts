@@ -1,9 +1,13 @@
+import http from "node:http";
+import https from "node:https";
+import { isIP } from "node:net";
 import pg from "pg";
 import type { Db } from "../db/client";
 import { createBoundedClient, INTERACTIVE_LIMITS } from "../db/bounded-pool";
 import { logFailure } from "../db/outage-log";
 import { describeSendFailure } from "./describe-send-failure";
 import { WEBHOOK_CHANNEL } from "./enqueue-notification";
+import { isPrivateAddress, privateAddressError, publicOnlyLookup } from "./private-networks";
 
 export interface WebhookDeliveryOptions {
   /** Direct connection for LISTEN (not a transaction pooler). Without it the worker only polls. */
@@ -20,6 +24,8 @@ export interface WebhookDeliveryOptions {
   maxAttempts?: number;
   /** Requests in flight at once per worker (default 8). */
   concurrency?: number;
+  /** Send to loopback, private and link-local addresses too (ROLLGATE_WEBHOOK_PRIVATE_NETWORKS=allow; default false). */
+  allowPrivateNetworks?: boolean;
   log?: (message: string) => void;
 }
 
@@ -119,24 +125,51 @@ export async function startWebhookDelivery(db: Db, options: WebhookDeliveryOptio
 
   async function send(row: Claimed): Promise<{ ok: boolean; status: number | null; error: string | null }> {
     try {
-      const res = await fetch(row.url, {
-        method: "POST",
-        headers: {
-          "content-type": "application/json",
-          "user-agent": USER_AGENT,
-          "x-rollgate-event": row.kind,
-          "x-rollgate-delivery": row.id,
-        },
-        body: JSON.stringify(row.payload),
-        redirect: "manual",
-        signal: AbortSignal.timeout(timeoutMs),
+      const res = await postJson(row.url, JSON.stringify(row.payload), {
+        "user-agent": USER_AGENT,
+        "x-rollgate-event": row.kind,
+        "x-rollgate-delivery": row.id,
       });
-      await res.body?.cancel().catch(() => {});
       const ok = res.status >= 200 && res.status < 300;
       return { ok, status: res.status, error: ok ? null : `HTTP ${res.status}${res.statusText ? ` ${res.statusText}` : ""}` };
     } catch (err) {
       return { ok: false, status: null, error: describeSendFailure(err, timeoutMs) };
     }
+  }
+
+  /**
+   * One POST with node:http(s) rather than fetch, for its `lookup` option: the address checked is the
+   * address connected to. Redirects are not followed (a 3xx is a failed attempt); the answer's body is
+   * not read. The timeout covers connecting, sending and the answer's headers.
+   */
+  function postJson(url: string, body: string, headers: Record<string, string>): Promise<{ status: number; statusText: string }> {
+    const target = new URL(url);
+    const host = target.hostname.replace(/^\[|\]$/g, "");
+    if (!options.allowPrivateNetworks && isIP(host) && isPrivateAddress(host)) return Promise.reject(privateAddressError(host, host));
+    return new Promise((resolve, reject) => {
+      const req = (target.protocol === "https:" ? https : http).request(
+        target,
+        {
+          method: "POST",
+          headers: { ...headers, "content-type": "application/json", "content-length": Buffer.byteLength(body) },
+          ...(options.allowPrivateNetworks ? {} : { lookup: publicOnlyLookup }),
+        },
+        (res) => {
+          clearTimeout(timer);
+          resolve({ status: res.statusCode ?? 0, statusText: res.statusMessage ?? "" });
+          res.resume();
+        },
+      );
+      const timer = setTimeout(
+        () => req.destroy(Object.assign(new Error(`no answer within ${timeoutMs} ms`), { name: "TimeoutError" })),
+        timeoutMs,
+      );
+      req.on("error", (err) => {
+        clearTimeout(timer);
+        reject(err);
+      });
+      req.end(body);
+    });
   }
 
   async function deliver(row: Claimed): Promise<void> {

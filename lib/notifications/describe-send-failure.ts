@@ -3,6 +3,7 @@
  * deliveries, where a bare `ENOTFOUND` left the reader to look up Node's error codes; the code stays
  * in parentheses for searching and for support.
  */
+import { PRIVATE_ADDRESS } from "./private-networks";
 
 const NETWORK_FAILURES: Record<string, string> = {
   ENOTFOUND: "host name not found",
@@ -23,11 +24,16 @@ const NETWORK_FAILURES: Record<string, string> = {
   ERR_TLS_CERT_ALTNAME_INVALID: "TLS certificate is for another host name",
 };
 
-/** `fetch`'s rejection as a short line: a timeout, a known network failure with its code, or its own message. */
+/**
+ * A failed send as a short line: a timeout, a known network failure with its code, a refused private
+ * address as it was refused, or the error's own message. Takes node:http's errors (the code on the
+ * error) and fetch's (the code on its cause).
+ */
 export function describeSendFailure(err: unknown, timeoutMs: number): string {
-  const e = err as { name?: string; message?: string; cause?: { code?: string; message?: string } } | null;
+  const e = err as { name?: string; code?: string; message?: string; cause?: { code?: string; message?: string } } | null;
   if (e?.name === "TimeoutError") return `no answer within ${timeoutMs} ms`;
-  const code = e?.cause?.code;
+  if (e?.code === PRIVATE_ADDRESS && e.message) return e.message;
+  const code = e?.cause?.code ?? e?.code;
   if (code) return NETWORK_FAILURES[code] ? `${NETWORK_FAILURES[code]} (${code})` : code;
   return e?.cause?.message ?? e?.message ?? String(err);
 }

@@ -27,6 +27,8 @@ process.env.ROLLGATE_DB_CONNECT_TIMEOUT_MS = "10000";
 process.env.ROLLGATE_DB_STATEMENT_TIMEOUT_MS = "10000";
 // Tests send their own events; synthetic traffic would make what they assert depend on timing.
 process.env.ROLLGATE_DEMO_TRAFFIC = "off";
+// Specs add webhooks whose receivers listen on this machine.
+process.env.ROLLGATE_WEBHOOK_PRIVATE_NETWORKS = "allow";
 delete process.env.DATABASE_URL;
 // An SDK token, so specs can report events as a service would.
 process.env.ROLLGATE_BOOTSTRAP_TOKENS = `sdk:production:${E2E_SDK_TOKEN}`;

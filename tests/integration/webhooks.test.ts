@@ -26,7 +26,8 @@ let receiver: Awaited<ReturnType<typeof startReceiver>>;
 let admin: UserPrincipal;
 const workers: WebhookDelivery[] = [];
 
-const FAST = { pollMs: 200, timeoutMs: 3000, backoffMs: 50, maxBackoffMs: 400, maxAttempts: 4 };
+// The receiver listens on 127.0.0.1: these workers may send there (the default may not, below).
+const FAST = { pollMs: 200, timeoutMs: 3000, backoffMs: 50, maxBackoffMs: 400, maxAttempts: 4, allowPrivateNetworks: true };
 
 async function worker(options: WebhookDeliveryOptions = {}, db: Db = t.db): Promise<WebhookDelivery> {
   const w = await startWebhookDelivery(db, { listenUrl: t.url, ...FAST, ...options });
@@ -180,6 +181,23 @@ describe("webhook delivery against a real HTTP receiver", () => {
     await notify(env);
     await eventually(async () => (await deliveries(id))[0]?.status === "failed", 5000, "given up");
     expect((await deliveries(id))[0]).toMatchObject({ attempts: 2, last_status: null, last_error: "connection refused (ECONNREFUSED)" });
+  });
+
+  it("by default sends nothing to a loopback address, by address or by name, and says why", async () => {
+    const env = await environment();
+    const direct = receiver.url("/private-by-address");
+    const byAddress = await webhook(env, direct, "by address");
+    const byName = await webhook(env, direct.replace("127.0.0.1", "localhost").replace("by-address", "by-name"), "by name");
+    const mapped = await webhook(env, direct.replace("127.0.0.1", "[::ffff:127.0.0.1]").replace("by-address", "mapped"), "mapped");
+    await worker({ maxAttempts: 1, allowPrivateNetworks: false });
+    await notify(env);
+    for (const id of [byAddress, byName, mapped])
+      await eventually(async () => (await deliveries(id))[0]?.status === "failed", 5000, "refused");
+    const allow = "the operator can allow them with ROLLGATE_WEBHOOK_PRIVATE_NETWORKS=allow";
+    expect((await deliveries(byAddress))[0]?.last_error).toBe(`refused: 127.0.0.1 is a private or local address; ${allow}`);
+    expect((await deliveries(byName))[0]?.last_error).toMatch(/^refused: localhost \((127\.0\.0\.1|::1)\) is a private or local address; /);
+    expect((await deliveries(mapped))[0]?.last_error).toBe(`refused: ::ffff:7f00:1 is a private or local address; ${allow}`);
+    for (const path of ["/private-by-address", "/private-by-name", "/private-mapped"]) expect(receiver.received(path)).toEqual([]);
   });
 
   it("an action whose transaction rolls back sends nothing", async () => {

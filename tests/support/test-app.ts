@@ -71,6 +71,8 @@ export async function startTestApp(options: {
       ROLLGATE_PG_UNSAFE_NO_FSYNC: "1",
       // The lines tests read are the human ones; a test of the JSON format asks for it.
       ROLLGATE_LOG_FORMAT: "pretty",
+      // The tests' webhook receivers listen on 127.0.0.1 (webhooks.test.ts checks the default, deny).
+      ROLLGATE_WEBHOOK_PRIVATE_NETWORKS: "allow",
       ...(options.control ? { ROLLGATE_TEST_CONTROL: "stdin" } : {}),
       ...options.env,
     },

@@ -62,6 +62,16 @@ describe("DATABASE_MIGRATION_URL and ROLLGATE_TRUST_PROXY", () => {
   });
 });
 
+describe("ROLLGATE_WEBHOOK_PRIVATE_NETWORKS", () => {
+  it("denies private and local webhook targets unless set to allow", () => {
+    expect(loadConfig(env({})).ROLLGATE_WEBHOOK_PRIVATE_NETWORKS).toBe("deny");
+    expect(loadConfig(env({ ROLLGATE_WEBHOOK_PRIVATE_NETWORKS: "allow" })).ROLLGATE_WEBHOOK_PRIVATE_NETWORKS).toBe("allow");
+    expect(() => loadConfig(env({ ROLLGATE_WEBHOOK_PRIVATE_NETWORKS: "yes" }))).toThrow(
+      /ROLLGATE_WEBHOOK_PRIVATE_NETWORKS: must be deny or allow/,
+    );
+  });
+});
+
 describe("ROLLGATE_AUTO_ADVANCE_INTERVAL_MS", () => {
   it("defaults to 15 s and refuses what is not a sensible interval, naming the variable", () => {
     expect(loadConfig(env({})).ROLLGATE_AUTO_ADVANCE_INTERVAL_MS).toBe(15_000);
