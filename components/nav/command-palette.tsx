@@ -228,6 +228,7 @@ function PaletteKillDialog({
   onDone: () => void;
 }) {
   const router = useRouter();
+  const liveRollout = useLiveRollout(flagKey, environment, restore ? "paused" : "active");
   const [state, action, pending] = useActionState<IncidentFormState, FormData>(restore ? restoreFlagAction : killFlagAction, {
     status: "idle",
   });
@@ -242,6 +243,7 @@ function PaletteKillDialog({
       flagKey={flagKey}
       environment={environment}
       restore={restore}
+      liveRollout={liveRollout}
       pending={pending}
       error={state.status !== "ok" ? (state.fields?.reason ?? state.message) : undefined}
       onSubmit={action}
@@ -249,4 +251,24 @@ function PaletteKillDialog({
       returnFocusTo={returnFocusTo}
     />
   );
+}
+
+/**
+ * Whether the environment has a rollout in `status` (the kill dialog then says it is paused, the
+ * restore dialog that it stays so): undefined until the answer arrives or when it does not, and the
+ * dialog speaks in general meanwhile. The palette lists flags only, without their rollouts.
+ */
+function useLiveRollout(flagKey: string, environment: string, status: "active" | "paused"): boolean | undefined {
+  const [live, setLive] = useState<boolean | undefined>(undefined);
+  useEffect(() => {
+    const request = new AbortController();
+    void fetch(`/api/v1/rollouts?${new URLSearchParams({ flagKey })}`, { signal: request.signal })
+      .then((res) => (res.ok ? (res.json() as Promise<{ rollouts: { environment: string; status: string }[] }>) : null))
+      .then((body) => {
+        if (body) setLive(body.rollouts.some((r) => r.environment === environment && r.status === status));
+      })
+      .catch(() => {});
+    return () => request.abort();
+  }, [flagKey, environment, status]);
+  return live;
 }

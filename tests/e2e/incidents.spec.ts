@@ -69,8 +69,15 @@ test("on-call kills from the command palette (Ctrl-K) with a reason; a real SDK 
     await page.getByRole("combobox", { name: "Command" }).fill("kill search-ranking-ml in production");
     await expect(page.getByRole("option").first()).toHaveText(/kill search-ranking-ml in production/);
     await page.keyboard.press("Enter");
-    // The palette does not know the environment's rollouts: it says what a kill does to one in general.
-    await expect(page.getByTestId("kill-consequence")).toContainText("an active rollout there, if any, is paused");
+    // The palette lists flags without their rollouts: the dialog asks, then says what the kill does to this one.
+    const live = (
+      (await (await page.request.get("/api/v1/rollouts?flagKey=search-ranking-ml", { headers: fromPage(page) })).json()) as {
+        rollouts: { environment: string; status: string }[];
+      }
+    ).rollouts.some((r) => r.environment === "production" && r.status === "active");
+    await expect(page.getByTestId("kill-consequence")).toHaveText(
+      live ? /An incident is opened; the live rollout is paused \(break-glass: no approval needed\)\.$/ : /An incident is opened\.$/,
+    );
     await page.getByRole("button", { name: "Kill now" }).click(); // no reason yet: the browser refuses
     await page.getByLabel("Reason").fill("Ranking model returns empty results");
     const off = new Promise<number>((resolve) => {

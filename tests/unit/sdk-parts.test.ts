@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { SseParser } from "../../lib/sdk/sse-parser";
-import { EventReporter, refusedItems, type ReportedEvent } from "../../lib/sdk/event-reporter";
+import { EventReporter, refusedItems, type EventReporterOptions, type ReportedEvent } from "../../lib/sdk/event-reporter";
 import type { WireSummary } from "../../lib/sdk/summary-aggregator";
 import { reportedAs } from "../../lib/sdk/client";
 import { AudienceSampler } from "../../lib/domain/audience-sample";
@@ -48,17 +48,14 @@ function fakeServer(statuses: number[]) {
 
 const ev = (i: number): ReportedEvent => ({ flagKey: "f", variant: "on", outcome: "success", latencyMs: i });
 
+/** A reporter of single events to `server` that sends only when told (flush, close). */
+const reporterFor = (server: ReturnType<typeof fakeServer>, options: Partial<EventReporterOptions> = {}) =>
+  new EventReporter({ url: "http://x", sdkKey: "k", fetch: server.fetchImpl, flushIntervalMs: 60_000, summarize: false, ...options });
+
 describe("EventReporter", () => {
   it("sends in batches of batchSize", async () => {
     const server = fakeServer([]);
-    const r = new EventReporter({
-      url: "http://x",
-      sdkKey: "k",
-      fetch: server.fetchImpl,
-      batchSize: 3,
-      flushIntervalMs: 60_000,
-      summarize: false,
-    });
+    const r = reporterFor(server, { batchSize: 3 });
     for (let i = 0; i < 7; i++) r.add(ev(i));
     await r.close();
     expect(server.batches.map((b) => b.map((e) => e.latencyMs))).toEqual([[0, 1, 2], [3, 4, 5], [6]]);
@@ -68,14 +65,7 @@ describe("EventReporter", () => {
 
   it("keeps a batch after a network error or 503 and sends it on retry", async () => {
     const server = fakeServer([0, 503, 202]);
-    const r = new EventReporter({
-      url: "http://x",
-      sdkKey: "k",
-      fetch: server.fetchImpl,
-      batchSize: 10,
-      flushIntervalMs: 60_000,
-      summarize: false,
-    });
+    const r = reporterFor(server, { batchSize: 10 });
     r.add(ev(1));
     await r.flush();
     expect(r.pending).toBe(1);
@@ -88,14 +78,7 @@ describe("EventReporter", () => {
 
   it("retries a batch as it was, under the same id; what was tracked meanwhile goes in a batch of its own", async () => {
     const server = fakeServer([0, 503, 202, 202]);
-    const r = new EventReporter({
-      url: "http://x",
-      sdkKey: "k",
-      fetch: server.fetchImpl,
-      batchSize: 10,
-      flushIntervalMs: 60_000,
-      summarize: false,
-    });
+    const r = reporterFor(server, { batchSize: 10 });
     r.add(ev(1));
     r.add(ev(2));
     await r.flush(); // no answer: the server may have counted it
@@ -115,15 +98,7 @@ describe("EventReporter", () => {
 
   it("counts the batch in flight against maxBuffer", async () => {
     const server = fakeServer([503]);
-    const r = new EventReporter({
-      url: "http://x",
-      sdkKey: "k",
-      fetch: server.fetchImpl,
-      batchSize: 3,
-      maxBuffer: 5,
-      flushIntervalMs: 60_000,
-      summarize: false,
-    });
+    const r = reporterFor(server, { batchSize: 3, maxBuffer: 5 });
     for (let i = 0; i < 3; i++) r.add(ev(i));
     await r.flush(); // three in flight, kept for a retry
     for (let i = 3; i < 7; i++) r.add(ev(i));
@@ -134,14 +109,7 @@ describe("EventReporter", () => {
   it("drops a batch the server rejects as invalid", async () => {
     const errors: Error[] = [];
     const server = fakeServer([400]);
-    const r = new EventReporter({
-      url: "http://x",
-      sdkKey: "k",
-      fetch: server.fetchImpl,
-      flushIntervalMs: 60_000,
-      summarize: false,
-      onError: (e) => errors.push(e),
-    });
+    const r = reporterFor(server, { onError: (e) => errors.push(e) });
     r.add(ev(1));
     await r.close();
     expect(r.pending).toBe(0);
@@ -198,15 +166,7 @@ describe("EventReporter", () => {
 
   it("never buffers more than maxBuffer: the oldest are dropped and counted", async () => {
     const server = fakeServer(Array(100).fill(0));
-    const r = new EventReporter({
-      url: "http://x",
-      sdkKey: "k",
-      fetch: server.fetchImpl,
-      batchSize: 5000,
-      maxBuffer: 100,
-      flushIntervalMs: 60_000,
-      summarize: false,
-    });
+    const r = reporterFor(server, { batchSize: 5000, maxBuffer: 100 });
     for (let i = 0; i < 250; i++) r.add(ev(i));
     expect(r.pending).toBe(100);
     expect(r.dropped).toBe(150);
