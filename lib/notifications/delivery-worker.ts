@@ -157,7 +157,8 @@ export async function startWebhookDelivery(db: Db, options: WebhookDeliveryOptio
         (res) => {
           clearTimeout(timer);
           resolve({ status: res.statusCode ?? 0, statusText: res.statusMessage ?? "" });
-          res.resume();
+          // The body is not used: closed now, so a receiver that trickles one or never ends it holds no socket.
+          res.destroy();
         },
       );
       const timer = setTimeout(

@@ -53,11 +53,14 @@ export function isPrivateAddress(address: string): boolean {
 
 export const PRIVATE_ADDRESS = "ERR_PRIVATE_ADDRESS";
 
-/** The refusal a send reports: shown under Recent deliveries as it is. */
+/**
+ * The refusal a send reports, shown under Recent deliveries as it is. A name's address is left out:
+ * the list would otherwise answer an admin's questions about the internal DNS.
+ */
 export function privateAddressError(host: string, address: string): Error {
-  const where = host === address ? address : `${host} (${address})`;
+  const what = host === address ? `${address} is` : `${host} resolves to`;
   return Object.assign(
-    new Error(`refused: ${where} is a private or local address; the operator can allow them with ROLLGATE_WEBHOOK_PRIVATE_NETWORKS=allow`),
+    new Error(`refused: ${what} a private or local address; the operator can allow them with ROLLGATE_WEBHOOK_PRIVATE_NETWORKS=allow`),
     { code: PRIVATE_ADDRESS },
   );
 }

@@ -1,4 +1,6 @@
 import { randomBytes } from "node:crypto";
+import http from "node:http";
+import type { AddressInfo } from "node:net";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { setUpTestDatabase } from "../support/fixture";
 import type { UserPrincipal } from "../../lib/auth/principal";
@@ -195,9 +197,33 @@ describe("webhook delivery against a real HTTP receiver", () => {
       await eventually(async () => (await deliveries(id))[0]?.status === "failed", 5000, "refused");
     const allow = "the operator can allow them with ROLLGATE_WEBHOOK_PRIVATE_NETWORKS=allow";
     expect((await deliveries(byAddress))[0]?.last_error).toBe(`refused: 127.0.0.1 is a private or local address; ${allow}`);
-    expect((await deliveries(byName))[0]?.last_error).toMatch(/^refused: localhost \((127\.0\.0\.1|::1)\) is a private or local address; /);
+    expect((await deliveries(byName))[0]?.last_error).toBe(`refused: localhost resolves to a private or local address; ${allow}`);
     expect((await deliveries(mapped))[0]?.last_error).toBe(`refused: ::ffff:7f00:1 is a private or local address; ${allow}`);
     for (const path of ["/private-by-address", "/private-by-name", "/private-mapped"]) expect(receiver.received(path)).toEqual([]);
+  });
+
+  it("a receiver that answers 200 and then trickles a body it never ends is delivered, and its connection closed", async () => {
+    let closed = false;
+    const trickler = http.createServer((req, res) => {
+      req.resume();
+      req.socket.on("close", () => (closed = true));
+      res.writeHead(200, { "content-type": "text/plain" });
+      res.write("still ");
+      const timer = setInterval(() => res.write("going "), 100);
+      res.on("close", () => clearInterval(timer));
+    });
+    await new Promise<void>((resolve) => trickler.listen(0, "127.0.0.1", resolve));
+    try {
+      const env = await environment();
+      const id = await webhook(env, `http://127.0.0.1:${(trickler.address() as AddressInfo).port}/trickle`);
+      await worker();
+      await notify(env);
+      await eventually(async () => (await deliveries(id))[0]?.status === "delivered", 5000, "delivered");
+      await eventually(async () => closed, 3000, "the receiver's connection closed by the sender");
+    } finally {
+      trickler.closeAllConnections();
+      await new Promise((resolve) => trickler.close(resolve));
+    }
   });
 
   it("an action whose transaction rolls back sends nothing", async () => {
