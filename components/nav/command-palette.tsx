@@ -259,16 +259,18 @@ function PaletteKillDialog({
  * dialog speaks in general meanwhile. The palette lists flags only, without their rollouts.
  */
 function useLiveRollout(flagKey: string, environment: string, status: "active" | "paused"): boolean | undefined {
-  const [live, setLive] = useState<boolean | undefined>(undefined);
+  // Kept with what it answers, so an answer about another flag or environment is never shown for this one.
+  const asked = `${flagKey}\u0000${environment}\u0000${status}`;
+  const [answer, setAnswer] = useState<{ asked: string; live: boolean } | null>(null);
   useEffect(() => {
     const request = new AbortController();
     void fetch(`/api/v1/rollouts?${new URLSearchParams({ flagKey })}`, { signal: request.signal })
       .then((res) => (res.ok ? (res.json() as Promise<{ rollouts: { environment: string; status: string }[] }>) : null))
       .then((body) => {
-        if (body) setLive(body.rollouts.some((r) => r.environment === environment && r.status === status));
+        if (body) setAnswer({ asked, live: body.rollouts.some((r) => r.environment === environment && r.status === status) });
       })
       .catch(() => {});
     return () => request.abort();
-  }, [flagKey, environment, status]);
-  return live;
+  }, [asked, flagKey, environment, status]);
+  return answer?.asked === asked ? answer.live : undefined;
 }

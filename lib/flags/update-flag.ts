@@ -3,7 +3,6 @@ import { FLAG_KEY_PATTERN } from "./flag-schemas";
 import { AppError, notFound } from "../errors";
 import { recordAudit } from "../audit/record-audit";
 import { actorLabel, type Principal } from "../auth/principal";
-import { getFlag } from "./get-flag";
 import { listEnvironmentKeys } from "./environments";
 import { toFlagDto } from "./flag-dto";
 import type { FlagDto } from "./flag-dto";
@@ -18,19 +17,22 @@ import { requirePermission } from "../auth/permissions";
 export async function updateFlag(db: Db, principal: Principal | null, key: string, input: UpdateFlagInput): Promise<FlagDto> {
   const user = requirePermission(principal, "flag.update");
   if (!FLAG_KEY_PATTERN.test(key)) throw notFound("Flag");
-  await db.$transaction(async (tx) => {
+  return db.$transaction(async (tx) => {
     // Locked for the read-modify-write: two edits of different fields at once (a description here, tags
     // there) both land instead of the later one writing back what the earlier one replaced. NO KEY:
     // kills and rollouts (FOR KEY SHARE, lib/db/lock-order.ts) do not wait for it; an archive does.
     await tx.$queryRaw`SELECT 1 FROM flags WHERE key = ${key} FOR NO KEY UPDATE`;
     const before = await tx.flag.findUnique({ where: { key } });
     if (!before || before.archivedAt) throw notFound(`Flag '${key}'`);
+    // The flag as this transaction leaves it (read here: after the commit, a save by someone else could
+    // be answered as this one's).
+    const asDto = async (flag: typeof before) =>
+      toFlagDto({ ...flag, states: await tx.flagState.findMany({ where: { flagId: before.id } }) }, await listEnvironmentKeys(tx));
     if (input.version !== undefined && input.version !== before.settingsVersion) {
-      const states = await tx.flagState.findMany({ where: { flagId: before.id } });
       throw new AppError(
         "VERSION_CONFLICT",
         `The flag's settings were changed by someone else (you sent version ${input.version}, current is ${before.settingsVersion}). Reload and try again.`,
-        { current: toFlagDto({ ...before, states }, await listEnvironmentKeys(tx)) },
+        { current: await asDto(before) },
       );
     }
     const after = {
@@ -39,7 +41,7 @@ export async function updateFlag(db: Db, principal: Principal | null, key: strin
       owner: input.owner !== undefined ? input.owner : before.owner,
       tags: input.tags ?? before.tags,
     };
-    await tx.flag.update({ where: { id: before.id }, data: { ...after, settingsVersion: { increment: 1 } } });
+    const updated = await tx.flag.update({ where: { id: before.id }, data: { ...after, settingsVersion: { increment: 1 } } });
     await recordAudit(tx, {
       actor: { id: user.userId, label: actorLabel(user) },
       action: "flag.update",
@@ -52,6 +54,6 @@ export async function updateFlag(db: Db, principal: Principal | null, key: strin
       },
       after,
     });
+    return asDto(updated);
   });
-  return getFlag(db, key);
 }

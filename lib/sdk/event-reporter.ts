@@ -79,6 +79,8 @@ export class EventReporter {
   private buffer: Item[] = [];
   /** The batch being sent, out of the buffer until the server took it or refused it for good. */
   private inFlight: Batch | null = null;
+  /** False once a server refused `batchId` as a field it does not know (one older than batch ids). */
+  private namesBatches = true;
   private readonly aggregator: SummaryAggregator | null;
   /** Flag keys and variant names found acceptable: a service uses a handful, so each is checked once. */
   private readonly acceptedKeys = new Set<string>();
@@ -207,7 +209,12 @@ export class EventReporter {
 
   private async send({ id, items: batch }: Batch): Promise<boolean> {
     const list = this.aggregator ? "summaries" : "events";
-    const { status, text } = await this.post({ batchId: id, [list]: batch });
+    const { status, text } = await this.post({ ...(this.namesBatches ? { batchId: id } : {}), [list]: batch });
+    if (status === 400 && this.namesBatches && refusesBatchId(text)) {
+      // A server from before batch ids refuses the field and stores nothing: the same batch without it.
+      this.namesBatches = false;
+      return this.send({ id, items: batch });
+    }
     if (status >= 200 && status < 300) {
       this.inFlight = null;
       this.sent += batch.reduce((a, i) => a + weight(i), 0);
@@ -259,6 +266,16 @@ function acceptedKey(value: unknown, accepted: Set<string>): value is string {
  * refused on arrival.
  */
 const SEND_MARGIN_MS = 3600 * 1000;
+
+/** Whether a 400's fields say the body has a key the server does not know, `batchId`. */
+function refusesBatchId(text: string): boolean {
+  try {
+    const fields = (JSON.parse(text) as { error?: { fields?: Record<string, string> } }).error?.fields ?? {};
+    return Object.entries(fields).some(([field, message]) => field === "body" && message.includes("batchId"));
+  } catch {
+    return false;
+  }
+}
 
 /**
  * The event as the API accepts it, or null when it cannot be. The API refuses a whole batch for one

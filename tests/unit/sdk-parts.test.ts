@@ -1,4 +1,6 @@
 import { describe, expect, it } from "vitest";
+import { z } from "zod";
+import { fieldErrors } from "../../lib/api/http";
 import { SseParser } from "../../lib/sdk/sse-parser";
 import { EventReporter, refusedItems, type EventReporterOptions, type ReportedEvent } from "../../lib/sdk/event-reporter";
 import type { WireSummary } from "../../lib/sdk/summary-aggregator";
@@ -94,6 +96,39 @@ describe("EventReporter", () => {
     expect(next).toMatch(/^[A-Za-z0-9_-]{16,64}$/);
     expect(next).not.toBe(first);
     expect(r.sent).toBe(3);
+  });
+
+  it("against a server from before batch ids (which refuses the unknown field), sends the batch again without one, and no more ids", async () => {
+    // What such a server answered: its strict schema's refusal of the key, as the API words field errors.
+    const before = z.strictObject({ events: z.array(z.unknown()) }).safeParse({ batchId: "0123456789abcdef", events: [] });
+    const refusal = JSON.stringify({
+      error: { code: "VALIDATION_FAILED", message: "The request is invalid", fields: fieldErrors(before.error!) },
+    });
+    const bodies: { batchId?: string; events?: unknown[] }[] = [];
+    const fetchImpl = (async (_url: string, init: RequestInit) => {
+      const body = JSON.parse(String(init.body)) as { batchId?: string; events?: unknown[] };
+      bodies.push(body);
+      return new Response(body.batchId ? refusal : "{}", { status: body.batchId ? 400 : 202 });
+    }) as unknown as typeof fetch;
+    const errors: Error[] = [];
+    const r = new EventReporter({
+      url: "http://x",
+      sdkKey: "k",
+      fetch: fetchImpl,
+      flushIntervalMs: 60_000,
+      summarize: false,
+      onError: (e) => errors.push(e),
+    });
+    r.add(ev(1));
+    await r.flush();
+    r.add(ev(2));
+    await r.close();
+    expect(bodies.map((b) => [b.batchId !== undefined, b.events?.length])).toEqual([
+      [true, 1],
+      [false, 1],
+      [false, 1],
+    ]);
+    expect({ sent: r.sent, dropped: r.dropped, errors }).toEqual({ sent: 2, dropped: 0, errors: [] });
   });
 
   it("counts the batch in flight against maxBuffer", async () => {

@@ -63,6 +63,8 @@ export default async function FlagPage({ params }: { params: Promise<{ key: stri
     const r = rollouts.find((x) => x.environment === env && (x.status === "active" || x.status === "paused"));
     return r ? { id: r.id, status: r.status, phase: r.phases[r.currentPhase]?.name ?? null } : null;
   };
+  // Engineers edit every state; an admin who is no engineer only where a live rollout makes it an override.
+  const canEditState = (env: string) => can(user, "flag_state.update") || (can(user, "flag_state.override") && !!liveRolloutIn(env));
   const isAdmin = can(user, "metrics.contributions");
   const contributions = isAdmin ? await lastDayContributions(user, flag.key, Object.keys(flag.environments)) : [];
   const versions = Object.fromEntries(Object.entries(flag.environments).map(([env, state]) => [env, state.version]));
@@ -80,7 +82,8 @@ export default async function FlagPage({ params }: { params: Promise<{ key: stri
         flagKey={flag.key}
         versions={versions}
         configVersions={configVersions}
-        autoRefresh={!canEdit}
+        // Whoever may be typing into a form here is offered the newer version; a refresh would drop the draft.
+        autoRefresh={!canEdit && !Object.keys(flag.environments).some(canEditState)}
       />
       {canKill ? (
         <section className="rounded-xl bg-red-50/60 p-4 ring-1 ring-red-200" aria-labelledby="kill-title">
@@ -120,8 +123,7 @@ export default async function FlagPage({ params }: { params: Promise<{ key: stri
             flagKey={flag.key}
             environment={env}
             state={state}
-            // An admin who is no engineer may change a state only as an override of its live rollout.
-            canEdit={can(user, "flag_state.update") || (can(user, "flag_state.override") && !!liveRolloutIn(env))}
+            canEdit={canEditState(env)}
             guarded={isGuardedEnvironment(env)}
             liveRollout={liveRolloutIn(env)}
           />
