@@ -15,7 +15,7 @@ import { ActionForm } from "../ui/action-form";
 
 const idle: AdminFormState = { status: "idle" };
 
-export function CreateWebhookForm({ environments }: { environments: string[] }) {
+export function CreateWebhookForm({ environments, privateNetworks }: { environments: string[]; privateNetworks: "deny" | "allow" }) {
   const [state, action, pending] = useActionState(createWebhookAction, idle);
   return (
     <ActionForm
@@ -36,7 +36,15 @@ export function CreateWebhookForm({ environments }: { environments: string[] }) 
       <Field label="Name" error={state.fields?.name} hint="e.g. #releases channel">
         <TextInput name="name" defaultValue={state.values?.name} invalid={!!state.fields?.name} autoComplete="off" />
       </Field>
-      <Field label="URL" error={state.fields?.url} hint="Slack-compatible incoming webhook (http or https); kept secret">
+      <Field
+        label="URL"
+        error={state.fields?.url}
+        hint={
+          privateNetworks === "allow"
+            ? "Slack-compatible incoming webhook (http or https); kept secret"
+            : "Slack-compatible incoming webhook (http or https); kept secret. Addresses inside your network are refused unless the operator allows them (ROLLGATE_WEBHOOK_PRIVATE_NETWORKS)."
+        }
+      >
         <TextInput name="url" type="url" defaultValue={state.values?.url} invalid={!!state.fields?.url} autoComplete="off" />
       </Field>
       <Button type="submit" disabled={pending} className="md:mt-6">

@@ -17,6 +17,7 @@ import {
 import { demoTrafficRunning } from "@/lib/demo/demo-spike";
 import { CellLabel, DataTable, EmptyRow } from "@/components/ui/data-table";
 import { CreateWebhookForm, WebhookActions } from "@/components/admin/webhook-forms";
+import { loadConfig } from "@/lib/config";
 import { listWebhooks, type WebhookDeliveryDto, type WebhookDto } from "@/lib/notifications/list-webhooks";
 import type { ApiTokenDto } from "@/lib/tokens/list-api-tokens";
 import type { UserDto } from "@/lib/users/user-dto";
@@ -202,7 +203,7 @@ function WebhooksSection({
         </p>
       </div>
       <div className="rounded-xl bg-white p-4 shadow-sm ring-1 ring-slate-200">
-        <CreateWebhookForm environments={environments} />
+        <CreateWebhookForm environments={environments} privateNetworks={loadConfig().ROLLGATE_WEBHOOK_PRIVATE_NETWORKS} />
       </div>
       <DataTable
         scroll
