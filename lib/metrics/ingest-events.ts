@@ -114,22 +114,19 @@ WITH claim AS (
     latency_sum_ms = v.latency_sum_ms + EXCLUDED.latency_sum_ms,
     latency_buckets = ARRAY(SELECT a + b FROM unnest(v.latency_buckets, EXCLUDED.latency_buckets) AS u(a, b))
   RETURNING 1
+), totals AS (
+  -- The token's running total per flag and minute (migration 20261206000400): the upsert waits for a
+  -- concurrent batch's lock on the row and adds to what it committed, so the sum it returns is exact.
+  INSERT INTO metric_token_totals AS t (flag_id, environment_key, minute, token_id, requests)
+  SELECT g.flag_id, $1, g.minute, $26::uuid, sum(g.requests)
+  FROM grp g
+  WHERE $26::uuid IS NOT NULL
+  GROUP BY g.flag_id, g.minute
+  ORDER BY g.flag_id, g.minute
+  ON CONFLICT (flag_id, environment_key, minute, token_id) DO UPDATE SET requests = t.requests + EXCLUDED.requests
+  RETURNING flag_id, minute, requests
 ), over_cap AS (
-  -- The token's total for each flag and minute it just reported: the rows it wrote (their new
-  -- values) plus its other rows of that minute (unchanged, so the snapshot has them right).
-  SELECT rollgate_refuse_over_cap(c.flag_id, c.minute, sum(c.requests)) AS refused
-  FROM (
-    SELECT b.flag_id, b.minute, b.requests FROM by_token b
-    UNION ALL
-    SELECT o.flag_id, o.minute, o.requests
-    FROM metric_rollups_by_token o
-    JOIN (SELECT DISTINCT flag_id, minute FROM by_token) k ON k.flag_id = o.flag_id AND k.minute = o.minute
-    WHERE o.environment_key = $1 AND o.token_id = $26::uuid
-      AND NOT EXISTS (SELECT 1 FROM by_token b WHERE b.flag_id = o.flag_id AND b.minute = o.minute AND b.variant = o.variant
-                        AND b.phase = o.phase AND b.reason = o.reason)
-  ) c
-  GROUP BY c.flag_id, c.minute
-  HAVING sum(c.requests) > $27::bigint
+  SELECT rollgate_refuse_over_cap(c.flag_id, c.minute, c.requests) AS refused FROM totals c WHERE c.requests > $27::bigint
 )
 SELECT (SELECT count(*) FROM stored)::int AS stored, (SELECT count(*) FROM upserted)::int AS rollups,
        (SELECT count(*) FROM over_cap)::int AS refused,

@@ -34,6 +34,11 @@ WITH gone AS (
   WHERE token_id = $1::uuid AND minute >= date_trunc('minute', $2::timestamptz) AND minute < $3::timestamptz
     AND ($4::uuid IS NULL OR flag_id = $4::uuid)
   RETURNING *
+), gone_totals AS (
+  -- The token's running totals of those minutes (the per-token cap's): nothing of them is left.
+  DELETE FROM metric_token_totals
+  WHERE token_id = $1::uuid AND minute >= date_trunc('minute', $2::timestamptz) AND minute < $3::timestamptz
+    AND ($4::uuid IS NULL OR flag_id = $4::uuid)
 ), adjusted AS (
   UPDATE metric_rollups m SET
     requests = greatest(0, m.requests - g.requests),

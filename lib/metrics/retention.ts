@@ -46,6 +46,7 @@ export async function applyRetention(db: Db, settings: RetentionSettings, now = 
       const rollupsSince = new Date(now.getTime() - settings.rollupDays * DAY_MS);
       const rollupsDeleted = await tx.$executeRaw`DELETE FROM metric_rollups WHERE minute < ${rollupsSince}::timestamptz`;
       await tx.$executeRaw`DELETE FROM metric_rollups_by_token WHERE minute < ${rollupsSince}::timestamptz`;
+      await tx.$executeRaw`DELETE FROM metric_token_totals WHERE minute < ${rollupsSince}::timestamptz`;
       await tx.$executeRaw`DELETE FROM metric_variant_rollups WHERE minute < ${rollupsSince}::timestamptz`;
       // Who was seen is kept for the week a reach is counted over, and one day more.
       await tx.$executeRaw`DELETE FROM audience_samples WHERE day < ${isoDate(utcDay(now.getTime() - AUDIENCE_DAYS * DAY_MS))}::date`;

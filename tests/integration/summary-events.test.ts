@@ -13,7 +13,7 @@ import { eventually } from "../support/eventually";
 const OTHER_SDK_TOKEN = "tok-sdk-production-0002";
 const { t, app } = setUpTestApp({ bootstrapTokens: `${BOOTSTRAP},sdk:production:${OTHER_SDK_TOKEN}` });
 beforeAll(async () => {
-  for (const key of ["sum-sdk", "sum-http", "sum-bad", "sum-again", "sum-race", "sum-lost", "sum-capped"])
+  for (const key of ["sum-sdk", "sum-http", "sum-bad", "sum-again", "sum-race", "sum-lost", "sum-capped", "sum-cap-race"])
     expect((await call(app.url, "POST", "/api/v1/flags", { token: ROLE_TOKENS.engineer, body: { key } })).status).toBe(201);
   // Raw rows on: that summaries leave none is then the summaries' doing, not the sampling's.
   const sampleAll = { token: ROLE_TOKENS.engineer, body: { rawEventSamplePercent: 100 } };
@@ -345,5 +345,26 @@ describe("a batch sent again", () => {
     const retried = await post({ batchId: id, summaries: [summaryOf("sum-capped", "on", 1)] });
     expect([retried.status, retried.body]).toEqual([202, { accepted: 1, ignored: 0 }]);
     expect((await rollups("sum-capped")).on.requests).toBe(60_000_001);
+  });
+});
+
+describe("the per-token cap under concurrency", () => {
+  it("batches of one token sent at once for one flag and minute, each its own row: together they stay within 60 M requests", async () => {
+    const minute = new Date(Math.floor(Date.now() / 60_000) * 60_000 - 240_000).toISOString();
+    const rows = (["SPLIT", "TARGETING_MATCH", "DISABLED", "STATIC", "UNKNOWN"] as const).flatMap((reason) =>
+      (["on", "off"] as const).map((variant) => ({ ...summaryOf("sum-cap-race", variant, 20_000_000), reason, minute })),
+    );
+    // Ten batches of 20 M each, every one a different variant and reason (a different rollup row): three fit.
+    const answers = await Promise.all(
+      rows.map((summary) => call(app.url, "POST", "/api/v1/events", { token: SDK_TOKEN, body: { summaries: [summary] } })),
+    );
+    expect(answers.filter((a) => a.status === 202)).toHaveLength(3);
+    expect(answers.filter((a) => a.status === 400)).toHaveLength(7);
+    const r = await rollups("sum-cap-race");
+    expect((r.on?.requests ?? 0) + (r.off?.requests ?? 0)).toBe(60_000_000);
+    const totals = await t.sql(
+      `SELECT sum(requests)::bigint::text AS n FROM metric_token_totals mt JOIN flags f ON f.id = mt.flag_id WHERE f.key = 'sum-cap-race'`,
+    );
+    expect(totals.rows[0].n).toBe("60000000");
   });
 });

@@ -205,6 +205,18 @@ describe("per-token attribution, contributions and purge", () => {
     expect(left.rows[0].n).toBe(1);
     // The other flag's report by A was outside `flag`: still there.
     expect(await rollups(OTHER)).toEqual({ on: { requests: 7, errors: 1, latency: 14, coded: 1 } });
+    // The per-token cap's running totals follow: what was purged no longer counts against it.
+    const totals = await t.sql(
+      `SELECT f.key, mt.token_id::text AS token, sum(mt.requests)::int AS requests FROM metric_token_totals mt JOIN flags f ON f.id = mt.flag_id
+        WHERE f.key IN ($1, $2) GROUP BY 1, 2 ORDER BY 1, 3`,
+      [FLAG, OTHER],
+    );
+    expect(totals.rows).toEqual(
+      [
+        { key: FLAG, token: ids[SDK_B], requests: 500 },
+        { key: OTHER, token: ids[SDK_A], requests: 7 },
+      ].sort((x, y) => (x.key < y.key ? -1 : 1)),
+    );
   });
 
   it("purges racing with the same token's reports leave the rollups equal to what the tokens' rows hold", async () => {
