@@ -67,7 +67,7 @@ function SettingsForm({ flagKey, opened }: { flagKey: string; opened: Settings }
           className="w-28"
         />
       </Field>
-      {conflict ? <SettingsConflict state={conflict} onLoad={() => setShown(conflict.flag!)} /> : null}
+      {conflict ? <SettingsConflict state={conflict} onLoad={() => setShown(rebased(shown, conflict.flag!, conflict.submitted))} /> : null}
       {state.status === "error" || (state.status === "invalid" && state.message && !state.fields) ? (
         <p className="text-sm text-red-600" role="alert">
           {state.message}
@@ -93,6 +93,19 @@ function settingInWords(name: keyof typeof SETTING_LABELS, value: string | strin
   if (name === "rawEventSamplePercent") return `${String(value)} %`;
   if (Array.isArray(value)) return value.length ? value.join(", ") : "none";
   return value ? String(value) : "(empty)";
+}
+
+/**
+ * Their save as the new starting point, with this person's edits of the fields they left alone kept:
+ * a field both changed takes theirs (the conflict listed it), the rest keeps what was typed.
+ */
+function rebased(base: Settings, theirs: FlagDto, mine: SettingsFormState["submitted"]): Settings {
+  const next: Settings = { ...theirs };
+  if (!mine) return next;
+  for (const name of Object.keys(SETTING_LABELS) as (keyof typeof SETTING_LABELS)[]) {
+    if (settingInWords(name, theirs[name]) === settingInWords(name, base[name])) Object.assign(next, { [name]: mine[name] });
+  }
+  return next;
 }
 
 /** Someone saved in between: what they saved against what this form sent, field by field, and a way to start from theirs. */
@@ -122,6 +135,7 @@ function SettingsConflict({ state, onLoad }: { state: SettingsFormState; onLoad:
       <Button type="button" variant="secondary" onClick={onLoad}>
         Load their settings
       </Button>
+      <p className="text-xs text-amber-900">Loading keeps what you changed in the fields they left alone; save again to apply it.</p>
     </div>
   );
 }

@@ -143,7 +143,9 @@ test("an engineer edits a description and the raw-event sampling, and archives a
   await expect(page.getByTestId("flag-row-short-lived")).toHaveCount(0);
 });
 
-test("two tabs editing a flag's settings: the later save is refused with what changed, and lands on top of theirs", async ({ context }) => {
+test("two tabs editing a flag's settings: the later save is refused with what changed, keeps its own edits over theirs, and lands", async ({
+  context,
+}) => {
   const tabA = await context.newPage();
   await signIn(tabA, "engineer@rollgate.dev", { to: "/flags" });
   await tabA.getByLabel("Key").fill("settings-two-tabs");
@@ -165,10 +167,11 @@ test("two tabs editing a flag's settings: the later save is refused with what ch
   await expect(conflict).toContainText("now “(empty)”, yours “team-search”");
   await expect(tabB.getByText("Settings saved")).toHaveCount(0);
 
+  // Their description comes in; the owner typed here, a field they left alone, stays.
   await conflict.getByRole("button", { name: "Load their settings" }).click();
   await expect(conflict).toBeHidden();
   await expect(tabB.getByLabel("Description")).toHaveValue("Search ranking, second try");
-  await tabB.getByLabel("Owner").fill("team-search");
+  await expect(tabB.getByLabel("Owner")).toHaveValue("team-search");
   await tabB.getByRole("button", { name: "Save settings" }).click();
   await expect(tabB.getByText("Settings saved")).toBeVisible();
   await tabA.reload();
