@@ -23,8 +23,10 @@ for (const [network, prefix] of [
 ] as const)
   BLOCKED.addSubnet(network, prefix, "ipv4");
 for (const [network, prefix] of [
-  ["::", 128],
-  ["::1", 128],
+  // ::, ::1 and the deprecated IPv4-compatible ::a.b.c.d
+  ["::", 96],
+  // NAT64 for local use (RFC 8215); the well-known 64:ff9b::/96 is checked by its IPv4 below
+  ["64:ff9b:1::", 48],
   ["fc00::", 7],
   ["fe80::", 10],
   ["ff00::", 8],

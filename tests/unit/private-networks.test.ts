@@ -24,6 +24,9 @@ describe("isPrivateAddress", () => {
     "::ffff:7f00:1",
     "::ffff:a9fe:a9fe",
     "64:ff9b::10.0.0.1",
+    "::127.0.0.1",
+    "::a9fe:a9fe",
+    "64:ff9b:1::a00:1",
   ])("refuses %s", (address) => {
     expect(isPrivateAddress(address)).toBe(true);
   });
