@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { drawsByChanceFor, readsClockOrChance } from "@/lib/domain/targeting/reads-clock-or-chance";
+import { drawsByChanceFor, drawsByChanceForAny, readsClockOrChance } from "@/lib/domain/targeting/reads-clock-or-chance";
 import type { Strategy, Targeting } from "@/lib/domain/targeting/model";
 
 const strategy = (s: Partial<Strategy>): Strategy =>
@@ -64,5 +64,17 @@ describe("drawsByChanceFor", () => {
     const strategyVariants = drawsByChanceFor(targeting([strategy({ rollout: 100, stickiness: "tenant", variants: variants() })]))!;
     expect(strategyVariants({ userId: "u1" })).toBe(true);
     expect(strategyVariants({ properties: { tenant: "acme" } })).toBe(false);
+  });
+
+  it("of several flags, draws when any of them would", () => {
+    const draws = drawsByChanceForAny([
+      null,
+      targeting([strategy({ rollout: 50 })]),
+      targeting([strategy({ rollout: 100 })], variants("tenant")),
+    ])!;
+    expect(draws({ userId: "u1" })).toBe(true); // no tenant for the variants
+    expect(draws({ properties: { tenant: "acme" } })).toBe(true); // no id for the percentage
+    expect(draws({ userId: "u1", properties: { tenant: "acme" } })).toBe(false);
+    expect(drawsByChanceForAny([null, targeting([strategy({ stickiness: "userId" })])])).toBeNull();
   });
 });

@@ -31,21 +31,35 @@ export type DrawsFor = (context: TargetingContext) => boolean;
  * field the context lacks (rolloutCheck and variantSeed decide alike). Null when there are none.
  */
 export function drawsByChanceFor(targeting: Targeting | null | undefined): DrawsFor | null {
-  if (!targeting) return null;
-  const checks: DrawsFor[] = [];
-  if (targeting.strategies.some((s) => isDefault(s.stickiness) && s.rollout > 0 && s.rollout < 100)) {
-    checks.push((c) => !defaultRolloutId(c));
+  return drawsByChanceForAny([targeting]);
+}
+
+/**
+ * drawsByChanceFor of a whole snapshot's flags, as one check per distinct way of drawing (a default
+ * percentage, each variant stickiness) rather than one per flag: asked of every bulk request, whose
+ * cheap answer (a 304) must not cost a walk over ten thousand flags.
+ */
+export function drawsByChanceForAny(targetings: readonly (Targeting | null | undefined)[]): DrawsFor | null {
+  let defaultPercentage = false;
+  const variantStickiness = new Set<string>();
+  for (const targeting of targetings) {
+    if (!targeting) continue;
+    if (targeting.strategies.some((s) => isDefault(s.stickiness) && s.rollout > 0 && s.rollout < 100)) defaultPercentage = true;
+    const variantLists: [VariantDefinition[], Strategy | null][] = [
+      [targeting.variants, null],
+      ...targeting.strategies.map((s): [VariantDefinition[], Strategy] => [s.variants ?? [], s]),
+    ];
+    for (const [variants, strategy] of variantLists) {
+      // A single variant with a weight is picked whatever the draw (compileVariants, pickVariant).
+      if (variants.filter((v) => v.weight !== 0).length < 2) continue;
+      variantStickiness.add(variants[0]!.stickiness || strategy?.stickiness || "default");
+    }
   }
-  const variantLists: [VariantDefinition[], Strategy | null][] = [
-    [targeting.variants, null],
-    ...targeting.strategies.map((s): [VariantDefinition[], Strategy] => [s.variants ?? [], s]),
-  ];
-  for (const [variants, strategy] of variantLists) {
-    // A single variant with a weight is picked whatever the draw (compileVariants, pickVariant).
-    if (variants.filter((v) => v.weight !== 0).length < 2) continue;
-    const seed = variantSeed(variants[0]!.stickiness || strategy?.stickiness);
-    checks.push((c) => seed(c) === undefined);
-  }
+  const checks: DrawsFor[] = [...variantStickiness].map((stickiness) => {
+    const seed = variantSeed(stickiness);
+    return (c) => seed(c) === undefined;
+  });
+  if (defaultPercentage) checks.push((c) => !defaultRolloutId(c));
   if (checks.length === 0) return null;
   return (c) => checks.some((draws) => draws(c));
 }

@@ -15,7 +15,7 @@ import { eventStreamsFor } from "./ofrep-events";
 import { rollgateMetrics } from "../metrics/rollgate-metrics";
 import type { CounterChild } from "../metrics/registry";
 import { logger, requestIdOf } from "../../log/logger";
-import { drawsByChanceFor, readsClockOrChance, type DrawsFor } from "../../domain/targeting/reads-clock-or-chance";
+import { drawsByChanceForAny, readsClockOrChance, type DrawsFor } from "../../domain/targeting/reads-clock-or-chance";
 
 const dataPlaneLog = logger("data-plane");
 
@@ -253,10 +253,9 @@ function answersVaryWithoutChange(snapshot: CompiledSnapshot): Volatility {
   let volatile = VOLATILE.get(snapshot);
   if (volatile === undefined) {
     const flags = [...snapshot.flags.values()];
-    const draws = flags.map((flag) => drawsByChanceFor(flag.rule.targeting)).filter((d): d is DrawsFor => d !== null);
     volatile = {
       always: flags.some((flag) => readsClockOrChance(flag.rule.targeting, snapshot.segments)),
-      drawsFor: draws.length ? (c) => draws.some((d) => d(c)) : null,
+      drawsFor: drawsByChanceForAny(flags.map((flag) => flag.rule.targeting)),
     };
     VOLATILE.set(snapshot, volatile);
   }
