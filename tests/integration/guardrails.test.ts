@@ -134,20 +134,22 @@ describe("guardrails", () => {
 
   it("a dry run records and announces the verdict without acting", async () => {
     const key = await liveFlag();
-    await call(app.url, "PUT", `/api/v1/flags/${key}/environments/production/guardrails`, {
+    const set = await call(app.url, "PUT", `/api/v1/flags/${key}/environments/production/guardrails`, {
       token: eng,
       body: { guardrails: [killRule], dryRun: true },
     });
+    expect(set.status).toBe(200);
     await sendOn(key, 50, 0.1);
-    await eventually(
-      async () => {
-        const g = (await call(app.url, "GET", `/api/v1/flags/${key}/environments/production/guardrails`, { token: eng })).body
-          .guardrails[0];
-        return g.lastVerdict?.acted === "dry run: would kill";
-      },
-      10_000,
-      "a dry-run verdict",
-    );
+    // The breach's audit entry, not the last verdict: the next look (300 ms on) rewrites that to
+    // "already acted on this breach", and a loaded machine can poll past the moment in between.
+    const breaches = async () =>
+      (await t.sql(`SELECT after FROM audit_log WHERE action = 'guardrail.breach' AND target_id = $1 ORDER BY id`, [`${key}/production`]))
+        .rows;
+    await eventually(async () => (await breaches()).length > 0, 10_000, "a dry-run verdict");
+    expect((await breaches()).map((r) => r.after)).toEqual([
+      expect.objectContaining({ acted: "dry run: would kill", dryRun: true, samples: 50 }),
+    ]);
+    expect(["dry run: would kill", "already acted on this breach"]).toContain((await guardrail(key)).lastVerdict?.acted);
     expect((await evaluate(key)).body.value).toBe(true);
     await eventually(() => alerts(key, "guardrail.breached").length === 1, 10_000, "the dry-run alert");
   });
