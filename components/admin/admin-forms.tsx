@@ -14,6 +14,7 @@ import { ROLES, ROLE_LABELS } from "@/lib/auth/roles";
 import { Button } from "../ui/button";
 import { Field, Select, TextInput } from "../ui/field";
 import { ActionForm } from "../ui/action-form";
+import { FormError } from "@/components/ui/form-error";
 
 const idle: AdminFormState = { status: "idle" };
 
@@ -34,11 +35,7 @@ function RoleCheckboxes({ selected, error }: { selected: readonly string[]; erro
           </label>
         ))}
       </div>
-      {error ? (
-        <p className="mt-1 text-sm text-red-600" role="alert">
-          {error}
-        </p>
-      ) : null}
+      {error ? <FormError className="mt-1">{error}</FormError> : null}
     </fieldset>
   );
 }
@@ -50,12 +47,7 @@ export function Status({ state }: { state: AdminFormState }) {
         {state.message}
       </p>
     );
-  if ((state.status === "error" || state.status === "invalid") && state.message)
-    return (
-      <p className="text-sm text-red-600" role="alert">
-        {state.message}
-      </p>
-    );
+  if ((state.status === "error" || state.status === "invalid") && state.message) return <FormError>{state.message}</FormError>;
   return null;
 }
 

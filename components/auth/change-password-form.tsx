@@ -5,6 +5,7 @@ import { changePasswordAction, type PasswordFormState } from "@/app/(dashboard)/
 import { Button } from "../ui/button";
 import { Field, TextInput } from "../ui/field";
 import { ActionForm } from "../ui/action-form";
+import { FormError } from "@/components/ui/form-error";
 
 export function ChangePasswordForm() {
   const [state, action, pending] = useActionState<PasswordFormState, FormData>(changePasswordAction, { status: "idle" });
@@ -28,11 +29,7 @@ export function ChangePasswordForm() {
             Password changed; your other sessions were signed out.
           </p>
         ) : null}
-        {state.status === "invalid" && state.message ? (
-          <p className="text-sm text-red-600" role="alert">
-            {state.message}
-          </p>
-        ) : null}
+        {state.status === "invalid" && state.message ? <FormError>{state.message}</FormError> : null}
       </div>
     </ActionForm>
   );

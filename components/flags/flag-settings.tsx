@@ -6,6 +6,7 @@ import type { FlagDto } from "@/lib/flags/flag-dto";
 import { Button } from "../ui/button";
 import { Field, TextInput } from "../ui/field";
 import { ActionForm } from "../ui/action-form";
+import { FormError } from "@/components/ui/form-error";
 
 const idle: FormState = { status: "idle" };
 const settingsIdle: SettingsFormState = { status: "idle" };
@@ -69,9 +70,7 @@ function SettingsForm({ flagKey, opened }: { flagKey: string; opened: Settings }
       </Field>
       {conflict ? <SettingsConflict state={conflict} onLoad={() => setShown(rebased(shown, conflict.flag!, conflict.submitted))} /> : null}
       {state.status === "error" || (state.status === "invalid" && state.message && !state.fields) ? (
-        <p className="text-sm text-red-600" role="alert">
-          {state.message}
-        </p>
+        <FormError>{state.message}</FormError>
       ) : null}
       <div className="flex items-center gap-3">
         <Button type="submit" variant="secondary" disabled={saving}>
@@ -156,11 +155,7 @@ function ArchiveFlag({ flagKey }: { flagKey: string }) {
           <Field label="Reason" error={archived.fields?.reason}>
             <TextInput name="reason" placeholder="e.g. fully rolled out, code path removed" invalid={!!archived.fields?.reason} />
           </Field>
-          {archived.status === "error" ? (
-            <p className="text-sm text-red-600" role="alert">
-              {archived.message}
-            </p>
-          ) : null}
+          {archived.status === "error" ? <FormError>{archived.message}</FormError> : null}
           <div className="flex gap-2">
             <Button type="submit" variant="danger" disabled={archiving}>
               Archive {flagKey}

@@ -12,6 +12,7 @@ import { ConflictDialog } from "./conflict-dialog";
 import { PercentField } from "./percent-field";
 import { RolloutOverrideNotice } from "./rollout-override-notice";
 import { useFlagStateForm, type LiveRolloutInfo } from "./use-flag-state-form";
+import { FormError } from "@/components/ui/form-error";
 
 export type { LiveRolloutInfo };
 
@@ -120,9 +121,7 @@ function EditorForm({
           </p>
         ) : null}
         {form.fresh && (result.status === "error" || result.status === "invalid") && (result.message || fields.reason) ? (
-          <p className="text-sm text-red-600" role="alert">
-            {fields.reason ? `Reason: ${fields.reason}` : result.message}
-          </p>
+          <FormError>{fields.reason ? `Reason: ${fields.reason}` : result.message}</FormError>
         ) : null}
       </ActionForm>
 

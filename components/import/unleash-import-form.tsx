@@ -8,6 +8,7 @@ import { Select } from "../ui/field";
 import { PlanTable } from "./import-plan-table";
 import { SegmentPlanTable } from "./import-segment-table";
 import { useUnleashImport, type Unmappable } from "./use-unleash-import";
+import { FormError } from "@/components/ui/form-error";
 
 /**
  * Upload an Unleash export, see the dry run, import. Talks to `POST /api/v1/import/unleash` (the
@@ -34,9 +35,9 @@ export function UnleashImportForm({ environments }: { environments: string[] }) 
             className="mt-1 block w-full text-sm text-slate-700 file:mr-3 file:rounded-md file:border-0 file:bg-slate-100 file:px-3 file:py-2 file:text-sm file:font-semibold file:text-slate-800 hover:file:bg-slate-200"
           />
           {failure.file ? (
-            <p id="export-error" className="mt-1 text-sm text-red-600" role="alert" data-testid="file-error">
+            <FormError id="export-error" className="mt-1" data-testid="file-error">
               {failure.file}
-            </p>
+            </FormError>
           ) : (
             <p id="export-help" className="mt-1 text-xs text-slate-500">
               The feature export (Unleash 5+) or the older state export, up to {MAX_UNLEASH_EXPORT_BYTES / 1_000_000} MB.
@@ -55,11 +56,7 @@ export function UnleashImportForm({ environments }: { environments: string[] }) 
             </Button>
           ) : null}
         </div>
-        {failure.general ? (
-          <p className="text-sm text-red-600" role="alert">
-            {failure.general}
-          </p>
-        ) : null}
+        {failure.general ? <FormError>{failure.general}</FormError> : null}
       </form>
 
       <div role="status" aria-live="polite">

@@ -11,6 +11,7 @@ import {
 } from "@/app/(dashboard)/incidents/actions";
 import { Button } from "../ui/button";
 import { Select, TextArea } from "../ui/field";
+import { FormError } from "@/components/ui/form-error";
 
 export function AcknowledgeButton({ incidentId, version }: { incidentId: string; version: number }) {
   const router = useRouter();
@@ -25,11 +26,7 @@ export function AcknowledgeButton({ incidentId, version }: { incidentId: string;
       <Button type="submit" variant="secondary" disabled={pending}>
         Acknowledge
       </Button>
-      {state.message && state.status !== "ok" ? (
-        <span className="text-sm text-red-600" role="alert">
-          {state.message}
-        </span>
-      ) : null}
+      {state.message && state.status !== "ok" ? <FormError as="span">{state.message}</FormError> : null}
     </form>
   );
 }
@@ -68,9 +65,9 @@ export function ResolveForm({ incidentId, version }: { incidentId: string; versi
           <span className="font-medium text-slate-700">{label}</span>
           <TextArea name={name} rows={2} invalid={!!f[name]} className="mt-1" />
           {f[name] ? (
-            <span className="mt-1 block text-sm text-red-600" role="alert">
+            <FormError as="span" className="mt-1 block">
               {f[name]}
-            </span>
+            </FormError>
           ) : null}
         </label>
       ))}
@@ -78,11 +75,7 @@ export function ResolveForm({ incidentId, version }: { incidentId: string; versi
         <Button type="submit" disabled={pending}>
           Resolve
         </Button>
-        {state.message && state.status !== "ok" ? (
-          <span className="text-sm text-red-600" role="alert">
-            {state.message}
-          </span>
-        ) : null}
+        {state.message && state.status !== "ok" ? <FormError as="span">{state.message}</FormError> : null}
       </div>
     </form>
   );
@@ -153,11 +146,7 @@ export function TriageForm({
           </Button>
         </form>
       ) : null}
-      {state.message && state.status !== "ok" ? (
-        <p className="text-sm text-red-600" role="alert">
-          {[state.message, ...Object.values(f)].join(": ")}
-        </p>
-      ) : null}
+      {state.message && state.status !== "ok" ? <FormError>{[state.message, ...Object.values(f)].join(": ")}</FormError> : null}
     </div>
   );
 }
@@ -177,13 +166,9 @@ export function NoteForm({ incidentId }: { incidentId: string }) {
         <TextArea name="body" rows={2} required invalid={!!state.fields?.body} className="mt-1" />
       </label>
       {state.fields?.body ? (
-        <p className="text-sm text-red-600" role="alert">
-          {state.fields.body}
-        </p>
+        <FormError>{state.fields.body}</FormError>
       ) : state.message && state.status !== "ok" ? (
-        <p className="text-sm text-red-600" role="alert">
-          {state.message}
-        </p>
+        <FormError>{state.message}</FormError>
       ) : null}
       <Button type="submit" variant="secondary" disabled={pending}>
         Add note

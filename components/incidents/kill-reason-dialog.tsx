@@ -5,6 +5,7 @@ import { TextArea } from "../ui/field";
 import { ModalDialog } from "../ui/modal-dialog";
 import { ActionForm } from "../ui/action-form";
 import { REASON_MAX } from "@/lib/domain/reason";
+import { FormError } from "@/components/ui/form-error";
 
 // What a kill or restore does to the environment's rollout: said for sure where the caller knows
 // (true: there is one it acts on, false: none), in general where it does not (the command palette).
@@ -65,11 +66,7 @@ export function KillReasonDialog({
           <span className="font-medium text-slate-700">Reason</span>
           <TextArea name="reason" rows={2} required minLength={3} maxLength={REASON_MAX} data-autofocus className="mt-1" />
         </label>
-        {error ? (
-          <p className="text-sm text-red-600" role="alert">
-            {error}
-          </p>
-        ) : null}
+        {error ? <FormError>{error}</FormError> : null}
         <div className="flex justify-end gap-2">
           <Button variant="secondary" type="button" onClick={onCancel}>
             Cancel

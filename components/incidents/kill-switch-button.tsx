@@ -6,6 +6,7 @@ import { useRouter } from "next/navigation";
 import { killFlagAction, restoreFlagAction, type IncidentFormState } from "@/app/(dashboard)/incidents/actions";
 import { Button } from "../ui/button";
 import { KillReasonDialog } from "./kill-reason-dialog";
+import { FormError } from "@/components/ui/form-error";
 
 /**
  * One click, one required reason, done: kills (or restores) a flag in one environment. The dialog
@@ -54,9 +55,7 @@ export function KillSwitchButton({
           ) : null}
         </p>
       ) : state.message && !open ? (
-        <p className="text-sm text-red-600" role="alert">
-          {state.message}
-        </p>
+        <FormError>{state.message}</FormError>
       ) : null}
       {open ? (
         <KillReasonDialog

@@ -5,6 +5,7 @@ import { signApprovalAction, type RolloutFormState } from "@/app/(dashboard)/rol
 import { Button } from "../ui/button";
 import { TextArea, TextInput } from "../ui/field";
 import type { ReviewSection } from "./review-sections";
+import { FormError } from "@/components/ui/form-error";
 
 /**
  * Appendix C as a form: each "I have reviewed" item opens what it names (review-sections.tsx), and
@@ -139,11 +140,7 @@ export function ApprovalForm({
         />
         <FieldError id="signature-error" message={f.signature} />
       </label>
-      {state.message && state.status !== "ok" ? (
-        <p className="text-sm text-red-600" role="alert">
-          {state.message}
-        </p>
-      ) : null}
+      {state.message && state.status !== "ok" ? <FormError>{state.message}</FormError> : null}
       <Button type="submit" disabled={pending}>
         {pending ? "Signing…" : "Sign"}
       </Button>
@@ -215,8 +212,8 @@ function Group({ legend, error, id, children }: { legend: string; error?: string
 
 function FieldError({ id, message }: { id: string; message?: string }) {
   return message ? (
-    <span id={id} className="mt-1 block text-sm text-red-600" role="alert">
+    <FormError as="span" id={id} className="mt-1 block">
       {message}
-    </span>
+    </FormError>
   ) : null;
 }

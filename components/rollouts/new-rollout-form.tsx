@@ -8,6 +8,7 @@ import { Button } from "../ui/button";
 import { Select } from "../ui/field";
 import { NewRolloutPlan } from "./new-rollout-plan";
 import { ImpactFields } from "./impact-fields";
+import { FormError } from "@/components/ui/form-error";
 
 /** Starts a plan from the seeds' playbook, or from phases typed here, with the requester's impact assessment. */
 export function NewRolloutForm({
@@ -47,9 +48,9 @@ export function NewRolloutForm({
             ))}
           </Select>
           {f.environment || f.flagKey ? (
-            <span className="mt-1 block text-sm text-red-600" role="alert">
+            <FormError as="span" className="mt-1 block">
               {f.environment ?? f.flagKey}
-            </span>
+            </FormError>
           ) : null}
         </label>
         <label className="flex items-center gap-2 self-end text-sm">
@@ -63,11 +64,7 @@ export function NewRolloutForm({
       <NewRolloutPlan environment={environment} segments={segments} fields={f} />
 
       <ImpactFields legend="Impact assessment (what the approver reviews)" fields={f} />
-      {state.message ? (
-        <p className="text-sm text-red-600" role="alert">
-          {state.message}
-        </p>
-      ) : null}
+      {state.message ? <FormError>{state.message}</FormError> : null}
       <Button type="submit" disabled={pending}>
         {pending ? "Creating…" : "Create rollout plan"}
       </Button>

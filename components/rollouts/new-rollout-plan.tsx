@@ -8,6 +8,7 @@ import type { Segment } from "@/lib/domain/targeting/model";
 import { TextArea } from "../ui/field";
 import { PhaseTable, type PhaseRow } from "./phase-table";
 import { PhaseAudiencePicker } from "./phase-audience-picker";
+import { FormError } from "@/components/ui/form-error";
 
 const DEFAULT_ROWS: PhaseRow[] = [
   {
@@ -95,9 +96,9 @@ export function NewRolloutPlan({
           onChange={(e) => setInternalKeys(e.target.value)}
         />
         {keysError ? (
-          <span className="mt-1 block text-sm text-red-600" role="alert">
+          <FormError as="span" className="mt-1 block">
             {keysError}
-          </span>
+          </FormError>
         ) : (
           <span className="mt-1 block text-xs text-slate-500">
             {mode === "playbook"

@@ -7,6 +7,7 @@ import type { PhaseCommentDto } from "@/lib/rollouts/comment-on-phase";
 import { ActionForm } from "../ui/action-form";
 import { Button } from "../ui/button";
 import { Field, TextArea } from "../ui/field";
+import { FormError } from "@/components/ui/form-error";
 
 const at = (iso: string) => `${iso.replace("T", " ").slice(0, 16)} UTC`;
 
@@ -80,11 +81,7 @@ export function PhaseComments({
             <Button type="submit" variant="secondary" disabled={pending}>
               {pending ? "Adding…" : "Add comment"}
             </Button>
-            {state.status !== "ok" && state.message && !state.fields ? (
-              <p className="text-sm text-red-600" role="alert">
-                {state.message}
-              </p>
-            ) : null}
+            {state.status !== "ok" && state.message && !state.fields ? <FormError>{state.message}</FormError> : null}
           </div>
         </ActionForm>
       ) : null}

@@ -4,6 +4,7 @@ import type { PhaseDto } from "@/lib/rollouts/rollout-view";
 import type { Segment } from "@/lib/domain/targeting/model";
 import { TextArea, TextInput } from "../ui/field";
 import { PhaseAudiences } from "./phase-audience-picker";
+import { FormError } from "@/components/ui/form-error";
 
 /** One phase as the editor holds it: text fields, converted and validated on the server. */
 export interface PhaseRow {
@@ -213,11 +214,7 @@ export function PhaseTable({
         onChange={(row, ids) => setRows(rows.map((r, j) => (j === row ? { ...r, segments: ids } : r)))}
         fields={fields}
       />
-      {fields.phases ? (
-        <p className="text-sm text-red-600" role="alert">
-          {fields.phases}
-        </p>
-      ) : null}
+      {fields.phases ? <FormError>{fields.phases}</FormError> : null}
     </div>
   );
 }

@@ -11,6 +11,7 @@ import { CommunicationPlanField } from "./communication-plan-field";
 import { ImpactFields, type ImpactValues } from "./impact-fields";
 import { Button } from "../ui/button";
 import { PhaseTable, rowFromPhase, type PhaseRow } from "./phase-table";
+import { FormError } from "@/components/ui/form-error";
 
 /**
  * Edits what is still to come. Saving raises the plan version: forms signed for the changed plan
@@ -91,9 +92,7 @@ export function PlanEditor({
               {state.message}
             </p>
           ) : state.message ? (
-            <p className="text-sm text-red-600" role="alert">
-              {state.message}
-            </p>
+            <FormError>{state.message}</FormError>
           ) : null}
         </div>
       </form>

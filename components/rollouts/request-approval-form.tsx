@@ -5,6 +5,7 @@ import { requestApprovalAction, type RolloutFormState } from "@/app/(dashboard)/
 import { ActionForm } from "../ui/action-form";
 import { Button } from "../ui/button";
 import { Field, TextArea } from "../ui/field";
+import { FormError } from "@/components/ui/form-error";
 
 /** An engineer asks for a phase's approval: some product owners ticked (or none: anyone), an optional note. */
 export function RequestApprovalForm({
@@ -45,11 +46,7 @@ export function RequestApprovalForm({
             ))}
           </ul>
         )}
-        {state.fields?.productOwners ? (
-          <p className="mt-1 text-sm text-red-600" role="alert">
-            {state.fields.productOwners}
-          </p>
-        ) : null}
+        {state.fields?.productOwners ? <FormError className="mt-1">{state.fields.productOwners}</FormError> : null}
       </fieldset>
       <Field
         label="Note (optional)"
@@ -67,9 +64,7 @@ export function RequestApprovalForm({
             {state.message}
           </p>
         ) : state.message ? (
-          <p className="text-sm text-red-600" role="alert">
-            {state.message}
-          </p>
+          <FormError>{state.message}</FormError>
         ) : null}
       </div>
     </ActionForm>

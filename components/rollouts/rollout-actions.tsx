@@ -7,6 +7,7 @@ import type { RolloutDto } from "@/lib/rollouts/rollout-view";
 import { describeExposure, widensExposure, type FlagExposure } from "@/lib/domain/flag-exposure";
 import { Button } from "../ui/button";
 import { RolloutConflictDialog, TransitionDialog, type Action, type Widening } from "./rollout-dialogs";
+import { FormError } from "@/components/ui/form-error";
 
 // A phase serving segments is said in full (its audience); "its allowlist (0 keys)" would hide them.
 const pct = (p: RolloutDto["phases"][number] | undefined) =>
@@ -156,9 +157,7 @@ export function RolloutActions({
       {dialog === null &&
       (state.status === "error" || state.status === "invalid" || state.status === "blocked") &&
       (state.message || state.fields?.reason) ? (
-        <p className="text-sm text-red-600" role="alert">
-          {state.fields?.reason ?? state.message}
-        </p>
+        <FormError>{state.fields?.reason ?? state.message}</FormError>
       ) : null}
 
       {dialog && open ? (

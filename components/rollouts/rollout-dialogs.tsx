@@ -7,6 +7,7 @@ import { ActionForm } from "../ui/action-form";
 import { REASON_MAX } from "@/lib/domain/reason";
 import { TextArea } from "../ui/field";
 import { ModalDialog } from "../ui/modal-dialog";
+import { FormError } from "@/components/ui/form-error";
 
 export type Action = "advance" | "pause" | "resume" | "rollback";
 
@@ -117,9 +118,7 @@ export function TransitionDialog({
         {state &&
         (state.status === "error" || state.status === "invalid" || state.status === "blocked") &&
         (state.message || state.fields?.reason) ? (
-          <p className="text-sm text-red-600" role="alert">
-            {state.fields?.reason ?? state.message}
-          </p>
+          <FormError>{state.fields?.reason ?? state.message}</FormError>
         ) : null}
         <div className="flex flex-wrap justify-end gap-2">
           <Button variant="secondary" type="button" onClick={onCancel}>

@@ -5,6 +5,7 @@ import { OPERATOR_LABELS } from "@/lib/targeting/describe-constraint";
 import { Button } from "../ui/button";
 import { Checkbox, Field, Select, TextInput } from "../ui/field";
 import { caseOperators, emptyDraft, isListOperator, type ConstraintDraft } from "./constraint-drafts";
+import { FormError } from "@/components/ui/form-error";
 
 const HINTS: Partial<Record<string, string>> = {
   NUM: "a number",
@@ -125,11 +126,7 @@ export function ConstraintEditor({
           </fieldset>
         );
       })}
-      {listError ? (
-        <p className="text-sm text-red-600" role="alert">
-          {listError}
-        </p>
-      ) : null}
+      {listError ? <FormError>{listError}</FormError> : null}
       <Button type="button" variant="secondary" onClick={() => onChange([...drafts, emptyDraft()])}>
         Add constraint
       </Button>

@@ -8,6 +8,7 @@ import { ActionForm } from "../ui/action-form";
 import { Badge } from "../ui/badge";
 import { Button } from "../ui/button";
 import { SegmentForm } from "./segment-form";
+import { FormError } from "@/components/ui/form-error";
 
 /** One segment: its audience in words, where it is used, and (for those who may) edit and delete. */
 export function SegmentCard({
@@ -81,11 +82,7 @@ export function SegmentCard({
           ) : null}
         </div>
       ) : null}
-      {deleted.message ? (
-        <p className="mt-2 text-sm text-red-600" role="alert">
-          {deleted.message}
-        </p>
-      ) : null}
+      {deleted.message ? <FormError className="mt-2">{deleted.message}</FormError> : null}
       {editing ? (
         <div className="mt-4 border-t border-slate-200 pt-4">
           <SegmentForm segment={segment} onSaved={() => setEditing(false)} onCancel={() => setEditing(false)} />

@@ -8,6 +8,7 @@ import { Button } from "../ui/button";
 import { Checkbox, Field, TextInput } from "../ui/field";
 import { ConstraintEditor } from "./constraint-editor";
 import { emptyDraft, toConstraintInput, toDraft, type ConstraintDraft } from "./constraint-drafts";
+import { FormError } from "@/components/ui/form-error";
 
 /**
  * Creates a segment, or edits `segment`. The constraints are edited in the client and sent as JSON in
@@ -80,16 +81,8 @@ export function SegmentForm({ segment, onSaved, onCancel }: { segment?: SegmentD
           <Checkbox name="confirm" label="I understand: change the audience of these rollouts" />
         </div>
       ) : null}
-      {state.status === "conflict" ? (
-        <p className="text-sm text-red-600" role="alert">
-          {state.message} Reload the page to see the current segment.
-        </p>
-      ) : null}
-      {(state.status === "error" || state.status === "invalid") && state.message ? (
-        <p className="text-sm text-red-600" role="alert">
-          {state.message}
-        </p>
-      ) : null}
+      {state.status === "conflict" ? <FormError>{state.message} Reload the page to see the current segment.</FormError> : null}
+      {(state.status === "error" || state.status === "invalid") && state.message ? <FormError>{state.message}</FormError> : null}
       <div className="flex flex-wrap gap-2">
         <Button type="submit" disabled={pending}>
           {pending ? "Saving…" : segment ? "Save segment" : "Create segment"}

@@ -1,4 +1,5 @@
 import { Button } from "../ui/button";
+import { FormError } from "@/components/ui/form-error";
 
 /** A row's Remove button in the targeting lists (variants, dependencies), named for its row. */
 export function RemoveRowButton({ label, onRemove }: { label: string; onRemove: () => void }) {
@@ -12,9 +13,5 @@ export function RemoveRowButton({ label, onRemove }: { label: string; onRemove: 
 /** The server's message about a whole list (`targeting.variants`), under it; nothing when there is none. */
 export function ListError({ message }: { message: string | undefined }) {
   if (!message) return null;
-  return (
-    <p className="text-sm text-red-600" role="alert">
-      {message}
-    </p>
-  );
+  return <FormError>{message}</FormError>;
 }

@@ -5,6 +5,7 @@ import { Link } from "@/components/ui/link";
 import { describeConstraints } from "@/lib/domain/targeting/describe";
 import type { Segment } from "@/lib/domain/targeting/model";
 import { Checkbox } from "../ui/field";
+import { FormError } from "@/components/ui/form-error";
 
 /**
  * The existing segments, each with its audience in words; the ticked ones must all match too. Used by
@@ -66,11 +67,7 @@ export function SegmentPicker({
         </p>
       ) : null}
       {children}
-      {error ? (
-        <p className="mt-2 text-sm text-red-600" role="alert">
-          {error}
-        </p>
-      ) : null}
+      {error ? <FormError className="mt-2">{error}</FormError> : null}
     </fieldset>
   );
 }

@@ -17,6 +17,7 @@ import { FlagVariantsEditor } from "./flag-variants-editor";
 import { DependenciesEditor } from "./dependencies-editor";
 import { useTargetingForm } from "./use-targeting-form";
 import { ListError } from "./list-controls";
+import { FormError } from "@/components/ui/form-error";
 
 const idle: FormState = { status: "idle" };
 
@@ -114,11 +115,7 @@ export function TargetingEditor({
           ✓ {result.message}
         </p>
       ) : null}
-      {failed && !form.conflict ? (
-        <p className="text-sm text-red-600" role="alert" data-testid="targeting-error">
-          {result.message}
-        </p>
-      ) : null}
+      {failed && !form.conflict ? <FormError data-testid="targeting-error">{result.message}</FormError> : null}
       {form.confirmingClear ? (
         <ClearTargetingDialog
           environment={environment}

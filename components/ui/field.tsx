@@ -1,3 +1,4 @@
+import { FormError } from "./form-error";
 import type { InputHTMLAttributes, ReactNode, SelectHTMLAttributes, TextareaHTMLAttributes } from "react";
 
 /**
@@ -30,13 +31,7 @@ export function Field({ label, error, hint, children }: { label: string; error?:
     <label className="block text-sm">
       <span className="font-medium text-slate-700">{label}</span>
       <div className="mt-1">{children}</div>
-      {error ? (
-        <p className="mt-1 text-sm text-red-600" role="alert">
-          {error}
-        </p>
-      ) : hint ? (
-        <p className="mt-1 text-xs text-slate-500">{hint}</p>
-      ) : null}
+      {error ? <FormError className="mt-1">{error}</FormError> : hint ? <p className="mt-1 text-xs text-slate-500">{hint}</p> : null}
     </label>
   );
 }
