@@ -1,13 +1,10 @@
-import http from "node:http";
-import https from "node:https";
-import { isIP } from "node:net";
 import pg from "pg";
 import type { Db } from "../db/client";
 import { createBoundedClient, INTERACTIVE_LIMITS } from "../db/bounded-pool";
 import { logFailure } from "../db/outage-log";
 import { describeSendFailure } from "./describe-send-failure";
 import { WEBHOOK_CHANNEL } from "./enqueue-notification";
-import { isPrivateAddress, privateAddressError, publicOnlyLookup } from "./private-networks";
+import { postWebhook } from "./post-webhook";
 
 export interface WebhookDeliveryOptions {
   /** Direct connection for LISTEN (not a transaction pooler). Without it the worker only polls. */
@@ -125,52 +122,17 @@ export async function startWebhookDelivery(db: Db, options: WebhookDeliveryOptio
 
   async function send(row: Claimed): Promise<{ ok: boolean; status: number | null; error: string | null }> {
     try {
-      const res = await postJson(row.url, JSON.stringify(row.payload), {
-        "user-agent": USER_AGENT,
-        "x-rollgate-event": row.kind,
-        "x-rollgate-delivery": row.id,
-      });
+      const res = await postWebhook(
+        row.url,
+        JSON.stringify(row.payload),
+        { "user-agent": USER_AGENT, "x-rollgate-event": row.kind, "x-rollgate-delivery": row.id },
+        { timeoutMs, allowPrivateNetworks: options.allowPrivateNetworks ?? false },
+      );
       const ok = res.status >= 200 && res.status < 300;
       return { ok, status: res.status, error: ok ? null : `HTTP ${res.status}${res.statusText ? ` ${res.statusText}` : ""}` };
     } catch (err) {
       return { ok: false, status: null, error: describeSendFailure(err, timeoutMs) };
     }
-  }
-
-  /**
-   * One POST with node:http(s) rather than fetch, for its `lookup` option: the address checked is the
-   * address connected to. Redirects are not followed (a 3xx is a failed attempt); the answer's body is
-   * not read. The timeout covers connecting, sending and the answer's headers.
-   */
-  function postJson(url: string, body: string, headers: Record<string, string>): Promise<{ status: number; statusText: string }> {
-    const target = new URL(url);
-    const host = target.hostname.replace(/^\[|\]$/g, "");
-    if (!options.allowPrivateNetworks && isIP(host) && isPrivateAddress(host)) return Promise.reject(privateAddressError(host, host));
-    return new Promise((resolve, reject) => {
-      const req = (target.protocol === "https:" ? https : http).request(
-        target,
-        {
-          method: "POST",
-          headers: { ...headers, "content-type": "application/json", "content-length": Buffer.byteLength(body) },
-          ...(options.allowPrivateNetworks ? {} : { lookup: publicOnlyLookup }),
-        },
-        (res) => {
-          clearTimeout(timer);
-          resolve({ status: res.statusCode ?? 0, statusText: res.statusMessage ?? "" });
-          // The body is not used: closed now, so a receiver that trickles one or never ends it holds no socket.
-          res.destroy();
-        },
-      );
-      const timer = setTimeout(
-        () => req.destroy(Object.assign(new Error(`no answer within ${timeoutMs} ms`), { name: "TimeoutError" })),
-        timeoutMs,
-      );
-      req.on("error", (err) => {
-        clearTimeout(timer);
-        reject(err);
-      });
-      req.end(body);
-    });
   }
 
   async function deliver(row: Claimed): Promise<void> {

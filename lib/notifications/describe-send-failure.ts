@@ -11,11 +11,9 @@ const NETWORK_FAILURES: Record<string, string> = {
   ECONNREFUSED: "connection refused",
   ECONNRESET: "connection reset by the receiver",
   EPIPE: "connection closed by the receiver",
-  UND_ERR_SOCKET: "connection closed by the receiver",
   EHOSTUNREACH: "host unreachable",
   ENETUNREACH: "network unreachable",
   ETIMEDOUT: "connection timed out",
-  UND_ERR_CONNECT_TIMEOUT: "connection timed out",
   CERT_HAS_EXPIRED: "TLS certificate expired",
   DEPTH_ZERO_SELF_SIGNED_CERT: "self-signed TLS certificate",
   SELF_SIGNED_CERT_IN_CHAIN: "self-signed TLS certificate in the chain",
@@ -25,15 +23,13 @@ const NETWORK_FAILURES: Record<string, string> = {
 };
 
 /**
- * A failed send as a short line: a timeout, a known network failure with its code, a refused private
- * address as it was refused, or the error's own message. Takes node:http's errors (the code on the
- * error) and fetch's (the code on its cause).
+ * A failed send (post-webhook.ts) as a short line: a timeout, a known network failure with its code,
+ * a refused private address as it was refused, or the error's own message.
  */
 export function describeSendFailure(err: unknown, timeoutMs: number): string {
-  const e = err as { name?: string; code?: string; message?: string; cause?: { code?: string; message?: string } } | null;
+  const e = err as { name?: string; code?: string; message?: string } | null;
   if (e?.name === "TimeoutError") return `no answer within ${timeoutMs} ms`;
   if (e?.code === PRIVATE_ADDRESS && e.message) return e.message;
-  const code = e?.cause?.code ?? e?.code;
-  if (code) return NETWORK_FAILURES[code] ? `${NETWORK_FAILURES[code]} (${code})` : code;
-  return e?.cause?.message ?? e?.message ?? String(err);
+  if (e?.code) return NETWORK_FAILURES[e.code] ? `${NETWORK_FAILURES[e.code]} (${e.code})` : e.code;
+  return e?.message ?? String(err);
 }
