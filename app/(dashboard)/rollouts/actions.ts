@@ -109,14 +109,7 @@ export async function createRolloutAction(_prev: RolloutFormState, form: FormDat
           internalSegments: segmentIds(form.get("internalSegments")),
         }
       : { phases: phasesFrom(form).map((p) => ({ ...p, minSoakSeconds: soakScale(p.minSoakSeconds) })) }),
-    impact: {
-      riskLevel: form.get("riskLevel"),
-      benefits: form.get("benefits") ?? "",
-      risks: form.get("risks") ?? "",
-      links: lines(form.get("links")),
-    },
-    autoAdvance: form.get("autoAdvance") === "on",
-    requireEarlier: requireEarlierFrom(form),
+    ...planTermsFrom(form),
   };
   const parsed = createRolloutSchema.safeParse(raw);
   if (!parsed.success) return { status: "invalid", message: "Check the highlighted fields", fields: fieldErrors(parsed.error) };
@@ -252,14 +245,7 @@ export async function editRolloutAction(_prev: RolloutFormState, form: FormData)
       })),
       ...future,
     ],
-    impact: {
-      riskLevel: form.get("riskLevel"),
-      benefits: form.get("benefits") ?? "",
-      risks: form.get("risks") ?? "",
-      links: lines(form.get("links")),
-    },
-    autoAdvance: form.get("autoAdvance") === "on",
-    requireEarlier: requireEarlierFrom(form),
+    ...planTermsFrom(form),
     notifyWebhookIds: form.get("notifyMode") === "chosen" ? form.getAll("notifyWebhookIds").map(String) : null,
   });
   if (!parsed.success) return { status: "invalid", message: "Check the highlighted fields", fields: fieldErrors(parsed.error) };
@@ -280,6 +266,20 @@ export async function editRolloutAction(_prev: RolloutFormState, form: FormData)
 }
 
 /** The plan's "environment before" requirement from its checkbox and hours (null when unticked). */
+/** What a new plan and an edited plan both take from their forms: impact, auto-advance, the earlier environment. */
+function planTermsFrom(form: FormData) {
+  return {
+    impact: {
+      riskLevel: form.get("riskLevel"),
+      benefits: form.get("benefits") ?? "",
+      risks: form.get("risks") ?? "",
+      links: lines(form.get("links")),
+    },
+    autoAdvance: form.get("autoAdvance") === "on",
+    requireEarlier: requireEarlierFrom(form),
+  };
+}
+
 function requireEarlierFrom(form: FormData): { hoursAtFull: number } | null {
   if (form.get("requireEarlier") !== "on") return null;
   const hours = String(form.get("requireEarlierHours") ?? "").trim();
