@@ -1,11 +1,12 @@
 "use client";
 
-import { startTransition, useActionState, useState, type ReactNode } from "react";
+import { useActionState, useState, type ReactNode } from "react";
 import { signApprovalAction, type RolloutFormState } from "@/app/(dashboard)/rollouts/actions";
 import { Button } from "../ui/button";
 import { TextArea, TextInput } from "../ui/field";
 import type { ReviewSection } from "./review-sections";
 import { FormError } from "@/components/ui/form-error";
+import { ActionForm } from "../ui/action-form";
 
 /**
  * Appendix C as a form: each "I have reviewed" item opens what it names (review-sections.tsx), and
@@ -38,17 +39,7 @@ export function ApprovalForm({
       return next;
     });
   return (
-    <form
-      onSubmit={(e) => {
-        // Submitted by hand rather than as a form action, so a refused form keeps what was typed.
-        e.preventDefault();
-        const data = new FormData(e.currentTarget);
-        startTransition(() => action(data));
-      }}
-      className="space-y-5"
-      noValidate
-      aria-label="Approval form"
-    >
+    <ActionForm action={action} className="space-y-5" noValidate aria-label="Approval form">
       <input type="hidden" name="rolloutId" value={rolloutId} />
       <input type="hidden" name="phaseIndex" value={phaseIndex} />
       {supersedes ? <input type="hidden" name="supersedes" value={supersedes} /> : null}
@@ -144,7 +135,7 @@ export function ApprovalForm({
       <Button type="submit" disabled={pending}>
         {pending ? "Signing…" : "Sign"}
       </Button>
-    </form>
+    </ActionForm>
   );
 }
 

@@ -1,6 +1,6 @@
 "use client";
 
-import { startTransition, useActionState, useState } from "react";
+import { useActionState, useState } from "react";
 import { createRolloutAction, type RolloutFormState } from "@/app/(dashboard)/rollouts/actions";
 import type { Segment } from "@/lib/domain/targeting/model";
 import { RequireEarlierField } from "./require-earlier-field";
@@ -9,6 +9,7 @@ import { Select } from "../ui/field";
 import { NewRolloutPlan } from "./new-rollout-plan";
 import { ImpactFields } from "./impact-fields";
 import { FormError } from "@/components/ui/form-error";
+import { ActionForm } from "../ui/action-form";
 
 /** Starts a plan from the seeds' playbook, or from phases typed here, with the requester's impact assessment. */
 export function NewRolloutForm({
@@ -25,17 +26,7 @@ export function NewRolloutForm({
   const [environment, setEnvironment] = useState(environments.includes("production") ? "production" : (environments[0] ?? ""));
   const f = state.fields ?? {};
   return (
-    <form
-      onSubmit={(e) => {
-        // Submitted by hand rather than as a form action, so a refused form keeps what was typed.
-        e.preventDefault();
-        const data = new FormData(e.currentTarget);
-        startTransition(() => action(data));
-      }}
-      className="space-y-6"
-      noValidate
-      aria-label="New rollout"
-    >
+    <ActionForm action={action} className="space-y-6" noValidate aria-label="New rollout">
       <input type="hidden" name="flagKey" value={flagKey} />
       <div className="grid gap-4 sm:grid-cols-2">
         <label className="block text-sm">
@@ -68,6 +59,6 @@ export function NewRolloutForm({
       <Button type="submit" disabled={pending}>
         {pending ? "Creating…" : "Create rollout plan"}
       </Button>
-    </form>
+    </ActionForm>
   );
 }
