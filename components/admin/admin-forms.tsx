@@ -14,7 +14,7 @@ import { ROLES, ROLE_LABELS } from "@/lib/auth/roles";
 import { Button } from "../ui/button";
 import { Field, Select, TextInput } from "../ui/field";
 import { ActionForm } from "../ui/action-form";
-import { FormError } from "@/components/ui/form-error";
+import { FormError, FormSuccess } from "@/components/ui/form-message";
 
 const idle: AdminFormState = { status: "idle" };
 
@@ -41,12 +41,7 @@ function RoleCheckboxes({ selected, error }: { selected: readonly string[]; erro
 }
 
 export function Status({ state }: { state: AdminFormState }) {
-  if (state.status === "ok" && state.message)
-    return (
-      <p className="text-sm text-emerald-700" role="status">
-        {state.message}
-      </p>
-    );
+  if (state.status === "ok" && state.message) return <FormSuccess>{state.message}</FormSuccess>;
   if ((state.status === "error" || state.status === "invalid") && state.message) return <FormError>{state.message}</FormError>;
   return null;
 }

@@ -5,7 +5,7 @@ import { changePasswordAction, type PasswordFormState } from "@/app/(dashboard)/
 import { Button } from "../ui/button";
 import { Field, TextInput } from "../ui/field";
 import { ActionForm } from "../ui/action-form";
-import { FormError } from "@/components/ui/form-error";
+import { FormError, FormSuccess } from "@/components/ui/form-message";
 
 export function ChangePasswordForm() {
   const [state, action, pending] = useActionState<PasswordFormState, FormData>(changePasswordAction, { status: "idle" });
@@ -24,11 +24,7 @@ export function ChangePasswordForm() {
         <Button type="submit" disabled={pending}>
           {pending ? "Saving…" : "Change password"}
         </Button>
-        {state.status === "ok" ? (
-          <p className="text-sm text-emerald-700" role="status">
-            Password changed; your other sessions were signed out.
-          </p>
-        ) : null}
+        {state.status === "ok" ? <FormSuccess>Password changed; your other sessions were signed out.</FormSuccess> : null}
         {state.status === "invalid" && state.message ? <FormError>{state.message}</FormError> : null}
       </div>
     </ActionForm>

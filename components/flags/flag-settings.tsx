@@ -6,7 +6,7 @@ import type { FlagDto } from "@/lib/flags/flag-dto";
 import { Button } from "../ui/button";
 import { Field, TextInput } from "../ui/field";
 import { ActionForm } from "../ui/action-form";
-import { FormError } from "@/components/ui/form-error";
+import { FormError, FormSuccess } from "@/components/ui/form-message";
 
 const idle: FormState = { status: "idle" };
 const settingsIdle: SettingsFormState = { status: "idle" };
@@ -76,11 +76,7 @@ function SettingsForm({ flagKey, opened }: { flagKey: string; opened: Settings }
         <Button type="submit" variant="secondary" disabled={saving}>
           Save settings
         </Button>
-        {state.status === "saved" ? (
-          <p className="text-sm text-emerald-700" role="status">
-            {state.message}
-          </p>
-        ) : null}
+        {state.status === "saved" ? <FormSuccess>{state.message}</FormSuccess> : null}
       </div>
     </ActionForm>
   );

@@ -12,7 +12,7 @@ import { ConflictDialog } from "./conflict-dialog";
 import { PercentField } from "./percent-field";
 import { RolloutOverrideNotice } from "./rollout-override-notice";
 import { useFlagStateForm, type LiveRolloutInfo } from "./use-flag-state-form";
-import { FormError } from "@/components/ui/form-error";
+import { FormError } from "@/components/ui/form-message";
 
 export type { LiveRolloutInfo };
 

@@ -8,7 +8,7 @@ import { Select } from "../ui/field";
 import { PlanTable } from "./import-plan-table";
 import { SegmentPlanTable } from "./import-segment-table";
 import { useUnleashImport, type Unmappable } from "./use-unleash-import";
-import { FormError } from "@/components/ui/form-error";
+import { FormError } from "@/components/ui/form-message";
 
 /**
  * Upload an Unleash export, see the dry run, import. Talks to `POST /api/v1/import/unleash` (the

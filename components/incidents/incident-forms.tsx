@@ -11,7 +11,7 @@ import {
 } from "@/app/(dashboard)/incidents/actions";
 import { Button } from "../ui/button";
 import { Select, TextArea } from "../ui/field";
-import { FormError } from "@/components/ui/form-error";
+import { FormError } from "@/components/ui/form-message";
 
 export function AcknowledgeButton({ incidentId, version }: { incidentId: string; version: number }) {
   const router = useRouter();

@@ -5,7 +5,7 @@ import { TextArea } from "../ui/field";
 import { ModalDialog } from "../ui/modal-dialog";
 import { ActionForm } from "../ui/action-form";
 import { REASON_MAX } from "@/lib/domain/reason";
-import { FormError } from "@/components/ui/form-error";
+import { FormError } from "@/components/ui/form-message";
 
 // What a kill or restore does to the environment's rollout: said for sure where the caller knows
 // (true: there is one it acts on, false: none), in general where it does not (the command palette).

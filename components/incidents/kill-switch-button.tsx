@@ -6,7 +6,7 @@ import { useRouter } from "next/navigation";
 import { killFlagAction, restoreFlagAction, type IncidentFormState } from "@/app/(dashboard)/incidents/actions";
 import { Button } from "../ui/button";
 import { KillReasonDialog } from "./kill-reason-dialog";
-import { FormError } from "@/components/ui/form-error";
+import { FormError, FormSuccess } from "@/components/ui/form-message";
 
 /**
  * One click, one required reason, done: kills (or restores) a flag in one environment. The dialog
@@ -46,14 +46,14 @@ export function KillSwitchButton({
         {killed ? `Restore ${environment}` : `Kill in ${environment}`}
       </Button>
       {state.status === "ok" ? (
-        <p className="text-sm text-emerald-700" role="status">
+        <FormSuccess>
           {state.message}{" "}
           {state.incidentId ? (
             <Link className="font-medium underline" href={`/incidents/${state.incidentId}`}>
               Incident
             </Link>
           ) : null}
-        </p>
+        </FormSuccess>
       ) : state.message && !open ? (
         <FormError>{state.message}</FormError>
       ) : null}

@@ -5,7 +5,7 @@ import { signApprovalAction, type RolloutFormState } from "@/app/(dashboard)/rol
 import { Button } from "../ui/button";
 import { TextArea, TextInput } from "../ui/field";
 import type { ReviewSection } from "./review-sections";
-import { FormError } from "@/components/ui/form-error";
+import { FormError } from "@/components/ui/form-message";
 import { ActionForm } from "../ui/action-form";
 
 /**

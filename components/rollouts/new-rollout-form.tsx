@@ -8,7 +8,7 @@ import { Button } from "../ui/button";
 import { Select } from "../ui/field";
 import { NewRolloutPlan } from "./new-rollout-plan";
 import { ImpactFields } from "./impact-fields";
-import { FormError } from "@/components/ui/form-error";
+import { FormError } from "@/components/ui/form-message";
 import { ActionForm } from "../ui/action-form";
 
 /** Starts a plan from the seeds' playbook, or from phases typed here, with the requester's impact assessment. */

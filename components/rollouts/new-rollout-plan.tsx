@@ -8,7 +8,7 @@ import type { Segment } from "@/lib/domain/targeting/model";
 import { TextArea } from "../ui/field";
 import { PhaseTable, type PhaseRow } from "./phase-table";
 import { PhaseAudiencePicker } from "./phase-audience-picker";
-import { FormError } from "@/components/ui/form-error";
+import { FormError } from "@/components/ui/form-message";
 
 const DEFAULT_ROWS: PhaseRow[] = [
   {

@@ -7,7 +7,7 @@ import type { PhaseCommentDto } from "@/lib/rollouts/comment-on-phase";
 import { ActionForm } from "../ui/action-form";
 import { Button } from "../ui/button";
 import { Field, TextArea } from "../ui/field";
-import { FormError } from "@/components/ui/form-error";
+import { FormError } from "@/components/ui/form-message";
 
 const at = (iso: string) => `${iso.replace("T", " ").slice(0, 16)} UTC`;
 

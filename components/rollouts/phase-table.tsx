@@ -4,7 +4,7 @@ import type { PhaseDto } from "@/lib/rollouts/rollout-view";
 import type { Segment } from "@/lib/domain/targeting/model";
 import { TextArea, TextInput } from "../ui/field";
 import { PhaseAudiences } from "./phase-audience-picker";
-import { FormError } from "@/components/ui/form-error";
+import { FormError } from "@/components/ui/form-message";
 
 /** One phase as the editor holds it: text fields, converted and validated on the server. */
 export interface PhaseRow {

@@ -11,7 +11,7 @@ import { CommunicationPlanField } from "./communication-plan-field";
 import { ImpactFields, type ImpactValues } from "./impact-fields";
 import { Button } from "../ui/button";
 import { PhaseTable, rowFromPhase, type PhaseRow } from "./phase-table";
-import { FormError } from "@/components/ui/form-error";
+import { FormError, FormSuccess } from "@/components/ui/form-message";
 
 /**
  * Edits what is still to come. Saving raises the plan version: forms signed for the changed plan
@@ -88,9 +88,7 @@ export function PlanEditor({
             {pending ? "Saving…" : "Save plan"}
           </Button>
           {state.status === "ok" ? (
-            <p className="text-sm text-emerald-700" role="status">
-              {state.message}
-            </p>
+            <FormSuccess>{state.message}</FormSuccess>
           ) : state.message ? (
             <FormError>{state.message}</FormError>
           ) : null}

@@ -5,7 +5,7 @@ import { requestApprovalAction, type RolloutFormState } from "@/app/(dashboard)/
 import { ActionForm } from "../ui/action-form";
 import { Button } from "../ui/button";
 import { Field, TextArea } from "../ui/field";
-import { FormError } from "@/components/ui/form-error";
+import { FormError, FormSuccess } from "@/components/ui/form-message";
 
 /** An engineer asks for a phase's approval: some product owners ticked (or none: anyone), an optional note. */
 export function RequestApprovalForm({
@@ -59,13 +59,7 @@ export function RequestApprovalForm({
         <Button type="submit" disabled={pending}>
           {pending ? "Requesting…" : `Request approval for ${phaseName}`}
         </Button>
-        {state.status === "ok" ? (
-          <p className="text-sm text-emerald-700" role="status">
-            {state.message}
-          </p>
-        ) : state.message ? (
-          <FormError>{state.message}</FormError>
-        ) : null}
+        {state.status === "ok" ? <FormSuccess>{state.message}</FormSuccess> : state.message ? <FormError>{state.message}</FormError> : null}
       </div>
     </ActionForm>
   );

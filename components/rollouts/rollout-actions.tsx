@@ -7,7 +7,7 @@ import type { RolloutDto } from "@/lib/rollouts/rollout-view";
 import { describeExposure, widensExposure, type FlagExposure } from "@/lib/domain/flag-exposure";
 import { Button } from "../ui/button";
 import { RolloutConflictDialog, TransitionDialog, type Action, type Widening } from "./rollout-dialogs";
-import { FormError } from "@/components/ui/form-error";
+import { FormError, FormSuccess } from "@/components/ui/form-message";
 
 // A phase serving segments is said in full (its audience); "its allowlist (0 keys)" would hide them.
 const pct = (p: RolloutDto["phases"][number] | undefined) =>
@@ -149,11 +149,7 @@ export function RolloutActions({
           </Button>
         ))}
       </div>
-      {state.status === "ok" && state.message ? (
-        <p className="text-sm text-emerald-700" role="status">
-          {state.message}
-        </p>
-      ) : null}
+      {state.status === "ok" && state.message ? <FormSuccess>{state.message}</FormSuccess> : null}
       {dialog === null &&
       (state.status === "error" || state.status === "invalid" || state.status === "blocked") &&
       (state.message || state.fields?.reason) ? (

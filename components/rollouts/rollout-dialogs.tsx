@@ -7,7 +7,7 @@ import { ActionForm } from "../ui/action-form";
 import { REASON_MAX } from "@/lib/domain/reason";
 import { TextArea } from "../ui/field";
 import { ModalDialog } from "../ui/modal-dialog";
-import { FormError } from "@/components/ui/form-error";
+import { FormError } from "@/components/ui/form-message";
 
 export type Action = "advance" | "pause" | "resume" | "rollback";
 

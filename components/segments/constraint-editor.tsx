@@ -5,7 +5,7 @@ import { OPERATOR_LABELS } from "@/lib/targeting/describe-constraint";
 import { Button } from "../ui/button";
 import { Checkbox, Field, Select, TextInput } from "../ui/field";
 import { caseOperators, emptyDraft, isListOperator, type ConstraintDraft } from "./constraint-drafts";
-import { FormError } from "@/components/ui/form-error";
+import { FormError } from "@/components/ui/form-message";
 
 const HINTS: Partial<Record<string, string>> = {
   NUM: "a number",

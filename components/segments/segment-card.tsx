@@ -8,7 +8,7 @@ import { ActionForm } from "../ui/action-form";
 import { Badge } from "../ui/badge";
 import { Button } from "../ui/button";
 import { SegmentForm } from "./segment-form";
-import { FormError } from "@/components/ui/form-error";
+import { FormError } from "@/components/ui/form-message";
 
 /** One segment: its audience in words, where it is used, and (for those who may) edit and delete. */
 export function SegmentCard({

@@ -8,7 +8,7 @@ import { Button } from "../ui/button";
 import { Checkbox, Field, TextInput } from "../ui/field";
 import { ConstraintEditor } from "./constraint-editor";
 import { emptyDraft, toConstraintInput, toDraft, type ConstraintDraft } from "./constraint-drafts";
-import { FormError } from "@/components/ui/form-error";
+import { FormError } from "@/components/ui/form-message";
 
 /**
  * Creates a segment, or edits `segment`. The constraints are edited in the client and sent as JSON in

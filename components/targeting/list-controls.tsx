@@ -1,5 +1,5 @@
 import { Button } from "../ui/button";
-import { FormError } from "@/components/ui/form-error";
+import { FormError } from "@/components/ui/form-message";
 
 /** A row's Remove button in the targeting lists (variants, dependencies), named for its row. */
 export function RemoveRowButton({ label, onRemove }: { label: string; onRemove: () => void }) {

@@ -5,7 +5,7 @@ import { Link } from "@/components/ui/link";
 import { describeConstraints } from "@/lib/domain/targeting/describe";
 import type { Segment } from "@/lib/domain/targeting/model";
 import { Checkbox } from "../ui/field";
-import { FormError } from "@/components/ui/form-error";
+import { FormError } from "@/components/ui/form-message";
 
 /**
  * The existing segments, each with its audience in words; the ticked ones must all match too. Used by

@@ -17,7 +17,7 @@ import { FlagVariantsEditor } from "./flag-variants-editor";
 import { DependenciesEditor } from "./dependencies-editor";
 import { useTargetingForm } from "./use-targeting-form";
 import { ListError } from "./list-controls";
-import { FormError } from "@/components/ui/form-error";
+import { FormError } from "@/components/ui/form-message";
 
 const idle: FormState = { status: "idle" };
 

@@ -1,4 +1,4 @@
-import { FormError } from "./form-error";
+import { FormError } from "./form-message";
 import type { InputHTMLAttributes, ReactNode, SelectHTMLAttributes, TextareaHTMLAttributes } from "react";
 
 /**

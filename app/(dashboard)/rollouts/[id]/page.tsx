@@ -32,6 +32,7 @@ import { PhaseComments } from "@/components/rollouts/phase-comments";
 import { webhookChoices, type WebhookChoice } from "@/lib/rollouts/communication-plan";
 import { exposureSentence, describeRecipients } from "@/lib/domain/approval-review";
 import { listSegments } from "@/lib/segments/list-segments";
+import { FormSuccess } from "@/components/ui/form-message";
 
 export const metadata: Metadata = { title: "Rollout" };
 
@@ -219,11 +220,7 @@ function RolloutHeader({
         {envState ? ` · flag now ${exposureSentence(envState)}` : ""}
       </p>
       {rollout.endedReason ? <p className="mt-1 text-sm text-slate-700">Ended: {rollout.endedReason}</p> : null}
-      {signed ? (
-        <p className="mt-2 text-sm text-emerald-700" role="status">
-          Your form is signed and recorded.
-        </p>
-      ) : null}
+      {signed ? <FormSuccess className="mt-2">Your form is signed and recorded.</FormSuccess> : null}
     </div>
   );
 }

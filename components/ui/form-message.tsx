@@ -17,3 +17,12 @@ export function FormError({
     </Tag>
   );
 }
+
+/** What a form did, read out when it appears (`role="status"`, polite: it does not interrupt). */
+export function FormSuccess({ children, className = "" }: { children: ReactNode; className?: string }) {
+  return (
+    <p className={`${className} text-sm text-emerald-700`.trim()} role="status">
+      {children}
+    </p>
+  );
+}
