@@ -38,6 +38,22 @@ export async function assertPhaseSegments(tx: Tx, phases: readonly PhasePlan[], 
 }
 
 /** Checks a plan and answers field errors (400) naming the phase and field. */
+/** A plan's phase as stored (a rollout_phases row without its rollout), at its index in the plan. */
+export function phaseRow(p: PhasePlan, index: number) {
+  return {
+    index,
+    name: p.name,
+    percent: p.percent,
+    minSoakSeconds: p.minSoakSeconds,
+    criteria: p.criteria as object,
+    requiredApprovals: p.requiredApprovals,
+    checklist: p.checklist,
+    allowlist: p.allowlist,
+    segments: p.segments ?? [],
+    notBefore: p.notBefore ?? null,
+  };
+}
+
 export function assertValidPlan(phases: PhasePlan[]): void {
   const problems = planProblems(phases);
   if (Object.keys(problems).length) throw validationFailed(problems, "The rollout plan is invalid");
@@ -86,18 +102,7 @@ export async function createRollout(db: Db, principal: Principal | null, input: 
             ...(input.requireEarlier ? { requireEarlier: input.requireEarlier } : {}),
             ...(recipients ? { notifyAllWebhooks: false, notifyWebhookIds: recipients } : {}),
             phases: {
-              create: phases.map((p, index) => ({
-                index,
-                name: p.name,
-                percent: p.percent,
-                minSoakSeconds: p.minSoakSeconds,
-                criteria: p.criteria as object,
-                requiredApprovals: p.requiredApprovals,
-                checklist: p.checklist,
-                allowlist: p.allowlist,
-                segments: p.segments ?? [],
-                notBefore: p.notBefore ?? null,
-              })),
+              create: phases.map((p, index) => phaseRow(p, index)),
             },
           },
         });

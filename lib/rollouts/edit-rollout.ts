@@ -4,7 +4,7 @@ import { AppError, validationFailed } from "../errors";
 import { recordAudit } from "../audit/record-audit";
 import { actorLabel, type Principal } from "../auth/principal";
 import { transition } from "../domain/rollout";
-import { assertPhaseSegments, assertValidPlan, toPhasePlan } from "./create-rollout";
+import { assertPhaseSegments, assertValidPlan, phaseRow, toPhasePlan } from "./create-rollout";
 import type { EditRolloutInput } from "./rollout-schemas";
 import { lockRollout } from "./lock-rollout";
 import { loadRollout, type RolloutDto } from "./rollout-view";
@@ -76,19 +76,7 @@ export async function editRollout(
           await assertPhaseSegments(tx, phases.slice(view.currentPhase + 1), view.currentPhase + 1);
           await tx.rolloutPhase.deleteMany({ where: { rolloutId: id, index: { gt: view.currentPhase } } });
           await tx.rolloutPhase.createMany({
-            data: phases.slice(view.currentPhase + 1).map((p, k) => ({
-              rolloutId: id,
-              index: view.currentPhase + 1 + k,
-              name: p.name,
-              percent: p.percent,
-              minSoakSeconds: p.minSoakSeconds,
-              criteria: p.criteria as object,
-              requiredApprovals: p.requiredApprovals,
-              checklist: p.checklist,
-              allowlist: p.allowlist,
-              segments: p.segments ?? [],
-              notBefore: p.notBefore ?? null,
-            })),
+            data: phases.slice(view.currentPhase + 1).map((p, k) => ({ rolloutId: id, ...phaseRow(p, view.currentPhase + 1 + k) })),
           });
         }
       }
