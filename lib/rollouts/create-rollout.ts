@@ -37,7 +37,6 @@ export async function assertPhaseSegments(tx: Tx, phases: readonly PhasePlan[], 
   if (Object.keys(problems).length) throw new AppError("UNPROCESSABLE", "The plan names segments that do not exist", { fields: problems });
 }
 
-/** Checks a plan and answers field errors (400) naming the phase and field. */
 /** A plan's phase as stored (a rollout_phases row without its rollout), at its index in the plan. */
 export function phaseRow(p: PhasePlan, index: number) {
   return {
@@ -54,6 +53,7 @@ export function phaseRow(p: PhasePlan, index: number) {
   };
 }
 
+/** Checks a plan and answers field errors (400) naming the phase and field. */
 export function assertValidPlan(phases: PhasePlan[]): void {
   const problems = planProblems(phases);
   if (Object.keys(problems).length) throw validationFailed(problems, "The rollout plan is invalid");

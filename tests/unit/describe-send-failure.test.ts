@@ -50,9 +50,11 @@ describe("describeSendFailure", () => {
     );
   });
 
-  it("keeps an unknown code or message as it is", () => {
+  it("keeps an unknown code or message as it is", async () => {
     expect(describeSendFailure(nodeError("EWHATEVER"), 5_000)).toBe("EWHATEVER");
-    expect(describeSendFailure(new TypeError("Invalid URL"), 5_000)).toBe("Invalid URL");
+    // What the sender throws for a URL it cannot parse (the forms refuse one before it is saved).
+    expect(describeSendFailure(await sendFailure("not a url"), 5_000)).toBe("ERR_INVALID_URL");
+    expect(describeSendFailure(new Error("boom"), 5_000)).toBe("boom");
     expect(describeSendFailure("odd", 5_000)).toBe("odd");
   });
 });

@@ -265,7 +265,6 @@ export async function editRolloutAction(_prev: RolloutFormState, form: FormData)
   }
 }
 
-/** The plan's "environment before" requirement from its checkbox and hours (null when unticked). */
 /** What a new plan and an edited plan both take from their forms: impact, auto-advance, the earlier environment. */
 function planTermsFrom(form: FormData) {
   return {
@@ -280,6 +279,7 @@ function planTermsFrom(form: FormData) {
   };
 }
 
+/** The plan's "environment before" requirement from its checkbox and hours (null when unticked). */
 function requireEarlierFrom(form: FormData): { hoursAtFull: number } | null {
   if (form.get("requireEarlier") !== "on") return null;
   const hours = String(form.get("requireEarlierHours") ?? "").trim();
