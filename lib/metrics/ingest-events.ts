@@ -97,7 +97,7 @@ WITH claim AS (
       SELECT coalesce(jsonb_object_agg(k, coalesce((t.errors_by_code->>k)::bigint, 0) + coalesce((EXCLUDED.errors_by_code->>k)::bigint, 0)), '{}'::jsonb)
       FROM jsonb_object_keys(t.errors_by_code || EXCLUDED.errors_by_code) AS k
     ) END
-  RETURNING flag_id, minute, variant, phase, reason, requests
+  RETURNING 1
 ), by_variant AS (
   -- Flags with variants: the same outcomes per variant name, for comparing variants with each other
   -- (migration 20261203001000). Only what names its variant; a null token is a session's report.
