@@ -414,7 +414,9 @@ async function evaluateOne(
   }
   if (g.breachedSince) {
     countVerdict("already_acted");
-    await db.guardrail.update({ where: { id: g.id }, data: { lastVerdict: record({ acted: "already acted on this breach" }) } });
+    // A dry run did nothing: its later looks must not read as if the breach had been acted on.
+    const acted = g.dryRun ? "dry run: already reported this breach" : "already acted on this breach";
+    await db.guardrail.update({ where: { id: g.id }, data: { lastVerdict: record({ acted }) } });
     return false;
   }
   // Claim the breach first (conditional update), so even two evaluators could not act twice.
