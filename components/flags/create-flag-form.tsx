@@ -5,6 +5,7 @@ import { createFlagAction, type FormState } from "@/app/(dashboard)/flags/action
 import { Button } from "../ui/button";
 import { Field, TextInput } from "../ui/field";
 import { ActionForm } from "../ui/action-form";
+import { FormError } from "@/components/ui/form-message";
 
 export function CreateFlagForm() {
   const [state, action, pending] = useActionState<FormState, FormData>(createFlagAction, { status: "idle" });
@@ -25,11 +26,7 @@ export function CreateFlagForm() {
       <Button type="submit" disabled={pending} className="lg:mt-6">
         {pending ? "Creating…" : "Create flag"}
       </Button>
-      {state.status === "error" ? (
-        <p className="text-sm text-red-600 sm:col-span-2 lg:col-span-5" role="alert">
-          {state.message}
-        </p>
-      ) : null}
+      {state.status === "error" ? <FormError className="sm:col-span-2 lg:col-span-5">{state.message}</FormError> : null}
     </ActionForm>
   );
 }

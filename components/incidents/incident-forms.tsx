@@ -1,6 +1,6 @@
 "use client";
 
-import { startTransition, useActionState, useEffect } from "react";
+import { useActionState, useEffect } from "react";
 import { useRouter } from "next/navigation";
 import {
   acknowledgeIncidentAction,
@@ -12,6 +12,7 @@ import {
 import { Button } from "../ui/button";
 import { Select, TextArea } from "../ui/field";
 import { FormError } from "@/components/ui/form-message";
+import { ActionForm } from "../ui/action-form";
 
 export function AcknowledgeButton({ incidentId, version }: { incidentId: string; version: number }) {
   const router = useRouter();
@@ -40,16 +41,7 @@ export function ResolveForm({ incidentId, version }: { incidentId: string; versi
   }, [state, router]);
   const f = state.fields ?? {};
   return (
-    <form
-      onSubmit={(e) => {
-        e.preventDefault();
-        const data = new FormData(e.currentTarget);
-        startTransition(() => action(data));
-      }}
-      className="space-y-3"
-      aria-label="Resolve incident"
-      noValidate
-    >
+    <ActionForm action={action} className="space-y-3" aria-label="Resolve incident" noValidate>
       <input type="hidden" name="incidentId" value={incidentId} />
       <input type="hidden" name="version" value={version} />
       {(
@@ -77,7 +69,7 @@ export function ResolveForm({ incidentId, version }: { incidentId: string; versi
         </Button>
         {state.message && state.status !== "ok" ? <FormError as="span">{state.message}</FormError> : null}
       </div>
-    </form>
+    </ActionForm>
   );
 }
 

@@ -1,6 +1,6 @@
 "use client";
 
-import { startTransition, useActionState, useEffect, useState } from "react";
+import { useActionState, useEffect, useState } from "react";
 import { useRouter } from "next/navigation";
 import { editRolloutAction, type RolloutFormState } from "@/app/(dashboard)/rollouts/actions";
 import type { RolloutDto } from "@/lib/rollouts/rollout-view";
@@ -12,6 +12,7 @@ import { ImpactFields, type ImpactValues } from "./impact-fields";
 import { Button } from "../ui/button";
 import { PhaseTable, rowFromPhase, type PhaseRow } from "./phase-table";
 import { FormError, FormSuccess } from "@/components/ui/form-message";
+import { ActionForm } from "../ui/action-form";
 
 /**
  * Edits what is still to come. Saving raises the plan version: forms signed for the changed plan
@@ -41,16 +42,7 @@ export function PlanEditor({
     // (`open` going from true to undefined made React close it, hiding "Saved as plan v2").
     <details className="rounded-xl bg-white p-5 shadow-sm ring-1 ring-slate-200" open={state.status !== "idle" || undefined}>
       <summary className="cursor-pointer font-semibold">Edit plan</summary>
-      <form
-        onSubmit={(e) => {
-          e.preventDefault();
-          const data = new FormData(e.currentTarget);
-          startTransition(() => action(data));
-        }}
-        className="mt-4 space-y-5"
-        noValidate
-        aria-label="Edit plan"
-      >
+      <ActionForm action={action} className="mt-4 space-y-5" noValidate aria-label="Edit plan">
         <input type="hidden" name="rolloutId" value={rollout.id} />
         <input type="hidden" name="version" value={rollout.version} />
         <p className="text-sm text-slate-600">
@@ -93,7 +85,7 @@ export function PlanEditor({
             <FormError>{state.message}</FormError>
           ) : null}
         </div>
-      </form>
+      </ActionForm>
     </details>
   );
 }
