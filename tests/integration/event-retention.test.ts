@@ -1,5 +1,6 @@
 // Raw events are bounded: daily partitions created ahead, whole days past retention dropped, and
 // rollups (which every chart reads) kept for their own, longer retention.
+import pg from "pg";
 import { beforeAll, describe, expect, it } from "vitest";
 import { setUpTestDatabase } from "../support/fixture";
 import { applyRetention } from "../../lib/metrics/retention";
@@ -108,5 +109,30 @@ describe("event retention", () => {
     const before = (await partitions()).length;
     await expect(t.sql(`SELECT rollgate_ensure_event_partitions('2020-01-01', '2022-01-01')`)).rejects.toThrow(/at most 400 days/);
     expect((await partitions()).length).toBe(before);
+  });
+
+  it("runs beside another instance's start-up lock-down without either failing", async () => {
+    // An instance starting (rollgate_lock_down() re-grants every table) while another's retention
+    // creates and drops partitions: both changed the same catalog rows, and one failed with "tuple
+    // concurrently updated", a deadlock or "cache lookup failed for relation" (CI, 2026-12-07: a
+    // second server refused to start). Each pass here creates one day and drops one.
+    const lockDown = new pg.Client({ connectionString: t.url });
+    await lockDown.connect();
+    try {
+      const start = now.getTime() + 10 * DAY;
+      const passes = (async () => {
+        for (let i = 0; i < 20; i++) await applyRetention(t.db, { eventDays: 7, rollupDays: 30 }, new Date(start + i * DAY));
+      })();
+      const lockDowns = (async () => {
+        for (let i = 0; i < 40; i++) await lockDown.query("SELECT rollgate_lock_down()");
+      })();
+      const outcomes = await Promise.allSettled([passes, lockDowns]);
+      expect(outcomes.map((o) => (o.status === "rejected" ? String(o.reason) : o.status))).toEqual(["fulfilled", "fulfilled"]);
+    } finally {
+      await lockDown.end();
+    }
+    const names = (await partitions()).map((p) => p.name);
+    expect(names).toContain(dayName(now.getTime() + 32 * DAY));
+    expect(names).not.toContain(dayName(now.getTime() + 15 * DAY));
   });
 });
