@@ -59,6 +59,21 @@ export function assertValidPlan(phases: PhasePlan[]): void {
   if (Object.keys(problems).length) throw validationFailed(problems, "The rollout plan is invalid");
 }
 
+/**
+ * The playbook's phases are fixed but for the internal users it is given, so its one possible problem
+ * (an internal phase at 0 % with nobody in it) is named on the fields that set them: the request and
+ * the form have no `phases.0.percent` to show it on.
+ */
+function assertValidPlaybook(phases: PhasePlan[]): void {
+  const problems = planProblems(phases);
+  if (!Object.keys(problems).length) return;
+  const { "phases.0.percent": internal, ...rest } = problems;
+  const fields = internal
+    ? { internalAllowlist: "add the internal users' targeting keys or a segment: the first phase serves only them", ...rest }
+    : rest;
+  throw validationFailed(fields, internal ? "The playbook needs internal users" : "The rollout plan is invalid");
+}
+
 const liveConflict = (flagKey: string, environment: string) =>
   new AppError("CONFLICT", `'${flagKey}' already has a live rollout in ${environment}; finish or roll it back first`, {
     fields: { flagKey: `already has a live rollout in ${environment}` },
@@ -74,7 +89,8 @@ export async function createRollout(db: Db, principal: Principal | null, input: 
   const phases = input.phases
     ? input.phases.map(toPhasePlan)
     : templatePlan(input.internalAllowlist ?? [], input.environment, [...new Set(input.internalSegments ?? [])]);
-  assertValidPlan(phases);
+  if (input.phases) assertValidPlan(phases);
+  else assertValidPlaybook(phases);
   try {
     return await db.$transaction(
       async (tx) => {

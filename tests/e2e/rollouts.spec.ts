@@ -41,9 +41,14 @@ test("plan from the playbook, sign a conditional approval, advance; self-approva
   await eve.getByRole("button", { name: "Create flag" }).click();
   await expect(eve).toHaveURL(new RegExp(`/flags/${flagKey}$`));
   await eve.getByRole("link", { name: "Plan a staged rollout…" }).click();
-  await eve.getByLabel("Internal users (targeting keys, one per line)").fill("qa-1\nqa-2");
   await eve.getByLabel("Benefits").fill("Single-page checkout: fewer drop-offs");
   await eve.getByLabel("Risks and how they are mitigated").fill("Payment form rewritten; rollback is one click");
+  // Nobody in the playbook's internal phase: refused, and said at the field that names them.
+  await eve.getByRole("button", { name: "Create rollout plan" }).click();
+  const internalUsers = eve.locator("label").filter({ hasText: "Internal users (targeting keys, one per line)" });
+  await expect(internalUsers.getByRole("alert")).toHaveText(/^add the internal users' targeting keys or a segment/);
+  await expect(eve.getByRole("alert").filter({ hasText: "The playbook needs internal users" })).toBeVisible();
+  await internalUsers.getByRole("textbox").fill("qa-1\nqa-2");
   await eve.getByRole("button", { name: "Create rollout plan" }).click();
   await expect(eve).toHaveURL(/\/rollouts\/[0-9a-f-]{36}$/);
   const rolloutUrl = eve.url();

@@ -102,6 +102,8 @@ describe("rollouts API", () => {
       [{ flagKey: key, environment: "production", phases: [{ name: "a", percent: 0 }] }, 400, "phases.0.percent"],
       [{ flagKey: key, environment: "production", phases: [] }, 400, "phases"],
       [{ flagKey: key, environment: "production" }, 400, "phases"],
+      // The playbook with nobody in its internal phase: named on the field that sets them.
+      [{ flagKey: key, environment: "production", template: "playbook" }, 400, "internalAllowlist"],
       [{ flagKey: "no-such-flag", environment: "production", phases: quickPhases }, 400, "flagKey"],
       [{ flagKey: key, environment: "moon", phases: quickPhases }, 400, "environment"],
       [{ flagKey: key, environment: "production", phases: [{ name: "", percent: 10 }] }, 400, "phases.0.name"],
