@@ -1,6 +1,7 @@
 "use client";
 
-import { useActionState, useState, type ReactNode } from "react";
+import { useActionState, useEffect, useState, type ReactNode } from "react";
+import { useRouter } from "next/navigation";
 import { signApprovalAction, type RolloutFormState } from "@/app/(dashboard)/rollouts/actions";
 import { Button } from "../ui/button";
 import { TextArea, TextInput } from "../ui/field";
@@ -20,65 +21,44 @@ export function ApprovalForm({
   sections,
   signerName,
   supersedes,
+  planVersion,
 }: {
   rolloutId: string;
   phaseIndex: number;
   sections: readonly ReviewSection[];
   signerName: string;
   supersedes?: string;
+  /** The plan version the sections show; sent with the form, which is refused (409) if the plan has moved on. */
+  planVersion: number;
 }) {
+  const router = useRouter();
   const [state, action, pending] = useActionState<RolloutFormState, FormData>(signApprovalAction, { status: "idle" });
   const [decision, setDecision] = useState<string | null>(null);
-  const [ticked, setTicked] = useState<ReadonlySet<string>>(new Set());
+  // The version the signer started reviewing; the page refreshes live, so the props can move past it.
+  const [openedAt] = useState(planVersion);
   const f = state.fields ?? {};
-  const tick = (item: string, on: boolean) =>
-    setTicked((prev) => {
-      const next = new Set(prev);
-      if (on) next.add(item);
-      else next.delete(item);
-      return next;
-    });
+  useEffect(() => {
+    // Refused because the plan was edited: show the version that is there now.
+    if (state.status === "conflict") router.refresh();
+  }, [state, router]);
   return (
     <ActionForm action={action} className="space-y-5" noValidate aria-label="Approval form">
       <input type="hidden" name="rolloutId" value={rolloutId} />
       <input type="hidden" name="phaseIndex" value={phaseIndex} />
       {supersedes ? <input type="hidden" name="supersedes" value={supersedes} /> : null}
-      <Group legend={`I, ${signerName}, have reviewed:`} error={f.reviewed} id="reviewed">
-        <p className="text-xs text-slate-600">Open each item to see what it names; tick it under what you reviewed.</p>
-        <div className="mt-2 divide-y divide-slate-200 rounded-lg ring-1 ring-slate-200">
-          {sections.map((s) => (
-            <details key={s.item} className="group" data-review-item={s.item}>
-              <summary className="flex cursor-pointer items-start gap-2 px-3 py-2.5 text-sm hover:bg-slate-50">
-                <span aria-hidden className="mt-0.5 text-slate-500 transition-transform group-open:rotate-90">
-                  ▸
-                </span>
-                <span className="min-w-0 flex-1">
-                  <span className="font-medium">{s.title}</span>
-                  <span className="block break-words text-slate-600 sm:ml-2 sm:inline">{s.summary}</span>
-                </span>
-                {ticked.has(s.item) ? (
-                  <span className="shrink-0 text-xs font-medium text-emerald-700" aria-hidden>
-                    ✓ reviewed
-                  </span>
-                ) : null}
-              </summary>
-              <div className="space-y-3 border-t border-slate-100 px-3 py-3 text-sm break-words text-slate-800 sm:pl-8">
-                {s.content}
-                <label className="flex items-center gap-2 font-medium">
-                  <input
-                    type="checkbox"
-                    name="reviewed"
-                    value={s.item}
-                    className="h-4 w-4 rounded border-slate-300"
-                    onChange={(e) => tick(s.item, e.currentTarget.checked)}
-                  />
-                  I have reviewed the {s.item}
-                </label>
-              </div>
-            </details>
-          ))}
-        </div>
-      </Group>
+      <input type="hidden" name="planVersion" value={planVersion} />
+      {planVersion !== openedAt ? (
+        <p
+          role="status"
+          data-testid="plan-changed"
+          className="rounded-md bg-amber-50 px-3 py-2 text-sm text-amber-900 ring-1 ring-amber-200"
+        >
+          The plan was edited while this form was open (version {openedAt} → {planVersion}). Each item below shows the plan as it is now:
+          review it again and tick it.
+        </p>
+      ) : null}
+      {/* Keyed by the plan version: ticks given to an earlier version do not carry over to this one. */}
+      <ReviewedItems key={planVersion} sections={sections} signerName={signerName} error={f.reviewed} />
       <Group legend="Risk level as you judge it" error={f.riskLevel} id="riskLevel">
         <div className="flex gap-4 text-sm">
           {["low", "medium", "high"].map((r) => (
@@ -136,6 +116,56 @@ export function ApprovalForm({
         {pending ? "Signing…" : "Sign"}
       </Button>
     </ActionForm>
+  );
+}
+
+/** "I have reviewed": each item opens what it names, and its tick sits under it. */
+function ReviewedItems({ sections, signerName, error }: { sections: readonly ReviewSection[]; signerName: string; error?: string }) {
+  const [ticked, setTicked] = useState<ReadonlySet<string>>(new Set());
+  const tick = (item: string, on: boolean) =>
+    setTicked((prev) => {
+      const next = new Set(prev);
+      if (on) next.add(item);
+      else next.delete(item);
+      return next;
+    });
+  return (
+    <Group legend={`I, ${signerName}, have reviewed:`} error={error} id="reviewed">
+      <p className="text-xs text-slate-600">Open each item to see what it names; tick it under what you reviewed.</p>
+      <div className="mt-2 divide-y divide-slate-200 rounded-lg ring-1 ring-slate-200">
+        {sections.map((s) => (
+          <details key={s.item} className="group" data-review-item={s.item}>
+            <summary className="flex cursor-pointer items-start gap-2 px-3 py-2.5 text-sm hover:bg-slate-50">
+              <span aria-hidden className="mt-0.5 text-slate-500 transition-transform group-open:rotate-90">
+                ▸
+              </span>
+              <span className="min-w-0 flex-1">
+                <span className="font-medium">{s.title}</span>
+                <span className="block break-words text-slate-600 sm:ml-2 sm:inline">{s.summary}</span>
+              </span>
+              {ticked.has(s.item) ? (
+                <span className="shrink-0 text-xs font-medium text-emerald-700" aria-hidden>
+                  ✓ reviewed
+                </span>
+              ) : null}
+            </summary>
+            <div className="space-y-3 border-t border-slate-100 px-3 py-3 text-sm break-words text-slate-800 sm:pl-8">
+              {s.content}
+              <label className="flex items-center gap-2 font-medium">
+                <input
+                  type="checkbox"
+                  name="reviewed"
+                  value={s.item}
+                  className="h-4 w-4 rounded border-slate-300"
+                  onChange={(e) => tick(s.item, e.currentTarget.checked)}
+                />
+                I have reviewed the {s.item}
+              </label>
+            </div>
+          </details>
+        ))}
+      </div>
+    </Group>
   );
 }
 

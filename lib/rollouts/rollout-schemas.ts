@@ -158,6 +158,12 @@ export const approvalFormSchema = z
     signature: plainText({ min: 1, max: 120, minMessage: "type your name to sign" }),
     /** Replaces this signer's live form for the phase (a new record; the old one is kept). */
     supersedes: z.uuid({ error: "must be the id of your earlier form" }).optional(),
+    /**
+     * The plan version the signer reviewed (the dashboard's form always sends it): refused with 409
+     * and the current rollout when the plan has been edited since, so a signature never attests to
+     * a plan its signer was not shown.
+     */
+    planVersion: z.number({ error: "must be the plan version you reviewed" }).int("must be a whole number").min(1).optional(),
   })
   .superRefine((form, ctx) => {
     if (form.decision === "conditional" && !form.conditions)

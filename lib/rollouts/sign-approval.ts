@@ -6,17 +6,26 @@ import { actorLabel, type Principal } from "../auth/principal";
 import type { ApprovalFormInput } from "./rollout-schemas";
 import { lockRollout } from "./lock-rollout";
 import { phaseToApprove } from "./phase-to-approve";
-import { loadRollout, type ApprovalDto } from "./rollout-view";
+import { loadRollout, type ApprovalDto, type RolloutDto } from "./rollout-view";
 import { notifyApprovalSigned } from "./rollout-notifications";
 import { stableStringify } from "../domain/stable-json";
 import { requirePermission } from "../auth/permissions";
+
+/** The plan was edited after the signer opened the form: what they reviewed is not what they would sign. */
+const planChangedSince = (reviewed: number, view: RolloutDto) =>
+  new AppError(
+    "VERSION_CONFLICT",
+    `The plan was edited while you reviewed it (you reviewed version ${reviewed}, it is now version ${view.planVersion}): review it again and sign`,
+    { current: view, fields: { reviewed: `the plan is now version ${view.planVersion}: review each item again` } },
+  );
 
 /**
  * A product owner's signed form for one phase (Appendix C). The record is immutable (a trigger
  * refuses edits) and bound to the plan version it was signed on: a later plan edit voids it. It keeps
  * what the signer saw (gates and metrics) and a SHA-256 over all of it, also written to the audit log.
  * The requester and everyone who edited any version of the plan may not approve it; a signer replaces their own form
- * only by naming it (`supersedes`), which keeps the old one as superseded.
+ * only by naming it (`supersedes`), which keeps the old one as superseded. With `planVersion` (the
+ * version the signer was shown), a plan edited since is refused rather than signed unseen.
  */
 export async function signApproval(
   db: Db,
@@ -37,6 +46,7 @@ export async function signApproval(
       // Serialises signers of one rollout, so the checks below see every earlier form. A signature
       // writes no flag state, so the rollout's lock alone keeps the lock order (lib/db/lock-order.ts).
       const { view } = await lockRollout(tx, target.rolloutId, { now });
+      if (input.planVersion !== undefined && input.planVersion !== view.planVersion) throw planChangedSince(input.planVersion, view);
       const phase = phaseToApprove(view, target.phaseIndex);
       if (user.userId === view.requestedBy)
         throw new AppError("FORBIDDEN", "You requested this rollout; another product owner must approve it");

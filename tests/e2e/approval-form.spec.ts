@@ -143,3 +143,77 @@ for (const [name, width, height] of [
     }
   });
 }
+
+// A plan edited while a product owner fills in the form: a signature must never attest to a version
+// its signer was not shown. Without the live stream the form is refused (409) and then shows the new
+// version with its ticks cleared; with it, the page shows the edit as soon as it is saved.
+test("a plan edited during review: refused at signing without the live stream, shown at once with it", async ({ browser }) => {
+  test.setTimeout(90_000);
+  const erin = await personIn(browser, "engineer@rollgate.dev", 1440, 900);
+  const api = async (method: "POST" | "PATCH", path: string, data: unknown) => {
+    const res = await erin.request.fetch(path, { method, data, headers: fromPage(erin) });
+    expect(res.status(), `${method} ${path}: ${await res.text()}`).toBeLessThan(300);
+    return res.json();
+  };
+  const key = `e2e-stale-form-${Date.now().toString(36)}`;
+  await api("POST", "/api/v1/flags", { key });
+  const started = { name: "10 %", percent: 10, minSoakSeconds: 0 };
+  const rollout = await api("POST", "/api/v1/rollouts", {
+    flagKey: key,
+    environment: "production",
+    phases: [started, { name: "Half", percent: 50, minSoakSeconds: 0, requiredApprovals: 1 }],
+  });
+  await api("POST", `/api/v1/rollouts/${rollout.id}/advance`, { version: 1 });
+  const editTo = (version: number, percent: number) =>
+    api("PATCH", `/api/v1/rollouts/${rollout.id}`, {
+      version,
+      phases: [started, { name: "Half", percent, minSoakSeconds: 0, requiredApprovals: 1 }],
+    });
+  const approvePath = `/rollouts/${rollout.id}/phases/1/approve`;
+  const change = (page: Page) => page.locator('[data-review-item="change"]');
+  const changeTick = (page: Page) => page.getByRole("checkbox", { name: "I have reviewed the change" });
+
+  // The product owner's page hears nothing live: they fill in the whole form on version 1.
+  const offline = await (await browser.newContext({ viewport: { width: 1440, height: 900 } })).newPage();
+  await offline.route("**/api/v1/live**", (route) => route.abort());
+  await signIn(offline, "po@rollgate.dev", { to: approvePath });
+  await change(offline).locator("summary").click();
+  await expect(change(offline)).toContainText("on for 10 % → on for 50 %");
+  await changeTick(offline).check();
+  await offline.getByRole("radio", { name: "low" }).check();
+  await offline.getByRole("radio", { name: "Approved — proceed" }).check();
+  await offline.getByLabel(/^Signature/).fill("Priya Product");
+
+  await editTo(2, 60);
+  await offline.getByRole("button", { name: "Sign", exact: true }).click();
+  await expect(offline.getByRole("alert").filter({ hasText: "The plan was edited while you reviewed it" })).toContainText(
+    "you reviewed version 1, it is now version 2",
+  );
+  await expect(offline.getByTestId("plan-changed")).toContainText("version 1 → 2");
+  // The items were shown afresh (closed, unticked), each as it is now.
+  await expect(change(offline).locator("summary")).not.toContainText("✓ reviewed");
+  await change(offline).locator("summary").click();
+  await expect(change(offline)).toContainText("on for 10 % → on for 60 %");
+  await expect(changeTick(offline)).not.toBeChecked();
+  // What was decided and typed is kept; only the ticks must be given again.
+  await expect(offline.getByLabel(/^Signature/)).toHaveValue("Priya Product");
+  expect(await axeViolations(offline)).toEqual([]);
+
+  // A page with the live stream shows the next edit without a reload, and signs what it shows.
+  const live = await personIn(browser, "po@rollgate.dev", 1440, 900, approvePath);
+  await expect(live.getByTestId("approval-change")).toContainText("plan v2");
+  await editTo(3, 70);
+  await expect(live.getByTestId("plan-changed")).toContainText("version 2 → 3");
+  await expect(live.getByTestId("approval-change")).toContainText("plan v3");
+  await change(live).locator("summary").click();
+  await expect(change(live)).toContainText("on for 10 % → on for 70 %");
+  await changeTick(live).check();
+  await live.getByRole("radio", { name: "low" }).check();
+  await live.getByRole("radio", { name: "Approved — proceed" }).check();
+  await live.getByLabel(/^Signature/).fill("Priya Product");
+  await live.getByRole("button", { name: "Sign", exact: true }).click();
+  await expect(live).toHaveURL(new RegExp(`/rollouts/${rollout.id}\\?signed=1$`));
+  const after = await (await erin.request.get(`/api/v1/rollouts/${rollout.id}`)).json();
+  expect(after.approvals.map((a: { planVersion: number; decision: string }) => [a.planVersion, a.decision])).toEqual([[3, "approved"]]);
+  for (const p of [erin, offline, live]) await p.context().close();
+});

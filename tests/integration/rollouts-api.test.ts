@@ -299,6 +299,71 @@ describe("rollouts API", () => {
     expect(editorIsPo.status).toBe(200);
   });
 
+  it("a form names the plan version its signer reviewed: one edited since is refused with 409 and nothing is signed", async () => {
+    const key = await newFlag();
+    const created = await call(app.url, "POST", "/api/v1/rollouts", {
+      token: eng,
+      body: {
+        flagKey: key,
+        environment: "production",
+        phases: [
+          { name: "10 %", percent: 10, requiredApprovals: 1 },
+          { name: "100 %", percent: 100 },
+        ],
+      },
+    });
+    expect(created.status).toBe(201);
+    const id = created.body.id as string;
+    // The product owner opens the form on version 1; an engineer widens the phase meanwhile.
+    const edited = await call(app.url, "PATCH", `/api/v1/rollouts/${id}`, {
+      token: eng,
+      body: {
+        version: 1,
+        phases: [
+          { name: "10 %", percent: 40, requiredApprovals: 1 },
+          { name: "100 %", percent: 100 },
+        ],
+      },
+    });
+    expect(edited.status).toBe(200);
+    expect(edited.body.planVersion).toBe(2);
+    const before = await counts();
+
+    const stale = await call(
+      app.url,
+      "POST",
+      `/api/v1/rollouts/${id}/phases/0/approvals`,
+      approve(po, "product_owner-bot", { planVersion: 1 }),
+    );
+    expect(stale.status).toBe(409);
+    expect(stale.body.error.message).toContain("you reviewed version 1, it is now version 2");
+    expect(stale.body.error.fields).toEqual({ reviewed: "the plan is now version 2: review each item again" });
+    expect(stale.body.current).toMatchObject({ id, planVersion: 2 });
+    expect(stale.body.current.phases[0]).toMatchObject({ percent: 40 });
+    expect(await counts()).toEqual(before);
+
+    for (const bad of [0, 1.5, "2"]) {
+      const res = await call(
+        app.url,
+        "POST",
+        `/api/v1/rollouts/${id}/phases/0/approvals`,
+        approve(po, "product_owner-bot", { planVersion: bad }),
+      );
+      expect([bad, res.status, Object.keys(res.body.error.fields ?? {})]).toEqual([bad, 400, ["planVersion"]]);
+    }
+    expect(await counts()).toEqual(before);
+
+    // Signed on what they were shown, the form binds that version.
+    const signed = await call(
+      app.url,
+      "POST",
+      `/api/v1/rollouts/${id}/phases/0/approvals`,
+      approve(po, "product_owner-bot", { planVersion: 2 }),
+    );
+    expect(signed.status).toBe(201);
+    expect(signed.body).toMatchObject({ planVersion: 2, decision: "approved" });
+  });
+
   it("four eyes: whoever edited any version of the plan may not approve it, even after someone else edits it", async () => {
     const key = await newFlag();
     const created = await call(app.url, "POST", "/api/v1/rollouts", {

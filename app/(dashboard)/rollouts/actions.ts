@@ -42,7 +42,8 @@ const UUID = z.uuid();
 
 function failure(err: unknown): RolloutFormState {
   if (err instanceof AppError) {
-    if (err.code === "VERSION_CONFLICT") return { status: "conflict", message: err.message, current: err.details.current as RolloutDto };
+    if (err.code === "VERSION_CONFLICT")
+      return { status: "conflict", message: err.message, current: err.details.current as RolloutDto, fields: err.details.fields };
     // A red gate blocks; a refused reference without gates (a webhook of another environment) names its field.
     if (err.code === "UNPROCESSABLE" && err.details.gates)
       return { status: "blocked", message: err.message, gates: err.details.gates as Gate[] };
@@ -190,6 +191,7 @@ export async function signApprovalAction(_prev: RolloutFormState, form: FormData
     reason: text("reason"),
     signature: String(form.get("signature") ?? "").trim(),
     supersedes: text("supersedes"),
+    planVersion: optionalNumber(form.get("planVersion")),
   });
   if (!parsed.success) return { status: "invalid", message: "Check the highlighted fields", fields: fieldErrors(parsed.error) };
   try {

@@ -15,6 +15,8 @@ import { listApprovalRequests } from "@/lib/rollouts/request-approval";
 import { withPhaseReach } from "@/lib/rollouts/phase-reach";
 import { listPhaseComments } from "@/lib/rollouts/comment-on-phase";
 import { PhaseComments } from "@/components/rollouts/phase-comments";
+import { RolloutAutoRefresh } from "@/components/rollouts/rollout-auto-refresh";
+import { loadConfigVersions } from "@/lib/evaluation/load-snapshot";
 
 export const metadata: Metadata = { title: "Approval form" };
 
@@ -33,10 +35,11 @@ export default async function ApprovePage({ params }: { params: Promise<{ id: st
   const { rollout, index } = found;
   const phase = rollout.phases[index];
   if (!phase) notFound();
-  const [packet, requests, comments] = await Promise.all([
+  const [packet, requests, comments, configVersions] = await Promise.all([
     loadApprovalPacket(getDb(), rollout, index),
     listApprovalRequests(getDb(), user, [rollout.id]),
     listPhaseComments(getDb(), user, { rolloutId: rollout.id, phaseIndex: index }),
+    loadConfigVersions(getDb()),
   ]);
   const mine = rollout.approvals.find((a) => a.phaseIndex === index && a.signer.id === user.userId && a.state !== "superseded");
   const refusal = !can(user, "rollout.approve")
@@ -52,6 +55,13 @@ export default async function ApprovePage({ params }: { params: Promise<{ id: st
             : null;
   return (
     <div className="space-y-6">
+      {/* What the signer reviews stays what is there: a plan edit, another signature or a tick shows at once. */}
+      <RolloutAutoRefresh
+        rolloutId={rollout.id}
+        flagKey={rollout.flagKey}
+        environment={rollout.environment}
+        configVersion={configVersions.get(rollout.environment) ?? 0}
+      />
       <div>
         <Link href={`/rollouts/${rollout.id}`} className="text-sm text-slate-500 hover:text-slate-700">
           ← Rollout of {rollout.flagKey}
@@ -88,6 +98,7 @@ export default async function ApprovePage({ params }: { params: Promise<{ id: st
               sections={reviewSections(rollout, index, packet)}
               signerName={user.name}
               supersedes={mine && mine.planVersion === rollout.planVersion ? mine.id : undefined}
+              planVersion={rollout.planVersion}
             />
           )}
         </div>
