@@ -157,7 +157,12 @@ function ConditionsToAcknowledge({ rollout }: { rollout: RolloutDto }) {
           </li>
         ))}
       </ul>
-      <label className="mt-2 flex items-center gap-2 font-medium">
+      {conditional.map((a) => (
+        <input key={a.id} type="hidden" name="acknowledgedApprovals" value={a.id} />
+      ))}
+      {/* Keyed by what it acknowledges: a condition signed while the dialog is open (the page follows
+          live) clears the tick, so it is never given to a condition that was not on screen. */}
+      <label key={conditional.map((a) => a.id).join()} className="mt-2 flex items-center gap-2 font-medium">
         <input type="checkbox" name="acknowledgeConditions" required className="h-4 w-4 rounded border-slate-300" /> I have read these
         conditions and this step keeps them
       </label>

@@ -125,6 +125,14 @@ export const transitionSchema = z.strictObject({
   override: z.boolean({ error: "must be true or false" }).optional(),
   /** Advancing into a phase with conditional approvals: the person advancing has read their conditions. */
   acknowledgeConditions: z.boolean({ error: "must be true or false" }).optional(),
+  /**
+   * The conditional approvals whose conditions were read (the dashboard always sends them): one signed
+   * since, not among these, is refused rather than acknowledged unread.
+   */
+  acknowledgedApprovals: z
+    .array(z.uuid({ error: "must be the ids of the approvals whose conditions you read" }))
+    .max(50)
+    .optional(),
   /** A roll back that would serve "on" to more subjects than now needs this (and an engineer or admin). */
   confirmWiden: z.boolean({ error: "must be true or false" }).optional(),
 });

@@ -23,6 +23,22 @@ export interface RolloutActor {
 
 type FlagStateSnapshot = FlagExposure;
 
+/**
+ * Every live conditional approval of the next phase is among those whose conditions the person read:
+ * one signed (or replaced) since they opened the advance would otherwise be acknowledged unread.
+ */
+function assertConditionsRead(view: RolloutDto, read: readonly string[]): void {
+  const unread = view.approvals.filter(
+    (a) => a.phaseIndex === view.currentPhase + 1 && a.state === "live" && a.decision === "conditional" && !read.includes(a.id),
+  );
+  if (unread.length === 0) return;
+  const quoted = unread.map((a) => `“${a.conditions}” (${a.signer.name})`).join("; ");
+  throw new AppError("UNPROCESSABLE", `Cannot advance: conditions were added since you read them: ${quoted}`, {
+    fields: { acknowledgeConditions: `read the new conditions and acknowledge them again: ${quoted}` },
+    gates: view.gates,
+  });
+}
+
 /** A guardrail's roll back that would serve more subjects than now: its breach is answered by a kill instead. */
 export const AUTOMATIC_WIDENING = "AUTOMATIC_ROLLBACK_WIDENS";
 
@@ -128,6 +144,7 @@ export async function applyTransition(
           gates: view.gates,
         });
       }
+      if (action === "advance" && conditions && input.acknowledgedApprovals) assertConditionsRead(view, input.acknowledgedApprovals);
 
       const state = flag.state;
       const flagBefore: FlagStateSnapshot = {

@@ -30,6 +30,56 @@ const phases = [
   { name: "50 %", percent: 50, minSoakSeconds: 0, requiredApprovals: 1 },
 ];
 
+// An acknowledgement covers the conditions that were on screen, nothing signed after. Without the
+// live stream the advance is refused; with it the new conditions appear and the tick is cleared.
+test("conditions replaced while Advance is open: refused without the live stream, the tick cleared with it", async ({ browser }) => {
+  test.setTimeout(90_000);
+  const offline = await (await browser.newContext({ viewport: { width: 1440, height: 900 } })).newPage();
+  await offline.route("**/api/v1/live**", (route) => route.abort());
+  await signIn(offline, "engineer@rollgate.dev");
+  const priya = await personIn(browser, "po@rollgate.dev", 1440, 900);
+  const asErin = apiOf(offline);
+  const sign = (id: string, conditions: string, supersedes?: string) =>
+    apiOf(priya)("POST", `/api/v1/rollouts/${id}/phases/1/approvals`, {
+      decision: "conditional",
+      riskLevel: "low",
+      reviewed: ["change"],
+      signature: "Priya Product",
+      conditions,
+      ...(supersedes ? { supersedes } : {}),
+    });
+  const key = `e2e-rules-reread-${Date.now().toString(36)}`;
+  await asErin("POST", "/api/v1/flags", { key });
+  const { id } = await asErin("POST", "/api/v1/rollouts", { flagKey: key, environment: "production", phases });
+  await asErin("POST", `/api/v1/rollouts/${id}/advance`, { version: 1 });
+  const first = await sign(id, "Only with support on call");
+
+  await offline.goto(`/rollouts/${id}`);
+  await offline.getByRole("button", { name: "Advance to 50 %" }).click();
+  let dialog = offline.getByRole("dialog");
+  await expect(dialog.getByTestId("approval-conditions")).toContainText("“Only with support on call” — Priya Product");
+  await dialog.getByRole("checkbox", { name: /I have read these conditions/ }).check();
+  const second = await sign(id, "Only after the sale", first.id);
+  await dialog.getByRole("button", { name: "Advance to 50 %" }).click();
+  await expect(dialog.getByRole("alert")).toContainText("conditions were added since you read them: “Only after the sale” (Priya Product)");
+  expect((await asErin("GET", `/api/v1/rollouts/${id}`)).currentPhase).toBe(0);
+
+  const erin = await personIn(browser, "engineer@rollgate.dev", 1440, 900);
+  await erin.goto(`/rollouts/${id}`);
+  await erin.getByRole("button", { name: "Advance to 50 %" }).click();
+  dialog = erin.getByRole("dialog");
+  const acknowledge = dialog.getByRole("checkbox", { name: /I have read these conditions/ });
+  await expect(dialog.getByTestId("approval-conditions")).toContainText("“Only after the sale” — Priya Product");
+  await acknowledge.check();
+  await sign(id, "Only on a weekday", second.id);
+  await expect(dialog.getByTestId("approval-conditions")).toContainText("“Only on a weekday” — Priya Product");
+  await expect(acknowledge).not.toBeChecked();
+  await acknowledge.check();
+  await dialog.getByRole("button", { name: "Advance to 50 %" }).click();
+  await expect.poll(async () => (await asErin("GET", `/api/v1/rollouts/${id}`)).currentPhase).toBe(1);
+  for (const p of [offline, priya, erin]) await p.context().close();
+});
+
 for (const [size, width, height] of SIZES) {
   test(`conditions at Advance, a time condition, and the plan editor (${size})`, async ({ browser }) => {
     test.setTimeout(120_000);

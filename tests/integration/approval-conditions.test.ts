@@ -7,7 +7,12 @@ import { BOOTSTRAP, call, ROLE_TOKENS } from "../support/http";
 
 const eng = ROLE_TOKENS.engineer;
 const po = ROLE_TOKENS.product_owner;
-const { app } = setUpTestApp({ bootstrapTokens: BOOTSTRAP, env: { ROLLGATE_AUTO_ADVANCE_INTERVAL_MS: "200" } });
+// A second product owner, whose conditions arrive after the engineer read the first one's.
+const PO2 = "tok-po2-conditions";
+const { app } = setUpTestApp({
+  bootstrapTokens: `${BOOTSTRAP},po2-bot:product_owner:${PO2}`,
+  env: { ROLLGATE_AUTO_ADVANCE_INTERVAL_MS: "200" },
+});
 
 /** A zone where it is (or is not) office hours right now: the test does not depend on when it runs. */
 const ZONES = [
@@ -75,6 +80,37 @@ describe("conditional approvals", () => {
     expect(refused.body.error.fields).toEqual({ acknowledgeConditions: "acknowledge the approval's conditions to advance" });
     expect((await get(id)).currentPhase).toBe(0);
     const done = await advance(id, { version: before.version, acknowledgeConditions: true });
+    expect(done.status).toBe(200);
+    expect(done.body.currentPhase).toBe(1);
+  });
+
+  it("an acknowledgement names the approvals read: conditions signed since are refused, not acknowledged unread", async () => {
+    const id = await rolloutAwaitingPhase2();
+    const first = await sign(id, {});
+    expect(first.status).toBe(201);
+    // The engineer opens Advance and reads the first conditions; a second product owner then adds theirs.
+    const second = await call(app.url, "POST", `/api/v1/rollouts/${id}/phases/1/approvals`, {
+      token: PO2,
+      body: { decision: "conditional", riskLevel: "low", reviewed: ["change"], signature: "po2-bot", conditions: "Not during the sale" },
+    });
+    expect(second.status).toBe(201);
+    const before = await get(id);
+    const refused = await advance(id, { version: before.version, acknowledgeConditions: true, acknowledgedApprovals: [first.body.id] });
+    expect(refused.status).toBe(422);
+    expect(refused.body.error.message).toBe("Cannot advance: conditions were added since you read them: “Not during the sale” (po2-bot)");
+    expect(refused.body.error.fields).toEqual({
+      acknowledgeConditions: "read the new conditions and acknowledge them again: “Not during the sale” (po2-bot)",
+    });
+    const bad = await advance(id, { version: before.version, acknowledgeConditions: true, acknowledgedApprovals: ["not-an-id"] });
+    expect(bad.status).toBe(400);
+    expect(Object.keys(bad.body.error.fields)).toEqual(["acknowledgedApprovals.0"]);
+    expect(await get(id)).toMatchObject({ currentPhase: 0, version: before.version });
+
+    const done = await advance(id, {
+      version: before.version,
+      acknowledgeConditions: true,
+      acknowledgedApprovals: [first.body.id, second.body.id],
+    });
     expect(done.status).toBe(200);
     expect(done.body.currentPhase).toBe(1);
   });

@@ -136,7 +136,9 @@ export async function transitionRolloutAction(_prev: RolloutFormState, form: For
     version: Number(form.get("version")),
     ...(reason ? { reason } : {}),
     ...(form.get("override") === "on" ? { override: true } : {}),
-    ...(form.get("acknowledgeConditions") === "on" ? { acknowledgeConditions: true } : {}),
+    ...(form.get("acknowledgeConditions") === "on"
+      ? { acknowledgeConditions: true, acknowledgedApprovals: form.getAll("acknowledgedApprovals").map(String) }
+      : {}),
     ...(form.get("confirmWiden") === "on" ? { confirmWiden: true } : {}),
   });
   if (!parsed.success) return { status: "invalid", fields: fieldErrors(parsed.error) };
