@@ -78,10 +78,16 @@ export function TransitionDialog({
               ))}
             </ul>
             {isAdmin ? (
-              <label className="mt-2 flex items-center gap-2 font-medium">
-                <input type="checkbox" name="override" className="h-4 w-4 rounded border-slate-300" /> Override as admin (reason required,
-                audited)
-              </label>
+              <>
+                {red.map((g) => (
+                  <input key={g.name} type="hidden" name="overrideGates" value={g.name} />
+                ))}
+                {/* Keyed by the red gates: one that turns red while the dialog is open clears the choice. */}
+                <label key={red.map((g) => g.name).join()} className="mt-2 flex items-center gap-2 font-medium">
+                  <input type="checkbox" name="override" className="h-4 w-4 rounded border-slate-300" /> Override as admin (reason required,
+                  audited)
+                </label>
+              </>
             ) : (
               <p className="mt-2">This step waits until they are green.</p>
             )}

@@ -123,6 +123,14 @@ export const transitionSchema = z.strictObject({
   reason: plainText({ max: REASON_MAX, multiline: true }).optional(),
   /** Admins may advance past red gates with a written reason; it is audited and shown. */
   override: z.boolean({ error: "must be true or false" }).optional(),
+  /**
+   * With `override`: the red gates the admin saw and overrides, by name (the dashboard always sends
+   * them). A gate that turned red since, not among these, is refused rather than overridden unseen.
+   */
+  overrideGates: z
+    .array(z.string({ error: "must be gate names" }).max(40))
+    .max(20)
+    .optional(),
   /** Advancing into a phase with conditional approvals: the person advancing has read their conditions. */
   acknowledgeConditions: z.boolean({ error: "must be true or false" }).optional(),
   /**

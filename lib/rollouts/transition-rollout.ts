@@ -23,6 +23,17 @@ export interface RolloutActor {
 
 type FlagStateSnapshot = FlagExposure;
 
+/** Every red gate is one the admin chose to override: one that turned red since is not overridden unseen. */
+function assertOverrideSeen(gates: readonly Gate[], seen: readonly string[]): void {
+  const unseen = gates.filter((g) => !g.ok && !seen.includes(g.name));
+  if (unseen.length === 0) return;
+  const reasons = unseen.map((g) => g.reason).join("; ");
+  throw new AppError("UNPROCESSABLE", `Cannot advance: gates turned red since you chose to override: ${reasons}`, {
+    fields: { override: `read the gates that turned red and decide again: ${reasons}` },
+    gates: [...gates],
+  });
+}
+
 /**
  * Every live conditional approval of the next phase is among those whose conditions the person read:
  * one signed (or replaced) since they opened the advance would otherwise be acknowledged unread.
@@ -134,6 +145,7 @@ export async function applyTransition(
           const red = view.gates.filter((g) => !g.ok).map((g) => g.reason);
           throw new AppError("UNPROCESSABLE", `Cannot advance: ${red.join("; ")}`, { gates: view.gates });
         }
+        if (input.overrideGates) assertOverrideSeen(view.gates, input.overrideGates);
         overrides = [...overrides, { kind: "advance", at: now.toISOString(), by: actor.label, reason: input.reason!, gates: view.gates }];
       }
       // A conditional approval's conditions are read by whoever advances, and acknowledged.

@@ -80,6 +80,62 @@ test("conditions replaced while Advance is open: refused without the live stream
   for (const p of [offline, priya, erin]) await p.context().close();
 });
 
+// An admin's override covers the red gates on screen. Without the live stream a gate that turned red
+// since is refused; with it the dialog shows the new red gate and the override box is cleared.
+test("a gate turning red while an admin's override is open: refused without the live stream, the box cleared with it", async ({
+  browser,
+}) => {
+  test.setTimeout(90_000);
+  const offline = await (await browser.newContext({ viewport: { width: 1440, height: 900 } })).newPage();
+  await offline.route("**/api/v1/live**", (route) => route.abort());
+  await signIn(offline, "admin@rollgate.dev");
+  const priya = await personIn(browser, "po@rollgate.dev", 1440, 900);
+  const erin = await personIn(browser, "engineer@rollgate.dev", 1440, 900);
+  const asErin = apiOf(erin);
+  const sign = (id: string, extra: object) =>
+    apiOf(priya)("POST", `/api/v1/rollouts/${id}/phases/1/approvals`, {
+      riskLevel: "low",
+      reviewed: ["change"],
+      signature: "Priya Product",
+      ...extra,
+    });
+  const key = `e2e-rules-override-${Date.now().toString(36)}`;
+  await asErin("POST", "/api/v1/flags", { key });
+  const { id } = await asErin("POST", "/api/v1/rollouts", { flagKey: key, environment: "production", phases });
+  await asErin("POST", `/api/v1/rollouts/${id}/advance`, { version: 1 });
+
+  await offline.goto(`/rollouts/${id}`);
+  await offline.getByRole("button", { name: "Advance to 50 %" }).click();
+  let dialog = offline.getByRole("dialog");
+  await expect(dialog).toContainText("1 gate is red:");
+  await dialog.getByRole("checkbox", { name: /Override as admin/ }).check();
+  await dialog.getByLabel(/^Reason/).fill("the approver is on leave; signed off by mail");
+  // The approval arrives with a time condition: approvals turns green, conditions red.
+  const conditional = await sign(id, { decision: "conditional", conditions: "After the freeze", notBefore: "2030-01-01T00:00:00Z" });
+  await dialog.getByRole("button", { name: "Advance to 50 %" }).click();
+  await expect(dialog.getByRole("alert")).toContainText(
+    "gates turned red since you chose to override: approval condition not met: not before 2030-01-01 00:00 UTC (Priya Product)",
+  );
+  expect((await asErin("GET", `/api/v1/rollouts/${id}`)).currentPhase).toBe(0);
+
+  const admin = await personIn(browser, "admin@rollgate.dev", 1440, 900);
+  await admin.goto(`/rollouts/${id}`);
+  await admin.getByRole("button", { name: "Advance to 50 %" }).click();
+  dialog = admin.getByRole("dialog");
+  const override = dialog.getByRole("checkbox", { name: /Override as admin/ });
+  await expect(dialog).toContainText("not before 2030-01-01 00:00 UTC (Priya Product)");
+  await override.check();
+  // Priya replaces her form with a rejection: the conditions gate goes, the approvals gate is red again.
+  await sign(id, { decision: "rejected", reason: "Not before the freeze ends", supersedes: conditional.id });
+  await expect(dialog).toContainText("Not before the freeze ends");
+  await expect(override).not.toBeChecked();
+  await override.check();
+  await dialog.getByLabel(/^Reason/).fill("the freeze was lifted early; approved by the release board");
+  await dialog.getByRole("button", { name: "Advance to 50 %" }).click();
+  await expect.poll(async () => (await asErin("GET", `/api/v1/rollouts/${id}`)).currentPhase).toBe(1);
+  for (const p of [offline, priya, erin, admin]) await p.context().close();
+});
+
 for (const [size, width, height] of SIZES) {
   test(`conditions at Advance, a time condition, and the plan editor (${size})`, async ({ browser }) => {
     test.setTimeout(120_000);

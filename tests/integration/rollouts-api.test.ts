@@ -645,9 +645,23 @@ describe("rollouts API", () => {
       body: { version: 2, override: true },
     });
     expect(noReason.status).toBe(400);
+    // The override covers the red gates the admin saw, named: one red beside them is not overridden unseen.
+    const red = Object.values(g)
+      .filter((gate) => !gate.ok)
+      .map((gate) => gate.name);
+    expect(red.sort()).toEqual(["error rate", "evidence", "latency", "success rate"]);
+    const partly = await call(app.url, "POST", `/api/v1/rollouts/${id}/advance`, {
+      token: ROLE_TOKENS.admin,
+      body: { version: 2, override: true, overrideGates: ["error rate"], reason: "errors are from a known bad client build" },
+    });
+    expect(partly.status).toBe(422);
+    expect(partly.body.error.message).toMatch(/^Cannot advance: gates turned red since you chose to override: /);
+    expect(partly.body.error.message).toContain(g.latency!.reason);
+    expect(partly.body.error.message).not.toContain(g["error rate"]!.reason);
+    expect((await call(app.url, "GET", `/api/v1/rollouts/${id}`, { token: eng })).body).toMatchObject({ currentPhase: 0, version: 2 });
     const overridden = await call(app.url, "POST", `/api/v1/rollouts/${id}/advance`, {
       token: ROLE_TOKENS.admin,
-      body: { version: 2, override: true, reason: "errors are from a known bad client build" },
+      body: { version: 2, override: true, overrideGates: red, reason: "errors are from a known bad client build" },
     });
     expect(overridden.status).toBe(200);
     expect(overridden.body.overrides).toHaveLength(1);

@@ -135,7 +135,7 @@ export async function transitionRolloutAction(_prev: RolloutFormState, form: For
   const parsed = transitionSchema.safeParse({
     version: Number(form.get("version")),
     ...(reason ? { reason } : {}),
-    ...(form.get("override") === "on" ? { override: true } : {}),
+    ...(form.get("override") === "on" ? { override: true, overrideGates: form.getAll("overrideGates").map(String) } : {}),
     ...(form.get("acknowledgeConditions") === "on"
       ? { acknowledgeConditions: true, acknowledgedApprovals: form.getAll("acknowledgedApprovals").map(String) }
       : {}),
