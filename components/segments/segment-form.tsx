@@ -65,6 +65,17 @@ export function SegmentForm({ segment, onSaved, onCancel }: { segment?: SegmentD
           data-testid="segment-confirm"
         >
           <p className="font-medium">This segment is used by a live rollout; the change reaches its audience at once.</p>
+          {state.unconfirmed?.length ? (
+            <p data-testid="segment-confirm-more">
+              Not saved: {state.unconfirmed.length === 1 ? "a live rollout" : `${state.unconfirmed.length} live rollouts`} started using it
+              since you confirmed (
+              {state.rollouts
+                ?.filter((r) => state.unconfirmed!.includes(r.id))
+                .map((r) => `${r.flagKey} in ${r.environment}`)
+                .join(", ")}
+              ). Confirm again for all of them.
+            </p>
+          ) : null}
           <ul className="list-disc pl-5">
             {state.rollouts?.map((r) => (
               <li key={r.id}>
@@ -78,7 +89,15 @@ export function SegmentForm({ segment, onSaved, onCancel }: { segment?: SegmentD
           <Field label="Reason (recorded in the audit log)">
             <TextInput name="reason" placeholder="Why the audience changes" autoComplete="off" />
           </Field>
-          <Checkbox name="confirm" label="I understand: change the audience of these rollouts" />
+          {state.rollouts?.map((r) => (
+            <input key={r.id} type="hidden" name="confirmRollouts" value={r.id} />
+          ))}
+          {/* Keyed by the rollouts named: a longer list after a refused save must be confirmed anew. */}
+          <Checkbox
+            key={state.rollouts?.map((r) => r.id).join()}
+            name="confirm"
+            label="I understand: change the audience of these rollouts"
+          />
         </div>
       ) : null}
       {state.status === "conflict" ? <FormError>{state.message} Reload the page to see the current segment.</FormError> : null}

@@ -22,6 +22,14 @@ export const updateSegmentSchema = z
     constraints: segmentConstraints.optional(),
     /** Required when a live rollout's flag uses the segment: the change reaches its audience at once. */
     confirm: z.boolean({ error: "must be true or false" }).optional(),
+    /**
+     * With `confirm`: the live rollouts the confirmation named, by id (the dashboard always sends
+     * them). One that started using the segment since is not confirmed unseen: 409 naming it.
+     */
+    confirmRollouts: z
+      .array(z.uuid({ error: "must be rollout ids" }))
+      .max(500)
+      .optional(),
     reason: plainText({ max: 500, multiline: true, typeMessage: "reason must be text" }).optional(),
   })
   .refine((v) => v.name !== undefined || v.description !== undefined || v.constraints !== undefined, {

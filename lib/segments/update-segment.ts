@@ -22,7 +22,7 @@ async function lockSegment(tx: Tx, id: number): Promise<SegmentRow | null> {
  * Optimistic locking like a flag state: the caller sends the version it read; a stale one is 409
  * with the segment as it is now. A segment's constraints are part of every flag that uses it, so a
  * change of who matches (name or constraints) on a segment that a live rollout's flag uses must be
- * confirmed (`confirm: true`), else 409 naming those rollouts; the audit entry records the
+ * confirmed (`confirm: true`, with `confirmRollouts` the ones it covers), else 409 naming those rollouts; the audit entry records the
  * confirmation and the rollouts. The configuration version of every environment using it is bumped
  * by a trigger in this transaction, so the data plane reloads it.
  */
@@ -53,13 +53,23 @@ export async function updateSegment(
         (input.name !== undefined && input.name !== before.name) ||
         (input.constraints !== undefined && stableStringify(input.constraints) !== stableStringify(before.constraints));
       const rollouts = usage.flatMap((u) => (u.rollout ? [{ ...u.rollout, flagKey: u.flagKey, environment: u.environment }] : []));
-      if (audienceChanges && rollouts.length && input.confirm !== true) {
+      // A confirmation covers the rollouts it named: one using the segment since was not on screen.
+      const unconfirmed = input.confirmRollouts ? rollouts.filter((r) => !input.confirmRollouts!.includes(r.id)) : [];
+      if (audienceChanges && rollouts.length && (input.confirm !== true || unconfirmed.length)) {
+        const named = (list: typeof rollouts) => list.map((r) => `${r.flagKey} in ${r.environment}, ${r.status}`).join("; ");
         throw new AppError(
           "CONFLICT",
-          `${before.name} is used by ${rollouts.length === 1 ? "a live rollout" : `${rollouts.length} live rollouts`} (` +
-            rollouts.map((r) => `${r.flagKey} in ${r.environment}, ${r.status}`).join("; ") +
-            "): the change reaches their audience at once. Send confirm: true to make it.",
-          { rollouts, current, fields: { confirm: "confirm the change to a segment a live rollout uses" } },
+          input.confirm === true
+            ? `More live rollouts use ${before.name} since you confirmed (${named(unconfirmed)}): confirm the change again.`
+            : `${before.name} is used by ${rollouts.length === 1 ? "a live rollout" : `${rollouts.length} live rollouts`} (` +
+                named(rollouts) +
+                "): the change reaches their audience at once. Send confirm: true to make it.",
+          {
+            rollouts,
+            current,
+            fields: { confirm: "confirm the change to a segment a live rollout uses" },
+            ...(input.confirm === true ? { unconfirmed: unconfirmed.map((r) => r.id) } : {}),
+          },
         );
       }
       try {

@@ -94,7 +94,31 @@ test("editing a segment a live rollout uses asks for confirmation, names the rol
   await expect(confirm.getByRole("link", { name: `${key} in production` })).toHaveAttribute("href", `/rollouts/${id}`);
   await expect(card).toContainText("v1"); // not saved yet
   await confirm.getByLabel("Reason (recorded in the audit log)").fill("t-3 joins the beta");
-  await confirm.getByLabel("I understand: change the audience of these rollouts").check();
+  const understood = confirm.getByLabel("I understand: change the audience of these rollouts");
+  await understood.check();
+  // Meanwhile a second rollout starts on a flag that uses the segment: the confirmation did not name it.
+  const otherKey = `${key}-b`;
+  expect((await page.request.post("/api/v1/flags", { headers, data: { key: otherKey } })).status()).toBe(201);
+  const otherTargeted = await page.request.patch(`/api/v1/flags/${otherKey}/environments/production`, {
+    headers,
+    data: { version: 1, targeting: { strategies: [{ rollout: 100, segments: [segment.id] }] } },
+  });
+  expect(otherTargeted.status()).toBe(200);
+  const other = (await (
+    await page.request.post("/api/v1/rollouts", {
+      headers,
+      data: { flagKey: otherKey, environment: "production", phases: [{ name: "10 %", percent: 10, minSoakSeconds: 0 }] },
+    })
+  ).json()) as { id: string };
+  expect((await page.request.post(`/api/v1/rollouts/${other.id}/advance`, { headers, data: { version: 1 } })).status()).toBe(200);
+  await card.getByRole("button", { name: "Save segment" }).click();
+  await expect(confirm.getByTestId("segment-confirm-more")).toContainText(
+    `Not saved: a live rollout started using it since you confirmed (${otherKey} in production)`,
+  );
+  await expect(confirm.getByRole("link", { name: `${otherKey} in production` })).toBeVisible();
+  await expect(understood).not.toBeChecked();
+  await expect(card).toContainText("v1");
+  await understood.check();
   await card.getByRole("button", { name: "Save segment" }).click();
   await expect(card.getByTestId("segment-audience")).toHaveText("tenant is one of t-1, t-2 or t-3");
   await expect(card).toContainText("v2");

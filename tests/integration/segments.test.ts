@@ -185,18 +185,46 @@ describe("segments API", () => {
     });
     expect(described.status).toBe(200);
 
+    // A confirmation covers the rollouts it named: one that started using the segment since is refused.
+    const otherKey = unique("live-segment-2");
+    await createFlag(otherKey);
+    await useSegment(otherKey, "production", segment.id);
+    const other = await call(app.url, "POST", "/api/v1/rollouts", {
+      token: eng,
+      body: { flagKey: otherKey, environment: "production", phases: [{ name: "10 %", percent: 10, minSoakSeconds: 0 }] },
+    });
+    expect((await call(app.url, "POST", `/api/v1/rollouts/${other.body.id}/advance`, { token: eng, body: { version: 1 } })).status).toBe(
+      200,
+    );
+    const middle = await counts();
+    const stale = await call(app.url, "PATCH", `/api/v1/segments/${segment.id}`, {
+      token: eng,
+      body: { ...change, version: 2, confirm: true, confirmRollouts: [planned.body.id], reason: "acme.dev is the staff domain now" },
+    });
+    expect(stale.status).toBe(409);
+    expect(stale.body.error.message).toContain(`since you confirmed (${otherKey} in production, active)`);
+    expect(stale.body.unconfirmed).toEqual([other.body.id]);
+    expect(stale.body.rollouts.map((r: { id: string }) => r.id).sort()).toEqual([planned.body.id, other.body.id].sort());
+    expect(await counts()).toEqual(middle);
+
     const confirmed = await call(app.url, "PATCH", `/api/v1/segments/${segment.id}`, {
       token: eng,
-      body: { ...change, version: 2, confirm: true, reason: "acme.dev is the staff domain now" },
+      body: {
+        ...change,
+        version: 2,
+        confirm: true,
+        confirmRollouts: [planned.body.id, other.body.id],
+        reason: "acme.dev is the staff domain now",
+      },
     });
     expect(confirmed.status).toBe(200);
-    expect(confirmed.body.usage[0].rollout).toEqual({ id: planned.body.id, status: "active" });
+    expect(confirmed.body.usage.map((u: { rollout: unknown }) => u.rollout)).toContainEqual({ id: planned.body.id, status: "active" });
     const audit = await t.sql(
       `SELECT after, reason FROM audit_log WHERE action = 'segment.update' AND target_id = $1 ORDER BY id DESC LIMIT 1`,
       [String(segment.id)],
     );
     expect(audit.rows[0].after.confirmed).toBe(true);
-    expect(audit.rows[0].after.rollouts[0].id).toBe(planned.body.id);
+    expect(audit.rows[0].after.rollouts.map((r: { id: string }) => r.id).sort()).toEqual([planned.body.id, other.body.id].sort());
     expect(audit.rows[0].reason).toBe("acme.dev is the staff domain now");
   });
 

@@ -28,6 +28,8 @@ export interface SegmentFormState {
   fields?: Record<string, string>;
   /** With "confirm": the live rollouts the change reaches. */
   rollouts?: SegmentRolloutRef[];
+  /** With "confirm" after a confirmation: those among them that it did not name (they came since). */
+  unconfirmed?: string[];
   /** With "conflict": the segment as someone else left it. */
   current?: SegmentDto;
   /** With "saved": changes on every save, so the form can reset after a create. */
@@ -40,7 +42,12 @@ function failure(err: unknown): SegmentFormState {
   if (err instanceof AppError) {
     if (err.code === "VERSION_CONFLICT") return { status: "conflict", message: err.message, current: err.details.current as SegmentDto };
     if (err.code === "CONFLICT" && err.details.rollouts) {
-      return { status: "confirm", message: err.message, rollouts: err.details.rollouts as SegmentRolloutRef[] };
+      return {
+        status: "confirm",
+        message: err.message,
+        rollouts: err.details.rollouts as SegmentRolloutRef[],
+        unconfirmed: err.details.unconfirmed as string[] | undefined,
+      };
     }
     if (err.details.fields) return { status: "invalid", message: err.message, fields: err.details.fields };
     return { status: "error", message: err.message };
@@ -71,7 +78,7 @@ export async function saveSegmentAction(_prev: SegmentFormState, form: FormData)
       const parsed = updateSegmentSchema.safeParse({
         ...common,
         version: Number(form.get("version")),
-        confirm: form.get("confirm") === "on",
+        ...(form.get("confirm") === "on" ? { confirm: true, confirmRollouts: form.getAll("confirmRollouts").map(String) } : {}),
         reason: String(form.get("reason") ?? "") || undefined,
       });
       if (!parsed.success) return { status: "invalid", fields: fieldErrors(parsed.error) };
