@@ -9,7 +9,7 @@ import { APP_ROLE, prepareAppRole } from "../lib/db/app-role";
 import { checkOwner, ensureAppRoleLogin } from "../lib/db/external-database";
 import { connectOrExplain } from "../lib/db/connection-failure";
 import { migrateUp } from "../lib/db/migrate";
-import { withStartupLock } from "../lib/db/startup-lock";
+import { withStartupLock, type LockHolder } from "../lib/db/startup-lock";
 import { createDb, shareDb, type Db } from "../lib/db/client";
 import { INTERACTIVE_LIMITS, MAINTENANCE_LIMITS } from "../lib/db/bounded-pool";
 import { reportRepeatedLine } from "../lib/db/outage-log";
@@ -163,13 +163,18 @@ async function openSession(
   // one-line fix (lib/db/external-database.ts).
   const external = database.embedded ? null : { appUrl: database.url, ownerUrl: database.migrationUrl };
   const owner = external ? await checkOwner(external) : null;
-  await withStartupLock(database.migrationUrl, async (session) => {
-    await migrateUp(database.migrationUrl, session);
-    if (external && owner?.managesAppRole) {
-      const done = await ensureAppRoleLogin(external, owner.owner);
-      if (done !== "ready") log.info(`${APP_ROLE} ${done === "created" ? "created: it" : "now"} logs in with the password in DATABASE_URL`);
-    }
-  });
+  await withStartupLock(
+    database.migrationUrl,
+    async (session) => {
+      await migrateUp(database.migrationUrl, session);
+      if (external && owner?.managesAppRole) {
+        const done = await ensureAppRoleLogin(external, owner.owner);
+        if (done !== "ready")
+          log.info(`${APP_ROLE} ${done === "created" ? "created: it" : "now"} logs in with the password in DATABASE_URL`);
+      }
+    },
+    { onWait: (holder) => log.warn(waitingForStartup(holder)) },
+  );
   if (external) {
     await (await connectOrExplain(external.appUrl, "DATABASE_URL")).end();
     if (config.DATABASE_POOLED_URL) await (await connectOrExplain(config.DATABASE_POOLED_URL, "DATABASE_POOLED_URL")).end();
@@ -202,12 +207,16 @@ async function openSession(
     );
   }
 
-  await withStartupLock(database.migrationUrl, async () => {
-    await applyBootstrapTokens(db, bootstrap);
-    if (config.ROLLGATE_DEMO === "auto" && (await seedDemo(db, config.ROLLGATE_DEMO_PASSWORD))) {
-      log.info("seeded demo data");
-    }
-  });
+  await withStartupLock(
+    database.migrationUrl,
+    async () => {
+      await applyBootstrapTokens(db, bootstrap);
+      if (config.ROLLGATE_DEMO === "auto" && (await seedDemo(db, config.ROLLGATE_DEMO_PASSWORD))) {
+        log.info("seeded demo data");
+      }
+    },
+    { onWait: (holder) => log.warn(waitingForStartup(holder)) },
+  );
   if (config.ROLLGATE_DEMO === "auto" && (await db.user.count({ where: { email: { in: DEMO_USERS.map((u) => u.email) } } })) > 0) {
     log.info(
       `demo users (password "${config.ROLLGATE_DEMO_PASSWORD}"): ${DEMO_USERS.map((u) => `${u.email} (${u.roles.join("+")})`).join(", ")}`,
@@ -274,6 +283,14 @@ async function openSession(
   });
   cleanups.push(stopDataPlane);
   return { entries, db, appUrl };
+}
+
+/** What an instance waiting for another's start-up (migrations, tokens, seeding) says, and keeps saying. */
+function waitingForStartup(holder: LockHolder | null): string {
+  const who = holder
+    ? `PostgreSQL backend ${holder.pid}${holder.applicationName ? ` (${holder.applicationName}${holder.clientAddress ? ` from ${holder.clientAddress}` : ""})` : ""}${holder.since ? `, since ${holder.since.toISOString()}` : ""}`
+    : "a session that has since let go";
+  return `waiting for another instance's start-up to finish (it holds the start-up lock: ${who}); this one goes on when it is done or its connection ends`;
 }
 
 /** A new session on the database `config` names, its data-plane routes the ones the HTTP server answers. */
