@@ -286,10 +286,12 @@ async function openSession(
 }
 
 /** What an instance waiting for another's start-up (migrations, tokens, seeding) says, and keeps saying. */
-function waitingForStartup(holder: LockHolder | null): string {
+function waitingForStartup(holder: LockHolder | null | undefined): string {
   const who = holder
     ? `PostgreSQL backend ${holder.pid}${holder.applicationName ? ` (${holder.applicationName}${holder.clientAddress ? ` from ${holder.clientAddress}` : ""})` : ""}${holder.since ? `, since ${holder.since.toISOString()}` : ""}`
-    : "a session that has since let go";
+    : holder === null
+      ? "a session that has just let go"
+      : "who, could not be looked up";
   return `waiting for another instance's start-up to finish (it holds the start-up lock: ${who}); this one goes on when it is done or its connection ends`;
 }
 

@@ -11,7 +11,7 @@ export interface LockHolder {
   pid: number;
   applicationName: string;
   clientAddress: string | null;
-  /** Since when the holder's current statement or transaction runs. */
+  /** Since when the holder's transaction runs, or its connection when it is between transactions. */
   since: Date | null;
 }
 
@@ -29,7 +29,8 @@ export interface LockHolder {
 export async function withStartupLock<T>(
   url: string,
   fn: (session: pg.Client) => Promise<T>,
-  options: { onWait?: (holder: LockHolder | null) => void; noticeEveryMs?: number } = {},
+  /** `holder`: null when no session holds it any more, undefined when that could not be looked up. */
+  options: { onWait?: (holder: LockHolder | null | undefined) => void; noticeEveryMs?: number } = {},
 ): Promise<T> {
   // Bounded connect only: waiting for the lock while another instance migrates may rightly take minutes.
   const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: 10_000, application_name: STARTUP_APPLICATION });
@@ -47,14 +48,27 @@ export async function withStartupLock<T>(
 async function waitForLock(
   url: string,
   client: pg.Client,
-  { onWait, noticeEveryMs = WAIT_NOTICE_MS }: { onWait?: (holder: LockHolder | null) => void; noticeEveryMs?: number },
+  { onWait, noticeEveryMs = WAIT_NOTICE_MS }: { onWait?: (holder: LockHolder | null | undefined) => void; noticeEveryMs?: number },
 ): Promise<void> {
-  const tell = async () => onWait?.(await lockHolder(url).catch(() => null));
+  let done = false;
+  let telling: Promise<void> | null = null;
+  // A notice still looking up the holder when the lock comes is dropped: it would say "waiting" after the wait.
+  const tell = () =>
+    (telling ??= lockHolder(url)
+      .then(
+        (holder) => ({ holder }),
+        () => ({ holder: undefined }),
+      )
+      .then(({ holder }) => {
+        if (!done) onWait?.(holder);
+      })
+      .finally(() => (telling = null)));
   await tell();
   const timer = setInterval(() => void tell(), noticeEveryMs);
   try {
     await client.query("SELECT pg_advisory_lock($1)", [STARTUP_LOCK]);
   } finally {
+    done = true;
     clearInterval(timer);
   }
 }
