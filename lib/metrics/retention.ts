@@ -1,4 +1,4 @@
-import type { Db } from "../db/client";
+import type { Db, Tx } from "../db/client";
 
 /** The advisory-lock key of this worker (see lib/rollouts/auto-advance.ts for the others). */
 export const RETENTION_LOCK = 7346010013;
@@ -29,18 +29,31 @@ const isoDate = (d: Date) => d.toISOString().slice(0, 10);
  * One pass of raw-event retention on one instance at a time: creates the daily partitions for the
  * days events may arrive in (from the oldest day still kept to a few days ahead), drops whole days
  * past retention, and deletes rollups past theirs. Returns null when another instance holds the lock.
+ *
+ * Two transactions: the partition functions take the schema lock (migration 20261207000100), which
+ * is held until their transaction ends, so they commit before the deletes start. Otherwise the lock
+ * stayed held through minutes of deletes, and a migration changing a rollup table that then ran
+ * rollgate_lock_down() would wait for the lock while retention waited for its table.
  */
 export async function applyRetention(db: Db, settings: RetentionSettings, now = new Date()): Promise<RetentionResult | null> {
-  return db.$transaction(
+  const keepSince = utcDay(now.getTime() - settings.eventDays * DAY_MS);
+  const partitions = await db.$transaction(
     async (tx) => {
-      const lock = await tx.$queryRaw<{ locked: boolean }[]>`SELECT pg_try_advisory_xact_lock(${RETENTION_LOCK}) AS locked`;
-      if (!lock[0]?.locked) return null;
-      const keepSince = utcDay(now.getTime() - settings.eventDays * DAY_MS);
+      if (!(await retentionLock(tx))) return null;
       const firstDay = utcDay(now.getTime() - Math.min(settings.eventDays, LATE_EVENT_DAYS) * DAY_MS);
       const lastDay = utcDay(now.getTime() + DAYS_AHEAD * DAY_MS);
       const [created] = await tx.$queryRaw<{ n: number }[]>`
         SELECT rollgate_ensure_event_partitions(${isoDate(firstDay)}::date, ${isoDate(lastDay)}::date) AS n`;
       const [dropped] = await tx.$queryRaw<{ n: number }[]>`SELECT rollgate_prune_events(${keepSince}::timestamptz) AS n`;
+      return { partitionsCreated: created?.n ?? 0, partitionsDropped: dropped?.n ?? 0 };
+    },
+    { timeout: 300_000, maxWait: 10_000 },
+  );
+  if (!partitions) return null;
+  const deleted = await db.$transaction(
+    async (tx) => {
+      // Another instance's pass that began in between does these deletes itself.
+      if (!(await retentionLock(tx))) return null;
       const subjectsSince = new Date(Math.min(keepSince.getTime(), now.getTime() - (LATE_EVENT_DAYS + 1) * DAY_MS));
       const errorSubjectsDeleted = await tx.$executeRaw`DELETE FROM metric_error_subjects WHERE minute < ${subjectsSince}::timestamptz`;
       const rollupsSince = new Date(now.getTime() - settings.rollupDays * DAY_MS);
@@ -52,10 +65,17 @@ export async function applyRetention(db: Db, settings: RetentionSettings, now = 
       await tx.$executeRaw`DELETE FROM audience_samples WHERE day < ${isoDate(utcDay(now.getTime() - AUDIENCE_DAYS * DAY_MS))}::date`;
       // An SDK sends a batch again within its backoff (30 s at most): a day of batch ids is plenty.
       await tx.$executeRaw`DELETE FROM ingest_batches WHERE received_at < ${new Date(now.getTime() - DAY_MS)}::timestamptz`;
-      return { partitionsCreated: created?.n ?? 0, partitionsDropped: dropped?.n ?? 0, rollupsDeleted, errorSubjectsDeleted };
+      return { rollupsDeleted, errorSubjectsDeleted };
     },
     { timeout: 300_000, maxWait: 10_000 },
   );
+  return { ...partitions, rollupsDeleted: deleted?.rollupsDeleted ?? 0, errorSubjectsDeleted: deleted?.errorSubjectsDeleted ?? 0 };
+}
+
+/** This worker's lock for the transaction, if no other instance holds it. */
+async function retentionLock(tx: Tx): Promise<boolean> {
+  const lock = await tx.$queryRaw<{ locked: boolean }[]>`SELECT pg_try_advisory_xact_lock(${RETENTION_LOCK}) AS locked`;
+  return lock[0]?.locked === true;
 }
 
 /** Runs retention now and then every `intervalMs` (default hourly). */

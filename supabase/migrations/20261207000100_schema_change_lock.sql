@@ -1,16 +1,19 @@
 -- migrate:up
 
 -- The functions that change the schema at run time take one transaction-level advisory lock first
--- (7346010003), so they take turns: rollgate_lock_down(), which an instance runs at every start-up
--- (it re-grants every table to rollgate_app), and the retention job's partition functions (which
--- create and drop the days of `events`). Run at the same moment, by an instance starting while
--- another's retention pass ran, they changed the same catalog rows (pg_class of the partitions being
--- created, dropped and re-granted) and one of them failed: "tuple concurrently updated", a deadlock,
--- or "cache lookup failed for relation" when a partition being granted was dropped. A failed
--- lock-down stopped the new instance's start-up. The start-up lock (lib/db/startup-lock.ts) only
--- ordered instances starting together; the retention job runs whenever its hour comes. The lock
--- is taken before any other in these functions, and retention takes nothing before them (its own
--- try-lock aside), so waiting for it cannot close a cycle.
+-- (7346010003), so they take turns: rollgate_lock_down(), which start-up runs when it manages the app
+-- role (DATABASE_URL as rollgate_app, DATABASE_MIGRATION_URL as the owner; it re-grants every table),
+-- as do db:migrate and migrations, and the retention job's partition functions (which create and drop
+-- the days of `events`). Run at the same moment, by an instance starting while another's retention
+-- pass ran, they changed the same catalog rows (pg_class of the partitions being created, dropped
+-- and re-granted) and one of them failed: "tuple concurrently updated", a deadlock, or "cache lookup
+-- failed for relation" when a partition being granted was dropped. A failed lock-down stopped the new
+-- instance's start-up. The start-up lock (lib/db/startup-lock.ts) only orders instances starting
+-- together; the retention job runs whenever its hour comes. The lock is taken before anything else in
+-- these functions, and the retention job commits its partition changes before its deletes (its
+-- transaction holds no other table), so a wait for it can close a cycle only with a transaction that
+-- holds a lock on `events` or its partitions first: a migration changing them takes this lock before
+-- anything else (CONTRIBUTING).
 CREATE OR REPLACE FUNCTION rollgate_lock_down() RETURNS void
 LANGUAGE plpgsql
 SET search_path = pg_catalog, public
