@@ -96,7 +96,9 @@ export function RolloutActions({
   const answered = open !== null && state !== openedWith;
 
   useEffect(() => {
-    if (state.status === "ok") router.refresh();
+    // Done, or refused on gates or conditions that moved since the page was drawn: either way the
+    // page (and the open dialog) shows the rollout as it is now.
+    if (state.status === "ok" || state.status === "blocked") router.refresh();
   }, [state, router]);
   // The dialog stays open (with what was typed) on a refusal, and closes once the step is done or
   // the conflict dialog takes over.

@@ -1,7 +1,7 @@
 import { expect, test, type Browser, type Page } from "./test";
 import { startReceiver } from "../support/webhook-receiver";
 import { axeViolations } from "./axe";
-import { fromPage, signIn } from "./helpers";
+import { fromPage, pageWithoutLiveUpdates, signIn } from "./helpers";
 
 // Issue 24: a product owner opens every "I have reviewed" item of the approval form, on a desktop and
 // on a phone; each shows what it names (the demo's staging history among them), axe finds nothing
@@ -174,9 +174,7 @@ test("a plan edited during review: refused at signing without the live stream, s
   const changeTick = (page: Page) => page.getByRole("checkbox", { name: "I have reviewed the change" });
 
   // The product owner's page hears nothing live: they fill in the whole form on version 1.
-  const offline = await (await browser.newContext({ viewport: { width: 1440, height: 900 } })).newPage();
-  await offline.route("**/api/v1/live**", (route) => route.abort());
-  await signIn(offline, "po@rollgate.dev", { to: approvePath });
+  const offline = await pageWithoutLiveUpdates(browser, "po@rollgate.dev", { to: approvePath });
   await change(offline).locator("summary").click();
   await expect(change(offline)).toContainText("on for 10 % → on for 50 %");
   await changeTick(offline).check();

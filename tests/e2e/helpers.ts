@@ -1,6 +1,6 @@
 import path from "node:path";
 import { mkdirSync } from "node:fs";
-import { expect, type Cookie, type Page } from "@playwright/test";
+import { expect, type Browser, type Cookie, type Page } from "@playwright/test";
 import { axeViolations } from "./axe";
 
 export const DEMO_PASSWORD = "rollgate-demo";
@@ -77,6 +77,19 @@ export async function afterNextFrames(page: Page) {
  * The Origin a browser sends with the dashboard's own writes. `page.request` calls (API calls made
  * with the page's session cookie) send none, and a cookie-authenticated write without one is refused.
  */
+/**
+ * A signed-in page that hears nothing new by itself: the live stream is refused and the page counts
+ * as hidden, so neither a live event nor the rollout pages' slow refresh timer redraws it. What it
+ * shows changes only when the person acts, which is what tests of a stale screen need.
+ */
+export async function pageWithoutLiveUpdates(browser: Browser, email: string, options: SignInOptions = {}): Promise<Page> {
+  const page = await (await browser.newContext({ viewport: { width: 1440, height: 900 } })).newPage();
+  await page.route("**/api/v1/live**", (route) => route.abort());
+  await page.addInitScript(() => Object.defineProperty(document, "visibilityState", { configurable: true, get: () => "hidden" }));
+  await signIn(page, email, options);
+  return page;
+}
+
 export function fromPage(page: Page): { origin: string } {
   return { origin: new URL(page.url()).origin };
 }

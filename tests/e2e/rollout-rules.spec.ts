@@ -1,5 +1,5 @@
 import { expect, test, type Browser, type Page } from "./test";
-import { fromPage, signIn, type SignInOptions } from "./helpers";
+import { fromPage, pageWithoutLiveUpdates, signIn, type SignInOptions } from "./helpers";
 
 // Issue 24's rules, each at a desktop and a phone size: a conditional approval's condition is shown
 // and acknowledged at Advance; a time condition holds the gate; whoever edited any version of the
@@ -34,9 +34,7 @@ const phases = [
 // live stream the advance is refused; with it the new conditions appear and the tick is cleared.
 test("conditions replaced while Advance is open: refused without the live stream, the tick cleared with it", async ({ browser }) => {
   test.setTimeout(90_000);
-  const offline = await (await browser.newContext({ viewport: { width: 1440, height: 900 } })).newPage();
-  await offline.route("**/api/v1/live**", (route) => route.abort());
-  await signIn(offline, "engineer@rollgate.dev");
+  const offline = await pageWithoutLiveUpdates(browser, "engineer@rollgate.dev");
   const priya = await personIn(browser, "po@rollgate.dev", 1440, 900);
   const asErin = apiOf(offline);
   const sign = (id: string, conditions: string, supersedes?: string) =>
@@ -63,6 +61,9 @@ test("conditions replaced while Advance is open: refused without the live stream
   await dialog.getByRole("button", { name: "Advance to 50 %" }).click();
   await expect(dialog.getByRole("alert")).toContainText("conditions were added since you read them: “Only after the sale” (Priya Product)");
   expect((await asErin("GET", `/api/v1/rollouts/${id}`)).currentPhase).toBe(0);
+  // The refusal redraws the dialog with what is there now, the tick cleared.
+  await expect(dialog.getByTestId("approval-conditions")).toContainText("“Only after the sale” — Priya Product");
+  await expect(dialog.getByRole("checkbox", { name: /I have read these conditions/ })).not.toBeChecked();
 
   const erin = await personIn(browser, "engineer@rollgate.dev", 1440, 900);
   await erin.goto(`/rollouts/${id}`);
@@ -86,9 +87,7 @@ test("a gate turning red while an admin's override is open: refused without the 
   browser,
 }) => {
   test.setTimeout(90_000);
-  const offline = await (await browser.newContext({ viewport: { width: 1440, height: 900 } })).newPage();
-  await offline.route("**/api/v1/live**", (route) => route.abort());
-  await signIn(offline, "admin@rollgate.dev");
+  const offline = await pageWithoutLiveUpdates(browser, "admin@rollgate.dev");
   const priya = await personIn(browser, "po@rollgate.dev", 1440, 900);
   const erin = await personIn(browser, "engineer@rollgate.dev", 1440, 900);
   const asErin = apiOf(erin);
@@ -117,6 +116,9 @@ test("a gate turning red while an admin's override is open: refused without the 
     "gates turned red since you chose to override: approval condition not met: not before 2030-01-01 00:00 UTC (Priya Product)",
   );
   expect((await asErin("GET", `/api/v1/rollouts/${id}`)).currentPhase).toBe(0);
+  // The refusal redraws the dialog with the gates as they are now, the override box cleared.
+  await expect(dialog).toContainText("not before 2030-01-01 00:00 UTC (Priya Product)");
+  await expect(dialog.getByRole("checkbox", { name: /Override as admin/ })).not.toBeChecked();
 
   const admin = await personIn(browser, "admin@rollgate.dev", 1440, 900);
   await admin.goto(`/rollouts/${id}`);

@@ -27,9 +27,11 @@ const ofrep = async (app: TestApp) => {
 
 describe("two app instances on one database", () => {
   it("a change through instance A is served by B's OFREP and B's stream within a second", async () => {
+    await eventually(async () => (await ofrep(b)).reason === "DISABLED", 5000, "B knows the new flag");
+    // Connected once B knows the flag, so its first snapshot has it. Connected before, it could get a
+    // snapshot without the flag and the patch a moment after B's OFREP answered (CI, 2026-12-07).
     const viaB = await RollgateClient.connect({ url: b.url, sdkKey: SDK });
     try {
-      await eventually(async () => (await ofrep(b)).reason === "DISABLED", 5000, "B knows the new flag");
       expect(viaB.evaluate("shared", "u")).toMatchObject({ value: false, reason: "DISABLED" });
 
       const patched = await patchFlagState(a.url, ENG, "shared", "production", { enabled: true, rolloutPercent: 100 });
