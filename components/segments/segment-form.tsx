@@ -65,6 +65,7 @@ export function SegmentForm({ segment, onSaved, onCancel }: { segment?: SegmentD
           data-testid="segment-confirm"
         >
           <p className="font-medium">This segment is used by a live rollout; the change reaches its audience at once.</p>
+          <p>A plan whose phases still to come serve it gets a new version: forms signed for those phases become void.</p>
           {state.unconfirmed?.length ? (
             <p data-testid="segment-confirm-more">
               Not saved: {state.unconfirmed.length === 1 ? "a live rollout" : `${state.unconfirmed.length} live rollouts`} started using it

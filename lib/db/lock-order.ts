@@ -11,9 +11,12 @@ import { notFound } from "../errors";
  *   2. flag_states rows    FOR UPDATE     several: by flag id, then environment key
  *   3. rollouts rows       FOR UPDATE     the environment's live rollouts and the one acted on, by id
  *  3b. segments rows       FOR KEY SHARE  those a new targeting names, by id (lib/targeting/check-targeting.ts);
- *                                         a segment's edit locks its row FOR NO KEY UPDATE (no conflict) and its
- *                                         delete FOR UPDATE, and neither then waits for levels 1–3; a rollout transition
- *                                         takes it on the segments the phase serves (lib/segments/lock-segments.ts)
+ *                                         a segment's edit locks its row FOR NO KEY UPDATE (no conflict with KEY SHARE)
+ *                                         and then the rollouts whose phases to come serve it (level 3, by id, before its
+ *                                         update bumps level 4: lib/rollouts/replan-for-segment.ts); its delete takes FOR
+ *                                         UPDATE and waits for nothing after; a rollout transition takes KEY SHARE on the
+ *                                         segments the phase serves (lib/segments/lock-segments.ts). Nobody holding a
+ *                                         rollout waits for a segment lock that conflicts with the edit's.
  *  3c. dependency lock     advisory, per environment in key order: only writers that give flags dependencies
  *                                         (lib/targeting/check-targeting.ts `lockDependencyGraph`, the import)
  *  3d. open incident       FOR UPDATE     the flag's open incident in the environment, which a kill joins or a restore

@@ -125,6 +125,9 @@ export function describePlanChanges(
     if (!same(a.allowlist, b.allowlist)) out.push(`${label}: allowlist ${a.allowlist.length} → ${b.allowlist.length} keys`);
     if (!same(a.segments ?? [], b.segments ?? []))
       out.push(a.audience && b.audience ? `${label}: audience “${a.audience}” → “${b.audience}”` : `${label}: segments changed`);
+    // The same segments, matching someone else: a segment's rules were edited (lib/rollouts/replan-for-segment.ts).
+    else if (a.audience && b.audience && a.audience !== b.audience && a.percent === b.percent && same(a.allowlist, b.allowlist))
+      out.push(`${label}: audience “${a.audience}” → “${b.audience}” (a segment's rules changed)`);
     if (!same(a.notBefore, b.notBefore)) out.push(`${label}: not before ${a.notBefore ?? "—"} → ${b.notBefore ?? "—"}`);
   }
   for (const field of ["riskLevel", "benefits", "risks", "links"]) {

@@ -9,6 +9,7 @@ import { nameTaken } from "./create-segment";
 import { toSegmentDto, type SegmentDetailDto, type SegmentRow } from "./segment-dto";
 import { segmentIdParam, type UpdateSegmentInput } from "./segment-schemas";
 import { segmentUsage } from "./segment-usage";
+import { lockPlansServing, replanForSegment } from "../rollouts/replan-for-segment";
 
 /** The segment row, locked against other edits and deletion but not against flag states that refer to it. */
 async function lockSegment(tx: Tx, id: number): Promise<SegmentRow | null> {
@@ -24,7 +25,8 @@ async function lockSegment(tx: Tx, id: number): Promise<SegmentRow | null> {
  * change of who matches (name or constraints) on a segment that a live rollout's flag uses must be
  * confirmed (`confirm: true`, with `confirmRollouts` the ones it covers), else 409 naming those rollouts; the audit entry records the
  * confirmation and the rollouts. The configuration version of every environment using it is bumped
- * by a trigger in this transaction, so the data plane reloads it.
+ * by a trigger in this transaction, so the data plane reloads it. A plan whose phases to come serve
+ * it gets a new plan version (lib/rollouts/replan-for-segment.ts): its approvers signed the old audience.
  */
 export async function updateSegment(
   db: Db,
@@ -72,6 +74,9 @@ export async function updateSegment(
           },
         );
       }
+      // The plans whose phases to come serve it change with it: locked before the update (its trigger
+      // takes the environments' rows, which come after rollouts in the lock order).
+      const plans = audienceChanges ? await lockPlansServing(tx, id) : [];
       try {
         await tx.$executeRaw`
           UPDATE segments
@@ -85,6 +90,7 @@ export async function updateSegment(
         throw err;
       }
       const after = toSegmentDto(await tx.segment.findUniqueOrThrow({ where: { id } }));
+      await replanForSegment(tx, plans, { id, name: after.name }, { userId: user.userId, label: actorLabel(user) }, now);
       await recordAudit(tx, {
         actor: { id: user.userId, label: actorLabel(user) },
         action: "segment.update",

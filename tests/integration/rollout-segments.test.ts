@@ -138,6 +138,73 @@ describe("a rollout phase that targets a segment", () => {
     expect((await call(app.url, "DELETE", `/api/v1/segments/${segment}`, { token: eng })).status).toBe(204);
   });
 
+  it("a segment edit changes every plan whose phases to come serve it: their forms are void and say what changed", async () => {
+    const segment = await createSegment(unique("Pilot"));
+    const key = unique("pilot-plan");
+    const created = await plan(key, [
+      { name: "10 %", percent: 10, minSoakSeconds: 0 },
+      { name: "Pilot", percent: 20, segments: [segment], minSoakSeconds: 0, requiredApprovals: 1 },
+      { name: "All", percent: 100, minSoakSeconds: 0 },
+    ]);
+    const id = created.body.id as string;
+    const started = await act(id, "advance", { version: created.body.version });
+    expect(started.status).toBe(200);
+    const signed = await call(app.url, "POST", `/api/v1/rollouts/${id}/phases/1/approvals`, {
+      token: ROLE_TOKENS.product_owner,
+      body: { decision: "approved", riskLevel: "low", reviewed: ["change"], signature: "product_owner-bot", planVersion: 1 },
+    });
+    expect(signed.status).toBe(201);
+    const audienceBefore = started.body.phases[1].audience as string;
+    expect(audienceBefore).toContain("(email ends with @acme.com) and 20 % of everyone");
+
+    // A description is not who matches: no plan changes.
+    const seg = (await call(app.url, "GET", `/api/v1/segments/${segment}`, { token: eng })).body;
+    expect(
+      (
+        await call(app.url, "PATCH", `/api/v1/segments/${segment}`, {
+          token: eng,
+          body: { version: seg.version, description: "pilot users" },
+        })
+      ).status,
+    ).toBe(200);
+    expect((await call(app.url, "GET", `/api/v1/rollouts/${id}`, { token: eng })).body).toMatchObject({ planVersion: 1, version: 2 });
+
+    const edited = await call(app.url, "PATCH", `/api/v1/segments/${segment}`, {
+      token: eng,
+      body: {
+        version: seg.version + 1,
+        constraints: [{ contextName: "email", operator: "STR_ENDS_WITH", values: ["@pilot.dev"] }],
+        confirm: true,
+        confirmRollouts: [id],
+      },
+    });
+    expect(edited.status).toBe(200);
+    const view = (await call(app.url, "GET", `/api/v1/rollouts/${id}`, { token: eng })).body;
+    expect(view).toMatchObject({ planVersion: 2, version: 3 });
+    expect(view.approvals.map((a: { state: string }) => a.state)).toEqual(["void"]);
+    expect(view.gates.find((g: { name: string }) => g.name === "approvals")).toMatchObject({
+      ok: false,
+      reason: "needs 1 approval, has 0; 1 void after a plan change",
+    });
+    const audienceAfter = view.phases[1].audience as string;
+    expect(audienceAfter).toContain("(email ends with @pilot.dev) and 20 % of everyone");
+    // The form says what changed since the product owner signed.
+    const review = await call(app.url, "GET", `/api/v1/rollouts/${id}/phases/1/review`, { token: eng });
+    expect(review.body.change.sinceApproved).toEqual({
+      planVersion: 1,
+      changes: [`Phase 2 “Pilot”: audience “${audienceBefore}” → “${audienceAfter}” (a segment's rules changed)`],
+    });
+    const audit = await t.sql(
+      `SELECT actor, reason, after->'segment' AS segment FROM audit_log WHERE action = 'rollout.edit' AND target_id LIKE $1 ORDER BY id`,
+      [`%/${id}`],
+    );
+    expect(audit.rows).toEqual([
+      { actor: "engineer-bot (token)", reason: `segment “${seg.name}” changed who it matches`, segment: { id: segment, name: seg.name } },
+    ]);
+    // Whoever changed what was approved may not approve it (four eyes): the segment's editor is a plan editor now.
+    expect(view.planEditors).toContain(view.lastEditedBy);
+  });
+
   it("a segment deleted while a plan naming it is created: one of the two wins, never both (10 rounds)", async () => {
     for (let round = 0; round < 10; round++) {
       const segment = await createSegment(unique("Racing"));

@@ -85,4 +85,13 @@ describe("what changed in the plan", () => {
       "Communication plan: a deleted webhook, “Pager” and “Team channel” → no webhook",
     ]);
   });
+  it("names a segment's changed rules by the audience in words, once, and not when the percentage said it already", () => {
+    const staff = (rule: string, percent = 10) =>
+      phase({ percent, segments: [3], audience: `Staff (email ends with ${rule}) and ${percent} % of everyone` });
+    const plan = (p: PlannedPhase) => ({ phases: [p], impact: {} });
+    expect(describePlanChanges(plan(staff("@acme.com")), plan(staff("@pilot.dev")))).toEqual([
+      "Phase 1 “10%”: audience “Staff (email ends with @acme.com) and 10 % of everyone” → “Staff (email ends with @pilot.dev) and 10 % of everyone” (a segment's rules changed)",
+    ]);
+    expect(describePlanChanges(plan(staff("@acme.com")), plan(staff("@acme.com", 20)))).toEqual(["Phase 1 “10%”: 10 % → 20 %"]);
+  });
 });
