@@ -205,6 +205,35 @@ describe("a rollout phase that targets a segment", () => {
     expect(view.planEditors).toContain(view.lastEditedBy);
   });
 
+  it("a segment edit and an advance into a phase serving it, at once: each waits for the other, never a deadlock (10 rounds)", async () => {
+    for (let round = 0; round < 10; round++) {
+      const segment = await createSegment(unique("Race"));
+      const created = await plan(unique("race-plan"), [
+        { name: "10 %", percent: 10, minSoakSeconds: 0 },
+        { name: "Race", percent: 20, segments: [segment], minSoakSeconds: 0 },
+        { name: "All", percent: 100, minSoakSeconds: 0 },
+      ]);
+      const started = await act(created.body.id, "advance", { version: created.body.version });
+      const [edit, advance] = await Promise.all([
+        call(app.url, "PATCH", `/api/v1/segments/${segment}`, {
+          token: eng,
+          body: {
+            version: 1,
+            constraints: [{ contextName: "email", operator: "STR_ENDS_WITH", values: [`@r${round}.dev`] }],
+            confirm: true,
+          },
+        }),
+        act(created.body.id, "advance", { version: started.body.version }),
+      ]);
+      expect(edit.status).toBe(200);
+      // The edit first: the plan moved to a new version, so the advance sent with the old one is stale.
+      // The advance first: it went ahead, and the edit changed the plan's phases to come after it.
+      expect([200, 409]).toContain(advance.status);
+      const view = (await call(app.url, "GET", `/api/v1/rollouts/${created.body.id}`, { token: eng })).body;
+      expect(view).toMatchObject(advance.status === 200 ? { currentPhase: 1 } : { currentPhase: 0, planVersion: 2 });
+    }
+  });
+
   it("a segment deleted while a plan naming it is created: one of the two wins, never both (10 rounds)", async () => {
     for (let round = 0; round < 10; round++) {
       const segment = await createSegment(unique("Racing"));
