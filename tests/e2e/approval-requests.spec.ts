@@ -62,4 +62,9 @@ test("request approval from a named product owner, see it in their inbox, discus
   await engineer.reload();
   await expect(engineer.getByTestId("phase-thread")).toContainText("Which dashboards show the checkout errors?");
   await phoneChecks(engineer);
+
+  // The product owner's form follows the thread live: the engineer's answer shows without a reload.
+  await engineer.getByLabel(/Comment on/).fill("The payments dashboard, linked in the plan");
+  await engineer.getByRole("button", { name: "Add comment" }).click();
+  await expect(po.getByTestId("phase-thread")).toContainText("The payments dashboard, linked in the plan");
 });
