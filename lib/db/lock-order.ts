@@ -31,6 +31,11 @@ import { notFound } from "../errors";
  * than any lock it holds, no cycle of waits can form, so writers of one flag queue behind each other
  * for the few milliseconds each needs.
  *
+ * One writer starts above level 3: a segment's edit holds its segment row (FOR NO KEY UPDATE) while it
+ * takes the rollouts whose phases to come serve it; that is safe because nobody waits for that lock
+ * while holding a rollout (they take KEY SHARE, which does not conflict, and the Unleash import's FOR
+ * SHARE is taken holding only flags and flag states).
+ *
  * So a writer takes levels 1–3 with the helpers below before anything else, and in particular before
  * its first write of a flag state (which takes 4) and its first audit entry (which takes 5). Rows a
  * transaction inserts itself do not count: nobody else sees them. Foreign keys take FOR KEY SHARE on

@@ -93,6 +93,9 @@ const criteriaText = (c: object) =>
         .join(", ")
     : "none";
 
+/** A phase's audience in words without its closing "and N % of everyone" (lib/domain/rollout-audience.ts). */
+const withoutShare = (p: PlannedPhase) => (p.audience ?? "").replace(new RegExp(`(?:,? and )?\\b${p.percent} % of everyone$`), "");
+
 /**
  * What changed between two versions of a plan, one sentence per change (empty when nothing did).
  * `webhookNames` (id → name) names the webhooks of a changed communication plan.
@@ -125,9 +128,10 @@ export function describePlanChanges(
     if (!same(a.allowlist, b.allowlist)) out.push(`${label}: allowlist ${a.allowlist.length} → ${b.allowlist.length} keys`);
     if (!same(a.segments ?? [], b.segments ?? []))
       out.push(a.audience && b.audience ? `${label}: audience “${a.audience}” → “${b.audience}”` : `${label}: segments changed`);
-    // The same segments, matching someone else: a segment's rules were edited (lib/rollouts/replan-for-segment.ts).
-    else if (a.audience && b.audience && a.audience !== b.audience && a.percent === b.percent && same(a.allowlist, b.allowlist))
-      out.push(`${label}: audience “${a.audience}” → “${b.audience}” (a segment's rules changed)`);
+    // The same segments, matching someone else: a segment's name or rules were edited
+    // (lib/rollouts/replan-for-segment.ts). Compared without the percentage, which has its own line.
+    else if (a.audience && b.audience && same(a.allowlist, b.allowlist) && withoutShare(a) !== withoutShare(b))
+      out.push(`${label}: audience “${a.audience}” → “${b.audience}” (a segment changed)`);
     if (!same(a.notBefore, b.notBefore)) out.push(`${label}: not before ${a.notBefore ?? "—"} → ${b.notBefore ?? "—"}`);
   }
   for (const field of ["riskLevel", "benefits", "risks", "links"]) {

@@ -9,6 +9,10 @@ import { requirePermission } from "../auth/permissions";
 export async function deleteWebhook(db: Db, principal: Principal | null, webhookId: string): Promise<void> {
   const admin = requirePermission(principal, "webhook.manage");
   await db.$transaction(async (tx) => {
+    // The audit chain's lock first (its entry would take it last): a transaction that queues a
+    // delivery to this webhook after its own audit entry holds that lock while its foreign key waits
+    // for the row deleted here, so deleting first and then waiting for the lock was a deadlock.
+    await tx.$executeRaw`SELECT pg_advisory_xact_lock(7346010001)`;
     const rows = await tx.$queryRaw<{ environment: string; name: string; url: string; enabled: boolean }[]>`
       DELETE FROM webhooks WHERE id = ${webhookId}::uuid RETURNING environment_key AS environment, name, url, enabled`;
     const webhook = rows[0];

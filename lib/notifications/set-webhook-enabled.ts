@@ -15,8 +15,11 @@ import { requirePermission } from "../auth/permissions";
 export async function setWebhookEnabled(db: Db, principal: Principal | null, input: SetWebhookEnabledInput): Promise<void> {
   const admin = requirePermission(principal, "webhook.manage");
   await db.$transaction(async (tx) => {
+    // NO KEY UPDATE: it still makes two toggles take turns, but not a delivery being queued (its
+    // foreign key takes KEY SHARE) by a transaction that already holds the audit chain's lock, which
+    // this one takes next: FOR UPDATE made the two wait for each other (a deadlock).
     const [current] = await tx.$queryRaw<{ enabled: boolean }[]>`
-      SELECT enabled FROM webhooks WHERE id = ${input.webhookId}::uuid FOR UPDATE`;
+      SELECT enabled FROM webhooks WHERE id = ${input.webhookId}::uuid FOR NO KEY UPDATE`;
     if (!current) throw notFound("Webhook");
     if (current.enabled === input.enabled) return; // nothing to change, nothing to audit
     await tx.webhook.update({ where: { id: input.webhookId }, data: { enabled: input.enabled } });

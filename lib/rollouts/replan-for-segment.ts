@@ -15,15 +15,27 @@ export interface SegmentEditor {
  * read as they are before the segment changes. Taken before the segment's own update, whose trigger
  * bumps the environments' configuration versions (lib/db/lock-order.ts: rollouts come before that).
  */
-export async function lockPlansServing(tx: Tx, segmentId: number): Promise<RolloutDto[]> {
+export async function lockPlansServing(tx: Tx, segmentId: number, now: Date): Promise<RolloutDto[]> {
   const ids = await tx.$queryRaw<{ id: string }[]>`
     SELECT DISTINCT r.id::text AS id
-      FROM rollouts r JOIN rollout_phases p ON p.rollout_id = r.id AND p.index > r.current_phase
+      FROM rollouts r JOIN rollout_phases p ON p.rollout_id = r.id AND p.index > r.current_phase AND p.percent < 100
      WHERE r.status IN ('draft', 'active', 'paused') AND ${segmentId}::int = ANY(p.segments)
      ORDER BY 1`;
   const views: RolloutDto[] = [];
-  for (const { id } of ids) views.push((await lockRollout(tx, id)).view);
+  for (const { id } of ids) {
+    const { view } = await lockRollout(tx, id, { now });
+    // Read again under the lock: a step that committed in between may have left it, or its phases to come may no longer serve the segment.
+    if (servesLater(view, segmentId)) views.push(view);
+  }
   return views;
+}
+
+/** A live plan with a phase still to come that serves the segment (at 100 % a phase serves everyone, segments aside). */
+function servesLater(view: RolloutDto, segmentId: number): boolean {
+  return (
+    ["draft", "active", "paused"].includes(view.status) &&
+    view.phases.some((p, i) => i > view.currentPhase && p.percent < 100 && (p.segments ?? []).includes(segmentId))
+  );
 }
 
 /**
@@ -55,14 +67,15 @@ export async function replanForSegment(
       requireEarlier: r.requireEarlier,
       notifyWebhookIds: r.notifyWebhookIds,
     });
+    // Voided forms must be signed again: asked for before the audit entry, whose lock comes last.
+    if (voided > 0) await notifyApprovalRequested(tx, after);
     await recordAudit(tx, {
       actor: { id: editor.userId, label: editor.label },
       action: "rollout.edit",
       target: { type: "rollout", id: `${view.flagKey}/${view.environment}/${view.id}` },
       before: plan(view),
       after: { ...plan(after), voidedApprovals: voided, segment: { id: segment.id, name: segment.name } },
-      reason: `segment “${segment.name}” changed who it matches`,
+      reason: `segment “${segment.name}” changed`,
     });
-    if (voided > 0) await notifyApprovalRequested(tx, after);
   }
 }

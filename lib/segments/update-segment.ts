@@ -11,6 +11,8 @@ import { segmentIdParam, type UpdateSegmentInput } from "./segment-schemas";
 import { segmentUsage } from "./segment-usage";
 import { lockPlansServing, replanForSegment } from "../rollouts/replan-for-segment";
 
+const uniqueById = <T extends { id: string }>(list: T[]): T[] => [...new Map(list.map((r) => [r.id, r])).values()];
+
 /** The segment row, locked against other edits and deletion but not against flag states that refer to it. */
 async function lockSegment(tx: Tx, id: number): Promise<SegmentRow | null> {
   const rows = await tx.$queryRaw<(Omit<SegmentRow, "createdAt" | "updatedAt"> & { created_at: Date; updated_at: Date })[]>`
@@ -54,7 +56,14 @@ export async function updateSegment(
       const audienceChanges =
         (input.name !== undefined && input.name !== before.name) ||
         (input.constraints !== undefined && stableStringify(input.constraints) !== stableStringify(before.constraints));
-      const rollouts = usage.flatMap((u) => (u.rollout ? [{ ...u.rollout, flagKey: u.flagKey, environment: u.environment }] : []));
+      // The plans whose phases to come serve it change with it (lib/rollouts/replan-for-segment.ts):
+      // locked now, before the update (whose trigger takes the environments' rows, which come after
+      // rollouts in the lock order), and part of what the edit must confirm.
+      const plans = audienceChanges ? await lockPlansServing(tx, id, now) : [];
+      const rollouts = uniqueById([
+        ...usage.flatMap((u) => (u.rollout ? [{ ...u.rollout, flagKey: u.flagKey, environment: u.environment }] : [])),
+        ...plans.map((p) => ({ id: p.id, status: p.status, flagKey: p.flagKey, environment: p.environment })),
+      ]);
       // A confirmation covers the rollouts it named: one using the segment since was not on screen.
       const unconfirmed = input.confirmRollouts ? rollouts.filter((r) => !input.confirmRollouts!.includes(r.id)) : [];
       if (audienceChanges && rollouts.length && (input.confirm !== true || unconfirmed.length)) {
@@ -74,9 +83,6 @@ export async function updateSegment(
           },
         );
       }
-      // The plans whose phases to come serve it change with it: locked before the update (its trigger
-      // takes the environments' rows, which come after rollouts in the lock order).
-      const plans = audienceChanges ? await lockPlansServing(tx, id) : [];
       try {
         await tx.$executeRaw`
           UPDATE segments

@@ -192,17 +192,45 @@ describe("a rollout phase that targets a segment", () => {
     const review = await call(app.url, "GET", `/api/v1/rollouts/${id}/phases/1/review`, { token: eng });
     expect(review.body.change.sinceApproved).toEqual({
       planVersion: 1,
-      changes: [`Phase 2 “Pilot”: audience “${audienceBefore}” → “${audienceAfter}” (a segment's rules changed)`],
+      changes: [`Phase 2 “Pilot”: audience “${audienceBefore}” → “${audienceAfter}” (a segment changed)`],
     });
     const audit = await t.sql(
-      `SELECT actor, reason, after->'segment' AS segment FROM audit_log WHERE action = 'rollout.edit' AND target_id LIKE $1 ORDER BY id`,
+      `SELECT actor, actor_id::text, reason, after->'segment' AS segment FROM audit_log WHERE action = 'rollout.edit' AND target_id LIKE $1 ORDER BY id`,
       [`%/${id}`],
     );
     expect(audit.rows).toEqual([
-      { actor: "engineer-bot (token)", reason: `segment “${seg.name}” changed who it matches`, segment: { id: segment, name: seg.name } },
+      {
+        actor: "engineer-bot (token)",
+        actor_id: view.lastEditedBy,
+        reason: `segment “${seg.name}” changed`,
+        segment: { id: segment, name: seg.name },
+      },
     ]);
-    // Whoever changed what was approved may not approve it (four eyes): the segment's editor is a plan editor now.
-    expect(view.planEditors).toContain(view.lastEditedBy);
+  });
+
+  it("a draft planning a segment its flag's targeting already uses is named in the edit's confirmation, and replanned", async () => {
+    const segment = await createSegment(unique("Both"));
+    const key = unique("both-uses");
+    const created = await plan(key, [
+      { name: "10 %", percent: 10, minSoakSeconds: 0 },
+      { name: "Both", percent: 20, segments: [segment], minSoakSeconds: 0 },
+    ]);
+    expect(created.status).toBe(201);
+    const targeted = await call(app.url, "PATCH", `/api/v1/flags/${key}/environments/production`, {
+      token: eng,
+      body: { version: 1, targeting: { strategies: [{ rollout: 100, segments: [segment] }] } },
+    });
+    expect(targeted.status).toBe(200);
+    const change = { version: 1, constraints: [{ contextName: "email", operator: "STR_ENDS_WITH", values: ["@both.dev"] }] };
+    const unconfirmed = await call(app.url, "PATCH", `/api/v1/segments/${segment}`, { token: eng, body: change });
+    expect(unconfirmed.status).toBe(409);
+    expect(unconfirmed.body.rollouts.map((r: { id: string }) => r.id)).toEqual([created.body.id]);
+    const confirmed = await call(app.url, "PATCH", `/api/v1/segments/${segment}`, {
+      token: eng,
+      body: { ...change, confirm: true, confirmRollouts: [created.body.id] },
+    });
+    expect(confirmed.status).toBe(200);
+    expect((await call(app.url, "GET", `/api/v1/rollouts/${created.body.id}`, { token: eng })).body.planVersion).toBe(2);
   });
 
   it("a segment edit and an advance into a phase serving it, at once: each waits for the other, never a deadlock (10 rounds)", async () => {
@@ -230,7 +258,8 @@ describe("a rollout phase that targets a segment", () => {
       // The advance first: it went ahead, and the edit changed the plan's phases to come after it.
       expect([200, 409]).toContain(advance.status);
       const view = (await call(app.url, "GET", `/api/v1/rollouts/${created.body.id}`, { token: eng })).body;
-      expect(view).toMatchObject(advance.status === 200 ? { currentPhase: 1 } : { currentPhase: 0, planVersion: 2 });
+      // An advance that went first left no phase to come serving the segment: its plan is not replanned.
+      expect(view).toMatchObject(advance.status === 200 ? { currentPhase: 1, planVersion: 1 } : { currentPhase: 0, planVersion: 2 });
     }
   });
 

@@ -85,13 +85,22 @@ describe("what changed in the plan", () => {
       "Communication plan: a deleted webhook, “Pager” and “Team channel” → no webhook",
     ]);
   });
-  it("names a segment's changed rules by the audience in words, once, and not when the percentage said it already", () => {
+  it("names a segment's changed name or rules by the audience in words, beside a changed percentage, and not when only that changed", () => {
     const staff = (rule: string, percent = 10) =>
       phase({ percent, segments: [3], audience: `Staff (email ends with ${rule}) and ${percent} % of everyone` });
     const plan = (p: PlannedPhase) => ({ phases: [p], impact: {} });
+    const acme = "Staff (email ends with @acme.com)";
+    const pilot = "Staff (email ends with @pilot.dev)";
     expect(describePlanChanges(plan(staff("@acme.com")), plan(staff("@pilot.dev")))).toEqual([
-      "Phase 1 “10%”: audience “Staff (email ends with @acme.com) and 10 % of everyone” → “Staff (email ends with @pilot.dev) and 10 % of everyone” (a segment's rules changed)",
+      `Phase 1 “10%”: audience “${acme} and 10 % of everyone” → “${pilot} and 10 % of everyone” (a segment changed)`,
     ]);
     expect(describePlanChanges(plan(staff("@acme.com")), plan(staff("@acme.com", 20)))).toEqual(["Phase 1 “10%”: 10 % → 20 %"]);
+    expect(describePlanChanges(plan(staff("@acme.com")), plan(staff("@pilot.dev", 20)))).toEqual([
+      "Phase 1 “10%”: 10 % → 20 %",
+      `Phase 1 “10%”: audience “${acme} and 10 % of everyone” → “${pilot} and 20 % of everyone” (a segment changed)`,
+    ]);
+    // At 100 % a phase serves everyone, whatever its segments say.
+    const all = phase({ percent: 100, segments: [3], audience: "everyone" });
+    expect(describePlanChanges(plan(all), plan({ ...all }))).toEqual([]);
   });
 });
