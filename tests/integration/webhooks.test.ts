@@ -1,3 +1,4 @@
+import pg from "pg";
 import { randomBytes } from "node:crypto";
 import http from "node:http";
 import type { AddressInfo } from "node:net";
@@ -496,4 +497,57 @@ describe("the server process", () => {
       expect(await app.stop("SIGTERM")).toBe(0);
     }
   });
+});
+
+// A writer that queues a delivery after its audit entry (a plan edit asking for approvals again, a
+// segment edit's replans) holds the audit chain's lock while the delivery's foreign key takes KEY SHARE
+// on the webhook row. A toggle that locked the row FOR UPDATE and then wanted the audit lock, or a
+// delete that removed the row and then wanted it, waited for that writer while it waited for them.
+describe("toggling or deleting a webhook while a writer queues a delivery to it after its audit entry", () => {
+  for (const change of ["disable", "delete"] as const) {
+    it(`${change}: both finish, in turn, no deadlock`, async () => {
+      const env = await environment();
+      const id = await webhook(env, receiver.url(`/${change}`));
+      const writer = new pg.Client({ connectionString: t.url });
+      await writer.connect();
+      try {
+        await writer.query("BEGIN");
+        // The audit chain's lock, as every audit entry's trigger takes it.
+        await writer.query("SELECT pg_advisory_xact_lock(7346010001)");
+        const changing =
+          change === "disable" ? setWebhookEnabled(t.db, admin, { webhookId: id, enabled: false }) : deleteWebhook(t.db, admin, id);
+        const outcome = changing.then(
+          () => "done",
+          (err: unknown) => String(err),
+        );
+        // The change has taken what it takes first and now waits for the audit lock.
+        await eventually(
+          async () =>
+            (
+              await t.sql(
+                `SELECT count(*)::int AS n FROM pg_locks WHERE locktype = 'advisory' AND NOT granted AND objid = (7346010001::bigint & 4294967295)::oid
+                    AND database = (SELECT oid FROM pg_database WHERE datname = current_database())`,
+              )
+            ).rows[0].n === 1,
+          5_000,
+          "the change waits for the audit lock",
+        );
+        // The writer's delivery: its foreign key must not wait for the change, which waits for the writer.
+        const queued = await writer
+          .query(`INSERT INTO webhook_deliveries (webhook_id, kind, payload) VALUES ($1, 'rollout.advanced', '{}')`, [id])
+          .then(
+            () => "queued",
+            (err: unknown) => String(err),
+          );
+        expect(queued).toBe("queued");
+        await writer.query("COMMIT");
+        expect(await outcome).toBe("done");
+        const left = await t.sql(`SELECT count(*)::int AS n FROM webhooks WHERE id = $1`, [id]);
+        expect(left.rows[0].n).toBe(change === "delete" ? 0 : 1);
+      } finally {
+        await writer.query("ROLLBACK").catch(() => {});
+        await writer.end();
+      }
+    });
+  }
 });
