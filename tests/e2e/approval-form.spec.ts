@@ -172,15 +172,19 @@ test("a plan edited during review: refused at signing without the live stream, s
   const approvePath = `/rollouts/${rollout.id}/phases/1/approve`;
   const change = (page: Page) => page.locator('[data-review-item="change"]');
   const changeTick = (page: Page) => page.getByRole("checkbox", { name: "I have reviewed the change" });
+  /** Low risk, approved, signed: everything on the form but the review ticks. */
+  const decide = async (page: Page) => {
+    await page.getByRole("radio", { name: "low" }).check();
+    await page.getByRole("radio", { name: "Approved — proceed" }).check();
+    await page.getByLabel(/^Signature/).fill("Priya Product");
+  };
 
   // The product owner's page hears nothing live: they fill in the whole form on version 1.
   const offline = await pageWithoutLiveUpdates(browser, "po@rollgate.dev", { to: approvePath });
   await change(offline).locator("summary").click();
   await expect(change(offline)).toContainText("on for 10 % → on for 50 %");
   await changeTick(offline).check();
-  await offline.getByRole("radio", { name: "low" }).check();
-  await offline.getByRole("radio", { name: "Approved — proceed" }).check();
-  await offline.getByLabel(/^Signature/).fill("Priya Product");
+  await decide(offline);
 
   await editTo(2, 60);
   await offline.getByRole("button", { name: "Sign", exact: true }).click();
@@ -206,9 +210,7 @@ test("a plan edited during review: refused at signing without the live stream, s
   await change(live).locator("summary").click();
   await expect(change(live)).toContainText("on for 10 % → on for 70 %");
   await changeTick(live).check();
-  await live.getByRole("radio", { name: "low" }).check();
-  await live.getByRole("radio", { name: "Approved — proceed" }).check();
-  await live.getByLabel(/^Signature/).fill("Priya Product");
+  await decide(live);
   await live.getByRole("button", { name: "Sign", exact: true }).click();
   await expect(live).toHaveURL(new RegExp(`/rollouts/${rollout.id}\\?signed=1$`));
   const after = await (await erin.request.get(`/api/v1/rollouts/${rollout.id}`)).json();

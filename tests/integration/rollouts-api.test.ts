@@ -328,13 +328,10 @@ describe("rollouts API", () => {
     expect(edited.status).toBe(200);
     expect(edited.body.planVersion).toBe(2);
     const before = await counts();
+    const signOn = (planVersion: unknown) =>
+      call(app.url, "POST", `/api/v1/rollouts/${id}/phases/0/approvals`, approve(po, "product_owner-bot", { planVersion }));
 
-    const stale = await call(
-      app.url,
-      "POST",
-      `/api/v1/rollouts/${id}/phases/0/approvals`,
-      approve(po, "product_owner-bot", { planVersion: 1 }),
-    );
+    const stale = await signOn(1);
     expect(stale.status).toBe(409);
     expect(stale.body.error.message).toContain("you reviewed version 1, it is now version 2");
     expect(stale.body.error.fields).toEqual({ reviewed: "the plan is now version 2: review each item again" });
@@ -343,23 +340,13 @@ describe("rollouts API", () => {
     expect(await counts()).toEqual(before);
 
     for (const bad of [0, 1.5, "2"]) {
-      const res = await call(
-        app.url,
-        "POST",
-        `/api/v1/rollouts/${id}/phases/0/approvals`,
-        approve(po, "product_owner-bot", { planVersion: bad }),
-      );
+      const res = await signOn(bad);
       expect([bad, res.status, Object.keys(res.body.error.fields ?? {})]).toEqual([bad, 400, ["planVersion"]]);
     }
     expect(await counts()).toEqual(before);
 
     // Signed on what they were shown, the form binds that version.
-    const signed = await call(
-      app.url,
-      "POST",
-      `/api/v1/rollouts/${id}/phases/0/approvals`,
-      approve(po, "product_owner-bot", { planVersion: 2 }),
-    );
+    const signed = await signOn(2);
     expect(signed.status).toBe(201);
     expect(signed.body).toMatchObject({ planVersion: 2, decision: "approved" });
   });

@@ -26,7 +26,7 @@ async function createFlag(key: string) {
 }
 
 /** Sets the flag's targeting in `env` to one strategy using `segmentId`, at the state's current version. */
-async function useSegment(key: string, env: string, segmentId: number) {
+async function targetSegment(key: string, env: string, segmentId: number) {
   const flag = await call(app.url, "GET", `/api/v1/flags/${key}`, { token: eng });
   const res = await call(app.url, "PATCH", `/api/v1/flags/${key}/environments/${env}`, {
     token: eng,
@@ -114,7 +114,7 @@ describe("segments API", () => {
     const segment = await createSegment(unique("Beta"));
     const key = unique("uses-segment");
     await createFlag(key);
-    await useSegment(key, "staging", segment.id);
+    await targetSegment(key, "staging", segment.id);
 
     const got = await call(app.url, "GET", `/api/v1/segments/${segment.id}`, { token: eng });
     expect(got.body.usage).toEqual([{ flagKey: key, environment: "staging", archived: false, rollout: null }]);
@@ -159,16 +159,21 @@ describe("segments API", () => {
 
   it("an edit that changes who matches a segment a live rollout uses needs confirm: true, and is audited with the rollouts", async () => {
     const segment = await createSegment(unique("Internal"));
+    /** A flag whose production targeting uses the segment, with an active rollout. */
+    const liveRolloutTargeting = async (key: string) => {
+      await createFlag(key);
+      await targetSegment(key, "production", segment.id);
+      const planned = await call(app.url, "POST", "/api/v1/rollouts", {
+        token: eng,
+        body: { flagKey: key, environment: "production", phases: [{ name: "10 %", percent: 10, minSoakSeconds: 0 }] },
+      });
+      expect(planned.status).toBe(201);
+      const started = await call(app.url, "POST", `/api/v1/rollouts/${planned.body.id}/advance`, { token: eng, body: { version: 1 } });
+      expect(started.body.status).toBe("active");
+      return planned;
+    };
     const key = unique("live-segment");
-    await createFlag(key);
-    await useSegment(key, "production", segment.id);
-    const planned = await call(app.url, "POST", "/api/v1/rollouts", {
-      token: eng,
-      body: { flagKey: key, environment: "production", phases: [{ name: "10 %", percent: 10, minSoakSeconds: 0 }] },
-    });
-    expect(planned.status).toBe(201);
-    const started = await call(app.url, "POST", `/api/v1/rollouts/${planned.body.id}/advance`, { token: eng, body: { version: 1 } });
-    expect(started.body.status).toBe("active");
+    const planned = await liveRolloutTargeting(key);
 
     const before = await counts();
     const change = { version: 1, constraints: [{ contextName: "email", operator: "STR_ENDS_WITH", values: ["@acme.dev"] }] };
@@ -187,15 +192,7 @@ describe("segments API", () => {
 
     // A confirmation covers the rollouts it named: one that started using the segment since is refused.
     const otherKey = unique("live-segment-2");
-    await createFlag(otherKey);
-    await useSegment(otherKey, "production", segment.id);
-    const other = await call(app.url, "POST", "/api/v1/rollouts", {
-      token: eng,
-      body: { flagKey: otherKey, environment: "production", phases: [{ name: "10 %", percent: 10, minSoakSeconds: 0 }] },
-    });
-    expect((await call(app.url, "POST", `/api/v1/rollouts/${other.body.id}/advance`, { token: eng, body: { version: 1 } })).status).toBe(
-      200,
-    );
+    const other = await liveRolloutTargeting(otherKey);
     const middle = await counts();
     const stale = await call(app.url, "PATCH", `/api/v1/segments/${segment.id}`, {
       token: eng,
@@ -277,7 +274,7 @@ describe("a segment edit reaches the data plane", () => {
     const segment = await createSegment(unique("Streamed"));
     const key = unique("streamed-flag");
     await createFlag(key);
-    await useSegment(key, "production", segment.id);
+    await targetSegment(key, "production", segment.id);
     await eventually(() => client.configuration()?.segments?.[String(segment.id)] !== undefined, 5000, "the SDK sees the segment");
     expect(client.configuration()!.flags[key]!.targeting!.strategies[0]!.segments).toEqual([segment.id]);
 
