@@ -1,5 +1,6 @@
 "use client";
 
+import { useRouter } from "next/navigation";
 import { useActionState, useEffect, useState } from "react";
 import { saveSegmentAction, type SegmentFormState } from "@/app/(dashboard)/segments/actions";
 import type { SegmentDto } from "@/lib/segments/segment-dto";
@@ -32,6 +33,12 @@ export function SegmentForm({ segment, onSaved, onCancel }: { segment?: SegmentD
     // eslint-disable-next-line react-hooks/exhaustive-deps -- once per save
   }, [state.savedAt]);
   const confirming = state.status === "confirm";
+  // The answer names the live rollouts using the segment now; the page's badges ("1 live rollout")
+  // were counted when it loaded, so they are read again to say the same.
+  const router = useRouter();
+  useEffect(() => {
+    if (confirming) router.refresh();
+  }, [state, confirming, router]);
   return (
     <ActionForm action={action} resetOn={!segment && state.status === "saved" ? state.savedAt : undefined} className="space-y-4" noValidate>
       {segment ? (

@@ -118,6 +118,10 @@ test("editing a segment a live rollout uses asks for confirmation, names the rol
   await expect(confirm.getByRole("link", { name: `${otherKey} in production` })).toBeVisible();
   await expect(understood).not.toBeChecked();
   await expect(card).toContainText("v1");
+  // The card's counts follow the answer, not the page as it loaded (the form keeps its edit).
+  await expect(card).toContainText("2 live rollouts");
+  await expect(card).toContainText("Used by 2 flag states");
+  await expect(card.getByLabel("Values")).toHaveValue("t-1, t-2, t-3");
   await understood.check();
   await card.getByRole("button", { name: "Save segment" }).click();
   await expect(card.getByTestId("segment-audience")).toHaveText("tenant is one of t-1, t-2 or t-3");
