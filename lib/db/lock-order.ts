@@ -23,6 +23,10 @@ import { notFound } from "../errors";
  *                                         writes to (lib/incidents/kill-switch.ts); acknowledging or resolving takes it alone
  *   4. environments row    implicit: the flag_states trigger bumps its config_version for every statement writing states
  *   5. audit chain lock    implicit: every audit_log insert takes one global advisory lock (7346010001)
+ *   6. webhooks rows       FOR KEY SHARE  implicit: a queued delivery's foreign key; writers that notify queue their
+ *                                         deliveries after their audit entry. So a webhook's toggle locks its row FOR
+ *                                         NO KEY UPDATE (no conflict with KEY SHARE) and its delete takes 5 before
+ *                                         deleting the row (lib/notifications/delete-webhook.ts).
  *
  * Why: two transactions that take the same locks in opposite orders can each wait for the other, and
  * PostgreSQL breaks the tie only after deadlock_timeout (1 s) by aborting one. Issue 22 was exactly
