@@ -1,6 +1,6 @@
 import { expect, test, type Browser, type Page } from "./test";
 import { axeViolations, contrastUnderPointer } from "./axe";
-import { afterNextFrames, fromPage, layoutProblems, signIn, openPalette } from "./helpers";
+import { afterNextFrames, fromPage, gotoSettled, layoutProblems, signIn, openPalette } from "./helpers";
 
 // Issue #17: each role's main pages at a desktop and a phone size: nothing wider than the screen,
 // every control on screen (or in a container that scrolls on purpose), and no axe violations, also
@@ -97,8 +97,7 @@ async function visitAll(browser: Browser, email: string | null, steps: (page: Pa
   if (email) await signIn(page, email);
   for (const step of await steps(page)) {
     await page.setViewportSize({ width: VIEWPORTS[0].width, height: VIEWPORTS[0].height });
-    await page.goto(step.path);
-    await page.waitForLoadState("networkidle").catch(() => {});
+    await gotoSettled(page, step.path);
     await step.expect?.(page);
     await checkAtEverySize(page, `${who} ${step.path}`, problems);
     for (const dialog of step.dialogs ?? []) {
