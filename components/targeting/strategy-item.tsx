@@ -69,7 +69,7 @@ export function StrategyItem({
             className={small}
             onClick={() => form.toggle(draft.id)}
             aria-expanded={open}
-            aria-label={`${open ? "Close" : "Edit"} ${name}`}
+            aria-label={open ? `Done editing ${name}` : `Edit ${name}`}
           >
             {open ? "Done" : "Edit"}
           </Button>

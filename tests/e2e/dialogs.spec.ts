@@ -80,7 +80,7 @@ test("on-call: the kill switch dialog on a flag page, and the command palette wi
   const path = "/flags/search-ranking-ml";
   await signIn(page, "oncall@rollgate.dev", { to: path });
   // Other specs may have killed it: the dialog is the same either way.
-  const killButton = (p: Page) => p.getByRole("button", { name: /^(Kill|Restore) search-ranking-ml in production$/ });
+  const killButton = (p: Page) => p.getByRole("button", { name: /^(Kill in|Restore) production: search-ranking-ml$/ });
   await exercise(page, path, {
     name: /^(Kill|Restore) search-ranking-ml in production$/,
     opener: killButton,

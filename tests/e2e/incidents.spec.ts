@@ -8,7 +8,7 @@ test("on-call kills a flag with a reason: the page shows it killed, an incident 
   browser,
 }) => {
   await signIn(page, "oncall@rollgate.dev", { to: "/flags/dark-mode" });
-  await page.getByRole("button", { name: "Kill dark-mode in production" }).click();
+  await page.getByRole("button", { name: "Kill in production: dark-mode" }).click();
   await expect(page.getByTestId("kill-consequence")).toContainText("serves “off” to everyone in production within a second");
   // dark-mode has no rollout in production: nothing is said to be paused.
   await expect(page.getByTestId("kill-consequence")).not.toContainText("paused");
@@ -40,7 +40,7 @@ test("on-call kills a flag with a reason: the page shows it killed, an incident 
 
   // Restore from the flag page.
   await page.goto("/flags/dark-mode");
-  await page.getByRole("button", { name: "Restore dark-mode in production" }).click();
+  await page.getByRole("button", { name: "Restore production: dark-mode" }).click();
   await page.getByLabel("Reason").fill("Fix deployed");
   await page.getByRole("button", { name: "Restore", exact: true }).click();
   await expect(page.getByRole("status").filter({ hasText: "is restored in production" })).toBeVisible();
@@ -124,10 +124,10 @@ test("the kill dialog on a flag page says the live rollout there is paused, and 
 
   await signIn(page, "oncall@rollgate.dev", { to: `/flags/${flagKey}` });
   const consequence = page.getByTestId("kill-consequence");
-  await page.getByRole("button", { name: `Kill ${flagKey} in production` }).click();
+  await page.getByRole("button", { name: `Kill in production: ${flagKey}` }).click();
   await expect(consequence).toContainText("the live rollout is paused (break-glass: no approval needed)");
   await page.getByRole("dialog").getByRole("button", { name: "Cancel" }).click();
-  await page.getByRole("button", { name: `Kill ${flagKey} in staging` }).click();
+  await page.getByRole("button", { name: `Kill in staging: ${flagKey}` }).click();
   await expect(consequence).toContainText("An incident is opened.");
   await expect(consequence).not.toContainText("paused");
   await page.getByRole("dialog").getByRole("button", { name: "Cancel" }).click();

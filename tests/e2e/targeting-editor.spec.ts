@@ -57,7 +57,7 @@ for (const [size, width, height] of [
     await staff.getByLabel("Context field").fill("email");
     await staff.getByLabel("Operator").selectOption("STR_ENDS_WITH");
     await staff.getByLabel("Values").fill("@acme.com");
-    await staff.getByRole("button", { name: "Close Staff" }).click();
+    await staff.getByRole("button", { name: "Done editing Staff" }).click();
     await expect(staff.getByTestId("strategy-words")).toHaveText("email ends with @acme.com");
 
     // 2. 10 % of the segment, without constraints of its own.
@@ -70,7 +70,7 @@ for (const [size, width, height] of [
     await expect(beta.getByTestId("strategy-words")).toHaveText(
       `10 % of ${segment.name} (tenant is one of t-1 or t-2), by user or session`,
     );
-    await beta.getByRole("button", { name: "Close Beta" }).click();
+    await beta.getByRole("button", { name: "Done editing Beta" }).click();
 
     // 3. A number compared with "abc": the message is on that value, and nothing is stored.
     await section.getByRole("button", { name: "Add strategy" }).click();
@@ -79,7 +79,7 @@ for (const [size, width, height] of [
     await broken.getByLabel("Context field").fill("seats");
     await broken.getByLabel("Operator").selectOption("NUM_GT");
     await broken.getByLabel("Value").fill("abc");
-    await broken.getByRole("button", { name: "Close Broken" }).click();
+    await broken.getByRole("button", { name: "Done editing Broken" }).click();
     await section.getByRole("button", { name: "Save targeting of staging" }).click();
     await expect(broken.getByRole("alert")).toHaveText("must be a number, like 42 or 3.5");
     await expect(broken.getByLabel("Value")).toHaveAttribute("aria-invalid", "true");
