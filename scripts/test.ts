@@ -131,7 +131,7 @@ async function together(list: Stage[]): Promise<void> {
 // database hand each request back and forth), the browser tests latency (one worker, the tail when it
 // waits). Four alternating pairs of whole runs on 2026-12-07: 315.3, 305.7, 343.8 and 308.2 s against
 // 334.8, 366.4, 339.1 and 287.3 s as is (10 % fewer context switches), a median ratio of 0.98: within
-// the machine's noise (README). Everything under SCHED_BATCH switched 30 %
+// the machine's noise (docs/test-suite-time.md). Everything under SCHED_BATCH switched 30 %
 // less but made the browser tests the tail: 320.5 and 357.6 s against 370.1 and 341.0.
 // ROLLGATE_TEST_SCHED=normal runs every stage as is, =batch-all every stage under SCHED_BATCH.
 const scheduling = process.env.ROLLGATE_TEST_SCHED ?? "batch-vitest";

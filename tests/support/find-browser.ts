@@ -36,7 +36,7 @@ const CHROMIUM_SWITCHES = [
   // V8's baseline compiler only, no optimizing tiers: a test's pages live for seconds, too short for
   // Maglev or TurboFan to pay back their compiles (background threads). The browser tests, three
   // alternating pairs of runs: 252, 245 and 241 machine CPU-seconds with them, 231, 224 and 240
-  // without (README). The tiers run the same JavaScript; only how fast differs.
+  // without (docs/test-suite-time.md). The tiers run the same JavaScript; only how fast differs.
   "--js-flags=--max-opt=1",
 ];
 
