@@ -106,7 +106,12 @@ export async function gotoSettled(page: Page, path: string, timeout = 10_000): P
 
 /** Until the page's main thread has nothing queued (an idle callback), at most `ms`. */
 async function mainThreadIdle(page: Page, ms = 1000): Promise<void> {
-  await page.evaluate((timeout) => new Promise<void>((resolve) => requestIdleCallback(() => resolve(), { timeout })), ms);
+  try {
+    await page.evaluate((timeout) => new Promise<void>((resolve) => requestIdleCallback(() => resolve(), { timeout })), ms);
+  } catch {
+    // The page went on to another document meanwhile (a redirect of its own): wait for that one instead.
+    await page.waitForLoadState("load");
+  }
 }
 
 /**
