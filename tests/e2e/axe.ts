@@ -13,8 +13,9 @@ const AXE_SOURCE = readFileSync(createRequire(import.meta.url).resolve("axe-core
 /**
  * axe-core's violations on the page as it is now: every rule, in the top document (the dashboard
  * has no frames). axe is injected once per loaded document and run in place. @axe-core/playwright's
- * analyze() (no longer a dependency) re-injects it into every frame and finishes each run in a new blank page, which cost
- * 1–3 s per check here against 0.2–0.5 s for the run itself, with the same rules and results.
+ * analyze() (no longer a dependency) re-injects it into every frame and finishes each run in a new
+ * blank page, which cost 1–3 s per check here against 0.2–0.5 s for the run itself, with the same
+ * rules and results.
  */
 export async function axeViolations(page: Page): Promise<Result[]> {
   // After a server action or a refresh, Next renders the page's <title> again in a boundary of its
