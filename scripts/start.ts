@@ -25,7 +25,7 @@ import { rollgateMetrics } from "../lib/server/metrics/rollgate-metrics";
 import { forgetAudienceWeeks } from "../lib/segments/audience-samples";
 import { collectConfiguration, collectDatabase, collectProcess, collectStreams } from "../lib/server/metrics/collectors";
 import { startDemoTraffic } from "../lib/demo/demo-traffic";
-import { markDemoTrafficRunning } from "../lib/demo/demo-spike";
+import { markDemoTrafficRunning, stopSpike } from "../lib/demo/demo-spike";
 import { startWebhookDelivery } from "../lib/notifications/delivery-worker";
 import { startGuardrails } from "../lib/guardrails/guardrail-worker";
 import { startAutoAdvance } from "../lib/rollouts/auto-advance";
@@ -335,8 +335,13 @@ async function startLate(
         log: logTo("demo-traffic"),
       });
       markDemoTrafficRunning(true);
-      // Stopped before the server closes (cleanups run in reverse), so its last events still land.
-      cleanups.push(() => traffic.stop());
+      // Stopped before the server closes (cleanups run in reverse), so its last events still land; a
+      // test server moved to another database (test control) then has no demo traffic nor spike.
+      cleanups.push(async () => {
+        markDemoTrafficRunning(false);
+        stopSpike();
+        await traffic.stop();
+      });
     } catch (err) {
       log.warn(`demo traffic did not start: ${err instanceof Error ? err.message : String(err)}`);
     }

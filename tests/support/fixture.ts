@@ -99,27 +99,19 @@ export function setUpTestApp<const I extends Instances = 1>(options: TestAppOpti
   const settingsOf = (i: number) => ({ ...options, ...instances[i] });
   // The first instance is the worker's warm server when its settings allow; the others (multi-instance
   // tests) are started for the file either way.
-  const first = settingsOf(0);
-  const shared = !options.fresh && !first.databaseUrl && typeof first.env !== "function" && canShare(first.env);
   let lease: Lease | undefined;
   beforeAll(async () => {
     await options.beforeStart?.(t);
     const started = await Promise.allSettled(
       instances.map(async (_, i) => {
         const settings = settingsOf(i);
-        if (i === 0 && shared) {
-          lease = await leaseServer({
-            databaseUrl: t.url,
-            bootstrapTokens: settings.bootstrapTokens,
-            env: settings.env as Record<string, string> | undefined,
-          });
+        const databaseUrl = settings.databaseUrl ? settings.databaseUrl(t) : t.url;
+        const env = typeof settings.env === "function" ? settings.env(t) : settings.env;
+        if (i === 0 && !options.fresh && canShare(env)) {
+          lease = await leaseServer({ databaseUrl, bootstrapTokens: settings.bootstrapTokens, env });
           return lease.app;
         }
-        const app = await startTestApp({
-          databaseUrl: settings.databaseUrl ? settings.databaseUrl(t) : t.url,
-          bootstrapTokens: settings.bootstrapTokens,
-          env: typeof settings.env === "function" ? settings.env(t) : settings.env,
-        });
+        const app = await startTestApp({ databaseUrl, bootstrapTokens: settings.bootstrapTokens, env });
         all.push(app);
         return app;
       }),

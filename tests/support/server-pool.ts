@@ -14,8 +14,9 @@ import { startTestApp, type TestApp } from "./test-app";
 import { scratchRoot } from "./scratch";
 
 /**
- * The settings a warm server takes per file. Each is read through the configuration when a session
- * opens; a file that sets anything else gets a server of its own.
+ * The settings a warm server takes per file. Each is read when a session opens (through the
+ * configuration) or per request (Supabase's, in the sign-in pages); a file that sets anything else gets
+ * a server of its own. Unset, each is what a fresh test server has: unset, or the value below.
  */
 export const PER_FILE_SETTINGS = [
   "ROLLGATE_AUTO_ADVANCE_INTERVAL_MS",
@@ -25,7 +26,16 @@ export const PER_FILE_SETTINGS = [
   "ROLLGATE_AUDIENCE_FLUSH_MS",
   "ROLLGATE_STREAM_HISTORY",
   "ROLLGATE_METRICS_TOKEN",
+  "DATABASE_POOLED_URL",
+  "ROLLGATE_DEMO",
+  "ROLLGATE_DEMO_PASSWORD",
+  "SUPABASE_URL",
+  "SUPABASE_ANON_KEY",
+  "SUPABASE_JWT_SECRET",
 ] as const;
+
+/** Where a fresh test server's value is not "unset" (tests/support/test-app.ts). */
+const FRESH_DEFAULTS: Partial<Record<(typeof PER_FILE_SETTINGS)[number], string>> = { ROLLGATE_DEMO: "off" };
 
 /**
  * Whether a warm server can take these settings. ROLLGATE_DATA_DIR too: a file that reads what the
@@ -58,7 +68,7 @@ export async function leaseServer(settings: {
     DATABASE_MIGRATION_URL: settings.databaseUrl,
     ROLLGATE_BOOTSTRAP_TOKENS: settings.bootstrapTokens ?? "",
     ROLLGATE_DATA_DIR: dataDir,
-    ...Object.fromEntries(PER_FILE_SETTINGS.map((name) => [name, settings.env?.[name] ?? null])),
+    ...Object.fromEntries(PER_FILE_SETTINGS.map((name) => [name, settings.env?.[name] ?? FRESH_DEFAULTS[name] ?? null])),
   };
   let server = warm;
   warm = null;
