@@ -43,6 +43,9 @@ export default defineConfig({
           // database and server processes (tests/support/fixture.ts), and none mocks modules.
           isolate: false,
           maxWorkers: workers,
+          // The accounts the tests make in-process (the demo template's, users a test creates, signIn):
+          // scrypt at a 32nd of the cost, as the servers (tests/support/test-app.ts).
+          env: { ROLLGATE_UNSAFE_FAST_PASSWORD_HASH: "1" },
           testTimeout: 60_000,
           hookTimeout: 120_000,
         },

@@ -22,6 +22,8 @@ const schema = z.object({
   ROLLGATE_PG_PORT: z.coerce.number().int().min(1).max(65535).default(54329),
   // Test suites only: the embedded PostgreSQL without fsync, synchronous commit or full-page writes.
   ROLLGATE_PG_UNSAFE_NO_FSYNC: z.enum(["0", "1"], { error: "must be 0 or 1" }).default("0"),
+  // Test suites only: new password hashes at scrypt N=2^10 instead of 2^15 (lib/auth/password.ts).
+  ROLLGATE_UNSAFE_FAST_PASSWORD_HASH: z.enum(["0", "1"], { error: "must be 0 or 1" }).default("0"),
   // Bounded waits on the database (lib/db/bounded-pool.ts): a connection, and a statement's answer.
   ROLLGATE_DB_CONNECT_TIMEOUT_MS: z.coerce
     .number()

@@ -153,6 +153,9 @@ async function openSession(
   if (database.embedded && config.ROLLGATE_PG_UNSAFE_NO_FSYNC === "1") {
     log.warn("WARNING: ROLLGATE_PG_UNSAFE_NO_FSYNC=1: fsync is off, a crash can lose or corrupt data (for test suites only)");
   }
+  if (config.ROLLGATE_UNSAFE_FAST_PASSWORD_HASH === "1") {
+    log.warn("WARNING: ROLLGATE_UNSAFE_FAST_PASSWORD_HASH=1: new passwords are hashed 32× cheaper to crack (for test suites only)");
+  }
   if (config.supabase) {
     log.info(`Supabase sign-in: ${config.supabase.url} (keys from its JWKS${config.supabase.jwtSecret ? " or the HS256 secret" : ""})`);
   }

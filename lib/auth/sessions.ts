@@ -1,7 +1,7 @@
 import type { Db } from "../db/client";
 import { AppError } from "../errors";
 import { recordAudit } from "../audit/record-audit";
-import { verifyPassword } from "./password";
+import { unmatchableHash, verifyPassword } from "./password";
 import { hashSecret, newSecret } from "./secrets";
 
 /** A session ends after 12 h without use, and 7 days after sign-in whatever happens. */
@@ -17,10 +17,6 @@ export function renewedExpiry(session: { createdAt: Date; expiresAt: Date }, now
   const next = Math.min(now.getTime() + SESSION_TTL_MS, session.createdAt.getTime() + SESSION_MAX_MS);
   return next > session.expiresAt.getTime() ? new Date(next) : null;
 }
-
-// Verified against whenever there is no real hash to check (unknown email, locked email, account
-// without a password), so every refusal costs one scrypt like a wrong password does.
-const DUMMY_HASH = "scrypt$32768$8$1$AAAAAAAAAAAAAAAAAAAAAA==$AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=";
 
 const FREE_ATTEMPTS = 5;
 const FIRST_LOCK_S = 30;
@@ -51,7 +47,9 @@ export async function signIn(
   const email = input.email.trim().toLowerCase();
   const attempt = await reserveAttempt(db, signInAttemptKey(email), now);
   const user = await db.user.findUnique({ where: { email } });
-  const ok = await verifyPassword(input.password, attempt && user?.passwordHash ? user.passwordHash : DUMMY_HASH);
+  // With no real hash to check (unknown email, locked email, account without a password) one that
+  // matches nothing: every refusal costs one scrypt, like a wrong password.
+  const ok = await verifyPassword(input.password, attempt && user?.passwordHash ? user.passwordHash : unmatchableHash());
   if (!attempt || !ok || !user?.passwordHash || user.disabledAt) {
     // The attempt that set the lock audits it, for known and unknown emails alike (an unknown email
     // being locked is worth knowing, and doing the same work for both keeps them indistinguishable).

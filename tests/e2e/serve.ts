@@ -22,6 +22,8 @@ process.env.ROLLGATE_PG_PORT = String(await freePort());
 process.env.ROLLGATE_DEMO = "auto";
 // A throwaway database: speed over crash safety.
 process.env.ROLLGATE_PG_UNSAFE_NO_FSYNC = "1";
+// The demo accounts and those the tests make: a sign-in's scrypt at a 32nd of the cost.
+process.env.ROLLGATE_UNSAFE_FAST_PASSWORD_HASH = "1";
 // Patient bounds on database waits: the browser tests run beside the integration tests on two cores.
 process.env.ROLLGATE_DB_CONNECT_TIMEOUT_MS = "10000";
 process.env.ROLLGATE_DB_STATEMENT_TIMEOUT_MS = "10000";

@@ -105,20 +105,27 @@ describe("npm start without DATABASE_URL", { timeout: 180_000 }, () => {
     await fromTemplate(durableDir);
     try {
       const port = await freePort();
-      // The harness turns fsync off for speed; this start uses what `npm start` uses.
-      const env = { ROLLGATE_DATA_DIR: durableDir, ROLLGATE_PG_PORT: String(port), ROLLGATE_PG_UNSAFE_NO_FSYNC: "0" };
+      // The harness turns fsync off and password hashing down for speed; this start uses what `npm start` uses.
+      const env = {
+        ROLLGATE_DATA_DIR: durableDir,
+        ROLLGATE_PG_PORT: String(port),
+        ROLLGATE_PG_UNSAFE_NO_FSYNC: "0",
+        ROLLGATE_UNSAFE_FAST_PASSWORD_HASH: "0",
+      };
       const app = await startTestApp({ env });
       try {
         expect(await show(port, ["fsync", "synchronous_commit", "full_page_writes"])).toEqual(["on", "on", "on"]);
         expect(app.output()).not.toContain("ROLLGATE_PG_UNSAFE_NO_FSYNC");
+        expect(app.output()).not.toContain("ROLLGATE_UNSAFE_FAST_PASSWORD_HASH");
       } finally {
         expect(await app.stop("SIGINT")).toBe(0);
       }
       // And the test-only switch really does what it says.
-      const unsafe = await startTestApp({ env: { ...env, ROLLGATE_PG_UNSAFE_NO_FSYNC: "1" } });
+      const unsafe = await startTestApp({ env: { ...env, ROLLGATE_PG_UNSAFE_NO_FSYNC: "1", ROLLGATE_UNSAFE_FAST_PASSWORD_HASH: "1" } });
       try {
         expect(await show(port, ["fsync", "synchronous_commit", "full_page_writes"])).toEqual(["off", "off", "off"]);
         expect(unsafe.output()).toContain("WARNING: ROLLGATE_PG_UNSAFE_NO_FSYNC=1");
+        expect(unsafe.output()).toContain("WARNING: ROLLGATE_UNSAFE_FAST_PASSWORD_HASH=1");
       } finally {
         expect(await unsafe.stop("SIGINT")).toBe(0);
       }

@@ -108,7 +108,8 @@ async function deploysInOnePass(server: Server, database: string, owner: { name:
   const env = { DATABASE_URL: urls.app, DATABASE_MIGRATION_URL: urls.migration, ROLLGATE_DATA_DIR: dataDir };
   const apps: TestApp[] = [];
   try {
-    const a = await startTestApp({ databaseUrls: urls, env: { ROLLGATE_DATA_DIR: dataDir } });
+    // Full-cost password hashing, as a deployment has (the harness's test-only switch would print its warning).
+    const a = await startTestApp({ databaseUrls: urls, env: { ROLLGATE_DATA_DIR: dataDir, ROLLGATE_UNSAFE_FAST_PASSWORD_HASH: "0" } });
     apps.push(a);
     // The migrations created it without login (the owner may create roles); start-up gave it DATABASE_URL's password.
     expect(a.output()).toContain("rollgate_app now logs in with the password in DATABASE_URL");

@@ -69,6 +69,8 @@ export async function startTestApp(options: {
       ...(ownDataDir ? { ROLLGATE_DATA_DIR: ownDataDir } : {}),
       // Throwaway databases: speed over crash safety, unless a test asks for the default.
       ROLLGATE_PG_UNSAFE_NO_FSYNC: "1",
+      // Throwaway accounts: a sign-in's scrypt at a 32nd of the cost (lib/auth/password.ts).
+      ROLLGATE_UNSAFE_FAST_PASSWORD_HASH: "1",
       // The lines tests read are the human ones; a test of the JSON format asks for it.
       ROLLGATE_LOG_FORMAT: "pretty",
       // The tests' webhook receivers listen on 127.0.0.1 (webhooks.test.ts checks the default, deny).

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { parseBootstrapTokens } from "../../lib/auth/bootstrap-tokens";
 import { credentialsFrom, sdkTokenFrom } from "../../lib/auth/identity";
-import { hashPassword, verifyPassword } from "../../lib/auth/password";
+import { hashPassword, unmatchableHash, verifyPassword } from "../../lib/auth/password";
 import { hashSecret, newSecret } from "../../lib/auth/secrets";
 
 describe("parseBootstrapTokens", () => {
@@ -39,6 +39,29 @@ describe("passwords", () => {
 
   it("salts: the same password hashes differently each time", async () => {
     expect(await hashPassword("same")).not.toEqual(await hashPassword("same"));
+  });
+
+  it("ROLLGATE_UNSAFE_FAST_PASSWORD_HASH=1 (test suites): new hashes at N=2^10; each hash keeps its own cost", async () => {
+    const strong = await hashPassword("correct horse");
+    const before = process.env.ROLLGATE_UNSAFE_FAST_PASSWORD_HASH;
+    process.env.ROLLGATE_UNSAFE_FAST_PASSWORD_HASH = "1";
+    try {
+      const fast = await hashPassword("correct horse");
+      expect(fast).toMatch(/^scrypt\$1024\$8\$1\$/);
+      expect(await verifyPassword("correct horse", fast)).toBe(true);
+      expect(await verifyPassword("correct horsE", fast)).toBe(false);
+      // A hash made before keeps its parameters: checked at 2^15 whatever the setting.
+      expect(await verifyPassword("correct horse", strong)).toBe(true);
+      expect(unmatchableHash()).toMatch(/^scrypt\$1024\$8\$1\$/);
+    } finally {
+      if (before === undefined) delete process.env.ROLLGATE_UNSAFE_FAST_PASSWORD_HASH;
+      else process.env.ROLLGATE_UNSAFE_FAST_PASSWORD_HASH = before;
+    }
+  });
+
+  it("the hash a sign-in checks when there is no real one costs what a new hash does and matches nothing", async () => {
+    expect(unmatchableHash()).toMatch(/^scrypt\$32768\$8\$1\$/);
+    for (const guess of ["", "password", "\u0000".repeat(8)]) expect(await verifyPassword(guess, unmatchableHash())).toBe(false);
   });
 });
 

@@ -96,6 +96,16 @@ describe("ROLLGATE_PG_UNSAFE_NO_FSYNC", () => {
   });
 });
 
+describe("ROLLGATE_UNSAFE_FAST_PASSWORD_HASH", () => {
+  it("is off unless set to exactly 1: full-cost password hashes are the default", () => {
+    expect(loadConfig(env({})).ROLLGATE_UNSAFE_FAST_PASSWORD_HASH).toBe("0");
+    expect(loadConfig(env({ ROLLGATE_UNSAFE_FAST_PASSWORD_HASH: "1" })).ROLLGATE_UNSAFE_FAST_PASSWORD_HASH).toBe("1");
+    expect(() => loadConfig(env({ ROLLGATE_UNSAFE_FAST_PASSWORD_HASH: "yes" }))).toThrow(
+      /ROLLGATE_UNSAFE_FAST_PASSWORD_HASH: must be 0 or 1/,
+    );
+  });
+});
+
 describe("ROLLGATE_DB_CONNECT_TIMEOUT_MS and ROLLGATE_DB_STATEMENT_TIMEOUT_MS", () => {
   it("default to the documented bounds, are taken when in range, and refused with the variable named otherwise", () => {
     expect(interactiveLimits(env({}))).toEqual(DEFAULT_INTERACTIVE_LIMITS);
