@@ -4,7 +4,7 @@ import { BOOTSTRAP, call, ROLE_TOKENS, SDK_TOKEN, type HttpResult } from "../sup
 import pg from "pg";
 import { buildWorld, fingerprint, openFingerprinter, serverActionIds } from "./support/fuzz-world";
 import { sendRaw } from "./support/raw-request";
-import { deep } from "./support/hostile";
+import { deep, oversizedBody } from "./support/hostile";
 import type { World } from "./support/targets";
 
 /**
@@ -465,5 +465,23 @@ describe("the fuzz run's fingerprinter (tests/fuzz/support/hostile-suite.ts)", (
       await writer.end();
       await fp.close();
     }
+  });
+});
+
+describe("the fuzz run's oversized bodies (tests/fuzz/support/hostile.ts)", () => {
+  it("are byte for byte the request with a padding field, whatever the request holds", () => {
+    const bases: Record<string, unknown>[] = [
+      {},
+      { key: "flag-a", environments: { production: { enabled: true } } },
+      { name: "é🦄\u0000\u2028", nested: [1, "x", null], "": "" },
+      { pad: 1, after: "the padding keeps its place" },
+    ];
+    for (const base of bases)
+      for (const n of [0, 7, 1_200_000]) {
+        const expected = Buffer.from(JSON.stringify({ ...base, pad: "x".repeat(n) }));
+        expect(oversizedBody(base, n).equals(expected), `${JSON.stringify(base)} + ${n}`).toBe(true);
+      }
+    // The padding made once is not written through: the next body is the same again.
+    expect(oversizedBody({ a: 1 }, 7).equals(oversizedBody({ a: 1 }, 7))).toBe(true);
   });
 });
