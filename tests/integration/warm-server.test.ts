@@ -81,8 +81,12 @@ describe("a warm server moved to another database", () => {
       }),
     );
     expect(statuses).toContain(429);
-    // Its session opened without a complaint.
+    // Its session opened without a complaint, and what it printed while opening is the second file's
+    // (the demo traffic's start is a line a file waits for), none of the first's.
     expect(second.l.app.output()).not.toMatch(/failed|error/i);
+    expect(second.l.app.output()).toMatch(/^\S*\s*\[rollgate\] database: /);
+    expect(second.l.app.output()).toContain("test control: attached");
+    expect(second.l.app.output()).not.toContain("test control: detached");
 
     // The first database has no connection from the server left: it could be dropped now. A backend
     // leaves pg_stat_activity a moment after its client's socket closes (its exit hooks run after), so

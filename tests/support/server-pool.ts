@@ -72,8 +72,12 @@ export async function leaseServer(settings: {
   };
   let server = warm;
   warm = null;
+  // The file's output starts with the attach: what the session prints while opening (the demo traffic
+  // starting, Supabase sign-in) is the file's. A server started here is the file's from its first line.
+  let from = 0;
   if (server) {
     try {
+      from = server.output().length;
       await server.command(`attach ${JSON.stringify(env)}`);
     } catch {
       // Gone or wedged: a new one below.
@@ -82,6 +86,7 @@ export async function leaseServer(settings: {
     }
   }
   if (!server) {
+    from = 0;
     server = await startTestApp({
       databaseUrl: settings.databaseUrl,
       bootstrapTokens: settings.bootstrapTokens,
@@ -90,7 +95,6 @@ export async function leaseServer(settings: {
     });
   }
   const app = server;
-  const from = app.output().length;
   let stopped = false;
   const view: TestApp = {
     url: app.url,
