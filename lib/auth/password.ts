@@ -9,7 +9,7 @@ const FAST_PARAMS = { N: 2 ** 10, r: 8, p: 1 } as const;
 const KEY_LENGTH = 32;
 
 /** The parameters new hashes get. Read per call: the CLI scripts and the tests hash without a loaded configuration. */
-export function hashParams(): { N: number; r: number; p: number } {
+function hashParams(): { N: number; r: number; p: number } {
   return process.env.ROLLGATE_UNSAFE_FAST_PASSWORD_HASH === "1" ? FAST_PARAMS : PARAMS;
 }
 
