@@ -169,12 +169,18 @@ describe("metrics from rollups", () => {
     expect(rolled.rows).toEqual(raw.rows);
     expect(raw.rows.map((r) => r.reason)).toEqual(["SPLIT", "TARGETING_MATCH", "SPLIT", "TARGETING_MATCH"]);
     // Erroring subjects are exact in every row, though 8 senders wrote each row concurrently.
+    // The exact counts in one pass over the events (a subquery per rollup row read all 80,000 events
+    // ~200 times: 6 CPU-seconds of PostgreSQL).
     const rows = await t.sql(
-      `SELECT m.error_subjects::int AS counted,
-              (SELECT count(DISTINCT e.targeting_key)::int FROM events e
-                WHERE e.flag_id = m.flag_id AND e.variant = m.variant AND e.reason = m.reason AND e.outcome = 'error'
-                  AND date_trunc('minute', e.occurred_at) = m.minute) AS exact
-         FROM metric_rollups m JOIN flags f ON f.id = m.flag_id WHERE f.key = $1`,
+      `WITH exact AS (
+         SELECT e.variant, e.reason, date_trunc('minute', e.occurred_at) AS minute, count(DISTINCT e.targeting_key)::int AS n
+           FROM events e JOIN flags f ON f.id = e.flag_id
+          WHERE f.key = $1 AND e.outcome = 'error'
+          GROUP BY 1, 2, 3)
+       SELECT m.error_subjects::int AS counted, coalesce(x.n, 0) AS exact
+         FROM metric_rollups m JOIN flags f ON f.id = m.flag_id
+         LEFT JOIN exact x ON x.variant = m.variant AND x.reason = m.reason AND x.minute = m.minute
+        WHERE f.key = $1`,
       [key],
     );
     expect(rows.rows.length).toBeGreaterThan(100);
