@@ -1,3 +1,4 @@
+import { isDeepStrictEqual } from "node:util";
 import { describe, expect, it } from "vitest";
 import {
   applyPatch,
@@ -35,6 +36,18 @@ function randomRule(rnd: () => number, step: number): FlagRule {
 }
 
 function expectSame(patched: CompiledSnapshot, full: CompiledSnapshot): void {
+  // Called ~1,500 times with ~30 comparisons each: strict deep equality (which implies toEqual's) is
+  // checked directly first, since expect costs far more per call than the comparison (1.3 of the
+  // file's 2.3 CPU-seconds). Anything it finds different goes through the expects below, which
+  // decide and explain.
+  const sameFlags = [...full.flags].every(([k, f]) => isDeepStrictEqual(patched.flags.get(k), f));
+  if (
+    patched.version === full.version &&
+    patched.flags.size === full.flags.size &&
+    sameFlags &&
+    isDeepStrictEqual(wire(patched), wire(full))
+  )
+    return;
   expect(patched.version).toBe(full.version);
   expect(wire(patched)).toEqual(wire(full));
   expect([...patched.flags.keys()].sort()).toEqual([...full.flags.keys()].sort());
