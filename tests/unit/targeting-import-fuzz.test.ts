@@ -2,6 +2,7 @@
 // strategy and flag variants with overrides, dependencies), evaluated by the real unleash-client as
 // Unleash serves them and by Rollgate after import. Every flag the import does not name as a problem
 // answers the same for every generated subject; the rest is named, never imported silently wrong.
+import { isDeepStrictEqual } from "node:util";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import UnleashClient from "unleash-client/lib/client";
@@ -154,9 +155,11 @@ describe("no silent wrong answer on generated Unleash states", () => {
           for (const context of CONTEXTS)
             for (const variant of [false, true]) {
               const c = { description: "", context, toggleName: name, expectedResult: false };
-              expect(rollgateAnswer(imported, c, variant), `${name} ${JSON.stringify(context)} in ${JSON.stringify(state)}`).toEqual(
-                unleashAnswer(name, context, variant),
-              );
+              const [ours, theirs] = [rollgateAnswer(imported, c, variant), unleashAnswer(name, context, variant)];
+              // expect (and its message, the whole state as JSON) only where they differ: strict
+              // equality implies expect's, and building the message for every answer was half the CPU.
+              if (isDeepStrictEqual(ours, theirs)) continue;
+              expect(ours, `${name} ${JSON.stringify(context)} in ${JSON.stringify(state)}`).toEqual(theirs);
             }
         }
       }),
