@@ -23,7 +23,7 @@ for (const [name, width, height] of [
 ] as const) {
   test(`a product owner opens every reviewed section (${name})`, async ({ page }) => {
     await page.setViewportSize({ width, height });
-    await signIn(page, "po@rollgate.dev");
+    await signIn(page, "po@rollgate.dev", { to: false });
     const res = await page.request.get("/api/v1/rollouts?flagKey=messaging-v2");
     const rollouts = ((await res.json()) as { rollouts: { id: string; environment: string; currentPhase: number }[] }).rollouts;
     const rollout = rollouts.find((r) => r.environment === "production")!;
@@ -42,7 +42,7 @@ for (const [name, width, height] of [
   });
 }
 
-async function personIn(browser: Browser, email: string, width: number, height: number, to?: string): Promise<Page> {
+async function personIn(browser: Browser, email: string, width: number, height: number, to?: string | false): Promise<Page> {
   const page = await (await browser.newContext({ viewport: { width, height } })).newPage();
   await signIn(page, email, { to });
   return page;
@@ -77,7 +77,7 @@ for (const [name, width, height] of [
         await expect(section.getByRole("button", { name: `Delete ${hook}` })).toBeVisible();
       }
 
-      const erin = await personIn(browser, "engineer@rollgate.dev", width, height);
+      const erin = await personIn(browser, "engineer@rollgate.dev", width, height, false);
       const api = async (method: "POST" | "GET", path: string, data?: unknown) => {
         const res = await erin.request.fetch(path, { method, data, headers: fromPage(erin) });
         expect(res.status(), `${method} ${path}: ${await res.text()}`).toBeLessThan(300);
@@ -149,7 +149,7 @@ for (const [name, width, height] of [
 // version with its ticks cleared; with it, the page shows the edit as soon as it is saved.
 test("a plan edited during review: refused at signing without the live stream, shown at once with it", async ({ browser }) => {
   test.setTimeout(90_000);
-  const erin = await personIn(browser, "engineer@rollgate.dev", 1440, 900);
+  const erin = await personIn(browser, "engineer@rollgate.dev", 1440, 900, false);
   const api = async (method: "POST" | "PATCH", path: string, data: unknown) => {
     const res = await erin.request.fetch(path, { method, data, headers: fromPage(erin) });
     expect(res.status(), `${method} ${path}: ${await res.text()}`).toBeLessThan(300);

@@ -206,7 +206,7 @@ test("engineer: the production confirmation and the conflict dialog on a flag pa
 });
 
 test("engineer: each rollout dialog on a rollout page", async ({ page }) => {
-  await signIn(page, "engineer@rollgate.dev");
+  await signIn(page, "engineer@rollgate.dev", { to: false });
   const path = `/rollouts/${await liveRolloutId(page)}`;
   await page.goto(path);
   const dialogs: [opener: RegExp, title: RegExp][] = [
@@ -246,7 +246,7 @@ test("engineer: each rollout dialog on a rollout page", async ({ page }) => {
 });
 
 test("viewer: the charts on the flag and rollout pages are named pictures, not tab stops, at both sizes", async ({ page }) => {
-  await signIn(page, "viewer@rollgate.dev");
+  await signIn(page, "viewer@rollgate.dev", { to: false });
   for (const path of ["/flags/messaging-v2", `/rollouts/${await liveRolloutId(page)}`]) {
     await page.goto(path);
     const charts = page.getByTestId("metrics-charts");

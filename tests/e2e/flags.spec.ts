@@ -209,7 +209,7 @@ test("five tabs of flag pages still leave the browser a connection to save with"
   // A browser keeps six connections per origin; every open page holds one for the live stream (shared
   // by all its views), so five tabs leave one. Before it was shared, three tabs took all six.
   const first = await context.newPage();
-  await signIn(first, "engineer@rollgate.dev");
+  await signIn(first, "engineer@rollgate.dev", { to: false });
   const key = `e2e-tabs-${Date.now().toString(36)}`;
   expect((await first.request.post("/api/v1/flags", { headers: fromPage(first), data: { key } })).status()).toBe(201);
   const tabs = [first, ...(await Promise.all(Array.from({ length: 4 }, () => context.newPage())))];

@@ -43,7 +43,7 @@ const linePaths = (page: Page) =>
   page.locator("[data-testid=metrics-charts] path.recharts-line-curve").evaluateAll((paths) => paths.map((p) => p.getAttribute("d") ?? ""));
 
 test("charts show traffic and change when new events arrive, without a reload", async ({ page, request }) => {
-  await signIn(page, "viewer@rollgate.dev");
+  await signIn(page, "viewer@rollgate.dev", { to: false });
   // To the flag page from the list, as a person goes: the list's stream stays open for the flag page
   // (components/live/live-stream.ts) instead of closing as the list goes and opening again.
   await openWithLiveStream(page, "/flags");
@@ -104,7 +104,7 @@ test("a page whose stream was refused (a 503 while the database was away) opens 
   page,
   request,
 }) => {
-  await signIn(page, "viewer@rollgate.dev");
+  await signIn(page, "viewer@rollgate.dev", { to: false });
   // The browser gives up on an EventSource for good when the answer is not a stream.
   let refused = 0;
   await page.route(
@@ -135,7 +135,7 @@ test("a page whose stream was refused (a 503 while the database was away) opens 
 });
 
 test("the metrics API refuses bad parameters and anonymous callers", async ({ page, playwright, baseURL }) => {
-  await signIn(page, "viewer@rollgate.dev");
+  await signIn(page, "viewer@rollgate.dev", { to: false });
   const bad = await page.request.get(`/api/v1/flags/${FLAG}/metrics?bucketSeconds=30`);
   expect(bad.status()).toBe(400);
   expect((await bad.json()).error.fields).toHaveProperty("bucketSeconds");
@@ -146,7 +146,7 @@ test("the metrics API refuses bad parameters and anonymous callers", async ({ pa
 });
 
 test("the rollout page's change vs control chart takes in new randomized traffic without a reload", async ({ page, request }) => {
-  await signIn(page, "viewer@rollgate.dev");
+  await signIn(page, "viewer@rollgate.dev", { to: false });
   const rollouts = (await (await page.request.get("/api/v1/rollouts?flagKey=messaging-v2")).json()) as { rollouts: { id: string }[] };
   await openWithLiveStream(page, `/rollouts/${rollouts.rollouts[0]!.id}`);
   const row = page.getByTestId("comparison-table").getByRole("row", { name: /^10%/ });

@@ -15,7 +15,7 @@ test("on-call kills a flag from a phone with the visible button in at most 4 tap
   // A draft rollout (an engineer's plan, not started) must not show as live on the overview.
   const engineerContext = await browser.newContext();
   const engineer = await engineerContext.newPage();
-  await signIn(engineer, "engineer@rollgate.dev");
+  await signIn(engineer, "engineer@rollgate.dev", { to: false });
   const key = `e2e-phone-draft-${Date.now().toString(36)}`;
   expect((await engineer.request.post("/api/v1/flags", { headers: fromPage(engineer), data: { key } })).status()).toBe(201);
   const draft = await engineer.request.post("/api/v1/rollouts", {
@@ -26,7 +26,7 @@ test("on-call kills a flag from a phone with the visible button in at most 4 tap
   expect((await draft.json()).status).toBe("draft");
   await engineerContext.close();
 
-  await signIn(page, "oncall@rollgate.dev");
+  await signIn(page, "oncall@rollgate.dev", { to: false });
   // The button is on every page, inside the screen.
   for (const path of ["/overview", "/flags", "/flags/checkout-redesign", "/approvals", "/incidents", "/audit"]) {
     await page.goto(path);

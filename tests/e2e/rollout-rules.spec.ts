@@ -34,8 +34,8 @@ const phases = [
 // live stream the advance is refused; with it the new conditions appear and the tick is cleared.
 test("conditions replaced while Advance is open: refused without the live stream, the tick cleared with it", async ({ browser }) => {
   test.setTimeout(90_000);
-  const offline = await pageWithoutLiveUpdates(browser, "engineer@rollgate.dev");
-  const priya = await personIn(browser, "po@rollgate.dev", 1440, 900);
+  const offline = await pageWithoutLiveUpdates(browser, "engineer@rollgate.dev", { to: false });
+  const priya = await personIn(browser, "po@rollgate.dev", 1440, 900, { to: false });
   const asErin = apiOf(offline);
   const sign = (id: string, conditions: string, supersedes?: string) =>
     apiOf(priya)("POST", `/api/v1/rollouts/${id}/phases/1/approvals`, {
@@ -65,7 +65,7 @@ test("conditions replaced while Advance is open: refused without the live stream
   await expect(dialog.getByTestId("approval-conditions")).toContainText("“Only after the sale” — Priya Product");
   await expect(dialog.getByRole("checkbox", { name: /I have read these conditions/ })).not.toBeChecked();
 
-  const erin = await personIn(browser, "engineer@rollgate.dev", 1440, 900);
+  const erin = await personIn(browser, "engineer@rollgate.dev", 1440, 900, { to: false });
   await erin.goto(`/rollouts/${id}`);
   await erin.getByRole("button", { name: "Advance to 50 %" }).click();
   dialog = erin.getByRole("dialog");
@@ -87,9 +87,9 @@ test("a gate turning red while an admin's override is open: refused without the 
   browser,
 }) => {
   test.setTimeout(90_000);
-  const offline = await pageWithoutLiveUpdates(browser, "admin@rollgate.dev");
-  const priya = await personIn(browser, "po@rollgate.dev", 1440, 900);
-  const erin = await personIn(browser, "engineer@rollgate.dev", 1440, 900);
+  const offline = await pageWithoutLiveUpdates(browser, "admin@rollgate.dev", { to: false });
+  const priya = await personIn(browser, "po@rollgate.dev", 1440, 900, { to: false });
+  const erin = await personIn(browser, "engineer@rollgate.dev", 1440, 900, { to: false });
   const asErin = apiOf(erin);
   const sign = (id: string, extra: object) =>
     apiOf(priya)("POST", `/api/v1/rollouts/${id}/phases/1/approvals`, {
@@ -120,7 +120,7 @@ test("a gate turning red while an admin's override is open: refused without the 
   await expect(dialog).toContainText("not before 2030-01-01 00:00 UTC (Priya Product)");
   await expect(dialog.getByRole("checkbox", { name: /Override as admin/ })).not.toBeChecked();
 
-  const admin = await personIn(browser, "admin@rollgate.dev", 1440, 900);
+  const admin = await personIn(browser, "admin@rollgate.dev", 1440, 900, { to: false });
   await admin.goto(`/rollouts/${id}`);
   await admin.getByRole("button", { name: "Advance to 50 %" }).click();
   dialog = admin.getByRole("dialog");
@@ -141,8 +141,8 @@ test("a gate turning red while an admin's override is open: refused without the 
 for (const [size, width, height] of SIZES) {
   test(`conditions at Advance, a time condition, and the plan editor (${size})`, async ({ browser }) => {
     test.setTimeout(120_000);
-    const erin = await personIn(browser, "engineer@rollgate.dev", width, height);
-    const priya = await personIn(browser, "po@rollgate.dev", width, height);
+    const erin = await personIn(browser, "engineer@rollgate.dev", width, height, { to: false });
+    const priya = await personIn(browser, "po@rollgate.dev", width, height, { to: false });
     const asErin = apiOf(erin);
     const asPriya = apiOf(priya);
     const sign = (id: string, extra: object) =>
@@ -215,7 +215,7 @@ for (const [size, width, height] of SIZES) {
     await form.getByRole("button", { name: /Create user/ }).click();
     await expect(form.getByRole("status")).toContainText(`Created ${email}`);
 
-    const erin = await personIn(browser, "engineer@rollgate.dev", width, height);
+    const erin = await personIn(browser, "engineer@rollgate.dev", width, height, { to: false });
     const bo = await personIn(browser, email, width, height, { password: "both-password-1" });
     const asErin = apiOf(erin);
     const asBo = apiOf(bo);
