@@ -47,7 +47,7 @@ test("a playbook's internal phase serves the Rollgate staff segment: planned, ap
   expect(sent.status(), await sent.text()).toBe(202);
 
   // Erin plans the playbook in staging with the staff segment as the internal phase's audience.
-  const erin = await personIn(browser, "engineer@rollgate.dev");
+  const erin = await personIn(browser, "engineer@rollgate.dev", { to: false });
   const created = await erin.request.post("/api/v1/flags", { headers: fromPage(erin), data: { key: flagKey } });
   expect(created.status(), await created.text()).toBe(201);
   await erin.goto(`/flags/${flagKey}/new-rollout`);

@@ -174,7 +174,7 @@ test("a roll back that would widen exposure says before → after: on-call is se
 }) => {
   test.setTimeout(90_000);
   const flagKey = `e2e-widen-${Date.now().toString(36)}`;
-  const erin = await personIn(browser, "engineer@rollgate.dev");
+  const erin = await personIn(browser, "engineer@rollgate.dev", { to: false });
   const api = async (method: "POST" | "PATCH" | "GET", path: string, data?: unknown) => {
     const res = await erin.request.fetch(path, { method, data, headers: fromPage(erin) });
     expect(res.status(), `${method} ${path}`).toBeLessThan(300);

@@ -44,7 +44,7 @@ for (const [size, width, height] of [
     page,
   }) => {
     await page.setViewportSize({ width, height });
-    await signIn(page, "engineer@rollgate.dev", { to: "/flags" });
+    await signIn(page, "engineer@rollgate.dev", { to: false });
     const { key, segment } = await flagAndSegment(page, size);
     await page.goto(`/flags/${key}`);
     const section = page.getByTestId("targeting-staging");
@@ -122,7 +122,7 @@ for (const [size, width, height] of [
 }
 
 test("a save against a version changed elsewhere says so, shows the current strategies, and saves nothing", async ({ page }) => {
-  await signIn(page, "engineer@rollgate.dev", { to: "/flags" });
+  await signIn(page, "engineer@rollgate.dev", { to: false });
   const { key } = await flagAndSegment(page, "conflict");
   await page.goto(`/flags/${key}`);
   const section = page.getByTestId("targeting-staging");
@@ -152,7 +152,7 @@ test("a save against a version changed elsewhere says so, shows the current stra
 });
 
 test("in production a targeting save needs a reason, which the audit log keeps", async ({ page }) => {
-  await signIn(page, "engineer@rollgate.dev", { to: "/flags" });
+  await signIn(page, "engineer@rollgate.dev", { to: false });
   const { key } = await flagAndSegment(page, "production");
   await page.goto(`/flags/${key}`);
   const section = page.getByTestId("targeting-production");
@@ -183,7 +183,7 @@ test("in production a targeting save needs a reason, which the audit log keeps",
 });
 
 test("a viewer reads the strategies in words and gets no controls", async ({ page }) => {
-  await signIn(page, "engineer@rollgate.dev", { to: "/flags" });
+  await signIn(page, "engineer@rollgate.dev", { to: false });
   const { key, segment } = await flagAndSegment(page, "viewer");
   const res = await page.request.patch(`/api/v1/flags/${key}/environments/staging`, {
     headers: fromPage(page),
@@ -210,7 +210,7 @@ test("a viewer reads the strategies in words and gets no controls", async ({ pag
 });
 
 test("an engineer adds variants with a typed payload and a dependency, fixing what the server refuses", async ({ page }) => {
-  await signIn(page, "engineer@rollgate.dev", { to: "/flags" });
+  await signIn(page, "engineer@rollgate.dev", { to: false });
   const { key } = await flagAndSegment(page, "variants");
   await page.goto(`/flags/${key}`);
   const section = page.getByTestId("targeting-staging");

@@ -22,7 +22,7 @@ async function newFlag(page: Page, key: string) {
 test("a production change is confirmed with what changes (before → after) and a required reason, then says it is saved", async ({
   browser,
 }) => {
-  const page = await personIn(browser, "engineer@rollgate.dev");
+  const page = await personIn(browser, "engineer@rollgate.dev", { to: false });
   const key = `e2e-confirm-${stamp()}`;
   await newFlag(page, key);
   await page.goto(`/flags/${key}`);
@@ -103,7 +103,7 @@ test("forms keep what was typed after an error", async ({ browser }) => {
 });
 
 test("a viewer's open flag page shows an engineer's change live, without reloading", async ({ browser }) => {
-  const engineer = await personIn(browser, "engineer@rollgate.dev");
+  const engineer = await personIn(browser, "engineer@rollgate.dev", { to: false });
   const key = `e2e-live-${stamp()}`;
   await newFlag(engineer, key);
   const viewer = await personIn(browser, "viewer@rollgate.dev", { to: `/flags/${key}` });
@@ -127,7 +127,7 @@ test("a viewer's open flag page shows an engineer's change live, without reloadi
 test("during a live rollout a hand edit is an override: it needs a reason, is recorded on the rollout and pauses it", async ({
   browser,
 }) => {
-  const page = await personIn(browser, "engineer@rollgate.dev");
+  const page = await personIn(browser, "engineer@rollgate.dev", { to: false });
   const key = `e2e-override-${stamp()}`;
   await newFlag(page, key);
   const created = await page.request.post("/api/v1/rollouts", {
