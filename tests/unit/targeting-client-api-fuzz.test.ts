@@ -104,7 +104,7 @@ describe("unleash-client reading Rollgate's client API, on generated Rollgate fl
               { name: v.name, ...(v.payload ? { payload: v.payload } : {}), enabled: v.enabled, feature_enabled: v.feature_enabled },
             ];
             // 30,000 answers: expect (and the message, the three flags as JSON) only where they differ,
-            // which let the fuzz run at half its CPU; strict equality implies expect's.
+            // which leaves the fuzz less than half its CPU; strict equality implies expect's.
             if (enabled === expectedEnabled && isDeepStrictEqual(variant, expectedVariant)) continue;
             const why = `${key} for ${JSON.stringify(context)} in ${JSON.stringify({ a, b, c })}`;
             expect(enabled, why).toBe(expectedEnabled);
