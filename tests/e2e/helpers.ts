@@ -19,9 +19,10 @@ export interface SignInOptions {
   /**
    * The page to end on (default: the person's landing page). A saved session goes there straight, so
    * a spec that starts on a page of its own does not first load the landing page for nothing.
-   * `false`: no dashboard page, for a spec that calls the API first or picks its pages later; the tab
-   * is left on a small API answer of the server's (so `fromPage` has the origin), which with a saved
-   * session also says whether it still holds. A page load is about half a CPU-second here.
+   * `false`: no page of its own, for a spec that calls the API first or picks its pages later. A saved
+   * session then loads a small API answer instead of a dashboard page (it says whether the session
+   * still holds, and leaves the tab on the server's origin for `fromPage`); a sign-in through the form
+   * stays where it lands. A dashboard page load is about half a CPU-second here.
    */
   to?: string | false;
 }
