@@ -37,6 +37,13 @@ const schema = z.object({
     .min(100, "at least 100")
     .max(300_000, "at most 300000")
     .default(2500),
+  // How long an unused pooled connection stays open (lib/db/bounded-pool.ts).
+  ROLLGATE_DB_IDLE_TIMEOUT_MS: z.coerce
+    .number()
+    .int("must be whole milliseconds")
+    .min(1000, "at least 1000")
+    .max(3_600_000, "at most 3600000")
+    .default(300_000),
   ROLLGATE_BOOTSTRAP_TOKENS: z.string().default(""),
   ROLLGATE_DEMO: z.enum(["auto", "off"]).default("auto"),
   ROLLGATE_DEMO_PASSWORD: z.string().min(8, "at least 8 characters").default("rollgate-demo"),

@@ -1,10 +1,12 @@
-// The connect bound (lib/db/bounded-pool.ts) against a real PostgreSQL: it ends a connection nobody
-// answers, and it does not end one that was answered in time while this process was too busy to read it.
+// The bounded pool (lib/db/bounded-pool.ts) against a real PostgreSQL: idle connections kept for the
+// pool's idle time; the connect bound ends a connection nobody answers, and does not end one that was
+// answered in time while this process was too busy to read it.
 import { createServer, type AddressInfo, type Server, type Socket } from "node:net";
 import { afterAll, describe, expect, it } from "vitest";
 import { isDatabaseUnavailableError } from "../../lib/db/availability";
 import { createBoundedClient, createBoundedPool, type DatabaseLimits } from "../../lib/db/bounded-pool";
 import { blockEventLoop as stall } from "../support/block-event-loop";
+import { eventually } from "../support/eventually";
 import { setUpTestDatabase } from "../support/fixture";
 
 const t = setUpTestDatabase();
@@ -16,6 +18,26 @@ const LIMITS: DatabaseLimits = { connectMs: 300, statementMs: 2000, idleInTransa
  * The stalls stay well past it, so a bound that counted the stall would still fail this test.
  */
 const ANSWERED: DatabaseLimits = { ...LIMITS, connectMs: 1000 };
+
+describe("idle connections", () => {
+  it("stay open for the pool's idle time, so the next burst of queries finds them, and close after it", async () => {
+    const pool = createBoundedPool(t.url, { max: 6, limits: { ...ANSWERED, idleMs: 1500 } });
+    try {
+      const burst = () => Promise.all(Array.from({ length: 4 }, () => pool.query("SELECT pg_backend_pid() AS pid, pg_sleep(0.05)")));
+      const first = new Set((await burst()).map((r) => r.rows[0].pid as number));
+      expect(first.size).toBe(4);
+      // Well within the idle time: the same four backends answer, none opened anew.
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      const again = new Set((await burst()).map((r) => r.rows[0].pid as number));
+      expect([...again].filter((pid) => !first.has(pid))).toEqual([]);
+      expect(pool.totalCount).toBe(4);
+      expect((pool as unknown as { options: { idleTimeoutMillis: number } }).options.idleTimeoutMillis).toBe(1500);
+      await eventually(() => pool.totalCount === 0, 10_000, "the idle connections to close");
+    } finally {
+      await pool.end();
+    }
+  });
+});
 
 describe("the connect bound", () => {
   it("keeps a connection the database answered in time, however late this process reads the answer", async () => {

@@ -121,3 +121,16 @@ describe("ROLLGATE_DB_CONNECT_TIMEOUT_MS and ROLLGATE_DB_STATEMENT_TIMEOUT_MS", 
     );
   });
 });
+
+describe("ROLLGATE_DB_IDLE_TIMEOUT_MS", () => {
+  it("keeps an unused pooled connection 5 min by default (node-postgres's own is 10 s), takes 1 s to 1 h, and names itself when refused", () => {
+    expect(DEFAULT_INTERACTIVE_LIMITS.idleMs).toBe(300_000);
+    expect(loadConfig(env({})).ROLLGATE_DB_IDLE_TIMEOUT_MS).toBe(300_000);
+    expect(interactiveLimits(env({ ROLLGATE_DB_IDLE_TIMEOUT_MS: "15000" })).idleMs).toBe(15_000);
+    expect(loadConfig(env({ ROLLGATE_DB_IDLE_TIMEOUT_MS: "3600000" })).ROLLGATE_DB_IDLE_TIMEOUT_MS).toBe(3_600_000);
+    expect(() => loadConfig(env({ ROLLGATE_DB_IDLE_TIMEOUT_MS: "999" }))).toThrow(/ROLLGATE_DB_IDLE_TIMEOUT_MS: at least 1000/);
+    expect(() => loadConfig(env({ ROLLGATE_DB_IDLE_TIMEOUT_MS: "3600001" }))).toThrow(/ROLLGATE_DB_IDLE_TIMEOUT_MS: at most 3600000/);
+    expect(() => loadConfig(env({ ROLLGATE_DB_IDLE_TIMEOUT_MS: "5 min" }))).toThrow(/ROLLGATE_DB_IDLE_TIMEOUT_MS/);
+    expect(interactiveLimits(env({ ROLLGATE_DB_IDLE_TIMEOUT_MS: "999" })).idleMs).toBe(300_000);
+  });
+});
