@@ -142,10 +142,12 @@ export async function loadRollout(tx: Tx, id: string, now = new Date()): Promise
     planEditors(tx, { id, flagKey: row.flag.key, environment: row.environmentKey }),
     phaseSegments(tx, row.phases),
   ]);
+  // Most rollouts have no ticks: then no round trip (lists load every live rollout this way).
+  const tickerIds = [...new Set(ticks.map((t) => t.tickedBy))];
   const tickers = new Map(
-    (await tx.user.findMany({ where: { id: { in: [...new Set(ticks.map((t) => t.tickedBy))] } }, select: { id: true, name: true } })).map(
-      (u) => [u.id, u.name],
-    ),
+    tickerIds.length
+      ? (await tx.user.findMany({ where: { id: { in: tickerIds } }, select: { id: true, name: true } })).map((u) => [u.id, u.name])
+      : [],
   );
   const phases: PhaseDto[] = row.phases.map((p) => ({
     index: p.index,

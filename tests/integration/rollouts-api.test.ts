@@ -160,14 +160,13 @@ describe("rollouts API", () => {
     expect(red.status).toBe(422);
     expect(red.body.gates.filter((g: { ok: boolean }) => !g.ok).map((g: { name: string }) => g.name)).toEqual(["approvals", "checklist"]);
 
-    expect(
-      (
-        await call(app.url, "POST", `/api/v1/rollouts/${id}/phases/0/checklist`, {
-          token: eng,
-          body: { item: "backup verified", done: true },
-        })
-      ).status,
-    ).toBe(200);
+    const ticked = await call(app.url, "POST", `/api/v1/rollouts/${id}/phases/0/checklist`, {
+      token: eng,
+      body: { item: "backup verified", done: true },
+    });
+    expect(ticked.status).toBe(200);
+    // Who ticked it, by name (read only when a rollout has ticks).
+    expect(ticked.body.phases[0].ticked).toEqual([{ item: "backup verified", by: "engineer-bot", at: expect.any(String) }]);
     const signed = await call(app.url, "POST", `/api/v1/rollouts/${id}/phases/0/approvals`, approve(po, "product_owner-bot"));
     expect(signed.status).toBe(201);
     expect(signed.body).toMatchObject({ decision: "approved", state: "live", planVersion: 1, signer: { name: "product_owner-bot" } });
