@@ -1,5 +1,5 @@
 import { spawn, spawnSync } from "node:child_process";
-import { existsSync, readFileSync, writeFileSync } from "node:fs";
+import { appendFileSync, existsSync, readFileSync, writeFileSync } from "node:fs";
 import { rm } from "node:fs/promises";
 import path from "node:path";
 import pg from "pg";
@@ -72,6 +72,9 @@ describe("npm start without DATABASE_URL", { timeout: 180_000 }, () => {
     expect(await first.stop("SIGINT")).toBe(0);
     // A clean PostgreSQL shutdown removes its pid file.
     expect(existsSync(path.join(dataDir, "postgres", "postmaster.pid"))).toBe(false);
+    // Someone kept PostgreSQL's logs in files (ALTER SYSTEM writes this file): the log Rollgate reads
+    // "ready" from would go quiet, and start-up used to wait for it forever.
+    appendFileSync(path.join(dataDir, "postgres", "postgresql.auto.conf"), "logging_collector = on\nlog_destination = 'csvlog'\n");
 
     const second = await startTestApp({ env, bootstrapTokens });
     try {
