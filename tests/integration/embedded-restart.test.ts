@@ -74,7 +74,10 @@ describe("npm start without DATABASE_URL", { timeout: 180_000 }, () => {
     expect(existsSync(path.join(dataDir, "postgres", "postmaster.pid"))).toBe(false);
     // Someone kept PostgreSQL's logs in files (ALTER SYSTEM writes this file): the log Rollgate reads
     // "ready" from would go quiet, and start-up used to wait for it forever.
-    appendFileSync(path.join(dataDir, "postgres", "postgresql.auto.conf"), "logging_collector = on\nlog_destination = 'csvlog'\n");
+    appendFileSync(
+      path.join(dataDir, "postgres", "postgresql.auto.conf"),
+      "logging_collector = on\nlog_destination = 'csvlog'\nlog_min_messages = panic\n",
+    );
 
     const second = await startTestApp({ env, bootstrapTokens });
     try {
