@@ -1,7 +1,7 @@
 import type { Db } from "../db/client";
 import { requireUser, type Principal } from "../auth/principal";
 import { LIVE_STATUSES } from "../domain/rollout";
-import { loadRollout, type RolloutDto } from "./rollout-view";
+import { rolloutInclude, rolloutViews, type RolloutDto } from "./rollout-view";
 import { can } from "../auth/permissions";
 import { listApprovalRequests, type ApprovalRequestDto } from "./request-approval";
 
@@ -16,10 +16,9 @@ export async function listRollouts(
     where: { ...(query.all ? {} : { status: { in: [...LIVE_STATUSES] } }), ...(query.flagKey ? { flag: { key: query.flagKey } } : {}) },
     orderBy: { createdAt: "desc" },
     take: query.limit ?? 50,
-    select: { id: true },
+    include: rolloutInclude,
   });
-  const now = new Date();
-  return Promise.all(rows.map((r) => loadRollout(db, r.id, now)));
+  return rolloutViews(db, rows);
 }
 
 export interface InboxItem {
@@ -103,7 +102,7 @@ export async function countApprovalInbox(db: Db, principal: Principal | null): P
     WHERE r.status IN ('draft', 'active', 'paused')
       AND r.requested_by <> ${user.userId}::uuid
       AND r.last_edited_by IS DISTINCT FROM ${user.userId}::uuid
-      -- Any earlier plan editor too, as planEditors() reads them.
+      -- Any earlier plan editor too, as planEditorRows() reads them.
       AND NOT EXISTS (
         SELECT 1 FROM audit_log e
         WHERE e.target_type = 'rollout' AND e.target_id = f.key || '/' || r.environment_key || '/' || r.id::text

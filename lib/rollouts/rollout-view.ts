@@ -1,7 +1,8 @@
 import { earlierEnvironmentResults } from "./earlier-environments";
 import { promotionEvidence } from "./promotion-evidence";
-import { planEditors } from "./plan-editors";
+import { planEditorRows } from "./plan-editors";
 import type { Db, Tx } from "../db/client";
+import type { Prisma } from "../db/generated/client";
 import { notFound } from "../errors";
 import { quantileUpperBoundMs, LATENCY_SLOTS } from "../domain/latency-buckets";
 import {
@@ -128,27 +129,105 @@ export type RolloutOverride =
 const include = {
   flag: { select: { key: true } },
   phases: { orderBy: { index: "asc" as const } },
-} as const;
+} satisfies Prisma.RolloutInclude;
+
+/** A rollout as `rolloutViews` reads it: `findMany({ include: rolloutInclude })`. */
+export const rolloutInclude = include;
+type RolloutRow = Prisma.RolloutGetPayload<{ include: typeof include }>;
 
 /** Reads a rollout with its phases and computes its gates as of `now`. */
 export async function loadRollout(tx: Tx, id: string, now = new Date()): Promise<RolloutDto> {
   const row = await tx.rollout.findUnique({ where: { id }, include });
   if (!row) throw notFound(`Rollout '${id}'`);
-  const [requester, approvalRows, ticks, incidents, editors, segments] = await Promise.all([
-    tx.user.findUniqueOrThrow({ where: { id: row.requestedBy }, select: { id: true, name: true, email: true } }),
-    tx.approval.findMany({ where: { rolloutId: id }, orderBy: { signedAt: "asc" } }),
-    tx.checklistTick.findMany({ where: { rolloutId: id } }),
-    tx.incident.count({ where: { flagId: row.flagId, environmentKey: row.environmentKey, status: { not: "resolved" } } }),
-    planEditors(tx, { id, flagKey: row.flag.key, environment: row.environmentKey }),
-    phaseSegments(tx, row.phases),
+  return (await rolloutViews(tx, [row], now))[0]!;
+}
+
+/** What a rollout's view reads besides its row, read once for a whole list (lib/rollouts/list-rollouts.ts). */
+interface Related {
+  requesters: Map<string, { id: string; name: string; email: string }>;
+  approvals: Map<string, Prisma.ApprovalGetPayload<object>[]>;
+  ticks: Map<string, Prisma.ChecklistTickGetPayload<object>[]>;
+  tickers: Map<string, string>;
+  /** Unresolved incidents by `flagId/environment`. */
+  openIncidents: Map<string, number>;
+  editors: Map<string, string[]>;
+  segments: Record<string, Segment>;
+  webhookIds: Set<string>;
+}
+
+function groupBy<T>(rows: readonly T[], key: (row: T) => string): Map<string, T[]> {
+  const groups = new Map<string, T[]>();
+  for (const row of rows) {
+    const k = key(row);
+    const group = groups.get(k);
+    if (group) group.push(row);
+    else groups.set(k, [row]);
+  }
+  return groups;
+}
+
+/**
+ * The views of many rollouts, in the order given. What every view needs (requesters, approvals,
+ * checklist ticks, open incidents, plan editors, segments, webhooks) is read in one query each for all
+ * of them, so a list of 50 live rollouts costs a handful of round trips plus each one's metrics,
+ * instead of a dozen per rollout.
+ */
+export async function rolloutViews(tx: Tx, rows: readonly RolloutRow[], now = new Date()): Promise<RolloutDto[]> {
+  if (rows.length === 0) return [];
+  const ids = rows.map((r) => r.id);
+  const webhookIds = [...new Set(rows.flatMap((r) => (r.notifyAllWebhooks ? [] : r.notifyWebhookIds)))];
+  const [requesters, approvals, ticks, incidents, editors, segments, webhooks] = await Promise.all([
+    tx.user.findMany({
+      where: { id: { in: [...new Set(rows.map((r) => r.requestedBy))] } },
+      select: { id: true, name: true, email: true },
+    }),
+    tx.approval.findMany({ where: { rolloutId: { in: ids } }, orderBy: [{ signedAt: "asc" }, { id: "asc" }] }),
+    tx.checklistTick.findMany({ where: { rolloutId: { in: ids } } }),
+    tx.incident.groupBy({
+      by: ["flagId", "environmentKey"],
+      where: { flagId: { in: [...new Set(rows.map((r) => r.flagId))] }, status: { not: "resolved" } },
+      _count: { _all: true },
+    }),
+    planEditorsOf(tx, rows),
+    phaseSegments(
+      tx,
+      rows.flatMap((r) => r.phases),
+    ),
+    webhookIds.length ? tx.webhook.findMany({ where: { id: { in: webhookIds } }, select: { id: true } }) : [],
   ]);
-  // Most rollouts have no ticks: then no round trip (lists load every live rollout this way).
+  // Most rollouts have no ticks: then no round trip.
   const tickerIds = [...new Set(ticks.map((t) => t.tickedBy))];
-  const tickers = new Map(
-    tickerIds.length
-      ? (await tx.user.findMany({ where: { id: { in: tickerIds } }, select: { id: true, name: true } })).map((u) => [u.id, u.name])
-      : [],
-  );
+  const tickers = tickerIds.length ? await tx.user.findMany({ where: { id: { in: tickerIds } }, select: { id: true, name: true } }) : [];
+  const related: Related = {
+    requesters: new Map(requesters.map((u) => [u.id, u])),
+    approvals: groupBy(approvals, (a) => a.rolloutId),
+    ticks: groupBy(ticks, (t) => t.rolloutId),
+    tickers: new Map(tickers.map((u) => [u.id, u.name])),
+    openIncidents: new Map(incidents.map((i) => [`${i.flagId}/${i.environmentKey}`, i._count._all])),
+    editors,
+    segments,
+    webhookIds: new Set(webhooks.map((w) => w.id)),
+  };
+  return Promise.all(rows.map((row) => rolloutView(tx, row, related, now)));
+}
+
+/** Everyone who changed each rollout's plan (lib/rollouts/plan-editors.ts), by rollout id. */
+async function planEditorsOf(tx: Tx, rows: readonly RolloutRow[]): Promise<Map<string, string[]>> {
+  const targets = new Map(rows.map((r) => [`${r.flag.key}/${r.environmentKey}/${r.id}`, r.id]));
+  const found = await planEditorRows(tx, [...targets.keys()]);
+  const editors = new Map<string, string[]>(rows.map((r) => [r.id, []]));
+  for (const { target, id } of found) editors.get(targets.get(target)!)?.push(id);
+  return editors;
+}
+
+async function rolloutView(tx: Tx, row: RolloutRow, related: Related, now: Date): Promise<RolloutDto> {
+  const id = row.id;
+  const requester = related.requesters.get(row.requestedBy);
+  if (!requester) throw new Error(`Rollout '${id}' names a requester that does not exist`);
+  const ticks = related.ticks.get(id) ?? [];
+  const approvalRows = related.approvals.get(id) ?? [];
+  const incidents = related.openIncidents.get(`${row.flagId}/${row.environmentKey}`) ?? 0;
+  const editors = related.editors.get(id) ?? [];
   const phases: PhaseDto[] = row.phases.map((p) => ({
     index: p.index,
     name: p.name,
@@ -159,12 +238,12 @@ export async function loadRollout(tx: Tx, id: string, now = new Date()): Promise
     checklist: p.checklist,
     allowlist: p.allowlist,
     segments: p.segments,
-    audience: describeAudience(p, segments),
+    audience: describeAudience(p, related.segments),
     notBefore: p.notBefore?.toISOString() ?? null,
     startedAt: p.startedAt?.toISOString() ?? null,
     ticked: ticks
       .filter((t) => t.phaseIndex === p.index && p.checklist.includes(t.item))
-      .map((t) => ({ item: t.item, by: tickers.get(t.tickedBy) ?? "someone", at: t.tickedAt.toISOString() })),
+      .map((t) => ({ item: t.item, by: related.tickers.get(t.tickedBy) ?? "someone", at: t.tickedAt.toISOString() })),
   }));
   const approvals: ApprovalDto[] = approvalRows.map((a) => ({
     id: a.id,
@@ -206,12 +285,7 @@ export async function loadRollout(tx: Tx, id: string, now = new Date()): Promise
   // unchanged is not a change.
   const notifyWebhookIds = row.notifyAllWebhooks
     ? null
-    : row.notifyWebhookIds.length
-      ? (await tx.webhook.findMany({ where: { id: { in: row.notifyWebhookIds } }, select: { id: true } }))
-          .map((w) => w.id)
-          .filter((id) => row.notifyWebhookIds.includes(id))
-          .sort()
-      : [];
+    : [...new Set(row.notifyWebhookIds.filter((w) => related.webhookIds.has(w)))].sort();
   const nearest = requireEarlier ? (await earlierEnvironmentResults(tx, row.flagId, row.environmentKey, undefined, now)).at(-1) : undefined;
   const nextIndex = row.currentPhase + 1;
   const plans: PhasePlan[] = phases.map((p) => ({ ...p, notBefore: p.notBefore ? new Date(p.notBefore) : null }));

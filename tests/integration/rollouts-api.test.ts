@@ -715,6 +715,100 @@ describe("rollouts API", () => {
     }
   });
 
+  it("the list reads each rollout as its own page does: one's approvals, ticks, editors, incidents and webhooks never show on another", async () => {
+    const [a, b] = [await newFlag(), await newFlag()];
+    const gate = (r: { gates: { name: string; ok: boolean }[] }, name: string) => r.gates.find((g) => g.name === name)?.ok;
+    const hook = async (name: string, enabled = false) =>
+      (
+        await t.sql(
+          `INSERT INTO webhooks (environment_key, name, url, enabled) VALUES ('staging', $1, 'https://hooks.example.com/x', $2) RETURNING id::text`,
+          [name, enabled],
+        )
+      ).rows[0]!.id as string;
+    const [kept, deleted] = [await hook(`kept-${a}`), await hook(`gone-${a}`)];
+    const create = async (body: Record<string, unknown>) => {
+      const res = await call(app.url, "POST", "/api/v1/rollouts", { token: eng, body });
+      expect(res.status, JSON.stringify(res.body)).toBe(201);
+      return res.body as { id: string; version: number };
+    };
+    const tick = async (id: string, item: string, token: string) =>
+      expect((await call(app.url, "POST", `/api/v1/rollouts/${id}/phases/0/checklist`, { token, body: { item, done: true } })).status).toBe(
+        200,
+      );
+
+    // A: edited by the engineer-and-product-owner, one item ticked by them, one approval.
+    const phasesA = [
+      { name: "Internal", percent: 0, allowlist: ["qa-1"], requiredApprovals: 1, checklist: ["backup verified", "rollback tested"] },
+      { name: "10 %", percent: 10 },
+    ];
+    const createdA = await create({ flagKey: a, environment: "production", phases: phasesA });
+    const editedA = await call(app.url, "PATCH", `/api/v1/rollouts/${createdA.id}`, {
+      token: ENG_PO,
+      body: { version: createdA.version, phases: [phasesA[0], { name: "10 %", percent: 5 }] },
+    });
+    expect(editedA.status).toBe(200);
+    await tick(createdA.id, "backup verified", ENG_PO);
+    expect(
+      (await call(app.url, "POST", `/api/v1/rollouts/${createdA.id}/phases/0/approvals`, approve(po, "product_owner-bot"))).status,
+    ).toBe(201);
+    // B: two webhooks named (one deleted since), ticked by the engineer, two approvals.
+    const createdB = await create({
+      flagKey: b,
+      environment: "staging",
+      phases: [{ name: "10 %", percent: 10, requiredApprovals: 2, checklist: ["backup verified", "monitoring in place"] }],
+      notifyWebhookIds: [kept, deleted],
+    });
+    await t.sql("DELETE FROM webhooks WHERE id = $1", [deleted]);
+    await tick(createdB.id, "monitoring in place", eng);
+    for (const p of POS.slice(0, 2))
+      expect((await call(app.url, "POST", `/api/v1/rollouts/${createdB.id}/phases/0/approvals`, approve(p.token, p.name))).status).toBe(
+        201,
+      );
+    // C: nothing of its own, but its flag and environment have an open incident (B's has a resolved one).
+    const createdC = await create({ flagKey: a, environment: "staging", phases: [{ name: "10 %", percent: 10 }] });
+    await t.sql(
+      `INSERT INTO incidents (flag_id, environment_key, status, title, resolved_at)
+       SELECT id, 'staging', 'open', 'open one', NULL FROM flags WHERE key = $1
+       UNION ALL SELECT id, 'staging', 'resolved', 'over', now() FROM flags WHERE key = $2`,
+      [a, b],
+    );
+
+    const list = await call(app.url, "GET", "/api/v1/rollouts", { token: ROLE_TOKENS.viewer });
+    expect(list.status).toBe(200);
+    const listed = new Map((list.body.rollouts as { id: string }[]).map((r) => [r.id, r]));
+    // A rollout's own read adds each phase's reach (lib/rollouts/phase-reach.ts), which the list leaves out.
+    const own = async (id: string) => {
+      const body = (await call(app.url, "GET", `/api/v1/rollouts/${id}`, { token: ROLE_TOKENS.viewer })).body;
+      expect(body.phases.every((p: { reach?: string }) => typeof p.reach === "string")).toBe(true);
+      return { ...body, phases: body.phases.map(({ reach, ...p }: { reach: string }) => (void reach, p)) };
+    };
+    const [A, B, C] = [await own(createdA.id), await own(createdB.id), await own(createdC.id)];
+    // Drafts: nothing in them moves with the clock, so the list's copy is exactly the rollout's own.
+    expect(listed.get(createdA.id)).toEqual(A);
+    expect(listed.get(createdB.id)).toEqual(B);
+    expect(listed.get(createdC.id)).toEqual(C);
+
+    expect(A.planEditors).toEqual([editedA.body.lastEditedBy]);
+    expect([B.planEditors, C.planEditors]).toEqual([[], []]);
+    expect(A.phases[0].ticked).toEqual([{ item: "backup verified", by: "eng-po-bot", at: expect.any(String) }]);
+    expect(B.phases[0].ticked).toEqual([{ item: "monitoring in place", by: "engineer-bot", at: expect.any(String) }]);
+    expect(C.phases[0].ticked).toEqual([]);
+    expect([A, B, C].map((r) => r.approvals.map((x: { signer: { name: string } }) => x.signer.name))).toEqual([
+      ["product_owner-bot"],
+      [POS[0]!.name, POS[1]!.name],
+      [],
+    ]);
+    expect([A, B, C].map((r) => gate(r, "incidents"))).toEqual([true, true, false]);
+    expect([A, B, C].map((r) => r.notifyWebhookIds)).toEqual([null, [kept], null]);
+
+    // Every other rollout the list shows (earlier tests'), apart from what moves with the clock.
+    const steady = ({ gates, metrics, phaseElapsedSeconds, ...rest }: Record<string, unknown>) => (
+      void [gates, metrics, phaseElapsedSeconds],
+      rest
+    );
+    for (const [id, r] of listed) expect(steady(r as Record<string, unknown>), id).toEqual(steady(await own(id)));
+  });
+
   it("tells open dashboards over the live stream when a rollout, its approvals or its checklist change", async () => {
     const key = await newFlag();
     const created = await call(app.url, "POST", "/api/v1/rollouts", {
