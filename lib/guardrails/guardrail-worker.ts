@@ -4,7 +4,7 @@ import { recordAudit } from "../audit/record-audit";
 import { judge, type GuardrailAction, type GuardrailMetric } from "../domain/guardrail";
 import { killFlagAs } from "../incidents/kill-switch";
 import { enqueueNotification } from "../notifications";
-import { windowMetrics, type AttributedWindowMetrics } from "../rollouts/rollout-view";
+import { windowMetrics, type AttributedWindowMetrics } from "../rollouts/window-metrics";
 import { applyTransition, AUTOMATIC_WIDENING } from "../rollouts/transition-rollout";
 import { AppError } from "../errors";
 import type { EvidenceTest, EvidenceVerdict } from "../domain/guardrail-evidence";

@@ -2,7 +2,7 @@ import type { Tx } from "../db/client";
 import { notFound } from "../errors";
 import { buildComparison, type RolloutComparison } from "./rollout-comparison";
 import { loadSplitRows } from "./split-rows";
-import { windowMetrics } from "../rollouts/rollout-view";
+import { windowMetrics } from "../rollouts/window-metrics";
 
 /**
  * The "change vs control" comparison of one rollout (rollout-comparison.ts), from its flag's SPLIT

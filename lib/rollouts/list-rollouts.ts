@@ -40,10 +40,16 @@ export interface InboxItem {
  * has not given on the current plan version, and which they may sign (not requested by them, nor
  * with any version of the plan edited by them). Those that named them come first, then the longest waiting.
  */
-export async function approvalInbox(db: Db, principal: Principal | null, now = new Date()): Promise<InboxItem[]> {
+export async function approvalInbox(
+  db: Db,
+  principal: Principal | null,
+  now = new Date(),
+  /** The live rollouts when the caller has just listed them (the approvals page shows both). */
+  live?: readonly RolloutDto[],
+): Promise<InboxItem[]> {
   const user = requireUser(principal);
   if (!can(user, "rollout.approve")) return [];
-  const rollouts = await listRollouts(db, principal);
+  const rollouts = live ?? (await listRollouts(db, principal));
   const waiting = rollouts.flatMap((rollout) => {
     const phaseIndex = rollout.currentPhase + 1;
     const phase = rollout.phases[phaseIndex];

@@ -14,25 +14,41 @@ interface RolloutRef {
   createdAt: Date;
 }
 
+/** The e-processes' stored verdicts for a flag in an environment (`split_evidence`), as `storedVerdicts` reads them. */
+export interface StoredVerdicts {
+  rolloutId: string | null;
+  verdicts: unknown;
+}
+
+/** Each flag's stored verdicts in each environment, by `flagId/environment`: one query for a whole list of rollouts. */
+export async function storedVerdicts(tx: Tx, flagIds: readonly string[]): Promise<Map<string, StoredVerdicts>> {
+  if (flagIds.length === 0) return new Map();
+  const rows = await tx.splitEvidence.findMany({
+    where: { flagId: { in: [...new Set(flagIds)] } },
+    select: { flagId: true, environmentKey: true, rolloutId: true, verdicts: true },
+  });
+  return new Map(rows.map((r) => [`${r.flagId}/${r.environmentKey}`, { rolloutId: r.rolloutId, verdicts: r.verdicts }]));
+}
+
 /**
  * The current phase's change vs control as the promotion gate reads it: both arms' SPLIT traffic in
  * this phase (each phase gathers its own evidence at its own split), without held-out tokens, and a
- * comparative alarm of this rollout's e-processes (lib/guardrails/compare-arms.ts) if one stands.
+ * comparative alarm of this rollout's e-processes (lib/guardrails/compare-arms.ts) if one stands
+ * (`stored`: the flag's verdicts in the rollout's environment, from `storedVerdicts`).
  */
-export async function promotionEvidence(tx: Tx, rollout: RolloutRef, heldOutTokenIds: readonly string[]): Promise<PromotionEvidence> {
-  const [rows, stored] = await Promise.all([
-    loadSplitRows(tx, {
-      flagId: rollout.flagId,
-      environment: rollout.environmentKey,
-      since: new Date(Math.floor(rollout.createdAt.getTime() / 60_000) * 60_000),
-      phase: rollout.currentPhase,
-      heldOutTokenIds,
-    }),
-    tx.splitEvidence.findUnique({
-      where: { flagId_environmentKey: { flagId: rollout.flagId, environmentKey: rollout.environmentKey } },
-      select: { rolloutId: true, verdicts: true },
-    }),
-  ]);
+export async function promotionEvidence(
+  tx: Tx,
+  rollout: RolloutRef,
+  heldOutTokenIds: readonly string[],
+  stored: StoredVerdicts | undefined,
+): Promise<PromotionEvidence> {
+  const rows = await loadSplitRows(tx, {
+    flagId: rollout.flagId,
+    environment: rollout.environmentKey,
+    since: new Date(Math.floor(rollout.createdAt.getTime() / 60_000) * 60_000),
+    phase: rollout.currentPhase,
+    heldOutTokenIds,
+  });
   const evidence: PromotionEvidence = { onRequests: 0, offRequests: 0, events: 0, alarm: null };
   for (const r of rows) {
     if (r.variant === "on") evidence.onRequests += r.requests;

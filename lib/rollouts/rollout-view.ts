@@ -1,10 +1,10 @@
 import { earlierEnvironmentResults } from "./earlier-environments";
-import { promotionEvidence } from "./promotion-evidence";
+import { promotionEvidence, storedVerdicts, type StoredVerdicts } from "./promotion-evidence";
 import { planEditorRows } from "./plan-editors";
+import { windowMetricsOf, type AttributedWindowMetrics } from "./window-metrics";
 import type { Db, Tx } from "../db/client";
 import type { Prisma } from "../db/generated/client";
 import { notFound } from "../errors";
-import { quantileUpperBoundMs, LATENCY_SLOTS } from "../domain/latency-buckets";
 import {
   DEFAULT_WINDOW_SECONDS,
   evaluateGates,
@@ -13,10 +13,7 @@ import {
   type PhasePlan,
   type RolloutStatus,
   type SuccessCriteria,
-  type LeftOut,
-  type WindowMetrics,
 } from "../domain/rollout";
-import { disagreeingTokens, type HeldOutToken } from "../domain/token-agreement";
 import type { FlagExposure } from "../domain/flag-exposure";
 import { describeAudience } from "../domain/rollout-audience";
 import type { Segment } from "../domain/targeting/model";
@@ -153,6 +150,10 @@ interface Related {
   editors: Map<string, string[]>;
   segments: Record<string, Segment>;
   webhookIds: Set<string>;
+  /** The current phase's window (lib/rollouts/window-metrics.ts) by rollout id, for rollouts past their draft. */
+  metrics: Map<string, AttributedWindowMetrics>;
+  /** The e-processes' stored verdicts by `flagId/environment`. */
+  verdicts: Map<string, StoredVerdicts>;
 }
 
 function groupBy<T>(rows: readonly T[], key: (row: T) => string): Map<string, T[]> {
@@ -176,7 +177,8 @@ export async function rolloutViews(tx: Tx, rows: readonly RolloutRow[], now = ne
   if (rows.length === 0) return [];
   const ids = rows.map((r) => r.id);
   const webhookIds = [...new Set(rows.flatMap((r) => (r.notifyAllWebhooks ? [] : r.notifyWebhookIds)))];
-  const [requesters, approvals, ticks, incidents, editors, segments, webhooks] = await Promise.all([
+  const started = rows.filter((r) => r.currentPhase >= 0);
+  const [requesters, approvals, ticks, incidents, editors, segments, webhooks, metrics, verdicts] = await Promise.all([
     tx.user.findMany({
       where: { id: { in: [...new Set(rows.map((r) => r.requestedBy))] } },
       select: { id: true, name: true, email: true },
@@ -194,6 +196,24 @@ export async function rolloutViews(tx: Tx, rows: readonly RolloutRow[], now = ne
       rows.flatMap((r) => r.phases),
     ),
     webhookIds.length ? tx.webhook.findMany({ where: { id: { in: webhookIds } }, select: { id: true } }) : [],
+    windowMetricsOf(
+      tx,
+      started.map((r) => {
+        const current = r.phases[r.currentPhase];
+        return {
+          flagId: r.flagId,
+          environment: r.environmentKey,
+          phase: r.currentPhase,
+          windowSeconds: windowSecondsOf(current),
+          expectedOnShare: (current?.percent ?? 0) / 100,
+        };
+      }),
+      now,
+    ),
+    storedVerdicts(
+      tx,
+      started.map((r) => r.flagId),
+    ),
   ]);
   // Most rollouts have no ticks: then no round trip.
   const tickerIds = [...new Set(ticks.map((t) => t.tickedBy))];
@@ -207,6 +227,8 @@ export async function rolloutViews(tx: Tx, rows: readonly RolloutRow[], now = ne
     editors,
     segments,
     webhookIds: new Set(webhooks.map((w) => w.id)),
+    metrics: new Map(started.map((r, i) => [r.id, metrics[i]!])),
+    verdicts,
   };
   return Promise.all(rows.map((row) => rolloutView(tx, row, related, now)));
 }
@@ -266,18 +288,15 @@ async function rolloutView(tx: Tx, row: RolloutRow, related: Related, now: Date)
     supersededBy: a.supersededBy,
   }));
   const current = row.currentPhase >= 0 ? row.phases[row.currentPhase] : undefined;
-  const criteria = (current?.criteria ?? {}) as SuccessCriteria;
-  const windowSeconds = criteria.windowSeconds ?? DEFAULT_WINDOW_SECONDS;
-  const metrics =
-    row.currentPhase >= 0
-      ? await windowMetrics(tx, row.flagId, row.environmentKey, row.currentPhase, windowSeconds, now, (current?.percent ?? 0) / 100)
-      : emptyMetrics;
+  const windowSeconds = windowSecondsOf(current);
+  const metrics = related.metrics.get(id) ?? emptyMetrics;
   const splits = current !== undefined && current.percent > 0 && current.percent < 100;
   const evidence = splits
     ? await promotionEvidence(
         tx,
         row,
         metrics.heldOut.map((h) => h.tokenId),
+        related.verdicts.get(`${row.flagId}/${row.environmentKey}`),
       )
     : null;
   const requireEarlier = (row.requireEarlier as { hoursAtFull: number } | null) ?? null;
@@ -357,94 +376,9 @@ async function rolloutView(tx: Tx, row: RolloutRow, related: Related, now: Date)
   };
 }
 
-/** Window metrics without the reports of tokens that disagree with the others, and who those are. */
-export interface AttributedWindowMetrics extends WindowMetrics {
-  heldOut: HeldOutToken[];
+/** The window the current phase's criteria judge (their `windowSeconds`, or the default). */
+function windowSecondsOf(phase: { criteria: unknown } | undefined): number {
+  return ((phase?.criteria ?? {}) as SuccessCriteria).windowSeconds ?? DEFAULT_WINDOW_SECONDS;
 }
 
 const emptyMetrics: AttributedWindowMetrics = { requests: 0, errors: 0, p95Ms: null, heldOut: [] };
-
-const tokenSums = Array.from({ length: LATENCY_SLOTS }, (_, i) => `sum(t.latency_buckets[${i + 1}]) FILTER (WHERE t.variant = 'on')`).join(
-  ", ",
-);
-
-/**
- * Per SDK token over the same window and phase as windowMetrics: the SPLIT requests each served
- * `on` and `off` (to compare tokens' splits), and its `on` counts (to leave a held-out token out).
- */
-const TOKEN_WINDOW_SQL = `
-SELECT t.token_id, a.name || ' (' || a.token_prefix || '…)' AS label,
-       coalesce(sum(t.requests) FILTER (WHERE t.reason = 'SPLIT' AND t.variant = 'on'), 0)::float8 AS split_on,
-       coalesce(sum(t.requests) FILTER (WHERE t.reason = 'SPLIT' AND t.variant = 'off'), 0)::float8 AS split_off,
-       coalesce(sum(t.requests) FILTER (WHERE t.variant = 'on'), 0)::float8 AS requests,
-       coalesce(sum(t.errors) FILTER (WHERE t.variant = 'on'), 0)::float8 AS errors,
-       ARRAY[${tokenSums}]::float8[] AS buckets
-FROM metric_rollups_by_token t JOIN api_tokens a ON a.id = t.token_id
-WHERE t.flag_id = $1::uuid AND t.environment_key = $2 AND ($3::int IS NULL OR t.phase = $3::int)
-  AND t.minute >= date_trunc('minute', $4::timestamptz) AND t.reason <> 'CLIENT_METRICS'
-GROUP BY t.token_id, a.name, a.token_prefix`;
-
-/**
- * Treatment (`on`) traffic of one phase (or of all, with `phase` null) over the window, from the per-minute rollups. Minutes are
- * whole, so the window starts at the minute boundary at or before `now - window`. When several SDK
- * tokens reported, a token whose split disagrees with the others' (lib/domain/token-agreement.ts;
- * `expectedOnShare` is the phase's configured split, used when only two tokens reported) is held
- * out: its `on` reports are subtracted, and `heldOut` says who and why.
- */
-export async function windowMetrics(
-  tx: Tx,
-  flagId: string,
-  environment: string,
-  phase: number | null,
-  windowSeconds: number,
-  now: Date,
-  expectedOnShare: number | null = null,
-): Promise<AttributedWindowMetrics> {
-  const since = new Date(now.getTime() - windowSeconds * 1000);
-  const rows = await tx.$queryRaw<{ requests: bigint | null; errors: bigint | null; buckets: (bigint | null)[] | null }[]>`
-    SELECT sum(requests) AS requests, sum(errors) AS errors,
-           ARRAY(SELECT sum(b) FROM metric_rollups m2, unnest(m2.latency_buckets) WITH ORDINALITY AS u(b, i)
-                 WHERE m2.flag_id = ${flagId}::uuid AND m2.environment_key = ${environment} AND m2.variant = 'on'
-                   AND (${phase}::int IS NULL OR m2.phase = ${phase}::int) AND m2.minute >= date_trunc('minute', ${since}::timestamptz)
-                 GROUP BY i ORDER BY i) AS buckets
-    FROM metric_rollups
-    WHERE flag_id = ${flagId}::uuid AND environment_key = ${environment} AND variant = 'on'
-      AND (${phase}::int IS NULL OR phase = ${phase}::int) AND minute >= date_trunc('minute', ${since}::timestamptz)`;
-  const r = rows[0];
-  const slots = Array.from({ length: LATENCY_SLOTS }, (_, i) => Number(r?.buckets?.[i] ?? 0));
-  let requests = Number(r?.requests ?? 0);
-  let errors = Number(r?.errors ?? 0);
-  const tokens = await tx.$queryRawUnsafe<
-    { token_id: string; label: string; split_on: number; split_off: number; requests: number; errors: number; buckets: number[] }[]
-  >(TOKEN_WINDOW_SQL, flagId, environment, phase, since);
-  const heldOut = disagreeingTokens(
-    tokens.map((t) => ({ tokenId: t.token_id, label: t.label, on: t.split_on, off: t.split_off })),
-    expectedOnShare,
-  );
-  for (const h of heldOut) {
-    const t = tokens.find((x) => x.token_id === h.tokenId)!;
-    requests = Math.max(0, requests - t.requests);
-    errors = Math.max(0, Math.min(requests, errors - t.errors));
-    t.buckets.forEach((n, i) => (slots[i] = Math.max(0, slots[i]! - n)));
-  }
-  const p95 = quantileUpperBoundMs(slots, 0.95);
-  // Each remaining token left out in turn (see WindowMetrics.withoutEach): one that copies the real
-  // split faithfully is not held out, yet with enough error-free `on` it would dilute a red error rate.
-  const reporting = tokens.filter((t) => t.requests > 0 && !heldOut.some((h) => h.tokenId === t.token_id));
-  const withoutEach: LeftOut[] =
-    reporting.length < 2
-      ? []
-      : reporting.map((t) => {
-          const rest = Math.max(0, requests - t.requests);
-          return {
-            label: t.label,
-            requests: rest,
-            errors: Math.max(0, Math.min(rest, errors - t.errors)),
-            p95Ms: quantileUpperBoundMs(
-              slots.map((n, i) => Math.max(0, n - Number(t.buckets[i] ?? 0))),
-              0.95,
-            ),
-          };
-        });
-  return { requests, errors, p95Ms: p95, heldOut, withoutEach };
-}

@@ -119,4 +119,38 @@ describe("holding out a token that disagrees with the others", () => {
     const advance = await call(app.url, "POST", `/api/v1/rollouts/${id}/advance`, { token: eng, body: { version: after.version } });
     expect(advance.status).toBe(422);
   });
+
+  it("the rollout list reads every rollout's window at once, and each gets its own: figures, held-out tokens and gates", async () => {
+    const key = "one-reporter-flag";
+    const phases = [
+      { name: "10 %", percent: 10, minSoakSeconds: 0, criteria: { maxErrorRate: 0.05, minSamples: 10, windowSeconds: 120 } },
+      { name: "100 %", percent: 100, minSoakSeconds: 0 },
+    ];
+    const { id } = await startLiveRollout(app.url, eng, key, phases);
+    await report(REAL_A, [summary(key, "on", 50, 1), summary(key, "off", 450, 0)]);
+
+    const list = await call(app.url, "GET", "/api/v1/rollouts", { token: eng });
+    expect(list.status).toBe(200);
+    const listed = new Map((list.body.rollouts as { id: string; flagKey: string }[]).map((r) => [r.flagKey, r]));
+    const keys = ["holdout-flag", "copied-split-flag", key];
+    // The soak gate's sentence counts seconds, which move between the two reads.
+    const steady = (r: { metrics: unknown; gates: { name: string }[] }) => ({
+      metrics: r.metrics,
+      gates: r.gates.filter((g) => g.name !== "soak"),
+    });
+    for (const k of keys) {
+      const inList = listed.get(k) as unknown as { id: string; metrics: unknown; gates: { name: string }[] };
+      const own = (await call(app.url, "GET", `/api/v1/rollouts/${inList.id}`, { token: eng })).body;
+      expect(steady(inList), k).toEqual(steady(own));
+    }
+    const metrics = keys.map(
+      (k) => (listed.get(k) as unknown as { metrics: { requests: number; errors: number; heldOut: unknown[] } }).metrics,
+    );
+    expect(metrics.map((m) => [m.requests, m.errors, m.heldOut.length])).toEqual([
+      [400, 200, 1],
+      [100_400, 200, 0],
+      [50, 1, 0],
+    ]);
+    expect((listed.get(key) as unknown as { id: string }).id).toBe(id);
+  });
 });

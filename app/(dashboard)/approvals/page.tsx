@@ -14,7 +14,8 @@ export const metadata: Metadata = { title: "Approvals" };
 export default async function ApprovalsPage() {
   const user = await requirePageUser();
   const db = getDb();
-  const [inbox, live] = await Promise.all([approvalInbox(db, user), listRollouts(db, user)]);
+  const live = await listRollouts(db, user);
+  const inbox = await approvalInbox(db, user, new Date(), live);
   const waiting = live.filter((r) => (r.phases[r.currentPhase + 1]?.requiredApprovals ?? 0) > 0);
   return (
     <div className="space-y-6">
