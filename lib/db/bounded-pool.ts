@@ -24,10 +24,10 @@ export interface DatabaseLimits {
   idleInTransactionMs: number;
   /**
    * How long a pooled connection nobody uses stays open (node-postgres's 10 s when absent). A page
-   * fans out into many queries at once (the overview: one set per live rollout), so the pool grows
-   * to a dozen connections and more; closing them after 10 s quiet made the next visit open them
-   * all again, a backend and a SCRAM exchange each: on the demo, the overview after 11 s of quiet took
-   * 160–210 ms (medians of two runs) with node-postgres's 10 s, 94–96 ms with 5 min (README).
+   * fans out into many queries at once (the overview: its lists side by side, a rollout list's reads
+   * too), so the pool grows to a dozen connections; closing them after 10 s quiet made the next visit
+   * open them all again, a backend and a SCRAM exchange each: on the demo, the overview after 11 s of
+   * quiet took 84–108 ms (medians of two runs) with node-postgres's 10 s, 52–63 ms with 5 min (README).
    */
   idleMs?: number;
 }

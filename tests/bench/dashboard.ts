@@ -2,7 +2,8 @@
 // (default 10,000, with owners, tags and rollups) and BENCH_AUDIT_ENTRIES audit entries (default
 // 1,000,000; with the hash-chain triggers off and placeholder hashes, below), then times sequential
 // requests: the /flags first page (request sent to last byte received, and its HTML size), a search matching 10
-// flags, a GET /api/v1/flags page and the audit page. Every description is 500 characters (the
+// flags, a GET /api/v1/flags page and the audit page; then, with BENCH_LIVE_ROLLOUTS live rollouts (default 50),
+// the overview and GET /api/v1/rollouts. Every description is 500 characters (the
 // longest allowed), so the page size is the worst case. Last, an Unleash export of
 // BENCH_IMPORT_FLAGS more flags (default 10,000) is imported in one request, timed.
 import { writeFile } from "node:fs/promises";
@@ -91,6 +92,37 @@ async function timed(label: string, runs: number, fetchOnce: () => Promise<Respo
   );
 }
 
+/**
+ * `count` live rollouts at 10 % on seeded flags that have a week of rollups in production, each with
+ * three phases, one of them gated by an approval and a checklist.
+ */
+async function startRollouts(app: TestApp, engineerToken: string, count: number): Promise<void> {
+  const send = async (method: string, path: string, body: unknown) => {
+    const res = await fetch(`${app.url}${path}`, {
+      method,
+      headers: { authorization: `Bearer ${engineerToken}`, "content-type": "application/json" },
+      body: JSON.stringify(body),
+    });
+    const answer = (await res.json()) as { id: string; version: number };
+    if (!res.ok) throw new Error(`${method} ${path}: ${res.status} ${JSON.stringify(answer).slice(0, 300)}`);
+    return answer;
+  };
+  const phases = [
+    { name: "10 %", percent: 10, minSoakSeconds: 0 },
+    { name: "50 %", percent: 50, requiredApprovals: 1, checklist: ["dashboards checked"] },
+    { name: "100 %", percent: 100 },
+  ];
+  // Every third flag has rollups (the seed's hashtext(key) % 3 = 0): 3 × i + 0…2 covers all kinds.
+  for (let i = 0; i < count; i++) {
+    const created = await send("POST", "/api/v1/rollouts", {
+      flagKey: `fleet-${String(i * 3).padStart(5, "0")}`,
+      environment: "production",
+      phases,
+    });
+    await send("POST", `/api/v1/rollouts/${created.id}/advance`, { version: created.version });
+  }
+}
+
 /** An Unleash 5 feature export of `count` flags in production and staging, with projects and tags. */
 function unleashExport(count: number) {
   const name = (i: number) => `unleash-${String(i).padStart(5, "0")}`;
@@ -163,5 +195,10 @@ export async function benchDashboard(app: TestApp, databaseUrl: string, tokens: 
   await timed("GET /api/v1/flags (a later page by cursor)", runs, api(`/api/v1/flags?cursor=${encodeURIComponent(first.next)}`));
   await timed("GET /api/v1/flags?q=fleet-0123", runs, api("/api/v1/flags?q=fleet-0123"));
   await timed("/audit (first page)", runs, page("/audit"));
+  // The pages that show every live rollout with its gates, after the timings above (which have none).
+  const live = Number(process.env.BENCH_LIVE_ROLLOUTS ?? 50);
+  await startRollouts(app, engineerToken, live);
+  await timed(`/overview (${live} live rollouts)`, runs, page("/overview"));
+  await timed(`GET /api/v1/rollouts (${live} live rollouts)`, runs, api("/api/v1/rollouts"));
   await timeImport(app, databaseUrl, tokens.admin, Number(process.env.BENCH_IMPORT_FLAGS ?? 10_000));
 }

@@ -7,7 +7,8 @@
 //  6. kill switch: kill API call → an SDK serves off
 //  7. summary ingestion from 50 simulated SDKs
 //  8. fan-out: 10,000 flags, 5,000 SSE clients on one instance, one flag changed (BENCH_FANOUT_FLAGS, BENCH_FANOUT_CLIENTS)
-//  9. dashboard: /flags, search, the flags API and the audit page at 10,000 flags (tests/bench/dashboard.ts)
+//  9. dashboard: /flags, search, the flags API and the audit page at 10,000 flags, then the overview and the
+//     rollouts API with 50 live rollouts (tests/bench/dashboard.ts)
 import net from "node:net";
 import { spawn } from "node:child_process";
 import { readFileSync } from "node:fs";
