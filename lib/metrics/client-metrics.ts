@@ -1,3 +1,4 @@
+import { createHash } from "node:crypto";
 import { z } from "zod";
 import type { Db } from "../db/client";
 import { AppError } from "../errors";
@@ -91,6 +92,21 @@ export const unleashMetricsSchema = z.looseObject({
 export type UnleashMetrics = z.infer<typeof unleashMetricsSchema>;
 
 /**
+ * What makes a report the same report sent again: Unleash SDKs send a bucket again when they got no
+ * answer (a timeout, a proxy's 502), and an instance's bucket is its tally between `start` and `stop`, so
+ * two reports of one instance with the same interval and counts are one report. Null without an
+ * `instanceId`: then nothing tells a retry from another process's report. The id shares the claims
+ * table with the batch ids SDK events name, per token: a token that names an event batch like one of
+ * its own reports only keeps its own numbers out.
+ */
+export function unleashReportId(metrics: UnleashMetrics): string | null {
+  if (!metrics.instanceId) return null;
+  const { appName, instanceId, bucket } = metrics;
+  const digest = createHash("sha256").update(JSON.stringify([appName ?? null, instanceId, bucket.start, bucket.stop, bucket.toggles]));
+  return `unleash-${digest.digest("hex").slice(0, 48)}`;
+}
+
+/**
  * Folds an Unleash metrics bucket into the per-minute rollups in one statement: `yes` as evaluations
  * served `on`, `no` as served `off`, in the minute the bucket stopped (SDKs send a bucket when it
  * stops, every interval, 60 s by default), with the flag's live rollout phase like SDK events.
@@ -99,7 +115,8 @@ export type UnleashMetrics = z.infer<typeof unleashMetricsSchema>;
  * 20261125004200_client_reported_evaluations.sql). Concurrent reports add up (ON CONFLICT increments).
  * Toggles Rollgate does not have are ignored: an Unleash SDK reports every toggle it was asked about.
  * A toggle's `variants` counts (Unleash's `disabled` aside) go to metric_variant_rollups per variant
- * name, as served counts only. Returns the flag keys that were counted.
+ * name, as served counts only. A report the reporting token already sent (`unleashReportId`, claimed
+ * in `ingest_batches` in the same statement, kept a day) counts nothing. Returns the flag keys that were counted.
  */
 export async function ingestUnleashMetrics(
   db: Db,
@@ -142,11 +159,19 @@ export async function ingestUnleashMetrics(
   const rows = await inRollupLane(environment, () =>
     retryOnDeadlock(() =>
       db.$queryRawUnsafe<{ key: string }[]>(
-        `WITH flag_phase AS (
+        `WITH claim AS (
+        -- As for SDK event batches (ingest-events.ts): a report sent again finds the claim, or waits for
+        -- the first arrival's transaction and then finds it, and counts nothing.
+        INSERT INTO ingest_batches (token_id, batch_id)
+        SELECT $6::uuid, $10::text WHERE $6::uuid IS NOT NULL AND $10::text IS NOT NULL
+        ON CONFLICT DO NOTHING
+        RETURNING 1
+      ), flag_phase AS (
         SELECT f.id AS flag_id, f.key, coalesce(r.current_phase, -1) AS phase
         FROM flags f
         LEFT JOIN rollouts r ON r.flag_id = f.id AND r.environment_key = $1 AND r.status IN ('active', 'paused')
         WHERE (f.key = ANY($3::text[]) OR f.key = ANY($7::text[])) AND f.archived_at IS NULL
+          AND ($6::uuid IS NULL OR $10::text IS NULL OR EXISTS (SELECT 1 FROM claim))
       ), upserted AS (
         INSERT INTO metric_rollups AS m (flag_id, environment_key, variant, minute, phase, reason, evaluations)
         SELECT fp.flag_id, $1, c.variant, $2::timestamptz, fp.phase, 'CLIENT_METRICS', c.n
@@ -192,6 +217,7 @@ export async function ingestUnleashMetrics(
         named.keys,
         named.names,
         named.counts,
+        tokenId ? unleashReportId(metrics) : null,
       ),
     ),
   );

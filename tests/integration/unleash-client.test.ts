@@ -132,9 +132,11 @@ const postMetrics = (body: unknown) =>
     body: JSON.stringify(body),
   });
 
-const bucket = (toggles: Record<string, unknown>) => ({
+let instances = 0;
+/** A report from an instance of its own (`instanceId`), so two are never the same report sent again. */
+const bucket = (toggles: Record<string, unknown>, instanceId = `i-${++instances}`) => ({
   appName: "checkout",
-  instanceId: "i-1",
+  instanceId,
   bucket: { start: new Date(Date.now() - 60_000).toISOString(), stop: new Date().toISOString(), toggles },
 });
 
@@ -240,5 +242,31 @@ describe("Unleash client metrics", () => {
       expect(error.fields[field], JSON.stringify(error)).toMatch(message);
     }
     expect(await storedEvaluations()).toBe(before + 80);
+  });
+
+  it("a report sent again (same instance, interval and counts) counts once, however many copies arrive at once", async () => {
+    expect((await call(app.url, "POST", "/api/v1/flags", { token: eng, body: { key: "u-retried" } })).status).toBe(201);
+    const before = await storedEvaluations();
+    const report = bucket({ "u-retried": { yes: 7, no: 2, variants: { blue: 4 } } }, "i-retrying");
+    // Its first answer lost: the SDK sends it again, here five copies at once and one after.
+    const answers = await Promise.all(Array.from({ length: 5 }, () => postMetrics(report)));
+    expect(answers.map((r) => r.status)).toEqual(Array(5).fill(202));
+    expect((await postMetrics(report)).status).toBe(202);
+    expect(await storedEvaluations()).toBe(before + 9);
+    const variants = await t.sql(
+      `SELECT coalesce(sum(v.evaluations), 0)::int AS n FROM metric_variant_rollups v JOIN flags f ON f.id = v.flag_id WHERE f.key = 'u-retried'`,
+    );
+    expect(variants.rows[0].n).toBe(4);
+
+    // The same interval and counts from another instance, a later interval from the same one, and a
+    // report without an instanceId (nothing tells its copies apart) each count.
+    const later = {
+      ...report,
+      bucket: { ...report.bucket, start: report.bucket.stop, stop: new Date(Date.parse(report.bucket.stop) + 1).toISOString() },
+    };
+    const anonymous = { bucket: report.bucket };
+    for (const body of [{ ...report, instanceId: "i-other" }, later, anonymous, anonymous])
+      expect((await postMetrics(body)).status).toBe(202);
+    expect(await storedEvaluations()).toBe(before + 5 * 9);
   });
 });
