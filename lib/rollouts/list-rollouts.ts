@@ -1,21 +1,72 @@
 import type { Db } from "../db/client";
 import { requireUser, type Principal } from "../auth/principal";
-import { LIVE_STATUSES } from "../domain/rollout";
+import { LIVE_STATUSES, type RolloutStatus } from "../domain/rollout";
 import { rolloutInclude, rolloutViews, type RolloutDto } from "./rollout-view";
 import { can } from "../auth/permissions";
 import { listApprovalRequests, type ApprovalRequestDto } from "./request-approval";
 
-/** Rollouts, newest first: live ones only unless `all`; optionally for one flag. */
-export async function listRollouts(
-  db: Db,
-  principal: Principal | null,
-  query: { flagKey?: string; all?: boolean; limit?: number } = {},
-): Promise<RolloutDto[]> {
+/** How many rollouts a list returns unless it says otherwise, and the most it may ask for. */
+export const DEFAULT_LIST_LIMIT = 50;
+export const MAX_LIST_LIMIT = 500;
+
+export interface RolloutListQuery {
+  /** One flag's rollouts. */
+  flagKey?: string;
+  /** The rollouts of these flags (a page of the flag list): all of them, however many, without `limit`. */
+  flagKeys?: readonly string[];
+  /** Every status; else `statuses`, or the live ones (drafts included). */
+  all?: boolean;
+  statuses?: readonly RolloutStatus[];
+  /** At most this many, newest first (DEFAULT_LIST_LIMIT). */
+  limit?: number;
+}
+
+function listWhere(query: RolloutListQuery) {
+  return {
+    ...(query.all ? {} : { status: { in: [...(query.statuses ?? LIVE_STATUSES)] } }),
+    ...(query.flagKey ? { flag: { key: query.flagKey } } : {}),
+    ...(query.flagKeys ? { flag: { key: { in: [...query.flagKeys] } } } : {}),
+  };
+}
+
+/** Rollouts, newest first: live ones only unless `all` or `statuses` say otherwise; optionally for one flag or some. */
+export async function listRollouts(db: Db, principal: Principal | null, query: RolloutListQuery = {}): Promise<RolloutDto[]> {
   requireUser(principal);
+  if (query.flagKeys?.length === 0) return [];
   const rows = await db.rollout.findMany({
-    where: { ...(query.all ? {} : { status: { in: [...LIVE_STATUSES] } }), ...(query.flagKey ? { flag: { key: query.flagKey } } : {}) },
-    orderBy: { createdAt: "desc" },
-    take: query.limit ?? 50,
+    where: listWhere(query),
+    orderBy: [{ createdAt: "desc" }, { id: "asc" }],
+    take: query.flagKeys && query.limit === undefined ? undefined : Math.min(query.limit ?? DEFAULT_LIST_LIMIT, MAX_LIST_LIMIT),
+    include: rolloutInclude,
+  });
+  return rolloutViews(db, rows);
+}
+
+/** How many rollouts `listRollouts` would find without a limit: what a page says when it shows fewer. */
+export async function countRollouts(db: Db, principal: Principal | null, query: RolloutListQuery = {}): Promise<number> {
+  requireUser(principal);
+  if (query.flagKeys?.length === 0) return 0;
+  return db.rollout.count({ where: listWhere(query) });
+}
+
+/**
+ * Every live rollout whose next phase needs approvals (signed or not), newest first, up to
+ * MAX_LIST_LIMIT: the approvals page's "All pending approvals", found in SQL rather than among a
+ * page of all live rollouts.
+ */
+export async function listAwaitingApproval(db: Db, principal: Principal | null): Promise<RolloutDto[]> {
+  requireUser(principal);
+  const ids = await db.$queryRaw<{ id: string }[]>`
+    SELECT r.id::text AS id
+    FROM rollouts r
+    JOIN rollout_phases p ON p.rollout_id = r.id AND p.index = r.current_phase + 1 AND p.required_approvals > 0
+    WHERE r.status IN ('draft', 'active', 'paused')
+    ORDER BY r.created_at DESC, r.id
+    LIMIT ${MAX_LIST_LIMIT}`;
+  if (ids.length === 0) return [];
+  const rows = await db.rollout.findMany({
+    where: { id: { in: ids.map((r) => r.id) } },
+    orderBy: [{ createdAt: "desc" }, { id: "asc" }],
     include: rolloutInclude,
   });
   return rolloutViews(db, rows);
@@ -39,17 +90,15 @@ export interface InboxItem {
  * What waits for a product owner: each live rollout whose next phase needs approvals that this person
  * has not given on the current plan version, and which they may sign (not requested by them, nor
  * with any version of the plan edited by them). Those that named them come first, then the longest waiting.
+ * Every such rollout, however many are live: they are found in SQL (`inboxCandidates`), then read.
  */
-export async function approvalInbox(
-  db: Db,
-  principal: Principal | null,
-  now = new Date(),
-  /** The live rollouts when the caller has just listed them (the approvals page shows both). */
-  live?: readonly RolloutDto[],
-): Promise<InboxItem[]> {
+export async function approvalInbox(db: Db, principal: Principal | null, now = new Date()): Promise<InboxItem[]> {
   const user = requireUser(principal);
   if (!can(user, "rollout.approve")) return [];
-  const rollouts = live ?? (await listRollouts(db, principal));
+  const ids = await inboxCandidates(db, user.userId);
+  const rows = ids.length ? await db.rollout.findMany({ where: { id: { in: ids } }, include: rolloutInclude }) : [];
+  const rollouts = await rolloutViews(db, rows, now);
+  // The same conditions on what was read (a rollout may have moved since the query above).
   const waiting = rollouts.flatMap((rollout) => {
     const phaseIndex = rollout.currentPhase + 1;
     const phase = rollout.phases[phaseIndex];
@@ -100,23 +149,28 @@ export function inboxItemJson(item: InboxItem) {
 export async function countApprovalInbox(db: Db, principal: Principal | null): Promise<number> {
   const user = requireUser(principal);
   if (!can(user, "rollout.approve")) return 0;
-  const rows = await db.$queryRaw<{ n: number }[]>`
-    SELECT count(*)::int AS n
+  return (await inboxCandidates(db, user.userId)).length;
+}
+
+/** The live rollouts whose next phase waits for this product owner's approval (see `approvalInbox`). */
+async function inboxCandidates(db: Db, userId: string): Promise<string[]> {
+  const rows = await db.$queryRaw<{ id: string }[]>`
+    SELECT r.id::text AS id
     FROM rollouts r
     JOIN rollout_phases p ON p.rollout_id = r.id AND p.index = r.current_phase + 1 AND p.required_approvals > 0
     JOIN flags f ON f.id = r.flag_id
     WHERE r.status IN ('draft', 'active', 'paused')
-      AND r.requested_by <> ${user.userId}::uuid
-      AND r.last_edited_by IS DISTINCT FROM ${user.userId}::uuid
+      AND r.requested_by <> ${userId}::uuid
+      AND r.last_edited_by IS DISTINCT FROM ${userId}::uuid
       -- Any earlier plan editor too, as planEditorRows() reads them.
       AND NOT EXISTS (
         SELECT 1 FROM audit_log e
         WHERE e.target_type = 'rollout' AND e.target_id = f.key || '/' || r.environment_key || '/' || r.id::text
-          AND e.action = 'rollout.edit' AND e.actor_id = ${user.userId}::uuid
+          AND e.action = 'rollout.edit' AND e.actor_id = ${userId}::uuid
           AND (e.after->>'planVersion') IS DISTINCT FROM (e.before->>'planVersion'))
       AND NOT EXISTS (
         SELECT 1 FROM approvals a
-        WHERE a.rollout_id = r.id AND a.phase_index = p.index AND a.signer_id = ${user.userId}::uuid
+        WHERE a.rollout_id = r.id AND a.phase_index = p.index AND a.signer_id = ${userId}::uuid
           AND a.superseded_by IS NULL AND a.plan_version = r.plan_version)`;
-  return rows[0]?.n ?? 0;
+  return rows.map((r) => r.id);
 }

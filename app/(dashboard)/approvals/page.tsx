@@ -1,7 +1,7 @@
 import type { Metadata } from "next";
 import { Link } from "@/components/ui/link";
 import { getDb } from "@/lib/db/client";
-import { approvalInbox, listRollouts } from "@/lib/rollouts/list-rollouts";
+import { approvalInbox, listAwaitingApproval } from "@/lib/rollouts/list-rollouts";
 import { DataTable } from "@/components/ui/data-table";
 import { requirePageUser } from "../../_request/session";
 import { can } from "@/lib/auth/permissions";
@@ -14,9 +14,7 @@ export const metadata: Metadata = { title: "Approvals" };
 export default async function ApprovalsPage() {
   const user = await requirePageUser();
   const db = getDb();
-  const live = await listRollouts(db, user);
-  const inbox = await approvalInbox(db, user, new Date(), live);
-  const waiting = live.filter((r) => (r.phases[r.currentPhase + 1]?.requiredApprovals ?? 0) > 0);
+  const [inbox, waiting] = await Promise.all([approvalInbox(db, user), listAwaitingApproval(db, user)]);
   return (
     <div className="space-y-6">
       <div>

@@ -43,7 +43,11 @@ export default async function FlagsPage({ searchParams }: { searchParams: Promis
       problems = error.details.fields;
     }
   }
-  const [environments, rollouts] = await Promise.all([listEnvironmentKeys(db), listRollouts(db, user)]);
+  // The live rollouts of the flags on this page, however many rollouts are live elsewhere.
+  const [environments, rollouts] = await Promise.all([
+    listEnvironmentKeys(db),
+    listRollouts(db, user, { flagKeys: page.flags.map((f) => f.key) }),
+  ]);
   const rolloutOf = (flagKey: string, env: string) => rollouts.find((r) => r.flagKey === flagKey && r.environment === env);
   const now = new Date();
   const archiver = can(user, "flag.archive") && page.flags.length > 0;

@@ -2,7 +2,8 @@ import type { Metadata } from "next";
 import { Link } from "@/components/ui/link";
 import { getDb } from "@/lib/db/client";
 import { killedAmong, listKilledFlags } from "@/lib/flags/killed-flags";
-import { listRollouts } from "@/lib/rollouts/list-rollouts";
+import { countRollouts, listRollouts, MAX_LIST_LIMIT } from "@/lib/rollouts/list-rollouts";
+import type { RolloutDto } from "@/lib/rollouts/rollout-view";
 import { listIncidents } from "@/lib/incidents/incident-view";
 import { loadConfigVersions } from "@/lib/evaluation/load-snapshot";
 import { Badge } from "@/components/ui/badge";
@@ -17,18 +18,29 @@ export const metadata: Metadata = { title: "Overview" };
 const SEVERITY_TONE = { sev1: "red", sev2: "amber", sev3: "gray" } as const;
 const STATUS_TONE = { draft: "indigo", active: "amber", paused: "gray", completed: "green", rolled_back: "red" } as const;
 
+/** What serves traffic now (a draft does not). */
+const LIVE_NOW = ["active", "paused"] as const;
+/** Drafts named under the live rollouts; the rest are counted. */
+const PLANNED_SHOWN = 20;
+
 /** What on-call opens first: open incidents, killed flags, and every live rollout with its health. */
 export default async function OverviewPage() {
   const user = await requirePageUser();
   const db = getDb();
   const versions = Object.fromEntries(await loadConfigVersions(db));
   // Bounded at any number of flags: a count and the first few killed flags, not the flag list.
-  const [killed, rollouts, incidents] = await Promise.all([listKilledFlags(db), listRollouts(db, user), listIncidents(db, user)]);
+  // A draft serves nothing yet: on-call sees it as planned, not among what is live, and drafts never
+  // crowd a live rollout out of the list.
+  const [killed, live, liveCount, planned, plannedCount, incidents] = await Promise.all([
+    listKilledFlags(db),
+    listRollouts(db, user, { statuses: LIVE_NOW, limit: MAX_LIST_LIMIT }),
+    countRollouts(db, user, { statuses: LIVE_NOW }),
+    listRollouts(db, user, { statuses: ["draft"], limit: PLANNED_SHOWN }),
+    countRollouts(db, user, { statuses: ["draft"] }),
+    listIncidents(db, user),
+  ]);
   const canKill = can(user, "flag.kill");
-  // A draft serves nothing yet: on-call sees it as planned, not among what is live.
-  const live = rollouts.filter((r) => r.status === "active" || r.status === "paused");
   const liveKilled = await killedAmong(db, live);
-  const planned = rollouts.filter((r) => r.status === "draft");
   return (
     <div className="space-y-8">
       <LiveRefresh versions={versions} />
@@ -97,9 +109,14 @@ export default async function OverviewPage() {
 
       <section aria-labelledby="rollouts-title" className="space-y-3">
         <h2 id="rollouts-title" className="text-lg font-semibold">
-          Live rollouts ({live.length})
+          Live rollouts ({liveCount})
         </h2>
-        {live.length === 0 ? (
+        {liveCount > live.length ? (
+          <p className="text-sm text-slate-600" data-testid="overview-rollouts-shown">
+            The {live.length} newest of {liveCount} are shown.
+          </p>
+        ) : null}
+        {liveCount === 0 ? (
           <p className="text-sm text-slate-500">No rollout in progress.</p>
         ) : (
           <ul className="space-y-3" data-testid="overview-rollouts">
@@ -141,21 +158,28 @@ export default async function OverviewPage() {
             })}
           </ul>
         )}
-        {planned.length > 0 ? (
-          <p className="text-sm text-slate-600" data-testid="overview-planned">
-            Planned (draft, not started):{" "}
-            {planned.map((r, i) => (
-              <span key={r.id}>
-                {i > 0 ? ", " : ""}
-                <Link href={`/rollouts/${r.id}`} className="font-mono break-all text-indigo-700 hover:underline">
-                  {r.flagKey}
-                </Link>{" "}
-                in {r.environment}
-              </span>
-            ))}
-          </p>
-        ) : null}
+        <PlannedRollouts planned={planned} count={plannedCount} />
       </section>
     </div>
+  );
+}
+
+/** The drafts under the live rollouts: not started, so on-call reads them as planned. */
+function PlannedRollouts({ planned, count }: { planned: RolloutDto[]; count: number }) {
+  if (planned.length === 0) return null;
+  return (
+    <p className="text-sm text-slate-600" data-testid="overview-planned">
+      Planned (draft, not started):{" "}
+      {planned.map((r, i) => (
+        <span key={r.id}>
+          {i > 0 ? ", " : ""}
+          <Link href={`/rollouts/${r.id}`} className="font-mono break-all text-indigo-700 hover:underline">
+            {r.flagKey}
+          </Link>{" "}
+          in {r.environment}
+        </span>
+      ))}
+      {count > planned.length ? `, and ${count - planned.length} more` : null}
+    </p>
   );
 }

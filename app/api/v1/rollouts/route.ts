@@ -1,7 +1,7 @@
 import { z } from "zod";
 import { json, parseWith, readJson, route } from "@/lib/api/http";
 import { createRollout } from "@/lib/rollouts/create-rollout";
-import { listRollouts } from "@/lib/rollouts/list-rollouts";
+import { DEFAULT_LIST_LIMIT, listRollouts, MAX_LIST_LIMIT } from "@/lib/rollouts/list-rollouts";
 import { createRolloutSchema } from "@/lib/rollouts/rollout-schemas";
 import { FLAG_KEY_PATTERN } from "@/lib/flags/flag-schemas";
 import { requirePermission } from "@/lib/auth/permissions";
@@ -9,11 +9,17 @@ import { requirePermission } from "@/lib/auth/permissions";
 const querySchema = z.strictObject({
   flagKey: z.string().regex(FLAG_KEY_PATTERN, "not a flag key").optional(),
   status: z.enum(["live", "all"], { error: "live or all" }).default("live"),
+  limit: z.coerce
+    .number({ error: "must be a number" })
+    .int("must be a whole number")
+    .min(1, `must be 1–${MAX_LIST_LIMIT}`)
+    .max(MAX_LIST_LIMIT, `must be 1–${MAX_LIST_LIMIT}`)
+    .default(DEFAULT_LIST_LIMIT),
 });
 
 export const GET = route(async ({ req, db, principal }) => {
   const query = parseWith(querySchema, Object.fromEntries(new URL(req.url).searchParams));
-  return json({ rollouts: await listRollouts(db, principal, { flagKey: query.flagKey, all: query.status === "all" }) });
+  return json({ rollouts: await listRollouts(db, principal, { flagKey: query.flagKey, all: query.status === "all", limit: query.limit }) });
 });
 
 export const POST = route(async ({ req, db, principal }) => {
