@@ -4,7 +4,7 @@ import { recordAudit } from "../audit/record-audit";
 import { judge, type GuardrailAction, type GuardrailMetric } from "../domain/guardrail";
 import { killFlagAs } from "../incidents/kill-switch";
 import { enqueueNotification } from "../notifications";
-import { windowMetrics, type AttributedWindowMetrics } from "../rollouts/window-metrics";
+import { windowMetricsOf, type AttributedWindowMetrics } from "../rollouts/window-metrics";
 import { applyTransition, AUTOMATIC_WIDENING } from "../rollouts/transition-rollout";
 import { AppError } from "../errors";
 import type { EvidenceTest, EvidenceVerdict } from "../domain/guardrail-evidence";
@@ -100,7 +100,11 @@ async function evaluateGroup(db: Db, group: Row[], now: Date, noDataMs: number):
   // The thresholds' windows are read before the comparison, so the comparison has seen at least the
   // traffic a threshold judges: a report landing in between cannot make a threshold act on data the
   // comparison never saw.
-  const windows = await Promise.all(group.map((g) => windowMetrics(db, g.flagId, g.environmentKey, null, g.windowSeconds, now)));
+  const windows = await windowMetricsOf(
+    db,
+    group.map((g) => ({ flagId: g.flagId, environment: g.environmentKey, phase: null, windowSeconds: g.windowSeconds })),
+    now,
+  );
   const heldOut = [...new Set(windows.flatMap((w) => w.heldOut.map((h) => h.tokenId)))];
   const comparison = await compareArms(db, target, latencyGuardrail?.threshold ?? null, now, noDataMs, heldOut);
   let acted = 0;
