@@ -5,7 +5,7 @@ import { logFailure } from "../db/outage-log";
 import { AppError } from "../errors";
 import { allGreen } from "../domain/rollout";
 import { applyTransition, type RolloutActor } from "./transition-rollout";
-import { loadRollout } from "./rollout-view";
+import { rolloutInclude, rolloutViews } from "./rollout-view";
 
 /** Who the audit log names for a step taken by the worker (no user id). */
 export const SYSTEM_ACTOR: RolloutActor = { id: null, label: "system (automatic progression)", roles: [] };
@@ -84,20 +84,20 @@ export function startAutoAdvance(db: Db, databaseUrl: string, options: AutoAdvan
   async function advanceEligible(): Promise<number> {
     const candidates = await db.rollout.findMany({
       where: { autoAdvance: true, status: "active" },
-      select: { id: true },
+      include: rolloutInclude,
       orderBy: { createdAt: "asc" },
     });
+    // Every candidate's gates in one read (a handful of queries for all of them); the advance below
+    // judges them again under the rollout's lock, so one that turned red meanwhile stays put.
+    const views = await rolloutViews(db, candidates, now());
     let moved = 0;
-    for (const { id } of candidates) {
+    for (const view of views) {
       if (stopped) break;
+      const id = view.id;
       try {
-        const at = now();
-        const view = await loadRollout(db, id, at);
-        // Re-checked here because the list above is not a snapshot of this read.
         // A conditional approval's conditions are for a person to acknowledge: never advanced by itself.
-        if (!view.autoAdvance || view.status !== "active" || !allGreen(view.gates)) continue;
-        if (view.gates.some((g) => g.name === "conditions")) continue;
-        const after = await applyTransition(db, SYSTEM_ACTOR, id, "advance", { version: view.version }, at);
+        if (!allGreen(view.gates) || view.gates.some((g) => g.name === "conditions")) continue;
+        const after = await applyTransition(db, SYSTEM_ACTOR, id, "advance", { version: view.version }, now());
         moved++;
         log(
           after.status === "completed"
