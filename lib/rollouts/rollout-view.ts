@@ -1,5 +1,5 @@
 import { earlierEnvironmentResults } from "./earlier-environments";
-import { promotionEvidence, storedVerdicts, type StoredVerdicts } from "./promotion-evidence";
+import { promotionEvidenceOf, storedVerdicts } from "./promotion-evidence";
 import { planEditorRows } from "./plan-editors";
 import { windowMetricsOf, type AttributedWindowMetrics } from "./window-metrics";
 import type { Db, Tx } from "../db/client";
@@ -11,6 +11,7 @@ import {
   type ApprovalView,
   type Gate,
   type PhasePlan,
+  type PromotionEvidence,
   type RolloutStatus,
   type SuccessCriteria,
 } from "../domain/rollout";
@@ -152,8 +153,8 @@ interface Related {
   webhookIds: Set<string>;
   /** The current phase's window (lib/rollouts/window-metrics.ts) by rollout id, for rollouts past their draft. */
   metrics: Map<string, AttributedWindowMetrics>;
-  /** The e-processes' stored verdicts by `flagId/environment`. */
-  verdicts: Map<string, StoredVerdicts>;
+  /** The promotion gate's evidence (lib/rollouts/promotion-evidence.ts) by rollout id, for rollouts whose current phase splits. */
+  evidence: Map<string, PromotionEvidence>;
 }
 
 function groupBy<T>(rows: readonly T[], key: (row: T) => string): Map<string, T[]> {
@@ -215,9 +216,25 @@ export async function rolloutViews(tx: Tx, rows: readonly RolloutRow[], now = ne
       started.map((r) => r.flagId),
     ),
   ]);
+  const windows = new Map(started.map((r, i) => [r.id, metrics[i]!]));
+  // The promotion gate compares the arms of a phase that splits traffic, without the tokens held out above.
+  const splitting = started.filter((r) => {
+    const percent = r.phases[r.currentPhase]?.percent ?? 0;
+    return percent > 0 && percent < 100;
+  });
   // Most rollouts have no ticks: then no round trip.
   const tickerIds = [...new Set(ticks.map((t) => t.tickedBy))];
-  const tickers = tickerIds.length ? await tx.user.findMany({ where: { id: { in: tickerIds } }, select: { id: true, name: true } }) : [];
+  const [tickers, evidence] = await Promise.all([
+    tickerIds.length ? tx.user.findMany({ where: { id: { in: tickerIds } }, select: { id: true, name: true } }) : [],
+    promotionEvidenceOf(
+      tx,
+      splitting.map((r) => ({
+        rollout: r,
+        heldOutTokenIds: windows.get(r.id)!.heldOut.map((h) => h.tokenId),
+        stored: verdicts.get(`${r.flagId}/${r.environmentKey}`),
+      })),
+    ),
+  ]);
   const related: Related = {
     requesters: new Map(requesters.map((u) => [u.id, u])),
     approvals: groupBy(approvals, (a) => a.rolloutId),
@@ -227,8 +244,8 @@ export async function rolloutViews(tx: Tx, rows: readonly RolloutRow[], now = ne
     editors,
     segments,
     webhookIds: new Set(webhooks.map((w) => w.id)),
-    metrics: new Map(started.map((r, i) => [r.id, metrics[i]!])),
-    verdicts,
+    metrics: windows,
+    evidence: new Map(splitting.map((r, i) => [r.id, evidence[i]!])),
   };
   return Promise.all(rows.map((row) => rolloutView(tx, row, related, now)));
 }
@@ -290,15 +307,7 @@ async function rolloutView(tx: Tx, row: RolloutRow, related: Related, now: Date)
   const current = row.currentPhase >= 0 ? row.phases[row.currentPhase] : undefined;
   const windowSeconds = windowSecondsOf(current);
   const metrics = related.metrics.get(id) ?? emptyMetrics;
-  const splits = current !== undefined && current.percent > 0 && current.percent < 100;
-  const evidence = splits
-    ? await promotionEvidence(
-        tx,
-        row,
-        metrics.heldOut.map((h) => h.tokenId),
-        related.verdicts.get(`${row.flagId}/${row.environmentKey}`),
-      )
-    : null;
+  const evidence = related.evidence.get(id) ?? null;
   const requireEarlier = (row.requireEarlier as { hoursAtFull: number } | null) ?? null;
   // A webhook deleted since the plan named it receives nothing: leave it out, so saving the plan
   // unchanged is not a change.

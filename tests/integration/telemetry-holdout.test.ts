@@ -6,6 +6,8 @@ import { LATENCY_SLOTS } from "../../lib/domain/latency-buckets";
 import { hashSecret } from "../../lib/auth/secrets";
 import { startAutoAdvance, type AutoAdvanceWorker } from "../../lib/rollouts/auto-advance";
 import { MAX_REQUESTS_PER_TOKEN_FLAG_MINUTE } from "../../lib/metrics/telemetry-bounds";
+import { loadSplitRows } from "../../lib/metrics/split-rows";
+import { promotionEvidenceOf } from "../../lib/rollouts/promotion-evidence";
 import { BOOTSTRAP, call, ROLE_TOKENS, startLiveRollout } from "../support/http";
 
 const REAL_A = "tok-sdk-holdout-a-0001";
@@ -152,5 +154,39 @@ describe("holding out a token that disagrees with the others", () => {
       [50, 1, 0],
     ]);
     expect((listed.get(key) as unknown as { id: string }).id).toBe(id);
+
+    // The promotion gate's sums, taken in SQL for a whole list, against the minute rows the comparison
+    // chart reads (loadSplitRows), with no token, the forger and two tokens held out.
+    const rows = await t.db.rollout.findMany({ where: { id: { in: keys.map((k) => (listed.get(k) as unknown as { id: string }).id) } } });
+    const { rows: realA } = await t.sql(`SELECT id FROM api_tokens WHERE token_hash = $1`, [hashSecret(REAL_A)]);
+    const totals: number[][] = [];
+    for (const held of [[], [forgerId], [forgerId, realA[0].id as string]]) {
+      const summed = await promotionEvidenceOf(
+        t.db,
+        rows.map((rollout) => ({ rollout, heldOutTokenIds: held, stored: undefined })),
+      );
+      for (const [i, rollout] of rows.entries()) {
+        const minutes = await loadSplitRows(t.db, {
+          flagId: rollout.flagId,
+          environment: rollout.environmentKey,
+          since: new Date(Math.floor(rollout.createdAt.getTime() / 60_000) * 60_000),
+          phase: rollout.currentPhase,
+          heldOutTokenIds: held,
+        });
+        const of = (variant: string) => minutes.filter((m) => m.variant === variant).reduce((n, m) => n + m.requests, 0);
+        expect(summed[i], `${rollout.id} without ${held.length} tokens`).toEqual({
+          onRequests: of("on"),
+          offRequests: of("off"),
+          events: minutes.reduce((n, m) => n + m.errorSubjects, 0),
+          alarm: null,
+        });
+      }
+      totals.push(summed.map((e) => e.onRequests + e.offRequests));
+    }
+    // The forger's even 100,000 + 100,000 come off the copied split, and the first real token's 500 off the last flag.
+    const copied = rows.findIndex((r) => r.id === (listed.get("copied-split-flag") as unknown as { id: string }).id);
+    const last = rows.findIndex((r) => r.id === id);
+    expect(totals[0]![copied]! - totals[1]![copied]!).toBe(200_000);
+    expect(totals[1]![last]! - totals[2]![last]!).toBe(500);
   });
 });
