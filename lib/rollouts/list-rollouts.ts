@@ -1,4 +1,5 @@
 import type { Db } from "../db/client";
+import { Prisma } from "../db/generated/client";
 import { requireUser, type Principal } from "../auth/principal";
 import { LIVE_STATUSES, type RolloutStatus } from "../domain/rollout";
 import { rolloutInclude, rolloutViews, type RolloutDto } from "./rollout-view";
@@ -49,6 +50,11 @@ export async function countRollouts(db: Db, principal: Principal | null, query: 
   return db.rollout.count({ where: listWhere(query) });
 }
 
+/** Live rollouts `r` whose next phase `p` needs approvals (signed or not), and that phase. */
+const AWAITING_APPROVAL = Prisma.sql`rollouts r
+    JOIN rollout_phases p ON p.rollout_id = r.id AND p.index = r.current_phase + 1 AND p.required_approvals > 0
+                         AND r.status IN ('draft', 'active', 'paused')`;
+
 /**
  * Every live rollout whose next phase needs approvals (signed or not), newest first, up to
  * MAX_LIST_LIMIT: the approvals page's "All pending approvals", found in SQL rather than among a
@@ -58,9 +64,7 @@ export async function listAwaitingApproval(db: Db, principal: Principal | null):
   requireUser(principal);
   const ids = await db.$queryRaw<{ id: string }[]>`
     SELECT r.id::text AS id
-    FROM rollouts r
-    JOIN rollout_phases p ON p.rollout_id = r.id AND p.index = r.current_phase + 1 AND p.required_approvals > 0
-    WHERE r.status IN ('draft', 'active', 'paused')
+    FROM ${AWAITING_APPROVAL}
     ORDER BY r.created_at DESC, r.id
     LIMIT ${MAX_LIST_LIMIT}`;
   if (ids.length === 0) return [];
@@ -156,11 +160,9 @@ export async function countApprovalInbox(db: Db, principal: Principal | null): P
 async function inboxCandidates(db: Db, userId: string): Promise<string[]> {
   const rows = await db.$queryRaw<{ id: string }[]>`
     SELECT r.id::text AS id
-    FROM rollouts r
-    JOIN rollout_phases p ON p.rollout_id = r.id AND p.index = r.current_phase + 1 AND p.required_approvals > 0
+    FROM ${AWAITING_APPROVAL}
     JOIN flags f ON f.id = r.flag_id
-    WHERE r.status IN ('draft', 'active', 'paused')
-      AND r.requested_by <> ${userId}::uuid
+    WHERE r.requested_by <> ${userId}::uuid
       AND r.last_edited_by IS DISTINCT FROM ${userId}::uuid
       -- Any earlier plan editor too, as planEditorRows() reads them.
       AND NOT EXISTS (

@@ -1,6 +1,7 @@
 import type { Tx } from "../db/client";
 import type { EvidenceVerdict } from "../domain/guardrail-evidence";
 import type { PromotionEvidence } from "../domain/rollout";
+import { groupBy } from "../domain/group-by";
 
 // The sample-ratio sentence names itself ("sample ratio mismatch: …").
 const ALARM_LABEL: Record<string, string> = { errors: "errors: ", latency_relative: "latency: ", latency_absolute: "latency: " };
@@ -60,10 +61,10 @@ export async function promotionEvidenceOf(tx: Tx, queries: readonly EvidenceQuer
     held.map(([i]) => i),
     held.map(([, token]) => token),
   );
+  const byRollout = groupBy(rows, (r) => r.i);
   return queries.map((q, index) => {
     const evidence: PromotionEvidence = { onRequests: 0, offRequests: 0, events: 0, alarm: null };
-    for (const r of rows) {
-      if (r.i !== index + 1) continue;
+    for (const r of byRollout.get(index + 1) ?? []) {
       if (r.variant === "on") evidence.onRequests += Number(r.requests);
       else evidence.offRequests += Number(r.requests);
       evidence.events += Number(r.error_subjects);

@@ -17,6 +17,7 @@ import {
 } from "../domain/rollout";
 import type { FlagExposure } from "../domain/flag-exposure";
 import { describeAudience } from "../domain/rollout-audience";
+import { groupBy } from "../domain/group-by";
 import type { Segment } from "../domain/targeting/model";
 
 /** The segments a rollout's phases name, by id, as the audience sentences need them. */
@@ -155,17 +156,6 @@ interface Related {
   metrics: Map<string, AttributedWindowMetrics>;
   /** The promotion gate's evidence (lib/rollouts/promotion-evidence.ts) by rollout id, for rollouts whose current phase splits. */
   evidence: Map<string, PromotionEvidence>;
-}
-
-function groupBy<T>(rows: readonly T[], key: (row: T) => string): Map<string, T[]> {
-  const groups = new Map<string, T[]>();
-  for (const row of rows) {
-    const k = key(row);
-    const group = groups.get(k);
-    if (group) group.push(row);
-    else groups.set(k, [row]);
-  }
-  return groups;
 }
 
 /**

@@ -2,6 +2,7 @@ import type { Tx } from "../db/client";
 import { quantileUpperBoundMs, LATENCY_SLOTS } from "../domain/latency-buckets";
 import type { LeftOut, WindowMetrics } from "../domain/rollout";
 import { disagreeingTokens, type HeldOutToken } from "../domain/token-agreement";
+import { groupBy } from "../domain/group-by";
 
 /** Window metrics without the reports of tokens that disagree with the others, and who those are. */
 export interface AttributedWindowMetrics extends WindowMetrics {
@@ -54,8 +55,7 @@ export async function windowMetricsOf(tx: Tx, queries: readonly WindowQuery[], n
     tx.$queryRawUnsafe<TokenRow[]>(TOKEN_WINDOW_SQL, ...args),
   ]);
   const totalsOf = new Map(totals.map((r) => [r.i, r]));
-  const tokensOf = new Map<number, TokenRow[]>();
-  for (const row of tokenRows) tokensOf.set(row.i, [...(tokensOf.get(row.i) ?? []), row]);
+  const tokensOf = groupBy(tokenRows, (row) => row.i);
   return queries.map((q, index) => attribute(totalsOf.get(index + 1), tokensOf.get(index + 1) ?? [], q.expectedOnShare ?? null));
 }
 

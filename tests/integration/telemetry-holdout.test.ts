@@ -46,6 +46,11 @@ const report = async (token: string, summaries: unknown[]) => {
   const res = await call(app.url, "POST", "/api/v1/events", { token, body: { summaries } });
   expect(res.status, JSON.stringify(res.body)).toBe(202);
 };
+/** A first phase at `percent` judged by `criteria`, then everyone; no soak time. */
+const thenEveryone = (percent: number, criteria: Record<string, number>) => [
+  { name: `${percent} %`, percent, minSoakSeconds: 0, criteria },
+  { name: "100 %", percent: 100, minSoakSeconds: 0 },
+];
 const gate = (rollout: { gates: { name: string; ok: boolean; reason: string }[] }, name: string) =>
   rollout.gates.find((g) => g.name === name);
 
@@ -53,10 +58,7 @@ describe("holding out a token that disagrees with the others", () => {
   it("keeps a rollout red at 50 % errors from two real tokens while a third reports a huge, error-free, in-bounds `on`", async () => {
     const key = "holdout-flag";
     expect((await call(app.url, "POST", "/api/v1/flags", { token: eng, body: { key } })).status).toBe(201);
-    const phases = [
-      { name: "50 %", percent: 50, minSoakSeconds: 0, criteria: { maxErrorRate: 0.05, minSamples: 100, windowSeconds: 600 } },
-      { name: "100 %", percent: 100, minSoakSeconds: 0 },
-    ];
+    const phases = thenEveryone(50, { maxErrorRate: 0.05, minSamples: 100, windowSeconds: 600 });
     const created = await call(app.url, "POST", "/api/v1/rollouts", {
       token: eng,
       body: { flagKey: key, environment: "production", phases, autoAdvance: true },
@@ -101,10 +103,7 @@ describe("holding out a token that disagrees with the others", () => {
 
   it("keeps it red when the forger copies the real split faithfully (not held out): no single token decides a gate", async () => {
     const key = "copied-split-flag";
-    const phases = [
-      { name: "50 %", percent: 50, minSoakSeconds: 0, criteria: { maxErrorRate: 0.05, minSamples: 100, windowSeconds: 600 } },
-      { name: "100 %", percent: 100, minSoakSeconds: 0 },
-    ];
+    const phases = thenEveryone(50, { maxErrorRate: 0.05, minSamples: 100, windowSeconds: 600 });
     const { id } = await startLiveRollout(app.url, eng, key, phases);
     for (const token of [REAL_A, REAL_B]) await report(token, [summary(key, "on", 200, 100), summary(key, "off", 200, 0)]);
     // An even split like everyone else's, 500 times the volume, no errors.
@@ -124,10 +123,7 @@ describe("holding out a token that disagrees with the others", () => {
 
   it("the rollout list reads every rollout's window at once, and each gets its own: figures, held-out tokens and gates", async () => {
     const key = "one-reporter-flag";
-    const phases = [
-      { name: "10 %", percent: 10, minSoakSeconds: 0, criteria: { maxErrorRate: 0.05, minSamples: 10, windowSeconds: 120 } },
-      { name: "100 %", percent: 100, minSoakSeconds: 0 },
-    ];
+    const phases = thenEveryone(10, { maxErrorRate: 0.05, minSamples: 10, windowSeconds: 120 });
     const { id } = await startLiveRollout(app.url, eng, key, phases);
     await report(REAL_A, [summary(key, "on", 50, 1), summary(key, "off", 450, 0)]);
 

@@ -3,9 +3,10 @@ import { json, parseWith, route } from "@/lib/api/http";
 import { listAudit } from "@/lib/audit/list-audit";
 import { requireUser } from "@/lib/auth/principal";
 import { plainText } from "@/lib/validation/text";
+import { pageLimit } from "@/lib/validation/page-limit";
 
 const querySchema = z.strictObject({
-  limit: z.coerce.number().int("must be a whole number").min(1, "must be 1–500").max(500, "must be 1–500").default(50),
+  limit: pageLimit(500, 50),
   before: z
     .string()
     .regex(/^\d{1,18}$/, "must be an entry id")

@@ -4,17 +4,13 @@ import { createRollout } from "@/lib/rollouts/create-rollout";
 import { DEFAULT_LIST_LIMIT, listRollouts, MAX_LIST_LIMIT } from "@/lib/rollouts/list-rollouts";
 import { createRolloutSchema } from "@/lib/rollouts/rollout-schemas";
 import { FLAG_KEY_PATTERN } from "@/lib/flags/flag-schemas";
+import { pageLimit } from "@/lib/validation/page-limit";
 import { requirePermission } from "@/lib/auth/permissions";
 
 const querySchema = z.strictObject({
   flagKey: z.string().regex(FLAG_KEY_PATTERN, "not a flag key").optional(),
   status: z.enum(["live", "all"], { error: "live or all" }).default("live"),
-  limit: z.coerce
-    .number({ error: "must be a number" })
-    .int("must be a whole number")
-    .min(1, `must be 1–${MAX_LIST_LIMIT}`)
-    .max(MAX_LIST_LIMIT, `must be 1–${MAX_LIST_LIMIT}`)
-    .default(DEFAULT_LIST_LIMIT),
+  limit: pageLimit(MAX_LIST_LIMIT, DEFAULT_LIST_LIMIT),
 });
 
 export const GET = route(async ({ req, db, principal }) => {
