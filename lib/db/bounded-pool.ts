@@ -27,7 +27,7 @@ export interface DatabaseLimits {
    * fans out into many queries at once (the overview: its lists side by side, a rollout list's reads
    * too), so the pool grows to a dozen connections; closing them after 10 s quiet made the next visit
    * open them all again, a backend and a SCRAM exchange each: on the demo, the overview after 11 s of
-   * quiet took 84–108 ms (medians of three runs) with node-postgres's 10 s, 52–64 ms with 5 min (README).
+   * quiet took 84–108 ms (medians of four runs) with node-postgres's 10 s, 52–65 ms with 5 min (README).
    */
   idleMs?: number;
 }
