@@ -20,34 +20,94 @@ export interface RolloutListQuery {
   statuses?: readonly RolloutStatus[];
   /** At most this many, newest first (DEFAULT_LIST_LIMIT). */
   limit?: number;
+  /** Only those after this one in the list's order: `next` of an earlier page (`rolloutCursor`). */
+  after?: RolloutCursor;
 }
 
-function listWhere(query: RolloutListQuery) {
-  return {
-    ...(query.all ? {} : { status: { in: [...(query.statuses ?? LIVE_STATUSES)] } }),
-    ...(query.flagKey ? { flag: { key: query.flagKey } } : {}),
-    ...(query.flagKeys ? { flag: { key: { in: [...query.flagKeys] } } } : {}),
-  };
+/** Where a page of rollouts ends: the last one's creation (microseconds, as stored) and id. */
+export interface RolloutCursor {
+  createdAt: string;
+  id: string;
 }
 
-/** Rollouts, newest first: live ones only unless `all` or `statuses` say otherwise; optionally for one flag or some. */
-export async function listRollouts(db: Db, principal: Principal | null, query: RolloutListQuery = {}): Promise<RolloutDto[]> {
+/** A page of rollouts and the cursor of the next one, null on the last. */
+export interface RolloutPage {
+  rollouts: RolloutDto[];
+  next: string | null;
+}
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+const ISO_MICROS = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{6}Z$/;
+
+/** Opaque to callers: base64url of a small JSON array. */
+export function encodeRolloutCursor(cursor: RolloutCursor): string {
+  return Buffer.from(JSON.stringify(["r", cursor.createdAt, cursor.id])).toString("base64url");
+}
+
+/** The cursor `encodeRolloutCursor` made, or null for anything else. */
+export function decodeRolloutCursor(text: string): RolloutCursor | null {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(Buffer.from(text, "base64url").toString("utf8"));
+  } catch {
+    return null;
+  }
+  if (!Array.isArray(parsed) || parsed.length !== 3) return null;
+  const [kind, createdAt, id] = parsed as unknown[];
+  if (kind !== "r" || typeof createdAt !== "string" || typeof id !== "string") return null;
+  return ISO_MICROS.test(createdAt) && UUID.test(id) ? { createdAt, id } : null;
+}
+
+/** The list's filters in SQL, over `rollouts r JOIN flags f`. */
+function listWhere(query: RolloutListQuery): Prisma.Sql {
+  const where: Prisma.Sql[] = [Prisma.sql`TRUE`];
+  if (!query.all) where.push(Prisma.sql`r.status = ANY(${[...(query.statuses ?? LIVE_STATUSES)]}::text[])`);
+  if (query.flagKey) where.push(Prisma.sql`f.key = ${query.flagKey}`);
+  if (query.flagKeys) where.push(Prisma.sql`f.key = ANY(${[...query.flagKeys]}::text[])`);
+  return Prisma.join(where, " AND ");
+}
+
+/**
+ * Rollouts, newest first (ties by id), live ones only unless `all` or `statuses` say otherwise;
+ * optionally for one flag or some; a page at a time by `after`, with the cursor of the next page.
+ * The cursor carries the creation time as PostgreSQL stores it (microseconds), which a JavaScript
+ * date would round, skipping or repeating rollouts created within the same millisecond.
+ */
+export async function listRolloutPage(db: Db, principal: Principal | null, query: RolloutListQuery = {}): Promise<RolloutPage> {
   requireUser(principal);
-  if (query.flagKeys?.length === 0) return [];
-  const rows = await db.rollout.findMany({
-    where: listWhere(query),
-    orderBy: [{ createdAt: "desc" }, { id: "asc" }],
-    take: query.flagKeys && query.limit === undefined ? undefined : Math.min(query.limit ?? DEFAULT_LIST_LIMIT, MAX_LIST_LIMIT),
-    include: rolloutInclude,
-  });
-  return rolloutViews(db, rows);
+  if (query.flagKeys?.length === 0) return { rollouts: [], next: null };
+  const limit = query.flagKeys && query.limit === undefined ? null : Math.min(query.limit ?? DEFAULT_LIST_LIMIT, MAX_LIST_LIMIT);
+  const after = query.after
+    ? Prisma.sql`AND (r.created_at, r.id) < (${query.after.createdAt}::timestamptz, ${query.after.id}::uuid)`
+    : Prisma.empty;
+  const found = await db.$queryRaw<{ id: string; created: string }[]>`
+    SELECT r.id::text AS id, to_char(r.created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS created
+      FROM rollouts r JOIN flags f ON f.id = r.flag_id
+     WHERE ${listWhere(query)} ${after}
+     ORDER BY r.created_at DESC, r.id DESC
+     LIMIT ${limit === null ? null : limit + 1}`;
+  const page = limit === null ? found : found.slice(0, limit);
+  const last = page.at(-1);
+  const next = limit !== null && found.length > limit && last ? encodeRolloutCursor({ createdAt: last.created, id: last.id }) : null;
+  if (page.length === 0) return { rollouts: [], next };
+  const rows = await db.rollout.findMany({ where: { id: { in: page.map((r) => r.id) } }, include: rolloutInclude });
+  const position = new Map(page.map((r, i) => [r.id, i]));
+  rows.sort((a, b) => position.get(a.id)! - position.get(b.id)!);
+  return { rollouts: await rolloutViews(db, rows), next };
+}
+
+/** `listRolloutPage`'s rollouts: one page, the first unless `after` says otherwise. */
+export async function listRollouts(db: Db, principal: Principal | null, query: RolloutListQuery = {}): Promise<RolloutDto[]> {
+  return (await listRolloutPage(db, principal, query)).rollouts;
 }
 
 /** How many rollouts `listRollouts` would find without a limit: what a page says when it shows fewer. */
 export async function countRollouts(db: Db, principal: Principal | null, query: RolloutListQuery = {}): Promise<number> {
   requireUser(principal);
   if (query.flagKeys?.length === 0) return 0;
-  return db.rollout.count({ where: listWhere(query) });
+  const [row] = await db.$queryRaw<{ n: number }[]>`
+    SELECT count(*)::int AS n FROM rollouts r JOIN flags f ON f.id = r.flag_id WHERE ${listWhere(query)}`;
+  return row?.n ?? 0;
 }
 
 /** Live rollouts `r` whose next phase `p` needs approvals (signed or not), and that phase. */

@@ -99,4 +99,42 @@ describe("lists with more live rollouts than a page", () => {
     for (const id of [ids[0], ids[ACTIVE - 1]]) expect(html).toContain(`/rollouts/${id}`);
     expect(html.match(/>scale-00</g)?.length, "in the inbox and among all pending approvals").toBeGreaterThanOrEqual(2);
   });
+
+  // Last: it gives seven rollouts one creation instant (microseconds apart at most).
+  it("the API pages through every rollout by `cursor`, none skipped or repeated, ties within a millisecond included", async () => {
+    await t.sql(
+      `UPDATE rollouts SET created_at = (SELECT created_at FROM rollouts WHERE id = $1) + (interval '1 microsecond' * (ord % 2))
+         FROM unnest($2::uuid[]) WITH ORDINALITY AS u(id, ord) WHERE rollouts.id = u.id`,
+      [ids[10], ids.slice(10, 17)],
+    );
+    const whole = await call(app.url, "GET", "/api/v1/rollouts?status=all&limit=500", { token: eng });
+    expect(whole.body.next).toBeNull();
+    const expected = (whole.body.rollouts as { id: string }[]).map((r) => r.id);
+    expect(new Set(expected).size).toBe(ACTIVE + DRAFTS);
+    for (const limit of [1, 7, ACTIVE + DRAFTS]) {
+      const seen: string[] = [];
+      let cursor: string | null = null;
+      let pages = 0;
+      do {
+        const res = await call(app.url, "GET", `/api/v1/rollouts?status=all&limit=${limit}${cursor ? `&cursor=${cursor}` : ""}`, {
+          token: eng,
+        });
+        expect(res.status).toBe(200);
+        const page = (res.body.rollouts as { id: string }[]).map((r) => r.id);
+        expect(page.length, `limit ${limit}`).toBeLessThanOrEqual(limit);
+        seen.push(...page);
+        cursor = res.body.next as string | null;
+        pages++;
+      } while (cursor && pages < 100);
+      expect(seen, `limit ${limit}`).toEqual(expected);
+      expect(pages, `limit ${limit}`).toBe(Math.ceil((ACTIVE + DRAFTS) / limit));
+    }
+    const flagsCursor = Buffer.from(JSON.stringify(["key", "n", "a", ids[0]])).toString("base64url");
+    const rounded = Buffer.from(JSON.stringify(["r", "2026-12-07T10:00:00.000Z", ids[0]])).toString("base64url");
+    for (const bad of ["abc", flagsCursor, rounded, "x".repeat(400)]) {
+      const res = await call(app.url, "GET", `/api/v1/rollouts?cursor=${bad}`, { token: eng });
+      expect(res.status, bad).toBe(400);
+      expect(res.body.error.fields.cursor, bad).toMatch(/not a cursor from this list/);
+    }
+  });
 });

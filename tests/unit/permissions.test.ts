@@ -30,7 +30,7 @@ const ROUTES: Record<string, () => string> = {
   "GET /api/v1/segments/{id}": () => ANY,
   "PATCH /api/v1/segments/{id}": () => roleList("segment.manage"),
   "DELETE /api/v1/segments/{id}": () => roleList("segment.manage"),
-  "GET /api/v1/rollouts?flagKey=&status=live\\|all&limit=": () => ANY,
+  "GET /api/v1/rollouts?flagKey=&status=live\\|all&limit=&cursor=": () => ANY,
   "POST /api/v1/rollouts": () => roleList("rollout.create"),
   "GET /api/v1/rollouts/{id}": () => ANY,
   "GET /api/v1/rollouts/{id}/comparison": () => ANY,

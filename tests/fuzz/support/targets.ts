@@ -190,7 +190,7 @@ export const HTTP_TARGETS: HttpTarget[] = [
     role: "engineer",
     body: (w) => ({ flagKey: one(w.flagKeys, "x"), environment: "production", phases: [phase] }),
   },
-  { kind: "http", id: "GET /api/v1/rollouts", role: "viewer", query: ["flagKey", "status"] },
+  { kind: "http", id: "GET /api/v1/rollouts", role: "viewer", query: ["flagKey", "status", "limit", "cursor"] },
   { kind: "http", id: "GET /api/v1/rollouts/{id}", role: "viewer" },
   { kind: "http", id: "GET /api/v1/rollouts/{id}/comparison", role: "viewer" },
   { kind: "http", id: "GET /api/v1/rollouts/{id}/phases/{index}/review", role: "viewer" },

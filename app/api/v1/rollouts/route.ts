@@ -1,7 +1,7 @@
 import { z } from "zod";
 import { json, parseWith, readJson, route } from "@/lib/api/http";
 import { createRollout } from "@/lib/rollouts/create-rollout";
-import { DEFAULT_LIST_LIMIT, listRollouts, MAX_LIST_LIMIT } from "@/lib/rollouts/list-rollouts";
+import { decodeRolloutCursor, DEFAULT_LIST_LIMIT, listRolloutPage, MAX_LIST_LIMIT } from "@/lib/rollouts/list-rollouts";
 import { createRolloutSchema } from "@/lib/rollouts/rollout-schemas";
 import { FLAG_KEY_PATTERN } from "@/lib/flags/flag-schemas";
 import { pageLimit } from "@/lib/validation/page-limit";
@@ -11,11 +11,23 @@ const querySchema = z.strictObject({
   flagKey: z.string().regex(FLAG_KEY_PATTERN, "not a flag key").optional(),
   status: z.enum(["live", "all"], { error: "live or all" }).default("live"),
   limit: pageLimit(MAX_LIST_LIMIT, DEFAULT_LIST_LIMIT),
+  cursor: z
+    .string()
+    .max(300, "not a cursor from this list; start again without it")
+    .transform((v, ctx) => {
+      const cursor = decodeRolloutCursor(v);
+      if (cursor) return cursor;
+      ctx.addIssue({ code: "custom", message: "not a cursor from this list; start again without it" });
+      return z.NEVER;
+    })
+    .optional(),
 });
 
 export const GET = route(async ({ req, db, principal }) => {
   const query = parseWith(querySchema, Object.fromEntries(new URL(req.url).searchParams));
-  return json({ rollouts: await listRollouts(db, principal, { flagKey: query.flagKey, all: query.status === "all", limit: query.limit }) });
+  return json(
+    await listRolloutPage(db, principal, { flagKey: query.flagKey, all: query.status === "all", limit: query.limit, after: query.cursor }),
+  );
 });
 
 export const POST = route(async ({ req, db, principal }) => {
