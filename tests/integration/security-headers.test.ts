@@ -54,7 +54,9 @@ describe("security headers", () => {
       ["API 401", fetch(`${app.url}/api/v1/flags`)],
       ["unknown API route", fetch(`${app.url}/api/v1/nothing-here`, { headers: auth })],
       ["bad path", fetch(`${app.url}/flags/%zz`)],
-      ["static asset", fetch(`${app.url}/favicon.ico`)],
+      ["missing static asset", fetch(`${app.url}/favicon.ico`)],
+      ["public file", fetch(`${app.url}/robots.txt`)],
+      ["icon", fetch(`${app.url}/icon.svg`)],
       ["build chunk", firstChunk().then((chunk) => fetch(`${app.url}${chunk}`))],
       ["OFREP", fetch(`${app.url}/ofrep/v1/evaluate/flags`, { method: "POST", headers: sdk, body: '{"context":{"targetingKey":"u1"}}' })],
     ];
@@ -62,6 +64,26 @@ describe("security headers", () => {
       const res = await pending;
       await res.arrayBuffer();
       expectSecurityHeaders(res, what);
+    }
+  });
+});
+
+describe("what a browser and a crawler ask of every site", () => {
+  it("robots.txt keeps crawlers out, and the sign-in and dashboard pages name the icon", async () => {
+    const robots = await fetch(`${app.url}/robots.txt`);
+    expect(robots.status).toBe(200);
+    expect(await robots.text()).toMatch(/^User-agent: \*\nDisallow: \/$/m);
+    for (const [what, init] of [
+      ["/sign-in", {}],
+      ["/flags", { headers: { cookie } }],
+    ] as const) {
+      const html = await (await fetch(`${app.url}${what}`, init)).text();
+      const href = html.match(/<link rel="icon" href="([^"]+)"[^>]*type="image\/svg\+xml"/)?.[1];
+      expect(href, what).toMatch(/^\/icon\.svg/);
+      const icon = await fetch(`${app.url}${href}`);
+      expect(icon.status, what).toBe(200);
+      expect(icon.headers.get("content-type"), what).toMatch(/^image\/svg\+xml/);
+      expect(await icon.text(), what).toMatch(/^<svg [^>]*viewBox="0 0 32 32"/);
     }
   });
 });
