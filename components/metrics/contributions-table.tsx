@@ -77,3 +77,25 @@ export function ContributionsTable({ view }: { view: ContributionsView }) {
     </div>
   );
 }
+
+/** Every environment's `ContributionsTable` under one heading, with what an admin can do about a token. */
+export function ReportedBy({ contributions }: { contributions: ContributionsView[] }) {
+  return (
+    <section className="space-y-3" aria-labelledby="contributions-title">
+      <div>
+        <h2 id="contributions-title" className="font-semibold">
+          Reported by
+        </h2>
+        <p className="text-sm text-slate-500">
+          Each SDK token&apos;s reports in the last 24 h. A token whose split disagrees with the others is held out of gates; purge its
+          reports with <code>POST /api/v1/metrics/purge</code>.
+        </p>
+      </div>
+      <div className="grid gap-6 lg:grid-cols-2">
+        {contributions.map((c) => (
+          <ContributionsTable key={c.environment} view={c} />
+        ))}
+      </div>
+    </section>
+  );
+}

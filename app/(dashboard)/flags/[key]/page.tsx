@@ -10,6 +10,7 @@ import { FlagStateEditor } from "@/components/flags/flag-state-editor";
 import { TargetingSection } from "@/components/targeting/targeting-section";
 import { listSegments } from "@/lib/segments/list-segments";
 import { RolloutProgress } from "@/components/rollouts/rollout-progress";
+import { PastRollouts } from "@/components/rollouts/past-rollouts";
 import { loadConfigVersions } from "@/lib/evaluation/load-snapshot";
 import { FlagChangeNotice } from "@/components/live/flag-change-notice";
 import { FlagSettings } from "@/components/flags/flag-settings";
@@ -17,10 +18,11 @@ import { KillSwitchButton } from "@/components/incidents/kill-switch-button";
 import { GuardrailsPanel } from "@/components/incidents/guardrails-panel";
 import { getComparison, listGuardrails } from "@/lib/guardrails/guardrails";
 import { listRollouts } from "@/lib/rollouts/list-rollouts";
+import { listPastRollouts } from "@/lib/rollouts/past-rollouts";
 import { MetricsCharts } from "@/components/metrics/metrics-charts";
 import { VariantComparison } from "@/components/metrics/variant-comparison";
 import { configuredVariants } from "@/lib/domain/variant-comparison";
-import { ContributionsTable } from "@/components/metrics/contributions-table";
+import { ReportedBy } from "@/components/metrics/contributions-table";
 import { listContributions } from "@/lib/metrics/list-contributions";
 import { controlOutline } from "@/components/ui/field";
 import { requirePageUser } from "../../../_request/session";
@@ -56,7 +58,10 @@ export default async function FlagPage({ params }: { params: Promise<{ key: stri
       return [env, await listGuardrails(getDb(), user, target), await getComparison(getDb(), user, target)] as const;
     }),
   );
-  const rollouts = await listRollouts(getDb(), user, { flagKey: flag.key });
+  const [rollouts, past] = await Promise.all([
+    listRollouts(getDb(), user, { flagKey: flag.key }),
+    listPastRollouts(getDb(), user, flag.key),
+  ]);
   const segments = (await listSegments(getDb())).map(({ id, name, constraints }) => ({ id, name, constraints }));
   const liveRolloutIn = (env: string) => {
     // Active or paused: such a rollout has set the flag's state, and hand edits would contradict it.
@@ -160,6 +165,7 @@ export default async function FlagPage({ params }: { params: Promise<{ key: stri
           version={flag.version}
         />
       ) : null}
+      <PastRollouts flagKey={flag.key} rollouts={past.rollouts} total={past.total} />
       <p className="text-sm">
         <Link href={`/audit?target=${encodeURIComponent(flag.key)}`} className="text-indigo-700 hover:underline">
           History of this flag →
@@ -167,24 +173,7 @@ export default async function FlagPage({ params }: { params: Promise<{ key: stri
       </p>
       <MetricsCharts flagKey={flag.key} environments={Object.keys(flag.environments)} />
       <VariantComparison flagKey={flag.key} variantsByEnvironment={variantsOf(flag.environments)} />
-      {isAdmin ? (
-        <section className="space-y-3" aria-labelledby="contributions-title">
-          <div>
-            <h2 id="contributions-title" className="font-semibold">
-              Reported by
-            </h2>
-            <p className="text-sm text-slate-500">
-              Each SDK token&apos;s reports in the last 24 h. A token whose split disagrees with the others is held out of gates; purge its
-              reports with <code>POST /api/v1/metrics/purge</code>.
-            </p>
-          </div>
-          <div className="grid gap-6 lg:grid-cols-2">
-            {contributions.map((c) => (
-              <ContributionsTable key={c.environment} view={c} />
-            ))}
-          </div>
-        </section>
-      ) : null}
+      {isAdmin ? <ReportedBy contributions={contributions} /> : null}
     </div>
   );
 }
