@@ -101,6 +101,17 @@ describe("a flag's past rollouts", () => {
     for (const r of [done, back, draft]) expect(html).toContain(`href="/rollouts/${r.id as string}"`);
     expect(rows.every((r) => / \d{4}-\d{2}-\d{2} \d{2}:\d{2} UTC /.test(r))).toBe(true);
     expect(html).not.toContain("earlier in the flag");
+    // Each rollout's own page says how and when it ended.
+    for (const [r, said] of [
+      [back, /Rolled back <time dateTime="[^"]+">\d{4}-\d{2}-\d{2} \d{2}:\d{2} UTC<\/time>: checkout errors doubled/],
+      [done, /Completed <time dateTime="[^"]+">[^<]+<\/time>: all green for a day/],
+      [draft, /Discarded <time dateTime="[^"]+">[^<]+<\/time>: wrong plan/],
+    ] as const) {
+      const page = await (await fetch(`${app.url}/rollouts/${r.id as string}`, { headers: { cookie } })).text();
+      expect(page.replace(/<!-- -->/g, "")).toMatch(said);
+    }
+    const livePage = await (await fetch(`${app.url}/rollouts/${live.id as string}`, { headers: { cookie } })).text();
+    expect(livePage).not.toContain('data-testid="rollout-ended"');
   });
 
   it("shows the ten that ended last and counts the rest, with a link to the flag's history", async () => {

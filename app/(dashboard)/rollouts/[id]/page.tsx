@@ -219,7 +219,13 @@ function RolloutHeader({
           : ""}
         {envState ? ` · flag now ${exposureSentence(envState)}` : ""}
       </p>
-      {rollout.endedReason ? <p className="mt-1 text-sm text-slate-700">Ended: {rollout.endedReason}</p> : null}
+      {rollout.endedAt ? (
+        <p className="mt-1 text-sm text-slate-700" data-testid="rollout-ended">
+          {rollout.status === "completed" ? "Completed" : rollout.currentPhase < 0 ? "Discarded" : "Rolled back"}{" "}
+          <time dateTime={rollout.endedAt}>{rollout.endedAt.slice(0, 16).replace("T", " ")} UTC</time>
+          {rollout.endedReason ? `: ${rollout.endedReason}` : ""}
+        </p>
+      ) : null}
       {signed ? <FormSuccess className="mt-2">Your form is signed and recorded.</FormSuccess> : null}
     </div>
   );
