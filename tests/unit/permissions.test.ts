@@ -25,6 +25,8 @@ const ROUTES: Record<string, () => string> = {
   "DELETE /api/v1/flags/{key}": () => roleList("flag.archive"),
   "POST /api/v1/flags/archive": () => roleList("flag.archive"),
   "PATCH /api/v1/flags/{key}/environments/{env}": () => roleList("flag_state.update"),
+  "GET /api/v1/environments": () => ANY,
+  "POST /api/v1/environments": () => roleList("environment.create"),
   "GET /api/v1/segments": () => ANY,
   "POST /api/v1/segments": () => roleList("segment.manage"),
   "GET /api/v1/segments/{id}": () => ANY,

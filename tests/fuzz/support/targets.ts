@@ -147,6 +147,18 @@ export const HTTP_TARGETS: HttpTarget[] = [
       { version: 1, targeting: null },
     ],
   },
+  { kind: "http", id: "GET /api/v1/environments", role: "viewer" },
+  {
+    kind: "http",
+    id: "POST /api/v1/environments",
+    role: "admin",
+    body: () => ({ key: `fz${Math.random().toString(36).slice(2, 8)}`, name: "Fuzz" }),
+    hazards: () => [
+      { key: "production", name: "Again" },
+      { key: "Prod", name: "x" },
+      { key: "a".repeat(41), name: "x" },
+    ],
+  },
   { kind: "http", id: "GET /api/v1/segments", role: "viewer" },
   {
     kind: "http",
