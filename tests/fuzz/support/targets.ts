@@ -159,6 +159,19 @@ export const HTTP_TARGETS: HttpTarget[] = [
       { key: "a".repeat(41), name: "x" },
     ],
   },
+  { kind: "http", id: "GET /api/v1/tokens", role: "admin" },
+  {
+    kind: "http",
+    id: "POST /api/v1/tokens",
+    role: "admin",
+    body: () => ({ kind: "sdk", name: "fuzz", environment: "staging" }),
+    hazards: () => [
+      { kind: "sdk", name: "x", environment: "nowhere" },
+      { kind: "user", name: "x", userId: "00000000-0000-0000-0000-000000000000" },
+      { kind: "admin", name: "x" },
+    ],
+  },
+  { kind: "http", id: "DELETE /api/v1/tokens/{id}", role: "admin" },
   { kind: "http", id: "GET /api/v1/segments", role: "viewer" },
   {
     kind: "http",
