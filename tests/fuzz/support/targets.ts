@@ -172,6 +172,22 @@ export const HTTP_TARGETS: HttpTarget[] = [
     ],
   },
   { kind: "http", id: "DELETE /api/v1/tokens/{id}", role: "admin" },
+  { kind: "http", id: "GET /api/v1/webhooks", role: "admin" },
+  {
+    kind: "http",
+    id: "POST /api/v1/webhooks",
+    role: "admin",
+    // A receiver nobody listens on: the fuzz must not depend on a delivery arriving.
+    body: () => ({ environment: "staging", name: "fuzz", url: "http://127.0.0.1:9/hook" }),
+    hazards: () => [
+      { environment: "staging", name: "x", url: "http://user:pass@example.com/" },
+      { environment: "staging", name: "x", url: "ftp://example.com/" },
+      { environment: "nowhere", name: "x", url: "https://example.com/" },
+    ],
+  },
+  { kind: "http", id: "PATCH /api/v1/webhooks/{id}", role: "admin", body: () => ({ enabled: false }) },
+  { kind: "http", id: "DELETE /api/v1/webhooks/{id}", role: "admin" },
+  { kind: "http", id: "POST /api/v1/webhooks/{id}/test", role: "admin" },
   { kind: "http", id: "GET /api/v1/segments", role: "viewer" },
   {
     kind: "http",
