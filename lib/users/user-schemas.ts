@@ -21,3 +21,9 @@ export const updateUserSchema = z.strictObject({
   disabled: z.boolean(),
 });
 export type UpdateUserInput = z.infer<typeof updateUserSchema>;
+
+/** `PATCH /api/v1/users/{id}`: what changes, the rest kept as it is when the change is made. */
+export const patchUserSchema = z
+  .strictObject({ roles: rolesSchema.optional(), disabled: z.boolean({ error: "true or false" }).optional() })
+  .refine((v) => v.roles !== undefined || v.disabled !== undefined, { message: "send roles, disabled or both", path: ["roles"] });
+export type PatchUserInput = z.infer<typeof patchUserSchema>;

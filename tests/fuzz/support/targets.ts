@@ -188,6 +188,24 @@ export const HTTP_TARGETS: HttpTarget[] = [
   { kind: "http", id: "PATCH /api/v1/webhooks/{id}", role: "admin", body: () => ({ enabled: false }) },
   { kind: "http", id: "DELETE /api/v1/webhooks/{id}", role: "admin" },
   { kind: "http", id: "POST /api/v1/webhooks/{id}/test", role: "admin" },
+  { kind: "http", id: "GET /api/v1/users", role: "admin" },
+  {
+    kind: "http",
+    id: "POST /api/v1/users",
+    role: "admin",
+    body: () => ({
+      email: `fz-${Math.random().toString(36).slice(2, 8)}@example.com`,
+      name: "Fuzz",
+      roles: ["viewer"],
+      password: "fuzz-password",
+    }),
+    hazards: () => [
+      { email: "a@b.co", name: "x", roles: ["root"], password: "long enough" },
+      { email: "a@b.co", name: "x", roles: [], password: "long enough" },
+      { email: "not an email", name: "x", roles: ["viewer"], password: "long enough" },
+    ],
+  },
+  { kind: "http", id: "PATCH /api/v1/users/{id}", role: "admin", body: () => ({ roles: ["viewer"] }) },
   { kind: "http", id: "GET /api/v1/segments", role: "viewer" },
   {
     kind: "http",
