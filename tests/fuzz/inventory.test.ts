@@ -5,6 +5,7 @@ import type { Db } from "../../lib/db/client";
 import type { ConfigStore } from "../../lib/evaluation/config-store";
 import { dataPlaneEntries } from "../../lib/server/data-plane";
 import { serverActionIds } from "./support/fuzz-world";
+import { PER_TARGET, runsFor, targetKind } from "./support/runs";
 import { ALL_TARGETS } from "./support/targets";
 
 /**
@@ -102,5 +103,24 @@ describe("fuzz inventory", () => {
   it("has no target for something that does not exist", () => {
     const known = new Set([...contract, ...handlers, ...dataPlane, ...dashboard, ...actions]);
     expect([...targetIds].filter((id) => !known.has(id))).toEqual([]);
+  });
+
+  it("sends what the README says it sends", () => {
+    const readme = readFileSync(path.join(import.meta.dirname, "../../README.md"), "utf8").replace(/\s+/g, " ");
+    const said = readme.match(
+      /`tests\/fuzz` sends ([\d,]+) generated hostile requests, (\d+) to each of (\d+) routes, (\d+) to each of (\d+) pages and (\d+) to each of (\d+) server actions/,
+    );
+    expect(said, "the README's sentence on the fuzz suite").not.toBeNull();
+    const count = (kind: keyof typeof PER_TARGET) => ALL_TARGETS.filter((t) => targetKind(t) === kind).length;
+    const total = ALL_TARGETS.reduce((sum, t) => sum + runsFor(t), 0);
+    expect(said!.slice(1).map((n) => Number(n.replaceAll(",", "")))).toEqual([
+      total,
+      PER_TARGET.http,
+      count("http"),
+      PER_TARGET.page,
+      count("page"),
+      PER_TARGET.action,
+      count("action"),
+    ]);
   });
 });

@@ -6,6 +6,7 @@ import { BOOTSTRAP } from "../../support/http";
 import { buildWorld, openFingerprinter, serverActionIds, workerActed, type Fingerprinter } from "./fuzz-world";
 import { describeRequest, sendRaw, type RawOutcome, type RawRequest } from "./raw-request";
 import { requestArbitrary } from "./requests";
+import { runsFor } from "./runs";
 import { ALL_TARGETS, type Target, type World } from "./targets";
 
 /**
@@ -18,15 +19,6 @@ import { ALL_TARGETS, type Target, type World } from "./targets";
  * come from its index in ALL_TARGETS, so a seed replays the same requests however it is sharded.
  */
 const SEED = Number(process.env.FUZZ_SEED ?? Date.now() % 2 ** 31);
-const SCALE = Number(process.env.FUZZ_SCALE ?? 1);
-const PER_TARGET: Record<string, number> = { action: 60, page: 30, http: 70 };
-
-function runsFor(target: Target): number {
-  const path = target.id.split(" ")[1] ?? "";
-  const kind = target.kind === "action" ? "action" : path.startsWith("/api/") || path.startsWith("/ofrep/") ? "http" : "page";
-  return Math.round(PER_TARGET[kind]! * SCALE);
-}
-
 /** The state a server action returned, read from the React Flight payload (`1:{…}`). */
 function actionState(body: string): Record<string, unknown> | null {
   const line = body.split("\n").find((l) => l.startsWith("1:{"));
