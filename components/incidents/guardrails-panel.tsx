@@ -6,6 +6,7 @@ import type { ComparisonDto, GuardrailDto } from "@/lib/guardrails/guardrails";
 import { Badge } from "../ui/badge";
 import { Button } from "../ui/button";
 import { ActionForm } from "../ui/action-form";
+import { utcMinute } from "@/lib/domain/utc-minute";
 
 const METRIC: Record<GuardrailDto["metric"], (t: number) => string> = {
   error_rate: (t) => `error rate > ${t * 100} %`,
@@ -95,9 +96,7 @@ const TEST_LABEL: Record<ComparisonDto["tests"][number]["test"], string> = {
 function ComparisonVerdicts({ comparison }: { comparison: ComparisonDto }) {
   return (
     <div className="rounded-lg bg-slate-50 p-3 ring-1 ring-slate-200" data-testid="comparison">
-      <p className="text-xs font-semibold uppercase tracking-wide text-slate-600">
-        On vs off since {comparison.since.slice(0, 16).replace("T", " ")} UTC
-      </p>
+      <p className="text-xs font-semibold uppercase tracking-wide text-slate-600">On vs off since {utcMinute(comparison.since)}</p>
       <ul className="mt-1 space-y-1 text-sm">
         {comparison.tests.map((t) => (
           <li key={t.test} className="flex flex-wrap items-baseline gap-x-2">

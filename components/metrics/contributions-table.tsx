@@ -1,4 +1,5 @@
 import { CellLabel, DataTable, EmptyRow } from "../ui/data-table";
+import { utcMinute } from "@/lib/domain/utc-minute";
 
 interface Counts {
   requests: number;
@@ -48,7 +49,7 @@ export function ContributionsTable({ view }: { view: ContributionsView }) {
             </td>
             <td className="px-4 py-3">
               <CellLabel>Last report</CellLabel>
-              <time dateTime={t.lastMinute}>{t.lastMinute.slice(0, 16).replace("T", " ")} UTC</time>
+              <time dateTime={t.lastMinute}>{utcMinute(t.lastMinute)}</time>
             </td>
           </tr>
         ))}

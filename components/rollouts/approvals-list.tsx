@@ -1,5 +1,6 @@
 import type { ApprovalDto, PhaseDto } from "@/lib/rollouts/rollout-view";
 import { Badge } from "../ui/badge";
+import { utcMinute } from "@/lib/domain/utc-minute";
 
 const DECISION_TONE = { approved: "green", conditional: "amber", rejected: "red" } as const;
 
@@ -30,7 +31,7 @@ export function ApprovalsList({
           {a.conditions ? <p className="mt-1 text-slate-700">Conditions: {a.conditions}</p> : null}
           {a.reason ? <p className="mt-1 text-slate-700">Reason: {a.reason}</p> : null}
           <p className="mt-1 text-xs text-slate-500">
-            Signed “{a.signature}” {a.signedAt.replace("T", " ").slice(0, 16)} UTC · reviewed {a.reviewed.join(", ")} ·{" "}
+            Signed “{a.signature}” {utcMinute(a.signedAt)} · reviewed {a.reviewed.join(", ")} ·{" "}
             <span className="font-mono" title="SHA-256 over the form, the plan and the metrics the signer saw">
               {a.contentHash.slice(0, 12)}…
             </span>

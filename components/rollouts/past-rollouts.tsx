@@ -2,17 +2,13 @@ import type { PastRollout } from "@/lib/rollouts/past-rollouts";
 import { Badge } from "../ui/badge";
 import { CellLabel, DataTable } from "../ui/data-table";
 import { Link } from "../ui/link";
+import { utcMinute } from "@/lib/domain/utc-minute";
 
 const OUTCOME: Record<PastRollout["outcome"], { label: string; tone: "green" | "red" | "gray" }> = {
   completed: { label: "Completed", tone: "green" },
   rolled_back: { label: "Rolled back", tone: "red" },
   discarded: { label: "Discarded draft", tone: "gray" },
 };
-
-/** "2026-12-07 23:40 UTC": the same instant for everyone reading the page, whatever their zone. */
-function utcMinute(iso: string): string {
-  return `${iso.slice(0, 16).replace("T", " ")} UTC`;
-}
 
 /** A phase called "10 %" or "100%" needs no "(10 %)" after its name. */
 function namesPercent(phase: { name: string; percent: number }): boolean {

@@ -8,8 +8,7 @@ import { ActionForm } from "../ui/action-form";
 import { Button } from "../ui/button";
 import { Field, TextArea } from "../ui/field";
 import { FormError } from "@/components/ui/form-message";
-
-const at = (iso: string) => `${iso.replace("T", " ").slice(0, 16)} UTC`;
+import { utcMinute } from "@/lib/domain/utc-minute";
 
 type Entry = { kind: "request"; at: string; request: ApprovalRequestDto } | { kind: "comment"; at: string; comment: PhaseCommentDto };
 
@@ -55,14 +54,14 @@ export function PhaseComments({
                   {e.request.productOwners.length
                     ? ` from ${e.request.productOwners.map((p) => p.name).join(", ")}`
                     : " from any product owner"}{" "}
-                  · <time dateTime={e.at}>{at(e.at)}</time>
+                  · <time dateTime={e.at}>{utcMinute(e.at)}</time>
                 </p>
                 {e.request.note ? <p className="mt-1 whitespace-pre-line text-slate-900">{e.request.note}</p> : null}
               </li>
             ) : (
               <li key={e.comment.id} className="rounded-md bg-slate-50 p-3 text-sm break-words">
                 <p className="text-slate-600">
-                  <strong className="text-slate-900">{e.comment.author.name}</strong> · <time dateTime={e.at}>{at(e.at)}</time>
+                  <strong className="text-slate-900">{e.comment.author.name}</strong> · <time dateTime={e.at}>{utcMinute(e.at)}</time>
                 </p>
                 <p className="mt-1 whitespace-pre-line text-slate-900">{e.comment.body}</p>
               </li>

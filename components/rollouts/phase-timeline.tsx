@@ -1,5 +1,6 @@
 import type { PhaseDto } from "@/lib/rollouts/rollout-view";
 import { criteriaInWords, formatDuration, type SuccessCriteria } from "@/lib/domain/rollout";
+import { utcMinute } from "@/lib/domain/utc-minute";
 
 export interface StepRecord {
   phase: number;
@@ -81,11 +82,11 @@ export function PhaseTimeline({
                 soak {formatDuration(p.minSoakSeconds)} · {criteriaText(p.criteria)} · {p.requiredApprovals} approval
                 {p.requiredApprovals === 1 ? "" : "s"}
                 {p.checklist.length ? ` · checklist ${p.checklist.length}` : ""}
-                {p.notBefore ? ` · not before ${p.notBefore.replace("T", " ").slice(0, 16)} UTC` : ""}
+                {p.notBefore ? ` · not before ${utcMinute(p.notBefore)}` : ""}
               </div>
               {step ? (
                 <div className="text-xs text-slate-600">
-                  started by {step.by} at {step.at.replace("T", " ").slice(0, 16)} UTC
+                  started by {step.by} at {utcMinute(step.at)}
                 </div>
               ) : null}
             </div>

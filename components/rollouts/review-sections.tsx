@@ -5,6 +5,7 @@ import { kindsInWords } from "@/lib/notifications/kinds";
 import type { ApprovalPacket } from "@/lib/rollouts/approval-packet";
 import type { EarlierEnvironment } from "@/lib/rollouts/earlier-environments";
 import type { RolloutDto } from "@/lib/rollouts/rollout-view";
+import { utcMinute } from "@/lib/domain/utc-minute";
 
 /** One "I have reviewed" item of the approval form with what it names. */
 export interface ReviewSection {
@@ -159,7 +160,7 @@ function planSection({ rollout, phaseIndex }: Input): ReviewSection {
               {formatDuration(p.minSoakSeconds)} · criteria {criteriaText(p.criteria)} · {p.requiredApprovals} approval
               {p.requiredApprovals === 1 ? "" : "s"}
               {p.checklist.length ? ` · checklist: ${p.checklist.join("; ")}` : ""}
-              {p.notBefore ? ` · not before ${p.notBefore.replace("T", " ").slice(0, 16)} UTC` : ""}
+              {p.notBefore ? ` · not before ${utcMinute(p.notBefore)}` : ""}
               {p.index === phaseIndex ? <strong className="ml-1 text-indigo-800">← this approval</strong> : null}
             </li>
           ))}
@@ -370,8 +371,8 @@ function EarlierResult({ result }: { result: EarlierEnvironment }) {
   return (
     <div data-environment={result.environment}>
       <p className="font-medium">
-        {result.name}: {r.status.replace("_", " ")}, started {r.createdAt.replace("T", " ").slice(0, 16)} UTC
-        {r.endedAt ? `, ended ${r.endedAt.replace("T", " ").slice(0, 16)} UTC` : ""}
+        {result.name}: {r.status.replace("_", " ")}, started {utcMinute(r.createdAt)}
+        {r.endedAt ? `, ended ${utcMinute(r.endedAt)}` : ""}
       </p>
       <ul className="mt-1 list-disc pl-5">
         {r.exposures

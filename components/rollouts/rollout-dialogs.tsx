@@ -8,6 +8,7 @@ import { REASON_MAX } from "@/lib/domain/reason";
 import { TextArea } from "../ui/field";
 import { ModalDialog } from "../ui/modal-dialog";
 import { FormError } from "@/components/ui/form-message";
+import { utcMinute } from "@/lib/domain/utc-minute";
 
 export type Action = "advance" | "pause" | "resume" | "rollback";
 
@@ -158,7 +159,7 @@ function ConditionsToAcknowledge({ rollout }: { rollout: RolloutDto }) {
         {conditional.map((a) => (
           <li key={a.id}>
             “{a.conditions}” — {a.signer.name}
-            {a.notBefore ? ` · not before ${a.notBefore.replace("T", " ").slice(0, 16)} UTC` : ""}
+            {a.notBefore ? ` · not before ${utcMinute(a.notBefore)}` : ""}
             {a.officeHoursTimeZone ? ` · office hours only (Mon–Fri 09:00–17:00 ${a.officeHoursTimeZone})` : ""}
           </li>
         ))}

@@ -12,6 +12,16 @@ export const ROLLOUT_STATUSES = ["draft", "active", "paused", "rolled_back", "co
 export type RolloutStatus = (typeof ROLLOUT_STATUSES)[number];
 export const LIVE_STATUSES: readonly RolloutStatus[] = ["draft", "active", "paused"];
 
+/** How an ended rollout ended: rolled back before its first phase started, it was a discarded draft. */
+export type RolloutOutcome = "completed" | "rolled_back" | "discarded";
+
+/** The outcome of a rollout in `status` at `currentPhase`, null while it is live. */
+export function rolloutOutcome(status: RolloutStatus, currentPhase: number): RolloutOutcome | null {
+  if (status === "completed") return "completed";
+  if (status === "rolled_back") return currentPhase < 0 ? "discarded" : "rolled_back";
+  return null;
+}
+
 export interface SuccessCriteria {
   /** 0–1: share of requests that succeeded, at least. */
   minSuccessRate?: number;

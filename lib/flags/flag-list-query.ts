@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { plainText } from "../validation/text";
 import { TAG_PATTERN } from "./flag-catalog-schemas";
+import { CURSOR_MICROS, CURSOR_UUID, decodeCursorParts, encodeCursorParts } from "../validation/opaque-cursor";
 
 export const DEFAULT_PAGE_SIZE = 100;
 export const MAX_PAGE_SIZE = 500;
@@ -21,28 +22,20 @@ export interface FlagCursor {
   id: string;
 }
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
-const ISO_MICROS = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{6}Z$/;
-
 /**
  * Opaque to callers: base64url of a small JSON array. It names the sort it was made for, so a
  * cursor reused with another sort is refused rather than silently skipping flags.
  */
 export function encodeCursor(cursor: FlagCursor): string {
-  return Buffer.from(JSON.stringify([cursor.sort, cursor.direction === "next" ? "n" : "p", cursor.value, cursor.id])).toString("base64url");
+  return encodeCursorParts([cursor.sort, cursor.direction === "next" ? "n" : "p", cursor.value, cursor.id]);
 }
 
 export function decodeCursor(text: string): FlagCursor | null {
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(Buffer.from(text, "base64url").toString("utf8"));
-  } catch {
-    return null;
-  }
-  if (!Array.isArray(parsed) || parsed.length !== 4 || !parsed.every((p) => typeof p === "string")) return null;
-  const [sort, dir, value, id] = parsed as [string, string, string, string];
-  if (!(FLAG_SORTS as readonly string[]).includes(sort) || (dir !== "n" && dir !== "p") || !UUID.test(id)) return null;
-  if (sort !== "key" && !ISO_MICROS.test(value)) return null;
+  const parts = decodeCursorParts(text, 4);
+  if (!parts) return null;
+  const [sort, dir, value, id] = parts as [string, string, string, string];
+  if (!(FLAG_SORTS as readonly string[]).includes(sort) || (dir !== "n" && dir !== "p") || !CURSOR_UUID.test(id)) return null;
+  if (sort !== "key" && !CURSOR_MICROS.test(value)) return null;
   if (sort === "key" && (value.length === 0 || value.length > 100)) return null;
   return { sort: sort as FlagSort, direction: dir === "n" ? "next" : "prev", value, id };
 }

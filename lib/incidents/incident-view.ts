@@ -1,6 +1,6 @@
 import type { Db, Tx } from "../db/client";
 import { notFound } from "../errors";
-import { uuidParam } from "../validation/text";
+import { pathId } from "../validation/path-id";
 import { requireUser, type Principal } from "../auth/principal";
 import type { Severity } from "./incident-schemas";
 import { rolesFor } from "../auth/permissions";
@@ -47,9 +47,7 @@ export interface IncidentDto {
 }
 
 export function incidentIdParam(raw: string): string {
-  const id = uuidParam(raw);
-  if (!id) throw notFound(`Incident '${raw.slice(0, 60)}'`);
-  return id;
+  return pathId(raw, "Incident");
 }
 
 export async function loadIncident(tx: Tx, id: string): Promise<IncidentDto> {

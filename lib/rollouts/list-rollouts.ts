@@ -5,6 +5,7 @@ import { LIVE_STATUSES, type RolloutStatus } from "../domain/rollout";
 import { rolloutInclude, rolloutViews, type RolloutDto } from "./rollout-view";
 import { can } from "../auth/permissions";
 import { listApprovalRequests, type ApprovalRequestDto } from "./request-approval";
+import { CURSOR_MICROS, CURSOR_UUID, decodeCursorParts, encodeCursorParts } from "../validation/opaque-cursor";
 
 /** How many rollouts a list returns unless it says otherwise, and the most it may ask for. */
 export const DEFAULT_LIST_LIMIT = 50;
@@ -36,26 +37,17 @@ export interface RolloutPage {
   next: string | null;
 }
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
-const ISO_MICROS = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{6}Z$/;
-
-/** Opaque to callers: base64url of a small JSON array. */
+/** The cursor `next` carries (lib/validation/opaque-cursor.ts). */
 export function encodeRolloutCursor(cursor: RolloutCursor): string {
-  return Buffer.from(JSON.stringify(["r", cursor.createdAt, cursor.id])).toString("base64url");
+  return encodeCursorParts(["r", cursor.createdAt, cursor.id]);
 }
 
 /** The cursor `encodeRolloutCursor` made, or null for anything else. */
 export function decodeRolloutCursor(text: string): RolloutCursor | null {
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(Buffer.from(text, "base64url").toString("utf8"));
-  } catch {
-    return null;
-  }
-  if (!Array.isArray(parsed) || parsed.length !== 3) return null;
-  const [kind, createdAt, id] = parsed as unknown[];
-  if (kind !== "r" || typeof createdAt !== "string" || typeof id !== "string") return null;
-  return ISO_MICROS.test(createdAt) && UUID.test(id) ? { createdAt, id } : null;
+  const parts = decodeCursorParts(text, 3);
+  if (!parts) return null;
+  const [kind, createdAt, id] = parts as [string, string, string];
+  return kind === "r" && CURSOR_MICROS.test(createdAt) && CURSOR_UUID.test(id) ? { createdAt, id } : null;
 }
 
 /** The list's filters in SQL, over `rollouts r JOIN flags f`. */

@@ -1,12 +1,13 @@
 import type { Db } from "../db/client";
 import { requireUser, type Principal } from "../auth/principal";
+import { rolloutOutcome, type RolloutOutcome } from "../domain/rollout";
 
 /** A rollout that has ended, as a flag's page lists it. */
 export interface PastRollout {
   id: string;
   environment: string;
   /** A rolled-back rollout that never started is a discarded draft. */
-  outcome: "completed" | "rolled_back" | "discarded";
+  outcome: RolloutOutcome;
   /** The phase it was at when it ended (the last one for a completed rollout), null for a discarded draft. */
   reached: { name: string; percent: number; index: number } | null;
   phaseCount: number;
@@ -71,7 +72,7 @@ export async function listPastRollouts(
     rollouts: rows.map((r) => ({
       id: r.id,
       environment: r.environment,
-      outcome: r.status === "completed" ? "completed" : r.current_phase < 0 ? "discarded" : "rolled_back",
+      outcome: rolloutOutcome(r.status, r.current_phase)!,
       reached:
         r.phase_name !== null && r.phase_percent !== null ? { name: r.phase_name, percent: r.phase_percent, index: r.current_phase } : null,
       phaseCount: r.phase_count,

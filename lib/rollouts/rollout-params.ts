@@ -1,11 +1,9 @@
 import { notFound } from "../errors";
-import { uuidParam } from "../validation/text";
+import { pathId } from "../validation/path-id";
 
 /** A rollout id from a path: anything but a UUID names no rollout (404, never a database error). */
 export function rolloutIdParam(raw: string): string {
-  const id = uuidParam(raw);
-  if (!id) throw notFound(`Rollout '${raw.slice(0, 60)}'`);
-  return id;
+  return pathId(raw, "Rollout");
 }
 
 export function phaseIndexParam(raw: string): number {

@@ -1,9 +1,8 @@
 // A flag's page lists its ended rollouts: how far each got, how it ended, when, why and by whom, the
 // most recently ended first, ten of them with the count of the rest; live rollouts are not among them.
 import { beforeAll, describe, expect, it } from "vitest";
-import { hashSecret } from "../../lib/auth/secrets";
 import { setUpTestApp } from "../support/fixture";
-import { BOOTSTRAP, call, ROLE_TOKENS } from "../support/http";
+import { BOOTSTRAP, botSessionCookie, call, ROLE_TOKENS } from "../support/http";
 
 const eng = ROLE_TOKENS.engineer;
 const { t, app } = setUpTestApp({ bootstrapTokens: BOOTSTRAP, env: { ROLLGATE_AUTO_ADVANCE_INTERVAL_MS: "3600000" } });
@@ -49,13 +48,7 @@ async function pastRows(flagKey: string): Promise<{ html: string; rows: string[]
 }
 
 beforeAll(async () => {
-  const secret = `past-session-${process.pid}`;
-  const { rows } = await t.sql(`SELECT id FROM users WHERE name = 'engineer-bot'`);
-  await t.sql(`INSERT INTO sessions (token_hash, user_id, expires_at) VALUES ($1, $2, now() + interval '1 hour')`, [
-    hashSecret(secret),
-    rows[0].id,
-  ]);
-  cookie = `rollgate_session=${secret}`;
+  cookie = await botSessionCookie(t, "engineer");
 });
 
 describe("a flag's past rollouts", () => {

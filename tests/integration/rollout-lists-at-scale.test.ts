@@ -2,9 +2,8 @@
 // them, drafts never crowd one out, the flag list shows the rollout of every flag on its page, and a
 // product owner's inbox and the approvals page list every rollout that waits, the oldest included.
 import { beforeAll, describe, expect, it } from "vitest";
-import { hashSecret } from "../../lib/auth/secrets";
 import { setUpTestApp } from "../support/fixture";
-import { BOOTSTRAP, call, ROLE_TOKENS } from "../support/http";
+import { BOOTSTRAP, botSessionCookie, call, ROLE_TOKENS } from "../support/http";
 
 const eng = ROLE_TOKENS.engineer;
 const ACTIVE = 55;
@@ -48,13 +47,7 @@ beforeAll(async () => {
     await ok("POST", "/api/v1/flags", { key });
     await ok("POST", "/api/v1/rollouts", { flagKey: key, environment: "staging", phases: [{ name: "10 %", percent: 10 }] });
   }
-  const secret = `scale-session-${process.pid}`;
-  const { rows } = await t.sql(`SELECT id FROM users WHERE name = 'product_owner-bot'`);
-  await t.sql(`INSERT INTO sessions (token_hash, user_id, expires_at) VALUES ($1, $2, now() + interval '1 hour')`, [
-    hashSecret(secret),
-    rows[0].id,
-  ]);
-  cookie = `rollgate_session=${secret}`;
+  cookie = await botSessionCookie(t, "product_owner");
 }, 120_000);
 
 describe("lists with more live rollouts than a page", () => {

@@ -1,4 +1,6 @@
+import { hashSecret } from "../../lib/auth/secrets";
 import type { Role } from "../../lib/auth/roles";
+import type { TestDatabase } from "./test-database";
 
 export const ROLE_TOKENS: Record<Role, string> = {
   viewer: "tok-viewer-0001",
@@ -14,6 +16,20 @@ export const BOOTSTRAP = [
   ...Object.entries(ROLE_TOKENS).map(([role, token]) => `${role}-bot:${role}:${token}`),
   `sdk:production:${SDK_TOKEN}`,
 ].join(",");
+
+/**
+ * A dashboard session for `role`'s bootstrap user (`<role>-bot`), as signing in would make one: the
+ * `cookie` header value for requesting pages as that user.
+ */
+export async function botSessionCookie(t: Pick<TestDatabase, "sql">, role: Role): Promise<string> {
+  const secret = `${role}-session-${process.pid}-${Math.random().toString(36).slice(2)}`;
+  const { rows } = await t.sql(`SELECT id FROM users WHERE name = $1`, [`${role}-bot`]);
+  await t.sql(`INSERT INTO sessions (token_hash, user_id, expires_at) VALUES ($1, $2, now() + interval '1 hour')`, [
+    hashSecret(secret),
+    rows[0].id,
+  ]);
+  return `rollgate_session=${secret}`;
+}
 
 export interface HttpResult {
   status: number;

@@ -5,6 +5,7 @@ import {
   formatDuration,
   planProblems,
   ROLLOUT_STATUSES,
+  rolloutOutcome,
   templatePlan,
   transition,
   type ApprovalView,
@@ -315,5 +316,15 @@ describe("formatting and histograms", () => {
     expect(quantileUpperBoundMs(slots, 0.99)).toBe(1000);
     slots[19] = 100;
     expect(quantileUpperBoundMs(slots, 0.99)).toBe(Number.POSITIVE_INFINITY);
+  });
+});
+
+describe("rolloutOutcome", () => {
+  it("names how an ended rollout ended, a rollback before the first phase a discarded draft, and nothing while live", () => {
+    expect(rolloutOutcome("completed", 3)).toBe("completed");
+    expect(rolloutOutcome("rolled_back", 1)).toBe("rolled_back");
+    expect(rolloutOutcome("rolled_back", 0)).toBe("rolled_back");
+    expect(rolloutOutcome("rolled_back", -1)).toBe("discarded");
+    for (const live of ["draft", "active", "paused"] as const) expect(rolloutOutcome(live, 0)).toBeNull();
   });
 });

@@ -7,6 +7,7 @@ import { requirePageUser } from "../../_request/session";
 import { can } from "@/lib/auth/permissions";
 import { formatDuration } from "@/lib/domain/rollout";
 import { Badge } from "@/components/ui/badge";
+import { utcMinute } from "@/lib/domain/utc-minute";
 
 export const metadata: Metadata = { title: "Approvals" };
 
@@ -58,7 +59,7 @@ export default async function ApprovalsPage() {
                     </p>
                     {item.waitingSince ? (
                       <p className="text-sm text-slate-500">
-                        Waiting since <time dateTime={item.waitingSince}>{item.waitingSince.replace("T", " ").slice(0, 16)} UTC</time> (
+                        Waiting since <time dateTime={item.waitingSince}>{utcMinute(item.waitingSince)}</time> (
                         {formatDuration(item.waitingSeconds ?? 0)})
                       </p>
                     ) : null}

@@ -6,6 +6,7 @@ import { CellLabel, DataTable, EmptyRow } from "@/components/ui/data-table";
 import { Badge } from "@/components/ui/badge";
 import { queryValue } from "@/lib/validation/text";
 import { requirePageUser } from "../../_request/session";
+import { utcMinute } from "@/lib/domain/utc-minute";
 
 export const metadata: Metadata = { title: "Incidents" };
 
@@ -42,7 +43,7 @@ export default async function IncidentsPage({ searchParams }: { searchParams: Pr
             </td>
             <td className="px-4 py-3 text-slate-600">
               <CellLabel>Opened</CellLabel>
-              {i.openedAt.replace("T", " ").slice(0, 16)} UTC by {i.openedBy}
+              {utcMinute(i.openedAt)} by {i.openedBy}
             </td>
             <td className="px-4 py-3 text-slate-600">
               <CellLabel>Why</CellLabel>

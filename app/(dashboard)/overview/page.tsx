@@ -12,6 +12,7 @@ import { KillSwitchButton } from "@/components/incidents/kill-switch-button";
 import { ErrorSparkline } from "@/components/metrics/sparkline";
 import { requirePageUser } from "../../_request/session";
 import { can } from "@/lib/auth/permissions";
+import { utcMinute } from "@/lib/domain/utc-minute";
 
 export const metadata: Metadata = { title: "Overview" };
 
@@ -70,7 +71,7 @@ export default async function OverviewPage() {
                 <Badge tone={i.status === "open" ? "red" : "amber"}>{i.status}</Badge>{" "}
                 <Badge tone={SEVERITY_TONE[i.severity]}>{i.severity}</Badge>
                 <p className="text-sm text-slate-600">
-                  {i.openedAt.replace("T", " ").slice(0, 16)} UTC by {i.openedBy}: {i.reason}
+                  {utcMinute(i.openedAt)} by {i.openedBy}: {i.reason}
                 </p>
               </li>
             ))}

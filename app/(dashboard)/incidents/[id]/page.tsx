@@ -11,6 +11,7 @@ import { KillSwitchButton } from "@/components/incidents/kill-switch-button";
 import { AcknowledgeButton, NoteForm, ResolveForm, TriageForm } from "@/components/incidents/incident-forms";
 import { requirePageUser } from "../../../_request/session";
 import { can } from "@/lib/auth/permissions";
+import { utcMinute } from "@/lib/domain/utc-minute";
 
 export const metadata: Metadata = { title: "Incident" };
 
@@ -47,7 +48,7 @@ export default async function IncidentPage({ params }: { params: Promise<{ id: s
           <Badge tone={SEVERITY_TONE[incident.severity]}>{incident.severity}</Badge>
         </div>
         <p className="text-sm text-slate-500">
-          Opened {incident.openedAt.replace("T", " ").slice(0, 16)} UTC by {incident.openedBy}: {incident.reason}
+          Opened {utcMinute(incident.openedAt)} by {incident.openedBy}: {incident.reason}
           {state ? ` · the flag is ${state.killed ? "killed (serving off)" : "not killed"} now` : ""}
         </p>
         <p className="text-sm text-slate-700" data-testid="incident-assignee">

@@ -10,7 +10,7 @@ import { rolloutIdParam } from "@/lib/rollouts/rollout-params";
 import { getFlag } from "@/lib/flags/get-flag";
 import type { FlagStateDto } from "@/lib/flags/flag-dto";
 import { loadConfigVersions } from "@/lib/evaluation/load-snapshot";
-import { formatDuration } from "@/lib/domain/rollout";
+import { formatDuration, rolloutOutcome, type RolloutOutcome } from "@/lib/domain/rollout";
 import { Badge } from "@/components/ui/badge";
 import { GateList } from "@/components/rollouts/gate-list";
 import { ApprovalsList } from "@/components/rollouts/approvals-list";
@@ -33,10 +33,12 @@ import { webhookChoices, type WebhookChoice } from "@/lib/rollouts/communication
 import { exposureSentence, describeRecipients } from "@/lib/domain/approval-review";
 import { listSegments } from "@/lib/segments/list-segments";
 import { FormSuccess } from "@/components/ui/form-message";
+import { utcMinute } from "@/lib/domain/utc-minute";
 
 export const metadata: Metadata = { title: "Rollout" };
 
 const STATUS_TONE = { draft: "indigo", active: "amber", paused: "gray", completed: "green", rolled_back: "red" } as const;
+const ENDED: Record<RolloutOutcome, string> = { completed: "Completed", rolled_back: "Rolled back", discarded: "Discarded" };
 
 export default async function RolloutPage({
   params,
@@ -199,6 +201,7 @@ function RolloutHeader({
   envState: FlagStateDto | undefined;
   signed: boolean;
 }) {
+  const outcome = rolloutOutcome(rollout.status, rollout.currentPhase);
   return (
     <div>
       <Link href={`/flags/${rollout.flagKey}`} className="text-sm text-slate-500 hover:text-slate-700">
@@ -219,10 +222,9 @@ function RolloutHeader({
           : ""}
         {envState ? ` · flag now ${exposureSentence(envState)}` : ""}
       </p>
-      {rollout.endedAt ? (
+      {rollout.endedAt && outcome ? (
         <p className="mt-1 text-sm text-slate-700" data-testid="rollout-ended">
-          {rollout.status === "completed" ? "Completed" : rollout.currentPhase < 0 ? "Discarded" : "Rolled back"}{" "}
-          <time dateTime={rollout.endedAt}>{rollout.endedAt.slice(0, 16).replace("T", " ")} UTC</time>
+          {ENDED[outcome]} <time dateTime={rollout.endedAt}>{utcMinute(rollout.endedAt)}</time>
           {rollout.endedReason ? `: ${rollout.endedReason}` : ""}
         </p>
       ) : null}
@@ -278,7 +280,7 @@ function ApprovalsSection({
         <p className="mt-2 text-sm text-slate-600" data-testid="approval-requested">
           {last.requestedBy.name} requested approval{" "}
           {last.productOwners.length ? `from ${last.productOwners.map((p) => p.name).join(", ")}` : "from any product owner"} on{" "}
-          {last.requestedAt.replace("T", " ").slice(0, 16)} UTC
+          {utcMinute(last.requestedAt)}
           {requests.length > 1 ? ` (${requests.length} requests in all)` : ""}.
         </p>
       ) : null}
@@ -346,7 +348,7 @@ function OverridesSection({ overrides }: { overrides: RolloutDto["overrides"] })
       <ul className="mt-2 space-y-1 text-sm break-words text-amber-900" data-testid="overrides">
         {overrides.map((o) => (
           <li key={o.at}>
-            {o.at.replace("T", " ").slice(0, 16)} UTC — {o.by}{" "}
+            {utcMinute(o.at)} — {o.by}{" "}
             {o.kind === "manual_change"
               ? `changed the flag by hand (${describeState(o.before)} → ${describeState(o.after)}) ${o.paused ? " and paused the rollout" : ""}`
               : `advanced past ${o.gates.filter((g) => !g.ok).length} red gate(s)`}
