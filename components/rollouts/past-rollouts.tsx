@@ -52,7 +52,7 @@ export function PastRollouts({ flagKey, rollouts, total }: { flagKey: string; ro
               <CellLabel>Environment</CellLabel>
               {r.environment}
             </td>
-            <td className="px-4 py-3">
+            <td className="px-4 py-3 whitespace-nowrap">
               <CellLabel>Outcome</CellLabel>
               <Badge tone={OUTCOME[r.outcome].tone}>{OUTCOME[r.outcome].label}</Badge>
             </td>
@@ -62,7 +62,7 @@ export function PastRollouts({ flagKey, rollouts, total }: { flagKey: string; ro
                 <>
                   {r.reached.name}
                   {namesPercent(r.reached) ? null : <span className="text-slate-500"> ({r.reached.percent} %)</span>}
-                  <span className="block text-xs text-slate-500">
+                  <span className="block text-xs whitespace-nowrap text-slate-500">
                     phase {r.reached.index + 1} of {r.phaseCount}
                   </span>
                 </>
