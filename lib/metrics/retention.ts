@@ -58,6 +58,9 @@ export async function applyRetention(db: Db, settings: RetentionSettings, now = 
       const errorSubjectsDeleted = await tx.$executeRaw`DELETE FROM metric_error_subjects WHERE minute < ${subjectsSince}::timestamptz`;
       const rollupsSince = new Date(now.getTime() - settings.rollupDays * DAY_MS);
       const rollupsDeleted = await tx.$executeRaw`DELETE FROM metric_rollups WHERE minute < ${rollupsSince}::timestamptz`;
+      // The delete above took its minutes off their hours (migration 20261208000100); hours wholly before
+      // the cut are now empty rows.
+      await tx.$executeRaw`DELETE FROM metric_split_hours WHERE hour < date_trunc('hour', ${rollupsSince}::timestamptz)`;
       await tx.$executeRaw`DELETE FROM metric_rollups_by_token WHERE minute < ${rollupsSince}::timestamptz`;
       await tx.$executeRaw`DELETE FROM metric_token_totals WHERE minute < ${rollupsSince}::timestamptz`;
       await tx.$executeRaw`DELETE FROM metric_variant_rollups WHERE minute < ${rollupsSince}::timestamptz`;

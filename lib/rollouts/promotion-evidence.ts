@@ -88,10 +88,17 @@ function standingAlarm(rolloutId: string, stored: StoredVerdicts | undefined): s
  * Per rollout (numbered from 1: $1 flags, $2 environments, $3 phases, $4 first minutes) and variant, the
  * SPLIT requests and erroring subjects of its phase, less what its held-out tokens ($5 rollout numbers,
  * $6 token ids) reported in the same minute.
+ *
+ * The phase's whole hours come from `metric_split_hours` (kept by triggers on metric_rollups, migration
+ * 20261208000100), the minutes before its first whole hour from the minute rows: a week-long phase is
+ * some 170 rows a variant instead of 10,080. A minute a held-out token reported in is then taken off
+ * as counted there and counted again without the token, clamped as before: the same sums as adding up
+ * every minute row with the token taken off each (tests/integration/promotion-evidence-sums.test.ts).
  */
 const EVIDENCE_SQL = `
 WITH q AS (
-  SELECT * FROM unnest($1::uuid[], $2::text[], $3::int[], $4::timestamptz[]) WITH ORDINALITY AS q(flag_id, environment_key, phase, since, i)
+  SELECT q.*, date_trunc('hour', q.since + interval '59 minutes') AS first_hour
+  FROM unnest($1::uuid[], $2::text[], $3::int[], $4::timestamptz[]) WITH ORDINALITY AS q(flag_id, environment_key, phase, since, i)
 ), held AS (
   SELECT q.i, b.minute, b.variant, sum(b.requests)::float8 AS requests, sum(b.errors)::float8 AS errors
   FROM q
@@ -100,13 +107,30 @@ WITH q AS (
     ON b.flag_id = q.flag_id AND b.environment_key = q.environment_key AND b.reason = 'SPLIT'
    AND b.minute >= q.since AND b.phase = q.phase AND b.token_id = h.token_id
   GROUP BY q.i, b.minute, b.variant
+), counted AS (
+  SELECT q.i, x.variant, x.requests::float8 AS requests, x.error_subjects::float8 AS error_subjects
+  FROM q
+  JOIN metric_split_hours x
+    ON x.flag_id = q.flag_id AND x.environment_key = q.environment_key AND x.phase = q.phase AND x.hour >= q.first_hour
+  UNION ALL
+  -- Per variant, so the primary key's (flag, environment, variant, minute) bounds the minutes read.
+  SELECT q.i, m.variant, greatest(0, m.requests), greatest(0, least(greatest(0, m.requests), m.error_subjects))
+  FROM q
+  CROSS JOIN (VALUES ('on'), ('off')) AS v(variant)
+  JOIN metric_rollups m
+    ON m.flag_id = q.flag_id AND m.environment_key = q.environment_key AND m.variant = v.variant AND m.reason = 'SPLIT'
+   AND m.minute >= q.since AND m.minute < q.first_hour AND m.phase = q.phase
+  UNION ALL
+  SELECT q.i, m.variant,
+         greatest(0, m.requests - h.requests) - greatest(0, m.requests),
+         greatest(0, least(greatest(0, m.requests - h.requests), m.error_subjects - h.errors))
+           - greatest(0, least(greatest(0, m.requests), m.error_subjects))
+  FROM held h
+  JOIN q ON q.i = h.i
+  JOIN metric_rollups m
+    ON m.flag_id = q.flag_id AND m.environment_key = q.environment_key AND m.variant = h.variant
+   AND m.minute = h.minute AND m.phase = q.phase AND m.reason = 'SPLIT'
 )
-SELECT q.i::int AS i, m.variant,
-       sum(greatest(0, m.requests - coalesce(h.requests, 0)))::float8 AS requests,
-       sum(greatest(0, least(greatest(0, m.requests - coalesce(h.requests, 0)), m.error_subjects - coalesce(h.errors, 0))))::float8 AS error_subjects
-FROM q
-JOIN metric_rollups m
-  ON m.flag_id = q.flag_id AND m.environment_key = q.environment_key AND m.reason = 'SPLIT'
- AND m.minute >= q.since AND m.phase = q.phase
-LEFT JOIN held h ON h.i = q.i AND h.minute = m.minute AND h.variant = m.variant
-GROUP BY q.i, m.variant`;
+SELECT i::int AS i, variant, sum(requests)::float8 AS requests, sum(error_subjects)::float8 AS error_subjects
+FROM counted
+GROUP BY i, variant`;

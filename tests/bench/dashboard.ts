@@ -123,6 +123,32 @@ async function startRollouts(app: TestApp, engineerToken: string, count: number)
   }
 }
 
+/** Moves every live rollout's start a given number of days back, with both arms' SPLIT rollups for each minute since. */
+async function soakRollouts(databaseUrl: string, days: number): Promise<void> {
+  const db = new pgLib.Client({ connectionString: databaseUrl });
+  await db.connect();
+  try {
+    const t0 = performance.now();
+    const since = `date_trunc('minute', now()) - interval '${days} days'`;
+    await db.query(`UPDATE rollouts SET created_at = ${since}, phase_started_at = ${since} WHERE status = 'active'`);
+    const { rowCount } = await db.query(
+      `INSERT INTO metric_rollups (flag_id, environment_key, variant, minute, phase, reason, requests, errors, error_subjects, latency_buckets)
+       SELECT r.flag_id, r.environment_key, v.variant, m.minute, r.current_phase, 'SPLIT',
+              CASE v.variant WHEN 'on' THEN 12 ELSE 108 END, (extract(minute FROM m.minute)::int % 7 = 0)::int,
+              (extract(minute FROM m.minute)::int % 7 = 0)::int, '{}'
+         FROM rollouts r
+        CROSS JOIN (VALUES ('on'), ('off')) v(variant)
+        CROSS JOIN generate_series(${since}, date_trunc('minute', now()) - interval '1 minute', interval '1 minute') m(minute)
+        WHERE r.status = 'active'
+       ON CONFLICT DO NOTHING`,
+    );
+    await db.query("VACUUM ANALYZE metric_rollups");
+    console.log(`   ${fmt(rowCount ?? 0)} minute rollups for the live rollouts' phases in ${fmt((performance.now() - t0) / 1000, 1)} s`);
+  } finally {
+    await db.end();
+  }
+}
+
 /** An Unleash 5 feature export of `count` flags in production and staging, with projects and tags. */
 function unleashExport(count: number) {
   const name = (i: number) => `unleash-${String(i).padStart(5, "0")}`;
@@ -200,5 +226,13 @@ export async function benchDashboard(app: TestApp, databaseUrl: string, tokens: 
   await startRollouts(app, engineerToken, live);
   await timed(`/overview (${live} live rollouts)`, runs, page("/overview"));
   await timed(`GET /api/v1/rollouts (${live} live rollouts)`, runs, api("/api/v1/rollouts"));
+  // The same rollouts as if each had soaked its current phase for a week: both arms' SPLIT rollups for
+  // every minute of it (20,160 rows a rollout), which the promotion gate's sums read.
+  const soakDays = Number(process.env.BENCH_SOAK_DAYS ?? 7);
+  if (soakDays > 0) {
+    await soakRollouts(databaseUrl, soakDays);
+    await timed(`/overview (${live} live rollouts, ${soakDays} days into their phase)`, runs, page("/overview"));
+    await timed(`GET /api/v1/rollouts (${live} live rollouts, ${soakDays} days into their phase)`, runs, api("/api/v1/rollouts"));
+  }
   await timeImport(app, databaseUrl, tokens.admin, Number(process.env.BENCH_IMPORT_FLAGS ?? 10_000));
 }

@@ -42,6 +42,16 @@ describe("event retention", () => {
          ($1, 'production', 'on', date_trunc('minute', $2::timestamptz), 1), ($1, 'production', 'on', date_trunc('minute', $3::timestamptz), 1)`,
       [flagId, new Date(now.getTime() - 40 * DAY), new Date(now.getTime() - 10 * DAY)],
     );
+    // A rollout's split traffic on both sides of the cut (30 days back, inside an hour): the promotion
+    // gate's hourly totals keep what is left of that hour and nothing of the hours before it.
+    const cut = now.getTime() - 30 * DAY;
+    await t.sql(
+      `INSERT INTO metric_rollups (flag_id, environment_key, variant, minute, phase, reason, requests) VALUES
+         ($1, 'production', 'on', date_trunc('minute', $2::timestamptz), 0, 'SPLIT', 5),
+         ($1, 'production', 'on', date_trunc('minute', $3::timestamptz), 0, 'SPLIT', 7),
+         ($1, 'production', 'on', date_trunc('minute', $4::timestamptz), 0, 'SPLIT', 11)`,
+      [flagId, new Date(cut - 2 * 3600_000), new Date(cut - 60_000), new Date(cut + 60_000)],
+    );
     await t.sql(
       `INSERT INTO metric_error_subjects (flag_id, environment_key, variant, minute, phase, reason, subject) VALUES
          ($1, 'production', 'on', date_trunc('minute', $2::timestamptz), -1, 'UNKNOWN', md5('old')::uuid),
@@ -72,7 +82,16 @@ describe("event retention", () => {
     const seen = await t.sql(`SELECT user_id FROM audience_samples ORDER BY day`);
     expect(seen.rows.map((r) => r.user_id)).toEqual(["seen-8-days-ago", "seen-0-days-ago"]);
     // Days today − 7 … today + 3 created; the 40-day-old rollup and the 9-day-old error subject deleted.
-    expect(result).toMatchObject({ partitionsCreated: 11, rollupsDeleted: 1, errorSubjectsDeleted: 1 });
+    expect(result).toMatchObject({ partitionsCreated: 11, rollupsDeleted: 3, errorSubjectsDeleted: 1 });
+    // (An hour the cut emptied but did not pass keeps a row of zeros until the next pass.)
+    const hours = await t.sql(
+      `SELECT hour, sum(requests)::int AS requests FROM metric_split_hours GROUP BY hour HAVING sum(requests) <> 0 ORDER BY hour`,
+    );
+    expect(hours.rows).toEqual([{ hour: new Date(Math.floor((cut + 60_000) / 3600_000) * 3600_000), requests: 11 }]);
+    expect(
+      (await t.sql(`SELECT count(*)::int AS n FROM metric_split_hours WHERE hour < date_trunc('hour', $1::timestamptz)`, [new Date(cut)]))
+        .rows[0].n,
+    ).toBe(0);
 
     const names = (await partitions()).map((p) => p.name);
     for (let d = -7; d <= 3; d++) expect(names).toContain(dayName(today + d * DAY));
@@ -83,7 +102,7 @@ describe("event retention", () => {
 
     const { rows } = await t.sql(`SELECT tableoid::regclass::text AS part, occurred_at FROM events ORDER BY occurred_at`);
     expect(rows.map((r) => r.part)).toEqual([dayName(today - 3 * DAY), dayName(today)]);
-    expect((await t.sql(`SELECT count(*)::int AS n FROM metric_rollups`)).rows[0].n).toBe(1);
+    expect((await t.sql(`SELECT count(*)::int AS n FROM metric_rollups`)).rows[0].n).toBe(2);
     expect((await t.sql(`SELECT count(*)::int AS n FROM metric_error_subjects`)).rows[0].n).toBe(1);
   });
 
