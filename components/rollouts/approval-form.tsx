@@ -22,6 +22,7 @@ export function ApprovalForm({
   signerName,
   supersedes,
   planVersion,
+  passingGates,
 }: {
   rolloutId: string;
   phaseIndex: number;
@@ -30,6 +31,8 @@ export function ApprovalForm({
   supersedes?: string;
   /** The plan version the sections show; sent with the form, which is refused (409) if the plan has moved on. */
   planVersion: number;
+  /** The gates the page shows passing; sent with the form, which is refused (409) if one has failed since. */
+  passingGates: readonly string[];
 }) {
   const router = useRouter();
   const [state, action, pending] = useActionState<RolloutFormState, FormData>(signApprovalAction, { status: "idle" });
@@ -47,6 +50,9 @@ export function ApprovalForm({
       <input type="hidden" name="phaseIndex" value={phaseIndex} />
       {supersedes ? <input type="hidden" name="supersedes" value={supersedes} /> : null}
       <input type="hidden" name="planVersion" value={planVersion} />
+      {passingGates.map((name) => (
+        <input key={name} type="hidden" name="passingGates" value={name} />
+      ))}
       {planVersion !== openedAt ? (
         <p
           role="status"

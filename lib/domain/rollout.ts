@@ -147,28 +147,48 @@ export interface ApprovalView {
   superseded: boolean;
 }
 
+/** Every gate a step can be held by, in no particular order. */
+export const GATE_NAMES = [
+  "soak",
+  "success rate",
+  "error rate",
+  "latency",
+  "samples",
+  "approvals",
+  "checklist",
+  "incidents",
+  "schedule",
+  // A conditional approval's conditions: shown at Advance; a time among them holds the phase.
+  "conditions",
+  // The plan requires the flag's results in the environment before this one (`requireEarlier`).
+  "earlier environment",
+  "status",
+  // A token's reports held out of the metric gates (lib/domain/token-agreement.ts).
+  "telemetry",
+  // The change against its control: enough data to have caught a regression, and no alarm.
+  "evidence",
+] as const;
+export type GateName = (typeof GATE_NAMES)[number];
+
 export interface Gate {
-  name:
-    | "soak"
-    | "success rate"
-    | "error rate"
-    | "latency"
-    | "samples"
-    | "approvals"
-    | "checklist"
-    | "incidents"
-    | "schedule"
-    // A conditional approval's conditions: shown at Advance; a time among them holds the phase.
-    | "conditions"
-    // The plan requires the flag's results in the environment before this one (`requireEarlier`).
-    | "earlier environment"
-    | "status"
-    // A token's reports held out of the metric gates (lib/domain/token-agreement.ts).
-    | "telemetry"
-    // The change against its control: enough data to have caught a regression, and no alarm.
-    | "evidence";
+  name: GateName;
   ok: boolean;
   reason: string;
+}
+
+/**
+ * Of the gates a signer was shown passing, those that fail now, each with why (a name that several
+ * gates share fails when any of them does): what a form signed on an earlier look would hide.
+ */
+export function gatesFailingSince(shownPassing: readonly GateName[], gates: readonly Gate[]): Gate[] {
+  const shown = new Set(shownPassing);
+  return gates.filter((g) => !g.ok && shown.has(g.name));
+}
+
+/** The names of the gates that pass, each once: a name that several gates share passes only when all do. */
+export function passingGateNames(gates: readonly Gate[]): GateName[] {
+  const failing = new Set(gates.filter((g) => !g.ok).map((g) => g.name));
+  return [...new Set(gates.map((g) => g.name))].filter((name) => !failing.has(name));
 }
 
 export interface GateInput {

@@ -2,6 +2,7 @@ import { isTimeZone } from "../domain/approval-conditions";
 import { z } from "zod";
 import { FLAG_KEY_PATTERN } from "../flags/flag-schemas";
 import { REASON_MAX } from "../domain/reason";
+import { GATE_NAMES } from "../domain/rollout";
 import { plainText } from "../validation/text";
 
 const rate = (what: string) =>
@@ -180,6 +181,16 @@ export const approvalFormSchema = z
      * a plan its signer was not shown.
      */
     planVersion: z.number({ error: "must be the plan version you reviewed" }).int("must be a whole number").min(1).optional(),
+    /**
+     * The gates the signer was shown passing (the dashboard's form always sends them): refused with
+     * 409 and the current rollout when one of them fails by the time the form arrives (an incident
+     * opened, the error rate crossed its limit), so a signature never rests on a green it no longer has.
+     */
+    passingGates: z
+      .array(z.enum(GATE_NAMES, { error: `must be gate names: ${GATE_NAMES.join(", ")}` }), { error: "must be a list of gate names" })
+      .max(GATE_NAMES.length, "names each gate once")
+      .refine((names) => new Set(names).size === names.length, "names each gate once")
+      .optional(),
   })
   .superRefine((form, ctx) => {
     if (form.decision === "conditional" && !form.conditions)

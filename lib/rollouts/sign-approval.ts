@@ -10,6 +10,7 @@ import { loadRollout, type ApprovalDto, type RolloutDto } from "./rollout-view";
 import { notifyApprovalSigned } from "./rollout-notifications";
 import { stableStringify } from "../domain/stable-json";
 import { requirePermission } from "../auth/permissions";
+import { gatesFailingSince, type Gate } from "../domain/rollout";
 
 /** The plan was edited after the signer opened the form: what they reviewed is not what they would sign. */
 const planChangedSince = (reviewed: number, view: RolloutDto) =>
@@ -19,13 +20,22 @@ const planChangedSince = (reviewed: number, view: RolloutDto) =>
     { current: view, fields: { reviewed: `the plan is now version ${view.planVersion}: review each item again` } },
   );
 
+/** A gate the signer was shown passing fails now: what they would sign is not what they saw. */
+const gatesChangedSince = (failing: readonly Gate[], view: RolloutDto) =>
+  new AppError(
+    "VERSION_CONFLICT",
+    `Since you opened the form, ${failing.map((g) => `the ${g.name} gate fails (${g.reason})`).join("; ")}: review the rollout again and sign`,
+    { current: view, fields: { passingGates: `${failing.map((g) => g.name).join(", ")} no longer pass` } },
+  );
+
 /**
  * A product owner's signed form for one phase (Appendix C). The record is immutable (a trigger
  * refuses edits) and bound to the plan version it was signed on: a later plan edit voids it. It keeps
  * what the signer saw (gates and metrics) and a SHA-256 over all of it, also written to the audit log.
  * The requester and everyone who edited any version of the plan may not approve it; a signer replaces their own form
  * only by naming it (`supersedes`), which keeps the old one as superseded. With `planVersion` (the
- * version the signer was shown), a plan edited since is refused rather than signed unseen.
+ * version the signer was shown), a plan edited since is refused rather than signed unseen; with
+ * `passingGates` (the gates shown passing), so is a form one of whose green gates has since turned red.
  */
 export async function signApproval(
   db: Db,
@@ -47,6 +57,8 @@ export async function signApproval(
       // writes no flag state, so the rollout's lock alone keeps the lock order (lib/db/lock-order.ts).
       const { view } = await lockRollout(tx, target.rolloutId, { now });
       if (input.planVersion !== undefined && input.planVersion !== view.planVersion) throw planChangedSince(input.planVersion, view);
+      const turnedRed = gatesFailingSince(input.passingGates ?? [], view.gates);
+      if (turnedRed.length > 0) throw gatesChangedSince(turnedRed, view);
       const phase = phaseToApprove(view, target.phaseIndex);
       if (user.userId === view.requestedBy)
         throw new AppError("FORBIDDEN", "You requested this rollout; another product owner must approve it");
@@ -73,7 +85,14 @@ export async function signApproval(
       }
 
       const id = randomUUID();
-      const snapshot = { gates: view.gates, metrics: view.metrics, status: view.status, currentPhase: view.currentPhase };
+      const snapshot = {
+        gates: view.gates,
+        metrics: view.metrics,
+        status: view.status,
+        currentPhase: view.currentPhase,
+        // What the signer was shown passing, when the form said: part of the hash only then.
+        ...(input.passingGates ? { passingGatesShown: input.passingGates } : {}),
+      };
       const record = {
         id,
         rolloutId: target.rolloutId,

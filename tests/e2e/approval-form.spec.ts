@@ -217,3 +217,49 @@ test("a plan edited during review: refused at signing without the live stream, s
   expect(after.approvals.map((a: { planVersion: number; decision: string }) => [a.planVersion, a.decision])).toEqual([[3, "approved"]]);
   for (const p of [erin, offline, live]) await p.context().close();
 });
+
+test("a gate that turns red during review: the signature is refused, the page shows the gate red, and signing again signs what it shows", async ({
+  browser,
+}) => {
+  test.setTimeout(90_000);
+  const erin = await personIn(browser, "engineer@rollgate.dev", 1440, 900, false);
+  const owen = await personIn(browser, "oncall@rollgate.dev", 1440, 900, false);
+  const as = async (page: Page, path: string, data: unknown) => {
+    const res = await page.request.fetch(path, { method: "POST", data, headers: fromPage(page) });
+    expect(res.status(), `POST ${path}: ${await res.text()}`).toBeLessThan(300);
+    return res.json();
+  };
+  const key = `e2e-red-gate-${Date.now().toString(36)}`;
+  await as(erin, "/api/v1/flags", { key });
+  const rollout = await as(erin, "/api/v1/rollouts", {
+    flagKey: key,
+    environment: "production",
+    phases: [
+      { name: "10 %", percent: 10, minSoakSeconds: 0 },
+      { name: "Half", percent: 50, minSoakSeconds: 0, requiredApprovals: 1 },
+    ],
+  });
+  await as(erin, `/api/v1/rollouts/${rollout.id}/advance`, { version: 1 });
+
+  // The product owner's page hears nothing live; the gates it shows have no incident open.
+  const po = await pageWithoutLiveUpdates(browser, "po@rollgate.dev", { to: `/rollouts/${rollout.id}/phases/1/approve` });
+  const incidentsGate = po.locator('[data-gate="incidents"]');
+  await expect(incidentsGate).toHaveAttribute("data-ok", "true");
+  await po.locator('[data-review-item="change"] summary').click();
+  await po.getByRole("checkbox", { name: "I have reviewed the change" }).check();
+  await po.getByRole("radio", { name: "low" }).check();
+  await po.getByRole("radio", { name: "Approved — proceed" }).check();
+  await po.getByLabel(/^Signature/).fill("Priya Product");
+
+  await as(owen, `/api/v1/flags/${key}/environments/production/kill`, { reason: "pager: checkout errors" });
+  await po.getByRole("button", { name: "Sign", exact: true }).click();
+  await expect(po.getByRole("alert").filter({ hasText: "Since you opened the form" })).toContainText("the incidents gate fails");
+  // Refreshed in place: the gate is red now, and what was filled in is kept.
+  await expect(incidentsGate).toHaveAttribute("data-ok", "false");
+  await expect(po.getByLabel(/^Signature/)).toHaveValue("Priya Product");
+  await po.getByRole("button", { name: "Sign", exact: true }).click();
+  await expect(po).toHaveURL(new RegExp(`/rollouts/${rollout.id}\\?signed=1$`));
+  const after = await (await erin.request.get(`/api/v1/rollouts/${rollout.id}`)).json();
+  expect(after.approvals.map((a: { decision: string }) => a.decision)).toEqual(["approved"]);
+  for (const p of [erin, owen, po]) await p.context().close();
+});

@@ -298,6 +298,85 @@ describe("rollouts API", () => {
     expect(editorIsPo.status).toBe(200);
   });
 
+  it("a form names the gates its signer saw passing: one that has failed since is refused with 409 and nothing is signed", async () => {
+    const key = await newFlag();
+    const created = await call(app.url, "POST", "/api/v1/rollouts", {
+      token: eng,
+      body: {
+        flagKey: key,
+        environment: "production",
+        phases: [
+          { name: "10 %", percent: 10 },
+          { name: "50 %", percent: 50, requiredApprovals: 1 },
+          { name: "100 %", percent: 100 },
+        ],
+      },
+    });
+    expect(created.status).toBe(201);
+    const id = created.body.id as string;
+    const started = await call(app.url, "POST", `/api/v1/rollouts/${id}/advance`, { token: eng, body: { version: created.body.version } });
+    expect(started.status).toBe(200);
+    type GateBody = { name: string; ok: boolean; reason: string };
+    const passingNow = async () => {
+      const body = (await call(app.url, "GET", `/api/v1/rollouts/${id}`, { token: po })).body as { gates: GateBody[]; planVersion: number };
+      const failing = new Set(body.gates.filter((g) => !g.ok).map((g) => g.name));
+      return { planVersion: body.planVersion, names: [...new Set(body.gates.map((g) => g.name))].filter((n) => !failing.has(n)) };
+    };
+    // The product owner opens the form with no incident open; on-call then kills the flag, which opens one.
+    const shown = await passingNow();
+    expect(shown.names).toContain("incidents");
+    const killed = await call(app.url, "POST", `/api/v1/flags/${key}/environments/production/kill`, {
+      token: ROLE_TOKENS.oncall,
+      body: { reason: "checkout errors paged" },
+    });
+    expect(killed.status).toBe(200);
+    const before = await counts();
+    const signWith = (passingGates: unknown) =>
+      call(
+        app.url,
+        "POST",
+        `/api/v1/rollouts/${id}/phases/1/approvals`,
+        approve(po, "product_owner-bot", { planVersion: shown.planVersion, passingGates }),
+      );
+
+    const stale = await signWith(shown.names);
+    expect(stale.status).toBe(409);
+    expect(stale.body.error.message).toMatch(
+      /^Since you opened the form, .*the incidents gate fails \(.+\).*: review the rollout again and sign$/,
+    );
+    expect(Object.keys(stale.body.error.fields)).toEqual(["passingGates"]);
+    expect(stale.body.error.fields.passingGates).toContain("incidents");
+    expect((stale.body.current.gates as GateBody[]).find((g) => g.name === "incidents")).toMatchObject({ ok: false });
+    expect(await counts()).toEqual(before);
+
+    for (const bad of [["weather"], ["soak", "soak"], "soak", [1]]) {
+      const res = await signWith(bad);
+      // The list, or the entry it refuses ("passingGates.0").
+      const fields = Object.keys(res.body.error.fields ?? {});
+      expect([bad, res.status, fields.length > 0 && fields.every((f) => /^passingGates(\.\d+)?$/.test(f))]).toEqual([bad, 400, true]);
+    }
+    expect(await counts()).toEqual(before);
+
+    // Signed on what is shown now (the incident's gate red), the record keeps what was shown passing.
+    const now = await passingNow();
+    expect(now.names).not.toContain("incidents");
+    const signed = await signWith(now.names);
+    expect(signed.status).toBe(201);
+    const { rows } = await t.sql(`SELECT metrics_snapshot FROM approvals WHERE id = $1`, [signed.body.id]);
+    expect(rows[0].metrics_snapshot.passingGatesShown).toEqual(now.names);
+    // A form that does not say (an older client) is checked as before: by plan version only.
+    const other = await call(
+      app.url,
+      "POST",
+      `/api/v1/rollouts/${id}/phases/1/approvals`,
+      approve(POS[0]!.token, POS[0]!.name, { planVersion: now.planVersion }),
+    );
+    expect(other.status).toBe(201);
+    expect(
+      (await t.sql(`SELECT metrics_snapshot FROM approvals WHERE id = $1`, [other.body.id])).rows[0].metrics_snapshot,
+    ).not.toHaveProperty("passingGatesShown");
+  });
+
   it("a form names the plan version its signer reviewed: one edited since is refused with 409 and nothing is signed", async () => {
     const key = await newFlag();
     const created = await call(app.url, "POST", "/api/v1/rollouts", {

@@ -194,6 +194,7 @@ export async function signApprovalAction(_prev: RolloutFormState, form: FormData
     signature: String(form.get("signature") ?? "").trim(),
     supersedes: text("supersedes"),
     planVersion: optionalNumber(form.get("planVersion")),
+    passingGates: form.getAll("passingGates").map(String),
   });
   if (!parsed.success) return { status: "invalid", message: "Check the highlighted fields", fields: fieldErrors(parsed.error) };
   try {

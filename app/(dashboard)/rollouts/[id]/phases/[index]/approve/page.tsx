@@ -17,6 +17,7 @@ import { listPhaseComments } from "@/lib/rollouts/comment-on-phase";
 import { PhaseComments } from "@/components/rollouts/phase-comments";
 import { RolloutAutoRefresh } from "@/components/rollouts/rollout-auto-refresh";
 import { loadConfigVersions } from "@/lib/evaluation/load-snapshot";
+import { passingGateNames } from "@/lib/domain/rollout";
 
 export const metadata: Metadata = { title: "Approval form" };
 
@@ -99,6 +100,8 @@ export default async function ApprovePage({ params }: { params: Promise<{ id: st
               signerName={user.name}
               supersedes={mine && mine.planVersion === rollout.planVersion ? mine.id : undefined}
               planVersion={rollout.planVersion}
+              // Only the next phase's form shows the live gates, so only it vouches for them.
+              passingGates={index === rollout.currentPhase + 1 ? passingGateNames(rollout.gates) : []}
             />
           )}
         </div>
