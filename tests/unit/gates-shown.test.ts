@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { gatesFailingSince, passingGateNames, type Gate } from "../../lib/domain/rollout";
 
-const gate = (name: Gate["name"], ok: boolean, reason = name): Gate => ({ name, ok, reason });
+const gate = (name: Gate["name"], ok: boolean, reason: string = name): Gate => ({ name, ok, reason });
 
 describe("gates a signer was shown passing", () => {
   it("names each passing gate once; a name that several gates share passes only when all do", () => {
