@@ -81,6 +81,41 @@ describe("the API tokens API", () => {
     expect(await evaluate(made.body.token as string)).toBe(401);
   });
 
+  it("pages the list by cursor, newest first, tokens made in one statement included, each exactly once", async () => {
+    // Twelve tokens given one creation instant, as a bootstrap that makes several at once may.
+    await t.sql(
+      `INSERT INTO api_tokens (name, kind, environment_key, token_hash, token_prefix, created_at)
+       SELECT 'paged ' || i, 'sdk', 'production', 'paged-hash-' || i, 'rg_', timestamptz '2026-12-01 10:00:00.123456+00'
+         FROM generate_series(1, 12) i`,
+    );
+    const whole = await call(app.url, "GET", "/api/v1/tokens?limit=500", { token: admin });
+    expect(whole.status).toBe(200);
+    expect(whole.body.next).toBeNull();
+    const order = (whole.body.tokens as { id: string }[]).map((x) => x.id);
+    const { rows } = await t.sql(`SELECT id::text FROM api_tokens ORDER BY created_at DESC, id DESC`);
+    expect(order).toEqual(rows.map((r) => r.id));
+    for (const limit of [1, 5, 12]) {
+      const seen: string[] = [];
+      let cursor: string | null = null;
+      do {
+        const path: string = `/api/v1/tokens?limit=${limit}${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ""}`;
+        const res = await call(app.url, "GET", path, { token: admin });
+        expect(res.status, path).toBe(200);
+        seen.push(...(res.body.tokens as { id: string }[]).map((x) => x.id));
+        cursor = res.body.next;
+      } while (cursor);
+      expect([limit, seen]).toEqual([limit, order]);
+    }
+    for (const [query, field] of [
+      ["limit=0", "limit"],
+      ["cursor=garbage", "cursor"],
+      [`cursor=${Buffer.from(JSON.stringify(["t", "2026-12-01T10:00:00.123Z", rows[0].id])).toString("base64url")}`, "cursor"],
+    ]) {
+      const res = await call(app.url, "GET", `/api/v1/tokens?${query}`, { token: admin });
+      expect([query, res.status, Object.keys(res.body.error?.fields ?? {})]).toEqual([query, 400, [field]]);
+    }
+  });
+
   it("refuses bad input with the field named, anyone but an admin, and ids that name no token, changing nothing", async () => {
     const count = async () => (await t.sql(`SELECT count(*)::int AS n FROM api_tokens`)).rows[0].n as number;
     const before = await count();

@@ -59,6 +59,49 @@ describe("the users API", () => {
     expect((await call(app.url, "GET", "/api/v1/flags", { token })).status).toBe(200);
   });
 
+  it("pages the list by cursor: every user exactly once, in the list's order, whatever the page size", async () => {
+    for (const email of ["pg-c@example.com", "pg-a@example.com", "pg-b@example.com", "pg-e@example.com", "pg-d@example.com"])
+      await makeUser(email, ["viewer"]);
+    const whole = await call(app.url, "GET", "/api/v1/users?limit=500", { token: admin });
+    expect(whole.status).toBe(200);
+    expect(whole.body.next).toBeNull();
+    const order = (whole.body.users as { email: string }[]).map((u) => u.email);
+    // People before service accounts (the bootstrap bots), each by email.
+    expect(order.length).toBeGreaterThanOrEqual(10);
+    const { rows } = await t.sql(`SELECT email FROM users ORDER BY is_service, email`);
+    expect(order).toEqual(rows.map((r) => r.email));
+    for (const limit of [1, 3, 7]) {
+      const seen: string[] = [];
+      let cursor: string | null = null;
+      let pages = 0;
+      do {
+        const path: string = `/api/v1/users?limit=${limit}${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ""}`;
+        const res = await call(app.url, "GET", path, { token: admin });
+        expect(res.status, path).toBe(200);
+        expect(res.body.users.length).toBeLessThanOrEqual(limit);
+        seen.push(...(res.body.users as { email: string }[]).map((u) => u.email));
+        cursor = res.body.next;
+        pages++;
+      } while (cursor);
+      expect([limit, seen]).toEqual([limit, order]);
+      expect(pages).toBe(Math.ceil(order.length / limit));
+    }
+    const tokenCursor = (await call(app.url, "GET", "/api/v1/tokens?limit=1", { token: admin })).body.next as string;
+    for (const [query, field] of [
+      ["limit=0", "limit"],
+      ["limit=501", "limit"],
+      ["limit=two", "limit"],
+      ["cursor=garbage", "cursor"],
+      [`cursor=${encodeURIComponent(tokenCursor)}`, "cursor"],
+      ["cursor=" + "x".repeat(700), "cursor"],
+      // An unknown parameter is refused as every route refuses an unknown field, under "body".
+      ["sort=email", "body"],
+    ]) {
+      const res = await call(app.url, "GET", `/api/v1/users?${query}`, { token: admin });
+      expect([query, res.status, Object.keys(res.body.error?.fields ?? {})]).toEqual([query, 400, [field]]);
+    }
+  });
+
   it("refuses bad input with the field named, anyone but an admin, and ids that name no user, changing nothing", async () => {
     const count = async () => (await t.sql(`SELECT count(*)::int AS n FROM users`)).rows[0].n as number;
     const before = await count();

@@ -4,23 +4,12 @@ import { createRollout } from "@/lib/rollouts/create-rollout";
 import { decodeRolloutCursor, DEFAULT_LIST_LIMIT, listRolloutPage, MAX_LIST_LIMIT } from "@/lib/rollouts/list-rollouts";
 import { createRolloutSchema } from "@/lib/rollouts/rollout-schemas";
 import { FLAG_KEY_PATTERN } from "@/lib/flags/flag-schemas";
-import { pageLimit } from "@/lib/validation/page-limit";
+import { pageQuery } from "@/lib/validation/page-query";
 import { requirePermission } from "@/lib/auth/permissions";
 
-const querySchema = z.strictObject({
+const querySchema = pageQuery(decodeRolloutCursor, MAX_LIST_LIMIT, DEFAULT_LIST_LIMIT).extend({
   flagKey: z.string().regex(FLAG_KEY_PATTERN, "not a flag key").optional(),
   status: z.enum(["live", "all"], { error: "live or all" }).default("live"),
-  limit: pageLimit(MAX_LIST_LIMIT, DEFAULT_LIST_LIMIT),
-  cursor: z
-    .string()
-    .max(300, "not a cursor from this list; start again without it")
-    .transform((v, ctx) => {
-      const cursor = decodeRolloutCursor(v);
-      if (cursor) return cursor;
-      ctx.addIssue({ code: "custom", message: "not a cursor from this list; start again without it" });
-      return z.NEVER;
-    })
-    .optional(),
 });
 
 export const GET = route(async ({ req, db, principal }) => {
