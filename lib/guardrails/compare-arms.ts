@@ -9,7 +9,7 @@ import {
 } from "../domain/guardrail-evidence";
 import { absoluteSlowThresholdMs, relativeSlowThresholdMs, slotTotal } from "../domain/latency-evidence";
 import type { EvidenceTrack } from "../domain/split-evidence";
-import { loadSplitRows } from "../metrics/split-rows";
+import { forgetSplitRows, lookAtSplitRows } from "./split-rows-cache";
 import { lookAtSampleRatio, type SampleRatioVerdict } from "./sample-ratio-look";
 
 /**
@@ -65,6 +65,7 @@ export async function compareArms(
   });
   const split = state !== null && state.enabled && !state.killed && state.rolloutPercent > 0 && state.rolloutPercent < 100;
   if (!split) {
+    forgetSplitRows(target.flagId, target.environment);
     await db.splitEvidence.deleteMany({ where: { flagId: target.flagId, environmentKey: target.environment } });
     return null;
   }
@@ -73,7 +74,7 @@ export async function compareArms(
     select: { id: true, status: true, createdAt: true, currentPhase: true, phases: { select: { index: true, criteria: true } } },
   });
   const stored = await currentEvidence(db, target, rollout, state.updatedAt);
-  const rows = await loadSplitRows(db, { flagId: target.flagId, environment: target.environment, since: stored.since, heldOutTokenIds });
+  const rows = await lookAtSplitRows(db, { flagId: target.flagId, environment: target.environment, since: stored.since, heldOutTokenIds });
 
   let relativeMs = stored.relativeThresholdMs;
   if (relativeMs === null) {

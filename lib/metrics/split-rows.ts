@@ -16,6 +16,28 @@ export interface SplitRowsQuery {
   heldOutTokenIds?: readonly string[];
 }
 
+/** A SPLIT rollup row as read from `metric_rollups` (counts as float8). */
+export interface StoredSplitRow {
+  minute: Date;
+  phase: number;
+  variant: "on" | "off";
+  requests: number;
+  error_subjects: number;
+  latency_buckets: number[];
+}
+
+export function toEvidenceRow(r: StoredSplitRow): EvidenceRollupRow {
+  return {
+    minute: r.minute.getTime(),
+    phase: r.phase,
+    variant: r.variant,
+    reason: "SPLIT",
+    requests: Number(r.requests),
+    errorSubjects: Number(r.error_subjects),
+    latencyBuckets: r.latency_buckets.map(Number),
+  };
+}
+
 /**
  * A flag's SPLIT rollup rows (the traffic a percentage assigned to `on` or `off`): what every
  * comparison of the change with its control reads (the guardrails' e-processes, the promotion gate,
@@ -28,9 +50,7 @@ export interface SplitRowsQuery {
  */
 export async function loadSplitRows(db: Tx, q: SplitRowsQuery): Promise<EvidenceRollupRow[]> {
   const until = q.until ?? null;
-  const rows = await db.$queryRaw<
-    { minute: Date; phase: number; variant: "on" | "off"; requests: number; error_subjects: number; latency_buckets: number[] }[]
-  >`
+  const rows = await db.$queryRaw<StoredSplitRow[]>`
     SELECT minute, phase, variant, requests::float8 AS requests, error_subjects::float8 AS error_subjects,
            latency_buckets::float8[] AS latency_buckets
     FROM metric_rollups
@@ -38,15 +58,7 @@ export async function loadSplitRows(db: Tx, q: SplitRowsQuery): Promise<Evidence
       AND minute >= ${q.since}::timestamptz AND (${until}::timestamptz IS NULL OR minute <= ${until}::timestamptz)
       AND (NOT ${q.rolloutPhasesOnly ?? false}::boolean OR phase >= 0) AND (${q.phase ?? null}::int IS NULL OR phase = ${q.phase ?? null}::int)
     ORDER BY minute`;
-  const result: EvidenceRollupRow[] = rows.map((r) => ({
-    minute: r.minute.getTime(),
-    phase: r.phase,
-    variant: r.variant,
-    reason: "SPLIT",
-    requests: Number(r.requests),
-    errorSubjects: Number(r.error_subjects),
-    latencyBuckets: r.latency_buckets.map(Number),
-  }));
+  const result: EvidenceRollupRow[] = rows.map(toEvidenceRow);
   const heldOut = q.heldOutTokenIds ?? [];
   if (heldOut.length === 0) return result;
   const held = await db.$queryRaw<

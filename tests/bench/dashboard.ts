@@ -10,6 +10,8 @@ import { writeFile } from "node:fs/promises";
 import pgLib from "pg";
 import { hashSecret } from "../../lib/auth/secrets";
 import type { TestApp } from "../support/test-app";
+import { createDb } from "../../lib/db/client";
+import { compareArms } from "../../lib/guardrails/compare-arms";
 
 const percentile = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
 const fmt = (n: number, digits = 0) => n.toLocaleString("en-US", { maximumFractionDigits: digits, minimumFractionDigits: digits });
@@ -149,6 +151,34 @@ async function soakRollouts(databaseUrl: string, days: number): Promise<void> {
   }
 }
 
+/**
+ * The guardrail worker's look at a split (compare-arms.ts), in this process, at five of the soaked
+ * rollouts' flags: the first look reads every minute since the rollout began; later ones only the
+ * hours written since (lib/guardrails/split-rows-cache.ts). The worker looks at each split every 5 s.
+ */
+async function timeGuardrailLooks(databaseUrl: string, days: number): Promise<void> {
+  const db = createDb(databaseUrl, { max: 4 });
+  try {
+    const flags = await db.rollout.findMany({ where: { status: "active" }, select: { flagId: true }, take: 5, orderBy: { id: "asc" } });
+    const first: number[] = [];
+    const later: number[] = [];
+    for (const { flagId } of flags) {
+      for (let i = 0; i < 11; i++) {
+        const t0 = performance.now();
+        const looked = await compareArms(db, { flagId, environment: "production" }, null, new Date());
+        if (!looked) throw new Error("a soaked rollout's flag is not split");
+        (i === 0 ? first : later).push(performance.now() - t0);
+      }
+    }
+    const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+    console.log(
+      `   a guardrail look at one of those splits (${days} days of minutes): first p50 ${fmt(median(first), 1)} ms, later looks p50 **${fmt(median(later), 1)} ms**`,
+    );
+  } finally {
+    await db.$disconnect();
+  }
+}
+
 /** An Unleash 5 feature export of `count` flags in production and staging, with projects and tags. */
 function unleashExport(count: number) {
   const name = (i: number) => `unleash-${String(i).padStart(5, "0")}`;
@@ -233,6 +263,7 @@ export async function benchDashboard(app: TestApp, databaseUrl: string, tokens: 
     await soakRollouts(databaseUrl, soakDays);
     await timed(`/overview (${live} live rollouts, ${soakDays} days into their phase)`, runs, page("/overview"));
     await timed(`GET /api/v1/rollouts (${live} live rollouts, ${soakDays} days into their phase)`, runs, api("/api/v1/rollouts"));
+    await timeGuardrailLooks(databaseUrl, soakDays);
   }
   await timeImport(app, databaseUrl, tokens.admin, Number(process.env.BENCH_IMPORT_FLAGS ?? 10_000));
 }

@@ -1,0 +1,121 @@
+import type { Db } from "../db/client";
+import type { EvidenceRollupRow } from "../domain/guardrail-evidence";
+import { loadSplitRows, toEvidenceRow, type StoredSplitRow } from "../metrics/split-rows";
+
+/**
+ * The guardrail worker looks at every split flag every few seconds, and each look reads every SPLIT
+ * minute since the rollout began (the e-processes judge the whole split): 20,160 rows for a week, most
+ * of a look's 170 ms. This keeps each split's minute rows by hour in this process and, at each look,
+ * reloads only the hours written since: `metric_split_hours.changes` counts every minute row a
+ * statement inserted, updated or deleted in an hour (migration 20261208000200), so an hour whose count
+ * has not moved holds exactly the rows kept. Counts and reloaded rows are read in one snapshot.
+ *
+ * Rows handed out are shared with later looks: callers must not change them. Looks with held-out
+ * tokens read everything as before (lib/metrics/split-rows.ts takes the tokens off each row).
+ */
+
+/** Rows kept across all splits, about a quarter of a kilobyte each: a week-long split is 20,160. */
+const MAX_ROWS = 200_000;
+const HOUR_MS = 3_600_000;
+
+interface Hour {
+  /** `sum(changes)` of the hour when its rows were read. */
+  changes: string;
+  rows: EvidenceRollupRow[];
+}
+
+interface Entry {
+  since: number;
+  hours: Map<number, Hour>;
+  rows: number;
+}
+
+/** By `flagId/environment`, least recently looked at first. */
+const entries = new Map<string, Entry>();
+let kept = 0;
+let rowsRead = 0;
+
+/** What the cache holds and how many rows it has read from the database so far (for tests and benchmarks). */
+export function splitRowsCacheStats(): { splits: number; rowsKept: number; rowsRead: number } {
+  return { splits: entries.size, rowsKept: kept, rowsRead };
+}
+
+/** Forgets a flag's split (it is no longer split, or its evidence started again). */
+export function forgetSplitRows(flagId: string, environment: string): void {
+  drop(`${flagId}/${environment}`);
+}
+
+function drop(key: string): void {
+  const entry = entries.get(key);
+  if (!entry) return;
+  kept -= entry.rows;
+  entries.delete(key);
+}
+
+/** `loadSplitRows` for a look at a split since `since`: the same rows, most of them from the last look. */
+export async function lookAtSplitRows(
+  db: Db,
+  q: { flagId: string; environment: string; since: Date; heldOutTokenIds?: readonly string[] },
+): Promise<EvidenceRollupRow[]> {
+  if ((q.heldOutTokenIds ?? []).length > 0) {
+    const rows = await loadSplitRows(db, q);
+    rowsRead += rows.length;
+    return rows;
+  }
+  const key = `${q.flagId}/${q.environment}`;
+  const since = q.since.getTime();
+  const previous = entries.get(key);
+  const known = previous?.since === since ? previous.hours : new Map<number, Hour>();
+  drop(key);
+
+  const { counts, stale, fresh } = await db.$transaction(
+    async (tx) => {
+      const counts = await tx.$queryRaw<{ hour: Date; changes: string }[]>`
+        SELECT hour, sum(changes)::text AS changes FROM metric_split_hours
+         WHERE flag_id = ${q.flagId}::uuid AND environment_key = ${q.environment} AND hour >= date_trunc('hour', ${q.since}::timestamptz)
+         GROUP BY hour`;
+      const stale = counts.filter((c) => known.get(c.hour.getTime())?.changes !== c.changes).map((c) => c.hour);
+      // Per variant and hour, so the primary key's (flag, environment, variant, minute) bounds each read.
+      const fresh =
+        stale.length === 0
+          ? []
+          : await tx.$queryRaw<StoredSplitRow[]>`
+              SELECT m.minute, m.phase, m.variant, m.requests::float8 AS requests, m.error_subjects::float8 AS error_subjects,
+                     m.latency_buckets::float8[] AS latency_buckets
+                FROM unnest(${stale}::timestamptz[]) AS h(start)
+               CROSS JOIN (VALUES ('on'), ('off')) AS v(variant)
+                JOIN metric_rollups m
+                  ON m.flag_id = ${q.flagId}::uuid AND m.environment_key = ${q.environment} AND m.variant = v.variant
+                 AND m.minute >= greatest(h.start, ${q.since}::timestamptz) AND m.minute < h.start + interval '1 hour'
+                 AND m.reason = 'SPLIT'`;
+      return { counts, stale, fresh };
+    },
+    { isolationLevel: "RepeatableRead" },
+  );
+  rowsRead += fresh.length;
+
+  const reloaded = new Map<number, EvidenceRollupRow[]>(stale.map((h) => [h.getTime(), []]));
+  for (const r of fresh) reloaded.get(Math.floor(r.minute.getTime() / HOUR_MS) * HOUR_MS)!.push(toEvidenceRow(r));
+  for (const rows of reloaded.values()) rows.sort((a, b) => a.minute - b.minute);
+  const hours = new Map<number, Hour>();
+  let rowCount = 0;
+  for (const c of counts.sort((a, b) => a.hour.getTime() - b.hour.getTime())) {
+    const start = c.hour.getTime();
+    const rows = reloaded.get(start) ?? known.get(start)!.rows;
+    hours.set(start, { changes: c.changes, rows });
+    rowCount += rows.length;
+  }
+  // Hours in order, each sorted when read: the rows come out ordered by minute, as loadSplitRows gives them.
+  const all: EvidenceRollupRow[] = [];
+  for (const hour of hours.values()) for (const r of hour.rows) all.push(r);
+
+  if (rowCount <= MAX_ROWS) {
+    for (const [other] of entries) {
+      if (kept + rowCount <= MAX_ROWS) break;
+      drop(other);
+    }
+    entries.set(key, { since, hours, rows: rowCount });
+    kept += rowCount;
+  }
+  return all;
+}
