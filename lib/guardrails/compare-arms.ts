@@ -9,7 +9,7 @@ import {
 } from "../domain/guardrail-evidence";
 import { absoluteSlowThresholdMs, relativeSlowThresholdMs, slotTotal } from "../domain/latency-evidence";
 import type { EvidenceTrack } from "../domain/split-evidence";
-import { forgetSplitRows, lookAtSplitRows } from "./split-rows-cache";
+import { forgetSplitRows, lookAtSplitRows } from "../metrics/split-rows-cache";
 import { lookAtSampleRatio, type SampleRatioVerdict } from "./sample-ratio-look";
 
 /**

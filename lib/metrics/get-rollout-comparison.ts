@@ -2,7 +2,8 @@ import type { Tx } from "../db/client";
 import { notFound } from "../errors";
 import { buildComparison, type RolloutComparison } from "./rollout-comparison";
 import { loadSplitRows } from "./split-rows";
-import { windowMetrics } from "../rollouts/window-metrics";
+import { heldOutTokensOf } from "../rollouts/window-metrics";
+import { lookAtSplitRows } from "./split-rows-cache";
 
 /**
  * The "change vs control" comparison of one rollout (rollout-comparison.ts), from its flag's SPLIT
@@ -25,21 +26,26 @@ export async function getRolloutComparison(tx: Tx, rolloutId: string, now = new 
   const from = new Date(Math.floor(rollout.createdAt.getTime() / 60_000) * 60_000);
   const to = rollout.endedAt ?? now;
   // Tokens whose split disagrees with the others' over the rollout's life are left out, as in the gates.
-  const window = await windowMetrics(
+  const heldOut = await heldOutTokensOf(
     tx,
-    rollout.flagId,
-    rollout.environmentKey,
-    null,
-    Math.max(60, (to.getTime() - from.getTime()) / 1000),
+    {
+      flagId: rollout.flagId,
+      environment: rollout.environmentKey,
+      phase: null,
+      windowSeconds: Math.max(60, (to.getTime() - from.getTime()) / 1000),
+    },
     to,
   );
-  const evidenceRows = await loadSplitRows(tx, {
+  const query = {
     flagId: rollout.flagId,
     environment: rollout.environmentKey,
     since: from,
-    until: to,
-    rolloutPhasesOnly: true,
-    heldOutTokenIds: window.heldOut.map((h) => h.tokenId),
-  });
+    heldOutTokenIds: heldOut.map((h) => h.tokenId),
+  };
+  // A live rollout's minutes as the guardrail worker keeps them (split-rows-cache.ts): the page of a
+  // rollout a week into its phase reads the hours written since the last look, not the whole week.
+  const evidenceRows = rollout.endedAt
+    ? await loadSplitRows(tx, { ...query, until: to, rolloutPhasesOnly: true })
+    : (await lookAtSplitRows(tx, query)).filter((r) => r.phase >= 0 && r.minute <= to.getTime());
   return buildComparison(evidenceRows, rollout.phases, { from: from.getTime(), to: to.getTime() });
 }

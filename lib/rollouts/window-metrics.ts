@@ -59,6 +59,24 @@ export async function windowMetricsOf(tx: Tx, queries: readonly WindowQuery[], n
   return queries.map((q, index) => attribute(totalsOf.get(index + 1), tokensOf.get(index + 1) ?? [], q.expectedOnShare ?? null));
 }
 
+/**
+ * Only who `windowMetrics` would hold out of one window (its tokens' splits compared), without the
+ * window's totals: what a comparison over a rollout's whole life needs before it reads the minutes.
+ */
+export async function heldOutTokensOf(tx: Tx, query: WindowQuery, now: Date): Promise<HeldOutToken[]> {
+  const tokens = await tx.$queryRawUnsafe<TokenRow[]>(
+    TOKEN_WINDOW_SQL,
+    [query.flagId],
+    [query.environment],
+    [query.phase],
+    [new Date(now.getTime() - query.windowSeconds * 1000)],
+  );
+  return disagreeingTokens(
+    tokens.map((t) => ({ tokenId: t.token_id, label: t.label, on: t.split_on, off: t.split_off })),
+    query.expectedOnShare ?? null,
+  );
+}
+
 interface TokenRow {
   i: number;
   token_id: string;

@@ -3,7 +3,7 @@
 -- How many times each hour's split minutes were written (`changes`: every minute row a statement
 -- inserted, updated or deleted there adds one), so a reader that keeps an hour's minute rows can tell
 -- they are still what is stored by comparing one number per hour: the guardrail worker's look at a
--- split (lib/guardrails/split-rows-cache.ts) reloads only the hours written since its last look,
+-- split (lib/metrics/split-rows-cache.ts) reloads only the hours written since its last look,
 -- where it read every minute since the rollout began, every 5 seconds. A count that only grows
 -- catches any write, even one that leaves an hour's sums as they were.
 ALTER TABLE metric_split_hours ADD COLUMN changes bigint NOT NULL DEFAULT 0;

@@ -154,7 +154,7 @@ async function soakRollouts(databaseUrl: string, days: number): Promise<void> {
 /**
  * The guardrail worker's look at a split (compare-arms.ts), in this process, at five of the soaked
  * rollouts' flags: the first look reads every minute since the rollout began; later ones only the
- * hours written since (lib/guardrails/split-rows-cache.ts). The worker looks at each split every 5 s.
+ * hours written since (lib/metrics/split-rows-cache.ts). The worker looks at each split every 5 s.
  */
 async function timeGuardrailLooks(databaseUrl: string, days: number): Promise<void> {
   const db = createDb(databaseUrl, { max: 4 });
@@ -263,6 +263,8 @@ export async function benchDashboard(app: TestApp, databaseUrl: string, tokens: 
     await soakRollouts(databaseUrl, soakDays);
     await timed(`/overview (${live} live rollouts, ${soakDays} days into their phase)`, runs, page("/overview"));
     await timed(`GET /api/v1/rollouts (${live} live rollouts, ${soakDays} days into their phase)`, runs, api("/api/v1/rollouts"));
+    const soaked = (await (await api("/api/v1/rollouts?limit=1")()).json()) as { rollouts: { id: string }[] };
+    await timed(`/rollouts/{id} (one of them, ${soakDays} days into its phase)`, runs, page(`/rollouts/${soaked.rollouts[0]!.id}`));
     await timeGuardrailLooks(databaseUrl, soakDays);
   }
   await timeImport(app, databaseUrl, tokens.admin, Number(process.env.BENCH_IMPORT_FLAGS ?? 10_000));

@@ -93,6 +93,28 @@ describe("the rollout page's change vs control chart", () => {
     expect(c.errors.explanation).toBe("on: 2.6 % errors, off: 1 %, 2.6× worse, evidence 65 ≥ 33 → roll back");
   });
 
+  it("a late report into a minute already read shows at the next read (the minutes are kept between reads)", async () => {
+    const at = new Date(START + 4 * MINUTE);
+    const before = await getRolloutComparison(t.db, rolloutId, at);
+    const minute1On = `flag_id = (SELECT flag_id FROM rollouts WHERE id = $1) AND environment_key = 'production' AND variant = 'on'
+                       AND minute = $2 AND phase = 0 AND reason = 'SPLIT'`;
+    await t.sql(
+      `UPDATE metric_rollups SET requests = requests + 50, errors = errors + 7, error_subjects = error_subjects + 7 WHERE ${minute1On}`,
+      [rolloutId, new Date(START + MINUTE)],
+    );
+    try {
+      const after = await getRolloutComparison(t.db, rolloutId, at);
+      expect(after.phases[0]!.errors).toMatchObject({ on: { requests: 250, events: 13 }, off: { requests: 1800, events: 18 } });
+      expect(after.errors.on).toEqual({ requests: before.errors.on.requests + 50, events: before.errors.on.events + 7, rate: 38 / 1250 });
+    } finally {
+      await t.sql(
+        `UPDATE metric_rollups SET requests = requests - 50, errors = errors - 7, error_subjects = error_subjects - 7 WHERE ${minute1On}`,
+        [rolloutId, new Date(START + MINUTE)],
+      );
+    }
+    expect((await getRolloutComparison(t.db, rolloutId, at)).errors.on).toEqual(before.errors.on);
+  });
+
   it("shows them on the rollout page, in the caption and the table", async () => {
     const res = await fetch(`${app.url}/rollouts/${rolloutId}`, { headers: { cookie } });
     expect(res.status).toBe(200);

@@ -1,5 +1,5 @@
 // The guardrail worker's look at a split keeps each hour's minute rows and reloads only the hours
-// written since (lib/guardrails/split-rows-cache.ts). Whatever writes them (new minutes, late events
+// written since (lib/metrics/split-rows-cache.ts). Whatever writes them (new minutes, late events
 // into past hours, a purge that moves counts between minutes and leaves the hour's sums as they were,
 // retention), a look gives exactly what reading every minute row gives, and reads only what changed.
 import pg from "pg";
@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { setUpTestDatabase } from "../support/fixture";
 import { seededRandom } from "../support/unleash-spec";
 import { loadSplitRows } from "../../lib/metrics/split-rows";
-import { lookAtSplitRows, splitRowsCacheStats } from "../../lib/guardrails/split-rows-cache";
+import { lookAtSplitRows, splitRowsCacheStats } from "../../lib/metrics/split-rows-cache";
 import type { EvidenceRollupRow } from "../../lib/domain/guardrail-evidence";
 
 const t = setUpTestDatabase();

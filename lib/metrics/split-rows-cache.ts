@@ -1,6 +1,6 @@
-import type { Db } from "../db/client";
+import type { Db, Tx } from "../db/client";
 import type { EvidenceRollupRow } from "../domain/guardrail-evidence";
-import { loadSplitRows, toEvidenceRow, type StoredSplitRow } from "../metrics/split-rows";
+import { loadSplitRows, toEvidenceRow, type StoredSplitRow } from "./split-rows";
 
 /**
  * The guardrail worker looks at every split flag every few seconds, and each look reads every SPLIT
@@ -54,7 +54,7 @@ function drop(key: string): void {
 
 /** `loadSplitRows` for a look at a split since `since`: the same rows, most of them from the last look. */
 export async function lookAtSplitRows(
-  db: Db,
+  db: Db | Tx,
   q: { flagId: string; environment: string; since: Date; heldOutTokenIds?: readonly string[] },
 ): Promise<EvidenceRollupRow[]> {
   if ((q.heldOutTokenIds ?? []).length > 0) {
@@ -68,18 +68,17 @@ export async function lookAtSplitRows(
   const known = previous?.since === since ? previous.hours : new Map<number, Hour>();
   drop(key);
 
-  const { counts, stale, fresh } = await db.$transaction(
-    async (tx) => {
-      const counts = await tx.$queryRaw<{ hour: Date; changes: string }[]>`
+  const read = async (tx: Tx) => {
+    const counts = await tx.$queryRaw<{ hour: Date; changes: string }[]>`
         SELECT hour, sum(changes)::text AS changes FROM metric_split_hours
          WHERE flag_id = ${q.flagId}::uuid AND environment_key = ${q.environment} AND hour >= date_trunc('hour', ${q.since}::timestamptz)
          GROUP BY hour`;
-      const stale = counts.filter((c) => known.get(c.hour.getTime())?.changes !== c.changes).map((c) => c.hour);
-      // Per variant and hour, so the primary key's (flag, environment, variant, minute) bounds each read.
-      const fresh =
-        stale.length === 0
-          ? []
-          : await tx.$queryRaw<StoredSplitRow[]>`
+    const stale = counts.filter((c) => known.get(c.hour.getTime())?.changes !== c.changes).map((c) => c.hour);
+    // Per variant and hour, so the primary key's (flag, environment, variant, minute) bounds each read.
+    const fresh =
+      stale.length === 0
+        ? []
+        : await tx.$queryRaw<StoredSplitRow[]>`
               SELECT m.minute, m.phase, m.variant, m.requests::float8 AS requests, m.error_subjects::float8 AS error_subjects,
                      m.latency_buckets::float8[] AS latency_buckets
                 FROM unnest(${stale}::timestamptz[]) AS h(start)
@@ -88,10 +87,11 @@ export async function lookAtSplitRows(
                   ON m.flag_id = ${q.flagId}::uuid AND m.environment_key = ${q.environment} AND m.variant = v.variant
                  AND m.minute >= greatest(h.start, ${q.since}::timestamptz) AND m.minute < h.start + interval '1 hour'
                  AND m.reason = 'SPLIT'`;
-      return { counts, stale, fresh };
-    },
-    { isolationLevel: "RepeatableRead" },
-  );
+    return { counts, stale, fresh };
+  };
+  // One snapshot for the counts and the rows (a caller's transaction client reads as that transaction does).
+  const { counts, stale, fresh } =
+    "$transaction" in db ? await db.$transaction(read, { isolationLevel: "RepeatableRead" }) : await read(db);
   rowsRead += fresh.length;
 
   const reloaded = new Map<number, EvidenceRollupRow[]>(stale.map((h) => [h.getTime(), []]));
@@ -109,6 +109,8 @@ export async function lookAtSplitRows(
   const all: EvidenceRollupRow[] = [];
   for (const hour of hours.values()) for (const r of hour.rows) all.push(r);
 
+  // A look at the same split that ran meanwhile (the worker's and a page's) stored its own: this one replaces it.
+  drop(key);
   if (rowCount <= MAX_ROWS) {
     for (const [other] of entries) {
       if (kept + rowCount <= MAX_ROWS) break;
