@@ -1,6 +1,6 @@
 import type { Db } from "../db/client";
 import { checkSketchedSampleRatio } from "../domain/sample-ratio";
-import { emptySketch, mergeSketch } from "../domain/subject-sketch";
+import { lookAtSplitSketches } from "../metrics/split-rows-cache";
 
 /** The stored form of the sample-ratio verdict (split_evidence.verdicts.sample_ratio). */
 export interface SampleRatioVerdict {
@@ -52,14 +52,9 @@ export async function lookAtSampleRatio(
       logBF: 0,
     };
   }
-  const rows = await db.$queryRaw<{ variant: "on" | "off"; sketch: Uint8Array }[]>`
-    SELECT variant, subjects_sketch AS sketch FROM metric_rollups
-    WHERE flag_id = ${input.flagId}::uuid AND environment_key = ${input.environment} AND reason = 'SPLIT' AND phase = ${phase}::int
-      AND minute >= ${input.since}::timestamptz AND subjects_sketch IS NOT NULL`;
-  const sketches = { on: emptySketch(), off: emptySketch() };
-  for (const r of rows) mergeSketch(sketches[r.variant], r.sketch);
-  const seen = (variant: "on" | "off") => (rows.some((r) => r.variant === variant) ? sketches[variant] : null);
-  const check = checkSketchedSampleRatio(seen("on"), seen("off"), expectedOnShare);
+  // Kept per hour between looks (lib/metrics/split-rows-cache.ts): only hours written since are read.
+  const sketches = await lookAtSplitSketches(db, { flagId: input.flagId, environment: input.environment, phase, since: input.since });
+  const check = checkSketchedSampleRatio(sketches.on, sketches.off, expectedOnShare);
   const { subjectsOn, subjectsOff } = check;
   return {
     ...base,

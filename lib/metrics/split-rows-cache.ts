@@ -1,6 +1,7 @@
 import type { Db, Tx } from "../db/client";
 import type { EvidenceRollupRow } from "../domain/guardrail-evidence";
 import { loadSplitRows, toEvidenceRow, type StoredSplitRow } from "./split-rows";
+import { emptySketch, mergeSketch } from "../domain/subject-sketch";
 
 /**
  * The guardrail worker looks at every split flag every few seconds, and each look reads every SPLIT
@@ -78,7 +79,16 @@ export async function lookAtSplitRows(
     const fresh =
       stale.length === 0
         ? []
-        : await tx.$queryRaw<StoredSplitRow[]>`
+        : known.size === 0
+          ? // Nothing kept yet: one range read of both arms since the start.
+            await tx.$queryRaw<StoredSplitRow[]>`
+              SELECT m.minute, m.phase, m.variant, m.requests::float8 AS requests, m.error_subjects::float8 AS error_subjects,
+                     m.latency_buckets::float8[] AS latency_buckets
+                FROM (VALUES ('on'), ('off')) AS v(variant)
+                JOIN metric_rollups m
+                  ON m.flag_id = ${q.flagId}::uuid AND m.environment_key = ${q.environment} AND m.variant = v.variant
+                 AND m.minute >= ${q.since}::timestamptz AND m.reason = 'SPLIT'`
+          : await tx.$queryRaw<StoredSplitRow[]>`
               SELECT m.minute, m.phase, m.variant, m.requests::float8 AS requests, m.error_subjects::float8 AS error_subjects,
                      m.latency_buckets::float8[] AS latency_buckets
                 FROM unnest(${stale}::timestamptz[]) AS h(start)
@@ -93,9 +103,20 @@ export async function lookAtSplitRows(
   const { counts, stale, fresh } =
     "$transaction" in db ? await db.$transaction(read, { isolationLevel: "RepeatableRead" }) : await read(db);
   rowsRead += fresh.length;
+  let uncounted = false;
 
   const reloaded = new Map<number, EvidenceRollupRow[]>(stale.map((h) => [h.getTime(), []]));
-  for (const r of fresh) reloaded.get(Math.floor(r.minute.getTime() / HOUR_MS) * HOUR_MS)!.push(toEvidenceRow(r));
+  for (const r of fresh) {
+    const start = Math.floor(r.minute.getTime() / HOUR_MS) * HOUR_MS;
+    let rows = reloaded.get(start);
+    if (!rows) {
+      // An hour without a count (the triggers keep one for every split minute): used, and nothing is kept.
+      reloaded.set(start, (rows = []));
+      counts.push({ hour: new Date(start), changes: "uncounted" });
+      uncounted = true;
+    }
+    rows.push(toEvidenceRow(r));
+  }
   for (const rows of reloaded.values()) rows.sort((a, b) => a.minute - b.minute);
   const hours = new Map<number, Hour>();
   let rowCount = 0;
@@ -111,7 +132,7 @@ export async function lookAtSplitRows(
 
   // A look at the same split that ran meanwhile (the worker's and a page's) stored its own: this one replaces it.
   drop(key);
-  if (rowCount <= MAX_ROWS) {
+  if (rowCount <= MAX_ROWS && !uncounted) {
     for (const [other] of entries) {
       if (kept + rowCount <= MAX_ROWS) break;
       drop(other);
@@ -120,4 +141,97 @@ export async function lookAtSplitRows(
     kept += rowCount;
   }
   return all;
+}
+
+/** One hour's subjects per arm, merged (null: the arm has no sketched row in the hour). */
+interface SketchHour {
+  changes: string;
+  on: Uint8Array | null;
+  off: Uint8Array | null;
+}
+
+/** By `flagId/environment/phase/since`, least recently looked at first; a week is 168 hours of 512 bytes. */
+const sketchEntries = new Map<string, Map<number, SketchHour>>();
+const MAX_SKETCH_SPLITS = 2_000;
+let sketchesRead = 0;
+
+/** How many sketched rows the sample-ratio looks have read from the database so far (for tests). */
+export function splitSketchesRead(): number {
+  return sketchesRead;
+}
+
+/**
+ * Each arm's distinct subjects in one phase since `since`, as the union of its SPLIT rows' sketches
+ * (null for an arm with none): what the sample-ratio look (lib/guardrails/sample-ratio-look.ts) reads
+ * at every look, merged per hour and kept like the minute rows above, so only hours written since
+ * the last look are read again. A week is 20,160 sketches of 256 bytes: about 80 ms a look read whole.
+ */
+export async function lookAtSplitSketches(
+  db: Db,
+  q: { flagId: string; environment: string; phase: number; since: Date },
+): Promise<{ on: Uint8Array | null; off: Uint8Array | null }> {
+  const key = `${q.flagId}/${q.environment}/${q.phase}/${q.since.getTime()}`;
+  const known = sketchEntries.get(key) ?? new Map<number, SketchHour>();
+  sketchEntries.delete(key);
+  const { counts, stale, fresh } = await db.$transaction(
+    async (tx) => {
+      const counts = await tx.$queryRaw<{ hour: Date; changes: string }[]>`
+        SELECT hour, sum(changes)::text AS changes FROM metric_split_hours
+         WHERE flag_id = ${q.flagId}::uuid AND environment_key = ${q.environment} AND hour >= date_trunc('hour', ${q.since}::timestamptz)
+         GROUP BY hour`;
+      const stale = counts.filter((c) => known.get(c.hour.getTime())?.changes !== c.changes).map((c) => c.hour);
+      const fresh =
+        stale.length === 0
+          ? []
+          : known.size === 0
+            ? await tx.$queryRaw<{ hour: Date; variant: "on" | "off"; sketch: Uint8Array }[]>`
+              SELECT date_trunc('hour', m.minute) AS hour, m.variant, m.subjects_sketch AS sketch
+                FROM (VALUES ('on'), ('off')) AS v(variant)
+                JOIN metric_rollups m
+                  ON m.flag_id = ${q.flagId}::uuid AND m.environment_key = ${q.environment} AND m.variant = v.variant
+                 AND m.minute >= ${q.since}::timestamptz AND m.reason = 'SPLIT' AND m.phase = ${q.phase}::int
+                 AND m.subjects_sketch IS NOT NULL`
+            : await tx.$queryRaw<{ hour: Date; variant: "on" | "off"; sketch: Uint8Array }[]>`
+              SELECT h.start AS hour, m.variant, m.subjects_sketch AS sketch
+                FROM unnest(${stale}::timestamptz[]) AS h(start)
+               CROSS JOIN (VALUES ('on'), ('off')) AS v(variant)
+                JOIN metric_rollups m
+                  ON m.flag_id = ${q.flagId}::uuid AND m.environment_key = ${q.environment} AND m.variant = v.variant
+                 AND m.minute >= greatest(h.start, ${q.since}::timestamptz) AND m.minute < h.start + interval '1 hour'
+                 AND m.reason = 'SPLIT' AND m.phase = ${q.phase}::int AND m.subjects_sketch IS NOT NULL`;
+      return { counts, stale, fresh };
+    },
+    { isolationLevel: "RepeatableRead" },
+  );
+  sketchesRead += fresh.length;
+  let uncounted = false;
+  const reloaded = new Map<number, SketchHour>(stale.map((h) => [h.getTime(), { changes: "", on: null, off: null }]));
+  for (const r of fresh) {
+    let hour = reloaded.get(r.hour.getTime());
+    if (!hour) {
+      // As above: an hour without a count is used, and nothing is kept.
+      reloaded.set(r.hour.getTime(), (hour = { changes: "", on: null, off: null }));
+      counts.push({ hour: r.hour, changes: "uncounted" });
+      uncounted = true;
+    }
+    mergeSketch((hour[r.variant] ??= emptySketch()), r.sketch);
+  }
+  const hours = new Map<number, SketchHour>();
+  const merged = { on: null as Uint8Array | null, off: null as Uint8Array | null };
+  for (const c of counts) {
+    const hour = reloaded.get(c.hour.getTime()) ?? known.get(c.hour.getTime())!;
+    hour.changes = c.changes;
+    hours.set(c.hour.getTime(), hour);
+    for (const variant of ["on", "off"] as const) {
+      const sketch = hour[variant];
+      if (sketch) mergeSketch((merged[variant] ??= emptySketch()), sketch);
+    }
+  }
+  sketchEntries.delete(key);
+  if (!uncounted) sketchEntries.set(key, hours);
+  for (const [other] of sketchEntries) {
+    if (sketchEntries.size <= MAX_SKETCH_SPLITS) break;
+    sketchEntries.delete(other);
+  }
+  return merged;
 }

@@ -133,11 +133,17 @@ async function soakRollouts(databaseUrl: string, days: number): Promise<void> {
     const t0 = performance.now();
     const since = `date_trunc('minute', now()) - interval '${days} days'`;
     await db.query(`UPDATE rollouts SET created_at = ${since}, phase_started_at = ${since} WHERE status = 'active'`);
+    // Their flags have served the phase's split since then too (the sample-ratio look counts from there).
+    await db.query(`UPDATE flag_states s SET updated_at = ${since} FROM rollouts r
+                     WHERE r.status = 'active' AND s.flag_id = r.flag_id AND s.environment_key = r.environment_key`);
     const { rowCount } = await db.query(
-      `INSERT INTO metric_rollups (flag_id, environment_key, variant, minute, phase, reason, requests, errors, error_subjects, latency_buckets)
+      `INSERT INTO metric_rollups (flag_id, environment_key, variant, minute, phase, reason, requests, errors, error_subjects, latency_buckets,
+                                   subjects_sketch)
        SELECT r.flag_id, r.environment_key, v.variant, m.minute, r.current_phase, 'SPLIT',
               CASE v.variant WHEN 'on' THEN 12 ELSE 108 END, (extract(minute FROM m.minute)::int % 7 = 0)::int,
-              (extract(minute FROM m.minute)::int % 7 = 0)::int, '{}'
+              (extract(minute FROM m.minute)::int % 7 = 0)::int, '{}',
+              -- Each row's distinct subjects, as ingestion keeps them (256 registers): the sample-ratio look reads them.
+              decode(repeat(CASE v.variant WHEN 'on' THEN '0201' ELSE '0403' END, 128), 'hex')
          FROM rollouts r
         CROSS JOIN (VALUES ('on'), ('off')) v(variant)
         CROSS JOIN generate_series(${since}, date_trunc('minute', now()) - interval '1 minute', interval '1 minute') m(minute)

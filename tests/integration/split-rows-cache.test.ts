@@ -7,7 +7,8 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { setUpTestDatabase } from "../support/fixture";
 import { seededRandom } from "../support/unleash-spec";
 import { loadSplitRows } from "../../lib/metrics/split-rows";
-import { lookAtSplitRows, splitRowsCacheStats } from "../../lib/metrics/split-rows-cache";
+import { lookAtSplitRows, lookAtSplitSketches, splitRowsCacheStats, splitSketchesRead } from "../../lib/metrics/split-rows-cache";
+import { emptySketch, mergeSketch } from "../../lib/domain/subject-sketch";
 import type { EvidenceRollupRow } from "../../lib/domain/guardrail-evidence";
 
 const t = setUpTestDatabase();
@@ -118,6 +119,13 @@ describe("the guardrail worker's cached look at a split", () => {
     // A later start (a new rollout of the flag): read afresh from there.
     await lookAndCompare(base + 3 * HOUR + 59 * MINUTE);
 
+    // Rows emptied by a TRUNCATE (no row triggers fire): the hours go with them, and so do the kept rows.
+    await lookAndCompare(since);
+    await t.sql(`TRUNCATE metric_rollups`);
+    expect(await lookAtSplitRows(t.db, { flagId, environment: "production", since: new Date(since) })).toEqual([]);
+    await add(batch([5], 5));
+    await lookAndCompare(since);
+
     // With a token held out, every row is read and the token taken off, as before.
     const token = (
       await t.sql(
@@ -125,5 +133,57 @@ describe("the guardrail worker's cached look at a split", () => {
       )
     ).rows[0].id as string;
     expect(await lookAndCompare(since, [token])).toBeGreaterThan(0);
+  });
+
+  it("merges each arm's subject sketches for the sample-ratio look as a fresh read does, reading only hours written since", async () => {
+    const sketchFlag = (await t.sql(`INSERT INTO flags (key) VALUES ('cached-sketches') RETURNING id`)).rows[0].id as string;
+    // Sketches of made-up subjects: each row's registers from a hash of its minute, arm and a salt.
+    const write = (fromHour: number, toHour: number, salt: string) =>
+      app.query(
+        `INSERT INTO metric_rollups AS m (flag_id, environment_key, variant, minute, phase, reason, requests, latency_buckets, subjects_sketch)
+         SELECT $1, 'production', v, g, p, 'SPLIT', 10, '{}',
+                decode(string_agg(substr(md5(g::text || v || p || $4 || i), 1, 2), '' ORDER BY i), 'hex')
+           FROM generate_series($2::timestamptz, $3::timestamptz, interval '7 minutes') g, (VALUES ('on'), ('off')) x(v),
+                (VALUES (0), (1)) y(p), generate_series(1, 256) i
+          GROUP BY g, v, p
+         ON CONFLICT (flag_id, environment_key, variant, minute, phase, reason) DO UPDATE SET
+           requests = m.requests + excluded.requests, subjects_sketch = rollgate_sketch_union(m.subjects_sketch, excluded.subjects_sketch)`,
+        [sketchFlag, new Date(base + fromHour * HOUR), new Date(base + toHour * HOUR - MINUTE), salt],
+      );
+    /** Each arm's union read afresh, as the look read it before it kept hours. */
+    const truth = async (since: number) => {
+      const { rows } = await t.sql(
+        `SELECT variant, subjects_sketch FROM metric_rollups WHERE flag_id = $1 AND reason = 'SPLIT' AND phase = 1 AND minute >= $2 AND subjects_sketch IS NOT NULL`,
+        [sketchFlag, new Date(since)],
+      );
+      const merged: Record<string, Uint8Array | null> = { on: null, off: null };
+      for (const r of rows) mergeSketch((merged[r.variant as string] ??= emptySketch()), r.subjects_sketch as Uint8Array);
+      return merged;
+    };
+    const look = async (since: number) => {
+      const before = splitSketchesRead();
+      const got = await lookAtSplitSketches(t.db, { flagId: sketchFlag, environment: "production", phase: 1, since: new Date(since) });
+      expect(got).toEqual(await truth(since));
+      return splitSketchesRead() - before;
+    };
+    await write(0, 6, "a");
+    const since = base + 25 * MINUTE;
+    expect(await look(since)).toBeGreaterThan(50);
+    expect(await look(since)).toBe(0);
+    // New subjects in hour 3 only: that hour's sketched rows of the phase are read again.
+    await write(3, 4, "b");
+    const { rows } = await t.sql(
+      `SELECT count(*)::int AS n FROM metric_rollups WHERE flag_id = $1 AND phase = 1 AND minute >= $2 AND minute < $3 AND subjects_sketch IS NOT NULL`,
+      [sketchFlag, new Date(base + 3 * HOUR), new Date(base + 4 * HOUR)],
+    );
+    expect(await look(since)).toBe(rows[0].n);
+    // An arm with no sketched rows stays null; retention's cut is seen too.
+    await app.query(`DELETE FROM metric_rollups WHERE flag_id = $1 AND minute < $2`, [sketchFlag, new Date(base + 2 * HOUR + 10 * MINUTE)]);
+    await look(since);
+    expect(await look(since)).toBe(0);
+    await app.query(`DELETE FROM metric_rollups WHERE flag_id = $1 AND variant = 'off'`, [sketchFlag]);
+    expect(
+      (await lookAtSplitSketches(t.db, { flagId: sketchFlag, environment: "production", phase: 1, since: new Date(since) })).off,
+    ).toBeNull();
   });
 });
