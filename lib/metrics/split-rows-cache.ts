@@ -53,11 +53,36 @@ function drop(key: string): void {
   entries.delete(key);
 }
 
-/** `loadSplitRows` for a look at a split since `since`: the same rows, most of them from the last look. */
-export async function lookAtSplitRows(
+interface SplitSince {
+  flagId: string;
+  environment: string;
+  since: Date;
+}
+
+/**
+ * The split's hours since `since` with their write counts, the hours whose count is not the one `known`
+ * holds, and what `load` reads for those (`firstRead`: nothing is known, read everything in one range).
+ * One snapshot for all of it; a caller's transaction client reads as that transaction does.
+ */
+async function readChangedHours<R>(
   db: Db | Tx,
-  q: { flagId: string; environment: string; since: Date; heldOutTokenIds?: readonly string[] },
-): Promise<EvidenceRollupRow[]> {
+  q: SplitSince,
+  known: ReadonlyMap<number, { changes: string }>,
+  load: (tx: Tx, stale: Date[], firstRead: boolean) => Promise<R[]>,
+): Promise<{ counts: { hour: Date; changes: string }[]; stale: Date[]; fresh: R[] }> {
+  const read = async (tx: Tx) => {
+    const counts = await tx.$queryRaw<{ hour: Date; changes: string }[]>`
+      SELECT hour, sum(changes)::text AS changes FROM metric_split_hours
+       WHERE flag_id = ${q.flagId}::uuid AND environment_key = ${q.environment} AND hour >= date_trunc('hour', ${q.since}::timestamptz)
+       GROUP BY hour`;
+    const stale = counts.filter((c) => known.get(c.hour.getTime())?.changes !== c.changes).map((c) => c.hour);
+    return { counts, stale, fresh: stale.length === 0 ? [] : await load(tx, stale, known.size === 0) };
+  };
+  return "$transaction" in db ? db.$transaction(read, { isolationLevel: "RepeatableRead" }) : read(db);
+}
+
+/** `loadSplitRows` for a look at a split since `since`: the same rows, most of them from the last look. */
+export async function lookAtSplitRows(db: Db | Tx, q: SplitSince & { heldOutTokenIds?: readonly string[] }): Promise<EvidenceRollupRow[]> {
   if ((q.heldOutTokenIds ?? []).length > 0) {
     const rows = await loadSplitRows(db, q);
     rowsRead += rows.length;
@@ -69,39 +94,26 @@ export async function lookAtSplitRows(
   const known = previous?.since === since ? previous.hours : new Map<number, Hour>();
   drop(key);
 
-  const read = async (tx: Tx) => {
-    const counts = await tx.$queryRaw<{ hour: Date; changes: string }[]>`
-        SELECT hour, sum(changes)::text AS changes FROM metric_split_hours
-         WHERE flag_id = ${q.flagId}::uuid AND environment_key = ${q.environment} AND hour >= date_trunc('hour', ${q.since}::timestamptz)
-         GROUP BY hour`;
-    const stale = counts.filter((c) => known.get(c.hour.getTime())?.changes !== c.changes).map((c) => c.hour);
-    // Per variant and hour, so the primary key's (flag, environment, variant, minute) bounds each read.
-    const fresh =
-      stale.length === 0
-        ? []
-        : known.size === 0
-          ? // Nothing kept yet: one range read of both arms since the start.
-            await tx.$queryRaw<StoredSplitRow[]>`
-              SELECT m.minute, m.phase, m.variant, m.requests::float8 AS requests, m.error_subjects::float8 AS error_subjects,
-                     m.latency_buckets::float8[] AS latency_buckets
-                FROM (VALUES ('on'), ('off')) AS v(variant)
-                JOIN metric_rollups m
-                  ON m.flag_id = ${q.flagId}::uuid AND m.environment_key = ${q.environment} AND m.variant = v.variant
-                 AND m.minute >= ${q.since}::timestamptz AND m.reason = 'SPLIT'`
-          : await tx.$queryRaw<StoredSplitRow[]>`
-              SELECT m.minute, m.phase, m.variant, m.requests::float8 AS requests, m.error_subjects::float8 AS error_subjects,
-                     m.latency_buckets::float8[] AS latency_buckets
-                FROM unnest(${stale}::timestamptz[]) AS h(start)
-               CROSS JOIN (VALUES ('on'), ('off')) AS v(variant)
-                JOIN metric_rollups m
-                  ON m.flag_id = ${q.flagId}::uuid AND m.environment_key = ${q.environment} AND m.variant = v.variant
-                 AND m.minute >= greatest(h.start, ${q.since}::timestamptz) AND m.minute < h.start + interval '1 hour'
-                 AND m.reason = 'SPLIT'`;
-    return { counts, stale, fresh };
-  };
-  // One snapshot for the counts and the rows (a caller's transaction client reads as that transaction does).
-  const { counts, stale, fresh } =
-    "$transaction" in db ? await db.$transaction(read, { isolationLevel: "RepeatableRead" }) : await read(db);
+  // Per variant (and hour), so the primary key's (flag, environment, variant, minute) bounds each read.
+  const { counts, stale, fresh } = await readChangedHours(db, q, known, (tx, hours, firstRead) =>
+    firstRead
+      ? tx.$queryRaw<StoredSplitRow[]>`
+          SELECT m.minute, m.phase, m.variant, m.requests::float8 AS requests, m.error_subjects::float8 AS error_subjects,
+                 m.latency_buckets::float8[] AS latency_buckets
+            FROM (VALUES ('on'), ('off')) AS v(variant)
+            JOIN metric_rollups m
+              ON m.flag_id = ${q.flagId}::uuid AND m.environment_key = ${q.environment} AND m.variant = v.variant
+             AND m.minute >= ${q.since}::timestamptz AND m.reason = 'SPLIT'`
+      : tx.$queryRaw<StoredSplitRow[]>`
+          SELECT m.minute, m.phase, m.variant, m.requests::float8 AS requests, m.error_subjects::float8 AS error_subjects,
+                 m.latency_buckets::float8[] AS latency_buckets
+            FROM unnest(${hours}::timestamptz[]) AS h(start)
+           CROSS JOIN (VALUES ('on'), ('off')) AS v(variant)
+            JOIN metric_rollups m
+              ON m.flag_id = ${q.flagId}::uuid AND m.environment_key = ${q.environment} AND m.variant = v.variant
+             AND m.minute >= greatest(h.start, ${q.since}::timestamptz) AND m.minute < h.start + interval '1 hour'
+             AND m.reason = 'SPLIT'`,
+  );
   rowsRead += fresh.length;
   let uncounted = false;
 
@@ -168,40 +180,28 @@ export function splitSketchesRead(): number {
  */
 export async function lookAtSplitSketches(
   db: Db,
-  q: { flagId: string; environment: string; phase: number; since: Date },
+  q: SplitSince & { phase: number },
 ): Promise<{ on: Uint8Array | null; off: Uint8Array | null }> {
   const key = `${q.flagId}/${q.environment}/${q.phase}/${q.since.getTime()}`;
   const known = sketchEntries.get(key) ?? new Map<number, SketchHour>();
   sketchEntries.delete(key);
-  const { counts, stale, fresh } = await db.$transaction(
-    async (tx) => {
-      const counts = await tx.$queryRaw<{ hour: Date; changes: string }[]>`
-        SELECT hour, sum(changes)::text AS changes FROM metric_split_hours
-         WHERE flag_id = ${q.flagId}::uuid AND environment_key = ${q.environment} AND hour >= date_trunc('hour', ${q.since}::timestamptz)
-         GROUP BY hour`;
-      const stale = counts.filter((c) => known.get(c.hour.getTime())?.changes !== c.changes).map((c) => c.hour);
-      const fresh =
-        stale.length === 0
-          ? []
-          : known.size === 0
-            ? await tx.$queryRaw<{ hour: Date; variant: "on" | "off"; sketch: Uint8Array }[]>`
-              SELECT date_trunc('hour', m.minute) AS hour, m.variant, m.subjects_sketch AS sketch
-                FROM (VALUES ('on'), ('off')) AS v(variant)
-                JOIN metric_rollups m
-                  ON m.flag_id = ${q.flagId}::uuid AND m.environment_key = ${q.environment} AND m.variant = v.variant
-                 AND m.minute >= ${q.since}::timestamptz AND m.reason = 'SPLIT' AND m.phase = ${q.phase}::int
-                 AND m.subjects_sketch IS NOT NULL`
-            : await tx.$queryRaw<{ hour: Date; variant: "on" | "off"; sketch: Uint8Array }[]>`
-              SELECT h.start AS hour, m.variant, m.subjects_sketch AS sketch
-                FROM unnest(${stale}::timestamptz[]) AS h(start)
-               CROSS JOIN (VALUES ('on'), ('off')) AS v(variant)
-                JOIN metric_rollups m
-                  ON m.flag_id = ${q.flagId}::uuid AND m.environment_key = ${q.environment} AND m.variant = v.variant
-                 AND m.minute >= greatest(h.start, ${q.since}::timestamptz) AND m.minute < h.start + interval '1 hour'
-                 AND m.reason = 'SPLIT' AND m.phase = ${q.phase}::int AND m.subjects_sketch IS NOT NULL`;
-      return { counts, stale, fresh };
-    },
-    { isolationLevel: "RepeatableRead" },
+  const { counts, stale, fresh } = await readChangedHours(db, q, known, (tx, hours, firstRead) =>
+    firstRead
+      ? tx.$queryRaw<{ hour: Date; variant: "on" | "off"; sketch: Uint8Array }[]>`
+          SELECT date_trunc('hour', m.minute) AS hour, m.variant, m.subjects_sketch AS sketch
+            FROM (VALUES ('on'), ('off')) AS v(variant)
+            JOIN metric_rollups m
+              ON m.flag_id = ${q.flagId}::uuid AND m.environment_key = ${q.environment} AND m.variant = v.variant
+             AND m.minute >= ${q.since}::timestamptz AND m.reason = 'SPLIT' AND m.phase = ${q.phase}::int
+             AND m.subjects_sketch IS NOT NULL`
+      : tx.$queryRaw<{ hour: Date; variant: "on" | "off"; sketch: Uint8Array }[]>`
+          SELECT h.start AS hour, m.variant, m.subjects_sketch AS sketch
+            FROM unnest(${hours}::timestamptz[]) AS h(start)
+           CROSS JOIN (VALUES ('on'), ('off')) AS v(variant)
+            JOIN metric_rollups m
+              ON m.flag_id = ${q.flagId}::uuid AND m.environment_key = ${q.environment} AND m.variant = v.variant
+             AND m.minute >= greatest(h.start, ${q.since}::timestamptz) AND m.minute < h.start + interval '1 hour'
+             AND m.reason = 'SPLIT' AND m.phase = ${q.phase}::int AND m.subjects_sketch IS NOT NULL`,
   );
   sketchesRead += fresh.length;
   let uncounted = false;
