@@ -74,6 +74,8 @@ async function withCluster(instances: number, fn: (apps: TestApp[], databaseUrl:
   await rm(dataDir, { recursive: true, force: true });
   const pg = await startEmbeddedPostgres({ dataDir, port: await freePort() });
   const apps: TestApp[] = [];
+  // Removed with the data directory below, as the tests' global setup removes its own.
+  const bundleDir = path.resolve(".data", `bench-${process.pid}-server`);
   try {
     await ensureDatabase(pg.serverUrl, "bench");
     const url = databaseUrl(pg.serverUrl, "bench");
@@ -84,7 +86,7 @@ async function withCluster(instances: number, fn: (apps: TestApp[], databaseUrl:
     await admin.query(`ALTER ROLE rollgate_app LOGIN PASSWORD '${TEST_APP_ROLE_PASSWORD}'`);
     await admin.end();
     // Outside vitest there is no global setup to bundle the server: bundle it here.
-    const serverEntry = (await bundleScripts(path.resolve(".data", `bench-${process.pid}-server`), ["start"])).start;
+    const serverEntry = (await bundleScripts(bundleDir, ["start"])).start;
     apps.push(await startTestApp({ databaseUrl: url, bootstrapTokens: BOOT, serverEntry }));
     for (let i = 1; i < instances; i++) apps.push(await startTestApp({ databaseUrl: url, bootstrapTokens: BOOT, serverEntry }));
     const first = apps[0]!;
@@ -98,7 +100,7 @@ async function withCluster(instances: number, fn: (apps: TestApp[], databaseUrl:
   } finally {
     await Promise.all(apps.map((a) => a.stop()));
     await pg.stop();
-    await rm(dataDir, { recursive: true, force: true });
+    await Promise.all([dataDir, bundleDir].map((dir) => rm(dir, { recursive: true, force: true })));
   }
 }
 
