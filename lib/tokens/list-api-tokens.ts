@@ -1,4 +1,5 @@
 import type { Db } from "../db/client";
+import { Prisma } from "../db/generated/client";
 import { type Principal } from "../auth/principal";
 import { requirePermission } from "../auth/permissions";
 import { CURSOR_MICROS, CURSOR_UUID, decodeCursorParts, encodeCursorParts } from "../validation/opaque-cursor";
@@ -72,14 +73,10 @@ export async function listApiTokenPage(
   requirePermission(principal, "token.manage");
   const limit = Math.min(query.limit ?? DEFAULT_TOKEN_PAGE, MAX_TOKEN_PAGE);
   const after = query.after;
-  const found = after
-    ? await db.$queryRaw<{ id: string; created: string }[]>`
-        SELECT id::text AS id, to_char(created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS created FROM api_tokens
-         WHERE (created_at, id) < (${after.createdAt}::timestamptz, ${after.id}::uuid)
-         ORDER BY created_at DESC, id DESC LIMIT ${limit + 1}`
-    : await db.$queryRaw<{ id: string; created: string }[]>`
-        SELECT id::text AS id, to_char(created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS created FROM api_tokens
-         ORDER BY created_at DESC, id DESC LIMIT ${limit + 1}`;
+  const older = after ? Prisma.sql`WHERE (created_at, id) < (${after.createdAt}::timestamptz, ${after.id}::uuid)` : Prisma.empty;
+  const found = await db.$queryRaw<{ id: string; created: string }[]>`
+    SELECT id::text AS id, to_char(created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS created FROM api_tokens
+     ${older} ORDER BY created_at DESC, id DESC LIMIT ${limit + 1}`;
   const page = found.slice(0, limit);
   const last = page.at(-1);
   const next = found.length > limit && last ? encodeCursorParts(["t", last.created, last.id]) : null;

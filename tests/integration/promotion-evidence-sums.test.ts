@@ -7,7 +7,7 @@ import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { setUpTestDatabase } from "../support/fixture";
 import { seededRandom } from "../support/unleash-spec";
-import { loadSplitRows } from "../../lib/metrics/split-rows";
+import { promotionSumsFromMinutes } from "../support/promotion-sums";
 import { promotionEvidenceOf } from "../../lib/rollouts/promotion-evidence";
 
 const t = setUpTestDatabase();
@@ -226,20 +226,7 @@ describe("the promotion gate's sums over hourly totals", () => {
         rollouts.map((rollout) => ({ rollout, heldOutTokenIds: held, stored: undefined })),
       );
       for (const [i, rollout] of rollouts.entries()) {
-        const minutes = await loadSplitRows(t.db, {
-          flagId: rollout.flagId,
-          environment: rollout.environmentKey,
-          since: new Date(Math.floor(rollout.createdAt.getTime() / MINUTE) * MINUTE),
-          phase: rollout.currentPhase,
-          heldOutTokenIds: held,
-        });
-        const of = (variant: string) => minutes.filter((m) => m.variant === variant).reduce((n, m) => n + m.requests, 0);
-        const expected = {
-          onRequests: of("on"),
-          offRequests: of("off"),
-          events: minutes.reduce((n, m) => n + m.errorSubjects, 0),
-          alarm: null,
-        };
+        const expected = await promotionSumsFromMinutes(t.db, rollout, held);
         expect(summed[i], `${rollout.id} without ${held.length} tokens`).toEqual(expected);
         if (expected.onRequests > 0 && expected.events > 0) nonZero++;
       }

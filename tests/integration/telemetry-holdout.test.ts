@@ -6,7 +6,7 @@ import { LATENCY_SLOTS } from "../../lib/domain/latency-buckets";
 import { hashSecret } from "../../lib/auth/secrets";
 import { startAutoAdvance, type AutoAdvanceWorker } from "../../lib/rollouts/auto-advance";
 import { MAX_REQUESTS_PER_TOKEN_FLAG_MINUTE } from "../../lib/metrics/telemetry-bounds";
-import { loadSplitRows } from "../../lib/metrics/split-rows";
+import { promotionSumsFromMinutes } from "../support/promotion-sums";
 import { promotionEvidenceOf } from "../../lib/rollouts/promotion-evidence";
 import { BOOTSTRAP, call, ROLE_TOKENS, startLiveRollout } from "../support/http";
 
@@ -162,20 +162,7 @@ describe("holding out a token that disagrees with the others", () => {
         rows.map((rollout) => ({ rollout, heldOutTokenIds: held, stored: undefined })),
       );
       for (const [i, rollout] of rows.entries()) {
-        const minutes = await loadSplitRows(t.db, {
-          flagId: rollout.flagId,
-          environment: rollout.environmentKey,
-          since: new Date(Math.floor(rollout.createdAt.getTime() / 60_000) * 60_000),
-          phase: rollout.currentPhase,
-          heldOutTokenIds: held,
-        });
-        const of = (variant: string) => minutes.filter((m) => m.variant === variant).reduce((n, m) => n + m.requests, 0);
-        expect(summed[i], `${rollout.id} without ${held.length} tokens`).toEqual({
-          onRequests: of("on"),
-          offRequests: of("off"),
-          events: minutes.reduce((n, m) => n + m.errorSubjects, 0),
-          alarm: null,
-        });
+        expect(summed[i], `${rollout.id} without ${held.length} tokens`).toEqual(await promotionSumsFromMinutes(t.db, rollout, held));
       }
       totals.push(summed.map((e) => e.onRequests + e.offRequests));
     }
